@@ -1,0 +1,48 @@
+package fileserver
+
+import "log/slog"
+
+// SymlinkPolicy says which symbolic links [NewDir] follows.
+type SymlinkPolicy int
+
+const (
+	// SymlinksFollow follows every link, wherever it points (Python's behaviour).
+	SymlinksFollow SymlinkPolicy = iota
+	// SymlinksInside follows only links that resolve inside the served root.
+	SymlinksInside
+	// SymlinksNever follows no link at all.
+	SymlinksNever
+)
+
+// Options configures a [Handler]. The zero value gives Python's
+// SimpleHTTPRequestHandler plus the defaults SPEC turns on.
+type Options struct {
+	// IndexNames are the index pages tried, in order, for a directory
+	// (Python's index_pages). If nil, "index.html" then "index.htm".
+	// An empty non-nil slice disables index pages.
+	IndexNames []string
+
+	// Extensions maps a file extension, with its dot, to a content type,
+	// consulted before anything else (Python's extensions_map). It is
+	// looked up exactly, then lower-cased. If nil, [DefaultExtensions] is
+	// used; a non-nil map replaces it (copy DefaultExtensions to extend it).
+	Extensions map[string]string
+
+	// DisableSniff turns off content sniffing for files whose type no
+	// table knows; they are then served as application/octet-stream,
+	// as Python does.
+	DisableSniff bool
+
+	// DisableListing answers a directory without an index page with
+	// 404 instead of a listing.
+	DisableListing bool
+
+	// Symlinks is the symbolic-link policy of [NewDir]. The zero value
+	// follows all links, as Python does. [New] serves whatever its fs.FS
+	// resolves and rejects any other policy.
+	Symlinks SymlinkPolicy
+
+	// Logger receives diagnostics (the real cause behind a 404, say).
+	// If nil, slog.Default() is used.
+	Logger *slog.Logger
+}
