@@ -1,0 +1,48 @@
+// Package errorpage sends the error responses of Python's http.server: the
+// page that BaseHTTPRequestHandler.send_error builds from
+// error_message_format, with the same status, headers and body, byte for
+// byte (Python 3.14's page, with its dark-mode <style> block).
+//
+// [Error] is send_error as a plain function, for handlers that know about
+// this package (fileserver, cgi). [StatusText] is Python's table of default
+// messages and explanations (BaseHTTPRequestHandler.responses), as of
+// Python 3.13.
+//
+// # Python compatibility
+//
+// The page is Python's error_message_format:
+//
+//	<!DOCTYPE HTML>
+//	<html lang="en">
+//	    <head>
+//	        <meta charset="utf-8">
+//	        <style type="text/css">
+//	            :root {
+//	                color-scheme: light dark;
+//	            }
+//	        </style>
+//	        <title>Error response</title>
+//	    </head>
+//	    <body>
+//	        <h1>Error response</h1>
+//	        <p>Error code: 404</p>
+//	        <p>Message: File not found.</p>
+//	        <p>Error code explanation: 404 - Nothing matches the given URI.</p>
+//	    </body>
+//	</html>
+//
+// served as text/html;charset=utf-8 with Connection: close. The golden files
+// in testdata are recorded from the local python3's http.server by
+// testdata/record.py. Where net/http cannot do what Python does (the reason
+// phrase of the status line), [Error] says so.
+//
+// # Security
+//
+// The message and the explanation are escaped as Python escapes them: &, <
+// and > only. That is enough for the element text they are put in, and
+// quotes are left alone, as in Python. Never pass err.Error(), a file-system
+// path or anything else the client should not see: the page shows the
+// message as it is. Python writes the message into the status line too,
+// where a CR or LF splits the response; net/http always sends the standard
+// phrase there, so a message cannot inject headers.
+package errorpage

@@ -1,0 +1,94 @@
+package errorpage
+
+import (
+	"net/http"
+	"strconv"
+)
+
+// Error replies to r with Python's error page, as
+// BaseHTTPRequestHandler.send_error(code, message, explain) does in
+// Python 3.14. It must be called before anything else is written to w.
+//
+// An empty message or explain stands for Python's None: it defaults to the
+// phrase or the description of code from [StatusText] (for 404, "Not Found"
+// and "Nothing matches the given URI"; for an unknown code, "???").
+// Both are HTML-escaped as Python's html.escape(s, quote=False) does (&, <
+// and > only; quotes stay as they are) and put into Python's
+// error_message_format, shown in the package documentation. Bytes that are
+// not valid UTF-8 become '?', as Python's encode('UTF-8', 'replace') does
+// with undecodable bytes.
+//
+// The response carries Connection: close, Content-Type:
+// text/html;charset=utf-8 (Python's error_content_type, without a space)
+// and Content-Length. For 1xx codes, 204, 205 and 304 it has no body and
+// neither Content-Type nor Content-Length. A HEAD request gets the headers
+// of GET and no body. Before writing, Error deletes the ETag, Last-Modified,
+// Cache-Control and Content-Encoding headers that w may already carry for
+// the content the error replaces, as net/http's file server does; other
+// headers set on w are kept.
+//
+// Differences from Python, where net/http leaves no choice or Python has no
+// equivalent:
+//   - The status line keeps the standard reason phrase (net/http cannot send
+//     another one); Python puts message there.
+//   - Over HTTP/2 and later, Connection: close is not set: the header does
+//     not exist there, and net/http would take it as a request to shut down
+//     the whole connection with every stream multiplexed on it.
+//   - net/http sends a 1xx code other than 101 as an informational
+//     response, so the handler still owes the final response after Error.
+//   - code must be a valid argument of [http.ResponseWriter.WriteHeader]:
+//     net/http panics on a code outside 100 to 999.
+//
+// Error may be called concurrently. Repeated pages come from a small
+// bounded cache instead of being rendered again.
+func Error(w http.ResponseWriter, r *http.Request, code int, message, explain string) {
+	defaultPage.serve(w, r, code, message, explain)
+}
+
+// serve is send_error for the format of p.
+func (p *page) serve(w http.ResponseWriter, r *http.Request, code int, message, explain string) {
+	if message == "" || explain == "" {
+		phrase, description := StatusText(code)
+		if message == "" {
+			message = phrase
+		}
+		if explain == "" {
+			explain = description
+		}
+	}
+	// TODO(accesslog): log "code %d, message %s" through the request's
+	// access-log sink (SPEC §3) once accesslog exists.
+
+	h := w.Header()
+	// Validators and encodings of the content this error replaces
+	// (net/http's serveError does the same).
+	h.Del("Etag")
+	h.Del("Last-Modified")
+	h.Del("Cache-Control")
+	h.Del("Content-Encoding")
+	if r.ProtoMajor < 2 {
+		h.Set("Connection", "close")
+	}
+
+	if !bodyAllowed(code) {
+		h.Del("Content-Type")
+		h.Del("Content-Length")
+		w.WriteHeader(code)
+		return
+	}
+	body := p.body(code, message, explain)
+	h.Set("Content-Type", p.contentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(code)
+	if r.Method != http.MethodHead {
+		// A failed write means the client has gone: nobody is left to tell.
+		_, _ = w.Write(body)
+	}
+}
+
+// bodyAllowed reports whether send_error sends a page for code: not for
+// 1xx (RFC 9110 §15.2), 204 (§15.3.5), 205 (§15.3.6) or 304 (§15.4.5).
+func bodyAllowed(code int) bool {
+	return code >= 200 && code != http.StatusNoContent &&
+		code != http.StatusResetContent && code != http.StatusNotModified
+}

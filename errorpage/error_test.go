@@ -1,0 +1,454 @@
+package errorpage
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httptrace"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"unicode/utf8"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/TestError/*.golden from the Go output")
+
+// goldenCases are the pages recorded from Python by testdata/record.py,
+// whose CASES must list the same names with the same arguments ("" here is
+// None there).
+var goldenCases = []struct {
+	name             string
+	code             int
+	message, explain string
+}{
+	// The file server's 404 and 501 (SPEC §1.2).
+	{"404_file_not_found", 404, "File not found", ""},
+	{"404_default", 404, "", ""},
+	{"404_no_permission_to_list", 404, "No permission to list directory", ""},
+	// Python's repr() quotes stay raw: html.escape(quote=False).
+	{"501_unsupported_method", 501, "Unsupported method ('POST')", ""},
+	{"400_default", 400, "", ""},
+	{"400_bad_request_version", 400, "Bad request version ('RTSP/1.0')", ""},
+	{"403_cgi_not_executable", 403, "CGI script is not executable ('/cgi-bin/x')", ""},
+	// 3.13 phrases (3.11 says "Request Entity Too Large", "Unprocessable
+	// Entity" with an empty explanation).
+	{"413_default", 413, "", ""},
+	{"422_default", 422, "", ""},
+	// The apostrophe of "I'm a Teapot" must not become &#39;; the 3.13
+	// description has no trailing period (3.11 printed "teapot..").
+	{"418_default", 418, "", ""},
+	{"500_default", 500, "", ""},
+	{"503_explain", 503, "Down for maintenance", "Back at 10:00 & not <before>"},
+	// Only & < > are escaped, in both fields; quotes stay.
+	{"404_escaped", 404, `<script>&"'`, `<b>"x" & 'y'</b>`},
+	// Non-ASCII text is sent as UTF-8.
+	{"404_latin1", 404, "Fichier introuvable : café", ""},
+	// Unknown code: "???" for both.
+	{"599_unknown", 599, "", ""},
+}
+
+func goldenPath(name string) string {
+	return filepath.Join("testdata", "TestError", name+".golden")
+}
+
+// stale headers a handler may have set for the content the error replaces.
+func staleHeaders() http.Header {
+	return http.Header{
+		"Etag":             {`"v1"`},
+		"Last-Modified":    {"Mon, 02 Jan 2006 15:04:05 GMT"},
+		"Cache-Control":    {"max-age=3600"},
+		"Content-Encoding": {"gzip"},
+		"Content-Type":     {"image/png"},
+		"Content-Length":   {"12345"},
+		"X-Request-Id":     {"abc"},
+	}
+}
+
+func serveError(method string, header http.Header, code int, message, explain string) *http.Response {
+	rec := httptest.NewRecorder()
+	for k, v := range header {
+		rec.Header()[k] = slices.Clone(v)
+	}
+	req := httptest.NewRequest(method, "/some/path", nil)
+	Error(rec, req, code, message, explain)
+	return rec.Result()
+}
+
+func readBody(t *testing.T, res *http.Response) []byte {
+	t.Helper()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestError(t *testing.T) {
+	for _, tt := range goldenCases {
+		t.Run(tt.name, func(t *testing.T) {
+			res := serveError(http.MethodGet, staleHeaders(), tt.code, tt.message, tt.explain)
+			body := readBody(t, res)
+			if res.StatusCode != tt.code {
+				t.Errorf("GET: status = %d, want %d", res.StatusCode, tt.code)
+			}
+			wantHeader := map[string]string{
+				"Connection":     "close",
+				"Content-Type":   "text/html;charset=utf-8",
+				"Content-Length": strconv.Itoa(len(body)),
+				// Deleted before writing (net/http's serveError).
+				"Etag":             "",
+				"Last-Modified":    "",
+				"Cache-Control":    "",
+				"Content-Encoding": "",
+				// Unrelated headers survive.
+				"X-Request-Id": "abc",
+			}
+			checkHeader(t, "GET", res.Header, wantHeader)
+			if vs := res.Header.Values("Content-Type"); len(vs) != 1 {
+				t.Errorf("GET: Content-Type = %q, want one value", vs)
+			}
+
+			path := goldenPath(tt.name)
+			if *update {
+				if err := os.WriteFile(path, body, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(body, want) {
+				t.Errorf("GET: body differs from %s\ngot:\n%s\nwant:\n%s", path, body, want)
+			}
+
+			// HEAD: the headers of GET, no body.
+			hres := serveError(http.MethodHead, staleHeaders(), tt.code, tt.message, tt.explain)
+			hbody := readBody(t, hres)
+			if hres.StatusCode != tt.code {
+				t.Errorf("HEAD: status = %d, want %d", hres.StatusCode, tt.code)
+			}
+			checkHeader(t, "HEAD", hres.Header, wantHeader)
+			if len(hbody) != 0 {
+				t.Errorf("HEAD: body = %q, want none", hbody)
+			}
+		})
+	}
+}
+
+// TestGoldenFilesHaveCases keeps goldenCases and the recorded files (that is,
+// record.py's CASES) in step.
+func TestGoldenFilesHaveCases(t *testing.T) {
+	files, err := filepath.Glob(goldenPath("*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want []string
+	for _, f := range files {
+		got = append(got, strings.TrimSuffix(filepath.Base(f), ".golden"))
+	}
+	for _, tt := range goldenCases {
+		want = append(want, tt.name)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("golden files %q\ndo not match goldenCases %q", got, want)
+	}
+}
+
+func checkHeader(t *testing.T, method string, h http.Header, want map[string]string) {
+	t.Helper()
+	for k, v := range want {
+		if got := h.Get(k); got != v {
+			t.Errorf("%s: %s = %q, want %q", method, k, got, v)
+		}
+	}
+}
+
+func TestErrorNoBody(t *testing.T) {
+	tests := []struct {
+		name string
+		code int
+	}{
+		{"100_continue", 100},
+		{"102_processing", 102},
+		{"103_early_hints", 103},
+		{"204_no_content", 204},
+		{"205_reset_content", 205},
+		{"304_not_modified", 304},
+	}
+	for _, tt := range tests {
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			t.Run(tt.name+"/"+method, func(t *testing.T) {
+				res := serveError(method, staleHeaders(), tt.code, "", "")
+				body := readBody(t, res)
+				if res.StatusCode != tt.code {
+					t.Errorf("%s: status = %d, want %d", method, res.StatusCode, tt.code)
+				}
+				checkHeader(t, method, res.Header, map[string]string{
+					"Connection":     "close",
+					"Content-Type":   "",
+					"Content-Length": "",
+					"Etag":           "",
+					"X-Request-Id":   "abc",
+				})
+				if len(body) != 0 {
+					t.Errorf("%s: body = %q, want none", method, body)
+				}
+			})
+		}
+	}
+}
+
+func TestErrorDefaultsAndEscaping(t *testing.T) {
+	tests := []struct {
+		name             string
+		code             int
+		message, explain string
+		wantMessage      string // the text after "Message: "
+		wantExplain      string // the text after "explanation: CODE - "
+	}{
+		{"explain_only_default", 404, "Gone fishing", "", "Gone fishing", "Nothing matches the given URI"},
+		{"message_only_default", 404, "", "Custom", "Not Found", "Custom"},
+		{"3.13_phrase_414", 414, "", "", "URI Too Long", "URI is too long"},
+		{"3.13_phrase_416", 416, "", "", "Range Not Satisfiable", "Cannot satisfy request range"},
+		// 429's description holds double quotes: html/template alone would
+		// have written &#34;.
+		{"quotes_in_description", 429, "", "", "Too Many Requests",
+			`The user has sent too many requests in a given amount of time ("rate limiting")`},
+		{"already_escaped_text_is_escaped_again", 400, "&amp;", "", "&amp;amp;", "Bad request syntax or unsupported method"},
+		{"newline_stays", 400, "a\r\nX-Injected: 1", "", "a\r\nX-Injected: 1", "Bad request syntax or unsupported method"},
+		// Python's encode('UTF-8', 'replace') turns undecodable bytes
+		// (lone surrogates in Python) into '?', one per byte.
+		{"invalid_utf8", 404, "caf\xe9 \xff\xfe ok", "\xed\xa0\x80", "caf? ?? ok", "???"},
+		{"non_latin1", 404, "Tasse ☕", "", "Tasse ☕", "Nothing matches the given URI"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := serveError(http.MethodGet, nil, tt.code, tt.message, tt.explain)
+			body := string(readBody(t, res))
+			if res.StatusCode != tt.code {
+				t.Errorf("status = %d, want %d", res.StatusCode, tt.code)
+			}
+			if got := res.Header.Get("Content-Length"); got != strconv.Itoa(len(body)) {
+				t.Errorf("Content-Length = %s, want %d", got, len(body))
+			}
+			wantM := "<p>Message: " + tt.wantMessage + ".</p>\n"
+			wantE := fmt.Sprintf("<p>Error code explanation: %d - %s.</p>\n", tt.code, tt.wantExplain)
+			if !strings.Contains(body, wantM) || !strings.Contains(body, wantE) {
+				t.Errorf("body lacks %q or %q:\n%s", wantM, wantE, body)
+			}
+			if !utf8.ValidString(body) {
+				t.Errorf("body is not valid UTF-8: %q", body)
+			}
+		})
+	}
+}
+
+func TestStatusText(t *testing.T) {
+	tests := []struct {
+		code                 int
+		wantPhrase, wantDesc string
+	}{
+		{404, "Not Found", "Nothing matches the given URI"},
+		{501, "Not Implemented", "Server does not support this operation"},
+		{413, "Content Too Large", "Content is too large"},
+		{414, "URI Too Long", "URI is too long"},
+		{416, "Range Not Satisfiable", "Cannot satisfy request range"},
+		{418, "I'm a Teapot", "Server refuses to brew coffee because it is a teapot"},
+		{422, "Unprocessable Content", "Server is not able to process the contained instructions"},
+		{207, "Multi-Status", "Response contains multiple statuses in the body"},
+		{306, "???", "???"}, // unused code, not in HTTPStatus
+		{599, "???", "???"},
+		{0, "???", "???"},
+	}
+	for _, tt := range tests {
+		phrase, desc := StatusText(tt.code)
+		if phrase != tt.wantPhrase || desc != tt.wantDesc {
+			t.Errorf("StatusText(%d) = %q, %q; want %q, %q", tt.code, phrase, desc, tt.wantPhrase, tt.wantDesc)
+		}
+	}
+	if len(statusTable) != 62 {
+		t.Errorf("len(statusTable) = %d, want Python's 62 HTTPStatus members", len(statusTable))
+	}
+	for code, s := range statusTable {
+		if s.phrase == "" || s.description == "" {
+			t.Errorf("statusTable[%d] = %+v: 3.13 has a phrase and a description for every code", code, s)
+		}
+	}
+}
+
+func TestErrorOverHTTP(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Error(w, r, http.StatusNotFound, "File not found", "")
+	})
+	want, err := os.ReadFile(goldenPath("404_file_not_found"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("HTTP/1.1", func(t *testing.T) {
+		ts := httptest.NewServer(h)
+		defer ts.Close()
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			req, _ := http.NewRequest(method, ts.URL+"/x", nil)
+			res, err := ts.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := readBody(t, res)
+			res.Body.Close()
+			if res.StatusCode != 404 || !res.Close {
+				t.Errorf("%s: status = %d, close = %v; want 404, true", method, res.StatusCode, res.Close)
+			}
+			if got := res.Header.Get("Content-Length"); got != strconv.Itoa(len(want)) {
+				t.Errorf("%s: Content-Length = %s, want %d", method, got, len(want))
+			}
+			wantBody := want
+			if method == http.MethodHead {
+				wantBody = nil
+			}
+			if !bytes.Equal(body, wantBody) {
+				t.Errorf("%s: body = %q, want %q", method, body, wantBody)
+			}
+		}
+	})
+
+	// Over HTTP/2 the connection must survive the error: net/http would
+	// answer Connection: close with a GOAWAY.
+	t.Run("HTTP/2", func(t *testing.T) {
+		ts := httptest.NewUnstartedServer(h)
+		ts.EnableHTTP2 = true
+		ts.StartTLS()
+		defer ts.Close()
+		client := ts.Client()
+		for i := range 3 {
+			var reused bool
+			trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) { reused = info.Reused }}
+			req, _ := http.NewRequest(http.MethodGet, ts.URL+"/x", nil)
+			req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+			res, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := readBody(t, res)
+			res.Body.Close()
+			if res.ProtoMajor != 2 {
+				t.Fatalf("proto = %s, want HTTP/2", res.Proto)
+			}
+			if res.StatusCode != 404 || !bytes.Equal(body, want) {
+				t.Errorf("request %d: status = %d, body = %q", i, res.StatusCode, body)
+			}
+			if i > 0 && !reused {
+				t.Errorf("request %d: connection not reused after an error page", i)
+			}
+		}
+	})
+}
+
+func TestCache(t *testing.T) {
+	p := &page{tmpl: defaultPage.tmpl, contentType: defaultContentType}
+
+	b1 := p.body(404, "File not found", "Nothing matches the given URI")
+	b2 := p.body(404, "File not found", "Nothing matches the given URI")
+	if &b1[0] != &b2[0] {
+		t.Error("identical page rendered twice, want the cached body")
+	}
+
+	long := strings.Repeat("x", maxCachedText)
+	l1 := p.body(404, long, "y")
+	l2 := p.body(404, long, "y")
+	if &l1[0] == &l2[0] {
+		t.Error("long text was cached")
+	}
+	if !bytes.Equal(l1, l2) {
+		t.Error("long text rendered differently twice")
+	}
+
+	for i := range 10 * cacheSize {
+		p.body(500, "m"+strconv.Itoa(i), "e")
+	}
+	if n := p.cache.len(); n > cacheSize {
+		t.Errorf("cache holds %d bodies, want at most %d", n, cacheSize)
+	}
+}
+
+func TestCacheConcurrent(t *testing.T) {
+	p := &page{tmpl: defaultPage.tmpl, contentType: defaultContentType}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 4 * cacheSize {
+				msg := "m" + strconv.Itoa((i*7+g)%(2*cacheSize))
+				b := string(p.body(404, msg, "e"))
+				if !strings.Contains(b, "<p>Message: "+msg+".</p>") {
+					t.Errorf("body for %q:\n%s", msg, b)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := p.cache.len(); n > cacheSize {
+		t.Errorf("cache holds %d bodies, want at most %d", n, cacheSize)
+	}
+}
+
+// FuzzError checks that no message or explanation can add markup to the
+// page or make it invalid UTF-8.
+func FuzzError(f *testing.F) {
+	for _, s := range []string{"", "File not found", `<script>&"'`, "a\nb", "\x85", "\xff", "</p><p>"} {
+		f.Add(s, s)
+	}
+	tags := strings.Count(defaultFormat, "<")
+	f.Fuzz(func(t *testing.T, message, explain string) {
+		res := serveError(http.MethodGet, nil, 404, message, explain)
+		body := string(readBody(t, res))
+		if n := strings.Count(body, "<"); n != tags {
+			t.Errorf("body has %d '<', want the template's %d:\n%s", n, tags, body)
+		}
+		if !utf8.ValidString(body) {
+			t.Errorf("body is not valid UTF-8: %q", body)
+		}
+		if got := res.Header.Get("Content-Length"); got != strconv.Itoa(len(body)) {
+			t.Errorf("Content-Length = %s, want %d", got, len(body))
+		}
+	})
+}
+
+func BenchmarkError(b *testing.B) {
+	req := httptest.NewRequest(http.MethodGet, "/missing", nil)
+	w := discardWriter{http.Header{}}
+	b.Run("cached", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			clear(w.h)
+			Error(w, req, http.StatusNotFound, "File not found", "")
+		}
+	})
+	b.Run("uncached", func(b *testing.B) {
+		long := strings.Repeat("<x>", maxCachedText)
+		b.ReportAllocs()
+		for b.Loop() {
+			clear(w.h)
+			Error(w, req, http.StatusNotFound, long, "")
+		}
+	})
+}
+
+// discardWriter is a ResponseWriter that throws the response away.
+type discardWriter struct{ h http.Header }
+
+func (w discardWriter) Header() http.Header       { return w.h }
+func (discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (discardWriter) WriteHeader(int)             {}

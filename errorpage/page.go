@@ -1,0 +1,167 @@
+package errorpage
+
+import (
+	"bytes"
+	_ "embed"
+	"html/template"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// defaultFormat is Python 3.14's error_message_format (DEFAULT_ERROR_MESSAGE)
+// as an html/template: %(code)d, %(message)s and %(explain)s became
+// {{.Code}}, {{.Message}} and {{.Explain}}.
+//
+//go:embed default.html
+var defaultFormat string
+
+// defaultContentType is Python's error_content_type
+// (DEFAULT_ERROR_CONTENT_TYPE). Note the missing space after the semicolon.
+const defaultContentType = "text/html;charset=utf-8"
+
+// defaultPage renders Python's page. It is what [Error] uses.
+var defaultPage = &page{
+	tmpl:        template.Must(template.New("default.html").Parse(defaultFormat)),
+	contentType: defaultContentType,
+}
+
+// page renders one error-page format. It is safe for concurrent use once
+// tmpl and contentType are set, and must not be copied after first use.
+type page struct {
+	tmpl        *template.Template // executed with a pageData
+	contentType string             // Content-Type of the rendered body
+
+	cache bodyCache
+}
+
+// pageData holds the fields of Python's error_message_format. Message and
+// Explain are already escaped the way send_error escapes them, so that
+// html/template does not escape them again (it would also turn ' and " into
+// &#39; and &#34;, which Python leaves alone).
+type pageData struct {
+	Code    int
+	Message template.HTML
+	Explain template.HTML
+}
+
+// body returns the page for code, message and explain, which are final
+// (defaults already applied) and not yet escaped. The result is shared: the
+// caller must not modify it.
+func (p *page) body(code int, message, explain string) []byte {
+	key := cacheKey{code, message, explain}
+	if b, ok := p.cache.get(key); ok {
+		return b
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(defaultFormat) + len(message) + len(explain) + 16)
+	err := p.tmpl.Execute(&buf, pageData{
+		Code:    code,
+		Message: template.HTML(escapeHTML(replaceInvalidUTF8(message))),
+		Explain: template.HTML(escapeHTML(replaceInvalidUTF8(explain))),
+	})
+	if err != nil {
+		// Writing to a bytes.Buffer cannot fail, so only a broken template
+		// gets here; the default one is covered by tests, and custom
+		// formats are to be checked when they are configured.
+		panic("errorpage: executing " + p.tmpl.Name() + ": " + err.Error())
+	}
+	b := buf.Bytes()
+	p.cache.put(key, b)
+	return b
+}
+
+// Limits of the body cache. Error pages for the same code and message
+// repeat all the time (404 "File not found"), so the rendered bodies are
+// kept; but message and explain may come from the request (a method name, a
+// path), so the cache must not grow with what clients send.
+const (
+	// cacheSize is the number of bodies kept per page. When it is full, an
+	// arbitrary entry makes room for the new one.
+	cacheSize = 64
+	// maxCachedText is the longest len(message)+len(explain) that is
+	// cached. Longer texts are rendered on every call. With it, a full
+	// cache holds at most a few hundred KiB.
+	maxCachedText = 512
+)
+
+type cacheKey struct {
+	code             int
+	message, explain string
+}
+
+// bodyCache is a small bounded map from page fields to rendered bodies.
+// Its zero value is empty and ready to use; it is safe for concurrent use.
+type bodyCache struct {
+	mu sync.RWMutex
+	m  map[cacheKey][]byte
+}
+
+func (c *bodyCache) get(k cacheKey) ([]byte, bool) {
+	c.mu.RLock()
+	b, ok := c.m[k]
+	c.mu.RUnlock()
+	return b, ok
+}
+
+func (c *bodyCache) put(k cacheKey, b []byte) {
+	if len(k.message)+len(k.explain) > maxCachedText {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[cacheKey][]byte, cacheSize)
+	}
+	if _, ok := c.m[k]; !ok && len(c.m) >= cacheSize {
+		for old := range c.m { // map order is random: random eviction
+			delete(c.m, old)
+			break
+		}
+	}
+	c.m[k] = b
+}
+
+func (c *bodyCache) len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.m)
+}
+
+var htmlReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// escapeHTML is Python's html.escape(s, quote=False), which send_error
+// applies to message and explain: &, < and > become entities; quotes stay
+// as they are.
+//
+// TODO(pyescape): use pyescape.HTML once internal/pyescape exists.
+func escapeHTML(s string) string {
+	if !strings.ContainsAny(s, "&<>") {
+		return s
+	}
+	return htmlReplacer.Replace(s)
+}
+
+// replaceInvalidUTF8 mirrors the content.encode('UTF-8', 'replace') of
+// send_error. A Python str can hold a lone surrogate, which is how Python
+// carries undecodable bytes (os.fsdecode's surrogateescape), and 'replace'
+// turns each into '?'. A Go string holds the raw byte instead, so each byte
+// that is not part of valid UTF-8 becomes '?'. The page always declares
+// charset=utf-8 and is always valid UTF-8.
+func replaceInvalidUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteByte('?')
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}

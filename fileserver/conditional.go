@@ -1,0 +1,197 @@
+package fileserver
+
+import (
+	"strings"
+	"time"
+)
+
+// notModifiedSince applies Python's If-Modified-Since rule (SPEC §1.2.5):
+// it reports whether a file with the given mtime may be answered 304 for the
+// request header value ims. Only dates Python reads as UTC count.
+func notModifiedSince(ims string, mtime time.Time) bool {
+	t, ok := parseHTTPDate(ims)
+	if !ok {
+		return false
+	}
+	// Python compares the mtime truncated to whole seconds.
+	return mtime.Unix() <= t.Unix()
+}
+
+var (
+	monthNames = []string{"jan", "feb", "mar", "apr", "may", "jun", "jul",
+		"aug", "sep", "oct", "nov", "dec",
+		"january", "february", "march", "april", "may", "june", "july",
+		"august", "september", "october", "november", "december"}
+	dayNames = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+	// zoneNames is email._parseaddr._timezones, offsets in Python's
+	// hhmm-as-integer form.
+	zoneNames = map[string]int{"UT": 0, "UTC": 0, "GMT": 0, "Z": 0,
+		"AST": -400, "ADT": -300, "EST": -500, "EDT": -400,
+		"CST": -600, "CDT": -500, "MST": -700, "MDT": -600,
+		"PST": -800, "PDT": -700}
+)
+
+// parseHTTPDate follows Python's email.utils.parsedate_to_datetime and the
+// check in SimpleHTTPRequestHandler.send_head: it returns the date when
+// Python would use it, that is when the date parses and its zone is UTC
+// (GMT, UT, UTC, Z, +0000), -0000, unknown or absent. Any other offset, and
+// anything unparsable, yields ok == false: Python ignores the header then.
+func parseHTTPDate(s string) (time.Time, bool) {
+	data := strings.Fields(s)
+	if len(data) == 0 {
+		return time.Time{}, false
+	}
+	if strings.HasSuffix(data[0], ",") || contains(dayNames, strings.ToLower(data[0])) {
+		data = data[1:]
+	} else if i := strings.LastIndexByte(data[0], ','); i >= 0 {
+		data[0] = data[0][i+1:]
+	}
+	if len(data) == 3 { // RFC 850 date
+		if stuff := strings.Split(data[0], "-"); len(stuff) == 3 {
+			data = append(stuff, data[1:]...)
+		}
+	}
+	if len(data) == 4 {
+		s := data[3]
+		i := strings.IndexByte(s, '+')
+		if i == -1 {
+			i = strings.IndexByte(s, '-')
+		}
+		if i > 0 {
+			data = append(data[:3:3], s[:i], s[i:])
+		} else {
+			data = append(data, "")
+		}
+	}
+	if len(data) < 5 {
+		return time.Time{}, false
+	}
+	dd, mm, yy, tm, tz := data[0], data[1], data[2], data[3], data[4]
+	if dd == "" || mm == "" || yy == "" {
+		return time.Time{}, false
+	}
+	mm = strings.ToLower(mm)
+	if !contains(monthNames, mm) {
+		dd, mm = mm, strings.ToLower(dd)
+		if !contains(monthNames, mm) {
+			return time.Time{}, false
+		}
+	}
+	month := index(monthNames, mm) + 1
+	if month > 12 {
+		month -= 12
+	}
+	dd = strings.TrimSuffix(dd, ",")
+	if strings.IndexByte(yy, ':') > 0 {
+		yy, tm = tm, yy
+	}
+	if strings.HasSuffix(yy, ",") {
+		yy = yy[:len(yy)-1]
+		if yy == "" {
+			return time.Time{}, false
+		}
+	}
+	if yy == "" || yy[0] < '0' || yy[0] > '9' {
+		yy, tz = tz, yy
+	}
+	if tm == "" {
+		return time.Time{}, false
+	}
+	tm = strings.TrimSuffix(tm, ",")
+	var thh, tmm, tss string
+	switch parts := strings.Split(tm, ":"); {
+	case len(parts) == 2:
+		thh, tmm, tss = parts[0], parts[1], "0"
+	case len(parts) == 3:
+		thh, tmm, tss = parts[0], parts[1], parts[2]
+	case len(parts) == 1 && strings.Contains(tm, "."):
+		dots := strings.Split(tm, ".")
+		switch len(dots) {
+		case 2:
+			thh, tmm, tss = dots[0], dots[1], "0"
+		case 3:
+			thh, tmm, tss = dots[0], dots[1], dots[2]
+		default:
+			return time.Time{}, false
+		}
+	default:
+		return time.Time{}, false
+	}
+	year, ok1 := pyInt(yy)
+	day, ok2 := pyInt(dd)
+	hour, ok3 := pyInt(thh)
+	minute, ok4 := pyInt(tmm)
+	sec, ok5 := pyInt(tss)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5) {
+		return time.Time{}, false
+	}
+	if year < 100 {
+		if year > 68 {
+			year += 1900
+		} else {
+			year += 2000
+		}
+	}
+	// The zone: only what Python ends up calling UTC is usable.
+	tz = strings.ToUpper(tz)
+	if off, known := zoneNames[tz]; known {
+		if off != 0 {
+			return time.Time{}, false
+		}
+	} else if off, isInt := pyInt(tz); isInt && off != 0 {
+		return time.Time{}, false
+	}
+	// datetime() rejects out-of-range fields; so do we.
+	if year < 1 || year > 9999 || day < 1 || day > daysIn(time.Month(month), year) ||
+		hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC), true
+}
+
+// pyInt parses an integer the way Python's int(str) does for the inputs
+// that matter here: optional sign, ASCII digits, single underscores between
+// digits.
+func pyInt(s string) (int, bool) {
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	if s == "" || s[0] == '_' || s[len(s)-1] == '_' || strings.Contains(s, "__") {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '_' {
+			continue
+		}
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if n > 1e9 {
+			return 0, false // far outside any valid field
+		}
+		n = n*10 + int(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+func daysIn(m time.Month, year int) int {
+	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+func contains(list []string, s string) bool { return index(list, s) >= 0 }
+
+func index(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,132 @@
+package fileserver
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// dirFS is the one place that decides how names under an OS directory are
+// opened, according to the symlink policy (STYLE §3). Files are opened with
+// O_NONBLOCK so that a FIFO in the tree cannot hang a request (it is then
+// refused as not a regular file); regular files ignore the flag, and the
+// *os.File is kept, so sendfile still works.
+type dirFS struct {
+	dir    string   // for SymlinksFollow
+	root   *os.Root // for SymlinksInside and SymlinksNever
+	policy SymlinkPolicy
+}
+
+const openFlags = os.O_RDONLY | syscall.O_NONBLOCK
+
+var errSymlink = errors.New("symbolic link refused by policy")
+
+func newDirFS(dir string, policy SymlinkPolicy) (*dirFS, error) {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return nil, &fs.PathError{Op: "open", Path: dir, Err: syscall.ENOTDIR}
+	}
+	switch policy {
+	case SymlinksFollow:
+		return &dirFS{dir: dir, policy: policy}, nil
+	case SymlinksInside, SymlinksNever:
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			return nil, err
+		}
+		return &dirFS{root: root, policy: policy}, nil
+	}
+	return nil, errors.New("fileserver: unknown SymlinkPolicy")
+}
+
+// checkNoLinks refuses a name any element of which is a symbolic link
+// (SymlinksNever). The os.Root still confines what a link swapped in after
+// the check could reach to the tree.
+func (d *dirFS) checkNoLinks(name string) error {
+	if name == "." {
+		return nil
+	}
+	for i := 0; i <= len(name); i++ {
+		if i < len(name) && name[i] != '/' {
+			continue
+		}
+		fi, err := d.root.Lstat(name[:i])
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return &fs.PathError{Op: "open", Path: name, Err: errSymlink}
+		}
+	}
+	return nil
+}
+
+func (d *dirFS) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	switch d.policy {
+	case SymlinksFollow:
+		f, err := os.OpenFile(filepath.Join(d.dir, filepath.FromSlash(name)), openFlags, 0)
+		if err != nil {
+			return nil, err
+		}
+		return f, nil
+	case SymlinksNever:
+		if err := d.checkNoLinks(name); err != nil {
+			return nil, err
+		}
+	}
+	f, err := d.root.OpenFile(name, openFlags, 0)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func (d *dirFS) Stat(name string) (fs.FileInfo, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
+	}
+	switch d.policy {
+	case SymlinksFollow:
+		return os.Stat(filepath.Join(d.dir, filepath.FromSlash(name)))
+	case SymlinksNever:
+		if err := d.checkNoLinks(name); err != nil {
+			return nil, err
+		}
+	}
+	return d.root.Stat(name)
+}
+
+func (d *dirFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	f, err := d.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.(*os.File).ReadDir(-1)
+}
+
+func (d *dirFS) close() error {
+	if d.root != nil {
+		return d.root.Close()
+	}
+	return nil
+}
+
+var _ fs.StatFS = (*dirFS)(nil)
+var _ fs.ReadDirFS = (*dirFS)(nil)
+
+// joinName joins a directory name and an entry name into an fs.FS name.
+func joinName(dir, elem string) string {
+	if dir == "." {
+		return elem
+	}
+	return dir + "/" + elem
+}

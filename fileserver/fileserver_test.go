@@ -1,0 +1,459 @@
+package fileserver_test
+
+import (
+	"bufio"
+	"embed"
+	"flag"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/simplehttp/simplehttp/fileserver"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of tests that compare with our own output (not the Python recordings)")
+
+var modTime = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func mapFS() fstest.MapFS {
+	return fstest.MapFS{
+		"hello.txt":          {Data: []byte("hello, world\n"), ModTime: modTime},
+		"dir/a.txt":          {Data: []byte("a\n"), ModTime: modTime},
+		"dir/B.json":         {Data: []byte("{}\n"), ModTime: modTime},
+		"dir/sub":            {Mode: fs.ModeDir | 0o755, ModTime: modTime},
+		"site/index.html":    {Data: []byte("<p>index</p>\n"), ModTime: modTime},
+		"site/default.htm":   {Data: []byte("<p>default</p>\n"), ModTime: modTime},
+		"noext":              {Data: []byte("plain words\n"), ModTime: modTime},
+		"nomtime.txt":        {Data: []byte("no mtime\n")},
+		"custom.txt":         {Data: []byte("x"), ModTime: modTime},
+		"upper/UPPER.GZ":     {Data: []byte("x"), ModTime: modTime},
+		"listed/<b>&amp;.md": {Data: []byte("x"), ModTime: modTime},
+	}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func serve(t testing.TB, h http.Handler, method, target string, hdr map[string]string) response {
+	t.Helper()
+	req := httptest.NewRequest(method, target, nil)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return response{rec.Code, rec.Header(), rec.Body.String()}
+}
+
+func mustNew(t testing.TB, fsys fs.FS, opts fileserver.Options) *fileserver.Handler {
+	t.Helper()
+	h, err := fileserver.New(fsys, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// checkHeaders asserts each wanted header; "" wants the header absent.
+func checkHeaders(t *testing.T, what string, got http.Header, want map[string]string) {
+	t.Helper()
+	for k, v := range want {
+		vals, present := got[http.CanonicalHeaderKey(k)]
+		switch {
+		case v == "" && present:
+			t.Errorf("%s: header %s = %q, want absent", what, k, vals)
+		case v != "" && (!present || vals[0] != v):
+			t.Errorf("%s: header %s = %q, want %q", what, k, vals, v)
+		}
+	}
+}
+
+func TestOptions(t *testing.T) {
+	tests := []struct {
+		name       string
+		opts       fileserver.Options
+		target     string
+		wantStatus int
+		wantHeader map[string]string
+		wantBody   string // substring, "" for an empty body
+	}{
+		{"index.html by default", fileserver.Options{}, "/site/", 200,
+			map[string]string{"Content-Type": "text/html", "Content-Length": "13"}, "<p>index</p>\n"},
+		{"custom index names", fileserver.Options{IndexNames: []string{"default.htm"}}, "/site/", 200,
+			map[string]string{"Content-Type": "text/html", "Content-Length": "15"}, "<p>default</p>\n"},
+		{"no index names lists", fileserver.Options{IndexNames: []string{}}, "/site/", 200,
+			map[string]string{"Content-Type": "text/html; charset=utf-8"}, `<li><a href="index.html">index.html</a></li>`},
+		{"listing disabled", fileserver.Options{DisableListing: true}, "/dir/", 404,
+			map[string]string{"Content-Type": "text/html;charset=utf-8", "Connection": "close"}, "<p>Message: File not found.</p>"},
+		{"listing disabled still serves index", fileserver.Options{DisableListing: true}, "/site/", 200,
+			map[string]string{"Content-Type": "text/html"}, "<p>index</p>\n"},
+		{"extensions replace the default", fileserver.Options{Extensions: map[string]string{".txt": "text/x-custom"}}, "/custom.txt", 200,
+			map[string]string{"Content-Type": "text/x-custom"}, "x"},
+		{"extensions looked up lower-cased too", fileserver.Options{}, "/upper/UPPER.GZ", 200,
+			map[string]string{"Content-Type": "application/gzip"}, "x"},
+		{"sniffed when no table knows", fileserver.Options{}, "/noext", 200,
+			map[string]string{"Content-Type": "text/plain; charset=utf-8"}, "plain words\n"},
+		{"sniffing off gives octet-stream", fileserver.Options{DisableSniff: true}, "/noext", 200,
+			map[string]string{"Content-Type": "application/octet-stream"}, "plain words\n"},
+		{"listing escapes names", fileserver.Options{}, "/listed/", 200,
+			map[string]string{"Content-Type": "text/html; charset=utf-8"}, `<li><a href="%3Cb%3E%26amp%3B.md">&lt;b&gt;&amp;amp;.md</a></li>`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := mustNew(t, mapFS(), tt.opts)
+			got := serve(t, h, "GET", tt.target, nil)
+			what := "GET " + tt.target
+			if got.status != tt.wantStatus {
+				t.Fatalf("%s: status = %d, want %d", what, got.status, tt.wantStatus)
+			}
+			checkHeaders(t, what, got.header, tt.wantHeader)
+			if !strings.Contains(got.body, tt.wantBody) {
+				t.Errorf("%s: body = %q, want it to contain %q", what, got.body, tt.wantBody)
+			}
+		})
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(file, nil, 0o644)
+	tests := []struct {
+		name string
+		make func() (*fileserver.Handler, error)
+		want string
+	}{
+		{"nil fs", func() (*fileserver.Handler, error) { return fileserver.New(nil, fileserver.Options{}) }, "nil fs.FS"},
+		{"symlink policy with New", func() (*fileserver.Handler, error) {
+			return fileserver.New(mapFS(), fileserver.Options{Symlinks: fileserver.SymlinksInside})
+		}, "NewDir only"},
+		{"index name with slash", func() (*fileserver.Handler, error) {
+			return fileserver.New(mapFS(), fileserver.Options{IndexNames: []string{"a/index.html"}})
+		}, "single file name"},
+		{"extension without dot", func() (*fileserver.Handler, error) {
+			return fileserver.New(mapFS(), fileserver.Options{Extensions: map[string]string{"txt": "text/plain"}})
+		}, "start with a dot"},
+		{"bad content type", func() (*fileserver.Handler, error) {
+			return fileserver.New(mapFS(), fileserver.Options{Extensions: map[string]string{".x": "not a type"}})
+		}, "content type"},
+		{"missing dir", func() (*fileserver.Handler, error) {
+			return fileserver.NewDir(filepath.Join(t.TempDir(), "nope"), fileserver.Options{})
+		}, "no such file"},
+		{"not a dir", func() (*fileserver.Handler, error) { return fileserver.NewDir(file, fileserver.Options{}) }, "not a directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := tt.make()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want one containing %q", err, tt.want)
+			}
+			if h != nil {
+				t.Fatal("handler returned with an error")
+			}
+		})
+	}
+}
+
+// TestMount covers SPEC §1.6: under a prefix, redirects and titles use the
+// path the client sent, for both ways of writing http.StripPrefix.
+func TestMount(t *testing.T) {
+	h := mustNew(t, mapFS(), fileserver.Options{})
+	mux := http.NewServeMux()
+	mux.Handle("/static/", http.StripPrefix("/static", h)) // prefix without slash
+	mux.Handle("/files/", http.StripPrefix("/files/", h))  // prefix with slash
+	mux.Handle("/bare", http.StripPrefix("/bare", h))
+	tests := []struct {
+		target       string
+		wantStatus   int
+		wantLocation string
+		wantBody     string
+	}{
+		{"/bare", 301, "/bare/", ""},
+		{"/bare?x=1", 301, "/bare/?x=1", ""},
+		{"/static/", 200, "", "<title>Directory listing for /static/</title>"},
+		{"/static/dir", 301, "/static/dir/", ""},
+		{"/static/dir?q=%20", 301, "/static/dir/?q=%20", ""},
+		{"/static/dir/?q=1", 200, "", "<h1>Directory listing for /static/dir/</h1>"},
+		{"/static/hello.txt", 200, "", "hello, world\n"},
+		{"/static/hello.txt/", 404, "", "File not found"},
+		{"/files/", 200, "", "<title>Directory listing for /files/</title>"},
+		{"/files/dir", 301, "/files/dir/", ""},
+		{"/files/dir/", 200, "", `<li><a href="a.txt">a.txt</a></li>`},
+		{"/files/hello.txt", 200, "", "hello, world\n"},
+	}
+	for _, tt := range tests {
+		got := serve(t, mux, "GET", tt.target, nil)
+		if got.status != tt.wantStatus {
+			t.Errorf("GET %s: status = %d, want %d", tt.target, got.status, tt.wantStatus)
+			continue
+		}
+		if loc := got.header.Get("Location"); loc != tt.wantLocation {
+			t.Errorf("GET %s: Location = %q, want %q", tt.target, loc, tt.wantLocation)
+		}
+		if !strings.Contains(got.body, tt.wantBody) {
+			t.Errorf("GET %s: body = %q, want it to contain %q", tt.target, got.body, tt.wantBody)
+		}
+	}
+}
+
+// TestOpenRedirect: directories named like hosts never give a Location a
+// browser resolves to another host.
+func TestOpenRedirect(t *testing.T) {
+	fsys := fstest.MapFS{
+		`\evil.com/x`:  {Data: []byte("x"), ModTime: modTime},
+		`\\evil.com/x`: {Data: []byte("x"), ModTime: modTime},
+		`evil.com/x`:   {Data: []byte("x"), ModTime: modTime},
+	}
+	h := mustNew(t, fsys, fileserver.Options{})
+	tests := []struct{ target, want string }{
+		{`/%5Cevil.com`, `/%5Cevil.com/`},
+		{`/\evil.com`, `/%5Cevil.com/`},
+		{`//\evil.com`, `/%5Cevil.com/`},
+		{`/\\evil.com`, `/%5C%5Cevil.com/`},
+		{`//evil.com`, `/evil.com/`},
+		{`///evil.com?x`, `/evil.com/?x`},
+		{`/%2F%2Fevil.com`, ""}, // names "/evil.com" after decoding: served as evil.com, but the raw path has no slash at the end
+	}
+	for _, tt := range tests {
+		req, err := http.ReadRequest(bufio.NewReader(strings.NewReader("GET " + tt.target + " HTTP/1.1\r\nHost: site.example\r\n\r\n")))
+		if err != nil {
+			t.Fatalf("GET %s: %v", tt.target, err)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		loc := rec.Header().Get("Location")
+		if tt.want != "" && loc != tt.want {
+			t.Errorf("GET %s: Location = %q, want %q", tt.target, loc, tt.want)
+		}
+		if strings.HasPrefix(loc, "//") || strings.HasPrefix(loc, `/\`) || strings.ContainsAny(loc, "\\\t\r\n") {
+			t.Errorf("GET %s: Location %q may leave the site", tt.target, loc)
+		}
+	}
+}
+
+func TestConditionalAndRange(t *testing.T) {
+	h := mustNew(t, mapFS(), fileserver.Options{})
+	first := serve(t, h, "GET", "/hello.txt", nil)
+	etag := first.header.Get("Etag")
+	if !strings.HasPrefix(etag, `"`) || len(etag) < 5 {
+		t.Fatalf("ETag = %q, want a strong validator", etag)
+	}
+	checkHeaders(t, "GET /hello.txt", first.header, map[string]string{
+		"Accept-Ranges": "bytes", "Last-Modified": "Tue, 02 Jan 2024 03:04:05 GMT",
+		"Content-Length": "13", "Content-Type": "text/plain"})
+	tests := []struct {
+		name       string
+		method     string
+		hdr        map[string]string
+		wantStatus int
+		wantHeader map[string]string
+		wantBody   string
+	}{
+		{"if-none-match hit", "GET", map[string]string{"If-None-Match": etag}, 304,
+			map[string]string{"Content-Type": "", "Content-Length": "", "Etag": etag}, ""},
+		{"if-none-match miss", "GET", map[string]string{"If-None-Match": `"other"`}, 200,
+			map[string]string{"Content-Length": "13"}, "hello, world\n"},
+		{"if-none-match beats a later if-modified-since", "GET", map[string]string{"If-None-Match": `"other"`,
+			"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}, 200, map[string]string{"Content-Length": "13"}, "hello, world\n"},
+		{"if-modified-since python rule", "GET", map[string]string{"If-Modified-Since": "Tue, 02 Jan 2024 03:04:05 +0000"}, 304,
+			map[string]string{"Content-Type": "", "Content-Length": "", "Last-Modified": ""}, ""},
+		{"if-modified-since ignored with offset", "GET", map[string]string{"If-Modified-Since": "Tue, 02 Jan 2024 05:04:05 +0200"}, 200,
+			map[string]string{"Content-Length": "13"}, "hello, world\n"},
+		{"range", "GET", map[string]string{"Range": "bytes=0-4"}, 206,
+			map[string]string{"Content-Range": "bytes 0-4/13", "Content-Length": "5", "Content-Type": "text/plain"}, "hello"},
+		{"suffix range", "GET", map[string]string{"Range": "bytes=-6"}, 206,
+			map[string]string{"Content-Range": "bytes 7-12/13", "Content-Length": "6"}, "world\n"},
+		{"range with matching if-range", "GET", map[string]string{"Range": "bytes=0-4", "If-Range": etag}, 206,
+			map[string]string{"Content-Range": "bytes 0-4/13"}, "hello"},
+		{"range with stale if-range", "GET", map[string]string{"Range": "bytes=0-4", "If-Range": `"stale"`}, 200,
+			map[string]string{"Content-Length": "13", "Content-Range": ""}, "hello, world\n"},
+		{"unsatisfiable range", "GET", map[string]string{"Range": "bytes=100-200"}, 416,
+			map[string]string{"Content-Range": "bytes */13"}, ""},
+		{"if-unmodified-since failed", "GET", map[string]string{"If-Unmodified-Since": "Mon, 01 Jan 2024 00:00:00 GMT"}, 412,
+			nil, ""},
+		{"head", "HEAD", nil, 200, map[string]string{"Content-Length": "13", "Etag": etag}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := serve(t, h, tt.method, "/hello.txt", tt.hdr)
+			what := tt.method + " /hello.txt " + tt.name
+			if got.status != tt.wantStatus {
+				t.Fatalf("%s: status = %d, want %d", what, got.status, tt.wantStatus)
+			}
+			checkHeaders(t, what, got.header, tt.wantHeader)
+			if tt.wantBody == "" && tt.wantStatus != 416 && got.body != "" {
+				t.Errorf("%s: body = %q, want none", what, got.body)
+			}
+			if tt.wantBody != "" && got.body != tt.wantBody {
+				t.Errorf("%s: body = %q, want %q", what, got.body, tt.wantBody)
+			}
+		})
+	}
+}
+
+//go:embed testdata/embed
+var embedded embed.FS
+
+// TestNoModTime: an FS without mtimes (embed.FS) still gets a validator:
+// a hash of the content, stable across requests and handlers.
+func TestNoModTime(t *testing.T) {
+	sub, err := fs.Sub(embedded, "testdata/embed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		fsys fs.FS
+		path string
+		body string
+	}{
+		{"embed.FS", embedded, "/testdata/embed/hello.txt", "embedded hello\n"},
+		{"fs.Sub of embed.FS", sub, "/hello.txt", "embedded hello\n"},
+		{"MapFS without ModTime", mapFS(), "/nomtime.txt", "no mtime\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := mustNew(t, tc.fsys, fileserver.Options{})
+			got := serve(t, h, "GET", tc.path, nil)
+			etag := got.header.Get("Etag")
+			if got.status != 200 || got.body != tc.body || len(etag) != 34 {
+				t.Fatalf("GET %s = %d %q ETag %q, want 200 %q with a 128-bit hash ETag", tc.path, got.status, got.body, etag, tc.body)
+			}
+			checkHeaders(t, "GET "+tc.path, got.header, map[string]string{"Last-Modified": ""})
+			again := serve(t, mustNew(t, tc.fsys, fileserver.Options{}), "GET", tc.path, nil)
+			if again.header.Get("Etag") != etag {
+				t.Errorf("ETag changed between handlers: %q then %q", etag, again.header.Get("Etag"))
+			}
+			cond := serve(t, h, "GET", tc.path, map[string]string{"If-None-Match": etag})
+			if cond.status != 304 || cond.body != "" {
+				t.Errorf("If-None-Match %s: %d %q, want 304 and no body", etag, cond.status, cond.body)
+			}
+			// Without an mtime, If-Modified-Since cannot prove anything.
+			ims := serve(t, h, "GET", tc.path, map[string]string{"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"})
+			if ims.status != 200 {
+				t.Errorf("If-Modified-Since on a file without mtime: %d, want 200", ims.status)
+			}
+		})
+	}
+}
+
+func TestJSONListing(t *testing.T) {
+	h := mustNew(t, mapFS(), fileserver.Options{})
+	for _, accept := range []string{"application/json", "text/html;q=0.5, application/json"} {
+		got := serve(t, h, "GET", "/dir/?x=1", map[string]string{"Accept": accept})
+		if got.status != 200 {
+			t.Fatalf("Accept %q: status %d", accept, got.status)
+		}
+		checkHeaders(t, "Accept "+accept, got.header, map[string]string{"Content-Type": "application/json", "Vary": "Accept"})
+		golden(t, "testdata/TestJSONListing/dir.golden", got.body)
+	}
+	html := serve(t, h, "GET", "/dir/", map[string]string{"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+	checkHeaders(t, "browser", html.header, map[string]string{"Content-Type": "text/html; charset=utf-8"})
+}
+
+// golden compares got with the golden file, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+// TestFIFO: a named pipe in the tree is refused at once instead of
+// blocking the request until a writer appears.
+func TestFIFO(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe"), 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	for _, policy := range []fileserver.SymlinkPolicy{fileserver.SymlinksFollow, fileserver.SymlinksInside, fileserver.SymlinksNever} {
+		h, err := fileserver.NewDir(dir, fileserver.Options{Symlinks: policy})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan response, 1)
+		go func() { done <- serve(t, h, "GET", "/pipe", nil) }()
+		select {
+		case got := <-done:
+			if got.status != 404 {
+				t.Errorf("policy %d: GET /pipe = %d, want 404", policy, got.status)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("policy %d: GET /pipe hangs", policy)
+		}
+		h.Close()
+	}
+}
+
+// readFromRecorder is a middleware writer that records what reaches the
+// inner writer's ReadFrom, the path to sendfile(2).
+type readFromRecorder struct {
+	http.ResponseWriter
+	src io.Reader
+}
+
+func (w *readFromRecorder) ReadFrom(r io.Reader) (int64, error) {
+	w.src = r
+	return w.ResponseWriter.(io.ReaderFrom).ReadFrom(r)
+}
+
+// TestSendfile: over a real server, a regular file reaches the connection's
+// ReadFrom as an *os.File (net/http then uses sendfile), for every policy.
+func TestSendfile(t *testing.T) {
+	dir := t.TempDir()
+	data := strings.Repeat("0123456789abcdef", 4096)
+	os.WriteFile(filepath.Join(dir, "big.bin"), []byte(data), 0o644)
+	for _, policy := range []fileserver.SymlinkPolicy{fileserver.SymlinksFollow, fileserver.SymlinksInside, fileserver.SymlinksNever} {
+		h, err := fileserver.NewDir(dir, fileserver.Options{Symlinks: policy})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srcs := make(chan io.Reader, 1)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := &readFromRecorder{ResponseWriter: w}
+			h.ServeHTTP(rec, r)
+			srcs <- rec.src
+		}))
+		resp, err := http.Get(srv.URL + "/big.bin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		srv.Close()
+		h.Close()
+		if string(body) != data {
+			t.Fatalf("policy %d: body of %d bytes differs", policy, len(body))
+		}
+		src := <-srcs
+		lr, ok := src.(*io.LimitedReader)
+		if !ok {
+			t.Fatalf("policy %d: ReadFrom got %T, want *io.LimitedReader over *os.File", policy, src)
+		}
+		if _, ok := lr.R.(*os.File); !ok {
+			t.Fatalf("policy %d: ReadFrom got a LimitedReader over %T, want *os.File", policy, lr.R)
+		}
+	}
+}

@@ -1,0 +1,202 @@
+package fileserver
+
+import (
+	"encoding/json"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/simplehttp/simplehttp/errorpage"
+	"github.com/simplehttp/simplehttp/internal/negotiate"
+	"github.com/simplehttp/simplehttp/internal/pyescape"
+	"github.com/simplehttp/simplehttp/internal/urlpath"
+)
+
+// entry is one line of a listing, kept apart from how it is rendered.
+type entry struct {
+	name  string
+	lower string // Python's name.lower(), the sort key
+	dir   bool   // a directory, or a link to one
+	link  bool   // a symbolic link
+	de    fs.DirEntry
+}
+
+// Python 3.14's list_directory, split around the parts that vary.
+const (
+	listingHead = "<!DOCTYPE HTML>\n" +
+		"<html lang=\"en\">\n" +
+		"<head>\n" +
+		"<meta charset=\"utf-8\">\n" +
+		"<style type=\"text/css\">\n" +
+		":root {\n" +
+		"color-scheme: light dark;\n" +
+		"}\n" +
+		"</style>\n" +
+		"<title>Directory listing for "
+	listingMid  = "</title>\n</head>\n<body>\n<h1>Directory listing for "
+	listingList = "</h1>\n<hr>\n<ul>\n"
+	listingTail = "</ul>\n<hr>\n</body>\n</html>\n"
+)
+
+// ctxCheckEvery is how many entries are read or rendered between checks
+// that the client is still there.
+const ctxCheckEvery = 1024
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// serveListing answers a directory without an index page (SPEC §1.3): the
+// HTML listing, or JSON for a client that prefers it.
+func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File, name, clientPath string) {
+	entries, err := h.readDir(r, f, name)
+	if err != nil {
+		if r.Context().Err() != nil {
+			return // the client has gone; nobody to answer
+		}
+		h.logger.LogAttrs(r.Context(), slog.LevelDebug, "fileserver: cannot list", slog.String("name", name), slog.Any("err", err))
+		errorpage.Error(w, r, http.StatusNotFound, "No permission to list directory", "")
+		return
+	}
+	hdr := w.Header()
+	hdr.Set("Vary", "Accept")
+	if accept := r.Header.Get("Accept"); accept != "" &&
+		negotiate.Best(accept, "text/html", "application/json") == "application/json" {
+		h.serveJSONListing(w, r, entries, name, clientPath)
+		return
+	}
+
+	bp := bufPool.Get().(*[]byte)
+	b := (*bp)[:0]
+	display := urlpath.Unescape(clientPath)
+	b = append(b, listingHead...)
+	b = pyescape.AppendHTML(b, display)
+	b = append(b, listingMid...)
+	b = pyescape.AppendHTML(b, display)
+	b = append(b, listingList...)
+	for _, e := range entries {
+		b = append(b, `<li><a href="`...)
+		b = pyescape.AppendURL(b, e.name)
+		if e.dir {
+			b = append(b, '/')
+		}
+		b = append(b, `">`...)
+		b = pyescape.AppendHTML(b, e.name)
+		switch {
+		case e.link:
+			b = append(b, '@')
+		case e.dir:
+			b = append(b, '/')
+		}
+		b = append(b, "</a></li>\n"...)
+	}
+	b = append(b, listingTail...)
+
+	hdr.Set("Content-Type", "text/html; charset=utf-8")
+	hdr.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(b)
+	}
+	if cap(b) <= 1<<20 { // don't let one huge listing pin memory
+		*bp = b
+		bufPool.Put(bp)
+	}
+}
+
+// readDir reads and sorts a directory's entries as Python does: by
+// str.lower() of the name, and (beyond Python, for a stable order) by the
+// name itself among equals.
+func (h *Handler) readDir(r *http.Request, f fs.File, name string) ([]entry, error) {
+	var des []fs.DirEntry
+	var err error
+	if rd, ok := f.(fs.ReadDirFile); ok {
+		des, err = rd.ReadDir(-1)
+	} else {
+		des, err = fs.ReadDir(h.fsys, name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	entries := make([]entry, len(des))
+	for i, de := range des {
+		if i%ctxCheckEvery == ctxCheckEvery-1 {
+			if err := r.Context().Err(); err != nil {
+				return nil, err
+			}
+		}
+		e := entry{name: de.Name(), dir: de.IsDir(), link: de.Type()&fs.ModeSymlink != 0, de: de}
+		e.lower = pyescape.Lower(e.name)
+		if e.link {
+			// Python's os.path.isdir follows the link.
+			fi, err := fs.Stat(h.fsys, joinName(name, e.name))
+			e.dir = err == nil && fi.IsDir()
+		}
+		entries[i] = e
+	}
+	slices.SortFunc(entries, func(a, b entry) int {
+		if c := strings.Compare(a.lower, b.lower); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	return entries, nil
+}
+
+// jsonListing is the listing a client that asks for application/json gets.
+type jsonListing struct {
+	Path    string      `json:"path"`
+	Entries []jsonEntry `json:"entries"`
+}
+
+type jsonEntry struct {
+	Name  string    `json:"name"`
+	Type  string    `json:"type"` // "file", "dir" or "other", links followed
+	Size  int64     `json:"size"`
+	Mtime time.Time `json:"mtime"`
+	Link  bool      `json:"link"`
+}
+
+func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, entries []entry, name, clientPath string) {
+	out := jsonListing{Path: urlpath.Unescape(clientPath), Entries: make([]jsonEntry, 0, len(entries))}
+	for i, e := range entries {
+		if i%ctxCheckEvery == ctxCheckEvery-1 && r.Context().Err() != nil {
+			return
+		}
+		je := jsonEntry{Name: e.name, Link: e.link, Type: "other"}
+		var fi fs.FileInfo
+		var err error
+		if e.link {
+			fi, err = fs.Stat(h.fsys, joinName(name, e.name))
+		} else {
+			fi, err = e.de.Info()
+		}
+		if err == nil {
+			switch {
+			case fi.IsDir():
+				je.Type = "dir"
+			case fi.Mode().IsRegular():
+				je.Type = "file"
+				je.Size = fi.Size()
+			}
+			je.Mtime = fi.ModTime().UTC()
+		}
+		out.Entries = append(out.Entries, je)
+	}
+	body, err := json.Marshal(out)
+	if err != nil {
+		errorpage.Error(w, r, http.StatusInternalServerError, "", "")
+		return
+	}
+	body = append(body, '\n')
+	hdr := w.Header()
+	hdr.Set("Content-Type", "application/json")
+	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}

@@ -1,0 +1,110 @@
+package fileserver_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/simplehttp/simplehttp/fileserver"
+)
+
+// TestSymlinkPolicies serves one tree with links that stay inside the root
+// and links that escape it, relative and absolute, under each policy.
+func TestSymlinkPolicies(t *testing.T) {
+	base := t.TempDir()
+	root := filepath.Join(base, "root")
+	for name, content := range map[string]string{
+		"root/file.txt":      "inside\n",
+		"root/dir/x.txt":     "x\n",
+		"outside/secret.txt": "SECRET\n",
+	} {
+		p := filepath.Join(base, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(content), 0o644)
+	}
+	for link, target := range map[string]string{
+		"root/in.txt":       "file.txt",
+		"root/inabs.txt":    filepath.Join(root, "file.txt"),
+		"root/indir":        "dir",
+		"root/dir/up.txt":   "../file.txt",
+		"root/out.txt":      "../outside/secret.txt",
+		"root/outabs.txt":   filepath.Join(base, "outside/secret.txt"),
+		"root/outdir":       "../outside",
+		"root/dir/upout":    "../../outside/secret.txt",
+		"root/dangling.txt": "missing.txt",
+	} {
+		if err := os.Symlink(target, filepath.Join(base, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const (
+		ok     = "inside\n"
+		secret = "SECRET\n"
+	)
+	tests := []struct {
+		target                string
+		follow, inside, never string // expected body, or "404"
+	}{
+		{"/file.txt", ok, ok, ok},
+		{"/in.txt", ok, ok, "404"},
+		{"/inabs.txt", ok, "404", "404"}, // os.Root refuses absolute links, even to inside
+		{"/indir/x.txt", "x\n", "x\n", "404"},
+		{"/dir/up.txt", ok, ok, "404"},
+		{"/out.txt", secret, "404", "404"},
+		{"/outabs.txt", secret, "404", "404"},
+		{"/outdir/secret.txt", secret, "404", "404"},
+		{"/dir/upout", secret, "404", "404"},
+		{"/dangling.txt", "404", "404", "404"},
+		{"/../outside/secret.txt", "404", "404", "404"},
+	}
+	policies := []struct {
+		name   string
+		policy fileserver.SymlinkPolicy
+		want   func(tt struct{ target, follow, inside, never string }) string
+	}{
+		{"follow", fileserver.SymlinksFollow, func(tt struct{ target, follow, inside, never string }) string { return tt.follow }},
+		{"inside", fileserver.SymlinksInside, func(tt struct{ target, follow, inside, never string }) string { return tt.inside }},
+		{"never", fileserver.SymlinksNever, func(tt struct{ target, follow, inside, never string }) string { return tt.never }},
+	}
+	for _, p := range policies {
+		t.Run(p.name, func(t *testing.T) {
+			h, err := fileserver.NewDir(root, fileserver.Options{Symlinks: p.policy})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close()
+			for _, tt := range tests {
+				want := p.want(tt)
+				got := serve(t, h, "GET", tt.target, nil)
+				switch {
+				case want == "404" && got.status != 404:
+					t.Errorf("GET %s: status = %d (%q), want 404", tt.target, got.status, got.body)
+				case want == "404" && strings.Contains(got.body, "SECRET"):
+					t.Errorf("GET %s: the secret leaked", tt.target)
+				case want != "404" && (got.status != 200 || got.body != want):
+					t.Errorf("GET %s: %d %q, want 200 %q", tt.target, got.status, got.body, want)
+				}
+			}
+			// The listing shows every link with its marker under each
+			// policy; only following it is refused.
+			list := serve(t, h, "GET", "/", nil)
+			for _, li := range []string{
+				`<li><a href="in.txt">in.txt@</a></li>`,
+				`<li><a href="out.txt">out.txt@</a></li>`,
+				`<li><a href="dangling.txt">dangling.txt@</a></li>`,
+			} {
+				if !strings.Contains(list.body, li) {
+					t.Errorf("listing lacks %s", li)
+				}
+			}
+			indir := `<li><a href="indir/">indir@</a></li>`
+			if p.policy == fileserver.SymlinksNever {
+				indir = `<li><a href="indir">indir@</a></li>`
+			}
+			if !strings.Contains(list.body, indir) {
+				t.Errorf("listing lacks %s:\n%s", indir, list.body)
+			}
+		})
+	}
+}

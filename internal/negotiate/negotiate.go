@@ -1,0 +1,85 @@
+// Package negotiate picks the media type a client prefers from a short list
+// of offers, by the q-values of its Accept header (RFC 9110 §12.5.1).
+package negotiate
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Best returns the offer the Accept header value accept ranks highest.
+// Offers are full media types ("text/html"); a more specific range in
+// accept wins over a wildcard for the same offer ("text/html;q=0" beats
+// "*/*"). Ties go to the earlier offer, so offers[0] is the default: an
+// empty or unparsable Accept selects it, as does one that ranks every offer
+// at q=0 (an error page must still be sent in some form).
+func Best(accept string, offers ...string) string {
+	if accept == "" || len(offers) == 0 {
+		return offers[0]
+	}
+	best, bestQ := offers[0], -1.0
+	for _, offer := range offers {
+		q := quality(accept, offer)
+		if q > bestQ {
+			best, bestQ = offer, q
+		}
+	}
+	if bestQ <= 0 {
+		return offers[0]
+	}
+	return best
+}
+
+// quality returns the q-value accept gives offer, -1 if no range matches.
+func quality(accept, offer string) float64 {
+	slash := strings.IndexByte(offer, '/')
+	typ, sub := offer[:slash], offer[slash+1:]
+	q, specificity := -1.0, -1
+	for len(accept) > 0 {
+		var part string
+		if i := strings.IndexByte(accept, ','); i >= 0 {
+			part, accept = accept[:i], accept[i+1:]
+		} else {
+			part, accept = accept, ""
+		}
+		mr, params, _ := strings.Cut(part, ";")
+		mr = strings.TrimSpace(mr)
+		rt, rs, ok := strings.Cut(mr, "/")
+		if !ok {
+			continue
+		}
+		spec := 0
+		switch {
+		case strings.EqualFold(rt, typ) && strings.EqualFold(rs, sub):
+			spec = 2
+		case strings.EqualFold(rt, typ) && rs == "*":
+			spec = 1
+		case rt == "*" && rs == "*":
+			spec = 0
+		default:
+			continue
+		}
+		if spec < specificity {
+			continue
+		}
+		specificity = spec
+		q = paramQ(params)
+	}
+	return q
+}
+
+func paramQ(params string) float64 {
+	for params != "" {
+		var p string
+		p, params, _ = strings.Cut(params, ";")
+		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil || f < 0 || f > 1 {
+				return 0
+			}
+			return f
+		}
+	}
+	return 1
+}

@@ -1,0 +1,214 @@
+package pyescape
+
+import (
+	"html"
+	"net/url"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+)
+
+// fuzzSeeds are the nasty inputs every fuzz target starts from.
+var fuzzSeeds = []string{
+	"",
+	"plain.txt",
+	"a b",
+	"100%",
+	"%2e%2e",
+	"%2e%2e/%2fetc",
+	"..\\",
+	"..\\..\\windows",
+	"//evil",
+	"a\nb",
+	"a\r\nb\t",
+	"\x00\x1b[31m\x7f",
+	"\x85",      // lone byte 0x85
+	"\u0085",    // the code point U+0085 (C2 85)
+	"\xc2\x9b[", // the code point U+009B, CSI
+	"\xe2\x85",  // truncated rune whose last byte is a C1 byte
+	"\xff\xfe\x80\x9f\xa0",
+	"\xed\xa0\x80", // UTF-8 of a surrogate
+	"\xc0\xaf",     // overlong '/'
+	`back\slash \x41 \\`,
+	"<script>&amp;\"'</script>",
+	"a?b#c&d=e+f;g,h$i@j:k",
+	"ü日本😀\u2028\ufeff\ufffd",
+	"ΟΔΥΣΣΕΥΣ ΌΣΟΣ.txt AΣ'S ʰΣ ⒶΣ",
+	"İstanbul İΣ I\u0307",
+	"ß ẞ \u212a ǅ Ⱥ",
+	"A\xffΣ\xffb",
+}
+
+func FuzzURL(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := URL(s)
+		if got, err := url.PathUnescape(out); err != nil || got != s {
+			t.Fatalf("PathUnescape(URL(%q)) = %q, %v; URL gave %q", s, got, err, out)
+		}
+		for i := 0; i < len(out); i++ {
+			c := out[i]
+			if urlSafe[c] {
+				continue
+			}
+			if c != '%' || i+2 >= len(out) || !isUpperHex(out[i+1]) || !isUpperHex(out[i+2]) {
+				t.Fatalf("URL(%q) = %q: byte %d is neither safe nor %%XX", s, out, i)
+			}
+			// Python never quotes a safe byte.
+			if b := unhexUpper(out[i+1])<<4 | unhexUpper(out[i+2]); urlSafe[b] {
+				t.Fatalf("URL(%q) = %q: quotes the safe byte %q", s, out, b)
+			}
+			i += 2
+		}
+		if got := AppendURL([]byte("pre"), s); string(got) != "pre"+out {
+			t.Fatalf("AppendURL(pre, %q) = %q, want %q", s, got, "pre"+out)
+		}
+	})
+}
+
+var htmlReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+func FuzzHTML(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := HTML(s)
+		if !utf8.ValidString(out) {
+			t.Fatalf("HTML(%q) = %q, not valid UTF-8", s, out)
+		}
+		if strings.ContainsAny(out, "<>") {
+			t.Fatalf("HTML(%q) = %q contains < or >", s, out)
+		}
+		for rest := out; ; {
+			i := strings.IndexByte(rest, '&')
+			if i < 0 {
+				break
+			}
+			rest = rest[i:]
+			if !strings.HasPrefix(rest, "&amp;") && !strings.HasPrefix(rest, "&lt;") && !strings.HasPrefix(rest, "&gt;") {
+				t.Fatalf("HTML(%q) = %q: & not starting &amp; &lt; or &gt;", s, out)
+			}
+			rest = rest[1:]
+		}
+		if utf8.ValidString(s) {
+			if got := html.UnescapeString(out); got != s {
+				t.Fatalf("UnescapeString(HTML(%q)) = %q; HTML gave %q", s, got, out)
+			}
+		}
+		// Reference: []rune turns each invalid byte into U+FFFD, as HTML does.
+		if want := htmlReplacer.Replace(string([]rune(s))); out != want {
+			t.Fatalf("HTML(%q) = %q, want %q", s, out, want)
+		}
+		if got := AppendHTML([]byte("pre"), s); string(got) != "pre"+out {
+			t.Fatalf("AppendHTML(pre, %q) = %q, want %q", s, got, "pre"+out)
+		}
+	})
+}
+
+// c1AsCodePoints returns s with each lone byte 0x80–0x9F replaced by the
+// UTF-8 of the code point with that value: what UnescapeLog(Log(s)) gives.
+func c1AsCodePoints(s string) string {
+	var b []byte
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 && 0x80 <= s[i] && s[i] <= 0x9f {
+			b = utf8.AppendRune(b, rune(s[i]))
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return string(b)
+}
+
+func FuzzLog(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := Log(s)
+		for i := 0; i < len(out); {
+			r, size := utf8.DecodeRuneInString(out[i:])
+			if r == utf8.RuneError && size == 1 {
+				r = rune(out[i]) // a raw byte: check its value
+			}
+			if r < 0x20 || 0x7f <= r && r <= 0x9f {
+				t.Fatalf("Log(%q) = %q: control %#x at byte %d", s, out, r, i)
+			}
+			i += size
+		}
+		got, err := UnescapeLog(out)
+		if err != nil {
+			t.Fatalf("UnescapeLog(Log(%q)) = %v; Log gave %q", s, err, out)
+		}
+		if want := c1AsCodePoints(s); got != want {
+			t.Fatalf("UnescapeLog(Log(%q)) = %q, want %q; Log gave %q", s, got, want, out)
+		}
+		if utf8.ValidString(s) && got != s {
+			t.Fatalf("UnescapeLog(Log(%q)) = %q, want the input", s, got)
+		}
+		if again := Log(got); again != out {
+			t.Fatalf("Log(UnescapeLog(Log(%q))) = %q, want %q", s, again, out)
+		}
+		if got := AppendLog([]byte("pre"), s); string(got) != "pre"+out {
+			t.Fatalf("AppendLog(pre, %q) = %q, want %q", s, got, "pre"+out)
+		}
+	})
+}
+
+// sigmaFold maps final sigma to sigma, the only place Lower and
+// strings.ToLower disagree once İ is spelled I + U+0307.
+func sigmaFold(s string) string { return strings.ReplaceAll(s, "ς", "σ") }
+
+// FuzzLower checks what Lower guarantees without Python at hand: it never
+// panics; it is idempotent (as Python's str.lower is: lower(lower(c)) ==
+// lower(c) for every code point); it keeps a string valid or invalid UTF-8;
+// its result is all lower case; and for valid UTF-8 it agrees with
+// strings.ToLower up to σ/ς once İ is written I + U+0307 (which lowers the
+// same and gives the same Final_Sigma context). Agreement with Python
+// itself is TestPython's and TestPythonUnicode's job.
+func FuzzLower(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := Lower(s)
+		if again := Lower(out); again != out {
+			t.Fatalf("Lower(Lower(%q)) = %q, want %q", s, again, out)
+		}
+		if utf8.ValidString(out) != utf8.ValidString(s) {
+			t.Fatalf("Lower(%q) = %q: UTF-8 validity changed", s, out)
+		}
+		if !utf8.ValidString(s) {
+			return
+		}
+		for _, r := range out {
+			if r == capitalSigma || r == capitalIWithDot || unicode.ToLower(r) != r {
+				t.Fatalf("Lower(%q) = %q: %q is not lower case", s, out, r)
+			}
+		}
+		dotted := strings.ReplaceAll(s, "İ", "I\u0307")
+		if got := Lower(dotted); got != out {
+			t.Fatalf("Lower(%q) = %q, but Lower(%q) = %q", s, out, dotted, got)
+		}
+		if want := sigmaFold(strings.ToLower(dotted)); sigmaFold(out) != want {
+			t.Fatalf("Lower(%q) = %q, want %q up to σ/ς", s, out, want)
+		}
+		if n, want := utf8.RuneCountInString(out), utf8.RuneCountInString(dotted); n != want {
+			t.Fatalf("Lower(%q) = %q: %d runes, want %d", s, out, n, want)
+		}
+	})
+}
+
+func isUpperHex(c byte) bool { return '0' <= c && c <= '9' || 'A' <= c && c <= 'F' }
+
+func unhexUpper(c byte) byte {
+	if c <= '9' {
+		return c - '0'
+	}
+	return c - 'A' + 10
+}
