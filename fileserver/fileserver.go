@@ -237,7 +237,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 	hdr := w.Header()
 	etag := h.etag(r.Context(), name, fi, rs)
 	if etag != "" {
-		hdr.Set("Etag", etag)
+		hdr["Etag"] = []string{etag} // canonical key: skip Set's canonicalisation
 	}
 
 	req := r
@@ -251,7 +251,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 		req = r.Clone(r.Context())
 		req.Header.Del("If-Modified-Since")
 	}
-	hdr.Set("Content-Type", ctype)
+	hdr["Content-Type"] = []string{ctype}
 	http.ServeContent(w, req, name, mtime, rs)
 }
 

@@ -199,6 +199,16 @@ func testParity(t *testing.T, opts fileserver.Options, divergences map[string][2
 			if !bytes.Equal(got, want) {
 				t.Errorf("%s %s: response differs from Python's\n--- got\n%s\n--- want (python)\n%s", c.Method, c.Target, got, want)
 			}
+			if c.Method == "" || c.Method == "GET" {
+				// HEAD of everything: Python's headers for GET, no body.
+				head := c
+				head.Method = "HEAD"
+				wantHead, _, _ := bytes.Cut(want, []byte("\n\n"))
+				wantHead = append(wantHead, "\n\n"...)
+				if got := rawRequest(t, addr, head); !bytes.Equal(got, wantHead) {
+					t.Errorf("HEAD %s: got\n%s\nwant\n%s", c.Target, got, wantHead)
+				}
+			}
 		})
 	}
 }

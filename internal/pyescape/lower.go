@@ -22,13 +22,16 @@ const (
 //   - U+03A3 'Σ' becomes 'ς' (final sigma) when it ends a word, that is
 //     when it follows a cased letter and is not followed by one, skipping
 //     case-ignorable characters on both sides (the Final_Sigma context of
-//     the Unicode Standard, section 3.13), and 'σ' otherwise.
+//     the Unicode Standard, section 3.13), and 'σ' otherwise. The full
+//     stop is case-ignorable, so in "ΌΣΟΣ.txt" no sigma is final: the
+//     result is "όσοσ.txt", as in Python.
 //
 // Like Python, Lower keeps 'ß' and maps K (U+212A KELVIN SIGN) to 'k'. Bytes
 // that are not part of valid UTF-8 are kept as they are; strings.ToLower
 // would replace them with U+FFFD.
 //
-// If s is already lower case, Lower returns s itself without allocating.
+// Lower(Lower(s)) == Lower(s). If s is already lower case, Lower returns s
+// itself without allocating.
 func Lower(s string) string {
 	for i, retry := 0, 0; i < len(s); {
 		if i >= retry && i+8 <= len(s) {

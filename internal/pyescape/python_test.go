@@ -4,7 +4,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
+	"unicode"
 )
 
 // pythonGolden is testdata/python.json, written by testdata/record.py from
@@ -67,4 +70,115 @@ func TestPython(t *testing.T) {
 			t.Errorf("URL(%q) = %q, Python quote(bytes) gives %q", in, got, c.Quote)
 		}
 	}
+}
+
+// pythonUnicode is testdata/unicode.json: what Python's str.lower() does to
+// each code point, and which code points its Final_Sigma rule treats as
+// case-ignorable or cased (see testdata/record.py).
+type pythonUnicode struct {
+	Python         string            `json:"python"`
+	UnidataVersion string            `json:"unidata_version"`
+	Unassigned     []string          `json:"unassigned"`
+	Lower          [][3]any          `json:"lower"`
+	LowerFull      map[string]string `json:"lower_full"`
+	Ignorable      []string          `json:"ignorable"`
+	Cased          []string          `json:"cased"`
+}
+
+// parseRange parses "XXXX" or "XXXX..YYYY".
+func parseRange(t *testing.T, s string) (lo, hi rune) {
+	t.Helper()
+	a, b, ok := strings.Cut(s, "..")
+	if !ok {
+		b = a
+	}
+	l, err1 := strconv.ParseUint(a, 16, 32)
+	h, err2 := strconv.ParseUint(b, 16, 32)
+	if err1 != nil || err2 != nil || l > h {
+		t.Fatalf("bad range %q", s)
+	}
+	return rune(l), rune(h)
+}
+
+// TestPythonUnicode checks Lower and the Final_Sigma classes against Python
+// for every code point assigned both in Python's Unicode version and in
+// Go's. Code points assigned in only one of them are skipped: the versions
+// differ (Python 3.11: 14.0.0, Go 1.26: 15.0.0).
+func TestPythonUnicode(t *testing.T) {
+	data, err := os.ReadFile("testdata/unicode.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var u pythonUnicode
+	if err := json.Unmarshal(data, &u); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded with Python %s, Unicode %s; Go has Unicode %s", u.Python, u.UnidataVersion, unicode.Version)
+
+	const (
+		other = iota
+		ignorable
+		cased
+	)
+	var (
+		skip   = make([]bool, unicode.MaxRune+1)
+		lower  = make([]string, unicode.MaxRune+1) // "" means unchanged
+		class  = make([]uint8, unicode.MaxRune+1)
+		ranges = func(list []string, f func(rune)) {
+			for _, s := range list {
+				lo, hi := parseRange(t, s)
+				for r := lo; r <= hi; r++ {
+					f(r)
+				}
+			}
+		}
+	)
+	ranges(u.Unassigned, func(r rune) { skip[r] = true })
+	ranges(u.Ignorable, func(r rune) { class[r] = ignorable })
+	ranges(u.Cased, func(r rune) { class[r] = cased })
+	for _, run := range u.Lower {
+		rng, stride, delta := run[0].(string), int(run[1].(float64)), rune(run[2].(float64))
+		lo, hi := parseRange(t, rng)
+		for r := lo; r <= hi; r += rune(stride) {
+			lower[r] = string(r + delta)
+		}
+	}
+	for k, v := range u.LowerFull {
+		r, _ := parseRange(t, k)
+		lower[r] = v
+	}
+
+	checked, bad := 0, 0
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if skip[r] || 0xd800 <= r && r <= 0xdfff || !unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S, unicode.Z, unicode.C) {
+			continue
+		}
+		checked++
+		s := string(r)
+		want := lower[r]
+		if want == "" {
+			want = s
+		}
+		if got := Lower(s); got != want {
+			t.Errorf("Lower(%q) = %q, Python gives %q", s, got, want)
+			bad++
+		}
+		got := uint8(other)
+		if isCaseIgnorable(r) {
+			got = ignorable
+		} else if isCased(r) {
+			got = cased
+		}
+		if got != class[r] {
+			t.Errorf("U+%04X: Final_Sigma class %d, Python %d (0 other, 1 case-ignorable, 2 cased)", r, got, class[r])
+			bad++
+		}
+		if bad > 20 {
+			t.Fatal("too many differences")
+		}
+	}
+	if checked < 280000 {
+		t.Fatalf("checked only %d code points", checked)
+	}
+	t.Logf("checked %d code points", checked)
 }

@@ -42,7 +42,11 @@ func Name(escaped string) (name string, dir bool) {
 	}
 	// path.Clean of a rooted path resolves every ".." against the root and
 	// leaves no empty, "." or ".." element behind.
-	p = path.Clean("/" + p)
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	p = path.Clean(p) // no allocation when p is clean already
+
 	if p == "/" {
 		return ".", dir
 	}

@@ -12,6 +12,17 @@ For each input string the file holds:
                                                           (pyescape.Log)
   lower  s.lower()                                        (pyescape.Lower)
 and, for byte strings that are not valid UTF-8, quote(b, safe='/').
+
+It also writes testdata/unicode.json, what str.lower() does to every code
+point, for TestPythonUnicode:
+  unassigned  ranges of code points unassigned in Python's Unicode version
+  lower       [range, stride, delta]: chr(c).lower() == chr(c + delta)
+  lower_full  code points whose lower() is more than one character
+  ignorable   ranges Python treats as case-ignorable in the Final_Sigma rule
+  cased       ranges Python treats as cased (and not case-ignorable) there
+Python has no API for the last two, so they are read off lower() itself:
+  (c + "Σ").lower() ends in "ς"        iff c is cased and not case-ignorable
+  ("A" + c + "Σ").lower() ends in "ς"  iff c is case-ignorable or that.
 """
 
 import html
@@ -160,6 +171,58 @@ def dumps(obj):
     return "".join(out)
 
 
+def ranges(cps):
+    """Sorted code points as UCD-style "XXXX..YYYY" / "XXXX" ranges."""
+    out = []
+    for cp in cps:
+        if out and out[-1][1] == cp - 1:
+            out[-1][1] = cp
+        else:
+            out.append([cp, cp])
+    return [f"{lo:04X}" if lo == hi else f"{lo:04X}..{hi:04X}" for lo, hi in out]
+
+
+def unicode_table():
+    unassigned, ignorable, cased, full, simple = [], [], [], {}, []
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue  # surrogates: no str of ours holds them
+        c = chr(cp)
+        if unicodedata.category(c) == "Cn":
+            unassigned.append(cp)
+            continue
+        low = c.lower()
+        if len(low) != 1:
+            full[f"{cp:04X}"] = low
+        elif low != c:
+            simple.append((cp, ord(low) - cp))
+        after_cased = (c + "Σ").lower()[-1] == "ς"
+        after_a = ("A" + c + "Σ").lower()[-1] == "ς"
+        if after_cased:
+            cased.append(cp)
+        elif after_a:
+            ignorable.append(cp)
+    # Runs of equal delta with a constant stride (Latin Extended alternates).
+    runs = []
+    for cp, delta in simple:
+        if runs:
+            lo, hi, stride, d = runs[-1]
+            if d == delta and (lo == hi or cp - hi == stride) and cp - hi in (1, 2):
+                runs[-1] = [lo, cp, cp - hi, d]
+                continue
+        runs.append([cp, cp, 1, delta])
+    lower = [[f"{lo:04X}" if lo == hi else f"{lo:04X}..{hi:04X}", stride, d] for lo, hi, stride, d in runs]
+    return {
+        "python": sys.version.split()[0],
+        "unidata_version": unicodedata.unidata_version,
+        "unassigned": ranges(unassigned),
+        "lower": lower,
+        "lower_full": full,
+        "ignorable": ranges(ignorable),
+        "cased": ranges(cased),
+    }
+
+
 def main():
     table = control_table()
     lines = []
@@ -184,6 +247,12 @@ def main():
     with open(path, "w", encoding="utf-8") as f:
         f.write(out)
     print(f"wrote {len(CASES)} cases and {len(BYTES)} byte cases to {path}")
+
+    table = unicode_table()
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "unicode.json")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("{\n" + ",\n".join(f"{json.dumps(k)}: {dumps(v)}" for k, v in table.items()) + "\n}\n")
+    print(f"wrote the lower() table of Unicode {table['unidata_version']} to {path}")
 
 
 if __name__ == "__main__":
