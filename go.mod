@@ -3,7 +3,6 @@ module github.com/simplehttp/simplehttp
 go 1.24
 
 require (
-	github.com/gabriel-vasile/mimetype v1.4.16 // indirect
-	github.com/go-chi/chi/v5 v5.5.0 // indirect
-	github.com/spf13/pflag v1.0.10 // indirect
+	github.com/gabriel-vasile/mimetype v1.4.16
+	github.com/go-chi/chi/v5 v5.5.0
 )

@@ -8,6 +8,28 @@
 // messages and explanations (BaseHTTPRequestHandler.responses), as of
 // Python 3.13.
 //
+// # Middleware
+//
+// [New] returns a [Middleware] whose [Middleware.Handler] wraps any
+// handler (r.Use(ep.Handler) with chi, ep.Handler(mux) otherwise). Error
+// responses the wrapped handlers send without a body of their own (no
+// Content-Type, or the text of [http.Error] and [http.NotFound]) are
+// replaced by the page; responses with a typed body pass through byte for
+// byte, and success responses are streamed, never buffered. [Error] called
+// under the middleware renders with its options. The options mirror
+// Python's attributes:
+//
+//	Options.Format       error_message_format (an html/template; see PythonFormat)
+//	Options.ContentType  error_content_type
+//	Options.Codes        (beyond Python) the statuses replaced, 400-599 by default
+//	Options.DisableNegotiation
+//	                     (beyond Python) off by default: Accept can select
+//	                     JSON or one line of text instead of the page
+//	Options.Logger       (beyond Python) diagnostics, slog.Default() if nil
+//
+// The error is also reported to the access log as Python's log_error line
+// "code 404, message File not found", through internal/reqlog.
+//
 // # Python compatibility
 //
 // The page is Python's error_message_format:

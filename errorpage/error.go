@@ -1,8 +1,11 @@
 package errorpage
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/simplehttp/simplehttp/internal/reqlog"
 )
 
 // Error replies to r with Python's error page, as
@@ -39,14 +42,31 @@ import (
 //   - code must be a valid argument of [http.ResponseWriter.WriteHeader]:
 //     net/http panics on a code outside 100 to 999.
 //
+// Inside a [Middleware] (found in the request's context), Error renders
+// with the middleware's options instead: its Format and ContentType, and
+// its content negotiation (JSON or a plain line for clients that prefer
+// them). The middleware does not replace a page sent by Error.
+//
+// The error is reported to the access log, if one is installed, as
+// Python's log_error line "code 404, message File not found" (SPEC §3),
+// through the request's [reqlog.Entry].
+//
 // Error may be called concurrently. Repeated pages come from a small
 // bounded cache instead of being rendered again.
 func Error(w http.ResponseWriter, r *http.Request, code int, message, explain string) {
-	defaultPage.serve(w, r, code, message, explain)
+	if st := stateFromContext(r.Context()); st != nil {
+		// The page is the handler's own: the middleware must not take
+		// it for another handler's bodiless error (a plain-text page
+		// looks like http.Error's).
+		st.cw.Intercept = nil
+		st.m.serve(w, r, code, message, explain)
+		return
+	}
+	defaultMiddleware.serve(w, r, code, message, explain)
 }
 
-// serve is send_error for the format of p.
-func (p *page) serve(w http.ResponseWriter, r *http.Request, code int, message, explain string) {
+// serve is send_error with the options of m.
+func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, code int, message, explain string) {
 	if message == "" || explain == "" {
 		phrase, description := StatusText(code)
 		if message == "" {
@@ -56,8 +76,12 @@ func (p *page) serve(w http.ResponseWriter, r *http.Request, code int, message, 
 			explain = description
 		}
 	}
-	// TODO(accesslog): log "code %d, message %s" through the request's
-	// access-log sink (SPEC §3) once accesslog exists.
+	// Python's log_error("code %d, message %s", code, message), after the
+	// defaults (SPEC §3). A nil Entry (no access log) drops it; check
+	// first, so that no message is formatted for nobody.
+	if e := reqlog.FromContext(r.Context()); e != nil {
+		e.Log(fmt.Sprintf("code %d, message %s", code, message))
+	}
 
 	h := w.Header()
 	// Validators and encodings of the content this error replaces
@@ -76,8 +100,11 @@ func (p *page) serve(w http.ResponseWriter, r *http.Request, code int, message, 
 		w.WriteHeader(code)
 		return
 	}
-	body := p.body(code, message, explain)
-	h.Set("Content-Type", p.contentType)
+	body, contentType := m.body(r, code, message, explain)
+	if m.negotiate {
+		addVary(h, "Accept")
+	}
+	h.Set("Content-Type", contentType)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(code)
 	if r.Method != http.MethodHead {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/simplehttp/simplehttp/errorpage"
 )
 
@@ -62,4 +64,75 @@ func ExampleStatusText() {
 	// 404 Not Found: Nothing matches the given URI
 	// 413 Content Too Large: Content is too large
 	// 599 ???: ???
+}
+
+// The middleware in front of a plain http.ServeMux: the mux's own 404 (an
+// http.NotFound text) becomes Python's page, and a client asking for JSON
+// gets JSON.
+func ExampleMiddleware_Handler() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/items/{id}", func(w http.ResponseWriter, r *http.Request) {
+		// A typed error body passes through untouched.
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		io.WriteString(w, `{"error":"id must be a number"}`+"\n")
+	})
+	ep, err := errorpage.New(errorpage.Options{})
+	if err != nil {
+		panic(err)
+	}
+	handler := ep.Handler(mux)
+
+	for _, tc := range []struct{ path, accept string }{
+		{"/missing", "application/json"},
+		{"/missing", "text/plain"},
+		{"/api/items/x", "application/json"},
+	} {
+		req := httptest.NewRequest(http.MethodGet, tc.path, nil)
+		req.Header.Set("Accept", tc.accept)
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		fmt.Printf("%d %s %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+	}
+	// Output:
+	// 404 application/json {"code":404,"message":"Not Found","explain":"Nothing matches the given URI"}
+	// 404 text/plain; charset=utf-8 404 Not Found: Nothing matches the given URI.
+	// 422 application/json {"error":"id must be a number"}
+}
+
+// With chi: r.Use(ep.Handler). The page here is Python 3.11's, given as
+// Python's own %-format string.
+func Example_chi() {
+	format, err := errorpage.PythonFormat("<h1>%(code)d %(message)s</h1>\n<p>%(explain)s.</p>\n")
+	if err != nil {
+		panic(err)
+	}
+	ep, err := errorpage.New(errorpage.Options{Format: format, DisableNegotiation: true})
+	if err != nil {
+		panic(err)
+	}
+	r := chi.NewRouter()
+	r.Use(ep.Handler)
+	r.Get("/teapot", func(w http.ResponseWriter, r *http.Request) {
+		errorpage.Error(w, r, http.StatusTeapot, "Short & stout", "")
+	})
+
+	for _, path := range []string{"/teapot", "/nowhere"} {
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		fmt.Printf("%d %s\n%s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+	}
+	// Output:
+	// 418 text/html;charset=utf-8
+	// <h1>418 Short &amp; stout</h1>
+	// <p>Server refuses to brew coffee because it is a teapot.</p>
+	// 404 text/html;charset=utf-8
+	// <h1>404 Not Found</h1>
+	// <p>Nothing matches the given URI.</p>
+}
+
+func ExamplePythonFormat() {
+	format, err := errorpage.PythonFormat("<h1>%(code)d %(message)s</h1><p>%(explain)s</p>")
+	fmt.Println(format, err)
+	// Output: <h1>{{.Code}} {{.Message}}</h1><p>{{.Explain}}</p> <nil>
 }

@@ -3,10 +3,13 @@ package errorpage
 import (
 	"bytes"
 	_ "embed"
+	"fmt"
 	"html/template"
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/simplehttp/simplehttp/internal/pyescape"
 )
 
 // defaultFormat is Python 3.14's error_message_format (DEFAULT_ERROR_MESSAGE)
@@ -49,26 +52,37 @@ type pageData struct {
 // (defaults already applied) and not yet escaped. The result is shared: the
 // caller must not modify it.
 func (p *page) body(code int, message, explain string) []byte {
+	b, err := p.render(code, message, explain)
+	if err != nil {
+		panic(err) // only the default page uses body; its tests pass
+	}
+	return b
+}
+
+// render is body for a page whose template may fail.
+func (p *page) render(code int, message, explain string) ([]byte, error) {
 	key := cacheKey{code, message, explain}
 	if b, ok := p.cache.get(key); ok {
-		return b
+		return b, nil
 	}
 	var buf bytes.Buffer
 	buf.Grow(len(defaultFormat) + len(message) + len(explain) + 16)
+	// replaceInvalidUTF8 first: pyescape.HTML would turn invalid bytes
+	// into U+FFFD, where send_error writes '?'.
 	err := p.tmpl.Execute(&buf, pageData{
 		Code:    code,
-		Message: template.HTML(escapeHTML(replaceInvalidUTF8(message))),
-		Explain: template.HTML(escapeHTML(replaceInvalidUTF8(explain))),
+		Message: template.HTML(pyescape.HTML(replaceInvalidUTF8(message))),
+		Explain: template.HTML(pyescape.HTML(replaceInvalidUTF8(explain))),
 	})
 	if err != nil {
 		// Writing to a bytes.Buffer cannot fail, so only a broken template
-		// gets here; the default one is covered by tests, and custom
-		// formats are to be checked when they are configured.
-		panic("errorpage: executing " + p.tmpl.Name() + ": " + err.Error())
+		// gets here. New tries a custom format once, but a template can
+		// still fail for some codes only ({{if}} around a bad call).
+		return nil, fmt.Errorf("errorpage: executing %s: %w", p.tmpl.Name(), err)
 	}
 	b := buf.Bytes()
 	p.cache.put(key, b)
-	return b
+	return b, nil
 }
 
 // Limits of the body cache. Error pages for the same code and message
@@ -126,20 +140,6 @@ func (c *bodyCache) len() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return len(c.m)
-}
-
-var htmlReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
-// escapeHTML is Python's html.escape(s, quote=False), which send_error
-// applies to message and explain: &, < and > become entities; quotes stay
-// as they are.
-//
-// TODO(pyescape): use pyescape.HTML once internal/pyescape exists.
-func escapeHTML(s string) string {
-	if !strings.ContainsAny(s, "&<>") {
-		return s
-	}
-	return htmlReplacer.Replace(s)
 }
 
 // replaceInvalidUTF8 mirrors the content.encode('UTF-8', 'replace') of

@@ -1,0 +1,268 @@
+package errorpage
+
+import (
+	"context"
+	"encoding/json"
+	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/simplehttp/simplehttp/internal/capture"
+	"github.com/simplehttp/simplehttp/internal/negotiate"
+)
+
+// Options configures a [Middleware]. The zero value gives Python's page
+// (error_message_format, error_content_type) for every error response from
+// 400 to 599 that has no body of its own, with content negotiation on.
+type Options struct {
+	// Format is the page, an [html/template] executed with the fields of
+	// Python's error_message_format: .Code (an int), .Message and .Explain.
+	// Message and Explain arrive already escaped as send_error escapes
+	// them (&, < and > only, quotes kept) and typed template.HTML, so the
+	// template does not escape them again: put them in element text only,
+	// never in an attribute, a script or a style.
+	//
+	// If Format is empty, Python's error_message_format (3.14) is used. A
+	// Python %-format string is converted with [PythonFormat]. Mirrors
+	// BaseHTTPRequestHandler.error_message_format.
+	Format string
+
+	// ContentType is the Content-Type of the page. If it is empty,
+	// "text/html;charset=utf-8" is used, without a space, as Python does.
+	// Mirrors BaseHTTPRequestHandler.error_content_type.
+	ContentType string
+
+	// Codes reports whether the middleware replaces a response with the
+	// given status code sent by a downstream handler without a body of its
+	// own. If Codes is nil, the codes from 400 to 599 are replaced. It does
+	// not limit [Error], whose page is always sent. Beyond Python, which
+	// only ever sends the page through send_error.
+	Codes func(code int) bool
+
+	// DisableNegotiation makes every client get the page, as Python does.
+	// By default (beyond Python) a client whose Accept header prefers
+	// application/json gets {"code":404,"message":"...","explain":"..."}
+	// and one that prefers text/plain gets one line of text; browsers and
+	// "*/*" get the page.
+	DisableNegotiation bool
+
+	// Logger receives the diagnostics of the middleware: a custom Format
+	// that fails when executed (the default page is then sent). If Logger
+	// is nil, slog.Default() is used.
+	Logger *slog.Logger
+}
+
+// Middleware sends Python's error page (send_error) for the errors of the
+// handlers it wraps. It is created by [New], is immutable afterwards and is
+// safe for concurrent use.
+type Middleware struct {
+	page      *page
+	codes     func(int) bool
+	negotiate bool
+	logger    *slog.Logger
+
+	// intercept is m.intercept, bound once so that installing it on each
+	// request's writer costs no allocation.
+	intercept func(int, http.Header) bool
+
+	json, text bodyCache
+}
+
+// defaultMiddleware is what [Error] uses outside a Middleware: Python's page
+// and nothing else.
+var defaultMiddleware = &Middleware{page: defaultPage, codes: defaultCodes}
+
+func defaultCodes(code int) bool { return code >= 400 && code <= 599 }
+
+// New checks opts and returns a Middleware. It returns an error if Format
+// is not a valid template or fails on a sample page.
+func New(opts Options) (*Middleware, error) {
+	m := &Middleware{
+		page:      defaultPage,
+		codes:     opts.Codes,
+		negotiate: !opts.DisableNegotiation,
+		logger:    opts.Logger,
+	}
+	if m.codes == nil {
+		m.codes = defaultCodes
+	}
+	if opts.Format != "" || opts.ContentType != "" {
+		p := &page{tmpl: defaultPage.tmpl, contentType: defaultContentType}
+		if opts.Format != "" {
+			t, err := template.New("Format").Parse(opts.Format)
+			if err != nil {
+				return nil, err // already says "template: Format:..."
+			}
+			// Execute once, so that a template calling a missing field
+			// fails here and not on a client.
+			if err := t.Execute(io.Discard, pageData{Code: 404, Message: "File not found", Explain: "Nothing matches the given URI"}); err != nil {
+				return nil, err
+			}
+			p.tmpl = t
+		}
+		if opts.ContentType != "" {
+			p.contentType = opts.ContentType
+		}
+		m.page = p
+	}
+	m.intercept = m.interceptHeader
+	return m, nil
+}
+
+// Handler returns next wrapped by m: a response that next starts with a
+// status selected by [Options.Codes] and no body of its own is replaced by
+// the page, as if next had called [Error] with no message.
+//
+// "No body of its own" is decided from the headers when next sends the
+// status (it calls WriteHeader, or writes): either no Content-Type at all,
+// or the text/plain; charset=utf-8 with X-Content-Type-Options: nosniff of
+// [http.Error] (and so [http.NotFound]). The body next writes then is
+// discarded. Any other Content-Type (a JSON API error, a custom HTML page)
+// passes through byte for byte, and so does every response with another
+// status: nothing is ever buffered. Flush, Hijack, ReadFrom (sendfile) and
+// [http.ResponseController] keep working through the wrapper.
+//
+// Handler panics if next is nil.
+func (m *Middleware) Handler(next http.Handler) http.Handler {
+	if next == nil {
+		panic("errorpage: Handler(nil)")
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// One allocation holds the writer and the context node; neither
+		// is pooled, because a handler may keep its context.
+		st := &state{m: m}
+		st.cw.Reset(w)
+		st.cw.Intercept = m.intercept
+		st.ctx = stateCtx{Context: r.Context(), st: st}
+		next.ServeHTTP(&st.cw, r.WithContext(&st.ctx))
+		if st.cw.Intercepted() {
+			m.serve(w, r, st.cw.Status(), "", "")
+		}
+	})
+}
+
+// interceptHeader is the capture.Writer hook: whether the response with
+// code and h has no body of its own and is to be replaced.
+func (m *Middleware) interceptHeader(code int, h http.Header) bool {
+	if !m.codes(code) {
+		return false
+	}
+	ct, ok := h["Content-Type"]
+	if !ok {
+		return true // no body of its own (a nil value means "do not sniff": typed)
+	}
+	// http.Error's signature.
+	return len(ct) == 1 && ct[0] == "text/plain; charset=utf-8" &&
+		h.Get("X-Content-Type-Options") == "nosniff"
+}
+
+// state is what the middleware keeps for one request.
+type state struct {
+	cw  capture.Writer
+	m   *Middleware
+	ctx stateCtx
+}
+
+// stateCtx is the request's context with the state added: a
+// context.WithValue that lives inside the state's allocation.
+type stateCtx struct {
+	context.Context
+	st *state
+}
+
+type ctxKey struct{}
+
+func (c *stateCtx) Value(key any) any {
+	if key == (ctxKey{}) {
+		return c.st
+	}
+	return c.Context.Value(key)
+}
+
+func stateFromContext(ctx context.Context) *state {
+	st, _ := ctx.Value(ctxKey{}).(*state)
+	return st
+}
+
+// The media types of negotiation; the first is the default.
+const (
+	offerPage = "text/html"
+	offerJSON = "application/json"
+	offerText = "text/plain"
+)
+
+// body returns the response body for the final code, message and explain,
+// and its Content-Type.
+func (m *Middleware) body(r *http.Request, code int, message, explain string) ([]byte, string) {
+	if m.negotiate {
+		switch negotiate.Best(r.Header.Get("Accept"), offerPage, offerJSON, offerText) {
+		case offerJSON:
+			return m.json.render(code, message, explain, jsonBody), "application/json"
+		case offerText:
+			return m.text.render(code, message, explain, textBody), "text/plain; charset=utf-8"
+		}
+	}
+	b, err := m.page.render(code, message, explain)
+	if err != nil {
+		logger := m.logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		logger.LogAttrs(r.Context(), slog.LevelError, "errorpage: custom format failed, sending the default page",
+			slog.Int("code", code), slog.Any("err", err))
+		return defaultPage.body(code, message, explain), defaultContentType
+	}
+	return b, m.page.contentType
+}
+
+// render returns the cached body for the key, or builds it with f.
+func (c *bodyCache) render(code int, message, explain string, f func(int, string, string) []byte) []byte {
+	key := cacheKey{code, message, explain}
+	if b, ok := c.get(key); ok {
+		return b
+	}
+	b := f(code, message, explain)
+	c.put(key, b)
+	return b
+}
+
+// jsonBody is {"code":404,"message":"File not found","explain":"..."} and a
+// newline, with invalid UTF-8 as '?' as on the page.
+func jsonBody(code int, message, explain string) []byte {
+	b, err := json.Marshal(struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+		Explain string `json:"explain"`
+	}{code, replaceInvalidUTF8(message), replaceInvalidUTF8(explain)})
+	if err != nil {
+		panic(err) // cannot happen: a struct of an int and two strings
+	}
+	return append(b, '\n')
+}
+
+// textBody is one line: "404 File not found: Nothing matches the given
+// URI.\n". Control characters become spaces, so that it stays one line.
+func textBody(code int, message, explain string) []byte {
+	line := strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, replaceInvalidUTF8(message)+": "+replaceInvalidUTF8(explain))
+	return []byte(strconv.Itoa(code) + " " + line + ".\n")
+}
+
+// addVary adds v to the Vary header unless it is there already.
+func addVary(h http.Header, v string) {
+	for _, have := range h.Values("Vary") {
+		for _, f := range strings.Split(have, ",") {
+			if strings.EqualFold(strings.TrimSpace(f), v) || strings.TrimSpace(f) == "*" {
+				return
+			}
+		}
+	}
+	h.Add("Vary", v)
+}

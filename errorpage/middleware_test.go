@@ -1,0 +1,565 @@
+package errorpage
+
+import (
+	"bufio"
+	"bytes"
+	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/simplehttp/simplehttp/internal/reqlog"
+)
+
+// python311Format is Python 3.11's DEFAULT_ERROR_MESSAGE (no <style>), as
+// printed by the local python3; PythonFormat must turn it into a template
+// whose pages are the ones Python 3.11 sends.
+const python311Format = "<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: %(code)d</p>\n        <p>Message: %(message)s.</p>\n        <p>Error code explanation: %(code)s - %(explain)s.</p>\n    </body>\n</html>\n"
+
+func mustPythonFormat(s string) string {
+	f, err := PythonFormat(s)
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
+// Downstream handlers, as apps write them.
+var (
+	bare = func(code int) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(code) }
+	}
+	// A body with no Content-Type is discarded: the page replaces it.
+	bareWithBody = func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadGateway)
+		io.WriteString(w, "upstream said no")
+		io.Copy(w, strings.NewReader(" at all")) // ReadFrom through the middleware
+	}
+	httpError = func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom: /etc/secret", 500) }
+	jsonError = func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		io.WriteString(w, `{"error":"bad field \"x\""}`)
+	}
+	customHTML = func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusTeapot)
+		io.WriteString(w, "<h1>I'm a teapot</h1>")
+	}
+	ok = func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "hello")
+	}
+	staleNotFound = func(w http.ResponseWriter, r *http.Request) {
+		for k, v := range staleHeaders() {
+			w.Header()[k] = v
+		}
+		delete(w.Header(), "Content-Type")
+		w.WriteHeader(404)
+	}
+	errorCall = func(code int, message, explain string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) { Error(w, r, code, message, explain) }
+	}
+)
+
+const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
+func TestMiddleware(t *testing.T) {
+	tests := []struct {
+		name    string
+		opts    Options
+		method  string // GET if empty
+		accept  string
+		handler http.HandlerFunc
+		// upstream headers set before the middleware runs
+		upstream   http.Header
+		wantStatus int
+		wantCT     string // Content-Type ("" = none)
+		wantPage   bool   // the body is a page of ours (checked further by the golden file)
+	}{
+		// Status classes: only 4xx and 5xx are replaced.
+		{name: "200_passes", handler: ok, wantStatus: 200, wantCT: "text/plain; charset=utf-8"},
+		{name: "204_passes", handler: bare(204), wantStatus: 204},
+		{name: "301_passes", handler: func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/dir/", http.StatusMovedPermanently)
+		}, wantStatus: 301, wantCT: "text/html; charset=utf-8"},
+		{name: "304_passes", handler: bare(304), wantStatus: 304},
+		{name: "400_bare", handler: bare(400), wantStatus: 400, wantCT: "text/html;charset=utf-8", wantPage: true},
+		{name: "404_bare", handler: bare(404), wantStatus: 404, wantCT: "text/html;charset=utf-8", wantPage: true},
+		{name: "502_bare_body_discarded", handler: bareWithBody, wantStatus: 502, wantCT: "text/html;charset=utf-8", wantPage: true},
+		{name: "599_unknown", handler: bare(599), wantStatus: 599, wantCT: "text/html;charset=utf-8", wantPage: true},
+		// Validators of the content that is not there are dropped.
+		{name: "404_stale_headers", handler: staleNotFound, wantStatus: 404, wantCT: "text/html;charset=utf-8", wantPage: true},
+		// http.Error's text (never err.Error() on the page) and http.NotFound.
+		{name: "500_http_error", handler: httpError, wantStatus: 500, wantCT: "text/html;charset=utf-8", wantPage: true},
+		{name: "404_http_notfound", handler: http.NotFound, wantStatus: 404, wantCT: "text/html;charset=utf-8", wantPage: true},
+		// Typed bodies pass through byte for byte.
+		{name: "422_json_passes", handler: jsonError, accept: "application/json", wantStatus: 422, wantCT: "application/json"},
+		{name: "418_custom_html_passes", handler: customHTML, wantStatus: 418, wantCT: "text/html; charset=utf-8"},
+		// HEAD: headers of GET, no body.
+		{name: "404_head", method: http.MethodHead, handler: bare(404), wantStatus: 404, wantCT: "text/html;charset=utf-8", wantPage: true},
+		// Negotiation.
+		{name: "404_json", accept: "application/json", handler: bare(404), wantStatus: 404, wantCT: "application/json", wantPage: true},
+		{name: "404_text", accept: "text/plain", handler: http.NotFound, wantStatus: 404, wantCT: "text/plain; charset=utf-8", wantPage: true},
+		{name: "404_qvalues_text", accept: "application/json;q=0.5, text/plain;q=0.8, text/html;q=0.1", handler: bare(404), wantStatus: 404, wantCT: "text/plain; charset=utf-8", wantPage: true},
+		{name: "404_qvalues_json", accept: "text/html;q=0.2, application/json", handler: bare(404), wantStatus: 404, wantCT: "application/json", wantPage: true},
+		{name: "404_browser", accept: browserAccept, handler: bare(404), wantStatus: 404, wantCT: "text/html;charset=utf-8", wantPage: true},
+		{name: "404_any", accept: "*/*", handler: bare(404), wantStatus: 404, wantCT: "text/html;charset=utf-8", wantPage: true},
+		{name: "404_json_disabled", opts: Options{DisableNegotiation: true}, accept: "application/json", handler: bare(404), wantStatus: 404, wantCT: "text/html;charset=utf-8", wantPage: true},
+		// Options.
+		{name: "404_custom_format", opts: Options{Format: `<p class="err">{{.Code}}: {{.Message}} ({{.Explain}})</p>` + "\n", ContentType: "text/html; charset=utf-8"},
+			handler: errorCall(404, `<File> "not" found`, ""), wantStatus: 404, wantCT: "text/html; charset=utf-8", wantPage: true},
+		{name: "404_python311_format", opts: Options{Format: mustPythonFormat(python311Format)},
+			handler: errorCall(404, "File not found", ""), wantStatus: 404, wantCT: "text/html;charset=utf-8", wantPage: true},
+		{name: "500_codes_404_only", opts: Options{Codes: func(code int) bool { return code == 404 }}, handler: httpError, wantStatus: 500, wantCT: "text/plain; charset=utf-8"},
+		// Error inside the middleware: its message, with negotiation.
+		{name: "501_error_call", handler: errorCall(501, "Unsupported method ('POST')", ""), wantStatus: 501, wantCT: "text/html;charset=utf-8", wantPage: true},
+		{name: "501_error_call_json", accept: "application/json", handler: errorCall(501, "Unsupported method ('POST')", ""), wantStatus: 501, wantCT: "application/json", wantPage: true},
+		// The plain line looks like http.Error's body when nosniff is set
+		// upstream; it is still the handler's own page, not replaced.
+		{name: "404_error_call_text_nosniff", accept: "text/plain", upstream: http.Header{"X-Content-Type-Options": {"nosniff"}},
+			handler: errorCall(404, "File not found", ""), wantStatus: 404, wantCT: "text/plain; charset=utf-8", wantPage: true},
+		{name: "404_escaped_json_text", accept: "application/json", handler: errorCall(404, "<a>&\"\xff\n", ""), wantStatus: 404, wantCT: "application/json", wantPage: true},
+		{name: "404_escaped_text", accept: "text/plain", handler: errorCall(404, "<a>&\"\xff\r\nX: y", ""), wantStatus: 404, wantCT: "text/plain; charset=utf-8", wantPage: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := New(tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			method := tt.method
+			if method == "" {
+				method = http.MethodGet
+			}
+			req := httptest.NewRequest(method, "/x", nil)
+			if tt.accept != "" {
+				req.Header.Set("Accept", tt.accept)
+			}
+			rec := httptest.NewRecorder()
+			for k, v := range tt.upstream {
+				rec.Header()[k] = v
+			}
+			m.Handler(tt.handler).ServeHTTP(rec, req)
+			res := rec.Result()
+			body := readBody(t, res)
+
+			// The same handler without the middleware.
+			brec := httptest.NewRecorder()
+			tt.handler.ServeHTTP(brec, httptest.NewRequest(method, "/x", nil))
+
+			if res.StatusCode != tt.wantStatus {
+				t.Errorf("%s /x: status = %d, want %d", method, res.StatusCode, tt.wantStatus)
+			}
+			if got := res.Header.Get("Content-Type"); got != tt.wantCT {
+				t.Errorf("%s /x: Content-Type = %q, want %q", method, got, tt.wantCT)
+			}
+			if !tt.wantPage {
+				// Passed through: byte for byte what the handler sent alone.
+				if !bytes.Equal(body, brec.Body.Bytes()) {
+					t.Errorf("%s /x: body = %q, want the handler's %q", method, body, brec.Body.Bytes())
+				}
+				return
+			}
+			checkHeader(t, method, res.Header, map[string]string{
+				"Connection":             "close",
+				"Etag":                   "",
+				"Last-Modified":          "",
+				"Cache-Control":          "",
+				"Content-Encoding":       "",
+				"Vary":                   map[bool]string{true: "", false: "Accept"}[tt.opts.DisableNegotiation],
+				"X-Content-Type-Options": res.Header.Get("X-Content-Type-Options"),
+			})
+			getBody := body
+			if method == http.MethodHead {
+				if len(body) != 0 {
+					t.Errorf("HEAD /x: body = %q, want none", body)
+				}
+				// Content-Length is that of GET.
+				grec := httptest.NewRecorder()
+				m.Handler(tt.handler).ServeHTTP(grec, httptest.NewRequest(http.MethodGet, "/x", nil))
+				getBody = grec.Body.Bytes()
+			}
+			if got := res.Header.Get("Content-Length"); got != strconv.Itoa(len(getBody)) {
+				t.Errorf("%s /x: Content-Length = %s, want %d", method, got, len(getBody))
+			}
+			if bytes.Contains(body, []byte("/etc/secret")) {
+				t.Errorf("%s /x: the downstream text leaked into the page", method)
+			}
+			path := filepath.Join("testdata", "TestMiddleware", tt.name+".golden")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, body, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(body, want) {
+				t.Errorf("%s /x: body differs from %s\ngot:\n%s\nwant:\n%s", method, path, body, want)
+			}
+		})
+	}
+}
+
+// With zero Options the middleware's page is Error's: Python's, byte for
+// byte (the goldens recorded from python3).
+func TestMiddlewareDefaultIsPython(t *testing.T) {
+	m, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range goldenCases {
+		rec := httptest.NewRecorder()
+		m.Handler(errorCall(tt.code, tt.message, tt.explain)).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		want, err := os.ReadFile(goldenPath(tt.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(rec.Body.Bytes(), want) {
+			t.Errorf("%s: page differs from Python's", tt.name)
+		}
+	}
+}
+
+// The 3.11 format through PythonFormat gives what Python 3.11's send_error
+// sends (the text below is python3 3.11's
+// DEFAULT_ERROR_MESSAGE % {...} for these arguments).
+func TestPythonFormat(t *testing.T) {
+	const want311 = "<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 404</p>\n        <p>Message: &lt;x&gt; 'q'.</p>\n        <p>Error code explanation: 404 - Nothing matches the given URI.</p>\n    </body>\n</html>\n"
+	f, err := PythonFormat(python311Format)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := template.Must(template.New("").Parse(f))
+	p := &page{tmpl: tmpl, contentType: defaultContentType}
+	if got := string(p.body(404, "<x> 'q'", "Nothing matches the given URI")); got != want311 {
+		t.Errorf("page =\n%s\nwant\n%s", got, want311)
+	}
+
+	tests := []struct {
+		in, want string
+		wantErr  bool
+	}{
+		{in: "%(code)d %(code)i %(code)s", want: "{{.Code}} {{.Code}} {{.Code}}"},
+		{in: "100%% %(message)s", want: "100% {{.Message}}"},
+		{in: "{{literal}} {%(explain)s}", want: `{{"{"}}{literal}} {{"{"}}{{.Explain}}}`},
+		{in: "style { color: red }", want: "style { color: red }"},
+		{in: "%(message)d", wantErr: true}, // TypeError in Python
+		{in: "%(other)s", wantErr: true},   // KeyError
+		{in: "%s", wantErr: true},
+		{in: "%(code)5d", wantErr: true}, // widths are not supported
+		{in: "%(code", wantErr: true},
+		{in: "50%", wantErr: true},
+	}
+	for _, tt := range tests {
+		got, err := PythonFormat(tt.in)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("PythonFormat(%q) = %q, %v; want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
+			continue
+		}
+		if err == nil {
+			// The literal braces come out as they went in.
+			out := string(must(template.Must(template.New("").Parse(got)), pageData{404, "M", "E"}))
+			py := strings.NewReplacer("%(code)d", "404", "%(code)i", "404", "%(code)s", "404", "%(message)s", "M", "%(explain)s", "E", "%%", "%").Replace(tt.in)
+			if out != py {
+				t.Errorf("PythonFormat(%q) renders %q, Python %q", tt.in, out, py)
+			}
+		}
+	}
+}
+
+func must(t *template.Template, d pageData) []byte {
+	var b bytes.Buffer
+	if err := t.Execute(&b, d); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}
+
+func TestNewErrors(t *testing.T) {
+	for _, f := range []string{"{{.Code", "{{.Missing}}", "{{template \"x\"}}"} {
+		if _, err := New(Options{Format: f}); err == nil {
+			t.Errorf("New(Format: %q): no error", f)
+		}
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("Handler(nil) did not panic")
+			}
+		}()
+		m, _ := New(Options{})
+		m.Handler(nil)
+	}()
+}
+
+// The error reaches the access log as Python's log_error line, once.
+func TestMiddlewareLogsError(t *testing.T) {
+	m, _ := New(Options{})
+	tests := []struct {
+		handler http.HandlerFunc
+		want    string
+	}{
+		{errorCall(404, "File not found", ""), "code 404, message File not found"},
+		{bare(500), "code 500, message Internal Server Error"},
+		{httpError, "code 500, message Internal Server Error"},
+	}
+	for _, tt := range tests {
+		e := new(reqlog.Entry)
+		req := httptest.NewRequest("GET", "/", nil)
+		req = req.WithContext(reqlog.NewContext(req.Context(), e))
+		m.Handler(tt.handler).ServeHTTP(httptest.NewRecorder(), req)
+		if got := e.Messages(); !slices.Equal(got, []string{tt.want}) {
+			t.Errorf("logged %q, want [%q]", got, tt.want)
+		}
+	}
+	// Without the middleware, too.
+	e := new(reqlog.Entry)
+	req := httptest.NewRequest("GET", "/", nil)
+	Error(httptest.NewRecorder(), req.WithContext(reqlog.NewContext(req.Context(), e)), 403, "", "")
+	if got := e.Messages(); !slices.Equal(got, []string{"code 403, message Forbidden"}) {
+		t.Errorf("logged %q", got)
+	}
+}
+
+// A custom format that fails for some codes only falls back to Python's
+// page and logs why.
+func TestFormatFailsAtRunTime(t *testing.T) {
+	var logs bytes.Buffer
+	m, err := New(Options{
+		Format:             `{{if eq .Code 500}}{{index .Message 99}}{{end}}ok`,
+		DisableNegotiation: true,
+		Logger:             slogTo(&logs),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	m.Handler(bare(500)).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	want, _ := os.ReadFile(goldenPath("500_default"))
+	if !bytes.Equal(rec.Body.Bytes(), want) || rec.Header().Get("Content-Type") != defaultContentType {
+		t.Errorf("body = %q, want Python's 500 page", rec.Body)
+	}
+	if !strings.Contains(logs.String(), "custom format failed") {
+		t.Errorf("nothing logged: %q", logs.String())
+	}
+}
+
+// Over real servers (HTTP/1.1 and HTTP/2), the wrapper keeps streaming,
+// ReadFrom, Flush and Hijack working.
+func TestMiddlewareOverHTTP(t *testing.T) {
+	dir := t.TempDir()
+	content := bytes.Repeat([]byte("abcdefgh"), 8192)
+	if err := os.WriteFile(filepath.Join(dir, "f.bin"), content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{}, 1)
+	flushErr := make(chan error, 1)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/stream", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "first\n")
+		flushErr <- http.NewResponseController(w).Flush()
+		<-release
+		io.WriteString(w, "second\n")
+	})
+	mux.HandleFunc("/file", func(w http.ResponseWriter, r *http.Request) {
+		f, err := os.Open(filepath.Join(dir, "f.bin"))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer f.Close()
+		fi, _ := f.Stat()
+		w.Header().Set("Content-Type", "application/octet-stream")
+		http.ServeContent(w, r, "f.bin", fi.ModTime(), f)
+	})
+	mux.HandleFunc("/upgrade", func(w http.ResponseWriter, r *http.Request) {
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			http.Error(w, "cannot upgrade", http.StatusHTTPVersionNotSupported)
+			return
+		}
+		defer conn.Close()
+		brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+		brw.Flush()
+		line, _ := brw.ReadString('\n')
+		brw.WriteString("echo: " + line)
+		brw.Flush()
+	})
+	handler := m.Handler(mux)
+
+	for _, proto := range []string{"HTTP/1.1", "HTTP/2"} {
+		t.Run(proto, func(t *testing.T) {
+			ts := httptest.NewUnstartedServer(handler)
+			if proto == "HTTP/2" {
+				ts.EnableHTTP2 = true
+				ts.StartTLS()
+			} else {
+				ts.Start()
+			}
+			defer ts.Close()
+			client := ts.Client()
+
+			// 200 then more bytes: streamed, not buffered.
+			res, err := client.Get(ts.URL + "/stream")
+			if err != nil {
+				t.Fatal(err)
+			}
+			line, err := bufio.NewReader(res.Body).ReadString('\n')
+			if err != nil || line != "first\n" || res.StatusCode != 200 {
+				t.Fatalf("GET /stream: first line = %q, %v, status %d; want it before the handler ends", line, err, res.StatusCode)
+			}
+			if err := <-flushErr; err != nil {
+				t.Errorf("GET /stream: ResponseController.Flush = %v, want nil", err)
+			}
+			release <- struct{}{}
+			res.Body.Close()
+
+			// A file through ReadFrom: all of it, Content-Length right.
+			res, err = client.Get(ts.URL + "/file")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 || !bytes.Equal(body, content) || res.ContentLength != int64(len(content)) {
+				t.Errorf("GET /file: status %d, %d bytes, Content-Length %d; want 200, %d", res.StatusCode, len(body), res.ContentLength, len(content))
+			}
+
+			// A missing route: the mux's http.NotFound becomes the page.
+			res, err = client.Get(ts.URL + "/missing")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ = io.ReadAll(res.Body)
+			res.Body.Close()
+			want, _ := os.ReadFile(goldenPath("404_default"))
+			if res.StatusCode != 404 || !bytes.Equal(body, want) {
+				t.Errorf("GET /missing: status %d, body %q; want Python's 404 page", res.StatusCode, body)
+			}
+
+			// A WebSocket-style upgrade (HTTP/1.1 only; over HTTP/2 the
+			// handler's 505 http.Error becomes the page).
+			req, _ := http.NewRequest("GET", ts.URL+"/upgrade", nil)
+			if proto == "HTTP/1.1" { // the HTTP/2 client refuses to send them
+				req.Header.Set("Connection", "Upgrade")
+				req.Header.Set("Upgrade", "echo")
+			}
+			res, err = client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			if proto == "HTTP/2" {
+				b, _ := io.ReadAll(res.Body)
+				if res.StatusCode != 505 || !bytes.Contains(b, []byte("<p>Error code: 505</p>")) {
+					t.Errorf("HTTP/2 upgrade: status %d, body %q", res.StatusCode, b)
+				}
+				return
+			}
+			if res.StatusCode != 101 {
+				t.Fatalf("upgrade: status = %d, want 101", res.StatusCode)
+			}
+			rw := res.Body.(io.ReadWriter)
+			io.WriteString(rw, "ping\n")
+			line, err = bufio.NewReader(rw).ReadString('\n')
+			if err != nil || line != "echo: ping\n" {
+				t.Errorf("upgrade: echo = %q, %v", line, err)
+			}
+		})
+	}
+}
+
+// readFromRecorder records whether ReadFrom reached it: the sendfile guard.
+type readFromRecorder struct {
+	*httptest.ResponseRecorder
+	calls int
+}
+
+func (w *readFromRecorder) ReadFrom(r io.Reader) (int64, error) {
+	w.calls++
+	return io.Copy(struct{ io.Writer }{w.ResponseRecorder}, r)
+}
+
+func TestMiddlewareReadFromReachesInner(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.WriteString(strings.Repeat("z", 3000))
+	m, _ := New(Options{})
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		http.ServeContent(w, r, "f", time.Time{}, f)
+	}))
+	inner := &readFromRecorder{ResponseRecorder: httptest.NewRecorder()}
+	h.ServeHTTP(inner, httptest.NewRequest("GET", "/f", nil))
+	if inner.calls != 1 || inner.Body.Len() != 3000 {
+		t.Errorf("inner ReadFrom calls = %d, body %d bytes; want 1, 3000", inner.calls, inner.Body.Len())
+	}
+}
+
+// Benchmark1KiB compares a 200 response of 1 KiB through the middleware
+// with the bare handler.
+func Benchmark1KiB(b *testing.B) {
+	payload := bytes.Repeat([]byte("x"), 1024)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write(payload)
+	})
+	m, _ := New(Options{})
+	for _, bc := range []struct {
+		name string
+		h    http.Handler
+	}{{"bare", h}, {"middleware", m.Handler(h)}} {
+		b.Run(bc.name, func(b *testing.B) {
+			req := httptest.NewRequest("GET", "/", nil)
+			w := discardWriter{http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				bc.h.ServeHTTP(w, req)
+			}
+		})
+	}
+	// Over a real HTTP/1.1 connection (keep-alive), where the overhead
+	// is measured against a whole request.
+	for _, bc := range []struct {
+		name string
+		h    http.Handler
+	}{{"server/bare", h}, {"server/middleware", m.Handler(h)}} {
+		b.Run(bc.name, func(b *testing.B) {
+			ts := httptest.NewServer(bc.h)
+			defer ts.Close()
+			client := ts.Client()
+			b.ReportAllocs()
+			for b.Loop() {
+				res, err := client.Get(ts.URL)
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+			}
+		})
+	}
+}
+
+func slogTo(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
