@@ -1,0 +1,328 @@
+package accesslog
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/simplehttp/simplehttp/internal/capture"
+	"github.com/simplehttp/simplehttp/internal/pyescape"
+	"github.com/simplehttp/simplehttp/internal/reqlog"
+)
+
+// Format selects the layout of the access-log lines.
+type Format int
+
+const (
+	// Python is the format of Python's http.server (BaseHTTPRequestHandler
+	// log_request and log_error), the default:
+	//
+	//	127.0.0.1 - - [02/Jan/2006 15:04:05] "GET /a%20b?x=1 HTTP/1.1" 200 1024
+	//
+	// Unlike Python, which always writes "-", SIZE is the number of body
+	// bytes sent, "-" for none. Messages that handlers report through the
+	// request's context, such as errorpage's "code 404, message File not
+	// found", come first, each on a line of its own.
+	Python Format = iota
+
+	// Common is the Common Log Format (Apache's "%h %l %u %t \"%r\" %>s %b"):
+	//
+	//	127.0.0.1 - alice [02/Jan/2006:15:04:05 -0700] "GET / HTTP/1.1" 200 1024
+	//
+	// The user is the Basic-authentication user name, "-" when there is
+	// none. In the quoted request line '"' is written as \". Messages from
+	// handlers are not written: they would break CLF parsers.
+	Common
+
+	// Combined is Common followed by the quoted Referer and User-Agent
+	// request headers ("-" when absent), escaped the same way.
+	Combined
+
+	// JSON writes one JSON object per line through a [log/slog.JSONHandler],
+	// with the keys time (the start of the request), remote, method, uri,
+	// proto, status, bytes, duration (nanoseconds, as slog writes a
+	// [time.Duration]), referer and user_agent; then messages (an array,
+	// when a handler reported any), hijacked and panicked (only when
+	// true). The strings are scrubbed with [Scrub] before JSON encoding, so
+	// no control character reaches the log in any form.
+	JSON
+)
+
+// String returns the name of f: "python", "common", "combined" or "json".
+func (f Format) String() string {
+	switch f {
+	case Python:
+		return "python"
+	case Common:
+		return "common"
+	case Combined:
+		return "combined"
+	case JSON:
+		return "json"
+	}
+	return fmt.Sprintf("Format(%d)", int(f))
+}
+
+// ParseFormat returns the Format named s, as [Format.String] writes it.
+func ParseFormat(s string) (Format, error) {
+	for f := Python; f <= JSON; f++ {
+		if f.String() == s {
+			return f, nil
+		}
+	}
+	return 0, fmt.Errorf("accesslog: unknown format %q (want python, common, combined or json)", s)
+}
+
+// Options configure a [Middleware]. The zero value logs in Python's format
+// to os.Stderr.
+type Options struct {
+	// Writer receives the log lines, one Write call per line. If Writer
+	// is nil, os.Stderr is used, as Python does. Writes are serialized, so
+	// Writer need not be safe for concurrent use.
+	//
+	// When Writer is an *os.File, lines are buffered and written at most
+	// 100 ms after they are logged, or when the buffer is full; call
+	// [Middleware.Flush] or [Middleware.Close] to write them sooner. Any
+	// other writer gets each line as soon as it is logged.
+	Writer io.Writer
+
+	// Format is the line format; the zero value is [Python].
+	Format Format
+
+	// Now returns the current time. If Now is nil, time.Now is used. The
+	// time stamp is written in the location of the returned time: local
+	// time for time.Now, like Python.
+	Now func() time.Time
+
+	// TrustedProxies lists the reverse proxies, as CIDR prefixes
+	// ("10.0.0.0/8") or single addresses ("::1"), whose X-Forwarded-For
+	// header is believed. The logged address is then the rightmost address
+	// of X-Forwarded-For that is not itself a trusted proxy. If
+	// TrustedProxies is empty, X-Forwarded-For is ignored and the address
+	// is the IP of the connection's peer (http.Request.RemoteAddr without
+	// its port), like Python's client_address[0].
+	TrustedProxies []string
+}
+
+// Middleware writes one access-log entry per request. Create it with [New];
+// it is safe for concurrent use.
+type Middleware struct {
+	out     *output
+	now     func() time.Time
+	format  Format
+	text    *formatter // nil for JSON
+	json    slog.Handler
+	proxies []netip.Prefix
+	pool    sync.Pool // *state
+}
+
+// state is the per-request scratch space, reused through a pool.
+type state struct {
+	w     *capture.Writer
+	entry reqlog.Entry
+	buf   []byte
+}
+
+// New returns a Middleware configured by opts. It returns an error if
+// opts.Format is unknown or an entry of opts.TrustedProxies is neither an
+// IP address nor a CIDR prefix.
+//
+// When the log goes to a file (os.Stderr by default), the caller should
+// call [Middleware.Close] after the server has shut down, so the last
+// lines are written: cmd/simplehttp does so after http.Server.Shutdown.
+func New(opts Options) (*Middleware, error) {
+	if opts.Format < Python || opts.Format > JSON {
+		return nil, fmt.Errorf("accesslog: unknown Format %d", int(opts.Format))
+	}
+	proxies, err := parseProxies(opts.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	w := opts.Writer
+	if w == nil {
+		w = os.Stderr
+	}
+	_, isFile := w.(*os.File)
+	m := &Middleware{
+		out:     newOutput(w, isFile),
+		now:     opts.Now,
+		format:  opts.Format,
+		proxies: slices.Clip(proxies),
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	if m.format == JSON {
+		m.json = slog.NewJSONHandler(lineWriter{m.out}, &slog.HandlerOptions{
+			ReplaceAttr: dropLevelAndMsg,
+		})
+	} else {
+		m.text = newFormatter(m.format)
+	}
+	m.pool.New = func() any { return &state{w: capture.New(nil)} }
+	return m, nil
+}
+
+// Handler returns next wrapped so that every request it serves is logged
+// when next returns, also when next panics (the panic then continues) or
+// hijacks the connection. It panics if next is nil.
+//
+// Handlers downstream can add lines before the request line (Python's
+// log_error) through the request's context; errorpage does so for every
+// error page it sends.
+func (m *Middleware) Handler(next http.Handler) http.Handler {
+	if next == nil {
+		panic("accesslog: nil next handler")
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := m.pool.Get().(*state)
+		st.w.Reset(w)
+		st.entry.Reset()
+		start := m.now()
+		r2 := r.WithContext(reqlog.NewContext(r.Context(), &st.entry))
+		done := false
+		defer func() {
+			if !done { // next panicked or called runtime.Goexit
+				m.log(st, r, start, true)
+				// Not returned to the pool: the panicking handler may still
+				// hold the writer or the entry.
+			}
+		}()
+		next.ServeHTTP(st.w, r2)
+		done = true
+		m.log(st, r, start, false)
+		st.w.Reset(nil)
+		m.pool.Put(st)
+	})
+}
+
+// log writes the entry for r.
+func (m *Middleware) log(st *state, r *http.Request, start time.Time, panicked bool) {
+	cw := st.w
+	rec := record{
+		time:     start,
+		remote:   clientAddr(r, m.proxies),
+		method:   r.Method,
+		uri:      r.RequestURI,
+		proto:    r.Proto,
+		status:   cw.Status(),
+		bytes:    cw.BytesWritten(),
+		messages: st.entry.Messages(),
+		hijacked: cw.Hijacked(),
+		panicked: panicked,
+	}
+	if rec.uri == "" { // a request built by hand rather than read by a server
+		rec.uri = r.URL.RequestURI()
+	}
+	if rec.status == 0 && !rec.hijacked && !panicked {
+		rec.status = http.StatusOK // net/http sends it when next returns
+	}
+	if r.Method == http.MethodHead {
+		rec.bytes = 0 // net/http counts but discards the body of HEAD
+	}
+	if m.format == Combined || m.format == JSON {
+		rec.referer = r.Header.Get("Referer")
+		rec.userAgent = r.Header.Get("User-Agent")
+	}
+	if m.format == Common || m.format == Combined {
+		if _, ok := r.Header["Authorization"]; ok {
+			rec.user, _, _ = r.BasicAuth()
+		}
+	}
+	if m.format == JSON {
+		rec.duration = m.now().Sub(start)
+		m.logJSON(r.Context(), &rec)
+		return
+	}
+	buf := st.buf[:0]
+	if m.format == Python {
+		for _, msg := range rec.messages {
+			buf = m.text.appendMessage(buf, &rec, msg)
+		}
+	}
+	buf = m.text.appendRequest(buf, &rec)
+	m.out.writeLines(buf)
+	if cap(buf) <= 64<<10 { // don't keep a huge buffer in the pool
+		st.buf = buf
+	}
+}
+
+// Flush writes the lines still buffered. It returns the first error the
+// writer has returned, if any.
+func (m *Middleware) Flush() error {
+	return m.out.flush(false)
+}
+
+// Close flushes the buffered lines and stops buffering: lines logged after
+// Close (by requests still running) are written at once. It does not close
+// [Options.Writer]. It returns the first error the writer has returned, if
+// any. The command calls Close after the server has shut down, so no line
+// is lost.
+func (m *Middleware) Close() error {
+	return m.out.flush(true)
+}
+
+// Scrub returns s with the control characters escaped as Python 3.12+
+// does for log messages (http.server's _control_char_table): the code
+// points U+0000–U+001F and U+007F–U+009F become \xHH with lower-case hex
+// digits and a backslash becomes \\. A byte 0x80–0x9F that is not part of
+// valid UTF-8 also becomes \xHH. Everything else is unchanged. The result
+// contains no byte below 0x20, no 0x7F and no C1 control, neither raw nor
+// UTF-8 encoded.
+//
+// If s needs no change, Scrub returns s without allocating.
+func Scrub(s string) string { return pyescape.Log(s) }
+
+// AppendScrub appends [Scrub](s) to dst and returns the extended buffer.
+func AppendScrub(dst []byte, s string) []byte { return pyescape.AppendLog(dst, s) }
+
+// lineWriter passes each JSON object, a single line, to the output.
+type lineWriter struct{ o *output }
+
+func (l lineWriter) Write(p []byte) (int, error) {
+	l.o.writeLines(p)
+	return len(p), nil
+}
+
+func dropLevelAndMsg(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) == 0 && (a.Key == slog.LevelKey || a.Key == slog.MessageKey) {
+		return slog.Attr{}
+	}
+	return a
+}
+
+func (m *Middleware) logJSON(ctx context.Context, rec *record) {
+	r := slog.NewRecord(rec.time, slog.LevelInfo, "", 0)
+	r.AddAttrs(
+		slog.String("remote", Scrub(rec.remote)),
+		slog.String("method", Scrub(rec.method)),
+		slog.String("uri", Scrub(rec.uri)),
+		slog.String("proto", Scrub(rec.proto)),
+		slog.Int("status", rec.status),
+		slog.Int64("bytes", rec.bytes),
+		slog.Duration("duration", rec.duration),
+		slog.String("referer", Scrub(rec.referer)),
+		slog.String("user_agent", Scrub(rec.userAgent)),
+	)
+	if len(rec.messages) > 0 {
+		msgs := make([]string, len(rec.messages))
+		for i, s := range rec.messages {
+			msgs[i] = Scrub(s)
+		}
+		r.AddAttrs(slog.Any("messages", msgs))
+	}
+	if rec.hijacked {
+		r.AddAttrs(slog.Bool("hijacked", true))
+	}
+	if rec.panicked {
+		r.AddAttrs(slog.Bool("panicked", true))
+	}
+	_ = m.json.Handle(ctx, r)
+}

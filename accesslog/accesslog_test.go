@@ -1,0 +1,455 @@
+package accesslog
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/simplehttp/simplehttp/internal/reqlog"
+)
+
+// sink is a log writer the test can wait on.
+type sink struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	writes int
+	notify chan struct{}
+}
+
+func newSink() *sink { return &sink{notify: make(chan struct{}, 1)} }
+
+func (s *sink) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	s.buf.Write(p)
+	s.writes++
+	s.mu.Unlock()
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+	return len(p), nil
+}
+
+// lines waits until n lines have been written and returns them.
+func (s *sink) lines(t *testing.T, n int) []string {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		s.mu.Lock()
+		text := s.buf.String()
+		s.mu.Unlock()
+		if strings.Count(text, "\n") >= n {
+			lines := strings.SplitAfter(text, "\n")
+			return lines[:len(lines)-1] // after the final '\n'
+		}
+		select {
+		case <-s.notify:
+		case <-deadline:
+			t.Fatalf("timed out waiting for %d log lines; have %q", n, text)
+		}
+	}
+}
+
+func (s *sink) bytes() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Clone(s.buf.Bytes())
+}
+
+func newMiddleware(t *testing.T, opts Options) *Middleware {
+	t.Helper()
+	m, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+func TestNewOptions(t *testing.T) {
+	tests := []struct {
+		name    string
+		opts    Options
+		wantErr bool
+	}{
+		{"zero", Options{}, false},
+		{"json", Options{Format: JSON}, false},
+		{"proxies", Options{TrustedProxies: []string{"10.0.0.0/8", "::1", " 192.168.1.1 ", "fd00::/8"}}, false},
+		{"bad_format", Options{Format: JSON + 1}, true},
+		{"negative_format", Options{Format: -1}, true},
+		{"bad_cidr", Options{TrustedProxies: []string{"10.0.0.0/33"}}, true},
+		{"hostname", Options{TrustedProxies: []string{"proxy.local"}}, true},
+		{"empty", Options{TrustedProxies: []string{""}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := New(tt.opts)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("New(%+v) error = %v, wantErr %v", tt.opts, err, tt.wantErr)
+			}
+			if m != nil {
+				m.Close()
+			}
+		})
+	}
+}
+
+func TestClientAddr(t *testing.T) {
+	proxies, err := parseProxies([]string{"10.0.0.0/8", "::1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, remote string
+		xff          []string
+		proxies      bool
+		want         string
+	}{
+		{"ipv4", "192.0.2.1:1234", nil, false, "192.0.2.1"},
+		{"ipv6", "[2001:db8::1]:80", nil, false, "2001:db8::1"},
+		{"no_port", "192.0.2.1", nil, false, "192.0.2.1"},
+		{"unix", "@", nil, false, "@"},
+		// Without trusted proxies the header is never believed.
+		{"xff_ignored", "10.0.0.1:1", []string{"203.0.113.9"}, false, "10.0.0.1"},
+		{"xff_untrusted_peer", "192.0.2.1:1", []string{"203.0.113.9"}, true, "192.0.2.1"},
+		{"xff_trusted_peer", "10.0.0.1:1", []string{"203.0.113.9"}, true, "203.0.113.9"},
+		{"xff_ipv6_proxy", "[::1]:1", []string{"203.0.113.9"}, true, "203.0.113.9"},
+		// The rightmost untrusted hop wins: the client may forge the left part.
+		{"xff_chain", "10.0.0.1:1", []string{"1.1.1.1, 203.0.113.9, 10.0.0.2"}, true, "203.0.113.9"},
+		{"xff_two_headers", "10.0.0.1:1", []string{"1.1.1.1", "203.0.113.9 ,10.0.0.3"}, true, "203.0.113.9"},
+		{"xff_all_trusted", "10.0.0.1:1", []string{"10.0.0.5, 10.0.0.2"}, true, "10.0.0.5"},
+		// Garbage stops the walk at the last vouched-for address.
+		{"xff_garbage", "10.0.0.1:1", []string{"evil\x1b, 10.0.0.2"}, true, "10.0.0.2"},
+		{"xff_empty", "10.0.0.1:1", []string{""}, true, "10.0.0.1"},
+		{"xff_mapped", "10.0.0.1:1", []string{"::ffff:203.0.113.9"}, true, "203.0.113.9"},
+		{"xff_with_port", "10.0.0.1:1", []string{"203.0.113.9:5555"}, true, "203.0.113.9"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.RemoteAddr = tt.remote
+			for _, v := range tt.xff {
+				r.Header.Add("X-Forwarded-For", v)
+			}
+			var p = proxies
+			if !tt.proxies {
+				p = nil
+			}
+			if got := clientAddr(r, p); got != tt.want {
+				t.Errorf("clientAddr(%q, %q) = %q, want %q", tt.remote, tt.xff, got, tt.want)
+			}
+		})
+	}
+}
+
+// checkClean fails if log holds a byte below 0x20 other than the '\n' that
+// ends each line, or a byte 0x7F–0x9F, or the UTF-8 of U+0080–U+009F.
+func checkClean(t *testing.T, what string, log []byte) {
+	t.Helper()
+	for i, c := range log {
+		if (c < 0x20 && c != '\n') || (0x7f <= c && c <= 0x9f && !(i > 0 && log[i-1] >= 0xc0)) {
+			t.Errorf("%s: raw byte %#x at %d in %q", what, c, i, log)
+			return
+		}
+		if c == 0xc2 && i+1 < len(log) && 0x80 <= log[i+1] && log[i+1] <= 0x9f {
+			t.Errorf("%s: UTF-8 C1 control at %d in %q", what, i, log)
+			return
+		}
+	}
+	if len(log) > 0 && log[len(log)-1] != '\n' {
+		t.Errorf("%s: log does not end in a newline: %q", what, log)
+	}
+}
+
+// rawRequest sends req over a raw TCP connection and reads the response.
+func rawRequest(t *testing.T, addr, req string) string {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		return "no response: " + err.Error()
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.Status
+}
+
+func TestControlCharacters(t *testing.T) {
+	nasty := []struct{ name, s string }{
+		{"esc", "\x1b[31m"}, {"cr", "a\rb"}, {"lf", "a\nb"}, {"nul", "\x00"},
+		{"del", "\x7f"}, {"lone_85", "\x85"}, {"lone_9b", "\x9b[2J"},
+		{"utf8_85", "\u0085"}, {"utf8_9b", "\u009b"}, {"tab", "a\tb"},
+		{"backslash", `\x41\\`}, {"invalid_utf8", "\xff\xfe\xc0\xaf"},
+		{"percent", "%1b%0d%0a%00%7f%c2%85%85%9b"},
+	}
+	for _, f := range []Format{Python, Common, Combined, JSON} {
+		t.Run(f.String(), func(t *testing.T) {
+			log := newSink()
+			m := newMiddleware(t, Options{Writer: log, Format: f})
+			h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				// Messages carry decoded text: "%1b" in the path is a raw ESC here.
+				reqlog.FromContext(r.Context()).Log("code 400, message " + r.Header.Get("X-Msg") + r.URL.Path)
+				io.WriteString(w, "ok")
+			}))
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			addr := srv.Listener.Addr().String()
+			logged := 0
+			for _, n := range nasty {
+				reqs := map[string]string{
+					"path":    "GET /p" + n.s + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+					"query":   "GET /?q=" + n.s + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+					"method":  "G" + n.s + "T / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+					"headers": "GET / HTTP/1.1\r\nHost: x\r\nUser-Agent: u" + n.s + "\r\nReferer: r" + n.s + "\r\nX-Msg: m" + n.s + "\r\nConnection: close\r\n\r\n",
+				}
+				for where, req := range reqs {
+					before := len(log.bytes())
+					status := rawRequest(t, addr, req)
+					if strings.HasPrefix(status, "200") {
+						logged++
+						lines := 1
+						if f == Python {
+							lines = 2
+						}
+						// Wait for this request's lines before the next.
+						log.lines(t, strings.Count(string(log.bytes()[:before]), "\n")+lines)
+					}
+					t.Logf("%s in %s: %s", n.name, where, status)
+				}
+			}
+			if logged < len(nasty) {
+				t.Errorf("only %d requests reached the handler", logged)
+			}
+			// Requests built by hand carry what net/http refuses on the wire.
+			for _, n := range nasty {
+				r := httptest.NewRequest("GET", "/", nil)
+				r.Method, r.RequestURI, r.Proto = "G"+n.s, "/"+n.s, "HTTP/"+n.s
+				r.RemoteAddr = "[::1" + n.s + "]:1"
+				r.Header.Set("User-Agent", n.s)
+				r.Header.Set("Referer", n.s)
+				r.Header.Set("X-Msg", n.s)
+				r.SetBasicAuth(n.s, "")
+				h.ServeHTTP(httptest.NewRecorder(), r)
+			}
+			out := log.bytes()
+			checkClean(t, f.String(), out)
+			log.mu.Lock()
+			writes := log.writes
+			log.mu.Unlock()
+			if got := bytes.Count(out, []byte("\n")); got != writes {
+				t.Errorf("%d lines in %d writes, want one write per line", got, writes)
+			}
+		})
+	}
+}
+
+func TestConcurrent(t *testing.T) {
+	const requests = 200
+	log := newSink()
+	m := newMiddleware(t, Options{Writer: log})
+	body := strings.Repeat("z", 1000)
+	srv := httptest.NewServer(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, body)
+	})))
+	defer srv.Close()
+	var wg sync.WaitGroup
+	errs := make(chan error, requests)
+	for i := range requests {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := srv.Client().Get(fmt.Sprintf("%s/r/%d", srv.URL, i))
+			if err != nil {
+				errs <- err
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	lines := log.lines(t, requests)
+	if len(lines) != requests {
+		t.Fatalf("%d lines, want %d", len(lines), requests)
+	}
+	seen := map[string]bool{}
+	for _, l := range lines {
+		var id int
+		if _, err := fmt.Sscanf(l[strings.Index(l, "\"GET"):], "\"GET /r/%d HTTP/1.1\" 200 1000\n", &id); err != nil {
+			t.Fatalf("torn or wrong line %q: %v", l, err)
+		}
+		seen[l] = true
+	}
+	if len(seen) != requests {
+		t.Errorf("%d distinct lines, want %d", len(seen), requests)
+	}
+}
+
+func TestPanic(t *testing.T) {
+	log := newSink()
+	m := newMiddleware(t, Options{Writer: log, Now: func() time.Time { return fixedTime }})
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/after" {
+			io.WriteString(w, "partial")
+		}
+		panic("boom")
+	}))
+	for _, tt := range []struct{ target, want string }{
+		{"/before", `127.0.0.1 - - [05/Mar/2024 09:07:03] "GET /before HTTP/1.1" - -` + "\n"},
+		{"/after", `127.0.0.1 - - [05/Mar/2024 09:07:03] "GET /after HTTP/1.1" 200 7` + "\n"},
+	} {
+		func() {
+			defer func() {
+				if p := recover(); p != "boom" {
+					t.Errorf("%s: recovered %v, want the handler's panic", tt.target, p)
+				}
+			}()
+			r := httptest.NewRequest("GET", tt.target, nil)
+			r.RemoteAddr = "127.0.0.1:5555"
+			h.ServeHTTP(httptest.NewRecorder(), r)
+		}()
+		lines := log.lines(t, 1)
+		if got := lines[len(lines)-1]; got != tt.want {
+			t.Errorf("%s: logged %q, want %q", tt.target, got, tt.want)
+		}
+		log.mu.Lock()
+		log.buf.Reset()
+		log.mu.Unlock()
+	}
+}
+
+func TestHijack(t *testing.T) {
+	log := newSink()
+	m := newMiddleware(t, Options{Writer: log, Format: JSON, Now: func() time.Time { return fixedTime }})
+	srv := httptest.NewServer(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer c.Close()
+		brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n")
+		brw.Flush()
+	})))
+	defer srv.Close()
+	status := rawRequest(t, srv.Listener.Addr().String(), "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n")
+	if !strings.HasPrefix(status, "101") {
+		t.Fatalf("status %q", status)
+	}
+	line := log.lines(t, 1)[0]
+	if !strings.Contains(line, `"uri":"/ws"`) || !strings.Contains(line, `"status":0`) || !strings.Contains(line, `"hijacked":true`) {
+		t.Errorf("hijacked request logged as %s", line)
+	}
+}
+
+// TestFileBuffered checks the buffering of an *os.File writer: lines are
+// held back, then written by the timer, by Flush and by Close.
+func TestFileBuffered(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "access.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := New(Options{Writer: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := m.Handler(http.NotFoundHandler())
+	serve := func() { h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil)) }
+	size := func() int64 {
+		fi, err := f.Stat()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+
+	start := time.Now()
+	serve()
+	// The timer writes the line about 100 ms later.
+	for size() == 0 {
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("the buffered line was never written")
+		}
+		time.Sleep(5 * time.Millisecond) // polling a file: no event to wait on
+	}
+	one := size()
+
+	serve()
+	if err := m.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if size() != 2*one {
+		t.Errorf("after Flush: %d bytes, want %d", size(), 2*one)
+	}
+	serve()
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if size() != 3*one {
+		t.Errorf("after Close: %d bytes, want %d", size(), 3*one)
+	}
+	serve() // after Close: written at once
+	if size() != 4*one {
+		t.Errorf("after Close, a new line: %d bytes, want %d", size(), 4*one)
+	}
+}
+
+// TestLongLine checks that a line longer than the buffer is still written
+// whole, in one Write.
+func TestLongLine(t *testing.T) {
+	o := newOutput(io.Discard, true)
+	var got [][]byte
+	o.w = writerFunc(func(p []byte) (int, error) { got = append(got, bytes.Clone(p)); return len(p), nil })
+	o.buf.Reset(o.w)
+	long := append(bytes.Repeat([]byte("a"), bufferSize+10), '\n')
+	o.writeLines([]byte("short\n"))
+	o.writeLines(long)
+	o.writeLines([]byte("after\n"))
+	o.flush(true)
+	want := []string{"short\n", string(long), "after\n"}
+	if len(got) != len(want) {
+		t.Fatalf("%d writes, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if string(got[i]) != want[i] {
+			t.Errorf("write %d: %d bytes, want %d", i, len(got[i]), len(want[i]))
+		}
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func TestNilNext(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("Handler(nil) did not panic")
+		}
+	}()
+	m := newMiddleware(t, Options{Writer: io.Discard})
+	m.Handler(nil)
+}

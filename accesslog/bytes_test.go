@@ -1,0 +1,110 @@
+package accesslog
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/simplehttp/simplehttp/errorpage"
+	"github.com/simplehttp/simplehttp/fileserver"
+)
+
+// TestBytes checks that SIZE is the body length the client received.
+func TestBytes(t *testing.T) {
+	dir := t.TempDir()
+	content := bytes.Repeat([]byte("0123456789abcdef"), 20000) // 320000 bytes
+	if err := os.WriteFile(filepath.Join(dir, "big.bin"), content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.txt", "b c.html"} {
+		if err := os.WriteFile(filepath.Join(dir, "sub", name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fsrv, err := fileserver.NewDir(dir, fileserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsrv.Close()
+	mux := http.NewServeMux()
+	mux.Handle("/", fsrv)
+	mux.HandleFunc("/teapot", func(w http.ResponseWriter, r *http.Request) {
+		errorpage.Error(w, r, http.StatusTeapot, "", "")
+	})
+	log := newSink()
+	m := newMiddleware(t, Options{Writer: log, Now: func() time.Time { return fixedTime }})
+	srv := httptest.NewServer(m.Handler(mux))
+	defer srv.Close()
+
+	modtime := func() string {
+		fi, err := os.Stat(filepath.Join(dir, "big.bin"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.ModTime().UTC().Format(http.TimeFormat)
+	}()
+	tests := []struct {
+		name, method, target string
+		header               map[string]string
+		wantStatus           int
+		wantSize             string // "" means the response's Content-Length
+	}{
+		{"sendfile", "GET", "/big.bin", nil, 200, ""},
+		{"listing", "GET", "/sub/", nil, 200, ""},
+		{"not_found", "GET", "/nope", nil, 404, ""},
+		{"error_page", "GET", "/teapot", nil, 418, ""},
+		{"head", "HEAD", "/big.bin", nil, 200, "-"},
+		{"not_modified", "GET", "/big.bin", map[string]string{"If-Modified-Since": modtime}, 304, "-"},
+	}
+	client := srv.Client()
+	n := 0
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, srv.URL+tt.target, nil)
+			for k, v := range tt.header {
+				req.Header.Set(k, v)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("%s %s: status = %d, want %d", tt.method, tt.target, resp.StatusCode, tt.wantStatus)
+			}
+			want := tt.wantSize
+			if want == "" {
+				cl := resp.Header.Get("Content-Length")
+				if cl == "" || cl != strconv.Itoa(len(body)) {
+					t.Fatalf("%s %s: Content-Length %q for %d body bytes", tt.method, tt.target, cl, len(body))
+				}
+				want = cl
+			}
+			n++
+			lines := log.lines(t, n)
+			last := lines[len(lines)-1]
+			wantLine := fmt.Sprintf("127.0.0.1 - - [05/Mar/2024 09:07:03] \"%s %s HTTP/1.1\" %d %s\n", tt.method, tt.target, tt.wantStatus, want)
+			if last != wantLine {
+				t.Errorf("%s %s: logged %q, want %q", tt.method, tt.target, last, wantLine)
+			}
+			// errorpage's log_error line comes first (SPEC §3).
+			if tt.name == "not_found" {
+				if prev := lines[len(lines)-2]; prev != "127.0.0.1 - - [05/Mar/2024 09:07:03] code 404, message File not found\n" {
+					t.Errorf("line before the request line = %q", prev)
+				}
+			}
+			n = len(lines)
+		})
+	}
+}

@@ -1,0 +1,92 @@
+package accesslog_test
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/simplehttp/simplehttp/accesslog"
+)
+
+// A fixed clock and address make the output reproducible.
+func ExampleNew() {
+	al, err := accesslog.New(accesslog.Options{
+		Writer: os.Stdout,
+		Now:    func() time.Time { return time.Date(2024, 3, 5, 9, 7, 3, 0, time.UTC) },
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer al.Close()
+	h := al.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "hello\n")
+	}))
+	r := httptest.NewRequest("GET", "/a%20b?x=1", nil)
+	r.RemoteAddr = "192.0.2.1:54321"
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	// Output:
+	// 192.0.2.1 - - [05/Mar/2024 09:07:03] "GET /a%20b?x=1 HTTP/1.1" 200 6
+}
+
+// Combined Log Format, with control characters scrubbed.
+func ExampleOptions_combined() {
+	al, err := accesslog.New(accesslog.Options{
+		Writer: os.Stdout,
+		Format: accesslog.Combined,
+		Now:    func() time.Time { return time.Date(2024, 3, 5, 9, 7, 3, 0, time.UTC) },
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer al.Close() // os.Stdout is a file: lines are buffered until Close
+	h := al.Handler(http.NotFoundHandler())
+	r := httptest.NewRequest("GET", "/missing", nil)
+	r.RemoteAddr = "[2001:db8::1]:443"
+	r.Header.Set("User-Agent", "evil\x1b[2J\"agent")
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	// Output:
+	// 2001:db8::1 - - [05/Mar/2024:09:07:03 +0000] "GET /missing HTTP/1.1" 404 19 "-" "evil\x1b[2J\"agent"
+}
+
+func ExampleScrub() {
+	fmt.Println(accesslog.Scrub("GET /\x1b[31mred\\ \u0085 HTTP/1.1\r\n"))
+	// Output:
+	// GET /\x1b[31mred\\ \x85 HTTP/1.1\x0d\x0a
+}
+
+// With net/http: wrap the whole mux, and close the log after shutdown.
+func ExampleMiddleware_Handler() {
+	al, err := accesslog.New(accesslog.Options{}) // Python's format on stderr
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", http.FileServer(http.Dir(".")))
+	srv := &http.Server{Addr: "127.0.0.1:8000", Handler: al.Handler(mux)}
+	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+		log.Print(err)
+	}
+	al.Close()
+}
+
+// With chi: the middleware goes in r.Use.
+func Example_chi() {
+	al, err := accesslog.New(accesslog.Options{
+		Format:         accesslog.Combined,
+		TrustedProxies: []string{"127.0.0.1", "10.0.0.0/8"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer al.Close()
+	r := chi.NewRouter()
+	r.Use(al.Handler)
+	r.Get("/hello", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hi\n") })
+	log.Fatal(http.ListenAndServe("127.0.0.1:8000", r))
+}

@@ -1,0 +1,149 @@
+package accesslog
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/<test>/<name>.golden, or rewrites the
+// file with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	file := filepath.Join("testdata", filepath.FromSlash(t.Name()), name+".golden")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s:\n got %q\nwant %q", file, got, want)
+	}
+}
+
+// fixedTime is the clock of every golden line: 5 March 2024 09:07:03.25 at
+// UTC+01:00.
+var fixedTime = time.Date(2024, time.March, 5, 9, 7, 3, 250e6, time.FixedZone("CET", 3600))
+
+// formatRecord renders rec in format f as the middleware writes it.
+func formatRecord(t *testing.T, f Format, rec record) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	m, err := New(Options{Writer: &buf, Format: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &state{}
+	if f == JSON {
+		m.logJSON(t.Context(), &rec)
+	} else {
+		st.buf = st.buf[:0]
+		if f == Python {
+			for _, msg := range rec.messages {
+				st.buf = m.text.appendMessage(st.buf, &rec, msg)
+			}
+		}
+		st.buf = m.text.appendRequest(st.buf, &rec)
+		m.out.writeLines(st.buf)
+	}
+	return buf.Bytes()
+}
+
+func TestFormat(t *testing.T) {
+	base := record{
+		time:      fixedTime,
+		remote:    "127.0.0.1",
+		method:    "GET",
+		uri:       "/a%20b?x=1",
+		proto:     "HTTP/1.1",
+		status:    200,
+		bytes:     1024,
+		duration:  1500 * time.Microsecond,
+		referer:   "http://example.com/",
+		userAgent: "curl/8.5.0",
+	}
+	tests := []struct {
+		name string
+		edit func(*record)
+	}{
+		{"get", func(*record) {}},
+		// Python logs "code 404, message File not found" first (log_error).
+		{"error_message", func(r *record) {
+			r.uri, r.status, r.bytes = "/missing", 404, 335
+			r.messages = []string{"code 404, message File not found"}
+		}},
+		// HEAD and 304 send no body: SIZE is "-".
+		{"no_body", func(r *record) { r.method, r.bytes = "HEAD", 0 }},
+		{"ipv6", func(r *record) { r.remote = "::1" }},
+		// Everything the client controls is scrubbed; '"' is escaped in CLF.
+		{"control", func(r *record) {
+			r.method = "G\x1bET"
+			r.uri = "/\x1b[31m\\x\x85\u0085\u009b\xff\x7f\x00?q=\r\n"
+			r.userAgent = "evil\"agent\t\x9b"
+			r.referer = "\\\""
+			r.messages = []string{"code 400, message Bad request syntax ('\x1b[2J')"}
+		}},
+		{"basic_user", func(r *record) { r.user = "al\"ice\n" }},
+		// A panic or a hijack before any status: "-" for status and size.
+		{"hijacked", func(r *record) { r.status, r.bytes, r.hijacked = 0, 0, true }},
+		{"panicked", func(r *record) { r.status, r.bytes, r.panicked = 0, 0, true }},
+		{"no_headers", func(r *record) { r.referer, r.userAgent, r.remote = "", "", "" }},
+	}
+	for _, f := range []Format{Python, Common, Combined, JSON} {
+		t.Run(f.String(), func(t *testing.T) {
+			for _, tt := range tests {
+				rec := base
+				tt.edit(&rec)
+				golden(t, tt.name, formatRecord(t, f, rec))
+			}
+		})
+	}
+}
+
+func TestStampCache(t *testing.T) {
+	c := stampCache{layout: pythonLayout}
+	got := string(c.append(nil, fixedTime))
+	if got != "05/Mar/2024 09:07:03" {
+		t.Fatalf("stamp = %q", got)
+	}
+	first := c.last.Load()
+	c.append(nil, fixedTime.Add(500*time.Millisecond)) // same second
+	if c.last.Load() != first {
+		t.Error("time stamp reformatted within the same second")
+	}
+	if got := string(c.append(nil, fixedTime.Add(time.Second))); got != "05/Mar/2024 09:07:04" {
+		t.Errorf("next second = %q", got)
+	}
+	if got := string(c.append(nil, fixedTime.Add(time.Second).UTC())); got != "05/Mar/2024 08:07:04" {
+		t.Errorf("other location = %q", got)
+	}
+	allocs := testing.AllocsPerRun(100, func() { c.append(make([]byte, 0, 64), fixedTime.UTC().Add(time.Second)) })
+	if allocs > 1 { // the make
+		t.Errorf("cached stamp: %v allocs", allocs)
+	}
+}
+
+func TestFormatNames(t *testing.T) {
+	for f := Python; f <= JSON; f++ {
+		g, err := ParseFormat(f.String())
+		if err != nil || g != f {
+			t.Errorf("ParseFormat(%q) = %v, %v", f.String(), g, err)
+		}
+	}
+	if _, err := ParseFormat("apache"); err == nil {
+		t.Error("ParseFormat(apache): no error")
+	}
+}

@@ -1,0 +1,65 @@
+package accesslog
+
+import (
+	"testing"
+	"unicode/utf8"
+
+	"github.com/simplehttp/simplehttp/internal/pyescape"
+)
+
+func FuzzScrub(f *testing.F) {
+	for _, s := range []string{
+		"", "plain", "a\nb", "\r\n", "\x1b[31m", "\x00\x7f", "\x85", "\u0085",
+		"\xc2\x9b[2J", "\xe2\x85", "\xff\xfe\x80\x9f\xa0", `back\slash \x41 \\`,
+		"%2e%2e/..\\", "//evil", "ü日本😀\u2028",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := Scrub(s)
+		for i := 0; i < len(got); i++ {
+			c := got[i]
+			if c < 0x20 || c == 0x7f {
+				t.Fatalf("Scrub(%q) = %q: raw byte %#x", s, got, c)
+			}
+		}
+		for i, r := range got {
+			if r == utf8.RuneError {
+				continue
+			}
+			if 0x80 <= r && r <= 0x9f {
+				t.Fatalf("Scrub(%q) = %q: C1 control U+%04X at %d", s, got, r, i)
+			}
+		}
+		// Lone bytes 0x80–0x9F of invalid UTF-8: none may survive.
+		for i := 0; i < len(got); {
+			r, size := utf8.DecodeRuneInString(got[i:])
+			if r == utf8.RuneError && size == 1 && got[i] <= 0x9f {
+				t.Fatalf("Scrub(%q) = %q: lone byte %#x at %d", s, got, got[i], i)
+			}
+			i += size
+		}
+		if string(AppendScrub([]byte("x"), s)) != "x"+got {
+			t.Fatalf("AppendScrub(%q) differs from Scrub", s)
+		}
+		if !hasLoneC1(s) {
+			back, err := pyescape.UnescapeLog(got)
+			if err != nil || back != s {
+				t.Fatalf("UnescapeLog(Scrub(%q)) = %q, %v", s, back, err)
+			}
+		}
+	})
+}
+
+// hasLoneC1 reports whether s has a byte 0x80–0x9F outside valid UTF-8:
+// Scrub writes it as the code point, so it does not round-trip.
+func hasLoneC1(s string) bool {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 && s[i] <= 0x9f {
+			return true
+		}
+		i += size
+	}
+	return false
+}

@@ -1,0 +1,101 @@
+package accesslog
+
+import (
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// parseProxies parses Options.TrustedProxies: CIDR prefixes or single
+// addresses.
+func parseProxies(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range list {
+		s = strings.TrimSpace(s)
+		if strings.Contains(s, "/") {
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				return nil, fmt.Errorf("accesslog: TrustedProxies: %w", err)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("accesslog: TrustedProxies: %w", err)
+		}
+		a = a.Unmap().WithZone("")
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+// hostOnly returns the host of a host:port address, without brackets, and
+// addr itself when it has no port. It does not allocate.
+func hostOnly(addr string) string {
+	if strings.HasPrefix(addr, "[") {
+		if i := strings.IndexByte(addr, ']'); i > 0 {
+			return addr[1:i]
+		}
+		return addr
+	}
+	if i := strings.LastIndexByte(addr, ':'); i >= 0 && strings.IndexByte(addr, ':') == i {
+		return addr[:i] // exactly one colon: IPv4 or name with a port
+	}
+	return addr
+}
+
+// trusted reports whether a is one of the proxies.
+func trusted(proxies []netip.Prefix, a netip.Addr) bool {
+	a = a.Unmap().WithZone("")
+	for _, p := range proxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// clientAddr returns the address to log for r: the IP of RemoteAddr,
+// without port. When that peer is a trusted proxy, X-Forwarded-For is read
+// from right to left, skipping trusted proxies, and the first address that
+// is not one is the client. If every hop is trusted, the leftmost one is
+// the client. An entry that is not an IP address ends the walk: the last
+// address reached, which a trusted proxy vouched for, is the client.
+func clientAddr(r *http.Request, proxies []netip.Prefix) string {
+	host := hostOnly(r.RemoteAddr)
+	if len(proxies) == 0 {
+		return host
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !trusted(proxies, peer) {
+		return host
+	}
+	client := host
+	values := r.Header.Values("X-Forwarded-For")
+	for i := len(values) - 1; i >= 0; i-- {
+		v := values[i]
+		for v != "" {
+			var hop string
+			if j := strings.LastIndexByte(v, ','); j >= 0 {
+				hop, v = v[j+1:], v[:j]
+			} else {
+				hop, v = v, ""
+			}
+			hop = strings.TrimSpace(hop)
+			if hop == "" {
+				continue
+			}
+			a, err := netip.ParseAddr(hostOnly(hop))
+			if err != nil {
+				return client
+			}
+			client = a.Unmap().String()
+			if !trusted(proxies, a) {
+				return client
+			}
+		}
+	}
+	return client
+}
