@@ -1,0 +1,476 @@
+package cgi
+
+import (
+	"encoding/base64"
+	"fmt"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	stdcgi "net/http/cgi"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/simplehttp/simplehttp/errorpage"
+	"github.com/simplehttp/simplehttp/internal/reqlog"
+	"github.com/simplehttp/simplehttp/internal/urlpath"
+)
+
+// Handler returns middleware that runs CGI scripts for CGI paths and
+// passes every other request to next, except a POST, which gets 501
+// "Can only POST to CGI scripts" as in Python. It panics if next is nil.
+func (h *Handler) Handler(next http.Handler) http.Handler {
+	if next == nil {
+		panic("cgi: Handler(nil)")
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !h.serve(w, r) {
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// ServeHTTP runs the CGI script that r names. A request for any other path
+// gets 404 (501 for a POST).
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.serve(w, r) {
+		errorpage.Error(w, r, http.StatusNotFound, "File not found", "")
+	}
+}
+
+// serve answers r if it is for a CGI path (or a POST) and reports whether
+// it did.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) bool {
+	head, tail, verdict := h.match(urlpath.Unescape(r.URL.EscapedPath()))
+	switch verdict {
+	case isCGI:
+		h.run(w, r, head, tail)
+		return true
+	case refused:
+		errorpage.Error(w, r, http.StatusNotFound, "File not found", "")
+		return true
+	}
+	if r.Method == http.MethodPost {
+		errorpage.Error(w, r, http.StatusNotImplemented, "Can only POST to CGI scripts", "")
+		return true
+	}
+	return false
+}
+
+type verdict int
+
+const (
+	notCGI  verdict = iota
+	isCGI           // head is the CGI directory, tail what follows it
+	refused         // looks like a CGI path in disguise: answer 404
+)
+
+// match is Python's is_cgi on a decoded path: collapse it
+// (_url_collapse_path), then look for a CGI directory as a prefix that
+// ends at a '/' with something after it. Beyond Python, a path that climbs
+// above the root or names a CGI directory in another case is refused when
+// it would be CGI otherwise, so that no other handler reveals a script's
+// source for it.
+func (h *Handler) match(p string) (head, tail string, v verdict) {
+	parts := strings.Split(p, "/")
+	var stack []string
+	overflow := false
+	for _, part := range parts[:len(parts)-1] {
+		switch part {
+		case "..":
+			if len(stack) == 0 {
+				overflow = true
+			} else {
+				stack = stack[:len(stack)-1]
+			}
+		case "", ".":
+		default:
+			stack = append(stack, part)
+		}
+	}
+	last := parts[len(parts)-1]
+	switch last {
+	case "..":
+		if len(stack) == 0 {
+			overflow = true
+		} else {
+			stack = stack[:len(stack)-1]
+		}
+		last = ""
+	case ".":
+		last = ""
+	}
+	collapsed := "/" + strings.Join(stack, "/") + "/" + last
+	if strings.IndexByte(collapsed, 0) >= 0 {
+		// No file name holds a NUL: nothing to run, nothing to reveal.
+		overflow = true
+	}
+	for i := strings.IndexByte(collapsed[1:], '/'); i >= 0; {
+		sep := i + 1
+		for _, d := range h.dirs {
+			if collapsed[:sep] == d {
+				if overflow {
+					return "", "", refused
+				}
+				return d, collapsed[sep+1:], isCGI
+			}
+			if strings.EqualFold(collapsed[:sep], d) {
+				return "", "", refused
+			}
+		}
+		j := strings.IndexByte(collapsed[sep+1:], '/')
+		if j < 0 {
+			break
+		}
+		i = sep + j
+	}
+	return "", "", notCGI
+}
+
+// run is Python's run_cgi for the CGI directory dir and the rest of the
+// collapsed path.
+func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodPost:
+	default:
+		errorpage.Error(w, r, http.StatusNotImplemented, fmt.Sprintf("Unsupported method (%s)", pyRepr(r.Method)), "")
+		return
+	}
+	// Everything is looked up inside the CGI directory: a symbolic link
+	// that leads out of it is treated as missing.
+	dirPath := filepath.Join(h.root, filepath.FromSlash(dir[1:]))
+	croot, err := os.OpenRoot(dirPath)
+	if err != nil {
+		h.logger.LogAttrs(r.Context(), slog.LevelError, "cgi: cannot open CGI directory",
+			slog.String("dir", dirPath), slog.Any("err", err))
+		errorpage.Error(w, r, http.StatusNotFound, "No such CGI script ("+pyRepr(h.prefix+dir+"/"+rest)+")", "")
+		return
+	}
+	defer croot.Close()
+
+	// Nested directories: while the next segment is a directory, it
+	// belongs to the directory part.
+	sub := "" // dir relative to croot, "" or "a/b/"
+	for {
+		i := strings.IndexByte(rest, '/')
+		if i < 0 {
+			break
+		}
+		next := sub + rest[:i]
+		if fi, err := croot.Stat(next); err != nil || !fi.IsDir() {
+			break
+		}
+		sub, rest = next+"/", rest[i+1:]
+	}
+	script, pathInfo := rest, ""
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		script, pathInfo = rest[:i], rest[i:]
+	}
+	dirURL := dir
+	if sub != "" {
+		dirURL += "/" + strings.TrimSuffix(sub, "/")
+	}
+	scriptName := h.prefix + dirURL + "/" + script
+	rel := sub + script
+	if rel == "" {
+		rel = "."
+	}
+	fi, err := croot.Stat(strings.TrimSuffix(rel, "/"))
+	if err != nil || !filepath.IsLocal(filepath.FromSlash(rel)) {
+		errorpage.Error(w, r, http.StatusNotFound, "No such CGI script ("+pyRepr(scriptName)+")", "")
+		return
+	}
+	if !fi.Mode().IsRegular() {
+		errorpage.Error(w, r, http.StatusForbidden, "CGI script is not a plain file ("+pyRepr(scriptName)+")", "")
+		return
+	}
+	interp := h.interps[strings.ToLower(path.Ext(script))]
+	if interp == "" && fi.Mode().Perm()&0o111 == 0 {
+		errorpage.Error(w, r, http.StatusForbidden, "CGI script is not executable ("+pyRepr(scriptName)+")", "")
+		return
+	}
+	scriptFile := filepath.Join(dirPath, filepath.FromSlash(rel))
+
+	select {
+	case h.sem <- struct{}{}:
+		defer func() { <-h.sem }()
+	default:
+		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "cgi: too many scripts running",
+			slog.String("script", scriptName), slog.Int("max", cap(h.sem)))
+		errorpage.Error(w, r, http.StatusServiceUnavailable, "Too many CGI scripts running", "")
+		return
+	}
+
+	// Arguments: Python passes the raw query, '+' as space, when it has
+	// no '='.
+	var argv []string
+	if interp != "" {
+		argv = []string{interp, interp, scriptFile}
+	} else {
+		argv = []string{scriptFile, script}
+	}
+	if q := strings.ReplaceAll(r.URL.RawQuery, "+", " "); !strings.Contains(q, "=") {
+		argv = append(argv, q)
+	}
+	ms := h.timeout.Milliseconds()
+	if h.timeout < 0 {
+		ms = 0
+	} else if ms == 0 {
+		ms = 1
+	}
+
+	st := &state{h: h, w: w, r: r, script: scriptName, log: reqlog.FromContext(r.Context())}
+	body := &trackedBody{ReadCloser: r.Body}
+	st.body = body
+	r2 := r.WithContext(r.Context())
+	r2.Body = body
+	if r2.ContentLength < 0 || len(r2.TransferEncoding) > 0 {
+		// net/http/cgi refuses chunked bodies; stream them to the script
+		// without CONTENT_LENGTH instead.
+		r2.TransferEncoding = nil
+		r2.ContentLength = -1
+	}
+	if r2.ContentLength == 0 {
+		body.eof.Store(true)
+	}
+	ch := &stdcgi.Handler{
+		Path:       h.launcher,
+		Dir:        h.root,
+		Env:        h.env(r, scriptName, scriptFile, pathInfo),
+		InheritEnv: h.inherit,
+		Logger:     log.New(stdcgiLog{st}, "", 0),
+		Args:       append([]string{launcherArg, strconv.FormatInt(ms, 10), h.cred, h.unset}, argv...),
+		Stderr:     st,
+	}
+	rw := &responseWriter{w: w, rc: http.NewResponseController(w)}
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-r.Context().Done():
+			// The client is gone: do not let the script run on.
+			st.kill()
+			st.unblockBody()
+		case <-stop:
+		}
+	}()
+	ch.ServeHTTP(rw, r2)
+	close(stop)
+	wg.Wait()
+
+	st.mu.Lock()
+	timedOut, failed := st.timedOut, st.failed
+	st.mu.Unlock()
+	switch {
+	case rw.committed:
+		if timedOut {
+			// Cut the response off: the client must not take a
+			// truncated body for a complete one.
+			panic(http.ErrAbortHandler)
+		}
+	case timedOut:
+		errorpage.Error(w, r, http.StatusGatewayTimeout, "CGI script timed out ("+pyRepr(scriptName)+")", "")
+	case failed || rw.pending == 0:
+		errorpage.Error(w, r, http.StatusBadGateway, "CGI script sent no valid response ("+pyRepr(scriptName)+")", "")
+	default:
+		rw.commit(rw.pending)
+	}
+}
+
+// env returns the variables set on top of net/http/cgi's: Python's
+// run_cgi environment (SPEC §4) and the corrections to net/http/cgi's.
+func (h *Handler) env(r *http.Request, scriptName, scriptFile, pathInfo string) []string {
+	port := ""
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		if _, p, err := net.SplitHostPort(a.String()); err == nil {
+			port = p
+		}
+	}
+	translated := filepath.Join(h.root, filepath.FromSlash(path.Clean("/" + pathInfo)[1:]))
+	if strings.HasSuffix(strings.TrimRight(pathInfo, " \t\r\n\v\f"), "/") {
+		translated += string(filepath.Separator)
+	}
+	ctype := r.Header.Get("Content-Type")
+	if ctype == "" {
+		ctype = "text/plain"
+	}
+	clen := ""
+	if r.ContentLength > 0 || (r.ContentLength == 0 && r.Header.Get("Content-Length") != "") {
+		clen = strconv.FormatInt(r.ContentLength, 10)
+	}
+	requestURI := r.RequestURI
+	if requestURI == "" {
+		requestURI = h.prefix + r.URL.RequestURI()
+	}
+	env := []string{
+		"SERVER_SOFTWARE=" + h.software,
+		"SERVER_PROTOCOL=" + h.protocol,
+		"GATEWAY_INTERFACE=CGI/1.1",
+		"REQUEST_METHOD=" + r.Method,
+		"PATH_INFO=" + pathInfo,
+		"PATH_TRANSLATED=" + translated,
+		"SCRIPT_NAME=" + scriptName,
+		"SCRIPT_FILENAME=" + scriptFile,
+		"QUERY_STRING=" + r.URL.RawQuery,
+		"REQUEST_URI=" + requestURI,
+		"CONTENT_TYPE=" + ctype,
+		"CONTENT_LENGTH=" + clen,
+		"HTTP_ACCEPT=" + strings.Join(r.Header.Values("Accept"), ","),
+		"HTTP_USER_AGENT=" + r.Header.Get("User-Agent"),
+		"HTTP_COOKIE=" + strings.Join(r.Header.Values("Cookie"), "; "),
+		"HTTP_REFERER=" + r.Header.Get("Referer"),
+	}
+	if port != "" {
+		env = append(env, "SERVER_PORT="+port)
+	}
+	if h.pathEnv != "" {
+		env = append(env, "PATH="+h.pathEnv)
+	}
+	// Python: an Authorization header of two words gives AUTH_TYPE; for
+	// Basic, a user:password pair of ASCII gives REMOTE_USER.
+	if f := strings.Fields(r.Header.Get("Authorization")); len(f) == 2 {
+		env = append(env, "AUTH_TYPE="+f[0])
+		if strings.EqualFold(f[0], "basic") {
+			if b, err := base64.StdEncoding.DecodeString(f[1]); err == nil && isASCII(b) {
+				if up := strings.Split(string(b), ":"); len(up) == 2 {
+					env = append(env, "REMOTE_USER="+up[0])
+				}
+			}
+		}
+	}
+	return env
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// state is what one request learns from its launcher and from
+// net/http/cgi. It receives the launcher's standard error as an
+// io.Writer.
+type state struct {
+	h      *Handler
+	w      http.ResponseWriter
+	r      *http.Request
+	script string
+	log    *reqlog.Entry
+	body   *trackedBody
+
+	mu       sync.Mutex
+	buf      []byte
+	pgid     int
+	exited   bool
+	timedOut bool
+	failed   bool // net/http/cgi found the response malformed
+}
+
+func (st *state) Write(p []byte) (int, error) {
+	st.mu.Lock()
+	st.buf = append(st.buf, p...)
+	var lines []string
+	for {
+		i := strings.IndexByte(string(st.buf), '\n')
+		if i < 0 {
+			break
+		}
+		lines = append(lines, string(st.buf[:i]))
+		st.buf = st.buf[i+1:]
+	}
+	st.mu.Unlock()
+	for _, l := range lines {
+		st.line(l)
+	}
+	return len(p), nil
+}
+
+// line handles one tagged line from the launcher.
+func (st *state) line(l string) {
+	if l == "" {
+		return
+	}
+	ctx := st.r.Context()
+	msg := l[1:]
+	switch l[0] {
+	case tagStderr:
+		st.log.Log(st.script + ": " + msg)
+		st.h.logger.LogAttrs(ctx, slog.LevelWarn, "cgi: script stderr",
+			slog.String("script", st.script), slog.String("line", msg))
+	case tagPID:
+		pid, err := strconv.Atoi(msg)
+		if err == nil && pid > 1 {
+			st.mu.Lock()
+			st.pgid = pid
+			st.mu.Unlock()
+		}
+	case tagTimeout:
+		st.mu.Lock()
+		st.timedOut = true
+		st.mu.Unlock()
+		st.unblockBody()
+		st.log.Log("CGI script timed out")
+		st.h.logger.LogAttrs(ctx, slog.LevelWarn, "cgi: script timed out, killed",
+			slog.String("script", st.script), slog.Duration("timeout", st.h.timeout))
+	case tagExit:
+		st.mu.Lock()
+		st.exited = true
+		st.mu.Unlock()
+		st.unblockBody()
+		if msg != "0" {
+			st.log.Log("CGI script exit code " + msg)
+			st.h.logger.LogAttrs(ctx, slog.LevelWarn, "cgi: script failed",
+				slog.String("script", st.script), slog.String("exit", msg))
+		}
+	case tagFail:
+		st.log.Log("CGI script could not be started")
+		st.h.logger.LogAttrs(ctx, slog.LevelError, "cgi: cannot start script",
+			slog.String("script", st.script), slog.String("err", msg))
+	}
+}
+
+// kill kills the script's process group unless it is known to be over.
+func (st *state) kill() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.pgid > 1 && !st.exited {
+		syscall.Kill(-st.pgid, syscall.SIGKILL)
+	}
+}
+
+// unblockBody stops a read of the request body that waits for a client
+// when the script will not read it any more; net/http/cgi would wait for
+// that read to finish.
+func (st *state) unblockBody() {
+	if st.body.eof.Load() {
+		return
+	}
+	// Not every ResponseWriter supports deadlines; then the read ends
+	// when the client sends the rest or goes away.
+	_ = http.NewResponseController(st.w).SetReadDeadline(aLongTimeAgo)
+}
+
+// stdcgiLog receives net/http/cgi's complaints about the script's
+// response.
+type stdcgiLog struct{ st *state }
+
+func (l stdcgiLog) Write(p []byte) (int, error) {
+	st := l.st
+	st.mu.Lock()
+	st.failed = true
+	st.mu.Unlock()
+	st.h.logger.LogAttrs(st.r.Context(), slog.LevelError, "cgi: bad script response",
+		slog.String("script", st.script), slog.String("err", strings.TrimSpace(string(p))))
+	return len(p), nil
+}

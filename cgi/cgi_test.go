@@ -1,0 +1,554 @@
+package cgi_test
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/simplehttp/simplehttp/cgi"
+	"github.com/simplehttp/simplehttp/internal/reqlog"
+)
+
+func TestEnvGolden(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/env.sh": "#!/bin/sh\n" + header + "env\n"})
+	t.Setenv("SECRET_OF_SERVER", "leak")
+	srv, _ := newServer(t, root, cgi.Options{ServerSoftware: "SimpleHTTP/0.6 Test", Protocol: "HTTP/1.1"})
+	res := do(t, srv, "GET", "/cgi-bin/env.sh/p/q?a=1&b=2", nil, http.Header{
+		"Accept":        {"text/html", "text/plain"},
+		"User-Agent":    {"ua/1"},
+		"Cookie":        {"c=1"},
+		"Referer":       {"http://r/"},
+		"Authorization": {"Basic dXNlcjpwdw=="}, // user:pw
+		"Proxy":         {"http://evil:1/"},
+		"X-Custom":      {"x"},
+	})
+	if res.status != 200 {
+		t.Fatalf("status = %d, want 200; body %q", res.status, res.body)
+	}
+	env := envOf(res.body)
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	want := map[string]string{
+		"SERVER_SOFTWARE":    "SimpleHTTP/0.6 Test",
+		"SERVER_NAME":        "127.0.0.1",
+		"GATEWAY_INTERFACE":  "CGI/1.1",
+		"SERVER_PROTOCOL":    "HTTP/1.1",
+		"SERVER_PORT":        port,
+		"REQUEST_METHOD":     "GET",
+		"PATH_INFO":          "/p/q",
+		"PATH_TRANSLATED":    filepath.Join(root, "p", "q"),
+		"SCRIPT_NAME":        "/cgi-bin/env.sh",
+		"SCRIPT_FILENAME":    filepath.Join(root, "cgi-bin", "env.sh"),
+		"QUERY_STRING":       "a=1&b=2",
+		"REQUEST_URI":        "/cgi-bin/env.sh/p/q?a=1&b=2",
+		"REMOTE_ADDR":        "127.0.0.1",
+		"REMOTE_HOST":        "127.0.0.1",
+		"AUTH_TYPE":          "Basic",
+		"REMOTE_USER":        "user",
+		"CONTENT_TYPE":       "text/plain",
+		"CONTENT_LENGTH":     "",
+		"HTTP_ACCEPT":        "text/html,text/plain",
+		"HTTP_USER_AGENT":    "ua/1",
+		"HTTP_COOKIE":        "c=1",
+		"HTTP_REFERER":       "http://r/",
+		"HTTP_HOST":          strings.TrimPrefix(srv.URL, "http://"),
+		"HTTP_AUTHORIZATION": "Basic dXNlcjpwdw==",
+		"HTTP_X_CUSTOM":      "x",
+		"HTTP_CONNECTION":    "close", // the test client sends it
+		"PATH":               "/usr/local/bin:/usr/bin:/bin",
+	}
+	for k, v := range want {
+		if got, ok := env[k]; !ok || got != v {
+			t.Errorf("%s = %q (present %v), want %q", k, got, ok, v)
+		}
+	}
+	if _, ok := env["REMOTE_PORT"]; !ok {
+		t.Errorf("REMOTE_PORT missing")
+	}
+	// Nothing else: the server's environment stays out, and a Proxy:
+	// header never becomes HTTP_PROXY. The shell adds PWD.
+	for k, v := range env {
+		if _, ok := want[k]; !ok && k != "REMOTE_PORT" && k != "PWD" {
+			t.Errorf("unexpected variable %s=%q", k, v)
+		}
+	}
+	if env["PWD"] != "" && env["PWD"] != root {
+		t.Errorf("PWD = %q, want the root %q", env["PWD"], root)
+	}
+}
+
+func TestEnvInherit(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/env.sh": "#!/bin/sh\n" + header + "env\n"})
+	t.Setenv("ALLOWED_ONE", "yes")
+	t.Setenv("NOT_ALLOWED", "no")
+	srv, _ := newServer(t, root, cgi.Options{Env: []string{"ALLOWED_ONE", "PATH"}})
+	env := envOf(do(t, srv, "GET", "/cgi-bin/env.sh", nil, nil).body)
+	if env["ALLOWED_ONE"] != "yes" || env["PATH"] != os.Getenv("PATH") {
+		t.Errorf("allow-listed: ALLOWED_ONE=%q PATH=%q", env["ALLOWED_ONE"], env["PATH"])
+	}
+	if _, ok := env["NOT_ALLOWED"]; ok {
+		t.Errorf("NOT_ALLOWED passed on")
+	}
+	srv, _ = newServer(t, root, cgi.Options{InheritEnv: true})
+	env = envOf(do(t, srv, "GET", "/cgi-bin/env.sh?q", nil, nil).body)
+	if env["NOT_ALLOWED"] != "no" || env["QUERY_STRING"] != "q" {
+		t.Errorf("InheritEnv: NOT_ALLOWED=%q QUERY_STRING=%q", env["NOT_ALLOWED"], env["QUERY_STRING"])
+	}
+}
+
+func TestPathsAndArgs(t *testing.T) {
+	show := "#!/bin/sh\n" + header +
+		`printf 'SCRIPT_NAME=%s\nPATH_INFO=%s\nPATH_TRANSLATED=%s\nQUERY_STRING=%s\nARGC=%s\nARG1=%s\n' "$SCRIPT_NAME" "$PATH_INFO" "$PATH_TRANSLATED" "$QUERY_STRING" "$#" "$1"` + "\n"
+	root := writeTree(t, map[string]string{
+		"cgi-bin/s.sh":          show,
+		"cgi-bin/sub/s.sh":      show,
+		"cgi-bin/sub/deep/t.sh": show,
+		"cgi-bin/a b.sh":        show,
+		"htbin/h.sh":            show,
+	})
+	srv, _ := newServer(t, root, cgi.Options{})
+	tests := []struct {
+		name, target string
+		want         map[string]string
+	}{
+		{"plain", "/cgi-bin/s.sh", map[string]string{"SCRIPT_NAME": "/cgi-bin/s.sh", "PATH_INFO": "", "PATH_TRANSLATED": root, "ARGC": "1", "ARG1": ""}},
+		{"nested", "/cgi-bin/sub/s.sh/extra", map[string]string{"SCRIPT_NAME": "/cgi-bin/sub/s.sh", "PATH_INFO": "/extra", "PATH_TRANSLATED": filepath.Join(root, "extra")}},
+		{"deeper", "/cgi-bin/sub/deep/t.sh/a/b/", map[string]string{"SCRIPT_NAME": "/cgi-bin/sub/deep/t.sh", "PATH_INFO": "/a/b/", "PATH_TRANSLATED": filepath.Join(root, "a", "b") + "/"}},
+		{"htbin", "/htbin/h.sh", map[string]string{"SCRIPT_NAME": "/htbin/h.sh"}},
+		// Decoded once: %2F inside PATH_INFO is a slash, %2525 stays %25.
+		{"encoded", "/cgi-bin/%73.sh/x%2Fy/%2525", map[string]string{"SCRIPT_NAME": "/cgi-bin/s.sh", "PATH_INFO": "/x/y/%25", "PATH_TRANSLATED": filepath.Join(root, "x", "y", "%25")}},
+		{"space", "/cgi-bin/a%20b.sh", map[string]string{"SCRIPT_NAME": "/cgi-bin/a b.sh"}},
+		{"collapsed", "//cgi-bin/./sub/../s.sh", map[string]string{"SCRIPT_NAME": "/cgi-bin/s.sh"}},
+		// Python: a query without '=' is argv[1], raw, with '+' as space.
+		{"arg", "/cgi-bin/s.sh?hello+w%20x", map[string]string{"QUERY_STRING": "hello+w%20x", "ARGC": "1", "ARG1": "hello w%20x"}},
+		{"no arg with =", "/cgi-bin/s.sh?a=b", map[string]string{"QUERY_STRING": "a=b", "ARGC": "0", "ARG1": ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := do(t, srv, "GET", tt.target, nil, nil)
+			if res.status != 200 {
+				t.Fatalf("GET %s: status = %d, want 200; body %q", tt.target, res.status, res.body)
+			}
+			if ct := res.header.Get("Content-Type"); ct != "text/plain" {
+				t.Errorf("GET %s: Content-Type = %q", tt.target, ct)
+			}
+			got := envOf(res.body)
+			for k, v := range tt.want {
+				if got[k] != v {
+					t.Errorf("GET %s: %s = %q, want %q", tt.target, k, got[k], v)
+				}
+			}
+		})
+	}
+}
+
+func TestPrefix(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/env.sh": "#!/bin/sh\n" + header + "env\n"})
+	h, err := cgi.New(cgi.Options{Root: root, Prefix: "/app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/app/", http.StripPrefix("/app", h))
+	srv := newHTTPServer(t, mux)
+	res := do(t, srv, "GET", "/app/cgi-bin/env.sh/x?y", nil, nil)
+	env := envOf(res.body)
+	if env["SCRIPT_NAME"] != "/app/cgi-bin/env.sh" || env["REQUEST_URI"] != "/app/cgi-bin/env.sh/x?y" || env["PATH_INFO"] != "/x" {
+		t.Errorf("SCRIPT_NAME=%q REQUEST_URI=%q PATH_INFO=%q", env["SCRIPT_NAME"], env["REQUEST_URI"], env["PATH_INFO"])
+	}
+	res = do(t, srv, "GET", "/app/cgi-bin/missing", nil, nil)
+	if res.status != 404 || !strings.Contains(res.body, "No such CGI script (&#x27;/app/cgi-bin/missing&#x27;)") &&
+		!strings.Contains(res.body, "No such CGI script ('/app/cgi-bin/missing')") {
+		t.Errorf("missing under prefix: %d %q", res.status, res.body)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"cgi-bin/ok.sh":        "#!/bin/sh\n" + header + "echo ok\n",
+		"cgi-bin/plain.noexec": "#!/bin/sh\necho source-of-plain\n",
+		"cgi-bin/dir/":         "",
+		"cgi-bin/noheader.sh":  "#!/bin/sh\necho just text\n",
+		"cgi-bin/silent.sh":    "#!/bin/sh\nexit 0\n",
+		"cgi-bin/crash.sh":     "#!/bin/sh\necho boom >&2\nexit 3\n",
+		"cgi-bin/status.sh":    "#!/bin/sh\nprintf 'Status: 404 Gone Fishing\\nContent-Type: text/plain\\n\\nnope\\n'\n",
+		"cgi-bin/status500.sh": "#!/bin/sh\nprintf 'Status: 500 Mine\\nContent-Type: text/plain\\n\\nmine\\n'\n",
+		"cgi-bin/redir.sh":     "#!/bin/sh\nprintf 'Location: http://example.com/x\\n\\n'\n",
+		"cgi-bin/killed.sh":    "#!/bin/sh\nkill -9 $$\n",
+		"index.html":           "hello",
+	})
+	srv, logs := newServer(t, root, cgi.Options{})
+	tests := []struct {
+		name, method, target string
+		wantStatus           int
+		wantHeader           map[string]string
+		wantBody             string // substring
+	}{
+		{"ok", "GET", "/cgi-bin/ok.sh", 200, map[string]string{"Content-Type": "text/plain"}, "ok\n"},
+		{"head", "HEAD", "/cgi-bin/ok.sh", 200, map[string]string{"Content-Type": "text/plain"}, ""},
+		{"post", "POST", "/cgi-bin/ok.sh", 200, nil, "ok\n"},
+		{"missing", "GET", "/cgi-bin/nothere", 404, map[string]string{"Content-Type": "text/html;charset=utf-8"}, "No such CGI script ('/cgi-bin/nothere')"},
+		{"not executable", "GET", "/cgi-bin/plain.noexec", 403, nil, "CGI script is not executable ('/cgi-bin/plain.noexec')"},
+		{"directory", "GET", "/cgi-bin/dir", 403, nil, "CGI script is not a plain file ('/cgi-bin/dir')"},
+		{"dir itself", "GET", "/cgi-bin/", 403, nil, "CGI script is not a plain file ('/cgi-bin/')"},
+		{"put", "PUT", "/cgi-bin/ok.sh", 501, nil, "Unsupported method ('PUT')"},
+		{"post non-cgi", "POST", "/index.html", 501, nil, "Can only POST to CGI scripts"},
+		{"get non-cgi", "GET", "/index.html", 200, nil, "next:/index.html"},
+		{"bare cgi-bin", "GET", "/cgi-bin", 200, nil, "next:/cgi-bin"},
+		{"elsewhere", "GET", "/x/cgi-bin/ok.sh", 200, nil, "next:/x/cgi-bin/ok.sh"},
+		{"no header", "GET", "/cgi-bin/noheader.sh", 502, map[string]string{"Content-Type": "text/html;charset=utf-8"}, "CGI script sent no valid response ('/cgi-bin/noheader.sh')"},
+		{"silent", "GET", "/cgi-bin/silent.sh", 502, nil, "CGI script sent no valid response"},
+		{"crash", "GET", "/cgi-bin/crash.sh", 502, nil, "CGI script sent no valid response"},
+		{"killed", "GET", "/cgi-bin/killed.sh", 502, nil, "CGI script sent no valid response"},
+		{"status", "GET", "/cgi-bin/status.sh", 404, map[string]string{"Content-Type": "text/plain"}, "nope\n"},
+		{"status 500", "GET", "/cgi-bin/status500.sh", 500, map[string]string{"Content-Type": "text/plain"}, "mine\n"},
+		{"redirect", "GET", "/cgi-bin/redir.sh", 302, map[string]string{"Location": "http://example.com/x"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := do(t, srv, tt.method, tt.target, nil, nil)
+			if res.status != tt.wantStatus {
+				t.Errorf("%s %s: status = %d, want %d; body %q", tt.method, tt.target, res.status, tt.wantStatus, res.body)
+			}
+			for k, v := range tt.wantHeader {
+				if got := res.header.Get(k); got != v {
+					t.Errorf("%s %s: %s = %q, want %q", tt.method, tt.target, k, got, v)
+				}
+			}
+			if !strings.Contains(res.body, tt.wantBody) {
+				t.Errorf("%s %s: body %q does not contain %q", tt.method, tt.target, res.body, tt.wantBody)
+			}
+			if strings.Contains(res.body, "source-of-plain") {
+				t.Errorf("%s %s: leaked script source", tt.method, tt.target)
+			}
+			if tt.method == "HEAD" && res.body != "" {
+				t.Errorf("HEAD %s: body %q", tt.target, res.body)
+			}
+		})
+	}
+	l := logs.String()
+	for _, want := range []string{`script=/cgi-bin/crash.sh line=boom`, `exit=3`, `exit=-9`} {
+		if !strings.Contains(l, want) {
+			t.Errorf("log lacks %q:\n%s", want, l)
+		}
+	}
+}
+
+func TestTraversal(t *testing.T) {
+	// other/x.sh is outside every CGI directory: it must never run, and
+	// no request may show its source or a CGI script's.
+	const secret = "SECRET-SOURCE"
+	root := writeTree(t, map[string]string{
+		"cgi-bin/ok.sh":  "#!/bin/sh\n" + header + "echo ran-ok # " + secret + "\n",
+		"other/x.sh":     "#!/bin/sh\n" + header + "echo RAN-OUTSIDE-$((40+2))\n",
+		"cgi-bin/sub/":   "",
+		"cgi-bin/out.sh": "", // replaced by a symlink below
+	})
+	os.Remove(filepath.Join(root, "cgi-bin/out.sh"))
+	if err := os.Symlink("../other/x.sh", filepath.Join(root, "cgi-bin/out.sh")); err != nil {
+		t.Fatal(err)
+	}
+	// The fallback serves files like a naive file server would, to catch
+	// any path the middleware lets through to it.
+	h, err := cgi.New(cgi.Options{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newHTTPServer(t, h.Handler(http.FileServer(http.Dir(root))))
+	targets := []string{
+		"/cgi-bin/%252e%252e/other/x.sh",
+		"/cgi-bin/%2e%2e/other/x.sh",
+		"/cgi-bin/%2E%2E%2Fother%2Fx.sh",
+		"/cgi-bin/..%2fother/x.sh",
+		"/cgi-bin/..%5cother%5cx.sh",
+		"/cgi-bin%2f..%2fother/x.sh",
+		"/cgi-bin/sub/%2e%2e/%2e%2e/other/x.sh",
+		"/cgi-bin/%25%32%65%25%32%65/other/x.sh",
+		"/cgi-bin/out.sh",
+		"/cgi-bin/out.sh/x",
+		"//cgi-bin/../other/x.sh",
+		"/cgi-bin;/../other/x.sh",
+		"/cgi-bin/x.sh%00/../../other/x.sh",
+		"/other/x.sh%00",
+		"/CGI-BIN/ok.sh",
+		"/Cgi-Bin/ok.sh",
+		"/cgi-bin/../cgi-bin/../other/x.sh",
+		"/../cgi-bin/ok.sh",
+		"/x/../../cgi-bin/ok.sh",
+		"/%2e%2e/cgi-bin/ok.sh",
+		"/cgi-bin/ok.sh%00",
+		"/cgi-bin/ok.sh%00.txt",
+		"/htbin/../cgi-bin/%2e%2e/other/x.sh",
+	}
+	for _, target := range targets {
+		for _, method := range []string{"GET", "POST"} {
+			res := do(t, srv, method, target, nil, nil)
+			if strings.Contains(res.body, "RAN-OUTSIDE-42") {
+				t.Errorf("%s %s: ran a script outside cgi-bin (status %d)", method, target, res.status)
+			}
+			if strings.Contains(res.body, secret) {
+				t.Errorf("%s %s: leaked source (status %d): %q", method, target, res.status, res.body)
+			}
+		}
+	}
+	// A sanity check that the fallback does serve files, and that the
+	// outside script would show its marker if it ran.
+	if res := do(t, srv, "GET", "/other/x.sh", nil, nil); !strings.Contains(res.body, "RAN-OUTSIDE-$((40+2))") {
+		t.Errorf("fallback listing: %d %q", res.status, res.body)
+	}
+}
+
+func TestPostBody(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"cgi-bin/cat.sh":    "#!/bin/sh\n" + header + "printf 'len=%s\\n' \"$CONTENT_LENGTH\"\ncat\n",
+		"cgi-bin/ignore.sh": "#!/bin/sh\n" + header + "echo ignored\n",
+	})
+	srv, _ := newServer(t, root, cgi.Options{})
+	big := bytes.Repeat([]byte("0123456789abcdef"), 10<<20/16)
+	res := do(t, srv, "POST", "/cgi-bin/cat.sh", bytes.NewReader(big), nil)
+	want := "len=" + strconv.Itoa(len(big)) + "\n"
+	if res.status != 200 || !strings.HasPrefix(res.body, want) {
+		t.Fatalf("10 MB POST: status %d, start %q", res.status, res.body[:min(len(res.body), 40)])
+	}
+	if sha256.Sum256([]byte(res.body[len(want):])) != sha256.Sum256(big) {
+		t.Errorf("10 MB POST: body differs (%d bytes back)", len(res.body)-len(want))
+	}
+	// Chunked: no Content-Length; the script reads to EOF.
+	pr, pw := io.Pipe()
+	go func() {
+		for i := 0; i < 100; i++ {
+			fmt.Fprintf(pw, "chunk %d\n", i)
+		}
+		pw.Close()
+	}()
+	res = do(t, srv, "POST", "/cgi-bin/cat.sh", pr, nil)
+	var wantChunked strings.Builder
+	wantChunked.WriteString("len=\n")
+	for i := 0; i < 100; i++ {
+		fmt.Fprintf(&wantChunked, "chunk %d\n", i)
+	}
+	if res.status != 200 || res.body != wantChunked.String() {
+		t.Errorf("chunked POST: status %d, body %q", res.status, res.body)
+	}
+	// A script that does not read a large body still answers.
+	res = do(t, srv, "POST", "/cgi-bin/ignore.sh", bytes.NewReader(big), nil)
+	if res.status != 200 || res.body != "ignored\n" {
+		t.Errorf("unread body: status %d, body %q", res.status, res.body)
+	}
+}
+
+func TestStreaming(t *testing.T) {
+	// The script prints one line, then waits until the test has seen it
+	// (a file appears), then prints another: only a streamed response
+	// can complete.
+	root := writeTree(t, map[string]string{
+		"cgi-bin/stream.sh": "#!/bin/sh\n" + header +
+			"echo first\nwhile [ ! -e \"$PATH_TRANSLATED\" ]; do sleep 0.02; done\necho second\n",
+	})
+	srv, _ := newServer(t, root, cgi.Options{Timeout: 20 * time.Second})
+	flag := filepath.Join(root, "go")
+	res, err := srv.Client().Get(srv.URL + "/cgi-bin/stream.sh/go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	br := bufio.NewReader(res.Body)
+	line, err := br.ReadString('\n')
+	if err != nil || line != "first\n" {
+		t.Fatalf("first line = %q, %v", line, err)
+	}
+	if err := os.WriteFile(flag, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rest, err := io.ReadAll(br)
+	if err != nil || string(rest) != "second\n" {
+		t.Fatalf("rest = %q, %v", rest, err)
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		// The child is in the script's process group; it must die too.
+		"cgi-bin/sleep.sh": "#!/bin/sh\nsleep 30 &\necho \"child $!\" >&2\nwait\n",
+		"cgi-bin/late.sh":  "#!/bin/sh\n" + header + "echo partial\nsleep 30\n",
+	})
+	srv, logs := newServer(t, root, cgi.Options{Timeout: 500 * time.Millisecond})
+	start := time.Now()
+	res := do(t, srv, "GET", "/cgi-bin/sleep.sh", nil, nil)
+	if res.status != 504 || !strings.Contains(res.body, "CGI script timed out ('/cgi-bin/sleep.sh')") {
+		t.Errorf("status = %d, want 504; body %q", res.status, res.body)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v", d)
+	}
+	l := logs.String()
+	i := strings.Index(l, "line=\"child ")
+	if i < 0 {
+		t.Fatalf("no child pid logged:\n%s", l)
+	}
+	pid, err := strconv.Atoi(strings.TrimRight(strings.Fields(l[i+len("line=\"child "):])[0], "\""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !gone(pid, 5*time.Second) {
+		t.Errorf("child %d still running", pid)
+	}
+
+	// Once the header is out, the response is cut off instead.
+	resp, err := srv.Client().Get(srv.URL + "/cgi-bin/late.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != "partial\n" || err == nil {
+		t.Errorf("late timeout: status %d body %q err %v; want 200, partial, an error", resp.StatusCode, b, err)
+	}
+}
+
+// gone polls until pid no longer runs (absent or a zombie).
+func gone(pid int, within time.Duration) bool {
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return true
+		}
+		if f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:])); len(f) > 0 && (f[0] == "Z" || f[0] == "X") {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
+}
+
+func TestConcurrency(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"cgi-bin/echo.sh": "#!/bin/sh\n" + header + "echo \"$QUERY_STRING\"\n",
+		// wait.sh blocks until the test creates the file it names.
+		"cgi-bin/wait.sh": "#!/bin/sh\n" + header + "echo started\nwhile [ ! -e \"$PATH_TRANSLATED\" ]; do sleep 0.02; done\n",
+	})
+	srv, _ := newServer(t, root, cgi.Options{MaxConcurrent: 20})
+	var wg sync.WaitGroup
+	errs := make(chan string, 20)
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := srv.Client().Get(fmt.Sprintf("%s/cgi-bin/echo.sh?n=%d", srv.URL, i))
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 || string(b) != fmt.Sprintf("n=%d\n", i) {
+				errs <- fmt.Sprintf("request %d: %d %q", i, res.StatusCode, b)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+
+	srv, _ = newServer(t, root, cgi.Options{MaxConcurrent: 1})
+	res, err := srv.Client().Get(srv.URL + "/cgi-bin/wait.sh/release")
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(res.Body)
+	if line, _ := br.ReadString('\n'); line != "started\n" {
+		t.Fatalf("first script: %q", line)
+	}
+	second := do(t, srv, "GET", "/cgi-bin/echo.sh?x", nil, nil)
+	if second.status != 503 || !strings.Contains(second.body, "Too many CGI scripts running") {
+		t.Errorf("second script: status %d, want 503; %q", second.status, second.body)
+	}
+	os.WriteFile(filepath.Join(root, "release"), nil, 0o644)
+	io.ReadAll(br)
+	res.Body.Close()
+	if third := do(t, srv, "GET", "/cgi-bin/echo.sh?x", nil, nil); third.status != 200 {
+		t.Errorf("after release: status %d", third.status)
+	}
+}
+
+func TestRunsAsNobody(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	u, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skip("no user nobody")
+	}
+	root := writeTree(t, map[string]string{"cgi-bin/id.sh": "#!/bin/sh\n" + header + "id -u\nid -g\nid -G\n"})
+	srv, _ := newServer(t, root, cgi.Options{})
+	res := do(t, srv, "GET", "/cgi-bin/id.sh", nil, nil)
+	want := u.Uid + "\n" + u.Gid + "\n" + u.Gid + "\n"
+	if res.status != 200 || res.body != want {
+		t.Errorf("id: status %d body %q, want %q", res.status, res.body, want)
+	}
+}
+
+func TestInterpreter(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/i.noexec": header + "echo \"via interpreter $1\"\n"})
+	srv, _ := newServer(t, root, cgi.Options{Interpreters: map[string]string{".noexec": "sh"}})
+	res := do(t, srv, "GET", "/cgi-bin/i.noexec?arg", nil, nil)
+	if res.status != 200 || res.body != "via interpreter arg\n" {
+		t.Errorf("status %d body %q", res.status, res.body)
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	root := t.TempDir()
+	tests := []struct {
+		name string
+		opts cgi.Options
+	}{
+		{"no root", cgi.Options{}},
+		{"missing root", cgi.Options{Root: filepath.Join(root, "nope")}},
+		{"bad dir", cgi.Options{Root: root, Dirs: []string{"cgi-bin"}}},
+		{"trailing slash", cgi.Options{Root: root, Dirs: []string{"/cgi-bin/"}}},
+		{"bad interpreter", cgi.Options{Root: root, Interpreters: map[string]string{".x": "no-such-interpreter-xyz"}}},
+		{"launcher not answering", cgi.Options{Root: root, Launcher: "/bin/true"}},
+	}
+	for _, tt := range tests {
+		if _, err := cgi.New(tt.opts); err == nil {
+			t.Errorf("%s: New(%+v) = nil error", tt.name, tt.opts)
+		}
+	}
+}
+
+func TestAccessLogLines(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/fail.sh": "#!/bin/sh\n" + header + "echo out\necho oops >&2\nexit 2\n"})
+	h, err := cgi.New(cgi.Options{Root: root, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := &reqlog.Entry{}
+	srv := newHTTPServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.Handler(nextHandler).ServeHTTP(w, r.WithContext(reqlog.NewContext(r.Context(), entry)))
+	}))
+	res := do(t, srv, "GET", "/cgi-bin/fail.sh", nil, nil)
+	if res.status != 200 || res.body != "out\n" {
+		t.Errorf("status %d body %q", res.status, res.body)
+	}
+	want := []string{"/cgi-bin/fail.sh: oops", "CGI script exit code 2"}
+	if got := entry.Messages(); !slices.Equal(got, want) {
+		t.Errorf("access-log messages = %q, want %q", got, want)
+	}
+}

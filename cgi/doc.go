@@ -1,0 +1,61 @@
+// Package cgi runs CGI scripts the way Python's CGIHTTPRequestHandler
+// (python3 -m http.server --cgi) does, on top of [net/http/cgi], without
+// its holes.
+//
+//	c, err := cgi.New(cgi.Options{Root: "site"}) // site/cgi-bin, site/htbin
+//	...
+//	http.ListenAndServe(addr, c.Handler(fileServer))
+//
+// A request is for a CGI script when its path, percent-decoded once and
+// with ".", ".." and empty segments resolved, starts with a CGI directory
+// ([Options.Dirs], default /cgi-bin and /htbin) followed by more. Nested
+// directories belong to the script's directory
+// (/cgi-bin/sub/s.sh/extra runs cgi-bin/sub/s.sh with PATH_INFO=/extra).
+// The script gets Python's environment (SPEC §4) plus what net/http/cgi
+// adds (HTTP_* for every header but Proxy, REQUEST_URI, REMOTE_PORT,
+// SCRIPT_FILENAME); a query without '=' becomes argv[1]. Errors use
+// Python's messages through the errorpage package: 404 "No such CGI
+// script", 403 "CGI script is not a plain file" or "not executable", 501
+// "Can only POST to CGI scripts" for a POST elsewhere.
+//
+// # Beyond Python
+//
+// The script's Status: and Location: headers are honoured; the request
+// body streams to its standard input (chunked bodies too, without
+// CONTENT_LENGTH) and its output streams to the client as it comes. A
+// script that sends no valid header, crashes or is killed gives 502; one
+// that runs past [Options.Timeout] is killed with its whole process group
+// and gives 504 (or a cut-off response if it had started answering);
+// beyond [Options.MaxConcurrent] running scripts, requests get 503. The
+// script's standard error goes to [Options.Logger] and to the access log,
+// line by line with the script name, as does Python's "CGI script exit
+// code N". Only the environment variables listed in [Options.Env] leave
+// the server, unless [Options.InheritEnv] is set.
+//
+// # The launcher
+//
+// net/http/cgi cannot set credentials, a process group or a time limit, so
+// it starts a small launcher instead of the script: by default the
+// server's own executable, re-run with a hidden argument. Its main must
+// call [MaybeRunLauncher] before anything else; [New] checks that it
+// does. The launcher puts the script in a new process group, drops to
+// user nobody (uid and gid, no supplementary groups) when it runs as root,
+// as Python does, enforces the time limit, kills what the script left in
+// its group when it ends, and reports the pid and exit status back.
+//
+// # Security
+//
+// A CGI script is not sandboxed: it runs with the rights of the server's
+// user (or nobody's, under root), can read whatever that user can read,
+// and can open network connections. Put only trusted scripts in a CGI
+// directory. What this package does guarantee: the path is decoded exactly
+// once (Python decodes it again when looking for the script, so
+// /cgi-bin/%252e%252e/other/x.sh runs a script outside cgi-bin there), no
+// file outside a CGI directory is ever executed, a symbolic link that
+// leads out of its CGI directory counts as missing, and paths that would
+// reach a CGI directory only through another case ("/CGI-BIN/x") or by
+// climbing above the root ("/../cgi-bin/x") are answered 404 instead of
+// being passed on, so that a file server behind the middleware cannot
+// reveal a script's source for them. A client's Proxy: header never
+// becomes HTTP_PROXY (httpoxy).
+package cgi
