@@ -1,0 +1,264 @@
+package main
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+const wrkOutput = `Running 2s test @ http://127.0.0.1:37557/1k.bin
+  1 threads and 64 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     0.90ms    0.40ms   2.04ms   80.00%
+    Req/Sec    76.10k     2.00k   80.00k    70.00%
+  151506 requests in 2.00s, 184.23MB read
+Requests/sec:  75753.00
+Transfer/sec:     92.11MB
+LOADBENCH requests=151506 duration_us=2000050 bytes=193180000 connect=1 read=2 write=3 status=4 timeout=5 p50_us=844 p99_us=2040 max_us=9000
+`
+
+func TestParseWrk(t *testing.T) {
+	got, err := parseWrk(wrkOutput)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := wrkResult{
+		Requests: 151506, Duration: 2000050 * time.Microsecond, Bytes: 193180000,
+		Connect: 1, Read: 2, Write: 3, Status: 4, Timeout: 5,
+		P50: 844 * time.Microsecond, P99: 2040 * time.Microsecond, Max: 9 * time.Millisecond,
+	}
+	if got != want {
+		t.Errorf("parseWrk = %+v, want %+v", got, want)
+	}
+	if n := got.SocketErrors(); n != 11 {
+		t.Errorf("SocketErrors = %d, want 11", n)
+	}
+}
+
+func TestParseWrkErrors(t *testing.T) {
+	tests := []struct{ name, out, wantErr string }{
+		{"no line", "Running 2s test\nRequests/sec: 1\n", "no LOADBENCH line"},
+		{"missing fields", "LOADBENCH requests=1 duration_us=5\n", "2 of 11 fields"},
+		{"not a number", "LOADBENCH requests=x\n", `field "requests=x"`},
+		{"no equals", "LOADBENCH requests\n", "bad field"},
+		{"zero duration", "LOADBENCH requests=0 duration_us=0 bytes=0 connect=0 read=0 write=0 status=0 timeout=0 p50_us=0 p99_us=0 max_us=0\n", "duration"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseWrk(tt.out)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("parseWrk: err = %v, want it to contain %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestWrkArgs(t *testing.T) {
+	w := workloads[1] // (b) Connection: close
+	got := wrkArgs(w, "http://127.0.0.1:1/1k.bin", "/t/r.lua", 5*time.Second)
+	want := []string{"-t1", "-c64", "-d5s", "--timeout", "5s", "-s", "/t/r.lua", "-H", "Connection: close", "http://127.0.0.1:1/1k.bin"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("wrkArgs = %q, want %q", got, want)
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     time.Duration
+		wantErr  bool
+	}{
+		{"plain", "1234 (nginx) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0 100 1000 200", 3 * time.Second, false},
+		// the command name may contain spaces and parentheses
+		{"odd comm", "77 (a) b (c) R 1 77 77 0 -1 0 0 0 0 0 7 3 0 0 20 0 1 0 1 1 1", 100 * time.Millisecond, false},
+		{"no paren", "1234 nginx S 1", 0, true},
+		{"short", "1 (x) S 1 2 3", 0, true},
+		{"bad number", "1 (x) S 1 1 1 0 -1 0 0 0 0 0 x 3 0", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseStat(tt.in)
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Errorf("parseStat = %v, %v; want %v, error %v", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestParseStatusKB(t *testing.T) {
+	status := "Name:\tnginx\nVmPeak:\t   20000 kB\nVmHWM:\t    8600 kB\nVmRSS:\t    8000 kB\n"
+	if got, err := parseStatusKB(status, "VmHWM"); err != nil || got != 8600*1024 {
+		t.Errorf("VmHWM = %d, %v; want %d", got, err, 8600*1024)
+	}
+	if _, err := parseStatusKB(status, "VmSwap"); err == nil {
+		t.Error("VmSwap: no error for a missing line")
+	}
+	if _, err := parseStatusKB("VmHWM:\t12 MB\n", "VmHWM"); err == nil {
+		t.Error("VmHWM in MB: no error")
+	}
+}
+
+func TestParseCPUStat(t *testing.T) {
+	in := "cpu  100 5 20 818159 512 3 4 7 0 0\ncpu0 50 0 10 1 1 1 1 1 0 0\nintr 1\n"
+	got, err := parseCPUStat(in)
+	want := cpuStat{task: 1250 * time.Millisecond, irq: 70 * time.Millisecond, steal: 70 * time.Millisecond}
+	if err != nil || got != want {
+		t.Errorf("parseCPUStat = %+v, %v; want %+v", got, err, want)
+	}
+	if _, err := parseCPUStat("cpu0 1 2 3\n"); err == nil {
+		t.Error("no aggregate line: no error")
+	}
+}
+
+func TestParseServingPort(t *testing.T) {
+	tests := []struct {
+		line string
+		want int
+		ok   bool
+	}{
+		{"Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ...", 41234, true},
+		{"Serving HTTP on :: port 8000 (http://[::]:8000/) ...", 8000, true},
+		{"127.0.0.1 - - [x] \"GET / HTTP/1.1\" 200 -", 0, false},
+		{"Serving HTTP on 127.0.0.1 port 99999 (x) ...", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := parseServingPort(tt.line)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("parseServingPort(%q) = %d, %v; want %d, %v", tt.line, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestSelect(t *testing.T) {
+	ws, err := selectWorkloads(" h, a,G")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, w := range ws {
+		keys = append(keys, w.key)
+	}
+	if got := strings.Join(keys, ","); got != "a,g,h" {
+		t.Errorf("selectWorkloads = %s, want a,g,h (canonical order)", got)
+	}
+	if _, err := selectWorkloads("a,z"); err == nil {
+		t.Error("selectWorkloads(a,z): no error")
+	}
+	ps, err := selectPeers("nginx,simplehttp")
+	if err != nil || !reflect.DeepEqual(ps, []string{"simplehttp", "nginx"}) {
+		t.Errorf("selectPeers = %q, %v", ps, err)
+	}
+	if _, err := selectPeers("apache"); err == nil {
+		t.Error("selectPeers(apache): no error")
+	}
+	if got := rotate([]string{"a", "b", "c"}, 4); !reflect.DeepEqual(got, []string{"b", "c", "a"}) {
+		t.Errorf("rotate = %q", got)
+	}
+}
+
+func TestParseFlagsQuick(t *testing.T) {
+	cfg, err := parseFlags([]string{"-quick", "-workloads", "a,g", "-peers", "simplehttp,fileserver"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.rounds != 1 || cfg.duration != 2*time.Second || len(cfg.workloads) != 2 || len(cfg.peers) != 2 {
+		t.Errorf("parseFlags(-quick ...) = %+v", cfg)
+	}
+	if _, err := parseFlags([]string{"-duration", "500ms"}); err == nil {
+		t.Error("-duration 500ms: no error")
+	}
+}
+
+func TestFormat(t *testing.T) {
+	tests := []struct{ got, want string }{
+		{formatRate(75753.4), "75753"},
+		{formatRate(42.25), "42.2"},
+		{formatLatency(844 * time.Microsecond), "844µs"},
+		{formatLatency(3819 * time.Microsecond), "3.82ms"},
+		{formatLatency(652 * time.Millisecond), "652.0ms"},
+		{formatLatency(2500 * time.Millisecond), "2.50s"},
+		{formatMicros(13100 * time.Nanosecond), "13.1"},
+		{formatMicros(290 * time.Microsecond), "290"},
+		{formatMiB(17406362), "16.6 MiB"},
+		{formatMiB(0), "?"},
+		{formatPercent(0.994), "99%"},
+		{formatRatio(2, 1), "2.00x"},
+		{formatRatio(0, 1), "-"},
+	}
+	for i, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("case %d: got %q, want %q", i, tt.got, tt.want)
+		}
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	run := func(req int64, p99ms int, srvMs int, status int64) sample {
+		return sample{
+			wrk:       wrkResult{Requests: req, Duration: time.Second, Bytes: req * 1024, Status: status, Read: 1, P50: time.Millisecond, P99: time.Duration(p99ms) * time.Millisecond},
+			serverCPU: time.Duration(srvMs) * time.Millisecond,
+			clientCPU: 500 * time.Millisecond,
+			rss:       req,
+		}
+	}
+	c := &cell{samples: []sample{run(1000, 9, 1000, 2), run(3000, 1, 950, 2), run(2000, 5, 900, 2)}}
+	s := summarize(workloads[0], c)
+	if s.rate != 2000 || s.p99 != 5*time.Millisecond || s.rss != 3000 {
+		t.Errorf("median rate/p99, max rss = %v/%v/%v, want 2000/5ms/3000", s.rate, s.p99, s.rss)
+	}
+	if s.errors != 9 || s.kinds != "read 3, status>=400 6" { // 3 read errors + 6 status errors
+		t.Errorf("errors = %d (%s), want 9 (read 3, status>=400 6)", s.errors, s.kinds)
+	}
+	if s.cpuPerReq != 475*time.Microsecond { // 2.85s / 6000 requests
+		t.Errorf("cpuPerReq = %v, want 475µs", s.cpuPerReq)
+	}
+	if got := saturation(s); got != "server" {
+		t.Errorf("saturation = %s, want server (95%%)", got)
+	}
+	// In (g) the >= 400 responses are the expected 404s, not errors.
+	if s := summarize(workloads[6], c); s.errors != 3 || s.kinds != "read 3" {
+		t.Errorf("(g) errors = %d, want 3", s.errors)
+	}
+	if got := median([]float64{4, 1, 3, 2}); got != 2.5 {
+		t.Errorf("median = %v, want 2.5", got)
+	}
+}
+
+func TestRenderTable(t *testing.T) {
+	mk := func(req int64, srv time.Duration) *cell {
+		return &cell{samples: []sample{{
+			wrk:       wrkResult{Requests: req, Duration: time.Second, Bytes: req * 1100, P50: time.Millisecond, P99: 2 * time.Millisecond},
+			serverCPU: srv, clientCPU: 400 * time.Millisecond, rss: 10 * mib,
+		}}}
+	}
+	res := results{"a": {
+		"simplehttp": mk(20000, time.Second),
+		"fileserver": mk(10000, 800*time.Millisecond),
+		"nginx":      {skip: "nginx not found"},
+	}}
+	res["a"]["fileserver"].note = "status 500, want 200"
+	var b strings.Builder
+	renderTable(&b, workloads[:1], []string{"simplehttp", "fileserver", "nginx", "ceiling"}, res)
+	want := `(a) 1 KiB file, keep-alive, 64 conns: GET /1k.bin
+        peer  req/s     p50     p99  errors  CPU µs/req  srv CPU  wrk CPU  other  peak RSS  saturated  sh/peer req/s  sh/peer CPU/req
+  simplehttp  20000  1.00ms  2.00ms       0        50.0     100%      40%     0%  10.0 MiB     server          1.00x            1.00x
+  fileserver  10000  1.00ms  2.00ms       0        80.0      80%      40%     0%  10.0 MiB    neither          2.00x            0.62x
+       nginx      -       -       -       -           -        -        -      -         -          -              -                -
+  note: fileserver: status 500, want 200
+  note: nginx: skipped: nginx not found
+`
+	if got := b.String(); got != want {
+		t.Errorf("renderTable:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestNginxConfig(t *testing.T) {
+	conf := nginxConfig("/t/nginx", "/t/www", "", 8080)
+	for _, want := range []string{"daemon off;", "master_process off;", "listen 127.0.0.1:8080;", "root /t/www;",
+		"access_log /t/nginx/access.log;", "if_modified_since before;", "autoindex on;"} {
+		if !strings.Contains(conf, want) {
+			t.Errorf("nginx config lacks %q:\n%s", want, conf)
+		}
+	}
+}

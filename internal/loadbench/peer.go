@@ -1,0 +1,407 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// The cores the server and wrk are pinned to (taskset -c).
+const (
+	serverCPU = "0"
+	clientCPU = "1"
+)
+
+// peerNames are all peers, in table order; simplehttp comes first and is
+// the numerator of every ratio.
+var peerNames = []string{"simplehttp", "fileserver", "python", "nginx", "ceiling"}
+
+// toolset holds the paths of the external programs; "" means missing.
+type toolset struct {
+	goCmd, wrk, taskset, nginx, python string
+}
+
+// lookTool finds name in PATH or in the sbin directories a non-root PATH
+// may lack.
+func lookTool(name string) string {
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/sbin"} {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	return ""
+}
+
+// A peer is one running server.
+type peer struct {
+	name   string
+	desc   string // how it was started, for the report
+	cmd    *exec.Cmd
+	port   int
+	log    *os.File      // stdout (after the startup line) and stderr
+	exited chan struct{} // closed when the process has been reaped
+	err    error         // the Wait error, valid after exited is closed
+}
+
+func (p *peer) pid() int { return p.cmd.Process.Pid }
+
+func (p *peer) url(path string) string { return fmt.Sprintf("http://127.0.0.1:%d%s", p.port, path) }
+
+// alive reports whether the process is still running.
+func (p *peer) alive() bool {
+	select {
+	case <-p.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// stop ends the peer by its own PID: SIGTERM, then SIGKILL after 5s.
+func (p *peer) stop() {
+	if p.alive() {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.exited:
+		case <-time.After(5 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.exited
+		}
+	}
+	p.log.Close()
+}
+
+// servingRE matches the startup line of simplehttp, Python's http.server
+// and our Go peers, and captures the port.
+var servingRE = regexp.MustCompile(`^Serving HTTP on \S+ port (\d+) `)
+
+// parseServingPort returns the port from a "Serving HTTP on ..." line.
+func parseServingPort(line string) (int, bool) {
+	m := servingRE.FindStringSubmatch(line)
+	if m == nil {
+		return 0, false
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil || n <= 0 || n > 65535 {
+		return 0, false
+	}
+	return n, true
+}
+
+// startPeer starts argv pinned to the server core, with stderr (and stdout
+// after the startup line) going to logPath. If port is 0 the port is read
+// from the "Serving HTTP on" line; otherwise startPeer waits until port
+// accepts connections.
+func startPeer(ctx context.Context, tools toolset, name, desc string, argv []string, env []string, logPath string, port int) (*peer, error) {
+	if tools.taskset != "" {
+		argv = append([]string{tools.taskset, "-c", serverCPU}, argv...)
+	}
+	logf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(argv[0], argv[1:]...) // taskset execs, so the PID is the server's
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = logf
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		logf.Close()
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, err
+	}
+	p := &peer{name: name, desc: desc, cmd: cmd, port: port, log: logf, exited: make(chan struct{})}
+	portc := make(chan int, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if n, ok := parseServingPort(sc.Text()); ok {
+				portc <- n
+				break
+			}
+			fmt.Fprintln(logf, sc.Text())
+		}
+		io.Copy(logf, stdout) // keep draining so the server never blocks on a full pipe
+	}()
+	go func() {
+		p.err = cmd.Wait()
+		close(p.exited)
+	}()
+
+	deadline := time.After(15 * time.Second)
+	if port == 0 {
+		select {
+		case p.port = <-portc:
+		case <-p.exited:
+			return nil, fmt.Errorf("exited before listening (%v): %s", p.err, tail(logPath))
+		case <-deadline:
+			p.stop()
+			return nil, fmt.Errorf("no \"Serving HTTP on\" line within 15s: %s", tail(logPath))
+		case <-ctx.Done():
+			p.stop()
+			return nil, ctx.Err()
+		}
+	}
+	for {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", p.port), time.Second)
+		if err == nil {
+			c.Close()
+			return p, nil
+		}
+		select {
+		case <-p.exited:
+			return nil, fmt.Errorf("exited before accepting connections (%v): %s", p.err, tail(logPath))
+		case <-deadline:
+			p.stop()
+			return nil, fmt.Errorf("port %d not accepting connections within 15s: %s", p.port, tail(logPath))
+		case <-ctx.Done():
+			p.stop()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// tail returns the last lines of a log file, for error messages.
+func tail(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	if s := lastLines(string(b), 3); s != "" {
+		return s
+	}
+	return "(no output)"
+}
+
+// freePort asks the kernel for a free 127.0.0.1 port, for servers (nginx)
+// that cannot report the port they picked. Another process could take it
+// before the server binds it; startPeer then fails clearly.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// env is the environment of one benchmark: module root, temp dir, docroot.
+type env struct {
+	root, tmp, docroot string
+	tools              toolset
+}
+
+// goBuild builds pkg (relative to the module root) into the temp dir.
+func (e *env) goBuild(ctx context.Context, pkg, out string) (string, error) {
+	bin := filepath.Join(e.tmp, "bin", out)
+	cmd := exec.CommandContext(ctx, e.tools.goCmd, "build", "-o", bin, pkg)
+	cmd.Dir = e.root
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build %s failed: %s", pkg, lastLines(string(b), 4))
+	}
+	return bin, nil
+}
+
+// helpText returns the combined output of argv (a --help run), bounded in time.
+func helpText(ctx context.Context, argv ...string) string {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	b, _ := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
+	return string(b)
+}
+
+// A launcher starts fresh instances of one peer. Each run gets its own
+// process, so one run's peak RSS, leftover work (Python finishing
+// listings for connections wrk has closed) or grown heap cannot leak into
+// the next.
+type launcher struct {
+	name, desc string
+	start      func(ctx context.Context) (*peer, error)
+}
+
+// prepare builds (if needed) and checks the peer called name, and returns
+// its launcher. An error means the peer is skipped; its text says why
+// and, where it helps, how to fix it.
+func (e *env) prepare(ctx context.Context, name string) (*launcher, error) {
+	logPath := filepath.Join(e.tmp, "logs", name+".log")
+	simple := func(desc string, argv ...string) *launcher {
+		return &launcher{name: name, desc: desc, start: func(ctx context.Context) (*peer, error) {
+			return startPeer(ctx, e.tools, name, desc, argv, nil, logPath, 0)
+		}}
+	}
+	switch name {
+	case "simplehttp":
+		bin, err := e.goBuild(ctx, "./cmd/simplehttp", "simplehttp")
+		if err != nil {
+			return nil, err
+		}
+		help := helpText(ctx, bin, "--help")
+		if !strings.Contains(help, "--protocol") && !strings.Contains(help, "-p VERSION") {
+			return nil, errors.New("cmd/simplehttp has no -p/--protocol flag yet; it must run with -p HTTP/1.1")
+		}
+		argv := []string{bin, "0", "-b", "127.0.0.1", "-d", e.docroot, "-p", "HTTP/1.1"}
+		desc := "simplehttp -p HTTP/1.1, access log on stderr -> file"
+		if strings.Contains(help, "--log-file") {
+			argv = append(argv, "--log-file="+filepath.Join(e.tmp, "logs", "simplehttp-access.log"))
+			desc = "simplehttp -p HTTP/1.1 --log-file FILE"
+		}
+		return simple(desc, argv...), nil
+	case "fileserver":
+		bin, err := e.goBuild(ctx, "./internal/loadbench/fileserverpeer", "fileserverpeer")
+		if err != nil {
+			return nil, err
+		}
+		return simple("http.FileServer(http.Dir(root)), no log", bin, "-b", "127.0.0.1", "-d", e.docroot, "0"), nil
+	case "ceiling":
+		bin, err := e.goBuild(ctx, "./internal/loadbench/ceilingpeer", "ceilingpeer")
+		if err != nil {
+			return nil, err
+		}
+		return simple("net/http, same 1 KiB from memory for every request, no log", bin, "-b", "127.0.0.1", "0"), nil
+	case "python":
+		if e.tools.python == "" {
+			return nil, errors.New("python3 not found in PATH")
+		}
+		help := helpText(ctx, e.tools.python, "-m", "http.server", "--help")
+		if strings.Contains(help, "--protocol") {
+			return simple("python3 -m http.server -p HTTP/1.1, access log on stderr -> file",
+				e.tools.python, "-u", "-m", "http.server", "0", "-b", "127.0.0.1", "-d", e.docroot, "-p", "HTTP/1.1"), nil
+		}
+		script := filepath.Join(e.tmp, "pyserver.py")
+		if err := os.WriteFile(script, []byte(pythonWrapper), 0o644); err != nil {
+			return nil, err
+		}
+		return simple("python3 http.server via wrapper (protocol_version = HTTP/1.1), access log on stderr -> file",
+			e.tools.python, "-u", script, e.docroot), nil
+	case "nginx":
+		if e.tools.nginx == "" {
+			return nil, errors.New("nginx not found; install it with: apt-get install -y nginx-light")
+		}
+		dir := filepath.Join(e.tmp, "nginx")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		conf := filepath.Join(dir, "nginx.conf")
+		mimeTypes := "/etc/nginx/mime.types"
+		if _, err := os.Stat(mimeTypes); err != nil {
+			mimeTypes = ""
+		}
+		desc := "nginx, 1 process (master_process off), access_log on -> file, sendfile on"
+		argv := []string{e.tools.nginx, "-p", dir + "/", "-c", conf, "-e", filepath.Join(dir, "error.log")}
+		return &launcher{name: name, desc: desc, start: func(ctx context.Context) (*peer, error) {
+			port, err := freePort()
+			if err != nil {
+				return nil, err
+			}
+			if err := os.WriteFile(conf, []byte(nginxConfig(dir, e.docroot, mimeTypes, port)), 0o644); err != nil {
+				return nil, err
+			}
+			return startPeer(ctx, e.tools, name, desc, argv, nil, logPath, port)
+		}}, nil
+	}
+	return nil, fmt.Errorf("unknown peer %q", name)
+}
+
+// pythonWrapper serves like `python3 -m http.server -p HTTP/1.1` on a
+// Python without -p (before 3.11): argv[1] is the directory; port 0.
+const pythonWrapper = `import functools, http.server, sys
+http.server.SimpleHTTPRequestHandler.protocol_version = "HTTP/1.1"
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+http.server.test(HandlerClass=handler, ServerClass=http.server.ThreadingHTTPServer,
+                 protocol="HTTP/1.1", port=0, bind="127.0.0.1")
+`
+
+// nginxConfig is a minimal single-process nginx serving docroot with an
+// access log, sendfile and autoindex. if_modified_since "before" gives the
+// 304 rule Python and net/http use (nginx's default, "exact", only
+// answers 304 when the date equals the mtime).
+func nginxConfig(dir, docroot, mimeTypes string, port int) string {
+	include := ""
+	if mimeTypes != "" {
+		include = "include " + mimeTypes + ";"
+	}
+	return fmt.Sprintf(`# written by loadbench
+daemon off;
+master_process off;
+worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log warn;
+events { worker_connections 4096; }
+http {
+    %[4]s
+    default_type application/octet-stream;
+    access_log %[1]s/access.log;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    keepalive_timeout 65s;
+    if_modified_since before;
+    client_body_temp_path %[1]s/body;
+    proxy_temp_path %[1]s/proxy;
+    fastcgi_temp_path %[1]s/fastcgi;
+    uwsgi_temp_path %[1]s/uwsgi;
+    scgi_temp_path %[1]s/scgi;
+    server {
+        listen 127.0.0.1:%[3]d;
+        root %[2]s;
+        autoindex on;
+    }
+}
+`, dir, docroot, port, include)
+}
+
+// preflight sends one request the way the workload does and checks the
+// status (and body length, for files). It returns "" when all is well,
+// else a note for the table.
+func preflight(ctx context.Context, p *peer, w workload) string {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", p.url(w.path), nil)
+	if err != nil {
+		return err.Error()
+	}
+	for _, h := range w.headers {
+		k, v, _ := strings.Cut(h, ":")
+		if strings.EqualFold(k, "Connection") {
+			req.Close = true
+			continue
+		}
+		req.Header.Set(k, strings.TrimSpace(v))
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		return "check: " + err.Error()
+	}
+	defer resp.Body.Close()
+	n, err := io.Copy(io.Discard, resp.Body)
+	if err != nil {
+		return "check: body: " + err.Error()
+	}
+	if resp.StatusCode != w.status {
+		return fmt.Sprintf("status %d, want %d", resp.StatusCode, w.status)
+	}
+	if w.status == 200 && w.size >= 0 && n != w.size {
+		return fmt.Sprintf("body %d bytes, want %d", n, w.size)
+	}
+	return ""
+}

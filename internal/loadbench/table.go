@@ -1,0 +1,280 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// saturatedAt is the share of one core above which a process counts as
+// saturated.
+const saturatedAt = 0.90
+
+// noisyAt is the CPU share of other processes (or steal) above which a
+// row is flagged as disturbed.
+const noisyAt = 0.10
+
+// A sample is one wrk run against one peer.
+type sample struct {
+	wrk       wrkResult
+	serverCPU time.Duration // utime+stime of the server during the run
+	clientCPU time.Duration // utime+stime of wrk
+	rss       int64         // VmHWM after the run, bytes; 0 if unknown
+	otherCPU  time.Duration // CPU charged to every other process during the run
+	steal     time.Duration // CPU stolen by the hypervisor during the run
+}
+
+// A cell is every run of one workload against one peer.
+type cell struct {
+	samples []sample
+	skip    string // why the peer was not run; empty if it was
+	note    string // a preflight problem, e.g. "status 200, want 304"
+}
+
+// summary is a cell reduced to the figures the table shows.
+type summary struct {
+	rate       float64 // median over rounds: req/s, or MiB/s for big files
+	p50, p99   time.Duration
+	errors     int64
+	cpuPerReq  time.Duration
+	serverLoad float64 // server CPU / wall time (1.0 = one core)
+	clientLoad float64
+	otherLoad  float64 // CPU of all other processes / wall time
+	stealLoad  float64
+	rss        int64
+	kinds      string // errors by kind, e.g. "connect 3, read 5"; "" if none
+}
+
+// summarize reduces c. Errors are socket errors plus responses with a
+// status of 400 or more, except in workloads where that status is the
+// expected answer (404s).
+func summarize(w workload, c *cell) summary {
+	var s summary
+	var rates []float64
+	var p50s, p99s []time.Duration
+	var reqs int64
+	var srv, cli, other, steal, wall time.Duration
+	for _, x := range c.samples {
+		secs := x.wrk.Duration.Seconds()
+		if w.mibps {
+			rates = append(rates, float64(x.wrk.Bytes)/mib/secs)
+		} else {
+			rates = append(rates, float64(x.wrk.Requests)/secs)
+		}
+		p50s = append(p50s, x.wrk.P50)
+		p99s = append(p99s, x.wrk.P99)
+		s.errors += x.wrk.SocketErrors()
+		if w.status < 400 {
+			s.errors += x.wrk.Status
+		}
+		reqs += x.wrk.Requests
+		srv += x.serverCPU
+		cli += x.clientCPU
+		other += max(x.otherCPU, 0)
+		steal += x.steal
+		wall += x.wrk.Duration
+		s.rss = max(s.rss, x.rss)
+	}
+	if len(c.samples) == 0 {
+		return s
+	}
+	var k wrkResult
+	for _, x := range c.samples {
+		k.Connect += x.wrk.Connect
+		k.Read += x.wrk.Read
+		k.Write += x.wrk.Write
+		k.Timeout += x.wrk.Timeout
+		k.Status += x.wrk.Status
+	}
+	var kinds []string
+	for _, e := range []struct {
+		name string
+		n    int64
+	}{{"connect", k.Connect}, {"read", k.Read}, {"write", k.Write}, {"timeout", k.Timeout}, {"status>=400", k.Status}} {
+		if e.n > 0 && (e.name != "status>=400" || w.status < 400) {
+			kinds = append(kinds, fmt.Sprintf("%s %d", e.name, e.n))
+		}
+	}
+	s.kinds = strings.Join(kinds, ", ")
+	s.rate = median(rates)
+	s.p50 = median(p50s)
+	s.p99 = median(p99s)
+	if reqs > 0 {
+		s.cpuPerReq = srv / time.Duration(reqs)
+	}
+	if wall > 0 {
+		s.serverLoad = srv.Seconds() / wall.Seconds()
+		s.clientLoad = cli.Seconds() / wall.Seconds()
+		s.otherLoad = other.Seconds() / wall.Seconds()
+		s.stealLoad = steal.Seconds() / wall.Seconds()
+	}
+	return s
+}
+
+func median[T int64 | float64 | time.Duration](xs []T) T {
+	s := append([]T(nil), xs...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// saturation says which side limited a run.
+func saturation(s summary) string {
+	srv, cli := s.serverLoad >= saturatedAt, s.clientLoad >= saturatedAt
+	switch {
+	case srv && cli:
+		return "both"
+	case srv:
+		return "server"
+	case cli:
+		return "wrk"
+	}
+	return "neither"
+}
+
+// formatRate prints a throughput: whole units, one decimal below 100.
+func formatRate(r float64) string {
+	if r < 100 {
+		return fmt.Sprintf("%.1f", r)
+	}
+	return fmt.Sprintf("%.0f", r)
+}
+
+// formatLatency prints a duration with 2-3 significant digits.
+func formatLatency(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0"
+	case d < time.Millisecond:
+		return fmt.Sprintf("%dµs", d.Microseconds())
+	case d < 10*time.Millisecond:
+		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.2fs", d.Seconds())
+}
+
+// formatMicros prints CPU per request in µs.
+func formatMicros(d time.Duration) string {
+	us := float64(d) / float64(time.Microsecond)
+	if us >= 100 {
+		return fmt.Sprintf("%.0f", us)
+	}
+	return fmt.Sprintf("%.1f", us)
+}
+
+func formatMiB(b int64) string {
+	if b <= 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%.1f MiB", float64(b)/mib)
+}
+
+func formatPercent(f float64) string { return fmt.Sprintf("%.0f%%", f*100) }
+
+// formatRatio prints a/b, or "-" when either side is missing.
+func formatRatio(a, b float64) string {
+	if a <= 0 || b <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fx", a/b)
+}
+
+// results maps workload key, then peer name, to its cell.
+type results map[string]map[string]*cell
+
+func (r results) get(w, p string) *cell {
+	if r[w] == nil {
+		r[w] = map[string]*cell{}
+	}
+	if r[w][p] == nil {
+		r[w][p] = &cell{}
+	}
+	return r[w][p]
+}
+
+// base is the peer every ratio compares against.
+const base = "simplehttp"
+
+// renderTable writes one block per workload: a row per peer with the
+// median throughput and latencies over rounds, total errors, server CPU
+// per request, server and wrk CPU load, peak RSS, the saturated side, and
+// simplehttp's throughput and CPU per request relative to that peer.
+func renderTable(out io.Writer, ws []workload, peers []string, res results) {
+	for i, w := range ws {
+		if i > 0 {
+			fmt.Fprintln(out)
+		}
+		fmt.Fprintf(out, "(%s) %s: GET %s", w.key, w.title, w.path)
+		if len(w.headers) > 0 {
+			fmt.Fprintf(out, " [%s]", strings.Join(w.headers, "; "))
+		}
+		fmt.Fprintln(out)
+		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+		unit := "req/s"
+		if w.mibps {
+			unit = "MiB/s"
+		}
+		fmt.Fprintf(tw, "peer\t%s\tp50\tp99\terrors\tCPU µs/req\tsrv CPU\twrk CPU\tother\tpeak RSS\tsaturated\tsh/peer %s\tsh/peer CPU/req\t\n", unit, unit)
+		bs := summary{}
+		if c := res[w.key][base]; c != nil && len(c.samples) > 0 {
+			bs = summarize(w, c)
+		}
+		var notes []string
+		for _, p := range peers {
+			c := res[w.key][p]
+			if c == nil {
+				continue
+			}
+			if len(c.samples) == 0 {
+				why := c.skip
+				if why == "" {
+					why = "no run"
+				}
+				fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t\n", p)
+				notes = append(notes, fmt.Sprintf("%s: skipped: %s", p, why))
+				continue
+			}
+			s := summarize(w, c)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+				p, formatRate(s.rate), formatLatency(s.p50), formatLatency(s.p99), s.errors,
+				formatMicros(s.cpuPerReq), formatPercent(s.serverLoad), formatPercent(s.clientLoad), formatPercent(s.otherLoad),
+				formatMiB(s.rss), saturation(s),
+				formatRatio(bs.rate, s.rate),
+				formatRatio(float64(bs.cpuPerReq), float64(s.cpuPerReq)))
+			if s.otherLoad >= noisyAt || s.stealLoad >= noisyAt {
+				notes = append(notes, fmt.Sprintf("%s: other processes used %s of a core and the hypervisor stole %s: figures are noisy",
+					p, formatPercent(s.otherLoad), formatPercent(s.stealLoad)))
+			}
+			if s.kinds != "" {
+				notes = append(notes, fmt.Sprintf("%s: errors: %s", p, s.kinds))
+			}
+			if c.note != "" {
+				notes = append(notes, fmt.Sprintf("%s: %s", p, c.note))
+			}
+		}
+		tw.Flush()
+		for _, n := range notes {
+			fmt.Fprintf(out, "  note: %s\n", n)
+		}
+	}
+}
+
+// legend explains the columns; it follows the table.
+const legend = `Columns: throughput, p50 and p99 are medians over rounds; errors are socket errors
+(connect/read/write/timeout) plus responses >= 400, except 404s in (g); CPU µs/req is the
+server's utime+stime (all threads, /proc/PID/stat) over the requests wrk completed;
+srv CPU and wrk CPU are each process's CPU time over wall time (100% = its one core);
+other is the CPU every other process used meanwhile (from /proc/stat; >10% is flagged);
+peak RSS is VmHWM (each run has a fresh server process); "saturated" names the side at >= 90% of its core.
+sh/peer: simplehttp's throughput (higher is better) and CPU per request (lower is
+better) divided by that peer's, in the same run. The ceiling server answers every
+request with the same 1 KiB, so its rows bound what any net/http server can reach.
+`

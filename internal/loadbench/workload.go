@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// fixtureMtime is the modification time of every fixture file. The 304
+// workload sends an If-Modified-Since one day later.
+var fixtureMtime = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// A workload is one wrk run shape: a path, extra request headers, the
+// number of connections and the status every response should have.
+type workload struct {
+	key     string // "a".."h", as in issue 7
+	title   string
+	path    string
+	headers []string // "Name: value", passed to wrk as -H
+	conns   int
+	timeout time.Duration // wrk --timeout; a response slower than this is an error
+	status  int           // the status a correct server answers
+	size    int64         // body length for file workloads, else -1
+	mibps   bool          // report MiB/s rather than req/s
+	ceiling bool          // whether the 1 KiB ceiling server is a meaningful bound (small responses only)
+}
+
+const (
+	kib = 1 << 10
+	mib = 1 << 20
+)
+
+// workloads are the eight workloads of issue 7, in order.
+var workloads = []workload{
+	{key: "a", title: "1 KiB file, keep-alive, 64 conns", path: "/1k.bin", conns: 64, status: 200, size: kib, ceiling: true},
+	{key: "b", title: "1 KiB file, Connection: close, 64 conns", path: "/1k.bin", headers: []string{"Connection: close"}, conns: 64, status: 200, size: kib, ceiling: true},
+	{key: "c", title: "1 MiB file, keep-alive, 16 conns", path: "/1m.bin", conns: 16, status: 200, size: mib, mibps: true},
+	{key: "d", title: "100 MiB file, keep-alive, 4 conns", path: "/100m.bin", conns: 4, timeout: 30 * time.Second, status: 200, size: 100 * mib, mibps: true},
+	{key: "e", title: "listing of 1,000 entries, 64 conns", path: "/list1000/", conns: 64, timeout: 10 * time.Second, status: 200, size: -1},
+	{key: "f", title: "listing of 10,000 entries, 64 conns", path: "/list10000/", conns: 64, timeout: 10 * time.Second, status: 200, size: -1},
+	{key: "g", title: "404 Not Found, 64 conns", path: "/no-such-file", conns: 64, status: 404, size: -1, ceiling: true},
+	{key: "h", title: "If-Modified-Since -> 304, 64 conns", path: "/1k.bin", headers: []string{"If-Modified-Since: " + fixtureMtime.Add(24*time.Hour).Format(http.TimeFormat)}, conns: 64, status: 304, size: -1, ceiling: true},
+}
+
+// selectWorkloads returns the workloads named in list ("a,g,h"; "" or
+// "all" means all of them), in the canonical order.
+func selectWorkloads(list string) ([]workload, error) {
+	if list == "" || list == "all" {
+		return workloads, nil
+	}
+	want := map[string]bool{}
+	for _, k := range strings.Split(list, ",") {
+		k = strings.ToLower(strings.TrimSpace(k))
+		if k == "" {
+			continue
+		}
+		found := false
+		for _, w := range workloads {
+			if w.key == k {
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("unknown workload %q (want a subset of a,b,c,d,e,f,g,h)", k)
+		}
+		want[k] = true
+	}
+	var out []workload
+	for _, w := range workloads {
+		if want[w.key] {
+			out = append(out, w)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no workload selected")
+	}
+	return out, nil
+}
+
+// makeDocroot writes the files the workloads request under dir, only those
+// the selected workloads need.
+func makeDocroot(dir string, ws []workload) error {
+	need := map[string]bool{}
+	for _, w := range ws {
+		need[w.path] = true
+	}
+	files := []struct {
+		path string
+		size int
+	}{{"/1k.bin", kib}, {"/1m.bin", mib}, {"/100m.bin", 100 * mib}}
+	for _, f := range files {
+		if !need[f.path] {
+			continue
+		}
+		if err := writeFixture(filepath.Join(dir, f.path[1:]), f.size); err != nil {
+			return err
+		}
+	}
+	for _, n := range []int{1000, 10000} {
+		p := fmt.Sprintf("/list%d/", n)
+		if !need[p] {
+			continue
+		}
+		sub := filepath.Join(dir, p[1:len(p)-1])
+		if err := os.Mkdir(sub, 0o755); err != nil {
+			return err
+		}
+		for i := range n {
+			if err := writeFixture(filepath.Join(sub, fmt.Sprintf("entry-%05d.txt", i)), 0); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func writeFixture(name string, size int) error {
+	block := bytes.Repeat([]byte("0123456789abcdef"), 4096) // 64 KiB
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	for left := size; left > 0; {
+		n := min(left, len(block))
+		if _, err := f.Write(block[:n]); err != nil {
+			f.Close()
+			return err
+		}
+		left -= n
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Chtimes(name, fixtureMtime, fixtureMtime)
+}
