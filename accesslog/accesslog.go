@@ -27,9 +27,9 @@ const (
 	//	127.0.0.1 - - [02/Jan/2006 15:04:05] "GET /a%20b?x=1 HTTP/1.1" 200 1024
 	//
 	// Unlike Python, which always writes "-", SIZE is the number of body
-	// bytes sent, "-" for none. Messages that handlers report through the
-	// request's context, such as errorpage's "code 404, message File not
-	// found", come first, each on a line of its own.
+	// bytes sent, "-" for none. Messages that handlers report for the
+	// request, such as errorpage's "code 404, message File not found",
+	// come first, each on a line of its own.
 	Python Format = iota
 
 	// Common is the Common Log Format (Apache's "%h %l %u %t \"%r\" %>s %b"):
@@ -91,6 +91,11 @@ type Options struct {
 	// 100 ms after they are logged, or when the buffer is full; call
 	// [Middleware.Flush] or [Middleware.Close] to write them sooner. Any
 	// other writer gets each line as soon as it is logged.
+	//
+	// When Writer fails (a full disk), requests are served as before: the
+	// lines that cannot be written are dropped, every later line is tried
+	// again, and Logger is told once when the failure begins and once when
+	// writing works again, with the number of lines lost.
 	Writer io.Writer
 
 	// Format is the line format; the zero value is [Python].
@@ -109,6 +114,11 @@ type Options struct {
 	// is the IP of the connection's peer (http.Request.RemoteAddr without
 	// its port), like Python's client_address[0].
 	TrustedProxies []string
+
+	// Logger receives the diagnostics of the middleware: a Writer that
+	// fails, and recovers. If Logger is nil, slog.Default() is used.
+	// Logger must not write to Writer through this Middleware.
+	Logger *slog.Logger
 }
 
 // Middleware writes one access-log entry per request. Create it with [New];
@@ -123,12 +133,28 @@ type Middleware struct {
 	pool    sync.Pool // *state
 }
 
-// state is the per-request scratch space, reused through a pool.
+// state is the per-request state, reused through a pool. It is the
+// ResponseWriter the wrapped handler gets: the embedded capture.Writer gives
+// it every method and capability of the writer it wraps, and ReqLogEntry
+// lets handlers further down (errorpage, cgi) add messages.
 type state struct {
-	w     *capture.Writer
+	capture.Writer
 	entry reqlog.Entry
 	buf   []byte
 }
+
+// ReqLogEntry implements reqlog.Carrier.
+func (st *state) ReqLogEntry() *reqlog.Entry { return &st.entry }
+
+// The wrapped handler's writer keeps every capability (STYLE.md §4).
+var (
+	_ reqlog.Carrier                            = (*state)(nil)
+	_ io.ReaderFrom                             = (*state)(nil)
+	_ io.StringWriter                           = (*state)(nil)
+	_ http.Flusher                              = (*state)(nil)
+	_ http.Hijacker                             = (*state)(nil)
+	_ interface{ Unwrap() http.ResponseWriter } = (*state)(nil)
+)
 
 // New returns a Middleware configured by opts. It returns an error if
 // opts.Format is unknown or an entry of opts.TrustedProxies is neither an
@@ -151,7 +177,7 @@ func New(opts Options) (*Middleware, error) {
 	}
 	_, isFile := w.(*os.File)
 	m := &Middleware{
-		out:     newOutput(w, isFile),
+		out:     newOutput(w, isFile, opts.Logger),
 		now:     opts.Now,
 		format:  opts.Format,
 		proxies: slices.Clip(proxies),
@@ -166,7 +192,7 @@ func New(opts Options) (*Middleware, error) {
 	} else {
 		m.text = newFormatter(m.format)
 	}
-	m.pool.New = func() any { return &state{w: capture.New(nil)} }
+	m.pool.New = func() any { return new(state) }
 	return m, nil
 }
 
@@ -175,18 +201,24 @@ func New(opts Options) (*Middleware, error) {
 // hijacks the connection. It panics if next is nil.
 //
 // Handlers downstream can add lines before the request line (Python's
-// log_error) through the request's context; errorpage does so for every
-// error page it sends.
+// log_error) through the ResponseWriter they are given, which carries the
+// request's messages; errorpage does so for every error page it sends. It
+// is found through other wrappers that have Unwrap() http.ResponseWriter,
+// as chi's do; behind a wrapper without Unwrap the messages are lost, the
+// request line is not.
+//
+// The request is passed on as it is (not copied with a new context), and
+// the writer is reused for later requests once next has returned (except
+// after a panic or a Hijack), so, as with any ResponseWriter, next must not
+// use it after returning, nor from goroutines that outlive the request.
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	if next == nil {
 		panic("accesslog: nil next handler")
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := m.pool.Get().(*state)
-		st.w.Reset(w)
-		st.entry.Reset()
+		st.Reset(w)
 		start := m.now()
-		r2 := r.WithContext(reqlog.NewContext(r.Context(), &st.entry))
 		done := false
 		defer func() {
 			if !done { // next panicked or called runtime.Goexit
@@ -195,17 +227,21 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 				// hold the writer or the entry.
 			}
 		}()
-		next.ServeHTTP(st.w, r2)
+		next.ServeHTTP(st, r)
 		done = true
 		m.log(st, r, start, false)
-		st.w.Reset(nil)
+		if st.Hijacked() {
+			return // the handler may go on using what it took over
+		}
+		st.Reset(nil)
+		st.entry.Reset()
 		m.pool.Put(st)
 	})
 }
 
 // log writes the entry for r.
 func (m *Middleware) log(st *state, r *http.Request, start time.Time, panicked bool) {
-	cw := st.w
+	cw := &st.Writer
 	rec := record{
 		time:     start,
 		remote:   clientAddr(r, m.proxies),
@@ -255,15 +291,15 @@ func (m *Middleware) log(st *state, r *http.Request, start time.Time, panicked b
 }
 
 // Flush writes the lines still buffered. It returns the first error the
-// writer has returned, if any.
+// writer has returned since New, if any, even if it works again since.
 func (m *Middleware) Flush() error {
 	return m.out.flush(false)
 }
 
 // Close flushes the buffered lines and stops buffering: lines logged after
 // Close (by requests still running) are written at once. It does not close
-// [Options.Writer]. It returns the first error the writer has returned, if
-// any. The command calls Close after the server has shut down, so no line
+// [Options.Writer]. It returns the first error the writer has returned
+// since New, if any. The command calls Close after the server has shut down, so no line
 // is lost.
 func (m *Middleware) Close() error {
 	return m.out.flush(true)

@@ -206,7 +206,7 @@ func TestControlCharacters(t *testing.T) {
 			m := newMiddleware(t, Options{Writer: log, Format: f})
 			h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				// Messages carry decoded text: "%1b" in the path is a raw ESC here.
-				reqlog.FromContext(r.Context()).Log("code 400, message " + r.Header.Get("X-Msg") + r.URL.Path)
+				reqlog.From(w, r).Log("code 400, message " + r.Header.Get("X-Msg") + r.URL.Path)
 				io.WriteString(w, "ok")
 			}))
 			srv := httptest.NewServer(h)
@@ -420,10 +420,8 @@ func TestFileBuffered(t *testing.T) {
 // TestLongLine checks that a line longer than the buffer is still written
 // whole, in one Write.
 func TestLongLine(t *testing.T) {
-	o := newOutput(io.Discard, true)
 	var got [][]byte
-	o.w = writerFunc(func(p []byte) (int, error) { got = append(got, bytes.Clone(p)); return len(p), nil })
-	o.buf.Reset(o.w)
+	o := newOutput(writerFunc(func(p []byte) (int, error) { got = append(got, bytes.Clone(p)); return len(p), nil }), true, nil)
 	long := append(bytes.Repeat([]byte("a"), bufferSize+10), '\n')
 	o.writeLines([]byte("short\n"))
 	o.writeLines(long)

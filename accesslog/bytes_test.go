@@ -8,9 +8,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/simplehttp/simplehttp/errorpage"
 	"github.com/simplehttp/simplehttp/fileserver"
@@ -106,5 +111,50 @@ func TestBytes(t *testing.T) {
 			}
 			n = len(lines)
 		})
+	}
+}
+
+// Messages reach the log from errorpage through chi's middleware, whose
+// ResponseWriter wrappers have Unwrap: the access log never touches the
+// request's context.
+func TestMessagesThroughChi(t *testing.T) {
+	log := newSink()
+	m := newMiddleware(t, Options{Writer: log, Now: func() time.Time { return fixedTime }})
+	ep, err := errorpage.New(errorpage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := chi.NewRouter()
+	r.Use(m.Handler)
+	r.Use(func(next http.Handler) http.Handler { // as chi's Logger, Compress... wrap
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(middleware.NewWrapResponseWriter(w, r.ProtoMajor), r)
+		})
+	})
+	r.Use(ep.Handler)
+	r.Get("/teapot", func(w http.ResponseWriter, r *http.Request) {
+		errorpage.Error(w, r, http.StatusTeapot, "Short & stout", "")
+	})
+	r.Get("/gone", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusGone) })
+	size := map[string]int{}
+	for _, path := range []string{"/teapot", "/gone"} {
+		req := httptest.NewRequest("GET", path, nil)
+		req.RemoteAddr = "192.0.2.1:1234"
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		if !strings.HasPrefix(rec.Body.String(), "<!DOCTYPE HTML>") {
+			t.Errorf("GET %s: %d %q, want the error page", path, rec.Code, rec.Body)
+		}
+		size[path] = rec.Body.Len()
+	}
+	got := log.lines(t, 4)
+	want := []string{
+		"192.0.2.1 - - [05/Mar/2024 09:07:03] code 418, message Short & stout\n",
+		fmt.Sprintf("192.0.2.1 - - [05/Mar/2024 09:07:03] \"GET /teapot HTTP/1.1\" 418 %d\n", size["/teapot"]),
+		"192.0.2.1 - - [05/Mar/2024 09:07:03] code 410, message Gone\n",
+		fmt.Sprintf("192.0.2.1 - - [05/Mar/2024 09:07:03] \"GET /gone HTTP/1.1\" 410 %d\n", size["/gone"]),
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("log:\n%q\nwant:\n%q", got, want)
 	}
 }

@@ -19,8 +19,13 @@
 // the request line as the client sent it (r.Method, r.RequestURI, r.Proto;
 // never the decoded path), the status, and the number of body bytes sent,
 // counted also when they go through io.ReaderFrom (sendfile), "-" for none.
-// Handlers downstream add lines before it through the request's context,
-// as Python's log_error does; errorpage writes "code N, message M" so.
+// Handlers downstream add lines before it, as Python's log_error does;
+// errorpage writes "code N, message M" so. They find the request's lines
+// through the ResponseWriter the middleware hands on, also behind other
+// middleware whose wrappers have Unwrap() http.ResponseWriter (chi's do);
+// behind a wrapper without Unwrap those lines are lost. Put the access log
+// outside errorpage (al.Handler(ep.Handler(mux)), or r.Use(al.Handler)
+// first), so that it logs the page errorpage sends and its message.
 //
 // A handler that panics is logged with what it had sent (status "-" if
 // nothing), and the panic goes on. A hijacked connection is logged when the
@@ -49,4 +54,17 @@
 // *os.File, lines are buffered and written within 100 ms; [Middleware.Flush]
 // and [Middleware.Close] write them at once. Call Close when the server has
 // shut down, so no line is lost.
+//
+// A writer that fails (a full disk) does not affect the requests: the lines
+// it refuses are dropped, later ones are tried again, and
+// [Options.Logger] is told once when the failure begins and once when it
+// ends, with the number of lines lost.
+//
+// # Cost
+//
+// A request costs no allocation in the text formats (one in [JSON]), unless
+// a handler adds lines for it or it panics or hijacks the connection: the
+// per-request state, which is also the ResponseWriter handed on, comes
+// from a pool, the request is not copied, the line is appended to a reused
+// buffer, and the time stamp is formatted once per second.
 package accesslog

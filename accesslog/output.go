@@ -1,8 +1,10 @@
 package accesslog
 
 import (
-	"bufio"
+	"bytes"
+	"context"
 	"io"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -16,21 +18,33 @@ const flushInterval = 100 * time.Millisecond
 const bufferSize = 32 << 10
 
 // output serializes the lines written to the user's writer. Each line is
-// passed to the writer in a single Write call, never split and never merged
-// with part of another line.
+// passed to the writer whole: in a Write call of its own when unbuffered,
+// with other whole lines when buffered; never split across Writes by us
+// and never interleaved with another line.
+//
+// A failing writer (a full disk) never stops the requests: the lines that
+// cannot be written are dropped and counted, every later line is tried
+// again, and the failure is reported to the logger once when it begins and
+// once when writing works again (with the number of lines lost), not once
+// per line.
 type output struct {
-	mu    sync.Mutex
-	w     io.Writer
-	buf   *bufio.Writer // nil when unbuffered
-	timer *time.Timer   // flushes buf flushInterval after the first line
-	armed bool          // timer is pending
-	err   error         // first write error, reported by Flush and Close
+	mu     sync.Mutex
+	w      io.Writer
+	buf    []byte       // whole lines waiting; nil when unbuffered
+	timer  *time.Timer  // flushes buf flushInterval after the first line
+	armed  bool         // timer is pending
+	logger *slog.Logger // nil: slog.Default()
+
+	err     error // first write error, reported by Flush and Close
+	failing bool  // the last write failed
+	lost    int   // lines dropped since the failure began
+	partial bool  // a failed write left part of a line in w
 }
 
-func newOutput(w io.Writer, buffered bool) *output {
-	o := &output{w: w}
+func newOutput(w io.Writer, buffered bool, logger *slog.Logger) *output {
+	o := &output{w: w, logger: logger}
 	if buffered {
-		o.buf = bufio.NewWriterSize(w, bufferSize)
+		o.buf = make([]byte, 0, bufferSize)
 		o.timer = time.AfterFunc(time.Hour, o.tick)
 		o.timer.Stop()
 	}
@@ -41,42 +55,85 @@ func newOutput(w io.Writer, buffered bool) *output {
 func (o *output) writeLines(lines []byte) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	for len(lines) > 0 {
-		i := 0
-		for i < len(lines) && lines[i] != '\n' {
-			i++
+	if o.buf != nil {
+		if len(lines) > cap(o.buf)-len(o.buf) && len(o.buf) > 0 {
+			o.flushLocked()
 		}
-		if i < len(lines) {
-			i++
+		if len(lines) <= cap(o.buf) {
+			o.buf = append(o.buf, lines...)
+			if !o.armed {
+				o.armed = true
+				o.timer.Reset(flushInterval)
+			}
+			return
+		}
+		// Too long to buffer: write each line on its own, below.
+	}
+	for len(lines) > 0 {
+		i := bytes.IndexByte(lines, '\n') + 1
+		if i == 0 {
+			i = len(lines)
 		}
 		o.writeLocked(lines[:i])
 		lines = lines[i:]
 	}
 }
 
-func (o *output) writeLocked(line []byte) {
-	if o.buf == nil {
-		o.setErr(o.w.Write(line))
-		return
-	}
-	if len(line) > o.buf.Available() && o.buf.Buffered() > 0 {
-		o.setErr(0, o.buf.Flush())
-	}
-	if len(line) > o.buf.Size() {
-		o.setErr(o.w.Write(line)) // too long to buffer: one Write of its own
-		return
-	}
-	o.setErr(o.buf.Write(line))
-	if !o.armed {
-		o.armed = true
-		o.timer.Reset(flushInterval)
+// flushLocked writes the buffered lines. They are dropped if that fails.
+func (o *output) flushLocked() {
+	if len(o.buf) > 0 {
+		o.writeLocked(o.buf)
+		o.buf = o.buf[:0]
 	}
 }
 
-func (o *output) setErr(_ int, err error) {
-	if err != nil && o.err == nil {
+// writeLocked passes whole lines to w in one Write, and keeps track of
+// failures.
+func (o *output) writeLocked(p []byte) {
+	if o.partial {
+		// End the line cut off by the failure, so that the next one is
+		// not glued to it.
+		if _, err := o.w.Write([]byte{'\n'}); err == nil {
+			o.partial = false
+		}
+	}
+	n, err := o.w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	if err == nil {
+		if o.failing {
+			o.failing = false
+			o.report(slog.LevelWarn, "accesslog: writing the access log again",
+				slog.Int("lost_lines", o.lost))
+			o.lost = 0
+		}
+		return
+	}
+	n = max(0, min(n, len(p)))
+	if n > 0 && p[n-1] != '\n' {
+		o.partial = true
+	}
+	o.lost += bytes.Count(p[n:], []byte{'\n'})
+	if o.err == nil {
 		o.err = err
 	}
+	if !o.failing {
+		o.failing = true
+		o.report(slog.LevelError, "accesslog: cannot write the access log; dropping lines until it works again",
+			slog.Any("err", err))
+	}
+}
+
+// report logs a change of the writer's health. It is called with o.mu
+// held, which keeps the reports in order; the logger must not write
+// through this output (no public API lets it).
+func (o *output) report(level slog.Level, msg string, attr slog.Attr) {
+	l := o.logger
+	if l == nil {
+		l = slog.Default()
+	}
+	l.LogAttrs(context.Background(), level, msg, attr)
 }
 
 func (o *output) tick() {
@@ -84,7 +141,7 @@ func (o *output) tick() {
 	defer o.mu.Unlock()
 	o.armed = false
 	if o.buf != nil {
-		o.setErr(0, o.buf.Flush())
+		o.flushLocked()
 	}
 }
 
@@ -94,7 +151,7 @@ func (o *output) flush(close bool) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.buf != nil {
-		o.setErr(0, o.buf.Flush())
+		o.flushLocked()
 		if close {
 			o.timer.Stop()
 			o.armed = false

@@ -28,7 +28,14 @@
 //	Options.Logger       (beyond Python) diagnostics, slog.Default() if nil
 //
 // The error is also reported to the access log as Python's log_error line
-// "code 404, message File not found", through internal/reqlog.
+// "code 404, message File not found", through internal/reqlog. Install the
+// access log outside the middleware, so that it sees the page.
+//
+// The middleware does not copy the request: the ResponseWriter it hands on
+// is its per-request state, reused from a pool, through which [Error] finds
+// it, also behind other wrappers that have Unwrap() http.ResponseWriter
+// (chi's do). Behind a wrapper without Unwrap, Error sends Python's page,
+// which the middleware passes through.
 //
 // # Python compatibility
 //

@@ -42,23 +42,28 @@ import (
 //   - code must be a valid argument of [http.ResponseWriter.WriteHeader]:
 //     net/http panics on a code outside 100 to 999.
 //
-// Inside a [Middleware] (found in the request's context), Error renders
-// with the middleware's options instead: its Format and ContentType, and
-// its content negotiation (JSON or a plain line for clients that prefer
-// them). The middleware does not replace a page sent by Error.
+// Inside a [Middleware], Error renders with the middleware's options
+// instead: its Format and ContentType, and its content negotiation (JSON or
+// a plain line for clients that prefer them). The middleware does not
+// replace a page sent by Error. Error finds the middleware through w, which
+// is (or wraps) the writer the middleware gave the handler: it follows
+// Unwrap() http.ResponseWriter, which http.ResponseController uses too and
+// chi's and most other wrappers have. Behind a wrapper without Unwrap it
+// finds no middleware and sends Python's page, which the middleware then
+// passes through as a typed body.
 //
-// The error is reported to the access log, if one is installed, as
-// Python's log_error line "code 404, message File not found" (SPEC §3),
-// through the request's [reqlog.Entry].
+// The error is reported to the access log, if one is installed (and found
+// through w the same way), as Python's log_error line "code 404, message
+// File not found" (SPEC §3); without one, nothing is formatted.
 //
 // Error may be called concurrently. Repeated pages come from a small
 // bounded cache instead of being rendered again.
 func Error(w http.ResponseWriter, r *http.Request, code int, message, explain string) {
-	if st := stateFromContext(r.Context()); st != nil {
+	if st := stateOf(w); st != nil {
 		// The page is the handler's own: the middleware must not take
 		// it for another handler's bodiless error (a plain-text page
 		// looks like http.Error's).
-		st.cw.Intercept = nil
+		st.Intercept = nil
 		st.m.serve(w, r, code, message, explain)
 		return
 	}
@@ -79,7 +84,7 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, code int, mes
 	// Python's log_error("code %d, message %s", code, message), after the
 	// defaults (SPEC §3). A nil Entry (no access log) drops it; check
 	// first, so that no message is formatted for nobody.
-	if e := reqlog.FromContext(r.Context()); e != nil {
+	if e := reqlog.From(w, r); e != nil {
 		e.Log(fmt.Sprintf("code %d, message %s", code, message))
 	}
 

@@ -1,7 +1,6 @@
 package errorpage
 
 import (
-	"context"
 	"encoding/json"
 	"html/template"
 	"io"
@@ -9,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/simplehttp/simplehttp/internal/capture"
 	"github.com/simplehttp/simplehttp/internal/negotiate"
@@ -64,9 +64,11 @@ type Middleware struct {
 	negotiate bool
 	logger    *slog.Logger
 
-	// intercept is m.intercept, bound once so that installing it on each
-	// request's writer costs no allocation.
+	// intercept is m.interceptHeader, bound once so that installing it
+	// on each request's writer costs no allocation.
 	intercept func(int, http.Header) bool
+
+	pool sync.Pool // *state
 
 	json, text bodyCache
 }
@@ -109,6 +111,7 @@ func New(opts Options) (*Middleware, error) {
 		m.page = p
 	}
 	m.intercept = m.interceptHeader
+	m.pool.New = func() any { return &state{m: m} }
 	return m, nil
 }
 
@@ -125,22 +128,34 @@ func New(opts Options) (*Middleware, error) {
 // status: nothing is ever buffered. Flush, Hijack, ReadFrom (sendfile) and
 // [http.ResponseController] keep working through the wrapper.
 //
+// The request is passed on as it is (not copied with a new context). The
+// ResponseWriter next receives is the middleware's per-request state, and
+// [Error] finds the middleware through it, following Unwrap through other
+// wrappers. The state is reused for later requests once next has returned
+// (except after a panic or a Hijack), so, as with any ResponseWriter,
+// next must not use it after returning, nor from goroutines that outlive
+// the request.
+//
 // Handler panics if next is nil.
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	if next == nil {
 		panic("errorpage: Handler(nil)")
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// One allocation holds the writer and the context node; neither
-		// is pooled, because a handler may keep its context.
-		st := &state{m: m}
-		st.cw.Reset(w)
-		st.cw.Intercept = m.intercept
-		st.ctx = stateCtx{Context: r.Context(), st: st}
-		next.ServeHTTP(&st.cw, r.WithContext(&st.ctx))
-		if st.cw.Intercepted() {
-			m.serve(w, r, st.cw.Status(), "", "")
+		st := m.pool.Get().(*state)
+		st.Reset(w)
+		st.Intercept = m.intercept
+		// A panic skips the rest: the state is then dropped, not pooled,
+		// since whoever recovers may still hold it.
+		next.ServeHTTP(st, r)
+		if st.Intercepted() {
+			m.serve(w, r, st.Status(), "", "")
 		}
+		if st.Hijacked() {
+			return // the handler may keep using what it took over
+		}
+		st.Reset(nil)
+		m.pool.Put(st)
 	})
 }
 
@@ -159,32 +174,35 @@ func (m *Middleware) interceptHeader(code int, h http.Header) bool {
 		h.Get("X-Content-Type-Options") == "nosniff"
 }
 
-// state is what the middleware keeps for one request.
+// state is what the middleware keeps for one request. It is the
+// ResponseWriter the wrapped handler gets: the embedded capture.Writer
+// gives it every method and capability of the writer it wraps.
 type state struct {
-	cw  capture.Writer
-	m   *Middleware
-	ctx stateCtx
+	capture.Writer
+	m *Middleware
 }
 
-// stateCtx is the request's context with the state added: a
-// context.WithValue that lives inside the state's allocation.
-type stateCtx struct {
-	context.Context
-	st *state
-}
+// The wrapped handler's writer keeps every capability (STYLE.md §4).
+var (
+	_ io.ReaderFrom                             = (*state)(nil)
+	_ io.StringWriter                           = (*state)(nil)
+	_ http.Flusher                              = (*state)(nil)
+	_ http.Hijacker                             = (*state)(nil)
+	_ interface{ Unwrap() http.ResponseWriter } = (*state)(nil)
+)
 
-type ctxKey struct{}
+// errorpageState marks the state for [stateOf]; unexported, so that no
+// other type can pose as it.
+func (st *state) errorpageState() *state { return st }
 
-func (c *stateCtx) Value(key any) any {
-	if key == (ctxKey{}) {
-		return c.st
+// stateOf returns the state of the innermost Middleware that w goes
+// through, or nil.
+func stateOf(w http.ResponseWriter) *state {
+	c, ok := capture.Find[interface{ errorpageState() *state }](w)
+	if !ok {
+		return nil
 	}
-	return c.Context.Value(key)
-}
-
-func stateFromContext(ctx context.Context) *state {
-	st, _ := ctx.Value(ctxKey{}).(*state)
-	return st
+	return c.errorpageState()
 }
 
 // The media types of negotiation; the first is the default.

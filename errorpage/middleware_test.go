@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/simplehttp/simplehttp/internal/reqlog"
 )
@@ -332,6 +335,108 @@ func TestMiddlewareLogsError(t *testing.T) {
 	Error(httptest.NewRecorder(), req.WithContext(reqlog.NewContext(req.Context(), e)), 403, "", "")
 	if got := e.Messages(); !slices.Equal(got, []string{"code 403, message Forbidden"}) {
 		t.Errorf("logged %q", got)
+	}
+}
+
+// logCarrier stands for the access-log middleware: the writer it hands on
+// carries the request's reqlog.Entry.
+type logCarrier struct {
+	http.ResponseWriter
+	e reqlog.Entry
+}
+
+func (c *logCarrier) ReqLogEntry() *reqlog.Entry  { return &c.e }
+func (c *logCarrier) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// opaqueWriter is a foreign wrapper without Unwrap.
+type opaqueWriter struct{ http.ResponseWriter }
+
+// Error finds the middleware and the access log through the writer it is
+// given, also behind foreign wrappers that have Unwrap (chi's); behind one
+// without Unwrap it falls back to Python's page and drops the log line.
+func TestErrorFindsMiddlewareThroughWriter(t *testing.T) {
+	m, err := New(Options{Format: "<p>{{.Code}} {{.Message}}</p>\n", DisableNegotiation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chiWrap := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(middleware.NewWrapResponseWriter(w, r.ProtoMajor), r)
+		})
+	}
+	opaque := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(opaqueWriter{w}, r)
+		})
+	}
+	teapot := errorCall(http.StatusTeapot, "Short & stout", "")
+	python := httptest.NewRecorder()
+	Error(python, httptest.NewRequest("GET", "/", nil), http.StatusTeapot, "Short & stout", "")
+
+	tests := []struct {
+		name   string
+		h      http.Handler
+		body   string
+		logged []string
+	}{
+		{"direct", m.Handler(teapot), "<p>418 Short &amp; stout</p>\n", []string{"code 418, message Short & stout"}},
+		{"through chi's wrapper", m.Handler(chiWrap(chiWrap(teapot))), "<p>418 Short &amp; stout</p>\n", []string{"code 418, message Short & stout"}},
+		// Python's page, passed through by the middleware as typed; the
+		// access log is out of reach too.
+		{"through a wrapper without Unwrap", m.Handler(opaque(teapot)), python.Body.String(), nil},
+		// The middleware's own page for a bodiless 404 is logged through
+		// the writer it was given.
+		{"intercepted", m.Handler(chiWrap(bare(404))), "<p>404 Not Found</p>\n", []string{"code 404, message Not Found"}},
+	}
+	for _, tt := range tests {
+		rec := httptest.NewRecorder()
+		lc := &logCarrier{ResponseWriter: rec}
+		chiWrap(tt.h).ServeHTTP(lc, httptest.NewRequest("GET", "/", nil))
+		if rec.Code != 418 && rec.Code != 404 || rec.Body.String() != tt.body {
+			t.Errorf("%s: %d %q, want %q", tt.name, rec.Code, rec.Body, tt.body)
+		}
+		if got := lc.e.Messages(); !slices.Equal(got, tt.logged) {
+			t.Errorf("%s: logged %q, want %q", tt.name, got, tt.logged)
+		}
+	}
+}
+
+// hijackRecorder is a ResponseRecorder that can be hijacked.
+type hijackRecorder struct{ *httptest.ResponseRecorder }
+
+func (hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) { return nil, nil, nil }
+
+// The writer a handler was given is reused for later requests only when
+// the handler is surely done with it: not after a panic, nor after a
+// Hijack (the handler may go on using what it took over).
+func TestMiddlewareDoesNotReuseWriterAfterPanicOrHijack(t *testing.T) {
+	m, _ := New(Options{})
+	var got []http.ResponseWriter
+	record := func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, w)
+		switch r.URL.Path {
+		case "/panic":
+			panic(http.ErrAbortHandler)
+		case "/hijack":
+			if _, _, err := http.NewResponseController(w).Hijack(); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	h := m.Handler(http.HandlerFunc(record))
+	serve := func(path string) {
+		defer func() { _ = recover() }()
+		h.ServeHTTP(hijackRecorder{httptest.NewRecorder()}, httptest.NewRequest("GET", path, nil))
+	}
+	for _, path := range []string{"/", "/", "/panic", "/next", "/hijack", "/next"} {
+		serve(path)
+	}
+	// got[0] and got[1] are usually the same pooled writer; that is fine.
+	if got[3] == got[2] {
+		t.Error("the writer of a handler that panicked was reused")
+	}
+	if got[5] == got[4] {
+		t.Error("the writer of a handler that hijacked was reused")
 	}
 }
 

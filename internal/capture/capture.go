@@ -12,6 +12,13 @@
 //     [http.NewResponseController] on the inner writer;
 //   - [Writer.Unwrap] lets [http.ResponseController] reach the inner writer
 //     for everything else (deadlines, EnableFullDuplex).
+//
+// A middleware of this module embeds a Writer in its per-request state and
+// hands that state to the next handler as its ResponseWriter, so the state
+// can be reused from a [sync.Pool] and the request is never copied (no
+// [http.Request.WithContext]). Handlers further down find the state again
+// with [Find], which follows the Unwrap chain through foreign wrappers
+// (chi's middleware.WrapResponseWriter and most others have Unwrap).
 package capture
 
 import (
@@ -175,6 +182,33 @@ func (c *Writer) ReadFrom(src io.Reader) (int64, error) {
 	}
 	c.bytes += n
 	return n, err
+}
+
+// maxUnwrap bounds the walk of [Find], so that a wrapper whose Unwrap
+// returns itself (or a cycle) cannot hang a request.
+const maxUnwrap = 32
+
+// Find returns the first writer of type T in the chain that starts at w and
+// follows Unwrap() http.ResponseWriter (the method [http.ResponseController]
+// follows too), or false when there is none within 32 steps. T is usually
+// an interface with one method that only the wanted writer has.
+//
+// A wrapper without Unwrap ends the chain: what lies beneath it cannot be
+// found, and the caller must cope (errorpage then renders Python's default
+// page, the access-log messages of the request are dropped).
+func Find[T any](w http.ResponseWriter) (T, bool) {
+	for range maxUnwrap {
+		if t, ok := w.(T); ok {
+			return t, true
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			break
+		}
+		w = u.Unwrap()
+	}
+	var zero T
+	return zero, false
 }
 
 // writerOnly hides every method of a writer but Write, so that io.Copy

@@ -453,6 +453,47 @@ func TestReset(t *testing.T) {
 }
 
 // discard is a cheap inner writer, like net/http's without the network.
+// wrapper is another package's ResponseWriter wrapper; only those with
+// Unwrap can be seen through.
+type wrapper struct {
+	http.ResponseWriter
+	unwrap bool
+}
+
+func (w *wrapper) Unwrap() http.ResponseWriter {
+	if !w.unwrap {
+		return nil
+	}
+	return w.ResponseWriter
+}
+
+// Find walks Unwrap chains, returns the first match, and stops at the end
+// of the chain or after a bounded number of steps.
+func TestFind(t *testing.T) {
+	inner := capture.New(httptest.NewRecorder())
+	outer := capture.New(&wrapper{inner, true})
+	if got, ok := capture.Find[*capture.Writer](&wrapper{outer, true}); !ok || got != outer {
+		t.Errorf("Find = %p, %v; want the outer Writer %p", got, ok, outer)
+	}
+	if got, ok := capture.Find[*capture.Writer](&wrapper{&wrapper{inner, true}, true}); !ok || got != inner {
+		t.Errorf("Find through two wrappers = %p, %v; want %p", got, ok, inner)
+	}
+	if _, ok := capture.Find[*capture.Writer](&wrapper{inner, false}); ok {
+		t.Error("Find saw through a wrapper whose Unwrap returns nil")
+	}
+	// A chain longer than the bound (or a cycle) is given up on.
+	var long http.ResponseWriter = inner
+	for range 40 {
+		long = &wrapper{long, true}
+	}
+	if _, ok := capture.Find[*capture.Writer](long); ok {
+		t.Error("Find walked 40 wrappers deep")
+	}
+	if _, ok := capture.Find[*capture.Writer](nil); ok {
+		t.Error("Find(nil) found something")
+	}
+}
+
 type discard struct{ h http.Header }
 
 func (d *discard) Header() http.Header               { return d.h }

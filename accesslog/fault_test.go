@@ -1,0 +1,176 @@
+package accesslog
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// flakyWriter is a log file on a disk that fills up: while full, a Write
+// stores up to room bytes and fails with ENOSPC.
+type flakyWriter struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	full bool
+	room int
+}
+
+func (f *flakyWriter) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.full {
+		return f.buf.Write(p)
+	}
+	n := min(f.room, len(p))
+	f.buf.Write(p[:n])
+	f.room -= n
+	return n, syscall.ENOSPC
+}
+
+func (f *flakyWriter) set(full bool, room int) {
+	f.mu.Lock()
+	f.full, f.room = full, room
+	f.mu.Unlock()
+}
+
+func (f *flakyWriter) String() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.buf.String()
+}
+
+// diagnostics returns a Logger whose records are written, without time,
+// to the returned buffer.
+func diagnostics() (*slog.Logger, *bytes.Buffer) {
+	var buf bytes.Buffer
+	return slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey && len(groups) == 0 {
+				return slog.Attr{}
+			}
+			return a
+		},
+	})), &buf
+}
+
+var fixedNow = func() time.Time { return time.Date(2024, 3, 5, 9, 7, 3, 0, time.UTC) }
+
+const failMsg = `level=ERROR msg="accesslog: cannot write the access log; dropping lines until it works again" err="no space left on device"` + "\n"
+
+func okHandler(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }
+
+func serveTo(t *testing.T, h http.Handler, path string) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", path, nil)
+	req.RemoteAddr = "192.0.2.1:1234"
+	h.ServeHTTP(rec, req)
+	if rec.Code != 200 || rec.Body.String() != "ok" {
+		t.Fatalf("GET %s: %d %q, want 200 \"ok\"", path, rec.Code, rec.Body)
+	}
+}
+
+func line(path string) string {
+	return `192.0.2.1 - - [05/Mar/2024 09:07:03] "GET ` + path + ` HTTP/1.1" 200 2` + "\n"
+}
+
+// A log writer that fails (a full disk) does not stop the server: the
+// requests are served, the lines are dropped, the failure is reported once
+// (not once per request), and logging resumes when the writer works again,
+// with a report of how many lines were lost. A line cut off by the failure
+// is ended, so the next one starts on a line of its own.
+func TestWriterFails(t *testing.T) {
+	logger, diag := diagnostics()
+	out := &flakyWriter{}
+	m := newMiddleware(t, Options{Writer: out, Now: fixedNow, Logger: logger})
+	h := m.Handler(http.HandlerFunc(okHandler))
+
+	serveTo(t, h, "/1")
+	out.set(true, 10) // room for 10 bytes of /2's line
+	for _, p := range []string{"/2", "/3", "/4", "/5", "/6"} {
+		serveTo(t, h, p)
+	}
+	if diag.String() != failMsg {
+		t.Errorf("diagnostics while failing:\n%s\nwant:\n%s", diag, failMsg)
+	}
+	out.set(false, 0)
+	serveTo(t, h, "/7")
+	serveTo(t, h, "/8")
+
+	want := line("/1") + line("/2")[:10] + "\n" + line("/7") + line("/8")
+	if got := out.String(); got != want {
+		t.Errorf("log:\n%s\nwant:\n%s", got, want)
+	}
+	wantDiag := failMsg + `level=WARN msg="accesslog: writing the access log again" lost_lines=5` + "\n"
+	if diag.String() != wantDiag {
+		t.Errorf("diagnostics:\n%s\nwant:\n%s", diag, wantDiag)
+	}
+	if err := m.Close(); !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("Close() = %v, want the first error, ENOSPC", err)
+	}
+}
+
+// The same with the buffered writer of a file: the lines of a buffer that
+// cannot be written are dropped together, and counted.
+func TestBufferedWriterFails(t *testing.T) {
+	logger, diag := diagnostics()
+	out := &flakyWriter{}
+	o := newOutput(out, true, logger)
+	defer o.flush(true)
+	o.writeLines([]byte("a\nb\n"))
+	out.set(true, 3) // "a\nb" reaches the file
+	if err := o.flush(false); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("flush() = %v, want ENOSPC", err)
+	}
+	o.writeLines([]byte("c\n"))
+	o.flush(false) // fails: c is lost too
+	out.set(false, 0)
+	o.writeLines([]byte("d\n"))
+	o.flush(false)
+	if got, want := out.String(), "a\nb\nd\n"; got != want {
+		t.Errorf("log %q, want %q", got, want)
+	}
+	wantDiag := failMsg + `level=WARN msg="accesslog: writing the access log again" lost_lines=2` + "\n"
+	if diag.String() != wantDiag {
+		t.Errorf("diagnostics:\n%s\nwant:\n%s", diag, wantDiag)
+	}
+}
+
+// A real full device: /dev/full fails every write with ENOSPC. The
+// middleware buffers (it is an *os.File), keeps serving, and reports the
+// failure once.
+func TestDevFull(t *testing.T) {
+	f, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip("no /dev/full:", err)
+	}
+	defer f.Close()
+	logger, diag := diagnostics()
+	m, err := New(Options{Writer: f, Now: fixedNow, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := m.Handler(http.HandlerFunc(okHandler))
+	for range 3 {
+		serveTo(t, h, "/")
+		if err := m.Flush(); !errors.Is(err, syscall.ENOSPC) {
+			t.Fatalf("Flush() = %v, want ENOSPC", err)
+		}
+	}
+	serveTo(t, h, "/")
+	if err := m.Close(); !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("Close() = %v, want ENOSPC", err)
+	}
+	if got := diag.String(); strings.Count(got, "\n") != 1 || !strings.Contains(got, "no space left on device") {
+		t.Errorf("diagnostics:\n%s\nwant one line about ENOSPC", got)
+	}
+}
