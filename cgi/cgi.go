@@ -224,7 +224,7 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) 
 		ms = 1
 	}
 
-	st := &state{h: h, w: w, r: r, script: scriptName, log: reqlog.FromContext(r.Context())}
+	st := &state{h: h, w: w, r: r, script: scriptName, log: reqlog.From(w, r)}
 	body := &trackedBody{ReadCloser: r.Body}
 	st.body = body
 	r2 := r.WithContext(r.Context())
@@ -247,7 +247,7 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) 
 		Args:       append([]string{launcherArg, strconv.FormatInt(ms, 10), h.cred, h.unset}, argv...),
 		Stderr:     st,
 	}
-	rw := &responseWriter{w: w, rc: http.NewResponseController(w)}
+	rw := &responseWriter{w: w, rc: http.NewResponseController(w), st: st}
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -267,18 +267,20 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) 
 	wg.Wait()
 
 	st.mu.Lock()
-	timedOut, failed := st.timedOut, st.failed
+	timedOut, failed, killed, exited := st.timedOut, st.failed, st.killed, st.exited
 	st.mu.Unlock()
 	switch {
 	case rw.committed:
-		if timedOut {
+		if timedOut || killed || !exited {
 			// Cut the response off: the client must not take a
-			// truncated body for a complete one.
+			// truncated body for a complete one. (A script killed by a
+			// signal, or a launcher that died without reporting, may
+			// have stopped anywhere in its output.)
 			panic(http.ErrAbortHandler)
 		}
 	case timedOut:
 		errorpage.Error(w, r, http.StatusGatewayTimeout, "CGI script timed out ("+pyRepr(scriptName)+")", "")
-	case failed || rw.pending == 0:
+	case failed || rw.invalid || rw.pending == 0:
 		errorpage.Error(w, r, http.StatusBadGateway, "CGI script sent no valid response ("+pyRepr(scriptName)+")", "")
 	default:
 		rw.commit(rw.pending)
@@ -372,7 +374,8 @@ type state struct {
 	mu       sync.Mutex
 	buf      []byte
 	pgid     int
-	exited   bool
+	exited   bool // the launcher reported the script's exit
+	killed   bool // the script was killed by a signal
 	timedOut bool
 	failed   bool // net/http/cgi found the response malformed
 }
@@ -426,6 +429,7 @@ func (st *state) line(l string) {
 	case tagExit:
 		st.mu.Lock()
 		st.exited = true
+		st.killed = strings.HasPrefix(msg, "-") // killed by a signal
 		st.mu.Unlock()
 		st.unblockBody()
 		if msg != "0" {

@@ -32,6 +32,17 @@
 // code N". Only the environment variables listed in [Options.Env] leave
 // the server, unless [Options.InheritEnv] is set.
 //
+// Python copies the script's output to the client as it is; this package
+// checks the header on the way (RFC 3875 section 6.3.4), so that a script
+// cannot split the response or change its framing: hop-by-hop fields
+// (Connection, Keep-Alive, Transfer-Encoding, Upgrade, TE, Trailer,
+// Proxy-Connection), values holding a control character other than tab,
+// and a Content-Length that is not one number are dropped and logged; a
+// 1xx status gives 502. A script killed by a signal (or whose launcher
+// dies) after its header went out has its response cut off, as on a
+// timeout, so that an HTTP/1.1 client sees an incomplete body rather
+// than a short one that looks whole.
+//
 // # The launcher
 //
 // net/http/cgi cannot set credentials, a process group or a time limit, so

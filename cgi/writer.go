@@ -1,7 +1,9 @@
 package cgi
 
 import (
+	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,17 +19,43 @@ var aLongTimeAgo = time.Unix(1, 0)
 // net/http/cgi answers a malformed response with a bare 500, which run
 // turns into a 502 page, while a 500 the script asked for (Status: 500)
 // is sent as it is.
+//
+// The script's header fields are collected apart and checked on their
+// way to the client (see copyScriptHeader), and a 1xx status, which
+// would let the script send a second response after it, is refused.
 type responseWriter struct {
 	w         http.ResponseWriter
 	rc        *http.ResponseController
-	pending   int // a held status, or 0
+	st        *state
+	hdr       http.Header // the script's header fields
+	pending   int         // a held status, or 0
 	committed bool
+	invalid   bool // the script asked for a status that cannot be sent
 }
 
-func (rw *responseWriter) Header() http.Header { return rw.w.Header() }
+// errInvalidStatus stops net/http/cgi copying the body of a response
+// whose status was refused.
+var errInvalidStatus = errors.New("cgi: script response refused")
+
+func (rw *responseWriter) Header() http.Header {
+	if rw.hdr == nil {
+		rw.hdr = make(http.Header)
+	}
+	return rw.hdr
+}
 
 func (rw *responseWriter) WriteHeader(code int) {
-	if rw.committed || rw.pending != 0 {
+	if rw.committed || rw.pending != 0 || rw.invalid {
+		return
+	}
+	if code < 200 {
+		// "Status: 101" (or 100, 103, 0xx): net/http would send it as an
+		// interim response and then a 200 of its own, two responses from
+		// one script, and a 101 tells a proxy the connection is no longer
+		// HTTP. run answers 502.
+		rw.invalid = true
+		rw.st.h.logger.LogAttrs(rw.st.r.Context(), slog.LevelError, "cgi: script sent an informational status",
+			slog.String("script", rw.st.script), slog.Int("status", code))
 		return
 	}
 	if code == http.StatusInternalServerError {
@@ -39,12 +67,19 @@ func (rw *responseWriter) WriteHeader(code int) {
 
 func (rw *responseWriter) commit(code int) {
 	rw.committed = true
+	copyScriptHeader(rw.w.Header(), rw.hdr, func(name, reason string) {
+		rw.st.h.logger.LogAttrs(rw.st.r.Context(), slog.LevelWarn, "cgi: header field from script dropped",
+			slog.String("script", rw.st.script), slog.String("field", name), slog.String("reason", reason))
+	})
 	rw.w.WriteHeader(code)
 	// Send the header now: a script may take its time over the body.
 	_ = rw.rc.Flush()
 }
 
 func (rw *responseWriter) Write(p []byte) (int, error) {
+	if rw.invalid {
+		return 0, errInvalidStatus
+	}
 	if !rw.committed {
 		code := rw.pending
 		if code == 0 {
@@ -57,6 +92,73 @@ func (rw *responseWriter) Write(p []byte) (int, error) {
 		err = rw.rc.Flush()
 	}
 	return n, err
+}
+
+// hopByHop are the header fields about the connection to the client.
+// A script must not send them (RFC 3875 section 6.3.4) and the server
+// removes them: they would let the script change how the response is
+// framed (Transfer-Encoding), keep or upgrade the connection.
+var hopByHop = map[string]bool{
+	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Te": true,
+	"Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
+}
+
+// copyScriptHeader adds the script's header fields src to dst, except
+// those that could split the response or change its framing, which it
+// reports to drop: hop-by-hop fields; a value with a control character
+// (net/http would turn CR and LF into spaces but send NUL and the other
+// controls as they are); and a Content-Length that is not one
+// non-negative number (two different lengths make clients and proxies
+// disagree on where the response ends; without it the server frames
+// the body itself).
+func copyScriptHeader(dst, src http.Header, drop func(name, reason string)) {
+	for k, vv := range src {
+		if hopByHop[k] {
+			drop(k, "hop-by-hop field")
+			continue
+		}
+		if k == "Content-Length" {
+			if !oneLength(vv) {
+				drop(k, "not one non-negative number")
+				continue
+			}
+			vv = vv[:1]
+		}
+		for _, v := range vv {
+			if !validValue(v) {
+				drop(k, "control character in value")
+				continue
+			}
+			dst.Add(k, v)
+		}
+	}
+}
+
+// oneLength reports whether the Content-Length values vv all give the
+// same non-negative decimal number.
+func oneLength(vv []string) bool {
+	for _, v := range vv {
+		if v == "" || v != vv[0] {
+			return false
+		}
+		for i := 0; i < len(v); i++ {
+			if v[i] < '0' || v[i] > '9' {
+				return false
+			}
+		}
+	}
+	return len(vv) > 0 && len(vv[0]) <= 18 // fits an int64
+}
+
+// validValue reports whether v has no control character but tab
+// (RFC 9110 section 5.5).
+func validValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // Unwrap lets http.ResponseController reach the writer underneath.

@@ -1,0 +1,124 @@
+package cgi
+
+import (
+	"net/http"
+	"path"
+	"strings"
+	"testing"
+)
+
+// FuzzMatch checks the CGI path collapse (Handler.match, Python's is_cgi
+// and _url_collapse_path) against path.Clean, which is what the file
+// server behind the middleware resolves a path with (internal/urlpath):
+//
+//   - whatever the file server would resolve into a CGI directory, with
+//     something after it and in any letter case, is never passed on to it
+//     (the verdict is isCGI or refused), so a script's source is never
+//     served;
+//   - isCGI names a configured directory exactly, for a path that does
+//     not climb above the root, with no NUL in what follows it (a NUL
+//     in a segment that ".." removes is fine), and head + "/" + tail
+//     resolves to the same place as the request path;
+//   - tail is collapsed: no ".", ".." or empty segment (but a final one:
+//     the trailing slash is kept, as Python keeps it).
+func FuzzMatch(f *testing.F) {
+	for _, s := range []string{
+		"/cgi-bin/x.sh", "/cgi-bin/", "/cgi-bin", "/CGI-BIN/x", "/../cgi-bin/x", "/x/../cgi-bin/x",
+		"/cgi-bin/../../x", "/cgi-bin/sub/../x.sh/extra", "//cgi-bin//x", "/./cgi-bin/./x",
+		"/cgi-bin/x\x00.txt", "/a/b/c", "/a/b/", "/htbin/..", "/cgi-bin/.", "cgi-bin/x", "",
+		"/cgi-bin\\x", "/\u212agi-bin/x", "/a/../../cgi-bin/x", "/cgi-bin/a/b/../../../cgi-bin/x",
+	} {
+		f.Add(s)
+	}
+	dirs := []string{"/cgi-bin", "/htbin", "/a/b"}
+	h := &Handler{dirs: dirs}
+	f.Fuzz(func(t *testing.T, p string) {
+		head, tail, v := h.match(p)
+		clean := path.Clean("/" + p)
+		climbs := climbsAboveRoot(p)
+
+		// What the file server would open must not be inside a CGI
+		// directory, in any case, unless match claimed the path.
+		if v == notCGI {
+			for _, d := range dirs {
+				if len(clean) > len(d)+1 && strings.EqualFold(clean[:len(d)+1], d+"/") {
+					t.Fatalf("match(%q) = notCGI, but it resolves to %q inside %s", p, clean, d)
+				}
+			}
+			return
+		}
+		if v != isCGI {
+			return // refused: 404, nothing runs and nothing is served
+		}
+		if climbs || strings.IndexByte(tail, 0) >= 0 {
+			t.Fatalf("match(%q) = isCGI (%q, %q) for a path that climbs above the root or holds NUL", p, head, tail)
+		}
+		known := false
+		for _, d := range dirs {
+			known = known || head == d
+		}
+		if !known {
+			t.Fatalf("match(%q): head %q is not a CGI directory", p, head)
+		}
+		if got := path.Clean(head + "/" + tail); got != clean {
+			t.Fatalf("match(%q) = (%q, %q), which resolves to %q; the path resolves to %q", p, head, tail, got, clean)
+		}
+		segs := strings.Split(tail, "/")
+		for i, s := range segs {
+			if s == "." || s == ".." || s == "" && i != len(segs)-1 {
+				t.Fatalf("match(%q): tail %q is not collapsed", p, tail)
+			}
+		}
+	})
+}
+
+// climbsAboveRoot reports whether resolving p's ".." segments from the
+// root ever goes above it.
+func climbsAboveRoot(p string) bool {
+	depth := 0
+	for _, s := range strings.Split(p, "/") {
+		switch s {
+		case "", ".":
+		case "..":
+			if depth == 0 {
+				return true
+			}
+			depth--
+		default:
+			depth++
+		}
+	}
+	return false
+}
+
+// FuzzScriptHeader checks copyScriptHeader, which passes a script's
+// header fields on to the client: whatever the script sends, no value
+// that reaches the client holds a control character but tab, no
+// hop-by-hop field gets through, and there is at most one
+// Content-Length, a plain number.
+func FuzzScriptHeader(f *testing.F) {
+	f.Add("X-A", "1\rX-Forged: x", "Content-Length", "2")
+	f.Add("Transfer-Encoding", "chunked", "Content-Length", "-1")
+	f.Add("Connection", "close", "X-B", "a\x00b")
+	f.Add("Content-Length", "5", "Content-Length", "6")
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {
+		src := http.Header{}
+		src.Add(k1, v1)
+		src.Add(k2, v2)
+		dst := http.Header{}
+		copyScriptHeader(dst, src, func(string, string) {})
+		for k, vv := range dst {
+			if hopByHop[http.CanonicalHeaderKey(k)] {
+				t.Fatalf("hop-by-hop %s passed", k)
+			}
+			for _, v := range vv {
+				if !validValue(v) {
+					t.Fatalf("%s: %q passed", k, v)
+				}
+			}
+		}
+		if cl := dst["Content-Length"]; len(cl) > 1 || len(cl) == 1 && strings.Trim(cl[0], "0123456789") != "" {
+			t.Fatalf("Content-Length %q passed", cl)
+		}
+	})
+}

@@ -1,0 +1,101 @@
+package cgi_test
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/simplehttp/simplehttp/cgi"
+)
+
+// TestScriptHeaderChecks: the script's header is checked on its way to
+// the client, so that a script cannot split the response or change its
+// framing (RFC 3875 section 6.3.4). Python copies it as it is.
+func TestScriptHeaderChecks(t *testing.T) {
+	tests := []struct {
+		name, out  string
+		wantStatus int
+		wantHeader map[string]string // "" means absent
+		wantBody   string
+		wantLog    string
+	}{
+		{"control in value", "X-A: a\\000b\\r\\nX-B: ok\\tfine\\r\\nContent-Type: text/plain\\r\\n\\r\\nbody", 200,
+			map[string]string{"X-A": "", "X-B": "ok\tfine"}, "body", `field=X-A reason="control character in value"`},
+		{"hop-by-hop", "Content-Type: text/plain\\r\\nTransfer-Encoding: chunked\\r\\nConnection: keep-alive\\r\\nUpgrade: h2c\\r\\n\\r\\nbody", 200,
+			map[string]string{"Upgrade": "", "Transfer-Encoding": ""}, "body", `field=Transfer-Encoding reason="hop-by-hop field"`},
+		{"two lengths", "Content-Type: text/plain\\r\\nContent-Length: 2\\r\\nContent-Length: 4\\r\\n\\r\\nbody", 200,
+			map[string]string{"Content-Length": ""}, "body", `field=Content-Length reason="not one non-negative number"`},
+		{"same length twice", "Content-Type: text/plain\\r\\nContent-Length: 4\\r\\nContent-Length: 4\\r\\n\\r\\nbody", 200,
+			map[string]string{"Content-Length": "4"}, "body", ""},
+		{"status 101", "Status: 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\n\\r\\nraw", 502,
+			map[string]string{"Upgrade": ""}, "CGI script sent no valid response ('/cgi-bin/s.sh')", "informational status"},
+		{"status 103", "Status: 103 Early Hints\\r\\nContent-Type: text/plain\\r\\n\\r\\nbody", 502,
+			nil, "CGI script sent no valid response", "informational status"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := writeTree(t, map[string]string{"cgi-bin/s.sh": "#!/bin/sh\nprintf '" + tt.out + "'\n"})
+			srv, logs := newServer(t, root, cgi.Options{})
+			res := do(t, srv, "GET", "/cgi-bin/s.sh", nil, nil)
+			if res.status != tt.wantStatus || !strings.Contains(res.body, tt.wantBody) {
+				t.Errorf("GET: %d %q, want %d with %q", res.status, res.body, tt.wantStatus, tt.wantBody)
+			}
+			for k, v := range tt.wantHeader {
+				if got := res.header.Get(k); got != v {
+					t.Errorf("%s = %q, want %q", k, got, v)
+				}
+			}
+			if !strings.Contains(logs.String(), tt.wantLog) {
+				t.Errorf("log lacks %q:\n%s", tt.wantLog, logs.String())
+			}
+		})
+	}
+}
+
+// TestKilledMidOutput: a script killed by a signal after its header went
+// out has its response cut off, so that an HTTP/1.1 client sees the final
+// chunk missing instead of a short body that looks whole.
+func TestKilledMidOutput(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"cgi-bin/k.sh": "#!/bin/sh\n" + header + "echo partial\necho $$ > \"$PATH_TRANSLATED\"\nexec sleep 30\n",
+	})
+	if err := os.Chmod(root, 0o777); err != nil { // the script writes its pid there, as nobody under root
+		t.Fatal(err)
+	}
+	srv, _ := newServer(t, root, cgi.Options{})
+	res, err := srv.Client().Get(srv.URL + "/cgi-bin/k.sh/pid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	br := bufio.NewReader(res.Body)
+	if line, err := br.ReadString('\n'); err != nil || line != "partial\n" {
+		t.Fatalf("first line = %q, %v", line, err)
+	}
+	var pid int
+	for deadline := time.Now().Add(10 * time.Second); pid <= 1; time.Sleep(10 * time.Millisecond) {
+		b, _ := os.ReadFile(filepath.Join(root, "pid"))
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		if time.Now().After(deadline) {
+			t.Fatal("the script wrote no pid")
+		}
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	rest, err := io.ReadAll(br)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("after the kill: %q, %v; want io.ErrUnexpectedEOF", rest, err)
+	}
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("status = %d, want 200", res.StatusCode)
+	}
+}
