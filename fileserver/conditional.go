@@ -9,7 +9,10 @@ import (
 // it reports whether a file with the given mtime may be answered 304 for the
 // request header value ims. Only dates Python reads as UTC count.
 func notModifiedSince(ims string, mtime time.Time) bool {
-	t, ok := parseHTTPDate(ims)
+	t, ok := parseIMFFixdate(ims)
+	if !ok {
+		t, ok = parseHTTPDate(ims)
+	}
 	if !ok {
 		return false
 	}
@@ -125,13 +128,6 @@ func parseHTTPDate(s string) (time.Time, bool) {
 	if !(ok1 && ok2 && ok3 && ok4 && ok5) {
 		return time.Time{}, false
 	}
-	if year < 100 {
-		if year > 68 {
-			year += 1900
-		} else {
-			year += 2000
-		}
-	}
 	// The zone: only what Python ends up calling UTC is usable.
 	tz = strings.ToUpper(tz)
 	if off, known := zoneNames[tz]; known {
@@ -141,12 +137,70 @@ func parseHTTPDate(s string) (time.Time, bool) {
 	} else if off, isInt := pyInt(tz); isInt && off != 0 {
 		return time.Time{}, false
 	}
-	// datetime() rejects out-of-range fields; so do we.
-	if year < 1 || year > 9999 || day < 1 || day > daysIn(time.Month(month), year) ||
+	return pyDate(year, month, day, hour, minute, sec)
+}
+
+// pyDate is the end of Python's parsedate_to_datetime for a UTC date: a
+// two-digit year is moved to 1969-2068, and datetime() rejects
+// out-of-range fields, which makes send_head ignore the header.
+func pyDate(year, month, day, hour, minute, sec int) (time.Time, bool) {
+	if year < 100 {
+		if year > 68 {
+			year += 1900
+		} else {
+			year += 2000
+		}
+	}
+	if year < 1 || year > 9999 || month < 1 || month > 12 || day < 1 || day > daysIn(time.Month(month), year) ||
 		hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
 		return time.Time{}, false
 	}
 	return time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC), true
+}
+
+// parseIMFFixdate reads the one date format nearly every client sends,
+// RFC 9110's IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), without
+// allocating, and gives the answer parseHTTPDate gives for it. It reports
+// false for anything else, including IMF-fixdate with other capitals or
+// spacing, which parseHTTPDate then reads as Python does.
+func parseIMFFixdate(s string) (time.Time, bool) {
+	if len(s) != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
+		s[16] != ' ' || s[19] != ':' || s[22] != ':' || s[25:] != " GMT" {
+		return time.Time{}, false
+	}
+	// Python drops a first word that ends in a comma, whatever it is;
+	// three letters keep it a single word.
+	for i := 0; i < 3; i++ {
+		if c := s[i] | 0x20; c < 'a' || c > 'z' {
+			return time.Time{}, false
+		}
+	}
+	month := strings.Index("JanFebMarAprMayJunJulAugSepOctNovDec", s[8:11])
+	if month < 0 || month%3 != 0 {
+		return time.Time{}, false
+	}
+	day, ok1 := digits(s[5:7])
+	year, ok2 := digits(s[12:16])
+	hour, ok3 := digits(s[17:19])
+	minute, ok4 := digits(s[20:22])
+	sec, ok5 := digits(s[23:25])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5) {
+		return time.Time{}, false
+	}
+	return pyDate(year, month/3+1, day, hour, minute, sec)
+}
+
+// digits parses s, which must be all ASCII digits.
+func digits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 // pyInt parses an integer the way Python's int(str) does for the inputs

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -15,6 +16,7 @@ import (
 // *os.File is kept, so sendfile still works.
 type dirFS struct {
 	dir    string   // for SymlinksFollow
+	prefix string   // dir and a separator, which names are appended to
 	root   *os.Root // for SymlinksInside and SymlinksNever
 	policy SymlinkPolicy
 }
@@ -33,7 +35,12 @@ func newDirFS(dir string, policy SymlinkPolicy) (*dirFS, error) {
 	}
 	switch policy {
 	case SymlinksFollow:
-		return &dirFS{dir: dir, policy: policy}, nil
+		dir = filepath.Clean(dir)
+		prefix := dir
+		if !strings.HasSuffix(prefix, string(filepath.Separator)) {
+			prefix += string(filepath.Separator)
+		}
+		return &dirFS{dir: dir, prefix: prefix, policy: policy}, nil
 	case SymlinksInside, SymlinksNever:
 		root, err := os.OpenRoot(dir)
 		if err != nil {
@@ -72,7 +79,7 @@ func (d *dirFS) Open(name string) (fs.File, error) {
 	}
 	switch d.policy {
 	case SymlinksFollow:
-		f, err := os.OpenFile(filepath.Join(d.dir, filepath.FromSlash(name)), openFlags, 0)
+		f, err := os.OpenFile(d.path(name), openFlags, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -95,13 +102,22 @@ func (d *dirFS) Stat(name string) (fs.FileInfo, error) {
 	}
 	switch d.policy {
 	case SymlinksFollow:
-		return os.Stat(filepath.Join(d.dir, filepath.FromSlash(name)))
+		return os.Stat(d.path(name))
 	case SymlinksNever:
 		if err := d.checkNoLinks(name); err != nil {
 			return nil, err
 		}
 	}
 	return d.root.Stat(name)
+}
+
+// path is the OS path of the valid name under dir (SymlinksFollow), made
+// without filepath.Join's second Clean: a valid name is clean already.
+func (d *dirFS) path(name string) string {
+	if name == "." {
+		return d.dir
+	}
+	return d.prefix + filepath.FromSlash(name)
 }
 
 func (d *dirFS) ReadDir(name string) ([]fs.DirEntry, error) {

@@ -29,10 +29,33 @@
 // Files carry a strong ETag (mtime and size, or a content hash for an FS
 // without mtimes such as embed.FS) and support Range, If-Range,
 // If-None-Match, If-Match and If-Unmodified-Since through
-// [http.ServeContent]. Regular files opened as *os.File are sent with
-// sendfile(2). A client whose Accept header prefers application/json gets
-// the listing as JSON. Options.DisableListing answers 404 instead of a
-// listing.
+// [http.ServeContent]. Regular files larger than the cache's limit, opened
+// as *os.File, are sent with sendfile(2), through any middleware whose
+// writer passes ReadFrom on. A client whose Accept header prefers
+// application/json gets the listing as JSON. Options.DisableListing
+// answers 404 instead of a listing.
+//
+// # Caching
+//
+// With an fs.FS that can stat ([NewDir], [os.DirFS], [testing/fstest.MapFS]; not
+// [embed.FS]), every request starts with one stat(2) of the name, before
+// anything is opened: a missing file costs nothing more. Small regular files (up to
+// Options.CacheMaxFileSize, 64 KiB by default) are kept in memory with
+// their response headers (Content-Type, Content-Length, Last-Modified,
+// ETag) under their cleaned name, up to Options.CacheMaxBytes (64 MiB by
+// default) in total. An entry is used only if that request's stat shows
+// the very file that was read: same device, inode, size, modification time
+// and status-change time (ctime), to the nanosecond. Writing, truncating,
+// replacing (rename), chmod, chown or touching a file changes its ctime,
+// so the next request reads it again: a changed file's old bytes, length
+// or type are never served. A file whose ctime is less than 2 seconds old
+// when it is read is served but not kept, so that a write in the same
+// timestamp tick cannot go unseen; this assumes the file system's clock
+// agrees with the server's within that margin. A cached file is answered,
+// 304s included, without opening it, the full 200 with a single write of
+// headers and body. Only files of an FS whose Stat reports Linux stat data
+// are cached ([NewDir], [os.DirFS], an [os.Root]'s FS); Options.DisableCache
+// turns the cache off.
 //
 // # Mounting
 //

@@ -32,6 +32,13 @@ type Handler struct {
 	listing bool
 	logger  *slog.Logger
 
+	// statFS is fsys when it can stat a name without opening it.
+	statFS fs.StatFS
+	// cache holds small files, nil if disabled (see cache.go).
+	cache *fileCache
+	// now is the clock of the cache's racy-file check (time.Now).
+	now func() time.Time
+
 	// hashes caches content ETags of an immutable embed.FS, whose files
 	// carry no modification time.
 	immutable bool
@@ -101,6 +108,14 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 	}
 	h.types = newTypeTable(opts.Extensions)
 	_, h.immutable = fsys.(embed.FS)
+	h.statFS, _ = fsys.(fs.StatFS)
+	if opts.CacheMaxBytes < 0 || opts.CacheMaxFileSize < 0 {
+		return nil, errors.New("fileserver: Options.CacheMaxBytes and CacheMaxFileSize must not be negative")
+	}
+	if !opts.DisableCache && h.statFS != nil {
+		h.cache = newFileCache(opts.CacheMaxBytes, opts.CacheMaxFileSize)
+	}
+	h.now = time.Now
 	return h, nil
 }
 
@@ -120,68 +135,140 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		errorpage.Error(w, r, http.StatusNotImplemented, "Unsupported method ("+pyRepr(r.Method)+")", "")
 		return
 	}
-	// The path the client sent: it gives the redirect target and the
-	// listing's title, whatever prefix was stripped before us.
-	requestURI := r.RequestURI
-	if requestURI == "" {
-		requestURI = r.URL.RequestURI()
-	}
-	clientPath, rest := urlpath.FromRequestURI(requestURI)
-
 	escaped := r.URL.EscapedPath()
+	if strings.IndexByte(r.URL.RawPath, '#') >= 0 {
+		// net/http keeps a fragment the client sent ("GET /a.txt#x")
+		// in the path; Python drops it, and urlpath.Name does too when
+		// given the raw path. A '#' sent as %23 is part of the name and
+		// never reaches RawPath as a '#'.
+		escaped = r.URL.RawPath
+	}
 	name, slash := urlpath.Name(escaped)
 	if escaped == "" {
 		// The bare mount point (http.StripPrefix("/static") given
 		// "/static", or StripPrefix("/static/") given "/static/"): only
 		// the client's path tells whether it ended in a slash.
-		_, slash = urlpath.Name(clientPath)
+		cpath, _ := clientPath(r)
+		_, slash = urlpath.Name(cpath)
 	}
 
-	f, err := h.fsys.Open(name)
+	// One stat decides, before anything is opened: a missing file costs
+	// a single system call, and a cached file is served without opening
+	// it. An fs.FS that cannot stat is opened instead.
+	var f fs.File
+	var fi fs.FileInfo
+	var err error
+	if h.statFS != nil {
+		fi, err = h.statFS.Stat(name)
+	} else if f, err = h.fsys.Open(name); err == nil {
+		defer f.Close()
+		fi, err = f.Stat()
+	}
 	if err != nil {
 		h.notFound(w, r, name, err)
 		return
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		h.notFound(w, r, name, err)
+	switch {
+	case fi.IsDir():
+		h.serveDir(w, r, f, name, slash)
+	case slash:
+		h.notFound(w, r, name, errTrailingSlash)
+	case !fi.Mode().IsRegular():
+		h.notFound(w, r, name, errNotRegular)
+	default:
+		h.serveRegular(w, r, f, fi, name)
+	}
+}
+
+// clientPath returns the escaped path the client sent and the rest of the
+// request target (query, fragment): they give the redirect target and the
+// listing's title, whatever prefix was stripped before us.
+func clientPath(r *http.Request) (escapedPath, rest string) {
+	requestURI := r.RequestURI
+	if requestURI == "" {
+		requestURI = r.URL.RequestURI()
+	}
+	return urlpath.FromRequestURI(requestURI)
+}
+
+// serveDir answers for the directory name, which f is open on if it is
+// not nil: a redirect to the path with a slash, the first index page, or
+// the listing (SPEC §1.2.1-2, §1.3).
+func (h *Handler) serveDir(w http.ResponseWriter, r *http.Request, f fs.File, name string, slash bool) {
+	cpath, rest := clientPath(r)
+	if !slash {
+		hdr := w.Header()
+		hdr["Location"] = []string{urlpath.Location(cpath+"/", rest)}
+		hdr["Content-Length"] = zeroLength
+		w.WriteHeader(http.StatusMovedPermanently)
 		return
 	}
-	if fi.IsDir() {
-		if !slash {
-			w.Header().Set("Location", urlpath.Location(clientPath+"/", rest))
-			w.Header().Set("Content-Length", "0")
-			w.WriteHeader(http.StatusMovedPermanently)
+	for _, index := range h.index {
+		iname := joinName(name, index)
+		if fi, ok := h.regular(iname); ok {
+			h.serveRegular(w, r, nil, fi, iname)
 			return
 		}
-		for _, index := range h.index {
-			iname := joinName(name, index)
-			if fi, ok := h.regular(iname); ok {
-				idx, err := h.fsys.Open(iname)
-				if err != nil {
-					h.notFound(w, r, iname, err)
+	}
+	if !h.listing {
+		h.notFound(w, r, name, errListingDisabled)
+		return
+	}
+	if f == nil {
+		var err error
+		if f, err = h.fsys.Open(name); err != nil {
+			// Python's list_directory: os.listdir failed.
+			h.listingError(w, r, name, err)
+			return
+		}
+		defer f.Close()
+	}
+	h.serveListing(w, r, f, name, cpath)
+}
+
+var zeroLength = []string{"0"}
+
+// serveRegular serves the regular file name, which stat (or f.Stat, when
+// f is open on it) found as fi: from the cache when the cache holds this
+// very version of it, else from disk.
+func (h *Handler) serveRegular(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name string) {
+	if f == nil {
+		if h.cache != nil {
+			if id, ok := statID(fi); ok {
+				if e := h.cache.get(name, id); e != nil {
+					h.serveCached(w, r, name, e)
 					return
 				}
-				defer idx.Close()
-				h.serveFile(w, r, idx, fi, iname)
-				return
+				if id.size <= h.cache.maxFile {
+					e, err := h.loadCached(name, id)
+					if err != nil {
+						h.notFound(w, r, name, err)
+						return
+					}
+					if e != nil {
+						h.serveCached(w, r, name, e)
+						return
+					}
+					// It changed while being read: serve it from disk.
+				}
 			}
 		}
-		if !h.listing {
-			h.notFound(w, r, name, errListingDisabled)
+		var err error
+		if f, err = h.fsys.Open(name); err != nil {
+			h.notFound(w, r, name, err)
 			return
 		}
-		h.serveListing(w, r, f, name, clientPath)
-		return
-	}
-	if slash {
-		h.notFound(w, r, name, errTrailingSlash)
-		return
-	}
-	if !fi.Mode().IsRegular() {
-		h.notFound(w, r, name, errNotRegular)
-		return
+		defer f.Close()
+		// The open file is what gets sent: its own stat gives the
+		// headers, in case the name was replaced since the first one.
+		if fi, err = f.Stat(); err != nil {
+			h.notFound(w, r, name, err)
+			return
+		}
+		if !fi.Mode().IsRegular() {
+			h.notFound(w, r, name, errNotRegular)
+			return
+		}
 	}
 	h.serveFile(w, r, f, fi, name)
 }
@@ -264,13 +351,7 @@ func hasMtime(t time.Time) bool { return !t.IsZero() && t.Unix() != 0 }
 // immutable embed.FS).
 func (h *Handler) etag(ctx context.Context, name string, fi fs.FileInfo, rs io.ReadSeeker) string {
 	if hasMtime(fi.ModTime()) {
-		b := make([]byte, 0, 40)
-		b = append(b, '"')
-		b = strconv.AppendInt(b, fi.ModTime().UnixNano(), 16)
-		b = append(b, '-')
-		b = strconv.AppendInt(b, fi.Size(), 16)
-		b = append(b, '"')
-		return string(b)
+		return mtimeETag(fi.ModTime(), fi.Size())
 	}
 	if h.immutable {
 		if v, ok := h.hashes.Load(name); ok {
@@ -285,12 +366,27 @@ func (h *Handler) etag(ctx context.Context, name string, fi fs.FileInfo, rs io.R
 	if _, err := rs.Seek(0, io.SeekStart); err != nil {
 		return ""
 	}
-	tag := fmt.Sprintf(`"%x"`, hash.Sum(nil))
+	tag := contentETag(hash.Sum(nil))
 	if h.immutable {
 		h.hashes.Store(name, tag)
 	}
 	return tag
 }
+
+// mtimeETag is the ETag of a file with a modification time.
+func mtimeETag(mtime time.Time, size int64) string {
+	b := make([]byte, 0, 40)
+	b = append(b, '"')
+	b = strconv.AppendInt(b, mtime.UnixNano(), 16)
+	b = append(b, '-')
+	b = strconv.AppendInt(b, size, 16)
+	b = append(b, '"')
+	return string(b)
+}
+
+// contentETag is the ETag of a file without one, from the FNV-128a hash
+// of its content.
+func contentETag(sum []byte) string { return fmt.Sprintf(`"%x"`, sum) }
 
 // pyRepr quotes a method token as Python's repr() does.
 func pyRepr(s string) string {

@@ -146,6 +146,9 @@ func TestNewErrors(t *testing.T) {
 		{"bad content type", func() (*fileserver.Handler, error) {
 			return fileserver.New(mapFS(), fileserver.Options{Extensions: map[string]string{".x": "not a type"}})
 		}, "content type"},
+		{"negative cache bound", func() (*fileserver.Handler, error) {
+			return fileserver.New(mapFS(), fileserver.Options{CacheMaxFileSize: -1})
+		}, "must not be negative"},
 		{"missing dir", func() (*fileserver.Handler, error) {
 			return fileserver.NewDir(filepath.Join(t.TempDir(), "nope"), fileserver.Options{})
 		}, "no such file"},
@@ -172,12 +175,7 @@ func TestMount(t *testing.T) {
 	mux.Handle("/static/", http.StripPrefix("/static", h)) // prefix without slash
 	mux.Handle("/files/", http.StripPrefix("/files/", h))  // prefix with slash
 	mux.Handle("/bare", http.StripPrefix("/bare", h))
-	tests := []struct {
-		target       string
-		wantStatus   int
-		wantLocation string
-		wantBody     string
-	}{
+	tests := []getCase{
 		{"/bare", 301, "/bare/", ""},
 		{"/bare?x=1", 301, "/bare/?x=1", ""},
 		{"/static/", 200, "", "<title>Directory listing for /static/</title>"},
@@ -191,8 +189,22 @@ func TestMount(t *testing.T) {
 		{"/files/dir/", 200, "", `<li><a href="a.txt">a.txt</a></li>`},
 		{"/files/hello.txt", 200, "", "hello, world\n"},
 	}
+	checkGets(t, mux, tests)
+}
+
+// getCase is one GET and what the response must be: wantLocation "" wants
+// no Location, and the body must contain wantBody.
+type getCase struct {
+	target       string
+	wantStatus   int
+	wantLocation string
+	wantBody     string
+}
+
+func checkGets(t *testing.T, h http.Handler, tests []getCase) {
+	t.Helper()
 	for _, tt := range tests {
-		got := serve(t, mux, "GET", tt.target, nil)
+		got := serve(t, h, "GET", tt.target, nil)
 		if got.status != tt.wantStatus {
 			t.Errorf("GET %s: status = %d, want %d", tt.target, got.status, tt.wantStatus)
 			continue
@@ -203,6 +215,32 @@ func TestMount(t *testing.T) {
 		if !strings.Contains(got.body, tt.wantBody) {
 			t.Errorf("GET %s: body = %q, want it to contain %q", tt.target, got.body, tt.wantBody)
 		}
+	}
+}
+
+// TestFragment: a fragment the client sent ("GET /a.txt#x", which
+// browsers never send but curl and scanners do) is dropped like Python's
+// translate_path drops it, while a '#' escaped as %23 names the file.
+func TestFragment(t *testing.T) {
+	fsys := mapFS()
+	fsys["a#b.txt"] = &fstest.MapFile{Data: []byte("hash\n"), ModTime: modTime}
+	h := mustNew(t, fsys, fileserver.Options{})
+	mux := http.NewServeMux()
+	mux.Handle("/static/", http.StripPrefix("/static", h))
+	tests := []getCase{
+		{"/static/hello.txt#x", 200, "", "hello, world\n"},
+		{"/static/hello.txt?q#x", 200, "", "hello, world\n"},
+		{"/static/a%23b.txt", 200, "", "hash\n"},
+		{"/static/a%23b.txt#x", 200, "", "hash\n"},
+		{"/static/a#b.txt", 404, "", "File not found"},
+		{"/static/dir#x", 301, "/static/dir/#x", ""},
+		{"/static/dir/#x", 200, "", "<h1>Directory listing for /static/dir/</h1>"},
+	}
+	checkGets(t, mux, tests)
+	// Unmounted (ServeMux would redirect to a cleaned path first): the
+	// dots after the '#' never reach the name.
+	if got := serve(t, h, "GET", "/hello.txt#/../../x", nil); got.status != 200 || got.body != "hello, world\n" {
+		t.Errorf("GET /hello.txt#/../../x: %d %q, want 200 and hello.txt", got.status, got.body)
 	}
 }
 
@@ -419,11 +457,12 @@ func (w *readFromRecorder) ReadFrom(r io.Reader) (int64, error) {
 	return w.ResponseWriter.(io.ReaderFrom).ReadFrom(r)
 }
 
-// TestSendfile: over a real server, a regular file reaches the connection's
-// ReadFrom as an *os.File (net/http then uses sendfile), for every policy.
+// TestSendfile: over a real server, a regular file too big for the cache
+// reaches the connection's ReadFrom as an *os.File (net/http then uses
+// sendfile), for every policy.
 func TestSendfile(t *testing.T) {
 	dir := t.TempDir()
-	data := strings.Repeat("0123456789abcdef", 4096)
+	data := strings.Repeat("0123456789abcdef", 16<<10) // 256 KiB, above the default CacheMaxFileSize
 	os.WriteFile(filepath.Join(dir, "big.bin"), []byte(data), 0o644)
 	for _, policy := range []fileserver.SymlinkPolicy{fileserver.SymlinksFollow, fileserver.SymlinksInside, fileserver.SymlinksNever} {
 		h, err := fileserver.NewDir(dir, fileserver.Options{Symlinks: policy})
@@ -455,5 +494,39 @@ func TestSendfile(t *testing.T) {
 		if _, ok := lr.R.(*os.File); !ok {
 			t.Fatalf("policy %d: ReadFrom got a LimitedReader over %T, want *os.File", policy, lr.R)
 		}
+	}
+}
+
+// TestUnreadableDir: a directory that can be searched but not read still
+// redirects and serves its index page, and its listing fails as Python's
+// list_directory does (os.listdir raising), not as a missing file.
+func TestUnreadableDir(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads every directory")
+	}
+	dir := t.TempDir()
+	for _, d := range []string{"locked", "indexed"} {
+		os.Mkdir(filepath.Join(dir, d), 0o755)
+	}
+	os.WriteFile(filepath.Join(dir, "indexed", "index.html"), []byte("<p>hi</p>\n"), 0o644)
+	for _, d := range []string{"locked", "indexed"} {
+		if err := os.Chmod(filepath.Join(dir, d), 0o311); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Chmod(filepath.Join(dir, d), 0o755)
+	}
+	h, err := fileserver.NewDir(dir, fileserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if got := serve(t, h, "GET", "/locked", nil); got.status != 301 {
+		t.Errorf("GET /locked = %d, want 301", got.status)
+	}
+	if got := serve(t, h, "GET", "/locked/", nil); got.status != 404 || !strings.Contains(got.body, "No permission to list directory") {
+		t.Errorf("GET /locked/ = %d %q, want 404 No permission to list directory", got.status, got.body)
+	}
+	if got := serve(t, h, "GET", "/indexed/", nil); got.status != 200 || got.body != "<p>hi</p>\n" {
+		t.Errorf("GET /indexed/ = %d %q, want the index page", got.status, got.body)
 	}
 }

@@ -23,7 +23,6 @@ type entry struct {
 	lower string // Python's name.lower(), the sort key
 	dir   bool   // a directory, or a link to one
 	link  bool   // a symbolic link
-	de    fs.DirEntry
 }
 
 // Python 3.14's list_directory, split around the parts that vary.
@@ -54,11 +53,7 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &
 func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File, name, clientPath string) {
 	entries, err := h.readDir(r, f, name)
 	if err != nil {
-		if r.Context().Err() != nil {
-			return // the client has gone; nobody to answer
-		}
-		h.logger.LogAttrs(r.Context(), slog.LevelDebug, "fileserver: cannot list", slog.String("name", name), slog.Any("err", err))
-		errorpage.Error(w, r, http.StatusNotFound, "No permission to list directory", "")
+		h.listingError(w, r, name, err)
 		return
 	}
 	hdr := w.Header()
@@ -72,6 +67,15 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 	bp := bufPool.Get().(*[]byte)
 	b := (*bp)[:0]
 	display := urlpath.Unescape(clientPath)
+	// Size the body once, so that a big listing does not leave a trail of
+	// outgrown buffers: names usually need no escaping.
+	size := len(listingHead) + len(listingMid) + len(listingList) + len(listingTail) + 2*len(display)
+	for _, e := range entries {
+		size += len(`<li><a href="/"></a></li>`+"\n") + 2*len(e.name) + 1
+	}
+	if cap(b) < size {
+		b = make([]byte, 0, size+size/16)
+	}
 	b = append(b, listingHead...)
 	b = pyescape.AppendHTML(b, display)
 	b = append(b, listingMid...)
@@ -107,10 +111,20 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 	}
 }
 
+// listingError answers a directory that cannot be read as Python's
+// list_directory does, unless the client has gone.
+func (h *Handler) listingError(w http.ResponseWriter, r *http.Request, name string, err error) {
+	if r.Context().Err() != nil {
+		return // the client has gone; nobody to answer
+	}
+	h.logger.LogAttrs(r.Context(), slog.LevelDebug, "fileserver: cannot list", slog.String("name", name), slog.Any("err", err))
+	errorpage.Error(w, r, http.StatusNotFound, "No permission to list directory", "")
+}
+
 // readDir reads and sorts a directory's entries as Python does: by
 // str.lower() of the name, and (beyond Python, for a stable order) by the
 // name itself among equals.
-func (h *Handler) readDir(r *http.Request, f fs.File, name string) ([]entry, error) {
+func (h *Handler) readDir(r *http.Request, f fs.File, name string) ([]*entry, error) {
 	var des []fs.DirEntry
 	var err error
 	if rd, ok := f.(fs.ReadDirFile); ok {
@@ -121,6 +135,8 @@ func (h *Handler) readDir(r *http.Request, f fs.File, name string) ([]entry, err
 	if err != nil {
 		return nil, err
 	}
+	// Only names and two flags are kept: the DirEntries are garbage once
+	// this loop is done.
 	entries := make([]entry, len(des))
 	for i, de := range des {
 		if i%ctxCheckEvery == ctxCheckEvery-1 {
@@ -128,7 +144,7 @@ func (h *Handler) readDir(r *http.Request, f fs.File, name string) ([]entry, err
 				return nil, err
 			}
 		}
-		e := entry{name: de.Name(), dir: de.IsDir(), link: de.Type()&fs.ModeSymlink != 0, de: de}
+		e := entry{name: de.Name(), dir: de.IsDir(), link: de.Type()&fs.ModeSymlink != 0}
 		e.lower = pyescape.Lower(e.name)
 		if e.link {
 			// Python's os.path.isdir follows the link.
@@ -137,13 +153,17 @@ func (h *Handler) readDir(r *http.Request, f fs.File, name string) ([]entry, err
 		}
 		entries[i] = e
 	}
-	slices.SortFunc(entries, func(a, b entry) int {
+	sorted := make([]*entry, len(entries)) // sorting pointers moves 8 bytes, not an entry
+	for i := range entries {
+		sorted[i] = &entries[i]
+	}
+	slices.SortFunc(sorted, func(a, b *entry) int {
 		if c := strings.Compare(a.lower, b.lower); c != 0 {
 			return c
 		}
 		return strings.Compare(a.name, b.name)
 	})
-	return entries, nil
+	return sorted, nil
 }
 
 // jsonListing is the listing a client that asks for application/json gets.
@@ -160,20 +180,15 @@ type jsonEntry struct {
 	Link  bool      `json:"link"`
 }
 
-func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, entries []entry, name, clientPath string) {
+func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, entries []*entry, name, clientPath string) {
 	out := jsonListing{Path: urlpath.Unescape(clientPath), Entries: make([]jsonEntry, 0, len(entries))}
 	for i, e := range entries {
 		if i%ctxCheckEvery == ctxCheckEvery-1 && r.Context().Err() != nil {
 			return
 		}
 		je := jsonEntry{Name: e.name, Link: e.link, Type: "other"}
-		var fi fs.FileInfo
-		var err error
-		if e.link {
-			fi, err = fs.Stat(h.fsys, joinName(name, e.name))
-		} else {
-			fi, err = e.de.Info()
-		}
+		// Links followed; for anything else Stat is the entry's Lstat.
+		fi, err := fs.Stat(h.fsys, joinName(name, e.name))
 		if err == nil {
 			switch {
 			case fi.IsDir():

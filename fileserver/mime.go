@@ -258,7 +258,13 @@ func sniffType(f io.ReadSeeker) string {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return ""
 	}
-	typ := mimetype.Detect(buf[:n]).String()
+	return sniffBytes(buf[:n])
+}
+
+// sniffBytes is sniffType for a file's content in memory: it looks at no
+// more than sniffType would read.
+func sniffBytes(b []byte) string {
+	typ := mimetype.Detect(b[:min(len(b), sniffLimit)]).String()
 	if typ == "application/octet-stream" {
 		return ""
 	}

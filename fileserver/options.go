@@ -42,6 +42,27 @@ type Options struct {
 	// resolves and rejects any other policy.
 	Symlinks SymlinkPolicy
 
+	// DisableCache turns off the small-file cache: every file is then
+	// read from disk on every request. The cache keeps files of up to
+	// CacheMaxFileSize bytes in memory with their response headers and
+	// checks on every request, with one stat(2), that the file is
+	// unchanged (same device, inode, size, mtime and ctime); any change
+	// makes it read the file again, so a changed file's old content,
+	// length or type is never served. Files changed less than 2 seconds
+	// before they are read are not kept. Only files of an FS whose Stat
+	// reports Linux stat data ([NewDir], [os.DirFS], an [os.Root]'s FS)
+	// are cached.
+	DisableCache bool
+
+	// CacheMaxBytes bounds the memory the cache holds: content, names and
+	// a fixed overhead per file. If zero, 64 MiB. When it is full, arbitrary
+	// entries make room for new ones.
+	CacheMaxBytes int64
+
+	// CacheMaxFileSize is the size of the largest file the cache keeps;
+	// larger files are sent from disk with sendfile(2). If zero, 64 KiB.
+	CacheMaxFileSize int64
+
 	// Logger receives diagnostics (the real cause behind a 404, say).
 	// If nil, slog.Default() is used.
 	Logger *slog.Logger

@@ -160,20 +160,28 @@ var sniffDivergences = map[string][2]string{
 func TestPythonParity(t *testing.T) {
 	t.Run("python-options", func(t *testing.T) {
 		// Sniffing off: byte for byte what Python does.
-		testParity(t, fileserver.Options{DisableSniff: true}, nil)
+		testParity(t, fileserver.Options{DisableSniff: true}, nil, false)
 	})
 	t.Run("default-options", func(t *testing.T) {
-		testParity(t, fileserver.Options{}, sniffDivergences)
+		testParity(t, fileserver.Options{}, sniffDivergences, false)
+	})
+	t.Run("from-cache", func(t *testing.T) {
+		// Every file old enough to be cached, and each request sent
+		// twice: the second answer comes from the cache.
+		testParity(t, fileserver.Options{}, sniffDivergences, true)
 	})
 }
 
-func testParity(t *testing.T, opts fileserver.Options, divergences map[string][2]string) {
+func testParity(t *testing.T, opts fileserver.Options, divergences map[string][2]string, cached bool) {
 	root := buildParityTree(t)
 	h, err := fileserver.NewDir(root, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer h.Close()
+	if cached {
+		fileserver.SetClock(h, fileserver.HourAhead)
+	}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	addr := srv.Listener.Addr().String()
@@ -182,6 +190,13 @@ func testParity(t *testing.T, opts fileserver.Options, divergences map[string][2
 	readJSON(t, "testdata/parity/cases.json", &cases)
 	if len(cases.Cases) < 50 {
 		t.Fatalf("only %d parity cases", len(cases.Cases))
+	}
+	if cached {
+		defer func() {
+			if n, _ := fileserver.CacheStats(h); n == 0 {
+				t.Error("no file was cached")
+			}
+		}()
 	}
 	for _, c := range cases.Cases {
 		t.Run(c.Name, func(t *testing.T) {
@@ -195,9 +210,15 @@ func testParity(t *testing.T, opts fileserver.Options, divergences map[string][2
 				}
 				want = bytes.Replace(want, []byte(d[0]), []byte(d[1]), 1)
 			}
-			got := rawRequest(t, addr, c)
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s %s: response differs from Python's\n--- got\n%s\n--- want (python)\n%s", c.Method, c.Target, got, want)
+			sends := 1
+			if cached {
+				sends = 2
+			}
+			for range sends {
+				got := rawRequest(t, addr, c)
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s %s: response differs from Python's\n--- got\n%s\n--- want (python)\n%s", c.Method, c.Target, got, want)
+				}
 			}
 			if c.Method == "" || c.Method == "GET" {
 				// HEAD of everything: Python's headers for GET, no body.

@@ -262,3 +262,30 @@ func TestNginxConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderTargets(t *testing.T) {
+	mk := func(req int64, srv time.Duration, rss int64) *cell {
+		return &cell{samples: []sample{{
+			wrk:       wrkResult{Requests: req, Duration: time.Second, Bytes: req * mib, P50: time.Millisecond, P99: 2 * time.Millisecond},
+			serverCPU: srv, rss: rss,
+		}}}
+	}
+	res := results{
+		"a": {"simplehttp": mk(30000, time.Second, mib), "nginx": mk(40000, time.Second, mib), "python": mk(2000, time.Second, mib)},
+		"c": {"simplehttp": mk(100, 500*time.Millisecond, mib), "fileserver": mk(100, 600*time.Millisecond, mib)},
+		"f": {"simplehttp": mk(80, time.Second, 90*mib), "fileserver": mk(40, time.Second, 80*mib)},
+		"g": {"simplehttp": mk(30000, time.Second, mib)}, // no nginx run: no line
+	}
+	var b strings.Builder
+	renderTargets(&b, workloads, res)
+	want := `Targets of issue 7 (simplehttp / peer, same run):
+  (a)  req/s >= 1x nginx          0.75x   MISSED
+  (c)  CPU/req <= 1x fileserver   0.83x   met
+  (f)  req/s >= 1x fileserver     2.00x   met
+  (f)  peak RSS <= 1x fileserver  1.12x   MISSED
+  (a)  req/s >= 10x python        15.00x  met
+`
+	if got := b.String(); got != want {
+		t.Errorf("renderTargets:\n%s\nwant:\n%s", got, want)
+	}
+}

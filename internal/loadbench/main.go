@@ -49,7 +49,9 @@
 // The table shows, per workload and peer: req/s (MiB/s
 // for c and d), p50, p99, errors, server CPU µs per request, server and
 // wrk CPU load, peak RSS, which side was saturated, and simplehttp's
-// throughput and CPU per request as ratios to that peer.
+// throughput and CPU per request as ratios to that peer. After the table
+// come issue 7's targets, each with the ratio measured in this run and
+// "met" or "MISSED".
 //
 // Every server is stopped by its own PID (SIGTERM, then SIGKILL after 5s);
 // every wrk run is bounded in time. -keep leaves the temp dir (logs, the
@@ -281,6 +283,9 @@ func run(ctx context.Context, args []string) error {
 	renderTable(os.Stdout, cfg.workloads, cfg.peers, res)
 	fmt.Println()
 	fmt.Print(legend)
+	fmt.Println()
+	renderTargets(os.Stdout, cfg.workloads, res)
+	fmt.Print(targetsLegend)
 	return nil
 }
 

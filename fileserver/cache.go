@@ -1,0 +1,243 @@
+package fileserver
+
+import (
+	"bytes"
+	"hash/fnv"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// cache.go: the small-file cache.
+//
+// A small regular file is read into memory the first time it is served,
+// with its response headers prepared (Content-Type, Content-Length,
+// Last-Modified, ETag), under its cleaned name. Every request still
+// starts with one stat(2) of the name, and the entry is used only if that
+// stat shows the very file that was read: same device, inode, size,
+// modification time and status-change time (ctime), to the nanosecond.
+// Writing to a file, truncating it, replacing it (rename, a new inode),
+// changing its mode or owner, or touching it changes at least one of
+// them, so a changed file's old bytes, length or type are never served:
+// the file is read again. Files whose ctime is less than racyWindow old
+// when they are read are served but not kept, so that a write landing in
+// the same timestamp tick as the read cannot go unnoticed (the "racy git"
+// problem). Entries are bounded in size (Options.CacheMaxFileSize) and in
+// total (Options.CacheMaxBytes); a full cache drops arbitrary entries.
+
+const (
+	// defaultCacheMaxBytes and defaultCacheMaxFileSize are the bounds
+	// when Options leaves them zero.
+	defaultCacheMaxBytes    = 64 << 20
+	defaultCacheMaxFileSize = 64 << 10
+
+	// racyWindow is how old a file's ctime must be when the file is read
+	// for its content to be kept: more than the timestamp granularity of
+	// any file system we expect (1 s on ext3 and some NFS servers, 2 s
+	// for FAT), so that any later write gets a different ctime.
+	racyWindow = 2 * time.Second
+
+	// entryOverhead is what an entry costs beyond its content and name
+	// (the struct, header strings, map slot), counted against
+	// CacheMaxBytes so that many empty files cannot grow the cache
+	// without bound.
+	entryOverhead = 512
+)
+
+// fileID identifies one version of a file, from its stat data.
+type fileID struct {
+	dev, ino     uint64
+	size         int64
+	mtime, ctime int64 // nanoseconds since the epoch
+}
+
+// cachedFile is one file's content with its response headers, immutable
+// once made. The header values are shared by every response that uses
+// them: assigned to a header map, never modified in place.
+type cachedFile struct {
+	id      fileID
+	content []byte
+	mtime   time.Time
+	hasTime bool // mtime is usable for If-Modified-Since (hasMtime)
+	ctype   []string
+	length  []string
+	lastMod []string // nil when ServeContent would send no Last-Modified
+	etag    []string // nil when there is none
+	cost    int64
+}
+
+// fileCache maps cleaned names to cachedFiles. It is safe for concurrent
+// use.
+type fileCache struct {
+	maxFile  int64
+	maxBytes int64
+
+	mu    sync.RWMutex
+	m     map[string]*cachedFile
+	bytes int64 // sum of the costs of the entries in m
+}
+
+func newFileCache(maxBytes, maxFile int64) *fileCache {
+	if maxBytes == 0 {
+		maxBytes = defaultCacheMaxBytes
+	}
+	if maxFile == 0 {
+		maxFile = defaultCacheMaxFileSize
+	}
+	return &fileCache{maxFile: min(maxFile, maxBytes), maxBytes: maxBytes, m: make(map[string]*cachedFile)}
+}
+
+// get returns the entry for name if it is the version id, else nil.
+func (c *fileCache) get(name string, id fileID) *cachedFile {
+	c.mu.RLock()
+	e := c.m[name]
+	c.mu.RUnlock()
+	if e == nil || e.id != id {
+		return nil
+	}
+	return e
+}
+
+// put stores e under name, replacing any older version and dropping
+// arbitrary entries (map order) until the total fits.
+func (c *fileCache) put(name string, e *cachedFile) {
+	e.cost = int64(len(e.content)) + int64(len(name)) + entryOverhead
+	if e.cost > c.maxBytes {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.m[name]; old != nil {
+		c.bytes -= old.cost
+		delete(c.m, name)
+	}
+	for k, old := range c.m {
+		if c.bytes+e.cost <= c.maxBytes {
+			break
+		}
+		c.bytes -= old.cost
+		delete(c.m, k)
+	}
+	c.m[name] = e
+	c.bytes += e.cost
+}
+
+// stats reports the number of entries and their total cost.
+func (c *fileCache) stats() (entries int, bytes int64) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.m), c.bytes
+}
+
+// loadCached reads the regular file name, last seen by stat as id, into a
+// cachedFile and keeps it unless it is too recent (racyWindow). It returns
+// an error only if the file cannot be opened (a 404, as Python answers);
+// it returns nil, nil if the file changed while it was read, and the
+// caller should then serve it from disk.
+func (h *Handler) loadCached(name string, id fileID) (*cachedFile, error) {
+	t0 := h.now()
+	f, err := h.fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	buf := make([]byte, id.size)
+	if _, err := io.ReadFull(f, buf); err != nil {
+		return nil, nil // shorter than stat said: changed, or unreadable
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil
+	}
+	if now, ok := statID(fi); !ok || now != id {
+		return nil, nil
+	}
+	e := h.newCachedFile(name, buf, fi.ModTime(), id)
+	if id.ctime <= t0.Add(-racyWindow).UnixNano() {
+		h.cache.put(name, e)
+	}
+	return e, nil
+}
+
+// newCachedFile prepares the headers serveFile and http.ServeContent
+// would send for content.
+func (h *Handler) newCachedFile(name string, content []byte, mtime time.Time, id fileID) *cachedFile {
+	ctype := h.types.lookup(name)
+	if ctype == "" && h.sniff {
+		ctype = sniffBytes(content)
+	}
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	e := &cachedFile{
+		id:      id,
+		content: content,
+		mtime:   mtime,
+		hasTime: hasMtime(mtime),
+		ctype:   []string{ctype},
+		length:  []string{strconv.FormatInt(int64(len(content)), 10)},
+	}
+	if !isZeroTime(mtime) {
+		e.lastMod = []string{mtime.UTC().Format(http.TimeFormat)}
+	}
+	if e.hasTime {
+		e.etag = []string{mtimeETag(mtime, int64(len(content)))}
+	} else {
+		hash := fnv.New128a()
+		hash.Write(content)
+		e.etag = []string{contentETag(hash.Sum(nil))}
+	}
+	return e
+}
+
+// isZeroTime is net/http's test for a modification time ServeContent does
+// not send.
+func isZeroTime(t time.Time) bool {
+	return t.IsZero() || t.Equal(time.Unix(0, 0))
+}
+
+// acceptRanges is the Accept-Ranges value of every file response.
+var acceptRanges = []string{"bytes"}
+
+// serveCached answers r from a cached file: Python's If-Modified-Since
+// rule first, then the full 200 response straight from memory when the
+// request has no other conditional and no Range (a single write, with the
+// headers), else http.ServeContent over the content for Range, If-Match,
+// If-None-Match, If-Unmodified-Since and If-Range.
+func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, name string, e *cachedFile) {
+	hdr := w.Header()
+	if e.etag != nil {
+		hdr["Etag"] = e.etag
+	}
+	rh := r.Header
+	ims, imsPresent := rh["If-Modified-Since"]
+	_, inm := rh["If-None-Match"]
+	if imsPresent && !inm && len(ims) > 0 && e.hasTime && notModifiedSince(ims[0], e.mtime) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	hdr["Content-Type"] = e.ctype
+	if !inm && rh["Range"] == nil && rh["If-Match"] == nil && rh["If-Unmodified-Since"] == nil {
+		// What ServeContent sends for a full response.
+		if e.lastMod != nil {
+			hdr["Last-Modified"] = e.lastMod
+		}
+		hdr["Accept-Ranges"] = acceptRanges
+		if ce := hdr["Content-Encoding"]; len(ce) == 0 || ce[0] == "" {
+			hdr["Content-Length"] = e.length
+		}
+		w.WriteHeader(http.StatusOK)
+		if r.Method != http.MethodHead {
+			w.Write(e.content)
+		}
+		return
+	}
+	req := r
+	if imsPresent {
+		req = r.Clone(r.Context())
+		req.Header.Del("If-Modified-Since")
+	}
+	http.ServeContent(w, req, name, e.mtime, bytes.NewReader(e.content))
+}

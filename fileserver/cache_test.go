@@ -1,0 +1,307 @@
+package fileserver_test
+
+import (
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/simplehttp/simplehttp/fileserver"
+)
+
+// cacheRequests are the requests compared at each step of
+// TestCacheServesCurrentVersion: every path through the cached code.
+func cacheRequests(etag string) []struct {
+	method string
+	hdr    map[string]string
+} {
+	return []struct {
+		method string
+		hdr    map[string]string
+	}{
+		{"GET", nil},
+		{"HEAD", nil},
+		{"GET", map[string]string{"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}},
+		{"GET", map[string]string{"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}},
+		{"GET", map[string]string{"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT", "If-None-Match": `"other"`}},
+		{"GET", map[string]string{"If-None-Match": etag}},
+		{"GET", map[string]string{"If-Match": `"other"`}},
+		{"GET", map[string]string{"Range": "bytes=2-5"}},
+		{"GET", map[string]string{"Range": "bytes=1-1,3-4"}},
+		{"GET", map[string]string{"Range": "bytes=900-"}},
+	}
+}
+
+// sameAsDisk serves path with the cached handler and with one that reads
+// the disk, for every request of cacheRequests, and fails unless status,
+// headers and body are identical. It returns the cached GET response.
+func sameAsDisk(t *testing.T, cached, disk http.Handler, path string) response {
+	t.Helper()
+	first := serve(t, disk, "GET", path, nil)
+	// A multipart boundary is random: compare those bodies by shape.
+	boundary := func(r response) response {
+		if ct := r.header.Get("Content-Type"); strings.HasPrefix(ct, "multipart/byteranges; boundary=") {
+			b := strings.TrimPrefix(ct, "multipart/byteranges; boundary=")
+			r.header = r.header.Clone()
+			r.header.Set("Content-Type", "multipart/byteranges; boundary=B")
+			r.body = strings.ReplaceAll(r.body, b, "B")
+		}
+		return r
+	}
+	for _, req := range cacheRequests(first.header.Get("Etag")) {
+		want := boundary(serve(t, disk, req.method, path, req.hdr))
+		for i := range 2 { // the second comes from the cache when the first filled it
+			got := boundary(serve(t, cached, req.method, path, req.hdr))
+			if got.status != want.status || got.body != want.body || !reflect.DeepEqual(got.header, want.header) {
+				t.Fatalf("%s %s %v (#%d):\ncached: %d %v %q\ndisk:   %d %v %q", req.method, path, req.hdr, i+1,
+					got.status, got.header, got.body, want.status, want.header, want.body)
+			}
+		}
+	}
+	return serve(t, cached, "GET", path, nil)
+}
+
+// TestCacheServesCurrentVersion: whatever happens to a cached file
+// (rewritten in place with its old size and mtime, replaced by rename,
+// grown, truncated, given content of another type, removed, replaced by a
+// directory), the next response is exactly what a handler without cache
+// sends: never the old bytes, length or type.
+func TestCacheServesCurrentVersion(t *testing.T) {
+	dir := t.TempDir()
+	cached, err := fileserver.NewDir(dir, fileserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cached.Close()
+	fileserver.SetClock(cached, fileserver.HourAhead) // no file is too recent to keep
+	disk, err := fileserver.NewDir(dir, fileserver.Options{DisableCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer disk.Close()
+
+	mtime := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	write := func(name, content string) {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// The old mtime: only the ctime (and maybe the inode) tells.
+		if err := os.Chtimes(p, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(step, path string, wantStatus int, wantBody, wantType string) {
+		t.Helper()
+		got := sameAsDisk(t, cached, disk, path)
+		if got.status != wantStatus || got.body != wantBody || (wantType != "" && got.header.Get("Content-Type") != wantType) {
+			t.Fatalf("%s: GET %s = %d %q %q, want %d %q %q", step, path, got.status,
+				got.header.Get("Content-Type"), got.body, wantStatus, wantType, wantBody)
+		}
+	}
+
+	write("a.txt", "old content\n")
+	check("first read", "/a.txt", 200, "old content\n", "text/plain")
+	if n, _ := fileserver.CacheStats(cached); n != 1 {
+		t.Fatalf("cache holds %d files after serving one, want 1", n)
+	}
+
+	write("a.txt", "new content\n")
+	check("rewritten in place, same size and mtime", "/a.txt", 200, "new content\n", "text/plain")
+
+	tmp := filepath.Join(dir, "a.tmp")
+	os.WriteFile(tmp, []byte("NEW CONTENT\n"), 0o644)
+	os.Chtimes(tmp, mtime, mtime)
+	if err := os.Rename(tmp, filepath.Join(dir, "a.txt")); err != nil {
+		t.Fatal(err)
+	}
+	check("replaced by rename", "/a.txt", 200, "NEW CONTENT\n", "text/plain")
+
+	write("a.txt", "a longer content than before\n")
+	check("grown", "/a.txt", 200, "a longer content than before\n", "text/plain")
+
+	write("a.txt", "")
+	check("truncated", "/a.txt", 200, "", "text/plain")
+
+	// No extension: the type is sniffed from the content, so it changes
+	// with it.
+	html := "<html><body>hi</body></html>"
+	write("data", html)
+	check("sniffed", "/data", 200, html, "text/html; charset=utf-8")
+	png := "\x89PNG\r\n\x1a\n" + strings.Repeat("\x00", len(html)-8)
+	write("data", png)
+	check("same size, other type", "/data", 200, png, "image/png")
+
+	if err := os.Remove(filepath.Join(dir, "a.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if got := serve(t, cached, "GET", "/a.txt", nil); got.status != 404 {
+		t.Fatalf("removed: GET /a.txt = %d, want 404", got.status)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "a.txt"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := serve(t, cached, "GET", "/a.txt", nil); got.status != 301 {
+		t.Fatalf("replaced by a directory: GET /a.txt = %d, want 301", got.status)
+	}
+
+	if os.Geteuid() != 0 { // root reads anything
+		write("secret.txt", "secret\n")
+		check("readable", "/secret.txt", 200, "secret\n", "text/plain")
+		if err := os.Chmod(filepath.Join(dir, "secret.txt"), 0); err != nil {
+			t.Fatal(err)
+		}
+		if got := serve(t, cached, "GET", "/secret.txt", nil); got.status != 404 {
+			t.Fatalf("made unreadable: GET /secret.txt = %d, want 404", got.status)
+		}
+	}
+}
+
+// TestCacheRecentFiles: a file changed less than two seconds before it is
+// read is served but not kept, so that a write in the same timestamp tick
+// cannot go unseen.
+func TestCacheRecentFiles(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "new.txt"), []byte("fresh\n"), 0o644)
+	h, err := fileserver.NewDir(dir, fileserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	for range 2 {
+		if got := serve(t, h, "GET", "/new.txt", nil); got.status != 200 || got.body != "fresh\n" {
+			t.Fatalf("GET /new.txt = %d %q", got.status, got.body)
+		}
+	}
+	if n, _ := fileserver.CacheStats(h); n != 0 {
+		t.Fatalf("cache holds %d files just written, want 0", n)
+	}
+	fileserver.SetClock(h, fileserver.HourAhead)
+	serve(t, h, "GET", "/new.txt", nil)
+	if n, _ := fileserver.CacheStats(h); n != 1 {
+		t.Fatalf("cache holds %d files once they are old enough, want 1", n)
+	}
+}
+
+// TestCacheBounds: files above CacheMaxFileSize are not kept, and the
+// cache never holds more than CacheMaxBytes.
+func TestCacheBounds(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 10 {
+		os.WriteFile(filepath.Join(dir, "f"+string(rune('0'+i))), []byte(strings.Repeat("x", 100)), 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, "big"), []byte(strings.Repeat("x", 101)), 0o644)
+	const maxBytes = 2000 // room for three 100-byte files and their overhead
+	h, err := fileserver.NewDir(dir, fileserver.Options{CacheMaxFileSize: 100, CacheMaxBytes: maxBytes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	fileserver.SetClock(h, fileserver.HourAhead)
+
+	if got := serve(t, h, "GET", "/big", nil); got.status != 200 || len(got.body) != 101 {
+		t.Fatalf("GET /big = %d, %d bytes", got.status, len(got.body))
+	}
+	if n, _ := fileserver.CacheStats(h); n != 0 {
+		t.Fatalf("a file above CacheMaxFileSize was kept (%d entries)", n)
+	}
+	for round := range 2 {
+		for i := range 10 {
+			name := "/f" + string(rune('0'+i))
+			if got := serve(t, h, "GET", name, nil); got.status != 200 || len(got.body) != 100 {
+				t.Fatalf("round %d: GET %s = %d, %d bytes", round, name, got.status, len(got.body))
+			}
+			if n, b := fileserver.CacheStats(h); n < 1 || n > 3 || b > maxBytes {
+				t.Fatalf("round %d, after %s: cache holds %d files, %d bytes; want 1 to 3 files within %d bytes", round, name, n, b, maxBytes)
+			}
+		}
+	}
+}
+
+// countingFS is os.DirFS counting the files it opens.
+type countingFS struct {
+	fs.StatFS
+	opens atomic.Int64
+}
+
+func (c *countingFS) Open(name string) (fs.File, error) {
+	c.opens.Add(1)
+	return c.StatFS.Open(name)
+}
+
+// TestCacheNoOpen: once a file is cached, GET, HEAD and a 304 are
+// answered after a stat without opening anything, and so is a 404.
+func TestCacheNoOpen(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("hello\n"), 0o644)
+	cfs := &countingFS{StatFS: os.DirFS(dir).(fs.StatFS)}
+	h := mustNew(t, cfs, fileserver.Options{})
+	fileserver.SetClock(h, fileserver.HourAhead)
+	serve(t, h, "GET", "/a.txt", nil)
+	if n := cfs.opens.Load(); n != 1 {
+		t.Fatalf("first GET opened %d files, want 1", n)
+	}
+	for _, req := range []struct {
+		method string
+		hdr    map[string]string
+		status int
+	}{
+		{"GET", nil, 200},
+		{"HEAD", nil, 200},
+		{"GET", map[string]string{"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}, 304},
+		{"GET", map[string]string{"Range": "bytes=0-1"}, 206},
+	} {
+		if got := serve(t, h, req.method, "/a.txt", req.hdr); got.status != req.status {
+			t.Fatalf("%s %v = %d, want %d", req.method, req.hdr, got.status, req.status)
+		}
+	}
+	if got := serve(t, h, "GET", "/missing", nil); got.status != 404 {
+		t.Fatalf("GET /missing = %d, want 404", got.status)
+	}
+	if n := cfs.opens.Load(); n != 1 {
+		t.Fatalf("cached requests and a 404 opened %d more files, want 0", n-1)
+	}
+}
+
+// TestCacheConcurrent: many clients on files that compete for a small
+// cache (entries evicted and reloaded all the time) always get the right
+// bytes; run with -race it also checks the cache's locking.
+func TestCacheConcurrent(t *testing.T) {
+	dir := t.TempDir()
+	want := map[string]string{}
+	for i := range 8 {
+		name := "f" + string(rune('0'+i))
+		want["/"+name] = strings.Repeat(string(rune('a'+i)), 100+i)
+		os.WriteFile(filepath.Join(dir, name), []byte(want["/"+name]), 0o644)
+	}
+	h, err := fileserver.NewDir(dir, fileserver.Options{CacheMaxBytes: 2000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	fileserver.SetClock(h, fileserver.HourAhead)
+	done := make(chan string)
+	for g := range 4 {
+		go func() {
+			for i := range 200 {
+				path := "/f" + string(rune('0'+(g+i)%8))
+				if got := serve(t, h, "GET", path, nil); got.status != 200 || got.body != want[path] {
+					done <- path + ": " + got.body
+					return
+				}
+			}
+			done <- ""
+		}()
+	}
+	for range 4 {
+		if msg := <-done; msg != "" {
+			t.Fatalf("wrong response for %s", msg)
+		}
+	}
+}

@@ -1,0 +1,66 @@
+package fileserver
+
+import (
+	"testing"
+	"time"
+)
+
+// imfSeeds are If-Modified-Since values around the IMF-fixdate shape.
+var imfSeeds = []string{
+	"Tue, 02 Jan 2024 03:04:05 GMT",
+	"Sun, 06 Nov 1994 08:49:37 GMT",
+	"Xyz, 02 Jan 2024 03:04:05 GMT", // any first word ending in a comma
+	"Tue, 31 Feb 2024 03:04:05 GMT", // no such day
+	"Thu, 29 Feb 2024 23:59:59 GMT",
+	"Sun, 29 Feb 2023 00:00:00 GMT",
+	"Tue, 02 Jan 0099 03:04:05 GMT", // a two-digit year: 1999
+	"Tue, 02 Jan 0000 03:04:05 GMT", // 2000
+	"Tue, 02 Jan 2024 24:00:00 GMT",
+	"Tue, 02 Jan 2024 03:60:05 GMT",
+	"Tue, 02 Jan 2024 03:04:60 GMT",
+	"Tue, 00 Jan 2024 03:04:05 GMT",
+	"Tue, 02 JAN 2024 03:04:05 GMT", // Python lower-cases the month; the fast path leaves it to the parser
+	"Tue, 02 anF 2024 03:04:05 GMT",
+	"Tue, 02 Jan 2024 03:04:05 UTC",
+	"Tue, 02 Jan 2024 03:04:05 gmt",
+	"a b, 02 Jan 2024 03:04:05 GMT", // two words before the comma: Python gives up
+	"Tue,  2 Jan 2024 03:04:05 GMT",
+	"Tue, +2 Jan 2024 03:04:05 GMT",
+	"Tue, 02 Jan 2024 03:04:05 GMT ",
+	"1ue, 02 Jan 2024 03:04:05 GMT",
+}
+
+// TestIMFFixdate: the allocation-free fast path agrees with the
+// Python-compatible parser on every input it accepts, and accepts the
+// usual form.
+func TestIMFFixdate(t *testing.T) {
+	for _, s := range imfSeeds {
+		checkIMFFixdate(t, s)
+	}
+	want := time.Date(1994, 11, 6, 8, 49, 37, 0, time.UTC)
+	if got, ok := parseIMFFixdate("Sun, 06 Nov 1994 08:49:37 GMT"); !ok || !got.Equal(want) {
+		t.Errorf("parseIMFFixdate(RFC 9110's example) = %v, %v; want %v, true", got, ok, want)
+	}
+	if n := testing.AllocsPerRun(100, func() { parseIMFFixdate("Sun, 06 Nov 1994 08:49:37 GMT") }); n != 0 {
+		t.Errorf("parseIMFFixdate allocates %v times", n)
+	}
+}
+
+func checkIMFFixdate(t *testing.T, s string) {
+	t.Helper()
+	fast, ok := parseIMFFixdate(s)
+	if !ok {
+		return
+	}
+	slow, sok := parseHTTPDate(s)
+	if !sok || !slow.Equal(fast) {
+		t.Errorf("%q: fast path %v, parser %v, %v", s, fast, slow, sok)
+	}
+}
+
+func FuzzIMFFixdate(f *testing.F) {
+	for _, s := range imfSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(checkIMFFixdate)
+}

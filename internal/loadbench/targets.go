@@ -1,0 +1,102 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// A target is one goal of issue 7: simplehttp's figure for a workload
+// compared with a peer's, in the same run.
+type target struct {
+	key  string // workload
+	peer string
+	what string // "rate" (higher is better), "cpu" or "rss" (lower is better)
+	want float64
+}
+
+// targets are issue 7's goals, in its order. Ratios are simplehttp / peer.
+var targets = []target{
+	{"a", "nginx", "rate", 1.0},
+	{"b", "fileserver", "rate", 1.2},
+	{"c", "fileserver", "cpu", 1.0},
+	{"d", "fileserver", "cpu", 1.0},
+	{"e", "fileserver", "rate", 1.0},
+	{"e", "python", "rate", 8},
+	{"f", "fileserver", "rate", 1.0},
+	{"f", "python", "rate", 8},
+	{"f", "fileserver", "rss", 1.0},
+	{"g", "nginx", "rate", 1.0},
+	{"h", "nginx", "rate", 1.0},
+	// Every workload but (c) and (d) at least 10x Python.
+	{"a", "python", "rate", 10},
+	{"b", "python", "rate", 10},
+	{"e", "python", "rate", 10},
+	{"f", "python", "rate", 10},
+	{"g", "python", "rate", 10},
+	{"h", "python", "rate", 10},
+}
+
+// renderTargets writes one line per target whose workload ran: the goal,
+// the ratio measured and whether it was met. Targets for workloads or
+// peers not run are left out.
+func renderTargets(out io.Writer, ws []workload, res results) {
+	byKey := map[string]workload{}
+	for _, w := range ws {
+		byKey[w.key] = w
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(out, "Targets of issue 7 (simplehttp / peer, same run):")
+	for _, t := range targets {
+		w, ok := byKey[t.key]
+		if !ok {
+			continue
+		}
+		sc, pc := res[t.key][base], res[t.key][t.peer]
+		if sc == nil || pc == nil || len(sc.samples) == 0 || len(pc.samples) == 0 {
+			continue
+		}
+		s, p := summarize(w, sc), summarize(w, pc)
+		var got float64
+		var goal string
+		switch t.what {
+		case "rate":
+			got = ratio(s.rate, p.rate)
+			unit := "req/s"
+			if w.mibps {
+				unit = "MiB/s"
+			}
+			goal = fmt.Sprintf("%s >= %gx %s", unit, t.want, t.peer)
+		case "cpu":
+			got = ratio(float64(s.cpuPerReq), float64(p.cpuPerReq))
+			goal = fmt.Sprintf("CPU/req <= %gx %s", t.want, t.peer)
+		case "rss":
+			got = ratio(float64(s.rss), float64(p.rss))
+			goal = fmt.Sprintf("peak RSS <= %gx %s", t.want, t.peer)
+		}
+		verdict := "?"
+		if got > 0 {
+			met := got >= t.want
+			if t.what != "rate" {
+				met = got <= t.want
+			}
+			verdict = map[bool]string{true: "met", false: "MISSED"}[met]
+		}
+		fmt.Fprintf(tw, "  (%s)\t%s\t%s\t%s\n", t.key, goal, formatRatio(got, 1), verdict)
+	}
+	tw.Flush()
+}
+
+// ratio is a/b, or 0 when either is unknown.
+func ratio(a, b float64) float64 {
+	if a <= 0 || b <= 0 {
+		return 0
+	}
+	return a / b
+}
+
+// targetsLegend notes what the target lines cannot show.
+var targetsLegend = strings.TrimSpace(`
+A target is met or missed in this run only: rerun on an idle machine (other < 10%)
+before drawing conclusions from a single miss.`) + "\n"
