@@ -6,25 +6,63 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/simplehttp/simplehttp/accesslog"
+	"github.com/simplehttp/simplehttp/fileserver"
 )
 
-// usage mirrors the help text of `python3 -m http.server -h` (argparse),
-// less the options we do not have yet.
-const usage = `usage: simplehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [port]
+// usage is the help text, laid out as Python 3.14's argparse prints
+// `python3 -m http.server -h`: Python's options first, with Python's help
+// texts, then ours. TestUsageNamesEveryFlag keeps it in step with the flags.
+const usage = `usage: simplehttp [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
+                  [--tls-cert PATH] [--tls-key PATH]
+                  [--tls-password-file PATH] [-H HEADER]
+                  [--log-format FORMAT] [--log-file PATH] [--symlinks POLICY]
+                  [--no-listing] [--no-sniff] [--index NAME] [--quiet]
+                  [--read-header-timeout DURATION]
+                  [--idle-timeout DURATION] [--version]
+                  [port]
 
 positional arguments:
   port                  bind to this port (default: 8000)
 
 options:
   -h, --help            show this help message and exit
-  -b ADDRESS, --bind ADDRESS
-                        bind to this address (default: all interfaces)
-  -d DIRECTORY, --directory DIRECTORY
+  --cgi                 run as CGI server
+  -b, --bind ADDRESS    bind to this address (default: all interfaces)
+  -d, --directory DIRECTORY
                         serve this directory (default: current directory)
-  -p VERSION, --protocol VERSION
+  -p, --protocol VERSION
                         conform to this HTTP version (default: HTTP/1.0)
+  --tls-cert PATH       path to the TLS certificate chain file
+  --tls-key PATH        path to the TLS key file
+  --tls-password-file PATH
+                        path to the password file for the TLS key
+  -H, --header HEADER   add a response header, 'Name: value', to every
+                        response (repeatable)
+  --log-format FORMAT   access log format: python, common, combined or json
+                        (default: python)
+  --log-file PATH       append the access log to this file (default: stderr)
+  --symlinks POLICY     symbolic links to follow: follow (all), inside (relative
+                        ones that stay in the directory) or never (default:
+                        follow)
+  --no-listing          answer 404 for a directory without an index page
+                        instead of listing it
+  --no-sniff            serve files of unknown type as
+                        application/octet-stream instead of sniffing them
+  --index NAME          index page to look for in a directory (repeatable;
+                        default: index.html, index.htm)
+  --quiet               do not log requests
+  --read-header-timeout DURATION
+                        time a client has to send its request head, TLS
+                        handshake included (default: 10s; 0: no limit)
+  --idle-timeout DURATION
+                        close a keep-alive connection idle this long
+                        (default: 60s; 0: no limit)
+  --version             show the version and exit
 `
 
 // The HTTP versions -p accepts.
@@ -39,10 +77,36 @@ type config struct {
 	Bind     string // "" means all interfaces, IPv4 and IPv6 together
 	Dir      string // never empty: "." when -d is not given
 	Protocol string // http10 or http11
+	CGI      bool
+
+	TLSCert         string // "" means plain HTTP
+	TLSKey          string // "" means the key is in TLSCert, as in Python
+	TLSPasswordFile string // "" means the key is not encrypted
+
+	Headers []header // from -H, in order
+
+	LogFormat accesslog.Format
+	LogFile   string // "" means stderr
+	Quiet     bool   // no access log at all
+
+	Symlinks  fileserver.SymlinkPolicy
+	NoListing bool
+	NoSniff   bool
+	Index     []string // nil means fileserver's default
+
+	ReadHeaderTimeout time.Duration // 0 means no limit
+	IdleTimeout       time.Duration // 0 means no limit
 }
 
-// errHelp is returned by parseArgs for -h/--help.
-var errHelp = errors.New("help requested")
+// header is one -H response header.
+type header struct{ Name, Value string }
+
+// errHelp and errVersion are returned by parseArgs for -h/--help and
+// --version.
+var (
+	errHelp    = errors.New("help requested")
+	errVersion = errors.New("version requested")
+)
 
 // usageError is a mistake on the command line; run exits 2 for it, as
 // argparse does.
@@ -54,20 +118,31 @@ func usagef(format string, a ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, a...)}
 }
 
+// flagValues holds the flags whose text is converted after parsing.
+type flagValues struct {
+	help, version bool
+	logFormat     string
+	symlinks      string
+	headers       []string
+}
+
 // parseArgs parses the arguments after the program name. Flags may come
 // before or after the port, as with argparse.
 func parseArgs(args []string) (config, error) {
 	cfg := config{Port: 8000}
-	var help bool
-	fs := newFlagSet(&cfg, &help)
+	var fv flagValues
+	fs := newFlagSet(&cfg, &fv)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return cfg, errHelp
 		}
 		return cfg, usagef("%v", err)
 	}
-	if help {
+	if fv.help {
 		return cfg, errHelp
+	}
+	if fv.version {
+		return cfg, errVersion
 	}
 
 	switch rest := fs.Args(); len(rest) {
@@ -88,19 +163,80 @@ func parseArgs(args []string) (config, error) {
 	if cfg.Dir == "" {
 		return cfg, usagef("empty directory name")
 	}
+	// Python's checks, with its messages.
+	if cfg.TLSCert == "" && cfg.TLSKey != "" {
+		return cfg, usagef("--tls-key requires --tls-cert to be set")
+	}
+	if cfg.TLSCert == "" && cfg.TLSPasswordFile != "" {
+		return cfg, usagef("--tls-password-file requires --tls-cert to be set")
+	}
+	for _, s := range fv.headers {
+		h, err := parseHeader(s)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Headers = append(cfg.Headers, h)
+	}
+	f, err := accesslog.ParseFormat(fv.logFormat)
+	if err != nil {
+		return cfg, usagef("invalid --log-format %q: want python, common, combined or json", fv.logFormat)
+	}
+	cfg.LogFormat = f
+	switch fv.symlinks {
+	case "follow":
+		cfg.Symlinks = fileserver.SymlinksFollow
+	case "inside":
+		cfg.Symlinks = fileserver.SymlinksInside
+	case "never":
+		cfg.Symlinks = fileserver.SymlinksNever
+	default:
+		return cfg, usagef("invalid --symlinks %q: want follow, inside or never", fv.symlinks)
+	}
+	if cfg.ReadHeaderTimeout < 0 {
+		return cfg, usagef("invalid --read-header-timeout %v: want a duration of 0 or more, like 10s", cfg.ReadHeaderTimeout)
+	}
+	if cfg.IdleTimeout < 0 {
+		return cfg, usagef("invalid --idle-timeout %v: want a duration of 0 or more, like 60s", cfg.IdleTimeout)
+	}
+	for _, name := range cfg.Index {
+		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
+			return cfg, usagef("invalid --index %q: want a file name", name)
+		}
+	}
 	return cfg, nil
 }
 
-// newFlagSet defines the flags, with their defaults, on cfg and help.
-func newFlagSet(cfg *config, help *bool) *pflag.FlagSet {
+// newFlagSet defines the flags, with their defaults, on cfg and fv.
+func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("simplehttp", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard) // run prints errors itself, on one line
 	fs.Usage = func() {}
 	fs.SetInterspersed(true) // flags after the port, as argparse allows
-	fs.BoolVarP(help, "help", "h", false, "show this help message and exit")
+	fs.SortFlags = false
+
+	// Python's options.
+	fs.BoolVarP(&fv.help, "help", "h", false, "show this help message and exit")
+	fs.BoolVar(&cfg.CGI, "cgi", false, "run as CGI server")
 	fs.StringVarP(&cfg.Bind, "bind", "b", "", "bind to this address (default: all interfaces)")
 	fs.StringVarP(&cfg.Dir, "directory", "d", ".", "serve this directory (default: current directory)")
-	fs.StringVarP(&cfg.Protocol, "protocol", "p", http10, "conform to this HTTP version")
+	fs.StringVarP(&cfg.Protocol, "protocol", "p", http10, "conform to this HTTP version (default: HTTP/1.0)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "path to the TLS certificate chain file")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "path to the TLS key file")
+	fs.StringVar(&cfg.TLSPasswordFile, "tls-password-file", "", "path to the password file for the TLS key")
+	// A StringArray, not a StringSlice: header values contain commas.
+	fs.StringArrayVarP(&fv.headers, "header", "H", nil, "add a response header, 'Name: value', to every response (repeatable)")
+
+	// Ours.
+	fs.StringVar(&fv.logFormat, "log-format", "python", "access log format: python, common, combined or json (default: python)")
+	fs.StringVar(&cfg.LogFile, "log-file", "", "append the access log to this file (default: stderr)")
+	fs.StringVar(&fv.symlinks, "symlinks", "follow", "symbolic links to follow: follow (all), inside (relative ones that stay in the directory) or never (default: follow)")
+	fs.BoolVar(&cfg.NoListing, "no-listing", false, "answer 404 for a directory without an index page instead of listing it")
+	fs.BoolVar(&cfg.NoSniff, "no-sniff", false, "serve files of unknown type as application/octet-stream instead of sniffing them")
+	fs.StringArrayVar(&cfg.Index, "index", nil, "index page to look for in a directory (repeatable; default: index.html, index.htm)")
+	fs.BoolVar(&cfg.Quiet, "quiet", false, "do not log requests")
+	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "time a client has to send its request head, TLS handshake included (default: 10s; 0: no limit)")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 60*time.Second, "close a keep-alive connection idle this long (default: 60s; 0: no limit)")
+	fs.BoolVar(&fv.version, "version", false, "show the version and exit")
 	return fs
 }
 

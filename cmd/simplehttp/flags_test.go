@@ -2,14 +2,20 @@ package main
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/simplehttp/simplehttp/accesslog"
+	"github.com/simplehttp/simplehttp/fileserver"
 )
 
 func TestParseArgs(t *testing.T) {
-	def := config{Port: 8000, Bind: "", Dir: ".", Protocol: http10}
+	def := config{Port: 8000, Bind: "", Dir: ".", Protocol: http10,
+		ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second}
 	with := func(f func(*config)) config {
 		c := def
 		f(&c)
@@ -25,13 +31,13 @@ func TestParseArgs(t *testing.T) {
 		{"port 0 picks a free port", []string{"0"}, with(func(c *config) { c.Port = 0 })},
 		{"highest port", []string{"65535"}, with(func(c *config) { c.Port = 65535 })},
 		{"flags before port", []string{"-b", "127.0.0.1", "-d", "site", "-p", "HTTP/1.1", "9000"},
-			config{Port: 9000, Bind: "127.0.0.1", Dir: "site", Protocol: http11}},
+			with(func(c *config) { c.Port, c.Bind, c.Dir, c.Protocol = 9000, "127.0.0.1", "site", http11 })},
 		{"flags after port", []string{"9000", "-b", "127.0.0.1", "-d", "site", "-p", "HTTP/1.1"},
-			config{Port: 9000, Bind: "127.0.0.1", Dir: "site", Protocol: http11}},
+			with(func(c *config) { c.Port, c.Bind, c.Dir, c.Protocol = 9000, "127.0.0.1", "site", http11 })},
 		{"flags around port", []string{"-b", "::1", "9000", "--directory", "site"},
 			with(func(c *config) { c.Port, c.Bind, c.Dir = 9000, "::1", "site" })},
 		{"long flags with =", []string{"--bind=::1", "--directory=site", "--protocol=HTTP/1.1", "0"},
-			config{Port: 0, Bind: "::1", Dir: "site", Protocol: http11}},
+			with(func(c *config) { c.Port, c.Bind, c.Dir, c.Protocol = 0, "::1", "site", http11 })},
 		// pflag reads the rest of a short flag as its value, as argparse does.
 		{"short flag glued to value", []string{"-b::1", "-dsite"},
 			with(func(c *config) { c.Bind, c.Dir = "::1", "site" })},
@@ -39,6 +45,35 @@ func TestParseArgs(t *testing.T) {
 		{"port after --", []string{"-b", "127.0.0.1", "--", "8080"},
 			with(func(c *config) { c.Port, c.Bind = 8080, "127.0.0.1" })},
 		{"last flag wins", []string{"-d", "a", "-d", "b"}, with(func(c *config) { c.Dir = "b" })},
+		{"cgi", []string{"--cgi"}, with(func(c *config) { c.CGI = true })},
+		{"tls cert only: the key is in it", []string{"--tls-cert", "c.pem"},
+			with(func(c *config) { c.TLSCert = "c.pem" })},
+		{"tls", []string{"--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-password-file", "pw"},
+			with(func(c *config) { c.TLSCert, c.TLSKey, c.TLSPasswordFile = "c.pem", "k.pem", "pw" })},
+		// A StringArray: the comma in a value does not split it.
+		{"headers in order", []string{"-H", "X-A: 1, 2", "--header", "cache-control:no-store", "-H", "X-A:3"},
+			with(func(c *config) {
+				c.Headers = []header{{"X-A", "1, 2"}, {"Cache-Control", "no-store"}, {"X-A", "3"}}
+			})},
+		{"header with empty value", []string{"-H", "X-Empty:"},
+			with(func(c *config) { c.Headers = []header{{"X-Empty", ""}} })},
+		{"header value with colon", []string{"-H", "Link: <http://x/>; rel=preload"},
+			with(func(c *config) { c.Headers = []header{{"Link", "<http://x/>; rel=preload"}} })},
+		{"log format json", []string{"--log-format", "json"}, with(func(c *config) { c.LogFormat = accesslog.JSON })},
+		{"log format combined", []string{"--log-format=combined"}, with(func(c *config) { c.LogFormat = accesslog.Combined })},
+		{"log file", []string{"--log-file", "access.log"}, with(func(c *config) { c.LogFile = "access.log" })},
+		{"quiet", []string{"--quiet"}, with(func(c *config) { c.Quiet = true })},
+		{"symlinks inside", []string{"--symlinks", "inside"}, with(func(c *config) { c.Symlinks = fileserver.SymlinksInside })},
+		{"symlinks never", []string{"--symlinks", "never"}, with(func(c *config) { c.Symlinks = fileserver.SymlinksNever })},
+		{"symlinks follow", []string{"--symlinks", "follow"}, def},
+		{"no listing, no sniff", []string{"--no-listing", "--no-sniff"},
+			with(func(c *config) { c.NoListing, c.NoSniff = true, true })},
+		{"index names in order", []string{"--index", "home.html", "--index", "index.txt"},
+			with(func(c *config) { c.Index = []string{"home.html", "index.txt"} })},
+		{"timeouts", []string{"--read-header-timeout", "2s", "--idle-timeout=1m30s"},
+			with(func(c *config) { c.ReadHeaderTimeout, c.IdleTimeout = 2*time.Second, 90*time.Second })},
+		{"no timeouts", []string{"--read-header-timeout", "0", "--idle-timeout", "0s"},
+			with(func(c *config) { c.ReadHeaderTimeout, c.IdleTimeout = 0, 0 })},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,8 +81,8 @@ func TestParseArgs(t *testing.T) {
 			if err != nil {
 				t.Fatalf("parseArgs(%q): %v", tt.args, err)
 			}
-			if got != tt.want {
-				t.Errorf("parseArgs(%q) = %+v, want %+v", tt.args, got, tt.want)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("parseArgs(%q) =\n%+v, want\n%+v", tt.args, got, tt.want)
 			}
 		})
 	}
@@ -73,11 +108,28 @@ func TestParseArgsErrors(t *testing.T) {
 		{"negative port", []string{"-1"}, `unknown shorthand flag: '1' in -1`},
 		{"two ports", []string{"8000", "9000"}, `unrecognized arguments: 9000`},
 		{"three ports", []string{"8000", "9000", "9001"}, `unrecognized arguments: 9000 9001`},
-		{"unknown long flag", []string{"--cgi"}, `unknown flag: --cgi`},
+		{"unknown long flag", []string{"--cors"}, `unknown flag: --cors`},
 		{"unknown short flag", []string{"-x"}, `unknown shorthand flag: 'x' in -x`},
 		{"-d without value", []string{"-d"}, `flag needs an argument: 'd' in -d`},
 		{"--bind without value", []string{"--bind"}, `flag needs an argument: --bind`},
 		{"empty directory", []string{"-d", ""}, `empty directory name`},
+		// Python's messages.
+		{"key without cert", []string{"--tls-key", "k.pem"}, `--tls-key requires --tls-cert to be set`},
+		{"password without cert", []string{"--tls-password-file", "pw"}, `--tls-password-file requires --tls-cert to be set`},
+		{"header without colon", []string{"-H", "X-Foo bar"}, `invalid -H "X-Foo bar": want 'Name: value'`},
+		{"header with space in name", []string{"-H", "X Foo: bar"}, `invalid -H "X Foo: bar": "X Foo" is not a header name`},
+		{"header with empty name", []string{"-H", ": bar"}, `invalid -H ": bar": "" is not a header name`},
+		{"header with newline", []string{"-H", "X-A: a\r\nSet-Cookie: x"}, `invalid -H "X-A: a\r\nSet-Cookie: x": control character in the value`},
+		{"header the server frames", []string{"-H", "content-length: 5"}, `invalid -H "content-length: 5": the server sets Content-Length itself`},
+		{"header connection", []string{"-H", "Connection: keep-alive"}, `invalid -H "Connection: keep-alive": the server sets Connection itself`},
+		{"bad log format", []string{"--log-format", "apache"}, `invalid --log-format "apache": want python, common, combined or json`},
+		{"bad symlinks", []string{"--symlinks", "yes"}, `invalid --symlinks "yes": want follow, inside or never`},
+		{"index with slash", []string{"--index", "a/index.html"}, `invalid --index "a/index.html": want a file name`},
+		{"empty index", []string{"--index", ""}, `invalid --index "": want a file name`},
+		{"index dot-dot", []string{"--index", ".."}, `invalid --index "..": want a file name`},
+		{"negative idle timeout", []string{"--idle-timeout", "-1s"}, `invalid --idle-timeout -1s: want a duration of 0 or more, like 60s`},
+		{"negative header timeout", []string{"--read-header-timeout=-5ms"}, `invalid --read-header-timeout -5ms: want a duration of 0 or more, like 10s`},
+		{"timeout without unit", []string{"--idle-timeout", "60"}, `invalid argument "60" for "--idle-timeout" flag: time: missing unit in duration "60"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,24 +148,55 @@ func TestParseArgsErrors(t *testing.T) {
 	}
 }
 
-func TestParseArgsHelp(t *testing.T) {
-	for _, args := range [][]string{{"-h"}, {"--help"}, {"8000", "-h"}, {"-d", "x", "--help", "9000"}} {
+func TestParseArgsHelpAndVersion(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"8000", "-h"}, {"-d", "x", "--help", "9000"}, {"--version", "-h"}} {
 		if _, err := parseArgs(args); !errors.Is(err, errHelp) {
 			t.Errorf("parseArgs(%q): error %v, want errHelp", args, err)
+		}
+	}
+	for _, args := range [][]string{{"--version"}, {"8000", "--version"}, {"--version", "-p", "HTTP/9"}} {
+		if _, err := parseArgs(args); !errors.Is(err, errVersion) {
+			t.Errorf("parseArgs(%q): error %v, want errVersion", args, err)
 		}
 	}
 }
 
 // TestUsageNamesEveryFlag keeps the hand-written usage text (argparse's
-// layout) in step with the flags actually defined.
+// layout) in step with the flags actually defined: each flag's names and
+// help text appear in it (the help text folded over lines as argparse
+// folds it), and in the usage line.
 func TestUsageNamesEveryFlag(t *testing.T) {
+	flat := strings.Join(strings.Fields(usage), " ")
+	synopsis := strings.Join(strings.Fields(usage[:strings.Index(usage, "\n\n")]), " ")
 	var cfg config
-	var help bool
-	newFlagSet(&cfg, &help).VisitAll(func(f *pflag.Flag) {
-		for _, s := range []string{"-" + f.Shorthand, "--" + f.Name, f.Usage} {
-			if !strings.Contains(usage, s) {
+	var fv flagValues
+	n := 0
+	newFlagSet(&cfg, &fv).VisitAll(func(f *pflag.Flag) {
+		n++
+		names := "--" + f.Name
+		if f.Shorthand != "" {
+			names = "-" + f.Shorthand + ", " + names
+		}
+		for _, s := range []string{names, f.Usage} {
+			if !strings.Contains(flat, s) {
 				t.Errorf("usage does not mention %q of flag --%s", s, f.Name)
 			}
 		}
+		short := "--" + f.Name
+		if f.Shorthand != "" {
+			short = "-" + f.Shorthand
+		}
+		if !strings.Contains(synopsis, "["+short+"]") && !strings.Contains(synopsis, "["+short+" ") {
+			t.Errorf("usage line does not show %s", short)
+		}
 	})
+	if got := strings.Count(flat, "--"); got < n {
+		t.Errorf("usage mentions %d long flags, want %d", got, n)
+	}
+	// argparse's layout: no line is wider than 80 columns.
+	for _, l := range strings.Split(usage, "\n") {
+		if len(l) > 80 {
+			t.Errorf("usage line longer than 80 columns: %q", l)
+		}
+	}
 }

@@ -2,35 +2,63 @@
 //
 // Usage:
 //
-//	simplehttp [port] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
+//	simplehttp [port] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi]
+//	           [--tls-cert PATH [--tls-key PATH] [--tls-password-file PATH]]
+//	           [-H 'Name: value']... [--log-format FORMAT] [--log-file PATH]
+//	           [--symlinks follow|inside|never] [--no-listing] [--no-sniff]
+//	           [--index NAME]... [--quiet] [--version]
 //
-// The port defaults to 8000; 0 picks a free one. -b/--bind defaults to all
-// interfaces, IPv4 and IPv6 together. -d/--directory defaults to the current
-// directory. -p/--protocol is HTTP/1.0 (one request per connection, the
-// default) or HTTP/1.1 (keep-alive). Flags may come before or after the port.
+// Python 3.14's options keep its spelling and defaults: the port defaults
+// to 8000 (0 picks a free one); -b/--bind to all interfaces, IPv4 and IPv6
+// together; -d/--directory to the current directory; -p/--protocol is
+// HTTP/1.0 (one request per HTTP/1.x connection, the default) or HTTP/1.1
+// (keep-alive). --cgi runs the scripts under /cgi-bin and /htbin (package
+// cgi). --tls-cert serves HTTPS, and HTTP/2 to clients that ask for it;
+// the key is in --tls-key or in the certificate file, and may be encrypted
+// (PKCS#8 or legacy PEM) with the password in --tls-password-file. -H adds
+// a header to every response (Python 3.15). Flags may come before or after
+// the port; -h lists them all.
 //
 // Like Python, it prints
 //
 //	Serving HTTP on HOST port PORT (http://URLHOST:PORT/) ...
 //
-// on startup, logs each request on stderr in Python's format, and on Ctrl-C
-// (or SIGTERM) prints "Keyboard interrupt received, exiting." and exits 0,
-// after letting requests in flight finish for up to 10 seconds. Errors are
-// one line on stderr and a non-zero exit status: 2 for a bad command line,
-// 1 for anything else.
+// on startup (HTTPS and https:// with TLS), logs each request on stderr in
+// Python's format (or --log-format common, combined, json; to --log-file;
+// none with --quiet), and on Ctrl-C or SIGTERM prints "Keyboard interrupt
+// received, exiting." and exits 0, after letting requests in flight finish
+// for up to 10 seconds. Clients get 10 seconds to send their request head,
+// idle keep-alive connections are closed after 60 seconds, and a client
+// that stops reading a response for 60 seconds is disconnected (a slow one
+// never is). Errors are one line on stderr and a non-zero exit status: 2 for
+// a bad command line, 1 for anything else.
+//
+// # The handler
+//
+// The handler is the module's reference composition, with chi (see
+// newHandler):
+//
+//	accesslog → errorpage → cgi (with --cgi) → fileserver
+//
+// plus two small guards of the command's own between errorpage and cgi:
+// the -H headers and Python's 414 and 431 limits on the request head.
 package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -39,6 +67,8 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/simplehttp/simplehttp/accesslog"
+	"github.com/simplehttp/simplehttp/cgi"
+	"github.com/simplehttp/simplehttp/errorpage"
 	"github.com/simplehttp/simplehttp/fileserver"
 )
 
@@ -47,6 +77,10 @@ import (
 const shutdownTimeout = 10 * time.Second
 
 func main() {
+	// First of all: with --cgi, package cgi re-runs this executable as the
+	// small launcher that starts each script (as nobody under root).
+	cgi.MaybeRunLauncher()
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		// After the first signal, restore the default handling so that a
@@ -62,105 +96,265 @@ func main() {
 // and the interrupt line go to stdout, errors and logs to stderr.
 // Cancelling ctx is what Ctrl-C does.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "simplehttp: %s\n", oneLine(err))
+		var ue *usageError
+		if errors.As(err, &ue) {
+			return 2
+		}
+		return 1
+	}
 	cfg, err := parseArgs(args)
-	if errors.Is(err, errHelp) {
+	switch {
+	case errors.Is(err, errHelp):
 		fmt.Fprint(stdout, usage)
 		return 0
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "simplehttp: %v\n", err)
-		return 2
+	case errors.Is(err, errVersion):
+		fmt.Fprintln(stdout, version())
+		return 0
+	case err != nil:
+		return fail(err)
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	fsrv, err := newFileServer(cfg, logger)
-	if err != nil {
-		fmt.Fprintf(stderr, "simplehttp: %s\n", oneLine(err))
-		return 1
+	var tlsConfig *tls.Config
+	if cfg.TLSCert != "" {
+		cert, err := loadCertificate(cfg.TLSCert, cfg.TLSKey, cfg.TLSPasswordFile)
+		if err != nil {
+			return fail(err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
 	}
-	defer fsrv.Close()
-
-	// Python logs every request to stderr; so do we, in its format.
-	al, err := accesslog.New(accesslog.Options{Writer: stderr})
+	h, closeHandler, err := newHandler(cfg, stderr, logger)
 	if err != nil {
-		fmt.Fprintf(stderr, "simplehttp: %s\n", oneLine(err))
-		return 1
+		return fail(err)
 	}
-	defer al.Close() // after the shutdown: writes any buffered lines
+	defer closeHandler() // after the shutdown: writes the last log lines
 
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, listenNetwork(cfg.Bind), net.JoinHostPort(cfg.Bind, strconv.Itoa(cfg.Port)))
+	ln, err := listen(ctx, cfg.Bind, cfg.Port)
 	if err != nil {
-		fmt.Fprintf(stderr, "simplehttp: %s\n", oneLine(err))
-		return 1
+		return fail(err)
 	}
-
-	srv := newServer(cfg, al.Handler(newRouter(fsrv)), logger)
+	srv := newServer(cfg, h, logger)
+	srv.TLSConfig = tlsConfig
 	return serve(ctx, srv, ln, shutdownTimeout, stdout, stderr)
 }
 
-// newFileServer checks the directory and makes the file server for it. Error
-// pages come from the file server itself (errorpage.Error, Python's page), so
-// no errorpage middleware is needed yet.
+// newHandler builds the handler from the packages of this module, the way
+// any program can:
+//
+//	accesslog → errorpage → cgi (with --cgi) → fileserver
+//
+// The access log is outermost, so it sees the final status and the
+// "code 404, message ..." line errorpage reports; errorpage renders the
+// error pages of everything inside it; cgi runs scripts for /cgi-bin and
+// /htbin and hands every other request to the file server. The returned
+// func releases what the handler holds and writes the last log lines; call
+// it after the server has shut down.
+func newHandler(cfg config, stderr io.Writer, logger *slog.Logger) (_ http.Handler, _ func(), err error) {
+	var cl closers
+	defer func() {
+		if err != nil {
+			cl.close()
+		}
+	}()
+
+	files, err := newFileServer(cfg, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl.add(files.Close)
+	pages, err := errorpage.New(errorpage.Options{Logger: logger})
+	if err != nil {
+		return nil, nil, err
+	}
+
+	r := chi.NewRouter()
+	if !cfg.Quiet {
+		log, err := newAccessLog(cfg, stderr, &cl)
+		if err != nil {
+			return nil, nil, err
+		}
+		r.Use(log.Handler)
+	}
+	r.Use(pages.Handler, withHeaders(cfg.Headers), pythonLimits)
+	if cfg.CGI {
+		scripts, err := cgi.New(cgi.Options{Root: cfg.Dir, Protocol: cfg.Protocol, Logger: logger})
+		if err != nil {
+			return nil, nil, fmt.Errorf("--cgi: %w", err)
+		}
+		r.Use(scripts.Handler)
+	}
+	// Mount, so that every path and every method reaches the file server
+	// (it answers 501 to the methods it does not serve, as Python does,
+	// where chi would answer 405), and the paths and methods chi does not
+	// route ("OPTIONS *", PROPFIND) too.
+	r.Mount("/", files)
+	r.NotFound(files.ServeHTTP)
+	r.MethodNotAllowed(files.ServeHTTP)
+	return r, cl.close, nil
+}
+
+// closers are the Close methods to call when the server is done, in the
+// reverse order of add, as deferred calls run.
+type closers []func() error
+
+func (c *closers) add(f func() error) { *c = append(*c, f) }
+
+func (c *closers) close() {
+	for i := len(*c) - 1; i >= 0; i-- {
+		(*c)[i]()
+	}
+}
+
+// newFileServer checks the directory and makes the file server for it.
 func newFileServer(cfg config, logger *slog.Logger) (*fileserver.Handler, error) {
 	fi, err := os.Stat(cfg.Dir)
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, fmt.Errorf("-d %q: %w", cfg.Dir, err)
+		return nil, fmt.Errorf("-d %q: %w", cfg.Dir, pathErr(err))
 	}
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("-d %q: not a directory", cfg.Dir)
 	}
-	fsrv, err := fileserver.NewDir(cfg.Dir, fileserver.Options{Logger: logger})
+	files, err := fileserver.NewDir(cfg.Dir, fileserver.Options{
+		IndexNames:     cfg.Index,
+		DisableSniff:   cfg.NoSniff,
+		DisableListing: cfg.NoListing,
+		Symlinks:       cfg.Symlinks,
+		Logger:         logger,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("-d %q: %w", cfg.Dir, err)
 	}
-	return fsrv, nil
+	return files, nil
 }
 
-// newRouter mounts h at the root so that every request reaches it: every
-// path, every method (h answers the ones it doesn't serve with 501, as
-// Python does, where chi would say 405) and "OPTIONS *".
-func newRouter(h http.Handler) http.Handler {
-	r := chi.NewRouter()
-	r.Mount("/", h)
-	r.NotFound(h.ServeHTTP)         // paths chi does not route, such as "*"
-	r.MethodNotAllowed(h.ServeHTTP) // methods chi does not know, such as PROPFIND
-	return r
+// newAccessLog makes the access log, on stderr or appended to --log-file.
+func newAccessLog(cfg config, stderr io.Writer, cl *closers) (*accesslog.Middleware, error) {
+	w := stderr
+	if cfg.LogFile != "" {
+		f, err := os.OpenFile(cfg.LogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("--log-file %q: %w", cfg.LogFile, pathErr(err))
+		}
+		cl.add(f.Close)
+		w = f
+	}
+	al, err := accesslog.New(accesslog.Options{Writer: w, Format: cfg.LogFormat})
+	if err != nil {
+		return nil, err
+	}
+	cl.add(al.Close) // writes the buffered lines, before the file is closed
+	return al, nil
 }
 
 // newServer configures the http.Server. Python has no timeouts at all; we
-// guard against clients that are slow to send their headers or that sit on
-// idle keep-alive connections. There is no WriteTimeout or ReadTimeout: they
-// would cut off large downloads and uploads on slow links.
+// guard against clients that are slow to send their request head
+// (ReadHeaderTimeout, which also bounds the TLS handshake) or that sit on
+// idle keep-alive connections (IdleTimeout). Against clients that stop
+// reading, listen wraps every connection (stallListener). There is no
+// WriteTimeout or ReadTimeout: they bound the whole response or request,
+// and would cut off large downloads and uploads on slow links.
 func newServer(cfg config, h http.Handler, logger *slog.Logger) *http.Server {
-	srv := &http.Server{
+	if cfg.Protocol == http10 {
+		h = closeEach(h)
+	}
+	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		// MaxHeaderBytes stays at net/http's 1 MiB: Python takes up to
-		// 100 header lines of 64 KiB each, so a lower cap would refuse
-		// requests it serves.
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		IdleTimeout:       idleTimeout(cfg.IdleTimeout),
+		MaxHeaderBytes:    maxHeaderBytes,
 		// Let "OPTIONS *" reach the handler, which answers 501 as Python does.
 		DisableGeneralOptionsHandler: true,
 		ErrorLog:                     slog.NewLogLogger(logger.Handler(), slog.LevelError),
 	}
-	// HTTP/1.0 is Python's default protocol_version: one request per
-	// connection, and every response says Connection: close.
-	srv.SetKeepAlivesEnabled(cfg.Protocol == http11)
-	return srv
 }
 
-// serve prints the startup line, serves on ln until ctx is done, then shuts
-// srv down, giving requests in flight up to grace to finish.
+// idleTimeout maps --idle-timeout to http.Server.IdleTimeout, where 0
+// would mean "use ReadTimeout" rather than no limit.
+func idleTimeout(d time.Duration) time.Duration {
+	if d == 0 {
+		return math.MaxInt64
+	}
+	return d
+}
+
+// closeEach is -p HTTP/1.0, Python's default protocol_version: one request
+// per connection, every response saying Connection: close. It applies to
+// HTTP/1.x only. http.Server.SetKeepAlivesEnabled(false) would also close
+// each HTTP/2 connection after its first request, and a client that sent a
+// second request on it before the GOAWAY arrived would see it fail (curl
+// does).
+func closeEach(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor == 1 {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// listen opens the listening socket the way Python does, and wraps it in
+// a stallListener.
+func listen(ctx context.Context, bind string, port int) (net.Listener, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, listenNetwork(bind), net.JoinHostPort(bind, strconv.Itoa(port)))
+	if err != nil {
+		return nil, listenError(err, bind, port)
+	}
+	return newStallListener(ln, writeStallTimeout), nil
+}
+
+// listenNetwork picks the network to listen on so that the socket is the one
+// Python makes. Go's "tcp" makes any unspecified address dual-stack, which is
+// Python's behaviour for no -b and for -b ::, but Python's -b 0.0.0.0 is IPv4
+// only, so IPv4 addresses get "tcp4". Host names resolve as Go resolves them
+// for listening (IPv4 first).
+func listenNetwork(bind string) string {
+	if ip, err := netip.ParseAddr(bind); err == nil && ip.Is4() {
+		return "tcp4"
+	}
+	return "tcp"
+}
+
+// listenError says what went wrong when listening, and what to do about
+// the usual causes.
+func listenError(err error, bind string, port int) error {
+	where := fmt.Sprintf("port %d", port)
+	if bind != "" {
+		where = fmt.Sprintf("%s port %d", bind, port)
+	}
+	var errno syscall.Errno
+	switch {
+	case errors.As(err, &errno) && errno == syscall.EADDRINUSE:
+		return fmt.Errorf("cannot listen on %s: address already in use (another server has it; pick another port, or 0 for a free one)", where)
+	case errors.As(err, &errno) && errno == syscall.EACCES:
+		return fmt.Errorf("cannot listen on %s: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE; pick a port from 1024 up)", where)
+	case errors.As(err, &errno) && errno == syscall.EADDRNOTAVAIL:
+		return fmt.Errorf("cannot listen on %s: cannot assign requested address (no interface of this host has it)", where)
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		err = oe.Err
+	}
+	return fmt.Errorf("cannot listen on %s: %w", where, err)
+}
+
+// serve prints the startup line, serves on ln (with TLS when
+// srv.TLSConfig is set) until ctx is done, then shuts srv down, giving
+// requests in flight up to grace to finish.
 func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stdout, startupLine(ln.Addr()))
+	fmt.Fprintln(stdout, startupLine(ln.Addr(), srv.TLSConfig != nil))
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if srv.TLSConfig != nil {
+			// ServeTLS offers HTTP/2 through ALPN.
+			errc <- srv.ServeTLS(ln, "", "")
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
 
 	select {
 	case err := <-errc:
@@ -182,25 +376,14 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 	return 0
 }
 
-// listenNetwork picks the network to listen on so that the socket is the one
-// Python makes. Go's "tcp" makes any unspecified address dual-stack, which is
-// Python's behaviour for no -b and for -b ::, but Python's -b 0.0.0.0 is IPv4
-// only, so IPv4 addresses get "tcp4". Host names resolve as Go resolves them
-// for listening (IPv4 first).
-func listenNetwork(bind string) string {
-	if ip, err := netip.ParseAddr(bind); err == nil && ip.Is4() {
-		return "tcp4"
-	}
-	return "tcp"
-}
-
 // startupLine is Python's
 //
 //	Serving HTTP on HOST port PORT (http://URLHOST:PORT/) ...
 //
 // for the address actually bound, so port 0 shows the port picked.
-// URLHOST is HOST in brackets when HOST is an IPv6 address.
-func startupLine(addr net.Addr) string {
+// URLHOST is HOST in brackets when HOST is an IPv6 address; with TLS it
+// says HTTPS and https.
+func startupLine(addr net.Addr, https bool) string {
 	host, port, err := net.SplitHostPort(addr.String())
 	if err != nil {
 		host, port = addr.String(), ""
@@ -209,7 +392,21 @@ func startupLine(addr net.Addr) string {
 	if strings.Contains(host, ":") {
 		urlHost = "[" + host + "]"
 	}
-	return fmt.Sprintf("Serving HTTP on %s port %s (http://%s:%s/) ...", host, port, urlHost, port)
+	scheme := "HTTP"
+	if https {
+		scheme = "HTTPS"
+	}
+	return fmt.Sprintf("Serving %s on %s port %s (%s://%s:%s/) ...", scheme, host, port, strings.ToLower(scheme), urlHost, port)
+}
+
+// version is what --version prints: the module version (from the build
+// information, "(devel)" for a build from a checkout) and Go's.
+func version() string {
+	v := "(devel)"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		v = bi.Main.Version
+	}
+	return fmt.Sprintf("simplehttp %s (%s %s/%s)", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
 // oneLine keeps an error message on one line of stderr.

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/youmark/pkcs8"
+)
+
+// testPassword is the password of the encrypted keys, as written in the
+// password file (Python strips the white space around it).
+const testPassword = "correct horse"
+
+// tlsFiles are the PEM files of a self-signed certificate for 127.0.0.1,
+// ::1 and localhost, with its key in every form loadCertificate reads.
+type tlsFiles struct {
+	cert         string // the certificate alone
+	key          string // PKCS#8, not encrypted
+	keyPKCS1     string // RSA PRIVATE KEY of an RSA certificate (certRSA)
+	certRSA      string
+	keyEC        string // EC PRIVATE KEY
+	keyPKCS8Enc  string // ENCRYPTED PRIVATE KEY, PBES2 with PBKDF2 and AES-256-CBC
+	keyScryptEnc string // ENCRYPTED PRIVATE KEY, PBES2 with scrypt
+	keyLegacyEnc string // EC PRIVATE KEY with Proc-Type: 4,ENCRYPTED
+	certWithKey  string // the certificate followed by its key
+	otherKey     string // a key of another certificate
+	password     string // the password file: testPassword and a newline
+	wrongPass    string // a password file with another password
+}
+
+func newTLSFiles(t *testing.T) tlsFiles {
+	t.Helper()
+	dir := t.TempDir()
+	write := func(name string, blocks ...*pem.Block) string {
+		var data []byte
+		for _, b := range blocks {
+			data = append(data, pem.EncodeToMemory(b)...)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	certBlock := func(key crypto.Signer) *pem.Block {
+		tmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(1),
+			Subject:      pkix.Name{CommonName: "localhost"},
+			NotBefore:    time.Now().Add(-time.Hour),
+			NotAfter:     time.Now().Add(24 * time.Hour),
+			KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment | x509.KeyUsageCertSign,
+			ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+			IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+			DNSNames:     []string{"localhost"},
+			IsCA:         true,
+
+			BasicConstraintsValid: true,
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &pem.Block{Type: "CERTIFICATE", Bytes: der}
+	}
+
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p8, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p8Enc, err := pkcs8.MarshalPrivateKey(key, []byte(testPassword), nil) // PBKDF2-SHA256, AES-256-CBC
+	if err != nil {
+		t.Fatal(err)
+	}
+	scryptEnc, err := pkcs8.MarshalPrivateKey(key, []byte(testPassword), &pkcs8.Opts{
+		Cipher:  pkcs8.AES128CBC,
+		KDFOpts: pkcs8.ScryptOpts{SaltSize: 16, CostParameter: 1 << 10, BlockSize: 8, ParallelizationParameter: 1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	//lint:ignore SA1019 the legacy encryption is what is being tested
+	legacy, err := x509.EncryptPEMBlock(rand.Reader, "EC PRIVATE KEY", ec, []byte(testPassword), x509.PEMCipherAES256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherDER, _ := x509.MarshalPKCS8PrivateKey(other)
+
+	cert := certBlock(key)
+	keyBlock := &pem.Block{Type: "PRIVATE KEY", Bytes: p8}
+	return tlsFiles{
+		cert:         write("cert.pem", cert),
+		key:          write("key.pem", keyBlock),
+		certRSA:      write("cert-rsa.pem", certBlock(rsaKey)),
+		keyPKCS1:     write("key-rsa.pem", &pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)}),
+		keyEC:        write("key-ec.pem", &pem.Block{Type: "EC PRIVATE KEY", Bytes: ec}),
+		keyPKCS8Enc:  write("key-pkcs8-enc.pem", &pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: p8Enc}),
+		keyScryptEnc: write("key-scrypt-enc.pem", &pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: scryptEnc}),
+		keyLegacyEnc: write("key-legacy-enc.pem", legacy),
+		certWithKey:  write("cert-key.pem", cert, keyBlock),
+		otherKey:     write("other-key.pem", &pem.Block{Type: "PRIVATE KEY", Bytes: otherDER}),
+		password:     writePlain(t, filepath.Join(dir, "password.txt"), "  "+testPassword+"\n"),
+		wrongPass:    writePlain(t, filepath.Join(dir, "wrong.txt"), "incorrect horse\n"),
+	}
+}
+
+func writePlain(t *testing.T, name, content string) string {
+	t.Helper()
+	if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+func TestLoadCertificate(t *testing.T) {
+	f := newTLSFiles(t)
+	tests := []struct {
+		name                 string
+		cert, key, passwordF string
+	}{
+		{"PKCS#8", f.cert, f.key, ""},
+		{"EC", f.cert, f.keyEC, ""},
+		{"RSA PKCS#1", f.certRSA, f.keyPKCS1, ""},
+		{"key in the certificate file", f.certWithKey, "", ""},
+		{"encrypted PKCS#8", f.cert, f.keyPKCS8Enc, f.password},
+		{"encrypted PKCS#8 with scrypt", f.cert, f.keyScryptEnc, f.password},
+		{"legacy encrypted PEM", f.cert, f.keyLegacyEnc, f.password},
+		// Python ignores a password the key does not need.
+		{"password for a plain key", f.cert, f.key, f.wrongPass},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cert, err := loadCertificate(tt.cert, tt.key, tt.passwordF)
+			if err != nil {
+				t.Fatalf("loadCertificate: %v", err)
+			}
+			if len(cert.Certificate) != 1 || cert.PrivateKey == nil {
+				t.Errorf("loadCertificate: %d certificates, key %T; want 1 and a key", len(cert.Certificate), cert.PrivateKey)
+			}
+		})
+	}
+}
+
+func TestLoadCertificateErrors(t *testing.T) {
+	f := newTLSFiles(t)
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.pem")
+	notPEM := writePlain(t, filepath.Join(dir, "not.pem"), "hello\n")
+	emptyPass := writePlain(t, filepath.Join(dir, "empty.txt"), "\n")
+	tests := []struct {
+		name                 string
+		cert, key, passwordF string
+		want                 string
+		wantUsage            bool
+	}{
+		{"certificate missing", missing, f.key, "", `--tls-cert "` + missing + `": no such file or directory`, false},
+		{"key missing", f.cert, missing, "", `--tls-key "` + missing + `": no such file or directory`, false},
+		{"certificate not PEM", notPEM, f.key, "", `--tls-cert "` + notPEM + `": no PEM certificate in the file`, false},
+		{"key not PEM", f.cert, notPEM, "", `--tls-key "` + notPEM + `": no PEM private key in the file`, false},
+		{"no key at all", f.cert, "", "", `--tls-cert "` + f.cert + `": no PEM private key in the file: give it with --tls-key`, false},
+		{"key of another certificate", f.cert, f.otherKey, "",
+			`--tls-key "` + f.otherKey + `": the private key does not match the certificate in "` + f.cert + `"`, false},
+		{"encrypted PKCS#8 without password", f.cert, f.keyPKCS8Enc, "",
+			`--tls-key "` + f.keyPKCS8Enc + `": the private key is encrypted: give its password with --tls-password-file`, false},
+		{"legacy PEM without password", f.cert, f.keyLegacyEnc, "",
+			`--tls-key "` + f.keyLegacyEnc + `": the private key is encrypted: give its password with --tls-password-file`, false},
+		{"encrypted PKCS#8, wrong password", f.cert, f.keyPKCS8Enc, f.wrongPass,
+			`--tls-key "` + f.keyPKCS8Enc + `": wrong password in --tls-password-file "` + f.wrongPass + `" (or a damaged key)`, false},
+		{"scrypt, wrong password", f.cert, f.keyScryptEnc, f.wrongPass,
+			`--tls-key "` + f.keyScryptEnc + `": wrong password in --tls-password-file "` + f.wrongPass + `" (or a damaged key)`, false},
+		{"legacy PEM, wrong password", f.cert, f.keyLegacyEnc, f.wrongPass,
+			`--tls-key "` + f.keyLegacyEnc + `": wrong password in --tls-password-file "` + f.wrongPass + `" (or a damaged key)`, false},
+		{"empty password", f.cert, f.keyPKCS8Enc, emptyPass,
+			`--tls-key "` + f.keyPKCS8Enc + `": wrong password in --tls-password-file "` + emptyPass + `" (or a damaged key)`, false},
+		// Python's message, and argparse's exit status.
+		{"password file missing", f.cert, f.keyPKCS8Enc, missing,
+			`Failed to read TLS password file: open ` + missing + `: no such file or directory`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := loadCertificate(tt.cert, tt.key, tt.passwordF)
+			if err == nil {
+				t.Fatalf("loadCertificate: no error, want %q", tt.want)
+			}
+			if err.Error() != tt.want {
+				t.Errorf("loadCertificate: error\n%q, want\n%q", err, tt.want)
+			}
+			var ue *usageError
+			if errors.As(err, &ue) != tt.wantUsage {
+				t.Errorf("loadCertificate: usage error %v, want %v", errors.As(err, &ue), tt.wantUsage)
+			}
+		})
+	}
+}
