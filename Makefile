@@ -15,7 +15,12 @@ ARGS ?=
 FUZZTIME ?= 30s
 FUZZ_TARGETS ?= \
 	./accesslog:FuzzScrub \
+	./cgi:FuzzMatch \
+	./cgi:FuzzScriptHeader \
 	./errorpage:FuzzError \
+	./errorpage:FuzzPythonFormat \
+	./fileserver:FuzzHref \
+	./fileserver:FuzzIMFFixdate \
 	./internal/pyescape:FuzzURL \
 	./internal/pyescape:FuzzHTML \
 	./internal/pyescape:FuzzLog \
@@ -23,7 +28,7 @@ FUZZ_TARGETS ?= \
 	./internal/urlpath:FuzzName \
 	./internal/urlpath:FuzzLocation
 
-.PHONY: all test vet fmtcheck run build cover tidycheck lint fuzz bench golden clean
+.PHONY: all test vet fmtcheck run build cover tidycheck lint fuzz bench soak golden clean
 
 all: test
 
@@ -69,11 +74,46 @@ fuzz:
 		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg; \
 	done
 
-## bench: the Go benchmarks
-# TODO: then the wrk load script (ratios against net/http.FileServer and
-# python3 -m http.server in the same run, STYLE.md section 9); it comes later.
-bench:
+## bench: the Go micro-benchmarks (allocs/op), then the load comparison
+## (internal/loadbench): simplehttp against net/http.FileServer,
+## python3 -m http.server, nginx and the net/http ceiling, one core each for
+## server and wrk, as a table with ratios. About 12 minutes on an idle machine;
+## `make bench BENCH_ARGS=-quick` is a 2-minute smoke run, and BENCH_ARGS takes
+## any loadbench flag (-workloads a,g,h -peers simplehttp,nginx -rounds 5).
+bench: bench-tools
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	$(GO) run ./internal/loadbench $(BENCH_ARGS)
+
+# Arguments for loadbench in `make bench`, e.g. BENCH_ARGS='-quick'.
+BENCH_ARGS ?=
+
+.PHONY: bench-tools
+# bench-tools installs wrk and nginx with apt-get when they are missing and
+# this is a Debian-like system where we are root (or sudo needs no password);
+# otherwise it prints the command to run and bench goes on: without nginx its
+# column is skipped, without wrk loadbench stops and says so.
+bench-tools:
+	@missing=""; \
+	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
+	{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 || missing="$$missing nginx-light"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo -n"; \
+	if command -v apt-get >/dev/null 2>&1 && { [ -z "$$sudo" ] || sudo -n true 2>/dev/null; }; then \
+		echo "bench: installing$$missing for the load comparison"; \
+		$$sudo apt-get install -y --no-install-recommends $$missing >/dev/null || \
+		{ $$sudo apt-get update >/dev/null && $$sudo apt-get install -y --no-install-recommends $$missing >/dev/null; } || \
+		echo "bench: could not install$$missing; try: sudo apt-get update && sudo apt-get install -y$$missing"; \
+	else \
+		echo "bench: missing$$missing; install with: sudo apt-get install -y$$missing (Debian/Ubuntu; the packages are wrk and nginx elsewhere)"; \
+	fi
+
+## soak: 10,000 keep-alive connections, then mixed traffic against the command
+## for 2 minutes, with memory, goroutines and open files before and after
+## (issue 8; not part of test). SOAKFLAGS='-duration 30s' for a shorter run;
+## see internal/soak/main.go for the other flags.
+SOAKFLAGS ?=
+soak:
+	$(GO) run ./internal/soak $(SOAKFLAGS)
 
 ## golden: rewrite the golden files of the packages that define -update
 # (only those: any other test binary rejects the flag)

@@ -1,0 +1,39 @@
+// Package hardening holds the test suites that attack the whole stack
+// (accesslog → errorpage → cgi → fileserver, composed as cmd/simplehttp
+// composes it) over real TCP connections, with hostile input and with
+// faults. It has no code of its own: everything is in its _test.go files,
+// and it runs with `make test`.
+//
+// # Files
+//
+//   - security_*_test.go: path traversal (several hundred generated
+//     request targets sent over a raw socket), symbolic-link policies, open
+//     redirects, HTML injection through file names in listings, control
+//     characters aimed at the access log, and CGI attacks (httpoxy,
+//     response splitting from script output). Each test logs the counts it
+//     checked (targets tried, escapes, redirects, log bytes) with t.Logf;
+//     run `go test -v -run Security ./internal/hardening` to see them.
+//   - fault_*_test.go: files truncated, grown, replaced and deleted
+//     during a download, directories removed while listed, clients that
+//     go away mid-download (goroutines counted) and CGI scripts killed
+//     mid-output.
+//   - slow_*_test.go and cmd_*_test.go: the built command (TestCommand
+//     builds it once and runs the subtests in parallel) against slow
+//     clients (slowloris heads, slow bodies, readers that stop, idle
+//     keep-alive), 64 malformed requests compared with Python's answers,
+//     running out of file descriptors (ulimit -n 64 against 192
+//     connections) and SIGTERM during 100 downloads, each of which must
+//     complete byte for byte. The command's timeouts are set short with
+//     --read-header-timeout and --idle-timeout so that these tests take
+//     seconds, not minutes.
+//
+// Long runs are not here: `make soak` (internal/soak) holds 10,000
+// keep-alive connections and mixed traffic against the command, and
+// `make fuzz` runs the fuzz targets of the other packages.
+//
+// The test binary is also the CGI launcher (cgi.MaybeRunLauncher runs
+// first in TestMain), as in the cgi package's own tests.
+//
+// SECURITY.md at the root of the module describes the threat model and
+// names the tests here that back each claim.
+package hardening
