@@ -7,6 +7,12 @@ import (
 	"github.com/simplehttp/simplehttp/internal/pyescape"
 )
 
+// FuzzScrub checks SPEC §3's scrubbing for any message: Scrub's output
+// holds no raw C0 control or DEL byte, no C1 control code point
+// U+0080–U+009F and no lone byte 0x80–0x9F of invalid UTF-8 (which it
+// writes as \xHH too); AppendScrub appends exactly Scrub's output; and,
+// but for such lone bytes (written as the code point, so they cannot come
+// back as bytes), pyescape.UnescapeLog gives the message back.
 func FuzzScrub(f *testing.F) {
 	for _, s := range []string{
 		"", "plain", "a\nb", "\r\n", "\x1b[31m", "\x00\x7f", "\x85", "\u0085",

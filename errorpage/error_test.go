@@ -405,7 +405,8 @@ func TestCacheConcurrent(t *testing.T) {
 }
 
 // FuzzError checks that no message or explanation can add markup to the
-// page or make it invalid UTF-8.
+// page (the body has exactly the template's '<'s) or make it invalid
+// UTF-8, and that Content-Length is the length of the body sent.
 func FuzzError(f *testing.F) {
 	for _, s := range []string{"", "File not found", `<script>&"'`, "a\nb", "\x85", "\xff", "</p><p>"} {
 		f.Add(s, s)

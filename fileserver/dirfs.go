@@ -7,13 +7,18 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/simplehttp/simplehttp/internal/urlpath"
 )
 
 // dirFS is the one place that decides how names under an OS directory are
 // opened, according to the symlink policy (STYLE §3). Files are opened with
 // O_NONBLOCK so that a FIFO in the tree cannot hang a request (it is then
 // refused as not a regular file); regular files ignore the flag, and the
-// *os.File is kept, so sendfile still works.
+// *os.File is kept, so sendfile still works. Beyond fs.ValidPath, names
+// may hold bytes that are not valid UTF-8 (urlpath.ValidName): on Linux
+// any bytes but '/' and NUL name a file, and the listing links such a
+// file as Python does.
 type dirFS struct {
 	dir    string   // for SymlinksFollow
 	prefix string   // dir and a separator, which names are appended to
@@ -74,7 +79,7 @@ func (d *dirFS) checkNoLinks(name string) error {
 }
 
 func (d *dirFS) Open(name string) (fs.File, error) {
-	if !fs.ValidPath(name) {
+	if !urlpath.ValidName(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
 	switch d.policy {
@@ -97,7 +102,7 @@ func (d *dirFS) Open(name string) (fs.File, error) {
 }
 
 func (d *dirFS) Stat(name string) (fs.FileInfo, error) {
-	if !fs.ValidPath(name) {
+	if !urlpath.ValidName(name) {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
 	}
 	switch d.policy {

@@ -57,6 +57,19 @@
 // are cached ([NewDir], [os.DirFS], an [os.Root]'s FS); Options.DisableCache
 // turns the cache off.
 //
+// # File names that are not UTF-8
+//
+// On Linux any bytes but '/' and NUL make a file name. As Python does, the
+// listing links each byte b of a name that is not part of valid UTF-8 as
+// the lone surrogate U+DC00+b, percent-encoded (bad\xff.txt is linked as
+// bad%ED%B3%BF.txt), and a request for such a link opens the file. A stray
+// %FF in a request is U+FFFD, as in Python, so it never finds such a
+// file. Where Python writes the raw byte into the listing's text, we write
+// U+FFFD, so the page is valid UTF-8 as its charset says; the JSON listing
+// does the same. Only [NewDir] can open such names: any other fs.FS
+// (os.DirFS, an os.Root's FS) takes UTF-8 names only (fs.ValidPath), so
+// its listing leaves them out rather than link to a file it cannot serve.
+//
 // # Mounting
 //
 // The handler looks files up by r.URL.Path, so strip the mount prefix with

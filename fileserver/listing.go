@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/simplehttp/simplehttp/errorpage"
 	"github.com/simplehttp/simplehttp/internal/negotiate"
@@ -20,7 +21,7 @@ import (
 // entry is one line of a listing, kept apart from how it is rendered.
 type entry struct {
 	name  string
-	lower string // Python's name.lower(), the sort key
+	lower string // Python's name.lower(), the sort key (pyescape.SurrogateEscape'd)
 	dir   bool   // a directory, or a link to one
 	link  bool   // a symbolic link
 }
@@ -66,7 +67,7 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 
 	bp := bufPool.Get().(*[]byte)
 	b := (*bp)[:0]
-	display := urlpath.Unescape(clientPath)
+	display := urlpath.UnescapeName(clientPath)
 	// Size the body once, so that a big listing does not leave a trail of
 	// outgrown buffers: names usually need no escaping.
 	size := len(listingHead) + len(listingMid) + len(listingList) + len(listingTail) + 2*len(display)
@@ -123,7 +124,11 @@ func (h *Handler) listingError(w http.ResponseWriter, r *http.Request, name stri
 
 // readDir reads and sorts a directory's entries as Python does: by
 // str.lower() of the name, and (beyond Python, for a stable order) by the
-// name itself among equals.
+// name itself among equals. A byte of a name that is not valid UTF-8 sorts
+// as the lone surrogate Python's os.listdir decodes it to. Such a name is
+// left out unless the handler serves an OS directory ([NewDir]): any other
+// fs.FS names files in UTF-8 only (fs.ValidPath), so its link could never
+// lead back to the file.
 func (h *Handler) readDir(r *http.Request, f fs.File, name string) ([]*entry, error) {
 	var des []fs.DirEntry
 	var err error
@@ -137,7 +142,7 @@ func (h *Handler) readDir(r *http.Request, f fs.File, name string) ([]*entry, er
 	}
 	// Only names and two flags are kept: the DirEntries are garbage once
 	// this loop is done.
-	entries := make([]entry, len(des))
+	entries := make([]entry, 0, len(des))
 	for i, de := range des {
 		if i%ctxCheckEvery == ctxCheckEvery-1 {
 			if err := r.Context().Err(); err != nil {
@@ -146,12 +151,18 @@ func (h *Handler) readDir(r *http.Request, f fs.File, name string) ([]*entry, er
 		}
 		e := entry{name: de.Name(), dir: de.IsDir(), link: de.Type()&fs.ModeSymlink != 0}
 		e.lower = pyescape.Lower(e.name)
+		if !utf8.ValidString(e.name) {
+			if h.dirfs == nil {
+				continue
+			}
+			e.lower = pyescape.SurrogateEscape(e.lower)
+		}
 		if e.link {
 			// Python's os.path.isdir follows the link.
 			fi, err := fs.Stat(h.fsys, joinName(name, e.name))
 			e.dir = err == nil && fi.IsDir()
 		}
-		entries[i] = e
+		entries = append(entries, e)
 	}
 	sorted := make([]*entry, len(entries)) // sorting pointers moves 8 bytes, not an entry
 	for i := range entries {
@@ -172,6 +183,10 @@ type jsonListing struct {
 	Entries []jsonEntry `json:"entries"`
 }
 
+// jsonEntry is one entry of a JSON listing. encoding/json writes each byte
+// of a Name (or the Path) that is not valid UTF-8 as U+FFFD, so the
+// document is always valid JSON; such a name cannot be turned back into
+// its link.
 type jsonEntry struct {
 	Name  string    `json:"name"`
 	Type  string    `json:"type"` // "file", "dir" or "other", links followed
@@ -181,7 +196,7 @@ type jsonEntry struct {
 }
 
 func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, entries []*entry, name, clientPath string) {
-	out := jsonListing{Path: urlpath.Unescape(clientPath), Entries: make([]jsonEntry, 0, len(entries))}
+	out := jsonListing{Path: urlpath.UnescapeName(clientPath), Entries: make([]jsonEntry, 0, len(entries))}
 	for i, e := range entries {
 		if i%ctxCheckEvery == ctxCheckEvery-1 && r.Context().Err() != nil {
 			return

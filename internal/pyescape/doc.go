@@ -3,8 +3,9 @@
 //
 // Each function mirrors one piece of CPython's standard library:
 //
-//   - [URL] is urllib.parse.quote(s, safe='/'), used by
-//     SimpleHTTPRequestHandler.list_directory for the href of each entry.
+//   - [URL] is urllib.parse.quote(s, safe='/', errors='surrogatepass'),
+//     used by SimpleHTTPRequestHandler.list_directory for the href of
+//     each entry.
 //   - [HTML] is html.escape(s, quote=False), used for the listing's title
 //     and entry text and for the error page.
 //   - [Log] is the translation through
@@ -24,8 +25,11 @@
 // request lines through ISO-8859-1, so its escapers never meet invalid
 // UTF-8. Go strings can hold any bytes, so each function defines that case:
 //
-//   - [URL] percent-encodes each such byte by itself (%FF), exactly as
-//     quote() does for bytes, so the result decodes back to the input bytes.
+//   - [URL] encodes each such byte b as the lone surrogate U+DC00+b that
+//     Python's surrogateescape gives os.listdir's name for it (0xFF becomes
+//     %ED%B3%BF), exactly as list_directory does, so urlpath.UnescapeName
+//     of the result gives back the input bytes. [SurrogateEscape] makes
+//     the same substitution without the percent-encoding, for sorting.
 //   - [HTML] replaces each such byte with U+FFFD, so the listing is always
 //     valid UTF-8. This deliberately differs from Python, which writes the
 //     raw bytes back out through surrogateescape.

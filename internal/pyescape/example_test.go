@@ -19,10 +19,10 @@ func Example() {
 
 func ExampleURL() {
 	fmt.Println(pyescape.URL("dir/a b:c@d?e#f"))
-	fmt.Println(pyescape.URL("caf\xe9")) // Latin-1 bytes, not UTF-8
+	fmt.Println(pyescape.URL("caf\xe9")) // Latin-1 bytes, not UTF-8: 0xE9 as U+DCE9
 	// Output:
 	// dir/a%20b%3Ac%40d%3Fe%23f
-	// caf%E9
+	// caf%ED%B3%A9
 }
 
 func ExampleHTML() {

@@ -40,14 +40,48 @@ var fuzzSeeds = []string{
 	"A\xffΣ\xffb",
 }
 
+// surrogateEscaped is the reference for SurrogateEscape: each byte b that
+// utf8 rejects becomes the generalised UTF-8 of U+DC00+b, built here from
+// the code point rather than by SurrogateEscape's bit tricks.
+func surrogateEscaped(s string) string {
+	var b []byte
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			cp := 0xDC00 + rune(s[i])
+			b = append(b, 0xE0|byte(cp>>12), 0x80|byte(cp>>6&0x3F), 0x80|byte(cp&0x3F))
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return string(b)
+}
+
+// FuzzURL checks that URL's output uses only the bytes quote() keeps
+// (A-Z a-z 0-9 _ . - ~ /) and "%XX" with upper-case hex, never quotes a
+// byte quote() keeps, and percent-decodes (url.PathUnescape) to
+// SurrogateEscape of the input: the input itself when it is valid UTF-8,
+// else each stray byte b as the surrogate U+DC00+b, as Python's
+// quote(name, errors='surrogatepass') writes a surrogateescaped name.
+// SurrogateEscape agrees with an independent reference, and AppendURL
+// appends exactly URL's output. (urlpath's FuzzName checks that
+// urlpath.UnescapeName gives the input back.)
 func FuzzURL(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		out := URL(s)
-		if got, err := url.PathUnescape(out); err != nil || got != s {
-			t.Fatalf("PathUnescape(URL(%q)) = %q, %v; URL gave %q", s, got, err, out)
+		esc := SurrogateEscape(s)
+		if want := surrogateEscaped(s); esc != want {
+			t.Fatalf("SurrogateEscape(%q) = %q, want %q", s, esc, want)
+		}
+		if utf8.ValidString(s) && esc != s {
+			t.Fatalf("SurrogateEscape(%q) = %q, want the input", s, esc)
+		}
+		if got, err := url.PathUnescape(out); err != nil || got != esc {
+			t.Fatalf("PathUnescape(URL(%q)) = %q, %v, want %q; URL gave %q", s, got, err, esc, out)
 		}
 		for i := 0; i < len(out); i++ {
 			c := out[i]
@@ -71,6 +105,11 @@ func FuzzURL(f *testing.F) {
 
 var htmlReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
+// FuzzHTML checks that HTML's output is valid UTF-8, holds no '<' or '>',
+// has a '&' only as the start of "&amp;", "&lt;" or "&gt;", unescapes
+// (html.UnescapeString) back to valid UTF-8 input, and equals a reference
+// built from strings.Replacer with each invalid byte as U+FFFD; AppendHTML
+// appends exactly HTML's output.
 func FuzzHTML(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add(s)
@@ -125,6 +164,12 @@ func c1AsCodePoints(s string) string {
 	return string(b)
 }
 
+// FuzzLog checks that Log's output holds no C0 control, DEL or C1
+// control, neither as a code point nor as a lone byte 0x80–0x9F; that
+// UnescapeLog reverses it to the input, with each lone byte 0x80–0x9F read
+// as the code point of that value (exactly the input for valid UTF-8);
+// that Log of that is Log's output again; and that AppendLog appends
+// exactly Log's output.
 func FuzzLog(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add(s)

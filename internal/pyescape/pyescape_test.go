@@ -25,10 +25,16 @@ func TestURL(t *testing.T) {
 		{"upper-case hex", "\x1f\x7f", "%1F%7F"},
 		{"utf-8", "ü日😀", "%C3%BC%E6%97%A5%F0%9F%98%80"},
 		{"nul", "a\x00b", "a%00b"},
-		// Invalid UTF-8: byte by byte, like quote(bytes).
-		{"invalid byte", "a\xffb", "a%FFb"},
-		{"truncated rune", "\xe2\x82", "%E2%82"},
-		{"lone continuation", "\x80", "%80"},
+		// Invalid UTF-8: each byte b as the surrogate U+DC00+b, as
+		// list_directory quotes a name os.listdir surrogateescaped.
+		{"invalid byte", "a\xffb", "a%ED%B3%BFb"},
+		{"not utf-8 name", "bad\xff\xfe.txt", "bad%ED%B3%BF%ED%B3%BE.txt"},
+		{"truncated rune", "\xe2\x82", "%ED%B3%A2%ED%B2%82"},
+		{"lone continuation", "\x80", "%ED%B2%80"},
+		{"last of the low half", "\xbf", "%ED%B2%BF"},
+		{"first of the high half", "\xc0", "%ED%B3%80"},
+		{"surrogate bytes", "\xed\xa0\x80", "%ED%B3%AD%ED%B2%A0%ED%B2%80"},
+		{"latin-1", "caf\xe9 ü", "caf%ED%B3%A9%20%C3%BC"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,6 +45,29 @@ func TestURL(t *testing.T) {
 				t.Errorf("AppendURL(pre, %q) = %q, want %q", tt.in, got, "pre"+tt.want)
 			}
 		})
+	}
+}
+
+func TestSurrogateEscape(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"plain ü", "plain ü"},
+		{"a\xffb", "a\xed\xb3\xbfb"},
+		{"\x80\xbf\xc0", "\xed\xb2\x80\xed\xb2\xbf\xed\xb3\x80"},
+		{"\xe2\x82a", "\xed\xb3\xa2\xed\xb2\x82a"},
+	}
+	for _, tt := range tests {
+		if got := SurrogateEscape(tt.in); got != tt.want {
+			t.Errorf("SurrogateEscape(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	// Python orders str by code point: U+00E9 < U+DC80 < U+DCFF < U+E000
+	// < U+1F600. Raw bytes would put 0x80 first and 0xFF last.
+	order := []string{"é", "\x80", "\xff", "\ue000", "😀"}
+	for i := 1; i < len(order); i++ {
+		if a, b := SurrogateEscape(order[i-1]), SurrogateEscape(order[i]); a >= b {
+			t.Errorf("SurrogateEscape(%q) = %q >= SurrogateEscape(%q) = %q", order[i-1], a, order[i], b)
+		}
 	}
 }
 
@@ -200,6 +229,7 @@ func TestNoAlloc(t *testing.T) {
 		{"HTML clean", func() { _ = HTML(cleanHTML) }},
 		{"Log clean", func() { _ = Log(cleanLog) }},
 		{"Lower clean", func() { _ = Lower(cleanLower) }},
+		{"SurrogateEscape clean", func() { _ = SurrogateEscape(cleanLower) }},
 		{"AppendURL dirty", func() { _ = AppendURL(buf[:0], dirty) }},
 		{"AppendHTML dirty", func() { _ = AppendHTML(buf[:0], dirty) }},
 		{"AppendLog dirty", func() { _ = AppendLog(buf[:0], dirty) }},
@@ -218,6 +248,7 @@ func TestNoAlloc(t *testing.T) {
 		{"HTML dirty", func() { _ = HTML(dirty) }},
 		{"Log dirty", func() { _ = Log(dirty) }},
 		{"Lower dirty", func() { _ = Lower(dirty) }},
+		{"SurrogateEscape dirty", func() { _ = SurrogateEscape(dirty) }},
 		{"AppendLog nil dst", func() { _ = AppendLog(nil, dirty) }},
 	}
 	for _, tt := range once {
@@ -231,7 +262,7 @@ func TestNoAlloc(t *testing.T) {
 // same string, not a copy.
 func TestFastPathReturnsInput(t *testing.T) {
 	s := "dir/file-1.txt"
-	for name, f := range map[string]func(string) string{"URL": URL, "HTML": HTML, "Log": Log, "Lower": Lower} {
+	for name, f := range map[string]func(string) string{"URL": URL, "HTML": HTML, "Log": Log, "Lower": Lower, "SurrogateEscape": SurrogateEscape} {
 		if got := f(s); got != s || unsafe.StringData(got) != unsafe.StringData(s) {
 			t.Errorf("%s(%q) = %q, not the input itself", name, s, got)
 		}

@@ -30,7 +30,9 @@ type pythonGolden struct {
 
 // TestPython compares every escaper with what CPython returned for the
 // same input: quote(s, safe='/'), html.escape(s, quote=False),
-// s.translate(_control_char_table) and s.lower().
+// s.translate(_control_char_table) and s.lower(); and URL of byte strings
+// that are not UTF-8 with quote(os.fsdecode(b), safe='/',
+// errors='surrogatepass'), list_directory's href for such a file name.
 func TestPython(t *testing.T) {
 	data, err := os.ReadFile("testdata/python.json")
 	if err != nil {
@@ -67,7 +69,7 @@ func TestPython(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got := URL(string(in)); got != c.Quote {
-			t.Errorf("URL(%q) = %q, Python quote(bytes) gives %q", in, got, c.Quote)
+			t.Errorf("URL(%q) = %q, Python quote(fsdecode(b), errors='surrogatepass') gives %q", in, got, c.Quote)
 		}
 	}
 }

@@ -6,6 +6,9 @@ import (
 	"path"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/simplehttp/simplehttp/internal/pyescape"
 )
 
 func TestName(t *testing.T) {
@@ -28,23 +31,103 @@ func TestName(t *testing.T) {
 		{"///a//b///", "a/b", true},
 		{"/./a/./", "a", true},
 		{"/a b/c%20d", "a b/c d", false},
-		{"/%zz%", "%zz%", false},                 // malformed escapes stay as written
-		{"/%ff%fe", "\uFFFD\uFFFD", false},       // invalid UTF-8 becomes U+FFFD, as in Python
-		{"/%C3%BC", "ü", false},                  // UTF-8 decoded
-		{"/a?x=/", "a", false},                   // query ignored, also for the slash test
-		{"/a#frag/", "a", false},                 // fragment ignored
-		{"/a/ ", "a/ ", true},                    // Python rstrips only for the slash test
-		{"/..%5c..%5cetc", "..\\..\\etc", false}, // a backslash is an ordinary byte on POSIX
-		{"/a%00b", "a\x00b", false},              // NUL passes; opening it fails later
-		{"/+x", "+x", false},                     // '+' is not a space in a path
+		{"/%zz%", "%zz%", false},           // malformed escapes stay as written
+		{"/%ff%fe", "\uFFFD\uFFFD", false}, // invalid UTF-8 becomes U+FFFD, as in Python
+		// A name that is not UTF-8, as Python's listing links it: each
+		// stray byte b is the lone surrogate U+DC00+b (SPEC §1.1).
+		{"/d/bad%ED%B3%BF%ED%B3%BE.txt", "d/bad\xff\xfe.txt", false},
+		{"/%ed%b2%80/", "\x80", true},
+		{"/%ED%B2%AE%ED%B2%AE/x", "\xae\xae/x", false},       // 0xAE, not '.': no ".." segment
+		{"/a/%ED%B3%BF/../b", "a/b", false},                  // resolved like any segment
+		{"/%ED%B3%BF%FF", "\uFFFD\uFFFD\uFFFD\uFFFD", false}, // a stray byte anywhere: all U+FFFD
+		{"/%ED%A0%80x", "\x00x", false},                      // a surrogate no byte stands for: opens nothing
+		{"/%C3%BC", "ü", false},                              // UTF-8 decoded
+		{"/a?x=/", "a", false},                               // query ignored, also for the slash test
+		{"/a#frag/", "a", false},                             // fragment ignored
+		{"/a/ ", "a/ ", true},                                // Python rstrips only for the slash test
+		{"/..%5c..%5cetc", "..\\..\\etc", false},             // a backslash is an ordinary byte on POSIX
+		{"/a%00b", "a\x00b", false},                          // NUL passes; opening it fails later
+		{"/+x", "+x", false},                                 // '+' is not a space in a path
 	}
 	for _, tt := range tests {
 		name, dir := Name(tt.escaped)
 		if name != tt.wantName || dir != tt.wantDir {
 			t.Errorf("Name(%q) = %q, %v; want %q, %v", tt.escaped, name, dir, tt.wantName, tt.wantDir)
 		}
-		if !fs.ValidPath(name) {
+		if !ValidName(name) || utf8.ValidString(name) && !fs.ValidPath(name) {
 			t.Errorf("Name(%q) = %q, not a valid fs path", tt.escaped, name)
+		}
+	}
+}
+
+// TestUnescape pins both decoders against what Python 3.11 gives for the
+// same string: unquote(s) for Unescape, and os.fsencode of
+// unquote(s, errors='surrogatepass') (falling back to unquote(s)) for
+// UnescapeName, as translate_path and open() do. Where Python's open()
+// raises UnicodeEncodeError and the request gets no answer, UnescapeName
+// gives a NUL byte.
+func TestUnescape(t *testing.T) {
+	tests := []struct{ in, plain, name string }{
+		{"", "", ""},
+		{"a%20b+c", "a b+c", "a b+c"},
+		{"%zz%4", "%zz%4", "%zz%4"},
+		{"%C3%BC", "ü", "ü"},
+		{"%ff%fe", "\uFFFD\uFFFD", "\uFFFD\uFFFD"},
+		// One U+FFFD per maximal subpart, as Python's decoder gives.
+		{"%E2%82a", "\uFFFDa", "\uFFFDa"},
+		{"%C0%AF", "\uFFFD\uFFFD", "\uFFFD\uFFFD"},
+		{"%F0%90%80", "\uFFFD", "\uFFFD"},
+		{"%F4%90%80%80", "\uFFFD\uFFFD\uFFFD\uFFFD", "\uFFFD\uFFFD\uFFFD\uFFFD"},
+		{"%E0%80%80", "\uFFFD\uFFFD\uFFFD", "\uFFFD\uFFFD\uFFFD"},
+		{"%E0%A0", "\uFFFD", "\uFFFD"},
+		{"%F5%80", "\uFFFD\uFFFD", "\uFFFD\uFFFD"},
+		{"%ED%B3", "\uFFFD\uFFFD", "\uFFFD\uFFFD"},
+		{"%ED%9F%BF%EE%80%80", "\uD7FF\uE000", "\uD7FF\uE000"},
+		// Surrogates U+DC80–U+DCFF: the bytes 0x80–0xFF of a name.
+		{"%ED%B3%BF", "\uFFFD\uFFFD\uFFFD", "\xff"},
+		{"%ED%B2%80", "\uFFFD\uFFFD\uFFFD", "\x80"},
+		{"a%ED%B3%BFb%C3%BC", "a\uFFFD\uFFFD\uFFFDbü", "a\xffbü"},
+		{"%ED%B3%83%ED%B2%A9", strings.Repeat("\uFFFD", 6), "é"}, // the bytes C3 A9, valid UTF-8
+		{"%ED%B2%AE%ED%B2%AE", strings.Repeat("\uFFFD", 6), "\xae\xae"},
+		// Other surrogates: Python fails; a NUL each, which opens nothing.
+		{"%ED%A0%80", "\uFFFD\uFFFD\uFFFD", "\x00"},
+		{"%ED%B1%BF", "\uFFFD\uFFFD\uFFFD", "\x00"},
+		{"%ED%BF%BF", "\uFFFD\uFFFD\uFFFD", "\x00"},
+		{"%ED%B3%BF%ED%A0%80", strings.Repeat("\uFFFD", 6), "\xff\x00"},
+		// A stray byte anywhere: Python falls back to unquote(s) whole.
+		{"%ED%B3%BF%FF", "\uFFFD\uFFFD\uFFFD\uFFFD", "\uFFFD\uFFFD\uFFFD\uFFFD"},
+		{"%ff%2e%2e", "\uFFFD..", "\uFFFD.."},
+	}
+	for _, tt := range tests {
+		if got := Unescape(tt.in); got != tt.plain {
+			t.Errorf("Unescape(%q) = %q, want %q", tt.in, got, tt.plain)
+		}
+		if got := UnescapeName(tt.in); got != tt.name {
+			t.Errorf("UnescapeName(%q) = %q, want %q", tt.in, got, tt.name)
+		}
+	}
+}
+
+func TestValidName(t *testing.T) {
+	tests := []struct {
+		name string
+		want bool
+	}{
+		{".", true},
+		{"a/b", true},
+		{"bad\xff\xfe.txt", true},
+		{"\xff/\x80", true},
+		{"\xff/", false},
+		{"/\xff", false},
+		{"\xff//a", false},
+		{"\xff/../a", false},
+		{"\xff/./a", false},
+		{"", false},
+		{"..", false},
+	}
+	for _, tt := range tests {
+		if got := ValidName(tt.name); got != tt.want {
+			t.Errorf("ValidName(%q) = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }
@@ -106,13 +189,26 @@ func sameHost(loc string) bool {
 	return base.ResolveReference(u).Host == "site.example"
 }
 
+// FuzzName checks, for any request path s, that Name never panics and
+// returns a name that cannot leave the root: ValidName always, and
+// fs.ValidPath whenever it is valid UTF-8 (its only other bytes are the
+// 0x80–0xFF that surrogate escapes stand for); cleaning it again changes
+// nothing, and no element is "..". Unescape always gives valid UTF-8, and
+// UnescapeName differs from it only where Python's surrogatepass decoding
+// succeeds. Read as a file name, s comes back unchanged from
+// UnescapeName(pyescape.URL(s)): every href of the listing leads back to
+// its file.
 func FuzzName(f *testing.F) {
-	for _, s := range []string{"/", "/%2e%2e/x", "..\\..\\x", "//evil.com", "/a\nb", "\x85", "/%ff", "/a/../../..", "%2f%2e%2e%2f", "/a?b#c", "/%c0%ae%c0%ae/"} {
+	for _, s := range []string{"/", "/%2e%2e/x", "..\\..\\x", "//evil.com", "/a\nb", "\x85", "/%ff", "/a/../../..", "%2f%2e%2e%2f", "/a?b#c", "/%c0%ae%c0%ae/",
+		"/bad%ED%B3%BF%ED%B3%BE.txt", "/%ED%B2%AE%ED%B2%AE/..", "/%ED%A0%80%ED%B3%BF", "/%ED%B3%BF%FF", "bad\xff\xfe", "\xed\xb3\xbf/..", "%E2%82a"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		name, _ := Name(s)
-		if !fs.ValidPath(name) {
+		if !ValidName(name) {
+			t.Fatalf("Name(%q) = %q: not ValidName", s, name)
+		}
+		if utf8.ValidString(name) && !fs.ValidPath(name) {
 			t.Fatalf("Name(%q) = %q: not fs.ValidPath", s, name)
 		}
 		if name != "." && path.Clean(name) != name {
@@ -123,9 +219,26 @@ func FuzzName(f *testing.F) {
 				t.Fatalf("Name(%q) = %q: climbs", s, name)
 			}
 		}
+		plain, raw := Unescape(s), UnescapeName(s)
+		if !utf8.ValidString(plain) {
+			t.Fatalf("Unescape(%q) = %q: not valid UTF-8", s, plain)
+		}
+		if raw != plain {
+			if b := percentDecode(s); utf8.Valid(b) || !validSurrogatePass(b) {
+				t.Fatalf("UnescapeName(%q) = %q, want Unescape's %q", s, raw, plain)
+			}
+		}
+		href := pyescape.URL(s)
+		if got := UnescapeName(href); got != s {
+			t.Fatalf("UnescapeName(pyescape.URL(%q)) = %q via %q", s, got, href)
+		}
 	})
 }
 
+// FuzzLocation checks, for any request target, that the redirect
+// Location built from FromRequestURI stays on the same host once a browser
+// resolves it (treating '\' as '/' and dropping tab, CR and LF), and that
+// it holds no raw space, control character, backslash or byte >= 0x7f.
 func FuzzLocation(f *testing.F) {
 	for _, s := range []string{"//evil.com", "/\\evil.com", "\\\\evil.com", "/%2f%2fevil.com", "/%5cevil.com", "http://evil.com/x", "/\t/evil.com", "/./\\evil"} {
 		f.Add(s)

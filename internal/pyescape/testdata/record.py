@@ -11,7 +11,10 @@ For each input string the file holds:
   log    s.translate(BaseHTTPRequestHandler._control_char_table)
                                                           (pyescape.Log)
   lower  s.lower()                                        (pyescape.Lower)
-and, for byte strings that are not valid UTF-8, quote(b, safe='/').
+and, for byte strings that are not valid UTF-8 (file names os.listdir
+decodes with surrogateescape), what list_directory writes for them:
+  quote  quote(os.fsdecode(b), safe='/', errors='surrogatepass')
+                                                          (pyescape.URL)
 
 It also writes testdata/unicode.json, what str.lower() does to every code
 point, for TestPythonUnicode:
@@ -147,6 +150,9 @@ BYTES = [
     b"\xed\xa0\x80",
     b"\xc0\xaf",
     b"%\xe2\x82",
+    b"bad\xff\xfe.txt",
+    b"caf\xe9 \xc3\xbc",
+    b"\xbf\xc0",
 ]
 
 
@@ -236,7 +242,9 @@ def main():
         }))
     blines = []
     for b in BYTES:
-        blines.append(json.dumps({"in_hex": b.hex(), "quote": urllib.parse.quote(b, safe="/")}))
+        name = b.decode("utf-8", "surrogateescape")  # os.fsdecode on Linux
+        blines.append(json.dumps({"in_hex": b.hex(),
+                                  "quote": urllib.parse.quote(name, safe="/", errors="surrogatepass")}))
     head = json.dumps({
         "python": sys.version.split()[0],
         "unidata_version": unicodedata.unidata_version,

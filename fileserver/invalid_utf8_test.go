@@ -1,0 +1,209 @@
+package fileserver_test
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"io/fs"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/simplehttp/simplehttp/fileserver"
+)
+
+// invalidTree is testdata/TestInvalidUTF8/tree.json, which record.py there
+// writes with the goldens: file names that are not valid UTF-8, as hex.
+type invalidTree struct {
+	Mtime   int64 `json:"mtime"`
+	Entries []struct {
+		Hex     string `json:"hex"`
+		Content string `json:"content"`
+		Dir     bool   `json:"dir"`
+		Link    string `json:"link"` // hex of the target
+	} `json:"entries"`
+	Cases []parityCase `json:"cases"`
+}
+
+const invalidDir = "testdata/TestInvalidUTF8"
+
+// buildInvalidTree builds the tree in a temporary directory, which it
+// returns with the cases. Every entry, directories and links included, gets
+// the recorded mtime, so a JSON listing of it is byte-stable.
+func buildInvalidTree(t *testing.T) (root string, cases []parityCase) {
+	t.Helper()
+	var tree invalidTree
+	readJSON(t, filepath.Join(invalidDir, "tree.json"), &tree)
+	root = t.TempDir()
+	mtime := time.Unix(tree.Mtime, 0)
+	var made []string
+	for _, e := range tree.Entries {
+		name, err := hex.DecodeString(e.Hex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(root, string(name))
+		switch {
+		case e.Dir:
+			err = os.MkdirAll(p, 0o755)
+		case e.Link != "":
+			var target []byte
+			if target, err = hex.DecodeString(e.Link); err == nil {
+				err = os.Symlink(string(target), p)
+			}
+		default:
+			if err = os.MkdirAll(filepath.Dir(p), 0o755); err == nil {
+				err = os.WriteFile(p, []byte(e.Content), 0o644)
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		made = append(made, p)
+	}
+	for i := len(made) - 1; i >= 0; i-- {
+		if err := os.Chtimes(made[i], mtime, mtime); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	return root, tree.Cases
+}
+
+// readGolden reads Python's answer to the named case.
+func readGolden(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(invalidDir, name+".golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// asOurs turns Python's recorded answer into ours, undoing the two
+// differences TestInvalidUTF8 states.
+func asOurs(t *testing.T, want []byte) []byte {
+	t.Helper()
+	if string(want) == "status: none\n" {
+		return readGolden(t, "raw-bytes-escaped") // Python's 404 File not found
+	}
+	if utf8.Valid(want) {
+		return want
+	}
+	head, body, _ := bytes.Cut(want, []byte("\n\n"))
+	body = []byte(string([]rune(string(body)))) // one U+FFFD per stray byte
+	cl := regexp.MustCompile(`(?m)^content-length: \d+$`)
+	head = cl.ReplaceAll(head, []byte("content-length: "+strconv.Itoa(len(body))))
+	return append(append(head, "\n\n"...), body...)
+}
+
+// TestInvalidUTF8 serves file names that are not valid UTF-8 (on Linux any
+// bytes but '/' and NUL name a file) from an OS directory and compares
+// every answer with Python's, as testdata/TestInvalidUTF8/record.py
+// recorded it: the listing links each stray byte b as the lone surrogate
+// U+DC00+b (0xFF is %ED%B3%BF), sorted as Python sorts those surrogates,
+// and each link serves its file; %FF%FE, a stray byte anywhere in the path
+// (everything then decodes to U+FFFD) and a truncated rune (one U+FFFD)
+// behave as in Python. We differ on purpose twice:
+//
+//   - where Python writes a name's raw bytes into the listing page
+//     (surrogateescape), we write one U+FFFD per byte, so the page is
+//     valid UTF-8 as its charset says (Content-Length counts that);
+//   - where Python's open() raises UnicodeEncodeError and the connection
+//     closes unanswered (a surrogate that stands for no byte: U+D800,
+//     U+DC7F), we answer 404 File not found.
+//
+// Sniffing is off, as Python has none (a link without an extension is
+// application/octet-stream).
+func TestInvalidUTF8(t *testing.T) {
+	policies := map[string]fileserver.SymlinkPolicy{"follow": fileserver.SymlinksFollow, "inside": fileserver.SymlinksInside}
+	for name, policy := range policies {
+		t.Run(name, func(t *testing.T) {
+			root, cases := buildInvalidTree(t)
+			h, err := fileserver.NewDir(root, fileserver.Options{DisableSniff: true, Symlinks: policy})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close()
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			if len(cases) < 10 {
+				t.Fatalf("only %d cases in tree.json", len(cases))
+			}
+			for _, c := range cases {
+				want := asOurs(t, readGolden(t, c.Name))
+				if got := rawRequest(t, srv.Listener.Addr().String(), c); !bytes.Equal(got, want) {
+					t.Errorf("%s: GET %s differs from Python's\n--- got\n%s\n--- want (python, as ours)\n%s", c.Name, c.Target, got, want)
+				}
+			}
+		})
+	}
+}
+
+var liLine = regexp.MustCompile(`(?m)^<li><a href="([^"]*)">([^<]*)</a></li>$`)
+
+// TestInvalidUTF8FS serves the same tree through fs.FS implementations that
+// only take UTF-8 names (fs.ValidPath): os.DirFS and an os.Root's FS. They
+// could never open a name that is not UTF-8, so the listing leaves such
+// names out, lists the others exactly as Python does, each of their links
+// serves its file, and the links Python gives the left-out names find
+// nothing.
+func TestInvalidUTF8FS(t *testing.T) {
+	root, _ := buildInvalidTree(t)
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	python := liLine.FindAllStringSubmatch(string(readGolden(t, "listing")), -1)
+	for name, fsys := range map[string]fs.FS{"os.DirFS": os.DirFS(root), "os.Root.FS": r.FS()} {
+		t.Run(name, func(t *testing.T) {
+			quiet := slog.New(slog.DiscardHandler) // each refused name logs a warning
+			h := mustNew(t, fsys, fileserver.Options{DisableSniff: true, Logger: quiet})
+			got := serve(t, h, "GET", "/d/", nil)
+			var want []string
+			for _, e := range python {
+				href, text := e[1], e[2]
+				res := serve(t, h, "GET", "/d/"+href, nil)
+				if utf8.ValidString(text) {
+					want = append(want, e[0])
+					if res.status != 200 {
+						t.Errorf("GET /d/%s: %d, want 200", href, res.status)
+					}
+				} else if res.status != 404 {
+					t.Errorf("GET /d/%s: %d, want 404: the FS cannot open the name", href, res.status)
+				}
+			}
+			var have []string
+			for _, e := range liLine.FindAllStringSubmatch(got.body, -1) {
+				have = append(have, e[0])
+			}
+			if strings.Join(have, "\n") != strings.Join(want, "\n") {
+				t.Errorf("listing entries:\n%s\nwant Python's UTF-8 ones:\n%s", strings.Join(have, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
+}
+
+// TestInvalidUTF8JSON checks the JSON listing of names that are not valid
+// UTF-8: encoding/json writes each stray byte as U+FFFD, so the document
+// is valid UTF-8 and valid JSON, in the same order as the HTML listing.
+func TestInvalidUTF8JSON(t *testing.T) {
+	root, _ := buildInvalidTree(t)
+	h, err := fileserver.NewDir(root, fileserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	got := serve(t, h, "GET", "/d/sub%ED%B3%BF/../", map[string]string{"Accept": "application/json"})
+	if got.status != 200 || !utf8.ValidString(got.body) || !json.Valid([]byte(got.body)) {
+		t.Fatalf("JSON listing: %d, not valid UTF-8 JSON:\n%q", got.status, got.body)
+	}
+	golden(t, filepath.Join(invalidDir, "json-listing.golden"), got.body)
+}
