@@ -58,6 +58,11 @@ func checkIMFFixdate(t *testing.T, s string) {
 	}
 }
 
+// FuzzIMFFixdate checks the allocation-free If-Modified-Since parser
+// against the general one. Property: whatever the input, the fast parser
+// either declines it (and the general parser decides) or returns exactly
+// the time the general parser (net/http's formats) reads from it; it
+// never accepts a date the general parser rejects or reads it differently.
 func FuzzIMFFixdate(f *testing.F) {
 	for _, s := range imfSeeds {
 		f.Add(s)
