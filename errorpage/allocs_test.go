@@ -27,3 +27,18 @@ func TestMiddlewareNoAllocs(t *testing.T) {
 		t.Errorf("%v allocations per request, want 0", n)
 	}
 }
+
+// A repeated error page costs no allocation: the body, its Content-Length
+// and the other header values are shared, and no access log is there to
+// take the log line.
+func TestErrorNoAllocs(t *testing.T) {
+	r := httptest.NewRequest("GET", "/missing", nil)
+	w := discardWriter{http.Header{}}
+	Error(w, r, http.StatusNotFound, "File not found", "")
+	if n := testing.AllocsPerRun(100, func() {
+		clear(w.h)
+		Error(w, r, http.StatusNotFound, "File not found", "")
+	}); n != 0 {
+		t.Errorf("%v allocations per page, want 0", n)
+	}
+}

@@ -1,7 +1,6 @@
 package errorpage
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 
@@ -85,37 +84,54 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, code int, mes
 	// defaults (SPEC §3). A nil Entry (no access log) drops it; check
 	// first, so that no message is formatted for nobody.
 	if e := reqlog.From(w, r); e != nil {
-		e.Log(fmt.Sprintf("code %d, message %s", code, message))
+		e.Log(logLine(code, message))
 	}
 
+	// Direct map operations with canonical keys and shared values: the
+	// header methods would canonicalise each key and allocate each value.
 	h := w.Header()
 	// Validators and encodings of the content this error replaces
 	// (net/http's serveError does the same).
-	h.Del("Etag")
-	h.Del("Last-Modified")
-	h.Del("Cache-Control")
-	h.Del("Content-Encoding")
+	delete(h, "Etag")
+	delete(h, "Last-Modified")
+	delete(h, "Cache-Control")
+	delete(h, "Content-Encoding")
 	if r.ProtoMajor < 2 {
-		h.Set("Connection", "close")
+		h["Connection"] = connectionClose
 	}
 
 	if !bodyAllowed(code) {
-		h.Del("Content-Type")
-		h.Del("Content-Length")
+		delete(h, "Content-Type")
+		delete(h, "Content-Length")
 		w.WriteHeader(code)
 		return
 	}
-	body, contentType := m.body(r, code, message, explain)
+	b, contentType := m.body(r, code, message, explain)
 	if m.negotiate {
 		addVary(h, "Accept")
 	}
-	h.Set("Content-Type", contentType)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Type"] = contentType
+	h["Content-Length"] = b.length
 	w.WriteHeader(code)
 	if r.Method != http.MethodHead {
 		// A failed write means the client has gone: nobody is left to tell.
-		_, _ = w.Write(body)
+		_, _ = w.Write(b.body)
 	}
+}
+
+// connectionClose is the Connection header value of every error response
+// over HTTP/1.x, shared between responses (see rendered).
+var connectionClose = []string{"close"}
+
+// logLine is fmt.Sprintf("code %d, message %s", code, message), in one
+// allocation.
+func logLine(code int, message string) string {
+	var buf [64]byte
+	b := append(buf[:0], "code "...)
+	b = strconv.AppendInt(b, int64(code), 10)
+	b = append(b, ", message "...)
+	b = append(b, message...)
+	return string(b)
 }
 
 // bodyAllowed reports whether send_error sends a page for code: not for

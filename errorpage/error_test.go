@@ -427,6 +427,24 @@ func FuzzError(f *testing.F) {
 	})
 }
 
+// TestLogLine checks the log_error line against the format it replaces.
+func TestLogLine(t *testing.T) {
+	for _, tt := range []struct {
+		code    int
+		message string
+	}{
+		{404, "File not found"},
+		{501, "Unsupported method ('PROPFIND')"},
+		{100, ""},
+		{999, strings.Repeat("long message ", 10)}, // past the stack buffer
+		{400, "Bad request syntax ('\x85\n')"},
+	} {
+		if got, want := logLine(tt.code, tt.message), fmt.Sprintf("code %d, message %s", tt.code, tt.message); got != want {
+			t.Errorf("logLine(%d, %q) = %q, want %q", tt.code, tt.message, got, want)
+		}
+	}
+}
+
 func BenchmarkError(b *testing.B) {
 	req := httptest.NewRequest(http.MethodGet, "/missing", nil)
 	w := discardWriter{http.Header{}}

@@ -60,6 +60,7 @@ type Options struct {
 // safe for concurrent use.
 type Middleware struct {
 	page      *page
+	pageType  []string // Content-Type header value of page
 	codes     func(int) bool
 	negotiate bool
 	logger    *slog.Logger
@@ -75,7 +76,7 @@ type Middleware struct {
 
 // defaultMiddleware is what [Error] uses outside a Middleware: Python's page
 // and nothing else.
-var defaultMiddleware = &Middleware{page: defaultPage, codes: defaultCodes}
+var defaultMiddleware = &Middleware{page: defaultPage, pageType: defaultTypeValue, codes: defaultCodes}
 
 func defaultCodes(code int) bool { return code >= 400 && code <= 599 }
 
@@ -110,6 +111,7 @@ func New(opts Options) (*Middleware, error) {
 		}
 		m.page = p
 	}
+	m.pageType = []string{m.page.contentType}
 	m.intercept = m.interceptHeader
 	m.pool.New = func() any { return &state{m: m} }
 	return m, nil
@@ -212,15 +214,27 @@ const (
 	offerText = "text/plain"
 )
 
+// The Content-Type header values of the bodies, shared between responses
+// as the rendered bodies are.
+var (
+	defaultTypeValue = []string{defaultContentType}
+	jsonTypeValue    = []string{"application/json"}
+	textTypeValue    = []string{"text/plain; charset=utf-8"}
+)
+
 // body returns the response body for the final code, message and explain,
-// and its Content-Type.
-func (m *Middleware) body(r *http.Request, code int, message, explain string) ([]byte, string) {
+// with its Content-Length, and its Content-Type header value.
+func (m *Middleware) body(r *http.Request, code int, message, explain string) (rendered, []string) {
 	if m.negotiate {
-		switch negotiate.Best(r.Header.Get("Accept"), offerPage, offerJSON, offerText) {
+		var accept string
+		if v := r.Header["Accept"]; len(v) > 0 {
+			accept = v[0]
+		}
+		switch negotiate.Best(accept, offerPage, offerJSON, offerText) {
 		case offerJSON:
-			return m.json.render(code, message, explain, jsonBody), "application/json"
+			return m.json.render(code, message, explain, jsonBody), jsonTypeValue
 		case offerText:
-			return m.text.render(code, message, explain, textBody), "text/plain; charset=utf-8"
+			return m.text.render(code, message, explain, textBody), textTypeValue
 		}
 	}
 	b, err := m.page.render(code, message, explain)
@@ -231,18 +245,18 @@ func (m *Middleware) body(r *http.Request, code int, message, explain string) ([
 		}
 		logger.LogAttrs(r.Context(), slog.LevelError, "errorpage: custom format failed, sending the default page",
 			slog.Int("code", code), slog.Any("err", err))
-		return defaultPage.body(code, message, explain), defaultContentType
+		return defaultPage.mustRender(code, message, explain), defaultTypeValue
 	}
-	return b, m.page.contentType
+	return b, m.pageType
 }
 
 // render returns the cached body for the key, or builds it with f.
-func (c *bodyCache) render(code int, message, explain string, f func(int, string, string) []byte) []byte {
+func (c *bodyCache) render(code int, message, explain string, f func(int, string, string) []byte) rendered {
 	key := cacheKey{code, message, explain}
 	if b, ok := c.get(key); ok {
 		return b
 	}
-	b := f(code, message, explain)
+	b := newRendered(f(code, message, explain))
 	c.put(key, b)
 	return b
 }
@@ -273,14 +287,22 @@ func textBody(code int, message, explain string) []byte {
 	return []byte(strconv.Itoa(code) + " " + line + ".\n")
 }
 
+// varyAccept is the Vary header value of a negotiated error page.
+var varyAccept = []string{"Accept"}
+
 // addVary adds v to the Vary header unless it is there already.
 func addVary(h http.Header, v string) {
-	for _, have := range h.Values("Vary") {
+	values := h["Vary"]
+	if len(values) == 0 && v == "Accept" {
+		h["Vary"] = varyAccept // shared, as the bodies are
+		return
+	}
+	for _, have := range values {
 		for _, f := range strings.Split(have, ",") {
 			if strings.EqualFold(strings.TrimSpace(f), v) || strings.TrimSpace(f) == "*" {
 				return
 			}
 		}
 	}
-	h.Add("Vary", v)
+	h["Vary"] = append(values, v)
 }

@@ -668,3 +668,33 @@ func Benchmark1KiB(b *testing.B) {
 }
 
 func slogTo(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+
+func TestAddVary(t *testing.T) {
+	tests := []struct {
+		name string
+		have []string // nil: no Vary header
+		want []string
+	}{
+		{"none", nil, []string{"Accept"}},
+		{"another", []string{"Origin"}, []string{"Origin", "Accept"}},
+		{"in a list", []string{"Origin, accept"}, []string{"Origin, accept"}},
+		{"star", []string{"*"}, []string{"*"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{}
+			if tt.have != nil {
+				h["Vary"] = slices.Clone(tt.have)
+			}
+			addVary(h, "Accept")
+			if !slices.Equal(h["Vary"], tt.want) {
+				t.Errorf("Vary = %q, want %q", h["Vary"], tt.want)
+			}
+			// The value shared between responses stays as it is.
+			h["Vary"] = append(h["Vary"], "X")
+			if !slices.Equal(varyAccept, []string{"Accept"}) {
+				t.Fatalf("varyAccept = %q after an append to a response's Vary", varyAccept)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"html/template"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -52,15 +53,21 @@ type pageData struct {
 // (defaults already applied) and not yet escaped. The result is shared: the
 // caller must not modify it.
 func (p *page) body(code int, message, explain string) []byte {
+	return p.mustRender(code, message, explain).body
+}
+
+// mustRender is render for the default page, which does not fail.
+func (p *page) mustRender(code int, message, explain string) rendered {
 	b, err := p.render(code, message, explain)
 	if err != nil {
-		panic(err) // only the default page uses body; its tests pass
+		panic(err) // only the default page uses it; its tests pass
 	}
 	return b
 }
 
-// render is body for a page whose template may fail.
-func (p *page) render(code int, message, explain string) ([]byte, error) {
+// render is body, with the Content-Length, for a page whose template may
+// fail.
+func (p *page) render(code int, message, explain string) (rendered, error) {
 	key := cacheKey{code, message, explain}
 	if b, ok := p.cache.get(key); ok {
 		return b, nil
@@ -78,11 +85,23 @@ func (p *page) render(code int, message, explain string) ([]byte, error) {
 		// Writing to a bytes.Buffer cannot fail, so only a broken template
 		// gets here. New tries a custom format once, but a template can
 		// still fail for some codes only ({{if}} around a bad call).
-		return nil, fmt.Errorf("errorpage: executing %s: %w", p.tmpl.Name(), err)
+		return rendered{}, fmt.Errorf("errorpage: executing %s: %w", p.tmpl.Name(), err)
 	}
-	b := buf.Bytes()
+	b := newRendered(buf.Bytes())
 	p.cache.put(key, b)
 	return b, nil
+}
+
+// rendered is a response body and its Content-Length header value, both
+// shared between responses: no one may modify them. (net/http copies the
+// header values it sends, and an append to a slice at capacity copies it.)
+type rendered struct {
+	body   []byte
+	length []string
+}
+
+func newRendered(body []byte) rendered {
+	return rendered{body, []string{strconv.Itoa(len(body))}}
 }
 
 // Limits of the body cache. Error pages for the same code and message
@@ -108,24 +127,24 @@ type cacheKey struct {
 // Its zero value is empty and ready to use; it is safe for concurrent use.
 type bodyCache struct {
 	mu sync.RWMutex
-	m  map[cacheKey][]byte
+	m  map[cacheKey]rendered
 }
 
-func (c *bodyCache) get(k cacheKey) ([]byte, bool) {
+func (c *bodyCache) get(k cacheKey) (rendered, bool) {
 	c.mu.RLock()
 	b, ok := c.m[k]
 	c.mu.RUnlock()
 	return b, ok
 }
 
-func (c *bodyCache) put(k cacheKey, b []byte) {
+func (c *bodyCache) put(k cacheKey, b rendered) {
 	if len(k.message)+len(k.explain) > maxCachedText {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
-		c.m = make(map[cacheKey][]byte, cacheSize)
+		c.m = make(map[cacheKey]rendered, cacheSize)
 	}
 	if _, ok := c.m[k]; !ok && len(c.m) >= cacheSize {
 		for old := range c.m { // map order is random: random eviction
