@@ -1,34 +1,42 @@
 package main
 
 import (
+	"errors"
 	"io"
-	"math"
 	"net"
+	"os"
+	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// writeStallTimeout is how long one write to a client may block before the
-// connection is closed: the time a client may stop reading (nginx's
-// send_timeout, with its default).
+// writeStallTimeout is how long a client may take no byte of a response
+// before the connection is closed: the time a client may stop reading
+// (nginx's send_timeout, with its default).
 const writeStallTimeout = 60 * time.Second
-
-// stallChunk bounds the bytes one deadline covers. A client must take
-// stallChunk bytes within writeStallTimeout to keep the connection, so the
-// slowest link served without interruption moves about 1 KiB/s.
-const stallChunk = 64 << 10
 
 // stallListener guards against clients that stop reading. http.Server's
 // WriteTimeout bounds the whole response, so it cuts off large downloads on
 // slow links, and a deadline set once per response through
-// http.ResponseController does the same. Instead, every connection
-// accepted gets a fresh write deadline before each write of at most
-// stallChunk bytes: a client that keeps reading, however slowly, keeps the
-// connection; one that stops for writeStallTimeout loses it.
+// http.ResponseController does the same. Instead, every connection accepted
+// watches its writes for progress: a client that keeps taking bytes,
+// however slowly, keeps the connection; one that takes none for the
+// timeout loses it.
+//
+// The watch is the connection's write deadline, used as an alarm that is
+// checked when it rings rather than as a limit: a write (or a sendfile)
+// that is still blocked when it rings returns, having sent what it could;
+// if the client took any byte since the alarm last rang, the alarm is
+// set again and the write goes on where it stopped. Only a client that
+// took nothing for the timeout, over several rings, makes the write fail.
+// A write that does not block costs nothing: the alarm is set when the
+// connection is accepted and again only after it rang, at most once per
+// check period while the connection writes.
 //
 // It works below TLS and HTTP/2 (they write through the connection) and
-// keeps sendfile(2): ReadFrom hands the file to the TCP connection in
-// stallChunk pieces, each still sent with sendfile.
+// keeps sendfile(2): ReadFrom hands the whole file to the TCP connection,
+// in one piece.
 type stallListener struct {
 	net.Listener
 	timeout time.Duration
@@ -39,124 +47,200 @@ func newStallListener(ln net.Listener, timeout time.Duration) *stallListener {
 	return &stallListener{Listener: ln, timeout: timeout, now: time.Now}
 }
 
-// Accept wraps the connection accepted.
+// Accept wraps the connection accepted and sets its alarm.
 func (l *stallListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
-	return &stallConn{Conn: c, timeout: l.timeout, now: l.now}, nil
+	sc := newStallConn(c, l.timeout, l.now)
+	if err := sc.arm(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return sc, nil
 }
 
 // stallConn is a connection whose writes each must make progress within
-// timeout. A deadline set explicitly (net/http does so around the TLS
-// handshake, a handler may through http.ResponseController) wins until it
-// is cleared with the zero time.
+// timeout. A write deadline set explicitly (net/http does so around the TLS
+// handshake, a handler may through http.ResponseController) replaces the
+// alarm, with its usual meaning, until it is cleared with the zero time.
 type stallConn struct {
 	net.Conn
 	timeout time.Duration
+	check   time.Duration // how often a blocked write looks for progress: timeout/4
 	now     func() time.Time
 
-	// rearm is when the deadline is next moved (UnixNano); explicit
-	// (math.MaxInt64) while a deadline set by the caller holds. Moving it
-	// costs a timer update, so it is moved at most every timeout/16; a
-	// write then has between 15/16 and all of timeout to complete.
-	// Atomic: HTTP/2 may write from another goroutine than the one that
-	// wrote before.
-	rearm atomic.Int64
+	// quiet is when a blocked write last saw the alarm ring after
+	// progress, as nanoseconds after base plus one (monotonic time), or 0
+	// once a write has completed: the client has taken no byte since
+	// (give or take a check period). Atomic, as writes may come from
+	// different goroutines (HTTP/2).
+	base  time.Time
+	quiet atomic.Int64
+
+	// explicit is set while a deadline set by the caller holds. It
+	// changes only under mu, which also orders setting the alarm against
+	// setting an explicit deadline.
+	explicit atomic.Bool
+	mu       sync.Mutex
 }
 
-const explicit = math.MaxInt64
+func newStallConn(c net.Conn, timeout time.Duration, now func() time.Time) *stallConn {
+	return &stallConn{Conn: c, timeout: timeout, check: timeout / 4, now: now, base: now()}
+}
 
-// extend moves the write deadline to timeout from now, unless it was moved
-// very recently or was set by the caller.
-func (c *stallConn) extend() error {
-	now := c.now()
-	if now.UnixNano() < c.rearm.Load() {
-		return nil
-	}
-	c.rearm.Store(now.Add(c.timeout / 16).UnixNano())
-	return c.Conn.SetWriteDeadline(now.Add(c.timeout))
+// arm sets the alarm to ring one check period from now.
+func (c *stallConn) arm() error {
+	return c.Conn.SetWriteDeadline(c.now().Add(c.check))
 }
 
 // SetWriteDeadline sets an explicit write deadline, which holds until it is
-// cleared with the zero time; then each write gets timeout again.
+// cleared with the zero time; then the alarm is back. Clearing a deadline
+// that was never set costs nothing: net/http does so after every request.
 func (c *stallConn) SetWriteDeadline(t time.Time) error {
-	c.hold(t)
+	if t.IsZero() && !c.explicit.Load() {
+		return nil // the alarm is set: it stays
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.IsZero() {
+		c.explicit.Store(false)
+		c.quiet.Store(0)
+		return c.arm()
+	}
+	c.explicit.Store(true)
 	return c.Conn.SetWriteDeadline(t)
 }
 
-// SetDeadline is SetWriteDeadline for both directions.
+// SetDeadline is SetWriteDeadline for the write side, and sets the read
+// deadline as it is.
 func (c *stallConn) SetDeadline(t time.Time) error {
-	c.hold(t)
-	return c.Conn.SetDeadline(t)
-}
-
-func (c *stallConn) hold(t time.Time) {
-	if t.IsZero() {
-		c.rearm.Store(0)
-	} else {
-		c.rearm.Store(explicit)
+	rerr := c.Conn.SetReadDeadline(t)
+	if err := c.SetWriteDeadline(t); err != nil {
+		return err
 	}
+	return rerr
 }
 
-// Write writes p in pieces of at most stallChunk bytes, each with a fresh
-// deadline.
+// Write writes p. A write that the alarm interrupts goes on while the
+// client keeps taking bytes.
 func (c *stallConn) Write(p []byte) (int, error) {
 	written := 0
-	for len(p) > 0 {
-		chunk := p[:min(len(p), stallChunk)]
-		if err := c.extend(); err != nil {
-			return written, err
-		}
-		n, err := c.Conn.Write(chunk)
+	for {
+		n, err := c.Conn.Write(p)
 		written += n
-		if err != nil {
+		if err == nil {
+			c.progressed()
+			return written, nil
+		}
+		if !c.goOn(err, n > 0) {
 			return written, err
 		}
 		p = p[n:]
 	}
-	return written, nil
 }
 
 // ReadFrom lets net/http send files with sendfile(2) through the wrapper:
-// it passes r to the connection's own ReadFrom in pieces of at most
-// stallChunk bytes, each with a fresh deadline. A piece is an
-// *io.LimitedReader directly over the file (never a LimitedReader of a
-// LimitedReader, which the kernel path does not recognise).
+// a regular file, or an *io.LimitedReader directly over one (as io.CopyN
+// and http.ServeContent give it), goes whole to the connection's own
+// ReadFrom. Anything else is copied through Write.
 func (c *stallConn) ReadFrom(r io.Reader) (int64, error) {
 	rf, ok := c.Conn.(io.ReaderFrom)
-	if !ok {
+	if !ok || !sendsFile(r) {
 		return io.Copy(writerOnly{c}, r)
 	}
-	src, remain := r, int64(-1) // -1: until EOF
-	if lr, ok := r.(*io.LimitedReader); ok {
-		src, remain = lr.R, lr.N
-		defer func() { lr.N = remain }()
+	// Set the alarm afresh if it rang while the connection was idle:
+	// with its write deadline past, a TCP connection's ReadFrom does not
+	// use sendfile but copies through a buffer, and loses the bytes it
+	// read when the write fails.
+	if err := c.rearm(); err != nil {
+		return 0, err
 	}
 	var total int64
-	for remain != 0 {
-		if err := c.extend(); err != nil {
-			return total, err
-		}
-		want := int64(stallChunk)
-		if remain > 0 {
-			want = min(want, remain)
-		}
-		piece := &io.LimitedReader{R: src, N: want}
-		n, err := rf.ReadFrom(piece)
+	for {
+		n, err := rf.ReadFrom(r) // advances r (and the LimitedReader's N) by n
 		total += n
-		if remain > 0 {
-			remain -= n
+		if err == nil {
+			c.progressed()
+			return total, nil
 		}
-		if err != nil {
+		if !c.goOn(err, n > 0) {
 			return total, err
-		}
-		if n < want { // EOF
-			break
 		}
 	}
-	return total, nil
+}
+
+// sendsFile reports whether the TCP connection's ReadFrom sends r with
+// sendfile(2) and nothing else, so that after an interruption it can be
+// called again to send the rest: on Linux, for a regular file, sendfile
+// always applies, and it takes from the file exactly the bytes it sends.
+// (Its fallback, a copy through a buffer, would lose the bytes read but not
+// yet written when the alarm interrupts it.) It costs one fstat(2).
+func sendsFile(r io.Reader) bool {
+	if runtime.GOOS != "linux" {
+		return false
+	}
+	if lr, ok := r.(*io.LimitedReader); ok {
+		r = lr.R
+	}
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// rearm sets the alarm to ring one check period from now, unless an
+// explicit deadline holds.
+func (c *stallConn) rearm() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.explicit.Load() {
+		return nil
+	}
+	return c.arm()
+}
+
+// progressed notes that a write completed.
+func (c *stallConn) progressed() {
+	if c.quiet.Load() != 0 {
+		c.quiet.Store(0)
+	}
+}
+
+// goOn is called when a write failed with err, having sent something in
+// this attempt or not (progress). It reports whether to write the rest:
+// only when the alarm interrupted the write (not an explicit deadline, nor
+// any other error) and the client has taken a byte within the timeout. It
+// then sets the alarm again.
+func (c *stallConn) goOn(err error, progress bool) bool {
+	if !errors.Is(err, os.ErrDeadlineExceeded) || c.explicit.Load() {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.explicit.Load() {
+		return false // set while the write was blocked
+	}
+	now := c.now()
+	elapsed := int64(now.Sub(c.base)) + 1
+	quiet := c.quiet.Load()
+	if progress || quiet == 0 {
+		// Progress since the alarm last rang, or the first ring during
+		// this write (the alarm may have been set long before the write
+		// began): the timeout runs from now.
+		quiet = elapsed
+		c.quiet.Store(quiet)
+	} else if elapsed-quiet >= int64(c.timeout) {
+		return false // nothing taken for the whole timeout
+	}
+	// The alarm rings every check period from quiet on, and the timeout
+	// is a whole number of periods: the ring that finds the client
+	// stuck for the timeout comes on time. (Never sooner than a check
+	// period: see ReadFrom on a past deadline.)
+	return c.arm() == nil
 }
 
 // CloseWrite lets net/http half-close the connection, as it does on a
