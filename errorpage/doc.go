@@ -25,6 +25,9 @@
 //	Options.DisableNegotiation
 //	                     (beyond Python) off by default: Accept can select
 //	                     JSON or one line of text instead of the page
+//	Options.KeepAlive    (beyond Python) keep an HTTP/1.x connection after
+//	                     a 404 and the like; Python's send_error closes it
+//	                     after every error
 //	Options.Logger       (beyond Python) diagnostics, slog.Default() if nil
 //
 // The error is also reported to the access log as Python's log_error line

@@ -96,7 +96,7 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, code int, mes
 	delete(h, "Last-Modified")
 	delete(h, "Cache-Control")
 	delete(h, "Content-Encoding")
-	if r.ProtoMajor < 2 {
+	if r.ProtoMajor < 2 && !(m.keepAlive && keepAliveAfter(code)) {
 		h["Connection"] = connectionClose
 	}
 
@@ -122,6 +122,20 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, code int, mes
 // connectionClose is the Connection header value of every error response
 // over HTTP/1.x, shared between responses (see rendered).
 var connectionClose = []string{"close"}
+
+// keepAliveAfter reports whether [Options.KeepAlive] keeps the connection
+// after an error response with this code: not after the errors that nginx
+// closes the connection on (ngx_http_special_response_handler), where the
+// request was malformed or only partly read, or the server failed, and
+// not after 431, its counterpart for oversized headers.
+func keepAliveAfter(code int) bool {
+	switch code {
+	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusRequestURITooLong,
+		http.StatusRequestHeaderFieldsTooLarge, http.StatusInternalServerError, http.StatusNotImplemented:
+		return false
+	}
+	return true
+}
 
 // logLine is fmt.Sprintf("code %d, message %s", code, message), in one
 // allocation.

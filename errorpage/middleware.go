@@ -49,6 +49,15 @@ type Options struct {
 	// "*/*" get the page.
 	DisableNegotiation bool
 
+	// KeepAlive lets an HTTP/1.x client keep its connection after most
+	// errors. Python's send_error closes the connection after every error
+	// (Connection: close), which costs a browser or an API client a new
+	// connection for each 404. With KeepAlive the connection is closed,
+	// as nginx closes it, only after errors that leave it in doubt: 400,
+	// 413, 414, 431, 500 and 501. net/http still closes it whenever the
+	// request body was not read. Beyond Python.
+	KeepAlive bool
+
 	// Logger receives the diagnostics of the middleware: a custom Format
 	// that fails when executed (the default page is then sent). If Logger
 	// is nil, slog.Default() is used.
@@ -63,6 +72,7 @@ type Middleware struct {
 	pageType  []string // Content-Type header value of page
 	codes     func(int) bool
 	negotiate bool
+	keepAlive bool
 	logger    *slog.Logger
 
 	// intercept is m.interceptHeader, bound once so that installing it
@@ -87,6 +97,7 @@ func New(opts Options) (*Middleware, error) {
 		page:      defaultPage,
 		codes:     opts.Codes,
 		negotiate: !opts.DisableNegotiation,
+		keepAlive: opts.KeepAlive,
 		logger:    opts.Logger,
 	}
 	if m.codes == nil {

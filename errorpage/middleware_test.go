@@ -698,3 +698,61 @@ func TestAddVary(t *testing.T) {
 		})
 	}
 }
+
+// TestKeepAlive: by default every HTTP/1.x error closes the connection
+// (Python); with KeepAlive only the errors nginx closes on do, and the
+// client's next request goes over the same connection.
+func TestKeepAlive(t *testing.T) {
+	for _, keepAlive := range []bool{false, true} {
+		m, err := New(Options{KeepAlive: keepAlive})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			code, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/"))
+			if r.URL.Query().Has("error") {
+				Error(w, r, code, "", "")
+				return
+			}
+			w.WriteHeader(code) // intercepted: no body of its own
+		}))
+		for _, code := range []int{400, 401, 403, 404, 405, 410, 413, 414, 416, 431, 500, 501, 502, 503} {
+			want := !keepAlive || code == 400 || code == 413 || code == 414 || code == 431 || code == 500 || code == 501
+			for _, target := range []string{"/" + strconv.Itoa(code), "/" + strconv.Itoa(code) + "?error"} {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+				if got := rec.Header().Get("Connection") == "close"; got != want || rec.Code != code {
+					t.Errorf("KeepAlive %v, GET %s: status %d, Connection: close %v, want %d, %v", keepAlive, target, rec.Code, got, code, want)
+				}
+			}
+		}
+	}
+
+	// Over a real connection: two 404s on one connection.
+	m, err := New(Options{KeepAlive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(m.Handler(http.NotFoundHandler()))
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(conn)
+	for i := range 2 {
+		if _, err := io.WriteString(conn, "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatalf("request %d: %v", i+1, err)
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("request %d: %v", i+1, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 404 || resp.Close || !bytes.Contains(body, []byte("Error code: 404")) {
+			t.Errorf("request %d: %d, close %v, body %q; want Python's 404 page, connection kept", i+1, resp.StatusCode, resp.Close, body)
+		}
+	}
+}

@@ -164,7 +164,9 @@ func newHandler(cfg config, stderr io.Writer, logger *slog.Logger) (_ http.Handl
 		return nil, nil, err
 	}
 	cl.add(files.Close)
-	pages, err := errorpage.New(errorpage.Options{Logger: logger})
+	// Python closes the connection after every error; with -p HTTP/1.1 we
+	// keep it after a 404 and the like, as nginx does.
+	pages, err := errorpage.New(errorpage.Options{Logger: logger, KeepAlive: cfg.Protocol == http11})
 	if err != nil {
 		return nil, nil, err
 	}

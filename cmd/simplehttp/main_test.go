@@ -340,7 +340,8 @@ func TestRunIPv6(t *testing.T) {
 }
 
 // TestRunProtocol checks -p on one raw connection: HTTP/1.0 closes it after
-// the first response, HTTP/1.1 keeps it for a second request.
+// the first response, HTTP/1.1 keeps it for a second request, and after a
+// 404 too (errorpage.Options.KeepAlive), but not after a 501.
 func TestRunProtocol(t *testing.T) {
 	tests := []struct {
 		protocol      string
@@ -354,14 +355,18 @@ func TestRunProtocol(t *testing.T) {
 			r := startRun(t, "-b", "127.0.0.1", "-d", site(t), "-p", tt.protocol, "0")
 			conn := dial(t, r.baseURL(t))
 			br := bufio.NewReader(conn)
-			request := func() (*http.Response, error) {
-				if _, err := io.WriteString(conn, "GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			request := func(method, target string) (*http.Response, error) {
+				if _, err := io.WriteString(conn, method+" "+target+" HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
 					return nil, err
 				}
-				return readResponse(br, "GET")
+				resp, err := readResponse(br, method)
+				if err == nil {
+					_, err = io.Copy(io.Discard, resp.Body)
+				}
+				return resp, err
 			}
 
-			resp, err := request()
+			resp, err := request("GET", "/hello.txt")
 			if err != nil {
 				t.Fatalf("first request: %v", err)
 			}
@@ -374,12 +379,25 @@ func TestRunProtocol(t *testing.T) {
 			}
 
 			if tt.wantKeepAlive {
-				resp, err := request()
-				if err != nil {
-					t.Fatalf("second request on the same connection: %v", err)
+				for _, next := range []struct {
+					method, target string
+					status         int
+					close          bool
+				}{
+					{"GET", "/missing", 404, false},
+					{"GET", "/hello.txt", 200, false},
+					{"DELETE", "/hello.txt", 501, true},
+				} {
+					resp, err := request(next.method, next.target)
+					if err != nil {
+						t.Fatalf("%s %s on the same connection: %v", next.method, next.target, err)
+					}
+					if resp.StatusCode != next.status || resp.Close != next.close {
+						t.Errorf("%s %s: status = %d, Connection: close %v; want %d, %v", next.method, next.target, resp.StatusCode, resp.Close, next.status, next.close)
+					}
 				}
-				if resp.StatusCode != http.StatusOK {
-					t.Errorf("second request: status = %d, want 200", resp.StatusCode)
+				if _, err := br.ReadByte(); err != io.EOF {
+					t.Errorf("after the 501: read error %v, want EOF (connection closed)", err)
 				}
 			} else if _, err := br.ReadByte(); err != io.EOF {
 				t.Errorf("after the first response: read error %v, want EOF (connection closed)", err)

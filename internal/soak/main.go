@@ -28,8 +28,8 @@
 //     average -conns/-rate, so that all of them together make about -rate
 //     requests a second), asks for one of: a file of each size, the
 //     listing, a missing file (404) and the CGI script, and checks the
-//     status and the bytes. An error page carries Connection: close, as
-//     Python's does, so after a 404 the connection is made again. At most
+//     status and the bytes. A response with Connection: close (a CGI
+//     error, say) makes the connection be made again. At most
 //     -cgi-concurrency CGI requests are in flight at once: the server
 //     refuses scripts beyond 4 per CPU with 503, by design, and soak
 //     tests the server within its bounds.
