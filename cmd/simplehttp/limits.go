@@ -33,9 +33,21 @@ func pythonLimits(next http.Handler) http.Handler {
 			errorpage.Error(w, r, code, msg, explain)
 			return
 		}
+		if len(r.TransferEncoding) > 0 && r.ProtoMajor == 1 {
+			// A body framed by Transfer-Encoding may also have come with
+			// a Content-Length, which net/http drops before we can see
+			// it; a proxy in front that framed it by the length would
+			// read the rest as another request. RFC 9112 §6.1: close the
+			// connection after responding. (Python reads no chunked
+			// bodies at all.)
+			w.Header()["Connection"] = closeValue
+		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// closeValue is the Connection header value that ends a connection.
+var closeValue = []string{"close"}
 
 // checkHead applies Python's limits to the head of r, as far as net/http
 // lets us see it: the request line as sent and each header line, with Host

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -55,5 +56,34 @@ func TestCheckHead(t *testing.T) {
 				t.Errorf("checkHead = %d %q, want %d %q", code, msg, tt.wantCode, tt.wantMsg)
 			}
 		})
+	}
+}
+
+// TestChunkedRequestCloses: after a request whose body is framed by
+// Transfer-Encoding (with or without a Content-Length, which net/http
+// drops), the connection is closed (RFC 9112 §6.1); after one framed by
+// Content-Length alone it is not.
+func TestChunkedRequestCloses(t *testing.T) {
+	h := pythonLimits(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	tests := []struct {
+		name      string
+		head      string
+		wantClose bool
+	}{
+		{"chunked", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", true},
+		{"chunked and length", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", true},
+		{"length", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n", false},
+		{"no body", "GET / HTTP/1.1\r\nHost: x\r\n\r\n", false},
+	}
+	for _, tt := range tests {
+		r, err := http.ReadRequest(bufio.NewReader(strings.NewReader(tt.head)))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if got := rec.Header().Get("Connection") == "close"; got != tt.wantClose {
+			t.Errorf("%s: Connection: close %v, want %v", tt.name, got, tt.wantClose)
+		}
 	}
 }
