@@ -25,14 +25,12 @@ import (
 //	  notcgi/evil.sh         trap script outside a CGI directory
 //	  notcgi/cgi-bin/evil.sh trap script (/notcgi/cgi-bin is not CGI)
 type traversalSite struct {
-	base, root, ran             string
-	secret, source, ranMarker   string
-	canary                      string // output of cgi-bin/canary.sh, a trap script allowed to run
-	trapFiles                   []string
-	secretPath, outsideScript   string
-	hello                       string
-	forbidden                   []string // markers that must never be sent
-	okScriptOutput, okScriptURL string
+	base, root, ran           string
+	secret, source, ranMarker string
+	canary                    string // output of cgi-bin/canary.sh, a trap script allowed to run
+	trapFiles                 []string
+	hello                     string
+	forbidden                 []string // markers that must never be sent
 }
 
 func newTraversalSite(t testing.TB) *traversalSite {
