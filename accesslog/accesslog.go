@@ -257,6 +257,9 @@ func (m *Middleware) log(st *state, r *http.Request, start time.Time, panicked b
 	if rec.uri == "" { // a request built by hand rather than read by a server
 		rec.uri = r.URL.RequestURI()
 	}
+	if st.entry.RequestLineOmitted() {
+		rec.method, rec.uri, rec.proto = "", "", ""
+	}
 	if rec.status == 0 && !rec.hijacked && !panicked {
 		rec.status = http.StatusOK // net/http sends it when next returns
 	}

@@ -451,3 +451,30 @@ func TestNilNext(t *testing.T) {
 	m := newMiddleware(t, Options{Writer: io.Discard})
 	m.Handler(nil)
 }
+
+// TestOmitRequestLine: a handler that refuses a request line as too long
+// has it logged as Python does, "", and the next request that reuses the
+// middleware's state is logged in full again.
+func TestOmitRequestLine(t *testing.T) {
+	out := newSink()
+	m := newMiddleware(t, Options{Writer: out, Now: func() time.Time { return fixedTime }})
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.RequestURI) > 10 {
+			reqlog.From(w, r).OmitRequestLine()
+			w.WriteHeader(http.StatusRequestURITooLong)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	for _, target := range []string{"/" + strings.Repeat("a", 100), "/short"} {
+		r := httptest.NewRequest("GET", target, nil)
+		r.RemoteAddr = "192.0.2.1:1234"
+		h.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	got := strings.Join(out.lines(t, 2), "")
+	want := "192.0.2.1 - - [05/Mar/2024 09:07:03] \"\" 414 -\n" +
+		"192.0.2.1 - - [05/Mar/2024 09:07:03] \"GET /short HTTP/1.1\" 204 -\n"
+	if got != want {
+		t.Errorf("log:\n%s\nwant:\n%s", got, want)
+	}
+}

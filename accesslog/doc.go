@@ -26,6 +26,9 @@
 // behind a wrapper without Unwrap those lines are lost. Put the access log
 // outside errorpage (al.Handler(ep.Handler(mux)), or r.Use(al.Handler)
 // first), so that it logs the page errorpage sends and its message.
+// A handler of this module that refuses a request line as too long (the
+// command's 414) has it logged as Python does, "" (CLF "-"), so that a
+// client cannot write a megabyte into the log with each request.
 //
 // A handler that panics is logged with what it had sent (status "-" if
 // nothing), and the panic goes on. A hijacked connection is logged when the

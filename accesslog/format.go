@@ -94,11 +94,13 @@ func (f *formatter) appendRequest(dst []byte, rec *record) []byte {
 		dst = append(dst, " - - ["...)
 		dst = f.stamps.append(dst, rec.time)
 		dst = append(dst, "] \""...)
-		dst = pyescape.AppendLog(dst, rec.method)
-		dst = append(dst, ' ')
-		dst = pyescape.AppendLog(dst, rec.uri)
-		dst = append(dst, ' ')
-		dst = pyescape.AppendLog(dst, rec.proto)
+		if !rec.omitted() {
+			dst = pyescape.AppendLog(dst, rec.method)
+			dst = append(dst, ' ')
+			dst = pyescape.AppendLog(dst, rec.uri)
+			dst = append(dst, ' ')
+			dst = pyescape.AppendLog(dst, rec.proto)
+		}
 		dst = append(dst, "\" "...)
 		dst = appendStatus(dst, rec.status)
 		dst = append(dst, ' ')
@@ -116,11 +118,15 @@ func (f *formatter) appendRequest(dst []byte, rec *record) []byte {
 	dst = append(dst, " ["...)
 	dst = f.stamps.append(dst, rec.time)
 	dst = append(dst, "] \""...)
-	dst = appendCLF(dst, rec.method)
-	dst = append(dst, ' ')
-	dst = appendCLF(dst, rec.uri)
-	dst = append(dst, ' ')
-	dst = appendCLF(dst, rec.proto)
+	if rec.omitted() {
+		dst = append(dst, '-') // as Apache logs a request line it did not take
+	} else {
+		dst = appendCLF(dst, rec.method)
+		dst = append(dst, ' ')
+		dst = appendCLF(dst, rec.uri)
+		dst = append(dst, ' ')
+		dst = appendCLF(dst, rec.proto)
+	}
 	dst = append(dst, "\" "...)
 	dst = appendStatus(dst, rec.status)
 	dst = append(dst, ' ')
@@ -131,6 +137,10 @@ func (f *formatter) appendRequest(dst []byte, rec *record) []byte {
 	}
 	return append(dst, '\n')
 }
+
+// omitted reports whether the request line is left out of the log
+// (reqlog.Entry.OmitRequestLine).
+func (rec *record) omitted() bool { return rec.method == "" && rec.uri == "" && rec.proto == "" }
 
 // appendAddr appends the client address, "-" when unknown.
 func appendAddr(dst []byte, addr string) []byte {

@@ -101,6 +101,12 @@ func TestFormat(t *testing.T) {
 		{"hijacked", func(r *record) { r.status, r.bytes, r.hijacked = 0, 0, true }},
 		{"panicked", func(r *record) { r.status, r.bytes, r.panicked = 0, 0, true }},
 		{"no_headers", func(r *record) { r.referer, r.userAgent, r.remote = "", "", "" }},
+		// A request line refused as too long (reqlog's OmitRequestLine):
+		// Python logs "" 414 -, CLF "-".
+		{"request_line_omitted", func(r *record) {
+			r.method, r.uri, r.proto, r.status, r.bytes = "", "", "", 414, 0
+			r.messages = []string{"code 414, message URI Too Long"}
+		}},
 	}
 	for _, f := range []Format{Python, Common, Combined, JSON} {
 		t.Run(f.String(), func(t *testing.T) {

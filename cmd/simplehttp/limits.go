@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/simplehttp/simplehttp/errorpage"
+	"github.com/simplehttp/simplehttp/internal/reqlog"
 )
 
 // Python's limits on the request head: BaseHTTPRequestHandler reads at most
@@ -30,6 +31,11 @@ const maxHeaderBytes = http.DefaultMaxHeaderBytes
 func pythonLimits(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if code, msg, explain := checkHead(r); code != 0 {
+			if code == http.StatusRequestURITooLong {
+				// Python logs "" for the line it refused, and so do
+				// we: a client must not write a megabyte to the log.
+				reqlog.From(w, r).OmitRequestLine()
+			}
 			errorpage.Error(w, r, code, msg, explain)
 			return
 		}

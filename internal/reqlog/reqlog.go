@@ -38,6 +38,7 @@ type Carrier interface {
 // than its ResponseWriter.
 type Entry struct {
 	n        atomic.Int32 // len(messages): Messages and Reset skip the lock when 0
+	omit     atomic.Bool  // OmitRequestLine was called
 	mu       sync.Mutex
 	messages []string
 }
@@ -79,6 +80,21 @@ func (e *Entry) Log(msg string) {
 	e.mu.Unlock()
 }
 
+// OmitRequestLine asks the access log to leave the request line out of
+// this request's line, as Python does when it refuses a request line that
+// is too long (414): it logs "" instead of the line, which may be a
+// megabyte of the client's choosing.
+func (e *Entry) OmitRequestLine() {
+	if e != nil {
+		e.omit.Store(true)
+	}
+}
+
+// RequestLineOmitted reports whether [Entry.OmitRequestLine] was called.
+func (e *Entry) RequestLineOmitted() bool {
+	return e != nil && e.omit.Load()
+}
+
 // Messages returns the messages logged so far, oldest first. It does not
 // allocate when there are none.
 func (e *Entry) Messages() []string {
@@ -92,6 +108,7 @@ func (e *Entry) Messages() []string {
 
 // Reset empties e for reuse with another request.
 func (e *Entry) Reset() {
+	e.omit.Store(false)
 	if e.n.Load() == 0 {
 		return
 	}

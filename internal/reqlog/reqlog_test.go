@@ -97,3 +97,23 @@ func TestFromAllocs(t *testing.T) {
 		t.Errorf("From: %v allocs, want 0", n)
 	}
 }
+
+func TestOmitRequestLine(t *testing.T) {
+	var e Entry
+	if e.RequestLineOmitted() {
+		t.Fatal("a new Entry omits the request line")
+	}
+	e.OmitRequestLine()
+	if !e.RequestLineOmitted() {
+		t.Fatal("OmitRequestLine did not take")
+	}
+	e.Reset()
+	if e.RequestLineOmitted() {
+		t.Error("Reset kept the omission for the next request")
+	}
+	var nilEntry *Entry // no access log installed
+	nilEntry.OmitRequestLine()
+	if nilEntry.RequestLineOmitted() {
+		t.Error("a nil Entry reports an omission")
+	}
+}
