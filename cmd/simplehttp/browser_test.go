@@ -15,7 +15,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
-	"errors"
 	"flag"
 	"fmt"
 	"image"
@@ -27,9 +26,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -42,9 +39,6 @@ var browserScreenshotFlag = flag.String("browser-screenshot", "",
 // this machine but far longer on a loaded one; the bound is only there so a
 // stuck browser fails the test instead of hanging it.
 const browserTimeout = 60 * time.Second
-
-// browserServerTimeout bounds the server's startup and its exit.
-const browserServerTimeout = 30 * time.Second
 
 // browserFiles is the served tree: names that need escaping in an href, in
 // HTML text, or both, plus a plain subdirectory and one whose name needs
@@ -77,7 +71,8 @@ func TestBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	base := browserStart(t, browserBuildBinary(t), "0", "-b", "127.0.0.1", "-d", root)
+	srv := startBinary(t, "0", "-b", "127.0.0.1", "-d", root)
+	base := strings.TrimSuffix(srv.url, "/")
 
 	t.Run("listing", func(t *testing.T) {
 		page := browserDumpDOM(t, chromium, base+"/")
@@ -102,8 +97,8 @@ func TestBrowser(t *testing.T) {
 				continue
 			}
 			target := browserResolve(t, base+"/", l.Href)
-			if got, want := browserGet(t, target), browserFiles[l.Text]; got != want {
-				t.Errorf("link %q -> %s: body %q, want %q", l.Text, target, got, want)
+			if resp, got := get(t, target); resp.StatusCode != http.StatusOK || got != browserFiles[l.Text] {
+				t.Errorf("link %q -> %s: %s, body %q; want 200, %q", l.Text, target, resp.Status, got, browserFiles[l.Text])
 			}
 		}
 	})
@@ -158,109 +153,6 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 	})
-}
-
-// browserBuildBinary builds cmd/simplehttp into a temporary directory and
-// returns the path of the executable. TestBrowser calls it once and shares
-// the server between its subtests.
-func browserBuildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "simplehttp")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/simplehttp/simplehttp/cmd/simplehttp")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-var browserStartupRE = regexp.MustCompile(`^Serving HTTP on 127\.0\.0\.1 port (\d+) \(http://127\.0\.0\.1:(\d+)/\) \.\.\.$`)
-
-// browserStart runs the binary with args, waits for its startup line and
-// returns the base URL (no trailing slash). At cleanup it interrupts the
-// process and waits for it, killing it if it does not exit in time.
-func browserStart(t *testing.T, bin string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	lines := make(chan string, 1)
-	stdout := &browserFirstLine{ch: lines}
-	var stderr browserBuffer
-	cmd.Stdout, cmd.Stderr = stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		if err := cmd.Process.Signal(os.Interrupt); err != nil && !errors.Is(err, os.ErrProcessDone) {
-			t.Errorf("interrupting simplehttp (pid %d): %v", cmd.Process.Pid, err)
-		}
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("simplehttp after interrupt: %v\nstderr:\n%s", err, stderr.String())
-			}
-		case <-time.After(browserServerTimeout):
-			cmd.Process.Kill()
-			<-done
-			t.Errorf("simplehttp did not exit within %v of an interrupt; killed", browserServerTimeout)
-		}
-		if t.Failed() {
-			t.Logf("simplehttp stderr:\n%s", stderr.String())
-		}
-	})
-
-	var line string
-	select {
-	case line = <-lines:
-	case err := <-done:
-		done <- err // for the cleanup
-		t.Fatalf("simplehttp exited before its startup line: %v\nstderr:\n%s", err, stderr.String())
-	case <-time.After(browserServerTimeout):
-		t.Fatalf("no startup line within %v\nstderr:\n%s", browserServerTimeout, stderr.String())
-	}
-	m := browserStartupRE.FindStringSubmatch(line)
-	if m == nil || m[1] != m[2] || m[1] == "0" {
-		t.Fatalf("startup line %q does not match %v with a real port", line, browserStartupRE)
-	}
-	return "http://127.0.0.1:" + m[1]
-}
-
-// browserFirstLine is the server's stdout: it sends the first line on ch and
-// discards the rest.
-type browserFirstLine struct {
-	ch   chan<- string
-	buf  []byte
-	sent bool
-}
-
-func (w *browserFirstLine) Write(p []byte) (int, error) {
-	if w.sent {
-		return len(p), nil
-	}
-	w.buf = append(w.buf, p...)
-	if i := bytes.IndexByte(w.buf, '\n'); i >= 0 {
-		w.ch <- string(w.buf[:i])
-		w.sent, w.buf = true, nil
-	}
-	return len(p), nil
-}
-
-// browserBuffer is a bytes.Buffer safe to read while the process writes.
-type browserBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *browserBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *browserBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // browserRun runs headless Chromium with args and returns its stdout. The
@@ -424,24 +316,6 @@ func browserResolve(t *testing.T, page, href string) string {
 		t.Fatalf("href %q: %v", href, err)
 	}
 	return b.ResolveReference(r).String()
-}
-
-func browserGet(t *testing.T, url string) string {
-	t.Helper()
-	c := &http.Client{Timeout: browserServerTimeout}
-	resp, err := c.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("GET %s: %s", url, resp.Status)
-	}
-	return string(body)
 }
 
 // browserHasTwoColors reports whether img has pixels of at least two colours.

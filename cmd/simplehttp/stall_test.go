@@ -378,6 +378,17 @@ func bigFile(t *testing.T, size int) (*os.File, []byte) {
 	return f, content
 }
 
+// send sends content to the client through server: by Write, or by
+// ReadFrom from file (sendfile), which holds content.
+func send(server *stallConn, how string, file *os.File, content []byte) error {
+	if how == "Write" {
+		_, err := server.Write(content)
+		return err
+	}
+	_, err := server.ReadFrom(io.LimitReader(file, int64(len(content))))
+	return err
+}
+
 // TestStallConnStalledClient checks, over real TCP, that a client that
 // stops reading loses the connection, whether the server writes or sends
 // a file: the write fails with a timeout instead of blocking for ever.
@@ -387,15 +398,7 @@ func TestStallConnStalledClient(t *testing.T) {
 			server, _ := stallPair(t, 200*time.Millisecond, 4096) // the client never reads
 			file, content := bigFile(t, 16<<20)
 			done := make(chan error, 1)
-			go func() {
-				var err error
-				if how == "Write" {
-					_, err = server.Write(content)
-				} else {
-					_, err = server.ReadFrom(io.LimitReader(file, int64(len(content))))
-				}
-				done <- err
-			}()
+			go func() { done <- send(server, how, file, content) }()
 			select {
 			case err := <-done:
 				if !errors.Is(err, os.ErrDeadlineExceeded) {
@@ -424,12 +427,7 @@ func TestStallConnSlowReader(t *testing.T) {
 			file, content := bigFile(t, 4<<20)
 			done := make(chan error, 1)
 			go func() {
-				var err error
-				if how == "Write" {
-					_, err = server.Write(content)
-				} else {
-					_, err = server.ReadFrom(io.LimitReader(file, int64(len(content))))
-				}
+				err := send(server, how, file, content)
 				server.Close()
 				done <- err
 			}()

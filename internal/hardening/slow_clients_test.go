@@ -2,7 +2,9 @@ package hardening
 
 import (
 	"bufio"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -139,17 +141,7 @@ func testSilent(t *testing.T, bin *binary) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			got, err := waitClosed(c)
-			if err != nil {
-				t.Errorf("silent connection %d: %v", i, err)
-				return
-			}
-			if open := time.Since(t0); open < headerTimeout {
-				t.Errorf("silent connection %d closed after %v, before the header timeout (%v)", i, open, headerTimeout)
-			}
-			if len(got) != 0 {
-				t.Errorf("silent connection %d: server sent %q, want a close without a response", i, tail(string(got), 200))
-			}
+			checkClosedBy(t, c, fmt.Sprintf("silent connection %d", i), t0, headerTimeout, "header timeout")
 		}()
 	}
 	wg.Wait()
@@ -196,22 +188,29 @@ func testIdle(t *testing.T, bin *binary) {
 					return
 				}
 			}
-			got, err := waitClosed(c)
-			if err != nil {
-				t.Errorf("idle connection %d: %v", i, err)
-				return
-			}
-			if idle := time.Since(t0); idle < idleTimeout {
-				t.Errorf("idle connection %d closed after %v idle, before the idle timeout (%v)", i, idle, idleTimeout)
-			}
-			if len(got) != 0 {
-				t.Errorf("idle connection %d: server sent %q, want a close", i, tail(string(got), 200))
-			}
+			checkClosedBy(t, c, fmt.Sprintf("idle connection %d", i), t0, idleTimeout, "idle timeout")
 		}()
 	}
 	wg.Wait()
 	s.alive(t)
 	s.checkServes(t)
+}
+
+// checkClosedBy waits for the server to close c, and checks that it did so
+// no sooner than timeout after since and without sending anything.
+func checkClosedBy(t *testing.T, c net.Conn, what string, since time.Time, timeout time.Duration, timeoutName string) {
+	t.Helper()
+	got, err := waitClosed(c)
+	if err != nil {
+		t.Errorf("%s: %v", what, err)
+		return
+	}
+	if open := time.Since(since); open < timeout {
+		t.Errorf("%s closed after %v, before the %s (%v)", what, open, timeoutName, timeout)
+	}
+	if len(got) != 0 {
+		t.Errorf("%s: server sent %q, want a close without a response", what, tail(string(got), 200))
+	}
 }
 
 // testLimits checks the limits on the request line and the header: past
