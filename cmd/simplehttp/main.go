@@ -80,6 +80,7 @@ func main() {
 	// First of all: with --cgi, package cgi re-runs this executable as the
 	// small launcher that starts each script (as nobody under root).
 	cgi.MaybeRunLauncher()
+	startGCPacer()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
