@@ -66,15 +66,18 @@ func TestWrkArgs(t *testing.T) {
 func TestParseStat(t *testing.T) {
 	tests := []struct {
 		name, in string
-		want     time.Duration
+		want     procCPU
 		wantErr  bool
 	}{
-		{"plain", "1234 (nginx) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0 100 1000 200", 3 * time.Second, false},
+		{"plain", "1234 (nginx) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0 100 1000 200",
+			procCPU{user: 2500 * time.Millisecond, sys: 500 * time.Millisecond}, false},
 		// the command name may contain spaces and parentheses
-		{"odd comm", "77 (a) b (c) R 1 77 77 0 -1 0 0 0 0 0 7 3 0 0 20 0 1 0 1 1 1", 100 * time.Millisecond, false},
-		{"no paren", "1234 nginx S 1", 0, true},
-		{"short", "1 (x) S 1 2 3", 0, true},
-		{"bad number", "1 (x) S 1 1 1 0 -1 0 0 0 0 0 x 3 0", 0, true},
+		{"odd comm", "77 (a) b (c) R 1 77 77 0 -1 0 0 0 0 0 7 3 0 0 20 0 1 0 1 1 1",
+			procCPU{user: 70 * time.Millisecond, sys: 30 * time.Millisecond}, false},
+		{"no paren", "1234 nginx S 1", procCPU{}, true},
+		{"short", "1 (x) S 1 2 3", procCPU{}, true},
+		{"bad number", "1 (x) S 1 1 1 0 -1 0 0 0 0 0 x 3 0", procCPU{}, true},
+		{"bad stime", "1 (x) S 1 1 1 0 -1 0 0 0 0 0 7 y 0", procCPU{}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -196,10 +199,11 @@ func TestFormat(t *testing.T) {
 func TestSummarize(t *testing.T) {
 	run := func(req int64, p99ms int, srvMs int, status int64) sample {
 		return sample{
-			wrk:       wrkResult{Requests: req, Duration: time.Second, Bytes: req * 1024, Status: status, Read: 1, P50: time.Millisecond, P99: time.Duration(p99ms) * time.Millisecond},
-			serverCPU: time.Duration(srvMs) * time.Millisecond,
-			clientCPU: 500 * time.Millisecond,
-			rss:       req,
+			wrk:        wrkResult{Requests: req, Duration: time.Second, Bytes: req * 1024, Status: status, Read: 1, P50: time.Millisecond, P99: time.Duration(p99ms) * time.Millisecond},
+			serverCPU:  time.Duration(srvMs) * time.Millisecond,
+			serverUser: time.Duration(srvMs) * time.Millisecond / 5,
+			clientCPU:  500 * time.Millisecond,
+			rss:        req,
 		}
 	}
 	c := &cell{samples: []sample{run(1000, 9, 1000, 2), run(3000, 1, 950, 2), run(2000, 5, 900, 2)}}
@@ -212,6 +216,9 @@ func TestSummarize(t *testing.T) {
 	}
 	if s.cpuPerReq != 475*time.Microsecond { // 2.85s / 6000 requests
 		t.Errorf("cpuPerReq = %v, want 475µs", s.cpuPerReq)
+	}
+	if s.userPerReq != 95*time.Microsecond { // 0.57s / 6000 requests
+		t.Errorf("userPerReq = %v, want 95µs", s.userPerReq)
 	}
 	if got := saturation(s); got != "server" {
 		t.Errorf("saturation = %s, want server (95%%)", got)
@@ -229,7 +236,7 @@ func TestRenderTable(t *testing.T) {
 	mk := func(req int64, srv time.Duration) *cell {
 		return &cell{samples: []sample{{
 			wrk:       wrkResult{Requests: req, Duration: time.Second, Bytes: req * 1100, P50: time.Millisecond, P99: 2 * time.Millisecond},
-			serverCPU: srv, clientCPU: 400 * time.Millisecond, rss: 10 * mib,
+			serverCPU: srv, serverUser: srv / 4, clientCPU: 400 * time.Millisecond, rss: 10 * mib,
 		}}}
 	}
 	res := results{"a": {
@@ -241,10 +248,10 @@ func TestRenderTable(t *testing.T) {
 	var b strings.Builder
 	renderTable(&b, workloads[:1], []string{"simplehttp", "fileserver", "nginx", "ceiling"}, res)
 	want := `(a) 1 KiB file, keep-alive, 64 conns: GET /1k.bin
-        peer  req/s     p50     p99  errors  CPU µs/req  srv CPU  wrk CPU  other  peak RSS  saturated  sh/peer req/s  sh/peer CPU/req
-  simplehttp  20000  1.00ms  2.00ms       0        50.0     100%      40%     0%  10.0 MiB     server          1.00x            1.00x
-  fileserver  10000  1.00ms  2.00ms       0        80.0      80%      40%     0%  10.0 MiB    neither          2.00x            0.62x
-       nginx      -       -       -       -           -        -        -      -         -          -              -                -
+        peer  req/s     p50     p99  errors  CPU µs/req  of it user  srv CPU  wrk CPU  other  peak RSS  saturated  sh/peer req/s  sh/peer CPU/req
+  simplehttp  20000  1.00ms  2.00ms       0        50.0        12.5     100%      40%     0%  10.0 MiB     server          1.00x            1.00x
+  fileserver  10000  1.00ms  2.00ms       0        80.0        20.0      80%      40%     0%  10.0 MiB    neither          2.00x            0.62x
+       nginx      -       -       -       -           -           -        -        -      -         -          -              -                -
   note: fileserver: status 500, want 200
   note: nginx: skipped: nginx not found
 `

@@ -317,9 +317,10 @@ func measure(ctx context.Context, l *launcher, w workload, c *cell, check bool, 
 	}
 	// A fresh process per run, so VmHWM is this run's peak.
 	rss, _ := peakRSS(p.pid())
+	used := cpu1.sub(cpu0)
 	return sample{
-		wrk: wr, serverCPU: cpu1 - cpu0, clientCPU: wrkCPU, rss: rss,
-		otherCPU: mach1.task - mach0.task - (cpu1 - cpu0) - wrkCPU,
+		wrk: wr, serverCPU: used.total(), serverUser: used.user, clientCPU: wrkCPU, rss: rss,
+		otherCPU: mach1.task - mach0.task - used.total() - wrkCPU,
 		steal:    mach1.steal - mach0.steal,
 	}, nil
 }

@@ -14,29 +14,39 @@ import (
 // sysconf(_SC_CLK_TCK) without cgo.
 const clockTick = 10 * time.Millisecond
 
-// parseStat returns utime+stime from the text of /proc/PID/stat. The
+// procCPU is the CPU time a process has used: in its own code (utime) and
+// in the kernel on its behalf (stime).
+type procCPU struct {
+	user, sys time.Duration
+}
+
+func (c procCPU) total() time.Duration { return c.user + c.sys }
+
+func (c procCPU) sub(d procCPU) procCPU { return procCPU{c.user - d.user, c.sys - d.sys} }
+
+// parseStat returns utime and stime from the text of /proc/PID/stat. The
 // command name (field 2) is in parentheses and may itself contain spaces
 // and parentheses, so fields are counted from the last ')'. The figures
 // cover every thread of the process, not its children.
-func parseStat(s string) (time.Duration, error) {
+func parseStat(s string) (procCPU, error) {
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("proc stat: no ')' in %q", s)
+		return procCPU{}, fmt.Errorf("proc stat: no ')' in %q", s)
 	}
 	f := strings.Fields(s[i+1:])
 	// f[0] is field 3 (state), so field 14 (utime) is f[11], 15 (stime) f[12].
 	if len(f) < 13 {
-		return 0, fmt.Errorf("proc stat: %d fields after the command name, want at least 13", len(f))
+		return procCPU{}, fmt.Errorf("proc stat: %d fields after the command name, want at least 13", len(f))
 	}
 	ut, err := strconv.ParseUint(f[11], 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("proc stat: utime: %v", err)
+		return procCPU{}, fmt.Errorf("proc stat: utime: %v", err)
 	}
 	st, err := strconv.ParseUint(f[12], 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("proc stat: stime: %v", err)
+		return procCPU{}, fmt.Errorf("proc stat: stime: %v", err)
 	}
-	return time.Duration(ut+st) * clockTick, nil
+	return procCPU{time.Duration(ut) * clockTick, time.Duration(st) * clockTick}, nil
 }
 
 // parseStatusKB returns the value of a "Key:   1234 kB" line of
@@ -61,11 +71,11 @@ func parseStatusKB(s, key string) (int64, error) {
 	return 0, fmt.Errorf("proc status: no %s line", key)
 }
 
-// cpuTime returns the CPU time (user+system) process pid has used so far.
-func cpuTime(pid int) (time.Duration, error) {
+// cpuTime returns the CPU time process pid has used so far.
+func cpuTime(pid int) (procCPU, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, err
+		return procCPU{}, err
 	}
 	return parseStat(string(b))
 }

@@ -21,10 +21,13 @@ const noisyAt = 0.10
 type sample struct {
 	wrk       wrkResult
 	serverCPU time.Duration // utime+stime of the server during the run
-	clientCPU time.Duration // utime+stime of wrk
-	rss       int64         // VmHWM after the run, bytes; 0 if unknown
-	otherCPU  time.Duration // CPU charged to every other process during the run
-	steal     time.Duration // CPU stolen by the hypervisor during the run
+	// serverUser is the utime part: the server's own code (and the Go
+	// runtime), as against the kernel's TCP and file work it asked for.
+	serverUser time.Duration
+	clientCPU  time.Duration // utime+stime of wrk
+	rss        int64         // VmHWM after the run, bytes; 0 if unknown
+	otherCPU   time.Duration // CPU charged to every other process during the run
+	steal      time.Duration // CPU stolen by the hypervisor during the run
 }
 
 // A cell is every run of one workload against one peer.
@@ -40,7 +43,8 @@ type summary struct {
 	p50, p99   time.Duration
 	errors     int64
 	cpuPerReq  time.Duration
-	serverLoad float64 // server CPU / wall time (1.0 = one core)
+	userPerReq time.Duration // the part of cpuPerReq in the server's own code
+	serverLoad float64       // server CPU / wall time (1.0 = one core)
 	clientLoad float64
 	otherLoad  float64 // CPU of all other processes / wall time
 	stealLoad  float64
@@ -56,7 +60,7 @@ func summarize(w workload, c *cell) summary {
 	var rates []float64
 	var p50s, p99s []time.Duration
 	var reqs int64
-	var srv, cli, other, steal, wall time.Duration
+	var srv, user, cli, other, steal, wall time.Duration
 	for _, x := range c.samples {
 		secs := x.wrk.Duration.Seconds()
 		if w.mibps {
@@ -72,6 +76,7 @@ func summarize(w workload, c *cell) summary {
 		}
 		reqs += x.wrk.Requests
 		srv += x.serverCPU
+		user += x.serverUser
 		cli += x.clientCPU
 		other += max(x.otherCPU, 0)
 		steal += x.steal
@@ -104,6 +109,7 @@ func summarize(w workload, c *cell) summary {
 	s.p99 = median(p99s)
 	if reqs > 0 {
 		s.cpuPerReq = srv / time.Duration(reqs)
+		s.userPerReq = user / time.Duration(reqs)
 	}
 	if wall > 0 {
 		s.serverLoad = srv.Seconds() / wall.Seconds()
@@ -222,7 +228,7 @@ func renderTable(out io.Writer, ws []workload, peers []string, res results) {
 		if w.mibps {
 			unit = "MiB/s"
 		}
-		fmt.Fprintf(tw, "peer\t%s\tp50\tp99\terrors\tCPU µs/req\tsrv CPU\twrk CPU\tother\tpeak RSS\tsaturated\tsh/peer %s\tsh/peer CPU/req\t\n", unit, unit)
+		fmt.Fprintf(tw, "peer\t%s\tp50\tp99\terrors\tCPU µs/req\tof it user\tsrv CPU\twrk CPU\tother\tpeak RSS\tsaturated\tsh/peer %s\tsh/peer CPU/req\t\n", unit, unit)
 		bs := summary{}
 		if c := res[w.key][base]; c != nil && len(c.samples) > 0 {
 			bs = summarize(w, c)
@@ -238,14 +244,14 @@ func renderTable(out io.Writer, ws []workload, peers []string, res results) {
 				if why == "" {
 					why = "no run"
 				}
-				fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t\n", p)
+				fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t\n", p)
 				notes = append(notes, fmt.Sprintf("%s: skipped: %s", p, why))
 				continue
 			}
 			s := summarize(w, c)
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
 				p, formatRate(s.rate), formatLatency(s.p50), formatLatency(s.p99), s.errors,
-				formatMicros(s.cpuPerReq), formatPercent(s.serverLoad), formatPercent(s.clientLoad), formatPercent(s.otherLoad),
+				formatMicros(s.cpuPerReq), formatMicros(s.userPerReq), formatPercent(s.serverLoad), formatPercent(s.clientLoad), formatPercent(s.otherLoad),
 				formatMiB(s.rss), saturation(s),
 				formatRatio(bs.rate, s.rate),
 				formatRatio(float64(bs.cpuPerReq), float64(s.cpuPerReq)))
@@ -270,7 +276,9 @@ func renderTable(out io.Writer, ws []workload, peers []string, res results) {
 // legend explains the columns; it follows the table.
 const legend = `Columns: throughput, p50 and p99 are medians over rounds; errors are socket errors
 (connect/read/write/timeout) plus responses >= 400, except 404s in (g); CPU µs/req is the
-server's utime+stime (all threads, /proc/PID/stat) over the requests wrk completed;
+server's utime+stime (all threads, /proc/PID/stat) over the requests wrk completed, and
+"of it user" its utime alone: the server's own code and runtime, without the kernel's
+TCP, file and sendfile work (which costs every server about the same);
 srv CPU and wrk CPU are each process's CPU time over wall time (100% = its one core);
 other is the CPU every other process used meanwhile (from /proc/stat; >10% is flagged);
 peak RSS is VmHWM (each run has a fresh server process); "saturated" names the side at >= 90% of its core.
