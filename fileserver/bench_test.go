@@ -55,7 +55,7 @@ func benchTree(b *testing.B, entries int) string {
 // BenchmarkServe compares our handler with net/http.FileServer on the hot
 // paths of issue 7's workloads: a 1 KiB file, a 1 MiB file (through
 // ReadFrom, as net/http sends it), a 404, an If-Modified-Since answered
-// 304 and a listing of 1,000 entries. Each case reports allocs/op, so a
+// 304 and a listing of 1,000 entries, with and without our cache. Each case reports allocs/op, so a
 // regression shows in review. The writer discards the body and its header
 // map is cleared between requests, as net/http's would be new.
 func BenchmarkServe(b *testing.B) {
@@ -68,11 +68,19 @@ func BenchmarkServe(b *testing.B) {
 	// The files were just written: let the cache keep them at once, as
 	// it would a minute from now.
 	fileserver.SetClock(ours, fileserver.HourAhead)
+	// The same without the cache: every file read and every listing
+	// rendered again, as for files and directories that just changed.
+	uncached, err := fileserver.NewDir(dir, fileserver.Options{DisableCache: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer uncached.Close()
 	handlers := []struct {
 		name string
 		h    http.Handler
 	}{
 		{"simplehttp", ours},
+		{"simplehttp-nocache", uncached},
 		{"net-http", http.FileServer(http.Dir(dir))},
 	}
 	ims := benchMtime.Add(24 * time.Hour).Format(http.TimeFormat)

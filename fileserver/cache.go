@@ -26,6 +26,10 @@ import (
 // the same timestamp tick as the read cannot go unnoticed (the "racy git"
 // problem). Entries are bounded in size (Options.CacheMaxFileSize) and in
 // total (Options.CacheMaxBytes); a full cache drops arbitrary entries.
+//
+// The cache also keeps the <li> lines of a directory's HTML listing, under
+// listingKey(name) and the directory's own stat identity: see
+// keepListing in listing.go for what may be kept.
 
 const (
 	// defaultCacheMaxBytes and defaultCacheMaxFileSize are the bounds

@@ -15,6 +15,25 @@ import (
 )
 
 // cacheRequests are the requests compared at each step of
+// cachedAndDisk returns two handlers of dir: one whose cache keeps
+// everything at once (its clock is an hour ahead, so no file is too
+// recent), and one without cache, the reference. Both close with t.
+func cachedAndDisk(t *testing.T, dir string) (cached, disk *fileserver.Handler) {
+	t.Helper()
+	cached, err := fileserver.NewDir(dir, fileserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cached.Close() })
+	fileserver.SetClock(cached, fileserver.HourAhead)
+	disk, err = fileserver.NewDir(dir, fileserver.Options{DisableCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { disk.Close() })
+	return cached, disk
+}
+
 // TestCacheServesCurrentVersion: every path through the cached code.
 func cacheRequests(etag string) []struct {
 	method string
@@ -73,17 +92,7 @@ func sameAsDisk(t *testing.T, cached, disk http.Handler, path string) response {
 // sends: never the old bytes, length or type.
 func TestCacheServesCurrentVersion(t *testing.T) {
 	dir := t.TempDir()
-	cached, err := fileserver.NewDir(dir, fileserver.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cached.Close()
-	fileserver.SetClock(cached, fileserver.HourAhead) // no file is too recent to keep
-	disk, err := fileserver.NewDir(dir, fileserver.Options{DisableCache: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer disk.Close()
+	cached, disk := cachedAndDisk(t, dir)
 
 	mtime := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 	write := func(name, content string) {

@@ -170,7 +170,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case fi.IsDir():
-		h.serveDir(w, r, f, name, slash)
+		h.serveDir(w, r, f, fi, name, slash)
 	case slash:
 		h.notFound(w, r, name, errTrailingSlash)
 	case !fi.Mode().IsRegular():
@@ -194,7 +194,7 @@ func clientPath(r *http.Request) (escapedPath, rest string) {
 // serveDir answers for the directory name, which f is open on if it is
 // not nil: a redirect to the path with a slash, the first index page, or
 // the listing (SPEC §1.2.1-2, §1.3).
-func (h *Handler) serveDir(w http.ResponseWriter, r *http.Request, f fs.File, name string, slash bool) {
+func (h *Handler) serveDir(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name string, slash bool) {
 	cpath, rest := clientPath(r)
 	if !slash {
 		hdr := w.Header()
@@ -214,16 +214,7 @@ func (h *Handler) serveDir(w http.ResponseWriter, r *http.Request, f fs.File, na
 		h.notFound(w, r, name, errListingDisabled)
 		return
 	}
-	if f == nil {
-		var err error
-		if f, err = h.fsys.Open(name); err != nil {
-			// Python's list_directory: os.listdir failed.
-			h.listingError(w, r, name, err)
-			return
-		}
-		defer f.Close()
-	}
-	h.serveListing(w, r, f, name, cpath)
+	h.serveListing(w, r, f, fi, name, cpath)
 }
 
 var zeroLength = []string{"0"}

@@ -2,6 +2,7 @@ package fileserver
 
 import (
 	"encoding/json"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -49,39 +50,72 @@ const ctxCheckEvery = 1024
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
-// serveListing answers a directory without an index page (SPEC §1.3): the
-// HTML listing, or JSON for a client that prefers it.
-func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File, name, clientPath string) {
+// serveListing answers the directory name, which stat found as fi,
+// without an index page (SPEC §1.3): the HTML listing, or JSON for a
+// client that prefers it. f is the directory open, or nil.
+func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name, clientPath string) {
+	wantJSON := false
+	if accept := r.Header.Get("Accept"); accept != "" {
+		wantJSON = negotiate.Best(accept, "text/html", "application/json") == "application/json"
+	}
+	// The HTML list of a directory is kept in the cache, under its
+	// version as stat saw it (see listingKey).
+	var id fileID
+	cacheable := false
+	if h.cache != nil && !wantJSON {
+		id, cacheable = statID(fi)
+	}
+	if cacheable {
+		if e := h.cache.get(listingKey(name), id); e != nil {
+			h.writeListing(w, r, clientPath, e.content)
+			return
+		}
+	}
+	t0 := h.now()
+	if f == nil {
+		var err error
+		if f, err = h.fsys.Open(name); err != nil {
+			// Python's list_directory: os.listdir failed.
+			h.listingError(w, r, name, err)
+			return
+		}
+		defer f.Close()
+	}
 	entries, err := h.readDir(r, f, name)
 	if err != nil {
 		h.listingError(w, r, name, err)
 		return
 	}
-	hdr := w.Header()
-	hdr.Set("Vary", "Accept")
-	if accept := r.Header.Get("Accept"); accept != "" &&
-		negotiate.Best(accept, "text/html", "application/json") == "application/json" {
+	if wantJSON {
+		w.Header().Set("Vary", "Accept")
 		h.serveJSONListing(w, r, entries, name, clientPath)
 		return
 	}
 
 	bp := bufPool.Get().(*[]byte)
-	b := (*bp)[:0]
-	display := urlpath.UnescapeName(clientPath)
-	// Size the body once, so that a big listing does not leave a trail of
+	// Size the list once, so that a big listing does not leave a trail of
 	// outgrown buffers: names usually need no escaping.
-	size := len(listingHead) + len(listingMid) + len(listingList) + len(listingTail) + 2*len(display)
+	size := 0
 	for _, e := range entries {
 		size += len(`<li><a href="/"></a></li>`+"\n") + 2*len(e.name) + 1
 	}
+	b := (*bp)[:0]
 	if cap(b) < size {
 		b = make([]byte, 0, size+size/16)
 	}
-	b = append(b, listingHead...)
-	b = pyescape.AppendHTML(b, display)
-	b = append(b, listingMid...)
-	b = pyescape.AppendHTML(b, display)
-	b = append(b, listingList...)
+	b = appendListItems(b, entries)
+	if cacheable && h.keepListing(f, entries, id, t0, len(b)) {
+		h.cache.put(listingKey(name), &cachedFile{id: id, content: slices.Clone(b)})
+	}
+	h.writeListing(w, r, clientPath, b)
+	if cap(b) <= 1<<20 { // don't let one huge listing pin memory
+		*bp = b
+		bufPool.Put(bp)
+	}
+}
+
+// appendListItems appends the <li> lines of Python's listing of entries.
+func appendListItems(b []byte, entries []*entry) []byte {
 	for _, e := range entries {
 		b = append(b, `<li><a href="`...)
 		b = pyescape.AppendURL(b, e.name)
@@ -98,17 +132,62 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 		}
 		b = append(b, "</a></li>\n"...)
 	}
-	b = append(b, listingTail...)
+	return b
+}
 
+// listingKey is the cache key of the list of the directory name: no file
+// name holds a NUL, so it cannot be taken for a file's.
+func listingKey(name string) string { return "\x00" + name }
+
+// maxListingFraction bounds a cached list to this fraction of the cache
+// (8 MiB of the default 64 MiB): some 150,000 entries.
+const maxListingFraction = 8
+
+// keepListing reports whether the list of items rendered from entries,
+// read from the open directory f after stat saw it as version id, may be
+// kept. What a list shows changes only with the directory itself
+// (entries added, removed or renamed change its mtime and ctime), with
+// one exception: whether a symbolic link is shown as a directory depends
+// on its target, so a directory holding links is never kept. Nor is one
+// changed less than racyWindow before the read began, nor one that changed
+// while it was read.
+func (h *Handler) keepListing(f fs.File, entries []*entry, id fileID, t0 time.Time, size int) bool {
+	if int64(size) > h.cache.maxBytes/maxListingFraction || id.ctime > t0.Add(-racyWindow).UnixNano() {
+		return false
+	}
+	for _, e := range entries {
+		if e.link {
+			return false
+		}
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	now, ok := statID(fi)
+	return ok && now == id
+}
+
+// writeListing sends Python's HTML listing around items, its <li> lines,
+// with the title made from the path the client asked for.
+func (h *Handler) writeListing(w http.ResponseWriter, r *http.Request, clientPath string, items []byte) {
+	display := urlpath.UnescapeName(clientPath)
+	var buf [1024]byte
+	head := append(buf[:0], listingHead...)
+	head = pyescape.AppendHTML(head, display)
+	head = append(head, listingMid...)
+	head = pyescape.AppendHTML(head, display)
+	head = append(head, listingList...)
+
+	hdr := w.Header()
+	hdr.Set("Vary", "Accept")
 	hdr.Set("Content-Type", "text/html; charset=utf-8")
-	hdr.Set("Content-Length", strconv.Itoa(len(b)))
+	hdr.Set("Content-Length", strconv.Itoa(len(head)+len(items)+len(listingTail)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		w.Write(b)
-	}
-	if cap(b) <= 1<<20 { // don't let one huge listing pin memory
-		*bp = b
-		bufPool.Put(bp)
+		w.Write(head)
+		w.Write(items)
+		io.WriteString(w, listingTail)
 	}
 }
 

@@ -52,6 +52,14 @@ type Options struct {
 	// before they are read are not kept. Only files of an FS whose Stat
 	// reports Linux stat data ([NewDir], [os.DirFS], an [os.Root]'s FS)
 	// are cached.
+	//
+	// The same cache keeps the HTML list of a directory (up to an eighth
+	// of CacheMaxBytes each), checked by the stat of the directory:
+	// adding, removing or renaming an entry changes its mtime and ctime,
+	// so the list is rendered again. The title comes from each request.
+	// A directory holding a symbolic link is never kept (whether a link
+	// is shown as a directory depends on its target), nor is the JSON
+	// listing (it shows sizes and times). DisableCache turns this off too.
 	DisableCache bool
 
 	// CacheMaxBytes bounds the memory the cache holds: content, names and
