@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -97,5 +98,32 @@ func TestKilledMidOutput(t *testing.T) {
 	}
 	if res.StatusCode != http.StatusOK {
 		t.Errorf("status = %d, want 200", res.StatusCode)
+	}
+}
+
+// noFlushWriter is a ResponseWriter that cannot flush and does not
+// unwrap, as some middleware wraps the writer.
+type noFlushWriter struct{ w http.ResponseWriter }
+
+func (n noFlushWriter) Header() http.Header         { return n.w.Header() }
+func (n noFlushWriter) WriteHeader(code int)        { n.w.WriteHeader(code) }
+func (n noFlushWriter) Write(p []byte) (int, error) { return n.w.Write(p) }
+
+// TestWriterWithoutFlush: output is streamed with Flush where the writer
+// can; a writer that cannot still gets the whole response (before, the
+// first write failed and the script's response was cut off).
+func TestWriterWithoutFlush(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"cgi-bin/two.sh": "#!/bin/sh\n" + header + "echo one\necho two\n",
+	})
+	h, err := cgi.New(cgi.Options{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(noFlushWriter{rec}, httptest.NewRequest("GET", "/cgi-bin/two.sh", nil))
+	if rec.Code != http.StatusOK || rec.Body.String() != "one\ntwo\n" || rec.Header().Get("Content-Type") != "text/plain" {
+		t.Errorf("through a writer without Flush: %d %q %q, want 200 text/plain \"one\\ntwo\\n\"",
+			rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
 	}
 }

@@ -89,7 +89,12 @@ func (rw *responseWriter) Write(p []byte) (int, error) {
 	}
 	n, err := rw.w.Write(p)
 	if err == nil {
-		err = rw.rc.Flush()
+		// Stream the output as it comes. A ResponseWriter that cannot
+		// flush (some middleware's wrapper) sends it when it can: that
+		// is no reason to stop the script.
+		if ferr := rw.rc.Flush(); !errors.Is(ferr, http.ErrNotSupported) {
+			err = ferr
+		}
 	}
 	return n, err
 }
