@@ -32,7 +32,7 @@ const header = "printf 'Content-Type: text/plain\\n\\n'\n"
 // slash in the name makes a directory) under a new root and returns it.
 // Scripts are 0755, so that user nobody can run them when the tests run
 // as root; so are the directories up to the temporary directory.
-func writeTree(t *testing.T, files map[string]string) string {
+func writeTree(t testing.TB, files map[string]string) string {
 	t.Helper()
 	root := t.TempDir()
 	for _, d := range []string{filepath.Dir(root), root} {
