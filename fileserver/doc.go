@@ -57,6 +57,14 @@
 // are cached ([NewDir], [os.DirFS], an [os.Root]'s FS); Options.DisableCache
 // turns the cache off.
 //
+// The HTML listing of a directory is kept the same way, checked by the
+// stat of the directory: adding, removing or renaming an entry changes the
+// directory's mtime and ctime, and the listing shows nothing else (names,
+// and whether each is a directory or a link). The title is made from each
+// request's path. A directory holding a symbolic link is never kept,
+// since whether the link shows as a directory depends on its target; nor
+// is the JSON listing, which shows sizes and times.
+//
 // # File names that are not UTF-8
 //
 // On Linux any bytes but '/' and NUL make a file name. As Python does, the
