@@ -79,8 +79,8 @@ func (p *gcPacer) arm() {
 type gcSentinel struct{ _ *byte }
 
 // after sets GOGC from the live heap the last collection found, then
-// waits for the next collection. Cleanups run one at a time here, so
-// p needs no lock.
+// waits for the next collection. Only one sentinel is pending at a time,
+// so after never runs concurrently with itself and p needs no lock.
 func (p *gcPacer) after() {
 	if want := gcPercentFor(p.live()); want != p.percent {
 		p.set(want)
