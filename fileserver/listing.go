@@ -2,7 +2,6 @@ package fileserver
 
 import (
 	"encoding/json"
-	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -169,27 +168,42 @@ func (h *Handler) keepListing(f fs.File, entries []*entry, id fileID, t0 time.Ti
 }
 
 // writeListing sends Python's HTML listing around items, its <li> lines,
-// with the title made from the path the client asked for.
+// with the title made from the path the client asked for. A cached
+// listing goes out with no allocation but the Content-Length.
 func (h *Handler) writeListing(w http.ResponseWriter, r *http.Request, clientPath string, items []byte) {
 	display := urlpath.UnescapeName(clientPath)
-	var buf [1024]byte
-	head := append(buf[:0], listingHead...)
+	hp := headPool.Get().(*[]byte)
+	head := append((*hp)[:0], listingHead...)
 	head = pyescape.AppendHTML(head, display)
 	head = append(head, listingMid...)
 	head = pyescape.AppendHTML(head, display)
 	head = append(head, listingList...)
 
 	hdr := w.Header()
-	hdr.Set("Vary", "Accept")
-	hdr.Set("Content-Type", "text/html; charset=utf-8")
-	hdr.Set("Content-Length", strconv.Itoa(len(head)+len(items)+len(listingTail)))
+	hdr["Vary"] = varyAccept // canonical keys, values shared: never written in place
+	hdr["Content-Type"] = htmlType
+	hdr["Content-Length"] = []string{strconv.Itoa(len(head) + len(items) + len(listingTailBytes))}
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(head)
 		w.Write(items)
-		io.WriteString(w, listingTail)
+		w.Write(listingTailBytes)
+	}
+	if cap(head) <= 64<<10 { // a title that long is rare: let it go
+		*hp = head
+		headPool.Put(hp)
 	}
 }
+
+// headPool holds the buffers the head of a listing (up to its <ul>) is
+// made in.
+var headPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+var (
+	varyAccept       = []string{"Accept"}
+	htmlType         = []string{"text/html; charset=utf-8"}
+	listingTailBytes = []byte(listingTail)
+)
 
 // listingError answers a directory that cannot be read as Python's
 // list_directory does, unless the client has gone.
