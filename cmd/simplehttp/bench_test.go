@@ -13,23 +13,24 @@ import (
 	"time"
 )
 
-// BenchmarkHandler measures the command's whole handler (access log, error
-// pages, -H headers, limits, file server) on the responses of the load
-// workloads that are small enough for the handler to matter: a cached
-// 1 KiB file, a 404 and a 304. The access log goes to io.Discard. Its
-// setup waits 2 s, for the file to be cached.
-func BenchmarkHandler(b *testing.B) {
+// benchMtime is the modification time of the benchmarks' 1 KiB file.
+var benchMtime = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// benchHandler returns the configuration and the command's handler for -p HTTP/1.1 over a
+// directory holding 1k.bin (mtime benchMtime), with the access log to
+// io.Discard, once the file is old enough to be cached: the file server
+// keeps a file in memory only once its ctime is 2 s old (fileserver's
+// racyWindow), so this waits 2 s.
+func benchHandler(b *testing.B) (config, http.Handler) {
+	b.Helper()
 	dir := b.TempDir()
-	mtime := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 	name := filepath.Join(dir, "1k.bin")
 	if err := os.WriteFile(name, bytes.Repeat([]byte("x"), 1024), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	if err := os.Chtimes(name, mtime, mtime); err != nil {
+	if err := os.Chtimes(name, benchMtime, benchMtime); err != nil {
 		b.Fatal(err)
 	}
-	// The file server keeps a file in memory only once its ctime is 2 s
-	// old (fileserver's racyWindow); until then every request reads it.
 	time.Sleep(2100 * time.Millisecond)
 	cfg, err := parseArgs([]string{"-d", dir, "-p", "HTTP/1.1"})
 	if err != nil {
@@ -39,8 +40,18 @@ func BenchmarkHandler(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer closeHandler()
-	ims := mtime.Add(24 * time.Hour).Format(http.TimeFormat)
+	b.Cleanup(func() { closeHandler() })
+	return cfg, h
+}
+
+// BenchmarkHandler measures the command's whole handler (access log, error
+// pages, -H headers, limits, file server) on the responses of the load
+// workloads that are small enough for the handler to matter: a cached
+// 1 KiB file, a 404 and a 304. The access log goes to io.Discard. Its
+// setup waits 2 s, for the file to be cached.
+func BenchmarkHandler(b *testing.B) {
+	_, h := benchHandler(b)
+	ims := benchMtime.Add(24 * time.Hour).Format(http.TimeFormat)
 	for _, bc := range []struct {
 		name, target string
 		header       http.Header
@@ -74,20 +85,7 @@ func BenchmarkHandler(b *testing.B) {
 // through the command's server and handler, client included, with the
 // command's listener and with a bare one.
 func BenchmarkConnClose(b *testing.B) {
-	dir := b.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "1k.bin"), bytes.Repeat([]byte("x"), 1024), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	time.Sleep(2100 * time.Millisecond) // for the file server to cache it
-	cfg, err := parseArgs([]string{"-d", dir, "-p", "HTTP/1.1", "-b", "127.0.0.1", "0"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	h, closeHandler, err := newHandler(cfg, io.Discard, slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer closeHandler()
+	cfg, h := benchHandler(b)
 	const request = "GET /1k.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
 	for _, bc := range []struct {
 		name string
