@@ -14,7 +14,6 @@ import (
 
 	"github.com/simplehttp/simplehttp/internal/capture"
 	"github.com/simplehttp/simplehttp/internal/pyescape"
-	"github.com/simplehttp/simplehttp/internal/reqlog"
 )
 
 // Format selects the layout of the access-log lines.
@@ -70,27 +69,34 @@ func (f Format) String() string {
 	return fmt.Sprintf("Format(%d)", int(f))
 }
 
-// ParseFormat returns the Format named s, as [Format.String] writes it.
-func ParseFormat(s string) (Format, error) {
-	for f := Python; f <= JSON; f++ {
-		if f.String() == s {
-			return f, nil
+// MarshalText implements [encoding.TextMarshaler]: the name of f, as
+// String writes it. It fails for a Format that is none of the four.
+func (f Format) MarshalText() ([]byte, error) {
+	if f < Python || f > JSON {
+		return nil, fmt.Errorf("accesslog: unknown Format %d", int(f))
+	}
+	return []byte(f.String()), nil
+}
+
+// UnmarshalText implements [encoding.TextUnmarshaler]: it sets f to the
+// Format named text ("python", "common", "combined" or "json"), so that
+// flags and configuration files parse the name the same way.
+func (f *Format) UnmarshalText(text []byte) error {
+	for g := Python; g <= JSON; g++ {
+		if g.String() == string(text) {
+			*f = g
+			return nil
 		}
 	}
-	return 0, fmt.Errorf("accesslog: unknown format %q (want python, common, combined or json)", s)
+	return fmt.Errorf("accesslog: unknown format %q (want python, common, combined or json)", text)
 }
 
 // Options configure a [Middleware]. The zero value logs in Python's format
 // to os.Stderr.
 type Options struct {
-	// Writer receives the log lines, one Write call per line. If Writer
-	// is nil, os.Stderr is used, as Python does. Writes are serialized, so
-	// Writer need not be safe for concurrent use.
-	//
-	// When Writer is an *os.File, lines are buffered and written at most
-	// 100 ms after they are logged, or when the buffer is full; call
-	// [Middleware.Flush] or [Middleware.Close] to write them sooner. Any
-	// other writer gets each line as soon as it is logged.
+	// Writer receives the log lines, one Write call per line (see
+	// FlushInterval). If Writer is nil, os.Stderr is used, as Python does.
+	// Writes are serialized, so Writer need not be safe for concurrent use.
 	//
 	// When Writer fails (a full disk), requests are served as before: the
 	// lines that cannot be written are dropped, every later line is tried
@@ -100,6 +106,14 @@ type Options struct {
 
 	// Format is the line format; the zero value is [Python].
 	Format Format
+
+	// FlushInterval, if positive, buffers the lines (32 KiB) and writes
+	// them, several per Write, at most FlushInterval after they are
+	// logged or when the buffer is full: fewer system calls for a busy
+	// server, at the price of lines that show up late. Call
+	// [Middleware.Flush] or [Middleware.Close] to write them sooner. If
+	// zero, each line is written as soon as it is logged, as Python does.
+	FlushInterval time.Duration
 
 	// Now returns the current time. If Now is nil, time.Now is used. The
 	// time stamp is written in the location of the returned time: local
@@ -117,7 +131,9 @@ type Options struct {
 
 	// Logger receives the diagnostics of the middleware: a Writer that
 	// fails, and recovers. If Logger is nil, slog.Default() is used.
-	// Logger must not write to Writer through this Middleware.
+	// Logger must not write through this Middleware (its
+	// [Middleware.SlogHandler]): a failing Writer would be told about
+	// itself.
 	Logger *slog.Logger
 }
 
@@ -130,31 +146,17 @@ type Middleware struct {
 	text    *formatter // nil for JSON
 	json    slog.Handler
 	proxies []netip.Prefix
-	pool    sync.Pool // *state
+	bufs    sync.Pool // *[]byte, for formatting lines
 }
 
-// state is the per-request state, reused through a pool. It is the
-// ResponseWriter the wrapped handler gets: the embedded capture.Writer gives
-// it every method and capability of the writer it wraps, and ReqLogEntry
-// lets handlers further down (errorpage, cgi) add messages.
+// state is the per-request state, made anew for each request and never
+// reused, so nothing a handler leaves behind can reach another request.
+// Its Writer is the ResponseWriter the wrapped handler gets: it keeps every
+// capability of the writer it wraps (Flush, Hijack, ReadFrom, Unwrap).
 type state struct {
 	capture.Writer
-	entry reqlog.Entry
-	buf   []byte
+	entry Entry
 }
-
-// ReqLogEntry implements reqlog.Carrier.
-func (st *state) ReqLogEntry() *reqlog.Entry { return &st.entry }
-
-// The wrapped handler's writer keeps every capability (STYLE.md §4).
-var (
-	_ reqlog.Carrier                            = (*state)(nil)
-	_ io.ReaderFrom                             = (*state)(nil)
-	_ io.StringWriter                           = (*state)(nil)
-	_ http.Flusher                              = (*state)(nil)
-	_ http.Hijacker                             = (*state)(nil)
-	_ interface{ Unwrap() http.ResponseWriter } = (*state)(nil)
-)
 
 // New returns a Middleware configured by opts. It returns an error if
 // opts.Format is unknown or an entry of opts.TrustedProxies is neither an
@@ -175,9 +177,11 @@ func New(opts Options) (*Middleware, error) {
 	if w == nil {
 		w = os.Stderr
 	}
-	_, isFile := w.(*os.File)
+	if opts.FlushInterval < 0 {
+		return nil, fmt.Errorf("accesslog: negative FlushInterval %v", opts.FlushInterval)
+	}
 	m := &Middleware{
-		out:     newOutput(w, isFile, opts.Logger),
+		out:     newOutput(w, opts.FlushInterval, opts.Logger),
 		now:     opts.Now,
 		format:  opts.Format,
 		proxies: slices.Clip(proxies),
@@ -192,7 +196,7 @@ func New(opts Options) (*Middleware, error) {
 	} else {
 		m.text = newFormatter(m.format)
 	}
-	m.pool.New = func() any { return new(state) }
+	m.bufs.New = func() any { return new([]byte) }
 	return m, nil
 }
 
@@ -200,64 +204,58 @@ func New(opts Options) (*Middleware, error) {
 // when next returns, also when next panics (the panic then continues) or
 // hijacks the connection. It panics if next is nil.
 //
-// Handlers downstream can add lines before the request line (Python's
-// log_error) through the ResponseWriter they are given, which carries the
-// request's messages; errorpage does so for every error page it sends. It
-// is found through other wrappers that have Unwrap() http.ResponseWriter,
-// as chi's do; behind a wrapper without Unwrap the messages are lost, the
-// request line is not.
+// next gets a copy of the request whose context carries the request's
+// [Entry] ([FromContext]), through which handlers further down add lines
+// before the request line (Python's log_error; errorpage does so for every
+// page it sends). It works behind any other middleware that passes the
+// request's context on.
 //
-// The request is passed on as it is (not copied with a new context), and
-// the writer is reused for later requests once next has returned (except
-// after a panic or a Hijack), so, as with any ResponseWriter, next must not
-// use it after returning, nor from goroutines that outlive the request.
+// Once next has returned, the ResponseWriter it was given refuses every
+// write with an error and never reaches the client, so a goroutine that
+// outlives the request cannot corrupt the response of another one.
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	if next == nil {
 		panic("accesslog: nil next handler")
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := m.pool.Get().(*state)
-		st.Reset(w)
+		st := &state{}
+		st.Init(w)
+		st.entry.remote = clientAddr(r, m.proxies)
 		start := m.now()
 		done := false
 		defer func() {
 			if !done { // next panicked or called runtime.Goexit
+				st.Finish()
 				m.log(st, r, start, true)
-				// Not returned to the pool: the panicking handler may still
-				// hold the writer or the entry.
 			}
 		}()
-		next.ServeHTTP(st, r)
+		next.ServeHTTP(&st.Writer, withEntry(r, &st.entry))
 		done = true
+		st.Finish()
 		m.log(st, r, start, false)
-		if st.Hijacked() {
-			return // the handler may go on using what it took over
-		}
-		st.Reset(nil)
-		st.entry.Reset()
-		m.pool.Put(st)
 	})
 }
 
 // log writes the entry for r.
 func (m *Middleware) log(st *state, r *http.Request, start time.Time, panicked bool) {
 	cw := &st.Writer
+	messages, omit := st.entry.close()
 	rec := record{
 		time:     start,
-		remote:   clientAddr(r, m.proxies),
+		remote:   st.entry.remote,
 		method:   r.Method,
 		uri:      r.RequestURI,
 		proto:    r.Proto,
 		status:   cw.Status(),
 		bytes:    cw.BytesWritten(),
-		messages: st.entry.Messages(),
+		messages: messages,
 		hijacked: cw.Hijacked(),
 		panicked: panicked,
 	}
 	if rec.uri == "" { // a request built by hand rather than read by a server
 		rec.uri = r.URL.RequestURI()
 	}
-	if st.entry.RequestLineOmitted() {
+	if omit {
 		rec.method, rec.uri, rec.proto = "", "", ""
 	}
 	if rec.status == 0 && !rec.hijacked && !panicked {
@@ -280,16 +278,18 @@ func (m *Middleware) log(st *state, r *http.Request, start time.Time, panicked b
 		m.logJSON(r.Context(), &rec)
 		return
 	}
-	buf := st.buf[:0]
+	bp := m.bufs.Get().(*[]byte)
+	buf := (*bp)[:0]
 	if m.format == Python {
 		for _, msg := range rec.messages {
-			buf = m.text.appendMessage(buf, &rec, msg)
+			buf = m.text.appendMessage(buf, rec.remote, rec.time, msg)
 		}
 	}
 	buf = m.text.appendRequest(buf, &rec)
 	m.out.writeLines(buf)
 	if cap(buf) <= 64<<10 { // don't keep a huge buffer in the pool
-		st.buf = buf
+		*bp = buf
+		m.bufs.Put(bp)
 	}
 }
 

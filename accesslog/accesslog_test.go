@@ -14,8 +14,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/simplehttp/simplehttp/internal/reqlog"
 )
 
 // sink is a log writer the test can wait on.
@@ -206,7 +204,7 @@ func TestControlCharacters(t *testing.T) {
 			m := newMiddleware(t, Options{Writer: log, Format: f})
 			h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				// Messages carry decoded text: "%1b" in the path is a raw ESC here.
-				reqlog.From(w, r).Log("code 400, message " + r.Header.Get("X-Msg") + r.URL.Path)
+				FromContext(r.Context()).AddMessage("code 400, message " + r.Header.Get("X-Msg") + r.URL.Path)
 				io.WriteString(w, "ok")
 			}))
 			srv := httptest.NewServer(h)
@@ -364,15 +362,15 @@ func TestHijack(t *testing.T) {
 	}
 }
 
-// TestFileBuffered checks the buffering of an *os.File writer: lines are
-// held back, then written by the timer, by Flush and by Close.
+// TestFileBuffered checks the buffering that FlushInterval turns on: lines
+// are held back, then written by the timer, by Flush and by Close.
 func TestFileBuffered(t *testing.T) {
 	f, err := os.Create(filepath.Join(t.TempDir(), "access.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	m, err := New(Options{Writer: f})
+	m, err := New(Options{Writer: f, FlushInterval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -421,7 +419,7 @@ func TestFileBuffered(t *testing.T) {
 // whole, in one Write.
 func TestLongLine(t *testing.T) {
 	var got [][]byte
-	o := newOutput(writerFunc(func(p []byte) (int, error) { got = append(got, bytes.Clone(p)); return len(p), nil }), true, nil)
+	o := newOutput(writerFunc(func(p []byte) (int, error) { got = append(got, bytes.Clone(p)); return len(p), nil }), time.Second, nil)
 	long := append(bytes.Repeat([]byte("a"), bufferSize+10), '\n')
 	o.writeLines([]byte("short\n"))
 	o.writeLines(long)
@@ -453,14 +451,14 @@ func TestNilNext(t *testing.T) {
 }
 
 // TestOmitRequestLine: a handler that refuses a request line as too long
-// has it logged as Python does, "", and the next request that reuses the
-// middleware's state is logged in full again.
+// has it logged as Python does, "", and the next request is logged in
+// full again.
 func TestOmitRequestLine(t *testing.T) {
 	out := newSink()
 	m := newMiddleware(t, Options{Writer: out, Now: func() time.Time { return fixedTime }})
 	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if len(r.RequestURI) > 10 {
-			reqlog.From(w, r).OmitRequestLine()
+			FromContext(r.Context()).OmitRequestLine()
 			w.WriteHeader(http.StatusRequestURITooLong)
 			return
 		}

@@ -1,4 +1,4 @@
-package accesslog
+package accesslog_test
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/simplehttp/simplehttp/accesslog"
 	"github.com/simplehttp/simplehttp/errorpage"
 	"github.com/simplehttp/simplehttp/fileserver"
 )
@@ -46,8 +47,8 @@ func TestBytes(t *testing.T) {
 	mux.HandleFunc("/teapot", func(w http.ResponseWriter, r *http.Request) {
 		errorpage.Error(w, r, http.StatusTeapot, "", "")
 	})
-	log := newSink()
-	m := newMiddleware(t, Options{Writer: log, Now: func() time.Time { return fixedTime }})
+	log := accesslog.NewSink()
+	m := newMiddleware(t, accesslog.Options{Writer: log, Now: func() time.Time { return accesslog.FixedTime }})
 	srv := httptest.NewServer(m.Handler(mux))
 	defer srv.Close()
 
@@ -97,13 +98,13 @@ func TestBytes(t *testing.T) {
 				want = cl
 			}
 			n++
-			lines := log.lines(t, n)
+			lines := log.Lines(t, n)
 			last := lines[len(lines)-1]
 			wantLine := fmt.Sprintf("127.0.0.1 - - [05/Mar/2024 09:07:03] \"%s %s HTTP/1.1\" %d %s\n", tt.method, tt.target, tt.wantStatus, want)
 			if last != wantLine {
 				t.Errorf("%s %s: logged %q, want %q", tt.method, tt.target, last, wantLine)
 			}
-			// errorpage's log_error line comes first (SPEC §3).
+			// errorpage's log_error line comes first, as in Python.
 			if tt.name == "not_found" {
 				if prev := lines[len(lines)-2]; prev != "127.0.0.1 - - [05/Mar/2024 09:07:03] code 404, message File not found\n" {
 					t.Errorf("line before the request line = %q", prev)
@@ -114,12 +115,12 @@ func TestBytes(t *testing.T) {
 	}
 }
 
-// Messages reach the log from errorpage through chi's middleware, whose
-// ResponseWriter wrappers have Unwrap: the access log never touches the
-// request's context.
+// Messages reach the log from errorpage through chi's router and a
+// middleware that wraps the ResponseWriter: they travel in the request's
+// context.
 func TestMessagesThroughChi(t *testing.T) {
-	log := newSink()
-	m := newMiddleware(t, Options{Writer: log, Now: func() time.Time { return fixedTime }})
+	log := accesslog.NewSink()
+	m := newMiddleware(t, accesslog.Options{Writer: log, Now: func() time.Time { return accesslog.FixedTime }})
 	ep, err := errorpage.New(errorpage.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +148,7 @@ func TestMessagesThroughChi(t *testing.T) {
 		}
 		size[path] = rec.Body.Len()
 	}
-	got := log.lines(t, 4)
+	got := log.Lines(t, 4)
 	want := []string{
 		"192.0.2.1 - - [05/Mar/2024 09:07:03] code 418, message Short & stout\n",
 		fmt.Sprintf("192.0.2.1 - - [05/Mar/2024 09:07:03] \"GET /teapot HTTP/1.1\" 418 %d\n", size["/teapot"]),
@@ -157,4 +158,14 @@ func TestMessagesThroughChi(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("log:\n%q\nwant:\n%q", got, want)
 	}
+}
+
+func newMiddleware(t *testing.T, opts accesslog.Options) *accesslog.Middleware {
+	t.Helper()
+	m, err := accesslog.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
 }

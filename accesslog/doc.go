@@ -4,6 +4,14 @@
 //	127.0.0.1 - - [05/Mar/2024 09:07:03] code 404, message File not found
 //	127.0.0.1 - - [05/Mar/2024 09:07:03] "GET /missing HTTP/1.1" 404 335
 //
+// What it guarantees: one line per request, also when the handler panics or
+// hijacks the connection; the size counts every body byte sent, sendfile
+// included; nothing the client controls reaches the log unescaped, and no
+// password (only the user name of Basic authentication, and only in the
+// formats that have a user field); lines are never interleaved, and a
+// failing writer never fails a request. The ResponseWriter keeps Flush,
+// Hijack, sendfile and [http.ResponseController] working.
+//
 // It is middleware of the usual shape, so it fits net/http and chi alike:
 //
 //	al, err := accesslog.New(accesslog.Options{})
@@ -20,20 +28,23 @@
 // never the decoded path), the status, and the number of body bytes sent,
 // counted also when they go through io.ReaderFrom (sendfile), "-" for none.
 // Handlers downstream add lines before it, as Python's log_error does;
-// errorpage writes "code N, message M" so. They find the request's lines
-// through the ResponseWriter the middleware hands on, also behind other
-// middleware whose wrappers have Unwrap() http.ResponseWriter (chi's do);
-// behind a wrapper without Unwrap those lines are lost. Put the access log
-// outside errorpage (al.Handler(ep.Handler(mux)), or r.Use(al.Handler)
-// first), so that it logs the page errorpage sends and its message.
-// A handler of this module that refuses a request line as too long (the
-// command's 414) has it logged as Python does, "" (CLF "-"), so that a
-// client cannot write a megabyte into the log with each request.
+// errorpage writes "code N, message M" so. They find the request's
+// [Entry] in its context with [FromContext] (the middleware passes on a
+// copy of the request that carries it), so behind any other middleware
+// that keeps the context. Put the access log outside errorpage
+// (al.Handler(ep.Handler(mux)), or r.Use(al.Handler) first), so that it
+// logs the page errorpage sends and its message. A handler that refuses a
+// request line as too long (the command's 414) calls
+// [Entry.OmitRequestLine], and the line shows "" (CLF "-"), as Python
+// does, so that a client cannot write a megabyte into the log with each
+// request.
 //
 // A handler that panics is logged with what it had sent (status "-" if
 // nothing), and the panic goes on. A hijacked connection is logged when the
 // handler returns, with the status and bytes sent through the
-// ResponseWriter before the hijack.
+// ResponseWriter before the hijack. Once the handler has returned, the
+// ResponseWriter it was given refuses every write: a goroutine it left
+// behind cannot write into a response that net/http has finished.
 //
 // [Common], [Combined] and [JSON] are the other formats.
 //
@@ -53,10 +64,12 @@
 // # Output
 //
 // Lines go to [Options.Writer] (os.Stderr by default), one Write per line,
-// never interleaved across concurrent requests. When the writer is an
-// *os.File, lines are buffered and written within 100 ms; [Middleware.Flush]
-// and [Middleware.Close] write them at once. Call Close when the server has
-// shut down, so no line is lost.
+// never interleaved across concurrent requests. With
+// [Options.FlushInterval], lines are buffered and written within that
+// interval; [Middleware.Flush] and [Middleware.Close] write them at once.
+// Call Close when the server has shut down, so no line is lost.
+// [Middleware.SlogHandler] lets a program write its diagnostics into the
+// same stream, in the same order, in the format of Python's log_error.
 //
 // A writer that fails (a full disk) does not affect the requests: the lines
 // it refuses are dropped, later ones are tried again, and
@@ -65,9 +78,10 @@
 //
 // # Cost
 //
-// A request costs no allocation in the text formats (one in [JSON]), unless
-// a handler adds lines for it or it panics or hijacks the connection: the
-// per-request state, which is also the ResponseWriter handed on, comes
-// from a pool, the request is not copied, the line is appended to a reused
-// buffer, and the time stamp is formatted once per second.
+// A request costs three allocations in the text formats (four in [JSON]),
+// unless a handler adds lines for it: the per-request state (the
+// ResponseWriter handed on and the Entry), new for each request so that
+// nothing can leak from one request into another, and the context that
+// carries the Entry with the copy of the request. The line is formatted in
+// a pooled buffer, and the time stamp once per second.
 package accesslog

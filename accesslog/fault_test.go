@@ -124,7 +124,7 @@ func TestWriterFails(t *testing.T) {
 func TestBufferedWriterFails(t *testing.T) {
 	logger, diag := diagnostics()
 	out := &flakyWriter{}
-	o := newOutput(out, true, logger)
+	o := newOutput(out, time.Hour, logger)
 	defer o.flush(true)
 	o.writeLines([]byte("a\nb\n"))
 	out.set(true, 3) // "a\nb" reaches the file
@@ -146,7 +146,7 @@ func TestBufferedWriterFails(t *testing.T) {
 }
 
 // A real full device: /dev/full fails every write with ENOSPC. The
-// middleware buffers (it is an *os.File), keeps serving, and reports the
+// middleware buffers (FlushInterval), keeps serving, and reports the
 // failure once.
 func TestDevFull(t *testing.T) {
 	f, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
@@ -155,7 +155,7 @@ func TestDevFull(t *testing.T) {
 	}
 	defer f.Close()
 	logger, diag := diagnostics()
-	m, err := New(Options{Writer: f, Now: fixedNow, Logger: logger})
+	m, err := New(Options{Writer: f, Now: fixedNow, Logger: logger, FlushInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ type record struct {
 	duration  time.Duration // from start to the end of ServeHTTP
 	referer   string        // Referer header
 	userAgent string        // User-Agent header
-	messages  []string      // reqlog messages (Python's log_error lines)
+	messages  []string      // Entry messages (Python's log_error lines)
 	hijacked  bool          // the handler took over the connection
 	panicked  bool          // the handler panicked
 }
@@ -77,10 +77,10 @@ func newFormatter(f Format) *formatter {
 
 // appendMessage appends Python's log_message line for msg:
 // ADDRESS - - [DD/Mon/YYYY HH:MM:SS] MESSAGE, scrubbed, with its '\n'.
-func (f *formatter) appendMessage(dst []byte, rec *record, msg string) []byte {
-	dst = appendAddr(dst, rec.remote)
+func (f *formatter) appendMessage(dst []byte, remote string, t time.Time, msg string) []byte {
+	dst = appendAddr(dst, remote)
 	dst = append(dst, " - - ["...)
-	dst = f.stamps.append(dst, rec.time)
+	dst = f.stamps.append(dst, t)
 	dst = append(dst, "] "...)
 	dst = pyescape.AppendLog(dst, msg)
 	return append(dst, '\n')
@@ -139,7 +139,7 @@ func (f *formatter) appendRequest(dst []byte, rec *record) []byte {
 }
 
 // omitted reports whether the request line is left out of the log
-// (reqlog.Entry.OmitRequestLine).
+// (Entry.OmitRequestLine).
 func (rec *record) omitted() bool { return rec.method == "" && rec.uri == "" && rec.proto == "" }
 
 // appendAddr appends the client address, "-" when unknown.

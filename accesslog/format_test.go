@@ -2,6 +2,7 @@ package accesslog
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -46,18 +47,17 @@ func formatRecord(t *testing.T, f Format, rec record) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := &state{}
 	if f == JSON {
 		m.logJSON(t.Context(), &rec)
 	} else {
-		st.buf = st.buf[:0]
+		var line []byte
 		if f == Python {
 			for _, msg := range rec.messages {
-				st.buf = m.text.appendMessage(st.buf, &rec, msg)
+				line = m.text.appendMessage(line, rec.remote, rec.time, msg)
 			}
 		}
-		st.buf = m.text.appendRequest(st.buf, &rec)
-		m.out.writeLines(st.buf)
+		line = m.text.appendRequest(line, &rec)
+		m.out.writeLines(line)
 	}
 	return buf.Bytes()
 }
@@ -101,7 +101,7 @@ func TestFormat(t *testing.T) {
 		{"hijacked", func(r *record) { r.status, r.bytes, r.hijacked = 0, 0, true }},
 		{"panicked", func(r *record) { r.status, r.bytes, r.panicked = 0, 0, true }},
 		{"no_headers", func(r *record) { r.referer, r.userAgent, r.remote = "", "", "" }},
-		// A request line refused as too long (reqlog's OmitRequestLine):
+		// A request line refused as too long (Entry.OmitRequestLine):
 		// Python logs "" 414 -, CLF "-".
 		{"request_line_omitted", func(r *record) {
 			r.method, r.uri, r.proto, r.status, r.bytes = "", "", "", 414, 0
@@ -142,14 +142,33 @@ func TestStampCache(t *testing.T) {
 	}
 }
 
-func TestFormatNames(t *testing.T) {
-	for f := Python; f <= JSON; f++ {
-		g, err := ParseFormat(f.String())
-		if err != nil || g != f {
-			t.Errorf("ParseFormat(%q) = %v, %v", f.String(), g, err)
+// TestFormatText: a Format is written and read by name, as flags and
+// configuration files (encoding/json, TOML) take it.
+func TestFormatText(t *testing.T) {
+	for f, name := range map[Format]string{Python: "python", Common: "common", Combined: "combined", JSON: "json"} {
+		b, err := f.MarshalText()
+		if err != nil || string(b) != name {
+			t.Errorf("%v.MarshalText() = %q, %v; want %q", int(f), b, err, name)
+		}
+		var g Format
+		if err := g.UnmarshalText([]byte(name)); err != nil || g != f {
+			t.Errorf("UnmarshalText(%q) = %v, %v; want %v", name, g, err, f)
 		}
 	}
-	if _, err := ParseFormat("apache"); err == nil {
-		t.Error("ParseFormat(apache): no error")
+	var cfg struct{ Format Format }
+	if err := json.Unmarshal([]byte(`{"Format":"combined"}`), &cfg); err != nil || cfg.Format != Combined {
+		t.Errorf("json.Unmarshal: %v, %v; want combined", cfg.Format, err)
+	}
+	if out, err := json.Marshal(cfg); err != nil || string(out) != `{"Format":"combined"}` {
+		t.Errorf("json.Marshal = %s, %v", out, err)
+	}
+	var g Format
+	for _, bad := range []string{"apache", "Python", "", "json "} {
+		if err := g.UnmarshalText([]byte(bad)); err == nil {
+			t.Errorf("UnmarshalText(%q): no error", bad)
+		}
+	}
+	if _, err := Format(7).MarshalText(); err == nil {
+		t.Error("Format(7).MarshalText(): no error")
 	}
 }

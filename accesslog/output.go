@@ -9,12 +9,8 @@ import (
 	"time"
 )
 
-// flushInterval is the longest a line waits in the buffer of an *os.File
-// writer before it is written.
-const flushInterval = 100 * time.Millisecond
-
-// bufferSize is the buffer of an *os.File writer. A line longer than the
-// buffer is written on its own, still in one Write.
+// bufferSize is the buffer of a writer with a FlushInterval. A line longer
+// than the buffer is written on its own, still in one Write.
 const bufferSize = 32 << 10
 
 // output serializes the lines written to the user's writer. Each line is
@@ -30,8 +26,9 @@ const bufferSize = 32 << 10
 type output struct {
 	mu     sync.Mutex
 	w      io.Writer
-	buf    []byte       // whole lines waiting; nil when unbuffered
-	timer  *time.Timer  // flushes buf flushInterval after the first line
+	buf    []byte      // whole lines waiting; nil when unbuffered
+	timer  *time.Timer // flushes buf interval after the first line
+	every  time.Duration
 	armed  bool         // timer is pending
 	logger *slog.Logger // nil: slog.Default()
 
@@ -41,9 +38,9 @@ type output struct {
 	partial bool  // a failed write left part of a line in w
 }
 
-func newOutput(w io.Writer, buffered bool, logger *slog.Logger) *output {
-	o := &output{w: w, logger: logger}
-	if buffered {
+func newOutput(w io.Writer, interval time.Duration, logger *slog.Logger) *output {
+	o := &output{w: w, logger: logger, every: interval}
+	if interval > 0 {
 		o.buf = make([]byte, 0, bufferSize)
 		o.timer = time.AfterFunc(time.Hour, o.tick)
 		o.timer.Stop()
@@ -63,7 +60,7 @@ func (o *output) writeLines(lines []byte) {
 			o.buf = append(o.buf, lines...)
 			if !o.armed {
 				o.armed = true
-				o.timer.Reset(flushInterval)
+				o.timer.Reset(o.every)
 			}
 			return
 		}

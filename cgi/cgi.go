@@ -16,8 +16,8 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/simplehttp/simplehttp/accesslog"
 	"github.com/simplehttp/simplehttp/errorpage"
-	"github.com/simplehttp/simplehttp/internal/reqlog"
 	"github.com/simplehttp/simplehttp/internal/urlpath"
 )
 
@@ -224,7 +224,7 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) 
 		ms = 1
 	}
 
-	st := &state{h: h, w: w, r: r, script: scriptName, log: reqlog.From(w, r)}
+	st := &state{h: h, w: w, r: r, script: scriptName, log: accesslog.FromContext(r.Context())}
 	body := &trackedBody{ReadCloser: r.Body}
 	st.body = body
 	r2 := r.WithContext(r.Context())
@@ -368,7 +368,7 @@ type state struct {
 	w      http.ResponseWriter
 	r      *http.Request
 	script string
-	log    *reqlog.Entry
+	log    *accesslog.Entry
 	body   *trackedBody
 
 	mu       sync.Mutex
@@ -408,7 +408,7 @@ func (st *state) line(l string) {
 	msg := l[1:]
 	switch l[0] {
 	case tagStderr:
-		st.log.Log(st.script + ": " + msg)
+		st.log.AddMessage(st.script + ": " + msg)
 		st.h.logger.LogAttrs(ctx, slog.LevelWarn, "cgi: script stderr",
 			slog.String("script", st.script), slog.String("line", msg))
 	case tagPID:
@@ -423,7 +423,7 @@ func (st *state) line(l string) {
 		st.timedOut = true
 		st.mu.Unlock()
 		st.unblockBody()
-		st.log.Log("CGI script timed out")
+		st.log.AddMessage("CGI script timed out")
 		st.h.logger.LogAttrs(ctx, slog.LevelWarn, "cgi: script timed out, killed",
 			slog.String("script", st.script), slog.Duration("timeout", st.h.timeout))
 	case tagExit:
@@ -433,12 +433,12 @@ func (st *state) line(l string) {
 		st.mu.Unlock()
 		st.unblockBody()
 		if msg != "0" {
-			st.log.Log("CGI script exit code " + msg)
+			st.log.AddMessage("CGI script exit code " + msg)
 			st.h.logger.LogAttrs(ctx, slog.LevelWarn, "cgi: script failed",
 				slog.String("script", st.script), slog.String("exit", msg))
 		}
 	case tagFail:
-		st.log.Log("CGI script could not be started")
+		st.log.AddMessage("CGI script could not be started")
 		st.h.logger.LogAttrs(ctx, slog.LevelError, "cgi: cannot start script",
 			slog.String("script", st.script), slog.String("err", msg))
 	}

@@ -12,15 +12,14 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/simplehttp/simplehttp/accesslog"
 	"github.com/simplehttp/simplehttp/cgi"
-	"github.com/simplehttp/simplehttp/internal/reqlog"
 )
 
 func TestEnvGolden(t *testing.T) {
@@ -539,16 +538,21 @@ func TestAccessLogLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entry := &reqlog.Entry{}
-	srv := newHTTPServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.Handler(nextHandler).ServeHTTP(w, r.WithContext(reqlog.NewContext(r.Context(), entry)))
-	}))
+	var log logBuffer
+	al, err := accesslog.New(accesslog.Options{Writer: &log, Now: func() time.Time { return time.Date(2024, 3, 5, 9, 7, 3, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newHTTPServer(t, al.Handler(h.Handler(nextHandler)))
 	res := do(t, srv, "GET", "/cgi-bin/fail.sh", nil, nil)
 	if res.status != 200 || res.body != "out\n" {
 		t.Errorf("status %d body %q", res.status, res.body)
 	}
-	want := []string{"/cgi-bin/fail.sh: oops", "CGI script exit code 2"}
-	if got := entry.Messages(); !slices.Equal(got, want) {
-		t.Errorf("access-log messages = %q, want %q", got, want)
+	al.Close()
+	want := "127.0.0.1 - - [05/Mar/2024 09:07:03] /cgi-bin/fail.sh: oops\n" +
+		"127.0.0.1 - - [05/Mar/2024 09:07:03] CGI script exit code 2\n" +
+		"127.0.0.1 - - [05/Mar/2024 09:07:03] \"GET /cgi-bin/fail.sh HTTP/1.1\" 200 4\n"
+	if got := log.String(); got != want {
+		t.Errorf("access log:\n%s\nwant:\n%s", got, want)
 	}
 }

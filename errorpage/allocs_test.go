@@ -1,7 +1,7 @@
 //go:build !race
 
-// The race detector makes sync.Pool drop items at random, so allocations
-// are only counted without it.
+// The race detector adds allocations of its own, so allocations are only
+// counted without it.
 
 package errorpage
 
@@ -11,8 +11,10 @@ import (
 	"testing"
 )
 
-// The middleware costs no allocation on a success response: the request
-// is not copied and the writer comes from a pool.
+// The middleware costs three allocations on a success response, for state
+// that must not outlive the request: its writer (new for each request, so
+// that nothing a handler leaves behind reaches another one), and the
+// context that carries it with the copy of the request (r.WithContext).
 func TestMiddlewareNoAllocs(t *testing.T) {
 	body := make([]byte, 1024)
 	m, err := New(Options{})
@@ -23,8 +25,8 @@ func TestMiddlewareNoAllocs(t *testing.T) {
 	r := httptest.NewRequest("GET", "/", nil)
 	w := discardWriter{http.Header{}}
 	h.ServeHTTP(w, r)
-	if n := testing.AllocsPerRun(100, func() { h.ServeHTTP(w, r) }); n != 0 {
-		t.Errorf("%v allocations per request, want 0", n)
+	if n := testing.AllocsPerRun(100, func() { h.ServeHTTP(w, r) }); n != 3 {
+		t.Errorf("%v allocations per request, want 3", n)
 	}
 }
 

@@ -3,10 +3,18 @@
 // error_message_format, with the same status, headers and body, byte for
 // byte (Python 3.14's page, with its dark-mode <style> block).
 //
+// What it guarantees: every error page is Python's, or the one the
+// Options describe, with the message escaped; a typed error body of the
+// wrapped handler (a JSON API error) passes through untouched and success
+// responses are streamed, never buffered; a panic becomes a 500 page rather
+// than an empty reply; a write from a goroutine that outlives its request
+// never reaches a client; and Flush, Hijack, sendfile and
+// [http.ResponseController] keep working through the middleware.
+//
 // [Error] is send_error as a plain function, for handlers that know about
-// this package (fileserver, cgi). [StatusText] is Python's table of default
-// messages and explanations (BaseHTTPRequestHandler.responses), as of
-// Python 3.13.
+// this package (fileserver and cgi call it unless given an ErrorHandler of
+// their own). [StatusText] is Python's table of default messages and
+// explanations (BaseHTTPRequestHandler.responses), as of Python 3.13.
 //
 // # Middleware
 //
@@ -16,29 +24,28 @@
 // Content-Type, or the text of [http.Error] and [http.NotFound]) are
 // replaced by the page; responses with a typed body pass through byte for
 // byte, and success responses are streamed, never buffered. [Error] called
-// under the middleware renders with its options. The options mirror
-// Python's attributes:
+// under the middleware renders with its options: the middleware puts
+// itself into the request's context, where Error finds it behind any
+// wrapper of the ResponseWriter. The options mirror Python's attributes:
 //
 //	Options.Format       error_message_format (an html/template; see PythonFormat)
 //	Options.ContentType  error_content_type
+//	Options.CloseAfterError
+//	                     Python's Connection: close after every error; by
+//	                     default the connection is kept, as nginx keeps it,
+//	                     except after 400, 413, 414, 431, 500 and 501
 //	Options.Codes        (beyond Python) the statuses replaced, 400-599 by default
 //	Options.DisableNegotiation
 //	                     (beyond Python) off by default: Accept can select
 //	                     JSON or one line of text instead of the page
-//	Options.KeepAlive    (beyond Python) keep an HTTP/1.x connection after
-//	                     a 404 and the like; Python's send_error closes it
-//	                     after every error
+//	Options.DisableRecovery
+//	                     (beyond Python) off by default: a panic becomes
+//	                     the 500 page, logged once with its stack
 //	Options.Logger       (beyond Python) diagnostics, slog.Default() if nil
 //
 // The error is also reported to the access log as Python's log_error line
-// "code 404, message File not found", through internal/reqlog. Install the
-// access log outside the middleware, so that it sees the page.
-//
-// The middleware does not copy the request: the ResponseWriter it hands on
-// is its per-request state, reused from a pool, through which [Error] finds
-// it, also behind other wrappers that have Unwrap() http.ResponseWriter
-// (chi's do). Behind a wrapper without Unwrap, Error sends Python's page,
-// which the middleware passes through.
+// "code 404, message File not found", through [accesslog.Entry.AddMessage].
+// Install the access log outside the middleware, so that it sees the page.
 //
 // # Python compatibility
 //
@@ -63,7 +70,8 @@
 //	    </body>
 //	</html>
 //
-// served as text/html;charset=utf-8 with Connection: close. The golden files
+// served as text/html;charset=utf-8 (with Connection: close under
+// CloseAfterError). The golden files
 // in testdata are recorded from the local python3's http.server by
 // testdata/record.py. Where net/http cannot do what Python does (the reason
 // phrase of the status line), [Error] says so.

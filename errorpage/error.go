@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/simplehttp/simplehttp/internal/reqlog"
+	"github.com/simplehttp/simplehttp/accesslog"
 )
 
 // Error replies to r with Python's error page, as
@@ -20,9 +20,12 @@ import (
 // not valid UTF-8 become '?', as Python's encode('UTF-8', 'replace') does
 // with undecodable bytes.
 //
-// The response carries Connection: close, Content-Type:
-// text/html;charset=utf-8 (Python's error_content_type, without a space)
-// and Content-Length. For 1xx codes, 204, 205 and 304 it has no body and
+// The response carries Content-Type: text/html;charset=utf-8 (Python's
+// error_content_type, without a space) and Content-Length. Over HTTP/1.x
+// it also carries Connection: close after the errors that leave the
+// connection in doubt (400, 413, 414, 431, 500 and 501, as nginx does), and
+// after every error inside a Middleware with [Options.CloseAfterError], as
+// Python's send_error does. For 1xx codes, 204, 205 and 304 it has no body and
 // neither Content-Type nor Content-Length. A HEAD request gets the headers
 // of GET and no body. Before writing, Error deletes the ETag, Last-Modified,
 // Cache-Control and Content-Encoding headers that w may already carry for
@@ -42,23 +45,21 @@ import (
 //     net/http panics on a code outside 100 to 999.
 //
 // Inside a [Middleware], Error renders with the middleware's options
-// instead: its Format and ContentType, and its content negotiation (JSON or
-// a plain line for clients that prefer them). The middleware does not
-// replace a page sent by Error. Error finds the middleware through w, which
-// is (or wraps) the writer the middleware gave the handler: it follows
-// Unwrap() http.ResponseWriter, which http.ResponseController uses too and
-// chi's and most other wrappers have. Behind a wrapper without Unwrap it
-// finds no middleware and sends Python's page, which the middleware then
-// passes through as a typed body.
+// instead: its Format and ContentType, its content negotiation (JSON or a
+// plain line for clients that prefer them) and its CloseAfterError. Error
+// finds the innermost middleware in r's context, where the middleware put
+// it, so it works behind any wrapper of w; the middleware does not replace
+// a page sent by Error.
 //
-// The error is reported to the access log, if one is installed (and found
-// through w the same way), as Python's log_error line "code 404, message
-// File not found" (SPEC §3); without one, nothing is formatted.
+// The error is added to the request's access-log entry
+// ([accesslog.FromContext]), if the request goes through an access log,
+// as Python's log_error line "code 404, message File not found", with the
+// message after the defaults; without one, nothing is formatted.
 //
 // Error may be called concurrently. Repeated pages come from a small
 // bounded cache instead of being rendered again.
 func Error(w http.ResponseWriter, r *http.Request, code int, message, explain string) {
-	if st := stateOf(w); st != nil {
+	if st := stateOf(r); st != nil {
 		// The page is the handler's own: the middleware must not take
 		// it for another handler's bodiless error (a plain-text page
 		// looks like http.Error's).
@@ -81,10 +82,10 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, code int, mes
 		}
 	}
 	// Python's log_error("code %d, message %s", code, message), after the
-	// defaults (SPEC §3). A nil Entry (no access log) drops it; check
-	// first, so that no message is formatted for nobody.
-	if e := reqlog.From(w, r); e != nil {
-		e.Log(logLine(code, message))
+	// defaults. Check for an access log first, so that no message is
+	// formatted for nobody.
+	if e := accesslog.FromContext(r.Context()); e != nil {
+		e.AddMessage(logLine(code, message))
 	}
 
 	// Direct map operations with canonical keys and shared values: the
@@ -96,7 +97,7 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, code int, mes
 	delete(h, "Last-Modified")
 	delete(h, "Cache-Control")
 	delete(h, "Content-Encoding")
-	if r.ProtoMajor < 2 && !(m.keepAlive && keepAliveAfter(code)) {
+	if r.ProtoMajor < 2 && (m.closeAfter || !keepAliveAfter(code)) {
 		h["Connection"] = connectionClose
 	}
 
@@ -123,8 +124,8 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, code int, mes
 // over HTTP/1.x, shared between responses (see rendered).
 var connectionClose = []string{"close"}
 
-// keepAliveAfter reports whether [Options.KeepAlive] keeps the connection
-// after an error response with this code: not after the errors that nginx
+// keepAliveAfter reports whether the connection is kept after an error
+// response with this code (unless [Options.CloseAfterError]): not after the errors that nginx
 // closes the connection on (ngx_http_special_response_handler), where the
 // request was malformed or only partly read, or the server failed, and
 // not after 431, its counterpart for oversized headers.

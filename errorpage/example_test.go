@@ -24,14 +24,12 @@ func ExampleError() {
 	body, _ := io.ReadAll(res.Body)
 
 	fmt.Println(res.Status)
-	fmt.Println("Connection:", res.Header.Get("Connection"))
 	fmt.Println("Content-Type:", res.Header.Get("Content-Type"))
 	fmt.Println("Content-Length:", res.Header.Get("Content-Length"))
 	fmt.Println()
 	fmt.Print(string(body))
 	// Output:
 	// 404 Not Found
-	// Connection: close
 	// Content-Type: text/html;charset=utf-8
 	// Content-Length: 460
 	//

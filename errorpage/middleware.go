@@ -1,14 +1,15 @@
 package errorpage
 
 import (
+	"context"
 	"encoding/json"
 	"html/template"
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/simplehttp/simplehttp/internal/capture"
 	"github.com/simplehttp/simplehttp/internal/negotiate"
@@ -49,18 +50,29 @@ type Options struct {
 	// "*/*" get the page.
 	DisableNegotiation bool
 
-	// KeepAlive lets an HTTP/1.x client keep its connection after most
-	// errors. Python's send_error closes the connection after every error
-	// (Connection: close), which costs a browser or an API client a new
-	// connection for each 404. With KeepAlive the connection is closed,
-	// as nginx closes it, only after errors that leave it in doubt: 400,
-	// 413, 414, 431, 500 and 501. net/http still closes it whenever the
-	// request body was not read. Beyond Python.
-	KeepAlive bool
+	// CloseAfterError closes the HTTP/1.x connection after every error
+	// page (Connection: close), as Python's send_error does. By default
+	// the connection is kept, as nginx keeps it, except after the errors
+	// that leave it in doubt: 400, 413, 414, 431, 500 and 501 (and
+	// net/http closes it whenever the request body was not read), so that
+	// a browser or an API client does not pay a new connection for each
+	// 404. Over HTTP/2 the page never closes the connection.
+	CloseAfterError bool
+
+	// DisableRecovery lets a panic of the wrapped handler go on up, as it
+	// would without the middleware: net/http then logs it and drops the
+	// connection, and the client gets no response. By default the panic
+	// is recovered as chi's Recoverer does: its value and stack go to
+	// Logger once, and the client gets the 500 page (Connection: close)
+	// if nothing was sent yet; if the response had begun, the connection
+	// is cut (panic with [http.ErrAbortHandler]) so that the client sees
+	// it incomplete. A panic with http.ErrAbortHandler itself is never
+	// recovered: it is how a handler asks net/http to abort the response.
+	DisableRecovery bool
 
 	// Logger receives the diagnostics of the middleware: a custom Format
-	// that fails when executed (the default page is then sent). If Logger
-	// is nil, slog.Default() is used.
+	// that fails when executed (the default page is then sent), and the
+	// panics it recovers. If Logger is nil, slog.Default() is used.
 	Logger *slog.Logger
 }
 
@@ -68,18 +80,17 @@ type Options struct {
 // handlers it wraps. It is created by [New], is immutable afterwards and is
 // safe for concurrent use.
 type Middleware struct {
-	page      *page
-	pageType  []string // Content-Type header value of page
-	codes     func(int) bool
-	negotiate bool
-	keepAlive bool
-	logger    *slog.Logger
+	page       *page
+	pageType   []string // Content-Type header value of page
+	codes      func(int) bool
+	negotiate  bool
+	closeAfter bool
+	recover    bool
+	logger     *slog.Logger
 
 	// intercept is m.interceptHeader, bound once so that installing it
 	// on each request's writer costs no allocation.
 	intercept func(int, http.Header) bool
-
-	pool sync.Pool // *state
 
 	json, text bodyCache
 }
@@ -94,11 +105,12 @@ func defaultCodes(code int) bool { return code >= 400 && code <= 599 }
 // is not a valid template or fails on a sample page.
 func New(opts Options) (*Middleware, error) {
 	m := &Middleware{
-		page:      defaultPage,
-		codes:     opts.Codes,
-		negotiate: !opts.DisableNegotiation,
-		keepAlive: opts.KeepAlive,
-		logger:    opts.Logger,
+		page:       defaultPage,
+		codes:      opts.Codes,
+		negotiate:  !opts.DisableNegotiation,
+		closeAfter: opts.CloseAfterError,
+		recover:    !opts.DisableRecovery,
+		logger:     opts.Logger,
 	}
 	if m.codes == nil {
 		m.codes = defaultCodes
@@ -124,7 +136,6 @@ func New(opts Options) (*Middleware, error) {
 	}
 	m.pageType = []string{m.page.contentType}
 	m.intercept = m.interceptHeader
-	m.pool.New = func() any { return &state{m: m} }
 	return m, nil
 }
 
@@ -141,13 +152,13 @@ func New(opts Options) (*Middleware, error) {
 // status: nothing is ever buffered. Flush, Hijack, ReadFrom (sendfile) and
 // [http.ResponseController] keep working through the wrapper.
 //
-// The request is passed on as it is (not copied with a new context). The
-// ResponseWriter next receives is the middleware's per-request state, and
-// [Error] finds the middleware through it, following Unwrap through other
-// wrappers. The state is reused for later requests once next has returned
-// (except after a panic or a Hijack), so, as with any ResponseWriter,
-// next must not use it after returning, nor from goroutines that outlive
-// the request.
+// next gets a copy of the request whose context carries the middleware,
+// where [Error] finds it, behind any other middleware that passes the
+// request's context on. Once next has returned, the ResponseWriter it was
+// given refuses every write with an error and never reaches the client, so
+// a goroutine that outlives the request cannot write into the response of
+// another one. A panic of next is recovered unless
+// [Options.DisableRecovery] is set.
 //
 // Handler panics if next is nil.
 func (m *Middleware) Handler(next http.Handler) http.Handler {
@@ -155,21 +166,50 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		panic("errorpage: Handler(nil)")
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := m.pool.Get().(*state)
-		st.Reset(w)
+		st := &state{m: m}
+		st.Init(w)
 		st.Intercept = m.intercept
-		// A panic skips the rest: the state is then dropped, not pooled,
-		// since whoever recovers may still hold it.
+		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+		if m.recover {
+			defer m.recoverPanic(st, w, r)
+		}
 		next.ServeHTTP(st, r)
+		st.Finish()
 		if st.Intercepted() {
 			m.serve(w, r, st.Status(), "", "")
 		}
-		if st.Hijacked() {
-			return // the handler may keep using what it took over
-		}
-		st.Reset(nil)
-		m.pool.Put(st)
 	})
+}
+
+// recoverPanic is deferred by Handler: it recovers a panic of the wrapped
+// handler, logs it with its stack, and sends the 500 page if nothing was
+// sent yet, or aborts the response if it had begun.
+func (m *Middleware) recoverPanic(st *state, w http.ResponseWriter, r *http.Request) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if v == http.ErrAbortHandler { //nolint:errorlint // net/http compares it so
+		panic(v)
+	}
+	st.Finish()
+	m.log().LogAttrs(r.Context(), slog.LevelError, "errorpage: handler panicked",
+		slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+	if st.Hijacked() || (st.Status() != 0 && !st.Intercepted()) {
+		// Part of the response is out: a 500 now would be appended to
+		// it. Cut the connection so the client sees it incomplete;
+		// net/http does not log this panic again.
+		panic(http.ErrAbortHandler)
+	}
+	m.serve(w, r, http.StatusInternalServerError, "", "")
+}
+
+// log returns the diagnostics logger.
+func (m *Middleware) log() *slog.Logger {
+	if m.logger == nil {
+		return slog.Default()
+	}
+	return m.logger
 }
 
 // interceptHeader is the capture.Writer hook: whether the response with
@@ -187,15 +227,16 @@ func (m *Middleware) interceptHeader(code int, h http.Header) bool {
 		h.Get("X-Content-Type-Options") == "nosniff"
 }
 
-// state is what the middleware keeps for one request. It is the
-// ResponseWriter the wrapped handler gets: the embedded capture.Writer
-// gives it every method and capability of the writer it wraps.
+// state is what the middleware keeps for one request, made anew for each
+// request. It is the ResponseWriter the wrapped handler gets: the embedded
+// capture.Writer gives it every method and capability of the writer it
+// wraps.
 type state struct {
 	capture.Writer
 	m *Middleware
 }
 
-// The wrapped handler's writer keeps every capability (STYLE.md §4).
+// The wrapped handler's writer keeps every capability of the one it wraps.
 var (
 	_ io.ReaderFrom                             = (*state)(nil)
 	_ io.StringWriter                           = (*state)(nil)
@@ -204,18 +245,15 @@ var (
 	_ interface{ Unwrap() http.ResponseWriter } = (*state)(nil)
 )
 
-// errorpageState marks the state for [stateOf]; unexported, so that no
-// other type can pose as it.
-func (st *state) errorpageState() *state { return st }
+// stateKey is the context key of the state of the innermost Middleware a
+// request goes through.
+type stateKey struct{}
 
-// stateOf returns the state of the innermost Middleware that w goes
+// stateOf returns the state of the innermost Middleware that r goes
 // through, or nil.
-func stateOf(w http.ResponseWriter) *state {
-	c, ok := capture.Find[interface{ errorpageState() *state }](w)
-	if !ok {
-		return nil
-	}
-	return c.errorpageState()
+func stateOf(r *http.Request) *state {
+	st, _ := r.Context().Value(stateKey{}).(*state)
+	return st
 }
 
 // The media types of negotiation; the first is the default.
@@ -250,11 +288,7 @@ func (m *Middleware) body(r *http.Request, code int, message, explain string) (r
 	}
 	b, err := m.page.render(code, message, explain)
 	if err != nil {
-		logger := m.logger
-		if logger == nil {
-			logger = slog.Default()
-		}
-		logger.LogAttrs(r.Context(), slog.LevelError, "errorpage: custom format failed, sending the default page",
+		m.log().LogAttrs(r.Context(), slog.LevelError, "errorpage: custom format failed, sending the default page",
 			slog.Int("code", code), slog.Any("err", err))
 		return defaultPage.mustRender(code, message, explain), defaultTypeValue
 	}

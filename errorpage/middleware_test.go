@@ -3,8 +3,10 @@ package errorpage
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"html/template"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,12 +16,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
 
-	"github.com/simplehttp/simplehttp/internal/reqlog"
+	"github.com/simplehttp/simplehttp/accesslog"
 )
 
 // python311Format is Python 3.11's DEFAULT_ERROR_MESSAGE (no <style>), as
@@ -173,7 +176,7 @@ func TestMiddleware(t *testing.T) {
 				return
 			}
 			checkHeader(t, method, res.Header, map[string]string{
-				"Connection":             "close",
+				"Connection":             connectionAfter(tt.wantStatus),
 				"Etag":                   "",
 				"Last-Modified":          "",
 				"Cache-Control":          "",
@@ -309,7 +312,38 @@ func TestNewErrors(t *testing.T) {
 	}()
 }
 
-// The error reaches the access log as Python's log_error line, once.
+// withAccessLog wraps h in an access log in Python's format with a fixed
+// clock, and returns the buffer it writes to.
+func withAccessLog(t *testing.T, h http.Handler) (http.Handler, *syncBuffer) {
+	t.Helper()
+	buf := &syncBuffer{}
+	al, err := accesslog.New(accesslog.Options{Writer: buf, Now: func() time.Time { return time.Date(2024, 3, 5, 9, 7, 3, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return al.Handler(h), buf
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// The error reaches the access log as Python's log_error line, once, before
+// the request line.
 func TestMiddlewareLogsError(t *testing.T) {
 	m, _ := New(Options{})
 	tests := []struct {
@@ -321,40 +355,30 @@ func TestMiddlewareLogsError(t *testing.T) {
 		{httpError, "code 500, message Internal Server Error"},
 	}
 	for _, tt := range tests {
-		e := new(reqlog.Entry)
-		req := httptest.NewRequest("GET", "/", nil)
-		req = req.WithContext(reqlog.NewContext(req.Context(), e))
-		m.Handler(tt.handler).ServeHTTP(httptest.NewRecorder(), req)
-		if got := e.Messages(); !slices.Equal(got, []string{tt.want}) {
-			t.Errorf("logged %q, want [%q]", got, tt.want)
+		h, log := withAccessLog(t, m.Handler(tt.handler))
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+		code := strings.Fields(tt.want)[1]
+		want := "192.0.2.1 - - [05/Mar/2024 09:07:03] " + tt.want + "\n" +
+			"192.0.2.1 - - [05/Mar/2024 09:07:03] \"GET / HTTP/1.1\" " + strings.TrimSuffix(code, ",") + " "
+		if got := log.String(); !strings.HasPrefix(got, want) || strings.Count(got, "\n") != 2 {
+			t.Errorf("logged:\n%s\nwant:\n%s...", got, want)
 		}
 	}
 	// Without the middleware, too.
-	e := new(reqlog.Entry)
-	req := httptest.NewRequest("GET", "/", nil)
-	Error(httptest.NewRecorder(), req.WithContext(reqlog.NewContext(req.Context(), e)), 403, "", "")
-	if got := e.Messages(); !slices.Equal(got, []string{"code 403, message Forbidden"}) {
+	h, log := withAccessLog(t, errorCall(403, "", ""))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	if got := log.String(); !strings.HasPrefix(got, "192.0.2.1 - - [05/Mar/2024 09:07:03] code 403, message Forbidden\n") {
 		t.Errorf("logged %q", got)
 	}
 }
 
-// logCarrier stands for the access-log middleware: the writer it hands on
-// carries the request's reqlog.Entry.
-type logCarrier struct {
-	http.ResponseWriter
-	e reqlog.Entry
-}
-
-func (c *logCarrier) ReqLogEntry() *reqlog.Entry  { return &c.e }
-func (c *logCarrier) Unwrap() http.ResponseWriter { return c.ResponseWriter }
-
 // opaqueWriter is a foreign wrapper without Unwrap.
 type opaqueWriter struct{ http.ResponseWriter }
 
-// Error finds the middleware and the access log through the writer it is
-// given, also behind foreign wrappers that have Unwrap (chi's); behind one
-// without Unwrap it falls back to Python's page and drops the log line.
-func TestErrorFindsMiddlewareThroughWriter(t *testing.T) {
+// Error finds the middleware and the access log in the request's context,
+// so behind any wrapper of the writer: chi's, which has Unwrap, and one
+// without Unwrap alike.
+func TestErrorFindsMiddlewareBehindWrappers(t *testing.T) {
 	m, err := New(Options{Format: "<p>{{.Code}} {{.Message}}</p>\n", DisableNegotiation: true})
 	if err != nil {
 		t.Fatal(err)
@@ -370,73 +394,108 @@ func TestErrorFindsMiddlewareThroughWriter(t *testing.T) {
 		})
 	}
 	teapot := errorCall(http.StatusTeapot, "Short & stout", "")
-	python := httptest.NewRecorder()
-	Error(python, httptest.NewRequest("GET", "/", nil), http.StatusTeapot, "Short & stout", "")
+	const line = "192.0.2.1 - - [05/Mar/2024 09:07:03] "
 
 	tests := []struct {
-		name   string
-		h      http.Handler
-		body   string
-		logged []string
+		name string
+		h    http.Handler
+		code int
+		body string
+		log  string
 	}{
-		{"direct", m.Handler(teapot), "<p>418 Short &amp; stout</p>\n", []string{"code 418, message Short & stout"}},
-		{"through chi's wrapper", m.Handler(chiWrap(chiWrap(teapot))), "<p>418 Short &amp; stout</p>\n", []string{"code 418, message Short & stout"}},
-		// Python's page, passed through by the middleware as typed; the
-		// access log is out of reach too.
-		{"through a wrapper without Unwrap", m.Handler(opaque(teapot)), python.Body.String(), nil},
-		// The middleware's own page for a bodiless 404 is logged through
-		// the writer it was given.
-		{"intercepted", m.Handler(chiWrap(bare(404))), "<p>404 Not Found</p>\n", []string{"code 404, message Not Found"}},
+		{"direct", m.Handler(teapot), 418, "<p>418 Short &amp; stout</p>\n", "code 418, message Short & stout"},
+		{"through chi's wrapper", m.Handler(chiWrap(chiWrap(teapot))), 418, "<p>418 Short &amp; stout</p>\n", "code 418, message Short & stout"},
+		{"through a wrapper without Unwrap", m.Handler(opaque(teapot)), 418, "<p>418 Short &amp; stout</p>\n", "code 418, message Short & stout"},
+		{"outside, through a wrapper without Unwrap", opaque(m.Handler(opaque(teapot))), 418, "<p>418 Short &amp; stout</p>\n", "code 418, message Short & stout"},
+		// The middleware's own page for a bodiless 404.
+		{"intercepted", m.Handler(opaque(bare(404))), 404, "<p>404 Not Found</p>\n", "code 404, message Not Found"},
 	}
 	for _, tt := range tests {
+		h, log := withAccessLog(t, chiWrap(tt.h))
 		rec := httptest.NewRecorder()
-		lc := &logCarrier{ResponseWriter: rec}
-		chiWrap(tt.h).ServeHTTP(lc, httptest.NewRequest("GET", "/", nil))
-		if rec.Code != 418 && rec.Code != 404 || rec.Body.String() != tt.body {
-			t.Errorf("%s: %d %q, want %q", tt.name, rec.Code, rec.Body, tt.body)
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		if rec.Code != tt.code || rec.Body.String() != tt.body {
+			t.Errorf("%s: %d %q, want %d %q", tt.name, rec.Code, rec.Body, tt.code, tt.body)
 		}
-		if got := lc.e.Messages(); !slices.Equal(got, tt.logged) {
-			t.Errorf("%s: logged %q, want %q", tt.name, got, tt.logged)
+		if got, want := strings.SplitAfter(log.String(), "\n")[0], line+tt.log+"\n"; got != want {
+			t.Errorf("%s: logged %q, want %q", tt.name, got, want)
 		}
 	}
 }
 
-// hijackRecorder is a ResponseRecorder that can be hijacked.
-type hijackRecorder struct{ *httptest.ResponseRecorder }
+// A goroutine that outlives its request and then writes, sets headers,
+// flushes, hijacks or sends an error page gets errors and reaches no client:
+// the next response on the same connection is exactly what its own handler
+// sent. Run with -race, this also shows that such a goroutine shares no
+// state with later requests.
+func TestLateWritesReachNoResponse(t *testing.T) {
+	m, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	results := make(chan []error, 1)
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/leaky" {
+			go func() {
+				<-release
+				var errs []error
+				w.Header().Set("X-Leak", "1")
+				w.WriteHeader(http.StatusTeapot)
+				_, err := io.WriteString(w, "LEAK")
+				errs = append(errs, err)
+				_, err = w.Write([]byte("LEAK"))
+				errs = append(errs, err)
+				_, err = io.Copy(w, strings.NewReader("LEAK"))
+				errs = append(errs, err)
+				errs = append(errs, http.NewResponseController(w).Flush())
+				_, _, err = http.NewResponseController(w).Hijack()
+				errs = append(errs, err)
+				Error(w, r, http.StatusConflict, "LEAK", "")
+				results <- errs
+			}()
+		}
+		io.WriteString(w, "ok "+r.URL.Path)
+	}))
+	logged, log := withAccessLog(t, h)
+	srv := httptest.NewServer(logged)
+	defer srv.Close()
 
-func (hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) { return nil, nil, nil }
-
-// The writer a handler was given is reused for later requests only when
-// the handler is surely done with it: not after a panic, nor after a
-// Hijack (the handler may go on using what it took over).
-func TestMiddlewareDoesNotReuseWriterAfterPanicOrHijack(t *testing.T) {
-	m, _ := New(Options{})
-	var got []http.ResponseWriter
-	record := func(w http.ResponseWriter, r *http.Request) {
-		got = append(got, w)
-		switch r.URL.Path {
-		case "/panic":
-			panic(http.ErrAbortHandler)
-		case "/hijack":
-			if _, _, err := http.NewResponseController(w).Hijack(); err != nil {
-				t.Error(err)
-			}
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(conn)
+	get := func(path string) string {
+		t.Helper()
+		if _, err := io.WriteString(conn, "GET "+path+" HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return fmt.Sprintf("%d %q X-Leak=%q", resp.StatusCode, body, resp.Header.Get("X-Leak"))
+	}
+	if got, want := get("/leaky"), `200 "ok /leaky" X-Leak=""`; got != want {
+		t.Errorf("first response: %s, want %s", got, want)
+	}
+	close(release)
+	errs := <-results
+	for i, err := range errs {
+		if err == nil {
+			t.Errorf("late call %d succeeded", i)
 		}
 	}
-	h := m.Handler(http.HandlerFunc(record))
-	serve := func(path string) {
-		defer func() { _ = recover() }()
-		h.ServeHTTP(hijackRecorder{httptest.NewRecorder()}, httptest.NewRequest("GET", path, nil))
+	if got, want := get("/next"), `200 "ok /next" X-Leak=""`; got != want {
+		t.Errorf("next response on the connection: %s, want %s", got, want)
 	}
-	for _, path := range []string{"/", "/", "/panic", "/next", "/hijack", "/next"} {
-		serve(path)
-	}
-	// got[0] and got[1] are usually the same pooled writer; that is fine.
-	if got[3] == got[2] {
-		t.Error("the writer of a handler that panicked was reused")
-	}
-	if got[5] == got[4] {
-		t.Error("the writer of a handler that hijacked was reused")
+	if strings.Contains(log.String(), "LEAK") {
+		t.Errorf("the late error page reached the access log:\n%s", log)
 	}
 }
 
@@ -699,12 +758,12 @@ func TestAddVary(t *testing.T) {
 	}
 }
 
-// TestKeepAlive: by default every HTTP/1.x error closes the connection
-// (Python); with KeepAlive only the errors nginx closes on do, and the
-// client's next request goes over the same connection.
-func TestKeepAlive(t *testing.T) {
-	for _, keepAlive := range []bool{false, true} {
-		m, err := New(Options{KeepAlive: keepAlive})
+// TestCloseAfterError: by default an HTTP/1.x connection is kept after an
+// error, but for those nginx closes on; with CloseAfterError every error
+// closes it, as in Python.
+func TestCloseAfterError(t *testing.T) {
+	for _, closeAfter := range []bool{false, true} {
+		m, err := New(Options{CloseAfterError: closeAfter})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -717,19 +776,27 @@ func TestKeepAlive(t *testing.T) {
 			w.WriteHeader(code) // intercepted: no body of its own
 		}))
 		for _, code := range []int{400, 401, 403, 404, 405, 410, 413, 414, 416, 431, 500, 501, 502, 503} {
-			want := !keepAlive || code == 400 || code == 413 || code == 414 || code == 431 || code == 500 || code == 501
+			want := closeAfter || code == 400 || code == 413 || code == 414 || code == 431 || code == 500 || code == 501
 			for _, target := range []string{"/" + strconv.Itoa(code), "/" + strconv.Itoa(code) + "?error"} {
 				rec := httptest.NewRecorder()
 				h.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
 				if got := rec.Header().Get("Connection") == "close"; got != want || rec.Code != code {
-					t.Errorf("KeepAlive %v, GET %s: status %d, Connection: close %v, want %d, %v", keepAlive, target, rec.Code, got, code, want)
+					t.Errorf("CloseAfterError %v, GET %s: status %d, Connection: close %v, want %d, %v", closeAfter, target, rec.Code, got, code, want)
 				}
 			}
 		}
 	}
+	// Error without a middleware keeps the connection too.
+	for code, want := range map[int]bool{404: false, 403: false, 400: true, 500: true} {
+		rec := httptest.NewRecorder()
+		Error(rec, httptest.NewRequest("GET", "/", nil), code, "", "")
+		if got := rec.Header().Get("Connection") == "close"; got != want {
+			t.Errorf("Error(%d) outside a middleware: Connection: close %v, want %v", code, got, want)
+		}
+	}
 
 	// Over a real connection: two 404s on one connection.
-	m, err := New(Options{KeepAlive: true})
+	m, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -754,5 +821,97 @@ func TestKeepAlive(t *testing.T) {
 		if resp.StatusCode != 404 || resp.Close || !bytes.Contains(body, []byte("Error code: 404")) {
 			t.Errorf("request %d: %d, close %v, body %q; want Python's 404 page, connection kept", i+1, resp.StatusCode, resp.Close, body)
 		}
+	}
+}
+
+// TestRecover: a panic of the wrapped handler becomes Python's 500 page
+// with a "code 500" access-log line, and its value and stack reach the
+// Logger once (net/http logs nothing); after part of the response went out
+// the connection is cut instead; http.ErrAbortHandler is passed on, and
+// DisableRecovery passes every panic on.
+func TestRecover(t *testing.T) {
+	page500, err := os.ReadFile(goldenPath("500_default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/before":
+			w.Header().Set("Etag", `"x"`)
+			panic("boom before")
+		case "/after":
+			w.Header().Set("Content-Length", "100")
+			io.WriteString(w, "partial")
+			w.(http.Flusher).Flush()
+			panic("boom after")
+		case "/abort":
+			panic(http.ErrAbortHandler)
+		}
+	})
+	var diag syncBuffer
+	m, err := New(Options{DisableNegotiation: true, Logger: slogTo(&diag)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged, access := withAccessLog(t, m.Handler(handler))
+	srv := httptest.NewUnstartedServer(logged)
+	var serverLog syncBuffer
+	srv.Config.ErrorLog = log.New(&serverLog, "", 0)
+	srv.Start()
+	defer srv.Close()
+
+	res, err := http.Get(srv.URL + "/before")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readBody(t, res)
+	res.Body.Close()
+	if res.StatusCode != 500 || !bytes.Equal(body, page500) || !res.Close ||
+		res.Header.Get("Etag") != "" || res.Header.Get("Content-Type") != defaultContentType {
+		t.Errorf("GET /before: %d %v\n%s\nwant Python's 500 page with Connection: close", res.StatusCode, res.Header, body)
+	}
+	wantLog := "127.0.0.1 - - [05/Mar/2024 09:07:03] code 500, message Internal Server Error\n" +
+		"127.0.0.1 - - [05/Mar/2024 09:07:03] \"GET /before HTTP/1.1\" 500 " + strconv.Itoa(len(page500)) + "\n"
+	if got := access.String(); got != wantLog {
+		t.Errorf("access log:\n%s\nwant:\n%s", got, wantLog)
+	}
+
+	res, err = http.Get(srv.URL + "/after")
+	if err == nil {
+		_, err = io.ReadAll(res.Body)
+		res.Body.Close()
+	}
+	if err == nil {
+		t.Error("GET /after: the cut-off response looked whole")
+	}
+
+	// Recovered panics are logged once each, with their stack.
+	d := diag.String()
+	if strings.Count(d, `msg="errorpage: handler panicked"`) != 2 || !strings.Contains(d, `panic="boom before"`) ||
+		!strings.Contains(d, `panic="boom after"`) || strings.Count(d, "runtime/debug.Stack()") != 2 {
+		t.Errorf("diagnostics:\n%s\nwant two records with value and stack", d)
+	}
+	if s := serverLog.String(); s != "" {
+		t.Errorf("net/http logged:\n%s", s)
+	}
+
+	// Not recovered: http.ErrAbortHandler, and anything with DisableRecovery.
+	mustPanic := func(h http.Handler, path string, want any) {
+		t.Helper()
+		defer func() {
+			if v := recover(); v != want {
+				t.Errorf("GET %s: panic %v, want %v", path, v, want)
+			}
+		}()
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
+	}
+	mustPanic(m.Handler(handler), "/abort", http.ErrAbortHandler)
+	off, err := New(Options{DisableRecovery: true, Logger: slogTo(&diag)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustPanic(off.Handler(handler), "/before", "boom before")
+	if strings.Count(diag.String(), "handler panicked") != 2 {
+		t.Errorf("a panic that was passed on was logged:\n%s", diag.String())
 	}
 }

@@ -95,7 +95,7 @@ func TestOptions(t *testing.T) {
 		{"no index names lists", fileserver.Options{IndexNames: []string{}}, "/site/", 200,
 			map[string]string{"Content-Type": "text/html; charset=utf-8"}, `<li><a href="index.html">index.html</a></li>`},
 		{"listing disabled", fileserver.Options{DisableListing: true}, "/dir/", 404,
-			map[string]string{"Content-Type": "text/html;charset=utf-8", "Connection": "close"}, "<p>Message: File not found.</p>"},
+			map[string]string{"Content-Type": "text/html;charset=utf-8", "Connection": ""}, "<p>Message: File not found.</p>"},
 		{"listing disabled still serves index", fileserver.Options{DisableListing: true}, "/site/", 200,
 			map[string]string{"Content-Type": "text/html"}, "<p>index</p>\n"},
 		{"extensions replace the default", fileserver.Options{Extensions: map[string]string{".txt": "text/x-custom"}}, "/custom.txt", 200,

@@ -36,7 +36,7 @@ func benchHandler(b *testing.B) (config, http.Handler) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h, closeHandler, err := newHandler(cfg, io.Discard, slog.New(slog.DiscardHandler))
+	h, _, closeHandler, err := newHandler(cfg, io.Discard)
 	if err != nil {
 		b.Fatal(err)
 	}

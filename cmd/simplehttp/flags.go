@@ -177,11 +177,9 @@ func parseArgs(args []string) (config, error) {
 		}
 		cfg.Headers = append(cfg.Headers, h)
 	}
-	f, err := accesslog.ParseFormat(fv.logFormat)
-	if err != nil {
+	if err := cfg.LogFormat.UnmarshalText([]byte(fv.logFormat)); err != nil {
 		return cfg, usagef("invalid --log-format %q: want python, common, combined or json", fv.logFormat)
 	}
-	cfg.LogFormat = f
 	switch fv.symlinks {
 	case "follow":
 		cfg.Symlinks = fileserver.SymlinksFollow

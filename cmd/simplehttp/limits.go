@@ -3,8 +3,8 @@ package main
 import (
 	"net/http"
 
+	"github.com/simplehttp/simplehttp/accesslog"
 	"github.com/simplehttp/simplehttp/errorpage"
-	"github.com/simplehttp/simplehttp/internal/reqlog"
 )
 
 // Python's limits on the request head: BaseHTTPRequestHandler reads at most
@@ -34,7 +34,7 @@ func pythonLimits(next http.Handler) http.Handler {
 			if code == http.StatusRequestURITooLong {
 				// Python logs "" for the line it refused, and so do
 				// we: a client must not write a megabyte to the log.
-				reqlog.From(w, r).OmitRequestLine()
+				accesslog.FromContext(r.Context()).OmitRequestLine()
 			}
 			errorpage.Error(w, r, code, msg, explain)
 			return

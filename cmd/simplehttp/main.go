@@ -117,7 +117,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	var tlsConfig *tls.Config
 	if cfg.TLSCert != "" {
 		cert, err := loadCertificate(cfg.TLSCert, cfg.TLSKey, cfg.TLSPasswordFile)
@@ -126,7 +125,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
 	}
-	h, closeHandler, err := newHandler(cfg, stderr, logger)
+	h, logger, closeHandler, err := newHandler(cfg, stderr)
 	if err != nil {
 		return fail(err)
 	}
@@ -141,18 +140,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return serve(ctx, srv, ln, shutdownTimeout, stdout, stderr)
 }
 
-// newHandler builds the handler from the packages of this module, the way
-// any program can:
+// newHandler builds the handler from the public API of this module's
+// packages, the way any program can:
 //
 //	accesslog → errorpage → cgi (with --cgi) → fileserver
 //
 // The access log is outermost, so it sees the final status and the
 // "code 404, message ..." line errorpage reports; errorpage renders the
 // error pages of everything inside it; cgi runs scripts for /cgi-bin and
-// /htbin and hands every other request to the file server. The returned
-// func releases what the handler holds and writes the last log lines; call
-// it after the server has shut down.
-func newHandler(cfg config, stderr io.Writer, logger *slog.Logger) (_ http.Handler, _ func(), err error) {
+// /htbin and hands every other request to the file server. It also returns
+// the logger of the diagnostics (see newLogs), and a func that releases
+// what the handler holds and writes the last log lines: call it after the
+// server has shut down.
+func newHandler(cfg config, stderr io.Writer) (_ http.Handler, _ *slog.Logger, _ func(), err error) {
 	var cl closers
 	defer func() {
 		if err != nil {
@@ -160,31 +160,32 @@ func newHandler(cfg config, stderr io.Writer, logger *slog.Logger) (_ http.Handl
 		}
 	}()
 
+	access, logger, err := newLogs(cfg, stderr, &cl)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	files, err := newFileServer(cfg, logger)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	cl.add(files.Close)
-	// Python closes the connection after every error; with -p HTTP/1.1 we
-	// keep it after a 404 and the like, as nginx does.
-	pages, err := errorpage.New(errorpage.Options{Logger: logger, KeepAlive: cfg.Protocol == http11})
+	// Python closes the connection after every error, which -p HTTP/1.0
+	// does anyway; with -p HTTP/1.1 we keep it after a 404 and the like,
+	// as nginx does.
+	pages, err := errorpage.New(errorpage.Options{Logger: logger, CloseAfterError: cfg.Protocol == http10})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 
 	var mws chi.Middlewares
-	if !cfg.Quiet {
-		log, err := newAccessLog(cfg, stderr, &cl)
-		if err != nil {
-			return nil, nil, err
-		}
-		mws = append(mws, log.Handler)
+	if access != nil {
+		mws = append(mws, access.Handler)
 	}
 	mws = append(mws, pages.Handler, withHeaders(cfg.Headers), pythonLimits)
 	if cfg.CGI {
 		scripts, err := cgi.New(cgi.Options{Root: cfg.Dir, Protocol: cfg.Protocol, Logger: logger})
 		if err != nil {
-			return nil, nil, fmt.Errorf("--cgi: %w", err)
+			return nil, nil, nil, fmt.Errorf("--cgi: %w", err)
 		}
 		mws = append(mws, scripts.Handler)
 	}
@@ -194,7 +195,53 @@ func newHandler(cfg config, stderr io.Writer, logger *slog.Logger) (_ http.Handl
 	// methods a router does not route ("OPTIONS *", PROPFIND). A chi.Mux
 	// mounted at "/" would do the same at the cost of a route lookup, a
 	// routing context and a copy of the request on every request.
-	return chi.Chain(mws...).Handler(files), cl.close, nil
+	return chi.Chain(mws...).Handler(files), logger, cl.close, nil
+}
+
+// logFlushInterval is how long a log line may wait in the buffer before it
+// is written: one write(2) for many lines on a busy server.
+const logFlushInterval = 100 * time.Millisecond
+
+// newLogs makes the access log (nil with --quiet), on stderr or appended to
+// --log-file, and the logger of the diagnostics of the handlers and of
+// net/http (a script's standard error, a TLS handshake that failed), which
+// go to stderr in the format of Python's log_error lines (JSON with
+// --log-format json). When both go to stderr they go through one buffer,
+// so that the lines come out in the order they happened.
+func newLogs(cfg config, stderr io.Writer, cl *closers) (*accesslog.Middleware, *slog.Logger, error) {
+	// Where the logs say that they cannot be written: straight to stderr.
+	fallback := slog.New(slog.NewTextHandler(stderr, nil))
+	var access *accesslog.Middleware
+	if !cfg.Quiet {
+		w := stderr
+		if cfg.LogFile != "" {
+			f, err := os.OpenFile(cfg.LogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+			if err != nil {
+				return nil, nil, fmt.Errorf("--log-file %q: %w", cfg.LogFile, pathErr(err))
+			}
+			cl.add(f.Close)
+			w = f
+		}
+		al, err := accesslog.New(accesslog.Options{Writer: w, Format: cfg.LogFormat, FlushInterval: logFlushInterval, Logger: fallback})
+		if err != nil {
+			return nil, nil, err
+		}
+		cl.add(al.Close) // writes the buffered lines, before the file is closed
+		access = al
+		if cfg.LogFile == "" {
+			return access, slog.New(access.SlogHandler(nil)), nil
+		}
+	}
+	format := accesslog.Python
+	if cfg.LogFormat == accesslog.JSON {
+		format = accesslog.JSON
+	}
+	diag, err := accesslog.New(accesslog.Options{Writer: stderr, Format: format, FlushInterval: logFlushInterval, Logger: fallback})
+	if err != nil {
+		return nil, nil, err
+	}
+	cl.add(diag.Close)
+	return access, slog.New(diag.SlogHandler(nil)), nil
 }
 
 // closers are the Close methods to call when the server is done, in the
@@ -229,25 +276,6 @@ func newFileServer(cfg config, logger *slog.Logger) (*fileserver.Handler, error)
 		return nil, fmt.Errorf("-d %q: %w", cfg.Dir, err)
 	}
 	return files, nil
-}
-
-// newAccessLog makes the access log, on stderr or appended to --log-file.
-func newAccessLog(cfg config, stderr io.Writer, cl *closers) (*accesslog.Middleware, error) {
-	w := stderr
-	if cfg.LogFile != "" {
-		f, err := os.OpenFile(cfg.LogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-		if err != nil {
-			return nil, fmt.Errorf("--log-file %q: %w", cfg.LogFile, pathErr(err))
-		}
-		cl.add(f.Close)
-		w = f
-	}
-	al, err := accesslog.New(accesslog.Options{Writer: w, Format: cfg.LogFormat})
-	if err != nil {
-		return nil, err
-	}
-	cl.add(al.Close) // writes the buffered lines, before the file is closed
-	return al, nil
 }
 
 // newServer configures the http.Server. Python has no timeouts at all; we

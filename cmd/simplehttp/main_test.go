@@ -341,7 +341,7 @@ func TestRunIPv6(t *testing.T) {
 
 // TestRunProtocol checks -p on one raw connection: HTTP/1.0 closes it after
 // the first response, HTTP/1.1 keeps it for a second request, and after a
-// 404 too (errorpage.Options.KeepAlive), but not after a 501.
+// 404 too (errorpage keeps it unless CloseAfterError), but not after a 501.
 func TestRunProtocol(t *testing.T) {
 	tests := []struct {
 		protocol      string

@@ -1,5 +1,5 @@
-// Package capture is the one [http.ResponseWriter] wrapper of the module
-// (STYLE.md §4). It records what a handler sends (the final status, the
+// Package capture is the one [http.ResponseWriter] wrapper of the module.
+// It records what a handler sends (the final status, the
 // number of body bytes, whether the connection was hijacked) for the access
 // log, and lets errorpage take over an error response through
 // [Writer.Intercept].
@@ -13,20 +13,26 @@
 //   - [Writer.Unwrap] lets [http.ResponseController] reach the inner writer
 //     for everything else (deadlines, EnableFullDuplex).
 //
-// A middleware of this module embeds a Writer in its per-request state and
-// hands that state to the next handler as its ResponseWriter, so the state
-// can be reused from a [sync.Pool] and the request is never copied (no
-// [http.Request.WithContext]). Handlers further down find the state again
-// with [Find], which follows the Unwrap chain through foreign wrappers
-// (chi's middleware.WrapResponseWriter and most others have Unwrap).
+// A middleware of this module makes a Writer for each request, hands it to
+// the next handler and calls [Writer.Finish] when that handler returns:
+// from then on the Writer refuses every call with [ErrFinished] and never
+// touches the inner writer again, so a goroutine the handler left behind
+// cannot write into a response that net/http has finished (and whose
+// buffers it reuses for other requests). Writers are never reused.
 package capture
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"sync/atomic"
 )
+
+// ErrFinished is returned by the methods of a [Writer] called after
+// [Writer.Finish]: the handler has returned and the response is complete.
+var ErrFinished = errors.New("http: response written to after its handler returned")
 
 // Compile-time guards: the capabilities a Writer must never lose.
 var (
@@ -40,8 +46,8 @@ var (
 )
 
 // Writer wraps an [http.ResponseWriter] and records the response sent
-// through it. Create one with [New], or reuse one from a pool with
-// [Writer.Reset]. Like any ResponseWriter, a Writer is not safe for
+// through it. Create one with [New] (or use the zero value after
+// [Writer.Init]). Like any ResponseWriter, a Writer is not safe for
 // concurrent use; its accessors may be read once the handler has returned.
 type Writer struct {
 	// Intercept, if not nil, is called once, when the final status is
@@ -61,7 +67,7 @@ type Writer struct {
 	// responses that have no body of their own.
 	//
 	// Informational responses (1xx except 101) always pass through without
-	// consulting Intercept. Reset sets Intercept to nil.
+	// consulting Intercept.
 	Intercept func(code int, h http.Header) bool
 
 	w           http.ResponseWriter
@@ -70,6 +76,7 @@ type Writer struct {
 	wroteHeader bool // the final status is decided
 	intercepted bool // Intercept returned true: discard the body
 	hijacked    bool
+	finished    atomic.Bool
 }
 
 // New returns a Writer that wraps w.
@@ -77,13 +84,20 @@ func New(w http.ResponseWriter) *Writer {
 	return &Writer{w: w}
 }
 
-// Reset makes c wrap w as if it were new: it clears the recorded status,
-// byte count and hijack flag, and sets Intercept to nil. It lets Writers be
-// reused from a [sync.Pool]; a Writer must not be reset while a handler may
-// still use it.
-func (c *Writer) Reset(w http.ResponseWriter) {
-	*c = Writer{w: w}
-}
+// Init makes the zero Writer c wrap w, for a Writer embedded in a larger
+// per-request struct (one allocation instead of two).
+func (c *Writer) Init(w http.ResponseWriter) { c.w = w }
+
+// Finish marks the response complete: the handler has returned. Every
+// later call of a writing method fails with [ErrFinished] (or does
+// nothing) without reaching the inner writer, and Header returns a map of
+// its own. A call racing with Finish is a data race of the caller's, as
+// with any ResponseWriter; one that happens after it, as seen through any
+// synchronisation (a channel, a WaitGroup), is refused safely.
+func (c *Writer) Finish() { c.finished.Store(true) }
+
+// Finished reports whether [Writer.Finish] was called.
+func (c *Writer) Finished() bool { return c.finished.Load() }
 
 // Unwrap returns the wrapped ResponseWriter, for [http.ResponseController].
 func (c *Writer) Unwrap() http.ResponseWriter { return c.w }
@@ -107,14 +121,23 @@ func (c *Writer) Hijacked() bool { return c.hijacked }
 // that nothing has been sent and the caller owes the response.
 func (c *Writer) Intercepted() bool { return c.intercepted }
 
-// Header returns the header map of the inner writer.
-func (c *Writer) Header() http.Header { return c.w.Header() }
+// Header returns the header map of the inner writer; after Finish, a new
+// empty map that nothing reads.
+func (c *Writer) Header() http.Header {
+	if c.finished.Load() {
+		return http.Header{}
+	}
+	return c.w.Header()
+}
 
 // WriteHeader sends the status code. Informational codes (1xx except 101)
 // are passed through and not recorded. The first final code is recorded and,
 // unless Intercept claims the response, forwarded; later ones are ignored
 // (net/http would only log "superfluous WriteHeader call").
 func (c *Writer) WriteHeader(code int) {
+	if c.finished.Load() {
+		return
+	}
 	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
 		if !c.wroteHeader {
 			c.w.WriteHeader(code)
@@ -136,6 +159,9 @@ func (c *Writer) WriteHeader(code int) {
 // Write writes a body chunk, sending the implicit 200 first if no status was
 // sent.
 func (c *Writer) Write(p []byte) (int, error) {
+	if c.finished.Load() {
+		return 0, ErrFinished
+	}
 	if !c.wroteHeader {
 		c.WriteHeader(http.StatusOK)
 	}
@@ -150,6 +176,9 @@ func (c *Writer) Write(p []byte) (int, error) {
 // WriteString is Write for a string, without a copy when the inner writer
 // is an [io.StringWriter] (as net/http's are).
 func (c *Writer) WriteString(s string) (int, error) {
+	if c.finished.Load() {
+		return 0, ErrFinished
+	}
 	if !c.wroteHeader {
 		c.WriteHeader(http.StatusOK)
 	}
@@ -167,6 +196,9 @@ func (c *Writer) WriteString(s string) (int, error) {
 // The bytes sent are counted either way. When the response is intercepted,
 // src is read to the end and discarded.
 func (c *Writer) ReadFrom(src io.Reader) (int64, error) {
+	if c.finished.Load() {
+		return 0, ErrFinished
+	}
 	if !c.wroteHeader {
 		c.WriteHeader(http.StatusOK)
 	}
@@ -184,33 +216,6 @@ func (c *Writer) ReadFrom(src io.Reader) (int64, error) {
 	return n, err
 }
 
-// maxUnwrap bounds the walk of [Find], so that a wrapper whose Unwrap
-// returns itself (or a cycle) cannot hang a request.
-const maxUnwrap = 32
-
-// Find returns the first writer of type T in the chain that starts at w and
-// follows Unwrap() http.ResponseWriter (the method [http.ResponseController]
-// follows too), or false when there is none within 32 steps. T is usually
-// an interface with one method that only the wanted writer has.
-//
-// A wrapper without Unwrap ends the chain: what lies beneath it cannot be
-// found, and the caller must cope (errorpage then renders Python's default
-// page, the access-log messages of the request are dropped).
-func Find[T any](w http.ResponseWriter) (T, bool) {
-	for range maxUnwrap {
-		if t, ok := w.(T); ok {
-			return t, true
-		}
-		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
-		if !ok {
-			break
-		}
-		w = u.Unwrap()
-	}
-	var zero T
-	return zero, false
-}
-
 // writerOnly hides every method of a writer but Write, so that io.Copy
 // cannot call back into a ReadFrom.
 type writerOnly struct{ io.Writer }
@@ -224,6 +229,9 @@ func (c *Writer) Flush() { _ = c.FlushError() }
 // [http.ResponseController.Flush] expects. An intercepted response is not
 // flushed: it has not been sent.
 func (c *Writer) FlushError() error {
+	if c.finished.Load() {
+		return ErrFinished
+	}
 	if !c.wroteHeader {
 		c.WriteHeader(http.StatusOK)
 	}
@@ -237,6 +245,9 @@ func (c *Writer) FlushError() error {
 // [http.Hijacker] does. After a successful Hijack, Hijacked reports true.
 // Over HTTP/2 it fails with an error matching [http.ErrNotSupported].
 func (c *Writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if c.finished.Load() {
+		return nil, nil, ErrFinished
+	}
 	conn, brw, err := http.NewResponseController(c.w).Hijack()
 	if err == nil {
 		c.hijacked = true

@@ -437,60 +437,39 @@ func TestIntercept(t *testing.T) {
 	}
 }
 
-func TestReset(t *testing.T) {
-	cw := capture.New(httptest.NewRecorder())
-	cw.Intercept = func(int, http.Header) bool { return true }
-	cw.WriteHeader(500)
+// After Finish, every writing call fails or does nothing, and none reaches
+// the inner writer: a goroutine left behind by a finished handler cannot
+// write into a response net/http has finished.
+func TestFinish(t *testing.T) {
 	rec := httptest.NewRecorder()
-	cw.Reset(rec)
-	if cw.Status() != 0 || cw.BytesWritten() != 0 || cw.Intercepted() || cw.Hijacked() || cw.Intercept != nil || cw.Unwrap() != rec {
-		t.Errorf("Reset left state: %+v", cw)
+	cw := capture.New(rec)
+	io.WriteString(cw, "ok")
+	cw.Finish()
+	if !cw.Finished() {
+		t.Error("Finished() = false after Finish")
 	}
-	cw.Write([]byte("x"))
-	if rec.Code != 200 || rec.Body.String() != "x" {
-		t.Errorf("after Reset: code %d, body %q", rec.Code, rec.Body)
+	cw.Header().Set("X-Late", "1")
+	cw.WriteHeader(http.StatusTeapot)
+	if _, err := cw.Write([]byte("late")); !errors.Is(err, capture.ErrFinished) {
+		t.Errorf("Write: %v, want ErrFinished", err)
 	}
-}
-
-// discard is a cheap inner writer, like net/http's without the network.
-// wrapper is another package's ResponseWriter wrapper; only those with
-// Unwrap can be seen through.
-type wrapper struct {
-	http.ResponseWriter
-	unwrap bool
-}
-
-func (w *wrapper) Unwrap() http.ResponseWriter {
-	if !w.unwrap {
-		return nil
+	if _, err := cw.WriteString("late"); !errors.Is(err, capture.ErrFinished) {
+		t.Errorf("WriteString: %v, want ErrFinished", err)
 	}
-	return w.ResponseWriter
-}
-
-// Find walks Unwrap chains, returns the first match, and stops at the end
-// of the chain or after a bounded number of steps.
-func TestFind(t *testing.T) {
-	inner := capture.New(httptest.NewRecorder())
-	outer := capture.New(&wrapper{inner, true})
-	if got, ok := capture.Find[*capture.Writer](&wrapper{outer, true}); !ok || got != outer {
-		t.Errorf("Find = %p, %v; want the outer Writer %p", got, ok, outer)
+	if _, err := cw.ReadFrom(strings.NewReader("late")); !errors.Is(err, capture.ErrFinished) {
+		t.Errorf("ReadFrom: %v, want ErrFinished", err)
 	}
-	if got, ok := capture.Find[*capture.Writer](&wrapper{&wrapper{inner, true}, true}); !ok || got != inner {
-		t.Errorf("Find through two wrappers = %p, %v; want %p", got, ok, inner)
+	if err := cw.FlushError(); !errors.Is(err, capture.ErrFinished) {
+		t.Errorf("FlushError: %v, want ErrFinished", err)
 	}
-	if _, ok := capture.Find[*capture.Writer](&wrapper{inner, false}); ok {
-		t.Error("Find saw through a wrapper whose Unwrap returns nil")
+	if _, _, err := cw.Hijack(); !errors.Is(err, capture.ErrFinished) {
+		t.Errorf("Hijack: %v, want ErrFinished", err)
 	}
-	// A chain longer than the bound (or a cycle) is given up on.
-	var long http.ResponseWriter = inner
-	for range 40 {
-		long = &wrapper{long, true}
+	if rec.Code != 200 || rec.Body.String() != "ok" || rec.Header().Get("X-Late") != "" || rec.Flushed {
+		t.Errorf("inner writer: %d %q %v flushed=%v; want what was sent before Finish", rec.Code, rec.Body, rec.Header(), rec.Flushed)
 	}
-	if _, ok := capture.Find[*capture.Writer](long); ok {
-		t.Error("Find walked 40 wrappers deep")
-	}
-	if _, ok := capture.Find[*capture.Writer](nil); ok {
-		t.Error("Find(nil) found something")
+	if cw.Status() != 200 || cw.BytesWritten() != 2 {
+		t.Errorf("Status, BytesWritten = %d, %d; want 200, 2", cw.Status(), cw.BytesWritten())
 	}
 }
 
@@ -503,21 +482,19 @@ func (*discard) WriteHeader(int)                     {}
 func (*discard) Flush()                              {}
 func (*discard) ReadFrom(r io.Reader) (int64, error) { return io.Copy(io.Discard, r) }
 
-// BenchmarkWriter: a pooled Writer costs no allocation per request.
+// BenchmarkWriter: a Writer costs one allocation per request, itself.
 func BenchmarkWriter(b *testing.B) {
 	body := bytes.Repeat([]byte("x"), 1024)
 	inner := &discard{h: http.Header{}}
-	pool := sync.Pool{New: func() any { return new(capture.Writer) }}
 	b.ReportAllocs()
 	for b.Loop() {
-		cw := pool.Get().(*capture.Writer)
-		cw.Reset(inner)
+		cw := capture.New(inner)
 		cw.WriteHeader(200)
 		cw.Write(body)
 		cw.Flush()
+		cw.Finish()
 		if cw.BytesWritten() != 1024 {
 			b.Fatal("miscounted")
 		}
-		pool.Put(cw)
 	}
 }

@@ -266,7 +266,7 @@ func testLimits(t *testing.T, bin *binary) {
 				t.Errorf("%s: status = %d, want %d (body %q)", tt.name, resp.StatusCode, tt.wantStatus, tail(string(body), 300))
 			}
 			// A refused head closes the connection; a 404 keeps it
-			// (-p HTTP/1.1, errorpage.Options.KeepAlive).
+			// (-p HTTP/1.1: errorpage without CloseAfterError).
 			if refused := tt.wantStatus == 414 || tt.wantStatus == 431; resp.Close != refused {
 				t.Errorf("%s: %d with Connection: close %v, want %v", tt.name, resp.StatusCode, resp.Close, refused)
 			}

@@ -1,0 +1,86 @@
+package accesslog
+
+import (
+	"context"
+	"net/http"
+	"sync"
+)
+
+// Entry is the access-log entry of one request, through which the handlers
+// that serve it add to its line. The middleware puts it into the request's
+// context, where [FromContext] finds it. A nil *Entry (no access log)
+// accepts every call and does nothing.
+//
+// An Entry is safe for concurrent use. It is closed when the handler
+// returns and the line is written: later calls do nothing.
+type Entry struct {
+	remote string // the client address logged, for messages
+
+	mu       sync.Mutex
+	closed   bool
+	omit     bool
+	messages []string
+}
+
+type entryKey struct{}
+
+// FromContext returns the access-log entry of the request whose context is
+// ctx (r.Context()), or nil when the request does not pass through a
+// [Middleware].
+func FromContext(ctx context.Context) *Entry {
+	e, _ := ctx.Value(entryKey{}).(*Entry)
+	return e
+}
+
+// withEntry returns r with e in its context.
+func withEntry(r *http.Request, e *Entry) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), entryKey{}, e))
+}
+
+// AddMessage adds a line that is written before the request line, in the
+// [Python] format (and under "messages" in [JSON]), as Python's log_error
+// does: the errorpage package adds "code 404, message File not found" for
+// every page it sends. msg is written scrubbed, like everything the client
+// controls, and on one line.
+func (e *Entry) AddMessage(msg string) {
+	if e == nil {
+		return
+	}
+	e.mu.Lock()
+	if !e.closed {
+		e.messages = append(e.messages, msg)
+	}
+	e.mu.Unlock()
+}
+
+// OmitRequestLine makes the line show an empty request line ("" in the
+// Python format, "-" in Common and Combined) instead of the one the client
+// sent, as Python does for a request line it refuses as too long (414):
+// the client must not be able to write a megabyte into the log with each
+// request.
+func (e *Entry) OmitRequestLine() {
+	if e == nil {
+		return
+	}
+	e.mu.Lock()
+	e.omit = true
+	e.mu.Unlock()
+}
+
+// RemoteAddr returns the client address the line shows: the peer's IP, or
+// the one X-Forwarded-For names when the peer is a trusted proxy. It is ""
+// for a nil Entry.
+func (e *Entry) RemoteAddr() string {
+	if e == nil {
+		return ""
+	}
+	return e.remote
+}
+
+// close ends the entry and returns what the handlers added.
+func (e *Entry) close() (messages []string, omit bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.closed = true
+	return e.messages, e.omit
+}

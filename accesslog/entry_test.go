@@ -1,0 +1,175 @@
+package accesslog
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// opaque wraps the ResponseWriter as many third-party middlewares do:
+// without Unwrap.
+func opaque(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(struct{ http.ResponseWriter }{w}, r)
+	})
+}
+
+// The Entry travels in the request's context, so handlers reach it behind
+// any wrapper of the ResponseWriter; messages added after the handler
+// returned are dropped, not written into another request's line.
+func TestEntryFromContext(t *testing.T) {
+	log := newSink()
+	m := newMiddleware(t, Options{Writer: log, Now: func() time.Time { return fixedTime }})
+	var late *Entry
+	h := m.Handler(opaque(opaque(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e := FromContext(r.Context())
+		if got := e.RemoteAddr(); got != "192.0.2.1" {
+			t.Errorf("RemoteAddr() = %q", got)
+		}
+		e.AddMessage("code 404, message File not found")
+		e.AddMessage("second\nline")
+		if r.URL.Path == "/first" {
+			late = e
+		}
+		w.WriteHeader(http.StatusNotFound)
+	}))))
+	for _, path := range []string{"/first", "/second"} {
+		r := httptest.NewRequest("GET", path, nil)
+		r.RemoteAddr = "192.0.2.1:1234"
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		late.AddMessage("late message")
+		late.OmitRequestLine()
+	}
+	want := "192.0.2.1 - - [05/Mar/2024 09:07:03] code 404, message File not found\n" +
+		"192.0.2.1 - - [05/Mar/2024 09:07:03] second\\x0aline\n" +
+		"192.0.2.1 - - [05/Mar/2024 09:07:03] \"GET /first HTTP/1.1\" 404 -\n"
+	want += strings.ReplaceAll(want, "/first", "/second")
+	if got := strings.Join(log.lines(t, 6), ""); got != want {
+		t.Errorf("log:\n%s\nwant:\n%s", got, want)
+	}
+
+	// No access log: a nil Entry that takes every call.
+	var none *Entry = FromContext(context.Background())
+	if none != nil {
+		t.Fatal("FromContext(Background) found an entry")
+	}
+	none.AddMessage("x")
+	none.OmitRequestLine()
+	if none.RemoteAddr() != "" {
+		t.Error("nil Entry has an address")
+	}
+}
+
+// A goroutine that writes after its handler returned gets an error and
+// reaches nothing: not the response, not the log line.
+func TestLateWrite(t *testing.T) {
+	log := newSink()
+	m := newMiddleware(t, Options{Writer: log, Now: func() time.Time { return fixedTime }})
+	results := make(chan error, 1)
+	release := make(chan struct{})
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		go func() {
+			<-release
+			_, err := io.WriteString(w, "late")
+			results <- err
+		}()
+		io.WriteString(w, "ok")
+	}))
+	rec := httptest.NewRecorder()
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "192.0.2.1:1234"
+	h.ServeHTTP(rec, r)
+	close(release)
+	if err := <-results; err == nil {
+		t.Error("the late write succeeded")
+	}
+	if rec.Body.String() != "ok" {
+		t.Errorf("body %q, want %q", rec.Body, "ok")
+	}
+	if got, want := log.lines(t, 1)[0], "192.0.2.1 - - [05/Mar/2024 09:07:03] \"GET / HTTP/1.1\" 200 2\n"; got != want {
+		t.Errorf("log %q, want %q", got, want)
+	}
+}
+
+// Buffering is what FlushInterval says, whatever the writer's type: an
+// *os.File with no FlushInterval gets each line at once.
+func TestFlushIntervalZero(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "access.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m := newMiddleware(t, Options{Writer: f})
+	m.Handler(http.NotFoundHandler()).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil))
+	if fi, err := f.Stat(); err != nil || fi.Size() == 0 {
+		t.Errorf("after the request: %v bytes (%v), want the line written", fi.Size(), err)
+	}
+	if _, err := New(Options{FlushInterval: -time.Second}); err == nil {
+		t.Error("New with a negative FlushInterval: no error")
+	}
+}
+
+// SlogHandler writes records as lines of the log, in Python's log_message
+// format (or JSON), through the same buffer as the request lines, so that
+// the order is kept.
+func TestSlogHandler(t *testing.T) {
+	var out bytes.Buffer
+	m := newMiddleware(t, Options{Writer: &out, Now: func() time.Time { return fixedTime }, FlushInterval: time.Hour})
+	logger := slog.New(m.SlogHandler(nil))
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		logger.InfoContext(r.Context(), "hello.sh: warning\x1b[31m", "script", "/cgi-bin/hello.sh")
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	r := httptest.NewRequest("GET", "/cgi-bin/hello.sh", nil)
+	r.RemoteAddr = "192.0.2.1:1234"
+	logger.Info("before", "n", 1)
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	logger.WithGroup("tls").With("peer", "a b").Warn("http: TLS handshake error", "err", errors.New("EOF"), slog.Group("g", "k", `q"`))
+	logger.Debug("not shown")
+	if out.Len() != 0 {
+		t.Fatalf("written before the flush: %q", out.String())
+	}
+	m.Flush()
+	// The records' own times are the wall clock's: compare what follows.
+	got := strings.Split(out.String(), "\n")
+	want := []string{
+		"- - - [] before n=1",
+		"192.0.2.1 - - [] hello.sh: warning\\x1b[31m script=/cgi-bin/hello.sh",
+		"192.0.2.1 - - [05/Mar/2024 09:07:03] \"GET /cgi-bin/hello.sh HTTP/1.1\" 204 -",
+		`- - - [] http: TLS handshake error tls.peer="a b" tls.err=EOF tls.g.k="q\""`,
+		"",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("log:\n%s\nwant %d lines", out.String(), len(want)-1)
+	}
+	for i := range want {
+		line := got[i]
+		if i != 2 && line != "" {
+			open, close := strings.Index(line, "["), strings.Index(line, "]")
+			if _, err := time.Parse(pythonLayout, line[open+1:close]); err != nil {
+				t.Errorf("line %d: time stamp: %v", i, err)
+			}
+			line = line[:open+1] + line[close:]
+		}
+		if line != want[i] {
+			t.Errorf("line %d: %q\nwant     %q", i, line, want[i])
+		}
+	}
+
+	var js bytes.Buffer
+	jm := newMiddleware(t, Options{Writer: &js, Format: JSON})
+	slog.New(jm.SlogHandler(&slog.HandlerOptions{Level: slog.LevelWarn})).Warn("w", "k", "v\n")
+	slog.New(jm.SlogHandler(&slog.HandlerOptions{Level: slog.LevelWarn})).Info("dropped")
+	if s := js.String(); strings.Count(s, "\n") != 1 || !strings.Contains(s, `"level":"WARN","msg":"w","k":"v\n"`) {
+		t.Errorf("JSON: %q", s)
+	}
+}

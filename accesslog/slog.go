@@ -1,0 +1,160 @@
+package accesslog
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/simplehttp/simplehttp/internal/pyescape"
+)
+
+// SlogHandler returns a [slog.Handler] whose records become lines of this
+// log. They go through the same output as the request lines, so that they
+// come out in the order they happened, also when [Options.FlushInterval]
+// buffers them: a program that logs its diagnostics here and its requests
+// through [Middleware.Handler] writes one ordered stream, as Python's
+// server writes everything to stderr.
+//
+// In the [JSON] format a record is a JSON object with time, level, msg and
+// its attributes. In the others it is a line in the format of Python's
+// log_message, the lines log_error writes:
+//
+//	127.0.0.1 - - [05/Mar/2024 09:07:03] cgi-bin/hello.py: warning: x is unset script=/cgi-bin/hello.py
+//
+// The address is the client's when the record was logged with the context
+// of a request that passes through this log (see [FromContext]), "-"
+// otherwise; the time is the record's, in its own location. The attributes
+// follow the message as key=value, quoted where needed as slog's text
+// handler quotes them, with groups as dotted prefixes. Message and
+// attributes are scrubbed as everything else in the log is ([Scrub]).
+//
+// Records below opts.Level (slog.LevelInfo if opts or its Level is nil) are
+// dropped. opts.AddSource and opts.ReplaceAttr are honoured by the JSON
+// format only.
+func (m *Middleware) SlogHandler(opts *slog.HandlerOptions) slog.Handler {
+	if opts == nil {
+		opts = &slog.HandlerOptions{}
+	}
+	if m.format == JSON {
+		return slog.NewJSONHandler(lineWriter{m.out}, opts)
+	}
+	return &textHandler{out: m.out, level: opts.Level, stamps: &stampCache{layout: pythonLayout}}
+}
+
+// textHandler is SlogHandler for the text formats. It is immutable: With*
+// return extended copies.
+type textHandler struct {
+	out    *output
+	level  slog.Leveler // nil: Info
+	stamps *stampCache
+	attrs  []byte // " k=v" of WithAttrs, already formatted
+	prefix string // open groups, "g1.g2."
+}
+
+func (h *textHandler) Enabled(_ context.Context, l slog.Level) bool {
+	lvl := slog.LevelInfo
+	if h.level != nil {
+		lvl = h.level.Level()
+	}
+	return l >= lvl
+}
+
+func (h *textHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	if len(as) == 0 {
+		return h
+	}
+	h2 := *h
+	h2.attrs = append([]byte(nil), h.attrs...)
+	for _, a := range as {
+		h2.attrs = appendAttr(h2.attrs, h.prefix, a)
+	}
+	return &h2
+}
+
+func (h *textHandler) WithGroup(name string) slog.Handler {
+	if name == "" {
+		return h
+	}
+	h2 := *h
+	h2.prefix = h.prefix + name + "."
+	return &h2
+}
+
+func (h *textHandler) Handle(ctx context.Context, r slog.Record) error {
+	remote := FromContext(ctx).RemoteAddr()
+	if remote == "" {
+		remote = "-"
+	}
+	line := appendAddr(nil, remote)
+	line = append(line, " - - ["...)
+	line = h.stamps.append(line, r.Time)
+	line = append(line, "] "...)
+	line = pyescape.AppendLog(line, r.Message)
+	line = append(line, h.attrs...)
+	r.Attrs(func(a slog.Attr) bool {
+		line = appendAttr(line, h.prefix, a)
+		return true
+	})
+	h.out.writeLines(append(line, '\n'))
+	return nil
+}
+
+// appendAttr appends " key=value" for a, with groups flattened to dotted
+// keys, as slog's TextHandler writes them; empty attributes and groups are
+// left out.
+func appendAttr(dst []byte, prefix string, a slog.Attr) []byte {
+	v := a.Value.Resolve()
+	if a.Equal(slog.Attr{}) {
+		return dst
+	}
+	if v.Kind() == slog.KindGroup {
+		if a.Key != "" {
+			prefix += a.Key + "."
+		}
+		for _, g := range v.Group() {
+			dst = appendAttr(dst, prefix, g)
+		}
+		return dst
+	}
+	dst = append(dst, ' ')
+	dst = appendText(dst, prefix+a.Key)
+	dst = append(dst, '=')
+	var s string
+	if err, ok := v.Any().(error); ok && v.Kind() == slog.KindAny {
+		s = err.Error()
+	} else {
+		s = v.String()
+	}
+	return appendText(dst, s)
+}
+
+// appendText appends s scrubbed and, when slog's TextHandler would quote
+// it (empty, or holding a space, '=', '"' or anything not printable), in
+// double quotes with '"' written as \" (the scrub has already doubled
+// every backslash, so this reads back unambiguously).
+func appendText(dst []byte, s string) []byte {
+	if !needsQuote(s) {
+		return pyescape.AppendLog(dst, s)
+	}
+	dst = append(dst, '"')
+	start := len(dst)
+	dst = pyescape.AppendLog(dst, s)
+	if bytes.IndexByte(dst[start:], '"') >= 0 {
+		dst = append(dst[:start], bytes.ReplaceAll(dst[start:], []byte(`"`), []byte(`\"`))...)
+	}
+	return append(dst, '"')
+}
+
+func needsQuote(s string) bool {
+	if s == "" {
+		return true
+	}
+	for _, r := range s {
+		if r == ' ' || r == '=' || r == '"' || r == utf8.RuneError || !strconv.IsPrint(r) {
+			return true
+		}
+	}
+	return false
+}
