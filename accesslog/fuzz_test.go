@@ -7,7 +7,7 @@ import (
 	"github.com/simplehttp/simplehttp/internal/pyescape"
 )
 
-// FuzzScrub checks SPEC §3's scrubbing for any message: Scrub's output
+// FuzzScrub checks the scrubbing of any message: Scrub's output
 // holds no raw C0 control or DEL byte, no C1 control code point
 // U+0080–U+009F and no lone byte 0x80–0x9F of invalid UTF-8 (which it
 // writes as \xHH too); AppendScrub appends exactly Scrub's output; and,

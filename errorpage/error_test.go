@@ -28,7 +28,7 @@ var goldenCases = []struct {
 	code             int
 	message, explain string
 }{
-	// The file server's 404 and 501 (SPEC §1.2).
+	// The file server's 404 and 501, as Python's send_error sends them.
 	{"404_file_not_found", 404, "File not found", ""},
 	{"404_default", 404, "", ""},
 	{"404_no_permission_to_list", 404, "No permission to list directory", ""},

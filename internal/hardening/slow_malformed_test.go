@@ -71,7 +71,7 @@ var malformedTests = []struct {
 	// Python looks for a file named "example.com:80": 404.
 	{"authority form for GET", "GET example.com:80 HTTP/1.1\r\nHost: x\r\n\r\n", 200},
 	{"CONNECT with a path", "CONNECT /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n", 501},
-	// A client never sends a fragment; Python drops it (SPEC 1.1).
+	// A client never sends a fragment; Python drops it (translate_path).
 	{"fragment in target", "GET /hello.txt#x HTTP/1.1\r\nHost: x\r\n\r\n", 200},
 	{"invalid UTF-8 in target", "GET /\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n", 404},
 

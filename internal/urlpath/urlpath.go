@@ -19,7 +19,7 @@ import (
 )
 
 // Name maps an escaped URL path (as [url.URL.EscapedPath] returns it) to an
-// [fs.FS] name, following SPEC §1.1 (Python's translate_path):
+// [fs.FS] name, as Python's translate_path does:
 //
 //  1. everything from the first '?' and then from the first '#' is dropped;
 //  2. dir reports whether what remains ends in '/' after trailing white

@@ -34,7 +34,7 @@ func TestName(t *testing.T) {
 		{"/%zz%", "%zz%", false},           // malformed escapes stay as written
 		{"/%ff%fe", "\uFFFD\uFFFD", false}, // invalid UTF-8 becomes U+FFFD, as in Python
 		// A name that is not UTF-8, as Python's listing links it: each
-		// stray byte b is the lone surrogate U+DC00+b (SPEC §1.1).
+		// stray byte b is the lone surrogate U+DC00+b (Python's surrogateescape).
 		{"/d/bad%ED%B3%BF%ED%B3%BE.txt", "d/bad\xff\xfe.txt", false},
 		{"/%ed%b2%80/", "\x80", true},
 		{"/%ED%B2%AE%ED%B2%AE/x", "\xae\xae/x", false},       // 0xAE, not '.': no ".." segment
