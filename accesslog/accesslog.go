@@ -14,6 +14,7 @@ import (
 
 	"github.com/simplehttp/simplehttp/internal/capture"
 	"github.com/simplehttp/simplehttp/internal/pyescape"
+	"github.com/simplehttp/simplehttp/internal/scope"
 )
 
 // Format selects the layout of the access-log lines.
@@ -155,7 +156,8 @@ type Middleware struct {
 // capability of the writer it wraps (Flush, Hijack, ReadFrom, Unwrap).
 type state struct {
 	capture.Writer
-	entry Entry
+	entry  Entry
+	values scope.Values // attached to the request's context, unless one is there
 }
 
 // New returns a Middleware configured by opts. It returns an error if
@@ -229,7 +231,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 				m.log(st, r, start, true)
 			}
 		}()
-		next.ServeHTTP(&st.Writer, withEntry(r, &st.entry))
+		next.ServeHTTP(&st.Writer, withEntry(r, &st.values, &st.entry))
 		done = true
 		st.Finish()
 		m.log(st, r, start, false)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"sync"
+
+	"github.com/simplehttp/simplehttp/internal/scope"
 )
 
 // Entry is the access-log entry of one request, through which the handlers
@@ -22,19 +24,18 @@ type Entry struct {
 	messages []string
 }
 
-type entryKey struct{}
-
 // FromContext returns the access-log entry of the request whose context is
 // ctx (r.Context()), or nil when the request does not pass through a
 // [Middleware].
 func FromContext(ctx context.Context) *Entry {
-	e, _ := ctx.Value(entryKey{}).(*Entry)
+	e, _ := scope.Get(ctx, scope.Entry).(*Entry)
 	return e
 }
 
-// withEntry returns r with e in its context.
-func withEntry(r *http.Request, e *Entry) *http.Request {
-	return r.WithContext(context.WithValue(r.Context(), entryKey{}, e))
+// withEntry returns r with e in its context, in own if r's context has
+// no place for it yet.
+func withEntry(r *http.Request, own *scope.Values, e *Entry) *http.Request {
+	return scope.Set(r, own, scope.Entry, e)
 }
 
 // AddMessage adds a line that is written before the request line, in the

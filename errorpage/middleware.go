@@ -1,7 +1,6 @@
 package errorpage
 
 import (
-	"context"
 	"encoding/json"
 	"html/template"
 	"io"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/simplehttp/simplehttp/internal/capture"
 	"github.com/simplehttp/simplehttp/internal/negotiate"
+	"github.com/simplehttp/simplehttp/internal/scope"
 )
 
 // Options configures a [Middleware]. The zero value gives Python's page
@@ -169,7 +169,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		st := &state{m: m}
 		st.Init(w)
 		st.Intercept = m.intercept
-		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+		r = scope.Set(r, &st.values, scope.ErrorPage, st)
 		if m.recover {
 			defer m.recoverPanic(st, w, r)
 		}
@@ -233,7 +233,8 @@ func (m *Middleware) interceptHeader(code int, h http.Header) bool {
 // wraps.
 type state struct {
 	capture.Writer
-	m *Middleware
+	m      *Middleware
+	values scope.Values // attached to the request's context, unless one is there
 }
 
 // The wrapped handler's writer keeps every capability of the one it wraps.
@@ -245,14 +246,10 @@ var (
 	_ interface{ Unwrap() http.ResponseWriter } = (*state)(nil)
 )
 
-// stateKey is the context key of the state of the innermost Middleware a
-// request goes through.
-type stateKey struct{}
-
 // stateOf returns the state of the innermost Middleware that r goes
 // through, or nil.
 func stateOf(r *http.Request) *state {
-	st, _ := r.Context().Value(stateKey{}).(*state)
+	st, _ := scope.Get(r.Context(), scope.ErrorPage).(*state)
 	return st
 }
 

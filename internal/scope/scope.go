@@ -1,0 +1,79 @@
+// Package scope carries what the module's middlewares hand to the handlers
+// they wrap (the request's access-log entry, the error-page middleware) in
+// the request's context, with a single copy of the request for all of
+// them: the outermost middleware attaches a [Values] to the context, and
+// the ones inside it fill their slot in the same Values.
+//
+// A slot is filled once, before the wrapped handler runs, and never
+// changed afterwards: a middleware that finds its slot taken (the same
+// middleware nested, or the same request served twice) attaches a new
+// Values, a copy of the one it found, to a new copy of the request, so
+// that what lies outside it keeps seeing its own. The slots are atomic so
+// that goroutines started by a handler may read them.
+package scope
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+)
+
+// Values are the per-request slots. The zero value is empty and ready to
+// use; a middleware embeds one in its per-request state, so that
+// attaching it costs no allocation of its own.
+type Values struct {
+	// Entry is the request's *accesslog.Entry.
+	Entry atomic.Value
+	// ErrorPage is the per-request state of the innermost errorpage
+	// middleware.
+	ErrorPage atomic.Value
+}
+
+type key struct{}
+
+// From returns the Values attached to ctx, or nil.
+func From(ctx context.Context) *Values {
+	v, _ := ctx.Value(key{}).(*Values)
+	return v
+}
+
+// Slot selects one slot of a Values.
+type Slot func(*Values) *atomic.Value
+
+// The slots.
+var (
+	Entry     Slot = func(v *Values) *atomic.Value { return &v.Entry }
+	ErrorPage Slot = func(v *Values) *atomic.Value { return &v.ErrorPage }
+)
+
+// Set stores x in the given slot for r and the handlers it reaches, and
+// returns the request to pass on. If r's context carries Values whose slot
+// is empty, x goes there and r itself is returned. Otherwise own, the
+// caller's empty Values (which must stay alive and unchanged for as long
+// as the request and whatever it started may use it), receives the other
+// slots of the Values found, if any, and x, and is attached to a copy of
+// r. x must be a non-nil pointer, of the same type in every call for the
+// same slot.
+func Set(r *http.Request, own *Values, slot Slot, x any) *http.Request {
+	found := From(r.Context())
+	if found != nil && slot(found).CompareAndSwap(nil, x) {
+		return r
+	}
+	if found != nil {
+		for _, s := range []Slot{Entry, ErrorPage} {
+			if v := s(found).Load(); v != nil {
+				s(own).Store(v)
+			}
+		}
+	}
+	slot(own).Store(x)
+	return r.WithContext(context.WithValue(r.Context(), key{}, own))
+}
+
+// Get returns the value of the slot for ctx, or nil.
+func Get(ctx context.Context, slot Slot) any {
+	if v := From(ctx); v != nil {
+		return slot(v).Load()
+	}
+	return nil
+}

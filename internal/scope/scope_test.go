@@ -1,0 +1,48 @@
+package scope_test
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"github.com/simplehttp/simplehttp/internal/scope"
+)
+
+type entry struct{ name string }
+type page struct{ name string }
+
+func TestSet(t *testing.T) {
+	r0 := httptest.NewRequest("GET", "/", nil)
+	if scope.Get(r0.Context(), scope.Entry) != nil {
+		t.Fatal("a fresh request has an entry")
+	}
+
+	// The outermost middleware attaches its Values to a copy of r.
+	var outer scope.Values
+	log := &entry{"log"}
+	r1 := scope.Set(r0, &outer, scope.Entry, log)
+	if r1 == r0 || scope.From(r1.Context()) != &outer || scope.Get(r1.Context(), scope.Entry) != log {
+		t.Fatal("Set did not attach the caller's Values to a copy of the request")
+	}
+
+	// The next one fills its empty slot in place: no copy of the request.
+	var unused scope.Values
+	ep := &page{"outer page"}
+	if r2 := scope.Set(r1, &unused, scope.ErrorPage, ep); r2 != r1 {
+		t.Error("filling an empty slot copied the request")
+	}
+	if scope.Get(r1.Context(), scope.ErrorPage) != ep || unused.ErrorPage.Load() != nil {
+		t.Error("the slot was not filled in the Values found")
+	}
+
+	// The same kind nested: a new Values for the inner subtree, with the
+	// other slots copied; what lies outside still sees its own.
+	var inner scope.Values
+	ep2 := &page{"inner page"}
+	r3 := scope.Set(r1, &inner, scope.ErrorPage, ep2)
+	if r3 == r1 || scope.Get(r3.Context(), scope.ErrorPage) != ep2 || scope.Get(r3.Context(), scope.Entry) != log {
+		t.Error("nested: the inner request does not see the inner page and the outer entry")
+	}
+	if scope.Get(r1.Context(), scope.ErrorPage) != ep {
+		t.Error("nested: the outer request lost its page")
+	}
+}
