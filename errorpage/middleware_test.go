@@ -915,3 +915,29 @@ func TestRecover(t *testing.T) {
 		t.Errorf("a panic that was passed on was logged:\n%s", diag.String())
 	}
 }
+
+// Nested middlewares: Error inside the inner one renders with the inner's
+// options, and Error in the outer's handler after the inner has returned
+// renders with the outer's again (the inner's writer is finished by then).
+func TestNestedMiddlewares(t *testing.T) {
+	outer, err := New(Options{Format: "<p>outer {{.Code}}</p>\n", DisableNegotiation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner, err := New(Options{Format: "<p>inner {{.Code}}</p>\n", DisableNegotiation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var innerBody string
+	h := outer.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		inner.Handler(errorCall(http.StatusGone, "", "")).ServeHTTP(rec, r)
+		innerBody = rec.Body.String()
+		Error(w, r, http.StatusTeapot, "", "")
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if innerBody != "<p>inner 410</p>\n" || rec.Code != 418 || rec.Body.String() != "<p>outer 418</p>\n" {
+		t.Errorf("inner page %q, outer %d %q; want the inner's 410 and the outer's 418", innerBody, rec.Code, rec.Body)
+	}
+}
