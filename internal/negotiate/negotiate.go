@@ -1,5 +1,7 @@
-// Package negotiate picks the media type a client prefers from a short list
-// of offers, by the q-values of its Accept header (RFC 9110 §12.5.1).
+// Package negotiate picks what a client prefers from a short list of
+// offers: the media type, by the q-values of its Accept header (RFC 9110
+// §12.5.1, [Best]), and the content coding, by those of Accept-Encoding
+// (§12.5.3, [Encoding]).
 package negotiate
 
 import (
