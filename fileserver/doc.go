@@ -27,7 +27,9 @@
 // mime package, then a sniff of the first 3072 bytes with
 // github.com/gabriel-vasile/mimetype (Options.DisableSniff turns it off).
 // Files carry a strong ETag (mtime and size, or a content hash for an FS
-// without mtimes such as embed.FS) and support Range, If-Range,
+// without mtimes such as embed.FS: taken once per file for an embed.FS, an
+// [fs.Sub] of one, or an FS declared Options.Immutable, and on every
+// request otherwise) and support Range, If-Range,
 // If-None-Match, If-Match and If-Unmodified-Since through
 // [http.ServeContent]. Regular files larger than the cache's limit, opened
 // as *os.File, are sent with sendfile(2), through any middleware whose

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,10 +40,12 @@ type Handler struct {
 	// now is the clock of the cache's racy-file check (time.Now).
 	now func() time.Time
 
-	// hashes caches content ETags of an immutable embed.FS, whose files
-	// carry no modification time.
+	// immutable is Options.Immutable. hashes keeps the content ETags of
+	// files without a modification time whose content cannot change: by
+	// name when immutable, and by their fs.FileInfo for the files of an
+	// embed.FS, however it is wrapped (see etag).
 	immutable bool
-	hashes    sync.Map // name -> string
+	hashes    sync.Map // name or embed's fs.FileInfo -> string
 }
 
 // New returns a Handler serving fsys, which may be any [fs.FS]:
@@ -107,7 +110,7 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 		}
 	}
 	h.types = newTypeTable(opts.Extensions)
-	_, h.immutable = fsys.(embed.FS)
+	h.immutable = opts.Immutable
 	h.statFS, _ = fsys.(fs.StatFS)
 	if opts.CacheMaxBytes < 0 || opts.CacheMaxFileSize < 0 {
 		return nil, errors.New("fileserver: Options.CacheMaxBytes and CacheMaxFileSize must not be negative")
@@ -338,14 +341,28 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 func hasMtime(t time.Time) bool { return !t.IsZero() && t.Unix() != 0 }
 
 // etag returns a strong validator: the mtime in nanoseconds and the size,
-// or, for a file without mtime, a hash of its content (cached for an
-// immutable embed.FS).
+// or, for a file without mtime, a hash of its content. The hash is taken
+// once and kept for content that cannot change: a file of an embed.FS,
+// whether served through the embed.FS itself, an fs.Sub of it or any
+// wrapper that passes its Stat on, and any file of an FS declared
+// Options.Immutable. Only the hash is kept, one per file.
 func (h *Handler) etag(ctx context.Context, name string, fi fs.FileInfo, rs io.ReadSeeker) string {
 	if hasMtime(fi.ModTime()) {
 		return mtimeETag(fi.ModTime(), fi.Size())
 	}
-	if h.immutable {
-		if v, ok := h.hashes.Load(name); ok {
+	var key any
+	switch {
+	case reflect.TypeOf(fi) == embedFileInfo:
+		// The FileInfo of an embedded file is the file's own record,
+		// compiled into the binary with its content: the same pointer
+		// always means the same bytes, whatever name or wrapper led
+		// to it.
+		key = fi
+	case h.immutable:
+		key = name
+	}
+	if key != nil {
+		if v, ok := h.hashes.Load(key); ok {
 			return v.(string)
 		}
 	}
@@ -358,11 +375,21 @@ func (h *Handler) etag(ctx context.Context, name string, fi fs.FileInfo, rs io.R
 		return ""
 	}
 	tag := contentETag(hash.Sum(nil))
-	if h.immutable {
-		h.hashes.Store(name, tag)
+	if key != nil {
+		h.hashes.Store(key, tag)
 	}
 	return tag
 }
+
+// embedFileInfo is the dynamic type of the fs.FileInfo that an embed.FS
+// file's Stat returns, taken from the root of an empty embed.FS.
+var embedFileInfo = func() reflect.Type {
+	fi, err := fs.Stat(embed.FS{}, ".")
+	if err != nil {
+		return nil
+	}
+	return reflect.TypeOf(fi)
+}()
 
 // mtimeETag is the ETag of a file with a modification time.
 func mtimeETag(mtime time.Time, size int64) string {

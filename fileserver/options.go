@@ -71,6 +71,18 @@ type Options struct {
 	// larger files are sent from disk with sendfile(2). If zero, 64 KiB.
 	CacheMaxFileSize int64
 
+	// Immutable declares that the content of the served fs.FS never
+	// changes while the handler serves it. It matters for files without
+	// a modification time (a zero ModTime, or the epoch), whose ETag is a
+	// hash of their content: each is then hashed once and the hash kept
+	// (a few dozen bytes per file, never the content), instead of being
+	// read in full on every request, 304s included. If false, such a file
+	// is hashed on every request, so a changed file never carries a stale
+	// ETag. The files of an [embed.FS], served directly or through
+	// [fs.Sub], are hashed once whatever Immutable says: their content is
+	// part of the program.
+	Immutable bool
+
 	// Logger receives diagnostics (the real cause behind a 404, say).
 	// If nil, slog.Default() is used.
 	Logger *slog.Logger
