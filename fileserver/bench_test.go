@@ -60,7 +60,7 @@ func benchTree(b *testing.B, entries int) string {
 // map is cleared between requests, as net/http's would be new.
 func BenchmarkServe(b *testing.B) {
 	dir := benchTree(b, 1000)
-	ours, err := fileserver.NewDir(dir, fileserver.Options{})
+	ours, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func BenchmarkServe(b *testing.B) {
 	fileserver.SetClock(ours, fileserver.HourAhead)
 	// The same without the cache: every file read and every listing
 	// rendered again, as for files and directories that just changed.
-	uncached, err := fileserver.NewDir(dir, fileserver.Options{DisableCache: true})
+	uncached, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{DisableCache: true})
 	if err != nil {
 		b.Fatal(err)
 	}

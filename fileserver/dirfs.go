@@ -53,7 +53,7 @@ func newDirFS(dir string, policy SymlinkPolicy) (*dirFS, error) {
 		}
 		return &dirFS{root: root, policy: policy}, nil
 	}
-	return nil, errors.New("fileserver: unknown SymlinkPolicy")
+	return nil, errors.New("unknown SymlinkPolicy")
 }
 
 // checkNoLinks refuses a name any element of which is a symbolic link

@@ -4,7 +4,7 @@
 // Create a [Handler] from any [fs.FS] with [New], or from an OS directory
 // with [NewDir], and mount it anywhere:
 //
-//	h, err := fileserver.NewDir("site", fileserver.Options{})
+//	h, err := fileserver.NewDir("site", fileserver.SymlinksFollow, fileserver.Options{})
 //	mux.Handle("/static/", http.StripPrefix("/static", h))
 //
 // # Python's behaviour
@@ -91,7 +91,7 @@
 // # Security
 //
 // A request can never name a file outside the root except through a
-// symbolic link. With [NewDir], Options.Symlinks chooses what links do:
+// symbolic link. With [NewDir], its [SymlinkPolicy] chooses what links do:
 // [SymlinksFollow] (Python's behaviour) follows every link, [SymlinksInside]
 // follows only relative links that stay inside the root (an [os.Root]), and
 // [SymlinksNever] follows none. With [New], the fs.FS decides: [os.DirFS]

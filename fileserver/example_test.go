@@ -33,7 +33,7 @@ func ExampleNew() {
 func ExampleNewDir() {
 	// Serve ./site as `python3 -m http.server -d site` would, refusing
 	// symbolic links that leave it.
-	h, err := fileserver.NewDir("site", fileserver.Options{Symlinks: fileserver.SymlinksInside})
+	h, err := fileserver.NewDir("site", fileserver.SymlinksInside, fileserver.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -50,25 +50,28 @@ type Handler struct {
 
 // New returns a Handler serving fsys, which may be any [fs.FS]:
 // [os.DirFS], an [embed.FS], an [os.Root]'s FS, or an [fstest.MapFS].
-// Files whose fs.File is an *os.File are sent with sendfile(2).
-// opts.Symlinks must be the zero value: fsys itself decides how links
-// resolve (use [NewDir] for a policy).
+// Files whose fs.File is an *os.File are sent with sendfile(2). fsys
+// itself decides how symbolic links resolve: use [NewDir] for a policy.
 func New(fsys fs.FS, opts Options) (*Handler, error) {
 	if fsys == nil {
 		return nil, errors.New("fileserver: nil fs.FS")
 	}
-	if opts.Symlinks != SymlinksFollow {
-		return nil, errors.New("fileserver: Options.Symlinks applies to NewDir only; with New the fs.FS resolves links")
-	}
 	return newHandler(fsys, opts)
 }
 
-// NewDir returns a Handler serving the OS directory dir, with the symbolic
-// link policy of opts.Symlinks. It returns an error if dir is not a
-// directory. Call [Handler.Close] when done with the handler to release the
-// directory handle that SymlinksInside and SymlinksNever keep open.
-func NewDir(dir string, opts Options) (*Handler, error) {
-	d, err := newDirFS(dir, opts.Symlinks)
+// NewDir returns a Handler serving the OS directory dir, following the
+// symbolic links that links allows: [SymlinksFollow] (the zero value,
+// Python's behaviour) follows all of them. The policy is a parameter, not
+// an option, because it decides what a request can reach: every caller
+// states it. NewDir returns an error if dir is not a directory or links
+// is not one of the three policies. Call [Handler.Close] when done with
+// the handler to release the directory handle that SymlinksInside and
+// SymlinksNever keep open.
+func NewDir(dir string, links SymlinkPolicy, opts Options) (*Handler, error) {
+	if _, err := links.MarshalText(); err != nil {
+		return nil, err
+	}
+	d, err := newDirFS(dir, links)
 	if err != nil {
 		return nil, fmt.Errorf("fileserver: %w", err)
 	}

@@ -1,18 +1,60 @@
 package fileserver
 
-import "log/slog"
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+)
 
-// SymlinkPolicy says which symbolic links [NewDir] follows.
+// SymlinkPolicy says which symbolic links [NewDir] follows. The zero
+// value is SymlinksFollow, Python's behaviour. Its text form, used by
+// [SymlinkPolicy.String], [SymlinkPolicy.MarshalText] and
+// [SymlinkPolicy.UnmarshalText] (and so by encoding/json and
+// [flag.TextVar]), is "follow", "inside" or "never".
 type SymlinkPolicy int
 
 const (
 	// SymlinksFollow follows every link, wherever it points (Python's behaviour).
 	SymlinksFollow SymlinkPolicy = iota
-	// SymlinksInside follows only links that resolve inside the served root.
+	// SymlinksInside follows only relative links that resolve inside the
+	// served root (an [os.Root]).
 	SymlinksInside
 	// SymlinksNever follows no link at all.
 	SymlinksNever
 )
+
+var symlinkPolicyNames = [...]string{SymlinksFollow: "follow", SymlinksInside: "inside", SymlinksNever: "never"}
+
+// String returns "follow", "inside" or "never", or "SymlinkPolicy(n)"
+// for a value that is none of the three.
+func (p SymlinkPolicy) String() string {
+	if p >= 0 && int(p) < len(symlinkPolicyNames) {
+		return symlinkPolicyNames[p]
+	}
+	return "SymlinkPolicy(" + strconv.Itoa(int(p)) + ")"
+}
+
+// MarshalText returns "follow", "inside" or "never"; it fails for any
+// other value.
+func (p SymlinkPolicy) MarshalText() ([]byte, error) {
+	if p < 0 || int(p) >= len(symlinkPolicyNames) {
+		return nil, fmt.Errorf("fileserver: unknown %v", p)
+	}
+	return []byte(symlinkPolicyNames[p]), nil
+}
+
+// UnmarshalText sets p from "follow", "inside" or "never", exactly as
+// written (the values of the simplehttp command's --symlinks flag); any
+// other text is an error and leaves p as it was.
+func (p *SymlinkPolicy) UnmarshalText(text []byte) error {
+	for i, name := range symlinkPolicyNames {
+		if string(text) == name {
+			*p = SymlinkPolicy(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("fileserver: unknown symlink policy %q: want follow, inside or never", text)
+}
 
 // Options configures a [Handler]. The zero value gives Python's
 // SimpleHTTPRequestHandler plus the defaults SPEC turns on.
@@ -36,11 +78,6 @@ type Options struct {
 	// DisableListing answers a directory without an index page with
 	// 404 instead of a listing.
 	DisableListing bool
-
-	// Symlinks is the symbolic-link policy of [NewDir]. The zero value
-	// follows all links, as Python does. [New] serves whatever its fs.FS
-	// resolves and rejects any other policy.
-	Symlinks SymlinkPolicy
 
 	// DisableCache turns off the small-file cache: every file is then
 	// read from disk on every request. The cache keeps files of up to

@@ -174,7 +174,7 @@ func TestPythonParity(t *testing.T) {
 
 func testParity(t *testing.T, opts fileserver.Options, divergences map[string][2]string, cached bool) {
 	root := buildParityTree(t)
-	h, err := fileserver.NewDir(root, opts)
+	h, err := fileserver.NewDir(root, fileserver.SymlinksFollow, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
