@@ -18,7 +18,7 @@
 // follows Python's date rules exactly; anything that cannot be opened is
 // 404 "File not found"; any other method is 501. Errors are rendered by
 // [errorpage.Error], so they carry Python's page unless the errorpage
-// middleware installed another.
+// middleware installed another, or Options.ErrorHandler sends them.
 //
 // # Beyond Python
 //

@@ -32,6 +32,8 @@ type Handler struct {
 	sniff   bool
 	listing bool
 	logger  *slog.Logger
+	// sendError is Options.ErrorHandler, or defaultError.
+	sendError func(w http.ResponseWriter, r *http.Request, code int, message string)
 
 	// statFS is fsys when it can stat a name without opening it.
 	statFS fs.StatFS
@@ -94,6 +96,10 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 	if h.logger == nil {
 		h.logger = slog.Default()
 	}
+	h.sendError = opts.ErrorHandler
+	if h.sendError == nil {
+		h.sendError = defaultError
+	}
 	if opts.IndexNames == nil {
 		h.index = []string{"index.html", "index.htm"}
 	} else {
@@ -134,11 +140,12 @@ func (h *Handler) Close() error {
 	return nil
 }
 
-// ServeHTTP answers GET and HEAD as SPEC §1.2 describes and every other
-// method with 501, through [errorpage.Error].
+// ServeHTTP answers GET and HEAD as Python's SimpleHTTPRequestHandler
+// does (see the package documentation) and every other method with 501
+// "Unsupported method ('POST')", through Options.ErrorHandler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		errorpage.Error(w, r, http.StatusNotImplemented, "Unsupported method ("+pyRepr(r.Method)+")", "")
+		h.sendError(w, r, http.StatusNotImplemented, "Unsupported method ("+pyRepr(r.Method)+")")
 		return
 	}
 	escaped := r.URL.EscapedPath()
@@ -297,8 +304,19 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, name string, 
 	if h.logger.Enabled(r.Context(), level) {
 		h.logger.LogAttrs(r.Context(), level, "fileserver: not found", slog.String("name", name), slog.Any("err", err))
 	}
-	errorpage.Error(w, r, http.StatusNotFound, "File not found", "")
+	h.sendError(w, r, http.StatusNotFound, "File not found")
 }
+
+// defaultError sends an error as Python's send_error(code, message) does,
+// through errorpage: Python's page, or the one of the errorpage middleware
+// the handler runs in.
+func defaultError(w http.ResponseWriter, r *http.Request, code int, message string) {
+	errorpage.Error(w, r, code, message, "")
+}
+
+// internalError is the message of a 500, as Python's send_error(500)
+// would default it.
+const internalError = "Internal Server Error"
 
 // serveFile sends a regular file: Python's headers and If-Modified-Since
 // rule, then http.ServeContent for ETag, Range and the other conditionals.
@@ -307,7 +325,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 	if !ok {
 		h.logger.LogAttrs(r.Context(), slog.LevelError, "fileserver: file does not implement io.Seeker",
 			slog.String("name", name), slog.String("type", fmt.Sprintf("%T", f)))
-		errorpage.Error(w, r, http.StatusInternalServerError, "", "")
+		h.sendError(w, r, http.StatusInternalServerError, internalError)
 		return
 	}
 	ctype := h.types.lookup(name)

@@ -12,7 +12,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/simplehttp/simplehttp/errorpage"
 	"github.com/simplehttp/simplehttp/internal/negotiate"
 	"github.com/simplehttp/simplehttp/internal/pyescape"
 	"github.com/simplehttp/simplehttp/internal/urlpath"
@@ -212,7 +211,7 @@ func (h *Handler) listingError(w http.ResponseWriter, r *http.Request, name stri
 		return // the client has gone; nobody to answer
 	}
 	h.logger.LogAttrs(r.Context(), slog.LevelDebug, "fileserver: cannot list", slog.String("name", name), slog.Any("err", err))
-	errorpage.Error(w, r, http.StatusNotFound, "No permission to list directory", "")
+	h.sendError(w, r, http.StatusNotFound, "No permission to list directory")
 }
 
 // readDir reads and sorts a directory's entries as Python does: by
@@ -311,7 +310,8 @@ func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, entri
 	}
 	body, err := json.Marshal(out)
 	if err != nil {
-		errorpage.Error(w, r, http.StatusInternalServerError, "", "")
+		h.logger.LogAttrs(r.Context(), slog.LevelError, "fileserver: JSON listing", slog.String("name", name), slog.Any("err", err))
+		h.sendError(w, r, http.StatusInternalServerError, internalError)
 		return
 	}
 	body = append(body, '\n')

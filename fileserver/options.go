@@ -3,6 +3,7 @@ package fileserver
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strconv"
 )
 
@@ -119,6 +120,21 @@ type Options struct {
 	// [fs.Sub], are hashed once whatever Immutable says: their content is
 	// part of the program.
 	Immutable bool
+
+	// ErrorHandler sends every error response of the handler, with the
+	// status code and the message Python's send_error gets for it:
+	// 404 "File not found" (a name that cannot be opened, a trailing
+	// slash on a file, a special file, a directory without index page
+	// when DisableListing is set), 404 "No permission to list directory"
+	// (a directory that cannot be read), 501 "Unsupported method
+	// ('POST')" (any method but GET and HEAD, in Python's repr), and,
+	// beyond Python, 500 "Internal Server Error" when the fs.FS gives a
+	// file that cannot seek or a listing cannot be encoded (the cause
+	// goes to Logger). Nothing has been written to w when it is called.
+	// If nil, errorpage.Error(w, r, code, message, "") sends the error:
+	// Python's page, or the page of the errorpage middleware the handler
+	// runs in.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, code int, message string)
 
 	// Logger receives diagnostics (the real cause behind a 404, say).
 	// If nil, slog.Default() is used.
