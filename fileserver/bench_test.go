@@ -53,7 +53,7 @@ func benchTree(b *testing.B, entries int) string {
 }
 
 // BenchmarkServe compares our handler with net/http.FileServer on the hot
-// paths of issue 7's workloads: a 1 KiB file, a 1 MiB file (through
+// paths of a static site: a 1 KiB file, a 1 MiB file (through
 // ReadFrom, as net/http sends it), a 404, an If-Modified-Since answered
 // 304 and a listing of 1,000 entries, with and without our cache. Each case reports allocs/op, so a
 // regression shows in review. The writer discards the body and its header

@@ -1,6 +1,16 @@
 // Package fileserver serves a directory tree over HTTP the way Python's
 // http.server.SimpleHTTPRequestHandler does, as an [http.Handler].
 //
+// It guarantees: a request never reaches a file outside the root except
+// through a symbolic link that [NewDir]'s [SymlinkPolicy] allows (with
+// [New], one the fs.FS follows); with zero [Options]
+// the status, Python's headers and the body are Python 3.14's byte for
+// byte, error pages and listings included, except that a type no table
+// knows is sniffed; a changed file is never served from the cache with its
+// old bytes, length or type; regular files of an OS directory go out with
+// sendfile(2), through any middleware that passes ReadFrom on; a [Handler]
+// is safe for concurrent use.
+//
 // Create a [Handler] from any [fs.FS] with [New], or from an OS directory
 // with [NewDir], and mount it anywhere:
 //

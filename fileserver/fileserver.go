@@ -293,8 +293,8 @@ func (h *Handler) regular(name string) (fs.FileInfo, bool) {
 	return fi, true
 }
 
-// notFound answers 404 "File not found", whatever the cause, and logs the
-// cause: the response never says why (SPEC §1.2.4).
+// notFound answers 404 "File not found", whatever the cause, as Python
+// does, and logs the cause: the response never says why.
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, name string, err error) {
 	level := slog.LevelDebug
 	if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrPermission) &&

@@ -169,7 +169,7 @@ func TestNewErrors(t *testing.T) {
 	}
 }
 
-// TestMount covers SPEC §1.6: under a prefix, redirects and titles use the
+// TestMount: under a prefix, redirects and titles use the
 // path the client sent, for both ways of writing http.StripPrefix.
 func TestMount(t *testing.T) {
 	h := mustNew(t, mapFS(), fileserver.Options{})

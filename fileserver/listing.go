@@ -49,8 +49,9 @@ const ctxCheckEvery = 1024
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
 // serveListing answers the directory name, which stat found as fi,
-// without an index page (SPEC §1.3): the HTML listing, or JSON for a
-// client that prefers it. f is the directory open, or nil.
+// without an index page, as Python's list_directory does: the HTML
+// listing, or JSON for a client that prefers it. f is the directory open,
+// or nil.
 func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name, clientPath string) {
 	wantJSON := false
 	if accept := r.Header.Get("Accept"); accept != "" {

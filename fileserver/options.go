@@ -58,7 +58,10 @@ func (p *SymlinkPolicy) UnmarshalText(text []byte) error {
 }
 
 // Options configures a [Handler]. The zero value gives Python's
-// SimpleHTTPRequestHandler plus the defaults SPEC turns on.
+// SimpleHTTPRequestHandler, plus what the package documentation lists
+// under "Beyond Python" that is on by default: content sniffing, ETags
+// and conditional and Range requests, the JSON listing, the small-file
+// cache.
 type Options struct {
 	// IndexNames are the index pages tried, in order, for a directory
 	// (Python's index_pages). If nil, "index.html" then "index.htm".
