@@ -37,7 +37,7 @@ func TestBytes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	fsrv, err := fileserver.NewDir(dir, fileserver.Options{})
+	fsrv, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

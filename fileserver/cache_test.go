@@ -20,13 +20,13 @@ import (
 // recent), and one without cache, the reference. Both close with t.
 func cachedAndDisk(t *testing.T, dir string) (cached, disk *fileserver.Handler) {
 	t.Helper()
-	cached, err := fileserver.NewDir(dir, fileserver.Options{})
+	cached, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cached.Close() })
 	fileserver.SetClock(cached, fileserver.HourAhead)
-	disk, err = fileserver.NewDir(dir, fileserver.Options{DisableCache: true})
+	disk, err = fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{DisableCache: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestCacheServesCurrentVersion(t *testing.T) {
 func TestCacheRecentFiles(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "new.txt"), []byte("fresh\n"), 0o644)
-	h, err := fileserver.NewDir(dir, fileserver.Options{})
+	h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func TestCacheBounds(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(dir, "big"), []byte(strings.Repeat("x", 101)), 0o644)
 	const maxBytes = 2000 // room for three 100-byte files and their overhead
-	h, err := fileserver.NewDir(dir, fileserver.Options{CacheMaxFileSize: 100, CacheMaxBytes: maxBytes})
+	h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{CacheMaxFileSize: 100, CacheMaxBytes: maxBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +289,7 @@ func TestCacheConcurrent(t *testing.T) {
 		want["/"+name] = strings.Repeat(string(rune('a'+i)), 100+i)
 		os.WriteFile(filepath.Join(dir, name), []byte(want["/"+name]), 0o644)
 	}
-	h, err := fileserver.NewDir(dir, fileserver.Options{CacheMaxBytes: 2000})
+	h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{CacheMaxBytes: 2000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 )
 
 // dirFS is the one place that decides how names under an OS directory are
-// opened, according to the symlink policy (STYLE §3). Files are opened with
+// opened, according to the symlink policy. Files are opened with
 // O_NONBLOCK so that a FIFO in the tree cannot hang a request (it is then
 // refused as not a regular file); regular files ignore the flag, and the
 // *os.File is kept, so sendfile still works. Beyond fs.ValidPath, names
@@ -53,7 +53,7 @@ func newDirFS(dir string, policy SymlinkPolicy) (*dirFS, error) {
 		}
 		return &dirFS{root: root, policy: policy}, nil
 	}
-	return nil, errors.New("fileserver: unknown SymlinkPolicy")
+	return nil, errors.New("unknown SymlinkPolicy")
 }
 
 // checkNoLinks refuses a name any element of which is a symbolic link

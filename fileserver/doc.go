@@ -1,10 +1,20 @@
 // Package fileserver serves a directory tree over HTTP the way Python's
 // http.server.SimpleHTTPRequestHandler does, as an [http.Handler].
 //
+// It guarantees: a request never reaches a file outside the root except
+// through a symbolic link that [NewDir]'s [SymlinkPolicy] allows (with
+// [New], one the fs.FS follows); with zero [Options]
+// the status, Python's headers and the body are Python 3.14's byte for
+// byte, error pages and listings included, except that a type no table
+// knows is sniffed; a changed file is never served from the cache with its
+// old bytes, length or type; regular files of an OS directory go out with
+// sendfile(2), through any middleware that passes ReadFrom on; a [Handler]
+// is safe for concurrent use.
+//
 // Create a [Handler] from any [fs.FS] with [New], or from an OS directory
 // with [NewDir], and mount it anywhere:
 //
-//	h, err := fileserver.NewDir("site", fileserver.Options{})
+//	h, err := fileserver.NewDir("site", fileserver.SymlinksFollow, fileserver.Options{})
 //	mux.Handle("/static/", http.StripPrefix("/static", h))
 //
 // # Python's behaviour
@@ -18,7 +28,7 @@
 // follows Python's date rules exactly; anything that cannot be opened is
 // 404 "File not found"; any other method is 501. Errors are rendered by
 // [errorpage.Error], so they carry Python's page unless the errorpage
-// middleware installed another.
+// middleware installed another, or Options.ErrorHandler sends them.
 //
 // # Beyond Python
 //
@@ -27,7 +37,9 @@
 // mime package, then a sniff of the first 3072 bytes with
 // github.com/gabriel-vasile/mimetype (Options.DisableSniff turns it off).
 // Files carry a strong ETag (mtime and size, or a content hash for an FS
-// without mtimes such as embed.FS) and support Range, If-Range,
+// without mtimes such as embed.FS: taken once per file for an embed.FS, an
+// [fs.Sub] of one, or an FS declared Options.Immutable, and on every
+// request otherwise) and support Range, If-Range,
 // If-None-Match, If-Match and If-Unmodified-Since through
 // [http.ServeContent]. Regular files larger than the cache's limit, opened
 // as *os.File, are sent with sendfile(2), through any middleware whose
@@ -89,7 +101,7 @@
 // # Security
 //
 // A request can never name a file outside the root except through a
-// symbolic link. With [NewDir], Options.Symlinks chooses what links do:
+// symbolic link. With [NewDir], its [SymlinkPolicy] chooses what links do:
 // [SymlinksFollow] (Python's behaviour) follows every link, [SymlinksInside]
 // follows only relative links that stay inside the root (an [os.Root]), and
 // [SymlinksNever] follows none. With [New], the fs.FS decides: [os.DirFS]

@@ -1,7 +1,10 @@
 package fileserver_test
 
 import (
+	"embed"
+	"encoding/json"
 	"fmt"
+	"io/fs"
 	"log"
 	"net/http"
 	"net/http/httptest"
@@ -31,9 +34,9 @@ func ExampleNew() {
 }
 
 func ExampleNewDir() {
-	// Serve ./site as `python3 -m http.server -d site` would, refusing
-	// symbolic links that leave it.
-	h, err := fileserver.NewDir("site", fileserver.Options{Symlinks: fileserver.SymlinksInside})
+	// Serve ./site as `python3 -m http.server -d site` would, but follow
+	// only the symbolic links that stay inside it.
+	h, err := fileserver.NewDir("site", fileserver.SymlinksInside, fileserver.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -78,4 +81,56 @@ func Example_serveMux() {
 	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
 	// Output:
 	// 200 text/html; charset=utf-8
+}
+
+//go:embed testdata/embed
+var assets embed.FS
+
+// Serving embedded files, rooted at their directory with fs.Sub. Embedded
+// files have no modification time: each gets a hash of its content as
+// ETag, taken once, so a 304 costs no more than for a file on disk.
+func Example_embed() {
+	site, err := fs.Sub(assets, "testdata/embed")
+	if err != nil {
+		log.Fatal(err)
+	}
+	h, err := fileserver.New(site, fileserver.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/hello.txt", nil))
+	fmt.Printf("%d %s %q\n", rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
+
+	req := httptest.NewRequest("GET", "/hello.txt", nil)
+	req.Header.Set("If-None-Match", rec.Header().Get("Etag"))
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	fmt.Println(rec.Code)
+	// Output:
+	// 200 text/plain "embedded hello\n"
+	// 304
+}
+
+// An ErrorHandler sends every error the handler answers with, here as
+// JSON. It gets the code and the message Python would send.
+func ExampleOptions_errorHandler() {
+	h, err := fileserver.New(fstest.MapFS{}, fileserver.Options{
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, code int, message string) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(code)
+			json.NewEncoder(w).Encode(map[string]any{"code": code, "message": message})
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, method := range []string{"GET", "POST"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(method, "/missing.txt", nil))
+		fmt.Print(method, " ", rec.Code, " ", rec.Body.String())
+	}
+	// Output:
+	// GET 404 {"code":404,"message":"File not found"}
+	// POST 501 {"code":501,"message":"Unsupported method ('POST')"}
 }

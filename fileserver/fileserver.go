@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +32,8 @@ type Handler struct {
 	sniff   bool
 	listing bool
 	logger  *slog.Logger
+	// sendError is Options.ErrorHandler, or defaultError.
+	sendError func(w http.ResponseWriter, r *http.Request, code int, message string)
 
 	// statFS is fsys when it can stat a name without opening it.
 	statFS fs.StatFS
@@ -39,33 +42,38 @@ type Handler struct {
 	// now is the clock of the cache's racy-file check (time.Now).
 	now func() time.Time
 
-	// hashes caches content ETags of an immutable embed.FS, whose files
-	// carry no modification time.
+	// immutable is Options.Immutable. hashes keeps the content ETags of
+	// files without a modification time whose content cannot change: by
+	// name when immutable, and by their fs.FileInfo for the files of an
+	// embed.FS, however it is wrapped (see etag).
 	immutable bool
-	hashes    sync.Map // name -> string
+	hashes    sync.Map // name or embed's fs.FileInfo -> string
 }
 
 // New returns a Handler serving fsys, which may be any [fs.FS]:
 // [os.DirFS], an [embed.FS], an [os.Root]'s FS, or an [fstest.MapFS].
-// Files whose fs.File is an *os.File are sent with sendfile(2).
-// opts.Symlinks must be the zero value: fsys itself decides how links
-// resolve (use [NewDir] for a policy).
+// Files whose fs.File is an *os.File are sent with sendfile(2). fsys
+// itself decides how symbolic links resolve: use [NewDir] for a policy.
 func New(fsys fs.FS, opts Options) (*Handler, error) {
 	if fsys == nil {
 		return nil, errors.New("fileserver: nil fs.FS")
 	}
-	if opts.Symlinks != SymlinksFollow {
-		return nil, errors.New("fileserver: Options.Symlinks applies to NewDir only; with New the fs.FS resolves links")
-	}
 	return newHandler(fsys, opts)
 }
 
-// NewDir returns a Handler serving the OS directory dir, with the symbolic
-// link policy of opts.Symlinks. It returns an error if dir is not a
-// directory. Call [Handler.Close] when done with the handler to release the
-// directory handle that SymlinksInside and SymlinksNever keep open.
-func NewDir(dir string, opts Options) (*Handler, error) {
-	d, err := newDirFS(dir, opts.Symlinks)
+// NewDir returns a Handler serving the OS directory dir, following the
+// symbolic links that links allows: [SymlinksFollow] (the zero value,
+// Python's behaviour) follows all of them. The policy is a parameter, not
+// an option, because it decides what a request can reach: every caller
+// states it. NewDir returns an error if dir is not a directory or links
+// is not one of the three policies. Call [Handler.Close] when done with
+// the handler to release the directory handle that SymlinksInside and
+// SymlinksNever keep open.
+func NewDir(dir string, links SymlinkPolicy, opts Options) (*Handler, error) {
+	if _, err := links.MarshalText(); err != nil {
+		return nil, err
+	}
+	d, err := newDirFS(dir, links)
 	if err != nil {
 		return nil, fmt.Errorf("fileserver: %w", err)
 	}
@@ -88,6 +96,10 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 	if h.logger == nil {
 		h.logger = slog.Default()
 	}
+	h.sendError = opts.ErrorHandler
+	if h.sendError == nil {
+		h.sendError = defaultError
+	}
 	if opts.IndexNames == nil {
 		h.index = []string{"index.html", "index.htm"}
 	} else {
@@ -107,7 +119,7 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 		}
 	}
 	h.types = newTypeTable(opts.Extensions)
-	_, h.immutable = fsys.(embed.FS)
+	h.immutable = opts.Immutable
 	h.statFS, _ = fsys.(fs.StatFS)
 	if opts.CacheMaxBytes < 0 || opts.CacheMaxFileSize < 0 {
 		return nil, errors.New("fileserver: Options.CacheMaxBytes and CacheMaxFileSize must not be negative")
@@ -128,11 +140,12 @@ func (h *Handler) Close() error {
 	return nil
 }
 
-// ServeHTTP answers GET and HEAD as SPEC §1.2 describes and every other
-// method with 501, through [errorpage.Error].
+// ServeHTTP answers GET and HEAD as Python's SimpleHTTPRequestHandler
+// does (see the package documentation) and every other method with 501
+// "Unsupported method ('POST')", through Options.ErrorHandler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		errorpage.Error(w, r, http.StatusNotImplemented, "Unsupported method ("+pyRepr(r.Method)+")", "")
+		h.sendError(w, r, http.StatusNotImplemented, "Unsupported method ("+pyRepr(r.Method)+")")
 		return
 	}
 	escaped := r.URL.EscapedPath()
@@ -280,8 +293,8 @@ func (h *Handler) regular(name string) (fs.FileInfo, bool) {
 	return fi, true
 }
 
-// notFound answers 404 "File not found", whatever the cause, and logs the
-// cause: the response never says why (SPEC §1.2.4).
+// notFound answers 404 "File not found", whatever the cause, as Python
+// does, and logs the cause: the response never says why.
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, name string, err error) {
 	level := slog.LevelDebug
 	if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrPermission) &&
@@ -291,8 +304,19 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, name string, 
 	if h.logger.Enabled(r.Context(), level) {
 		h.logger.LogAttrs(r.Context(), level, "fileserver: not found", slog.String("name", name), slog.Any("err", err))
 	}
-	errorpage.Error(w, r, http.StatusNotFound, "File not found", "")
+	h.sendError(w, r, http.StatusNotFound, "File not found")
 }
+
+// defaultError sends an error as Python's send_error(code, message) does,
+// through errorpage: Python's page, or the one of the errorpage middleware
+// the handler runs in.
+func defaultError(w http.ResponseWriter, r *http.Request, code int, message string) {
+	errorpage.Error(w, r, code, message, "")
+}
+
+// internalError is the message of a 500, as Python's send_error(500)
+// would default it.
+const internalError = "Internal Server Error"
 
 // serveFile sends a regular file: Python's headers and If-Modified-Since
 // rule, then http.ServeContent for ETag, Range and the other conditionals.
@@ -301,7 +325,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 	if !ok {
 		h.logger.LogAttrs(r.Context(), slog.LevelError, "fileserver: file does not implement io.Seeker",
 			slog.String("name", name), slog.String("type", fmt.Sprintf("%T", f)))
-		errorpage.Error(w, r, http.StatusInternalServerError, "", "")
+		h.sendError(w, r, http.StatusInternalServerError, internalError)
 		return
 	}
 	ctype := h.types.lookup(name)
@@ -338,14 +362,28 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 func hasMtime(t time.Time) bool { return !t.IsZero() && t.Unix() != 0 }
 
 // etag returns a strong validator: the mtime in nanoseconds and the size,
-// or, for a file without mtime, a hash of its content (cached for an
-// immutable embed.FS).
+// or, for a file without mtime, a hash of its content. The hash is taken
+// once and kept for content that cannot change: a file of an embed.FS,
+// whether served through the embed.FS itself, an fs.Sub of it or any
+// wrapper that passes its Stat on, and any file of an FS declared
+// Options.Immutable. Only the hash is kept, one per file.
 func (h *Handler) etag(ctx context.Context, name string, fi fs.FileInfo, rs io.ReadSeeker) string {
 	if hasMtime(fi.ModTime()) {
 		return mtimeETag(fi.ModTime(), fi.Size())
 	}
-	if h.immutable {
-		if v, ok := h.hashes.Load(name); ok {
+	var key any
+	switch {
+	case reflect.TypeOf(fi) == embedFileInfo:
+		// The FileInfo of an embedded file is the file's own record,
+		// compiled into the binary with its content: the same pointer
+		// always means the same bytes, whatever name or wrapper led
+		// to it.
+		key = fi
+	case h.immutable:
+		key = name
+	}
+	if key != nil {
+		if v, ok := h.hashes.Load(key); ok {
 			return v.(string)
 		}
 	}
@@ -358,11 +396,21 @@ func (h *Handler) etag(ctx context.Context, name string, fi fs.FileInfo, rs io.R
 		return ""
 	}
 	tag := contentETag(hash.Sum(nil))
-	if h.immutable {
-		h.hashes.Store(name, tag)
+	if key != nil {
+		h.hashes.Store(key, tag)
 	}
 	return tag
 }
+
+// embedFileInfo is the dynamic type of the fs.FileInfo that an embed.FS
+// file's Stat returns, taken from the root of an empty embed.FS.
+var embedFileInfo = func() reflect.Type {
+	fi, err := fs.Stat(embed.FS{}, ".")
+	if err != nil {
+		return nil
+	}
+	return reflect.TypeOf(fi)
+}()
 
 // mtimeETag is the ETag of a file with a modification time.
 func mtimeETag(mtime time.Time, size int64) string {

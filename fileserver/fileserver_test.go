@@ -134,9 +134,6 @@ func TestNewErrors(t *testing.T) {
 		want string
 	}{
 		{"nil fs", func() (*fileserver.Handler, error) { return fileserver.New(nil, fileserver.Options{}) }, "nil fs.FS"},
-		{"symlink policy with New", func() (*fileserver.Handler, error) {
-			return fileserver.New(mapFS(), fileserver.Options{Symlinks: fileserver.SymlinksInside})
-		}, "NewDir only"},
 		{"index name with slash", func() (*fileserver.Handler, error) {
 			return fileserver.New(mapFS(), fileserver.Options{IndexNames: []string{"a/index.html"}})
 		}, "single file name"},
@@ -150,9 +147,14 @@ func TestNewErrors(t *testing.T) {
 			return fileserver.New(mapFS(), fileserver.Options{CacheMaxFileSize: -1})
 		}, "must not be negative"},
 		{"missing dir", func() (*fileserver.Handler, error) {
-			return fileserver.NewDir(filepath.Join(t.TempDir(), "nope"), fileserver.Options{})
+			return fileserver.NewDir(filepath.Join(t.TempDir(), "nope"), fileserver.SymlinksFollow, fileserver.Options{})
 		}, "no such file"},
-		{"not a dir", func() (*fileserver.Handler, error) { return fileserver.NewDir(file, fileserver.Options{}) }, "not a directory"},
+		{"unknown symlink policy", func() (*fileserver.Handler, error) {
+			return fileserver.NewDir(t.TempDir(), fileserver.SymlinkPolicy(3), fileserver.Options{})
+		}, "unknown SymlinkPolicy(3)"},
+		{"not a dir", func() (*fileserver.Handler, error) {
+			return fileserver.NewDir(file, fileserver.SymlinksFollow, fileserver.Options{})
+		}, "not a directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,7 +169,7 @@ func TestNewErrors(t *testing.T) {
 	}
 }
 
-// TestMount covers SPEC §1.6: under a prefix, redirects and titles use the
+// TestMount: under a prefix, redirects and titles use the
 // path the client sent, for both ways of writing http.StripPrefix.
 func TestMount(t *testing.T) {
 	h := mustNew(t, mapFS(), fileserver.Options{})
@@ -427,7 +429,7 @@ func TestFIFO(t *testing.T) {
 		t.Skipf("mkfifo: %v", err)
 	}
 	for _, policy := range []fileserver.SymlinkPolicy{fileserver.SymlinksFollow, fileserver.SymlinksInside, fileserver.SymlinksNever} {
-		h, err := fileserver.NewDir(dir, fileserver.Options{Symlinks: policy})
+		h, err := fileserver.NewDir(dir, policy, fileserver.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -465,7 +467,7 @@ func TestSendfile(t *testing.T) {
 	data := strings.Repeat("0123456789abcdef", 16<<10) // 256 KiB, above the default CacheMaxFileSize
 	os.WriteFile(filepath.Join(dir, "big.bin"), []byte(data), 0o644)
 	for _, policy := range []fileserver.SymlinkPolicy{fileserver.SymlinksFollow, fileserver.SymlinksInside, fileserver.SymlinksNever} {
-		h, err := fileserver.NewDir(dir, fileserver.Options{Symlinks: policy})
+		h, err := fileserver.NewDir(dir, policy, fileserver.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -515,7 +517,7 @@ func TestUnreadableDir(t *testing.T) {
 		}
 		defer os.Chmod(filepath.Join(dir, d), 0o755)
 	}
-	h, err := fileserver.NewDir(dir, fileserver.Options{})
+	h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,7 +79,7 @@ func FuzzHref(f *testing.F) {
 				return // too long for the file system
 			}
 			var err error
-			if h, err = fileserver.NewDir(root, opts); err != nil {
+			if h, err = fileserver.NewDir(root, fileserver.SymlinksFollow, opts); err != nil {
 				t.Fatal(err)
 			}
 			defer h.Close()

@@ -126,7 +126,7 @@ func TestInvalidUTF8(t *testing.T) {
 	for name, policy := range policies {
 		t.Run(name, func(t *testing.T) {
 			root, cases := buildInvalidTree(t)
-			h, err := fileserver.NewDir(root, fileserver.Options{DisableSniff: true, Symlinks: policy})
+			h, err := fileserver.NewDir(root, policy, fileserver.Options{DisableSniff: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -196,7 +196,7 @@ func TestInvalidUTF8FS(t *testing.T) {
 // is valid UTF-8 and valid JSON, in the same order as the HTML listing.
 func TestInvalidUTF8JSON(t *testing.T) {
 	root, _ := buildInvalidTree(t)
-	h, err := fileserver.NewDir(root, fileserver.Options{})
+	h, err := fileserver.NewDir(root, fileserver.SymlinksFollow, fileserver.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

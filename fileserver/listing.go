@@ -12,7 +12,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/simplehttp/simplehttp/errorpage"
 	"github.com/simplehttp/simplehttp/internal/negotiate"
 	"github.com/simplehttp/simplehttp/internal/pyescape"
 	"github.com/simplehttp/simplehttp/internal/urlpath"
@@ -50,8 +49,9 @@ const ctxCheckEvery = 1024
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
 // serveListing answers the directory name, which stat found as fi,
-// without an index page (SPEC §1.3): the HTML listing, or JSON for a
-// client that prefers it. f is the directory open, or nil.
+// without an index page, as Python's list_directory does: the HTML
+// listing, or JSON for a client that prefers it. f is the directory open,
+// or nil.
 func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name, clientPath string) {
 	wantJSON := false
 	if accept := r.Header.Get("Accept"); accept != "" {
@@ -212,7 +212,7 @@ func (h *Handler) listingError(w http.ResponseWriter, r *http.Request, name stri
 		return // the client has gone; nobody to answer
 	}
 	h.logger.LogAttrs(r.Context(), slog.LevelDebug, "fileserver: cannot list", slog.String("name", name), slog.Any("err", err))
-	errorpage.Error(w, r, http.StatusNotFound, "No permission to list directory", "")
+	h.sendError(w, r, http.StatusNotFound, "No permission to list directory")
 }
 
 // readDir reads and sorts a directory's entries as Python does: by
@@ -311,7 +311,8 @@ func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, entri
 	}
 	body, err := json.Marshal(out)
 	if err != nil {
-		errorpage.Error(w, r, http.StatusInternalServerError, "", "")
+		h.logger.LogAttrs(r.Context(), slog.LevelError, "fileserver: JSON listing", slog.String("name", name), slog.Any("err", err))
+		h.sendError(w, r, http.StatusInternalServerError, internalError)
 		return
 	}
 	body = append(body, '\n')

@@ -145,7 +145,7 @@ func TestListingCacheLinks(t *testing.T) {
 func TestListingCacheRecent(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "a.txt"), "x")
-	h, err := fileserver.NewDir(dir, fileserver.Options{})
+	h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

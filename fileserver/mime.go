@@ -34,7 +34,8 @@ func DefaultExtensions() map[string]string {
 	}
 }
 
-// typeTable finds a file's content type from its name (SPEC 1.4 steps 1-3).
+// typeTable finds a file's content type from its name: the extension map,
+// then Python's built-in table, then Go's mime package.
 // It is read-only after newTypeTable, so safe for concurrent use.
 type typeTable struct {
 	ext map[string]string // the extension map: Options.Extensions or DefaultExtensions
@@ -243,9 +244,10 @@ const sniffLimit = 4096
 
 var sniffBufs = sync.Pool{New: func() any { return new([sniffLimit]byte) }}
 
-// sniffType is step 4 of SPEC 1.4: it reads at most sniffLimit bytes from
-// the start of f, detects their type with mimetype, and seeks f back to
-// offset 0. It returns "" if reading or seeking fails, or if mimetype only
+// sniffType is the last resort for a type no table knows (beyond Python,
+// which sends application/octet-stream): it reads at most sniffLimit
+// bytes from the start of f, detects their type with mimetype, and seeks f
+// back to offset 0. It returns "" if reading or seeking fails, or if mimetype only
 // knows application/octet-stream. The result may carry a charset parameter
 // ("text/plain; charset=utf-8"). f must be at offset 0.
 func sniffType(f io.ReadSeeker) string {

@@ -94,7 +94,7 @@ func TestTypeTableLookup(t *testing.T) {
 		{"svg", nil, "icon.svg", "image/svg+xml"},
 		{"pdf", nil, "doc.pdf", "application/pdf"},
 		{"bin from table", nil, "blob.bin", "application/octet-stream"},
-		// The types SPEC pins, whatever /etc/mime.types says.
+		// The types Python 3.14's own table gives, whatever /etc/mime.types says.
 		{"pinned js", nil, "app.js", "text/javascript"},
 		{"pinned mjs", nil, "mod.mjs", "text/javascript"},
 		{"pinned wasm", nil, "app.wasm", "application/wasm"},
@@ -261,8 +261,10 @@ func TestMimePyLower(t *testing.T) {
 	}
 }
 
-// TestMimeTable checks the generated table against what SPEC pins and what
-// makes it 3.14's: a regeneration from the wrong Python fails here.
+// TestMimeTable checks the generated table against the types we promise
+// (.js and .mjs text/javascript, .wasm application/wasm, .json
+// application/json) and what makes it 3.14's: a regeneration from the
+// wrong Python fails here.
 func TestMimeTable(t *testing.T) {
 	if n := len(pyTypesMap); n != 198 {
 		t.Errorf("pyTypesMap has %d entries, want Python 3.14's 198", n)
@@ -297,8 +299,8 @@ func TestMimeTable(t *testing.T) {
 }
 
 // py314Differs lists the recorded names on which Python 3.11 (the local
-// python3 that wrote testdata/mime_python311.json) and Python 3.14 (SPEC's
-// reference, and our table) disagree. "" means Python falls back to
+// python3 that wrote testdata/mime_python311.json) and Python 3.14 (the
+// version we follow, and our table) disagree. "" means Python falls back to
 // application/octet-stream.
 var py314Differs = map[string]struct{ py311, py314 string }{
 	"app.js":           {"application/javascript", "text/javascript"},

@@ -151,7 +151,7 @@ func renderResponse(resp *http.Response, body []byte) []byte {
 }
 
 // sniffDivergences are the parity cases where the default Options differ
-// from Python on purpose (SPEC §1.4 step 4): a file no table knows is
+// from Python on purpose (content sniffing): a file no table knows is
 // sniffed instead of being sent as application/octet-stream.
 var sniffDivergences = map[string][2]string{
 	"file-dotfile": {"content-type: application/octet-stream\n", "content-type: text/plain; charset=utf-8\n"},
@@ -174,7 +174,7 @@ func TestPythonParity(t *testing.T) {
 
 func testParity(t *testing.T, opts fileserver.Options, divergences map[string][2]string, cached bool) {
 	root := buildParityTree(t)
-	h, err := fileserver.NewDir(root, opts)
+	h, err := fileserver.NewDir(root, fileserver.SymlinksFollow, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package fileserver_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,7 +71,7 @@ func TestSymlinkPolicies(t *testing.T) {
 	}
 	for _, p := range policies {
 		t.Run(p.name, func(t *testing.T) {
-			h, err := fileserver.NewDir(root, fileserver.Options{Symlinks: p.policy})
+			h, err := fileserver.NewDir(root, p.policy, fileserver.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,5 +108,56 @@ func TestSymlinkPolicies(t *testing.T) {
 				t.Errorf("listing lacks %s:\n%s", indir, list.body)
 			}
 		})
+	}
+}
+
+// TestSymlinkPolicyText: the text form of a policy is the simplehttp
+// command's --symlinks value, both ways, and nothing else is accepted.
+func TestSymlinkPolicyText(t *testing.T) {
+	for _, tt := range []struct {
+		policy fileserver.SymlinkPolicy
+		text   string
+	}{
+		{fileserver.SymlinksFollow, "follow"},
+		{fileserver.SymlinksInside, "inside"},
+		{fileserver.SymlinksNever, "never"},
+	} {
+		if got := tt.policy.String(); got != tt.text {
+			t.Errorf("SymlinkPolicy(%d).String() = %q, want %q", int(tt.policy), got, tt.text)
+		}
+		b, err := tt.policy.MarshalText()
+		if err != nil || string(b) != tt.text {
+			t.Errorf("SymlinkPolicy(%d).MarshalText() = %q, %v, want %q", int(tt.policy), b, err, tt.text)
+		}
+		p := fileserver.SymlinkPolicy(-1)
+		if err := p.UnmarshalText([]byte(tt.text)); err != nil || p != tt.policy {
+			t.Errorf("UnmarshalText(%q) = %v, policy %d, want %d", tt.text, err, int(p), int(tt.policy))
+		}
+	}
+	for _, text := range []string{"", "Follow", "INSIDE", " never", "never ", "yes", "0", "1"} {
+		p := fileserver.SymlinksNever
+		err := p.UnmarshalText([]byte(text))
+		if err == nil || !strings.Contains(err.Error(), "want follow, inside or never") {
+			t.Errorf("UnmarshalText(%q) = %v, want an error naming the three policies", text, err)
+		}
+		if p != fileserver.SymlinksNever {
+			t.Errorf("UnmarshalText(%q) failed but changed the policy to %v", text, p)
+		}
+	}
+	for _, p := range []fileserver.SymlinkPolicy{-1, 3} {
+		if b, err := p.MarshalText(); err == nil {
+			t.Errorf("SymlinkPolicy(%d).MarshalText() = %q, want an error", int(p), b)
+		}
+		if got, want := p.String(), fmt.Sprintf("SymlinkPolicy(%d)", int(p)); got != want {
+			t.Errorf("String() = %q, want %q", got, want)
+		}
+	}
+	// As a JSON value, through encoding.TextMarshaler.
+	var v struct{ Links fileserver.SymlinkPolicy }
+	if err := json.Unmarshal([]byte(`{"Links":"inside"}`), &v); err != nil || v.Links != fileserver.SymlinksInside {
+		t.Errorf(`json.Unmarshal {"Links":"inside"} = %v, %v`, v.Links, err)
+	}
+	if b, err := json.Marshal(v); err != nil || string(b) != `{"Links":"inside"}` {
+		t.Errorf("json.Marshal = %s, %v", b, err)
 	}
 }

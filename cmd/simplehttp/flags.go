@@ -180,14 +180,7 @@ func parseArgs(args []string) (config, error) {
 	if err := cfg.LogFormat.UnmarshalText([]byte(fv.logFormat)); err != nil {
 		return cfg, usagef("invalid --log-format %q: want python, common, combined or json", fv.logFormat)
 	}
-	switch fv.symlinks {
-	case "follow":
-		cfg.Symlinks = fileserver.SymlinksFollow
-	case "inside":
-		cfg.Symlinks = fileserver.SymlinksInside
-	case "never":
-		cfg.Symlinks = fileserver.SymlinksNever
-	default:
+	if err := cfg.Symlinks.UnmarshalText([]byte(fv.symlinks)); err != nil {
 		return cfg, usagef("invalid --symlinks %q: want follow, inside or never", fv.symlinks)
 	}
 	if cfg.ReadHeaderTimeout < 0 {

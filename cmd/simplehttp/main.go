@@ -265,11 +265,10 @@ func newFileServer(cfg config, logger *slog.Logger) (*fileserver.Handler, error)
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("-d %q: not a directory", cfg.Dir)
 	}
-	files, err := fileserver.NewDir(cfg.Dir, fileserver.Options{
+	files, err := fileserver.NewDir(cfg.Dir, cfg.Symlinks, fileserver.Options{
 		IndexNames:     cfg.Index,
 		DisableSniff:   cfg.NoSniff,
 		DisableListing: cfg.NoListing,
-		Symlinks:       cfg.Symlinks,
 		Logger:         logger,
 	})
 	if err != nil {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write fileserver/mimetable.go: Python's built-in mimetypes tables as Go maps.
 
-SPEC 1.4 step 2 wants the content types Python's http.server would pick from
+fileserver's second step wants the content types Python's http.server would pick from
 its own tables, whatever the host's /etc/mime.types says. This script imports
 a mimetypes module and copies the three tables that _default_mime_types()
 builds at import time, before init() merges in any mime.types file:
@@ -21,7 +21,7 @@ mime.go):
 MIMETYPES_PY is the path of a CPython Lib/mimetypes.py. It is loaded under a
 private module name, so any python3 >= 3.8 can read a newer file. When it is
 missing or empty, the local python3's own mimetypes module is used. The script
-refuses a table that breaks what SPEC pins (.js and .mjs text/javascript,
+refuses a table that breaks what fileserver promises (.js and .mjs text/javascript,
 .wasm application/wasm, .json application/json), so an old python3 (3.11
 still says application/javascript) cannot quietly replace the 3.14 table.
 The output goes through gofmt (from PATH, or from `go env GOROOT`).
@@ -81,7 +81,7 @@ def check(types, suffixes, encodings):
     problems = []
     for ext, want in PINNED.items():
         if types.get(ext) != want:
-            problems.append(f"types[{ext!r}] = {types.get(ext)!r}, SPEC wants {want!r}")
+            problems.append(f"types[{ext!r}] = {types.get(ext)!r}, want {want!r}")
     for name, table in (("types", types), ("suffix", suffixes), ("encodings", encodings)):
         for ext, val in table.items():
             if not ext.startswith(".") or not val:

@@ -9,14 +9,15 @@ For each name below it calls SimpleHTTPRequestHandler.guess_type on
 "/srv/" + name, as send_head does on a translate_path result. mimetypes is
 limited to its built-in tables (knownfiles is emptied before anything
 initialises it), so the record does not depend on this machine's
-/etc/mime.types, exactly like fileserver's steps 1 and 2 (SPEC 1.4).
+/etc/mime.types, exactly like fileserver's steps 1 and 2 (the extension
+map, then Python's built-in table).
 
 Each case records the type Python sends and "known": false when Python fell
 back to application/octet-stream because neither extensions_map nor
 mimetypes knew the name (fileserver's lookup then returns "" and the caller
 sniffs). go test only reads the JSON; it never runs python3.
 
-The development machines have python3 3.11, while SPEC follows 3.14:
+The development machines have python3 3.11, while fileserver follows 3.14:
 TestLookupMatchesPython in mime_test.go lists the names on which the two
 disagree, with the 3.14 answer.
 """

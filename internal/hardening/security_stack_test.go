@@ -82,7 +82,7 @@ func newStack(t testing.TB, root string, o stackOptions) *stack {
 	t.Helper()
 	s := &stack{access: &lockedBuffer{}, diag: &lockedBuffer{}}
 	logger := slog.New(slog.NewTextHandler(s.diag, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	fsrv, err := fileserver.NewDir(root, fileserver.Options{Symlinks: o.Symlinks, Logger: logger})
+	fsrv, err := fileserver.NewDir(root, o.Symlinks, fileserver.Options{Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ python/<name>.golden:
     <blank line>
     <body bytes>
 
-The machines have Python 3.11; SPEC.md's contract is 3.14. The two differ in
+The machines have Python 3.11; fileserver follows 3.14. The two differ in
 what this test sees only by the five dark-mode <style> lines of the listing
 and the error page and by the listing title, which 3.14 shows without the
 query. Both are applied below, and nothing else is changed.
@@ -102,7 +102,7 @@ ERROR_STYLE = (b'        <style type="text/css">\n'
 
 
 def to_314(case, status, headers, body):
-    """Apply the two 3.11 -> 3.14 differences SPEC.md names."""
+    """Apply the two 3.11 -> 3.14 differences named above."""
     if body.startswith(b'<!DOCTYPE HTML>\n<html lang="en">\n<head>\n' + LISTING_META):
         body = body.replace(LISTING_META, LISTING_META + LISTING_STYLE, 1)
         # 3.14 titles the listing with the path only, without the query.

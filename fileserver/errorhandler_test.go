@@ -1,0 +1,199 @@
+package fileserver_test
+
+import (
+	"bytes"
+	"html"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/simplehttp/simplehttp/errorpage"
+	"github.com/simplehttp/simplehttp/fileserver"
+)
+
+// sentError is one call of an Options.ErrorHandler.
+type sentError struct {
+	code    int
+	message string
+}
+
+// errorRecorder is an ErrorHandler that records its calls and then sends
+// the error as the default does.
+type errorRecorder struct {
+	mu    sync.Mutex
+	calls []sentError
+}
+
+func (e *errorRecorder) handle(w http.ResponseWriter, r *http.Request, code int, message string) {
+	e.mu.Lock()
+	e.calls = append(e.calls, sentError{code, message})
+	e.mu.Unlock()
+	errorpage.Error(w, r, code, message, "")
+}
+
+func (e *errorRecorder) take() []sentError {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	calls := e.calls
+	e.calls = nil
+	return calls
+}
+
+var pyMessage = regexp.MustCompile(`<p>Message: (.*)\.</p>`)
+
+// TestErrorHandlerParity: over every request of the Python parity test,
+// the ErrorHandler is called exactly when Python sent an error, once, with
+// Python's code and message (read from the recorded page); and an
+// ErrorHandler that sends the default page keeps Python's bytes.
+func TestErrorHandlerParity(t *testing.T) {
+	root := buildParityTree(t)
+	var rec errorRecorder
+	h, err := fileserver.NewDir(root, fileserver.SymlinksFollow, fileserver.Options{DisableSniff: true, ErrorHandler: rec.handle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	var cases struct{ Cases []parityCase }
+	readJSON(t, "testdata/parity/cases.json", &cases)
+	// Python's page for a HEAD is not recorded: its message is the
+	// GET's.
+	getMessage := map[string]string{}
+	errors := 0
+	for _, c := range cases.Cases {
+		want, err := os.ReadFile(filepath.Join("testdata/parity/python", c.Name+".golden"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := rawRequest(t, srv.Listener.Addr().String(), c)
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s %s: response differs from Python's\n--- got\n%s\n--- want (python)\n%s", c.Method, c.Target, got, want)
+		}
+		calls := rec.take()
+		status, _ := strconv.Atoi(string(bytes.TrimPrefix(bytes.SplitN(want, []byte("\n"), 2)[0], []byte("status: "))))
+		if status < 400 {
+			if len(calls) != 0 {
+				t.Errorf("%s %s: Python answered %d, ErrorHandler got %v", c.Method, c.Target, status, calls)
+			}
+			continue
+		}
+		errors++
+		var message string
+		if m := pyMessage.FindSubmatch(want); m != nil {
+			message = html.UnescapeString(string(m[1]))
+			getMessage[c.Target] = message
+		} else if c.Method == "HEAD" && getMessage[c.Target] != "" {
+			message = getMessage[c.Target]
+		} else {
+			t.Fatalf("%s: no message in Python's page (a HEAD must come after its GET)", c.Name)
+		}
+		wantCall := sentError{status, message}
+		if len(calls) != 1 || calls[0] != wantCall {
+			t.Errorf("%s %s: ErrorHandler got %v, want [%v]", c.Method, c.Target, calls, wantCall)
+		}
+	}
+	if errors < 10 {
+		t.Errorf("only %d error cases in the recordings", errors)
+	}
+}
+
+// trapFS serves an fstest.MapFS whose directory "locked" cannot be read
+// and whose file "noseek.txt" cannot seek.
+type trapFS struct{ fs.FS }
+
+type unreadableDir struct{ fs.File }
+
+func (unreadableDir) ReadDir(int) ([]fs.DirEntry, error) { return nil, fs.ErrPermission }
+
+func (t trapFS) Open(name string) (fs.File, error) {
+	f, err := t.FS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	switch name {
+	case "locked":
+		return unreadableDir{f}, nil
+	case "noseek.txt":
+		return struct{ fs.File }{f}, nil
+	}
+	return f, nil
+}
+
+// TestErrorHandler: every error the handler sends, including those the
+// parity recordings lack, goes through Options.ErrorHandler with Python's
+// code and message, and only through it; with no ErrorHandler the bytes
+// are errorpage.Error's for the same code and message.
+func TestErrorHandler(t *testing.T) {
+	fsys := trapFS{fstest.MapFS{
+		"hello.txt":       {Data: []byte("hello\n"), ModTime: modTime},
+		"noseek.txt":      {Data: []byte("x\n"), ModTime: modTime},
+		"locked/a.txt":    {Data: []byte("a\n"), ModTime: modTime},
+		"dir/a.txt":       {Data: []byte("a\n"), ModTime: modTime},
+		"pipe":            {Mode: fs.ModeNamedPipe},
+		"future/year.txt": {Data: []byte("y\n"), ModTime: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+	}}
+	tests := []struct {
+		name    string
+		opts    fileserver.Options
+		method  string
+		target  string
+		header  map[string]string
+		want    sentError
+		explain string // what errorpage.Error shows for the default
+	}{
+		{"missing", fileserver.Options{}, "GET", "/nope.txt", nil, sentError{404, "File not found"}, ""},
+		{"trailing slash on a file", fileserver.Options{}, "GET", "/hello.txt/", nil, sentError{404, "File not found"}, ""},
+		{"special file", fileserver.Options{}, "GET", "/pipe", nil, sentError{404, "File not found"}, ""},
+		{"listing disabled", fileserver.Options{DisableListing: true}, "GET", "/dir/", nil, sentError{404, "File not found"}, ""},
+		{"unreadable directory", fileserver.Options{}, "GET", "/locked/", nil, sentError{404, "No permission to list directory"}, ""},
+		{"unreadable directory, HEAD", fileserver.Options{}, "HEAD", "/locked/", nil, sentError{404, "No permission to list directory"}, ""},
+		{"POST", fileserver.Options{}, "POST", "/hello.txt", nil, sentError{501, "Unsupported method ('POST')"}, ""},
+		{"method with a quote", fileserver.Options{}, "PO'ST", "/", nil, sentError{501, `Unsupported method ("PO'ST")`}, ""},
+		{"file that cannot seek", fileserver.Options{}, "GET", "/noseek.txt", nil, sentError{500, "Internal Server Error"}, ""},
+		{"JSON listing that cannot be encoded", fileserver.Options{}, "GET", "/future/", map[string]string{"Accept": "application/json"},
+			sentError{500, "Internal Server Error"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.Logger = slog.New(slog.DiscardHandler) // the 500s log their cause
+			var calls []sentError
+			custom := tt.opts
+			custom.ErrorHandler = func(w http.ResponseWriter, r *http.Request, code int, message string) {
+				calls = append(calls, sentError{code, message})
+				w.Header().Set("Content-Type", "text/plain")
+				w.WriteHeader(code)
+				w.Write([]byte("custom " + message))
+			}
+			got := serve(t, mustNew(t, fsys, custom), tt.method, tt.target, tt.header)
+			what := tt.method + " " + tt.target
+			if len(calls) != 1 || calls[0] != tt.want {
+				t.Fatalf("%s: ErrorHandler got %v, want [%v]", what, calls, tt.want)
+			}
+			wantBody := "custom " + tt.want.message // ResponseRecorder keeps a HEAD's body
+			if got.status != tt.want.code || got.header.Get("Content-Type") != "text/plain" || got.body != wantBody {
+				t.Errorf("%s: %d %q %q, want the ErrorHandler's %d text/plain %q", what, got.status, got.header.Get("Content-Type"), got.body, tt.want.code, wantBody)
+			}
+
+			// Without ErrorHandler: errorpage.Error's response.
+			def := serve(t, mustNew(t, fsys, tt.opts), tt.method, tt.target, tt.header)
+			want := httptest.NewRecorder()
+			errorpage.Error(want, httptest.NewRequest(tt.method, tt.target, nil), tt.want.code, tt.want.message, "")
+			if def.status != want.Code || def.body != want.Body.String() {
+				t.Errorf("%s without ErrorHandler: %d %q, want errorpage's %d %q", what, def.status, def.body, want.Code, want.Body.String())
+			}
+			checkHeaders(t, what, def.header, map[string]string{
+				"Content-Type": want.Header().Get("Content-Type"), "Content-Length": want.Header().Get("Content-Length"),
+				"Connection": want.Header().Get("Connection")})
+		})
+	}
+}
