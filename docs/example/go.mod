@@ -1,0 +1,15 @@
+// An application outside the simplehttp module that uses its packages
+// as any other program would: the replace directive points at this
+// checkout instead of a published version.
+module example.com/app
+
+go 1.24
+
+require (
+	github.com/go-chi/chi/v5 v5.5.0
+	github.com/simplehttp/simplehttp v0.0.0
+)
+
+require github.com/gabriel-vasile/mimetype v1.4.16 // indirect
+
+replace github.com/simplehttp/simplehttp => ../..
