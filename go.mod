@@ -3,8 +3,10 @@ module github.com/simplehttp/simplehttp
 go 1.24
 
 require (
+	github.com/andybalholm/brotli v1.3.0
 	github.com/gabriel-vasile/mimetype v1.4.16
 	github.com/go-chi/chi/v5 v5.5.0
+	github.com/klauspost/compress v1.19.2
 	github.com/spf13/pflag v1.0.10
 	github.com/youmark/pkcs8 v0.0.0-20240726163527-a2c0da244d78
 )

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -210,10 +211,22 @@ var acceptRanges = []string{"bytes"}
 // request has no other conditional and no Range (a single write, with the
 // headers), else http.ServeContent over the content for Range, If-Match,
 // If-None-Match, If-Unmodified-Since and If-Range.
-func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, name string, e *cachedFile) {
+//
+// v, if not nil, is the variant e stands for: the bytes of a precompressed
+// copy (whose ETag gets the coding's mark) or compressed bytes (whose ETag
+// has it already), sent with v's Content-Type and Content-Encoding.
+func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, name string, e *cachedFile, v *variant) {
 	hdr := w.Header()
+	ctype := e.ctype
+	if v != nil {
+		ctype = v.ctype
+	}
 	if e.etag != nil {
-		hdr["Etag"] = e.etag
+		if v != nil && !strings.HasSuffix(e.etag[0], "-"+v.coding.token+`"`) {
+			hdr["Etag"] = []string{v.etag(e.etag[0])}
+		} else {
+			hdr["Etag"] = e.etag
+		}
 	}
 	rh := r.Header
 	ims, imsPresent := rh["If-Modified-Since"]
@@ -222,14 +235,17 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, name strin
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	hdr["Content-Type"] = e.ctype
+	hdr["Content-Type"] = ctype
+	if v != nil {
+		hdr["Content-Encoding"] = v.coding.value
+	}
 	if !inm && rh["Range"] == nil && rh["If-Match"] == nil && rh["If-Unmodified-Since"] == nil {
 		// What ServeContent sends for a full response.
 		if e.lastMod != nil {
 			hdr["Last-Modified"] = e.lastMod
 		}
 		hdr["Accept-Ranges"] = acceptRanges
-		if ce := hdr["Content-Encoding"]; len(ce) == 0 || ce[0] == "" {
+		if ce := hdr["Content-Encoding"]; v != nil || len(ce) == 0 || ce[0] == "" {
 			hdr["Content-Length"] = e.length
 		}
 		w.WriteHeader(http.StatusOK)

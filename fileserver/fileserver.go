@@ -48,6 +48,16 @@ type Handler struct {
 	// embed.FS, however it is wrapped (see etag).
 	immutable bool
 	hashes    sync.Map // name or embed's fs.FileInfo -> string
+
+	// The options of assets.go: nil or empty when off.
+	pre          []*coding // Options.Precompressed
+	comp         []*coding // Options.CompressCodings, when Compress
+	compTokens   []string  // the tokens of comp
+	cacheControl func(name string) string
+	fallback     string
+	// encoded keeps the compressed bytes of files that cannot change
+	// (immutableKey -> *cachedFile).
+	encoded sync.Map
 }
 
 // New returns a Handler serving fsys, which may be any [fs.FS]:
@@ -128,7 +138,45 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 		h.cache = newFileCache(opts.CacheMaxBytes, opts.CacheMaxFileSize)
 	}
 	h.now = time.Now
+	if err := h.assetOptions(opts); err != nil {
+		return nil, err
+	}
 	return h, nil
+}
+
+// assetOptions checks and takes the options of assets.go.
+func (h *Handler) assetOptions(opts Options) error {
+	if opts.Precompressed != nil {
+		pre, err := parseCodings("Options.Precompressed", opts.Precompressed)
+		if err != nil {
+			return err
+		}
+		if len(pre) > 0 {
+			h.pre = pre
+		}
+	}
+	if opts.Compress {
+		comp, err := parseCodings("Options.CompressCodings", opts.CompressCodings)
+		if err != nil {
+			return err
+		}
+		if len(comp) > 0 {
+			h.comp = comp
+			for _, c := range comp {
+				h.compTokens = append(h.compTokens, c.token)
+			}
+		}
+	} else if opts.CompressCodings != nil {
+		return errors.New("fileserver: Options.CompressCodings without Compress")
+	}
+	h.cacheControl = opts.CacheControl
+	if opts.Fallback != "" {
+		if !fs.ValidPath(opts.Fallback) || opts.Fallback == "." {
+			return fmt.Errorf("fileserver: Options.Fallback %q is not a file name in the fs.FS", opts.Fallback)
+		}
+		h.fallback = opts.Fallback
+	}
+	return nil
 }
 
 // Close releases the directory handle a [NewDir] handler may hold. The
@@ -178,6 +226,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fi, err = f.Stat()
 	}
 	if err != nil {
+		if h.fallbackFor(r, escaped, err) {
+			h.serveFallback(w, r, name)
+			return
+		}
 		h.notFound(w, r, name, err)
 		return
 	}
@@ -233,14 +285,30 @@ func (h *Handler) serveDir(w http.ResponseWriter, r *http.Request, f fs.File, fi
 var zeroLength = []string{"0"}
 
 // serveRegular serves the regular file name, which stat (or f.Stat, when
-// f is open on it) found as fi: from the cache when the cache holds this
-// very version of it, else from disk.
+// f is open on it) found as fi, with its Cache-Control, as a precompressed
+// copy or compressed if the options and the client allow, else as it is.
 func (h *Handler) serveRegular(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name string) {
+	if h.cacheControl != nil {
+		if v := h.cacheControl(name); v != "" {
+			w.Header()["Cache-Control"] = []string{v}
+		}
+	}
+	if (h.pre != nil || h.comp != nil) && h.serveEncoded(w, r, f, fi, name) {
+		return
+	}
+	h.serveFileAs(w, r, f, fi, name, nil)
+}
+
+// serveFileAs serves the regular file name, which stat (or f.Stat, when
+// f is open on it) found as fi, as itself or as the variant v of another
+// file: from the cache when the cache holds this very version of it, else
+// from disk.
+func (h *Handler) serveFileAs(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name string, v *variant) {
 	if f == nil {
 		if h.cache != nil {
 			if id, ok := statID(fi); ok {
 				if e := h.cache.get(name, id); e != nil {
-					h.serveCached(w, r, name, e)
+					h.serveCached(w, r, name, e, v)
 					return
 				}
 				if id.size <= h.cache.maxFile {
@@ -250,7 +318,7 @@ func (h *Handler) serveRegular(w http.ResponseWriter, r *http.Request, f fs.File
 						return
 					}
 					if e != nil {
-						h.serveCached(w, r, name, e)
+						h.serveCached(w, r, name, e, v)
 						return
 					}
 					// It changed while being read: serve it from disk.
@@ -274,7 +342,7 @@ func (h *Handler) serveRegular(w http.ResponseWriter, r *http.Request, f fs.File
 			return
 		}
 	}
-	h.serveFile(w, r, f, fi, name)
+	h.serveFile(w, r, f, fi, name, v)
 }
 
 var (
@@ -318,9 +386,10 @@ func defaultError(w http.ResponseWriter, r *http.Request, code int, message stri
 // would default it.
 const internalError = "Internal Server Error"
 
-// serveFile sends a regular file: Python's headers and If-Modified-Since
-// rule, then http.ServeContent for ETag, Range and the other conditionals.
-func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name string) {
+// serveFile sends a regular file, as itself or as the variant v of
+// another: Python's headers and If-Modified-Since rule, then
+// http.ServeContent for ETag, Range and the other conditionals.
+func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name string, v *variant) {
 	rs, ok := f.(io.ReadSeeker)
 	if !ok {
 		h.logger.LogAttrs(r.Context(), slog.LevelError, "fileserver: file does not implement io.Seeker",
@@ -328,16 +397,21 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 		h.sendError(w, r, http.StatusInternalServerError, internalError)
 		return
 	}
-	ctype := h.types.lookup(name)
-	if ctype == "" && h.sniff {
-		ctype = sniffType(rs)
-	}
-	if ctype == "" {
-		ctype = "application/octet-stream"
+	var ctype string
+	if v != nil {
+		ctype = v.ctype[0]
+	} else {
+		ctype = h.types.lookup(name)
+		if ctype == "" && h.sniff {
+			ctype = sniffType(rs)
+		}
+		if ctype == "" {
+			ctype = "application/octet-stream"
+		}
 	}
 	mtime := fi.ModTime()
 	hdr := w.Header()
-	etag := h.etag(r.Context(), name, fi, rs)
+	etag := v.etag(h.etag(r.Context(), name, fi, rs))
 	if etag != "" {
 		hdr["Etag"] = []string{etag} // canonical key: skip Set's canonicalisation
 	}
@@ -354,6 +428,17 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 		req.Header.Del("If-Modified-Since")
 	}
 	hdr["Content-Type"] = []string{ctype}
+	if v != nil {
+		hdr["Content-Encoding"] = v.coding.value
+		if r.Header["If-Match"] == nil && r.Header["If-Unmodified-Since"] == nil {
+			// ServeContent sends no Content-Length with a
+			// Content-Encoding (it expects a middleware to encode),
+			// which would cost the response its sendfile. Without
+			// a Range (a variant never gets one) it sends the whole
+			// file, or a 304 that drops the header again.
+			hdr["Content-Length"] = []string{strconv.FormatInt(fi.Size(), 10)}
+		}
+	}
 	http.ServeContent(w, req, name, mtime, rs)
 }
 

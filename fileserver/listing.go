@@ -66,7 +66,7 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 	}
 	if cacheable {
 		if e := h.cache.get(listingKey(name), id); e != nil {
-			h.writeListing(w, r, clientPath, e.content)
+			h.writeListing(w, r, clientPath, e.content, listingKey(name), id)
 			return
 		}
 	}
@@ -103,10 +103,12 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 		b = make([]byte, 0, size+size/16)
 	}
 	b = appendListItems(b, entries)
+	key := ""
 	if cacheable && h.keepListing(f, entries, id, t0, len(b)) {
-		h.cache.put(listingKey(name), &cachedFile{id: id, content: slices.Clone(b)})
+		key = listingKey(name)
+		h.cache.put(key, &cachedFile{id: id, content: slices.Clone(b)})
 	}
-	h.writeListing(w, r, clientPath, b)
+	h.writeListing(w, r, clientPath, b, key, id)
 	if cap(b) <= 1<<20 { // don't let one huge listing pin memory
 		*bp = b
 		bufPool.Put(bp)
@@ -169,8 +171,11 @@ func (h *Handler) keepListing(f fs.File, entries []*entry, id fileID, t0 time.Ti
 
 // writeListing sends Python's HTML listing around items, its <li> lines,
 // with the title made from the path the client asked for. A cached
-// listing goes out with no allocation but the Content-Length.
-func (h *Handler) writeListing(w http.ResponseWriter, r *http.Request, clientPath string, items []byte) {
+// listing goes out with no allocation but the Content-Length. With
+// Options.Compress it goes out compressed to a client that takes it:
+// kept compressed under key (and the title) when the list is kept, so
+// compressed once per version.
+func (h *Handler) writeListing(w http.ResponseWriter, r *http.Request, clientPath string, items []byte, key string, id fileID) {
 	display := urlpath.UnescapeName(clientPath)
 	hp := headPool.Get().(*[]byte)
 	head := append((*hp)[:0], listingHead...)
@@ -182,12 +187,26 @@ func (h *Handler) writeListing(w http.ResponseWriter, r *http.Request, clientPat
 	hdr := w.Header()
 	hdr["Vary"] = varyAccept // canonical keys, values shared: never written in place
 	hdr["Content-Type"] = htmlType
-	hdr["Content-Length"] = []string{strconv.Itoa(len(head) + len(items) + len(listingTailBytes))}
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(head)
-		w.Write(items)
-		w.Write(listingTailBytes)
+	if key != "" {
+		key += "\x00" + clientPath // the compressed page holds the title
+	}
+	if c, body := h.encodedListing(w, r, key, id, func() []byte {
+		return slices.Concat(head, items, listingTailBytes)
+	}); c != nil {
+		hdr["Content-Encoding"] = c.value
+		hdr["Content-Length"] = []string{strconv.Itoa(len(body))}
+		w.WriteHeader(http.StatusOK)
+		if r.Method != http.MethodHead {
+			w.Write(body)
+		}
+	} else {
+		hdr["Content-Length"] = []string{strconv.Itoa(len(head) + len(items) + len(listingTailBytes))}
+		w.WriteHeader(http.StatusOK)
+		if r.Method != http.MethodHead {
+			w.Write(head)
+			w.Write(items)
+			w.Write(listingTailBytes)
+		}
 	}
 	if cap(head) <= 64<<10 { // a title that long is rare: let it go
 		*hp = head
@@ -318,6 +337,10 @@ func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, entri
 	body = append(body, '\n')
 	hdr := w.Header()
 	hdr.Set("Content-Type", "application/json")
+	if c, enc := h.encodedListing(w, r, "", fileID{}, func() []byte { return body }); c != nil {
+		hdr["Content-Encoding"] = c.value
+		body = enc
+	}
 	hdr.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {

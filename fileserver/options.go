@@ -139,6 +139,61 @@ type Options struct {
 	// runs in.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, code int, message string)
 
+	// Precompressed lists the content codings whose precompressed copies
+	// are served in place of a file, in the order of preference: for
+	// name, "br" is name.br, "zstd" name.zst, "gzip" name.gz. A copy is
+	// used when the client's Accept-Encoding allows its coding, it is a
+	// regular file no older than the original (a stale copy is ignored),
+	// and the request has no Range (ranges are answered from the
+	// original). It goes out with the original's Content-Type, its own
+	// Content-Encoding, Last-Modified and Content-Length, an ETag of its
+	// own ending in "-br" (and so on), Vary: Accept-Encoding, and
+	// sendfile when large. The copies are reached through the same fs.FS
+	// as the original, so the same symbolic-link policy applies to them,
+	// and they are files like any other: listed, and served under their
+	// own names. If nil, copies are not looked for (Python's behaviour).
+	Precompressed []string
+
+	// Compress compresses the files of a compressible type (text, scripts,
+	// JSON, XML, SVG, WebAssembly, fonts that are not compressed already;
+	// never other images, audio, video or archives) of 1 KiB to 16 MiB,
+	// and the listings, with the best coding the client accepts among
+	// CompressCodings. A file is compressed once per version and kept in
+	// the small-file cache (checked by stat as the files are, so a
+	// changed file never gets its old compressed bytes, and counted
+	// against CacheMaxBytes), or once per file for content that cannot
+	// change (embed.FS, Immutable). A response that an outer middleware
+	// already encodes (Content-Encoding set) is left alone, Range requests
+	// are answered from the uncompressed file, and every response of a
+	// compressible file carries Vary: Accept-Encoding. A precompressed
+	// copy (Precompressed) is preferred over compressing. If false,
+	// nothing is compressed (Python's behaviour).
+	Compress bool
+
+	// CompressCodings are the codings Compress uses, in the order of
+	// preference. If nil, "br", "zstd", "gzip".
+	CompressCodings []string
+
+	// CacheControl, if not nil, gives the Cache-Control header of each
+	// file the handler sends (200, 206 and 304), from its name in the
+	// fs.FS ("assets/app.3f9a2c1b.js"); "" sends none. Listings and
+	// error pages never get one. [ImmutableFingerprinted] makes one for
+	// bundler output. If nil, no Cache-Control is sent (Python's
+	// behaviour).
+	CacheControl func(name string) string
+
+	// Fallback, if not empty, is the name of a file in the fs.FS
+	// ("index.html") that is served, with 200, for a GET or HEAD of a
+	// name that does not exist, for the client-side routes of a
+	// single-page application: only when the last segment of the path
+	// has no extension ("/users/42", not "/app.js") and the client's
+	// Accept header takes text/html. Every other miss is still a 404, and
+	// so is a name refused for another reason than not existing (a
+	// symbolic link the policy refuses, a special file) or a path that
+	// climbs with "..". The fallback goes out with Vary: Accept. If
+	// empty, there is no fallback (Python's behaviour).
+	Fallback string
+
 	// Logger receives diagnostics (the real cause behind a 404, say).
 	// If nil, slog.Default() is used.
 	Logger *slog.Logger

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +24,8 @@ const usage = `usage: simplehttp [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VE
                   [--log-format FORMAT] [--log-file PATH] [--symlinks POLICY]
                   [--no-listing] [--no-sniff] [--index NAME] [--quiet]
                   [--read-header-timeout DURATION]
-                  [--idle-timeout DURATION] [--version]
+                  [--idle-timeout DURATION] [--precompressed] [--compress]
+                  [--cache-control VALUE] [--spa FILE] [--version]
                   [port]
 
 positional arguments:
@@ -62,6 +64,17 @@ options:
   --idle-timeout DURATION
                         close a keep-alive connection idle this long
                         (default: 60s; 0: no limit)
+  --precompressed       serve name.br, name.zst or name.gz in place of name
+                        to clients that accept the coding
+  --compress            compress text, scripts, JSON, SVG and the like once
+                        per version of each file, and listings
+  --cache-control VALUE
+                        send Cache-Control: VALUE with every file, and
+                        "public, max-age=31536000, immutable" with names
+                        like app.3f9a2c1b.js
+  --spa FILE            serve FILE (a name in the directory, such as
+                        index.html) for paths that do not exist and have no
+                        extension, to clients that take HTML
   --version             show the version and exit
 `
 
@@ -96,6 +109,12 @@ type config struct {
 
 	ReadHeaderTimeout time.Duration // 0 means no limit
 	IdleTimeout       time.Duration // 0 means no limit
+
+	// Static assets, beyond Python.
+	Precompressed bool   // name.br, name.zst, name.gz
+	Compress      bool   // compress once per version
+	CacheControl  string // "" means no Cache-Control
+	SPA           string // the fallback file; "" means none
 }
 
 // header is one -H response header.
@@ -189,6 +208,15 @@ func parseArgs(args []string) (config, error) {
 	if cfg.IdleTimeout < 0 {
 		return cfg, usagef("invalid --idle-timeout %v: want a duration of 0 or more, like 60s", cfg.IdleTimeout)
 	}
+	if strings.ContainsAny(cfg.CacheControl, "\r\n\x00") {
+		return cfg, usagef("invalid --cache-control %q: one line of text, like max-age=60", cfg.CacheControl)
+	}
+	if cfg.SPA != "" {
+		cfg.SPA = strings.TrimPrefix(cfg.SPA, "./")
+		if !iofs.ValidPath(cfg.SPA) || cfg.SPA == "." {
+			return cfg, usagef("invalid --spa %q: want the name of a file in the directory, like index.html", cfg.SPA)
+		}
+	}
 	for _, name := range cfg.Index {
 		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
 			return cfg, usagef("invalid --index %q: want a file name", name)
@@ -227,6 +255,10 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 	fs.BoolVar(&cfg.Quiet, "quiet", false, "do not log requests")
 	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "time a client has to send its request head, TLS handshake included (default: 10s; 0: no limit)")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 60*time.Second, "close a keep-alive connection idle this long (default: 60s; 0: no limit)")
+	fs.BoolVar(&cfg.Precompressed, "precompressed", false, "serve name.br, name.zst or name.gz in place of name to clients that accept the coding")
+	fs.BoolVar(&cfg.Compress, "compress", false, "compress text, scripts, JSON, SVG and the like once per version of each file, and listings")
+	fs.StringVar(&cfg.CacheControl, "cache-control", "", `send Cache-Control: VALUE with every file, and "public, max-age=31536000, immutable" with names like app.3f9a2c1b.js`)
+	fs.StringVar(&cfg.SPA, "spa", "", "serve FILE (a name in the directory, such as index.html) for paths that do not exist and have no extension, to clients that take HTML")
 	fs.BoolVar(&fv.version, "version", false, "show the version and exit")
 	return fs
 }

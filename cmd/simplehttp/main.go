@@ -265,12 +265,21 @@ func newFileServer(cfg config, logger *slog.Logger) (*fileserver.Handler, error)
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("-d %q: not a directory", cfg.Dir)
 	}
-	files, err := fileserver.NewDir(cfg.Dir, cfg.Symlinks, fileserver.Options{
+	opts := fileserver.Options{
 		IndexNames:     cfg.Index,
 		DisableSniff:   cfg.NoSniff,
 		DisableListing: cfg.NoListing,
+		Compress:       cfg.Compress,
+		Fallback:       cfg.SPA,
 		Logger:         logger,
-	})
+	}
+	if cfg.Precompressed {
+		opts.Precompressed = []string{"br", "zstd", "gzip"}
+	}
+	if cfg.CacheControl != "" {
+		opts.CacheControl = fileserver.ImmutableFingerprinted(cfg.CacheControl)
+	}
+	files, err := fileserver.NewDir(cfg.Dir, cfg.Symlinks, opts)
 	if err != nil {
 		return nil, fmt.Errorf("-d %q: %w", cfg.Dir, err)
 	}

@@ -85,3 +85,9 @@ func paramQ(params string) float64 {
 	}
 	return 1
 }
+
+// Accepts reports whether the Accept header value accept takes the media
+// type offer with a q-value above 0, by its most specific matching range.
+func Accepts(accept, offer string) bool {
+	return quality(accept, offer) > 0
+}

@@ -1,0 +1,363 @@
+package fileserver
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/simplehttp/simplehttp/internal/negotiate"
+)
+
+// assets.go: what a web app's static files need beyond Python: precompressed
+// copies (Options.Precompressed), compression once per version
+// (Options.Compress), Cache-Control (Options.CacheControl) and the
+// single-page-app fallback (Options.Fallback).
+
+const (
+	// compressMinSize and compressMaxSize bound the files Compress
+	// compresses: below 1 KiB the coding's overhead eats most of the
+	// gain, above 16 MiB the one-time cost and the memory are not worth
+	// it for a file server's cache.
+	compressMinSize = 1 << 10
+	compressMaxSize = 16 << 20
+)
+
+// variant is how a file is sent when it is not sent as itself: a
+// precompressed copy or compressed bytes, with the original's type.
+type variant struct {
+	coding *coding
+	ctype  []string // Content-Type of the original
+}
+
+// etag returns tag, the ETag of the bytes sent, marked with the coding so
+// that each representation has its own: "abc" becomes "abc-br".
+func (v *variant) etag(tag string) string {
+	if v == nil || len(tag) < 2 {
+		return tag
+	}
+	return tag[:len(tag)-1] + "-" + v.coding.token + `"`
+}
+
+var varyAcceptEncoding = []string{"Accept-Encoding"}
+
+// addVary adds field to the Vary header of h, unless it is there already.
+func addVary(h http.Header, field []string) {
+	v := h["Vary"]
+	if len(v) == 0 {
+		h["Vary"] = field // shared: never written in place
+		return
+	}
+	for _, have := range v {
+		for _, f := range strings.Split(have, ",") {
+			if f = strings.TrimSpace(f); f == "*" || strings.EqualFold(f, field[0]) {
+				return
+			}
+		}
+	}
+	h["Vary"] = append(v[:len(v):len(v)], field[0])
+}
+
+// serveEncoded sends the file name, found by stat as fi (f is open on it
+// when the FS cannot stat), as a precompressed copy or compressed, when
+// the options, the file and the request allow, and reports whether it did.
+// It adds Vary: Accept-Encoding to the responses of a file that has or may
+// have encoded variants, whatever it returns.
+func (h *Handler) serveEncoded(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name string) bool {
+	hdr := w.Header()
+	if _, set := hdr["Content-Encoding"]; set {
+		return false // an outer middleware encodes: never twice
+	}
+	ctype := h.types.lookup(name)
+	canCompress := h.comp != nil && ctype != "" && compressible(ctype) &&
+		fi.Size() >= compressMinSize && fi.Size() <= compressMaxSize
+	accept := r.Header["Accept-Encoding"]
+	if accept == nil || r.Header["Range"] != nil {
+		// Identity: no coding asked for, or a range of the original.
+		if canCompress || (h.pre != nil && ctype != "" && compressible(ctype)) {
+			addVary(hdr, varyAcceptEncoding)
+		}
+		return false
+	}
+
+	// A precompressed copy, the best one the client takes that exists.
+	if h.pre != nil {
+		offers := make([]string, 0, len(h.pre))
+		for _, c := range h.pre {
+			offers = append(offers, c.token)
+		}
+		for len(offers) > 0 {
+			token, _ := negotiate.Encoding(accept, offers...)
+			if token == "" {
+				break
+			}
+			c := codings[token]
+			if sfi, ok := h.sidecar(name, fi, c); ok {
+				addVary(hdr, varyAcceptEncoding)
+				if ctype == "" {
+					ctype = h.fileType(name, f)
+				}
+				h.serveFileAs(w, r, nil, sfi, name+c.ext, &variant{coding: c, ctype: []string{ctype}})
+				return true
+			}
+			offers = deleteString(offers, token)
+		}
+		if ctype != "" && compressible(ctype) {
+			addVary(hdr, varyAcceptEncoding)
+		}
+	}
+	if !canCompress {
+		return false
+	}
+	addVary(hdr, varyAcceptEncoding)
+	token, _ := negotiate.Encoding(accept, h.compTokens...)
+	if token == "" {
+		return false
+	}
+	e := h.compressedFile(r, f, fi, name, codings[token], ctype)
+	if e == nil {
+		return false // not worth it, or the file could not be read as it was
+	}
+	h.serveCached(w, r, name, e, &variant{coding: codings[token], ctype: e.ctype})
+	return true
+}
+
+func deleteString(list []string, s string) []string {
+	for i, v := range list {
+		if v == s {
+			return append(list[:i:i], list[i+1:]...)
+		}
+	}
+	return list
+}
+
+// sidecar returns the stat of the precompressed copy of name in coding c,
+// if it is a regular file no older than the original.
+func (h *Handler) sidecar(name string, fi fs.FileInfo, c *coding) (fs.FileInfo, bool) {
+	sfi, err := fs.Stat(h.fsys, name+c.ext)
+	if err != nil || !sfi.Mode().IsRegular() || sfi.ModTime().Before(fi.ModTime()) {
+		return nil, false
+	}
+	return sfi, true
+}
+
+// fileType is the content type of name when no table knows it: sniffed
+// from the file (f, or opened), or application/octet-stream.
+func (h *Handler) fileType(name string, f fs.File) string {
+	if h.sniff {
+		if f == nil {
+			if g, err := h.fsys.Open(name); err == nil {
+				defer g.Close()
+				f = g
+			}
+		}
+		if rs, ok := f.(io.ReadSeeker); ok {
+			if t := sniffType(rs); t != "" {
+				return t
+			}
+		}
+	}
+	return "application/octet-stream"
+}
+
+// encodedKey is the cache key of name's bytes in coding c.
+func encodedKey(name string, c *coding) string { return "\x01" + c.token + "\x00" + name }
+
+// immutableKey keys the compressed bytes of a file that cannot change.
+type immutableKey struct {
+	file  any // the embedded file's FileInfo, or the name (Immutable)
+	token string
+}
+
+// compressedFile returns name, found by stat as fi, compressed with c,
+// ready to serve: from the cache when it holds this very version, else
+// compressed now and kept. It returns nil when the compressed bytes would
+// not be smaller, or when the file cannot be read as stat saw it; the
+// caller then serves the file as it is.
+func (h *Handler) compressedFile(r *http.Request, f fs.File, fi fs.FileInfo, name string, c *coding, ctype string) *cachedFile {
+	var (
+		id     fileID
+		byStat bool
+		ikey   any
+	)
+	if h.cache != nil {
+		id, byStat = statID(fi)
+	}
+	if !byStat {
+		if k, ok := h.immutableKey(name, fi); ok {
+			ikey = immutableKey{k, c.token}
+			if v, ok := h.encoded.Load(ikey); ok {
+				return v.(*cachedFile).usable()
+			}
+		}
+	}
+	if byStat {
+		if e := h.cache.get(encodedKey(name, c), id); e != nil {
+			return e.usable()
+		}
+	}
+
+	// The original's bytes: from the cache, else read as the cache reads.
+	var content []byte
+	t0 := h.now()
+	if byStat {
+		if e := h.cache.get(name, id); e != nil {
+			content = e.content
+		}
+	}
+	if content == nil {
+		g := f
+		if g == nil {
+			var err error
+			if g, err = h.fsys.Open(name); err != nil {
+				return nil
+			}
+			defer g.Close()
+		} else if s, ok := g.(io.Seeker); !ok {
+			return nil
+		} else if _, err := s.Seek(0, io.SeekStart); err != nil {
+			return nil
+		}
+		content = make([]byte, fi.Size())
+		if _, err := io.ReadFull(g, content); err != nil {
+			return nil
+		}
+		if byStat {
+			if gfi, err := g.Stat(); err != nil {
+				return nil
+			} else if now, ok := statID(gfi); !ok || now != id {
+				return nil // changed while read
+			}
+		}
+	}
+
+	var buf bytes.Buffer
+	buf.Grow(len(content) / 3)
+	if err := c.encode(&buf, content, true); err != nil {
+		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "fileserver: compressing", slog.String("name", name), slog.Any("err", err))
+		return nil
+	}
+	e := &cachedFile{id: id, mtime: fi.ModTime(), hasTime: hasMtime(fi.ModTime()), ctype: []string{ctype}}
+	// Not worth it unless it saves an eighth: remember that too.
+	if buf.Len() < len(content)-len(content)/8 {
+		e.content = buf.Bytes()
+		e.length = []string{strconv.Itoa(buf.Len())}
+		if !isZeroTime(e.mtime) {
+			e.lastMod = []string{e.mtime.UTC().Format(http.TimeFormat)}
+		}
+		var tag string
+		if e.hasTime {
+			tag = mtimeETag(e.mtime, fi.Size())
+		} else {
+			tag = h.etag(r.Context(), name, fi, bytes.NewReader(content))
+		}
+		if tag != "" {
+			e.etag = []string{(&variant{coding: c}).etag(tag)}
+		}
+	}
+	switch {
+	case byStat && id.ctime <= t0.Add(-racyWindow).UnixNano():
+		h.cache.put(encodedKey(name, c), e)
+	case ikey != nil:
+		h.encoded.Store(ikey, e)
+	}
+	return e.usable()
+}
+
+// usable returns e, or nil if it records that compressing did not pay.
+func (e *cachedFile) usable() *cachedFile {
+	if e.content == nil {
+		return nil
+	}
+	return e
+}
+
+// immutableKey returns what identifies the content of name for good, when
+// it cannot change: the embedded file's own record, or the name under
+// Options.Immutable.
+func (h *Handler) immutableKey(name string, fi fs.FileInfo) (any, bool) {
+	switch {
+	case reflect.TypeOf(fi) == embedFileInfo:
+		return fi, true
+	case h.immutable:
+		return name, true
+	}
+	return nil, false
+}
+
+// encodedListing compresses a listing's body for r if the options and
+// the client allow, keeping it under key (when not "") with the
+// directory's version id, and returns the coding and the bytes to send,
+// or nil and body.
+func (h *Handler) encodedListing(w http.ResponseWriter, r *http.Request, key string, id fileID, body func() []byte) (*coding, []byte) {
+	if h.comp == nil {
+		return nil, nil
+	}
+	hdr := w.Header()
+	if _, set := hdr["Content-Encoding"]; set {
+		return nil, nil
+	}
+	addVary(hdr, varyAcceptEncoding)
+	token, _ := negotiate.Encoding(r.Header["Accept-Encoding"], h.compTokens...)
+	if token == "" {
+		return nil, nil
+	}
+	c := codings[token]
+	if key != "" {
+		if e := h.cache.get(encodedKey(key, c), id); e != nil {
+			return c, e.content
+		}
+	}
+	var buf bytes.Buffer
+	src := body()
+	buf.Grow(len(src) / 4)
+	if err := c.encode(&buf, src, key != ""); err != nil {
+		return nil, nil
+	}
+	if key != "" {
+		h.cache.put(encodedKey(key, c), &cachedFile{id: id, content: buf.Bytes()})
+	}
+	return c, buf.Bytes()
+}
+
+// fallbackFor reports whether a GET or HEAD of the escaped path that
+// failed with err gets the Fallback file: the name does not exist (and was
+// not refused for another reason), the path does not climb with "..", its
+// last segment has no extension, and the client takes HTML.
+func (h *Handler) fallbackFor(r *http.Request, escaped string, err error) bool {
+	if h.fallback == "" || !errors.Is(err, fs.ErrNotExist) {
+		return false
+	}
+	decoded, uerr := url.PathUnescape(escaped)
+	if uerr != nil || strings.ContainsAny(decoded, "\\\x00") {
+		return false
+	}
+	for _, seg := range strings.Split(decoded, "/") {
+		if seg == ".." {
+			return false
+		}
+	}
+	if strings.Contains(path.Base("/"+strings.TrimRight(decoded, "/")), ".") {
+		return false
+	}
+	accept := strings.Join(r.Header["Accept"], ",")
+	return accept == "" || negotiate.Accepts(accept, "text/html")
+}
+
+// serveFallback sends the Fallback file with 200, or 404 if it is gone.
+func (h *Handler) serveFallback(w http.ResponseWriter, r *http.Request, name string) {
+	addVary(w.Header(), varyAccept)
+	fi, ok := h.regular(h.fallback)
+	if !ok {
+		h.notFound(w, r, name, fs.ErrNotExist)
+		return
+	}
+	h.serveRegular(w, r, nil, fi, h.fallback)
+}

@@ -1,0 +1,530 @@
+package fileserver_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/andybalholm/brotli"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/simplehttp/simplehttp/fileserver"
+)
+
+// jsText is compressible text of n bytes.
+func jsText(n int) []byte {
+	var b bytes.Buffer
+	for i := 0; b.Len() < n; i++ {
+		b.WriteString("function f" + strconv.Itoa(i) + "(x) { return x * " + strconv.Itoa(i%7) + "; }\n")
+	}
+	return b.Bytes()[:n]
+}
+
+func encodeWith(t testing.TB, token string, src []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	switch token {
+	case "br":
+		w := brotli.NewWriterLevel(&b, 5)
+		w.Write(src)
+		w.Close()
+	case "gzip":
+		w := gzip.NewWriter(&b)
+		w.Write(src)
+		w.Close()
+	case "zstd":
+		w, _ := zstd.NewWriter(&b)
+		w.Write(src)
+		w.Close()
+	}
+	return b.Bytes()
+}
+
+func decode(t testing.TB, token string, body string) string {
+	t.Helper()
+	var r io.Reader
+	var err error
+	switch token {
+	case "br":
+		r = brotli.NewReader(strings.NewReader(body))
+	case "gzip":
+		r, err = gzip.NewReader(strings.NewReader(body))
+	case "zstd":
+		var d *zstd.Decoder
+		d, err = zstd.NewReader(strings.NewReader(body))
+		r = d
+	default:
+		return body
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", token, err)
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("decoding %s: %v", token, err)
+	}
+	return string(out)
+}
+
+// assetTree writes a site of static assets into a new directory.
+func assetTree(t *testing.T, files map[string][]byte) string {
+	t.Helper()
+	dir := t.TempDir()
+	old := time.Now().Add(-time.Hour)
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func newDir(t *testing.T, dir string, links fileserver.SymlinkPolicy, opts fileserver.Options) *fileserver.Handler {
+	t.Helper()
+	h, err := fileserver.NewDir(dir, links, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	fileserver.SetClock(h, fileserver.HourAhead) // cache what the test just wrote
+	return h
+}
+
+func TestPrecompressed(t *testing.T) {
+	app := jsText(4000)
+	big := jsText(300 << 10) // over the cache's 64 KiB: sent from disk
+	files := map[string][]byte{
+		"app.js":         app,
+		"app.js.br":      encodeWith(t, "br", app),
+		"app.js.gz":      encodeWith(t, "gzip", app),
+		"big.js":         big,
+		"big.js.br":      encodeWith(t, "br", big),
+		"stale.js":       app,
+		"stale.js.br":    encodeWith(t, "br", app),
+		"photo.png":      app,
+		"photo.png.gz":   encodeWith(t, "gzip", app),
+		"nocopy.css":     app,
+		"outside/x.txt":  []byte("x"),
+		"site/linked.js": app,
+	}
+	dir := assetTree(t, files)
+	// A copy older than its original is stale.
+	past := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(filepath.Join(dir, "stale.js.br"), past, past); err != nil {
+		t.Fatal(err)
+	}
+	h := newDir(t, dir, fileserver.SymlinksFollow, fileserver.Options{Precompressed: []string{"br", "zstd", "gzip"}})
+	stat := func(name string) os.FileInfo {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi
+	}
+
+	tests := []struct {
+		name, target, accept string
+		header               map[string]string
+		wantStatus           int
+		wantEncoding         string // "" for the original
+		wantBody             []byte // nil: the original decoded must equal files[target]
+		wantVary             bool
+	}{
+		{"br first", "/app.js", "gzip, deflate, br, zstd", nil, 200, "br", files["app.js.br"], true},
+		{"gzip only", "/app.js", "gzip", nil, 200, "gzip", files["app.js.gz"], true},
+		{"q-values", "/app.js", "br;q=0.5, gzip;q=0.8", nil, 200, "gzip", files["app.js.gz"], true},
+		{"br excluded", "/app.js", "br;q=0, *", nil, 200, "gzip", files["app.js.gz"], true},
+		{"no copy for zstd", "/app.js", "zstd", nil, 200, "", app, true},
+		{"identity asked", "/app.js", "identity", nil, 200, "", app, true},
+		{"no Accept-Encoding", "/app.js", "", nil, 200, "", app, true},
+		{"x-gzip", "/app.js", "x-gzip", nil, 200, "gzip", files["app.js.gz"], true},
+		{"range from the original", "/app.js", "br", map[string]string{"Range": "bytes=0-9"}, 206, "", app[:10], true},
+		{"stale copy ignored", "/stale.js", "br", nil, 200, "", app, true},
+		{"big copy from disk", "/big.js", "br", nil, 200, "br", files["big.js.br"], true},
+		// A copy is used whatever the type: the operator made it.
+		{"any type with a copy", "/photo.png", "gzip", nil, 200, "gzip", files["photo.png.gz"], true},
+		{"no copies at all", "/nocopy.css", "br", nil, 200, "", app, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hdr := map[string]string{}
+			if tt.accept != "" {
+				hdr["Accept-Encoding"] = tt.accept
+			}
+			for k, v := range tt.header {
+				hdr[k] = v
+			}
+			for _, method := range []string{"GET", "HEAD"} {
+				got := serve(t, h, method, tt.target, hdr)
+				what := method + " " + tt.target + " (" + tt.accept + ")"
+				if got.status != tt.wantStatus {
+					t.Fatalf("%s: status %d, want %d", what, got.status, tt.wantStatus)
+				}
+				want := map[string]string{
+					"Content-Encoding": tt.wantEncoding,
+					"Content-Length":   strconv.Itoa(len(tt.wantBody)),
+					"Content-Type":     map[bool]string{true: "image/png", false: "text/javascript"}[strings.HasSuffix(tt.target, ".png")],
+				}
+				if strings.HasSuffix(tt.target, ".css") {
+					want["Content-Type"] = "text/css"
+				}
+				if tt.wantVary {
+					want["Vary"] = "Accept-Encoding"
+				}
+				if tt.wantEncoding != "" {
+					fi := stat(tt.target[1:] + map[string]string{"br": ".br", "gzip": ".gz"}[tt.wantEncoding])
+					want["Last-Modified"] = fi.ModTime().UTC().Format(http.TimeFormat)
+				}
+				checkHeaders(t, what, got.header, want)
+				if etag := got.header.Get("Etag"); tt.wantEncoding != "" && !strings.HasSuffix(etag, "-"+tt.wantEncoding+`"`) {
+					t.Errorf("%s: ETag %s, want one marked -%s", what, etag, tt.wantEncoding)
+				}
+				wantBody := string(tt.wantBody)
+				if method == "HEAD" {
+					wantBody = ""
+				}
+				if got.body != wantBody {
+					t.Errorf("%s: body of %d bytes, want %d", what, len(got.body), len(wantBody))
+				}
+			}
+		})
+	}
+
+	// Each representation has its own ETag, and If-None-Match matches it.
+	br := serve(t, h, "GET", "/app.js", map[string]string{"Accept-Encoding": "br"})
+	plain := serve(t, h, "GET", "/app.js", nil)
+	if br.header.Get("Etag") == plain.header.Get("Etag") {
+		t.Errorf("the br copy and the original share the ETag %s", plain.header.Get("Etag"))
+	}
+	nm := serve(t, h, "GET", "/app.js", map[string]string{"Accept-Encoding": "br", "If-None-Match": br.header.Get("Etag")})
+	checkHeaders(t, "If-None-Match on the br copy", nm.header, map[string]string{"Vary": "Accept-Encoding", "Content-Encoding": "", "Content-Length": ""})
+	if nm.status != 304 {
+		t.Errorf("If-None-Match on the br copy: %d, want 304", nm.status)
+	}
+	if nm := serve(t, h, "GET", "/app.js", map[string]string{"If-None-Match": br.header.Get("Etag")}); nm.status != 200 {
+		t.Errorf("the br ETag matched the original: %d", nm.status)
+	}
+}
+
+// A copy reached through a symbolic link follows the policy of the
+// original's directory: under SymlinksInside a copy that links out of the
+// root is not used (and not served under its own name either).
+func TestPrecompressedSymlink(t *testing.T) {
+	app := jsText(3000)
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "evil.br"), encodeWith(t, "br", []byte("evil")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := assetTree(t, map[string][]byte{"app.js": app, "in.js": app, "in.js.br.src": encodeWith(t, "br", app)})
+	if err := os.Symlink(filepath.Join(outside, "evil.br"), filepath.Join(dir, "app.js.br")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("in.js.br.src", filepath.Join(dir, "in.js.br")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		links            fileserver.SymlinkPolicy
+		target, encoding string
+	}{
+		{fileserver.SymlinksInside, "/app.js", ""},
+		{fileserver.SymlinksNever, "/app.js", ""},
+		{fileserver.SymlinksFollow, "/app.js", "br"}, // Python's policy follows every link
+		{fileserver.SymlinksInside, "/in.js", "br"},
+		{fileserver.SymlinksNever, "/in.js", ""},
+	} {
+		h := newDir(t, dir, tt.links, fileserver.Options{Precompressed: []string{"br"}})
+		got := serve(t, h, "GET", tt.target, map[string]string{"Accept-Encoding": "br"})
+		if got.status != 200 || got.header.Get("Content-Encoding") != tt.encoding {
+			t.Errorf("%v %s: %d, Content-Encoding %q, want 200 %q", tt.links, tt.target, got.status, got.header.Get("Content-Encoding"), tt.encoding)
+		}
+		if tt.encoding == "" && got.body != string(app) {
+			t.Errorf("%v %s: not the original", tt.links, tt.target)
+		}
+	}
+}
+
+func TestCompress(t *testing.T) {
+	css := jsText(5000)
+	png := make([]byte, 5000)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range png {
+		png[i] = byte(rng.Uint32())
+	}
+	files := map[string][]byte{
+		"style.css":   css,
+		"data.json":   jsText(3000),
+		"photo.png":   png,
+		"tiny.txt":    []byte("too small to pay\n"),
+		"noise.txt":   png, // compressible type, incompressible content
+		"dir/a.txt":   []byte("a"),
+		"unknown.xyz": css,
+	}
+	dir := assetTree(t, files)
+	h := newDir(t, dir, fileserver.SymlinksFollow, fileserver.Options{Compress: true})
+
+	for _, token := range []string{"br", "zstd", "gzip"} {
+		for _, method := range []string{"GET", "HEAD"} {
+			got := serve(t, h, method, "/style.css", map[string]string{"Accept-Encoding": token})
+			what := method + " /style.css (" + token + ")"
+			checkHeaders(t, what, got.header, map[string]string{
+				"Content-Encoding": token, "Content-Type": "text/css", "Vary": "Accept-Encoding",
+			})
+			n, _ := strconv.Atoi(got.header.Get("Content-Length"))
+			if n == 0 || n > len(css)/2 {
+				t.Errorf("%s: Content-Length %d for %d bytes of CSS", what, n, len(css))
+			}
+			if method == "GET" && decode(t, token, got.body) != string(css) {
+				t.Errorf("%s: does not decode to the file", what)
+			}
+			if !strings.HasSuffix(got.header.Get("Etag"), "-"+token+`"`) {
+				t.Errorf("%s: ETag %s", what, got.header.Get("Etag"))
+			}
+		}
+	}
+	// The browser's choice, by the server's order among equals.
+	if got := serve(t, h, "GET", "/data.json", map[string]string{"Accept-Encoding": "gzip, deflate, br, zstd"}); got.header.Get("Content-Encoding") != "br" {
+		t.Errorf("browser: Content-Encoding %q, want br", got.header.Get("Content-Encoding"))
+	}
+
+	for _, tt := range []struct {
+		name, target string
+		header       map[string]string
+		wantStatus   int
+		wantVary     string
+	}{
+		{"not asked", "/style.css", nil, 200, "Accept-Encoding"},
+		{"range", "/style.css", map[string]string{"Accept-Encoding": "br", "Range": "bytes=1-3"}, 206, "Accept-Encoding"},
+		{"image", "/photo.png", map[string]string{"Accept-Encoding": "br"}, 200, ""},
+		{"under 1 KiB", "/tiny.txt", map[string]string{"Accept-Encoding": "br"}, 200, ""},
+		{"does not pay", "/noise.txt", map[string]string{"Accept-Encoding": "br"}, 200, "Accept-Encoding"},
+		{"unknown type", "/unknown.xyz", map[string]string{"Accept-Encoding": "br"}, 200, ""},
+	} {
+		got := serve(t, h, "GET", tt.target, tt.header)
+		checkHeaders(t, tt.name, got.header, map[string]string{"Content-Encoding": "", "Vary": tt.wantVary})
+		if got.status != tt.wantStatus {
+			t.Errorf("%s: status %d, want %d", tt.name, got.status, tt.wantStatus)
+		}
+		want := string(files[tt.target[1:]])
+		if tt.wantStatus == 206 {
+			want = want[1:4]
+		}
+		if got.body != want {
+			t.Errorf("%s: body is not the file", tt.name)
+		}
+	}
+
+	// The compressed bytes are kept: one more cache entry per coding.
+	before, _ := fileserver.CacheStats(h)
+	serve(t, h, "GET", "/style.css", map[string]string{"Accept-Encoding": "br"})
+	if after, _ := fileserver.CacheStats(h); after != before {
+		t.Errorf("serving kept bytes again changed the cache: %d entries, then %d", before, after)
+	}
+
+	// A changed file is compressed again: never its old bytes.
+	changed := jsText(6000)[1000:]
+	if err := os.WriteFile(filepath.Join(dir, "style.css"), changed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := serve(t, h, "GET", "/style.css", map[string]string{"Accept-Encoding": "br"})
+	if decode(t, "br", got.body) != string(changed) {
+		t.Error("after a write: the old compressed bytes")
+	}
+
+	// The listing, HTML and JSON.
+	plain := serve(t, h, "GET", "/dir/", nil)
+	for _, accept := range []string{"", "application/json"} {
+		for _, token := range []string{"gzip", "br"} {
+			hdr := map[string]string{"Accept-Encoding": token, "Accept": accept}
+			want := plain.body
+			if accept != "" {
+				want = serve(t, h, "GET", "/dir/", map[string]string{"Accept": accept}).body
+			}
+			for range 2 { // rendered, then cached
+				got := serve(t, h, "GET", "/dir/", hdr)
+				if got.header.Get("Content-Encoding") != token || decode(t, token, got.body) != want ||
+					got.header.Get("Content-Length") != strconv.Itoa(len(got.body)) {
+					t.Errorf("listing %q %s: %v, want the listing compressed", accept, token, got.header)
+				}
+				if v := got.header.Values("Vary"); strings.Join(v, ", ") != "Accept, Accept-Encoding" {
+					t.Errorf("listing %q %s: Vary %q", accept, token, v)
+				}
+			}
+		}
+	}
+}
+
+// A middleware that compresses already (chi's Compress), or any that set
+// Content-Encoding before the file server runs: never encoded twice.
+func TestCompressNotTwice(t *testing.T) {
+	css := jsText(5000)
+	dir := assetTree(t, map[string][]byte{"style.css": css})
+	h := newDir(t, dir, fileserver.SymlinksFollow, fileserver.Options{Compress: true})
+
+	srv := httptest.NewServer(middleware.Compress(5, "text/css")(h))
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/style.css", nil)
+	req.Header.Set("Accept-Encoding", "br, gzip")
+	res, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if ce := res.Header.Get("Content-Encoding"); ce != "br" || decode(t, "br", string(body)) != string(css) {
+		t.Errorf("behind chi's Compress: Content-Encoding %q; want our br, once", ce)
+	}
+
+	preset := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", "x-custom")
+		h.ServeHTTP(w, r)
+	})
+	got := serve(t, preset, "GET", "/style.css", map[string]string{"Accept-Encoding": "br"})
+	if got.header.Get("Content-Encoding") != "x-custom" || got.body != string(css) {
+		t.Errorf("under a Content-Encoding set outside: %v", got.header)
+	}
+}
+
+// Content that cannot change is compressed once and kept, however it is
+// reached: reading it again would show in the count of reads.
+func TestCompressImmutable(t *testing.T) {
+	var reads atomic.Int64
+	fsys := readCountingFS{fstest.MapFS{"app.js": {Data: jsText(4000)}}, &reads}
+	h := mustNew(t, fsys, fileserver.Options{Compress: true, Immutable: true})
+	first := serve(t, h, "GET", "/app.js", map[string]string{"Accept-Encoding": "gzip"})
+	n := reads.Load()
+	second := serve(t, h, "GET", "/app.js", map[string]string{"Accept-Encoding": "gzip"})
+	if first.body != second.body || decode(t, "gzip", second.body) != string(jsText(4000)) {
+		t.Fatal("not the same compressed file")
+	}
+	if reads.Load() != n {
+		t.Errorf("%d more reads for the same compressed file", reads.Load()-n)
+	}
+}
+
+func TestCacheControl(t *testing.T) {
+	dir := assetTree(t, map[string][]byte{
+		"index.html":         []byte("<p>app</p>\n"),
+		"app.3f9a2c1b.js":    jsText(2000),
+		"app.3f9a2c1b.js.br": encodeWith(t, "br", jsText(2000)),
+		"sub/a.txt":          []byte("a"),
+	})
+	h := newDir(t, dir, fileserver.SymlinksFollow, fileserver.Options{
+		CacheControl:  fileserver.ImmutableFingerprinted("no-cache"),
+		Precompressed: []string{"br"},
+		Compress:      true,
+	})
+	const immutable = "public, max-age=31536000, immutable"
+	etag := serve(t, h, "GET", "/index.html", nil).header.Get("Etag")
+	for _, tt := range []struct {
+		name, target string
+		header       map[string]string
+		status       int
+		want         string
+	}{
+		{"fingerprinted", "/app.3f9a2c1b.js", nil, 200, immutable},
+		{"fingerprinted, precompressed", "/app.3f9a2c1b.js", map[string]string{"Accept-Encoding": "br"}, 200, immutable},
+		{"fingerprinted, compressed", "/app.3f9a2c1b.js", map[string]string{"Accept-Encoding": "gzip"}, 200, immutable},
+		{"index page", "/", nil, 200, "no-cache"},
+		{"other file", "/index.html", nil, 200, "no-cache"},
+		{"304", "/index.html", map[string]string{"If-None-Match": etag}, 304, "no-cache"},
+		{"range", "/app.3f9a2c1b.js", map[string]string{"Range": "bytes=0-1"}, 206, immutable},
+		{"listing: none", "/sub/", nil, 200, ""},
+		{"404: none", "/missing.js", nil, 404, ""},
+	} {
+		got := serve(t, h, "GET", tt.target, tt.header)
+		if got.status != tt.status {
+			t.Errorf("%s: status %d, want %d", tt.name, got.status, tt.status)
+		}
+		checkHeaders(t, tt.name, got.header, map[string]string{"Cache-Control": tt.want})
+	}
+}
+
+func TestFallback(t *testing.T) {
+	index := []byte("<!doctype html><p>app</p>\n")
+	dir := assetTree(t, map[string][]byte{"index.html": index, "app.js": []byte("x"), "docs/guide.txt": []byte("g")})
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "secret"), []byte("s"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "secret"), filepath.Join(dir, "escape")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "nothing"), filepath.Join(dir, "dangling")); err != nil {
+		t.Fatal(err)
+	}
+	h := newDir(t, dir, fileserver.SymlinksInside, fileserver.Options{Fallback: "index.html"})
+	browser := map[string]string{"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+	for _, tt := range []struct {
+		name, method, target string
+		header               map[string]string
+		want                 int
+	}{
+		{"a route", "GET", "/users/42", browser, 200},
+		{"a route, HEAD", "HEAD", "/users/42", browser, 200},
+		{"a route, trailing slash", "GET", "/settings/", browser, 200},
+		{"a route, curl", "GET", "/users/42", map[string]string{"Accept": "*/*"}, 200},
+		{"a route, no Accept", "GET", "/users/42", nil, 200},
+		{"a route, JSON client", "GET", "/api/users", map[string]string{"Accept": "application/json"}, 404},
+		{"HTML refused", "GET", "/users/42", map[string]string{"Accept": "text/html;q=0, */*"}, 404},
+		{"a missing file", "GET", "/missing.js", browser, 404},
+		{"a missing file in a route", "GET", "/users/42/avatar.png", browser, 404},
+		{"an existing file", "GET", "/app.js", browser, 200},
+		{"climbing", "GET", "/docs/../users", browser, 404},
+		{"climbing, encoded", "GET", "/docs/%2e%2e/users", browser, 404},
+		{"a backslash", "GET", "/users%5c42", browser, 404},
+		{"a link the policy refuses", "GET", "/escape", browser, 404},
+		{"a dangling link", "GET", "/dangling", browser, 404},
+		{"a file with a slash", "GET", "/app.js/more", browser, 404},
+		{"POST", "POST", "/users/42", browser, 501},
+	} {
+		got := serve(t, h, tt.method, tt.target, tt.header)
+		if got.status != tt.want {
+			t.Errorf("%s: %s %s: status %d, want %d", tt.name, tt.method, tt.target, got.status, tt.want)
+			continue
+		}
+		if tt.want == 200 && tt.target != "/app.js" {
+			wantBody := string(index)
+			if tt.method == "HEAD" {
+				wantBody = ""
+			}
+			checkHeaders(t, tt.name, got.header, map[string]string{"Content-Type": "text/html", "Vary": "Accept"})
+			if got.body != wantBody {
+				t.Errorf("%s: body %q, want index.html", tt.name, got.body)
+			}
+		}
+	}
+}
+
+func TestAssetOptionErrors(t *testing.T) {
+	for _, opts := range []fileserver.Options{
+		{Precompressed: []string{"deflate"}},
+		{Precompressed: []string{"br", "br"}},
+		{Compress: true, CompressCodings: []string{"lzma"}},
+		{CompressCodings: []string{"gzip"}},
+		{Fallback: "../index.html"},
+		{Fallback: "/index.html"},
+	} {
+		if _, err := fileserver.New(fstest.MapFS{}, opts); err == nil {
+			t.Errorf("New(%+v): no error", opts)
+		}
+	}
+}
