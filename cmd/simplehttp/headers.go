@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"net/textproto"
+	"slices"
 	"strings"
 )
 
@@ -52,18 +53,72 @@ func validHeaderName(s string) bool {
 // withHeaders returns middleware that adds hs to every response before
 // next runs. A handler may still replace one (the file server sets its own
 // Content-Type), and an error page drops ETag, Last-Modified, Cache-Control
-// and Content-Encoding, which describe the content it replaces.
+// and Content-Encoding, which describe the content it replaces. The values
+// of each name are built once and shared by every response (net/http only
+// reads them; whoever appends to one gets a copy, the slice being full).
 func withHeaders(hs []header) func(http.Handler) http.Handler {
+	var names []string
+	values := map[string][]string{}
+	for _, kv := range hs {
+		if values[kv.Name] == nil {
+			names = append(names, kv.Name)
+		}
+		values[kv.Name] = append(values[kv.Name], kv.Value)
+	}
+	type field struct {
+		name   string
+		values []string
+	}
+	fields := make([]field, len(names))
+	for i, n := range names {
+		fields[i] = field{n, slices.Clip(values[n])}
+	}
 	return func(next http.Handler) http.Handler {
-		if len(hs) == 0 {
+		if len(fields) == 0 {
 			return next
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
-			for _, kv := range hs {
-				h[kv.Name] = append(h[kv.Name], kv.Value)
+			for _, f := range fields {
+				if have := h[f.name]; len(have) == 0 {
+					h[f.name] = f.values
+				} else {
+					h[f.name] = append(have[:len(have):len(have)], f.values...)
+				}
 			}
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// withServer puts the command's Server header, "simplehttp/VERSION", in
+// front of hs, unless hs sets one: Python sends "SimpleHTTP/0.6
+// Python/3.14.0" on every response, and -H 'Server: ...' replaces it.
+func withServer(hs []header) []header {
+	for _, h := range hs {
+		if h.Name == "Server" {
+			return hs
+		}
+	}
+	return append([]header{{"Server", serverToken()}}, hs...)
+}
+
+// serverToken is "simplehttp/" and the module version without its "v"
+// ("simplehttp/1.2.0"), or "simplehttp/devel" for a build from a checkout:
+// an RFC 9110 product token, which "(devel)" is not.
+func serverToken() string {
+	v := moduleVersion()
+	if v == "(devel)" || v == "" {
+		v = "devel"
+	}
+	v = strings.TrimPrefix(v, "v")
+	// A pseudo-version's "+incompatible" and the like are tokens too, but
+	// keep only token characters whatever the build says.
+	v = strings.Map(func(r rune) rune {
+		if r < 0x80 && validHeaderName(string(r)) {
+			return r
+		}
+		return -1
+	}, v)
+	return "simplehttp/" + v
 }

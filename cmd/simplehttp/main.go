@@ -181,7 +181,7 @@ func newHandler(cfg config, stderr io.Writer) (_ http.Handler, _ *slog.Logger, _
 	if access != nil {
 		mws = append(mws, access.Handler)
 	}
-	mws = append(mws, pages.Handler, withHeaders(cfg.Headers), pythonLimits)
+	mws = append(mws, pages.Handler, withHeaders(withServer(cfg.Headers)), pythonLimits)
 	if cfg.CGI {
 		scripts, err := cgi.New(cgi.Options{Root: cfg.Dir, Protocol: cfg.Protocol, Logger: logger})
 		if err != nil {
@@ -437,14 +437,18 @@ func startupLine(addr net.Addr, https bool) string {
 	return fmt.Sprintf("Serving %s on %s port %s (%s://%s:%s/) ...", scheme, host, port, strings.ToLower(scheme), urlHost, port)
 }
 
-// version is what --version prints: the module version (from the build
-// information, "(devel)" for a build from a checkout) and Go's.
+// version is what --version prints: the module version and Go's.
 func version() string {
-	v := "(devel)"
+	return fmt.Sprintf("simplehttp %s (%s %s/%s)", moduleVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+// moduleVersion is the version of the main module from the build
+// information: "(devel)" for a build from a checkout.
+func moduleVersion() string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		v = bi.Main.Version
+		return bi.Main.Version
 	}
-	return fmt.Sprintf("simplehttp %s (%s %s/%s)", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return "(devel)"
 }
 
 // oneLine keeps an error message on one line of stderr.
