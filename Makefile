@@ -1,5 +1,12 @@
 # simplehttp: `make test` is what CI runs (.ci/run); `make run ARGS='8000 -d ./site'`
-# starts the server. See STYLE.md section 9 for what each target is for.
+# starts the server. The comment above each target says what it is for.
+#
+# Two modules: the library (the repository's root) and, in tools/, the
+# development tools (staticcheck, the load comparison tools/loadbench, the
+# soak tools/soak) with their own go.mod, so that their dependencies never
+# reach the library's. `./...` in the root does not reach into tools/ (a
+# nested module), so each target that should cover both runs the tools
+# module's part with `go -C tools`.
 
 GO ?= go
 GOFMT ?= $(shell $(GO) env GOROOT)/bin/gofmt
@@ -32,12 +39,14 @@ FUZZ_TARGETS ?= \
 
 all: test
 
-## test: go vet, the gofmt check and the race-enabled tests (DEVELOPERS.md; what CI runs)
+## test: go vet, the gofmt check and the race-enabled tests of both modules; what CI runs
 test: vet fmtcheck
 	$(GO) test -race ./...
+	$(GO) -C tools test -race ./...
 
 vet:
 	$(GO) vet ./...
+	$(GO) -C tools vet ./...
 
 fmtcheck:
 	@out="$$($(GOFMT) -l .)"; \
@@ -47,22 +56,25 @@ fmtcheck:
 run:
 	$(GO) run ./cmd/simplehttp $(ARGS)
 
-## build: compile everything
+## build: compile everything, in both modules
 build:
 	$(GO) build ./...
+	$(GO) -C tools build ./...
 
 ## cover: tests with a coverage profile in cover.out, then the per-function summary
 cover:
 	$(GO) test -coverprofile=cover.out ./...
 	$(GO) tool cover -func=cover.out
 
-## tidycheck: fail if go.mod or go.sum is not tidy (does not fix)
+## tidycheck: fail if go.mod or go.sum is not tidy, in either module (does not fix)
 tidycheck:
 	$(GO) mod tidy -diff
+	$(GO) -C tools mod tidy -diff
 
-## lint: staticcheck, pinned in tools/go.mod (not part of test)
+## lint: staticcheck, pinned in tools/go.mod, on both modules (not part of test)
 lint:
 	$(GO) tool -modfile=tools/go.mod staticcheck ./...
+	$(GO) -C tools tool staticcheck ./...
 
 ## fuzz: each target of FUZZ_TARGETS for FUZZTIME
 fuzz:
@@ -75,14 +87,14 @@ fuzz:
 	done
 
 ## bench: the Go micro-benchmarks (allocs/op), then the load comparison
-## (internal/loadbench): simplehttp against net/http.FileServer,
+## (tools/loadbench): simplehttp against net/http.FileServer,
 ## python3 -m http.server, nginx and the net/http ceiling, one core each for
 ## server and wrk, as a table with ratios. About 12 minutes on an idle machine;
 ## `make bench BENCH_ARGS=-quick` is a 2-minute smoke run, and BENCH_ARGS takes
 ## any loadbench flag (-workloads a,g,h -peers simplehttp,nginx -rounds 5).
 bench: bench-tools
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
-	$(GO) run ./internal/loadbench $(BENCH_ARGS)
+	$(GO) -C tools run ./loadbench $(BENCH_ARGS)
 
 # Arguments for loadbench in `make bench`, e.g. BENCH_ARGS='-quick'.
 BENCH_ARGS ?=
@@ -108,12 +120,13 @@ bench-tools:
 	fi
 
 ## soak: 10,000 keep-alive connections, then mixed traffic against the command
-## for 2 minutes, with memory, goroutines and open files before and after
-## (issue 8; not part of test). SOAKFLAGS='-duration 30s' for a shorter run;
-## see internal/soak/main.go for the other flags.
+## for 2 minutes, with memory, goroutines and open files before and after; it
+## fails on any error, leaked connection or extra goroutine (not part of test).
+## SOAKFLAGS='-duration 30s' for a shorter run; see tools/soak/main.go for the
+## other flags.
 SOAKFLAGS ?=
 soak:
-	$(GO) run ./internal/soak $(SOAKFLAGS)
+	$(GO) -C tools run ./soak $(SOAKFLAGS)
 
 ## golden: rewrite the golden files of the packages that define -update
 # (only those: any other test binary rejects the flag)
