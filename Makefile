@@ -1,5 +1,13 @@
 # simplehttp: `make test` is what CI runs (.ci/run); `make run ARGS='8000 -d ./site'`
-# starts the server. See STYLE.md section 9 for what each target is for.
+# starts the server. The comment above each target says what it is for.
+#
+# Three modules: the library (the repository's root); in tools/, the
+# development tools (staticcheck, the load comparison tools/loadbench, the
+# soak tools/soak) with their own go.mod, so that their dependencies never
+# reach the library's; and docs/example, an application that uses the
+# library from outside, as its users do (a replace directive points it at
+# this checkout). `./...` in the root reaches into neither (nested
+# modules), so the targets that cover them all run `go -C DIR` for each.
 
 GO ?= go
 GOFMT ?= $(shell $(GO) env GOROOT)/bin/gofmt
@@ -25,19 +33,51 @@ FUZZ_TARGETS ?= \
 	./internal/pyescape:FuzzHTML \
 	./internal/pyescape:FuzzLog \
 	./internal/pyescape:FuzzLower \
+	./internal/negotiate:FuzzEncoding \
 	./internal/urlpath:FuzzName \
 	./internal/urlpath:FuzzLocation
 
-.PHONY: all test vet fmtcheck run build cover tidycheck lint fuzz bench soak golden clean
+.PHONY: all test test-norace vet fmtcheck run build cover tidycheck lint fuzz bench soak golden clean
 
 all: test
 
-## test: go vet, the gofmt check and the race-enabled tests (DEVELOPERS.md; what CI runs)
+## test: go vet, the gofmt check, the race-enabled tests of both modules, then
+## the tests that only build without -race (test-norace); what CI runs
 test: vet fmtcheck
 	$(GO) test -race ./...
+	$(GO) -C tools test -race ./...
+	$(GO) -C docs/example test -race ./...
+	@$(MAKE) --no-print-directory test-norace
+
+## test-norace: without -race, the tests that the race build leaves out
+# (files under //go:build !race, such as the allocation counts, which the
+# race detector changes: it makes sync.Pool drop items at random). The list
+# is derived each time, never kept by hand: `go list` names each package's
+# test files with and without -race, and the files only in the second list
+# are these; their Test, Fuzz and Example functions run, nothing else. A new
+# !race test is picked up by itself.
+NORACE_FILES = {{$$d := .Dir}}{{range .TestGoFiles}}{{$$d}}/{{.}}{{"\n"}}{{end}}{{range .XTestGoFiles}}{{$$d}}/{{.}}{{"\n"}}{{end}}
+test-norace:
+	@set -e; for m in . tools; do \
+		all=$$($(GO) -C $$m list -f '$(NORACE_FILES)' ./...); \
+		race=$$($(GO) -C $$m list -race -f '$(NORACE_FILES)' ./...); \
+		names=""; dirs=""; \
+		for f in $$(printf '%s\n' "$$all" | grep -vxF -e "$$race" || true); do \
+			n=$$(sed -nE 's/^func ((Test|Fuzz|Example)[[:alnum:]_]*)\(.*/\1/p' "$$f"); \
+			[ -n "$$n" ] || continue; \
+			names="$$names $$n"; dirs="$$dirs $$(dirname "$$f")"; \
+		done; \
+		[ -n "$$names" ] || { echo "test-norace: module $$m: no test is left out of the race build"; continue; }; \
+		pat=$$(printf '%s\n' $$names | sort -u | paste -sd'|' -); \
+		dirs=$$(printf '%s\n' $$dirs | sort -u); \
+		echo "$(GO) -C $$m test -run '^($$pat)\$$'" $$dirs; \
+		$(GO) -C $$m test -run "^($$pat)\$$" $$dirs; \
+	done
 
 vet:
 	$(GO) vet ./...
+	$(GO) -C tools vet ./...
+	$(GO) -C docs/example vet ./...
 
 fmtcheck:
 	@out="$$($(GOFMT) -l .)"; \
@@ -47,22 +87,27 @@ fmtcheck:
 run:
 	$(GO) run ./cmd/simplehttp $(ARGS)
 
-## build: compile everything
+## build: compile everything, in every module
 build:
 	$(GO) build ./...
+	$(GO) -C tools build ./...
+	$(GO) -C docs/example build ./...
 
 ## cover: tests with a coverage profile in cover.out, then the per-function summary
 cover:
 	$(GO) test -coverprofile=cover.out ./...
 	$(GO) tool cover -func=cover.out
 
-## tidycheck: fail if go.mod or go.sum is not tidy (does not fix)
+## tidycheck: fail if go.mod or go.sum is not tidy, in any module (does not fix)
 tidycheck:
 	$(GO) mod tidy -diff
+	$(GO) -C tools mod tidy -diff
+	$(GO) -C docs/example mod tidy -diff
 
-## lint: staticcheck, pinned in tools/go.mod (not part of test)
+## lint: staticcheck, pinned in tools/go.mod, on both modules (not part of test)
 lint:
 	$(GO) tool -modfile=tools/go.mod staticcheck ./...
+	$(GO) -C tools tool staticcheck ./...
 
 ## fuzz: each target of FUZZ_TARGETS for FUZZTIME
 fuzz:
@@ -75,14 +120,14 @@ fuzz:
 	done
 
 ## bench: the Go micro-benchmarks (allocs/op), then the load comparison
-## (internal/loadbench): simplehttp against net/http.FileServer,
+## (tools/loadbench): simplehttp against net/http.FileServer,
 ## python3 -m http.server, nginx and the net/http ceiling, one core each for
 ## server and wrk, as a table with ratios. About 12 minutes on an idle machine;
 ## `make bench BENCH_ARGS=-quick` is a 2-minute smoke run, and BENCH_ARGS takes
 ## any loadbench flag (-workloads a,g,h -peers simplehttp,nginx -rounds 5).
 bench: bench-tools
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
-	$(GO) run ./internal/loadbench $(BENCH_ARGS)
+	$(GO) -C tools run ./loadbench $(BENCH_ARGS)
 
 # Arguments for loadbench in `make bench`, e.g. BENCH_ARGS='-quick'.
 BENCH_ARGS ?=
@@ -108,17 +153,35 @@ bench-tools:
 	fi
 
 ## soak: 10,000 keep-alive connections, then mixed traffic against the command
-## for 2 minutes, with memory, goroutines and open files before and after
-## (issue 8; not part of test). SOAKFLAGS='-duration 30s' for a shorter run;
-## see internal/soak/main.go for the other flags.
+## for 2 minutes, with memory, goroutines and open files before and after; it
+## fails on any error, leaked connection or extra goroutine (not part of test).
+## SOAKFLAGS='-duration 30s' for a shorter run; see tools/soak/main.go for the
+## other flags.
 SOAKFLAGS ?=
 soak:
-	$(GO) run ./internal/soak $(SOAKFLAGS)
+	$(GO) -C tools run ./soak $(SOAKFLAGS)
 
-## golden: rewrite the golden files of the packages that define -update
-# (only those: any other test binary rejects the flag)
+## golden: rewrite, from the Go output, the golden files that hold our own
+## output: `go test -update` in each package whose tests use
+## internal/goldenfile, which defines -update (the list is derived; any other
+## test binary would reject the flag). Read `git diff` before committing.
+# It never rewrites a recording made with Python. Those live in directories
+# named from-python under testdata/ (errorpage/testdata/from-python/TestError,
+# fileserver/testdata/parity/from-python, fileserver/testdata/TestInvalidUTF8/
+# from-python), goldenfile refuses to write there, with or without -update,
+# and -update still compares our output with them, so it fails where we differ
+# from Python. Only the script next to each from-python directory writes it,
+# with the local python3:
+#	python3 errorpage/testdata/record.py
+#	python3 fileserver/testdata/parity/record.py
+#	python3 fileserver/testdata/TestInvalidUTF8/record.py
+GOLDEN_PKGS = {{$$p := .ImportPath}}{{range .TestImports}}{{if eq . "$(GOLDENFILE)"}}{{$$p}}{{"\n"}}{{end}}{{end}}{{range .XTestImports}}{{if eq . "$(GOLDENFILE)"}}{{$$p}}{{"\n"}}{{end}}{{end}}
+GOLDENFILE = github.com/simplehttp/simplehttp/internal/goldenfile
 golden:
-	$(GO) test ./fileserver ./errorpage ./accesslog -update
+	@pkgs=$$($(GO) list -f '$(GOLDEN_PKGS)' ./... | sort -u); \
+	if [ -z "$$pkgs" ]; then echo "golden: no package uses $(GOLDENFILE)"; exit 1; fi; \
+	echo "$(GO) test" $$pkgs "-update"; \
+	$(GO) test $$pkgs -update
 
 clean:
 	rm -f cover.out simplehttp

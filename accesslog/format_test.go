@@ -3,36 +3,18 @@ package accesslog
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/simplehttp/simplehttp/internal/goldenfile"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/<test>/<name>.golden, or rewrites the
-// file with -update.
+// golden compares got with testdata/<test>/<name>.golden, which holds our
+// own output, or rewrites the file with -update (goldenfile.Check).
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	file := filepath.Join("testdata", filepath.FromSlash(t.Name()), name+".golden")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(file, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s:\n got %q\nwant %q", file, got, want)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", filepath.FromSlash(t.Name()), name+".golden"), got)
 }
 
 // fixedTime is the clock of every golden line: 5 March 2024 09:07:03.25 at

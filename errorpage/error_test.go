@@ -2,7 +2,6 @@ package errorpage
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,13 +15,14 @@ import (
 	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/simplehttp/simplehttp/internal/goldenfile"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/TestError/*.golden from the Go output")
-
-// goldenCases are the pages recorded from Python by testdata/record.py,
-// whose CASES must list the same names with the same arguments ("" here is
-// None there).
+// goldenCases are the pages recorded from Python by testdata/record.py
+// into testdata/from-python/TestError, whose CASES must list the same
+// names with the same arguments ("" here is None there). Only that script
+// writes them: -update does not.
 var goldenCases = []struct {
 	name             string
 	code             int
@@ -55,7 +55,7 @@ var goldenCases = []struct {
 }
 
 func goldenPath(name string) string {
-	return filepath.Join("testdata", "TestError", name+".golden")
+	return filepath.Join("testdata", goldenfile.PythonDir, "TestError", name+".golden")
 }
 
 // stale headers a handler may have set for the content the error replaces.
@@ -127,19 +127,7 @@ func TestError(t *testing.T) {
 				t.Errorf("GET: Content-Type = %q, want one value", vs)
 			}
 
-			path := goldenPath(tt.name)
-			if *update {
-				if err := os.WriteFile(path, body, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(body, want) {
-				t.Errorf("GET: body differs from %s\ngot:\n%s\nwant:\n%s", path, body, want)
-			}
+			goldenfile.Python(t, goldenPath(tt.name), body)
 
 			// HEAD: the headers of GET, no body.
 			hres := serveError(http.MethodHead, staleHeaders(), tt.code, tt.message, tt.explain)

@@ -23,6 +23,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/simplehttp/simplehttp/accesslog"
+	"github.com/simplehttp/simplehttp/internal/goldenfile"
 )
 
 // python311Format is Python 3.11's DEFAULT_ERROR_MESSAGE (no <style>), as
@@ -200,22 +201,7 @@ func TestMiddleware(t *testing.T) {
 			if bytes.Contains(body, []byte("/etc/secret")) {
 				t.Errorf("%s /x: the downstream text leaked into the page", method)
 			}
-			path := filepath.Join("testdata", "TestMiddleware", tt.name+".golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, body, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(body, want) {
-				t.Errorf("%s /x: body differs from %s\ngot:\n%s\nwant:\n%s", method, path, body, want)
-			}
+			goldenfile.Check(t, filepath.Join("testdata", "TestMiddleware", tt.name+".golden"), body)
 		})
 	}
 }

@@ -71,7 +71,7 @@ func TestErrorHandlerParity(t *testing.T) {
 	getMessage := map[string]string{}
 	errors := 0
 	for _, c := range cases.Cases {
-		want, err := os.ReadFile(filepath.Join("testdata/parity/python", c.Name+".golden"))
+		want, err := os.ReadFile(filepath.Join("testdata/parity/from-python", c.Name+".golden"))
 		if err != nil {
 			t.Fatal(err)
 		}

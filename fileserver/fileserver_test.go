@@ -3,7 +3,6 @@ package fileserver_test
 import (
 	"bufio"
 	"embed"
-	"flag"
 	"io"
 	"io/fs"
 	"net/http"
@@ -17,9 +16,8 @@ import (
 	"time"
 
 	"github.com/simplehttp/simplehttp/fileserver"
+	"github.com/simplehttp/simplehttp/internal/goldenfile"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files of tests that compare with our own output (not the Python recordings)")
 
 var modTime = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 
@@ -400,25 +398,11 @@ func TestJSONListing(t *testing.T) {
 	checkHeaders(t, "browser", html.header, map[string]string{"Content-Type": "text/html; charset=utf-8"})
 }
 
-// golden compares got with the golden file, or rewrites it with -update.
+// golden compares got with the golden file name, which holds our own
+// output, or rewrites it with -update (goldenfile.Check).
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(name, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
+	goldenfile.Check(t, name, []byte(got))
 }
 
 // TestFIFO: a named pipe in the tree is refused at once instead of

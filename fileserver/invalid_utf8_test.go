@@ -19,8 +19,9 @@ import (
 	"github.com/simplehttp/simplehttp/fileserver"
 )
 
-// invalidTree is testdata/TestInvalidUTF8/tree.json, which record.py there
-// writes with the goldens: file names that are not valid UTF-8, as hex.
+// invalidTree is testdata/TestInvalidUTF8/from-python/tree.json, which
+// record.py in testdata/TestInvalidUTF8 writes with the recordings: file
+// names that are not valid UTF-8, as hex.
 type invalidTree struct {
 	Mtime   int64 `json:"mtime"`
 	Entries []struct {
@@ -32,7 +33,9 @@ type invalidTree struct {
 	Cases []parityCase `json:"cases"`
 }
 
-const invalidDir = "testdata/TestInvalidUTF8"
+// invalidDir holds Python's recordings for TestInvalidUTF8; only
+// testdata/TestInvalidUTF8/record.py writes them.
+const invalidDir = "testdata/TestInvalidUTF8/from-python"
 
 // buildInvalidTree builds the tree in a temporary directory, which it
 // returns with the cases. Every entry, directories and links included, gets
@@ -205,5 +208,5 @@ func TestInvalidUTF8JSON(t *testing.T) {
 	if got.status != 200 || !utf8.ValidString(got.body) || !json.Valid([]byte(got.body)) {
 		t.Fatalf("JSON listing: %d, not valid UTF-8 JSON:\n%q", got.status, got.body)
 	}
-	golden(t, filepath.Join(invalidDir, "json-listing.golden"), got.body)
+	golden(t, "testdata/TestInvalidUTF8JSON/listing.golden", got.body)
 }

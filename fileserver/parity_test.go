@@ -23,7 +23,7 @@ import (
 // verbatim to our handler over a real connection, must get the status,
 // Content-Length, Content-Type, Last-Modified, Location and body that
 // Python's http.server gave for it, as recorded by
-// testdata/parity/record.py in testdata/parity/python/.
+// testdata/parity/record.py in testdata/parity/from-python/.
 
 type treeSpec struct {
 	Mtime   float64 `json:"mtime"`
@@ -200,7 +200,7 @@ func testParity(t *testing.T, opts fileserver.Options, divergences map[string][2
 	}
 	for _, c := range cases.Cases {
 		t.Run(c.Name, func(t *testing.T) {
-			want, err := os.ReadFile(filepath.Join("testdata/parity/python", c.Name+".golden"))
+			want, err := os.ReadFile(filepath.Join("testdata/parity/from-python", c.Name+".golden"))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,12 @@
-// Tools for the Makefile, pinned here so that the main module's go.mod
-// stays free of them. `make lint` runs
+// Development tools, a module of their own so that their dependencies
+// never reach the library's go.mod: the load comparison (loadbench,
+// `make bench`), the soak (soak, `make soak`) and staticcheck, pinned
+// here. loadbench and soak build the command in the library's module
+// (the parent directory), with the library's go.mod. `make test` runs
+// this module's tests; `make lint` runs
 //	go tool -modfile=tools/go.mod staticcheck ./...
+// in the library and `go tool staticcheck ./...` here. The go line is
+// staticcheck's: it needs Go 1.26.
 // Upgrade (from this directory):
 //	go get -tool honnef.co/go/tools/cmd/staticcheck@VERSION
 module github.com/simplehttp/simplehttp/tools
@@ -9,11 +15,12 @@ go 1.26.0
 
 tool honnef.co/go/tools/cmd/staticcheck
 
+require golang.org/x/mod v0.43.0
+
 require (
 	github.com/BurntSushi/toml v1.4.1-0.20240526193622-a339e1f7089c // indirect
 	golang.org/x/exp/typeparams v0.0.0-20231108232855-2478ac86f678 // indirect
-	golang.org/x/mod v0.41.0 // indirect
-	golang.org/x/sync v0.23.0 // indirect
-	golang.org/x/tools v0.51.0 // indirect
+	golang.org/x/sync v0.24.0 // indirect
+	golang.org/x/tools v0.52.0 // indirect
 	honnef.co/go/tools v0.8.2 // indirect
 )

@@ -129,7 +129,8 @@ func TestParseArgsErrors(t *testing.T) {
 		{"index dot-dot", []string{"--index", ".."}, `invalid --index "..": want a file name`},
 		{"negative idle timeout", []string{"--idle-timeout", "-1s"}, `invalid --idle-timeout -1s: want a duration of 0 or more, like 60s`},
 		{"negative header timeout", []string{"--read-header-timeout=-5ms"}, `invalid --read-header-timeout -5ms: want a duration of 0 or more, like 10s`},
-		{"timeout without unit", []string{"--idle-timeout", "60"}, `invalid argument "60" for "--idle-timeout" flag: time: missing unit in duration "60"`},
+		// pflag's message (v1.1.0 and later; before, time.ParseDuration's).
+		{"timeout without unit", []string{"--idle-timeout", "60"}, `invalid argument "60" for "--idle-timeout" flag: must be a duration like "30s" or "5m"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,10 @@ require (
 	github.com/simplehttp/simplehttp v0.0.0
 )
 
-require github.com/gabriel-vasile/mimetype v1.4.16 // indirect
+require (
+	github.com/andybalholm/brotli v1.3.0 // indirect
+	github.com/gabriel-vasile/mimetype v1.4.16 // indirect
+	github.com/klauspost/compress v1.19.2 // indirect
+)
 
 replace github.com/simplehttp/simplehttp => ../..

@@ -9,7 +9,7 @@ It starts a real http.server.HTTPServer on 127.0.0.1 (a free port), whose
 handler answers GET /<case> and HEAD /<case> by calling Python's own
 BaseHTTPRequestHandler.send_error(code, message, explain) for the case, and
 reads the raw responses over a socket. Each body is written to
-testdata/TestError/<case>.golden.
+testdata/from-python/TestError/<case>.golden.
 
 Python 3.11 (the development machines) differs from the 3.14 behaviour that
 SPEC section 2 asks for in two places, and the handler is set up through
@@ -29,8 +29,9 @@ body; 1xx, 204, 205 and 304 have no body and no Content-Type/Length.
 
 The case list must match goldenCases in error_test.go (the Go test fails on
 a golden file without a case and on a case without a golden file).
-`go test` never runs this script; `go test -update` rewrites the same files
-from the Go output instead.
+`go test` never runs this script, and only this script writes
+testdata/from-python/: `go test -update` (make golden) never does, and the Go
+test refuses to.
 """
 
 import http.server
@@ -134,7 +135,7 @@ def main():
     server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
     port = server.server_address[1]
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    outdir = os.path.join(HERE, "TestError")
+    outdir = os.path.join(HERE, "from-python", "TestError")
     os.makedirs(outdir, exist_ok=True)
     try:
         for name, (code, _, _) in CASES.items():

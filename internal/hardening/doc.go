@@ -27,7 +27,7 @@
 //     --read-header-timeout and --idle-timeout so that these tests take
 //     seconds, not minutes.
 //
-// Long runs are not here: `make soak` (internal/soak) holds 10,000
+// Long runs are not here: `make soak` (tools/soak) holds 10,000
 // keep-alive connections and mixed traffic against the command, and
 // `make fuzz` runs the fuzz targets of the other packages.
 //

@@ -6,7 +6,8 @@ Run from anywhere:  python3 fileserver/testdata/TestInvalidUTF8/record.py
 It builds TREE in a temporary directory, serves it with
 http.server.SimpleHTTPRequestHandler (the handler behind
 `python3 -m http.server`) on 127.0.0.1, sends each request of CASES over a
-raw socket, and writes next to this script:
+raw socket, and writes into from-python/ next to this script (only this script
+writes there: go test -update never does):
 
     tree.json        the tree, names as hex (JSON strings cannot hold them)
     <case>.golden    the answer, rendered as parity/record.py renders it:
@@ -31,6 +32,7 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "from-python")
 MTIME = 1704164645  # 2024-01-02 03:04:05 UTC
 
 # (path, content) for a file, (path, None) for a directory,
@@ -162,6 +164,7 @@ def main():
         tree["entries"].append(e)
     for name, target in CASES:
         tree["cases"].append({"name": name, "target": target.decode()})
+    os.makedirs(OUT, exist_ok=True)
     with tempfile.TemporaryDirectory() as root:
         root = root.encode()
         build_tree(root)
@@ -172,11 +175,11 @@ def main():
             for name, target in CASES:
                 status, headers, body = send(srv.server_address[1], target)
                 headers, body = to_314(headers, body)
-                with open(os.path.join(HERE, name + ".golden"), "wb") as f:
+                with open(os.path.join(OUT, name + ".golden"), "wb") as f:
                     f.write(render(status, headers, body))
         finally:
             srv.shutdown()
-    with open(os.path.join(HERE, "tree.json"), "w", encoding="utf-8") as f:
+    with open(os.path.join(OUT, "tree.json"), "w", encoding="utf-8") as f:
         parts = []
         for k, v in tree.items():
             if isinstance(v, list):

@@ -6,7 +6,8 @@ It builds the tree of tree.json in a temporary directory, serves its root/
 with http.server.SimpleHTTPRequestHandler (the handler behind
 `python3 -m http.server`) on 127.0.0.1, sends every request of cases.json
 verbatim over a raw socket, and writes one golden file per case to
-python/<name>.golden:
+from-python/<name>.golden (only this script writes there: go test -update
+never does):
 
     status: 200
     content-length: 13
@@ -138,7 +139,7 @@ def main():
         tree = json.load(f)
     with open(os.path.join(HERE, "cases.json"), encoding="utf-8") as f:
         cases = json.load(f)["cases"]
-    outdir = os.path.join(HERE, "python")
+    outdir = os.path.join(HERE, "from-python")
     os.makedirs(outdir, exist_ok=True)
     with tempfile.TemporaryDirectory() as base:
         build_tree(base, tree)

@@ -7,8 +7,8 @@ import (
 	"text/tabwriter"
 )
 
-// A target is one goal of issue 7: simplehttp's figure for a workload
-// compared with a peer's, in the same run.
+// A target is one performance goal of simplehttp: its figure for a
+// workload compared with a peer's, in the same run.
 type target struct {
 	key  string // workload
 	peer string
@@ -16,7 +16,8 @@ type target struct {
 	want float64
 }
 
-// targets are issue 7's goals, in its order. Ratios are simplehttp / peer.
+// targets are simplehttp's performance goals. Ratios are simplehttp /
+// peer: a "rate" goal is a minimum, a "cpu" or "rss" goal a maximum.
 var targets = []target{
 	{"a", "nginx", "rate", 1.0},
 	{"b", "fileserver", "rate", 1.2},
@@ -47,7 +48,7 @@ func renderTargets(out io.Writer, ws []workload, res results) {
 		byKey[w.key] = w
 	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(out, "Targets of issue 7 (simplehttp / peer, same run):")
+	fmt.Fprintln(out, "Targets (simplehttp / peer, same run):")
 	for _, t := range targets {
 		w, ok := byKey[t.key]
 		if !ok {

@@ -285,7 +285,7 @@ func TestRenderTargets(t *testing.T) {
 	}
 	var b strings.Builder
 	renderTargets(&b, workloads, res)
-	want := `Targets of issue 7 (simplehttp / peer, same run):
+	want := `Targets (simplehttp / peer, same run):
   (a)  req/s >= 1x nginx          0.75x   MISSED
   (c)  CPU/req <= 1x fileserver   0.83x   met
   (f)  req/s >= 1x fileserver     2.00x   met

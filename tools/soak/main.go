@@ -1,25 +1,29 @@
-// Soak holds simplehttp under load for minutes, as issue 8 asks: 10,000
-// keep-alive connections at once on loopback, then mixed traffic, and it
-// reports what the server's memory, connections and goroutines did. It is
+// Soak holds simplehttp under load for minutes: 10,000 keep-alive
+// connections at once on loopback, then mixed traffic, and it reports
+// what the server's memory, connections and goroutines did. It is
 // `make soak`, not part of `make test`.
 //
 // # Running
 //
-//	go run ./internal/soak                      # 10,000 connections, 2 minutes
-//	go run ./internal/soak -duration 30s        # shorter
-//	go run ./internal/soak -conns 2000 -rate 500
+// It is in the tools module (the tools directory), so run it from there:
 //
-// Run it from the module root. It needs a limit on open files
-// (RLIMIT_NOFILE) above -conns for itself and for the server: Go raises
-// the soft limit to the hard one at startup, so the hard limit (ulimit
-// -Hn) must be at least -conns plus 256. If it is not, soak says so and
+//	cd tools
+//	go run ./soak                      # 10,000 connections, 2 minutes
+//	go run ./soak -duration 30s        # shorter
+//	go run ./soak -conns 2000 -rate 500
+//
+// Run it from inside the repository: it builds the command in the
+// library's module, found from the current directory. It needs a limit
+// on open files (RLIMIT_NOFILE) above -conns for itself and for the
+// server: Go raises the soft limit to the hard one at startup, so the
+// hard limit (ulimit -Hn) must be at least -conns plus 256. If it is not, soak says so and
 // stops before starting anything.
 //
 // # What it does
 //
-// In a temp dir it builds ./cmd/simplehttp and writes a site: files of
-// 1 KiB, 64 KiB and 1 MiB, a directory of 200 entries, and a /bin/sh CGI
-// script. It starts the command on a free port of 127.0.0.1 with
+// In a temp dir it builds ./cmd/simplehttp (in the library's module, so
+// with the library's go.mod) and writes a site: files of 1 KiB, 64 KiB
+// and 1 MiB, a directory of 200 entries, and a /bin/sh CGI script. It starts the command on a free port of 127.0.0.1 with
 // -p HTTP/1.1 --cgi, the access log going to a file. Then:
 //
 //  1. Connect: -conns connections, each making one request (so that the
@@ -68,6 +72,8 @@ import (
 	"runtime"
 	"syscall"
 	"time"
+
+	"github.com/simplehttp/simplehttp/tools/internal/modroot"
 )
 
 func main() {
@@ -141,7 +147,12 @@ func run(o options) (ok bool, err error) {
 		bin = filepath.Join(tmp, "simplehttp")
 		ctx, cancel := context.WithTimeout(context.Background(), buildLimit)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/simplehttp/simplehttp/cmd/simplehttp")
+		root, err := modroot.Library()
+		if err != nil {
+			return false, err
+		}
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/simplehttp")
+		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return false, fmt.Errorf("go build ./cmd/simplehttp: %v\n%s", err, out)

@@ -204,17 +204,19 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// env is the environment of one benchmark: module root, temp dir, docroot.
+// env is the environment of one benchmark: the library's module root
+// (the repository's root; the tools module is its tools directory), temp
+// dir, docroot.
 type env struct {
 	root, tmp, docroot string
 	tools              toolset
 }
 
-// goBuild builds pkg (relative to the module root) into the temp dir.
-func (e *env) goBuild(ctx context.Context, pkg, out string) (string, error) {
+// goBuild builds pkg, relative to the module root dir, into the temp dir.
+func (e *env) goBuild(ctx context.Context, dir, pkg, out string) (string, error) {
 	bin := filepath.Join(e.tmp, "bin", out)
 	cmd := exec.CommandContext(ctx, e.tools.goCmd, "build", "-o", bin, pkg)
-	cmd.Dir = e.root
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build %s failed: %s", pkg, lastLines(string(b), 4))
@@ -251,7 +253,7 @@ func (e *env) prepare(ctx context.Context, name string) (*launcher, error) {
 	}
 	switch name {
 	case "simplehttp":
-		bin, err := e.goBuild(ctx, "./cmd/simplehttp", "simplehttp")
+		bin, err := e.goBuild(ctx, e.root, "./cmd/simplehttp", "simplehttp")
 		if err != nil {
 			return nil, err
 		}
@@ -267,13 +269,13 @@ func (e *env) prepare(ctx context.Context, name string) (*launcher, error) {
 		}
 		return simple(desc, argv...), nil
 	case "fileserver":
-		bin, err := e.goBuild(ctx, "./internal/loadbench/fileserverpeer", "fileserverpeer")
+		bin, err := e.goBuild(ctx, filepath.Join(e.root, "tools"), "./loadbench/fileserverpeer", "fileserverpeer")
 		if err != nil {
 			return nil, err
 		}
 		return simple("http.FileServer(http.Dir(root)), no log", bin, "-b", "127.0.0.1", "-d", e.docroot, "0"), nil
 	case "ceiling":
-		bin, err := e.goBuild(ctx, "./internal/loadbench/ceilingpeer", "ceilingpeer")
+		bin, err := e.goBuild(ctx, filepath.Join(e.root, "tools"), "./loadbench/ceilingpeer", "ceilingpeer")
 		if err != nil {
 			return nil, err
 		}

@@ -17,7 +17,7 @@ var fixtureMtime = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 // A workload is one wrk run shape: a path, extra request headers, the
 // number of connections and the status every response should have.
 type workload struct {
-	key     string // "a".."h", as in issue 7
+	key     string // "a".."h"
 	title   string
 	path    string
 	headers []string // "Name: value", passed to wrk as -H
@@ -34,7 +34,7 @@ const (
 	mib = 1 << 20
 )
 
-// workloads are the eight workloads of issue 7, in order.
+// workloads are the eight workloads, in table order.
 var workloads = []workload{
 	{key: "a", title: "1 KiB file, keep-alive, 64 conns", path: "/1k.bin", conns: 64, status: 200, size: kib, ceiling: true},
 	{key: "b", title: "1 KiB file, Connection: close, 64 conns", path: "/1k.bin", headers: []string{"Connection: close"}, conns: 64, status: 200, size: kib, ceiling: true},

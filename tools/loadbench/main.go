@@ -1,23 +1,29 @@
 // Loadbench compares simplehttp under load with net/http.FileServer,
-// python3 -m http.server, nginx and a net/http "ceiling" server, as
-// issue 7 asks. It is the second half of `make bench`.
+// python3 -m http.server, nginx and a net/http "ceiling" server, and
+// checks simplehttp's performance targets against them. It is the second
+// half of `make bench`.
 //
 // # Running
 //
-//	go run ./internal/loadbench            # 3 rounds x 5s, all workloads and peers (~12 min)
-//	go run ./internal/loadbench -quick     # 1 round x 2s, a smoke run (~2 min)
-//	go run ./internal/loadbench -workloads a,g,h -peers simplehttp,nginx
+// It is in the tools module (the tools directory), so run it from there:
 //
-// Run it from the module root, on an otherwise idle machine with at least
-// two cores. It needs wrk and, for the nginx peer, nginx
-// (apt-get install -y wrk nginx-light); a missing tool or peer is
-// reported and skipped, and the rest still runs.
+//	cd tools
+//	go run ./loadbench            # 3 rounds x 5s, all workloads and peers (~12 min)
+//	go run ./loadbench -quick     # 1 round x 2s, a smoke run (~2 min)
+//	go run ./loadbench -workloads a,g,h -peers simplehttp,nginx
+//
+// Run it from inside the repository (it builds the command in the
+// library's module, found from the current directory), on an otherwise
+// idle machine with at least two cores. It needs wrk and, for the nginx
+// peer, nginx (apt-get install -y wrk nginx-light); a missing tool or
+// peer is reported and skipped, and the rest still runs.
 //
 // # What it does
 //
-// In a temp dir it builds ./cmd/simplehttp, a minimal http.FileServer
-// program (./internal/loadbench/fileserverpeer) and the ceiling server
-// (./internal/loadbench/ceilingpeer: the same 1 KiB from memory for every
+// In a temp dir it builds ./cmd/simplehttp (in the library's module, so
+// with the library's go.mod), a minimal http.FileServer program
+// (tools/loadbench/fileserverpeer) and the ceiling server
+// (tools/loadbench/ceilingpeer: the same 1 KiB from memory for every
 // request) and writes the fixture files. For each run it starts a peer on
 // a free 127.0.0.1 port, pinned to core 0 with taskset:
 //
@@ -33,7 +39,7 @@
 //
 // It then runs wrk (one thread, pinned to core 1) against each peer in
 // turn, for each workload, for each round; the peer order rotates each
-// round so drift hits all alike. The workloads are those of issue 7:
+// round so drift hits all alike. The workloads are:
 // (a) 1 KiB file, keep-alive, 64 connections; (b) the same with
 // Connection: close; (c) 1 MiB file; (d) 100 MiB file (4 connections);
 // (e) listing of 1,000 entries; (f) listing of 10,000 entries; (g) 404s;
@@ -50,8 +56,8 @@
 // for c and d), p50, p99, errors, server CPU µs per request, server and
 // wrk CPU load, peak RSS, which side was saturated, and simplehttp's
 // throughput and CPU per request as ratios to that peer. After the table
-// come issue 7's targets, each with the ratio measured in this run and
-// "met" or "MISSED".
+// come the targets (targets.go), each with the ratio measured in this
+// run and "met" or "MISSED".
 //
 // Every server is stopped by its own PID (SIGTERM, then SIGKILL after 5s);
 // every wrk run is bounded in time. -keep leaves the temp dir (logs, the
@@ -64,13 +70,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/simplehttp/simplehttp/tools/internal/modroot"
 )
 
 func main() {
@@ -188,13 +195,9 @@ func run(ctx context.Context, args []string) error {
 		tools.taskset = ""
 	}
 
-	gomod, err := exec.CommandContext(ctx, tools.goCmd, "env", "GOMOD").Output()
+	root, err := modroot.Library()
 	if err != nil {
-		return fmt.Errorf("go env GOMOD: %v", err)
-	}
-	root := filepath.Dir(strings.TrimSpace(string(gomod)))
-	if m := strings.TrimSpace(string(gomod)); m == "" || m == os.DevNull {
-		return errors.New("run loadbench from inside the simplehttp module")
+		return err
 	}
 
 	tmp, err := os.MkdirTemp("", "loadbench-")
