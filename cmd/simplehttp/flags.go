@@ -43,8 +43,8 @@ options:
   --tls-key PATH        path to the TLS key file
   --tls-password-file PATH
                         path to the password file for the TLS key
-  -H, --header HEADER   add a response header, 'Name: value', to every
-                        response (repeatable)
+  -H, --header HEADER   add a response header, 'Name: value' (or two
+                        arguments, NAME VALUE), to every response (repeatable)
   --log-format FORMAT   access log format: python, common, combined or json
                         (default: python)
   --log-file PATH       append the access log to this file (default: stderr)
@@ -151,6 +151,10 @@ func parseArgs(args []string) (config, error) {
 	cfg := config{Port: 8000}
 	var fv flagValues
 	fs := newFlagSet(&cfg, &fv)
+	args, err := joinHeaderArgs(args)
+	if err != nil {
+		return cfg, err
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return cfg, errHelp
@@ -243,7 +247,7 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "path to the TLS key file")
 	fs.StringVar(&cfg.TLSPasswordFile, "tls-password-file", "", "path to the password file for the TLS key")
 	// A StringArray, not a StringSlice: header values contain commas.
-	fs.StringArrayVarP(&fv.headers, "header", "H", nil, "add a response header, 'Name: value', to every response (repeatable)")
+	fs.StringArrayVarP(&fv.headers, "header", "H", nil, "add a response header, 'Name: value' (or two arguments, NAME VALUE), to every response (repeatable)")
 
 	// Ours.
 	fs.StringVar(&fv.logFormat, "log-format", "python", "access log format: python, common, combined or json (default: python)")
@@ -261,6 +265,45 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 	fs.StringVar(&cfg.SPA, "spa", "", "serve FILE (a name in the directory, such as index.html) for paths that do not exist and have no extension, to clients that take HTML")
 	fs.BoolVar(&fv.version, "version", false, "show the version and exit")
 	return fs
+}
+
+// joinHeaderArgs turns Python 3.15's two-argument form of -H, "-H NAME
+// VALUE", into the one-argument form, "-H 'NAME: VALUE'": a value of -H
+// (-H X, --header X, -HX or --header=X) without a colon takes the next
+// argument as its value. Arguments after "--" are left alone.
+func joinHeaderArgs(args []string) ([]string, error) {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(out, args[i:]...), nil
+		}
+		var name string
+		switch {
+		case a == "-H" || a == "--header":
+			if i+1 == len(args) {
+				return append(out, a), nil // pflag reports the missing value
+			}
+			i++
+			name = args[i]
+		case strings.HasPrefix(a, "--header="):
+			name = strings.TrimPrefix(a, "--header=")
+		case strings.HasPrefix(a, "-H") && !strings.HasPrefix(a, "--"):
+			name = a[2:]
+		default:
+			out = append(out, a)
+			continue
+		}
+		if !strings.Contains(name, ":") {
+			if i+1 == len(args) {
+				return nil, usagef("invalid -H %q: want -H 'Name: value' or -H NAME VALUE", name)
+			}
+			i++
+			name += ": " + args[i]
+		}
+		out = append(out, "--header="+name)
+	}
+	return out, nil
 }
 
 // parsePort accepts a decimal port number from 0 to 65535. Python's int()

@@ -59,6 +59,14 @@ func TestParseArgs(t *testing.T) {
 			with(func(c *config) { c.Headers = []header{{"X-Empty", ""}} })},
 		{"header value with colon", []string{"-H", "Link: <http://x/>; rel=preload"},
 			with(func(c *config) { c.Headers = []header{{"Link", "<http://x/>; rel=preload"}} })},
+		// Python 3.15's -H NAME VALUE, in every spelling of the flag,
+		// mixed with the one-argument form and the port.
+		{"header as two arguments", []string{"-H", "X-Test", "hello world", "9000", "--header", "X-B", "b:c", "-HX-C", "c", "--header=X-D", "", "-H", "X-E: e"},
+			with(func(c *config) {
+				c.Port = 9000
+				c.Headers = []header{{"X-Test", "hello world"}, {"X-B", "b:c"}, {"X-C", "c"}, {"X-D", ""}, {"X-E", "e"}}
+			})},
+		{"after --, no header", []string{"--", "8080"}, with(func(c *config) { c.Port = 8080 })},
 		{"log format json", []string{"--log-format", "json"}, with(func(c *config) { c.LogFormat = accesslog.JSON })},
 		{"log format combined", []string{"--log-format=combined"}, with(func(c *config) { c.LogFormat = accesslog.Combined })},
 		{"log file", []string{"--log-file", "access.log"}, with(func(c *config) { c.LogFile = "access.log" })},
@@ -116,7 +124,9 @@ func TestParseArgsErrors(t *testing.T) {
 		// Python's messages.
 		{"key without cert", []string{"--tls-key", "k.pem"}, `--tls-key requires --tls-cert to be set`},
 		{"password without cert", []string{"--tls-password-file", "pw"}, `--tls-password-file requires --tls-cert to be set`},
-		{"header without colon", []string{"-H", "X-Foo bar"}, `invalid -H "X-Foo bar": want 'Name: value'`},
+		{"header without colon or value", []string{"-H", "X-Foo bar"}, `invalid -H "X-Foo bar": want -H 'Name: value' or -H NAME VALUE`},
+		{"header name as two arguments, not a token", []string{"-H", "X Foo", "bar"}, `invalid -H "X Foo: bar": "X Foo" is not a header name`},
+		{"-H without value", []string{"-H"}, `flag needs an argument: 'H' in -H`},
 		{"header with space in name", []string{"-H", "X Foo: bar"}, `invalid -H "X Foo: bar": "X Foo" is not a header name`},
 		{"header with empty name", []string{"-H", ": bar"}, `invalid -H ": bar": "" is not a header name`},
 		{"header with newline", []string{"-H", "X-A: a\r\nSet-Cookie: x"}, `invalid -H "X-A: a\r\nSet-Cookie: x": control character in the value`},
