@@ -249,7 +249,7 @@ func (h *Handler) compressedFile(r *http.Request, f fs.File, fi fs.FileInfo, nam
 	if buf.Len() < len(content)-len(content)/8 {
 		e.content = buf.Bytes()
 		e.length = []string{strconv.Itoa(buf.Len())}
-		if !isZeroTime(e.mtime) {
+		if e.hasTime {
 			e.lastMod = []string{e.mtime.UTC().Format(http.TimeFormat)}
 		}
 		var tag string

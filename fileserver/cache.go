@@ -68,7 +68,7 @@ type cachedFile struct {
 	hasTime bool // mtime is usable for If-Modified-Since (hasMtime)
 	ctype   []string
 	length  []string
-	lastMod []string // nil when ServeContent would send no Last-Modified
+	lastMod []string // nil when the file has no modification time
 	etag    []string // nil when there is none
 	cost    int64
 }
@@ -184,7 +184,7 @@ func (h *Handler) newCachedFile(name string, content []byte, mtime time.Time, id
 		ctype:   []string{ctype},
 		length:  []string{strconv.FormatInt(int64(len(content)), 10)},
 	}
-	if !isZeroTime(mtime) {
+	if hasMtime(mtime) {
 		e.lastMod = []string{mtime.UTC().Format(http.TimeFormat)}
 	}
 	if e.hasTime {
@@ -195,12 +195,6 @@ func (h *Handler) newCachedFile(name string, content []byte, mtime time.Time, id
 		e.etag = []string{contentETag(hash.Sum(nil))}
 	}
 	return e
-}
-
-// isZeroTime is net/http's test for a modification time ServeContent does
-// not send.
-func isZeroTime(t time.Time) bool {
-	return t.IsZero() || t.Equal(time.Unix(0, 0))
 }
 
 // acceptRanges is the Accept-Ranges value of every file response.
@@ -259,5 +253,6 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, name strin
 		req = r.Clone(r.Context())
 		req.Header.Del("If-Modified-Since")
 	}
+	setEpochModified(hdr, e.mtime)
 	http.ServeContent(w, req, name, e.mtime, bytes.NewReader(e.content))
 }

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// notModifiedSince applies Python's If-Modified-Since rule (SPEC §1.2.5):
+// notModifiedSince applies the If-Modified-Since rule of Python's send_head:
 // it reports whether a file with the given mtime may be answered 304 for the
 // request header value ims. Only dates Python reads as UTC count.
 func notModifiedSince(ims string, mtime time.Time) bool {

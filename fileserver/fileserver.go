@@ -258,7 +258,7 @@ func clientPath(r *http.Request) (escapedPath, rest string) {
 
 // serveDir answers for the directory name, which f is open on if it is
 // not nil: a redirect to the path with a slash, the first index page, or
-// the listing (SPEC §1.2.1-2, §1.3).
+// the listing (Python's send_head and list_directory).
 func (h *Handler) serveDir(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name string, slash bool) {
 	cpath, rest := clientPath(r)
 	if !slash {
@@ -418,7 +418,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 
 	req := r
 	if ims, present := r.Header["If-Modified-Since"]; present {
-		// Python's rule decides (SPEC §1.2.5), not ServeContent's.
+		// Python's rule decides (see notModifiedSince), not ServeContent's.
 		if _, inm := r.Header["If-None-Match"]; !inm && len(ims) > 0 && hasMtime(mtime) &&
 			notModifiedSince(ims[0], mtime) {
 			w.WriteHeader(http.StatusNotModified)
@@ -428,6 +428,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 		req.Header.Del("If-Modified-Since")
 	}
 	hdr["Content-Type"] = []string{ctype}
+	setEpochModified(hdr, mtime)
 	if v != nil {
 		hdr["Content-Encoding"] = v.coding.value
 		if r.Header["If-Match"] == nil && r.Header["If-Unmodified-Since"] == nil {
@@ -443,8 +444,20 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 }
 
 // hasMtime reports whether the FS gave the file a modification time
-// (embed.FS and some fstest.MapFS files have none).
-func hasMtime(t time.Time) bool { return !t.IsZero() && t.Unix() != 0 }
+// (embed.FS and some fstest.MapFS files have none). The Unix epoch is a
+// time like any other, as in Python: a file touched to it has it.
+func hasMtime(t time.Time) bool { return !t.IsZero() }
+
+// setEpochModified sets the Last-Modified of a file whose modification time
+// is the Unix epoch, which http.ServeContent takes for "no time" and leaves
+// out; Python sends "Thu, 01 Jan 1970 00:00:00 GMT".
+func setEpochModified(hdr http.Header, mtime time.Time) {
+	if !mtime.IsZero() && mtime.Unix() == 0 {
+		hdr["Last-Modified"] = epochModified
+	}
+}
+
+var epochModified = []string{time.Unix(0, 0).UTC().Format(http.TimeFormat)}
 
 // etag returns a strong validator: the mtime in nanoseconds and the size,
 // or, for a file without mtime, a hash of its content. The hash is taken

@@ -32,6 +32,7 @@ type treeSpec struct {
 		Content string `json:"content"`
 		Dir     bool   `json:"dir"`
 		Link    string `json:"link"`
+		Mtime   *int64 `json:"mtime"` // nil: the tree's
 	} `json:"entries"`
 }
 
@@ -74,7 +75,11 @@ func buildParityTree(t testing.TB) string {
 			if err := os.WriteFile(p, []byte(e.Content), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.Chtimes(p, mtime, mtime); err != nil {
+			m := mtime
+			if e.Mtime != nil {
+				m = time.Unix(*e.Mtime, 0)
+			}
+			if err := os.Chtimes(p, m, m); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -12,7 +12,7 @@ reads the raw responses over a socket. Each body is written to
 testdata/from-python/TestError/<case>.golden.
 
 Python 3.11 (the development machines) differs from the 3.14 behaviour that
-SPEC section 2 asks for in two places, and the handler is set up through
+errorpage follows in two places, and the handler is set up through
 Python's documented override points so that send_error itself produces the
 3.14 output:
   - error_message_format: the 3.11 DEFAULT_ERROR_MESSAGE with the five

@@ -266,14 +266,27 @@ func FromRequestURI(requestURI string) (escapedPath, rest string) {
 // every backslash, control character, space and non-ASCII byte
 // percent-encoded, and leading slashes reduced to one. Browsers read '\' as
 // '/' and drop tabs and newlines, so "/\evil.com" or "/\t/evil.com" would
-// otherwise leave the site.
+// otherwise leave the site. An empty query or fragment in rest ("?", "#")
+// is dropped, as Python's urlunsplit drops it: "/dir?" redirects to
+// "/dir/".
 func Location(escapedPath, rest string) string {
+	query, fragment, hasFragment := strings.Cut(rest, "#")
+	if query == "?" {
+		query = ""
+	}
+	if hasFragment && fragment == "" {
+		hasFragment = false
+	}
 	var b strings.Builder
 	b.Grow(len(escapedPath) + len(rest) + 8)
 	p := strings.TrimLeft(escapedPath, "/")
 	b.WriteByte('/')
 	appendSafe(&b, p)
-	appendSafe(&b, rest)
+	appendSafe(&b, query)
+	if hasFragment {
+		b.WriteByte('#')
+		appendSafe(&b, fragment)
+	}
 	return b.String()
 }
 

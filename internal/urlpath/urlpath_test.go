@@ -168,6 +168,15 @@ func TestLocation(t *testing.T) {
 		{"/\t/evil.com/", "", "/%09/evil.com/"},
 		{"/a b/", "?q=a b", "/a%20b/?q=a%20b"},
 		{"/ü/", "", "/%C3%BC/"},
+		// Python's urlunsplit drops an empty query and fragment
+		// (recorded from Python's urlsplit/urlunsplit).
+		{"/dir/", "?", "/dir/"},
+		{"/dir/", "?#", "/dir/"},
+		{"/dir/", "#", "/dir/"},
+		{"/dir/", "?#x", "/dir/#x"},
+		{"/dir/", "?a=1#", "/dir/?a=1"},
+		{"/dir/", "?a=1#f#g", "/dir/?a=1#f#g"},
+		{"/dir/", "??", "/dir/??"},
 	}
 	for _, tt := range tests {
 		if got := Location(tt.path, tt.rest); got != tt.want {

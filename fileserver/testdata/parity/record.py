@@ -51,7 +51,8 @@ def build_tree(base, spec):
         else:
             with open(p, "wb") as f:
                 f.write(e["content"].encode("utf-8"))
-            os.utime(p, (mtime, mtime))
+            m = e.get("mtime", mtime)
+            os.utime(p, (m, m))
     for p, target in links:
         if target.startswith("ABS:"):
             target = os.path.join(base, target[4:])
