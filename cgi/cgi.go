@@ -18,6 +18,7 @@ import (
 
 	"github.com/simplehttp/simplehttp/accesslog"
 	"github.com/simplehttp/simplehttp/errorpage"
+	"github.com/simplehttp/simplehttp/internal/pyescape"
 	"github.com/simplehttp/simplehttp/internal/urlpath"
 )
 
@@ -138,7 +139,7 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) 
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodPost:
 	default:
-		errorpage.Error(w, r, http.StatusNotImplemented, fmt.Sprintf("Unsupported method (%s)", pyRepr(r.Method)), "")
+		errorpage.Error(w, r, http.StatusNotImplemented, fmt.Sprintf("Unsupported method (%s)", pyescape.Repr(r.Method)), "")
 		return
 	}
 	// Everything is looked up inside the CGI directory: a symbolic link
@@ -148,7 +149,7 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) 
 	if err != nil {
 		h.logger.LogAttrs(r.Context(), slog.LevelError, "cgi: cannot open CGI directory",
 			slog.String("dir", dirPath), slog.Any("err", err))
-		errorpage.Error(w, r, http.StatusNotFound, "No such CGI script ("+pyRepr(h.prefix+dir+"/"+rest)+")", "")
+		errorpage.Error(w, r, http.StatusNotFound, "No such CGI script ("+pyescape.Repr(h.prefix+dir+"/"+rest)+")", "")
 		return
 	}
 	defer croot.Close()
@@ -182,16 +183,16 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) 
 	}
 	fi, err := croot.Stat(strings.TrimSuffix(rel, "/"))
 	if err != nil || !filepath.IsLocal(filepath.FromSlash(rel)) {
-		errorpage.Error(w, r, http.StatusNotFound, "No such CGI script ("+pyRepr(scriptName)+")", "")
+		errorpage.Error(w, r, http.StatusNotFound, "No such CGI script ("+pyescape.Repr(scriptName)+")", "")
 		return
 	}
 	if !fi.Mode().IsRegular() {
-		errorpage.Error(w, r, http.StatusForbidden, "CGI script is not a plain file ("+pyRepr(scriptName)+")", "")
+		errorpage.Error(w, r, http.StatusForbidden, "CGI script is not a plain file ("+pyescape.Repr(scriptName)+")", "")
 		return
 	}
 	interp := h.interps[strings.ToLower(path.Ext(script))]
 	if interp == "" && fi.Mode().Perm()&0o111 == 0 {
-		errorpage.Error(w, r, http.StatusForbidden, "CGI script is not executable ("+pyRepr(scriptName)+")", "")
+		errorpage.Error(w, r, http.StatusForbidden, "CGI script is not executable ("+pyescape.Repr(scriptName)+")", "")
 		return
 	}
 	scriptFile := filepath.Join(dirPath, filepath.FromSlash(rel))
@@ -279,9 +280,9 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) 
 			panic(http.ErrAbortHandler)
 		}
 	case timedOut:
-		errorpage.Error(w, r, http.StatusGatewayTimeout, "CGI script timed out ("+pyRepr(scriptName)+")", "")
+		errorpage.Error(w, r, http.StatusGatewayTimeout, "CGI script timed out ("+pyescape.Repr(scriptName)+")", "")
 	case failed || rw.invalid || rw.pending == 0:
-		errorpage.Error(w, r, http.StatusBadGateway, "CGI script sent no valid response ("+pyRepr(scriptName)+")", "")
+		errorpage.Error(w, r, http.StatusBadGateway, "CGI script sent no valid response ("+pyescape.Repr(scriptName)+")", "")
 	default:
 		rw.commit(rw.pending)
 	}

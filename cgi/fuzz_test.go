@@ -5,6 +5,8 @@ import (
 	"path"
 	"strings"
 	"testing"
+
+	"github.com/simplehttp/simplehttp/internal/hopbyhop"
 )
 
 // FuzzMatch checks the CGI path collapse (Handler.match, Python's is_cgi
@@ -108,7 +110,7 @@ func FuzzScriptHeader(f *testing.F) {
 		dst := http.Header{}
 		copyScriptHeader(dst, src, func(string, string) {})
 		for k, vv := range dst {
-			if hopByHop[http.CanonicalHeaderKey(k)] {
+			if hopbyhop.Is(http.CanonicalHeaderKey(k)) {
 				t.Fatalf("hop-by-hop %s passed", k)
 			}
 			for _, v := range vv {

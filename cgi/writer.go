@@ -5,11 +5,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
+
+	"github.com/simplehttp/simplehttp/internal/hopbyhop"
 )
 
 var aLongTimeAgo = time.Unix(1, 0)
@@ -99,15 +98,6 @@ func (rw *responseWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// hopByHop are the header fields about the connection to the client.
-// A script must not send them (RFC 3875 section 6.3.4) and the server
-// removes them: they would let the script change how the response is
-// framed (Transfer-Encoding), keep or upgrade the connection.
-var hopByHop = map[string]bool{
-	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Te": true,
-	"Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
-}
-
 // copyScriptHeader adds the script's header fields src to dst, except
 // those that could split the response or change its framing, which it
 // reports to drop: hop-by-hop fields; a value with a control character
@@ -118,7 +108,7 @@ var hopByHop = map[string]bool{
 // the body itself).
 func copyScriptHeader(dst, src http.Header, drop func(name, reason string)) {
 	for k, vv := range src {
-		if hopByHop[k] {
+		if hopbyhop.Is(k) {
 			drop(k, "hop-by-hop field")
 			continue
 		}
@@ -181,56 +171,4 @@ func (b *trackedBody) Read(p []byte) (int, error) {
 		b.eof.Store(true)
 	}
 	return n, err
-}
-
-// pyRepr quotes s as Python's repr() quotes a str, for error messages
-// such as "No such CGI script ('/cgi-bin/x')".
-func pyRepr(s string) string {
-	q := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(q):
-			b.WriteByte('\\')
-			b.WriteByte(q)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == utf8.RuneError || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			if r == utf8.RuneError {
-				b.WriteRune(r)
-				continue
-			}
-			b.WriteString(`\x`)
-			b.WriteString(hex2(int(r)))
-		case !strconv.IsPrint(r) && r != ' ':
-			if r < 0x10000 {
-				b.WriteString(`\u` + pad(strconv.FormatInt(int64(r), 16), 4))
-			} else {
-				b.WriteString(`\U` + pad(strconv.FormatInt(int64(r), 16), 8))
-			}
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
-}
-
-func hex2(v int) string { return pad(strconv.FormatInt(int64(v), 16), 2) }
-
-func pad(s string, n int) string {
-	for len(s) < n {
-		s = "0" + s
-	}
-	return s
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/simplehttp/simplehttp/errorpage"
+	"github.com/simplehttp/simplehttp/internal/pyescape"
 	"github.com/simplehttp/simplehttp/internal/urlpath"
 )
 
@@ -193,7 +194,7 @@ func (h *Handler) Close() error {
 // "Unsupported method ('POST')", through Options.ErrorHandler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		h.sendError(w, r, http.StatusNotImplemented, "Unsupported method ("+pyRepr(r.Method)+")")
+		h.sendError(w, r, http.StatusNotImplemented, "Unsupported method ("+pyescape.Repr(r.Method)+")")
 		return
 	}
 	escaped := r.URL.EscapedPath()
@@ -524,11 +525,3 @@ func mtimeETag(mtime time.Time, size int64) string {
 // contentETag is the ETag of a file without one, from the FNV-128a hash
 // of its content.
 func contentETag(sum []byte) string { return fmt.Sprintf(`"%x"`, sum) }
-
-// pyRepr quotes a method token as Python's repr() does.
-func pyRepr(s string) string {
-	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
-		return `"` + s + `"`
-	}
-	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
-}

@@ -608,7 +608,7 @@ func TestE2EErrors(t *testing.T) {
 		{"bad protocol", []string{"-p", "HTTP/2", "-d", dir}, 2, `unsupported protocol "HTTP/2": want HTTP/1.0 or HTTP/1.1`},
 		{"bad port", []string{"-d", dir, "65536"}, 2, `invalid port "65536": must be 0-65535`},
 		{"unknown flag", []string{"--cors"}, 2, `unknown flag: --cors`},
-		{"bad header", []string{"-H", "X-Foo bar", "-d", dir}, 2, `invalid -H "X-Foo bar": want 'Name: value'`},
+		{"bad header", []string{"-H", "X-Foo bar", "-d", dir}, 2, `invalid -H "X-Foo bar": want -H 'Name: value' or -H NAME VALUE`},
 		{"bad header name", []string{"-H", "X(Foo): bar", "-d", dir}, 2, `invalid -H "X(Foo): bar": "X(Foo)" is not a header name`},
 		{"bad log format", []string{"--log-format", "xml"}, 2, `invalid --log-format "xml": want python, common, combined or json`},
 		{"log file in a missing directory", []string{"-b", "127.0.0.1", "-d", dir, "--log-file", filepath.Join(missing, "log"), "0"}, 1,

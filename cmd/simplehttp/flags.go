@@ -270,7 +270,8 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 // joinHeaderArgs turns Python 3.15's two-argument form of -H, "-H NAME
 // VALUE", into the one-argument form, "-H 'NAME: VALUE'": a value of -H
 // (-H X, --header X, -HX or --header=X) without a colon takes the next
-// argument as its value. Arguments after "--" are left alone.
+// argument as its value, unless that starts with '-' (argparse would take
+// it for an option too). Arguments after "--" are left alone.
 func joinHeaderArgs(args []string) ([]string, error) {
 	out := make([]string, 0, len(args))
 	for i := 0; i < len(args); i++ {
@@ -295,7 +296,9 @@ func joinHeaderArgs(args []string) ([]string, error) {
 			continue
 		}
 		if !strings.Contains(name, ":") {
-			if i+1 == len(args) {
+			// Like argparse, a value never starts with '-': that is
+			// the next option.
+			if i+1 == len(args) || strings.HasPrefix(args[i+1], "-") {
 				return nil, usagef("invalid -H %q: want -H 'Name: value' or -H NAME VALUE", name)
 			}
 			i++

@@ -127,6 +127,7 @@ func TestParseArgsErrors(t *testing.T) {
 		{"header without colon or value", []string{"-H", "X-Foo bar"}, `invalid -H "X-Foo bar": want -H 'Name: value' or -H NAME VALUE`},
 		{"header name as two arguments, not a token", []string{"-H", "X Foo", "bar"}, `invalid -H "X Foo: bar": "X Foo" is not a header name`},
 		{"-H without value", []string{"-H"}, `flag needs an argument: 'H' in -H`},
+		{"-H NAME followed by an option", []string{"-H", "X-A", "-d", "site"}, `invalid -H "X-A": want -H 'Name: value' or -H NAME VALUE`},
 		{"header with space in name", []string{"-H", "X Foo: bar"}, `invalid -H "X Foo: bar": "X Foo" is not a header name`},
 		{"header with empty name", []string{"-H", ": bar"}, `invalid -H ": bar": "" is not a header name`},
 		{"header with newline", []string{"-H", "X-A: a\r\nSet-Cookie: x"}, `invalid -H "X-A: a\r\nSet-Cookie: x": control character in the value`},

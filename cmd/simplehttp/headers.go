@@ -5,6 +5,8 @@ import (
 	"net/textproto"
 	"slices"
 	"strings"
+
+	"github.com/simplehttp/simplehttp/internal/hopbyhop"
 )
 
 // parseHeader parses the value of -H, "Name: value", as Python 3.15's
@@ -27,8 +29,7 @@ func parseHeader(s string) (header, error) {
 		}
 	}
 	name = textproto.CanonicalMIMEHeaderKey(name)
-	switch name {
-	case "Connection", "Content-Length", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade":
+	if name == "Content-Length" || hopbyhop.Is(name) {
 		return header{}, usagef("invalid -H %q: the server sets %s itself", s, name)
 	}
 	return header{name, value}, nil

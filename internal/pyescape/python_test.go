@@ -21,6 +21,7 @@ type pythonGolden struct {
 		HTML  string `json:"html"`
 		Log   string `json:"log"`
 		Lower string `json:"lower"`
+		Repr  string `json:"repr"`
 	} `json:"cases"`
 	Bytes []struct {
 		InHex string `json:"in_hex"`
@@ -58,6 +59,9 @@ func TestPython(t *testing.T) {
 		}
 		if got := Lower(c.In); got != c.Lower {
 			t.Errorf("Lower(%q) = %q, Python lower gives %q", c.In, got, c.Lower)
+		}
+		if got := Repr(c.In); got != c.Repr {
+			t.Errorf("Repr(%q) = %q, Python repr gives %q", c.In, got, c.Repr)
 		}
 		if got, err := UnescapeLog(c.Log); err != nil || got != c.In {
 			t.Errorf("UnescapeLog(%q) = %q, %v, want %q", c.Log, got, err, c.In)

@@ -11,6 +11,7 @@ For each input string the file holds:
   log    s.translate(BaseHTTPRequestHandler._control_char_table)
                                                           (pyescape.Log)
   lower  s.lower()                                        (pyescape.Lower)
+  repr   repr(s)                                          (pyescape.Repr)
 and, for byte strings that are not valid UTF-8 (file names os.listdir
 decodes with surrogateescape), what list_directory writes for them:
   quote  quote(os.fsdecode(b), safe='/', errors='surrogatepass')
@@ -239,6 +240,7 @@ def main():
             "html": html.escape(s, quote=False),
             "log": s.translate(table),
             "lower": s.lower(),
+            "repr": repr(s),
         }))
     blines = []
     for b in BYTES:
