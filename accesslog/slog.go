@@ -3,6 +3,7 @@ package accesslog
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"unicode/utf8"
@@ -18,7 +19,7 @@ import (
 // server writes everything to stderr.
 //
 // In the [JSON] format a record is a JSON object with time, level, msg and
-// its attributes. In the others it is a line in the format of Python's
+// its attributes, every string scrubbed. In the others it is a line in the format of Python's
 // log_message, the lines log_error writes:
 //
 //	127.0.0.1 - - [05/Mar/2024 09:07:03] cgi-bin/hello.py: warning: x is unset script=/cgi-bin/hello.py
@@ -38,9 +39,35 @@ func (m *Middleware) SlogHandler(opts *slog.HandlerOptions) slog.Handler {
 		opts = &slog.HandlerOptions{}
 	}
 	if m.format == JSON {
-		return slog.NewJSONHandler(lineWriter{m.out}, opts)
+		o := *opts
+		o.ReplaceAttr = scrubAttr(opts.ReplaceAttr)
+		return slog.NewJSONHandler(lineWriter{m.out}, &o)
 	}
 	return &textHandler{out: m.out, level: opts.Level, stamps: &stampCache{layout: pythonLayout}}
+}
+
+// scrubAttr returns a ReplaceAttr for slog's JSON handler that applies
+// next (if any), then scrubs every string, the message included, as the
+// access log scrubs what it writes: JSON escapes C0 controls but leaves
+// DEL and the C1 controls raw. Values of other kinds than the scalar ones
+// (errors, structs) are written as their text, scrubbed.
+func scrubAttr(next func([]string, slog.Attr) slog.Attr) func([]string, slog.Attr) slog.Attr {
+	return func(groups []string, a slog.Attr) slog.Attr {
+		if next != nil {
+			a = next(groups, a)
+		}
+		switch v := a.Value.Resolve(); v.Kind() {
+		case slog.KindString:
+			a.Value = slog.StringValue(Scrub(v.String()))
+		case slog.KindAny:
+			if err, ok := v.Any().(error); ok {
+				a.Value = slog.StringValue(Scrub(err.Error()))
+			} else {
+				a.Value = slog.StringValue(Scrub(fmt.Sprint(v.Any())))
+			}
+		}
+		return a
+	}
 }
 
 // textHandler is SlogHandler for the text formats. It is immutable: With*

@@ -11,13 +11,12 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 
-	"github.com/simplehttp/simplehttp/accesslog"
-	"github.com/simplehttp/simplehttp/errorpage"
 	"github.com/simplehttp/simplehttp/internal/pyescape"
 	"github.com/simplehttp/simplehttp/internal/urlpath"
 )
@@ -40,7 +39,7 @@ func (h *Handler) Handler(next http.Handler) http.Handler {
 // gets 404 (501 for a POST).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !h.serve(w, r) {
-		errorpage.Error(w, r, http.StatusNotFound, "File not found", "")
+		h.sendError(w, r, http.StatusNotFound, "File not found")
 	}
 }
 
@@ -53,11 +52,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) bool {
 		h.run(w, r, head, tail)
 		return true
 	case refused:
-		errorpage.Error(w, r, http.StatusNotFound, "File not found", "")
+		h.sendError(w, r, http.StatusNotFound, "File not found")
 		return true
 	}
 	if r.Method == http.MethodPost {
-		errorpage.Error(w, r, http.StatusNotImplemented, "Can only POST to CGI scripts", "")
+		h.sendError(w, r, http.StatusNotImplemented, "Can only POST to CGI scripts")
 		return true
 	}
 	return false
@@ -133,29 +132,57 @@ func (h *Handler) match(p string) (head, tail string, v verdict) {
 	return "", "", notCGI
 }
 
+// script is a CGI script a request names, found and checked.
+type script struct {
+	name     string // the URL path of the script, as SCRIPT_NAME
+	file     string // its OS path
+	base     string // its file name, Python's argv[0]
+	pathInfo string // the rest of the URL path, decoded
+	interp   string // its interpreter, "" to execute it
+}
+
 // run is Python's run_cgi for the CGI directory dir and the rest of the
-// collapsed path.
+// collapsed path: it finds the script, waits for no one (beyond
+// MaxConcurrent scripts, 503), and runs it.
 func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodPost:
 	default:
-		errorpage.Error(w, r, http.StatusNotImplemented, fmt.Sprintf("Unsupported method (%s)", pyescape.Repr(r.Method)), "")
+		h.sendError(w, r, http.StatusNotImplemented, fmt.Sprintf("Unsupported method (%s)", pyescape.Repr(r.Method)))
 		return
 	}
-	// Everything is looked up inside the CGI directory: a symbolic link
-	// that leads out of it is treated as missing.
+	sc, ok := h.find(w, r, dir, rest)
+	if !ok {
+		return
+	}
+	select {
+	case h.sem <- struct{}{}:
+		defer func() { <-h.sem }()
+	default:
+		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "cgi: too many scripts running",
+			slog.String("script", sc.name), slog.Int("max", cap(h.sem)))
+		h.sendError(w, r, http.StatusServiceUnavailable, "Too many CGI scripts running")
+		return
+	}
+	h.execute(w, r, sc)
+}
+
+// find looks the script up in the CGI directory dir, with rest the path
+// below it: nested directories belong to the directory part, as in Python;
+// everything is looked up inside the CGI directory, so a symbolic link
+// that leads out of it counts as missing. It sends Python's error and
+// returns false when there is no script to run.
+func (h *Handler) find(w http.ResponseWriter, r *http.Request, dir, rest string) (script, bool) {
 	dirPath := filepath.Join(h.root, filepath.FromSlash(dir[1:]))
 	croot, err := os.OpenRoot(dirPath)
 	if err != nil {
 		h.logger.LogAttrs(r.Context(), slog.LevelError, "cgi: cannot open CGI directory",
 			slog.String("dir", dirPath), slog.Any("err", err))
-		errorpage.Error(w, r, http.StatusNotFound, "No such CGI script ("+pyescape.Repr(h.prefix+dir+"/"+rest)+")", "")
-		return
+		h.sendError(w, r, http.StatusNotFound, "No such CGI script ("+pyescape.Repr(h.prefix+dir+"/"+rest)+")")
+		return script{}, false
 	}
 	defer croot.Close()
 
-	// Nested directories: while the next segment is a directory, it
-	// belongs to the directory part.
 	sub := "" // dir relative to croot, "" or "a/b/"
 	for {
 		i := strings.IndexByte(rest, '/')
@@ -168,64 +195,41 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) 
 		}
 		sub, rest = next+"/", rest[i+1:]
 	}
-	script, pathInfo := rest, ""
+	sc := script{base: rest}
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		script, pathInfo = rest[:i], rest[i:]
+		sc.base, sc.pathInfo = rest[:i], rest[i:]
 	}
 	dirURL := dir
 	if sub != "" {
 		dirURL += "/" + strings.TrimSuffix(sub, "/")
 	}
-	scriptName := h.prefix + dirURL + "/" + script
-	rel := sub + script
+	sc.name = h.prefix + dirURL + "/" + sc.base
+	rel := sub + sc.base
 	if rel == "" {
 		rel = "."
 	}
 	fi, err := croot.Stat(strings.TrimSuffix(rel, "/"))
 	if err != nil || !filepath.IsLocal(filepath.FromSlash(rel)) {
-		errorpage.Error(w, r, http.StatusNotFound, "No such CGI script ("+pyescape.Repr(scriptName)+")", "")
-		return
+		h.sendError(w, r, http.StatusNotFound, "No such CGI script ("+pyescape.Repr(sc.name)+")")
+		return script{}, false
 	}
 	if !fi.Mode().IsRegular() {
-		errorpage.Error(w, r, http.StatusForbidden, "CGI script is not a plain file ("+pyescape.Repr(scriptName)+")", "")
-		return
+		h.sendError(w, r, http.StatusForbidden, "CGI script is not a plain file ("+pyescape.Repr(sc.name)+")")
+		return script{}, false
 	}
-	interp := h.interps[strings.ToLower(path.Ext(script))]
-	if interp == "" && fi.Mode().Perm()&0o111 == 0 {
-		errorpage.Error(w, r, http.StatusForbidden, "CGI script is not executable ("+pyescape.Repr(scriptName)+")", "")
-		return
+	sc.interp = h.interps[strings.ToLower(path.Ext(sc.base))]
+	if sc.interp == "" && fi.Mode().Perm()&0o111 == 0 {
+		h.sendError(w, r, http.StatusForbidden, "CGI script is not executable ("+pyescape.Repr(sc.name)+")")
+		return script{}, false
 	}
-	scriptFile := filepath.Join(dirPath, filepath.FromSlash(rel))
+	sc.file = filepath.Join(dirPath, filepath.FromSlash(rel))
+	return sc, true
+}
 
-	select {
-	case h.sem <- struct{}{}:
-		defer func() { <-h.sem }()
-	default:
-		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "cgi: too many scripts running",
-			slog.String("script", scriptName), slog.Int("max", cap(h.sem)))
-		errorpage.Error(w, r, http.StatusServiceUnavailable, "Too many CGI scripts running", "")
-		return
-	}
-
-	// Arguments: Python passes the raw query, '+' as space, when it has
-	// no '='.
-	var argv []string
-	if interp != "" {
-		argv = []string{interp, interp, scriptFile}
-	} else {
-		argv = []string{scriptFile, script}
-	}
-	if q := strings.ReplaceAll(r.URL.RawQuery, "+", " "); !strings.Contains(q, "=") {
-		argv = append(argv, q)
-	}
-	ms := h.timeout.Milliseconds()
-	if h.timeout < 0 {
-		ms = 0
-	} else if ms == 0 {
-		ms = 1
-	}
-
-	st := &state{h: h, w: w, r: r, script: scriptName, log: accesslog.FromContext(r.Context())}
+// execute runs the script through the launcher and net/http/cgi, streams
+// its response, and answers for it when it fails.
+func (h *Handler) execute(w http.ResponseWriter, r *http.Request, sc script) {
+	st := &state{h: h, w: w, r: r, script: sc.name}
 	body := &trackedBody{ReadCloser: r.Body}
 	st.body = body
 	r2 := r.WithContext(r.Context())
@@ -240,12 +244,13 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) 
 		body.eof.Store(true)
 	}
 	ch := &stdcgi.Handler{
-		Path:       h.launcher,
-		Dir:        h.root,
-		Env:        h.env(r, scriptName, scriptFile, pathInfo),
+		Path: h.launcher,
+		Dir:  h.root,
+		// The request's variables come last, so that they win.
+		Env:        append(slices.Clip(h.extraEnv), h.env(r, sc.name, sc.file, sc.pathInfo)...),
 		InheritEnv: h.inherit,
 		Logger:     log.New(stdcgiLog{st}, "", 0),
-		Args:       append([]string{launcherArg, strconv.FormatInt(ms, 10), h.cred, h.unset}, argv...),
+		Args:       h.launcherArgs(r, sc),
 		Stderr:     st,
 	}
 	rw := &responseWriter{w: w, rc: http.NewResponseController(w), st: st}
@@ -266,7 +271,36 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) 
 	ch.ServeHTTP(rw, r2)
 	close(stop)
 	wg.Wait()
+	h.finish(w, r, sc, st, rw)
+}
 
+// launcherArgs are the arguments of the launcher: the time limit in
+// milliseconds (0 for none), the credentials, the variables to unset, and
+// the script's argv. Python passes the raw query, '+' as space, as an
+// argument when it has no '='.
+func (h *Handler) launcherArgs(r *http.Request, sc script) []string {
+	var argv []string
+	if sc.interp != "" {
+		argv = []string{sc.interp, sc.interp, sc.file}
+	} else {
+		argv = []string{sc.file, sc.base}
+	}
+	if q := strings.ReplaceAll(r.URL.RawQuery, "+", " "); !strings.Contains(q, "=") {
+		argv = append(argv, q)
+	}
+	ms := h.timeout.Milliseconds()
+	if h.timeout < 0 {
+		ms = 0
+	} else if ms == 0 {
+		ms = 1
+	}
+	return append([]string{launcherArg, strconv.FormatInt(ms, 10), h.cred, h.unset}, argv...)
+}
+
+// finish answers for the script once it has ended: its response is sent
+// (or cut off, if it had started and the script did not end normally), or
+// an error page says what went wrong.
+func (h *Handler) finish(w http.ResponseWriter, r *http.Request, sc script, st *state, rw *responseWriter) {
 	st.mu.Lock()
 	timedOut, failed, killed, exited := st.timedOut, st.failed, st.killed, st.exited
 	st.mu.Unlock()
@@ -280,16 +314,16 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) 
 			panic(http.ErrAbortHandler)
 		}
 	case timedOut:
-		errorpage.Error(w, r, http.StatusGatewayTimeout, "CGI script timed out ("+pyescape.Repr(scriptName)+")", "")
+		h.sendError(w, r, http.StatusGatewayTimeout, "CGI script timed out ("+pyescape.Repr(sc.name)+")")
 	case failed || rw.invalid || rw.pending == 0:
-		errorpage.Error(w, r, http.StatusBadGateway, "CGI script sent no valid response ("+pyescape.Repr(scriptName)+")", "")
+		h.sendError(w, r, http.StatusBadGateway, "CGI script sent no valid response ("+pyescape.Repr(sc.name)+")")
 	default:
 		rw.commit(rw.pending)
 	}
 }
 
 // env returns the variables set on top of net/http/cgi's: Python's
-// run_cgi environment (SPEC §4) and the corrections to net/http/cgi's.
+// run_cgi environment and the corrections to net/http/cgi's.
 func (h *Handler) env(r *http.Request, scriptName, scriptFile, pathInfo string) []string {
 	port := ""
 	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
@@ -301,9 +335,11 @@ func (h *Handler) env(r *http.Request, scriptName, scriptFile, pathInfo string) 
 	if strings.HasSuffix(strings.TrimRight(pathInfo, " \t\r\n\v\f"), "/") {
 		translated += string(filepath.Separator)
 	}
-	ctype := r.Header.Get("Content-Type")
-	if ctype == "" {
-		ctype = "text/plain"
+	// Python: the header as sent, even empty; without one,
+	// get_content_type()'s default.
+	ctype := "text/plain"
+	if v, ok := r.Header["Content-Type"]; ok && len(v) > 0 {
+		ctype = v[0]
 	}
 	clen := ""
 	if r.ContentLength > 0 || (r.ContentLength == 0 && r.Header.Get("Content-Length") != "") {
@@ -369,7 +405,6 @@ type state struct {
 	w      http.ResponseWriter
 	r      *http.Request
 	script string
-	log    *accesslog.Entry
 	body   *trackedBody
 
 	mu       sync.Mutex
@@ -409,9 +444,7 @@ func (st *state) line(l string) {
 	msg := l[1:]
 	switch l[0] {
 	case tagStderr:
-		st.log.AddMessage(st.script + ": " + msg)
-		st.h.logger.LogAttrs(ctx, slog.LevelWarn, "cgi: script stderr",
-			slog.String("script", st.script), slog.String("line", msg))
+		st.h.logger.LogAttrs(ctx, slog.LevelWarn, msg, slog.String("script", st.script))
 	case tagPID:
 		pid, err := strconv.Atoi(msg)
 		if err == nil && pid > 1 {
@@ -424,8 +457,7 @@ func (st *state) line(l string) {
 		st.timedOut = true
 		st.mu.Unlock()
 		st.unblockBody()
-		st.log.AddMessage("CGI script timed out")
-		st.h.logger.LogAttrs(ctx, slog.LevelWarn, "cgi: script timed out, killed",
+		st.h.logger.LogAttrs(ctx, slog.LevelWarn, "CGI script timed out, killed",
 			slog.String("script", st.script), slog.Duration("timeout", st.h.timeout))
 	case tagExit:
 		st.mu.Lock()
@@ -434,13 +466,12 @@ func (st *state) line(l string) {
 		st.mu.Unlock()
 		st.unblockBody()
 		if msg != "0" {
-			st.log.AddMessage("CGI script exit code " + msg)
-			st.h.logger.LogAttrs(ctx, slog.LevelWarn, "cgi: script failed",
-				slog.String("script", st.script), slog.String("exit", msg))
+			// Python's log_error("CGI script exit code %d", ...).
+			st.h.logger.LogAttrs(ctx, slog.LevelWarn, "CGI script exit code "+msg,
+				slog.String("script", st.script))
 		}
 	case tagFail:
-		st.log.AddMessage("CGI script could not be started")
-		st.h.logger.LogAttrs(ctx, slog.LevelError, "cgi: cannot start script",
+		st.h.logger.LogAttrs(ctx, slog.LevelError, "CGI script could not be started",
 			slog.String("script", st.script), slog.String("err", msg))
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -93,7 +94,7 @@ func TestEnvInherit(t *testing.T) {
 	root := writeTree(t, map[string]string{"cgi-bin/env.sh": "#!/bin/sh\n" + header + "env\n"})
 	t.Setenv("ALLOWED_ONE", "yes")
 	t.Setenv("NOT_ALLOWED", "no")
-	srv, _ := newServer(t, root, cgi.Options{Env: []string{"ALLOWED_ONE", "PATH"}})
+	srv, _ := newServer(t, root, cgi.Options{InheritEnv: []string{"ALLOWED_ONE", "PATH"}})
 	env := envOf(do(t, srv, "GET", "/cgi-bin/env.sh", nil, nil).body)
 	if env["ALLOWED_ONE"] != "yes" || env["PATH"] != os.Getenv("PATH") {
 		t.Errorf("allow-listed: ALLOWED_ONE=%q PATH=%q", env["ALLOWED_ONE"], env["PATH"])
@@ -101,10 +102,51 @@ func TestEnvInherit(t *testing.T) {
 	if _, ok := env["NOT_ALLOWED"]; ok {
 		t.Errorf("NOT_ALLOWED passed on")
 	}
-	srv, _ = newServer(t, root, cgi.Options{InheritEnv: true})
+	srv, _ = newServer(t, root, cgi.Options{InheritAllEnv: true})
 	env = envOf(do(t, srv, "GET", "/cgi-bin/env.sh?q", nil, nil).body)
 	if env["NOT_ALLOWED"] != "no" || env["QUERY_STRING"] != "q" {
-		t.Errorf("InheritEnv: NOT_ALLOWED=%q QUERY_STRING=%q", env["NOT_ALLOWED"], env["QUERY_STRING"])
+		t.Errorf("InheritAllEnv: NOT_ALLOWED=%q QUERY_STRING=%q", env["NOT_ALLOWED"], env["QUERY_STRING"])
+	}
+
+	// Env sets variables, as net/http/cgi's Env does; the request's own
+	// win over them.
+	srv, _ = newServer(t, root, cgi.Options{Env: []string{"APP_MODE=test", "EMPTY=", "QUERY_STRING=forged", "PATH=/opt/bin:/usr/bin:/bin"}})
+	env = envOf(do(t, srv, "GET", "/cgi-bin/env.sh?q", nil, nil).body)
+	if env["APP_MODE"] != "test" || env["EMPTY"] != "" || env["QUERY_STRING"] != "q" || env["PATH"] != "/opt/bin:/usr/bin:/bin" || env["NOT_ALLOWED"] != "" {
+		t.Errorf("Env: APP_MODE=%q EMPTY=%q QUERY_STRING=%q PATH=%q NOT_ALLOWED=%q", env["APP_MODE"], env["EMPTY"], env["QUERY_STRING"], env["PATH"], env["NOT_ALLOWED"])
+	}
+	if _, ok := env["EMPTY"]; !ok {
+		t.Error("Env: EMPTY= not set")
+	}
+	for _, bad := range []cgi.Options{
+		{Root: root, Env: []string{"NOEQUALS"}},
+		{Root: root, Env: []string{"=x"}},
+		{Root: root, Env: []string{"A,B=x"}},
+		{Root: root, InheritEnv: []string{"A=B"}},
+		{Root: root, InheritEnv: []string{""}},
+	} {
+		if _, err := cgi.New(bad); err == nil {
+			t.Errorf("New(%+v): no error", bad)
+		}
+	}
+}
+
+// An empty Content-Type header reaches the script as an empty
+// CONTENT_TYPE, and none as text/plain, as in Python's run_cgi.
+func TestContentType(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/ct.sh": "#!/bin/sh\n" + header + "printf '[%s]' \"${CONTENT_TYPE-unset}\"\n"})
+	srv, _ := newServer(t, root, cgi.Options{})
+	for _, tt := range []struct {
+		header http.Header
+		want   string
+	}{
+		{nil, "[text/plain]"},
+		{http.Header{"Content-Type": {""}}, "[]"},
+		{http.Header{"Content-Type": {"application/json; charset=utf-8"}}, "[application/json; charset=utf-8]"},
+	} {
+		if got := do(t, srv, "POST", "/cgi-bin/ct.sh", strings.NewReader("x"), tt.header).body; got != tt.want {
+			t.Errorf("Content-Type %v: CONTENT_TYPE %s, want %s", tt.header, got, tt.want)
+		}
 	}
 }
 
@@ -239,7 +281,7 @@ func TestErrors(t *testing.T) {
 		})
 	}
 	l := logs.String()
-	for _, want := range []string{`script=/cgi-bin/crash.sh line=boom`, `exit=3`, `exit=-9`} {
+	for _, want := range []string{`msg=boom script=/cgi-bin/crash.sh`, `msg="CGI script exit code 3" script=/cgi-bin/crash.sh`, `msg="CGI script exit code -9"`} {
 		if !strings.Contains(l, want) {
 			t.Errorf("log lacks %q:\n%s", want, l)
 		}
@@ -394,11 +436,11 @@ func TestTimeout(t *testing.T) {
 		t.Errorf("took %v", d)
 	}
 	l := logs.String()
-	i := strings.Index(l, "line=\"child ")
+	i := strings.Index(l, "msg=\"child ")
 	if i < 0 {
 		t.Fatalf("no child pid logged:\n%s", l)
 	}
-	pid, err := strconv.Atoi(strings.TrimRight(strings.Fields(l[i+len("line=\"child "):])[0], "\""))
+	pid, err := strconv.Atoi(strings.TrimRight(strings.Fields(l[i+len("msg=\"child "):])[0], "\""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -532,14 +574,18 @@ func TestNewErrors(t *testing.T) {
 	}
 }
 
-func TestAccessLogLines(t *testing.T) {
-	root := writeTree(t, map[string]string{"cgi-bin/fail.sh": "#!/bin/sh\n" + header + "echo out\necho oops >&2\nexit 2\n"})
-	h, err := cgi.New(cgi.Options{Root: root, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+// TestLogOnce: with the diagnostics and the access log in one stream (as
+// the command has them), each line a script writes to its standard error
+// comes out once, when it is written, before the request line, and so
+// does Python's "CGI script exit code N".
+func TestLogOnce(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/fail.sh": "#!/bin/sh\n" + header + "echo out\necho oops >&2\necho 'two words' >&2\nexit 2\n"})
+	var log logBuffer
+	al, err := accesslog.New(accesslog.Options{Writer: &log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var log logBuffer
-	al, err := accesslog.New(accesslog.Options{Writer: &log, Now: func() time.Time { return time.Date(2024, 3, 5, 9, 7, 3, 0, time.UTC) }})
+	h, err := cgi.New(cgi.Options{Root: root, Logger: slog.New(al.SlogHandler(nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -549,10 +595,56 @@ func TestAccessLogLines(t *testing.T) {
 		t.Errorf("status %d body %q", res.status, res.body)
 	}
 	al.Close()
-	want := "127.0.0.1 - - [05/Mar/2024 09:07:03] /cgi-bin/fail.sh: oops\n" +
-		"127.0.0.1 - - [05/Mar/2024 09:07:03] CGI script exit code 2\n" +
-		"127.0.0.1 - - [05/Mar/2024 09:07:03] \"GET /cgi-bin/fail.sh HTTP/1.1\" 200 4\n"
-	if got := log.String(); got != want {
-		t.Errorf("access log:\n%s\nwant:\n%s", got, want)
+	got := regexp.MustCompile(`\[[^]]*\]`).ReplaceAllString(log.String(), "[T]")
+	want := "127.0.0.1 - - [T] oops script=/cgi-bin/fail.sh\n" +
+		"127.0.0.1 - - [T] two words script=/cgi-bin/fail.sh\n" +
+		"127.0.0.1 - - [T] CGI script exit code 2 script=/cgi-bin/fail.sh\n" +
+		"127.0.0.1 - - [T] \"GET /cgi-bin/fail.sh HTTP/1.1\" 200 4\n"
+	if got != want {
+		t.Errorf("log:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// Every error goes through Options.ErrorHandler, with Python's code and
+// message, and nothing else is written.
+func TestErrorHandler(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"cgi-bin/plain.txt": "source-of-plain",
+		"cgi-bin/bad.sh":    "#!/bin/sh\necho no header\n",
+		"cgi-bin/sub/x":     "",
+	})
+	if err := os.Chmod(filepath.Join(root, "cgi-bin/bad.sh"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	type call struct {
+		code    int
+		message string
+	}
+	var mu sync.Mutex
+	var got []call
+	srv, _ := newServer(t, root, cgi.Options{ErrorHandler: func(w http.ResponseWriter, r *http.Request, code int, message string) {
+		mu.Lock()
+		got = append(got, call{code, message})
+		mu.Unlock()
+		w.WriteHeader(code)
+		io.WriteString(w, "custom")
+	}})
+	for _, tt := range []struct {
+		method, target string
+		want           call
+	}{
+		{"GET", "/cgi-bin/missing.sh", call{404, "No such CGI script ('/cgi-bin/missing.sh')"}},
+		{"GET", "/cgi-bin/sub", call{403, "CGI script is not a plain file ('/cgi-bin/sub')"}},
+		{"GET", "/cgi-bin/plain.txt", call{403, "CGI script is not executable ('/cgi-bin/plain.txt')"}},
+		{"POST", "/not-cgi", call{501, "Can only POST to CGI scripts"}},
+		{"PUT", "/cgi-bin/bad.sh", call{501, "Unsupported method ('PUT')"}},
+		{"GET", "/CGI-BIN/bad.sh", call{404, "File not found"}},
+		{"GET", "/cgi-bin/bad.sh", call{502, "CGI script sent no valid response ('/cgi-bin/bad.sh')"}},
+	} {
+		got = nil
+		res := do(t, srv, tt.method, tt.target, nil, nil)
+		if res.status != tt.want.code || res.body != "custom" || len(got) != 1 || got[0] != tt.want {
+			t.Errorf("%s %s: %d %q, calls %v; want %v", tt.method, tt.target, res.status, res.body, got, tt.want)
+		}
 	}
 }

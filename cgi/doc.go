@@ -2,6 +2,14 @@
 // (python3 -m http.server --cgi) does, on top of [net/http/cgi], without
 // its holes.
 //
+// What it guarantees: only a regular file inside a CGI directory ever
+// runs, found from a path decoded once; the server's environment stays out
+// of scripts unless listed; a script cannot split the response or change
+// its framing; a script that hangs is killed with its whole process group
+// and one that fails gives a clear 5xx, never a hang or a response that
+// looks whole when it is not; under root, scripts run as nobody. It is
+// not a sandbox: see Security.
+//
 //	c, err := cgi.New(cgi.Options{Root: "site"}) // site/cgi-bin, site/htbin
 //	...
 //	http.ListenAndServe(addr, c.Handler(fileServer))
@@ -11,10 +19,14 @@
 // ([Options.Dirs], default /cgi-bin and /htbin) followed by more. Nested
 // directories belong to the script's directory
 // (/cgi-bin/sub/s.sh/extra runs cgi-bin/sub/s.sh with PATH_INFO=/extra).
-// The script gets Python's environment (SPEC §4) plus what net/http/cgi
-// adds (HTTP_* for every header but Proxy, REQUEST_URI, REMOTE_PORT,
-// SCRIPT_FILENAME); a query without '=' becomes argv[1]. Errors use
-// Python's messages through the errorpage package: 404 "No such CGI
+// The script gets Python's run_cgi environment (SERVER_SOFTWARE,
+// SERVER_PROTOCOL, SCRIPT_NAME, PATH_INFO and PATH_TRANSLATED,
+// QUERY_STRING, CONTENT_TYPE as sent or text/plain, CONTENT_LENGTH,
+// AUTH_TYPE and REMOTE_USER, HTTP_ACCEPT, HTTP_USER_AGENT, HTTP_COOKIE,
+// HTTP_REFERER...) plus what net/http/cgi adds (HTTP_* for every header
+// but Proxy, REQUEST_URI, REMOTE_PORT, SCRIPT_FILENAME); a query without
+// '=' becomes argv[1]. Errors use Python's messages, through
+// [Options.ErrorHandler] or the errorpage package: 404 "No such CGI
 // script", 403 "CGI script is not a plain file" or "not executable", 501
 // "Can only POST to CGI scripts" for a POST elsewhere.
 //
@@ -26,11 +38,13 @@
 // script that sends no valid header, crashes or is killed gives 502; one
 // that runs past [Options.Timeout] is killed with its whole process group
 // and gives 504 (or a cut-off response if it had started answering);
-// beyond [Options.MaxConcurrent] running scripts, requests get 503. The
-// script's standard error goes to [Options.Logger] and to the access log,
-// line by line with the script name, as does Python's "CGI script exit
-// code N". Only the environment variables listed in [Options.Env] leave
-// the server, unless [Options.InheritEnv] is set.
+// beyond [Options.MaxConcurrent] running scripts, requests get 503. Each
+// line of the script's standard error goes to [Options.Logger] once, as it
+// is written, with the script name, and so does Python's "CGI script exit
+// code N" (accesslog's Middleware.SlogHandler writes them in Python's
+// format, in order with the access log). Only the environment variables
+// listed in [Options.InheritEnv] leave the server, unless
+// [Options.InheritAllEnv] is set; [Options.Env] sets others.
 //
 // Python copies the script's output to the client as it is; this package
 // checks the header on the way (RFC 3875 section 6.3.4), so that a script

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/user"
@@ -17,11 +18,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/simplehttp/simplehttp/errorpage"
 )
 
 // Options configures a [Handler]. Only Root is required; the zero value of
 // every other field gives Python's CGIHTTPRequestHandler plus the
-// protections SPEC §4 turns on.
+// protections described in the package documentation (no environment
+// leaked to scripts, a time limit, a bound on concurrent scripts).
 type Options struct {
 	// Root is the OS directory that holds the CGI directories (cgi-bin/
 	// and so on): the directory Python's server serves. It is made
@@ -48,14 +52,35 @@ type Options struct {
 	// If empty, "HTTP/1.0".
 	Protocol string
 
-	// Env lists the names of variables of the server's environment that
-	// scripts inherit; others are not passed on, except PATH, which is
-	// set to a fixed "/usr/local/bin:/usr/bin:/bin" unless listed here.
+	// InheritEnv lists the names of variables of the server's
+	// environment that scripts inherit, as net/http/cgi's Handler field
+	// of the same name does; others are not passed on, except PATH, which
+	// is set to a fixed "/usr/local/bin:/usr/bin:/bin" unless listed here.
+	InheritEnv []string
+
+	// InheritAllEnv passes the whole environment of the server to
+	// scripts, as Python does (but for HTTP_* variables other than
+	// HTTP_PROXY, which only requests define).
+	InheritAllEnv bool
+
+	// Env lists variables to set for every script, as "KEY=value", as
+	// net/http/cgi's Handler field of the same name does. The CGI
+	// variables of the request take precedence over them.
 	Env []string
 
-	// InheritEnv passes the whole environment of the server to scripts,
-	// as Python does; the CGI variables of the request take precedence.
-	InheritEnv bool
+	// ErrorHandler sends every error response of the handler, with the
+	// status code and the message Python's send_error gets for it: 404
+	// "No such CGI script ('/cgi-bin/x')", 403 "CGI script is not a plain
+	// file (...)" or "CGI script is not executable (...)", 501 "Can only
+	// POST to CGI scripts" and "Unsupported method ('PUT')", 404 "File
+	// not found" for a path refused as CGI (and from ServeHTTP, for any
+	// path that is not CGI), and, beyond Python, 502 "CGI script sent no
+	// valid response (...)", 503 "Too many CGI scripts running" and 504
+	// "CGI script timed out (...)". Nothing has been written to w when it
+	// is called. If nil, errorpage.Error(w, r, code, message, "") sends
+	// the error: Python's page, or the page of the errorpage middleware
+	// the handler runs in.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, code int, message string)
 
 	// Interpreters maps a file extension, with its dot (".py"), to the
 	// interpreter that runs scripts with that extension ("python3"),
@@ -80,9 +105,12 @@ type Options struct {
 	// checks that it does.
 	Launcher string
 
-	// Logger receives the diagnostics: script standard error (with the
-	// script name), exit codes, timeouts and malformed responses.
-	// If nil, slog.Default() is used.
+	// Logger receives what happens to scripts, once each and as it
+	// happens: every line a script writes to its standard error (the
+	// record's message is the line, with the attribute script), its exit
+	// code when it is not 0 ("CGI script exit code 1", Python's log_error
+	// line), a timeout, a script that could not be started, and a
+	// malformed response. If nil, slog.Default() is used.
 	Logger *slog.Logger
 }
 
@@ -96,8 +124,8 @@ type Handler struct {
 	software    string
 	protocol    string
 	inherit     []string // names passed to stdcgi.Handler.InheritEnv
-	inheritAll  bool
-	pathEnv     string // PATH for scripts; "" when inherited
+	extraEnv    []string // Options.Env
+	pathEnv     string   // PATH for scripts; "" when inherited
 	unset       string
 	interps     map[string]string
 	timeout     time.Duration
@@ -105,51 +133,95 @@ type Handler struct {
 	launcher    string
 	cred        string
 	logger      *slog.Logger
+	sendError   func(w http.ResponseWriter, r *http.Request, code int, message string)
 	dirPrefixes []string // dirs with a trailing slash
 }
 
 const defaultPath = "/usr/local/bin:/usr/bin:/bin"
 
 // New checks opts and returns a Handler. It fails when Root is not a
-// directory, a CGI directory or interpreter is malformed or not found,
-// the launcher does not answer, or the server runs as root and there is no
-// user nobody to run scripts as.
+// directory, a CGI directory, an environment variable or an interpreter is
+// malformed or not found, the launcher does not answer, or the server runs
+// as root and there is no user nobody to run scripts as.
 func New(opts Options) (*Handler, error) {
-	if opts.Root == "" {
-		return nil, errors.New("cgi: Options.Root is empty")
-	}
-	root, err := filepath.Abs(opts.Root)
+	root, err := checkRoot(opts.Root)
 	if err != nil {
-		return nil, fmt.Errorf("cgi: %w", err)
-	}
-	if fi, err := os.Stat(root); err != nil {
-		return nil, fmt.Errorf("cgi: %w", err)
-	} else if !fi.IsDir() {
-		return nil, fmt.Errorf("cgi: root %s is not a directory", root)
+		return nil, err
 	}
 	h := &Handler{
-		root:     root,
-		prefix:   strings.TrimRight(opts.Prefix, "/"),
-		software: opts.ServerSoftware,
-		protocol: opts.Protocol,
-		timeout:  opts.Timeout,
-		logger:   opts.Logger,
-		pathEnv:  defaultPath,
+		root:      root,
+		prefix:    strings.TrimRight(opts.Prefix, "/"),
+		software:  opts.ServerSoftware,
+		protocol:  opts.Protocol,
+		timeout:   opts.Timeout,
+		logger:    opts.Logger,
+		sendError: opts.ErrorHandler,
+		pathEnv:   defaultPath,
 	}
 	if h.prefix != "" && !strings.HasPrefix(h.prefix, "/") {
 		return nil, fmt.Errorf("cgi: Prefix %q does not start with /", opts.Prefix)
 	}
-	dirs := opts.Dirs
+	if err := h.setDirs(opts.Dirs); err != nil {
+		return nil, err
+	}
+	h.setDefaults()
+	if opts.MaxConcurrent < 0 {
+		return nil, fmt.Errorf("cgi: MaxConcurrent %d < 0", opts.MaxConcurrent)
+	}
+	n := opts.MaxConcurrent
+	if n == 0 {
+		n = 4 * runtime.NumCPU()
+	}
+	h.sem = make(chan struct{}, n)
+	if err := h.setEnv(opts); err != nil {
+		return nil, err
+	}
+	if err := h.setInterpreters(opts.Interpreters); err != nil {
+		return nil, err
+	}
+	if h.cred, err = scriptCredentials(); err != nil {
+		return nil, err
+	}
+	if h.launcher, err = launcher(opts.Launcher); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// checkRoot makes root absolute and checks that it is a directory.
+func checkRoot(root string) (string, error) {
+	if root == "" {
+		return "", errors.New("cgi: Options.Root is empty")
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return "", fmt.Errorf("cgi: %w", err)
+	}
+	if fi, err := os.Stat(abs); err != nil {
+		return "", fmt.Errorf("cgi: %w", err)
+	} else if !fi.IsDir() {
+		return "", fmt.Errorf("cgi: root %s is not a directory", abs)
+	}
+	return abs, nil
+}
+
+// setDirs checks the CGI directories (Options.Dirs).
+func (h *Handler) setDirs(dirs []string) error {
 	if dirs == nil {
 		dirs = []string{"/cgi-bin", "/htbin"}
 	}
 	for _, d := range dirs {
 		if d == "" || d[0] != '/' || d == "/" || path.Clean(d) != d {
-			return nil, fmt.Errorf("cgi: bad CGI directory %q (want a clean path like /cgi-bin)", d)
+			return fmt.Errorf("cgi: bad CGI directory %q (want a clean path like /cgi-bin)", d)
 		}
 		h.dirs = append(h.dirs, d)
 		h.dirPrefixes = append(h.dirPrefixes, d+"/")
 	}
+	return nil
+}
+
+// setDefaults fills in what the zero Options leave empty.
+func (h *Handler) setDefaults() {
 	if h.software == "" {
 		h.software = "SimpleHTTP/0.6 Go/" + strings.TrimPrefix(runtime.Version(), "go")
 	}
@@ -159,29 +231,34 @@ func New(opts Options) (*Handler, error) {
 	if h.timeout == 0 {
 		h.timeout = 60 * time.Second
 	}
-	n := opts.MaxConcurrent
-	if n == 0 {
-		n = 4 * runtime.NumCPU()
-	}
-	if n < 0 {
-		return nil, fmt.Errorf("cgi: MaxConcurrent %d < 0", n)
-	}
-	h.sem = make(chan struct{}, n)
 	if h.logger == nil {
 		h.logger = slog.Default()
 	}
+	if h.sendError == nil {
+		h.sendError = defaultError
+	}
+}
 
-	// Environment: the allow-list, PATH, and what net/http/cgi would
-	// inherit on its own (LD_LIBRARY_PATH...), which the launcher removes.
+// defaultError sends an error as Python's send_error(code, message) does,
+// through errorpage: Python's page, or the one of the errorpage middleware
+// the handler runs in.
+func defaultError(w http.ResponseWriter, r *http.Request, code int, message string) {
+	errorpage.Error(w, r, code, message, "")
+}
+
+// setEnv decides the environment of scripts: the variables inherited
+// (Options.InheritEnv, or all with InheritAllEnv), PATH, the ones set
+// (Options.Env), and what net/http/cgi would pass on by itself
+// (LD_LIBRARY_PATH...), which the launcher removes unless allowed.
+func (h *Handler) setEnv(opts Options) error {
 	allowed := map[string]bool{}
-	for _, k := range opts.Env {
-		if k == "" || strings.ContainsAny(k, "=,\x00") {
-			return nil, fmt.Errorf("cgi: bad environment variable name %q", k)
+	for _, k := range opts.InheritEnv {
+		if !validEnvName(k) {
+			return fmt.Errorf("cgi: bad environment variable name %q in InheritEnv", k)
 		}
 		allowed[k] = true
 	}
-	h.inheritAll = opts.InheritEnv
-	if opts.InheritEnv {
+	if opts.InheritAllEnv {
 		for _, kv := range os.Environ() {
 			// Request headers, not the server, define HTTP_* (but a
 			// proxy setting of the server is what it says).
@@ -191,6 +268,16 @@ func New(opts Options) (*Handler, error) {
 			}
 		}
 	}
+	for _, kv := range opts.Env {
+		k, _, ok := strings.Cut(kv, "=")
+		if !ok || !validEnvName(k) || strings.ContainsRune(kv, 0) {
+			return fmt.Errorf("cgi: bad environment variable %q in Env (want KEY=value)", kv)
+		}
+		if k == "PATH" {
+			h.pathEnv = "" // the one set below wins
+		}
+	}
+	h.extraEnv = slices.Clone(opts.Env)
 	if allowed["PATH"] {
 		h.pathEnv = ""
 	}
@@ -202,48 +289,69 @@ func New(opts Options) (*Handler, error) {
 		}
 	}
 	h.unset = strings.Join(unset, ",")
+	return nil
+}
 
-	if len(opts.Interpreters) > 0 {
-		h.interps = make(map[string]string, len(opts.Interpreters))
-		for ext, prog := range opts.Interpreters {
-			if !strings.HasPrefix(ext, ".") || strings.Contains(ext[1:], ".") {
-				return nil, fmt.Errorf("cgi: bad interpreter extension %q", ext)
-			}
-			p, err := exec.LookPath(prog)
-			if err != nil {
-				return nil, fmt.Errorf("cgi: interpreter for %s: %w", ext, err)
-			}
-			if p, err = filepath.Abs(p); err != nil {
-				return nil, fmt.Errorf("cgi: interpreter for %s: %w", ext, err)
-			}
-			h.interps[strings.ToLower(ext)] = p
-		}
+// validEnvName reports whether k can name an environment variable that
+// the launcher can pass on.
+func validEnvName(k string) bool {
+	return k != "" && !strings.ContainsAny(k, "=,\x00")
+}
+
+// setInterpreters looks up the interpreters (Options.Interpreters).
+func (h *Handler) setInterpreters(interps map[string]string) error {
+	if len(interps) == 0 {
+		return nil
 	}
-
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("nobody")
+	h.interps = make(map[string]string, len(interps))
+	for ext, prog := range interps {
+		if !strings.HasPrefix(ext, ".") || strings.Contains(ext[1:], ".") {
+			return fmt.Errorf("cgi: bad interpreter extension %q", ext)
+		}
+		p, err := exec.LookPath(prog)
 		if err != nil {
-			return nil, fmt.Errorf("cgi: running as root, but cannot run scripts as nobody: %w", err)
+			return fmt.Errorf("cgi: interpreter for %s: %w", ext, err)
 		}
-		if _, err := strconv.ParseUint(u.Uid, 10, 32); err != nil {
-			return nil, fmt.Errorf("cgi: uid of nobody: %w", err)
+		if p, err = filepath.Abs(p); err != nil {
+			return fmt.Errorf("cgi: interpreter for %s: %w", ext, err)
 		}
-		if _, err := strconv.ParseUint(u.Gid, 10, 32); err != nil {
-			return nil, fmt.Errorf("cgi: gid of nobody: %w", err)
-		}
-		h.cred = u.Uid + ":" + u.Gid
+		h.interps[strings.ToLower(ext)] = p
 	}
+	return nil
+}
 
-	h.launcher = opts.Launcher
-	if h.launcher == "" {
-		if h.launcher, err = os.Executable(); err != nil {
-			return nil, fmt.Errorf("cgi: launcher: %w", err)
+// scriptCredentials returns "uid:gid" of user nobody when the server runs
+// as root (scripts then run as nobody, as in Python), else "".
+func scriptCredentials() (string, error) {
+	if os.Geteuid() != 0 {
+		return "", nil
+	}
+	u, err := user.Lookup("nobody")
+	if err != nil {
+		return "", fmt.Errorf("cgi: running as root, but cannot run scripts as nobody: %w", err)
+	}
+	if _, err := strconv.ParseUint(u.Uid, 10, 32); err != nil {
+		return "", fmt.Errorf("cgi: uid of nobody: %w", err)
+	}
+	if _, err := strconv.ParseUint(u.Gid, 10, 32); err != nil {
+		return "", fmt.Errorf("cgi: gid of nobody: %w", err)
+	}
+	return u.Uid + ":" + u.Gid, nil
+}
+
+// launcher returns the launcher to use (Options.Launcher, or this
+// executable) after checking that it answers.
+func launcher(name string) (string, error) {
+	if name == "" {
+		var err error
+		if name, err = os.Executable(); err != nil {
+			return "", fmt.Errorf("cgi: launcher: %w", err)
 		}
 	}
-	if err := pingLauncher(h.launcher); err != nil {
-		return nil, err
+	if err := pingLauncher(name); err != nil {
+		return "", err
 	}
-	return h, nil
+	return name, nil
 }
 
 // stdcgiInherited lists what net/http/cgi passes on from the server's

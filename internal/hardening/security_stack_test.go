@@ -87,15 +87,17 @@ func newStack(t testing.TB, root string, o stackOptions) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fsrv.Close() })
-	c, err := cgi.New(cgi.Options{Root: root, Logger: logger, Timeout: o.CGITimeout, Protocol: o.Protocol})
+	s.al, err = accesslog.New(accesslog.Options{Writer: s.access, Format: o.Format})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As in the command: what scripts write to their standard error, and
+	// their exit codes, go into the access log's stream.
+	c, err := cgi.New(cgi.Options{Root: root, Logger: slog.New(s.al.SlogHandler(nil)), Timeout: o.CGITimeout, Protocol: o.Protocol})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ep, err := errorpage.New(errorpage.Options{Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.al, err = accesslog.New(accesslog.Options{Writer: s.access, Format: o.Format})
 	if err != nil {
 		t.Fatal(err)
 	}
