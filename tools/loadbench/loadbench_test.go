@@ -261,12 +261,36 @@ func TestRenderTable(t *testing.T) {
 }
 
 func TestNginxConfig(t *testing.T) {
-	conf := nginxConfig("/t/nginx", "/t/www", "", 8080)
+	conf := nginxConfig("/t/nginx", "/t/www", "", 8080, "")
 	for _, want := range []string{"daemon off;", "master_process off;", "listen 127.0.0.1:8080;", "root /t/www;",
 		"access_log /t/nginx/access.log;", "if_modified_since before;", "autoindex on;"} {
 		if !strings.Contains(conf, want) {
 			t.Errorf("nginx config lacks %q:\n%s", want, conf)
 		}
+	}
+	if strings.Contains(conf, "gzip") {
+		t.Errorf("nginx config compresses outside the asset workloads:\n%s", conf)
+	}
+	if conf := nginxConfig("/t/nginx", "/t/www", "", 8080, "precompressed"); !strings.Contains(conf, "gzip_static on;") {
+		t.Errorf("(i): no gzip_static:\n%s", conf)
+	}
+	if conf := nginxConfig("/t/nginx", "/t/www", "", 8080, "compress"); !strings.Contains(conf, "gzip on;") {
+		t.Errorf("(j): no gzip:\n%s", conf)
+	}
+}
+
+func TestCaddyConfig(t *testing.T) {
+	conf := caddyConfig("/t/caddy", "/t/www", 8080, "")
+	for _, want := range []string{"admin off", "auto_https off", "http://127.0.0.1:8080 {", "root * /t/www", "output file /t/caddy/access.log", "file_server browse"} {
+		if !strings.Contains(conf, want) {
+			t.Errorf("Caddyfile lacks %q:\n%s", want, conf)
+		}
+	}
+	if conf := caddyConfig("/t/caddy", "/t/www", 8080, "precompressed"); !strings.Contains(conf, "precompressed br gzip") {
+		t.Errorf("(i): not precompressed:\n%s", conf)
+	}
+	if conf := caddyConfig("/t/caddy", "/t/www", 8080, "compress"); !strings.Contains(conf, "encode zstd gzip") {
+		t.Errorf("(j): no encode:\n%s", conf)
 	}
 }
 

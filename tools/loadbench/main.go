@@ -1,7 +1,7 @@
 // Loadbench compares simplehttp under load with net/http.FileServer,
-// python3 -m http.server, nginx and a net/http "ceiling" server, and
-// checks simplehttp's performance targets against them. It is the second
-// half of `make bench`.
+// python3 -m http.server, nginx, Caddy and a net/http "ceiling" server,
+// and checks simplehttp's performance targets against them. It is the
+// second half of `make bench`.
 //
 // # Running
 //
@@ -15,8 +15,9 @@
 // Run it from inside the repository (it builds the command in the
 // library's module, found from the current directory), on an otherwise
 // idle machine with at least two cores. It needs wrk and, for the nginx
-// peer, nginx (apt-get install -y wrk nginx-light); a missing tool or
-// peer is reported and skipped, and the rest still runs.
+// and Caddy peers, nginx and caddy (apt-get install -y wrk nginx-light
+// caddy); a missing tool or peer is reported and skipped, and the rest
+// still runs.
 //
 // # What it does
 //
@@ -34,8 +35,19 @@
 //     Python without -p), access log on stderr redirected to a file;
 //   - nginx, one process (daemon off, master_process off), access_log to a
 //     file, sendfile on, autoindex on, if_modified_since before;
+//   - caddy run with a Caddyfile: file_server browse, an access log to a
+//     file;
 //   - ceilingpeer, for the workloads with small responses, where a fixed
 //     1 KiB answer is a fair bound: (a), (b), (g), (h).
+//
+// For the static-assets workloads (i) to (k) the peers are set up as a
+// team would for a web app's bundle: simplehttp with --precompressed (i)
+// or --compress (j, k); Caddy with precompressed br gzip (i) or encode
+// zstd gzip (j, k); nginx with gzip_static on (i) or gzip on (j, k);
+// FileServer behind chi's middleware.Compress(5) (j, k). Python and the
+// ceiling sit them out. Before the runs, one request per peer notes the
+// Content-Encoding and size of the body, against brotli -q 9 and gzip -9
+// of the same file.
 //
 // It then runs wrk (one thread, pinned to core 1) against each peer in
 // turn, for each workload, for each round; the peer order rotates each
@@ -43,7 +55,10 @@
 // (a) 1 KiB file, keep-alive, 64 connections; (b) the same with
 // Connection: close; (c) 1 MiB file; (d) 100 MiB file (4 connections);
 // (e) listing of 1,000 entries; (f) listing of 10,000 entries; (g) 404s;
-// (h) If-Modified-Since one day after the mtime, answered 304. Before a
+// (h) If-Modified-Since one day after the mtime, answered 304; (i) a
+// 100 KiB JavaScript file with its .br and .gz copies, asked for with
+// Accept-Encoding: br, gzip; (j) the same file without copies; (k) the
+// 1,000-entry listing, compressed. Before a
 // peer's first run of a workload one request checks the status (and the
 // length, for files); a mismatch is noted under the table.
 //
@@ -102,7 +117,7 @@ func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("loadbench", flag.ContinueOnError)
 	fs.DurationVar(&cfg.duration, "duration", 5*time.Second, "length of each wrk run (whole seconds)")
 	fs.IntVar(&cfg.rounds, "rounds", 3, "rounds; each round runs every workload against every peer")
-	wl := fs.String("workloads", "all", "comma-separated subset of a,b,c,d,e,f,g,h")
+	wl := fs.String("workloads", "all", "comma-separated subset of a,b,c,d,e,f,g,h,i,j,k")
 	pl := fs.String("peers", "all", "comma-separated subset of "+strings.Join(peerNames, ","))
 	quick := fs.Bool("quick", false, "smoke run: 1 round of 2s")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the temp dir (logs, nginx config) and print its path")
@@ -180,6 +195,7 @@ func run(ctx context.Context, args []string) error {
 		taskset: lookTool("taskset"),
 		nginx:   lookTool("nginx"),
 		python:  lookTool("python3"),
+		caddy:   lookTool("caddy"),
 	}
 	if g := os.Getenv("GO"); g != "" {
 		tools.goCmd = g
@@ -248,7 +264,7 @@ func run(ctx context.Context, args []string) error {
 		for _, w := range cfg.workloads {
 			for _, name := range rotate(cfg.peers, round) {
 				l := launchers[name]
-				if ctx.Err() != nil || l == nil || (name == "ceiling" && !w.ceiling) {
+				if ctx.Err() != nil || l == nil || !w.runsOn(name) {
 					continue
 				}
 				c := res.get(w.key, name)
@@ -296,7 +312,7 @@ func run(ctx context.Context, args []string) error {
 // first round), runs wrk against it while reading its CPU time and peak
 // RSS, and stops it.
 func measure(ctx context.Context, l *launcher, w workload, c *cell, check bool, script string, d time.Duration, tools toolset) (sample, error) {
-	p, err := l.start(ctx)
+	p, err := l.start(ctx, w)
 	if err != nil {
 		return sample{}, err
 	}

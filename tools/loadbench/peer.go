@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -26,11 +27,11 @@ const (
 
 // peerNames are all peers, in table order; simplehttp comes first and is
 // the numerator of every ratio.
-var peerNames = []string{"simplehttp", "fileserver", "python", "nginx", "ceiling"}
+var peerNames = []string{"simplehttp", "fileserver", "python", "nginx", "caddy", "ceiling"}
 
 // toolset holds the paths of the external programs; "" means missing.
 type toolset struct {
-	goCmd, wrk, taskset, nginx, python string
+	goCmd, wrk, taskset, nginx, python, caddy string
 }
 
 // lookTool finds name in PATH or in the sbin directories a non-root PATH
@@ -238,7 +239,7 @@ func helpText(ctx context.Context, argv ...string) string {
 // the next.
 type launcher struct {
 	name, desc string
-	start      func(ctx context.Context) (*peer, error)
+	start      func(ctx context.Context, w workload) (*peer, error)
 }
 
 // prepare builds (if needed) and checks the peer called name, and returns
@@ -247,8 +248,29 @@ type launcher struct {
 func (e *env) prepare(ctx context.Context, name string) (*launcher, error) {
 	logPath := filepath.Join(e.tmp, "logs", name+".log")
 	simple := func(desc string, argv ...string) *launcher {
-		return &launcher{name: name, desc: desc, start: func(ctx context.Context) (*peer, error) {
+		return &launcher{name: name, desc: desc, start: func(ctx context.Context, _ workload) (*peer, error) {
 			return startPeer(ctx, e.tools, name, desc, argv, nil, logPath, 0)
+		}}
+	}
+	// configured starts a server that cannot pick its own port: each run
+	// gets a free port and its config file, written by config.
+	configured := func(desc, conf string, argv, env []string, config func(port int, w workload) string) *launcher {
+		return &launcher{name: name, desc: desc, start: func(ctx context.Context, w workload) (*peer, error) {
+			port, err := freePort()
+			if err != nil {
+				return nil, err
+			}
+			if err := os.WriteFile(conf, []byte(config(port, w)), 0o644); err != nil {
+				return nil, err
+			}
+			return startPeer(ctx, e.tools, name, desc, argv, env, logPath, port)
+		}}
+	}
+	// perAsset is simple, with extra arguments for the static-assets
+	// workloads.
+	perAsset := func(desc string, extra map[string][]string, argv ...string) *launcher {
+		return &launcher{name: name, desc: desc, start: func(ctx context.Context, w workload) (*peer, error) {
+			return startPeer(ctx, e.tools, name, desc, append(slices.Clip(argv), extra[w.asset]...), nil, logPath, 0)
 		}}
 	}
 	switch name {
@@ -267,13 +289,15 @@ func (e *env) prepare(ctx context.Context, name string) (*launcher, error) {
 			argv = append(argv, "--log-file="+filepath.Join(e.tmp, "logs", "simplehttp-access.log"))
 			desc = "simplehttp -p HTTP/1.1 --log-file FILE"
 		}
-		return simple(desc, argv...), nil
+		desc += "; (i) --precompressed, (j) (k) --compress"
+		return perAsset(desc, map[string][]string{"precompressed": {"--precompressed"}, "compress": {"--compress"}}, argv...), nil
 	case "fileserver":
 		bin, err := e.goBuild(ctx, filepath.Join(e.root, "tools"), "./loadbench/fileserverpeer", "fileserverpeer")
 		if err != nil {
 			return nil, err
 		}
-		return simple("http.FileServer(http.Dir(root)), no log", bin, "-b", "127.0.0.1", "-d", e.docroot, "0"), nil
+		return perAsset("http.FileServer(http.Dir(root)), no log; (j) (k) behind chi's middleware.Compress(5)",
+			map[string][]string{"compress": {"-compress"}}, bin, "-b", "127.0.0.1", "-d", e.docroot), nil // port 0: a free one
 	case "ceiling":
 		bin, err := e.goBuild(ctx, filepath.Join(e.root, "tools"), "./loadbench/ceilingpeer", "ceilingpeer")
 		if err != nil {
@@ -308,18 +332,26 @@ func (e *env) prepare(ctx context.Context, name string) (*launcher, error) {
 		if _, err := os.Stat(mimeTypes); err != nil {
 			mimeTypes = ""
 		}
-		desc := "nginx, 1 process (master_process off), access_log on -> file, sendfile on"
+		desc := "nginx, 1 process (master_process off), access_log on -> file, sendfile on; (i) gzip_static on, (j) (k) gzip on"
 		argv := []string{e.tools.nginx, "-p", dir + "/", "-c", conf, "-e", filepath.Join(dir, "error.log")}
-		return &launcher{name: name, desc: desc, start: func(ctx context.Context) (*peer, error) {
-			port, err := freePort()
-			if err != nil {
-				return nil, err
-			}
-			if err := os.WriteFile(conf, []byte(nginxConfig(dir, e.docroot, mimeTypes, port)), 0o644); err != nil {
-				return nil, err
-			}
-			return startPeer(ctx, e.tools, name, desc, argv, nil, logPath, port)
-		}}, nil
+		return configured(desc, conf, argv, nil, func(port int, w workload) string {
+			return nginxConfig(dir, e.docroot, mimeTypes, port, w.asset)
+		}), nil
+	case "caddy":
+		if e.tools.caddy == "" {
+			return nil, errors.New("caddy not found; install it with: apt-get install -y caddy")
+		}
+		dir := filepath.Join(e.tmp, "caddy")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		conf := filepath.Join(dir, "Caddyfile")
+		desc := "caddy run, file_server browse, access log -> file; (i) precompressed br gzip, (j) (k) encode zstd gzip"
+		argv := []string{e.tools.caddy, "run", "--config", conf, "--adapter", "caddyfile"}
+		env := []string{"HOME=" + dir, "XDG_DATA_HOME=" + dir, "XDG_CONFIG_HOME=" + dir}
+		return configured(desc, conf, argv, env, func(port int, w workload) string {
+			return caddyConfig(dir, e.docroot, port, w.asset)
+		}), nil
 	}
 	return nil, fmt.Errorf("unknown peer %q", name)
 }
@@ -337,10 +369,18 @@ http.server.test(HandlerClass=handler, ServerClass=http.server.ThreadingHTTPServ
 // access log, sendfile and autoindex. if_modified_since "before" gives the
 // 304 rule Python and net/http use (nginx's default, "exact", only
 // answers 304 when the date equals the mtime).
-func nginxConfig(dir, docroot, mimeTypes string, port int) string {
+func nginxConfig(dir, docroot, mimeTypes string, port int, asset string) string {
 	include := ""
 	if mimeTypes != "" {
 		include = "include " + mimeTypes + ";"
+	}
+	switch asset {
+	case "precompressed":
+		include += "\n    gzip_static on;"
+	case "compress":
+		// nginx's own gzip (nginx-light has no brotli), its default
+		// level 1, for what the workloads send.
+		include += "\n    gzip on; gzip_min_length 1024; gzip_types text/javascript application/javascript;"
 	}
 	return fmt.Sprintf(`# written by loadbench
 daemon off;
@@ -370,6 +410,36 @@ http {
     }
 }
 `, dir, docroot, port, include)
+}
+
+// caddyConfig is Caddy serving docroot with an access log, browse for
+// listings, and the asset settings of the workload: precompressed copies
+// (br, then gzip) or the encode directive (Caddy 2's gzip and zstd; its
+// standard build has no brotli encoder).
+func caddyConfig(dir, docroot string, port int, asset string) string {
+	fileServer := "file_server browse"
+	extra := ""
+	switch asset {
+	case "precompressed":
+		fileServer = "file_server browse {\n\t\tprecompressed br gzip\n\t}"
+	case "compress":
+		extra = "encode zstd gzip"
+	}
+	return fmt.Sprintf(`# written by loadbench
+{
+	admin off
+	auto_https off
+	storage file_system %[1]s
+}
+http://127.0.0.1:%[3]d {
+	root * %[2]s
+	log {
+		output file %[1]s/access.log
+	}
+	%[5]s
+	%[4]s
+}
+`, dir, docroot, port, fileServer, extra)
 }
 
 // preflight sends one request the way the workload does and checks the
@@ -405,5 +475,43 @@ func preflight(ctx context.Context, p *peer, w workload) string {
 	if w.status == 200 && w.size >= 0 && n != w.size {
 		return fmt.Sprintf("body %d bytes, want %d", n, w.size)
 	}
+	if w.asset != "" {
+		return assetNote(w, resp.Header.Get("Content-Encoding"), n)
+	}
 	return ""
+}
+
+// assetNote says how a static-assets workload's body went out: its coding
+// and size, and for the JavaScript file, against the reference sizes of
+// brotli -q 9 and gzip -9 of the same file (the (j) target: within 10%).
+func assetNote(w workload, coding string, n int64) string {
+	if coding == "" {
+		return fmt.Sprintf("sent uncompressed, %d bytes", n)
+	}
+	note := fmt.Sprintf("Content-Encoding %s, %d bytes", coding, n)
+	if w.path != "/app.js" && w.path != "/plain.js" {
+		return note
+	}
+	js := jsFixture()
+	var ref []byte
+	var err error
+	switch coding {
+	case "br":
+		ref, err = encodeBrotli(js, 9)
+		note += fmt.Sprintf("; brotli -q 9: %d", len(ref))
+	case "gzip":
+		ref, err = encodeGzip(js, 9)
+		note += fmt.Sprintf("; gzip -9: %d", len(ref))
+	default:
+		return note
+	}
+	if err != nil || len(ref) == 0 {
+		return note
+	}
+	ratio := float64(n) / float64(len(ref))
+	verdict := "within 10%"
+	if ratio > 1.10 {
+		verdict = "MORE than 10% over"
+	}
+	return note + fmt.Sprintf(" (%.2fx, %s; of %d uncompressed)", ratio, verdict, len(js))
 }

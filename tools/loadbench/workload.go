@@ -27,6 +27,13 @@ type workload struct {
 	size    int64         // body length for file workloads, else -1
 	mibps   bool          // report MiB/s rather than req/s
 	ceiling bool          // whether the 1 KiB ceiling server is a meaningful bound (small responses only)
+	// asset is how a static-assets workload's peers are configured:
+	// "precompressed" (a .br and a .gz copy beside the file: simplehttp
+	// --precompressed, Caddy's precompressed, nginx's gzip_static) or
+	// "compress" (simplehttp --compress, Caddy's encode, nginx's gzip,
+	// http.FileServer behind chi's middleware.Compress); "" otherwise.
+	// Python and the ceiling have neither and sit these out.
+	asset string
 }
 
 const (
@@ -44,6 +51,20 @@ var workloads = []workload{
 	{key: "f", title: "listing of 10,000 entries, 64 conns", path: "/list10000/", conns: 64, timeout: 10 * time.Second, status: 200, size: -1},
 	{key: "g", title: "404 Not Found, 64 conns", path: "/no-such-file", conns: 64, status: 404, size: -1, ceiling: true},
 	{key: "h", title: "If-Modified-Since -> 304, 64 conns", path: "/1k.bin", headers: []string{"If-Modified-Since: " + fixtureMtime.Add(24*time.Hour).Format(http.TimeFormat)}, conns: 64, status: 304, size: -1, ceiling: true},
+	{key: "i", title: "100 KiB JavaScript with a .br copy, Accept-Encoding: br, gzip, 64 conns", path: "/app.js", headers: []string{"Accept-Encoding: br, gzip"}, conns: 64, status: 200, size: -1, asset: "precompressed"},
+	{key: "j", title: "100 KiB JavaScript compressed by the server, Accept-Encoding: br, gzip, 64 conns", path: "/plain.js", headers: []string{"Accept-Encoding: br, gzip"}, conns: 64, status: 200, size: -1, asset: "compress"},
+	{key: "k", title: "listing of 1,000 entries compressed, Accept-Encoding: br, gzip, 64 conns", path: "/list1000/", headers: []string{"Accept-Encoding: br, gzip"}, conns: 64, timeout: 10 * time.Second, status: 200, size: -1, asset: "compress"},
+}
+
+// runsOn reports whether peer takes part in workload w.
+func (w workload) runsOn(peer string) bool {
+	switch peer {
+	case "ceiling":
+		return w.ceiling
+	case "python":
+		return w.asset == ""
+	}
+	return true
 }
 
 // selectWorkloads returns the workloads named in list ("a,g,h"; "" or
@@ -65,7 +86,7 @@ func selectWorkloads(list string) ([]workload, error) {
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("unknown workload %q (want a subset of a,b,c,d,e,f,g,h)", k)
+			return nil, fmt.Errorf("unknown workload %q (want a subset of a,b,c,d,e,f,g,h,i,j,k)", k)
 		}
 		want[k] = true
 	}
@@ -97,6 +118,11 @@ func makeDocroot(dir string, ws []workload) error {
 			continue
 		}
 		if err := writeFixture(filepath.Join(dir, f.path[1:]), f.size); err != nil {
+			return err
+		}
+	}
+	if need["/app.js"] || need["/plain.js"] {
+		if err := writeAssets(dir); err != nil {
 			return err
 		}
 	}
@@ -136,4 +162,40 @@ func writeFixture(name string, size int) error {
 		return err
 	}
 	return os.Chtimes(name, fixtureMtime, fixtureMtime)
+}
+
+// jsFixture is 100 KiB of JavaScript that compresses as a real bundle
+// does: repetitive structure, varied names and numbers.
+func jsFixture() []byte {
+	var b bytes.Buffer
+	for i := 0; b.Len() < 100*kib; i++ {
+		fmt.Fprintf(&b, "export function handler%d(event, ctx) {\n  const value = ctx.values[%d] ?? %d;\n"+
+			"  if (event.type === 'click-%d') { return render(value * %d, 'item-%x'); }\n  return null;\n}\n",
+			i, i%97, i*31%1000, i%13, i%7+1, i*2654435761%65536)
+	}
+	return b.Bytes()[:100*kib]
+}
+
+// writeAssets writes app.js with its .br and .gz copies (for (i)) and
+// plain.js without (for (j)), the same content.
+func writeAssets(dir string) error {
+	js := jsFixture()
+	br, err := encodeBrotli(js, 11)
+	if err != nil {
+		return err
+	}
+	gz, err := encodeGzip(js, 9)
+	if err != nil {
+		return err
+	}
+	for name, data := range map[string][]byte{"app.js": js, "app.js.br": br, "app.js.gz": gz, "plain.js": js} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			return err
+		}
+		if err := os.Chtimes(p, fixtureMtime, fixtureMtime); err != nil {
+			return err
+		}
+	}
+	return nil
 }

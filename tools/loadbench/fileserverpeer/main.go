@@ -3,7 +3,11 @@
 //
 // Usage:
 //
-//	fileserverpeer -b 127.0.0.1 -d DIR [port]
+//	fileserverpeer -b 127.0.0.1 -d DIR [-compress] [port]
+//
+// With -compress the file server sits behind chi's middleware.Compress(5),
+// the way a Go team would add compression to it: every response of a
+// compressible type is compressed again on every request.
 //
 // Port 0 picks a free port. Like simplehttp and Python it prints
 // "Serving HTTP on HOST port PORT (http://HOST:PORT/) ..." once it listens.
@@ -17,11 +21,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+
+	"github.com/go-chi/chi/v5/middleware"
 )
 
 func main() {
 	bind := flag.String("b", "127.0.0.1", "bind address")
 	dir := flag.String("d", ".", "directory to serve")
+	compress := flag.Bool("compress", false, "compress with chi's middleware.Compress(5)")
 	flag.Parse()
 	port := "0"
 	if flag.NArg() > 0 {
@@ -33,5 +40,9 @@ func main() {
 	}
 	addr := ln.Addr().(*net.TCPAddr)
 	fmt.Fprintf(os.Stdout, "Serving HTTP on %s port %d (http://%s/) ...\n", addr.IP, addr.Port, addr)
-	log.Fatal(http.Serve(ln, http.FileServer(http.Dir(*dir))))
+	var h http.Handler = http.FileServer(http.Dir(*dir))
+	if *compress {
+		h = middleware.Compress(5)(h)
+	}
+	log.Fatal(http.Serve(ln, h))
 }
