@@ -3,6 +3,7 @@ package fileserver
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -167,6 +168,46 @@ func (h *Handler) fileType(name string, f fs.File) string {
 	return "application/octet-stream"
 }
 
+// flight is one compression under way; the requests that want the same
+// bytes meanwhile wait for it instead of compressing them again (64
+// clients asking for a new bundle at once would otherwise compress it 64
+// times, with 64 encoders' memory).
+type flight struct {
+	done chan struct{}
+	e    *cachedFile // the result, nil if it did not pay or failed
+}
+
+// once runs compress for key unless a run for key is under way, in which
+// case it waits for that one and returns its result. key names the bytes
+// and their version.
+func (h *Handler) once(key string, compress func() *cachedFile) *cachedFile {
+	h.flightMu.Lock()
+	if f, ok := h.flights[key]; ok {
+		h.flightMu.Unlock()
+		<-f.done
+		return f.e
+	}
+	f := &flight{done: make(chan struct{})}
+	if h.flights == nil {
+		h.flights = map[string]*flight{}
+	}
+	h.flights[key] = f
+	h.flightMu.Unlock()
+	defer func() {
+		h.flightMu.Lock()
+		delete(h.flights, key)
+		h.flightMu.Unlock()
+		close(f.done)
+	}()
+	f.e = compress()
+	return f.e
+}
+
+// flightKey names one version of name's bytes in coding c.
+func flightKey(name string, c *coding, id fileID, fi fs.FileInfo) string {
+	return fmt.Sprintf("%s\x00%s\x00%v\x00%d\x00%d", c.token, name, id, fi.Size(), fi.ModTime().UnixNano())
+}
+
 // encodedKey is the cache key of name's bytes in coding c.
 func encodedKey(name string, c *coding) string { return "\x01" + c.token + "\x00" + name }
 
@@ -204,6 +245,14 @@ func (h *Handler) compressedFile(r *http.Request, f fs.File, fi fs.FileInfo, nam
 		}
 	}
 
+	return h.once(flightKey(name, c, id, fi), func() *cachedFile {
+		return h.compressFile(r, f, fi, name, c, ctype, id, byStat, ikey)
+	})
+}
+
+// compressFile is compressedFile's work: read the file (from the cache if
+// it holds it), compress it, keep the result.
+func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name string, c *coding, ctype string, id fileID, byStat bool, ikey any) *cachedFile {
 	// The original's bytes: from the cache, else read as the cache reads.
 	var content []byte
 	t0 := h.now()
@@ -310,21 +359,35 @@ func (h *Handler) encodedListing(w http.ResponseWriter, r *http.Request, key str
 		return nil, nil
 	}
 	c := codings[token]
-	if key != "" {
-		if e := h.cache.get(encodedKey(key, c), id); e != nil {
+	encode := func() *cachedFile {
+		var buf bytes.Buffer
+		src := body()
+		buf.Grow(len(src) / 4)
+		if err := c.encode(&buf, src, key != ""); err != nil {
+			return nil
+		}
+		return &cachedFile{id: id, content: buf.Bytes()}
+	}
+	if key == "" { // not kept: compressed for this response only
+		if e := encode(); e != nil {
 			return c, e.content
 		}
-	}
-	var buf bytes.Buffer
-	src := body()
-	buf.Grow(len(src) / 4)
-	if err := c.encode(&buf, src, key != ""); err != nil {
 		return nil, nil
 	}
-	if key != "" {
-		h.cache.put(encodedKey(key, c), &cachedFile{id: id, content: buf.Bytes()})
+	if e := h.cache.get(encodedKey(key, c), id); e != nil {
+		return c, e.content
 	}
-	return c, buf.Bytes()
+	e := h.once(fmt.Sprintf("%s\x00%v", encodedKey(key, c), id), func() *cachedFile {
+		e := encode()
+		if e != nil {
+			h.cache.put(encodedKey(key, c), e)
+		}
+		return e
+	})
+	if e == nil {
+		return nil, nil
+	}
+	return c, e.content
 }
 
 // fallbackFor reports whether a GET or HEAD of the escaped path that

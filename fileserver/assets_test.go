@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/fstest"
@@ -526,5 +527,46 @@ func TestAssetOptionErrors(t *testing.T) {
 		if _, err := fileserver.New(fstest.MapFS{}, opts); err == nil {
 			t.Errorf("New(%+v): no error", opts)
 		}
+	}
+}
+
+// Clients that ask at once for a file not yet compressed wait for one
+// compression instead of each running their own (and each holding an
+// encoder's memory).
+func TestCompressOnce(t *testing.T) {
+	data := jsText(200 << 10)
+	one := func() int64 {
+		var reads atomic.Int64
+		h := mustNew(t, readCountingFS{fstest.MapFS{"app.js": {Data: data}}, &reads}, fileserver.Options{Compress: true, Immutable: true})
+		serve(t, h, "GET", "/app.js", map[string]string{"Accept-Encoding": "br"})
+		return reads.Load()
+	}()
+	var reads atomic.Int64
+	h := mustNew(t, readCountingFS{fstest.MapFS{"app.js": {Data: data}}, &reads}, fileserver.Options{Compress: true, Immutable: true})
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	bodies := make([]string, 16)
+	for i := range bodies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			req := httptest.NewRequest("GET", "/app.js", nil)
+			req.Header.Set("Accept-Encoding", "br")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			bodies[i] = rec.Body.String()
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, b := range bodies {
+		if b != bodies[0] || decode(t, "br", b) != string(data) {
+			t.Fatalf("response %d differs", i)
+		}
+	}
+	// Only the compression reads the file, once, however many wait.
+	if got := reads.Load(); got != one {
+		t.Errorf("16 concurrent requests made %d reads, one request %d", got, one)
 	}
 }

@@ -59,6 +59,9 @@ type Handler struct {
 	// encoded keeps the compressed bytes of files that cannot change
 	// (immutableKey -> *cachedFile).
 	encoded sync.Map
+	// flights are the compressions under way (see once).
+	flightMu sync.Mutex
+	flights  map[string]*flight
 }
 
 // New returns a Handler serving fsys, which may be any [fs.FS]:
