@@ -47,6 +47,21 @@
 // application/json gets the listing as JSON. Options.DisableListing
 // answers 404 instead of a listing.
 //
+// # Static assets
+//
+// Four options, all off by default, serve a web app's bundle as Caddy's
+// file_server and nginx's gzip_static would: [Options.Precompressed]
+// serves name.br, name.zst or name.gz to clients that accept the coding;
+// [Options.Compress] compresses text, scripts, JSON, SVG and the like once
+// per version of each file (one compression however many clients ask at
+// once), keeps the bytes in the cache described below, and compresses
+// listings too; [Options.CacheControl] sets Cache-Control per file, with
+// [ImmutableFingerprinted] for bundler output; [Options.Fallback] serves
+// index.html for the client-side routes of a single-page app. Every
+// response of a file that has or may have a compressed form carries Vary:
+// Accept-Encoding; Range requests are answered from the uncompressed
+// file; a response an outer middleware already encodes is left alone.
+//
 // # Caching
 //
 // With an fs.FS that can stat ([NewDir], [os.DirFS], [testing/fstest.MapFS]; not
