@@ -1,6 +1,6 @@
 module github.com/simplehttp/simplehttp
 
-go 1.24
+go 1.24.0
 
 require (
 	github.com/andybalholm/brotli v1.3.0
@@ -11,4 +11,7 @@ require (
 	github.com/youmark/pkcs8 v0.0.0-20240726163527-a2c0da244d78
 )
 
-require golang.org/x/crypto v0.41.0 // indirect
+require (
+	golang.org/x/crypto v0.41.0 // indirect
+	golang.org/x/sys v0.41.0 // indirect
+)

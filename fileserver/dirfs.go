@@ -24,13 +24,30 @@ type dirFS struct {
 	prefix string   // dir and a separator, which names are appended to
 	root   *os.Root // for SymlinksInside and SymlinksNever
 	policy SymlinkPolicy
+	// wroot is the root uploads write through: root, or for
+	// SymlinksFollow one of its own; nil when uploads are off.
+	wroot *os.Root
 }
 
 const openFlags = os.O_RDONLY | syscall.O_NONBLOCK
 
 var errSymlink = errors.New("symbolic link refused by policy")
 
-func newDirFS(dir string, policy SymlinkPolicy) (*dirFS, error) {
+func newDirFS(dir string, policy SymlinkPolicy, upload bool) (*dirFS, error) {
+	d, err := newReadDirFS(dir, policy)
+	if err != nil || !upload {
+		return d, err
+	}
+	d.wroot = d.root
+	if d.wroot == nil {
+		if d.wroot, err = os.OpenRoot(dir); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+func newReadDirFS(dir string, policy SymlinkPolicy) (*dirFS, error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return nil, err
@@ -135,6 +152,9 @@ func (d *dirFS) ReadDir(name string) ([]fs.DirEntry, error) {
 }
 
 func (d *dirFS) close() error {
+	if d.wroot != nil && d.wroot != d.root {
+		d.wroot.Close()
+	}
 	if d.root != nil {
 		return d.root.Close()
 	}

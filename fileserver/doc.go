@@ -105,6 +105,51 @@
 // (os.DirFS, an os.Root's FS) takes UTF-8 names only (fs.ValidPath), so
 // its listing leaves them out rather than link to a file it cannot serve.
 //
+// # Uploads
+//
+// [Options.Upload] (off by default; [NewDir] only, on Unix) accepts files:
+// PUT /dir/name with the file as the body, and POST of
+// multipart/form-data (one or many files, from the form the listing then
+// shows, which needs no script) to a directory's URL. It answers 201 with
+// Location for a created file (a PUT has no body; a POST gets a page
+// linking each file), 204 when [Options.UploadOverwrite] let it replace a
+// file, 409 when the name exists (or is a directory, or the directory
+// does not), 413 over [Options.MaxUploadSize] (1 GiB by default: before
+// a byte is written when the length is announced), 507 when the disk is
+// full, 403 where the target is refused (a hidden directory, a link the
+// policy or the root refuses, a permission), 400 for a bad name or a
+// body cut short, 415 for a POST that is not multipart. It guarantees:
+//
+//   - Nothing outside the served directory is created or changed: writes
+//     go through an [os.Root] of it, whatever the policy for reads, so
+//     they follow only links that resolve inside it (none with
+//     [SymlinksNever]); an upload never replaces a directory, nor a link
+//     or special file.
+//   - Nothing half-written appears: bytes go to a temporary file in the
+//     target directory (unnamed, O_TMPFILE, where the file system allows
+//     it, else created exclusively under a hidden name that is neither
+//     listed nor served), are synced, and get their name by an atomic
+//     link or rename only once complete. A client that goes away, a size
+//     limit or full disk hit mid-stream, a body left idle for a minute,
+//     leave no file behind, temporary or not.
+//   - Of uploads of one name at once, exactly one creates it (link(2)
+//     never replaces) and the others get 409; their bytes never mix.
+//   - A multipart upload stores all of its files or none: they are named
+//     only once the whole body has arrived.
+//   - Names are one visible, printable element: path separators, "." and
+//     "..", a leading dot, control and bidirectional-override characters,
+//     bytes that are not UTF-8, names over 255 bytes, leading or trailing
+//     spaces, a trailing dot and Windows device names are refused with a
+//     message saying which; a multipart filename is first reduced to its
+//     last element (after '/' or '\'). Uploads into a hidden directory
+//     (".git", ".ssh") are refused.
+//   - [Handler.Close] refuses new uploads and waits for those in flight,
+//     so after a server's Shutdown and Close nothing is left half-way.
+//
+// Uploads come with no access control of their own: mount the handler
+// behind [BasicAuth] (or the application's own authentication) to say
+// who may write.
+//
 // # Mounting
 //
 // The handler looks files up by r.URL.Path, so strip the mount prefix with

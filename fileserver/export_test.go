@@ -1,6 +1,10 @@
 package fileserver
 
-import "time"
+import (
+	"io"
+	"os"
+	"time"
+)
 
 // Hooks for the external tests.
 
@@ -19,3 +23,23 @@ func CacheStats(h *Handler) (entries int, bytes int64) {
 
 // HourAhead is a clock an hour ahead of time.Now.
 func HourAhead() time.Time { return time.Now().Add(time.Hour) }
+
+// SetUnnamedTemp turns the unnamed (O_TMPFILE) temporary files of
+// uploads on or off, to test the hidden named ones everywhere; it returns
+// a func that restores the setting.
+func SetUnnamedTemp(on bool) (restore func()) {
+	old := noUnnamed
+	noUnnamed = !on
+	return func() { noUnnamed = old }
+}
+
+// SetUploadWriter replaces where an upload's bytes go, to inject write
+// errors; it returns a func that restores it.
+func SetUploadWriter(wrap func(f *os.File) io.Writer) (restore func()) {
+	old := uploadWriter
+	uploadWriter = wrap
+	return func() { uploadWriter = old }
+}
+
+// TempPrefix is how the names of named temporary files start.
+const TempPrefix = tempPrefix

@@ -62,6 +62,12 @@ type Handler struct {
 	// flights are the compressions under way (see once).
 	flightMu sync.Mutex
 	flights  map[string]*flight
+	// The upload options (upload.go): upload is false when off.
+	upload     bool
+	overwrite  bool
+	maxUpload  int64
+	uploadIdle time.Duration
+	uploads    uploadTracker
 }
 
 // New returns a Handler serving fsys, which may be any [fs.FS]:
@@ -71,6 +77,9 @@ type Handler struct {
 func New(fsys fs.FS, opts Options) (*Handler, error) {
 	if fsys == nil {
 		return nil, errors.New("fileserver: nil fs.FS")
+	}
+	if opts.Upload {
+		return nil, errors.New("fileserver: Options.Upload needs an OS directory: use NewDir")
 	}
 	return newHandler(fsys, opts)
 }
@@ -87,7 +96,7 @@ func NewDir(dir string, links SymlinkPolicy, opts Options) (*Handler, error) {
 	if _, err := links.MarshalText(); err != nil {
 		return nil, err
 	}
-	d, err := newDirFS(dir, links)
+	d, err := newDirFS(dir, links, opts.Upload)
 	if err != nil {
 		return nil, fmt.Errorf("fileserver: %w", err)
 	}
@@ -145,6 +154,9 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 	if err := h.assetOptions(opts); err != nil {
 		return nil, err
 	}
+	if err := h.uploadOptions(opts); err != nil {
+		return nil, err
+	}
 	return h, nil
 }
 
@@ -186,6 +198,7 @@ func (h *Handler) assetOptions(opts Options) error {
 // Close releases the directory handle a [NewDir] handler may hold. The
 // handler must not serve requests after Close. It is a no-op for [New].
 func (h *Handler) Close() error {
+	h.uploads.closeAndWait()
 	if h.dirfs != nil {
 		return h.dirfs.close()
 	}
@@ -197,24 +210,18 @@ func (h *Handler) Close() error {
 // "Unsupported method ('POST')", through Options.ErrorHandler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if h.upload && (r.Method == http.MethodPut || r.Method == http.MethodPost) {
+			name, slash, escaped := h.requestName(r)
+			h.serveUpload(w, r, name, slash, escaped)
+			return
+		}
 		h.sendError(w, r, http.StatusNotImplemented, "Unsupported method ("+pyescape.Repr(r.Method)+")")
 		return
 	}
-	escaped := r.URL.EscapedPath()
-	if strings.IndexByte(r.URL.RawPath, '#') >= 0 {
-		// net/http keeps a fragment the client sent ("GET /a.txt#x")
-		// in the path; Python drops it, and urlpath.Name does too when
-		// given the raw path. A '#' sent as %23 is part of the name and
-		// never reaches RawPath as a '#'.
-		escaped = r.URL.RawPath
-	}
-	name, slash := urlpath.Name(escaped)
-	if escaped == "" {
-		// The bare mount point (http.StripPrefix("/static") given
-		// "/static", or StripPrefix("/static/") given "/static/"): only
-		// the client's path tells whether it ended in a slash.
-		cpath, _ := clientPath(r)
-		_, slash = urlpath.Name(cpath)
+	name, slash, escaped := h.requestName(r)
+	if h.upload && isTempName(name) {
+		h.notFound(w, r, name, errTempFile)
+		return
 	}
 
 	// One stat decides, before anything is opened: a missing file costs
@@ -247,6 +254,29 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		h.serveRegular(w, r, f, fi, name)
 	}
+}
+
+// requestName maps the request's URL path to a name in the tree, as
+// Python's translate_path does, tells whether it ends in a slash, and
+// returns the escaped path it was made from.
+func (h *Handler) requestName(r *http.Request) (name string, slash bool, escaped string) {
+	escaped = r.URL.EscapedPath()
+	if strings.IndexByte(r.URL.RawPath, '#') >= 0 {
+		// net/http keeps a fragment the client sent ("GET /a.txt#x")
+		// in the path; Python drops it, and urlpath.Name does too when
+		// given the raw path. A '#' sent as %23 is part of the name and
+		// never reaches RawPath as a '#'.
+		escaped = r.URL.RawPath
+	}
+	name, slash = urlpath.Name(escaped)
+	if escaped == "" {
+		// The bare mount point (http.StripPrefix("/static") given
+		// "/static", or StripPrefix("/static/") given "/static/"): only
+		// the client's path tells whether it ended in a slash.
+		cpath, _ := clientPath(r)
+		_, slash = urlpath.Name(cpath)
+	}
+	return name, slash, escaped
 }
 
 // clientPath returns the escaped path the client sent and the rest of the
@@ -353,6 +383,7 @@ var (
 	errListingDisabled = errors.New("directory listing disabled")
 	errTrailingSlash   = errors.New("trailing slash on a file")
 	errNotRegular      = errors.New("not a regular file")
+	errTempFile        = errors.New("an upload's temporary file")
 )
 
 // regular reports whether name is a regular file, following links as
@@ -370,7 +401,7 @@ func (h *Handler) regular(name string) (fs.FileInfo, bool) {
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, name string, err error) {
 	level := slog.LevelDebug
 	if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrPermission) &&
-		err != errTrailingSlash && err != errListingDisabled && err != errNotRegular {
+		err != errTrailingSlash && err != errListingDisabled && err != errNotRegular && err != errTempFile {
 		level = slog.LevelWarn
 	}
 	if h.logger.Enabled(r.Context(), level) {

@@ -39,6 +39,14 @@ const (
 		"<title>Directory listing for "
 	listingMid  = "</title>\n</head>\n<body>\n<h1>Directory listing for "
 	listingList = "</h1>\n<hr>\n<ul>\n"
+	// With uploads on, the form between the title and the list: it posts
+	// the chosen files to the directory's own URL, with no script.
+	listingUploadList = "</h1>\n<hr>\n" +
+		"<form method=\"post\" enctype=\"multipart/form-data\">\n" +
+		"<label>Upload files: <input type=\"file\" name=\"file\" multiple required></label>\n" +
+		"<button type=\"submit\">Upload</button>\n" +
+		"</form>\n" +
+		"<hr>\n<ul>\n"
 	listingTail = "</ul>\n<hr>\n</body>\n</html>\n"
 )
 
@@ -182,7 +190,11 @@ func (h *Handler) writeListing(w http.ResponseWriter, r *http.Request, clientPat
 	head = pyescape.AppendHTML(head, display)
 	head = append(head, listingMid...)
 	head = pyescape.AppendHTML(head, display)
-	head = append(head, listingList...)
+	if h.upload {
+		head = append(head, listingUploadList...)
+	} else {
+		head = append(head, listingList...)
+	}
 
 	hdr := w.Header()
 	hdr["Vary"] = varyAccept // canonical keys, values shared: never written in place
@@ -260,6 +272,9 @@ func (h *Handler) readDir(r *http.Request, f fs.File, name string) ([]*entry, er
 			if err := r.Context().Err(); err != nil {
 				return nil, err
 			}
+		}
+		if h.upload && strings.HasPrefix(de.Name(), tempPrefix) {
+			continue // an upload on its way
 		}
 		e := entry{name: de.Name(), dir: de.IsDir(), link: de.Type()&fs.ModeSymlink != 0}
 		e.lower = pyescape.Lower(e.name)

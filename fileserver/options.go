@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // SymlinkPolicy says which symbolic links [NewDir] follows. The zero
@@ -197,4 +198,28 @@ type Options struct {
 	// Logger receives diagnostics (the real cause behind a 404, say).
 	// If nil, slog.Default() is used.
 	Logger *slog.Logger
+
+	// Upload accepts files into the served directory (only with
+	// [NewDir], on Unix): PUT /dir/name with the file as the body, and
+	// POST of multipart/form-data (one or many files, the form the
+	// listing then shows) to a directory's URL. See "Uploads" in the
+	// package documentation for the answers and the guarantees. If false,
+	// PUT and POST are answered 501, as Python does.
+	Upload bool
+
+	// MaxUploadSize is the largest request body an upload may have, in
+	// bytes; a larger one is refused with 413, before a byte of it is
+	// written when its length is announced. If zero, DefaultMaxUploadSize
+	// (1 GiB).
+	MaxUploadSize int64
+
+	// UploadIdleTimeout is how long an upload may go without a byte of
+	// its body arriving before it is given up (and leaves nothing
+	// behind), however long a steady upload takes. If zero, one minute.
+	UploadIdleTimeout time.Duration
+
+	// UploadOverwrite lets an upload replace an existing file (never a
+	// directory), atomically: 204 instead of 201. If false, an upload of
+	// a name that exists is refused with 409.
+	UploadOverwrite bool
 }

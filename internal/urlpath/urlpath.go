@@ -304,6 +304,17 @@ func appendSafe(b *strings.Builder, s string) {
 	}
 }
 
+// DecodesToUTF8 reports whether the escaped path s percent-decodes (as
+// [Unescape] does: a '%' not followed by two hex digits stands for
+// itself) to valid UTF-8, where [UnescapeName] would have to stand
+// U+FFFD or a surrogate escape for what the client sent.
+func DecodesToUTF8(s string) bool {
+	if strings.IndexByte(s, '%') < 0 {
+		return utf8.ValidString(s)
+	}
+	return utf8.Valid(percentDecode(s))
+}
+
 func ishex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }

@@ -265,3 +265,26 @@ func FuzzLocation(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodesToUTF8(t *testing.T) {
+	for s, want := range map[string]bool{
+		"/a/b.txt":        true,
+		"/caf%C3%A9":      true,
+		"/caf%c3%a9":      true,
+		"/100%.txt":       true,
+		"/100%zz":         true,
+		"/%":              true,
+		"/%F":             true,
+		"/%FF":            false,
+		"/%C3":            false,
+		"/%ED%B2%80":      false, // a surrogate: not UTF-8
+		"/\xff":           false,
+		"/%E2%80%AE.exe":  true, // valid; refusing it is for the caller
+		"/%F0%9F%98%80x":  true,
+		"/%F0%9F%98%80%F": true,
+	} {
+		if got := DecodesToUTF8(s); got != want {
+			t.Errorf("DecodesToUTF8(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

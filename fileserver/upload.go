@@ -1,0 +1,616 @@
+package fileserver
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"github.com/simplehttp/simplehttp/internal/pyescape"
+	"github.com/simplehttp/simplehttp/internal/urlpath"
+)
+
+// DefaultMaxUploadSize is the largest request body an upload may have
+// when Options.MaxUploadSize is zero.
+const DefaultMaxUploadSize = 1 << 30
+
+// maxUploadFiles bounds the files of one multipart upload: each is held
+// open until the last has arrived.
+const maxUploadFiles = 1000
+
+// maxNameLen is the longest name an upload may create, in bytes: NAME_MAX
+// of Linux's file systems.
+const maxNameLen = 255
+
+// defaultUploadIdleTimeout is Options.UploadIdleTimeout's default.
+const defaultUploadIdleTimeout = time.Minute
+
+// uploadOptions checks and takes the upload options.
+func (h *Handler) uploadOptions(opts Options) error {
+	if opts.MaxUploadSize < 0 || opts.UploadIdleTimeout < 0 {
+		return errors.New("fileserver: Options.MaxUploadSize and UploadIdleTimeout must not be negative")
+	}
+	if !opts.Upload {
+		if opts.MaxUploadSize != 0 || opts.UploadOverwrite || opts.UploadIdleTimeout != 0 {
+			return errors.New("fileserver: Options.MaxUploadSize, UploadOverwrite or UploadIdleTimeout without Upload")
+		}
+		return nil
+	}
+	if !uploadsSupported {
+		return errors.New("fileserver: Options.Upload is not supported on this system")
+	}
+	h.upload = true
+	h.maxUpload = opts.MaxUploadSize
+	if h.maxUpload == 0 {
+		h.maxUpload = DefaultMaxUploadSize
+	}
+	h.overwrite = opts.UploadOverwrite
+	h.uploadIdle = opts.UploadIdleTimeout
+	if h.uploadIdle == 0 {
+		h.uploadIdle = defaultUploadIdleTimeout
+	}
+	return nil
+}
+
+// uploadError is an upload refused or failed: the status and the message
+// of the error page.
+type uploadError struct {
+	code int
+	msg  string
+	err  error // the cause, for the log; nil for a refusal of the request
+}
+
+func (e *uploadError) Error() string { return e.msg }
+
+func refuse(code int, msg string) *uploadError { return &uploadError{code: code, msg: msg} }
+
+// checkUploadName reports why name may not be created by an upload, or
+// nil. The rules are those a careful person expects of a server that
+// writes to their disk: one plain, visible name, printable, of a length
+// every file system takes, that no system treats specially.
+func checkUploadName(name string) *uploadError {
+	bad := func(why string) *uploadError { return refuse(http.StatusBadRequest, "Bad file name: "+why) }
+	switch {
+	case name == "":
+		return bad("empty")
+	case name == "." || name == "..":
+		return bad("not a file name")
+	case strings.ContainsAny(name, `/\`):
+		return bad("contains a path separator")
+	case name[0] == '.':
+		return bad("hidden (starts with a dot)")
+	case len(name) > maxNameLen:
+		return bad("longer than " + strconv.Itoa(maxNameLen) + " bytes")
+	case !utf8.ValidString(name):
+		return bad("not valid UTF-8")
+	}
+	for _, c := range name {
+		// C0 and C1 controls (NUL among them), DEL, and the
+		// characters that change how text reads (bidirectional
+		// overrides, zero-width) in a listing or a terminal.
+		if c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x061c || c == 0x200e || c == 0x200f ||
+			(c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff {
+			return bad("contains a control character")
+		}
+	}
+	if name[0] == ' ' || name[len(name)-1] == ' ' || name[len(name)-1] == '.' {
+		return bad("starts or ends with a space, or ends with a dot")
+	}
+	// The names Windows reserves for devices, with or without extension:
+	// a share is often reached from Windows, and such a file cannot be
+	// opened there.
+	base := strings.ToUpper(name)
+	if i := strings.IndexByte(base, '.'); i >= 0 {
+		base = base[:i]
+	}
+	base = strings.TrimRight(base, " ")
+	switch base {
+	case "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$":
+		return bad("reserved on Windows")
+	}
+	if len(base) == 4 && (strings.HasPrefix(base, "COM") || strings.HasPrefix(base, "LPT")) && base[3] >= '1' && base[3] <= '9' {
+		return bad("reserved on Windows")
+	}
+	return nil
+}
+
+// serveUpload answers PUT and POST when uploads are on. escaped is the
+// URL path name was made from.
+func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, name string, slash bool, escaped string) {
+	if !h.uploads.enter() {
+		h.sendError(w, r, http.StatusServiceUnavailable, "Server shutting down")
+		return
+	}
+	defer h.uploads.done()
+	var err *uploadError
+	if !urlpath.DecodesToUTF8(escaped) {
+		// The name would hold U+FFFD where the client sent other bytes.
+		err = refuse(http.StatusBadRequest, "Bad file name: not valid UTF-8")
+	} else if r.Method == http.MethodPut {
+		err = h.put(w, r, name, slash)
+	} else {
+		err = h.post(w, r, name)
+	}
+	if err == nil {
+		return
+	}
+	if err.err != nil {
+		level := slog.LevelWarn
+		if err.code < 500 {
+			level = slog.LevelDebug
+		}
+		h.logger.LogAttrs(r.Context(), level, "fileserver: upload failed", slog.String("name", name),
+			slog.Int("status", err.code), slog.Any("err", err.err))
+	}
+	// A body left unread is net/http's to drain, or to close the
+	// connection on if it is long.
+	if r.Context().Err() == nil {
+		h.sendError(w, r, err.code, err.msg)
+	}
+}
+
+// put stores the body of a PUT as name: 201 with Location when it
+// creates the file, 204 when it replaces one (UploadOverwrite).
+func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash bool) *uploadError {
+	if slash || name == "." {
+		return refuse(http.StatusBadRequest, "Bad file name: a PUT names a file, not a directory")
+	}
+	dirName, base := splitName(name)
+	if e := checkUploadName(base); e != nil {
+		return e
+	}
+	if e := h.checkSize(r.ContentLength); e != nil {
+		return e
+	}
+	dir, e := h.openUploadDir(dirName)
+	if e != nil {
+		return e
+	}
+	defer dir.Close()
+	existed, e := h.checkTarget(dir, base)
+	if e != nil {
+		return e
+	}
+	if e := h.checkFree(dir, r.ContentLength); e != nil {
+		return e
+	}
+	body := h.body(w, r)
+	t, e := h.receive(r, dir, body)
+	if e != nil {
+		return e
+	}
+	if e := h.commit(t, base); e != nil {
+		return e
+	}
+	cpath, _ := clientPath(r)
+	w.Header().Set("Location", urlpath.Location(cpath, ""))
+	if existed {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	w.Header()["Content-Length"] = zeroLength
+	w.WriteHeader(http.StatusCreated)
+	return nil
+}
+
+// splitName splits a valid name into its directory and its last element.
+func splitName(name string) (dir, base string) {
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		return name[:i], name[i+1:]
+	}
+	return ".", name
+}
+
+func (h *Handler) checkSize(n int64) *uploadError {
+	if n > h.maxUpload {
+		return h.tooLarge()
+	}
+	return nil
+}
+
+func (h *Handler) tooLarge() *uploadError {
+	return refuse(http.StatusRequestEntityTooLarge, "Upload larger than "+strconv.FormatInt(h.maxUpload, 10)+" bytes")
+}
+
+// checkFree refuses at once an upload whose announced length the disk
+// cannot take (it would fail with 507 anyway, after the whole body).
+func (h *Handler) checkFree(dir *os.File, n int64) *uploadError {
+	if n > 0 {
+		if free := freeSpace(dir); free >= 0 && n > free {
+			return refuse(http.StatusInsufficientStorage, "Not enough space on the disk")
+		}
+	}
+	return nil
+}
+
+// openUploadDir opens the directory name, into which an upload writes,
+// through the handler's os.Root: never outside the served directory, and
+// following only the symbolic links the policy allows that resolve inside
+// it, whatever the policy is for reads. Every element of its path must
+// be a name an upload could create (no hidden directory: a share of a
+// home directory must not take files into .ssh).
+func (h *Handler) openUploadDir(name string) (*os.File, *uploadError) {
+	if name != "." {
+		for _, elem := range strings.Split(name, "/") {
+			if elem[0] == '.' {
+				return nil, refuse(http.StatusForbidden, "Uploads into hidden directories are refused")
+			}
+		}
+	}
+	f, err := h.dirfs.openDirForWrite(name)
+	if err != nil {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, &uploadError{code: http.StatusConflict, msg: "No such directory", err: err}
+		case errors.Is(err, syscall.ENOTDIR):
+			return nil, &uploadError{code: http.StatusConflict, msg: "Not a directory", err: err}
+		}
+		return nil, &uploadError{code: http.StatusForbidden, msg: "Upload refused", err: err}
+	}
+	return f, nil
+}
+
+// checkTarget looks at what is at base in dir now: refused if it is a
+// directory, or any file when overwriting is off. A name that appears
+// later is caught by the exclusive link of the commit.
+func (h *Handler) checkTarget(dir *os.File, base string) (existed bool, _ *uploadError) {
+	mode, exists, err := lstatAt(dir, base)
+	switch {
+	case err != nil:
+		return false, &uploadError{code: http.StatusForbidden, msg: "Upload refused", err: err}
+	case !exists:
+		return false, nil
+	case mode.IsDir():
+		return true, refuse(http.StatusConflict, "A directory of that name exists")
+	case !h.overwrite:
+		return true, refuse(http.StatusConflict, "File exists")
+	case !mode.IsRegular():
+		return true, refuse(http.StatusConflict, "Not a regular file")
+	}
+	return true, nil
+}
+
+// body is the request body, limited to the upload size and given up when
+// no byte arrives for Options.UploadIdleTimeout.
+func (h *Handler) body(w http.ResponseWriter, r *http.Request) io.Reader {
+	return &idleReader{r: http.MaxBytesReader(w, r.Body, h.maxUpload), rc: http.NewResponseController(w), idle: h.uploadIdle}
+}
+
+// idleReader moves the connection's read deadline forward before each
+// read: a client that stops sending mid-upload is given up after
+// idle, however long a steady upload takes.
+type idleReader struct {
+	r      io.Reader
+	rc     *http.ResponseController
+	idle   time.Duration
+	noDead bool
+}
+
+func (ir *idleReader) Read(p []byte) (int, error) {
+	if !ir.noDead {
+		if err := ir.rc.SetReadDeadline(time.Now().Add(ir.idle)); err != nil {
+			ir.noDead = true // a writer that cannot: read without
+		}
+	}
+	return ir.r.Read(p)
+}
+
+var copyBufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// receive copies body into a new temporary file in dir. On any failure
+// the file is gone when it returns.
+func (h *Handler) receive(r *http.Request, dir *os.File, body io.Reader) (*tempFile, *uploadError) {
+	t, err := createTemp(dir)
+	if err != nil {
+		return nil, h.writeError(err)
+	}
+	bp := copyBufPool.Get().(*[]byte)
+	_, err = io.CopyBuffer(onlyWriter{uploadWriter(t.File)}, onlyReader{body}, *bp)
+	copyBufPool.Put(bp)
+	if err != nil {
+		t.abort()
+		var rerr *readError
+		if errors.As(err, &rerr) {
+			var mbe *http.MaxBytesError
+			if errors.As(rerr.err, &mbe) {
+				return nil, h.tooLarge()
+			}
+			return nil, &uploadError{code: http.StatusBadRequest, msg: "Incomplete upload", err: rerr.err}
+		}
+		return nil, h.writeError(err)
+	}
+	if r.Context().Err() != nil {
+		t.abort()
+		return nil, &uploadError{code: http.StatusBadRequest, msg: "Incomplete upload", err: r.Context().Err()}
+	}
+	return t, nil
+}
+
+// uploadWriter is where received bytes go: the file, or in tests a writer
+// that fails as a full disk does.
+var uploadWriter = func(f *os.File) io.Writer { return f }
+
+// onlyReader hides every method but Read, marking its errors as the
+// client's; onlyWriter hides ReadFrom, so that CopyBuffer uses the buffer.
+type onlyReader struct{ r io.Reader }
+
+type readError struct{ err error }
+
+func (e *readError) Error() string { return e.err.Error() }
+
+func (o onlyReader) Read(p []byte) (int, error) {
+	n, err := o.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &readError{err}
+	}
+	return n, err
+}
+
+type onlyWriter struct{ w io.Writer }
+
+func (o onlyWriter) Write(p []byte) (int, error) { return o.w.Write(p) }
+
+// commit gives the received file its name.
+func (h *Handler) commit(t *tempFile, base string) *uploadError {
+	if err := t.commit(base, h.overwrite); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return refuse(http.StatusConflict, "File exists")
+		}
+		return h.writeError(err)
+	}
+	return nil
+}
+
+// writeError maps a failure to create, write or name a file.
+func (h *Handler) writeError(err error) *uploadError {
+	switch {
+	case isNoSpace(err):
+		return &uploadError{code: http.StatusInsufficientStorage, msg: "Not enough space on the disk", err: err}
+	case isTooBig(err):
+		return &uploadError{code: http.StatusRequestEntityTooLarge, msg: "File too large for the file system", err: err}
+	case errors.Is(err, fs.ErrPermission), isReadOnly(err):
+		return &uploadError{code: http.StatusForbidden, msg: "Upload refused", err: err}
+	}
+	return &uploadError{code: http.StatusInternalServerError, msg: internalError, err: err}
+}
+
+// received is a file of a multipart upload, received and not yet named.
+type received struct {
+	name string
+	t    *tempFile
+	size int64
+}
+
+// post stores the files of a multipart/form-data POST to the directory
+// name: every file, or none. Each part with a filename is a file (the
+// field's name does not matter), stored under the last element of its
+// filename; other parts are read and ignored. The files are named only
+// once the whole body has arrived, in order; 201 and a page that links
+// each, with Location when there is one.
+func (h *Handler) post(w http.ResponseWriter, r *http.Request, name string) *uploadError {
+	if e := h.checkSize(r.ContentLength); e != nil {
+		return e
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "multipart/form-data" {
+		return refuse(http.StatusUnsupportedMediaType, "Uploads are multipart/form-data")
+	}
+	dir, e := h.openUploadDir(name)
+	if e != nil {
+		if e.code == http.StatusConflict {
+			e.code = http.StatusNotFound
+			e.msg = "File not found"
+		}
+		return e
+	}
+	defer dir.Close()
+	if e := h.checkFree(dir, r.ContentLength); e != nil {
+		return e
+	}
+	r.Body = io.NopCloser(h.body(w, r)) // MultipartReader reads r.Body
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return &uploadError{code: http.StatusBadRequest, msg: "Malformed multipart body", err: err}
+	}
+	var files []*received
+	defer func() {
+		for _, f := range files {
+			if f.t != nil {
+				f.t.abort()
+			}
+		}
+	}()
+	seen := make(map[string]bool)
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return h.tooLarge()
+			}
+			return &uploadError{code: http.StatusBadRequest, msg: "Malformed multipart body", err: err}
+		}
+		fname, isFile := partFileName(part)
+		if !isFile || fname == "" {
+			// A field, or a file input with no file chosen.
+			if _, err := io.Copy(io.Discard, onlyReader{part}); err != nil {
+				return h.partError(err)
+			}
+			continue
+		}
+		if e := checkUploadName(fname); e != nil {
+			return e
+		}
+		if seen[fname] {
+			return refuse(http.StatusConflict, "The same file name twice in one upload")
+		}
+		seen[fname] = true
+		if len(files) == maxUploadFiles {
+			return refuse(http.StatusRequestEntityTooLarge, "More than "+strconv.Itoa(maxUploadFiles)+" files in one upload")
+		}
+		if _, e := h.checkTarget(dir, fname); e != nil {
+			return e
+		}
+		t, e := h.receive(r, dir, part)
+		if e != nil {
+			return e
+		}
+		size, _ := t.Seek(0, io.SeekCurrent)
+		files = append(files, &received{name: fname, t: t, size: size})
+	}
+	if len(files) == 0 {
+		return refuse(http.StatusBadRequest, "No file in the upload")
+	}
+	for i, f := range files {
+		t := f.t
+		f.t = nil
+		if e := h.commit(t, f.name); e != nil {
+			h.unlinkCommitted(dir, files[:i])
+			return e
+		}
+	}
+	h.writeUploaded(w, r, files)
+	return nil
+}
+
+// partError maps the failure to read a part.
+func (h *Handler) partError(err error) *uploadError {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return h.tooLarge()
+	}
+	return &uploadError{code: http.StatusBadRequest, msg: "Incomplete upload", err: err}
+}
+
+// unlinkCommitted takes back the files of a multipart upload that were
+// named before one of them could not be: the upload stores all or none.
+func (h *Handler) unlinkCommitted(dir *os.File, files []*received) {
+	for _, f := range files {
+		if err := unlinkAt(dir, f.name); err != nil {
+			h.logger.Warn("fileserver: cannot take back an upload", slog.String("name", f.name), slog.Any("err", err))
+		}
+	}
+}
+
+// partFileName is the file name of a part, reduced to its last element
+// whichever separator the client's system uses, and whether the part is a
+// file at all (has a filename parameter).
+func partFileName(p *multipart.Part) (string, bool) {
+	_, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
+	if err != nil {
+		return "", false
+	}
+	name, ok := params["filename"]
+	if !ok {
+		return "", false
+	}
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	return name, true
+}
+
+// Python's listing page, around the list of the files an upload stored.
+var uploadedHead = strings.TrimSuffix(listingHead, "Directory listing for ") + "Uploaded to "
+
+const (
+	uploadedMid  = "</title>\n</head>\n<body>\n<h1>Uploaded to "
+	uploadedList = "</h1>\n<hr>\n<ul>\n"
+	uploadedTail = "</ul>\n<hr>\n<p><a href=\"./\">Back to the listing</a></p>\n</body>\n</html>\n"
+)
+
+// writeUploaded answers a multipart upload: 201, Location when one file
+// was stored, and a page in the style of the listing that links each
+// file (relative to the directory, as the listing's links are).
+func (h *Handler) writeUploaded(w http.ResponseWriter, r *http.Request, files []*received) {
+	cpath, _ := clientPath(r)
+	if !strings.HasSuffix(cpath, "/") {
+		cpath += "/"
+	}
+	display := urlpath.UnescapeName(cpath)
+	b := append([]byte(nil), uploadedHead...)
+	b = pyescape.AppendHTML(b, display)
+	b = append(b, uploadedMid...)
+	b = pyescape.AppendHTML(b, display)
+	b = append(b, uploadedList...)
+	for _, f := range files {
+		b = append(b, `<li><a href="`...)
+		b = pyescape.AppendURL(b, f.name)
+		b = append(b, `">`...)
+		b = pyescape.AppendHTML(b, f.name)
+		b = append(b, "</a> ("...)
+		b = strconv.AppendInt(b, f.size, 10)
+		b = append(b, " bytes)</li>\n"...)
+	}
+	b = append(b, uploadedTail...)
+	hdr := w.Header()
+	if len(files) == 1 {
+		hdr.Set("Location", urlpath.Location(cpath+string(pyescape.AppendURL(nil, files[0].name)), ""))
+	}
+	hdr["Content-Type"] = htmlType
+	hdr.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusCreated)
+	w.Write(b)
+}
+
+// uploadTracker counts the uploads in flight, so that Close can wait for
+// them to finish or clean up: after the server has shut down, nothing an
+// upload wrote is left half-way.
+type uploadTracker struct {
+	mu     sync.Mutex
+	n      int
+	closed bool
+	idle   *sync.Cond
+}
+
+func (u *uploadTracker) enter() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.closed {
+		return false
+	}
+	u.n++
+	return true
+}
+
+func (u *uploadTracker) done() {
+	u.mu.Lock()
+	u.n--
+	if u.n == 0 && u.idle != nil {
+		u.idle.Broadcast()
+	}
+	u.mu.Unlock()
+}
+
+// closeAndWait refuses new uploads and waits for those in flight.
+func (u *uploadTracker) closeAndWait() {
+	u.mu.Lock()
+	u.closed = true
+	if u.idle == nil {
+		u.idle = sync.NewCond(&u.mu)
+	}
+	for u.n > 0 {
+		u.idle.Wait()
+	}
+	u.mu.Unlock()
+}
+
+// isTempName reports a name (of any depth) whose last element is a
+// temporary file's.
+func isTempName(name string) bool {
+	_, base := splitName(name)
+	return strings.HasPrefix(base, tempPrefix)
+}

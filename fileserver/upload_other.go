@@ -1,0 +1,30 @@
+//go:build !unix
+
+package fileserver
+
+import (
+	"errors"
+	"os"
+)
+
+// uploadsSupported: Options.Upload needs the Unix system calls of
+// upload_unix.go (link(2) that never replaces, directory file
+// descriptors).
+const uploadsSupported = false
+
+const tempPrefix = ".simplehttp-upload-"
+
+type tempFile struct{ *os.File }
+
+var errNoUploads = errors.New("uploads are not supported on this system")
+
+func createTemp(dir *os.File) (*tempFile, error)                   { return nil, errNoUploads }
+func (t *tempFile) commit(name string, overwrite bool) error       { return errNoUploads }
+func (t *tempFile) abort()                                         {}
+func lstatAt(dir *os.File, name string) (os.FileMode, bool, error) { return 0, false, errNoUploads }
+func freeSpace(dir *os.File) int64                                 { return -1 }
+func isNoSpace(err error) bool                                     { return false }
+func isTooBig(err error) bool                                      { return false }
+func isReadOnly(err error) bool                                    { return false }
+func unlinkAt(dir *os.File, name string) error                     { return errNoUploads }
+func (d *dirFS) openDirForWrite(name string) (*os.File, error)     { return nil, errNoUploads }

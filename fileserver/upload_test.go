@@ -1,0 +1,567 @@
+package fileserver_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/textproto"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/simplehttp/simplehttp/fileserver"
+	"github.com/simplehttp/simplehttp/internal/goldenfile"
+)
+
+// tree maps every name under dir (hidden ones included, symbolic links
+// as "-> target") to its content: what an upload left behind.
+func tree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := make(map[string]string)
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			target, _ := os.Readlink(p)
+			m[rel] = "-> " + target
+		case d.IsDir():
+			m[rel+"/"] = ""
+		default:
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			m[rel] = string(b)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func sameTree(t *testing.T, dir string, want map[string]string) {
+	t.Helper()
+	got := tree(t, dir)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("tree of %s:\n got %v\nwant %v", dir, got, want)
+	}
+}
+
+func newUploader(t *testing.T, dir string, policy fileserver.SymlinkPolicy, opts fileserver.Options) *fileserver.Handler {
+	t.Helper()
+	opts.Upload = true
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	h, err := fileserver.NewDir(dir, policy, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return h
+}
+
+// upReq sends one request to h; chunked sends the body without a length.
+func upReq(h http.Handler, method, target string, body []byte, chunked bool, hdr ...string) *httptest.ResponseRecorder {
+	var rd io.Reader = bytes.NewReader(body)
+	if chunked {
+		rd = io.MultiReader(rd) // hides the length from NewRequest
+	}
+	r := httptest.NewRequest(method, target, rd)
+	if chunked {
+		r.ContentLength = -1
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		r.Header.Set(hdr[i], hdr[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+// transcript writes a response as a golden file shows it.
+func transcript(b *bytes.Buffer, req string, w *httptest.ResponseRecorder) {
+	fmt.Fprintf(b, "%s\n%d\n", req, w.Code)
+	keys := make([]string, 0, len(w.Header()))
+	for k := range w.Header() {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(b, "%s: %s\n", k, strings.Join(w.Header()[k], ", "))
+	}
+	fmt.Fprintf(b, "\n%s\n", w.Body.Bytes())
+}
+
+// eachTemp runs f with unnamed temporary files (O_TMPFILE, where the
+// system has them) and with the hidden named ones.
+func eachTemp(t *testing.T, f func(t *testing.T)) {
+	t.Run("unnamed", f)
+	t.Run("named", func(t *testing.T) {
+		defer fileserver.SetUnnamedTemp(false)()
+		f(t)
+	})
+}
+
+func TestPut(t *testing.T) {
+	eachTemp(t, func(t *testing.T) {
+		dir := t.TempDir()
+		os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+		h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{})
+
+		w := upReq(h, "PUT", "/sub/new%20file.txt", []byte("hello\n"), false)
+		if w.Code != 201 || w.Header().Get("Location") != "/sub/new%20file.txt" || w.Header().Get("Content-Length") != "0" || w.Body.Len() != 0 {
+			t.Errorf("PUT: %d %v %q", w.Code, w.Header(), w.Body)
+		}
+		// Chunked, and empty.
+		if w := upReq(h, "PUT", "/chunked.bin", bytes.Repeat([]byte{0, 1, 2}, 100000), true); w.Code != 201 {
+			t.Errorf("chunked PUT: %d", w.Code)
+		}
+		if w := upReq(h, "PUT", "/empty", nil, false); w.Code != 201 {
+			t.Errorf("empty PUT: %d", w.Code)
+		}
+		sameTree(t, dir, map[string]string{
+			"./": "", "sub/": "", "sub/new file.txt": "hello\n",
+			"chunked.bin": string(bytes.Repeat([]byte{0, 1, 2}, 100000)), "empty": "",
+		})
+		// What was uploaded is served, with the bytes uploaded.
+		if w := upReq(h, "GET", "/sub/new%20file.txt", nil, false); w.Code != 200 || w.Body.String() != "hello\n" {
+			t.Errorf("GET after PUT: %d %q", w.Code, w.Body)
+		}
+	})
+}
+
+// TestPutAnswers records every refusal of a PUT, with the page, and
+// checks that none of them touched the tree.
+func TestPutAnswers(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "exists.txt"), []byte("old\n"), 0o644)
+	os.Mkdir(filepath.Join(dir, "adir"), 0o755)
+	os.Mkdir(filepath.Join(dir, ".git"), 0o755)
+	before := tree(t, dir)
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{MaxUploadSize: 100})
+
+	long := strings.Repeat("x", 256)
+	cases := []struct {
+		target  string
+		body    string
+		chunked bool
+	}{
+		{"/exists.txt", "new\n", false},
+		{"/adir", "x", false},
+		{"/adir/", "x", false},
+		{"/", "x", false},
+		{"/missing/a.txt", "x", false},
+		{"/exists.txt/a.txt", "x", false},
+		{"/.git/config", "x", false},
+		{"/big.bin", strings.Repeat("x", 101), false},
+		{"/bigchunked.bin", strings.Repeat("x", 101), true},
+		{"/.hidden", "x", false},
+		{"/" + tempNameForTest(), "x", false},
+		{"/a%00b", "x", false},
+		{"/a%0Ab", "x", false},
+		{"/a%1Bb", "x", false},
+		{"/a%7Fb", "x", false},
+		{"/a%C2%85b", "x", false},
+		{"/txt.%E2%80%AEexe", "x", false},
+		{"/a%5Cb", "x", false},
+		{"/%FF", "x", false},
+		{"/" + long, "x", false},
+		{"/CON", "x", false},
+		{"/lpt1.txt", "x", false},
+		{"/trailing.", "x", false},
+		{"/%20lead", "x", false},
+	}
+	var b bytes.Buffer
+	for _, tc := range cases {
+		w := upReq(h, "PUT", tc.target, []byte(tc.body), tc.chunked)
+		req := "PUT " + tc.target
+		if tc.chunked {
+			req += " (chunked)"
+		}
+		transcript(&b, req, w)
+		if w.Code < 400 {
+			t.Errorf("PUT %s: %d, want a refusal", tc.target, w.Code)
+		}
+	}
+	goldenfile.Check(t, "testdata/TestPutAnswers.golden", b.Bytes())
+	sameTree(t, dir, before)
+}
+
+func tempNameForTest() string { return fileserver.TempPrefix + "0123" }
+
+func TestPutOverwrite(t *testing.T) {
+	eachTemp(t, func(t *testing.T) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "f.txt"), []byte("old\n"), 0o644)
+		os.Mkdir(filepath.Join(dir, "adir"), 0o755)
+		h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{UploadOverwrite: true})
+		if w := upReq(h, "PUT", "/f.txt", []byte("new\n"), false); w.Code != 204 || w.Header().Get("Location") != "/f.txt" {
+			t.Errorf("overwrite: %d %v", w.Code, w.Header())
+		}
+		if w := upReq(h, "PUT", "/adir", []byte("x"), false); w.Code != 409 {
+			t.Errorf("PUT over a directory: %d", w.Code)
+		}
+		if w := upReq(h, "PUT", "/g.txt", []byte("g\n"), false); w.Code != 201 {
+			t.Errorf("create: %d", w.Code)
+		}
+		sameTree(t, dir, map[string]string{"./": "", "f.txt": "new\n", "g.txt": "g\n", "adir/": ""})
+	})
+}
+
+func TestUploadOptions(t *testing.T) {
+	if _, err := fileserver.New(os.DirFS(t.TempDir()), fileserver.Options{Upload: true}); err == nil {
+		t.Error("New with Upload: no error")
+	}
+	for _, opts := range []fileserver.Options{{MaxUploadSize: 10}, {UploadOverwrite: true}, {Upload: true, MaxUploadSize: -1}} {
+		if h, err := fileserver.NewDir(t.TempDir(), fileserver.SymlinksFollow, opts); err == nil {
+			h.Close()
+			t.Errorf("NewDir(%+v): no error", opts)
+		}
+	}
+	// Without Upload, PUT and POST stay Python's 501.
+	h, _ := fileserver.NewDir(t.TempDir(), fileserver.SymlinksFollow, fileserver.Options{})
+	defer h.Close()
+	for _, m := range []string{"PUT", "POST"} {
+		if w := upReq(h, m, "/x", []byte("x"), false); w.Code != 501 {
+			t.Errorf("%s without uploads: %d", m, w.Code)
+		}
+	}
+	// With it, other methods still are.
+	hu := newUploader(t, t.TempDir(), fileserver.SymlinksFollow, fileserver.Options{})
+	if w := upReq(hu, "DELETE", "/x", nil, false); w.Code != 501 {
+		t.Errorf("DELETE with uploads: %d", w.Code)
+	}
+}
+
+// TestUploadSymlinks: whatever the policy for reads, an upload never
+// writes outside the served directory, never through a link that leaves
+// it, and never through any link with SymlinksNever.
+func TestUploadSymlinks(t *testing.T) {
+	for _, p := range []fileserver.SymlinkPolicy{fileserver.SymlinksFollow, fileserver.SymlinksInside, fileserver.SymlinksNever} {
+		t.Run(p.String(), func(t *testing.T) {
+			base := t.TempDir()
+			root := filepath.Join(base, "root")
+			os.MkdirAll(filepath.Join(root, "dir"), 0o755)
+			os.MkdirAll(filepath.Join(base, "outside"), 0o755)
+			os.WriteFile(filepath.Join(base, "outside", "secret.txt"), []byte("SECRET\n"), 0o644)
+			os.Symlink("../outside", filepath.Join(root, "outdir"))
+			os.Symlink(filepath.Join(base, "outside"), filepath.Join(root, "outabs"))
+			os.Symlink("dir", filepath.Join(root, "indir"))
+			os.Symlink("../outside/secret.txt", filepath.Join(root, "secret.txt"))
+			outside := tree(t, filepath.Join(base, "outside"))
+
+			for _, overwrite := range []bool{false, true} {
+				h, err := fileserver.NewDir(root, p, fileserver.Options{Upload: true, UploadOverwrite: overwrite})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, target := range []string{"/outdir/new.txt", "/outabs/new.txt", "/outdir/secret.txt"} {
+					if w := upReq(h, "PUT", target, []byte("x"), false); w.Code != 403 {
+						t.Errorf("PUT %s (overwrite %v): %d, want 403", target, overwrite, w.Code)
+					}
+				}
+				// ".." never climbs: these name root/outside/new.txt,
+				// and root has no directory "outside".
+				for _, target := range []string{"/%2E%2E/outside/new.txt", "/dir/../../outside/new.txt", "/../outside/new.txt"} {
+					if w := upReq(h, "PUT", target, []byte("x"), false); w.Code != 409 || !strings.Contains(w.Body.String(), "No such directory") {
+						t.Errorf("PUT %s: %d, want 409 No such directory", target, w.Code)
+					}
+				}
+				// A name that is a link out: without overwrite it exists;
+				// with it, the link itself is replaced, never its target.
+				w := upReq(h, "PUT", "/secret.txt", []byte("replaced\n"), false)
+				if !overwrite && w.Code != 409 || overwrite && w.Code != 409 {
+					// A link is not a regular file: refused either way.
+					t.Errorf("PUT over a link (overwrite %v): %d, want 409", overwrite, w.Code)
+				}
+				w = upReq(h, "PUT", "/indir/via-link.txt", []byte("x"), false)
+				want := map[bool]int{false: 201, true: 204}[overwrite]
+				if p == fileserver.SymlinksNever {
+					want = 403
+				}
+				if w.Code != want {
+					t.Errorf("PUT through a link inside (overwrite %v): %d, want %d", overwrite, w.Code, want)
+				}
+				h.Close()
+			}
+			sameTree(t, filepath.Join(base, "outside"), outside)
+		})
+	}
+}
+
+// multipartBody builds a multipart/form-data body of files (name,
+// content pairs) and fields (FIELD=value).
+func multipartBody(t *testing.T, parts ...string) (body []byte, contentType string) {
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	mw.SetBoundary("BOUNDARY")
+	for i := 0; i+1 < len(parts); i += 2 {
+		var pw io.Writer
+		var err error
+		if field, ok := strings.CutPrefix(parts[i], "FIELD="); ok {
+			pw, err = mw.CreateFormField(field)
+		} else {
+			hdr := make(textproto.MIMEHeader)
+			hdr.Set("Content-Disposition", `form-data; name="file"; filename="`+strings.ReplaceAll(parts[i], `"`, `\"`)+`"`)
+			hdr.Set("Content-Type", "application/octet-stream")
+			pw, err = mw.CreatePart(hdr)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		pw.Write([]byte(parts[i+1]))
+	}
+	mw.Close()
+	return b.Bytes(), mw.FormDataContentType()
+}
+
+func TestPost(t *testing.T) {
+	eachTemp(t, func(t *testing.T) {
+		dir := t.TempDir()
+		os.Mkdir(filepath.Join(dir, "sub dir"), 0o755)
+		h := newUploader(t, dir, fileserver.SymlinksInside, fileserver.Options{})
+		body, ct := multipartBody(t, "FIELD=note", "ignored", "a.txt", "A\n", `C:\Users\me\b <&>.txt`, "B\n", "../../etc/passwd", "P\n", "", "")
+		w := upReq(h, "POST", "/sub%20dir/", body, false, "Content-Type", ct)
+		var b bytes.Buffer
+		transcript(&b, "POST /sub%20dir/ (a.txt, b <&>.txt, passwd, a field and an empty file input)", w)
+		body, ct = multipartBody(t, "one.txt", "1\n")
+		w = upReq(h, "POST", "/", body, true, "Content-Type", ct)
+		transcript(&b, "POST / (one.txt, chunked)", w)
+		goldenfile.Check(t, "testdata/TestPost.golden", b.Bytes())
+		sameTree(t, dir, map[string]string{
+			"./": "", "sub dir/": "", "sub dir/a.txt": "A\n", "sub dir/b <&>.txt": "B\n", "sub dir/passwd": "P\n", "one.txt": "1\n",
+		})
+	})
+}
+
+// TestPostAllOrNothing: a multipart upload that is refused at any point
+// stores none of its files.
+func TestPostAllOrNothing(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "taken.txt"), []byte("mine\n"), 0o644)
+	before := tree(t, dir)
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{MaxUploadSize: 1000})
+	var b bytes.Buffer
+	for _, tc := range []struct {
+		what  string
+		parts []string
+		ct    string
+	}{
+		{"a name that exists, second", []string{"new.txt", "x", "taken.txt", "y"}, ""},
+		{"the same name twice", []string{"new.txt", "x", "new.txt", "y"}, ""},
+		{"a bad name, second", []string{"new.txt", "x", ".env", "y"}, ""},
+		{"no file", []string{"FIELD=a", "b"}, ""},
+		{"over the limit in the second file", []string{"new.txt", "x", "big.bin", strings.Repeat("z", 2000)}, ""},
+		{"not multipart", []string{"new.txt", "x"}, "application/x-www-form-urlencoded"},
+	} {
+		body, ct := multipartBody(t, tc.parts...)
+		if tc.ct != "" {
+			ct = tc.ct
+		}
+		w := upReq(h, "POST", "/", body, true, "Content-Type", ct)
+		transcript(&b, "POST / ("+tc.what+")", w)
+	}
+	// A multipart body cut short.
+	body, ct := multipartBody(t, "new.txt", "x", "cut.txt", strings.Repeat("c", 500))
+	w := upReq(h, "POST", "/", body[:len(body)-300], false, "Content-Type", ct)
+	transcript(&b, "POST / (body cut short)", w)
+	// To a directory that is not there.
+	body, ct = multipartBody(t, "new.txt", "x")
+	w = upReq(h, "POST", "/missing/", body, false, "Content-Type", ct)
+	transcript(&b, "POST /missing/", w)
+	goldenfile.Check(t, "testdata/TestPostAllOrNothing.golden", b.Bytes())
+	sameTree(t, dir, before)
+}
+
+// TestUploadDiskFull: a write that fails as a full disk does answers 507
+// and leaves nothing behind, for PUT and POST.
+func TestUploadDiskFull(t *testing.T) {
+	eachTemp(t, func(t *testing.T) {
+		dir := t.TempDir()
+		before := tree(t, dir)
+		defer fileserver.SetUploadWriter(func(f *os.File) io.Writer { return &fullDisk{f: f, room: 5000} })()
+		h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{})
+		if w := upReq(h, "PUT", "/big.bin", bytes.Repeat([]byte("x"), 100000), false); w.Code != 507 || !strings.Contains(w.Body.String(), "Not enough space on the disk") {
+			t.Errorf("PUT on a full disk: %d %s", w.Code, w.Body)
+		}
+		body, ct := multipartBody(t, "small.txt", "x", "big.bin", strings.Repeat("y", 100000))
+		if w := upReq(h, "POST", "/", body, false, "Content-Type", ct); w.Code != 507 {
+			t.Errorf("POST on a full disk: %d", w.Code)
+		}
+		sameTree(t, dir, before)
+	})
+}
+
+// fullDisk writes room bytes to f, then fails with ENOSPC.
+type fullDisk struct {
+	f    *os.File
+	room int
+}
+
+func (d *fullDisk) Write(p []byte) (int, error) {
+	if len(p) > d.room {
+		n, _ := d.f.Write(p[:d.room])
+		d.room = 0
+		return n, &os.PathError{Op: "write", Path: d.f.Name(), Err: syscall.ENOSPC}
+	}
+	d.room -= len(p)
+	return d.f.Write(p)
+}
+
+// TestUploadConcurrentSameName: of uploads of one name at once, exactly
+// one creates it and the others get 409; the file holds the whole body
+// of the one that won, never a mix.
+func TestUploadConcurrentSameName(t *testing.T) {
+	eachTemp(t, func(t *testing.T) {
+		dir := t.TempDir()
+		h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{})
+		const n = 8
+		codes := make([]int, n)
+		bodies := make([][]byte, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			bodies[i] = bytes.Repeat([]byte{byte('a' + i)}, 300000)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if i%2 == 0 {
+					codes[i] = upReq(h, "PUT", "/same.bin", bodies[i], true).Code
+				} else {
+					body, ct := multipartBody(t, "same.bin", string(bodies[i]))
+					codes[i] = upReq(h, "POST", "/", body, false, "Content-Type", ct).Code
+				}
+			}()
+		}
+		wg.Wait()
+		won := -1
+		for i, c := range codes {
+			switch c {
+			case 201:
+				if won >= 0 {
+					t.Errorf("uploads %d and %d both got 201", won, i)
+				}
+				won = i
+			case 409:
+			default:
+				t.Errorf("upload %d: %d", i, c)
+			}
+		}
+		got, _ := os.ReadFile(filepath.Join(dir, "same.bin"))
+		if won < 0 || !bytes.Equal(got, bodies[won]) {
+			t.Errorf("the file holds %d bytes starting %q, not the winner's (%d)", len(got), got[:min(len(got), 8)], won)
+		}
+		if names, _ := os.ReadDir(dir); len(names) != 1 {
+			t.Errorf("left in the directory: %v", names)
+		}
+	})
+}
+
+// startPut starts a PUT of target to h whose body is written to pw;
+// served is closed when the handler returns.
+func startPut(h http.Handler, target string, length int64) (pw *io.PipeWriter, w *httptest.ResponseRecorder, served chan struct{}) {
+	pr, pw := io.Pipe()
+	r := httptest.NewRequest("PUT", target, pr)
+	r.ContentLength = length
+	w = httptest.NewRecorder()
+	served = make(chan struct{})
+	go func() { h.ServeHTTP(w, r); close(served) }()
+	return pw, w, served
+}
+
+// TestUploadInFlight: while an upload is on its way its temporary file
+// is neither listed nor served, and Close waits for it to end.
+func TestUploadInFlight(t *testing.T) {
+	eachTemp(t, func(t *testing.T) {
+		dir := t.TempDir()
+		h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{Upload: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pw, w, served := startPut(h, "/slow.txt", -1)
+		pw.Write([]byte("first half "))
+		// The bytes are in a temporary file now (the write returned once
+		// the handler read them); find it if it has a name.
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if !strings.HasPrefix(e.Name(), fileserver.TempPrefix) {
+				t.Errorf("unexpected %q in the directory mid-upload", e.Name())
+				continue
+			}
+			if g := upReq(h, "GET", "/"+e.Name(), nil, false); g.Code != 404 {
+				t.Errorf("GET of the temporary file: %d", g.Code)
+			}
+		}
+		if l := upReq(h, "GET", "/", nil, false); strings.Contains(l.Body.String(), fileserver.TempPrefix) || !strings.Contains(l.Body.String(), "<form") {
+			t.Errorf("listing mid-upload:\n%s", l.Body)
+		}
+		if l := upReq(h, "GET", "/", nil, false, "Accept", "application/json"); strings.Contains(l.Body.String(), fileserver.TempPrefix) {
+			t.Errorf("JSON listing mid-upload:\n%s", l.Body)
+		}
+		closed := make(chan struct{})
+		go func() { h.Close(); close(closed) }()
+		select {
+		case <-closed:
+			t.Fatal("Close returned with an upload in flight")
+		case <-served:
+			t.Fatal("the upload ended before its body did")
+		default:
+		}
+		pw.Write([]byte("second half"))
+		pw.Close()
+		<-served
+		<-closed
+		if w.Code != 201 {
+			t.Errorf("upload during Close: %d", w.Code)
+		}
+		sameTree(t, dir, map[string]string{"./": "", "slow.txt": "first half second half"})
+		// After Close, no upload starts.
+		if w := upReq(h, "PUT", "/late.txt", []byte("x"), false); w.Code != 503 {
+			t.Errorf("upload after Close: %d", w.Code)
+		}
+	})
+}
+
+// TestUploadClientGone: a client that goes away mid-upload leaves no
+// trace, whether its connection breaks or the body ends short.
+func TestUploadClientGone(t *testing.T) {
+	eachTemp(t, func(t *testing.T) {
+		dir := t.TempDir()
+		h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{Upload: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pw, w, served := startPut(h, "/gone.txt", 1<<20)
+		pw.Write(bytes.Repeat([]byte("x"), 1000))
+		pw.CloseWithError(errors.New("connection reset by peer"))
+		<-served
+		h.Close()
+		if w.Code != 400 {
+			t.Errorf("status %d", w.Code)
+		}
+		sameTree(t, dir, map[string]string{"./": ""})
+	})
+}
+
+func TestListingUploadForm(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("a"), 0o644)
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{})
+	w := upReq(h, "GET", "/", nil, false)
+	goldenfile.Check(t, "testdata/TestListingUploadForm.golden", w.Body.Bytes())
+}

@@ -1,0 +1,215 @@
+//go:build unix
+
+package fileserver
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/simplehttp/simplehttp/internal/urlpath"
+)
+
+// uploadsSupported: the system calls below exist on every Unix.
+const uploadsSupported = true
+
+// tempPrefix starts the name of a named temporary file (see createTemp).
+// Uploads refuse names that start with a dot, so no upload can take it,
+// and the handler neither lists nor serves names that start with it.
+const tempPrefix = ".simplehttp-upload-"
+
+// tempFile is an upload's bytes on their way to their name, in the
+// directory they are for (so that the final rename or link never crosses
+// a file system). It is an unnamed file (O_TMPFILE, Linux) where the file
+// system allows it, which nothing can see and which vanishes with the
+// process, or else a file created exclusively under a hidden name
+// tempPrefix+random, removed by abort.
+type tempFile struct {
+	*os.File
+	dir  *os.File // the target directory, open
+	name string   // the hidden name, or "" for an unnamed file
+}
+
+// createTemp creates the temporary file of an upload into dir.
+func createTemp(dir *os.File) (*tempFile, error) {
+	if f, err := createUnnamed(dir); err == nil || !errors.Is(err, errUnnamedUnsupported) {
+		if err != nil {
+			return nil, err
+		}
+		return &tempFile{File: f, dir: dir}, nil
+	}
+	for range 10 {
+		name := randomTempName()
+		fd, err := unix.Openat(int(dir.Fd()), name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o666)
+		if err == unix.EEXIST {
+			continue
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "create", Path: name, Err: err}
+		}
+		return &tempFile{File: os.NewFile(uintptr(fd), name), dir: dir, name: name}, nil
+	}
+	return nil, errors.New("cannot create a temporary file: every name taken")
+}
+
+func randomTempName() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return tempPrefix + hex.EncodeToString(b[:])
+}
+
+// errUnnamedUnsupported says that dir cannot hold an unnamed file.
+var errUnnamedUnsupported = errors.New("unnamed temporary files not supported")
+
+// commit syncs the file's bytes, gives the file its name in the
+// directory and syncs the directory, so that the name, once there,
+// survives a crash with all of its bytes. Without overwrite it fails with
+// an error that errors.Is os.ErrExist when the name exists, whatever it
+// is (an exclusive link: of two uploads of one name, exactly one gets
+// it); with overwrite it atomically replaces a file of that name (a
+// rename), never a directory. In every case the file is closed.
+func (t *tempFile) commit(name string, overwrite bool) error {
+	err := t.Sync()
+	if err == nil {
+		err = t.link(name, overwrite)
+	}
+	t.abort()
+	if err != nil {
+		return err
+	}
+	t.dir.Sync() // the new name; a failure here loses nothing yet
+	return nil
+}
+
+// link names the synced file name in its directory.
+func (t *tempFile) link(name string, overwrite bool) error {
+	dirfd := int(t.dir.Fd())
+	if t.name == "" {
+		if !overwrite {
+			return linkUnnamed(t.File, dirfd, name)
+		}
+		// An unnamed file can only be linked to a name that does not
+		// exist: link it to a hidden one, then rename that over name.
+		for range 10 {
+			hidden := randomTempName()
+			err := linkUnnamed(t.File, dirfd, hidden)
+			if errors.Is(err, os.ErrExist) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			t.name = hidden
+			break
+		}
+		if t.name == "" {
+			return errors.New("cannot link the upload: every temporary name taken")
+		}
+	}
+	if overwrite {
+		if err := unix.Renameat(dirfd, t.name, dirfd, name); err != nil {
+			return renameError(err, name)
+		}
+		t.name = "" // nothing left to remove
+		return nil
+	}
+	// link(2) never replaces anything: the exclusive step.
+	if err := unix.Linkat(dirfd, t.name, dirfd, name, 0); err != nil {
+		return &os.LinkError{Op: "link", Old: t.name, New: name, Err: err}
+	}
+	return nil
+}
+
+// renameError is the error of rename(2) onto name: EISDIR and ENOTEMPTY
+// (a directory is there) read as "exists".
+func renameError(err error, name string) error {
+	if err == unix.EISDIR || err == unix.ENOTEMPTY || err == unix.EEXIST {
+		err = syscall.EEXIST
+	}
+	return &os.PathError{Op: "rename", Path: name, Err: err}
+}
+
+// abort closes the file and removes the hidden name if it has one: what
+// was not committed leaves no trace. It may be called more than once.
+func (t *tempFile) abort() {
+	if t.File != nil {
+		t.File.Close()
+		t.File = nil
+	}
+	if t.name != "" {
+		unix.Unlinkat(int(t.dir.Fd()), t.name, 0)
+		t.name = ""
+	}
+}
+
+// lstatAt describes name in dir without following a link.
+func lstatAt(dir *os.File, name string) (mode os.FileMode, exists bool, err error) {
+	var st unix.Stat_t
+	err = unix.Fstatat(int(dir.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	if err == unix.ENOENT {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, &os.PathError{Op: "lstat", Path: name, Err: err}
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		mode = os.ModeDir
+	case unix.S_IFLNK:
+		mode = os.ModeSymlink
+	case unix.S_IFREG:
+	default:
+		mode = os.ModeIrregular
+	}
+	return mode, true, nil
+}
+
+// freeSpace is the space an unprivileged process may still use on the
+// file system of dir, or -1 if it cannot tell.
+func freeSpace(dir *os.File) int64 {
+	var st unix.Statfs_t
+	if err := unix.Fstatfs(int(dir.Fd()), &st); err != nil {
+		return -1
+	}
+	return int64(st.Bavail) * int64(st.Bsize)
+}
+
+// isNoSpace reports a full disk or an exhausted quota.
+func isNoSpace(err error) bool {
+	return errors.Is(err, unix.ENOSPC) || errors.Is(err, unix.EDQUOT)
+}
+
+// isTooBig reports a file larger than the file system takes.
+func isTooBig(err error) bool { return errors.Is(err, unix.EFBIG) }
+
+// isReadOnly reports a read-only file system.
+func isReadOnly(err error) bool { return errors.Is(err, unix.EROFS) }
+
+// unlinkAt removes the file name from dir.
+func unlinkAt(dir *os.File, name string) error {
+	if err := unix.Unlinkat(int(dir.Fd()), name, 0); err != nil {
+		return &os.PathError{Op: "unlink", Path: name, Err: err}
+	}
+	return nil
+}
+
+// openDirForWrite opens the directory name for an upload to write into,
+// through wroot: whatever the policy for reads, a write never leaves the
+// tree, and follows only links that resolve inside it (none with
+// SymlinksNever).
+func (d *dirFS) openDirForWrite(name string) (*os.File, error) {
+	if !urlpath.ValidName(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	if d.policy == SymlinksNever {
+		if err := d.checkNoLinks(name); err != nil {
+			return nil, err
+		}
+	}
+	return d.wroot.OpenFile(name, os.O_RDONLY|unix.O_DIRECTORY, 0)
+}
