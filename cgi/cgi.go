@@ -23,7 +23,8 @@ import (
 
 // Handler returns middleware that runs CGI scripts for CGI paths and
 // passes every other request to next, except a POST, which gets 501
-// "Can only POST to CGI scripts" as in Python. It panics if next is nil.
+// "Can only POST to CGI scripts" as in Python unless Options.PassPost is
+// set. It panics if next is nil.
 func (h *Handler) Handler(next http.Handler) http.Handler {
 	if next == nil {
 		panic("cgi: Handler(nil)")
@@ -55,7 +56,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) bool {
 		h.sendError(w, r, http.StatusNotFound, "File not found")
 		return true
 	}
-	if r.Method == http.MethodPost {
+	if r.Method == http.MethodPost && !h.passPost {
 		h.sendError(w, r, http.StatusNotImplemented, "Can only POST to CGI scripts")
 		return true
 	}

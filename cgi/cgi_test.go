@@ -648,3 +648,31 @@ func TestErrorHandler(t *testing.T) {
 		}
 	}
 }
+
+// TestPassPost: with PassPost, a POST that is not for a script reaches the
+// next handler (the file server's uploads), while every request for a
+// CGI path, POST and PUT included, stays the CGI handler's.
+func TestPassPost(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"cgi-bin/ok.sh": "#!/bin/sh\n" + header + "echo ok\n",
+	})
+	srv, _ := newServer(t, root, cgi.Options{PassPost: true})
+	for _, tt := range []struct {
+		method, target string
+		status         int
+		body           string
+	}{
+		{"POST", "/upload/", 200, "next:/upload/"},
+		{"POST", "/", 200, "next:/"},
+		{"POST", "/cgi-bin/ok.sh", 200, "ok\n"},
+		{"POST", "/cgi-bin/", 403, "CGI script is not a plain file ('/cgi-bin/')"},
+		{"POST", "/cgi-bin/new.sh", 404, "No such CGI script ('/cgi-bin/new.sh')"},
+		{"PUT", "/cgi-bin/new.sh", 501, "Unsupported method ('PUT')"},
+		{"PUT", "/htbin/new.sh", 501, "Unsupported method ('PUT')"},
+	} {
+		res := do(t, srv, tt.method, tt.target, nil, nil)
+		if res.status != tt.status || !strings.Contains(res.body, tt.body) {
+			t.Errorf("%s %s: %d %q, want %d with %q", tt.method, tt.target, res.status, res.body, tt.status, tt.body)
+		}
+	}
+}

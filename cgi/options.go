@@ -112,6 +112,14 @@ type Options struct {
 	// line), a timeout, a script that could not be started, and a
 	// malformed response. If nil, slog.Default() is used.
 	Logger *slog.Logger
+
+	// PassPost passes a POST that is not for a CGI path to the next
+	// handler, for one that takes POSTs itself (the file server's
+	// uploads). If false, such a POST gets 501 "Can only POST to CGI
+	// scripts", as in Python. A POST (or any other method) to a CGI path
+	// is the CGI handler's either way: nothing can be uploaded into a CGI
+	// directory through it.
+	PassPost bool
 }
 
 // Handler runs CGI scripts the way Python's CGIHTTPRequestHandler does, on
@@ -133,6 +141,7 @@ type Handler struct {
 	launcher    string
 	cred        string
 	logger      *slog.Logger
+	passPost    bool
 	sendError   func(w http.ResponseWriter, r *http.Request, code int, message string)
 	dirPrefixes []string // dirs with a trailing slash
 }
@@ -154,6 +163,7 @@ func New(opts Options) (*Handler, error) {
 		software:  opts.ServerSoftware,
 		protocol:  opts.Protocol,
 		timeout:   opts.Timeout,
+		passPost:  opts.PassPost,
 		logger:    opts.Logger,
 		sendError: opts.ErrorHandler,
 		pathEnv:   defaultPath,

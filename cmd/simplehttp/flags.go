@@ -25,7 +25,8 @@ const usage = `usage: simplehttp [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VE
                   [--no-listing] [--no-sniff] [--index NAME] [--quiet]
                   [--read-header-timeout DURATION]
                   [--idle-timeout DURATION] [--precompressed] [--compress]
-                  [--cache-control VALUE] [--spa FILE] [--version]
+                  [--cache-control VALUE] [--spa FILE] [--upload]
+                  [--max-upload SIZE] [--version]
                   [port]
 
 positional arguments:
@@ -75,6 +76,11 @@ options:
   --spa FILE            serve FILE (a name in the directory, such as
                         index.html) for paths that do not exist and have no
                         extension, to clients that take HTML
+  --upload              accept files into the directory: PUT /path/name with
+                        the file as the body, or POST from the form the
+                        listing then shows; an existing name is never replaced
+  --max-upload SIZE     refuse uploads larger than SIZE, like 500K, 100M or
+                        2G (default: 1G)
   --version             show the version and exit
 `
 
@@ -115,6 +121,10 @@ type config struct {
 	Compress      bool   // compress once per version
 	CacheControl  string // "" means no Cache-Control
 	SPA           string // the fallback file; "" means none
+
+	// Uploads, beyond Python.
+	Upload    bool
+	MaxUpload int64 // 0 means fileserver's default
 }
 
 // header is one -H response header.
@@ -143,6 +153,7 @@ type flagValues struct {
 	logFormat     string
 	symlinks      string
 	headers       []string
+	maxUpload     byteSize
 }
 
 // parseArgs parses the arguments after the program name. Flags may come
@@ -221,6 +232,10 @@ func parseArgs(args []string) (config, error) {
 			return cfg, usagef("invalid --spa %q: want the name of a file in the directory, like index.html", cfg.SPA)
 		}
 	}
+	if fv.maxUpload != 0 && !cfg.Upload {
+		return cfg, usagef("--max-upload requires --upload to be set")
+	}
+	cfg.MaxUpload = int64(fv.maxUpload)
 	for _, name := range cfg.Index {
 		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
 			return cfg, usagef("invalid --index %q: want a file name", name)
@@ -263,6 +278,8 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 	fs.BoolVar(&cfg.Compress, "compress", false, "compress text, scripts, JSON, SVG and the like once per version of each file, and listings")
 	fs.StringVar(&cfg.CacheControl, "cache-control", "", `send Cache-Control: VALUE with every file, and "public, max-age=31536000, immutable" with names like app.3f9a2c1b.js`)
 	fs.StringVar(&cfg.SPA, "spa", "", "serve FILE (a name in the directory, such as index.html) for paths that do not exist and have no extension, to clients that take HTML")
+	fs.BoolVar(&cfg.Upload, "upload", false, "accept files into the directory: PUT /path/name with the file as the body, or POST from the form the listing then shows; an existing name is never replaced")
+	fs.Var(&fv.maxUpload, "max-upload", "refuse uploads larger than SIZE, like 500K, 100M or 2G (default: 1G)")
 	fs.BoolVar(&fv.version, "version", false, "show the version and exit")
 	return fs
 }

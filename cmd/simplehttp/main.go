@@ -183,7 +183,7 @@ func newHandler(cfg config, stderr io.Writer) (_ http.Handler, _ *slog.Logger, _
 	}
 	mws = append(mws, pages.Handler, withHeaders(withServer(cfg.Headers)), pythonLimits)
 	if cfg.CGI {
-		scripts, err := cgi.New(cgi.Options{Root: cfg.Dir, Protocol: cfg.Protocol, Logger: logger})
+		scripts, err := cgi.New(cgi.Options{Root: cfg.Dir, Protocol: cfg.Protocol, Logger: logger, PassPost: cfg.Upload})
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("--cgi: %w", err)
 		}
@@ -272,6 +272,12 @@ func newFileServer(cfg config, logger *slog.Logger) (*fileserver.Handler, error)
 		Compress:       cfg.Compress,
 		Fallback:       cfg.SPA,
 		Logger:         logger,
+		Upload:         cfg.Upload,
+		MaxUploadSize:  cfg.MaxUpload,
+	}
+	if cfg.Upload {
+		// A body that stops arriving is an idle connection.
+		opts.UploadIdleTimeout = cfg.IdleTimeout
 	}
 	if cfg.Precompressed {
 		opts.Precompressed = []string{"br", "zstd", "gzip"}

@@ -65,6 +65,7 @@ type stackOptions struct {
 	Format     accesslog.Format
 	CGITimeout time.Duration
 	Protocol   string // SERVER_PROTOCOL for scripts
+	Upload     bool   // the file server's Options.Upload
 }
 
 // stack is a server on 127.0.0.1 with the handlers of cmd/simplehttp
@@ -82,7 +83,7 @@ func newStack(t testing.TB, root string, o stackOptions) *stack {
 	t.Helper()
 	s := &stack{access: &lockedBuffer{}, diag: &lockedBuffer{}}
 	logger := slog.New(slog.NewTextHandler(s.diag, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	fsrv, err := fileserver.NewDir(root, o.Symlinks, fileserver.Options{Logger: logger})
+	fsrv, err := fileserver.NewDir(root, o.Symlinks, fileserver.Options{Logger: logger, Upload: o.Upload})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +94,7 @@ func newStack(t testing.TB, root string, o stackOptions) *stack {
 	}
 	// As in the command: what scripts write to their standard error, and
 	// their exit codes, go into the access log's stream.
-	c, err := cgi.New(cgi.Options{Root: root, Logger: slog.New(s.al.SlogHandler(nil)), Timeout: o.CGITimeout, Protocol: o.Protocol})
+	c, err := cgi.New(cgi.Options{Root: root, Logger: slog.New(s.al.SlogHandler(nil)), Timeout: o.CGITimeout, Protocol: o.Protocol, PassPost: o.Upload})
 	if err != nil {
 		t.Fatal(err)
 	}
