@@ -199,6 +199,9 @@ func curl(t *testing.T, args ...string) string {
 func headOf(t *testing.T, out string) (status string, header map[string][]string, body string) {
 	t.Helper()
 	head, body, ok := strings.Cut(out, "\r\n\r\n")
+	for ok && strings.HasPrefix(head, "HTTP/1.1 100 ") {
+		head, body, ok = strings.Cut(body, "\r\n\r\n")
+	}
 	if !ok {
 		t.Fatalf("no header block in %q", out)
 	}
