@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -114,13 +113,7 @@ func mustRead(t *testing.T, name string) []byte {
 // compressed by the server), runs the script and applies the style; the
 // access log shows the compressed sizes went out.
 func TestBrowserAssets(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping the headless-Chromium test in -short mode")
-	}
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skipf("skipping: no chromium on PATH (Debian: apt-get install chromium): %v", err)
-	}
+	chromium := needChromium(t)
 	dir, js, css := assetSite(t)
 	p := startBinary(t, "-b", "127.0.0.1", "-d", dir, "--precompressed", "--compress", "0")
 	dom := browserRun(t, chromium, "--virtual-time-budget=5000", "--dump-dom", p.url+"/")

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,13 +45,7 @@ f.onload = () => {
 // headless Chromium: they arrive byte for byte, and the page that
 // answers links each of them.
 func TestBrowserUpload(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping the headless-Chromium test in -short mode")
-	}
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skipf("skipping: no chromium on PATH (Debian: apt-get install chromium): %v", err)
-	}
+	chromium := needChromium(t)
 	root := t.TempDir()
 	writeFile(t, filepath.Join(root, "driver.html"), uploadDriver)
 	srv := startBinary(t, "0", "-b", "127.0.0.1", "-d", root, "--upload")
