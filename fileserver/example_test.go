@@ -8,6 +8,8 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing/fstest"
 	"time"
@@ -172,4 +174,43 @@ func ExampleOptions_staticAssets() {
 	// public, max-age=31536000, immutable
 	// 3200 bytes sent as 76
 	// 200 no-cache <!doctype html><p>app</p>
+}
+
+// Uploads into a directory, mounted under /share/ as an app would mount
+// them (behind its own authentication in real use): the first PUT of a
+// name creates it, a second is refused, and the file is served back.
+func ExampleOptions_upload() {
+	dir, err := os.MkdirTemp("", "inbox")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	files, err := fileserver.NewDir(dir, fileserver.SymlinksInside, fileserver.Options{
+		Upload:        true,
+		MaxUploadSize: 10 << 20,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer files.Close() // waits for uploads in flight
+	mux := http.NewServeMux()
+	mux.Handle("/share/", http.StripPrefix("/share", files))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	for range 2 {
+		req, _ := http.NewRequest("PUT", srv.URL+"/share/notes.txt", strings.NewReader("hello\n"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			log.Fatal(err)
+		}
+		resp.Body.Close()
+		fmt.Println(strings.TrimSpace(resp.Status + " " + resp.Header.Get("Location")))
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "notes.txt"))
+	fmt.Printf("on disk: %q\n", b)
+	// Output:
+	// 201 Created /share/notes.txt
+	// 409 Conflict
+	// on disk: "hello\n"
 }
