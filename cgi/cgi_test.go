@@ -676,3 +676,36 @@ func TestPassPost(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvInheritRequestVariables: the variables that describe a request
+// come from the request only. A server started with REMOTE_USER or
+// REMOTE_ADDR in its own environment must not hand them to scripts under
+// InheritAllEnv (a script would take the request for authenticated), and
+// listing one in InheritEnv is an error.
+func TestEnvInheritRequestVariables(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/env.sh": "#!/bin/sh\n" + header + "env\n"})
+	forged := map[string]string{
+		"REMOTE_USER": "forged-user", "REMOTE_ADDR": "203.0.113.9", "AUTH_TYPE": "Basic",
+		"SERVER_NAME": "forged.example", "HTTPS": "on", "CONTENT_LENGTH": "999", "REMOTE_IDENT": "x",
+		"HTTP_COOKIE": "session=forged", "PATH_INFO": "/forged", "SCRIPT_NAME": "/forged",
+	}
+	for k, v := range forged {
+		t.Setenv(k, v)
+	}
+	t.Setenv("APP_SETTING", "kept")
+	srv, _ := newServer(t, root, cgi.Options{InheritAllEnv: true})
+	env := envOf(do(t, srv, "GET", "/cgi-bin/env.sh", nil, nil).body)
+	if env["APP_SETTING"] != "kept" {
+		t.Errorf("InheritAllEnv: APP_SETTING=%q, want kept", env["APP_SETTING"])
+	}
+	for k, v := range forged {
+		if env[k] == v {
+			t.Errorf("InheritAllEnv passed the server's %s=%q on as the request's", k, v)
+		}
+	}
+	for _, k := range []string{"REMOTE_USER", "REMOTE_ADDR", "HTTP_COOKIE", "SERVER_NAME"} {
+		if _, err := cgi.New(cgi.Options{Root: root, InheritEnv: []string{k}}); err == nil {
+			t.Errorf("New with InheritEnv %s: no error", k)
+		}
+	}
+}

@@ -56,11 +56,16 @@ type Options struct {
 	// environment that scripts inherit, as net/http/cgi's Handler field
 	// of the same name does; others are not passed on, except PATH, which
 	// is set to a fixed "/usr/local/bin:/usr/bin:/bin" unless listed here.
+	// A variable that describes the request (REMOTE_ADDR, REMOTE_USER,
+	// SERVER_NAME, HTTP_COOKIE and the like) cannot be listed: New
+	// returns an error.
 	InheritEnv []string
 
 	// InheritAllEnv passes the whole environment of the server to
-	// scripts, as Python does (but for HTTP_* variables other than
-	// HTTP_PROXY, which only requests define).
+	// scripts, as Python does, but for the variables that describe the
+	// request: a REMOTE_USER or HTTP_COOKIE in the server's environment
+	// never reaches a script as if the request had sent it (Python
+	// would pass them on where the request sets none).
 	InheritAllEnv bool
 
 	// Env lists variables to set for every script, as "KEY=value", as
@@ -266,14 +271,15 @@ func (h *Handler) setEnv(opts Options) error {
 		if !validEnvName(k) {
 			return fmt.Errorf("cgi: bad environment variable name %q in InheritEnv", k)
 		}
+		if requestVariable(k) {
+			return fmt.Errorf("cgi: %s in InheritEnv: the request defines it", k)
+		}
 		allowed[k] = true
 	}
 	if opts.InheritAllEnv {
 		for _, kv := range os.Environ() {
-			// Request headers, not the server, define HTTP_* (but a
-			// proxy setting of the server is what it says).
 			k, _, ok := strings.Cut(kv, "=")
-			if ok && k != "" && (!strings.HasPrefix(k, "HTTP_") || k == "HTTP_PROXY") {
+			if ok && k != "" && !requestVariable(k) {
 				allowed[k] = true
 			}
 		}
@@ -300,6 +306,27 @@ func (h *Handler) setEnv(opts Options) error {
 	}
 	h.unset = strings.Join(unset, ",")
 	return nil
+}
+
+// requestVariables are the CGI variables that describe a request. An
+// inherited variable would come after them and win, so a server started
+// with REMOTE_USER in its environment would tell every script that the
+// request was authenticated: they are never inherited.
+var requestVariables = map[string]bool{
+	"AUTH_TYPE": true, "CONTENT_LENGTH": true, "CONTENT_TYPE": true, "GATEWAY_INTERFACE": true,
+	"HTTPS": true, "PATH_INFO": true, "PATH_TRANSLATED": true, "QUERY_STRING": true,
+	"REMOTE_ADDR": true, "REMOTE_HOST": true, "REMOTE_IDENT": true, "REMOTE_PORT": true,
+	"REMOTE_USER": true, "REQUEST_METHOD": true, "REQUEST_URI": true, "SCRIPT_FILENAME": true,
+	"SCRIPT_NAME": true, "SERVER_NAME": true, "SERVER_PORT": true, "SERVER_PROTOCOL": true,
+	"SERVER_SOFTWARE": true,
+}
+
+// requestVariable reports whether k is defined by each request: a CGI
+// variable of requestVariables, or a request header (HTTP_*) other than
+// HTTP_PROXY, which is the server's proxy setting (a request's Proxy
+// header never becomes it).
+func requestVariable(k string) bool {
+	return requestVariables[k] || strings.HasPrefix(k, "HTTP_") && k != "HTTP_PROXY"
 }
 
 // validEnvName reports whether k can name an environment variable that
