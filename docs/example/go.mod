@@ -3,7 +3,7 @@
 // checkout instead of a published version.
 module example.com/app
 
-go 1.24
+go 1.24.0
 
 require (
 	github.com/go-chi/chi/v5 v5.5.0
@@ -14,6 +14,7 @@ require (
 	github.com/andybalholm/brotli v1.3.0 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.16 // indirect
 	github.com/klauspost/compress v1.19.2 // indirect
+	golang.org/x/sys v0.41.0 // indirect
 )
 
 replace github.com/simplehttp/simplehttp => ../..
