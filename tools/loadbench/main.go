@@ -110,6 +110,10 @@ type config struct {
 	workloads []workload
 	peers     []string
 	keep      bool
+	quick     bool
+	// scale: run the scaling sweeps (-scale) instead of the workloads.
+	scaleOn bool
+	scale   scaleConfig
 }
 
 func parseFlags(args []string) (config, error) {
@@ -119,15 +123,19 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&cfg.rounds, "rounds", 3, "rounds; each round runs every workload against every peer")
 	wl := fs.String("workloads", "all", "comma-separated subset of a,b,c,d,e,f,g,h,i,j,k")
 	pl := fs.String("peers", "all", "comma-separated subset of "+strings.Join(peerNames, ","))
-	quick := fs.Bool("quick", false, "smoke run: 1 round of 2s")
+	fs.BoolVar(&cfg.quick, "quick", false, "smoke run: 1 round of 2s; with -scale, each sweep's ends only, 2s a run")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the temp dir (logs, nginx config) and print its path")
+	fs.BoolVar(&cfg.scaleOn, "scale", false, "run the scaling sweeps ("+strings.Join(sweepNames, ", ")+") and draw them as PNGs, instead of the workloads")
+	fs.StringVar(&cfg.scale.out, "scale-out", "bench-out", "directory for the -scale PNGs (created; relative to the current directory)")
+	sw := fs.String("scale-sweeps", "all", "comma-separated subset of "+strings.Join(sweepNames, ","))
+	fs.Float64Var(&cfg.scale.rate, "scale-rate", 5000, "request rate (req/s) of the -scale runs that compare p99 at few and many connections")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if *quick {
+	if cfg.quick {
 		cfg.rounds, cfg.duration = 1, 2*time.Second
 	}
 	if cfg.rounds < 1 {
@@ -136,7 +144,16 @@ func parseFlags(args []string) (config, error) {
 	if cfg.duration < time.Second {
 		return cfg, errors.New("-duration must be at least 1s (wrk counts whole seconds)")
 	}
+	if cfg.scale.rate <= 0 {
+		return cfg, errors.New("-scale-rate must be more than 0")
+	}
+	if cfg.scale.out == "" {
+		return cfg, errors.New("-scale-out must name a directory")
+	}
 	var err error
+	if cfg.scale.sweeps, err = selectSweeps(*sw); err != nil {
+		return cfg, err
+	}
 	if cfg.workloads, err = selectWorkloads(*wl); err != nil {
 		return cfg, err
 	}
@@ -231,6 +248,9 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	if cfg.scaleOn {
+		return scaleMain(ctx, cfg, e)
+	}
 	if err := makeDocroot(e.docroot, cfg.workloads); err != nil {
 		return fmt.Errorf("fixtures: %v", err)
 	}
@@ -240,23 +260,14 @@ func run(ctx context.Context, args []string) error {
 	}
 
 	res := results{}
-	launchers := map[string]*launcher{}
-	var descs []string
-	for _, name := range cfg.peers {
-		l, err := e.prepare(ctx, name)
-		if err != nil {
-			logf("skip %s: %v", name, err)
-			for _, w := range cfg.workloads {
-				res.get(w.key, name).skip = err.Error()
-			}
-			descs = append(descs, fmt.Sprintf("  %-10s skipped: %v", name, err))
-			continue
-		}
-		launchers[name] = l
-		descs = append(descs, fmt.Sprintf("  %-10s %s", name, l.desc))
+	launchers, descs, skipped, err := e.prepareAll(ctx, cfg.peers)
+	if err != nil {
+		return err
 	}
-	if len(launchers) == 0 {
-		return errors.New("no peer could be prepared")
+	for name, err := range skipped {
+		for _, w := range cfg.workloads {
+			res.get(w.key, name).skip = err.Error()
+		}
 	}
 
 	started := time.Now()
@@ -308,6 +319,31 @@ func run(ctx context.Context, args []string) error {
 	return nil
 }
 
+// prepareAll prepares the peers called names: their launchers, a line
+// for the report on each (how it runs, or why it was skipped), and the
+// skipped ones with the reason. It fails only when none could be
+// prepared.
+func (e *env) prepareAll(ctx context.Context, names []string) (map[string]*launcher, []string, map[string]error, error) {
+	launchers := map[string]*launcher{}
+	skipped := map[string]error{}
+	var descs []string
+	for _, name := range names {
+		l, err := e.prepare(ctx, name)
+		if err != nil {
+			logf("skip %s: %v", name, err)
+			skipped[name] = err
+			descs = append(descs, fmt.Sprintf("  %-10s skipped: %v", name, err))
+			continue
+		}
+		launchers[name] = l
+		descs = append(descs, fmt.Sprintf("  %-10s %s", name, l.desc))
+	}
+	if len(launchers) == 0 {
+		return nil, nil, nil, errors.New("no peer could be prepared")
+	}
+	return launchers, descs, skipped, nil
+}
+
 // measure starts a fresh instance of the peer, checks one request (on the
 // first round), runs wrk against it while reading its CPU time and peak
 // RSS, and stops it.
@@ -319,6 +355,9 @@ func measure(ctx context.Context, l *launcher, w workload, c *cell, check bool, 
 	defer p.stop()
 	if check && l.name != "ceiling" { // the ceiling answers 200 + 1 KiB to everything
 		c.note = preflight(ctx, p, w)
+	}
+	if w.script != "" {
+		script = w.script
 	}
 	cpu0, err := cpuTime(p.pid())
 	if err != nil {
