@@ -94,6 +94,8 @@ func plotChart(s *sweep, c chart, peers []string) (*plot.Plot, plot.Legend, erro
 			origin, step = 1024, 16
 		}
 		p.X.Tick.Marker = logTicks{origin: origin, step: step, format: s.xFormat}
+	} else {
+		p.X.Tick.Marker = linearTicks{}
 	}
 	if c.logY {
 		p.Y.Scale = plot.LogScale{}
@@ -154,18 +156,35 @@ func plotChart(s *sweep, c chart, peers []string) (*plot.Plot, plot.Legend, erro
 	return p, leg, nil
 }
 
-// linearTicks are gonum's default ticks with our labels (1,000 rather
-// than 1000.00).
+// linearTicks marks a linear axis every 1, 2 or 5 x 10^k, so that there
+// are about five labelled ticks, with our labels (1,000 rather than
+// 1000.00) and an unlabelled one halfway between each.
 type linearTicks struct{}
 
 func (linearTicks) Ticks(lo, hi float64) []plot.Tick {
-	ts := plot.DefaultTicks{}.Ticks(lo, hi)
-	for i := range ts {
-		if ts[i].Label != "" {
-			ts[i].Label = formatAxis(ts[i].Value)
+	if !(hi > lo) {
+		return []plot.Tick{{Value: lo, Label: formatAxis(lo)}}
+	}
+	step := niceStep((hi - lo) / 5)
+	var out []plot.Tick
+	for v := math.Ceil(lo/step) * step; v <= hi+step*1e-9; v += step {
+		out = append(out, plot.Tick{Value: v, Label: formatAxis(v)})
+		if mid := v + step/2; mid <= hi {
+			out = append(out, plot.Tick{Value: mid})
 		}
 	}
-	return ts
+	return out
+}
+
+// niceStep rounds x > 0 up to 1, 2 or 5 x 10^k.
+func niceStep(x float64) float64 {
+	p := math.Pow(10, math.Floor(math.Log10(x)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*p >= x*(1-1e-9) {
+			return m * p
+		}
+	}
+	return 10 * p
 }
 
 // logTicks marks a log axis: labelled ticks at origin*step^k, unlabelled
@@ -213,7 +232,7 @@ func (t logTicks) Ticks(lo, hi float64) []plot.Tick {
 
 // formatAxis prints a value axis label: 0.01, 0.5, 10, 1,000, 100,000.
 func formatAxis(v float64) string {
-	if v >= 1 {
+	if v >= 1 && v == math.Trunc(v) {
 		return formatCount(v)
 	}
 	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.4f", v), "0"), ".")

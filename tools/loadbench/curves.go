@@ -138,7 +138,7 @@ func formatFigure(v float64) string {
 	case v >= 1:
 		return fmt.Sprintf("%.2f", v)
 	}
-	return fmt.Sprintf("%.3g", v)
+	return fmt.Sprintf("%.*f", 2-int(math.Floor(math.Log10(v))), v)
 }
 
 // formatFigureRatio prints a/b, or "-" when either is unmeasured.
