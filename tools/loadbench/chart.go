@@ -62,7 +62,7 @@ func writeCharts(dir string, s *sweep, peers []string) ([]string, error) {
 func savePNG(path string, p *plot.Plot, leg plot.Legend) error {
 	img := vgimg.New(chartWidth, chartHeight)
 	dc := draw.New(img)
-	p.Draw(draw.Crop(dc, 0, -legendWidth, 0, 0))
+	p.Draw(draw.Crop(dc, vg.Points(4), -legendWidth, vg.Points(4), -vg.Points(8)))
 	leg.Draw(draw.Crop(dc, chartWidth-legendWidth+vg.Points(8), 0, 0, -vg.Points(30)))
 	f, err := os.Create(path)
 	if err != nil {
@@ -188,8 +188,9 @@ func niceStep(x float64) float64 {
 }
 
 // logTicks marks a log axis: labelled ticks at origin*step^k, unlabelled
-// ones at the whole multiples in between (for step 10: 2..9 x 10^k), and
-// labels on those too when the range holds fewer than two labelled ones.
+// ones at the whole multiples in between (for step 10: 2..9 x 10^k),
+// labels on those too when the range holds fewer than two labelled ones,
+// and on 2 and 5 x 10^k when it spans three decades or less.
 type logTicks struct {
 	origin, step float64
 	format       func(float64) string
@@ -200,27 +201,29 @@ func (t logTicks) Ticks(lo, hi float64) []plot.Tick {
 		return nil
 	}
 	const eps = 1e-9
+	in := func(v float64) bool { return v >= lo*(1-eps) && v <= hi*(1+eps) }
+	type mark struct {
+		v float64
+		m float64 // the multiple of the power below it: 1 for a major tick
+	}
+	var marks []mark
+	majors := 0
 	k := math.Floor(math.Log(lo/t.origin) / math.Log(t.step))
-	var major, minor []float64
 	for v := t.origin * math.Pow(t.step, k); v <= hi*(1+eps); v *= t.step {
-		if v >= lo*(1-eps) {
-			major = append(major, v)
-		}
-		for m := 2.0; m < t.step; m++ {
-			if w := v * m; w >= lo*(1-eps) && w <= hi*(1+eps) {
-				minor = append(minor, w)
+		for m := 1.0; m < t.step; m++ {
+			if in(v * m) {
+				marks = append(marks, mark{v * m, m})
+				if m == 1 {
+					majors++
+				}
 			}
 		}
 	}
 	var out []plot.Tick
-	for _, v := range major {
-		out = append(out, plot.Tick{Value: v, Label: t.format(v)})
-	}
-	labelMinor := len(major) < 2
-	for _, v := range minor {
-		tk := plot.Tick{Value: v}
-		if labelMinor {
-			tk.Label = t.format(v)
+	for _, mk := range marks {
+		tk := plot.Tick{Value: mk.v}
+		if mk.m == 1 || majors < 2 || (majors <= 3 && t.step == 10 && (mk.m == 2 || mk.m == 5)) {
+			tk.Label = t.format(mk.v)
 		}
 		out = append(out, tk)
 	}

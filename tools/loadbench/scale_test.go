@@ -343,6 +343,9 @@ func TestLogTicks(t *testing.T) {
 	if got, want := labels(count.Ticks(200, 900)), []string{"200", "300", "400", "500", "600", "700", "800", "900"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("ticks within one decade = %q, want the minor ones labelled: %q", got, want)
 	}
+	if got, want := labels(count.Ticks(1, 100)), []string{"1", "2", "5", "10", "20", "50", "100"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ticks over two decades = %q, want 2 and 5 labelled too: %q", got, want)
+	}
 	size := logTicks{origin: 1024, step: 16, format: formatSize}
 	if got, want := labels(size.Ticks(1024, 1<<30)), []string{"1 KiB", "16 KiB", "256 KiB", "4 MiB", "64 MiB", "1 GiB"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("size ticks = %q, want %q", got, want)
