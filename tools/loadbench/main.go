@@ -11,6 +11,7 @@
 //	go run ./loadbench            # 3 rounds x 5s, all workloads and peers (~12 min)
 //	go run ./loadbench -quick     # 1 round x 2s, a smoke run (~2 min)
 //	go run ./loadbench -workloads a,g,h -peers simplehttp,nginx
+//	go run ./loadbench -scale     # the scaling sweeps and their PNGs (~16 min)
 //
 // Run it from inside the repository (it builds the command in the
 // library's module, found from the current directory), on an otherwise
@@ -73,6 +74,46 @@
 // throughput and CPU per request as ratios to that peer. After the table
 // come the targets (targets.go), each with the ratio measured in this
 // run and "met" or "MISSED".
+//
+// # Scaling sweeps (-scale)
+//
+// With -scale, loadbench runs sweeps instead of the workloads: each steps
+// one parameter of the load and measures every peer (simplehttp,
+// fileserver, caddy, nginx; python up to the points it can keep up with;
+// not the ceiling) at every step, a fresh server per point:
+//
+//   - conns: throughput and p99 of a 1 KiB file against concurrent
+//     keep-alive connections (wrk -c, 1 to 10,000), then p99 at 100 and
+//     at 10,000 connections at the same request rate (-scale-rate, 5,000
+//     req/s by default: each connection waits an exponentially
+//     distributed time before each request, a Lua delay hook, after a
+//     warm-up in which all connect);
+//   - idle: resident memory (VmRSS, summed over the server's processes)
+//     against idle keep-alive connections (0 to 10,000), opened by
+//     loadbench, one request each; the slope is the cost of each;
+//   - listing: time of a directory listing, first (cold) and repeated
+//     (cached), and peak memory (VmHWM), against entries (100 to 100,000);
+//   - workingset: throughput against the number of distinct 1 KiB files
+//     asked for (1,000 to 200,000, Zipf popularity with s = 1, drawn in
+//     Go and replayed by a Lua script), past the small-file cache;
+//   - filesize: throughput and the server's CPU per MiB against file
+//     size (1 KiB to 1 GiB).
+//
+// Each sweep prints a table per figure with simplehttp's ratios to
+// FileServer and Caddy, and draws PNGs (gonum.org/v1/plot) into
+// -scale-out (bench-out by default). Then come the scaling targets: every
+// compared curve at least as good as FileServer's and Caddy's at every
+// point; memory per idle connection no more than FileServer's; p99 at
+// 10,000 connections within 3x of p99 at 100 at the same rate.
+// -scale-sweeps picks some; -quick runs each sweep's ends only, 2s a run
+// (about 3 minutes; the full run takes about 16).
+//
+// 10,000 connections need about 10,100 file descriptors in the server
+// and as many in wrk (and in loadbench, for the idle sweep): loadbench
+// raises its RLIMIT_NOFILE soft limit to the hard limit (and the hard
+// limit to 32768 where it may), before it starts anything, so the
+// servers and wrk inherit it; nginx also gets worker_connections 16384
+// and a listen backlog as long as the Go servers' (net.core.somaxconn).
 //
 // Every server is stopped by its own PID (SIGTERM, then SIGKILL after 5s);
 // every wrk run is bounded in time. -keep leaves the temp dir (logs, the
