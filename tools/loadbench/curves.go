@@ -89,10 +89,7 @@ func renderSweep(out io.Writer, s *sweep, peers []string) {
 	fmt.Fprintf(out, "%s\n", s.title)
 	for _, m := range s.metrics {
 		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-		head := []string{s.xLabel}
-		for _, p := range peers {
-			head = append(head, p)
-		}
+		head := append([]string{s.xLabel}, peers...)
 		var rp []string
 		for _, p := range ratioPeers {
 			if m.vals[p] != nil && m.vals[base] != nil {

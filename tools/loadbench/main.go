@@ -106,7 +106,7 @@
 // point; memory per idle connection no more than FileServer's; p99 at
 // 10,000 connections within 3x of p99 at 100 at the same rate.
 // -scale-sweeps picks some; -quick runs each sweep's ends only, 2s a run
-// (about 3 minutes; the full run takes about 16).
+// (about 3 minutes; the full run takes about 12).
 //
 // 10,000 connections need about 10,100 file descriptors in the server
 // and as many in wrk (and in loadbench, for the idle sweep): loadbench

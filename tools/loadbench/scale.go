@@ -114,10 +114,12 @@ const fdLimitWanted = 32768
 // an exponentially distributed time (mean: args[1] ms) before each
 // request, so that N connections together send N/mean requests per ms
 // whatever the server's latency (while it stays well below the wait).
-// The first wait of each of the args[2] connections is args[3] ms
-// longer, so that all of them are connected before the first request
-// and the measure is of the server holding them, not of the connection
-// storm. wrk has no constant-rate mode (wrk2 has; Debian does not
+// The first wait of each of the args[2] connections is args[3] ms plus
+// a uniform share of the mean, so that all of them are connected before
+// the first request (the measure is of the server holding them, not of
+// the connection storm) and none sits silent long after connecting (a
+// server may close a connection that sends no request head for a while:
+// simplehttp's --read-header-timeout, 10s by default). wrk has no constant-rate mode (wrk2 has; Debian does not
 // package it), and this is as close as its Lua hooks come.
 const rateScript = wrkScript + `
 local mean, conns, warm, calls = 0, 0, 0, 0
@@ -129,11 +131,10 @@ init = function(args)
 end
 delay = function()
   calls = calls + 1
-  local d = -math.log(1 - math.random()) * mean
   if calls <= conns then
-    d = d + warm
+    return warm + math.random() * mean
   end
-  return d
+  return -math.log(1 - math.random()) * mean
 end
 `
 
