@@ -369,6 +369,9 @@ func (r *scaleRun) wrkPoint(ctx context.Context, s *sweep, peer string, w worklo
 	if sum.errors > 0 {
 		s.notef("%s at %s: %d errors (%s)", peer, x, sum.errors, sum.kinds)
 	}
+	if load := max(sum.otherLoad, sum.stealLoad); load > noisyAt {
+		s.notef("%s at %s: noisy, other processes or the hypervisor took %s of a core", peer, x, formatPercent(load))
+	}
 	unit := "req/s"
 	if w.mibps {
 		unit = "MiB/s"
