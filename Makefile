@@ -37,7 +37,7 @@ FUZZ_TARGETS ?= \
 	./internal/urlpath:FuzzName \
 	./internal/urlpath:FuzzLocation
 
-.PHONY: all test test-norace vet fmtcheck run build cover tidycheck lint fuzz bench soak golden clean
+.PHONY: all test test-norace vet fmtcheck run build cover tidycheck lint fuzz bench bench-scale soak golden clean
 
 all: test
 
@@ -129,8 +129,20 @@ bench: bench-tools
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 	$(GO) -C tools run ./loadbench $(BENCH_ARGS)
 
-# Arguments for loadbench in `make bench`, e.g. BENCH_ARGS='-quick'.
+# Arguments for loadbench in `make bench` and `make bench-scale`, e.g. BENCH_ARGS='-quick'.
 BENCH_ARGS ?=
+
+## bench-scale: the scaling curves (loadbench -scale): simplehttp, FileServer,
+## Caddy, nginx (and Python where it keeps up) as concurrent connections
+## (1 to 10,000), idle connections, directory entries, working set and file
+## size grow; a table per sweep, the scaling targets, and PNGs in bench-out/
+## (gitignored). About 12 minutes on an idle machine; BENCH_ARGS=-quick is a
+## 3-minute smoke run, BENCH_ARGS='-scale-sweeps conns,idle' runs some sweeps.
+## loadbench raises its file-descriptor limit to the hard limit (or 32768 as
+## root), which wrk and the servers inherit: 10,000 connections need about
+## 10,100 descriptors in each process.
+bench-scale: bench-tools
+	$(GO) -C tools run ./loadbench -scale -scale-out $(CURDIR)/bench-out $(BENCH_ARGS)
 
 .PHONY: bench-tools
 # bench-tools installs wrk and nginx with apt-get when they are missing and

@@ -261,7 +261,7 @@ func TestRenderTable(t *testing.T) {
 }
 
 func TestNginxConfig(t *testing.T) {
-	conf := nginxConfig("/t/nginx", "/t/www", "", 8080, "")
+	conf := nginxConfig("/t/nginx", "/t/www", "", 8080, "", false)
 	for _, want := range []string{"daemon off;", "master_process off;", "listen 127.0.0.1:8080;", "root /t/www;",
 		"access_log /t/nginx/access.log;", "if_modified_since before;", "autoindex on;"} {
 		if !strings.Contains(conf, want) {
@@ -271,10 +271,10 @@ func TestNginxConfig(t *testing.T) {
 	if strings.Contains(conf, "gzip") {
 		t.Errorf("nginx config compresses outside the asset workloads:\n%s", conf)
 	}
-	if conf := nginxConfig("/t/nginx", "/t/www", "", 8080, "precompressed"); !strings.Contains(conf, "gzip_static on;") {
+	if conf := nginxConfig("/t/nginx", "/t/www", "", 8080, "precompressed", false); !strings.Contains(conf, "gzip_static on;") {
 		t.Errorf("(i): no gzip_static:\n%s", conf)
 	}
-	if conf := nginxConfig("/t/nginx", "/t/www", "", 8080, "compress"); !strings.Contains(conf, "gzip on;") {
+	if conf := nginxConfig("/t/nginx", "/t/www", "", 8080, "compress", false); !strings.Contains(conf, "gzip on;") {
 		t.Errorf("(j): no gzip:\n%s", conf)
 	}
 }

@@ -11,6 +11,7 @@
 //	go run ./loadbench            # 3 rounds x 5s, all workloads and peers (~12 min)
 //	go run ./loadbench -quick     # 1 round x 2s, a smoke run (~2 min)
 //	go run ./loadbench -workloads a,g,h -peers simplehttp,nginx
+//	go run ./loadbench -scale     # the scaling sweeps and their PNGs (~16 min)
 //
 // Run it from inside the repository (it builds the command in the
 // library's module, found from the current directory), on an otherwise
@@ -74,6 +75,46 @@
 // come the targets (targets.go), each with the ratio measured in this
 // run and "met" or "MISSED".
 //
+// # Scaling sweeps (-scale)
+//
+// With -scale, loadbench runs sweeps instead of the workloads: each steps
+// one parameter of the load and measures every peer (simplehttp,
+// fileserver, caddy, nginx; python up to the points it can keep up with;
+// not the ceiling) at every step, a fresh server per point:
+//
+//   - conns: throughput and p99 of a 1 KiB file against concurrent
+//     keep-alive connections (wrk -c, 1 to 10,000), then p99 at 100 and
+//     at 10,000 connections at the same request rate (-scale-rate, 5,000
+//     req/s by default: each connection waits an exponentially
+//     distributed time before each request, a Lua delay hook, after a
+//     warm-up in which all connect);
+//   - idle: resident memory (VmRSS, summed over the server's processes)
+//     against idle keep-alive connections (0 to 10,000), opened by
+//     loadbench, one request each; the slope is the cost of each;
+//   - listing: time of a directory listing, first (cold) and repeated
+//     (cached), and peak memory (VmHWM), against entries (100 to 100,000);
+//   - workingset: throughput against the number of distinct 1 KiB files
+//     asked for (1,000 to 200,000, Zipf popularity with s = 1, drawn in
+//     Go and replayed by a Lua script), past the small-file cache;
+//   - filesize: throughput and the server's CPU per MiB against file
+//     size (1 KiB to 1 GiB).
+//
+// Each sweep prints a table per figure with simplehttp's ratios to
+// FileServer and Caddy, and draws PNGs (gonum.org/v1/plot) into
+// -scale-out (bench-out by default). Then come the scaling targets: every
+// compared curve at least as good as FileServer's and Caddy's at every
+// point; memory per idle connection no more than FileServer's; p99 at
+// 10,000 connections within 3x of p99 at 100 at the same rate.
+// -scale-sweeps picks some; -quick runs each sweep's ends only, 2s a run
+// (about 3 minutes; the full run takes about 12).
+//
+// 10,000 connections need about 10,100 file descriptors in the server
+// and as many in wrk (and in loadbench, for the idle sweep): loadbench
+// raises its RLIMIT_NOFILE soft limit to the hard limit (and the hard
+// limit to 32768 where it may), before it starts anything, so the
+// servers and wrk inherit it; nginx also gets worker_connections 16384
+// and a listen backlog as long as the Go servers' (net.core.somaxconn).
+//
 // Every server is stopped by its own PID (SIGTERM, then SIGKILL after 5s);
 // every wrk run is bounded in time. -keep leaves the temp dir (logs, the
 // nginx config) in place for inspection.
@@ -110,6 +151,10 @@ type config struct {
 	workloads []workload
 	peers     []string
 	keep      bool
+	quick     bool
+	// scale: run the scaling sweeps (-scale) instead of the workloads.
+	scaleOn bool
+	scale   scaleConfig
 }
 
 func parseFlags(args []string) (config, error) {
@@ -119,15 +164,19 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&cfg.rounds, "rounds", 3, "rounds; each round runs every workload against every peer")
 	wl := fs.String("workloads", "all", "comma-separated subset of a,b,c,d,e,f,g,h,i,j,k")
 	pl := fs.String("peers", "all", "comma-separated subset of "+strings.Join(peerNames, ","))
-	quick := fs.Bool("quick", false, "smoke run: 1 round of 2s")
+	fs.BoolVar(&cfg.quick, "quick", false, "smoke run: 1 round of 2s; with -scale, each sweep's ends only, 2s a run")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the temp dir (logs, nginx config) and print its path")
+	fs.BoolVar(&cfg.scaleOn, "scale", false, "run the scaling sweeps ("+strings.Join(sweepNames, ", ")+") and draw them as PNGs, instead of the workloads")
+	fs.StringVar(&cfg.scale.out, "scale-out", "bench-out", "directory for the -scale PNGs (created; relative to the current directory)")
+	sw := fs.String("scale-sweeps", "all", "comma-separated subset of "+strings.Join(sweepNames, ","))
+	fs.Float64Var(&cfg.scale.rate, "scale-rate", 5000, "request rate (req/s) of the -scale runs that compare p99 at few and many connections")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if *quick {
+	if cfg.quick {
 		cfg.rounds, cfg.duration = 1, 2*time.Second
 	}
 	if cfg.rounds < 1 {
@@ -136,7 +185,16 @@ func parseFlags(args []string) (config, error) {
 	if cfg.duration < time.Second {
 		return cfg, errors.New("-duration must be at least 1s (wrk counts whole seconds)")
 	}
+	if cfg.scale.rate <= 0 {
+		return cfg, errors.New("-scale-rate must be more than 0")
+	}
+	if cfg.scale.out == "" {
+		return cfg, errors.New("-scale-out must name a directory")
+	}
 	var err error
+	if cfg.scale.sweeps, err = selectSweeps(*sw); err != nil {
+		return cfg, err
+	}
 	if cfg.workloads, err = selectWorkloads(*wl); err != nil {
 		return cfg, err
 	}
@@ -231,6 +289,9 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	if cfg.scaleOn {
+		return scaleMain(ctx, cfg, e)
+	}
 	if err := makeDocroot(e.docroot, cfg.workloads); err != nil {
 		return fmt.Errorf("fixtures: %v", err)
 	}
@@ -240,23 +301,14 @@ func run(ctx context.Context, args []string) error {
 	}
 
 	res := results{}
-	launchers := map[string]*launcher{}
-	var descs []string
-	for _, name := range cfg.peers {
-		l, err := e.prepare(ctx, name)
-		if err != nil {
-			logf("skip %s: %v", name, err)
-			for _, w := range cfg.workloads {
-				res.get(w.key, name).skip = err.Error()
-			}
-			descs = append(descs, fmt.Sprintf("  %-10s skipped: %v", name, err))
-			continue
-		}
-		launchers[name] = l
-		descs = append(descs, fmt.Sprintf("  %-10s %s", name, l.desc))
+	launchers, descs, skipped, err := e.prepareAll(ctx, cfg.peers)
+	if err != nil {
+		return err
 	}
-	if len(launchers) == 0 {
-		return errors.New("no peer could be prepared")
+	for name, err := range skipped {
+		for _, w := range cfg.workloads {
+			res.get(w.key, name).skip = err.Error()
+		}
 	}
 
 	started := time.Now()
@@ -308,6 +360,31 @@ func run(ctx context.Context, args []string) error {
 	return nil
 }
 
+// prepareAll prepares the peers called names: their launchers, a line
+// for the report on each (how it runs, or why it was skipped), and the
+// skipped ones with the reason. It fails only when none could be
+// prepared.
+func (e *env) prepareAll(ctx context.Context, names []string) (map[string]*launcher, []string, map[string]error, error) {
+	launchers := map[string]*launcher{}
+	skipped := map[string]error{}
+	var descs []string
+	for _, name := range names {
+		l, err := e.prepare(ctx, name)
+		if err != nil {
+			logf("skip %s: %v", name, err)
+			skipped[name] = err
+			descs = append(descs, fmt.Sprintf("  %-10s skipped: %v", name, err))
+			continue
+		}
+		launchers[name] = l
+		descs = append(descs, fmt.Sprintf("  %-10s %s", name, l.desc))
+	}
+	if len(launchers) == 0 {
+		return nil, nil, nil, errors.New("no peer could be prepared")
+	}
+	return launchers, descs, skipped, nil
+}
+
 // measure starts a fresh instance of the peer, checks one request (on the
 // first round), runs wrk against it while reading its CPU time and peak
 // RSS, and stops it.
@@ -319,6 +396,9 @@ func measure(ctx context.Context, l *launcher, w workload, c *cell, check bool, 
 	defer p.stop()
 	if check && l.name != "ceiling" { // the ceiling answers 200 + 1 KiB to everything
 		c.note = preflight(ctx, p, w)
+	}
+	if w.script != "" {
+		script = w.script
 	}
 	cpu0, err := cpuTime(p.pid())
 	if err != nil {

@@ -335,7 +335,7 @@ func (e *env) prepare(ctx context.Context, name string) (*launcher, error) {
 		desc := "nginx, 1 process (master_process off), access_log on -> file, sendfile on; (i) gzip_static on, (j) (k) gzip on"
 		argv := []string{e.tools.nginx, "-p", dir + "/", "-c", conf, "-e", filepath.Join(dir, "error.log")}
 		return configured(desc, conf, argv, nil, func(port int, w workload) string {
-			return nginxConfig(dir, e.docroot, mimeTypes, port, w.asset)
+			return nginxConfig(dir, e.docroot, mimeTypes, port, w.asset, w.scale)
 		}), nil
 	case "caddy":
 		if e.tools.caddy == "" {
@@ -368,8 +368,18 @@ http.server.test(HandlerClass=handler, ServerClass=http.server.ThreadingHTTPServ
 // nginxConfig is a minimal single-process nginx serving docroot with an
 // access log, sendfile and autoindex. if_modified_since "before" gives the
 // 304 rule Python and net/http use (nginx's default, "exact", only
-// answers 304 when the date equals the mtime).
-func nginxConfig(dir, docroot, mimeTypes string, port int, asset string) string {
+// answers 304 when the date equals the mtime). For the scaling sweeps
+// (scale) it takes up to 16,384 connections and a listen backlog as long
+// as the Go servers' (the kernel's somaxconn; nginx's own default is
+// 511). The descriptors for them come from the limit it inherits from
+// loadbench; worker_rlimit_nofile says the same for a setup with worker
+// processes.
+func nginxConfig(dir, docroot, mimeTypes string, port int, asset string, scale bool) string {
+	limits, conns, backlog := "", 4096, ""
+	if scale {
+		limits = fmt.Sprintf("worker_rlimit_nofile %d;\n", fdLimitWanted)
+		conns, backlog = 16384, " backlog=65535"
+	}
 	include := ""
 	if mimeTypes != "" {
 		include = "include " + mimeTypes + ";"
@@ -386,9 +396,9 @@ func nginxConfig(dir, docroot, mimeTypes string, port int, asset string) string 
 daemon off;
 master_process off;
 worker_processes 1;
-pid %[1]s/nginx.pid;
+%[5]spid %[1]s/nginx.pid;
 error_log %[1]s/error.log warn;
-events { worker_connections 4096; }
+events { worker_connections %[6]d; }
 http {
     %[4]s
     default_type application/octet-stream;
@@ -404,12 +414,12 @@ http {
     uwsgi_temp_path %[1]s/uwsgi;
     scgi_temp_path %[1]s/scgi;
     server {
-        listen 127.0.0.1:%[3]d;
+        listen 127.0.0.1:%[3]d%[7]s;
         root %[2]s;
         autoindex on;
     }
 }
-`, dir, docroot, port, include)
+`, dir, docroot, port, include, limits, conns, backlog)
 }
 
 // caddyConfig is Caddy serving docroot with an access log, browse for

@@ -34,6 +34,14 @@ type workload struct {
 	// http.FileServer behind chi's middleware.Compress); "" otherwise.
 	// Python and the ceiling have neither and sit these out.
 	asset string
+	// scale marks the runs of the scaling sweeps (-scale): nginx is then
+	// set up for 10,000 connections.
+	scale bool
+	// script is the wrk Lua script for this workload, "" for the
+	// reporting one every workload uses; scriptArgs follow the URL on
+	// wrk's command line, where the script's init reads them.
+	script     string
+	scriptArgs []string
 }
 
 const (

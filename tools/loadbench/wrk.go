@@ -117,7 +117,7 @@ func wrkArgs(w workload, url, script string, d time.Duration) []string {
 	for _, h := range w.headers {
 		args = append(args, "-H", h)
 	}
-	return append(args, url)
+	return append(append(args, url), w.scriptArgs...)
 }
 
 // runWrk runs wrk once and returns its summary and the CPU time wrk used.

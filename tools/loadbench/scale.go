@@ -1,0 +1,724 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The scaling sweeps (-scale): how each peer behaves as one parameter of
+// the load grows, drawn as curves. Each sweep is the same for every peer.
+
+// sweepNames are the sweeps, in the order they run.
+var sweepNames = []string{"conns", "idle", "listing", "workingset", "filesize"}
+
+// A scalePlan is the points of every sweep and how long each run lasts.
+type scalePlan struct {
+	conns []int // concurrent keep-alive connections (wrk -c)
+	// rateConns are the two connection counts at which p99 is measured at
+	// the same, fixed request rate: the low one and the high one.
+	rateConns    [2]int
+	idle         []int   // idle keep-alive connections
+	entries      []int   // directory entries
+	workingSet   []int   // distinct files requested
+	sizes        []int64 // file sizes
+	duration     time.Duration
+	rateDuration time.Duration // fixed-rate runs: long enough for each of 10,000 connections to ask several times
+	zipfSamples  int           // length of the request sequence of the working-set runs
+}
+
+// scalePlanFor returns the full plan (about half an hour) or the quick
+// one (a smoke run of a few minutes, every sweep's ends).
+func scalePlanFor(quick bool) scalePlan {
+	if quick {
+		return scalePlan{
+			conns:        []int{1, 100, 10000},
+			rateConns:    [2]int{100, 10000},
+			idle:         []int{0, 1000, 10000},
+			entries:      []int{100, 10000},
+			workingSet:   []int{1000, 10000},
+			sizes:        []int64{kib, mib, 1 << 30},
+			duration:     2 * time.Second,
+			rateDuration: 4 * time.Second,
+			zipfSamples:  50000,
+		}
+	}
+	return scalePlan{
+		conns:        []int{1, 10, 100, 300, 1000, 3000, 10000},
+		rateConns:    [2]int{100, 10000},
+		idle:         []int{0, 100, 1000, 2500, 5000, 10000},
+		entries:      []int{100, 1000, 10000, 30000, 100000},
+		workingSet:   []int{1000, 10000, 30000, 100000, 200000},
+		sizes:        []int64{kib, 16 * kib, 256 * kib, 4 * mib, 64 * mib, 1 << 30},
+		duration:     5 * time.Second,
+		rateDuration: 10 * time.Second,
+		zipfSamples:  300000,
+	}
+}
+
+// pythonMax is, per sweep, the largest point python3 -m http.server takes
+// part in: its listen backlog of 5 and a thread per connection make
+// thousands of connections a test of the kernel's SYN retries, and a
+// 100,000-entry listing or a 1 GiB copy through Python would only stretch
+// the run.
+var pythonMax = map[string]float64{"conns": 1000, "idle": 1000, "listing": 10000, "workingset": math.Inf(1), "filesize": 64 * mib}
+
+// scaleConfig is the -scale part of the flags.
+type scaleConfig struct {
+	out    string   // directory for the PNGs
+	sweeps []string // a subset of sweepNames
+	rate   float64  // req/s of the fixed-rate p99 runs
+}
+
+// selectSweeps returns the sweeps named in list ("" or "all": all), in
+// run order.
+func selectSweeps(list string) ([]string, error) {
+	if list == "" || list == "all" {
+		return sweepNames, nil
+	}
+	var out []string
+	for _, s := range strings.Split(list, ",") {
+		s = strings.ToLower(strings.TrimSpace(s))
+		if s == "" {
+			continue
+		}
+		if !slices.Contains(sweepNames, s) {
+			return nil, fmt.Errorf("unknown sweep %q (want a subset of %s)", s, strings.Join(sweepNames, ","))
+		}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no sweep selected")
+	}
+	slices.SortFunc(out, func(a, b string) int { return slices.Index(sweepNames, a) - slices.Index(sweepNames, b) })
+	return out, nil
+}
+
+// fdLimitWanted is the RLIMIT_NOFILE the sweeps ask for: 10,000
+// connections on each side, plus files, listeners and slack.
+const fdLimitWanted = 32768
+
+// rateScript makes wrk send at a fixed mean rate: each connection waits
+// an exponentially distributed time (mean: args[1] ms) before each
+// request, so that N connections together send N/mean requests per ms
+// whatever the server's latency (while it stays well below the wait).
+// The first wait of each of the args[2] connections is args[3] ms plus
+// a uniform share of the mean, so that all of them are connected before
+// the first request (the measure is of the server holding them, not of
+// the connection storm) and none sits silent long after connecting (a
+// server may close a connection that sends no request head for a while:
+// simplehttp's --read-header-timeout, 10s by default). wrk has no constant-rate mode (wrk2 has; Debian does not
+// package it), and this is as close as its Lua hooks come.
+const rateScript = wrkScript + `
+local mean, conns, warm, calls = 0, 0, 0, 0
+init = function(args)
+  mean = tonumber(args[1]) or 0
+  conns = tonumber(args[2]) or 0
+  warm = tonumber(args[3]) or 0
+  math.randomseed(os.time())
+end
+delay = function()
+  calls = calls + 1
+  if calls <= conns then
+    return warm + math.random() * mean
+  end
+  return -math.log(1 - math.random()) * mean
+end
+`
+
+// zipfScript makes wrk ask for the paths listed in the file args[1], one
+// a line, in turn, over and over: the request sequence is drawn in Go
+// (zipfPaths) and only replayed here.
+const zipfScript = wrkScript + `
+local reqs = {}
+local i = 0
+init = function(args)
+  for line in io.lines(args[1]) do
+    reqs[#reqs + 1] = wrk.format("GET", line)
+  end
+end
+request = function()
+  i = i % #reqs + 1
+  return reqs[i]
+end
+`
+
+// scaleRun is one -scale run: the environment, the started peers'
+// launchers, where the wrk scripts are.
+type scaleRun struct {
+	e       *env
+	cfg     config
+	plan    scalePlan
+	peers   []string // peers taking part, in table order
+	launch  map[string]*launcher
+	scripts map[string]string // "report", "rate", "zipf" -> path
+	// fixturesAt is when the fixtures were all written.
+	fixturesAt time.Time
+	verdicts   []verdict
+}
+
+// scaleMain is loadbench -scale: it raises the file-descriptor limit,
+// prepares the peers (all but the ceiling, which serves one fixed answer)
+// and runs the sweeps.
+func scaleMain(ctx context.Context, cfg config, e *env) error {
+	limit, err := raiseFileLimit(fdLimitWanted)
+	if err != nil {
+		return fmt.Errorf("raising the file-descriptor limit: %v", err)
+	}
+	if limit < 10000+240 {
+		logf("warning: RLIMIT_NOFILE is %d (the hard limit); the 10,000-connection points need about 10,100 descriptors in each process and will fail: raise it as root (ulimit -Hn 32768, or LimitNOFILE= in systemd)", limit)
+	}
+	names := slices.DeleteFunc(slices.Clone(cfg.peers), func(n string) bool { return n == "ceiling" })
+	launchers, descs, _, err := e.prepareAll(ctx, names)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("loadbench -scale: sweeps %s, %s, %d cores, %s; server on core %s, wrk -t1 on core %s\n",
+		strings.Join(cfg.scale.sweeps, ","), runtime.Version(), runtime.NumCPU(), kernel(), serverCPU, clientCPU)
+	if e.tools.taskset == "" {
+		fmt.Println("WARNING: not pinned (no taskset or one core): server and wrk share the CPUs")
+	}
+	fmt.Printf("wrk: %s; RLIMIT_NOFILE %d for loadbench, wrk and the servers (set by loadbench); net.core.somaxconn %s\n",
+		version(ctx, e.tools.wrk, "-v"), limit, sysctl("net/core/somaxconn"))
+	fmt.Println("peers:")
+	for _, d := range descs {
+		fmt.Println(d)
+	}
+	return runScale(ctx, cfg, e, launchers, os.Stdout)
+}
+
+// sysctl reads /proc/sys/NAME, or "?".
+func sysctl(name string) string {
+	b, err := os.ReadFile("/proc/sys/" + name)
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// runScale runs the selected sweeps, printing each sweep's tables and
+// writing its charts as soon as it is done, then the targets.
+func runScale(ctx context.Context, cfg config, e *env, launchers map[string]*launcher, out io.Writer) error {
+	r := &scaleRun{e: e, cfg: cfg, plan: scalePlanFor(cfg.quick), launch: launchers, scripts: map[string]string{}}
+	for _, p := range cfg.peers {
+		if launchers[p] != nil && p != "ceiling" {
+			r.peers = append(r.peers, p)
+		}
+	}
+	if len(r.peers) == 0 {
+		return errors.New("no peer for the sweeps (the ceiling takes no part)")
+	}
+	for name, text := range map[string]string{"report": wrkScript, "rate": rateScript, "zipf": zipfScript} {
+		path := filepath.Join(e.tmp, name+".lua")
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			return err
+		}
+		r.scripts[name] = path
+	}
+	t0 := time.Now()
+	logf("scale: writing fixtures")
+	if err := writeScaleFixtures(e.docroot, r.plan, cfg.scale.sweeps); err != nil {
+		return fmt.Errorf("fixtures: %v", err)
+	}
+	r.fixturesAt = time.Now()
+	logf("scale: fixtures written in %v", r.fixturesAt.Sub(t0).Round(time.Second))
+
+	runners := map[string]func(context.Context) (*sweep, error){
+		"conns": r.conns, "idle": r.idle, "listing": r.listing, "workingset": r.workingSet, "filesize": r.fileSize,
+	}
+	var charts []string
+	for _, name := range cfg.scale.sweeps {
+		if ctx.Err() != nil {
+			break
+		}
+		t := time.Now()
+		s, err := runners[name](ctx)
+		if err != nil {
+			logf("scale: %s: %v", name, err)
+			if s == nil {
+				continue
+			}
+		}
+		fmt.Fprintf(out, "\n")
+		renderSweep(out, s, r.peers)
+		fmt.Fprintf(out, "  (%s sweep took %v)\n", name, time.Since(t).Round(time.Second))
+		files, err := writeCharts(cfg.scale.out, s, r.peers)
+		if err != nil {
+			logf("scale: charts of %s: %v", name, err)
+		}
+		charts = append(charts, files...)
+		r.verdicts = append(r.verdicts, pointVerdicts(s)...)
+	}
+	if ctx.Err() != nil {
+		logf("interrupted: the tables and charts show the sweeps completed so far")
+	}
+	fmt.Fprintf(out, "\nScaling targets (simplehttp / peer, same run):\n")
+	renderVerdicts(out, r.verdicts)
+	fmt.Fprint(out, scaleLegend)
+	fmt.Fprintf(out, "\ncharts (%d):\n", len(charts))
+	for _, c := range charts {
+		fmt.Fprintf(out, "  %s\n", c)
+	}
+	fmt.Fprintf(out, "sweeps took %v in all\n", time.Since(t0).Round(time.Second))
+	return nil
+}
+
+// scaleLegend says what the sweeps measure and what they cannot show.
+var scaleLegend = strings.TrimSpace(`
+Each point is one run against a fresh server process (the idle sweep: one
+process per peer, connections added step by step). Throughput and p99 come
+from wrk (-t1, pinned to core 1; the server on core 0); "p99 at R req/s" is
+measured with each connection waiting an exponentially distributed time
+before each request, so that all connections together send about R req/s
+(the achieved rate is in the table), after a warm-up of 1-3s in which all
+connections connect and send nothing. Memory is VmRSS (idle) or VmHWM
+(listing), summed over the server's processes. Listing "cold" is the first
+request to a fresh server (nothing in its memory; the kernel's caches are
+warm); "cached" the median of the repeats. CPU per MiB is the server's
+utime+stime over the MiB it sent. As for the table: one run, so rerun on an
+idle machine before drawing conclusions from a single miss.`) + "\n"
+
+// writeScaleFixtures writes what the selected sweeps ask for under dir:
+// /1k.bin; /list/N/ with N empty files; the working set /ws/DDD/DDD.bin
+// (1 KiB each); /size/SIZE.bin.
+func writeScaleFixtures(dir string, plan scalePlan, sweeps []string) error {
+	if err := writeFixture(filepath.Join(dir, "1k.bin"), kib); err != nil {
+		return err
+	}
+	if slices.Contains(sweeps, "listing") {
+		for _, n := range plan.entries {
+			sub := filepath.Join(dir, "list", strconv.Itoa(n))
+			if err := os.MkdirAll(sub, 0o755); err != nil {
+				return err
+			}
+			for i := range n {
+				if err := os.WriteFile(filepath.Join(sub, fmt.Sprintf("entry-%06d.txt", i)), nil, 0o644); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if slices.Contains(sweeps, "workingset") {
+		block := make([]byte, kib)
+		for i := range block {
+			block[i] = "0123456789abcdef"[i%16]
+		}
+		for i := range slices.Max(plan.workingSet) {
+			p := filepath.Join(dir, filepath.FromSlash(workingSetPath(i)[1:]))
+			if i%1000 == 0 {
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					return err
+				}
+			}
+			if err := os.WriteFile(p, block, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	if slices.Contains(sweeps, "filesize") {
+		if err := os.MkdirAll(filepath.Join(dir, "size"), 0o755); err != nil {
+			return err
+		}
+		for _, n := range plan.sizes {
+			if err := writeFixture(filepath.Join(dir, filepath.FromSlash(sizePath(n)[1:])), int(n)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// sizePath is the URL path of the file of n bytes: /size/1KiB.bin.
+func sizePath(n int64) string {
+	return "/size/" + strings.ReplaceAll(formatSize(float64(n)), " ", "") + ".bin"
+}
+
+// takesPart reports whether peer runs the point x of sweep key.
+func takesPart(peer, key string, x float64) bool {
+	return peer != "python" || x <= pythonMax[key]
+}
+
+// wrkPoint runs wrk once against a fresh instance of peer and returns the
+// summary; problems (a failed check, errors) become notes of s.
+func (r *scaleRun) wrkPoint(ctx context.Context, s *sweep, peer string, w workload, d time.Duration, x string) (summary, sample, bool) {
+	w.scale = true
+	c := &cell{}
+	smp, err := measure(ctx, r.launch[peer], w, c, true, r.scripts["report"], d, r.e.tools)
+	if err != nil {
+		s.notef("%s at %s: %v", peer, x, err)
+		logf("scale %-10s %-10s %s: %v", s.key, peer, x, err)
+		return summary{}, sample{}, false
+	}
+	c.samples = []sample{smp}
+	sum := summarize(w, c)
+	if c.note != "" {
+		s.notef("%s at %s: %s", peer, x, c.note)
+	}
+	if sum.errors > 0 {
+		s.notef("%s at %s: %d errors (%s)", peer, x, sum.errors, sum.kinds)
+	}
+	if load := max(sum.otherLoad, sum.stealLoad); load > noisyAt {
+		s.notef("%s at %s: noisy, other processes or the hypervisor took %s of a core", peer, x, formatPercent(load))
+	}
+	unit := "req/s"
+	if w.mibps {
+		unit = "MiB/s"
+	}
+	logf("scale %-10s %-10s %-9s %10s %s  p99 %-8s errors %-5d srv CPU %-4s other %s", s.key, peer, x,
+		formatRate(sum.rate), unit, formatLatency(sum.p99), sum.errors, formatPercent(sum.serverLoad), formatPercent(sum.otherLoad))
+	return sum, smp, true
+}
+
+// conns: throughput and p99 against concurrent keep-alive connections
+// asking for a 1 KiB file as fast as they can; then p99 at a fixed rate
+// at the two connection counts of plan.rateConns.
+func (r *scaleRun) conns(ctx context.Context) (*sweep, error) {
+	xs := intsToFloats(r.plan.conns)
+	for _, c := range r.plan.rateConns {
+		if !slices.Contains(r.plan.conns, c) {
+			xs = append(xs, float64(c))
+		}
+	}
+	slices.Sort(xs)
+	rate := r.cfg.scale.rate
+	s := newSweep("conns", "Concurrent keep-alive connections, 1 KiB file (wrk -t1)", "connections", formatCount, xs, r.peers,
+		&metric{key: "rate", title: "throughput", unit: "req/s", compare: true},
+		&metric{key: "p99", title: "p99 latency", unit: "ms", lower: true, compare: true},
+		&metric{key: "ratep99", title: fmt.Sprintf("p99 latency at %s req/s", formatCount(rate)), unit: "ms", lower: true, compare: true},
+		&metric{key: "achieved", title: fmt.Sprintf("rate achieved when asked for %s req/s", formatCount(rate)), unit: "req/s"},
+	)
+	s.charts = []chart{
+		{file: "conns-throughput.png", title: "Throughput vs concurrent keep-alive connections (1 KiB file)", yLabel: "requests/s", metrics: []string{"rate"}, logX: true},
+		{file: "conns-p99.png", title: "p99 latency vs concurrent keep-alive connections (1 KiB file, full load)", yLabel: "p99 latency (ms)", metrics: []string{"p99"}, logX: true, logY: true},
+	}
+	for i, x := range xs {
+		if !slices.Contains(r.plan.conns, int(x)) {
+			continue
+		}
+		for _, peer := range rotate(r.peers, i) {
+			if ctx.Err() != nil {
+				return s, ctx.Err()
+			}
+			if !takesPart(peer, s.key, x) {
+				continue
+			}
+			w := workload{key: "conns", path: "/1k.bin", conns: int(x), timeout: 10 * time.Second, status: 200, size: kib}
+			sum, _, ok := r.wrkPoint(ctx, s, peer, w, r.cfg.duration, formatCount(x))
+			if ok {
+				s.set("rate", peer, i, sum.rate)
+				s.set("p99", peer, i, sum.p99.Seconds()*1000)
+			}
+		}
+	}
+	// The fixed-rate runs, after a warm-up in which all connections
+	// connect (wrk measures latency from each request's write, so the
+	// warm-up adds none; the rate is requests over the time after it).
+	var p99s = map[string][2]float64{}
+	for j, c := range r.plan.rateConns {
+		i := slices.Index(xs, float64(c))
+		mean := float64(c) / rate * 1000 // ms between one connection's requests
+		warm := time.Second + time.Duration(c/5000)*time.Second
+		for _, peer := range rotate(r.peers, j) {
+			if ctx.Err() != nil {
+				return s, ctx.Err()
+			}
+			if !takesPart(peer, s.key, float64(c)) {
+				continue
+			}
+			w := workload{key: "conns", path: "/1k.bin", conns: c, timeout: 10 * time.Second, status: 200, size: kib,
+				script: r.scripts["rate"], scriptArgs: []string{strconv.FormatFloat(mean, 'f', 3, 64), strconv.Itoa(c), strconv.FormatInt(warm.Milliseconds(), 10)}}
+			sum, smp, ok := r.wrkPoint(ctx, s, peer, w, r.plan.rateDuration+warm, formatCount(float64(c))+" @ "+formatCount(rate)+" req/s")
+			if ok {
+				s.set("ratep99", peer, i, sum.p99.Seconds()*1000)
+				if d := smp.wrk.Duration - warm; d > 0 {
+					s.set("achieved", peer, i, float64(smp.wrk.Requests)/d.Seconds())
+				}
+				v := p99s[peer]
+				v[j] = sum.p99.Seconds() * 1000
+				p99s[peer] = v
+			}
+		}
+	}
+	lo, hi := r.plan.rateConns[0], r.plan.rateConns[1]
+	for _, peer := range r.peers {
+		v, ok := p99s[peer]
+		if !ok || v[0] <= 0 || v[1] <= 0 {
+			continue
+		}
+		s.notef("%s: p99 at %s connections / p99 at %s, both at %s req/s: %.2fx", peer, formatCount(float64(hi)), formatCount(float64(lo)), formatCount(rate), v[1]/v[0])
+	}
+	r.verdicts = append(r.verdicts, p99GrowthVerdict(p99s[base], lo, hi, rate))
+	return s, nil
+}
+
+// p99GrowthVerdict checks simplehttp's p99 at hi connections against its
+// p99 at lo, at the same request rate: at most 3x.
+func p99GrowthVerdict(p99 [2]float64, lo, hi int, rate float64) verdict {
+	v := verdict{goal: fmt.Sprintf("conns: p99 at %s conns <= 3x p99 at %s, both at %s req/s", formatCount(float64(hi)), formatCount(float64(lo)), formatCount(rate))}
+	if p99[0] <= 0 || p99[1] <= 0 {
+		v.got = "not measured"
+		return v
+	}
+	g := p99[1] / p99[0]
+	v.ok, v.met = true, g <= 3
+	v.got = fmt.Sprintf("%.2fx (%.2f ms / %.2f ms)", g, p99[1], p99[0])
+	return v
+}
+
+// idle: resident memory against idle keep-alive connections, each opened
+// by loadbench, used for one request and left open. One server process
+// per peer; the connections are added step by step.
+func (r *scaleRun) idle(ctx context.Context) (*sweep, error) {
+	xs := intsToFloats(r.plan.idle)
+	s := newSweep("idle", "Idle keep-alive connections (one request each, then idle)", "idle connections", formatCount, xs, r.peers,
+		&metric{key: "rss", title: "resident memory", unit: "MiB", lower: true},
+		&metric{key: "perconn", title: "memory per connection above none", unit: "KiB", lower: true},
+	)
+	s.charts = []chart{{file: "idle-memory.png", title: "Resident memory vs idle keep-alive connections", yLabel: "resident memory, VmRSS (MiB)", metrics: []string{"rss"}}}
+	slopes := map[string]float64{}
+	for _, peer := range r.peers {
+		if ctx.Err() != nil {
+			return s, ctx.Err()
+		}
+		var px, py []float64
+		err := func() error {
+			p, err := r.launch[peer].start(ctx, workload{scale: true})
+			if err != nil {
+				return err
+			}
+			defer p.stop()
+			ic := &idleConns{addr: fmt.Sprintf("127.0.0.1:%d", p.port), path: "/1k.bin"}
+			defer ic.close()
+			for i, x := range r.plan.idle {
+				if !takesPart(peer, s.key, float64(x)) {
+					break
+				}
+				if err := ic.grow(ctx, x); err != nil {
+					return fmt.Errorf("at %s: %v", formatCount(float64(x)), err)
+				}
+				time.Sleep(500 * time.Millisecond) // let the server finish with the last responses
+				rss, err := treeMemory(p.pid(), "VmRSS")
+				if err != nil {
+					return fmt.Errorf("at %s: %v (%s)", formatCount(float64(x)), err, tail(p.log.Name()))
+				}
+				s.set("rss", peer, i, float64(rss)/mib)
+				px, py = append(px, float64(x)), append(py, float64(rss))
+				if len(py) > 1 && x > 0 {
+					s.set("perconn", peer, i, (float64(rss)-py[0])/float64(x)/kib)
+				}
+				logf("scale idle       %-10s %-9s VmRSS %s", peer, formatCount(float64(x)), formatMiB(rss))
+			}
+			return nil
+		}()
+		if err != nil {
+			s.notef("%s: %v", peer, err)
+			logf("scale idle       %-10s %v", peer, err)
+		}
+		if sl := slope(px, py); len(px) > 1 {
+			slopes[peer] = sl
+			s.notef("%s: %.1f KiB per idle connection (least-squares slope over %s to %s)", peer, sl/kib, formatCount(px[0]), formatCount(px[len(px)-1]))
+		}
+	}
+	r.verdicts = append(r.verdicts, slopeVerdict(slopes))
+	return s, nil
+}
+
+// slopeVerdict checks simplehttp's memory per idle connection against
+// FileServer's: no more.
+func slopeVerdict(slopes map[string]float64) verdict {
+	v := verdict{goal: "idle: memory per idle connection <= 1x fileserver"}
+	s, okS := slopes[base]
+	f, okF := slopes["fileserver"]
+	if !okS || !okF || f <= 0 {
+		v.got = "not measured"
+		return v
+	}
+	v.ok, v.met = true, s <= f
+	v.got = fmt.Sprintf("%.2fx (%.1f KiB / %.1f KiB)", s/f, s/kib, f/kib)
+	return v
+}
+
+// listing: the time of a directory listing, the first one after the
+// directory changed (cold) and repeated (cached), and the server's peak
+// memory, against the number of entries. A fresh server per point.
+func (r *scaleRun) listing(ctx context.Context) (*sweep, error) {
+	xs := intsToFloats(r.plan.entries)
+	s := newSweep("listing", "Directory listing (one connection, one request at a time)", "entries", formatCount, xs, r.peers,
+		&metric{key: "cached", title: "cached", unit: "ms", lower: true, compare: true},
+		&metric{key: "cold", title: "cold", unit: "ms", lower: true, compare: true},
+		&metric{key: "peak", title: "peak memory", unit: "MiB", lower: true, compare: true},
+	)
+	s.charts = []chart{
+		{file: "listing-time.png", title: "Listing time vs entries (solid: cached, dashed: cold)", yLabel: "time per listing (ms)", metrics: []string{"cached", "cold"}, logX: true, logY: true},
+		{file: "listing-memory.png", title: "Peak memory while listing vs entries", yLabel: "peak resident memory, VmHWM (MiB)", metrics: []string{"peak"}, logX: true},
+	}
+	// simplehttp keeps no listing of a directory changed in the last 2s
+	// (it could miss a change within the file system's timestamp
+	// granularity); the directories were written moments ago, so wait
+	// until every server may cache what it reads, as it would in use.
+	time.Sleep(time.Until(r.fixturesAt.Add(3 * time.Second)))
+	for i, n := range r.plan.entries {
+		path := fmt.Sprintf("/list/%d/", n)
+		for _, peer := range rotate(r.peers, i) {
+			if ctx.Err() != nil {
+				return s, ctx.Err()
+			}
+			if !takesPart(peer, s.key, float64(n)) {
+				continue
+			}
+			cold, cached, peak, err := r.listOnce(ctx, peer, path)
+			if err != nil {
+				s.notef("%s at %s: %v", peer, formatCount(float64(n)), err)
+				logf("scale listing    %-10s %-9s %v", peer, formatCount(float64(n)), err)
+				continue
+			}
+			s.set("cold", peer, i, cold.Seconds()*1000)
+			s.set("cached", peer, i, cached.Seconds()*1000)
+			s.set("peak", peer, i, float64(peak)/mib)
+			logf("scale listing    %-10s %-9s cold %-8s cached %-8s peak %s", peer, formatCount(float64(n)), formatLatency(cold), formatLatency(cached), formatMiB(peak))
+		}
+	}
+	return s, nil
+}
+
+// listOnce starts a fresh peer, asks for the listing of dir once (cold:
+// nothing in the server's memory yet), then again and again (cached: the
+// median of at least 3 and at most 20 repeats, within about 2s), and
+// reads the peer's peak memory.
+func (r *scaleRun) listOnce(ctx context.Context, peer, path string) (cold, cached time.Duration, peak int64, err error) {
+	p, err := r.launch[peer].start(ctx, workload{scale: true})
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer p.stop()
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 1}, Timeout: 60 * time.Second}
+	defer client.CloseIdleConnections()
+	get := func() (time.Duration, error) {
+		req, err := http.NewRequestWithContext(ctx, "GET", p.url(path), nil)
+		if err != nil {
+			return 0, err
+		}
+		t := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		d := time.Since(t)
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return d, err
+	}
+	if cold, err = get(); err != nil {
+		return 0, 0, 0, err
+	}
+	var reps []time.Duration
+	start := time.Now()
+	for len(reps) < 3 || (len(reps) < 20 && time.Since(start) < 2*time.Second) {
+		d, err := get()
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		reps = append(reps, d)
+	}
+	peak, err = treeMemory(p.pid(), "VmHWM")
+	return cold, median(reps), peak, err
+}
+
+// workingSet: throughput against the number of distinct 1 KiB files asked
+// for, with Zipf-distributed popularity. At the top end the set (200,000
+// KiB) outgrows simplehttp's small-file cache (64 MiB by default).
+func (r *scaleRun) workingSet(ctx context.Context) (*sweep, error) {
+	xs := intsToFloats(r.plan.workingSet)
+	s := newSweep("workingset", fmt.Sprintf("Working set: distinct 1 KiB files, Zipf (s=%g) popularity, 64 conns", zipfExponent), "distinct files", formatCount, xs, r.peers,
+		&metric{key: "rate", title: "throughput", unit: "req/s", compare: true},
+		&metric{key: "p99", title: "p99 latency", unit: "ms", lower: true},
+	)
+	s.charts = []chart{{file: "workingset-throughput.png", title: fmt.Sprintf("Throughput vs working set (1 KiB files, Zipf s=%g, 64 connections)", zipfExponent), yLabel: "requests/s", metrics: []string{"rate"}, logX: true}}
+	for i, n := range r.plan.workingSet {
+		paths := zipfPaths(n, r.plan.zipfSamples, zipfExponent, uint64(n))
+		list := filepath.Join(r.e.tmp, fmt.Sprintf("zipf-%d.txt", n))
+		if err := os.WriteFile(list, []byte(strings.Join(paths, "\n")+"\n"), 0o644); err != nil {
+			return s, err
+		}
+		for _, peer := range rotate(r.peers, i) {
+			if ctx.Err() != nil {
+				return s, ctx.Err()
+			}
+			if !takesPart(peer, s.key, float64(n)) {
+				continue
+			}
+			w := workload{key: "workingset", path: paths[0], conns: 64, timeout: 10 * time.Second, status: 200, size: kib,
+				script: r.scripts["zipf"], scriptArgs: []string{list}}
+			sum, _, ok := r.wrkPoint(ctx, s, peer, w, r.cfg.duration, formatCount(float64(n)))
+			if ok {
+				s.set("rate", peer, i, sum.rate)
+				s.set("p99", peer, i, sum.p99.Seconds()*1000)
+			}
+		}
+		os.Remove(list)
+	}
+	return s, nil
+}
+
+// fileSize: throughput (MiB/s) and the server's CPU per MiB sent against
+// the size of the file; 16 connections, 4 from 64 MiB up.
+func (r *scaleRun) fileSize(ctx context.Context) (*sweep, error) {
+	var xs []float64
+	for _, n := range r.plan.sizes {
+		xs = append(xs, float64(n))
+	}
+	s := newSweep("filesize", "File size (keep-alive; 16 connections, 4 from 64 MiB up)", "file size", formatSize, xs, r.peers,
+		&metric{key: "rate", title: "throughput", unit: "MiB/s", compare: true},
+		&metric{key: "cpu", title: "server CPU per MiB", unit: "ms", lower: true, compare: true},
+	)
+	s.charts = []chart{
+		{file: "filesize-throughput.png", title: "Throughput vs file size", yLabel: "MiB/s", metrics: []string{"rate"}, logX: true, logY: true},
+		{file: "filesize-cpu.png", title: "Server CPU per MiB sent vs file size", yLabel: "server CPU per MiB (ms)", metrics: []string{"cpu"}, logX: true, logY: true},
+	}
+	for i, n := range r.plan.sizes {
+		conns := 16
+		if n >= 64*mib {
+			conns = 4
+		}
+		for _, peer := range rotate(r.peers, i) {
+			if ctx.Err() != nil {
+				return s, ctx.Err()
+			}
+			if !takesPart(peer, s.key, float64(n)) {
+				continue
+			}
+			w := workload{key: "filesize", path: sizePath(n), conns: conns, timeout: 60 * time.Second, status: 200, size: n, mibps: true}
+			sum, smp, ok := r.wrkPoint(ctx, s, peer, w, r.cfg.duration, formatSize(float64(n)))
+			if ok {
+				s.set("rate", peer, i, sum.rate)
+				if smp.wrk.Bytes > 0 {
+					s.set("cpu", peer, i, smp.serverCPU.Seconds()*1000/(float64(smp.wrk.Bytes)/mib))
+				}
+			}
+		}
+	}
+	return s, nil
+}
+
+func intsToFloats(xs []int) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = float64(x)
+	}
+	return out
+}

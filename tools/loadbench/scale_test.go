@@ -1,0 +1,503 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image/png"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gonum.org/v1/plot"
+)
+
+func TestZipfRank(t *testing.T) {
+	z := newZipf(4, 1) // weights 1, 1/2, 1/3, 1/4 over 25/12
+	want := []float64{12. / 25, 18. / 25, 22. / 25, 1}
+	for k, w := range want {
+		if math.Abs(z.cdf[k]-w) > 1e-12 {
+			t.Errorf("cdf[%d] = %v, want %v", k, z.cdf[k], w)
+		}
+	}
+	for _, c := range []struct {
+		u    float64
+		want int
+	}{{0, 0}, {0.47, 0}, {z.cdf[0], 1}, {0.71, 1}, {z.cdf[1], 2}, {0.9, 3}, {math.Nextafter(1, 0), 3}} {
+		if got := z.rank(c.u); got != c.want {
+			t.Errorf("rank(%v) = %d, want %d", c.u, got, c.want)
+		}
+	}
+	u := newZipf(3, 0) // s = 0: uniform
+	if got := u.rank(0.5); got != 1 {
+		t.Errorf("uniform rank(0.5) = %d, want 1", got)
+	}
+}
+
+func TestWorkingSetPath(t *testing.T) {
+	for i, want := range map[int]string{0: "/ws/000/000.bin", 999: "/ws/000/999.bin", 1000: "/ws/001/000.bin", 199999: "/ws/199/999.bin"} {
+		if got := workingSetPath(i); got != want {
+			t.Errorf("workingSetPath(%d) = %q, want %q", i, got, want)
+		}
+	}
+}
+
+// TestZipfPaths checks the request sequence of the working-set sweep:
+// the same for the same seed, within the first n files, and as skewed as
+// Zipf with s = 1 is: the most popular file gets 1/H(n) of the requests,
+// the popular tenth of the files most of them.
+func TestZipfPaths(t *testing.T) {
+	const n, k = 1000, 200000
+	paths := zipfPaths(n, k, 1, 42)
+	if !reflect.DeepEqual(paths, zipfPaths(n, k, 1, 42)) {
+		t.Fatal("zipfPaths with the same seed differ")
+	}
+	if reflect.DeepEqual(paths[:100], zipfPaths(n, k, 1, 43)[:100]) {
+		t.Error("zipfPaths with different seeds are the same")
+	}
+	valid := map[string]bool{}
+	for i := range n {
+		valid[workingSetPath(i)] = true
+	}
+	count := map[string]int{}
+	for _, p := range paths {
+		if !valid[p] {
+			t.Fatalf("path %q is not one of the first %d files", p, n)
+		}
+		count[p]++
+	}
+	freq := make([]int, 0, len(count))
+	for _, c := range count {
+		freq = append(freq, c)
+	}
+	slices.Sort(freq)
+	slices.Reverse(freq)
+	h := 0.0
+	for i := 1; i <= n; i++ {
+		h += 1 / float64(i)
+	}
+	if top, want := float64(freq[0])/k, 1/h; math.Abs(top-want) > 0.01 {
+		t.Errorf("most popular file: %.3f of the requests, want %.3f", top, want)
+	}
+	tenth := 0
+	for _, c := range freq[:n/10] {
+		tenth += c
+	}
+	if share := float64(tenth) / k; share < 0.6 || share > 0.75 {
+		t.Errorf("the top 10%% of files get %.2f of the requests, want about 0.67", share)
+	}
+	if len(count) < n*9/10 {
+		t.Errorf("only %d of %d files requested in %d requests", len(count), n, k)
+	}
+}
+
+func TestParsePPID(t *testing.T) {
+	got, err := parsePPID("4242 (a) b (c) S 17 4242 4242 0 -1 4194560")
+	if err != nil || got != 17 {
+		t.Errorf("parsePPID = %d, %v; want 17", got, err)
+	}
+	for _, bad := range []string{"", "1 (x)", "1 (x) S notanumber"} {
+		if _, err := parsePPID(bad); err == nil {
+			t.Errorf("parsePPID(%q): no error", bad)
+		}
+	}
+}
+
+// TestTreeMemory reads this process's memory and finds a child of it
+// among its descendants.
+func TestTreeMemory(t *testing.T) {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		t.Skip("no /proc")
+	}
+	cmd := exec.Command("sleep", "60")
+	if err := cmd.Start(); err != nil {
+		t.Skip("cannot start sleep:", err)
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	if d := descendants(os.Getpid()); d[0] != os.Getpid() || !slices.Contains(d, cmd.Process.Pid) {
+		t.Errorf("descendants(self) = %v, want self first and child %d", d, cmd.Process.Pid)
+	}
+	self, err := treeMemory(os.Getpid(), "VmRSS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	child, err := treeMemory(cmd.Process.Pid, "VmRSS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if self <= child || child <= 0 {
+		t.Errorf("VmRSS of self and child %d, of the child alone %d: want the child counted in the tree", self, child)
+	}
+	if _, err := treeMemory(os.Getpid(), "NoSuchLine"); err == nil {
+		t.Error("treeMemory with an unknown key: no error")
+	}
+}
+
+func TestSlope(t *testing.T) {
+	if got := slope([]float64{0, 100, 1000}, []float64{5000, 7000, 25000}); math.Abs(got-20) > 1e-9 {
+		t.Errorf("slope of a line = %v, want 20", got)
+	}
+	for _, c := range [][2][]float64{{{1}, {1}}, {{3, 3}, {1, 2}}, {{1, 2}, {1}}} {
+		if got := slope(c[0], c[1]); got != 0 {
+			t.Errorf("slope(%v, %v) = %v, want 0", c[0], c[1], got)
+		}
+	}
+}
+
+// TestIdleConns opens idle keep-alive connections and checks the server
+// holds as many; a server that closes after each response is refused.
+func TestIdleConns(t *testing.T) {
+	var mu sync.Mutex
+	open := map[string]bool{}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/close" {
+			w.Header().Set("Connection", "close")
+		}
+		w.Write([]byte("hello"))
+	}))
+	srv.Config.ConnState = func(c net.Conn, s http.ConnState) {
+		mu.Lock()
+		defer mu.Unlock()
+		open[c.RemoteAddr().String()] = s != http.StateClosed && s != http.StateHijacked
+	}
+	srv.Start()
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	ic := &idleConns{addr: addr, path: "/"}
+	defer ic.close()
+	ctx := context.Background()
+	if err := ic.grow(ctx, 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := ic.grow(ctx, 3); err != nil || len(ic.conns) != 5 {
+		t.Errorf("grow(3) after 5: %d conns, %v; want 5, nil", len(ic.conns), err)
+	}
+	for _, c := range ic.conns {
+		mu.Lock()
+		ok := open[c.LocalAddr().String()]
+		mu.Unlock()
+		if !ok {
+			t.Errorf("connection %s is not open at the server", c.LocalAddr())
+		}
+	}
+	bad := &idleConns{addr: addr, path: "/close"}
+	defer bad.close()
+	if err := bad.grow(ctx, 2); err == nil || !strings.Contains(err.Error(), "keep-alive") {
+		t.Errorf("grow against Connection: close = %v, want a keep-alive error", err)
+	}
+}
+
+// testSweep is a sweep of two metrics over three points with simplehttp,
+// fileserver and caddy.
+func testSweep() *sweep {
+	peers := []string{"simplehttp", "fileserver", "caddy"}
+	s := newSweep("conns", "Test sweep", "connections", formatCount, []float64{1, 100, 10000}, peers,
+		&metric{key: "rate", title: "throughput", unit: "req/s", compare: true},
+		&metric{key: "p99", title: "p99 latency", unit: "ms", lower: true, compare: true},
+		&metric{key: "info", title: "not compared", unit: "x"},
+	)
+	for i, v := range []float64{100, 200, 300} {
+		s.set("rate", "simplehttp", i, v)
+		s.set("rate", "fileserver", i, v/2)
+		s.set("p99", "simplehttp", i, v/100)
+		s.set("p99", "fileserver", i, v/200)
+	}
+	s.set("rate", "caddy", 0, 50)
+	s.set("rate", "caddy", 2, 400) // simplehttp 300: 0.75x
+	s.set("p99", "caddy", 1, 4)    // simplehttp 2: 0.5x
+	s.set("info", "simplehttp", 0, 1)
+	s.set("rate", "caddy", 1, math.NaN()) // stays unmeasured
+	s.set("rate", "caddy", 1, -1)
+	s.notef("caddy at %s: %s", "100", "status 500, want 200")
+	return s
+}
+
+func TestPointVerdicts(t *testing.T) {
+	var got []string
+	for _, v := range pointVerdicts(testSweep()) {
+		got = append(got, fmt.Sprintf("%s | %s | ok=%v met=%v", v.goal, v.got, v.ok, v.met))
+	}
+	want := []string{
+		"conns: throughput >= 1x fileserver at every point | worst 2.00x at 1 (3 points) | ok=true met=true",
+		"conns: throughput >= 1x caddy at every point | worst 0.75x at 10,000 (2 points) | ok=true met=false",
+		"conns: p99 latency <= 1x fileserver at every point | worst 2.00x at 1 (3 points) | ok=true met=false",
+		"conns: p99 latency <= 1x caddy at every point | worst 0.50x at 100 (1 points) | ok=true met=true",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("pointVerdicts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestSpecialVerdicts(t *testing.T) {
+	for _, c := range []struct {
+		v    verdict
+		want string
+	}{
+		{p99GrowthVerdict([2]float64{2, 5}, 100, 10000, 5000), "conns: p99 at 10,000 conns <= 3x p99 at 100, both at 5,000 req/s | 2.50x (5.00 ms / 2.00 ms) | met"},
+		{p99GrowthVerdict([2]float64{2, 7}, 100, 10000, 5000), "conns: p99 at 10,000 conns <= 3x p99 at 100, both at 5,000 req/s | 3.50x (7.00 ms / 2.00 ms) | MISSED"},
+		{p99GrowthVerdict([2]float64{0, 7}, 100, 10000, 5000), "conns: p99 at 10,000 conns <= 3x p99 at 100, both at 5,000 req/s | not measured | ?"},
+		{slopeVerdict(map[string]float64{"simplehttp": 10 * kib, "fileserver": 20 * kib}), "idle: memory per idle connection <= 1x fileserver | 0.50x (10.0 KiB / 20.0 KiB) | met"},
+		{slopeVerdict(map[string]float64{"simplehttp": 30 * kib, "fileserver": 20 * kib}), "idle: memory per idle connection <= 1x fileserver | 1.50x (30.0 KiB / 20.0 KiB) | MISSED"},
+		{slopeVerdict(map[string]float64{"simplehttp": 30 * kib}), "idle: memory per idle connection <= 1x fileserver | not measured | ?"},
+	} {
+		var b bytes.Buffer
+		renderVerdicts(&b, []verdict{c.v})
+		got := regexp.MustCompile(`\s{2,}`).ReplaceAllString(strings.TrimSpace(b.String()), " | ")
+		if got != c.want {
+			t.Errorf("verdict = %q, want %q", got, c.want)
+		}
+	}
+}
+
+func TestRenderSweep(t *testing.T) {
+	var b bytes.Buffer
+	renderSweep(&b, testSweep(), []string{"simplehttp", "fileserver", "caddy"})
+	want := `Test sweep
+  throughput (req/s; higher is better)
+  connections  simplehttp  fileserver  caddy  simplehttp/fileserver  simplehttp/caddy
+            1         100        50.0   50.0                  2.00x             2.00x
+          100         200         100      -                  2.00x                 -
+       10,000         300         150    400                  2.00x             0.75x
+  p99 latency (ms; lower is better)
+  connections  simplehttp  fileserver  caddy  simplehttp/fileserver  simplehttp/caddy
+            1        1.00       0.500      -                  2.00x                 -
+          100        2.00        1.00   4.00                  2.00x             0.50x
+       10,000        3.00        1.50      -                  2.00x                 -
+  not compared (x; higher is better)
+  connections  simplehttp  fileserver  caddy  simplehttp/fileserver  simplehttp/caddy
+            1        1.00           -      -                      -                 -
+  note: caddy at 100: status 500, want 200
+`
+	if got := b.String(); got != want {
+		t.Errorf("renderSweep:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestWriteCharts draws the charts of a sweep into a temp dir: PNGs of
+// the chart size; a chart with nothing measured is an error, not an
+// empty picture.
+func TestWriteCharts(t *testing.T) {
+	s := testSweep()
+	s.set("p99", "caddy", 0, 0) // not drawable on a log axis: left out
+	s.charts = []chart{
+		{file: "rate.png", title: "Throughput", yLabel: "req/s", metrics: []string{"rate"}, logX: true},
+		{file: "p99.png", title: "p99", yLabel: "ms", metrics: []string{"p99", "rate"}, logX: true, logY: true},
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	files, err := writeCharts(dir, s, []string{"simplehttp", "fileserver", "caddy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{filepath.Join(dir, "rate.png"), filepath.Join(dir, "p99.png")}; !reflect.DeepEqual(files, want) {
+		t.Errorf("files = %q, want %q", files, want)
+	}
+	for _, f := range files {
+		r, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(r)
+		r.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if cfg.Width != 768 || cfg.Height != 403 {
+			t.Errorf("%s: %dx%d, want 768x403", f, cfg.Width, cfg.Height)
+		}
+	}
+	s.charts = []chart{{file: "none.png", title: "Nothing", metrics: []string{"info"}}}
+	s.metric("info").vals["simplehttp"][0] = math.NaN()
+	if _, err := writeCharts(dir, s, []string{"simplehttp"}); err == nil {
+		t.Error("a chart with nothing measured: no error")
+	}
+}
+
+func TestLogTicks(t *testing.T) {
+	labels := func(ts []plot.Tick) []string {
+		var out []string
+		for _, tk := range ts {
+			if tk.Label != "" {
+				out = append(out, tk.Label)
+			}
+		}
+		return out
+	}
+	count := logTicks{origin: 1, step: 10, format: formatCount}
+	if got, want := labels(count.Ticks(1, 10000)), []string{"1", "10", "100", "1,000", "10,000"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("count ticks = %q, want %q", got, want)
+	}
+	if got, want := labels(count.Ticks(200, 900)), []string{"200", "300", "400", "500", "600", "700", "800", "900"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ticks within one decade = %q, want the minor ones labelled: %q", got, want)
+	}
+	if got, want := labels(count.Ticks(1, 100)), []string{"1", "2", "5", "10", "20", "50", "100"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ticks over two decades = %q, want 2 and 5 labelled too: %q", got, want)
+	}
+	size := logTicks{origin: 1024, step: 16, format: formatSize}
+	if got, want := labels(size.Ticks(1024, 1<<30)), []string{"1 KiB", "16 KiB", "256 KiB", "4 MiB", "64 MiB", "1 GiB"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("size ticks = %q, want %q", got, want)
+	}
+	if got, want := labels(linearTicks{}.Ticks(0, 10000)), []string{"0", "2,000", "4,000", "6,000", "8,000", "10,000"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("linear ticks = %q, want %q", got, want)
+	}
+	if got, want := labels(linearTicks{}.Ticks(0, 2.4)), []string{"0", "0.5", "1", "1.5", "2"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("linear ticks = %q, want %q", got, want)
+	}
+}
+
+func TestSelectSweeps(t *testing.T) {
+	got, err := selectSweeps(" listing,conns,listing ")
+	if err != nil || !reflect.DeepEqual(got, []string{"conns", "listing"}) {
+		t.Errorf("selectSweeps = %q, %v; want [conns listing]", got, err)
+	}
+	if got, _ := selectSweeps("all"); !reflect.DeepEqual(got, sweepNames) {
+		t.Errorf("selectSweeps(all) = %q", got)
+	}
+	for _, bad := range []string{"bogus", ","} {
+		if _, err := selectSweeps(bad); err == nil {
+			t.Errorf("selectSweeps(%q): no error", bad)
+		}
+	}
+}
+
+func TestParseFlagsScale(t *testing.T) {
+	cfg, err := parseFlags([]string{"-scale", "-quick", "-scale-sweeps", "idle", "-scale-rate", "2000", "-scale-out", "/t/out"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.scaleOn || !cfg.quick || !reflect.DeepEqual(cfg.scale.sweeps, []string{"idle"}) || cfg.scale.rate != 2000 || cfg.scale.out != "/t/out" {
+		t.Errorf("parseFlags(-scale ...) = %+v", cfg)
+	}
+	if cfg, _ := parseFlags(nil); cfg.scaleOn || cfg.scale.out != "bench-out" || !reflect.DeepEqual(cfg.scale.sweeps, sweepNames) {
+		t.Errorf("default scale config = %+v", cfg.scale)
+	}
+	for _, bad := range [][]string{{"-scale-rate", "0"}, {"-scale-out", ""}, {"-scale-sweeps", "x"}} {
+		if _, err := parseFlags(bad); err == nil {
+			t.Errorf("parseFlags(%q): no error", bad)
+		}
+	}
+}
+
+// TestScalePlan pins the ranges the sweeps cover.
+func TestScalePlan(t *testing.T) {
+	full := scalePlanFor(false)
+	ends := func(xs []int) [2]int { return [2]int{xs[0], xs[len(xs)-1]} }
+	for name, c := range map[string]struct{ got, want [2]int }{
+		"conns":      {ends(full.conns), [2]int{1, 10000}},
+		"idle":       {ends(full.idle), [2]int{0, 10000}},
+		"entries":    {ends(full.entries), [2]int{100, 100000}},
+		"workingSet": {ends(full.workingSet), [2]int{1000, 200000}},
+		"sizes":      {[2]int{int(full.sizes[0]), int(full.sizes[len(full.sizes)-1])}, [2]int{kib, 1 << 30}},
+		"rateConns":  {full.rateConns, [2]int{100, 10000}},
+	} {
+		if c.got != c.want {
+			t.Errorf("full plan %s: %v, want %v", name, c.got, c.want)
+		}
+	}
+	// The top of the working set outgrows simplehttp's default
+	// small-file cache (64 MiB).
+	if top := int64(slices.Max(full.workingSet)) * kib; top <= 64*mib {
+		t.Errorf("top working set %d bytes, not more than the 64 MiB cache", top)
+	}
+	quick := scalePlanFor(true)
+	if quick.duration >= full.duration || len(quick.conns) >= len(full.conns) {
+		t.Errorf("quick plan %+v is not smaller than the full one", quick)
+	}
+	if sizePath(1<<30) != "/size/1GiB.bin" || sizePath(kib) != "/size/1KiB.bin" || sizePath(256*kib) != "/size/256KiB.bin" {
+		t.Errorf("sizePath: %q %q %q", sizePath(1<<30), sizePath(kib), sizePath(256*kib))
+	}
+	if !takesPart("python", "conns", 1000) || takesPart("python", "conns", 10000) || !takesPart("caddy", "conns", 10000) {
+		t.Error("takesPart: python should stop above 1,000 connections, the others not")
+	}
+}
+
+func TestNginxConfigScale(t *testing.T) {
+	conf := nginxConfig("/t/nginx", "/t/www", "", 8080, "", true)
+	for _, want := range []string{"worker_rlimit_nofile 32768;", "worker_connections 16384;", "listen 127.0.0.1:8080 backlog=65535;"} {
+		if !strings.Contains(conf, want) {
+			t.Errorf("scale nginx config lacks %q:\n%s", want, conf)
+		}
+	}
+	conf = nginxConfig("/t/nginx", "/t/www", "", 8080, "", false)
+	for _, unwanted := range []string{"worker_rlimit_nofile", "backlog", "16384"} {
+		if strings.Contains(conf, unwanted) {
+			t.Errorf("default nginx config has %q:\n%s", unwanted, conf)
+		}
+	}
+}
+
+func TestWrkArgsScript(t *testing.T) {
+	w := workload{conns: 10000, script: "/t/zipf.lua", scriptArgs: []string{"/t/paths.txt"}}
+	got := wrkArgs(w, "http://127.0.0.1:1/", "/t/zipf.lua", 2*time.Second)
+	want := []string{"-t1", "-c10000", "-d2s", "--timeout", "5s", "-s", "/t/zipf.lua", "http://127.0.0.1:1/", "/t/paths.txt"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("wrkArgs = %q, want %q", got, want)
+	}
+}
+
+// TestWrkScripts runs wrk with the sweeps' Lua scripts against a test
+// server: the Zipf script asks only for the listed paths, the rate
+// script sends; both print the summary line. Skipped without wrk.
+func TestWrkScripts(t *testing.T) {
+	wrk := lookTool("wrk")
+	if wrk == "" {
+		t.Skip("wrk not installed")
+	}
+	var mu sync.Mutex
+	seen := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.URL.Path]++
+		mu.Unlock()
+		w.Write([]byte("x"))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	list := filepath.Join(dir, "paths.txt")
+	if err := os.WriteFile(list, []byte("/ws/000/001.bin\n/ws/000/002.bin\n/ws/000/001.bin\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tools := toolset{wrk: wrk}
+	for _, c := range []struct {
+		name, text string
+		args       []string
+		paths      []string
+	}{
+		{"zipf", zipfScript, []string{list}, []string{"/ws/000/001.bin", "/ws/000/002.bin"}},
+		{"rate", rateScript, []string{"5", "2", "10"}, []string{"/"}},
+	} {
+		clear(seen)
+		script := filepath.Join(dir, c.name+".lua")
+		if err := os.WriteFile(script, []byte(c.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		w := workload{conns: 2, script: script, scriptArgs: c.args}
+		r, _, err := runWrk(context.Background(), tools, wrkArgs(w, srv.URL+"/", script, time.Second), time.Second)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		mu.Lock()
+		var got []string
+		for p := range seen {
+			got = append(got, p)
+		}
+		mu.Unlock()
+		slices.Sort(got)
+		if r.Requests == 0 || !reflect.DeepEqual(got, c.paths) {
+			t.Errorf("%s: %d requests for %q, want some for %q", c.name, r.Requests, got, c.paths)
+		}
+	}
+}
