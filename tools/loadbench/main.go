@@ -110,6 +110,7 @@ type config struct {
 	workloads []workload
 	peers     []string
 	keep      bool
+	quick     bool
 }
 
 func parseFlags(args []string) (config, error) {
@@ -117,7 +118,7 @@ func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("loadbench", flag.ContinueOnError)
 	fs.DurationVar(&cfg.duration, "duration", 5*time.Second, "length of each wrk run (whole seconds)")
 	fs.IntVar(&cfg.rounds, "rounds", 3, "rounds; each round runs every workload against every peer")
-	wl := fs.String("workloads", "all", "comma-separated subset of a,b,c,d,e,f,g,h,i,j,k")
+	wl := fs.String("workloads", "all", "comma-separated subset of a,b,c,d,e,f,g,h,i,j,k,l")
 	pl := fs.String("peers", "all", "comma-separated subset of "+strings.Join(peerNames, ","))
 	quick := fs.Bool("quick", false, "smoke run: 1 round of 2s")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the temp dir (logs, nginx config) and print its path")
@@ -128,7 +129,7 @@ func parseFlags(args []string) (config, error) {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if *quick {
-		cfg.rounds, cfg.duration = 1, 2*time.Second
+		cfg.rounds, cfg.duration, cfg.quick = 1, 2*time.Second, true
 	}
 	if cfg.rounds < 1 {
 		return cfg, errors.New("-rounds must be at least 1")
@@ -239,15 +240,21 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 
+	wrkLoads, upload := splitUpload(cfg.workloads)
 	res := results{}
 	launchers := map[string]*launcher{}
 	var descs []string
 	for _, name := range cfg.peers {
+		if !runsAny(cfg.workloads, name) {
+			continue
+		}
 		l, err := e.prepare(ctx, name)
 		if err != nil {
 			logf("skip %s: %v", name, err)
 			for _, w := range cfg.workloads {
-				res.get(w.key, name).skip = err.Error()
+				if w.runsOn(name) {
+					res.get(w.key, name).skip = err.Error()
+				}
 			}
 			descs = append(descs, fmt.Sprintf("  %-10s skipped: %v", name, err))
 			continue
@@ -258,10 +265,17 @@ func run(ctx context.Context, args []string) error {
 	if len(launchers) == 0 {
 		return errors.New("no peer could be prepared")
 	}
+	ures := results{} // the upload workload's, by body size
+	var ub *uploadBench
+	if upload != nil {
+		if ub, err = prepareUploads(ctx, e, *upload, cfg.peers, launchers, cfg.quick, ures); err != nil {
+			logf("skip (l): %v", err)
+		}
+	}
 
 	started := time.Now()
 	for round := 0; round < cfg.rounds && ctx.Err() == nil; round++ {
-		for _, w := range cfg.workloads {
+		for _, w := range wrkLoads {
 			for _, name := range rotate(cfg.peers, round) {
 				l := launchers[name]
 				if ctx.Err() != nil || l == nil || !w.runsOn(name) {
@@ -283,6 +297,9 @@ func run(ctx context.Context, args []string) error {
 					formatLatency(one.p99), one.errors, formatPercent(one.serverLoad), formatPercent(one.otherLoad))
 			}
 		}
+		if ub != nil {
+			ub.round(ctx, round, cfg.rounds, cfg.duration, ures)
+		}
 	}
 	if ctx.Err() != nil {
 		logf("interrupted: the table shows the runs completed so far")
@@ -294,16 +311,33 @@ func run(ctx context.Context, args []string) error {
 		fmt.Println("WARNING: not pinned (no taskset or one core): server and wrk share the CPUs")
 	}
 	fmt.Printf("wrk: %s; took %v\n", version(ctx, tools.wrk, "-v"), time.Since(started).Round(time.Second))
-	fmt.Println("peers:")
-	for _, d := range descs {
-		fmt.Println(d)
+	if len(wrkLoads) > 0 {
+		fmt.Println("peers:")
+		for _, d := range descs {
+			fmt.Println(d)
+		}
+		fmt.Println()
+		renderTable(os.Stdout, wrkLoads, cfg.peers, res)
+		fmt.Println()
+		fmt.Print(legend)
+	}
+	if ub != nil {
+		if len(wrkLoads) == 0 {
+			fmt.Println("peers:")
+			for _, d := range descs {
+				fmt.Println(d)
+			}
+		}
+		fmt.Println()
+		renderUploads(os.Stdout, ub.sizes, ub.peers, cfg.duration, ures)
+		fmt.Println()
+		fmt.Print(uploadLegend)
 	}
 	fmt.Println()
-	renderTable(os.Stdout, cfg.workloads, cfg.peers, res)
-	fmt.Println()
-	fmt.Print(legend)
-	fmt.Println()
-	renderTargets(os.Stdout, cfg.workloads, res)
+	renderTargets(os.Stdout, wrkLoads, res)
+	if ub != nil {
+		renderUploadTargets(os.Stdout, ub.sizes, ures)
+	}
 	fmt.Print(targetsLegend)
 	return nil
 }
