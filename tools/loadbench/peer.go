@@ -304,7 +304,8 @@ func (e *env) prepare(ctx context.Context, name string) (*launcher, error) {
 		if err != nil {
 			return nil, err
 		}
-		return simple("net/http, same 1 KiB from memory for every request, no log", bin, "-b", "127.0.0.1", "0"), nil
+		return perAsset("net/http, same 1 KiB from memory for every request, no log; (l) PUT into a new file, 256 KiB buffer, fsync, no log",
+			map[string][]string{"upload": {"-upload", e.docroot}}, bin, "-b", "127.0.0.1"), nil // no port: a free one
 	case "python":
 		if e.tools.python == "" {
 			return nil, errors.New("python3 not found in PATH")

@@ -21,7 +21,7 @@ import (
 
 // uploadPeers are the peers that take uploads, in table order. Every
 // other peer sits the upload workload out.
-var uploadPeers = []string{"simplehttp", "nginx", "rclone"}
+var uploadPeers = []string{"simplehttp", "nginx", "rclone", "ceiling"}
 
 // copyPeer names the baseline row: the same bytes copied file to file.
 const copyPeer = "cp"
@@ -213,10 +213,13 @@ func clean(dir string) {
 	syscall.Sync()
 }
 
-// round runs every size once: the copy baseline, then each peer in order.
+// round runs every size once: the copy baseline and each peer, in an
+// order that rotates each round as the peers' does, so that what one run
+// leaves behind (memory the kernel has yet to take back, writeback) falls
+// on all alike.
 func (u *uploadBench) round(ctx context.Context, round, rounds int, d time.Duration, res results) {
 	for _, s := range u.sizes {
-		for _, name := range append([]string{copyPeer}, rotate(u.peers, round)...) {
+		for _, name := range rotate(append([]string{copyPeer}, u.peers...), round) {
 			if ctx.Err() != nil {
 				return
 			}

@@ -59,7 +59,7 @@ func TestUploadWorkloadPeers(t *testing.T) {
 	if up == nil || up.key != "l" || len(rest) != 1 || rest[0].key != "a" {
 		t.Fatalf("splitUpload(a,l) = %v, %v", rest, up)
 	}
-	for peer, want := range map[string]bool{"simplehttp": true, "nginx": true, "rclone": true, "fileserver": false, "python": false, "caddy": false, "ceiling": false} {
+	for peer, want := range map[string]bool{"simplehttp": true, "nginx": true, "rclone": true, "ceiling": true, "fileserver": false, "python": false, "caddy": false} {
 		if got := up.runsOn(peer); got != want {
 			t.Errorf("(l) runsOn(%s) = %v, want %v", peer, got, want)
 		}

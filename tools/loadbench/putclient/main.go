@@ -108,7 +108,7 @@ func put(client *http.Client, src string, size int64, url string) (int, error) {
 		return 0, err
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 200)) // enough to say why
 	io.Copy(io.Discard, resp.Body) // keep the connection reusable
 	if resp.StatusCode != http.StatusCreated {
 		return resp.StatusCode, fmt.Errorf("PUT %s: %s: %q", url, resp.Status, strings.TrimSpace(string(body)))
