@@ -8,7 +8,7 @@
 // It is in the tools module (the tools directory), so run it from there:
 //
 //	cd tools
-//	go run ./loadbench            # 3 rounds x 5s, all workloads and peers (~12 min)
+//	go run ./loadbench            # 3 rounds x 5s, all workloads and peers (~14 min)
 //	go run ./loadbench -quick     # 1 round x 2s, a smoke run (~2 min)
 //	go run ./loadbench -workloads a,g,h -peers simplehttp,nginx
 //
@@ -17,7 +17,8 @@
 // idle machine with at least two cores. It needs wrk and, for the nginx
 // and Caddy peers, nginx and caddy (apt-get install -y wrk nginx-light
 // caddy); a missing tool or peer is reported and skipped, and the rest
-// still runs.
+// still runs. The upload workload (l) also runs rclone when it is there
+// (apt-get install -y rclone).
 //
 // # What it does
 //
@@ -58,7 +59,7 @@
 // (h) If-Modified-Since one day after the mtime, answered 304; (i) a
 // 100 KiB JavaScript file with its .br and .gz copies, asked for with
 // Accept-Encoding: br, gzip; (j) the same file without copies; (k) the
-// 1,000-entry listing, compressed. Before a
+// 1,000-entry listing, compressed; (l) uploads (below). Before a
 // peer's first run of a workload one request checks the status (and the
 // length, for files); a mismatch is noted under the table.
 //
@@ -73,6 +74,29 @@
 // throughput and CPU per request as ratios to that peer. After the table
 // come the targets (targets.go), each with the ratio measured in this
 // run and "met" or "MISSED".
+//
+// # Uploads
+//
+// The upload workload (l) is not a wrk run. A client of ours, putclient
+// (tools/loadbench/putclient), pinned to the client core as wrk is, PUTs
+// bodies to a new name each time, into a fresh directory under the docroot
+// per run (removed after it, then sync(2), so that no run pays for the
+// last one's writeback): 1 MiB bodies over 16 connections for the run's
+// duration, then 100 MiB bodies one after the other (5, or 2 with -quick),
+// sent from a file. The peers: simplehttp --upload --max-upload 200M;
+// nginx with dav_methods PUT (the body goes to client_body_temp_path, on
+// the same disk, then is renamed; nginx does not fsync); rclone serve
+// webdav, local backend, no VFS cache; the ceiling as a bare net/http PUT
+// handler (new file, 256 KiB buffer, fsync, 201), the floor for a net/http
+// server. The baseline row "cp" is putclient -copy on the server core:
+// the same bytes read and written through 256 KiB into new files, each
+// fsync'd, as cp or dd bs=256k conv=fsync would, as many at once as
+// there are connections; its CPU time is its own (getrusage), the
+// servers' is from /proc/PID/stat as for every workload. Each answer must
+// be 201; anything else is an error, and the first one is noted. The
+// upload table gives MiB/s, uploads/s, p50/p99, server CPU per MiB, its
+// ratio to the copy's, and simplehttp's throughput against each row; the
+// targets say whether simplehttp's CPU per MiB is at most 1.5x the copy's.
 //
 // Every server is stopped by its own PID (SIGTERM, then SIGKILL after 5s);
 // every wrk run is bounded in time. -keep leaves the temp dir (logs, the

@@ -129,4 +129,6 @@ the server core; the writeback the kernel does later in its own threads is charg
 so a server that fsyncs (simplehttp, cp) pays for more of its disk work than one that does not
 (nginx, rclone). "CPU/MiB vs cp" is that row's CPU per MiB over the copy's: the target bounds
 simplehttp's. sh/peer MiB/s is simplehttp's throughput over that row's; against cp, how near
-simplehttp comes to what the disk takes.`) + "\n"
+simplehttp comes to what the disk takes. "other" includes the kernel's writeback threads, so
+it is rarely low here. The ceiling row is a bare net/http PUT handler that fsyncs: what is
+left between it and cp is TCP receive, which every server pays.`) + "\n"
