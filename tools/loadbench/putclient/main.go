@@ -108,8 +108,10 @@ func put(client *http.Client, src string, size int64, url string) (int, error) {
 		return 0, err
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 200)) // enough to say why
-	io.Copy(io.Discard, resp.Body) // keep the connection reusable
+	// The start of the body says why; the rest is read so that the
+	// connection can be reused.
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+	io.Copy(io.Discard, resp.Body)
 	if resp.StatusCode != http.StatusCreated {
 		return resp.StatusCode, fmt.Errorf("PUT %s: %s: %q", url, resp.Status, strings.TrimSpace(string(body)))
 	}
