@@ -8,7 +8,7 @@
 // It is in the tools module (the tools directory), so run it from there:
 //
 //	cd tools
-//	go run ./loadbench            # 3 rounds x 5s, all workloads and peers (~12 min)
+//	go run ./loadbench            # 3 rounds x 5s, all workloads and peers (~14 min)
 //	go run ./loadbench -quick     # 1 round x 2s, a smoke run (~2 min)
 //	go run ./loadbench -workloads a,g,h -peers simplehttp,nginx
 //	go run ./loadbench -scale     # the scaling sweeps and their PNGs (~16 min)
@@ -18,7 +18,8 @@
 // idle machine with at least two cores. It needs wrk and, for the nginx
 // and Caddy peers, nginx and caddy (apt-get install -y wrk nginx-light
 // caddy); a missing tool or peer is reported and skipped, and the rest
-// still runs.
+// still runs. The upload workload (l) also runs rclone when it is there
+// (apt-get install -y rclone).
 //
 // # What it does
 //
@@ -59,7 +60,7 @@
 // (h) If-Modified-Since one day after the mtime, answered 304; (i) a
 // 100 KiB JavaScript file with its .br and .gz copies, asked for with
 // Accept-Encoding: br, gzip; (j) the same file without copies; (k) the
-// 1,000-entry listing, compressed. Before a
+// 1,000-entry listing, compressed; (l) uploads (below). Before a
 // peer's first run of a workload one request checks the status (and the
 // length, for files); a mismatch is noted under the table.
 //
@@ -115,6 +116,29 @@
 // servers and wrk inherit it; nginx also gets worker_connections 16384
 // and a listen backlog as long as the Go servers' (net.core.somaxconn).
 //
+// # Uploads
+//
+// The upload workload (l) is not a wrk run. A client of ours, putclient
+// (tools/loadbench/putclient), pinned to the client core as wrk is, PUTs
+// bodies to a new name each time, into a fresh directory under the docroot
+// per run (removed after it, then sync(2), so that no run pays for the
+// last one's writeback): 1 MiB bodies over 16 connections for the run's
+// duration, then 100 MiB bodies one after the other (5, or 2 with -quick),
+// sent from a file. The peers: simplehttp --upload --max-upload 200M;
+// nginx with dav_methods PUT (the body goes to client_body_temp_path, on
+// the same disk, then is renamed; nginx does not fsync); rclone serve
+// webdav, local backend, no VFS cache; the ceiling as a bare net/http PUT
+// handler (new file, 256 KiB buffer, fsync, 201), the floor for a net/http
+// server. The baseline row "cp" is putclient -copy on the server core:
+// the same bytes read and written through 256 KiB into new files, each
+// fsync'd, as cp or dd bs=256k conv=fsync would, as many at once as
+// there are connections; its CPU time is its own (getrusage), the
+// servers' is from /proc/PID/stat as for every workload. Each answer must
+// be 201; anything else is an error, and the first one is noted. The
+// upload table gives MiB/s, uploads/s, p50/p99, server CPU per MiB, its
+// ratio to the copy's, and simplehttp's throughput against each row; the
+// targets say whether simplehttp's CPU per MiB is at most 1.5x the copy's.
+//
 // Every server is stopped by its own PID (SIGTERM, then SIGKILL after 5s);
 // every wrk run is bounded in time. -keep leaves the temp dir (logs, the
 // nginx config) in place for inspection.
@@ -162,7 +186,7 @@ func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("loadbench", flag.ContinueOnError)
 	fs.DurationVar(&cfg.duration, "duration", 5*time.Second, "length of each wrk run (whole seconds)")
 	fs.IntVar(&cfg.rounds, "rounds", 3, "rounds; each round runs every workload against every peer")
-	wl := fs.String("workloads", "all", "comma-separated subset of a,b,c,d,e,f,g,h,i,j,k")
+	wl := fs.String("workloads", "all", "comma-separated subset of a,b,c,d,e,f,g,h,i,j,k,l")
 	pl := fs.String("peers", "all", "comma-separated subset of "+strings.Join(peerNames, ","))
 	fs.BoolVar(&cfg.quick, "quick", false, "smoke run: 1 round of 2s; with -scale, each sweep's ends only, 2s a run")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the temp dir (logs, nginx config) and print its path")
@@ -300,20 +324,36 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 
+	wrkLoads, upload := splitUpload(cfg.workloads)
 	res := results{}
-	launchers, descs, skipped, err := e.prepareAll(ctx, cfg.peers)
+	var names []string
+	for _, name := range cfg.peers {
+		if runsAny(cfg.workloads, name) {
+			names = append(names, name)
+		}
+	}
+	launchers, descs, skipped, err := e.prepareAll(ctx, names)
 	if err != nil {
 		return err
 	}
 	for name, err := range skipped {
 		for _, w := range cfg.workloads {
-			res.get(w.key, name).skip = err.Error()
+			if w.runsOn(name) {
+				res.get(w.key, name).skip = err.Error()
+			}
+		}
+	}
+	ures := results{} // the upload workload's, by body size
+	var ub *uploadBench
+	if upload != nil {
+		if ub, err = prepareUploads(ctx, e, *upload, cfg.peers, launchers, cfg.quick, ures); err != nil {
+			logf("skip (l): %v", err)
 		}
 	}
 
 	started := time.Now()
 	for round := 0; round < cfg.rounds && ctx.Err() == nil; round++ {
-		for _, w := range cfg.workloads {
+		for _, w := range wrkLoads {
 			for _, name := range rotate(cfg.peers, round) {
 				l := launchers[name]
 				if ctx.Err() != nil || l == nil || !w.runsOn(name) {
@@ -335,6 +375,9 @@ func run(ctx context.Context, args []string) error {
 					formatLatency(one.p99), one.errors, formatPercent(one.serverLoad), formatPercent(one.otherLoad))
 			}
 		}
+		if ub != nil {
+			ub.round(ctx, round, cfg.rounds, cfg.duration, ures)
+		}
 	}
 	if ctx.Err() != nil {
 		logf("interrupted: the table shows the runs completed so far")
@@ -346,16 +389,33 @@ func run(ctx context.Context, args []string) error {
 		fmt.Println("WARNING: not pinned (no taskset or one core): server and wrk share the CPUs")
 	}
 	fmt.Printf("wrk: %s; took %v\n", version(ctx, tools.wrk, "-v"), time.Since(started).Round(time.Second))
-	fmt.Println("peers:")
-	for _, d := range descs {
-		fmt.Println(d)
+	if len(wrkLoads) > 0 {
+		fmt.Println("peers:")
+		for _, d := range descs {
+			fmt.Println(d)
+		}
+		fmt.Println()
+		renderTable(os.Stdout, wrkLoads, cfg.peers, res)
+		fmt.Println()
+		fmt.Print(legend)
+	}
+	if ub != nil {
+		if len(wrkLoads) == 0 {
+			fmt.Println("peers:")
+			for _, d := range descs {
+				fmt.Println(d)
+			}
+		}
+		fmt.Println()
+		renderUploads(os.Stdout, ub.sizes, ub.peers, cfg.duration, ures)
+		fmt.Println()
+		fmt.Print(uploadLegend)
 	}
 	fmt.Println()
-	renderTable(os.Stdout, cfg.workloads, cfg.peers, res)
-	fmt.Println()
-	fmt.Print(legend)
-	fmt.Println()
-	renderTargets(os.Stdout, cfg.workloads, res)
+	renderTargets(os.Stdout, wrkLoads, res)
+	if ub != nil {
+		renderUploadTargets(os.Stdout, ub.sizes, ures)
+	}
 	fmt.Print(targetsLegend)
 	return nil
 }

@@ -27,7 +27,7 @@ const (
 
 // peerNames are all peers, in table order; simplehttp comes first and is
 // the numerator of every ratio.
-var peerNames = []string{"simplehttp", "fileserver", "python", "nginx", "caddy", "ceiling"}
+var peerNames = []string{"simplehttp", "fileserver", "python", "nginx", "caddy", "ceiling", "rclone"}
 
 // toolset holds the paths of the external programs; "" means missing.
 type toolset struct {
@@ -289,8 +289,9 @@ func (e *env) prepare(ctx context.Context, name string) (*launcher, error) {
 			argv = append(argv, "--log-file="+filepath.Join(e.tmp, "logs", "simplehttp-access.log"))
 			desc = "simplehttp -p HTTP/1.1 --log-file FILE"
 		}
-		desc += "; (i) --precompressed, (j) (k) --compress"
-		return perAsset(desc, map[string][]string{"precompressed": {"--precompressed"}, "compress": {"--compress"}}, argv...), nil
+		desc += "; (i) --precompressed, (j) (k) --compress, (l) --upload --max-upload 200M"
+		return perAsset(desc, map[string][]string{"precompressed": {"--precompressed"}, "compress": {"--compress"},
+			"upload": {"--upload", "--max-upload", "200M"}}, argv...), nil
 	case "fileserver":
 		bin, err := e.goBuild(ctx, filepath.Join(e.root, "tools"), "./loadbench/fileserverpeer", "fileserverpeer")
 		if err != nil {
@@ -303,7 +304,8 @@ func (e *env) prepare(ctx context.Context, name string) (*launcher, error) {
 		if err != nil {
 			return nil, err
 		}
-		return simple("net/http, same 1 KiB from memory for every request, no log", bin, "-b", "127.0.0.1", "0"), nil
+		return perAsset("net/http, same 1 KiB from memory for every request, no log; (l) PUT into a new file, 256 KiB buffer, fsync, no log",
+			map[string][]string{"upload": {"-upload", e.docroot}}, bin, "-b", "127.0.0.1"), nil // no port: a free one
 	case "python":
 		if e.tools.python == "" {
 			return nil, errors.New("python3 not found in PATH")
@@ -332,7 +334,7 @@ func (e *env) prepare(ctx context.Context, name string) (*launcher, error) {
 		if _, err := os.Stat(mimeTypes); err != nil {
 			mimeTypes = ""
 		}
-		desc := "nginx, 1 process (master_process off), access_log on -> file, sendfile on; (i) gzip_static on, (j) (k) gzip on"
+		desc := "nginx, 1 process (master_process off), access_log on -> file, sendfile on; (i) gzip_static on, (j) (k) gzip on, (l) dav_methods PUT"
 		argv := []string{e.tools.nginx, "-p", dir + "/", "-c", conf, "-e", filepath.Join(dir, "error.log")}
 		return configured(desc, conf, argv, nil, func(port int, w workload) string {
 			return nginxConfig(dir, e.docroot, mimeTypes, port, w.asset, w.scale)
@@ -352,6 +354,8 @@ func (e *env) prepare(ctx context.Context, name string) (*launcher, error) {
 		return configured(desc, conf, argv, env, func(port int, w workload) string {
 			return caddyConfig(dir, e.docroot, port, w.asset)
 		}), nil
+	case "rclone":
+		return e.prepareRclone(logPath)
 	}
 	return nil, fmt.Errorf("unknown peer %q", name)
 }
@@ -391,6 +395,10 @@ func nginxConfig(dir, docroot, mimeTypes string, port int, asset string, scale b
 		// nginx's own gzip (nginx-light has no brotli), its default
 		// level 1, for what the workloads send.
 		include += "\n    gzip on; gzip_min_length 1024; gzip_types text/javascript application/javascript;"
+	case "upload":
+		// PUT with the dav module: the body goes to client_body_temp_path
+		// (under dir, the same disk as docroot), then is renamed.
+		include += "\n    dav_methods PUT; create_full_put_path off; client_max_body_size 200m;"
 	}
 	return fmt.Sprintf(`# written by loadbench
 daemon off;

@@ -240,12 +240,7 @@ func renderTable(out io.Writer, ws []workload, peers []string, res results) {
 				continue
 			}
 			if len(c.samples) == 0 {
-				why := c.skip
-				if why == "" {
-					why = "no run"
-				}
-				fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t\n", p)
-				notes = append(notes, fmt.Sprintf("%s: skipped: %s", p, why))
+				notes = append(notes, skipRow(tw, p, 13, c))
 				continue
 			}
 			s := summarize(w, c)
@@ -271,6 +266,17 @@ func renderTable(out io.Writer, ws []workload, peers []string, res results) {
 			fmt.Fprintf(out, "  note: %s\n", n)
 		}
 	}
+}
+
+// skipRow writes the row of a peer that did not run, a dash in each of
+// its cols columns, and returns the note that says why.
+func skipRow(tw io.Writer, peer string, cols int, c *cell) string {
+	fmt.Fprintf(tw, "%s\t%s\n", peer, strings.Repeat("-\t", cols))
+	why := c.skip
+	if why == "" {
+		why = "no run"
+	}
+	return fmt.Sprintf("%s: skipped: %s", peer, why)
 }
 
 // legend explains the columns; it follows the table.

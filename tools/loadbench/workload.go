@@ -17,7 +17,7 @@ var fixtureMtime = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 // A workload is one wrk run shape: a path, extra request headers, the
 // number of connections and the status every response should have.
 type workload struct {
-	key     string // "a".."h"
+	key     string // "a".."l"
 	title   string
 	path    string
 	headers []string // "Name: value", passed to wrk as -H
@@ -32,7 +32,10 @@ type workload struct {
 	// --precompressed, Caddy's precompressed, nginx's gzip_static) or
 	// "compress" (simplehttp --compress, Caddy's encode, nginx's gzip,
 	// http.FileServer behind chi's middleware.Compress); "" otherwise.
-	// Python and the ceiling have neither and sit these out.
+	// Python and the ceiling have neither and sit these out. "upload"
+	// marks the upload workload (simplehttp --upload, nginx's dav PUT),
+	// which putclient drives rather than wrk (upload.go); only the
+	// peers that take uploads run it.
 	asset string
 	// scale marks the runs of the scaling sweeps (-scale): nginx is then
 	// set up for 10,000 connections.
@@ -49,7 +52,7 @@ const (
 	mib = 1 << 20
 )
 
-// workloads are the eight workloads, in table order.
+// workloads are the workloads, in table order.
 var workloads = []workload{
 	{key: "a", title: "1 KiB file, keep-alive, 64 conns", path: "/1k.bin", conns: 64, status: 200, size: kib, ceiling: true},
 	{key: "b", title: "1 KiB file, Connection: close, 64 conns", path: "/1k.bin", headers: []string{"Connection: close"}, conns: 64, status: 200, size: kib, ceiling: true},
@@ -62,10 +65,14 @@ var workloads = []workload{
 	{key: "i", title: "100 KiB JavaScript with a .br copy, Accept-Encoding: br, gzip, 64 conns", path: "/app.js", headers: []string{"Accept-Encoding: br, gzip"}, conns: 64, status: 200, size: -1, asset: "precompressed"},
 	{key: "j", title: "100 KiB JavaScript compressed by the server, Accept-Encoding: br, gzip, 64 conns", path: "/plain.js", headers: []string{"Accept-Encoding: br, gzip"}, conns: 64, status: 200, size: -1, asset: "compress"},
 	{key: "k", title: "listing of 1,000 entries compressed, Accept-Encoding: br, gzip, 64 conns", path: "/list1000/", headers: []string{"Accept-Encoding: br, gzip"}, conns: 64, timeout: 10 * time.Second, status: 200, size: -1, asset: "compress"},
+	{key: "l", title: "uploads: PUT of 1 MiB bodies (16 conns) and of 100 MiB bodies (one at a time)", path: "/", status: 201, size: -1, asset: "upload"},
 }
 
 // runsOn reports whether peer takes part in workload w.
 func (w workload) runsOn(peer string) bool {
+	if w.asset == "upload" || peer == "rclone" {
+		return w.asset == "upload" && isUploadPeer(peer)
+	}
 	switch peer {
 	case "ceiling":
 		return w.ceiling
@@ -94,7 +101,7 @@ func selectWorkloads(list string) ([]workload, error) {
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("unknown workload %q (want a subset of a,b,c,d,e,f,g,h,i,j,k)", k)
+			return nil, fmt.Errorf("unknown workload %q (want a subset of a,b,c,d,e,f,g,h,i,j,k,l)", k)
 		}
 		want[k] = true
 	}
