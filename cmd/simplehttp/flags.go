@@ -25,7 +25,9 @@ const usage = `usage: simplehttp [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VE
                   [--no-listing] [--no-sniff] [--index NAME] [--quiet]
                   [--read-header-timeout DURATION]
                   [--idle-timeout DURATION] [--precompressed] [--compress]
-                  [--cache-control VALUE] [--spa FILE] [--version]
+                  [--cache-control VALUE] [--spa FILE]
+                  [--auth USER:PASSWORD] [--auth-file FILE]
+                  [--auth-for SCOPE] [--version]
                   [port]
 
 positional arguments:
@@ -75,6 +77,12 @@ options:
   --spa FILE            serve FILE (a name in the directory, such as
                         index.html) for paths that do not exist and have no
                         extension, to clients that take HTML
+  --auth USER:PASSWORD  ask for HTTP Basic credentials; PASSWORD may be a
+                        bcrypt hash (repeatable)
+  --auth-file FILE      ask for HTTP Basic credentials, of the users of this
+                        htpasswd file (bcrypt hashes only: htpasswd -B)
+  --auth-for SCOPE      requests that need credentials: all, or write (every
+                        method but GET, HEAD and OPTIONS) (default: all)
   --version             show the version and exit
 `
 
@@ -115,6 +123,11 @@ type config struct {
 	Compress      bool   // compress once per version
 	CacheControl  string // "" means no Cache-Control
 	SPA           string // the fallback file; "" means none
+
+	// Access control, beyond Python.
+	AuthUsers map[string]string // from --auth: user -> password or bcrypt hash
+	AuthFile  string            // htpasswd file; "" means none
+	AuthFor   fileserver.AuthScope
 }
 
 // header is one -H response header.
@@ -143,6 +156,8 @@ type flagValues struct {
 	logFormat     string
 	symlinks      string
 	headers       []string
+	auth          []string
+	authFor       string
 }
 
 // parseArgs parses the arguments after the program name. Flags may come
@@ -221,6 +236,15 @@ func parseArgs(args []string) (config, error) {
 			return cfg, usagef("invalid --spa %q: want the name of a file in the directory, like index.html", cfg.SPA)
 		}
 	}
+	if err := parseAuth(&cfg, fv.auth); err != nil {
+		return cfg, err
+	}
+	if err := cfg.AuthFor.UnmarshalText([]byte(fv.authFor)); err != nil {
+		return cfg, usagef("invalid --auth-for %q: want all or write", fv.authFor)
+	}
+	if fs.Changed("auth-for") && !cfg.authOn() {
+		return cfg, usagef("--auth-for requires --auth or --auth-file to be set")
+	}
 	for _, name := range cfg.Index {
 		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
 			return cfg, usagef("invalid --index %q: want a file name", name)
@@ -263,6 +287,10 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 	fs.BoolVar(&cfg.Compress, "compress", false, "compress text, scripts, JSON, SVG and the like once per version of each file, and listings")
 	fs.StringVar(&cfg.CacheControl, "cache-control", "", `send Cache-Control: VALUE with every file, and "public, max-age=31536000, immutable" with names like app.3f9a2c1b.js`)
 	fs.StringVar(&cfg.SPA, "spa", "", "serve FILE (a name in the directory, such as index.html) for paths that do not exist and have no extension, to clients that take HTML")
+	// A StringArray, not a StringSlice: passwords contain commas.
+	fs.StringArrayVar(&fv.auth, "auth", nil, "ask for HTTP Basic credentials; PASSWORD may be a bcrypt hash (repeatable)")
+	fs.StringVar(&cfg.AuthFile, "auth-file", "", "ask for HTTP Basic credentials, of the users of this htpasswd file (bcrypt hashes only: htpasswd -B)")
+	fs.StringVar(&fv.authFor, "auth-for", "all", "requests that need credentials: all, or write (every method but GET, HEAD and OPTIONS) (default: all)")
 	fs.BoolVar(&fv.version, "version", false, "show the version and exit")
 	return fs
 }
