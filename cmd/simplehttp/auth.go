@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -59,7 +58,7 @@ func newAuth(cfg config, logger *slog.Logger) (func(http.Handler) http.Handler, 
 		fromFile, err := fileserver.ReadHtpasswd(f)
 		f.Close()
 		if err != nil {
-			return nil, fmt.Errorf("--auth-file %q: %w", cfg.AuthFile, err)
+			return nil, fmt.Errorf("--auth-file %q: %w", cfg.AuthFile, pathErr(err))
 		}
 		if len(fromFile) == 0 && len(users) == 0 {
 			return nil, fmt.Errorf("--auth-file %q: no users", cfg.AuthFile)
@@ -73,10 +72,7 @@ func newAuth(cfg config, logger *slog.Logger) (func(http.Handler) http.Handler, 
 	}
 	a, err := fileserver.NewBasicAuth(fileserver.BasicAuthOptions{Users: users, Scope: cfg.AuthFor, Logger: logger})
 	if err != nil {
-		var he *fileserver.HtpasswdError
-		if errors.As(err, &he) {
-			return nil, err
-		}
+		// The users of the file are valid: ReadHtpasswd checked them.
 		return nil, fmt.Errorf("--auth: %w", err)
 	}
 	return a.Handler, nil

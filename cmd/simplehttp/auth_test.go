@@ -88,6 +88,7 @@ func TestRunAuthErrors(t *testing.T) {
 			`simplehttp: --auth-file "` + sha + `": line 3: user "ann": a SHA-1 hash ({SHA}, htpasswd -s) is not supported: want a bcrypt hash (htpasswd -B)` + "\n"},
 		{"missing file", []string{"--auth-file", filepath.Join(files, "nope")}, 1,
 			`simplehttp: --auth-file "` + filepath.Join(files, "nope") + `": no such file or directory` + "\n"},
+		{"a directory", []string{"--auth-file", files}, 1, `simplehttp: --auth-file "` + files + `": is a directory` + "\n"},
 		{"no users", []string{"--auth-file", empty}, 1, `simplehttp: --auth-file "` + empty + `": no users` + "\n"},
 		{"user in both", []string{"--auth-file", good, "--auth", "bob:x"}, 1,
 			`simplehttp: --auth-file "` + good + `": user "bob" is also given by --auth` + "\n"},
