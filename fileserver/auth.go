@@ -92,7 +92,7 @@ type BasicAuthOptions struct {
 
 	// Logger receives the diagnostics: each failed attempt at level Debug
 	// (client, user name with control characters escaped, reason) and
-	// each block at level Warn (client, failures, seconds). A password or
+	// each block at level Warn (client, failures, length). A password or
 	// an Authorization header is never logged. If nil, slog.Default() is
 	// used.
 	Logger *slog.Logger
@@ -106,9 +106,11 @@ type BasicAuthOptions struct {
 // It guarantees: a request in its scope reaches the wrapped handler only
 // with the credentials of one of its users; passwords are compared in
 // constant time, and every uncached check does the same work whether the
-// user exists or not (with any bcrypt user, one bcrypt comparison at the
-// highest cost among them, and one keyed digest); no password or
-// Authorization header is ever logged or kept in memory in clear.
+// user exists or not: one keyed digest and, when any user has a bcrypt
+// hash, one bcrypt comparison, against the user's hash or, for an unknown
+// user or a plain password, the costliest of them (give every hash the
+// same cost, as htpasswd -B does, and they all take the same time); no
+// password or Authorization header is ever logged or kept in clear.
 type BasicAuth struct {
 	challenge []string // the WWW-Authenticate header value
 	users     map[string]credential
