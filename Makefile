@@ -28,6 +28,7 @@ FUZZ_TARGETS ?= \
 	./errorpage:FuzzError \
 	./errorpage:FuzzPythonFormat \
 	./fileserver:FuzzHref \
+	./fileserver:FuzzBasicAuth \
 	./fileserver:FuzzIMFFixdate \
 	./internal/pyescape:FuzzURL \
 	./internal/pyescape:FuzzHTML \

@@ -9,9 +9,6 @@ require (
 	github.com/klauspost/compress v1.19.2
 	github.com/spf13/pflag v1.1.0
 	github.com/youmark/pkcs8 v0.0.0-20240726163527-a2c0da244d78
-)
-
-require (
-	golang.org/x/crypto v0.41.0 // indirect
-	golang.org/x/sys v0.41.0 // indirect
+	golang.org/x/crypto v0.41.0
+	golang.org/x/sys v0.41.0
 )

@@ -158,6 +158,30 @@
 // so they are right under any prefix; the bare prefix ("/static") answers
 // 301 to "/static/".
 //
+// # Access control
+//
+// [BasicAuth] is middleware (func(http.Handler) http.Handler, for
+// chi's r.Use or any chain) that asks for HTTP Basic credentials
+// (RFC 7617) of every request, or with [AuthWrites] only of those whose
+// method is not GET, HEAD or OPTIONS. Users come from a map of plain
+// passwords or bcrypt hashes, or from an htpasswd file through
+// [ReadHtpasswd], which takes bcrypt entries only. It answers 401 with
+// WWW-Authenticate: Basic realm="...", charset="UTF-8" and the page of
+// [errorpage.Error], so it looks like every other error page; a client
+// that keeps failing gets 429 with a Retry-After that doubles up to a
+// cap, without its password being checked. Passwords are compared in
+// constant time, and an unknown user costs what a known one does (a
+// bcrypt comparison); verified credentials are remembered as a keyed
+// hash, so that bcrypt's tens of milliseconds are paid once per client,
+// not once per request. Put it inside errorpage and the access log and
+// in front of everything that serves:
+//
+//	r.Use(access.Handler, pages.Handler, auth.Handler)
+//	r.Mount("/", files)
+//
+// Basic credentials cross the network in clear text: serve them over
+// HTTPS.
+//
 // # Security
 //
 // A request can never name a file outside the root except through a

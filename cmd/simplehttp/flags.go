@@ -26,7 +26,8 @@ const usage = `usage: simplehttp [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VE
                   [--read-header-timeout DURATION]
                   [--idle-timeout DURATION] [--precompressed] [--compress]
                   [--cache-control VALUE] [--spa FILE] [--upload]
-                  [--max-upload SIZE] [--version]
+                  [--max-upload SIZE] [--auth USER:PASSWORD]
+                  [--auth-file FILE] [--auth-for SCOPE] [--version]
                   [port]
 
 positional arguments:
@@ -81,6 +82,12 @@ options:
                         listing then shows; an existing name is never replaced
   --max-upload SIZE     refuse uploads larger than SIZE, like 500K, 100M or
                         2G (default: 1G)
+  --auth USER:PASSWORD  ask for HTTP Basic credentials; PASSWORD may be a
+                        bcrypt hash (repeatable)
+  --auth-file FILE      ask for HTTP Basic credentials, of the users of this
+                        htpasswd file (bcrypt hashes only: htpasswd -B)
+  --auth-for SCOPE      requests that need credentials: all, or write (every
+                        method but GET, HEAD and OPTIONS) (default: all)
   --version             show the version and exit
 `
 
@@ -125,6 +132,10 @@ type config struct {
 	// Uploads, beyond Python.
 	Upload    bool
 	MaxUpload int64 // 0 means fileserver's default
+	// Access control, beyond Python.
+	AuthUsers map[string]string // from --auth: user -> password or bcrypt hash
+	AuthFile  string            // htpasswd file; "" means none
+	AuthFor   fileserver.AuthScope
 }
 
 // header is one -H response header.
@@ -154,6 +165,8 @@ type flagValues struct {
 	symlinks      string
 	headers       []string
 	maxUpload     byteSize
+	auth          []string
+	authFor       string
 }
 
 // parseArgs parses the arguments after the program name. Flags may come
@@ -236,6 +249,15 @@ func parseArgs(args []string) (config, error) {
 		return cfg, usagef("--max-upload requires --upload to be set")
 	}
 	cfg.MaxUpload = int64(fv.maxUpload)
+	if err := parseAuth(&cfg, fv.auth); err != nil {
+		return cfg, err
+	}
+	if err := cfg.AuthFor.UnmarshalText([]byte(fv.authFor)); err != nil {
+		return cfg, usagef("invalid --auth-for %q: want all or write", fv.authFor)
+	}
+	if fs.Changed("auth-for") && !cfg.authOn() {
+		return cfg, usagef("--auth-for requires --auth or --auth-file to be set")
+	}
 	for _, name := range cfg.Index {
 		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
 			return cfg, usagef("invalid --index %q: want a file name", name)
@@ -280,6 +302,10 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 	fs.StringVar(&cfg.SPA, "spa", "", "serve FILE (a name in the directory, such as index.html) for paths that do not exist and have no extension, to clients that take HTML")
 	fs.BoolVar(&cfg.Upload, "upload", false, "accept files into the directory: PUT /path/name with the file as the body, or POST from the form the listing then shows; an existing name is never replaced")
 	fs.Var(&fv.maxUpload, "max-upload", "refuse uploads larger than SIZE, like 500K, 100M or 2G (default: 1G)")
+	// A StringArray, not a StringSlice: passwords contain commas.
+	fs.StringArrayVar(&fv.auth, "auth", nil, "ask for HTTP Basic credentials; PASSWORD may be a bcrypt hash (repeatable)")
+	fs.StringVar(&cfg.AuthFile, "auth-file", "", "ask for HTTP Basic credentials, of the users of this htpasswd file (bcrypt hashes only: htpasswd -B)")
+	fs.StringVar(&fv.authFor, "auth-for", "all", "requests that need credentials: all, or write (every method but GET, HEAD and OPTIONS) (default: all)")
 	fs.BoolVar(&fv.version, "version", false, "show the version and exit")
 	return fs
 }

@@ -7,6 +7,7 @@
 //	           [-H 'Name: value']... [--log-format FORMAT] [--log-file PATH]
 //	           [--symlinks follow|inside|never] [--no-listing] [--no-sniff]
 //	           [--index NAME]... [--quiet] [--version]
+//	           [--auth USER:PASSWORD]... [--auth-file FILE] [--auth-for all|write]
 //
 // Python 3.14's options keep its spelling and defaults: the port defaults
 // to 8000 (0 picks a free one); -b/--bind to all interfaces, IPv4 and IPv6
@@ -16,8 +17,12 @@
 // cgi). --tls-cert serves HTTPS, and HTTP/2 to clients that ask for it;
 // the key is in --tls-key or in the certificate file, and may be encrypted
 // (PKCS#8 or legacy PEM) with the password in --tls-password-file. -H adds
-// a header to every response (Python 3.15). Flags may come before or after
-// the port; -h lists them all.
+// a header to every response (Python 3.15). --auth and --auth-file ask for
+// HTTP Basic credentials (bcrypt hashes, or passwords given on the command
+// line), of every request or with --auth-for write only of those that may
+// change something; over plain HTTP on an address other than loopback, a
+// warning on stderr says that passwords cross the network in clear text.
+// Flags may come before or after the port; -h lists them all.
 //
 // Like Python, it prints
 //
@@ -41,7 +46,11 @@
 //	accesslog → errorpage → cgi (with --cgi) → fileserver
 //
 // plus two small guards of the command's own between errorpage and cgi:
-// the -H headers and Python's 414 and 431 limits on the request head.
+// the -H headers and Python's 414 and 431 limits on the request head; with
+// --auth or --auth-file, fileserver's BasicAuth comes between the two, so
+// that its 401 and 429 pages carry the -H headers, are rendered by
+// errorpage and logged, and nothing behind it runs for a request without
+// credentials.
 package main
 
 import (
@@ -137,6 +146,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	srv := newServer(cfg, h, logger)
 	srv.TLSConfig = tlsConfig
+	if w := clearTextWarning(cfg, ln.Addr(), tlsConfig != nil); w != "" {
+		fmt.Fprintln(stderr, w)
+	}
 	return serve(ctx, srv, ln, shutdownTimeout, stdout, stderr)
 }
 
@@ -181,7 +193,17 @@ func newHandler(cfg config, stderr io.Writer) (_ http.Handler, _ *slog.Logger, _
 	if access != nil {
 		mws = append(mws, access.Handler)
 	}
-	mws = append(mws, pages.Handler, withHeaders(withServer(cfg.Headers)), pythonLimits)
+	mws = append(mws, pages.Handler, withHeaders(withServer(cfg.Headers)))
+	auth, err := newAuth(cfg, logger)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if auth != nil {
+		// After -H, so that 401 and 429 carry the headers of every
+		// response; before everything that serves.
+		mws = append(mws, auth)
+	}
+	mws = append(mws, pythonLimits)
 	if cfg.CGI {
 		scripts, err := cgi.New(cgi.Options{Root: cfg.Dir, Protocol: cfg.Protocol, Logger: logger, PassPost: cfg.Upload})
 		if err != nil {

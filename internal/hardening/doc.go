@@ -9,8 +9,11 @@
 //   - security_*_test.go: path traversal (several hundred generated
 //     request targets sent over a raw socket), symbolic-link policies, open
 //     redirects, HTML injection through file names in listings, control
-//     characters aimed at the access log, and CGI attacks (httpoxy,
-//     response splitting from script output). Each test logs the counts it
+//     characters aimed at the access log, CGI attacks (httpoxy,
+//     response splitting from script output), and ways around HTTP Basic
+//     authentication (malformed, doubled and misplaced credentials,
+//     other paths and methods to a protected file, password guessing
+//     from many connections at once) with the logs checked for passwords. Each test logs the counts it
 //     checked (targets tried, escapes, redirects, log bytes) with t.Logf;
 //     run `go test -v -run Security ./internal/hardening` to see them.
 //   - fault_*_test.go: files truncated, grown, replaced and deleted

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"strings"
+
+	"github.com/simplehttp/simplehttp/fileserver"
+)
+
+// parseAuth adds the users of the --auth values, USER:PASSWORD (the
+// password may be a bcrypt hash), to cfg. The messages never show a
+// password.
+func parseAuth(cfg *config, values []string) error {
+	for _, v := range values {
+		user, pw, ok := strings.Cut(v, ":")
+		switch {
+		case !ok:
+			return usagef("invalid --auth: want USER:PASSWORD (no ':' in the value)")
+		case user == "":
+			return usagef("invalid --auth: empty user name in USER:PASSWORD")
+		case pw == "":
+			return usagef("invalid --auth for user %q: empty password", user)
+		}
+		if _, dup := cfg.AuthUsers[user]; dup {
+			return usagef("invalid --auth: user %q given twice", user)
+		}
+		if cfg.AuthUsers == nil {
+			cfg.AuthUsers = map[string]string{}
+		}
+		cfg.AuthUsers[user] = pw
+	}
+	return nil
+}
+
+// authOn reports whether the command asks for credentials.
+func (cfg *config) authOn() bool { return len(cfg.AuthUsers) > 0 || cfg.AuthFile != "" }
+
+// newAuth makes the Basic authentication middleware of --auth,
+// --auth-file and --auth-for, or returns nil when there is none.
+func newAuth(cfg config, logger *slog.Logger) (func(http.Handler) http.Handler, error) {
+	if !cfg.authOn() {
+		return nil, nil
+	}
+	users := make(map[string]string, len(cfg.AuthUsers))
+	for u, pw := range cfg.AuthUsers {
+		users[u] = pw
+	}
+	if cfg.AuthFile != "" {
+		f, err := os.Open(cfg.AuthFile)
+		if err != nil {
+			return nil, fmt.Errorf("--auth-file %q: %w", cfg.AuthFile, pathErr(err))
+		}
+		fromFile, err := fileserver.ReadHtpasswd(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("--auth-file %q: %w", cfg.AuthFile, pathErr(err))
+		}
+		if len(fromFile) == 0 && len(users) == 0 {
+			return nil, fmt.Errorf("--auth-file %q: no users", cfg.AuthFile)
+		}
+		for u, hash := range fromFile {
+			if _, dup := users[u]; dup {
+				return nil, fmt.Errorf("--auth-file %q: user %q is also given by --auth", cfg.AuthFile, u)
+			}
+			users[u] = hash
+		}
+	}
+	a, err := fileserver.NewBasicAuth(fileserver.BasicAuthOptions{Users: users, Scope: cfg.AuthFor, Logger: logger})
+	if err != nil {
+		// The users of the file are valid: ReadHtpasswd checked them.
+		return nil, fmt.Errorf("--auth: %w", err)
+	}
+	return a.Handler, nil
+}
+
+// clearTextWarning is the line printed on stderr at startup when
+// passwords would cross the network unencrypted: authentication over
+// plain HTTP on an address other than loopback (all interfaces
+// included). It is "" otherwise.
+func clearTextWarning(cfg config, addr net.Addr, https bool) string {
+	if !cfg.authOn() || https {
+		return ""
+	}
+	if ap, err := netip.ParseAddrPort(addr.String()); err == nil && ap.Addr().Unmap().IsLoopback() {
+		return ""
+	}
+	return "simplehttp: warning: --auth over plain HTTP: passwords cross the network in clear text (Basic authentication); serve HTTPS with --tls-cert, or bind to 127.0.0.1 behind a TLS proxy"
+}

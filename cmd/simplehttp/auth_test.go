@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"maps"
+	"net"
+	"net/http"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/simplehttp/simplehttp/fileserver"
+)
+
+// hunter2Hash is bcrypt.GenerateFromPassword("hunter2", bcrypt.MinCost).
+const hunter2Hash = "$2a$04$eouE9lZt.x6ilSVM7Ijp4.AE9yMCdoW1ZQoS35zRPXpCkjIn5LCCq"
+
+func basicAuth(userPass string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(userPass))
+}
+
+func TestParseArgsAuth(t *testing.T) {
+	tests := []struct {
+		name      string
+		args      []string
+		wantUsers map[string]string
+		wantFile  string
+		wantFor   fileserver.AuthScope
+		wantErr   string
+	}{
+		{"none", nil, nil, "", fileserver.AuthAll, ""},
+		{"one user", []string{"--auth", "alice:secret"}, map[string]string{"alice": "secret"}, "", fileserver.AuthAll, ""},
+		// A StringArray: commas and colons in a password are kept.
+		{"repeated, colons and commas", []string{"--auth", "alice:a:b,c", "--auth=bob:" + hunter2Hash},
+			map[string]string{"alice": "a:b,c", "bob": hunter2Hash}, "", fileserver.AuthAll, ""},
+		{"file", []string{"--auth-file", "users"}, nil, "users", fileserver.AuthAll, ""},
+		{"write scope", []string{"--auth-file", "users", "--auth-for", "write"}, nil, "users", fileserver.AuthWrites, ""},
+		{"explicit all", []string{"--auth", "a:b", "--auth-for=all"}, map[string]string{"a": "b"}, "", fileserver.AuthAll, ""},
+		// The messages never show a password.
+		{"no colon", []string{"--auth", "alicesecret"}, nil, "", 0, "invalid --auth: want USER:PASSWORD (no ':' in the value)"},
+		{"empty user", []string{"--auth", ":secret"}, nil, "", 0, "invalid --auth: empty user name in USER:PASSWORD"},
+		{"empty password", []string{"--auth", "alice:"}, nil, "", 0, `invalid --auth for user "alice": empty password`},
+		{"twice", []string{"--auth", "alice:a", "--auth", "alice:b"}, nil, "", 0, `invalid --auth: user "alice" given twice`},
+		{"scope without users", []string{"--auth-for", "write"}, nil, "", 0, "--auth-for requires --auth or --auth-file to be set"},
+		{"scope all without users", []string{"--auth-for", "all"}, nil, "", 0, "--auth-for requires --auth or --auth-file to be set"},
+		{"bad scope", []string{"--auth", "a:b", "--auth-for", "writes"}, nil, "", 0, `invalid --auth-for "writes": want all or write`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := parseArgs(tt.args)
+			if tt.wantErr != "" {
+				var ue *usageError
+				if err == nil || err.Error() != tt.wantErr || !errors.As(err, &ue) {
+					t.Fatalf("parseArgs(%q): %v, want usage error %q", tt.args, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !maps.Equal(cfg.AuthUsers, tt.wantUsers) || cfg.AuthFile != tt.wantFile || cfg.AuthFor != tt.wantFor {
+				t.Errorf("parseArgs(%q): users %q, file %q, for %v; want %q, %q, %v", tt.args, cfg.AuthUsers, cfg.AuthFile, cfg.AuthFor, tt.wantUsers, tt.wantFile, tt.wantFor)
+			}
+		})
+	}
+}
+
+func TestRunAuthErrors(t *testing.T) {
+	dir := site(t)
+	files := t.TempDir()
+	sha := filepath.Join(files, "sha")
+	writeFile(t, sha, "# users\nbob:"+hunter2Hash+"\nann:{SHA}qUqP5cyxm6YcTAhz05Hph5gvu9M=\n")
+	empty := filepath.Join(files, "empty")
+	writeFile(t, empty, "# nobody yet\n")
+	good := filepath.Join(files, "good")
+	writeFile(t, good, "bob:"+hunter2Hash+"\n")
+	tests := []struct {
+		name       string
+		args       []string
+		wantStatus int
+		wantStderr string
+	}{
+		{"SHA-1 entry", []string{"--auth-file", sha}, 1,
+			`simplehttp: --auth-file "` + sha + `": line 3: user "ann": a SHA-1 hash ({SHA}, htpasswd -s) is not supported: want a bcrypt hash (htpasswd -B)` + "\n"},
+		{"missing file", []string{"--auth-file", filepath.Join(files, "nope")}, 1,
+			`simplehttp: --auth-file "` + filepath.Join(files, "nope") + `": no such file or directory` + "\n"},
+		{"a directory", []string{"--auth-file", files}, 1, `simplehttp: --auth-file "` + files + `": is a directory` + "\n"},
+		{"no users", []string{"--auth-file", empty}, 1, `simplehttp: --auth-file "` + empty + `": no users` + "\n"},
+		{"user in both", []string{"--auth-file", good, "--auth", "bob:x"}, 1,
+			`simplehttp: --auth-file "` + good + `": user "bob" is also given by --auth` + "\n"},
+		{"bad hash in --auth", []string{"--auth", "bob:$2y$10$short"}, 1,
+			`simplehttp: --auth: fileserver: basic auth: user "bob": invalid bcrypt hash: crypto/bcrypt: hashedSecret too short to be a bcrypted password` + "\n"},
+		{"--auth-for alone", []string{"--auth-for", "write"}, 2, "simplehttp: --auth-for requires --auth or --auth-file to be set\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"-b", "127.0.0.1", "-d", dir, "0"}, tt.args...)
+			if status := run(t.Context(), args, &stdout, &stderr); status != tt.wantStatus {
+				t.Errorf("run(%q) = %d, want %d", args, status, tt.wantStatus)
+			}
+			if stdout.Len() != 0 || stderr.String() != tt.wantStderr {
+				t.Errorf("run(%q): stdout = %q, stderr = %q; want nothing, %q", args, stdout.String(), stderr.String(), tt.wantStderr)
+			}
+		})
+	}
+}
+
+func TestClearTextWarning(t *testing.T) {
+	on := config{AuthUsers: map[string]string{"a": "b"}}
+	tcp := func(s string) net.Addr { return net.TCPAddrFromAddrPort(netip.MustParseAddrPort(s)) }
+	tests := []struct {
+		name  string
+		cfg   config
+		addr  net.Addr
+		https bool
+		warn  bool
+	}{
+		{"all interfaces", on, tcp("[::]:8000"), false, true},
+		{"0.0.0.0", on, tcp("0.0.0.0:8000"), false, true},
+		{"a LAN address", on, tcp("192.168.1.2:8000"), false, true},
+		{"an IPv6 address", on, tcp("[2001:db8::1]:8000"), false, true},
+		{"127.0.0.1", on, tcp("127.0.0.1:8000"), false, false},
+		{"127.0.0.2", on, tcp("127.0.0.2:8000"), false, false},
+		{"::1", on, tcp("[::1]:8000"), false, false},
+		{"TLS", on, tcp("[::]:8000"), true, false},
+		{"--auth-file", config{AuthFile: "f"}, tcp("[::]:8000"), false, true},
+		{"no auth", config{}, tcp("[::]:8000"), false, false},
+	}
+	for _, tt := range tests {
+		got := clearTextWarning(tt.cfg, tt.addr, tt.https)
+		if (got != "") != tt.warn {
+			t.Errorf("%s: warning %q, want one: %v", tt.name, got, tt.warn)
+		}
+	}
+}
+
+// TestRunAuth serves with --auth through the whole handler: the 401 page
+// with the -H and Server headers, the bcrypt user, the write scope, and
+// the access log lines, which carry the user name but never the
+// password or the Authorization header.
+func TestRunAuth(t *testing.T) {
+	dir := site(t)
+	for _, format := range []string{"common", "json"} {
+		t.Run(format, func(t *testing.T) {
+			r := startRun(t, "-b", "127.0.0.1", "-d", dir, "--auth", "alice:pw-SENTINEL-plain", "--auth", "bob:"+hunter2Hash,
+				"-H", "X-Test: yes", "--log-format", format, "0")
+			base := r.baseURL(t)
+			resp, body := get(t, base+"/hello.txt")
+			if resp.StatusCode != 401 || resp.Header.Get("Www-Authenticate") != `Basic realm="restricted", charset="UTF-8"` ||
+				resp.Header.Get("X-Test") != "yes" || !strings.HasPrefix(resp.Header.Get("Server"), "simplehttp/") ||
+				!strings.Contains(body, "<p>Error code: 401</p>") {
+				t.Errorf("GET without credentials: %d, headers %v, body %q; want 401, the challenge, -H and Server, the page", resp.StatusCode, resp.Header, body)
+			}
+			for _, tc := range []struct {
+				auth string
+				want int
+			}{
+				{basicAuth("alice:pw-SENTINEL-plain"), 200},
+				{basicAuth("bob:hunter2"), 200},
+				{basicAuth("bob:pw-SENTINEL-wrong"), 401},
+				{basicAuth("eve\x1b[2J:pw-SENTINEL"), 401},
+			} {
+				resp, body := do(t, "GET", base+"/hello.txt", http.Header{"Authorization": {tc.auth}})
+				if resp.StatusCode != tc.want || (tc.want == 200 && body != "hello\n") {
+					t.Errorf("GET with %q: %d %q, want %d", tc.auth, resp.StatusCode, body, tc.want)
+				}
+			}
+			if w := "warning"; strings.Contains(r.stderr.String(), w) {
+				t.Errorf("stderr holds a warning on 127.0.0.1: %s", r.stderr)
+			}
+			r.exit(t)
+			log := r.stderr.String()
+			for _, bad := range []string{"SENTINEL", "Authorization", "Basic ", base64.StdEncoding.EncodeToString([]byte("alice:pw")), "\x1b"} {
+				if strings.Contains(log, bad) {
+					t.Errorf("the log holds %q:\n%s", bad, log)
+				}
+			}
+			lines := strings.Split(strings.TrimSuffix(log, "\n"), "\n")
+			if len(lines) != 5 {
+				t.Fatalf("log of %d lines, want 5:\n%s", len(lines), log)
+			}
+			if format == "common" {
+				// The user name the client sent, authenticated or
+				// not, control characters escaped.
+				for i, want := range []string{` - - [`, ` - alice [`, ` - bob [`, ` - bob [`, ` - eve\x1b[2J [`} {
+					if !strings.Contains(lines[i], want) {
+						t.Errorf("line %d %q lacks %q", i+1, lines[i], want)
+					}
+				}
+				return
+			}
+			for i, l := range lines {
+				var rec map[string]any
+				if err := json.Unmarshal([]byte(l), &rec); err != nil {
+					t.Fatalf("line %d %q: %v", i+1, l, err)
+				}
+			}
+		})
+	}
+
+	t.Run("write scope", func(t *testing.T) {
+		r := startRun(t, "-b", "127.0.0.1", "-d", dir, "--auth", "alice:secret", "--auth-for", "write", "--quiet", "0")
+		base := r.baseURL(t)
+		for _, tc := range []struct {
+			method, auth string
+			want         int
+		}{
+			{"GET", "", 200},
+			{"HEAD", "", 200},
+			{"PUT", "", 401},
+			{"POST", "", 401},
+			{"DELETE", "", 401},
+			// Past authentication, the file server answers these as
+			// Python does.
+			{"POST", basicAuth("alice:secret"), 501},
+			{"PUT", basicAuth("alice:secret"), 501},
+		} {
+			resp, _ := do(t, tc.method, base+"/hello.txt", http.Header{"Authorization": {tc.auth}})
+			if resp.StatusCode != tc.want {
+				t.Errorf("%s with %q: %d, want %d", tc.method, tc.auth, resp.StatusCode, tc.want)
+			}
+		}
+		r.exit(t)
+	})
+}

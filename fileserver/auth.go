@@ -1,0 +1,412 @@
+package fileserver
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/simplehttp/simplehttp/errorpage"
+	"github.com/simplehttp/simplehttp/internal/pyescape"
+)
+
+// BasicAuthOptions configures a [BasicAuth]. Users is required; every
+// other field has a default, given by its zero value.
+type BasicAuthOptions struct {
+	// Realm names the protected space in the challenge,
+	// WWW-Authenticate: Basic realm="Realm", charset="UTF-8"; browsers
+	// show it in their password prompt. Quotes and backslashes are
+	// escaped; control characters are refused. If empty, "restricted".
+	Realm string
+
+	// Users maps each user name to its password. A password that begins
+	// with $2a$, $2b$ or $2y$ is a bcrypt hash (htpasswd -B, or
+	// [ReadHtpasswd]) and must be a valid one; any other is the password
+	// itself, kept in memory only as a keyed digest. A user name must be
+	// non-empty and hold no ':' (RFC 7617) and no control character; a
+	// password must be non-empty. NewBasicAuth copies the map.
+	Users map[string]string
+
+	// Scope says which requests need credentials: every request
+	// ([AuthAll], the zero value) or only those with a method other than
+	// GET, HEAD and OPTIONS ([AuthWrites]). A request outside the scope
+	// goes through unchecked, whatever Authorization header it carries.
+	Scope AuthScope
+
+	// MaxFailures is the number of failed attempts from one client after
+	// which it is blocked: each request it makes that needs credentials
+	// is then answered 429 Too Many Requests with Retry-After, without
+	// looking at the password. The first block lasts 1 second, and each
+	// further failure once it ends doubles it, up to MaxRetryAfter.
+	// A failure is a request with an Authorization header that does not
+	// authenticate (a request without one only gets the challenge). A
+	// client is its IP address (from r.RemoteAddr), or for IPv6 its /64
+	// network; a success forgets its failures, and so does a quiet
+	// FailureWindow after its last failure or block. If zero, 5.
+	MaxFailures int
+
+	// FailureWindow is how long the failures of a client are remembered
+	// after its last failure or the end of its block. If zero, 1 minute.
+	FailureWindow time.Duration
+
+	// MaxRetryAfter caps a block. If zero, 10 minutes.
+	MaxRetryAfter time.Duration
+
+	// MaxClients bounds the number of clients whose failures are kept.
+	// When the table is full, the clients whose failures have expired
+	// make room; if none has, an arbitrary one is forgotten, so memory
+	// stays bounded whatever the number of addresses an attacker has. If
+	// zero, 10000 (about a megabyte).
+	MaxClients int
+
+	// CacheSize bounds the number of successful verifications
+	// remembered, so that a client that sends the same valid credentials
+	// again pays one keyed hash instead of a bcrypt comparison (tens of
+	// milliseconds). The cache holds a keyed SHA-256 of the user name and
+	// password, never the password; when it is full, arbitrary entries
+	// make room. If zero, 1024.
+	CacheSize int
+
+	// Now is the clock of the failure limits. If nil, time.Now is used.
+	Now func() time.Time
+
+	// ErrorHandler sends the 401 Unauthorized (code 401, message
+	// "Unauthorized") and 429 Too Many Requests (code 429, message "Too
+	// Many Requests") responses, whose WWW-Authenticate or Retry-After
+	// header is already set on w. Nothing has been written to w when it is
+	// called. If nil, errorpage.Error(w, r, code, message, "") sends them:
+	// the page of the errorpage middleware the handler runs in, or
+	// Python's.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, code int, message string)
+
+	// Logger receives the diagnostics: each failed attempt at level Debug
+	// (client, user name with control characters escaped, reason) and
+	// each block at level Warn (client, failures, length). A password or
+	// an Authorization header is never logged. If nil, slog.Default() is
+	// used.
+	Logger *slog.Logger
+}
+
+// BasicAuth is middleware that asks for HTTP Basic credentials (RFC 7617)
+// before letting a request through. It is created by [NewBasicAuth], is
+// immutable afterwards (but for its caches) and is safe for concurrent
+// use.
+//
+// It guarantees: a request in its scope reaches the wrapped handler only
+// with the credentials of one of its users; passwords are compared in
+// constant time, and every uncached check does the same work whether the
+// user exists or not: one keyed digest and, when any user has a bcrypt
+// hash, one bcrypt comparison, against the user's hash or, for an unknown
+// user or a plain password, the costliest of them (give every hash the
+// same cost, as htpasswd -B does, and they all take the same time); no
+// password or Authorization header is ever logged or kept in clear.
+type BasicAuth struct {
+	challenge []string // the WWW-Authenticate header value
+	users     map[string]credential
+	dummy     []byte // the bcrypt hash of highest cost among users; nil if none
+	key       []byte // HMAC key of the digests and of the cache
+	scope     AuthScope
+	limits    *failureLimiter
+	cache     *verifiedCache
+
+	errorHandler func(w http.ResponseWriter, r *http.Request, code int, message string)
+	logger       *slog.Logger
+
+	// compare is bcrypt.CompareHashAndPassword; tests count its calls.
+	compare func(hash, password []byte) error
+}
+
+// credential is what BasicAuth keeps of a user's password.
+type credential struct {
+	hash   []byte   // bcrypt hash; nil for a plain password
+	digest [32]byte // keyed digest of a plain password
+}
+
+// maxBcryptPassword is the longest password bcrypt looks at: it ignores
+// the bytes after the 72nd, so a longer password would match the hash of
+// its first 72 bytes. Such a password never authenticates a bcrypt user.
+const maxBcryptPassword = 72
+
+// maxAuthorization bounds the Authorization header BasicAuth decodes;
+// a longer one fails without being decoded. It leaves room for a
+// password of some 3000 bytes.
+const maxAuthorization = 4096
+
+// NewBasicAuth checks opts and returns a BasicAuth. It returns an error
+// if Users is empty, if a user name or a password is not valid, if a
+// password that looks like a bcrypt hash is not a valid one, or if Realm
+// holds a control character.
+func NewBasicAuth(opts BasicAuthOptions) (*BasicAuth, error) {
+	if len(opts.Users) == 0 {
+		return nil, errors.New("fileserver: basic auth: no users")
+	}
+	realm := opts.Realm
+	if realm == "" {
+		realm = "restricted"
+	}
+	if hasControl(realm) {
+		return nil, fmt.Errorf("fileserver: basic auth: control character in realm %q", realm)
+	}
+	realm = strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(realm)
+	a := &BasicAuth{
+		challenge:    []string{`Basic realm="` + realm + `", charset="UTF-8"`},
+		users:        make(map[string]credential, len(opts.Users)),
+		key:          make([]byte, 32),
+		scope:        opts.Scope,
+		errorHandler: opts.ErrorHandler,
+		logger:       opts.Logger,
+		compare:      bcrypt.CompareHashAndPassword,
+	}
+	if opts.Scope != AuthAll && opts.Scope != AuthWrites {
+		return nil, fmt.Errorf("fileserver: basic auth: unknown %v", opts.Scope)
+	}
+	rand.Read(a.key) // never fails (crypto/rand)
+	maxCost := -1
+	for user, pw := range opts.Users {
+		switch {
+		case user == "":
+			return nil, errors.New("fileserver: basic auth: empty user name")
+		case strings.Contains(user, ":"):
+			return nil, fmt.Errorf("fileserver: basic auth: user %q: a user name cannot hold ':'", user)
+		case hasControl(user):
+			return nil, fmt.Errorf("fileserver: basic auth: user %q: control character in the user name", user)
+		case pw == "":
+			return nil, fmt.Errorf("fileserver: basic auth: user %q: empty password", user)
+		}
+		if !isBcrypt(pw) {
+			a.users[user] = credential{digest: a.digest(pw)}
+			continue
+		}
+		cost, err := bcrypt.Cost([]byte(pw))
+		if err != nil {
+			return nil, fmt.Errorf("fileserver: basic auth: user %q: invalid bcrypt hash: %w", user, err)
+		}
+		a.users[user] = credential{hash: []byte(pw)}
+		if cost > maxCost {
+			maxCost, a.dummy = cost, []byte(pw)
+		}
+	}
+	if a.errorHandler == nil {
+		a.errorHandler = sendError
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	a.limits = &failureLimiter{
+		limit:   orDefault(opts.MaxFailures, 5),
+		window:  orDefault(opts.FailureWindow, time.Minute),
+		maxWait: orDefault(opts.MaxRetryAfter, 10*time.Minute),
+		max:     orDefault(opts.MaxClients, 10000),
+		now:     now,
+		clients: map[string]*failures{},
+	}
+	if a.limits.limit < 0 || a.limits.window < 0 || a.limits.maxWait < 0 || a.limits.max < 0 || opts.CacheSize < 0 {
+		return nil, errors.New("fileserver: basic auth: negative limit")
+	}
+	a.cache = &verifiedCache{max: orDefault(opts.CacheSize, 1024), m: map[[32]byte]struct{}{}}
+	return a, nil
+}
+
+// orDefault returns v, or def if v is zero.
+func orDefault[T int | time.Duration](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// isBcrypt reports whether s is meant as a bcrypt hash.
+func isBcrypt(s string) bool {
+	return strings.HasPrefix(s, "$2a$") || strings.HasPrefix(s, "$2b$") || strings.HasPrefix(s, "$2y$")
+}
+
+// hasControl reports whether s holds a C0 control character or DEL.
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}
+
+// sendError is the default ErrorHandler.
+func sendError(w http.ResponseWriter, r *http.Request, code int, message string) {
+	errorpage.Error(w, r, code, message, "")
+}
+
+// Handler returns next wrapped by a: a request in a's scope goes on to
+// next only with valid credentials. Without an Authorization header it
+// is answered 401 with the challenge; with credentials that do not
+// authenticate (another scheme, malformed Basic credentials, two
+// Authorization headers, a header over 4096 bytes, an unknown user, a
+// wrong password), 401 too, and the client's failure is counted; a
+// client blocked for its failures gets 429 with Retry-After in seconds.
+// The scheme name is matched without regard to case ("basic" is valid).
+// next gets the request as it came, Authorization header included. The
+// access log records the user name the client sent, whether or not it
+// authenticated, as Apache's does.
+//
+// Handler panics if next is nil.
+func (a *BasicAuth) Handler(next http.Handler) http.Handler {
+	if next == nil {
+		panic("fileserver: BasicAuth.Handler(nil)")
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !a.scope.covers(r.Method) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		client := clientOf(r.RemoteAddr)
+		if wait := a.limits.blocked(client); wait > 0 {
+			w.Header().Set("Retry-After", strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10))
+			a.errorHandler(w, r, http.StatusTooManyRequests, "Too Many Requests")
+			return
+		}
+		if len(r.Header["Authorization"]) == 0 {
+			a.unauthorized(w, r)
+			return
+		}
+		user, reason := a.check(r)
+		if reason == "" {
+			a.limits.succeeded(client)
+			next.ServeHTTP(w, r)
+			return
+		}
+		log := a.log()
+		if log.Enabled(r.Context(), slog.LevelDebug) {
+			log.LogAttrs(r.Context(), slog.LevelDebug, "fileserver: authentication failed",
+				slog.String("client", client), slog.String("user", pyescape.Log(user)), slog.String("reason", reason))
+		}
+		if n, wait := a.limits.failed(client); wait > 0 {
+			log.LogAttrs(r.Context(), slog.LevelWarn, "fileserver: too many failed authentications, client blocked",
+				slog.String("client", client), slog.Int("failures", n), slog.Duration("for", wait))
+		}
+		a.unauthorized(w, r)
+	})
+}
+
+// unauthorized sends 401 with the challenge.
+func (a *BasicAuth) unauthorized(w http.ResponseWriter, r *http.Request) {
+	w.Header()["Www-Authenticate"] = slices.Clip(a.challenge)
+	a.errorHandler(w, r, http.StatusUnauthorized, "Unauthorized")
+}
+
+// check checks the Authorization header of r, which has one at least.
+// It returns the user name sent (when there is one) and "" if the
+// credentials authenticate, or why they do not. The credentials are
+// parsed by [http.Request.BasicAuth], as the access log parses them, so
+// that the user name logged is the one checked.
+func (a *BasicAuth) check(r *http.Request) (user, reason string) {
+	values := r.Header["Authorization"]
+	if len(values) != 1 {
+		return "", "several Authorization headers"
+	}
+	if len(values[0]) > maxAuthorization {
+		return "", "Authorization header too long"
+	}
+	if scheme, _, _ := strings.Cut(values[0], " "); !strings.EqualFold(scheme, "Basic") {
+		return "", "not the Basic scheme"
+	}
+	user, pw, ok := r.BasicAuth()
+	if !ok {
+		return "", "malformed Basic credentials"
+	}
+	if !a.verify(user, pw) {
+		return user, "unknown user or wrong password"
+	}
+	return user, ""
+}
+
+// verify reports whether pw is user's password. Unless the pair is in
+// the cache, it does the same work for any user, known or not: one bcrypt
+// comparison when any user has a bcrypt hash (against the user's hash, or
+// the costliest one), and one keyed digest compared in constant time.
+func (a *BasicAuth) verify(user, pw string) bool {
+	key := a.cacheKey(user, pw)
+	if a.cache.has(key) {
+		return true
+	}
+	c, known := a.users[user]
+	ok := false
+	if a.dummy != nil {
+		hash := c.hash
+		if hash == nil {
+			hash = a.dummy
+		}
+		err := a.compare(hash, []byte(pw))
+		ok = err == nil && c.hash != nil && len(pw) <= maxBcryptPassword
+	}
+	d := a.digest(pw)
+	if subtle.ConstantTimeCompare(d[:], c.digest[:]) == 1 && known && c.hash == nil {
+		ok = true
+	}
+	if ok {
+		a.cache.add(key)
+	}
+	return ok
+}
+
+// digest is the keyed digest of a plain password.
+func (a *BasicAuth) digest(pw string) [32]byte {
+	return a.mac("password\x00", pw, "")
+}
+
+// cacheKey is the keyed digest of a user name and password. A user name
+// holds no ':', so the pair is unambiguous.
+func (a *BasicAuth) cacheKey(user, pw string) [32]byte {
+	return a.mac("verified\x00", user+":", pw)
+}
+
+// mac is HMAC-SHA256 under a's key of the concatenated strings.
+func (a *BasicAuth) mac(parts ...string) [32]byte {
+	h := hmac.New(sha256.New, a.key)
+	for _, p := range parts {
+		h.Write([]byte(p))
+	}
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+// log returns the diagnostics logger.
+func (a *BasicAuth) log() *slog.Logger {
+	if a.logger == nil {
+		return slog.Default()
+	}
+	return a.logger
+}
+
+// verifiedCache is the set of the cache keys of credentials that have
+// been verified, bounded in size.
+type verifiedCache struct {
+	mu  sync.RWMutex
+	m   map[[32]byte]struct{}
+	max int
+}
+
+func (c *verifiedCache) has(key [32]byte) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	_, ok := c.m[key]
+	return ok
+}
+
+func (c *verifiedCache) add(key [32]byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= c.max {
+		for k := range c.m { // an arbitrary entry
+			delete(c.m, k)
+			break
+		}
+	}
+	c.m[key] = struct{}{}
+}

@@ -1,0 +1,23 @@
+package fileserver
+
+import "sync/atomic"
+
+// Hooks of the BasicAuth tests.
+
+// CountBcrypt makes a count each bcrypt comparison it runs, in the
+// returned counter.
+func CountBcrypt(a *BasicAuth) *atomic.Int64 {
+	n := new(atomic.Int64)
+	compare := a.compare
+	a.compare = func(hash, password []byte) error {
+		n.Add(1)
+		return compare(hash, password)
+	}
+	return n
+}
+
+// FailureTableSize is the number of clients whose failures a keeps.
+func FailureTableSize(a *BasicAuth) int { return a.limits.size() }
+
+// ClientOf is the key of a client address in the failure table.
+var ClientOf = clientOf

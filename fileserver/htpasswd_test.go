@@ -1,0 +1,95 @@
+package fileserver_test
+
+import (
+	"errors"
+	"maps"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/iotest"
+
+	"github.com/simplehttp/simplehttp/fileserver"
+)
+
+func TestReadHtpasswd(t *testing.T) {
+	file := "# made with htpasswd -B\n" +
+		"bob:" + hunter2Hash + "\n" +
+		"\n" +
+		"   \t\n" +
+		"carol:$2y$" + strings.TrimPrefix(s3cretHash, "$2a$") + "\r\n" + // CRLF
+		"  dave:$2b$" + strings.TrimPrefix(s3cretHash, "$2a$") + "  \n" +
+		"élodie:" + hunter2Hash // no final newline
+	got, err := fileserver.ReadHtpasswd(strings.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"bob":    hunter2Hash,
+		"carol":  "$2y$" + strings.TrimPrefix(s3cretHash, "$2a$"),
+		"dave":   "$2b$" + strings.TrimPrefix(s3cretHash, "$2a$"),
+		"élodie": hunter2Hash,
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("ReadHtpasswd = %q, want %q", got, want)
+	}
+	if got, err := fileserver.ReadHtpasswd(strings.NewReader("")); err != nil || len(got) != 0 {
+		t.Errorf("empty file: %q, %v; want no users, no error", got, err)
+	}
+}
+
+func TestReadHtpasswdErrors(t *testing.T) {
+	want := func(line int, user, msg string) string {
+		if user == "" {
+			return "line " + itoa(line) + ": " + msg
+		}
+		return "line " + itoa(line) + ": user " + strconv.Quote(user) + ": " + msg
+	}
+	const notBcrypt = " is not supported: want a bcrypt hash (htpasswd -B)"
+	tests := []struct {
+		name, file, want string
+	}{
+		{"SHA-1", "# c\nbob:" + hunter2Hash + "\nann:{SHA}qUqP5cyxm6YcTAhz05Hph5gvu9M=\n", want(3, "ann", "a SHA-1 hash ({SHA}, htpasswd -s)"+notBcrypt)},
+		{"apr1", "ann:$apr1$2nQ2xVvy$5OVWx1zOBgIUbCcM0NRDq.\n", want(1, "ann", "an MD5 hash ($apr1$, htpasswd -m, the default of old htpasswd)"+notBcrypt)},
+		{"MD5-crypt", "ann:$1$saltsalt$qjXMvbEw8oaL.CzflDugX/\n", want(1, "ann", "an MD5-crypt hash ($1$)"+notBcrypt)},
+		{"SHA-256-crypt", "ann:$5$rounds=5000$salt$abc\n", want(1, "ann", "a SHA-crypt hash ($5$)"+notBcrypt)},
+		{"SHA-512-crypt", "ann:$6$salt$abc\n", want(1, "ann", "a SHA-crypt hash ($6$)"+notBcrypt)},
+		{"crypt", "ann:rqXexS6ZhobKA\n", want(1, "ann", "a crypt(3) hash (htpasswd -d) or a plain-text password"+notBcrypt)},
+		{"plain", "ann:hunter2\n", want(1, "ann", "a plain-text password or an unknown hash"+notBcrypt)},
+		{"empty password", "ann:\n", want(1, "ann", "an empty password"+notBcrypt)},
+		{"broken bcrypt", "ann:$2y$05$tooshort\n", want(1, "ann", "invalid bcrypt hash: crypto/bcrypt: hashedSecret too short to be a bcrypted password")},
+		{"no colon", "\n\nann\n", want(3, "", "no ':' (want user:hash)")},
+		{"empty user", ":" + hunter2Hash + "\n", want(1, "", "empty user name")},
+		{"control in user", "a\x1bnn:" + hunter2Hash + "\n", want(1, "a\x1bnn", "control character in the user name")},
+		{"twice", "ann:" + hunter2Hash + "\nann:" + hunter2Hash + "\n", want(2, "ann", "user given twice")},
+		{"line too long", "ann:" + hunter2Hash + "\nbob:" + strings.Repeat("x", 70000) + "\n", want(2, "", "line longer than 65536 bytes")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			users, err := fileserver.ReadHtpasswd(strings.NewReader(tt.file))
+			var he *fileserver.HtpasswdError
+			if err == nil || err.Error() != tt.want || !errors.As(err, &he) || users != nil {
+				t.Errorf("ReadHtpasswd: %q, %v; want no users and %q", users, err, tt.want)
+			}
+		})
+	}
+	// A read error is passed on as it is.
+	errRead := errors.New("disk on fire")
+	if _, err := fileserver.ReadHtpasswd(iotest.ErrReader(errRead)); !errors.Is(err, errRead) {
+		t.Errorf("read error: got %v, want %v", err, errRead)
+	}
+}
+
+// TestReadHtpasswdUsers checks that what ReadHtpasswd returns
+// authenticates.
+func TestReadHtpasswdUsers(t *testing.T) {
+	users, err := fileserver.ReadHtpasswd(strings.NewReader("bob:" + hunter2Hash + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newAuth(t, fileserver.BasicAuthOptions{Users: users}).Handler(reached)
+	for auth, want := range map[string]int{basic("bob:hunter2"): 200, basic("bob:hunter"): 401, basic("bob:" + hunter2Hash): 401} {
+		if code, _ := authRequest(h, "192.0.2.1:1", auth); code != want {
+			t.Errorf("%q: status %d, want %d", auth, code, want)
+		}
+	}
+}
