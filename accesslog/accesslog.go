@@ -48,8 +48,10 @@ const (
 	// JSON writes one JSON object per line through a [log/slog.JSONHandler],
 	// with the keys time (the start of the request), remote, method, uri,
 	// proto, status, bytes, duration (nanoseconds, as slog writes a
-	// [time.Duration]), referer and user_agent; then messages (an array,
-	// when a handler reported any), hijacked and panicked (only when
+	// [time.Duration]), referer and user_agent; then user (the
+	// Basic-authentication user name, only when the request sent one),
+	// messages (an array, when a handler reported any), hijacked and
+	// panicked (only when
 	// true). The strings are scrubbed with [Scrub] before JSON encoding, so
 	// no control character reaches the log in any form.
 	JSON
@@ -270,7 +272,7 @@ func (m *Middleware) log(st *state, r *http.Request, start time.Time, panicked b
 		rec.referer = r.Header.Get("Referer")
 		rec.userAgent = r.Header.Get("User-Agent")
 	}
-	if m.format == Common || m.format == Combined {
+	if m.format != Python {
 		if _, ok := r.Header["Authorization"]; ok {
 			rec.user, _, _ = r.BasicAuth()
 		}
@@ -352,6 +354,9 @@ func (m *Middleware) logJSON(ctx context.Context, rec *record) {
 		slog.String("referer", Scrub(rec.referer)),
 		slog.String("user_agent", Scrub(rec.userAgent)),
 	)
+	if rec.user != "" {
+		r.AddAttrs(slog.String("user", Scrub(rec.user)))
+	}
 	if len(rec.messages) > 0 {
 		msgs := make([]string, len(rec.messages))
 		for i, s := range rec.messages {

@@ -476,3 +476,30 @@ func TestOmitRequestLine(t *testing.T) {
 		t.Errorf("log:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestUserField: the Basic-authentication user name fills the user field
+// of Common, Combined and JSON (Python's format has none); the password
+// and the Authorization header never reach the log.
+func TestUserField(t *testing.T) {
+	for f, want := range map[Format]string{
+		Python:   "",
+		Common:   ` - alice [`,
+		Combined: ` - alice [`,
+		JSON:     `"user":"alice"`,
+	} {
+		log := newSink()
+		m := newMiddleware(t, Options{Writer: log, Format: f})
+		h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+		r := httptest.NewRequest("GET", "/", nil)
+		r.SetBasicAuth("alice", "s3cret")
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		m.Close()
+		out := string(log.bytes())
+		if want != "" && !strings.Contains(out, want) || want == "" && strings.Contains(out, "alice") {
+			t.Errorf("%v: %q, want %q in it", f, out, want)
+		}
+		if strings.Contains(out, "s3cret") || strings.Contains(out, "YWxpY2U6czNjcmV0") {
+			t.Errorf("%v: the password reached the log: %q", f, out)
+		}
+	}
+}
