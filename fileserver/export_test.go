@@ -1,6 +1,9 @@
 package fileserver
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Hooks for the external tests.
 
@@ -19,3 +22,7 @@ func CacheStats(h *Handler) (entries int, bytes int64) {
 
 // HourAhead is a clock an hour ahead of time.Now.
 func HourAhead() time.Time { return time.Now().Add(time.Hour) }
+
+// SetArchiveHook makes h call hook before it writes each entry of an
+// archive, with the request's context and the entry's name in the archive.
+func SetArchiveHook(h *Handler, hook func(ctx context.Context, name string)) { h.archiveHook = hook }

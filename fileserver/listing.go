@@ -40,6 +40,14 @@ const (
 	listingMid  = "</title>\n</head>\n<body>\n<h1>Directory listing for "
 	listingList = "</h1>\n<hr>\n<ul>\n"
 	listingTail = "</ul>\n<hr>\n</body>\n</html>\n"
+
+	// listingArchiveList is listingList with the links to the archives
+	// of the directory (Options.Archive) under the heading.
+	listingArchiveList = "</h1>\n" +
+		"<p>Download: <a href=\"?download=zip\">zip</a> " +
+		"<a href=\"?download=tar.gz\">tar.gz</a> " +
+		"<a href=\"?download=tar.zst\">tar.zst</a></p>\n" +
+		"<hr>\n<ul>\n"
 )
 
 // ctxCheckEvery is how many entries are read or rendered between checks
@@ -182,7 +190,11 @@ func (h *Handler) writeListing(w http.ResponseWriter, r *http.Request, clientPat
 	head = pyescape.AppendHTML(head, display)
 	head = append(head, listingMid...)
 	head = pyescape.AppendHTML(head, display)
-	head = append(head, listingList...)
+	if h.archive {
+		head = append(head, listingArchiveList...)
+	} else {
+		head = append(head, listingList...)
+	}
 
 	hdr := w.Header()
 	hdr["Vary"] = varyAccept // canonical keys, values shared: never written in place
