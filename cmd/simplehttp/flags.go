@@ -25,7 +25,8 @@ const usage = `usage: simplehttp [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VE
                   [--no-listing] [--no-sniff] [--index NAME] [--quiet]
                   [--read-header-timeout DURATION]
                   [--idle-timeout DURATION] [--precompressed] [--compress]
-                  [--cache-control VALUE] [--spa FILE] [--version]
+                  [--cache-control VALUE] [--spa FILE] [--archive]
+                  [--archive-max SIZE] [--qr] [--health PATH] [--version]
                   [port]
 
 positional arguments:
@@ -75,6 +76,15 @@ options:
   --spa FILE            serve FILE (a name in the directory, such as
                         index.html) for paths that do not exist and have no
                         extension, to clients that take HTML
+  --archive             let clients download a directory as one zip, tar.gz
+                        or tar.zst file (?download=zip on its URL), linked
+                        from the listing
+  --archive-max SIZE    refuse archives of more than SIZE bytes of files
+                        (such as 500M or 2G; default: no limit)
+  --qr                  print a QR code of each URL the server can be reached
+                        at, when standard output is a terminal
+  --health PATH         answer GET PATH (such as /healthz) with 200 "ok",
+                        without logging it or touching the disk
   --version             show the version and exit
 `
 
@@ -115,6 +125,12 @@ type config struct {
 	Compress      bool   // compress once per version
 	CacheControl  string // "" means no Cache-Control
 	SPA           string // the fallback file; "" means none
+
+	// Downloads, startup and probes, beyond Python.
+	Archive    bool   // ?download=zip|tar.gz|tar.zst on directories
+	ArchiveMax int64  // bytes of files in one archive; 0 means no limit
+	QR         bool   // QR codes of the URLs at startup, on a terminal
+	Health     string // the health-check path; "" means none
 }
 
 // header is one -H response header.
@@ -226,6 +242,15 @@ func parseArgs(args []string) (config, error) {
 			return cfg, usagef("invalid --index %q: want a file name", name)
 		}
 	}
+	if cfg.ArchiveMax != 0 && !cfg.Archive {
+		return cfg, usagef("--archive-max requires --archive to be set")
+	}
+	if cfg.Archive && cfg.NoListing {
+		return cfg, usagef("--archive with --no-listing: an archive lists what its directory holds")
+	}
+	if cfg.Health != "" && !validHealthPath(cfg.Health) {
+		return cfg, usagef("invalid --health %q: want a path such as /healthz (a slash, then letters, digits and -._~/ only)", cfg.Health)
+	}
 	return cfg, nil
 }
 
@@ -263,6 +288,10 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 	fs.BoolVar(&cfg.Compress, "compress", false, "compress text, scripts, JSON, SVG and the like once per version of each file, and listings")
 	fs.StringVar(&cfg.CacheControl, "cache-control", "", `send Cache-Control: VALUE with every file, and "public, max-age=31536000, immutable" with names like app.3f9a2c1b.js`)
 	fs.StringVar(&cfg.SPA, "spa", "", "serve FILE (a name in the directory, such as index.html) for paths that do not exist and have no extension, to clients that take HTML")
+	fs.BoolVar(&cfg.Archive, "archive", false, "let clients download a directory as one zip, tar.gz or tar.zst file (?download=zip on its URL), linked from the listing")
+	fs.Var((*byteSize)(&cfg.ArchiveMax), "archive-max", "refuse archives of more than SIZE bytes of files (such as 500M or 2G; default: no limit)")
+	fs.BoolVar(&cfg.QR, "qr", false, "print a QR code of each URL the server can be reached at, when standard output is a terminal")
+	fs.StringVar(&cfg.Health, "health", "", `answer GET PATH (such as /healthz) with 200 "ok", without logging it or touching the disk`)
 	fs.BoolVar(&fv.version, "version", false, "show the version and exit")
 	return fs
 }
