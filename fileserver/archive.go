@@ -527,15 +527,15 @@ func (p pooledFlate) Close() error {
 }
 
 // contentDisposition is "attachment" with the file name: an ASCII
-// fallback in filename (anything else, and the quote and backslash,
-// become '_'), and the name itself in UTF-8 in filename* (RFC 6266) when
+// fallback in filename (anything else, the quote, the backslash and '%',
+// which some browsers decode there, become '_'), and the name itself in UTF-8 in filename* (RFC 6266) when
 // the fallback differs; bytes that are not UTF-8 become U+FFFD there.
 func contentDisposition(name string) string {
 	var ascii strings.Builder
 	plain := true
 	for i := 0; i < len(name); i++ {
 		c := name[i]
-		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '%' {
 			ascii.WriteByte('_')
 			plain = false
 			continue
