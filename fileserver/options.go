@@ -131,7 +131,8 @@ type Options struct {
 	// when DisableListing is set), 404 "No permission to list directory"
 	// (a directory that cannot be read), 501 "Unsupported method
 	// ('POST')" (any method but GET and HEAD, in Python's repr), and,
-	// beyond Python, 500 "Internal Server Error" when the fs.FS gives a
+	// beyond Python, 403 "Archive too large" (see Archive) and
+	// 500 "Internal Server Error" when the fs.FS gives a
 	// file that cannot seek or a listing cannot be encoded (the cause
 	// goes to Logger). Nothing has been written to w when it is called.
 	// If nil, errorpage.Error(w, r, code, message, "") sends the error:
