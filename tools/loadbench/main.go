@@ -74,6 +74,13 @@
 // come the targets (targets.go), each with the ratio measured in this
 // run and "met" or "MISSED".
 //
+// Last, unless -archive-mib 0, the archive comparison (archive.go): a
+// tree of 1 GiB of text (64 MiB with -quick) downloaded from simplehttp
+// --archive as tar.gz, tar.zst and zip, against `tar czf - DIR | cat`,
+// `tar cf - DIR | gzip -1 | cat` (simplehttp's level) and the same with
+// zstd -1: MiB of tree per second and CPU ms per MiB, the server or the
+// whole pipeline pinned to the server core.
+//
 // Every server is stopped by its own PID (SIGTERM, then SIGKILL after 5s);
 // every wrk run is bounded in time. -keep leaves the temp dir (logs, the
 // nginx config) in place for inspection.
@@ -110,6 +117,9 @@ type config struct {
 	workloads []workload
 	peers     []string
 	keep      bool
+	// archiveMiB is the size of the tree of the archive comparison
+	// (archive.go); 0 skips it.
+	archiveMiB int
 }
 
 func parseFlags(args []string) (config, error) {
@@ -121,11 +131,21 @@ func parseFlags(args []string) (config, error) {
 	pl := fs.String("peers", "all", "comma-separated subset of "+strings.Join(peerNames, ","))
 	quick := fs.Bool("quick", false, "smoke run: 1 round of 2s")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the temp dir (logs, nginx config) and print its path")
+	fs.IntVar(&cfg.archiveMiB, "archive-mib", -1, "size in MiB of the tree of the archive comparison; 0 skips it (default: 1024, 64 with -quick, 0 with -workloads)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if cfg.archiveMiB < 0 {
+		cfg.archiveMiB = 1024
+		switch {
+		case *wl != "all" && *wl != "":
+			cfg.archiveMiB = 0
+		case *quick:
+			cfg.archiveMiB = 64
+		}
 	}
 	if *quick {
 		cfg.rounds, cfg.duration = 1, 2*time.Second
@@ -305,6 +325,17 @@ func run(ctx context.Context, args []string) error {
 	fmt.Println()
 	renderTargets(os.Stdout, cfg.workloads, res)
 	fmt.Print(targetsLegend)
+
+	if cfg.archiveMiB > 0 && launchers["simplehttp"] != nil && ctx.Err() == nil {
+		logf("archives: writing a tree of %d MiB", cfg.archiveMiB)
+		runs, desc, err := runArchiveBench(ctx, e, filepath.Join(tmp, "bin", "simplehttp"), cfg.archiveMiB)
+		fmt.Println()
+		if err != nil {
+			fmt.Printf("Archives: %v\n", err)
+		} else {
+			renderArchive(os.Stdout, desc, cfg.archiveMiB, runs)
+		}
+	}
 	return nil
 }
 
