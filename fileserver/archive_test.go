@@ -54,6 +54,10 @@ func archiveTree(t *testing.T, base string) string {
 		"root/sub/\u2028sep.txt":   "line separator\n",
 		"root/sub/tab\tname.txt":   "tab\n",
 		"root/sub/esc\x1b[31m.txt": "escape\n",
+		// Over tar's 100 bytes, and not UTF-8: only GNU tar's long
+		// names hold it; and a path of over 256 bytes.
+		"root/" + strings.Repeat("long-", 40) + "\xff.txt":                                "long\n",
+		"root/" + strings.Repeat("d", 200) + "/" + strings.Repeat("\u00e9", 100) + ".txt": "deep\n",
 	}
 	for name, content := range files {
 		p := filepath.Join(base, name)
