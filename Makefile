@@ -125,7 +125,9 @@ fuzz:
 ## python3 -m http.server, nginx and the net/http ceiling, one core each for
 ## server and wrk, as a table with ratios; then uploads (PUT of 1 MiB and
 ## 100 MiB bodies) against nginx's dav, rclone and a plain fsync'd copy, for
-## CPU per MiB. About 14 minutes on an idle machine;
+## CPU per MiB; then a 1 GiB tree downloaded as an
+## archive (--archive) against `tar czf - DIR | cat` (-archive-mib 0 skips it).
+## About 16 minutes on an idle machine;
 ## `make bench BENCH_ARGS=-quick` is a 2-minute smoke run, and BENCH_ARGS takes
 ## any loadbench flag (-workloads a,g,h -peers simplehttp,nginx -rounds 5).
 bench: bench-tools

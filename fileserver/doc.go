@@ -62,6 +62,20 @@
 // Accept-Encoding; Range requests are answered from the uncompressed
 // file; a response an outer middleware already encodes is left alone.
 //
+// # Folder downloads
+//
+// [Options.Archive], off by default, answers a directory's URL with
+// exactly the query "download=zip", "download=tar.gz" or
+// "download=tar.zst" with the directory as one archive, made while it is
+// sent, and adds the three links to the HTML listing. Names in the archive
+// are relative, under one directory named after the one downloaded; files
+// are read through the fs.FS, so the symbolic-link policy applies and a
+// link loop is left out. A counting walk first refuses trees over
+// [Options.ArchiveMaxBytes] or [Options.ArchiveMaxEntries] with 403; what
+// goes wrong once the archive has begun either leaves an entry out whole
+// (logged, and named in a zip file's comment) or cuts the response, so
+// that the client never takes a damaged archive for a complete one.
+//
 // # Caching
 //
 // With an fs.FS that can stat ([NewDir], [os.DirFS], [testing/fstest.MapFS]; not

@@ -1,6 +1,8 @@
 package fileserver_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -213,4 +215,36 @@ func ExampleOptions_upload() {
 	// 201 Created /share/notes.txt
 	// 409 Conflict
 	// on disk: "hello\n"
+}
+
+// A directory downloaded as a zip file, made while it is sent; with a
+// MapFS the walk reads its names in order.
+func ExampleOptions_archive() {
+	mtime := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	fsys := fstest.MapFS{
+		"photos/a.txt":     {Data: []byte("first\n"), ModTime: mtime, Mode: 0o644},
+		"photos/sub/b.txt": {Data: []byte("second\n"), ModTime: mtime, Mode: 0o644},
+	}
+	h, err := fileserver.New(fsys, fileserver.Options{Archive: true, ArchiveMaxBytes: 1 << 30})
+	if err != nil {
+		log.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/photos/?download=zip", nil))
+	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
+	fmt.Println(rec.Header().Get("Content-Disposition"))
+	zr, err := zip.NewReader(bytes.NewReader(rec.Body.Bytes()), int64(rec.Body.Len()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, f := range zr.File {
+		fmt.Println(f.Name, f.UncompressedSize64)
+	}
+	// Output:
+	// 200 application/zip
+	// attachment; filename="photos.zip"
+	// photos/ 0
+	// photos/a.txt 6
+	// photos/sub/ 0
+	// photos/sub/b.txt 7
 }

@@ -1,6 +1,7 @@
 package fileserver
 
 import (
+	"context"
 	"io"
 	"os"
 	"time"
@@ -43,3 +44,7 @@ func SetUploadWriter(wrap func(f *os.File) io.Writer) (restore func()) {
 
 // TempPrefix is how the names of named temporary files start.
 const TempPrefix = tempPrefix
+
+// SetArchiveHook makes h call hook before it writes each entry of an
+// archive, with the request's context and the entry's name in the archive.
+func SetArchiveHook(h *Handler, hook func(ctx context.Context, name string)) { h.archiveHook = hook }

@@ -68,6 +68,14 @@ type Handler struct {
 	maxUpload  int64
 	uploadIdle time.Duration
 	uploads    uploadTracker
+
+	// The options of archive.go: archive false when off.
+	archive           bool
+	archiveMaxBytes   int64 // 0: no limit
+	archiveMaxEntries int
+	// archiveHook, if not nil, is called before each entry of an
+	// archive is written (tests).
+	archiveHook func(ctx context.Context, name string)
 }
 
 // New returns a Handler serving fsys, which may be any [fs.FS]:
@@ -155,6 +163,9 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 		return nil, err
 	}
 	if err := h.uploadOptions(opts); err != nil {
+		return nil, err
+	}
+	if err := h.archiveOptions(opts); err != nil {
 		return nil, err
 	}
 	return h, nil
@@ -301,6 +312,12 @@ func (h *Handler) serveDir(w http.ResponseWriter, r *http.Request, f fs.File, fi
 		hdr["Content-Length"] = zeroLength
 		w.WriteHeader(http.StatusMovedPermanently)
 		return
+	}
+	if h.archive && r.URL.RawQuery != "" {
+		if af := archiveFormatOf(r.URL.RawQuery); af != nil {
+			h.serveArchive(w, r, name, af)
+			return
+		}
 	}
 	for _, index := range h.index {
 		iname := joinName(name, index)

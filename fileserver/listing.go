@@ -39,15 +39,23 @@ const (
 		"<title>Directory listing for "
 	listingMid  = "</title>\n</head>\n<body>\n<h1>Directory listing for "
 	listingList = "</h1>\n<hr>\n<ul>\n"
-	// With uploads on, the form between the title and the list: it posts
-	// the chosen files to the directory's own URL, with no script.
-	listingUploadList = "</h1>\n<hr>\n" +
+	listingTail = "</ul>\n<hr>\n</body>\n</html>\n"
+
+	// The parts of the head between the title and the list when the
+	// options add to it: the links to the archives of the directory
+	// (Options.Archive) under the heading, and the upload form
+	// (Options.Upload), which posts the chosen files to the directory's
+	// own URL, with no script, between two rules.
+	listingH1End        = "</h1>\n"
+	listingArchiveLinks = "<p>Download: <a href=\"?download=zip\">zip</a> " +
+		"<a href=\"?download=tar.gz\">tar.gz</a> " +
+		"<a href=\"?download=tar.zst\">tar.zst</a></p>\n"
+	listingUploadForm = "<hr>\n" +
 		"<form method=\"post\" enctype=\"multipart/form-data\">\n" +
 		"<label>Upload files: <input type=\"file\" name=\"file\" multiple required></label>\n" +
 		"<button type=\"submit\">Upload</button>\n" +
-		"</form>\n" +
-		"<hr>\n<ul>\n"
-	listingTail = "</ul>\n<hr>\n</body>\n</html>\n"
+		"</form>\n"
+	listingListStart = "<hr>\n<ul>\n"
 )
 
 // ctxCheckEvery is how many entries are read or rendered between checks
@@ -190,8 +198,15 @@ func (h *Handler) writeListing(w http.ResponseWriter, r *http.Request, clientPat
 	head = pyescape.AppendHTML(head, display)
 	head = append(head, listingMid...)
 	head = pyescape.AppendHTML(head, display)
-	if h.upload {
-		head = append(head, listingUploadList...)
+	if h.upload || h.archive {
+		head = append(head, listingH1End...)
+		if h.archive {
+			head = append(head, listingArchiveLinks...)
+		}
+		if h.upload {
+			head = append(head, listingUploadForm...)
+		}
+		head = append(head, listingListStart...)
 	} else {
 		head = append(head, listingList...)
 	}

@@ -132,7 +132,8 @@ type Options struct {
 	// when DisableListing is set), 404 "No permission to list directory"
 	// (a directory that cannot be read), 501 "Unsupported method
 	// ('POST')" (any method but GET and HEAD, in Python's repr), and,
-	// beyond Python, 500 "Internal Server Error" when the fs.FS gives a
+	// beyond Python, 403 "Archive too large" (see Archive) and
+	// 500 "Internal Server Error" when the fs.FS gives a
 	// file that cannot seek or a listing cannot be encoded (the cause
 	// goes to Logger). Nothing has been written to w when it is called.
 	// If nil, errorpage.Error(w, r, code, message, "") sends the error:
@@ -222,4 +223,48 @@ type Options struct {
 	// directory), atomically: 204 instead of 201. If false, an upload of
 	// a name that exists is refused with 409.
 	UploadOverwrite bool
+	// Archive lets a client download a directory as one file: a GET of
+	// the directory's URL (with its slash) with exactly the query
+	// "download=zip", "download=tar.gz" or "download=tar.zst" answers
+	// 200 with the archive, made while it is sent (never held in memory
+	// or on disk), as application/zip, application/gzip or
+	// application/zstd, with Content-Disposition: attachment and the
+	// name of the directory ("root" for the root). Any other query is
+	// ignored, as Python ignores it, and the HTML listing shows the three
+	// links. All entries go under one directory of that name, with
+	// relative names only (a backslash in a zip entry's name becomes '_').
+	// Files and directories go in with their permission bits and
+	// modification time; files are read through the fs.FS, so the
+	// symbolic-link policy of [NewDir] applies: a link a request could
+	// not follow is left out, one it could is archived as what it points
+	// to, and a link to a directory the walk is already in (a loop) is
+	// left out. Special files are left out.
+	//
+	// Before the first byte goes out, a walk of the tree counts its
+	// entries and bytes without reading a file; over ArchiveMaxEntries
+	// or ArchiveMaxBytes the answer is 403 "Archive too large" (HEAD
+	// gets the same status, after the same walk). While the archive is
+	// sent, a file that has gone or is no longer a regular file is left
+	// out and logged (a zip file names what was left out in its comment,
+	// which unzip shows); a file is archived with the size it has when
+	// opened. What cannot be left out whole (a file that shrinks or fails
+	// while being read, a tree that grew past a limit since the count)
+	// aborts the response: the connection is cut, the client sees an
+	// incomplete download, and every format detects it (no gzip or zstd
+	// end, no zip central directory), instead of a complete-looking
+	// archive with a file missing or cut short. A client that goes away
+	// stops the walk at the next read. An archive reveals every name
+	// under its directory, as the listings would, and so Archive cannot
+	// be set with DisableListing. If false, the query is ignored
+	// (Python's behaviour).
+	Archive bool
+
+	// ArchiveMaxBytes bounds the content of the files of one archive
+	// (their sizes, before compression). If zero, there is no bound:
+	// an archive costs what downloading each of its files would.
+	ArchiveMaxBytes int64
+
+	// ArchiveMaxEntries bounds the number of files and directories of
+	// one archive. If zero, [DefaultArchiveMaxEntries].
+	ArchiveMaxEntries int
 }

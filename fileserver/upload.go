@@ -308,8 +308,8 @@ func (ir *idleReader) Read(p []byte) (int, error) {
 // The copy buffers of uploads: 256 KiB, or 1 MiB for a body announced as
 // large, which takes a sixth less CPU per MiB (fewer reads and writes).
 var (
-	copyBufPool    = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
-	bigCopyBufPool = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
+	uploadBufPool    = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+	bigUploadBufPool = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
 )
 
 // bigBody is the announced length from which the 1 MiB buffer is used.
@@ -322,9 +322,9 @@ func (h *Handler) receive(r *http.Request, dir *os.File, body io.Reader) (*tempF
 	if err != nil {
 		return nil, h.writeError(err)
 	}
-	pool := &copyBufPool
+	pool := &uploadBufPool
 	if r.ContentLength >= bigBody {
-		pool = &bigCopyBufPool
+		pool = &bigUploadBufPool
 	}
 	bp := pool.Get().(*[]byte)
 	_, err = io.CopyBuffer(onlyWriter{uploadWriter(t.File)}, onlyReader{body}, *bp)

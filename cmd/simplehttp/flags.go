@@ -27,7 +27,8 @@ const usage = `usage: simplehttp [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VE
                   [--idle-timeout DURATION] [--precompressed] [--compress]
                   [--cache-control VALUE] [--spa FILE] [--upload]
                   [--max-upload SIZE] [--auth USER:PASSWORD]
-                  [--auth-file FILE] [--auth-for SCOPE] [--version]
+                  [--auth-file FILE] [--auth-for SCOPE] [--archive]
+                  [--archive-max SIZE] [--qr] [--health PATH] [--version]
                   [port]
 
 positional arguments:
@@ -88,6 +89,15 @@ options:
                         htpasswd file (bcrypt hashes only: htpasswd -B)
   --auth-for SCOPE      requests that need credentials: all, or write (every
                         method but GET, HEAD and OPTIONS) (default: all)
+  --archive             let clients download a directory as one zip, tar.gz
+                        or tar.zst file (?download=zip on its URL), linked
+                        from the listing
+  --archive-max SIZE    refuse archives of more than SIZE bytes of files
+                        (such as 500M or 2G; default: no limit)
+  --qr                  print a QR code of each URL the server can be reached
+                        at, when standard output is a terminal
+  --health PATH         answer GET PATH (such as /healthz) with 200 "ok",
+                        without logging it or touching the disk
   --version             show the version and exit
 `
 
@@ -136,6 +146,11 @@ type config struct {
 	AuthUsers map[string]string // from --auth: user -> password or bcrypt hash
 	AuthFile  string            // htpasswd file; "" means none
 	AuthFor   fileserver.AuthScope
+	// Downloads, startup and probes, beyond Python.
+	Archive    bool   // ?download=zip|tar.gz|tar.zst on directories
+	ArchiveMax int64  // bytes of files in one archive; 0 means no limit
+	QR         bool   // QR codes of the URLs at startup, on a terminal
+	Health     string // the health-check path; "" means none
 }
 
 // header is one -H response header.
@@ -263,6 +278,15 @@ func parseArgs(args []string) (config, error) {
 			return cfg, usagef("invalid --index %q: want a file name", name)
 		}
 	}
+	if cfg.ArchiveMax != 0 && !cfg.Archive {
+		return cfg, usagef("--archive-max requires --archive to be set")
+	}
+	if cfg.Archive && cfg.NoListing {
+		return cfg, usagef("--archive with --no-listing: an archive lists what its directory holds")
+	}
+	if cfg.Health != "" && !validHealthPath(cfg.Health) {
+		return cfg, usagef("invalid --health %q: want a path such as /healthz (a slash, then letters, digits and -._~/ only)", cfg.Health)
+	}
 	return cfg, nil
 }
 
@@ -306,6 +330,10 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 	fs.StringArrayVar(&fv.auth, "auth", nil, "ask for HTTP Basic credentials; PASSWORD may be a bcrypt hash (repeatable)")
 	fs.StringVar(&cfg.AuthFile, "auth-file", "", "ask for HTTP Basic credentials, of the users of this htpasswd file (bcrypt hashes only: htpasswd -B)")
 	fs.StringVar(&fv.authFor, "auth-for", "all", "requests that need credentials: all, or write (every method but GET, HEAD and OPTIONS) (default: all)")
+	fs.BoolVar(&cfg.Archive, "archive", false, "let clients download a directory as one zip, tar.gz or tar.zst file (?download=zip on its URL), linked from the listing")
+	fs.Var((*byteSize)(&cfg.ArchiveMax), "archive-max", "refuse archives of more than SIZE bytes of files (such as 500M or 2G; default: no limit)")
+	fs.BoolVar(&cfg.QR, "qr", false, "print a QR code of each URL the server can be reached at, when standard output is a terminal")
+	fs.StringVar(&cfg.Health, "health", "", `answer GET PATH (such as /healthz) with 200 "ok", without logging it or touching the disk`)
 	fs.BoolVar(&fv.version, "version", false, "show the version and exit")
 	return fs
 }

@@ -82,6 +82,12 @@ func TestParseArgs(t *testing.T) {
 			with(func(c *config) { c.ReadHeaderTimeout, c.IdleTimeout = 2*time.Second, 90*time.Second })},
 		{"no timeouts", []string{"--read-header-timeout", "0", "--idle-timeout", "0s"},
 			with(func(c *config) { c.ReadHeaderTimeout, c.IdleTimeout = 0, 0 })},
+		{"archive", []string{"--archive"}, with(func(c *config) { c.Archive = true })},
+		{"archive with a limit", []string{"--archive-max", "2G", "--archive"},
+			with(func(c *config) { c.Archive, c.ArchiveMax = true, 2<<30 })},
+		{"qr", []string{"--qr"}, with(func(c *config) { c.QR = true })},
+		{"health", []string{"--health", "/healthz"}, with(func(c *config) { c.Health = "/healthz" })},
+		{"health, deeper", []string{"--health=/-/ready.v1_~x"}, with(func(c *config) { c.Health = "/-/ready.v1_~x" })},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,6 +146,18 @@ func TestParseArgsErrors(t *testing.T) {
 		{"index dot-dot", []string{"--index", ".."}, `invalid --index "..": want a file name`},
 		{"negative idle timeout", []string{"--idle-timeout", "-1s"}, `invalid --idle-timeout -1s: want a duration of 0 or more, like 60s`},
 		{"negative header timeout", []string{"--read-header-timeout=-5ms"}, `invalid --read-header-timeout -5ms: want a duration of 0 or more, like 10s`},
+		{"archive-max without archive", []string{"--archive-max", "1G"}, `--archive-max requires --archive to be set`},
+		{"archive without listing", []string{"--archive", "--no-listing"}, `--archive with --no-listing: an archive lists what its directory holds`},
+		{"archive-max zero", []string{"--archive", "--archive-max", "0"}, `invalid argument "0" for "--archive-max" flag: invalid size "0": must be more than zero`},
+		{"archive-max unit", []string{"--archive", "--archive-max", "1X"}, `invalid argument "1X" for "--archive-max" flag: invalid size "1X": unknown unit "X": want K, M, G or T (such as 500K, 1M, 2G)`},
+		{"health relative", []string{"--health", "healthz"}, `invalid --health "healthz": want a path such as /healthz (a slash, then letters, digits and -._~/ only)`},
+		{"health root", []string{"--health", "/"}, `invalid --health "/": want a path such as /healthz (a slash, then letters, digits and -._~/ only)`},
+		{"health trailing slash", []string{"--health", "/healthz/"}, `invalid --health "/healthz/": want a path such as /healthz (a slash, then letters, digits and -._~/ only)`},
+		{"health dot-dot", []string{"--health", "/a/../b"}, `invalid --health "/a/../b": want a path such as /healthz (a slash, then letters, digits and -._~/ only)`},
+		{"health double slash", []string{"--health", "//healthz"}, `invalid --health "//healthz": want a path such as /healthz (a slash, then letters, digits and -._~/ only)`},
+		{"health query", []string{"--health", "/healthz?x=1"}, `invalid --health "/healthz?x=1": want a path such as /healthz (a slash, then letters, digits and -._~/ only)`},
+		{"health escaped", []string{"--health", "/health%7A"}, `invalid --health "/health%7A": want a path such as /healthz (a slash, then letters, digits and -._~/ only)`},
+		{"health space", []string{"--health", "/health z"}, `invalid --health "/health z": want a path such as /healthz (a slash, then letters, digits and -._~/ only)`},
 		// pflag's message (v1.1.0 and later; before, time.ParseDuration's).
 		{"timeout without unit", []string{"--idle-timeout", "60"}, `invalid argument "60" for "--idle-timeout" flag: must be a duration like "30s" or "5m"`},
 	}

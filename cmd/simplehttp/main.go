@@ -8,6 +8,7 @@
 //	           [--symlinks follow|inside|never] [--no-listing] [--no-sniff]
 //	           [--index NAME]... [--quiet] [--version]
 //	           [--auth USER:PASSWORD]... [--auth-file FILE] [--auth-for all|write]
+//	           [--archive [--archive-max SIZE]] [--qr] [--health PATH]
 //
 // Python 3.14's options keep its spelling and defaults: the port defaults
 // to 8000 (0 picks a free one); -b/--bind to all interfaces, IPv4 and IPv6
@@ -51,6 +52,16 @@
 // that its 401 and 429 pages carry the -H headers, are rendered by
 // errorpage and logged, and nothing behind it runs for a request without
 // credentials.
+// With --health PATH, the probe's path is answered in front of it all,
+// so that probes are neither logged nor sent to the disk.
+//
+// Beyond Python, all off by default: --archive lets a directory be
+// downloaded as one zip, tar.gz or tar.zst file (fileserver's
+// Options.Archive), up to --archive-max bytes of files; --qr prints, after
+// the startup line and only on a terminal, a QR code of each URL the
+// server can be reached at (the LAN addresses when it listens on all
+// interfaces); --health PATH answers GET PATH with 200 "ok" for load
+// balancers and container probes.
 package main
 
 import (
@@ -149,7 +160,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if w := clearTextWarning(cfg, ln.Addr(), tlsConfig != nil); w != "" {
 		fmt.Fprintln(stderr, w)
 	}
-	return serve(ctx, srv, ln, shutdownTimeout, stdout, stderr)
+	var banner func(io.Writer, net.Addr, bool)
+	if cfg.QR {
+		banner = printQRCodes
+	}
+	return serve(ctx, srv, ln, shutdownTimeout, banner, stdout, stderr)
 }
 
 // newHandler builds the handler from the public API of this module's
@@ -217,7 +232,11 @@ func newHandler(cfg config, stderr io.Writer) (_ http.Handler, _ *slog.Logger, _
 	// methods a router does not route ("OPTIONS *", PROPFIND). A chi.Mux
 	// mounted at "/" would do the same at the cost of a route lookup, a
 	// routing context and a copy of the request on every request.
-	return chi.Chain(mws...).Handler(files), logger, cl.close, nil
+	h := chi.Chain(mws...).Handler(files)
+	if cfg.Health != "" {
+		h = withHealth(cfg.Health, h)
+	}
+	return h, logger, cl.close, nil
 }
 
 // logFlushInterval is how long a log line may wait in the buffer before it
@@ -288,14 +307,16 @@ func newFileServer(cfg config, logger *slog.Logger) (*fileserver.Handler, error)
 		return nil, fmt.Errorf("-d %q: not a directory", cfg.Dir)
 	}
 	opts := fileserver.Options{
-		IndexNames:     cfg.Index,
-		DisableSniff:   cfg.NoSniff,
-		DisableListing: cfg.NoListing,
-		Compress:       cfg.Compress,
-		Fallback:       cfg.SPA,
-		Logger:         logger,
-		Upload:         cfg.Upload,
-		MaxUploadSize:  cfg.MaxUpload,
+		IndexNames:      cfg.Index,
+		DisableSniff:    cfg.NoSniff,
+		DisableListing:  cfg.NoListing,
+		Compress:        cfg.Compress,
+		Fallback:        cfg.SPA,
+		Logger:          logger,
+		Archive:         cfg.Archive,
+		ArchiveMaxBytes: cfg.ArchiveMax, // parseArgs: only with Archive
+		Upload:          cfg.Upload,
+		MaxUploadSize:   cfg.MaxUpload,
 	}
 	if cfg.Upload {
 		// A body that stops arriving is an idle connection.
@@ -406,11 +427,15 @@ func listenError(err error, bind string, port int) error {
 	return fmt.Errorf("cannot listen on %s: %w", where, err)
 }
 
-// serve prints the startup line, serves on ln (with TLS when
-// srv.TLSConfig is set) until ctx is done, then shuts srv down, giving
-// requests in flight up to grace to finish.
-func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration, stdout, stderr io.Writer) int {
+// serve prints the startup line, and then banner's lines if banner is not
+// nil (--qr), serves on ln (with TLS when srv.TLSConfig is set) until ctx
+// is done, then shuts srv down, giving requests in flight up to grace to
+// finish.
+func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration, banner func(w io.Writer, addr net.Addr, https bool), stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, startupLine(ln.Addr(), srv.TLSConfig != nil))
+	if banner != nil {
+		banner(stdout, ln.Addr(), srv.TLSConfig != nil)
+	}
 
 	errc := make(chan error, 1)
 	go func() {

@@ -787,7 +787,7 @@ func startServe(t *testing.T, h http.Handler, grace time.Duration) (*running, st
 	r := &running{stdout: lines, stderr: new(lockedBuffer), cancel: cancel, exited: exited}
 	srv := newServer(config{Protocol: http10}, h, slog.New(slog.NewTextHandler(r.stderr, nil)))
 	go func() {
-		r.status = serve(ctx, srv, ln, grace, stdout, r.stderr)
+		r.status = serve(ctx, srv, ln, grace, nil, stdout, r.stderr)
 		close(exited)
 	}()
 	t.Cleanup(func() {

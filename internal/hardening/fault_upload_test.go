@@ -107,7 +107,16 @@ func testUploadSigterm(t *testing.T, bin *binary) {
 	s := startServer(t, bin, "--upload")
 	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
 	c := s.dial(t)
-	fmt.Fprintf(c, "PUT /inflight.bin HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", len(data))
+	// Expect: 100-continue, so that the 100 says the handler is reading
+	// the body: the upload is in flight, not a connection still waiting
+	// in the listen queue (which a shutdown would close).
+	fmt.Fprintf(c, "PUT /inflight.bin HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n", len(data))
+	br := bufio.NewReader(c)
+	c.SetReadDeadline(time.Now().Add(waitLimit))
+	if l, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(l, "HTTP/1.1 100 ") {
+		t.Fatalf("no 100 Continue: %q, %v", l, err)
+	}
+	br.ReadString('\n') // the blank line after it
 	c.Write(data[:len(data)/2])
 	s.signal(t, syscall.SIGTERM)
 	// The startup line's successor says the shutdown has begun.
@@ -116,7 +125,7 @@ func testUploadSigterm(t *testing.T, bin *binary) {
 	}
 	c.Write(data[len(data)/2:])
 	c.SetReadDeadline(time.Now().Add(waitLimit))
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
 		t.Fatalf("response to the upload in flight: %v", err)
 	}

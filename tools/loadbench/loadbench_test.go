@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -318,5 +320,54 @@ func TestRenderTargets(t *testing.T) {
 `
 	if got := b.String(); got != want {
 		t.Errorf("renderTargets:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestParseFlagsArchive(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want int
+	}{
+		{nil, 1024},
+		{[]string{"-quick"}, 64},
+		{[]string{"-workloads", "a"}, 0},
+		{[]string{"-workloads", "a", "-archive-mib", "16"}, 16},
+		{[]string{"-archive-mib", "0"}, 0},
+	} {
+		cfg, err := parseFlags(tt.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.archiveMiB != tt.want {
+			t.Errorf("parseFlags(%q): archive tree of %d MiB, want %d", tt.args, cfg.archiveMiB, tt.want)
+		}
+	}
+}
+
+// TestArchiveTree checks the tree of the archive comparison: its size,
+// and text that gzip compresses as text, not as a repeated block.
+func TestArchiveTree(t *testing.T) {
+	dir := t.TempDir()
+	files, dirs, err := makeArchiveTree(dir, 4*mib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			fi, _ := d.Info()
+			total += fi.Size()
+		}
+		return err
+	})
+	if files != 51+3 || dirs != 1 || total != 51*16*kib+3*mib {
+		t.Errorf("%d files, %d dirs, %d bytes; want 54, 1, %d", files, dirs, total, 51*16*kib+3*mib)
+	}
+	gz, err := encodeGzip(text(1, mib), 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ratio := float64(mib) / float64(len(gz)); ratio < 2 || ratio > 6 {
+		t.Errorf("the text compresses %.1f times with gzip -6, want 2 to 6 as prose does", ratio)
 	}
 }

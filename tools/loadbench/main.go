@@ -138,6 +138,12 @@
 // upload table gives MiB/s, uploads/s, p50/p99, server CPU per MiB, its
 // ratio to the copy's, and simplehttp's throughput against each row; the
 // targets say whether simplehttp's CPU per MiB is at most 1.5x the copy's.
+// Last, unless -archive-mib 0, the archive comparison (archive.go): a
+// tree of 1 GiB of text (64 MiB with -quick) downloaded from simplehttp
+// --archive as tar.gz, tar.zst and zip, against `tar czf - DIR | cat`,
+// `tar cf - DIR | gzip -1 | cat` (simplehttp's level) and the same with
+// zstd -1: MiB of tree per second and CPU ms per MiB, the server or the
+// whole pipeline pinned to the server core.
 //
 // Every server is stopped by its own PID (SIGTERM, then SIGKILL after 5s);
 // every wrk run is bounded in time. -keep leaves the temp dir (logs, the
@@ -179,6 +185,9 @@ type config struct {
 	// scale: run the scaling sweeps (-scale) instead of the workloads.
 	scaleOn bool
 	scale   scaleConfig
+	// archiveMiB is the size of the tree of the archive comparison
+	// (archive.go); 0 skips it.
+	archiveMiB int
 }
 
 func parseFlags(args []string) (config, error) {
@@ -194,11 +203,21 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&cfg.scale.out, "scale-out", "bench-out", "directory for the -scale PNGs (created; relative to the current directory)")
 	sw := fs.String("scale-sweeps", "all", "comma-separated subset of "+strings.Join(sweepNames, ","))
 	fs.Float64Var(&cfg.scale.rate, "scale-rate", 5000, "request rate (req/s) of the -scale runs that compare p99 at few and many connections")
+	fs.IntVar(&cfg.archiveMiB, "archive-mib", -1, "size in MiB of the tree of the archive comparison; 0 skips it (default: 1024, 64 with -quick, 0 with -workloads)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if cfg.archiveMiB < 0 {
+		cfg.archiveMiB = 1024
+		switch {
+		case *wl != "all" && *wl != "":
+			cfg.archiveMiB = 0
+		case cfg.quick:
+			cfg.archiveMiB = 64
+		}
 	}
 	if cfg.quick {
 		cfg.rounds, cfg.duration = 1, 2*time.Second
@@ -417,6 +436,17 @@ func run(ctx context.Context, args []string) error {
 		renderUploadTargets(os.Stdout, ub.sizes, ures)
 	}
 	fmt.Print(targetsLegend)
+
+	if cfg.archiveMiB > 0 && launchers["simplehttp"] != nil && ctx.Err() == nil {
+		logf("archives: writing a tree of %d MiB", cfg.archiveMiB)
+		runs, desc, err := runArchiveBench(ctx, e, filepath.Join(tmp, "bin", "simplehttp"), cfg.archiveMiB)
+		fmt.Println()
+		if err != nil {
+			fmt.Printf("Archives: %v\n", err)
+		} else {
+			renderArchive(os.Stdout, desc, cfg.archiveMiB, runs)
+		}
+	}
 	return nil
 }
 

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"io"
+	"strings"
+	"testing"
+)
+
+// TestRunArchive runs the command with --archive and --archive-max: the
+// listing links the archives, a directory within the limit downloads as
+// tar.gz holding its files, one over it answers 403 with Python's error
+// page, and the access log has both.
+func TestRunArchive(t *testing.T) {
+	dir := site(t)
+	writeFile(t, dir+"/small/a.txt", "a\n")
+	writeFile(t, dir+"/big/b.bin", strings.Repeat("b", 2000))
+	r := startRun(t, "-b", "127.0.0.1", "-d", dir, "--archive", "--archive-max", "1K", "0")
+	base := r.baseURL(t)
+
+	_, page := get(t, base+"/")
+	if !strings.Contains(page, `<a href="?download=tar.gz">tar.gz</a>`) {
+		t.Errorf("listing without the archive links:\n%s", page)
+	}
+	resp, body := get(t, base+"/small/?download=tar.gz")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/gzip" ||
+		resp.Header.Get("Content-Disposition") != `attachment; filename="small.tar.gz"` {
+		t.Fatalf("GET /small/?download=tar.gz: %d %q", resp.StatusCode, resp.Header)
+	}
+	gz, err := gzip.NewReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	var got []string
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var content bytes.Buffer
+		io.Copy(&content, tr)
+		got = append(got, h.Name+"="+content.String())
+	}
+	if want := "small/= small/a.txt=a\n"; strings.Join(got, " ") != want {
+		t.Errorf("archive holds %q, want %q", strings.Join(got, " "), want)
+	}
+	resp, body = get(t, base+"/big/?download=zip")
+	if resp.StatusCode != 403 || !strings.Contains(body, "Archive too large") {
+		t.Errorf("GET /big/?download=zip: %d %q, want 403 Archive too large", resp.StatusCode, body)
+	}
+	r.exit(t)
+	log := r.stderr.String()
+	for _, want := range []string{`"GET /small/?download=tar.gz HTTP/1.1" 200 `, `code 403, message Archive too large`} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the log has no %q:\n%s", want, log)
+		}
+	}
+}
+
+// TestRunNoArchive checks that without --archive the query is ignored, as
+// Python ignores it.
+func TestRunNoArchive(t *testing.T) {
+	r := startRun(t, "-b", "127.0.0.1", "-d", site(t), "0")
+	base := r.baseURL(t)
+	_, want := get(t, base+"/")
+	resp, got := get(t, base+"/?download=zip")
+	if resp.Header.Get("Content-Type") != "text/html; charset=utf-8" || got != want || strings.Contains(got, "download") {
+		t.Errorf("GET /?download=zip without --archive:\n%s\nwant the listing:\n%s", got, want)
+	}
+	r.exit(t)
+}

@@ -1,0 +1,684 @@
+package fileserver_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/simplehttp/simplehttp/fileserver"
+)
+
+// archiveTree writes, under base/root, a tree with hostile names, links in
+// and out of it, a link loop and a FIFO, and base/outside/secret.txt; it
+// returns the root. Every file has content of its own.
+func archiveTree(t *testing.T, base string) string {
+	t.Helper()
+	root := filepath.Join(base, "root")
+	big := make([]byte, 300<<10) // more than one buffer of every stage
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range big {
+		big[i] = byte(rng.IntN(16)) // compressible, but not trivially
+	}
+	files := map[string]string{
+		"outside/secret.txt":       "SECRET\n",
+		"root/a.txt":               "alpha\n",
+		"root/big.bin":             string(big),
+		"root/private.txt":         "mine\n",
+		"root/sub/b.txt":           "bravo\n",
+		"root/sub/deep/c.txt":      "charlie\n",
+		"root/new\nline.txt":       "newline\n",
+		"root/quo\"te'.txt":        "quotes\n",
+		"root/..a":                 "dot dot a\n",
+		"root/...":                 "three dots\n",
+		"root/a..b":                "a dot dot b\n",
+		"root/\xff\xfe.txt":        "not utf-8\n",
+		"root/sp ace & %41.txt":    "space\n",
+		"root/\u00e9t\u00e9.txt":   "summer\n",
+		"root/photo.jpg":           "not really a jpeg\n",
+		"root/sub/deep/empty.txt":  "",
+		"root/sub/\u2028sep.txt":   "line separator\n",
+		"root/sub/tab\tname.txt":   "tab\n",
+		"root/sub/esc\x1b[31m.txt": "escape\n",
+		// Over tar's 100 bytes, and not UTF-8: only GNU tar's long
+		// names hold it; and a path of over 256 bytes.
+		"root/" + strings.Repeat("long-", 40) + "\xff.txt":                                "long\n",
+		"root/" + strings.Repeat("d", 200) + "/" + strings.Repeat("\u00e9", 100) + ".txt": "deep\n",
+	}
+	for name, content := range files {
+		p := filepath.Join(base, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(filepath.Join(root, "private.txt"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(root, "empty"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for link, target := range map[string]string{
+		"in.txt":   "a.txt",
+		"indir":    "sub",
+		"out.txt":  "../outside/secret.txt",
+		"outdir":   "../outside",
+		"sub/loop": "..", // the root again: a loop
+		"selfloop": "selfloop",
+		"dangling": "missing",
+	} {
+		if err := os.Symlink(target, filepath.Join(root, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mkfifo(filepath.Join(root, "pipe"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// wantArchiveTree is what an archive of archiveTree's root holds under each
+// policy, as readTree gives it, under the directory "root".
+func wantArchiveTree(t *testing.T, root string, policy fileserver.SymlinkPolicy) map[string]string {
+	t.Helper()
+	want := readTree(t, root)
+	for name := range want {
+		if name == "pipe" || strings.HasPrefix(want[name], "link ") {
+			delete(want, name)
+		}
+	}
+	if policy != fileserver.SymlinksNever {
+		want["in.txt"] = want["a.txt"]
+		for name, v := range readTree(t, filepath.Join(root, "sub")) {
+			if !strings.HasPrefix(v, "link ") {
+				want["indir/"+name] = v
+			}
+		}
+		want["indir"] = "dir"
+	}
+	if policy == fileserver.SymlinksFollow {
+		want["out.txt"] = "file 644 SECRET\n"
+		want["outdir"] = "dir"
+		want["outdir/secret.txt"] = "file 644 SECRET\n"
+	}
+	out := map[string]string{"root": "dir"}
+	for name, v := range want {
+		out["root/"+name] = v
+	}
+	return out
+}
+
+// readTree describes the tree under dir by name: "dir", "file MODE
+// CONTENT" or "link TARGET" (the content is compared byte for byte).
+func readTree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	tree := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == dir {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, p)
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		switch {
+		case fi.IsDir():
+			tree[rel] = "dir"
+		case fi.Mode()&fs.ModeSymlink != 0:
+			target, _ := os.Readlink(p)
+			tree[rel] = "link " + target
+		case fi.Mode().IsRegular():
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			tree[rel] = "file " + strings.TrimPrefix(fi.Mode().Perm().String(), "-") + " " + string(b)
+		default:
+			tree[rel] = "other"
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Modes as octal digits, the way the want side writes them.
+	for k, v := range tree {
+		if rest, ok := strings.CutPrefix(v, "file "); ok {
+			perm, content, _ := strings.Cut(rest, " ")
+			tree[k] = "file " + octalPerm(perm) + " " + content
+		}
+	}
+	return tree
+}
+
+// octalPerm turns "rw-r--r--" into "644".
+func octalPerm(s string) string {
+	var b [3]byte
+	for i := range 3 {
+		n := 0
+		for j, bit := range []int{4, 2, 1} {
+			if s[i*3+j] != '-' {
+				n += bit
+			}
+		}
+		b[i] = byte('0' + n)
+	}
+	return string(b[:])
+}
+
+// extract unpacks an archive with the system's unzip or tar into a new
+// directory, which it returns, and fails the test if the tool complains.
+func extract(t *testing.T, format string, body []byte) string {
+	t.Helper()
+	tmp := t.TempDir()
+	file := filepath.Join(tmp, "archive")
+	if err := os.WriteFile(file, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(tmp, "out")
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var cmd *exec.Cmd
+	switch format {
+	case "zip":
+		needTool(t, "unzip")
+		// -^: keep control characters in names (unzip drops them by
+		// default), to compare the names byte for byte.
+		cmd = exec.Command("unzip", "-q", "-^", file, "-d", out)
+	case "tar.gz":
+		needTool(t, "tar")
+		cmd = exec.Command("tar", "-xzf", file, "-C", out)
+	case "tar.zst":
+		needTool(t, "tar")
+		needTool(t, "zstd")
+		cmd = exec.Command("tar", "-I", "zstd", "-xf", file, "-C", out)
+	}
+	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
+	if msg, err := cmd.CombinedOutput(); err != nil || len(msg) > 0 {
+		t.Fatalf("%s: %v\n%s", cmd, err, msg)
+	}
+	return out
+}
+
+func needTool(t *testing.T, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		t.Skipf("%s not installed (.ci/run installs it)", name)
+	}
+}
+
+// diffTrees reports the names whose description differs.
+func diffTrees(t *testing.T, got, want map[string]string) {
+	t.Helper()
+	var names []string
+	for k := range got {
+		names = append(names, k)
+	}
+	for k := range want {
+		if _, ok := got[k]; !ok {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		g, gok := got[k]
+		w, wok := want[k]
+		switch {
+		case !gok:
+			t.Errorf("%q: missing from the archive, want %.40q", k, w)
+		case !wok:
+			t.Errorf("%q: in the archive (%.40q), want it left out", k, g)
+		case g != w:
+			t.Errorf("%q: got %.40q, want %.40q", k, g, w)
+		}
+	}
+}
+
+// logRecorder is a slog.Handler that keeps the records.
+type logRecorder struct {
+	mu   sync.Mutex
+	recs []string // "LEVEL msg name=... err=..."
+}
+
+func (l *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logRecorder) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *logRecorder) WithGroup(string) slog.Handler            { return l }
+func (l *logRecorder) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	b.WriteString(r.Level.String() + " " + r.Message)
+	r.Attrs(func(a slog.Attr) bool {
+		b.WriteString(" " + a.Key + "=" + a.Value.String())
+		return true
+	})
+	l.mu.Lock()
+	l.recs = append(l.recs, b.String())
+	l.mu.Unlock()
+	return nil
+}
+
+// find returns the records holding all of parts.
+func (l *logRecorder) find(parts ...string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, r := range l.recs {
+		ok := true
+		for _, p := range parts {
+			ok = ok && strings.Contains(r, p)
+		}
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func newArchiveServer(t *testing.T, root string, policy fileserver.SymlinkPolicy, opts fileserver.Options) (*httptest.Server, *fileserver.Handler, *logRecorder) {
+	t.Helper()
+	logs := &logRecorder{}
+	opts.Archive = true
+	opts.Logger = slog.New(logs)
+	h, err := fileserver.NewDir(root, policy, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv, h, logs
+}
+
+func get(t *testing.T, url string) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: reading the body: %v", url, err)
+	}
+	return resp, body
+}
+
+// TestArchiveExtracted downloads the tree in each format under each
+// symlink policy, unpacks it with the system's unzip or tar, and compares
+// what comes out with the tree, byte for byte and mode for mode: hostile
+// names come out as they are, links as the policy allows a request to
+// follow them (a loop and a link out of the tree left out where a request
+// could not follow it), the FIFO left out.
+func TestArchiveExtracted(t *testing.T) {
+	base := t.TempDir()
+	root := archiveTree(t, base)
+	for _, policy := range []fileserver.SymlinkPolicy{fileserver.SymlinksFollow, fileserver.SymlinksInside, fileserver.SymlinksNever} {
+		srv, _, logs := newArchiveServer(t, root, policy, fileserver.Options{})
+		want := wantArchiveTree(t, root, policy)
+		for _, format := range []string{"zip", "tar.gz", "tar.zst"} {
+			t.Run(policy.String()+"/"+format, func(t *testing.T) {
+				resp, body := get(t, srv.URL+"/?download="+format)
+				if resp.StatusCode != 200 {
+					t.Fatalf("status = %d, want 200", resp.StatusCode)
+				}
+				diffTrees(t, readTree(t, extract(t, format, body)), want)
+			})
+		}
+		if got := logs.find("left out of archive", "sub/loop"); len(got) == 0 {
+			t.Errorf("%v: no log line says sub/loop was left out", policy)
+		}
+	}
+}
+
+// TestArchiveSubdirectory downloads a directory below the root: its
+// entries go under its own name, and its file name is that name.
+func TestArchiveSubdirectory(t *testing.T) {
+	root := t.TempDir()
+	for name, content := range map[string]string{"\u00e9t\u00e9 dir/x.txt": "x\n", "\u00e9t\u00e9 dir/in/y.txt": "y\n", "other.txt": "no\n"} {
+		os.MkdirAll(filepath.Join(root, filepath.Dir(name)), 0o755)
+		os.WriteFile(filepath.Join(root, name), []byte(content), 0o644)
+	}
+	srv, _, _ := newArchiveServer(t, root, fileserver.SymlinksNever, fileserver.Options{})
+	resp, body := get(t, srv.URL+"/%C3%A9t%C3%A9%20dir/?download=tar.gz")
+	if got, want := resp.Header.Get("Content-Disposition"), `attachment; filename="__t__ dir.tar.gz"; filename*=UTF-8''%C3%A9t%C3%A9%20dir.tar.gz`; got != want {
+		t.Errorf("Content-Disposition = %q, want %q", got, want)
+	}
+	diffTrees(t, readTree(t, extract(t, "tar.gz", body)), map[string]string{
+		"\u00e9t\u00e9 dir":          "dir",
+		"\u00e9t\u00e9 dir/x.txt":    "file 644 x\n",
+		"\u00e9t\u00e9 dir/in":       "dir",
+		"\u00e9t\u00e9 dir/in/y.txt": "file 644 y\n",
+	})
+}
+
+// TestArchiveHeaders checks the response to each query: the archives'
+// headers, HEAD without a body, and queries that are not exactly an
+// archive's, which get the listing as before.
+func TestArchiveHeaders(t *testing.T) {
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "a.txt"), []byte("a\n"), 0o644)
+	os.Mkdir(filepath.Join(root, "d"), 0o755)
+	os.WriteFile(filepath.Join(root, "d", "index.html"), []byte("<p>index</p>\n"), 0o644)
+	srv, _, _ := newArchiveServer(t, root, fileserver.SymlinksFollow, fileserver.Options{})
+	tests := []struct {
+		name, method, target string
+		wantStatus           int
+		wantType             string
+		wantDisposition      string
+		wantBody             string // prefix of the body
+	}{
+		{"zip", "GET", "/?download=zip", 200, "application/zip", `attachment; filename="root.zip"`, "PK\x03\x04"},
+		{"tar.gz", "GET", "/?download=tar.gz", 200, "application/gzip", `attachment; filename="root.tar.gz"`, "\x1f\x8b"},
+		{"tar.zst", "GET", "/?download=tar.zst", 200, "application/zstd", `attachment; filename="root.tar.zst"`, "\x28\xb5\x2f\xfd"},
+		{"HEAD has no body", "HEAD", "/?download=zip", 200, "application/zip", `attachment; filename="root.zip"`, ""},
+		// A directory with an index page can still be downloaded.
+		{"index page", "GET", "/d/?download=zip", 200, "application/zip", `attachment; filename="d.zip"`, "PK\x03\x04"},
+		// Only the exact queries: anything else is the listing, or the index page.
+		{"other query", "GET", "/?download=zip&x=1", 200, "text/html; charset=utf-8", "", "<!DOCTYPE HTML>"},
+		{"unknown format", "GET", "/?download=rar", 200, "text/html; charset=utf-8", "", "<!DOCTYPE HTML>"},
+		{"case", "GET", "/?Download=ZIP", 200, "text/html; charset=utf-8", "", "<!DOCTYPE HTML>"},
+		{"index page, other query", "GET", "/d/?download=", 200, "text/html", "", "<p>index</p>"},
+		// A file is a file, whatever the query.
+		{"file", "GET", "/a.txt?download=zip", 200, "text/plain", "", "a\n"},
+		// A directory without its slash is redirected, the query kept.
+		{"no slash", "GET", "/d?download=zip", 301, "", "", ""},
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, srv.URL+tt.target, nil)
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("%s %s: status = %d, want %d", tt.method, tt.target, resp.StatusCode, tt.wantStatus)
+			}
+			if got := resp.Header.Get("Content-Type"); got != tt.wantType {
+				t.Errorf("Content-Type = %q, want %q", got, tt.wantType)
+			}
+			if got := resp.Header.Get("Content-Disposition"); got != tt.wantDisposition {
+				t.Errorf("Content-Disposition = %q, want %q", got, tt.wantDisposition)
+			}
+			if tt.wantStatus == 301 {
+				if got, want := resp.Header.Get("Location"), "/d/?download=zip"; got != want {
+					t.Errorf("Location = %q, want %q", got, want)
+				}
+			}
+			if tt.wantDisposition != "" && resp.ContentLength != -1 {
+				t.Errorf("Content-Length = %d, want none (the size is not known)", resp.ContentLength)
+			}
+			if !strings.HasPrefix(string(body), tt.wantBody) || (tt.wantBody == "" && len(body) > 0) {
+				t.Errorf("body starts %.20q, want %q", body, tt.wantBody)
+			}
+		})
+	}
+}
+
+// TestArchiveListingLinks checks that the listing shows the three links
+// under its heading when archives are on, and nothing else changes.
+func TestArchiveListingLinks(t *testing.T) {
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "a.txt"), []byte("a\n"), 0o644)
+	off, err := fileserver.NewDir(root, fileserver.SymlinksFollow, fileserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer off.Close()
+	on, err := fileserver.NewDir(root, fileserver.SymlinksFollow, fileserver.Options{Archive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer on.Close()
+	page := func(h http.Handler, target string) string {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", target, nil))
+		return w.Body.String()
+	}
+	links := "<p>Download: <a href=\"?download=zip\">zip</a> <a href=\"?download=tar.gz\">tar.gz</a> <a href=\"?download=tar.zst\">tar.zst</a></p>\n"
+	want := strings.Replace(page(off, "/"), "</h1>\n<hr>\n", "</h1>\n"+links+"<hr>\n", 1)
+	if got := page(on, "/"); got != want {
+		t.Errorf("listing with Archive:\n%s\nwant:\n%s", got, want)
+	}
+	// Without Archive, the query changes nothing.
+	if got, want := page(off, "/?download=zip"), page(off, "/"); got != want {
+		t.Errorf("listing of /?download=zip without Archive:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestArchiveOptions checks the options New refuses.
+func TestArchiveOptions(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		opts fileserver.Options
+	}{
+		{"with DisableListing", fileserver.Options{Archive: true, DisableListing: true}},
+		{"negative bytes", fileserver.Options{Archive: true, ArchiveMaxBytes: -1}},
+		{"negative entries", fileserver.Options{Archive: true, ArchiveMaxEntries: -1}},
+		{"limit without Archive", fileserver.Options{ArchiveMaxBytes: 1 << 20}},
+	} {
+		if _, err := fileserver.New(os.DirFS("."), tt.opts); err == nil {
+			t.Errorf("%s: New returned no error", tt.name)
+		}
+	}
+}
+
+// TestArchiveLimits checks that a tree over a limit is refused with 403
+// before anything is sent, and that one just within it is sent whole.
+func TestArchiveLimits(t *testing.T) {
+	root := t.TempDir()
+	for _, name := range []string{"a", "b", "c"} {
+		os.WriteFile(filepath.Join(root, name), bytes.Repeat([]byte(name), 100), 0o644)
+	}
+	// 4 entries (the directory and three files), 300 bytes.
+	tests := []struct {
+		name       string
+		opts       fileserver.Options
+		wantStatus int
+	}{
+		{"entries within", fileserver.Options{ArchiveMaxEntries: 4}, 200},
+		{"entries over", fileserver.Options{ArchiveMaxEntries: 3}, 403},
+		{"bytes within", fileserver.Options{ArchiveMaxBytes: 300}, 200},
+		{"bytes over", fileserver.Options{ArchiveMaxBytes: 299}, 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, _, logs := newArchiveServer(t, root, fileserver.SymlinksFollow, tt.opts)
+			for _, method := range []string{"GET", "HEAD"} {
+				req, _ := http.NewRequest(method, srv.URL+"/?download=zip", nil)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != tt.wantStatus {
+					t.Fatalf("%s: status = %d, want %d", method, resp.StatusCode, tt.wantStatus)
+				}
+				if tt.wantStatus == 403 {
+					if method == "GET" && !strings.Contains(string(body), "<p>Message: Archive too large.</p>") {
+						t.Errorf("body = %q, want Python's error page with \"Archive too large\"", body)
+					}
+					if resp.Header.Get("Content-Disposition") != "" {
+						t.Errorf("Content-Disposition on a 403")
+					}
+				}
+			}
+			if tt.wantStatus == 403 && len(logs.find("INFO fileserver: archive refused")) == 0 {
+				t.Errorf("no log line says the archive was refused")
+			}
+		})
+	}
+}
+
+// TestArchiveVanished removes a file while the archive is made, before
+// its turn: it is left out, the zip comment names it, and so does the log.
+func TestArchiveVanished(t *testing.T) {
+	root := t.TempDir()
+	for _, name := range []string{"a.txt", "b.txt", "c.txt"} {
+		os.WriteFile(filepath.Join(root, name), []byte(name), 0o644)
+	}
+	srv, h, logs := newArchiveServer(t, root, fileserver.SymlinksFollow, fileserver.Options{})
+	fileserver.SetArchiveHook(h, func(_ context.Context, name string) {
+		if name == "root/a.txt" {
+			os.Remove(filepath.Join(root, "b.txt"))
+		}
+	})
+	resp, body := get(t, srv.URL+"/?download=zip")
+	if resp.StatusCode != 200 {
+		t.Fatalf("status = %d", resp.StatusCode)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	if want := []string{"root/", "root/a.txt", "root/c.txt"}; !slices.Equal(names, want) {
+		t.Errorf("entries = %q, want %q", names, want)
+	}
+	if want := "simplehttp: left out of this archive:\nb.txt"; zr.Comment != want {
+		t.Errorf("comment = %q, want %q", zr.Comment, want)
+	}
+	if len(logs.find("WARN fileserver: left out of archive", "name=b.txt")) == 0 {
+		t.Errorf("no warning names b.txt; log: %q", logs.find(""))
+	}
+}
+
+// TestArchiveShrank truncates a file after the archive has taken its size:
+// the archive cannot be made right, so the response is cut and the client
+// sees an incomplete download in every format, and the log says why.
+func TestArchiveShrank(t *testing.T) {
+	for _, format := range []string{"zip", "tar.gz", "tar.zst"} {
+		t.Run(format, func(t *testing.T) {
+			root := t.TempDir()
+			os.WriteFile(filepath.Join(root, "a.txt"), []byte("a\n"), 0o644)
+			os.WriteFile(filepath.Join(root, "b.txt"), bytes.Repeat([]byte("b"), 1000), 0o644)
+			srv, h, logs := newArchiveServer(t, root, fileserver.SymlinksFollow, fileserver.Options{})
+			fileserver.SetArchiveHook(h, func(_ context.Context, name string) {
+				if name == "root/b.txt" {
+					os.Truncate(filepath.Join(root, "b.txt"), 10)
+				}
+			})
+			resp, err := http.Get(srv.URL + "/?download=" + format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Errorf("reading the body: err = %v, want an unexpected EOF (a cut response)", err)
+			}
+			srv.Close() // waits for the handler
+			if len(logs.find("WARN fileserver: archive aborted", "file shrank")) == 0 {
+				t.Errorf("no log line says the archive was aborted; log: %q", logs.find(""))
+			}
+		})
+	}
+}
+
+// TestArchiveGrewPastLimit adds files after the count: the tree is over
+// the limit by the time the walk gets there, and the response is cut.
+func TestArchiveGrewPastLimit(t *testing.T) {
+	root := t.TempDir()
+	os.Mkdir(filepath.Join(root, "d"), 0o755)
+	os.WriteFile(filepath.Join(root, "a.txt"), []byte("a\n"), 0o644)
+	srv, h, logs := newArchiveServer(t, root, fileserver.SymlinksFollow, fileserver.Options{ArchiveMaxEntries: 3})
+	fileserver.SetArchiveHook(h, func(_ context.Context, name string) {
+		if name == "root/a.txt" {
+			os.WriteFile(filepath.Join(root, "d", "x.txt"), []byte("x\n"), 0o644)
+		}
+	})
+	resp, err := http.Get(srv.URL + "/?download=tar.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("status %d, reading the body: err = %v; want 200 and a cut response", resp.StatusCode, err)
+	}
+	srv.Close()
+	if len(logs.find("WARN fileserver: archive aborted", "more than 3 entries")) == 0 {
+		t.Errorf("no log line says the archive was aborted; log: %q", logs.find(""))
+	}
+}
+
+// TestArchiveDisconnect has the client go away while the archive is made:
+// the walk stops at once, before the next entry, and says so in the log.
+func TestArchiveDisconnect(t *testing.T) {
+	root := t.TempDir()
+	for i := range 20 {
+		os.WriteFile(filepath.Join(root, string(rune('a'+i))+".txt"), bytes.Repeat([]byte{byte('a' + i)}, 10000), 0o644)
+	}
+	logs := &logRecorder{}
+	h, err := fileserver.NewDir(root, fileserver.SymlinksFollow, fileserver.Options{Archive: true, Logger: slog.New(logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	var mu sync.Mutex
+	var seen []string
+	reached := make(chan struct{})
+	fileserver.SetArchiveHook(h, func(ctx context.Context, name string) {
+		mu.Lock()
+		seen = append(seen, name)
+		n := len(seen)
+		mu.Unlock()
+		if n == 3 {
+			close(reached)
+			<-ctx.Done() // until the server notices the client has gone
+		}
+	})
+	done := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(done)
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/?download=tar.gz", nil)
+	go func() {
+		<-reached
+		cancel() // closes the connection
+	}()
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"root/", "root/a.txt", "root/b.txt"}; !slices.Equal(seen, want) {
+		t.Errorf("entries written = %q, want %q and no more", seen, want)
+	}
+	if len(logs.find("DEBUG fileserver: archive stopped", "entries=3", "context canceled")) == 0 {
+		t.Errorf("no log line says the archive stopped; log: %q", logs.find(""))
+	}
+}
