@@ -244,6 +244,13 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request, sc script) {
 	if r2.ContentLength == 0 {
 		body.eof.Store(true)
 	}
+	if !h.passAuth && (r.Header["Authorization"] != nil || r.Header["Proxy-Authorization"] != nil) {
+		// The credentials stay with the server: AUTH_TYPE and
+		// REMOTE_USER (from r, in env) say who the client is.
+		r2.Header = r.Header.Clone()
+		delete(r2.Header, "Authorization")
+		delete(r2.Header, "Proxy-Authorization")
+	}
 	ch := &stdcgi.Handler{
 		Path: h.launcher,
 		Dir:  h.root,

@@ -42,33 +42,32 @@ func TestEnvGolden(t *testing.T) {
 	env := envOf(res.body)
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	want := map[string]string{
-		"SERVER_SOFTWARE":    "SimpleHTTP/0.6 Test",
-		"SERVER_NAME":        "127.0.0.1",
-		"GATEWAY_INTERFACE":  "CGI/1.1",
-		"SERVER_PROTOCOL":    "HTTP/1.1",
-		"SERVER_PORT":        port,
-		"REQUEST_METHOD":     "GET",
-		"PATH_INFO":          "/p/q",
-		"PATH_TRANSLATED":    filepath.Join(root, "p", "q"),
-		"SCRIPT_NAME":        "/cgi-bin/env.sh",
-		"SCRIPT_FILENAME":    filepath.Join(root, "cgi-bin", "env.sh"),
-		"QUERY_STRING":       "a=1&b=2",
-		"REQUEST_URI":        "/cgi-bin/env.sh/p/q?a=1&b=2",
-		"REMOTE_ADDR":        "127.0.0.1",
-		"REMOTE_HOST":        "127.0.0.1",
-		"AUTH_TYPE":          "Basic",
-		"REMOTE_USER":        "user",
-		"CONTENT_TYPE":       "text/plain",
-		"CONTENT_LENGTH":     "",
-		"HTTP_ACCEPT":        "text/html,text/plain",
-		"HTTP_USER_AGENT":    "ua/1",
-		"HTTP_COOKIE":        "c=1",
-		"HTTP_REFERER":       "http://r/",
-		"HTTP_HOST":          strings.TrimPrefix(srv.URL, "http://"),
-		"HTTP_AUTHORIZATION": "Basic dXNlcjpwdw==",
-		"HTTP_X_CUSTOM":      "x",
-		"HTTP_CONNECTION":    "close", // the test client sends it
-		"PATH":               "/usr/local/bin:/usr/bin:/bin",
+		"SERVER_SOFTWARE":   "SimpleHTTP/0.6 Test",
+		"SERVER_NAME":       "127.0.0.1",
+		"GATEWAY_INTERFACE": "CGI/1.1",
+		"SERVER_PROTOCOL":   "HTTP/1.1",
+		"SERVER_PORT":       port,
+		"REQUEST_METHOD":    "GET",
+		"PATH_INFO":         "/p/q",
+		"PATH_TRANSLATED":   filepath.Join(root, "p", "q"),
+		"SCRIPT_NAME":       "/cgi-bin/env.sh",
+		"SCRIPT_FILENAME":   filepath.Join(root, "cgi-bin", "env.sh"),
+		"QUERY_STRING":      "a=1&b=2",
+		"REQUEST_URI":       "/cgi-bin/env.sh/p/q?a=1&b=2",
+		"REMOTE_ADDR":       "127.0.0.1",
+		"REMOTE_HOST":       "127.0.0.1",
+		"AUTH_TYPE":         "Basic",
+		"REMOTE_USER":       "user",
+		"CONTENT_TYPE":      "text/plain",
+		"CONTENT_LENGTH":    "",
+		"HTTP_ACCEPT":       "text/html,text/plain",
+		"HTTP_USER_AGENT":   "ua/1",
+		"HTTP_COOKIE":       "c=1",
+		"HTTP_REFERER":      "http://r/",
+		"HTTP_HOST":         strings.TrimPrefix(srv.URL, "http://"),
+		"HTTP_X_CUSTOM":     "x",
+		"HTTP_CONNECTION":   "close", // the test client sends it
+		"PATH":              "/usr/local/bin:/usr/bin:/bin",
 	}
 	for k, v := range want {
 		if got, ok := env[k]; !ok || got != v {
@@ -706,6 +705,25 @@ func TestEnvInheritRequestVariables(t *testing.T) {
 	for _, k := range []string{"REMOTE_USER", "REMOTE_ADDR", "HTTP_COOKIE", "SERVER_NAME"} {
 		if _, err := cgi.New(cgi.Options{Root: root, InheritEnv: []string{k}}); err == nil {
 			t.Errorf("New with InheritEnv %s: no error", k)
+		}
+	}
+}
+
+// TestPassAuthorization: the Authorization header, password and all,
+// reaches scripts only when asked for; AUTH_TYPE and REMOTE_USER always.
+func TestPassAuthorization(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/env.sh": "#!/bin/sh\n" + header + "env\n"})
+	hdr := http.Header{"Authorization": {"Basic dXNlcjpwdw=="}, "Proxy-Authorization": {"Basic cDpx"}}
+	for _, pass := range []bool{false, true} {
+		srv, _ := newServer(t, root, cgi.Options{PassAuthorization: pass})
+		env := envOf(do(t, srv, "GET", "/cgi-bin/env.sh", nil, hdr).body)
+		if env["REMOTE_USER"] != "user" || env["AUTH_TYPE"] != "Basic" {
+			t.Errorf("PassAuthorization %v: REMOTE_USER=%q AUTH_TYPE=%q", pass, env["REMOTE_USER"], env["AUTH_TYPE"])
+		}
+		_, got := env["HTTP_AUTHORIZATION"]
+		_, gotProxy := env["HTTP_PROXY_AUTHORIZATION"]
+		if got != pass || gotProxy != pass {
+			t.Errorf("PassAuthorization %v: HTTP_AUTHORIZATION present %v, HTTP_PROXY_AUTHORIZATION present %v", pass, got, gotProxy)
 		}
 	}
 }

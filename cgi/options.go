@@ -125,6 +125,13 @@ type Options struct {
 	// is the CGI handler's either way: nothing can be uploaded into a CGI
 	// directory through it.
 	PassPost bool
+
+	// PassAuthorization passes the request's Authorization (and
+	// Proxy-Authorization) header to scripts as HTTP_AUTHORIZATION, with
+	// the password it carries. If false, scripts get only AUTH_TYPE and
+	// REMOTE_USER, as under Python and Apache: a server that checks
+	// passwords does not hand them to every script.
+	PassAuthorization bool
 }
 
 // Handler runs CGI scripts the way Python's CGIHTTPRequestHandler does, on
@@ -147,6 +154,7 @@ type Handler struct {
 	cred        string
 	logger      *slog.Logger
 	passPost    bool
+	passAuth    bool
 	sendError   func(w http.ResponseWriter, r *http.Request, code int, message string)
 	dirPrefixes []string // dirs with a trailing slash
 }
@@ -169,6 +177,7 @@ func New(opts Options) (*Handler, error) {
 		protocol:  opts.Protocol,
 		timeout:   opts.Timeout,
 		passPost:  opts.PassPost,
+		passAuth:  opts.PassAuthorization,
 		logger:    opts.Logger,
 		sendError: opts.ErrorHandler,
 		pathEnv:   defaultPath,
