@@ -135,6 +135,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
+	ln = newOverloadListener(ln, logger)
 	srv := newServer(cfg, h, logger)
 	srv.TLSConfig = tlsConfig
 	return serve(ctx, srv, ln, shutdownTimeout, stdout, stderr)
