@@ -39,16 +39,7 @@ func testFDExhaustion(t *testing.T, bin *binary) {
 	s := startLimited(t, limit, bin)
 
 	// Connections the server cannot accept wait in the listen queue.
-	cs := make([]net.Conn, conns)
-	for i := range cs {
-		cs[i] = s.dial(t)
-	}
-	if _, err := s.stderr.waitFor(func(log string) bool {
-		return strings.Contains(log, acceptShortage+" err=")
-	}, waitLimit, s.exited); err != nil {
-		s.alive(t)
-		t.Fatalf("no log line about the failed accepts: %v", err)
-	}
+	cs := s.flood(t, conns)
 	s.alive(t)
 
 	// Now every connection asks for the file. The server frees a file

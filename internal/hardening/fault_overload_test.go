@@ -46,6 +46,23 @@ func startLimited(t *testing.T, limit int, bin *binary, args ...string) *server 
 	return s
 }
 
+// flood opens n connections, more than the server can accept, and waits
+// for its log to say that accepts fail: every descriptor is then taken.
+func (s *server) flood(t *testing.T, n int) []net.Conn {
+	t.Helper()
+	cs := make([]net.Conn, n)
+	for i := range cs {
+		cs[i] = s.dial(t)
+	}
+	if _, err := s.stderr.waitFor(func(log string) bool {
+		return strings.Contains(log, acceptShortage+" err=")
+	}, waitLimit, s.exited); err != nil {
+		s.alive(t)
+		t.Fatalf("no log line about the failed accepts: %v", err)
+	}
+	return cs
+}
+
 // keepAlive is a client connection that sends requests one after another.
 type keepAlive struct {
 	c  net.Conn
@@ -115,16 +132,7 @@ func testOverloadIdleFlood(t *testing.T, bin *binary) {
 	}
 	checkFile("before")
 
-	flood := make([]net.Conn, idle)
-	for i := range flood {
-		flood[i] = s.dial(t)
-	}
-	if _, err := s.stderr.waitFor(func(log string) bool {
-		return strings.Contains(log, acceptShortage+" err=")
-	}, waitLimit, s.exited); err != nil {
-		s.alive(t)
-		t.Fatalf("no log line about the failed accepts: %v", err)
-	}
+	flood := s.flood(t, idle)
 	// Every descriptor is taken, and stays taken until the clients close.
 	late := s.dial(t)
 	if _, err := io.WriteString(late, "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
