@@ -17,6 +17,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/simplehttp/simplehttp/internal/overload"
 	"github.com/simplehttp/simplehttp/internal/pyescape"
 	"github.com/simplehttp/simplehttp/internal/urlpath"
 )
@@ -176,6 +177,10 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) 
 func (h *Handler) find(w http.ResponseWriter, r *http.Request, dir, rest string) (script, bool) {
 	dirPath := filepath.Join(h.root, filepath.FromSlash(dir[1:]))
 	croot, err := os.OpenRoot(dirPath)
+	if overload.Is(err) {
+		h.unavailable(w, r, err)
+		return script{}, false
+	}
 	if err != nil {
 		h.logger.LogAttrs(r.Context(), slog.LevelError, "cgi: cannot open CGI directory",
 			slog.String("dir", dirPath), slog.Any("err", err))
@@ -210,6 +215,10 @@ func (h *Handler) find(w http.ResponseWriter, r *http.Request, dir, rest string)
 		rel = "."
 	}
 	fi, err := croot.Stat(strings.TrimSuffix(rel, "/"))
+	if overload.Is(err) {
+		h.unavailable(w, r, err)
+		return script{}, false
+	}
 	if err != nil || !filepath.IsLocal(filepath.FromSlash(rel)) {
 		h.sendError(w, r, http.StatusNotFound, "No such CGI script ("+pyescape.Repr(sc.name)+")")
 		return script{}, false
@@ -310,9 +319,14 @@ func (h *Handler) launcherArgs(r *http.Request, sc script) []string {
 // an error page says what went wrong.
 func (h *Handler) finish(w http.ResponseWriter, r *http.Request, sc script, st *state, rw *responseWriter) {
 	st.mu.Lock()
-	timedOut, failed, killed, exited := st.timedOut, st.failed, st.killed, st.exited
+	timedOut, failed, killed, exited, overloaded := st.timedOut, st.failed, st.killed, st.exited, st.overloaded
 	st.mu.Unlock()
+	if overloaded == nil && !failed {
+		h.overload.OK(r.Context()) // the script was started
+	}
 	switch {
+	case overloaded != nil && !rw.committed:
+		h.unavailable(w, r, overloaded)
 	case rw.committed:
 		if timedOut || killed || !exited {
 			// Cut the response off: the client must not take a
@@ -422,6 +436,9 @@ type state struct {
 	killed   bool // the script was killed by a signal
 	timedOut bool
 	failed   bool // net/http/cgi found the response malformed
+	// overloaded is set when the script could not be started for lack
+	// of file descriptors or memory (see overloadCause).
+	overloaded error
 }
 
 func (st *state) Write(p []byte) (int, error) {
@@ -479,6 +496,14 @@ func (st *state) line(l string) {
 				slog.String("script", st.script))
 		}
 	case tagFail:
+		if err := overloadCause(msg); err != nil {
+			st.mu.Lock()
+			st.overloaded = err
+			st.mu.Unlock()
+			st.h.logger.LogAttrs(ctx, slog.LevelDebug, "CGI script could not be started",
+				slog.String("script", st.script), slog.String("err", msg))
+			return
+		}
 		st.h.logger.LogAttrs(ctx, slog.LevelError, "CGI script could not be started",
 			slog.String("script", st.script), slog.String("err", msg))
 	}
@@ -511,10 +536,47 @@ type stdcgiLog struct{ st *state }
 
 func (l stdcgiLog) Write(p []byte) (int, error) {
 	st := l.st
+	msg := strings.TrimSpace(string(p))
+	level := slog.LevelError
 	st.mu.Lock()
 	st.failed = true
+	if strings.HasPrefix(msg, "CGI error: ") {
+		// The launcher could not be started (net/http/cgi's pipe or
+		// fork/exec failed).
+		if err := overloadCause(msg); err != nil {
+			st.overloaded = err
+			level = slog.LevelDebug // said once per episode instead
+		}
+	}
 	st.mu.Unlock()
-	st.h.logger.LogAttrs(st.r.Context(), slog.LevelError, "cgi: bad script response",
-		slog.String("script", st.script), slog.String("err", strings.TrimSpace(string(p))))
+	st.h.logger.LogAttrs(st.r.Context(), level, "cgi: bad script response",
+		slog.String("script", st.script), slog.String("err", msg))
 	return len(p), nil
 }
+
+// overloadCause returns the error that msg, a message of net/http/cgi or
+// of the launcher, ends with if it is one of [overload.Is]'s: both pass on
+// their errors as text only.
+func overloadCause(msg string) error {
+	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOMEM} {
+		if strings.HasSuffix(msg, ": "+errno.Error()) {
+			return errno
+		}
+	}
+	return nil
+}
+
+// unavailable answers 503 "Service Unavailable" with Retry-After for a
+// script that cannot be found or started because the process is out of
+// file descriptors or memory (err), and says so in the log once per
+// episode: a moment later the same request may succeed.
+func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, err error) {
+	h.overload.Failed(r.Context(), err)
+	w.Header()["Retry-After"] = retryAfter
+	h.sendError(w, r, http.StatusServiceUnavailable, "Service Unavailable")
+}
+
+// retryAfter is the Retry-After of a 503 for lack of file descriptors:
+// they come back as responses in flight finish and idle connections
+// close, within seconds.
+var retryAfter = []string{"1"}

@@ -38,7 +38,10 @@
 // script that sends no valid header, crashes or is killed gives 502; one
 // that runs past [Options.Timeout] is killed with its whole process group
 // and gives 504 (or a cut-off response if it had started answering);
-// beyond [Options.MaxConcurrent] running scripts, requests get 503. Each
+// beyond [Options.MaxConcurrent] running scripts, requests get 503, and
+// so does a script that cannot be started because the process is out of
+// file descriptors or memory (with Retry-After: 1, logged once per
+// episode rather than once per request). Each
 // line of the script's standard error goes to [Options.Logger] once, as it
 // is written, with the script name, and so does Python's "CGI script exit
 // code N" (accesslog's Middleware.SlogHandler writes them in Python's

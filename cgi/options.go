@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/simplehttp/simplehttp/errorpage"
+	"github.com/simplehttp/simplehttp/internal/overload"
 )
 
 // Options configures a [Handler]. Only Root is required; the zero value of
@@ -80,11 +81,14 @@ type Options struct {
 	// POST to CGI scripts" and "Unsupported method ('PUT')", 404 "File
 	// not found" for a path refused as CGI (and from ServeHTTP, for any
 	// path that is not CGI), and, beyond Python, 502 "CGI script sent no
-	// valid response (...)", 503 "Too many CGI scripts running" and 504
-	// "CGI script timed out (...)". Nothing has been written to w when it
-	// is called. If nil, errorpage.Error(w, r, code, message, "") sends
-	// the error: Python's page, or the page of the errorpage middleware
-	// the handler runs in.
+	// valid response (...)", 503 "Too many CGI scripts running", 504
+	// "CGI script timed out (...)", and 503 "Service Unavailable" when
+	// the script cannot be started, or the CGI directory opened, because
+	// the process is out of file descriptors or memory, with
+	// "Retry-After: 1" already set in w's header. Otherwise nothing has
+	// been written to w when it is called. If nil,
+	// errorpage.Error(w, r, code, message, "") sends the error: Python's
+	// page, or the page of the errorpage middleware the handler runs in.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, code int, message string)
 
 	// Interpreters maps a file extension, with its dot (".py"), to the
@@ -157,6 +161,7 @@ type Handler struct {
 	passAuth    bool
 	sendError   func(w http.ResponseWriter, r *http.Request, code int, message string)
 	dirPrefixes []string // dirs with a trailing slash
+	overload    *overload.Log
 }
 
 const defaultPath = "/usr/local/bin:/usr/bin:/bin"
@@ -258,6 +263,7 @@ func (h *Handler) setDefaults() {
 	if h.logger == nil {
 		h.logger = slog.Default()
 	}
+	h.overload = overload.New(h.logger, "cgi: out of file descriptors or memory, answering 503")
 	if h.sendError == nil {
 		h.sendError = defaultError
 	}

@@ -2,6 +2,7 @@ package fileserver
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/simplehttp/simplehttp/internal/negotiate"
+	"github.com/simplehttp/simplehttp/internal/overload"
 )
 
 // assets.go: what a web app's static files need beyond Python: precompressed
@@ -103,7 +105,11 @@ func (h *Handler) serveEncoded(w http.ResponseWriter, r *http.Request, f fs.File
 			if sfi, ok := h.sidecar(name, fi, c); ok {
 				addVary(hdr, varyAcceptEncoding)
 				if ctype == "" {
-					ctype = h.fileType(name, f)
+					var err error
+					if ctype, err = h.fileType(r.Context(), name, f); err != nil {
+						h.unavailable(w, r, name, err)
+						return true
+					}
 				}
 				h.serveFileAs(w, r, nil, sfi, name+c.ext, &variant{coding: c, ctype: []string{ctype}})
 				return true
@@ -150,22 +156,28 @@ func (h *Handler) sidecar(name string, fi fs.FileInfo, c *coding) (fs.FileInfo, 
 }
 
 // fileType is the content type of name when no table knows it: sniffed
-// from the file (f, or opened), or application/octet-stream.
-func (h *Handler) fileType(name string, f fs.File) string {
+// from the file (f, or opened), or application/octet-stream. It fails
+// only when the file cannot be opened for lack of file descriptors or
+// memory ([overload.Is]): the type is then unknown, and a guess would be
+// wrong.
+func (h *Handler) fileType(ctx context.Context, name string, f fs.File) (string, error) {
 	if h.sniff {
 		if f == nil {
-			if g, err := h.fsys.Open(name); err == nil {
+			g, err := h.open(ctx, name)
+			if err == nil {
 				defer g.Close()
 				f = g
+			} else if overload.Is(err) {
+				return "", err
 			}
 		}
 		if rs, ok := f.(io.ReadSeeker); ok {
 			if t := sniffType(rs); t != "" {
-				return t
+				return t, nil
 			}
 		}
 	}
-	return "application/octet-stream"
+	return "application/octet-stream", nil
 }
 
 // flight is one compression under way; the requests that want the same
@@ -417,9 +429,12 @@ func (h *Handler) fallbackFor(r *http.Request, escaped string, err error) bool {
 // serveFallback sends the Fallback file with 200, or 404 if it is gone.
 func (h *Handler) serveFallback(w http.ResponseWriter, r *http.Request, name string) {
 	addVary(w.Header(), varyAccept)
-	fi, ok := h.regular(h.fallback)
-	if !ok {
-		h.notFound(w, r, name, fs.ErrNotExist)
+	fi, err := h.regular(h.fallback)
+	if err != nil {
+		if !overload.Is(err) {
+			err = fs.ErrNotExist // the name asked for was not found
+		}
+		h.notFound(w, r, name, err)
 		return
 	}
 	h.serveRegular(w, r, nil, fi, h.fallback)

@@ -2,6 +2,7 @@ package fileserver
 
 import (
 	"bytes"
+	"context"
 	"hash/fnv"
 	"io"
 	"net/http"
@@ -141,9 +142,9 @@ func (c *fileCache) stats() (entries int, bytes int64) {
 // an error only if the file cannot be opened (a 404, as Python answers);
 // it returns nil, nil if the file changed while it was read, and the
 // caller should then serve it from disk.
-func (h *Handler) loadCached(name string, id fileID) (*cachedFile, error) {
+func (h *Handler) loadCached(ctx context.Context, name string, id fileID) (*cachedFile, error) {
 	t0 := h.now()
-	f, err := h.fsys.Open(name)
+	f, err := h.open(ctx, name)
 	if err != nil {
 		return nil, err
 	}

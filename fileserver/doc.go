@@ -26,7 +26,8 @@
 // a listing byte for byte like Python 3.14's list_directory; a file answers
 // 200 with Content-Type, Content-Length and Last-Modified; If-Modified-Since
 // follows Python's date rules exactly; anything that cannot be opened is
-// 404 "File not found"; any other method is 501. Errors are rendered by
+// 404 "File not found" (except for lack of descriptors: see Overload);
+// any other method is 501. Errors are rendered by
 // [errorpage.Error], so they carry Python's page unless the errorpage
 // middleware installed another, or Options.ErrorHandler sends them.
 //
@@ -46,6 +47,20 @@
 // writer passes ReadFrom on. A client whose Accept header prefers
 // application/json gets the listing as JSON. Options.DisableListing
 // answers 404 instead of a listing.
+//
+// # Overload
+//
+// A file, directory or index page that cannot be opened, stat'ed or read
+// because the process has run out of file descriptors (EMFILE, ENFILE) or
+// kernel memory (ENOMEM) is answered 503 "Service Unavailable" with
+// Retry-After: 1, not 404 as in Python: the file may well exist, and the
+// same request may succeed a moment later. A name that stat(2) shows
+// missing is still 404, and files in the cache are still served, since
+// neither needs a descriptor. The condition goes to Options.Logger once
+// when it begins (level Warn, with the error), at most once a minute
+// while it lasts, and once when an open succeeds again (level Info), each
+// line with the count of failures since the previous one; each request it
+// fails is logged at level Debug only.
 //
 // # Static assets
 //

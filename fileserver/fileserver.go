@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/simplehttp/simplehttp/errorpage"
+	"github.com/simplehttp/simplehttp/internal/overload"
 	"github.com/simplehttp/simplehttp/internal/pyescape"
 	"github.com/simplehttp/simplehttp/internal/urlpath"
 )
@@ -33,6 +34,9 @@ type Handler struct {
 	sniff   bool
 	listing bool
 	logger  *slog.Logger
+	// overload reports running out of file descriptors (or kernel
+	// memory) once per episode; see unavailable.
+	overload *overload.Log
 	// sendError is Options.ErrorHandler, or defaultError.
 	sendError func(w http.ResponseWriter, r *http.Request, code int, message string)
 
@@ -127,6 +131,7 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 	if h.logger == nil {
 		h.logger = slog.Default()
 	}
+	h.overload = overload.New(h.logger, "fileserver: out of file descriptors or memory, answering 503")
 	h.sendError = opts.ErrorHandler
 	if h.sendError == nil {
 		h.sendError = defaultError
@@ -243,7 +248,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if h.statFS != nil {
 		fi, err = h.statFS.Stat(name)
-	} else if f, err = h.fsys.Open(name); err == nil {
+	} else if f, err = h.open(r.Context(), name); err == nil {
 		defer f.Close()
 		fi, err = f.Stat()
 	}
@@ -321,8 +326,15 @@ func (h *Handler) serveDir(w http.ResponseWriter, r *http.Request, f fs.File, fi
 	}
 	for _, index := range h.index {
 		iname := joinName(name, index)
-		if fi, ok := h.regular(iname); ok {
-			h.serveRegular(w, r, nil, fi, iname)
+		ifi, err := h.regular(iname)
+		if err == nil {
+			h.serveRegular(w, r, nil, ifi, iname)
+			return
+		}
+		if overload.Is(err) {
+			// Whether there is an index page is not known: a listing
+			// now would be the wrong answer.
+			h.unavailable(w, r, iname, err)
 			return
 		}
 	}
@@ -363,7 +375,7 @@ func (h *Handler) serveFileAs(w http.ResponseWriter, r *http.Request, f fs.File,
 					return
 				}
 				if id.size <= h.cache.maxFile {
-					e, err := h.loadCached(name, id)
+					e, err := h.loadCached(r.Context(), name, id)
 					if err != nil {
 						h.notFound(w, r, name, err)
 						return
@@ -377,7 +389,7 @@ func (h *Handler) serveFileAs(w http.ResponseWriter, r *http.Request, f fs.File,
 			}
 		}
 		var err error
-		if f, err = h.fsys.Open(name); err != nil {
+		if f, err = h.open(r.Context(), name); err != nil {
 			h.notFound(w, r, name, err)
 			return
 		}
@@ -403,19 +415,39 @@ var (
 	errTempFile        = errors.New("an upload's temporary file")
 )
 
-// regular reports whether name is a regular file, following links as
-// Python's os.path.isfile does.
-func (h *Handler) regular(name string) (fs.FileInfo, bool) {
+// regular returns the stat of name if it is a regular file, following
+// links as Python's os.path.isfile does, and else the error of the stat
+// or errNotRegular.
+func (h *Handler) regular(name string) (fs.FileInfo, error) {
 	fi, err := fs.Stat(h.fsys, name)
-	if err != nil || !fi.Mode().IsRegular() {
-		return nil, false
+	if err != nil {
+		return nil, err
 	}
-	return fi, true
+	if !fi.Mode().IsRegular() {
+		return nil, errNotRegular
+	}
+	return fi, nil
+}
+
+// open opens name in the fs.FS. An open that succeeds ends an episode of
+// running out of file descriptors (see unavailable).
+func (h *Handler) open(ctx context.Context, name string) (fs.File, error) {
+	f, err := h.fsys.Open(name)
+	if err == nil {
+		h.overload.OK(ctx)
+	}
+	return f, err
 }
 
 // notFound answers 404 "File not found", whatever the cause, as Python
-// does, and logs the cause: the response never says why.
+// does, and logs the cause: the response never says why. The exception
+// is a cause that says the server, not the name, is at fault: see
+// unavailable.
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, name string, err error) {
+	if overload.Is(err) {
+		h.unavailable(w, r, name, err)
+		return
+	}
 	level := slog.LevelDebug
 	if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrPermission) &&
 		err != errTrailingSlash && err != errListingDisabled && err != errNotRegular && err != errTempFile {
@@ -426,6 +458,35 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, name string, 
 	}
 	h.sendError(w, r, http.StatusNotFound, "File not found")
 }
+
+// retryAfter is the Retry-After of a 503 for lack of file descriptors, in
+// seconds. Descriptors come back as soon as responses in flight finish
+// and idle connections close, which takes from milliseconds to seconds:
+// a client that honours it comes back soon, yet not at once.
+var retryAfter = []string{"1"}
+
+// unavailable answers 503 "Service Unavailable" with Retry-After, for a
+// name that could not be opened, stat'ed or read because the process ran
+// out of file descriptors or memory (see [overload.Is]): the file may well
+// exist, so 404 would be wrong, and a moment later the same request may
+// succeed. (Python answers 404, as to any OSError; nginx and Go's
+// http.FileServer answer 500.) The condition goes to the log once per
+// episode, not once per request.
+func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, name string, err error) {
+	if r.Context().Err() != nil {
+		return // the client has gone; nobody to answer
+	}
+	h.overload.Failed(r.Context(), err)
+	if h.logger.Enabled(r.Context(), slog.LevelDebug) {
+		h.logger.LogAttrs(r.Context(), slog.LevelDebug, "fileserver: unavailable", slog.String("name", name), slog.Any("err", err))
+	}
+	w.Header()["Retry-After"] = retryAfter
+	h.sendError(w, r, http.StatusServiceUnavailable, serviceUnavailable)
+}
+
+// serviceUnavailable is the message of a 503, as Python's send_error(503)
+// would default it.
+const serviceUnavailable = "Service Unavailable"
 
 // defaultError sends an error as Python's send_error(code, message) does,
 // through errorpage: Python's page, or the one of the errorpage middleware

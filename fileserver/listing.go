@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/simplehttp/simplehttp/internal/negotiate"
+	"github.com/simplehttp/simplehttp/internal/overload"
 	"github.com/simplehttp/simplehttp/internal/pyescape"
 	"github.com/simplehttp/simplehttp/internal/urlpath"
 )
@@ -89,7 +90,7 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 	t0 := h.now()
 	if f == nil {
 		var err error
-		if f, err = h.fsys.Open(name); err != nil {
+		if f, err = h.open(r.Context(), name); err != nil {
 			// Python's list_directory: os.listdir failed.
 			h.listingError(w, r, name, err)
 			return
@@ -256,6 +257,10 @@ var (
 func (h *Handler) listingError(w http.ResponseWriter, r *http.Request, name string, err error) {
 	if r.Context().Err() != nil {
 		return // the client has gone; nobody to answer
+	}
+	if overload.Is(err) {
+		h.unavailable(w, r, name, err)
+		return
 	}
 	h.logger.LogAttrs(r.Context(), slog.LevelDebug, "fileserver: cannot list", slog.String("name", name), slog.Any("err", err))
 	h.sendError(w, r, http.StatusNotFound, "No permission to list directory")

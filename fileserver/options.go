@@ -135,7 +135,11 @@ type Options struct {
 	// beyond Python, 403 "Archive too large" (see Archive) and
 	// 500 "Internal Server Error" when the fs.FS gives a
 	// file that cannot seek or a listing cannot be encoded (the cause
-	// goes to Logger). Nothing has been written to w when it is called.
+	// goes to Logger), and 503 "Service Unavailable" when a file or
+	// directory cannot be opened, stat'ed or read because the process is
+	// out of file descriptors or memory (EMFILE, ENFILE, ENOMEM; Python
+	// answers 404), with "Retry-After: 1" already set in w's header.
+	// Otherwise nothing has been written to w when it is called.
 	// If nil, errorpage.Error(w, r, code, message, "") sends the error:
 	// Python's page, or the page of the errorpage middleware the handler
 	// runs in.

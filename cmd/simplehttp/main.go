@@ -155,6 +155,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
+	ln = newOverloadListener(ln, logger)
 	srv := newServer(cfg, h, logger)
 	srv.TLSConfig = tlsConfig
 	if w := clearTextWarning(cfg, ln.Addr(), tlsConfig != nil); w != "" {

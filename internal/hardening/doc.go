@@ -18,8 +18,11 @@
 //     run `go test -v -run Security ./internal/hardening` to see them.
 //   - fault_*_test.go: files truncated, grown, replaced and deleted
 //     during a download, directories removed while listed, clients that
-//     go away mid-download (goroutines counted) and CGI scripts killed
-//     mid-output.
+//     go away mid-download (goroutines counted), CGI scripts killed
+//     mid-output, and (fault_overload_test.go) the command out of file
+//     descriptors under a flood of idle connections: 503 with Retry-After
+//     on the connections it has, recovery once the clients close, one log
+//     line per episode.
 //   - slow_*_test.go and cmd_*_test.go: the built command (TestCommand
 //     builds it once and runs the subtests in parallel) against slow
 //     clients (slowloris heads, slow bodies, readers that stop, idle
