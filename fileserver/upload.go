@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/simplehttp/simplehttp/internal/overload"
 	"github.com/simplehttp/simplehttp/internal/pyescape"
 	"github.com/simplehttp/simplehttp/internal/urlpath"
 )
@@ -142,6 +143,10 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, name strin
 		err = h.post(w, r, name)
 	}
 	if err == nil {
+		return
+	}
+	if err.err != nil && overload.Is(err.err) {
+		h.unavailable(w, r, name, err.err) // 503, Retry-After, logged once
 		return
 	}
 	if err.err != nil {

@@ -565,3 +565,22 @@ func TestListingUploadForm(t *testing.T) {
 	w := upReq(h, "GET", "/", nil, false)
 	goldenfile.Check(t, "testdata/TestListingUploadForm.golden", w.Body.Bytes())
 }
+
+// TestUploadOutOfDescriptors: an upload that fails for lack of file
+// descriptors gets 503 with Retry-After, as reads do, and leaves nothing.
+func TestUploadOutOfDescriptors(t *testing.T) {
+	dir := t.TempDir()
+	defer fileserver.SetUploadWriter(func(f *os.File) io.Writer { return emfileWriter{} })()
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{})
+	w := upReq(h, "PUT", "/a.txt", []byte("x"), false)
+	if w.Code != 503 || w.Header().Get("Retry-After") != "1" {
+		t.Errorf("PUT out of descriptors: %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
+	}
+	sameTree(t, dir, map[string]string{"./": ""})
+}
+
+type emfileWriter struct{}
+
+func (emfileWriter) Write(p []byte) (int, error) {
+	return 0, &os.PathError{Op: "write", Path: "x", Err: syscall.EMFILE}
+}
