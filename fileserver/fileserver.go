@@ -62,6 +62,9 @@ type Handler struct {
 	// flights are the compressions under way (see once).
 	flightMu sync.Mutex
 	flights  map[string]*flight
+
+	// style is Options.Listing (richlisting.go).
+	style ListingStyle
 }
 
 // New returns a Handler serving fsys, which may be any [fs.FS]:
@@ -143,6 +146,9 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 	}
 	h.now = time.Now
 	if err := h.assetOptions(opts); err != nil {
+		return nil, err
+	}
+	if err := h.listingOptions(opts); err != nil {
 		return nil, err
 	}
 	return h, nil

@@ -197,4 +197,12 @@ type Options struct {
 	// Logger receives diagnostics (the real cause behind a 404, say).
 	// If nil, slog.Default() is used.
 	Logger *slog.Logger
+
+	// Listing chooses the HTML listing of a directory without an index
+	// page: [ListingPython] (the zero value) is Python's list_directory,
+	// byte for byte; [ListingRich] is a table with sizes, modification
+	// times and types, sortable through the query (?sort=size&order=desc),
+	// with breadcrumbs and a filter box (see the package documentation,
+	// "Rich listing"). The JSON listing is the same with either.
+	Listing ListingStyle
 }

@@ -26,6 +26,7 @@ const usage = `usage: simplehttp [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VE
                   [--read-header-timeout DURATION]
                   [--idle-timeout DURATION] [--precompressed] [--compress]
                   [--cache-control VALUE] [--spa FILE] [--version]
+                  [--listing STYLE]
                   [port]
 
 positional arguments:
@@ -76,6 +77,9 @@ options:
                         index.html) for paths that do not exist and have no
                         extension, to clients that take HTML
   --version             show the version and exit
+  --listing STYLE       directory listing: python (Python's list) or rich (a
+                        table with sizes and dates, sortable, with a filter
+                        box) (default: python)
 `
 
 // The HTTP versions -p accepts.
@@ -115,6 +119,9 @@ type config struct {
 	Compress      bool   // compress once per version
 	CacheControl  string // "" means no Cache-Control
 	SPA           string // the fallback file; "" means none
+
+	// The rich listing, beyond Python.
+	Listing fileserver.ListingStyle
 }
 
 // header is one -H response header.
@@ -143,6 +150,7 @@ type flagValues struct {
 	logFormat     string
 	symlinks      string
 	headers       []string
+	listing       string
 }
 
 // parseArgs parses the arguments after the program name. Flags may come
@@ -206,6 +214,9 @@ func parseArgs(args []string) (config, error) {
 	if err := cfg.Symlinks.UnmarshalText([]byte(fv.symlinks)); err != nil {
 		return cfg, usagef("invalid --symlinks %q: want follow, inside or never", fv.symlinks)
 	}
+	if err := cfg.Listing.UnmarshalText([]byte(fv.listing)); err != nil {
+		return cfg, usagef("invalid --listing %q: want python or rich", fv.listing)
+	}
 	if cfg.ReadHeaderTimeout < 0 {
 		return cfg, usagef("invalid --read-header-timeout %v: want a duration of 0 or more, like 10s", cfg.ReadHeaderTimeout)
 	}
@@ -264,6 +275,7 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 	fs.StringVar(&cfg.CacheControl, "cache-control", "", `send Cache-Control: VALUE with every file, and "public, max-age=31536000, immutable" with names like app.3f9a2c1b.js`)
 	fs.StringVar(&cfg.SPA, "spa", "", "serve FILE (a name in the directory, such as index.html) for paths that do not exist and have no extension, to clients that take HTML")
 	fs.BoolVar(&fv.version, "version", false, "show the version and exit")
+	fs.StringVar(&fv.listing, "listing", "python", "directory listing: python (Python's list) or rich (a table with sizes and dates, sortable, with a filter box) (default: python)")
 	return fs
 }
 

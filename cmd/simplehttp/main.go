@@ -279,6 +279,7 @@ func newFileServer(cfg config, logger *slog.Logger) (*fileserver.Handler, error)
 	if cfg.CacheControl != "" {
 		opts.CacheControl = fileserver.ImmutableFingerprinted(cfg.CacheControl)
 	}
+	opts.Listing = cfg.Listing
 	files, err := fileserver.NewDir(cfg.Dir, cfg.Symlinks, opts)
 	if err != nil {
 		return nil, fmt.Errorf("-d %q: %w", cfg.Dir, err)
