@@ -528,7 +528,11 @@ func appendRichRows(b []byte, rows []richEntry) []byte {
 		if e.kind == 'f' {
 			b = append(b, ` title="`...)
 			b = strconv.AppendInt(b, e.size, 10)
-			b = append(b, ` bytes">`...)
+			if e.size == 1 {
+				b = append(b, ` byte">`...)
+			} else {
+				b = append(b, ` bytes">`...)
+			}
 			b = appendHumanSize(b, e.size)
 		} else {
 			b = append(b, `>—`...) // no size: a directory, or not a regular file
