@@ -3,6 +3,7 @@ package fileserver
 import (
 	"bufio"
 	"bytes"
+	"context"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -302,9 +303,19 @@ func (h *Handler) serveRichListing(w http.ResponseWriter, r *http.Request, f fs.
 	if cacheable {
 		key = richKey(name, sortBy)
 		if e := h.cache.get(key, id); e != nil {
-			if rc, ok := e.extra.(*richCached); ok && h.richFresh(r, name, rc.rows) {
-				h.writeRichListing(w, r, name, clientPath, sortBy, len(rc.rows), rc.content, key, id, rc.gen)
-				return
+			if rc, ok := e.extra.(*richCached); ok {
+				if f == nil {
+					var err error
+					if f, err = h.fsys.Open(name); err != nil {
+						h.listingError(w, r, name, err)
+						return
+					}
+					defer f.Close()
+				}
+				if h.richFresh(r, f, name, rc.rows) {
+					h.writeRichListing(w, r, name, clientPath, sortBy, len(rc.rows), rc.content, key, id, rc.gen)
+					return
+				}
 			}
 		}
 	}
@@ -324,10 +335,13 @@ func (h *Handler) serveRichListing(w http.ResponseWriter, r *http.Request, f fs.
 	}
 	rows := make([]richEntry, len(entries))
 	for i, e := range entries {
-		if i%ctxCheckEvery == ctxCheckEvery-1 && r.Context().Err() != nil {
-			return // the client has gone
-		}
-		rows[i] = richEntry{e, h.richStat(name, e)}
+		rows[i].entry = e
+	}
+	if !h.richStamps(r.Context(), f, name, rows, func(i int, st richStamp) bool {
+		rows[i].richStamp = st
+		return true
+	}) {
+		return // the client has gone
 	}
 	sortRich(rows, sortBy)
 
@@ -359,14 +373,22 @@ const richRowSize = 200
 // the entry, its name twice (name and lower) and its stamp.
 const richEntryCost = 128
 
-// richFresh reports whether every entry of kept rows still shows what it
-// showed, stat'ing each.
-func (h *Handler) richFresh(r *http.Request, dir string, rows []richEntry) bool {
-	for i, e := range rows {
-		if i%ctxCheckEvery == ctxCheckEvery-1 && r.Context().Err() != nil {
+// richFresh reports whether every entry of kept rows, of the directory
+// dir open as f, still shows what it showed.
+func (h *Handler) richFresh(r *http.Request, f fs.File, dir string, rows []richEntry) bool {
+	return h.richStamps(r.Context(), f, dir, rows, func(i int, st richStamp) bool {
+		return st == rows[i].richStamp
+	})
+}
+
+// richStampsFS is richStamps through the fs.FS, one stat by name per
+// entry.
+func (h *Handler) richStampsFS(ctx context.Context, dir string, rows []richEntry, fn func(i int, st richStamp) bool) bool {
+	for i := range rows {
+		if i%ctxCheckEvery == ctxCheckEvery-1 && ctx.Err() != nil {
 			return false
 		}
-		if h.richStat(dir, e.entry) != e.richStamp {
+		if !fn(i, h.richStat(dir, rows[i].entry)) {
 			return false
 		}
 	}
