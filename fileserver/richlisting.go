@@ -294,6 +294,17 @@ func (h *Handler) richStreamRows() int {
 // only if each shows what it would show if rendered now.
 func (h *Handler) serveRichListing(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name, clientPath string) {
 	sortBy := parseRichSort(r.URL.RawQuery)
+	t0 := h.now()
+	if f == nil {
+		// Open even for kept rows: their entries are stat'ed
+		// relative to it.
+		var err error
+		if f, err = h.fsys.Open(name); err != nil {
+			h.listingError(w, r, name, err)
+			return
+		}
+		defer f.Close()
+	}
 	var id fileID
 	cacheable := false
 	if h.cache != nil {
@@ -303,30 +314,11 @@ func (h *Handler) serveRichListing(w http.ResponseWriter, r *http.Request, f fs.
 	if cacheable {
 		key = richKey(name, sortBy)
 		if e := h.cache.get(key, id); e != nil {
-			if rc, ok := e.extra.(*richCached); ok {
-				if f == nil {
-					var err error
-					if f, err = h.fsys.Open(name); err != nil {
-						h.listingError(w, r, name, err)
-						return
-					}
-					defer f.Close()
-				}
-				if h.richFresh(r, f, name, rc.rows) {
-					h.writeRichListing(w, r, name, clientPath, sortBy, len(rc.rows), rc.content, key, id, rc.gen)
-					return
-				}
+			if rc, ok := e.extra.(*richCached); ok && h.richFresh(r, f, name, rc.rows) {
+				h.writeRichListing(w, r, name, clientPath, sortBy, len(rc.rows), rc.content, key, id, rc.gen)
+				return
 			}
 		}
-	}
-	t0 := h.now()
-	if f == nil {
-		var err error
-		if f, err = h.fsys.Open(name); err != nil {
-			h.listingError(w, r, name, err)
-			return
-		}
-		defer f.Close()
 	}
 	entries, err := h.readDir(r, f, name)
 	if err != nil {
