@@ -65,6 +65,8 @@ type stackOptions struct {
 	Format     accesslog.Format
 	CGITimeout time.Duration
 	Protocol   string // SERVER_PROTOCOL for scripts
+
+	Listing fileserver.ListingStyle
 }
 
 // stack is a server on 127.0.0.1 with the handlers of cmd/simplehttp
@@ -82,7 +84,7 @@ func newStack(t testing.TB, root string, o stackOptions) *stack {
 	t.Helper()
 	s := &stack{access: &lockedBuffer{}, diag: &lockedBuffer{}}
 	logger := slog.New(slog.NewTextHandler(s.diag, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	fsrv, err := fileserver.NewDir(root, o.Symlinks, fileserver.Options{Logger: logger})
+	fsrv, err := fileserver.NewDir(root, o.Symlinks, fileserver.Options{Logger: logger, Listing: o.Listing})
 	if err != nil {
 		t.Fatal(err)
 	}
