@@ -53,13 +53,7 @@ var browserFiles = map[string]string{
 }
 
 func TestBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping the headless-Chromium test in -short mode")
-	}
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skipf("skipping: no chromium on PATH (Debian: apt-get install chromium): %v", err)
-	}
+	chromium := needChromium(t)
 
 	root := t.TempDir()
 	for name, body := range browserFiles {
@@ -153,6 +147,20 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 	})
+}
+
+// needChromium returns the path of chromium, or skips the test: without
+// it, and under -short.
+func needChromium(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("skipping the headless-Chromium test in -short mode")
+	}
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skipf("skipping: no chromium on PATH (Debian: apt-get install chromium): %v", err)
+	}
+	return chromium
 }
 
 // browserRun runs headless Chromium with args and returns its stdout. The
