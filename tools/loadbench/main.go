@@ -58,7 +58,10 @@
 // (h) If-Modified-Since one day after the mtime, answered 304; (i) a
 // 100 KiB JavaScript file with its .br and .gz copies, asked for with
 // Accept-Encoding: br, gzip; (j) the same file without copies; (k) the
-// 1,000-entry listing, compressed. Before a
+// 1,000-entry listing, compressed; (l) the 10,000-entry listing of (f)
+// with simplehttp's rich listing (--listing rich: sizes, times, sorted,
+// each entry stat'ed on every request) against every other peer's own
+// listing (Caddy's browse, nginx's autoindex, Python's). Before a
 // peer's first run of a workload one request checks the status (and the
 // length, for files); a mismatch is noted under the table.
 //
@@ -117,7 +120,7 @@ func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("loadbench", flag.ContinueOnError)
 	fs.DurationVar(&cfg.duration, "duration", 5*time.Second, "length of each wrk run (whole seconds)")
 	fs.IntVar(&cfg.rounds, "rounds", 3, "rounds; each round runs every workload against every peer")
-	wl := fs.String("workloads", "all", "comma-separated subset of a,b,c,d,e,f,g,h,i,j,k")
+	wl := fs.String("workloads", "all", "comma-separated subset of a,b,c,d,e,f,g,h,i,j,k,l")
 	pl := fs.String("peers", "all", "comma-separated subset of "+strings.Join(peerNames, ","))
 	quick := fs.Bool("quick", false, "smoke run: 1 round of 2s")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the temp dir (logs, nginx config) and print its path")

@@ -34,6 +34,11 @@ type workload struct {
 	// http.FileServer behind chi's middleware.Compress); "" otherwise.
 	// Python and the ceiling have neither and sit these out.
 	asset string
+	// rich runs simplehttp with --listing rich (its table with sizes,
+	// times, sorting and breadcrumbs); every other peer serves its own
+	// listing as in (f): Caddy's browse template, nginx's autoindex,
+	// Python's list, http.FileServer's.
+	rich bool
 }
 
 const (
@@ -41,7 +46,7 @@ const (
 	mib = 1 << 20
 )
 
-// workloads are the eight workloads, in table order.
+// workloads are the workloads, in table order.
 var workloads = []workload{
 	{key: "a", title: "1 KiB file, keep-alive, 64 conns", path: "/1k.bin", conns: 64, status: 200, size: kib, ceiling: true},
 	{key: "b", title: "1 KiB file, Connection: close, 64 conns", path: "/1k.bin", headers: []string{"Connection: close"}, conns: 64, status: 200, size: kib, ceiling: true},
@@ -54,6 +59,7 @@ var workloads = []workload{
 	{key: "i", title: "100 KiB JavaScript with a .br copy, Accept-Encoding: br, gzip, 64 conns", path: "/app.js", headers: []string{"Accept-Encoding: br, gzip"}, conns: 64, status: 200, size: -1, asset: "precompressed"},
 	{key: "j", title: "100 KiB JavaScript compressed by the server, Accept-Encoding: br, gzip, 64 conns", path: "/plain.js", headers: []string{"Accept-Encoding: br, gzip"}, conns: 64, status: 200, size: -1, asset: "compress"},
 	{key: "k", title: "listing of 1,000 entries compressed, Accept-Encoding: br, gzip, 64 conns", path: "/list1000/", headers: []string{"Accept-Encoding: br, gzip"}, conns: 64, timeout: 10 * time.Second, status: 200, size: -1, asset: "compress"},
+	{key: "l", title: "rich listing of 10,000 entries (simplehttp --listing rich), 64 conns", path: "/list10000/", conns: 64, timeout: 10 * time.Second, status: 200, size: -1, rich: true},
 }
 
 // runsOn reports whether peer takes part in workload w.
@@ -86,7 +92,7 @@ func selectWorkloads(list string) ([]workload, error) {
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("unknown workload %q (want a subset of a,b,c,d,e,f,g,h,i,j,k)", k)
+			return nil, fmt.Errorf("unknown workload %q (want a subset of a,b,c,d,e,f,g,h,i,j,k,l)", k)
 		}
 		want[k] = true
 	}
