@@ -277,7 +277,7 @@ func richKey(name string, s richSort) string { return "\x00\x00" + s.String() + 
 // richStreamRows is the estimated size of the rows above which a rich
 // listing is not built in memory but streamed to the client, without
 // Content-Length, compression or cache: the bound the cache puts on a
-// kept listing, 8 MiB by default (some 40,000 entries).
+// kept listing, 8 MiB by default (some 35,000 entries).
 func (h *Handler) richStreamRows() int {
 	if h.cache != nil {
 		return int(h.cache.maxBytes / maxListingFraction)

@@ -7,6 +7,7 @@
 //	           [-H 'Name: value']... [--log-format FORMAT] [--log-file PATH]
 //	           [--symlinks follow|inside|never] [--no-listing] [--no-sniff]
 //	           [--index NAME]... [--quiet] [--version]
+//	           [--listing python|rich]
 //
 // Python 3.14's options keep its spelling and defaults: the port defaults
 // to 8000 (0 picks a free one); -b/--bind to all interfaces, IPv4 and IPv6
@@ -18,6 +19,10 @@
 // (PKCS#8 or legacy PEM) with the password in --tls-password-file. -H adds
 // a header to every response (Python 3.15). Flags may come before or after
 // the port; -h lists them all.
+//
+// --listing rich lists directories as a sortable table with sizes and
+// modification times, breadcrumbs and a filter box (see package
+// fileserver, "Rich listing") instead of Python's list.
 //
 // Like Python, it prints
 //
