@@ -258,12 +258,12 @@ func cmpInt64(a, b int64) int {
 	return 0
 }
 
-// richCached is a rich listing's rows as the cache keeps them, with the
-// entries they show, checked before each use.
+// richCached is what the cache keeps beside a rich listing's rendered
+// rows (its cachedFile's content): the entries they show, checked before
+// each use.
 type richCached struct {
-	rows    []richEntry
-	content []byte // the rendered rows
-	gen     int64  // distinguishes this rendering in the compressed copies' version
+	rows []richEntry
+	gen  int64 // distinguishes this rendering in the compressed copies' version
 }
 
 // richGen numbers the rich listings kept in the cache.
@@ -315,7 +315,7 @@ func (h *Handler) serveRichListing(w http.ResponseWriter, r *http.Request, f fs.
 		key = richKey(name, sortBy)
 		if e := h.cache.get(key, id); e != nil {
 			if rc, ok := e.extra.(*richCached); ok && h.richFresh(r, f, name, rc.rows) {
-				h.writeRichListing(w, r, name, clientPath, sortBy, len(rc.rows), rc.content, key, id, rc.gen)
+				h.writeRichListing(w, r, name, clientPath, sortBy, len(rc.rows), e.content, key, id, rc.gen)
 				return
 			}
 		}
@@ -350,7 +350,7 @@ func (h *Handler) serveRichListing(w http.ResponseWriter, r *http.Request, f fs.
 	var gen int64
 	if cacheable && h.keepListing(f, entries, id, t0, len(b)) {
 		gen = richGen.Add(1)
-		rc := &richCached{rows: rows, content: b, gen: gen}
+		rc := &richCached{rows: rows, gen: gen}
 		h.cache.put(key, &cachedFile{id: id, content: b, extra: rc, extraCost: int64(len(rows)) * richEntryCost})
 	} else {
 		key = ""
