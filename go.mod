@@ -1,6 +1,6 @@
 module github.com/simplehttp/simplehttp
 
-go 1.24.0
+go 1.24
 
 require (
 	github.com/andybalholm/brotli v1.3.0
@@ -9,7 +9,7 @@ require (
 	github.com/klauspost/compress v1.19.2
 	github.com/spf13/pflag v1.1.0
 	github.com/youmark/pkcs8 v0.0.0-20240726163527-a2c0da244d78
-	golang.org/x/sys v0.41.0
+	golang.org/x/sys v0.35.0
 )
 
 require golang.org/x/crypto v0.41.0 // indirect

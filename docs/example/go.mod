@@ -14,6 +14,7 @@ require (
 	github.com/andybalholm/brotli v1.3.0 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.16 // indirect
 	github.com/klauspost/compress v1.19.2 // indirect
+	golang.org/x/sys v0.35.0 // indirect
 )
 
 replace github.com/simplehttp/simplehttp => ../..
