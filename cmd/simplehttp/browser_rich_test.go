@@ -89,7 +89,8 @@ func writeRichTree(t *testing.T, root string) {
 // richProbe is a page, served beside the listing, that loads the listing
 // in an iframe of the given width and writes what it measures there, as
 // JSON, into its own DOM for --dump-dom: the document's scroll width and
-// the viewport's width, the table's width, and, when filter is not "",
+// the viewport's width, the table's width, the width and type size of
+// the name column, and, when filter is not "",
 // the rows left visible after typing it into the filter box, with the
 // count the page then shows, the text of every link and of the first
 // time. An iframe sandboxed without allow-scripts shows the page as a
@@ -106,6 +107,9 @@ document.getElementById("f").addEventListener("load", function () {
   out.innerWidth = w.innerWidth;
   out.tableWidth = Math.ceil(d.getElementById("list").getBoundingClientRect().right);
   out.filterHidden = d.getElementById("filter-box").hidden;
+  var cell = d.querySelector("#list tbody td.n");
+  out.nameWidth = Math.floor(cell.getBoundingClientRect().width);
+  out.fontSize = parseFloat(w.getComputedStyle(cell).fontSize);
   var filter = %q;
   if (filter) {
     var input = d.getElementById("filter");
@@ -129,6 +133,8 @@ document.getElementById("f").addEventListener("load", function () {
 // richMeasure is what richProbe writes.
 type richMeasure struct {
 	ScrollWidth, InnerWidth, TableWidth int
+	NameWidth                           int     // of the name column
+	FontSize                            float64 // of the names, in px
 	FilterHidden                        bool
 	Visible, Links                      []string
 	Count, FirstTime                    string
@@ -186,6 +192,11 @@ func TestBrowserRichListing(t *testing.T) {
 			}
 			if got.ScrollWidth > got.InnerWidth || got.TableWidth > got.InnerWidth {
 				t.Errorf("at %d px: scroll width %d, table right edge %d: the page scrolls sideways", width, got.ScrollWidth, got.TableWidth)
+			}
+			// Readable: the names get at least 40% of the width, in
+			// type of 13 px or more.
+			if got.NameWidth*10 < width*4 || got.FontSize < 13 {
+				t.Errorf("at %d px: name column %d px wide, type %.1f px: want at least %d px and 13 px", width, got.NameWidth, got.FontSize, width*4/10)
 			}
 			if got.FilterHidden {
 				t.Errorf("with JavaScript the filter box is still hidden")
