@@ -72,6 +72,11 @@ type cachedFile struct {
 	lastMod []string // nil when the file has no modification time
 	etag    []string // nil when there is none
 	cost    int64
+
+	// extra is what a listing keeps beside its content (richlisting.go),
+	// costing extraCost bytes.
+	extra     any
+	extraCost int64
 }
 
 // fileCache maps cleaned names to cachedFiles. It is safe for concurrent
@@ -109,7 +114,7 @@ func (c *fileCache) get(name string, id fileID) *cachedFile {
 // put stores e under name, replacing any older version and dropping
 // arbitrary entries (map order) until the total fits.
 func (c *fileCache) put(name string, e *cachedFile) {
-	e.cost = int64(len(e.content)) + int64(len(name)) + entryOverhead
+	e.cost = int64(len(e.content)) + int64(len(name)) + entryOverhead + e.extraCost
 	if e.cost > c.maxBytes {
 		return
 	}

@@ -121,6 +121,45 @@
 // since whether the link shows as a directory depends on its target; nor
 // is the JSON listing, which shows sizes and times.
 //
+// # Rich listing
+//
+// [Options.Listing] = [ListingRich] replaces Python's list with a table:
+// name, size (human, "1.2 KiB", with the exact bytes in a title), the
+// modification time in UTC in a <time datetime> element (a small inline
+// script shows it in the browser's zone), and a mark for directories
+// (icon and trailing slash) and symbolic links. The query sorts it:
+// ?sort=name|size|date&order=asc|desc, the column headings being links
+// that toggle the order, so sorting works without JavaScript and a sorted
+// view can be shared. The default is Python's order (lower-cased name);
+// size and date sort by that key with Python's order among equals, a
+// directory counting as smaller than any file (no size); desc is the asc
+// list reversed; directories are not put first (as miniserve's default);
+// a value it does not know gives the default, never an error. The page
+// has breadcrumbs, a "../" row below the root, a filter box (added by the
+// script; without it the page is complete but for the box), light and
+// dark colours (color-scheme), a phone layout, a real <table> with column
+// headers and aria-sort, and makes no request elsewhere: styles, script
+// and icons are inline. Names are escaped exactly as in Python's list.
+//
+// The rows are kept in the cache per directory version and sort order,
+// as Python's list is. Since they also show sizes and times, which change
+// without the directory changing (a file written in place), each entry is
+// stat'ed again on every request (fstatat relative to the directory,
+// spread over the processors) and kept rows are used only if every entry
+// still shows the same: a rich listing is never stale. A listing whose
+// rows exceed an eighth of Options.CacheMaxBytes (8 MiB by default, some
+// 35,000 entries) is not built in memory but streamed, without
+// Content-Length and uncompressed, holding only the entries. The JSON
+// listing is the same with either style.
+//
+// # JSON listing
+//
+// A client whose Accept header prefers application/json gets
+// {"path": "/dir/", "entries": [...]}, each entry with "name", "type"
+// ("file", "dir" or "other", links followed), "size" (bytes; 0 for
+// anything but a file), "mtime" (RFC 3339, UTC) and "link" (whether it is
+// a symbolic link), in Python's order.
+//
 // # File names that are not UTF-8
 //
 // On Linux any bytes but '/' and NUL make a file name. As Python does, the

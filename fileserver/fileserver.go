@@ -80,6 +80,9 @@ type Handler struct {
 	// archiveHook, if not nil, is called before each entry of an
 	// archive is written (tests).
 	archiveHook func(ctx context.Context, name string)
+
+	// style is Options.Listing (richlisting.go).
+	style ListingStyle
 }
 
 // New returns a Handler serving fsys, which may be any [fs.FS]:
@@ -168,6 +171,9 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 		return nil, err
 	}
 	if err := h.uploadOptions(opts); err != nil {
+		return nil, err
+	}
+	if err := h.listingOptions(opts); err != nil {
 		return nil, err
 	}
 	if err := h.archiveOptions(opts); err != nil {

@@ -74,6 +74,10 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 	if accept := r.Header.Get("Accept"); accept != "" {
 		wantJSON = negotiate.Best(accept, "text/html", "application/json") == "application/json"
 	}
+	if h.style == ListingRich && !wantJSON {
+		h.serveRichListing(w, r, f, fi, name, clientPath)
+		return
+	}
 	// The HTML list of a directory is kept in the cache, under its
 	// version as stat saw it (see listingKey).
 	var id fileID

@@ -271,4 +271,11 @@ type Options struct {
 	// ArchiveMaxEntries bounds the number of files and directories of
 	// one archive. If zero, [DefaultArchiveMaxEntries].
 	ArchiveMaxEntries int
+	// Listing chooses the HTML listing of a directory without an index
+	// page: [ListingPython] (the zero value) is Python's list_directory,
+	// byte for byte; [ListingRich] is a table with sizes, modification
+	// times and types, sortable through the query (?sort=size&order=desc),
+	// with breadcrumbs and a filter box (see the package documentation,
+	// "Rich listing"). The JSON listing is the same with either.
+	Listing ListingStyle
 }

@@ -584,3 +584,26 @@ type emfileWriter struct{}
 func (emfileWriter) Write(p []byte) (int, error) {
 	return 0, &os.PathError{Op: "write", Path: "x", Err: syscall.EMFILE}
 }
+
+// TestRichListingUploadAndArchives: the rich listing shows the upload
+// form and the archive links exactly when their options are on.
+func TestRichListingUploadAndArchives(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("a"), 0o644)
+	for _, opts := range []fileserver.Options{
+		{Listing: fileserver.ListingRich},
+		{Listing: fileserver.ListingRich, Upload: true, Archive: true},
+	} {
+		h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := upReq(h, "GET", "/", nil, false).Body.String()
+		h.Close()
+		form := strings.Contains(body, `enctype="multipart/form-data"`) && strings.Contains(body, `type="file" name="file" multiple`)
+		links := strings.Contains(body, `href="?download=zip"`) && strings.Contains(body, `href="?download=tar.gz"`) && strings.Contains(body, `href="?download=tar.zst"`)
+		if form != opts.Upload || links != opts.Archive {
+			t.Errorf("Upload %v, Archive %v: form shown %v, archive links shown %v", opts.Upload, opts.Archive, form, links)
+		}
+	}
+}

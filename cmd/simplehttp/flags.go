@@ -28,7 +28,8 @@ const usage = `usage: simplehttp [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VE
                   [--cache-control VALUE] [--spa FILE] [--upload]
                   [--max-upload SIZE] [--auth USER:PASSWORD]
                   [--auth-file FILE] [--auth-for SCOPE] [--archive]
-                  [--archive-max SIZE] [--qr] [--health PATH] [--version]
+                  [--archive-max SIZE] [--qr] [--health PATH] [--listing STYLE]
+                  [--version]
                   [port]
 
 positional arguments:
@@ -99,6 +100,9 @@ options:
   --health PATH         answer GET PATH (such as /healthz) with 200 "ok",
                         without logging it or touching the disk
   --version             show the version and exit
+  --listing STYLE       directory listing: python (Python's list) or rich (a
+                        table with sizes and dates, sortable, with a filter
+                        box) (default: python)
 `
 
 // The HTTP versions -p accepts.
@@ -151,6 +155,8 @@ type config struct {
 	ArchiveMax int64  // bytes of files in one archive; 0 means no limit
 	QR         bool   // QR codes of the URLs at startup, on a terminal
 	Health     string // the health-check path; "" means none
+	// The rich listing, beyond Python.
+	Listing fileserver.ListingStyle
 }
 
 // header is one -H response header.
@@ -182,6 +188,7 @@ type flagValues struct {
 	maxUpload     byteSize
 	auth          []string
 	authFor       string
+	listing       string
 }
 
 // parseArgs parses the arguments after the program name. Flags may come
@@ -244,6 +251,9 @@ func parseArgs(args []string) (config, error) {
 	}
 	if err := cfg.Symlinks.UnmarshalText([]byte(fv.symlinks)); err != nil {
 		return cfg, usagef("invalid --symlinks %q: want follow, inside or never", fv.symlinks)
+	}
+	if err := cfg.Listing.UnmarshalText([]byte(fv.listing)); err != nil {
+		return cfg, usagef("invalid --listing %q: want python or rich", fv.listing)
 	}
 	if cfg.ReadHeaderTimeout < 0 {
 		return cfg, usagef("invalid --read-header-timeout %v: want a duration of 0 or more, like 10s", cfg.ReadHeaderTimeout)
@@ -335,6 +345,7 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 	fs.BoolVar(&cfg.QR, "qr", false, "print a QR code of each URL the server can be reached at, when standard output is a terminal")
 	fs.StringVar(&cfg.Health, "health", "", `answer GET PATH (such as /healthz) with 200 "ok", without logging it or touching the disk`)
 	fs.BoolVar(&fv.version, "version", false, "show the version and exit")
+	fs.StringVar(&fv.listing, "listing", "python", "directory listing: python (Python's list) or rich (a table with sizes and dates, sortable, with a filter box) (default: python)")
 	return fs
 }
 

@@ -9,6 +9,7 @@
 //	           [--index NAME]... [--quiet] [--version]
 //	           [--auth USER:PASSWORD]... [--auth-file FILE] [--auth-for all|write]
 //	           [--archive [--archive-max SIZE]] [--qr] [--health PATH]
+//	           [--listing python|rich]
 //
 // Python 3.14's options keep its spelling and defaults: the port defaults
 // to 8000 (0 picks a free one); -b/--bind to all interfaces, IPv4 and IPv6
@@ -24,6 +25,10 @@
 // change something; over plain HTTP on an address other than loopback, a
 // warning on stderr says that passwords cross the network in clear text.
 // Flags may come before or after the port; -h lists them all.
+//
+// --listing rich lists directories as a sortable table with sizes and
+// modification times, breadcrumbs and a filter box (see package
+// fileserver, "Rich listing") instead of Python's list.
 //
 // Like Python, it prints
 //
@@ -329,6 +334,7 @@ func newFileServer(cfg config, logger *slog.Logger) (*fileserver.Handler, error)
 	if cfg.CacheControl != "" {
 		opts.CacheControl = fileserver.ImmutableFingerprinted(cfg.CacheControl)
 	}
+	opts.Listing = cfg.Listing
 	files, err := fileserver.NewDir(cfg.Dir, cfg.Symlinks, opts)
 	if err != nil {
 		return nil, fmt.Errorf("-d %q: %w", cfg.Dir, err)

@@ -9,17 +9,25 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+
+	"github.com/simplehttp/simplehttp/fileserver"
 )
 
 // TestFaultDirectoryRemovedWhileListed removes a large directory while
 // clients list it (HTML, JSON and HEAD), through the full stack, and
 // checks that every client gets either a whole, well-formed listing with
 // a matching Content-Length or the 404 page, never a 5xx, a hang or a
-// broken connection, and that the server serves normally afterwards.
+// broken connection, and that the server serves normally afterwards;
+// with Python's listing and with the rich one.
 func TestFaultDirectoryRemovedWhileListed(t *testing.T) {
+	t.Run("python", func(t *testing.T) { faultDirectoryRemovedWhileListed(t, stackOptions{}) })
+	t.Run("rich", func(t *testing.T) { faultDirectoryRemovedWhileListed(t, stackOptions{Listing: fileserver.ListingRich}) })
+}
+
+func faultDirectoryRemovedWhileListed(t *testing.T, o stackOptions) {
 	root := filepath.Join(t.TempDir(), "root")
 	writeTree(t, root, map[string]file{"hello.txt": {content: "hello\n"}})
-	st := newStack(t, root, stackOptions{})
+	st := newStack(t, root, o)
 	const entries = 400
 	requests := []string{
 		"GET /big/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
@@ -107,11 +115,16 @@ func TestFaultDirectoryRemovedWhileListed(t *testing.T) {
 }
 
 // wellFormedListing reports whether body is a whole listing: the HTML
-// page from its head to its tail, or valid JSON.
+// page from its head to its tail (Python's or the rich one), or valid
+// JSON.
 func wellFormedListing(body []byte, isJSON bool) bool {
 	if isJSON {
 		var v struct{ Entries []struct{ Name string } }
 		return json.Unmarshal(body, &v) == nil
+	}
+	if bytes.HasPrefix(body, []byte("<!DOCTYPE html>\n")) {
+		return bytes.HasSuffix(body, []byte("</script>\n</body>\n</html>\n")) &&
+			bytes.Count(body, []byte("\n<tr class=")) == len(richRowRE.FindAll(body, -1))+bytes.Count(body, []byte(`<tr class="up">`))
 	}
 	return bytes.HasPrefix(body, []byte("<!DOCTYPE HTML>\n")) && bytes.HasSuffix(body, []byte("</ul>\n<hr>\n</body>\n</html>\n")) &&
 		bytes.Count(body, []byte("<li>")) == len(liRE.FindAll(body, -1))

@@ -38,18 +38,7 @@ var (
 // the link, that nothing else in the page changes, and that every link,
 // resolved as a browser resolves it and fetched, gives back its file.
 func TestSecurityListing(t *testing.T) {
-	root := filepath.Join(t.TempDir(), "root")
-	dirName := `d<b>&"'` + "\x1b" + `%2e%2e` // the listed directory's own name is hostile too
-	tree := map[string]file{dirName + "/sub<i>/inner&.txt": {content: "inner\n"}}
-	var names []string
-	for i, n := range hostileNames {
-		if strings.Contains(n, "/") {
-			continue
-		}
-		names = append(names, n)
-		tree[dirName+"/"+n] = file{content: fmt.Sprintf("content %d of %q\n", i, n)}
-	}
-	writeTree(t, root, tree)
+	root, dirName, names := hostileTree(t)
 	st := newStack(t, root, stackOptions{})
 
 	dirURL := "/" + url.PathEscape(dirName) + "/"
@@ -80,36 +69,14 @@ func TestSecurityListing(t *testing.T) {
 	base, _ := url.Parse("http://" + st.addr + dirURL)
 	for _, e := range entries {
 		href, text := e[1], e[2]
-		if !hrefSafeRE.MatchString(href) {
-			t.Errorf("href %q has a character that is not percent-encoded", href)
-		}
-		if strings.ContainsAny(text, "<>") || strings.Count(text, "&") != len(textAmpRE.FindAllString(text, -1)) {
-			t.Errorf("text %q is not escaped", text)
-		}
-		name := html.UnescapeString(text)
-		decoded, err := url.PathUnescape(href)
-		if err != nil {
-			t.Errorf("href %q: %v", href, err)
+		name, dir, ok := checkEntry(t, href, text)
+		if !ok {
 			continue
-		}
-		dir := strings.HasSuffix(decoded, "/")
-		if dir {
-			name = strings.TrimSuffix(name, "/")
-		}
-		if strings.TrimSuffix(decoded, "/") != name {
-			t.Errorf("href %q decodes to %q, text %q to %q: they differ", href, decoded, text, name)
 		}
 		seen[name] = true
 
-		// Follow the link as a browser would.
-		ref, err := url.Parse(href)
-		if err != nil {
-			t.Errorf("href %q does not parse: %v", href, err)
-			continue
-		}
-		u := base.ResolveReference(ref)
-		if u.Host != st.addr || !strings.HasPrefix(u.EscapedPath(), dirURL) {
-			t.Errorf("href %q resolves to %s, outside %s", href, u, dirURL)
+		u, ok := resolveEntry(t, base, href)
+		if !ok {
 			continue
 		}
 		got := get(t, st.addr, u.RequestURI())
@@ -158,6 +125,70 @@ func TestSecurityListing(t *testing.T) {
 		t.Errorf("JSON listing: path %q names %q, want %q %q", jl.Path, jnames, "/"+dirName+"/", want)
 	}
 	t.Logf("listing: %d hostile names, every one escaped, quoted and fetched back", len(names))
+}
+
+// hostileTree writes, under a new root, a directory whose own name is
+// hostile holding a file of each of hostileNames (those that can be
+// names) and a subdirectory "sub<i>" with "inner&.txt".
+func hostileTree(t *testing.T) (root, dirName string, names []string) {
+	t.Helper()
+	root = filepath.Join(t.TempDir(), "root")
+	dirName = `d<b>&"'` + "\x1b" + `%2e%2e`
+	tree := map[string]file{dirName + "/sub<i>/inner&.txt": {content: "inner\n"}}
+	for i, n := range hostileNames {
+		if strings.Contains(n, "/") {
+			continue
+		}
+		names = append(names, n)
+		tree[dirName+"/"+n] = file{content: fmt.Sprintf("content %d of %q\n", i, n)}
+	}
+	writeTree(t, root, tree)
+	return root, dirName, names
+}
+
+// checkEntry checks the link of a listing entry, its href and its text
+// as written in the page: the href fully percent-encoded, the text
+// HTML-escaped, and both naming the same entry. It returns that name,
+// without the slash of a directory, and whether the entry is one.
+func checkEntry(t *testing.T, href, text string) (name string, dir, ok bool) {
+	t.Helper()
+	if !hrefSafeRE.MatchString(href) {
+		t.Errorf("href %q has a character that is not percent-encoded", href)
+	}
+	if strings.ContainsAny(text, "<>") || strings.Count(text, "&") != len(textAmpRE.FindAllString(text, -1)) {
+		t.Errorf("text %q is not escaped", text)
+	}
+	name = html.UnescapeString(text)
+	decoded, err := url.PathUnescape(href)
+	if err != nil {
+		t.Errorf("href %q: %v", href, err)
+		return "", false, false
+	}
+	dir = strings.HasSuffix(decoded, "/")
+	if dir {
+		name = strings.TrimSuffix(name, "/")
+	}
+	if strings.TrimSuffix(decoded, "/") != name {
+		t.Errorf("href %q decodes to %q, text %q to %q: they differ", href, decoded, text, name)
+	}
+	return name, dir, true
+}
+
+// resolveEntry resolves the href of an entry of the listing at base, as
+// a browser does to follow it, and checks that it stays below base.
+func resolveEntry(t *testing.T, base *url.URL, href string) (*url.URL, bool) {
+	t.Helper()
+	ref, err := url.Parse(href)
+	if err != nil {
+		t.Errorf("href %q does not parse: %v", href, err)
+		return nil, false
+	}
+	u := base.ResolveReference(ref)
+	if u.Host != base.Host || !strings.HasPrefix(u.EscapedPath(), base.EscapedPath()) {
+		t.Errorf("href %q resolves to %s, outside %s", href, u, base)
+		return nil, false
+	}
+	return u, true
 }
 
 // TestSecurityListingInvalidUTF8 lists a file whose name is not valid

@@ -67,6 +67,8 @@ type stackOptions struct {
 	Protocol   string // SERVER_PROTOCOL for scripts
 	Upload     bool   // the file server's Options.Upload
 	Archive    bool   // fileserver's Options.Archive
+
+	Listing fileserver.ListingStyle
 }
 
 // stack is a server on 127.0.0.1 with the handlers of cmd/simplehttp
@@ -84,7 +86,7 @@ func newStack(t testing.TB, root string, o stackOptions) *stack {
 	t.Helper()
 	s := &stack{access: &lockedBuffer{}, diag: &lockedBuffer{}}
 	logger := slog.New(slog.NewTextHandler(s.diag, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	fsrv, err := fileserver.NewDir(root, o.Symlinks, fileserver.Options{Logger: logger, Upload: o.Upload, Archive: o.Archive})
+	fsrv, err := fileserver.NewDir(root, o.Symlinks, fileserver.Options{Logger: logger, Upload: o.Upload, Archive: o.Archive, Listing: o.Listing})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,10 @@
 // (h) If-Modified-Since one day after the mtime, answered 304; (i) a
 // 100 KiB JavaScript file with its .br and .gz copies, asked for with
 // Accept-Encoding: br, gzip; (j) the same file without copies; (k) the
-// 1,000-entry listing, compressed; (l) uploads (below). Before a
+// 1,000-entry listing, compressed; (l) uploads (below); (m) the 10,000-entry listing of (f)
+// with simplehttp's rich listing (--listing rich: sizes, times, sorted,
+// each entry stat'ed on every request) against every other peer's own
+// listing (Caddy's browse, nginx's autoindex, Python's). Before a
 // peer's first run of a workload one request checks the status (and the
 // length, for files); a mismatch is noted under the table.
 //

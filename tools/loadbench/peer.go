@@ -270,7 +270,11 @@ func (e *env) prepare(ctx context.Context, name string) (*launcher, error) {
 	// workloads.
 	perAsset := func(desc string, extra map[string][]string, argv ...string) *launcher {
 		return &launcher{name: name, desc: desc, start: func(ctx context.Context, w workload) (*peer, error) {
-			return startPeer(ctx, e.tools, name, desc, append(slices.Clip(argv), extra[w.asset]...), nil, logPath, 0)
+			args := append(slices.Clip(argv), extra[w.asset]...)
+			if w.rich {
+				args = append(args, extra["rich"]...)
+			}
+			return startPeer(ctx, e.tools, name, desc, args, nil, logPath, 0)
 		}}
 	}
 	switch name {
@@ -289,9 +293,9 @@ func (e *env) prepare(ctx context.Context, name string) (*launcher, error) {
 			argv = append(argv, "--log-file="+filepath.Join(e.tmp, "logs", "simplehttp-access.log"))
 			desc = "simplehttp -p HTTP/1.1 --log-file FILE"
 		}
-		desc += "; (i) --precompressed, (j) (k) --compress, (l) --upload --max-upload 200M"
+		desc += "; (i) --precompressed, (j) (k) --compress, (l) --upload --max-upload 200M, (m) --listing rich"
 		return perAsset(desc, map[string][]string{"precompressed": {"--precompressed"}, "compress": {"--compress"},
-			"upload": {"--upload", "--max-upload", "200M"}}, argv...), nil
+			"upload": {"--upload", "--max-upload", "200M"}, "rich": {"--listing", "rich"}}, argv...), nil
 	case "fileserver":
 		bin, err := e.goBuild(ctx, filepath.Join(e.root, "tools"), "./loadbench/fileserverpeer", "fileserverpeer")
 		if err != nil {

@@ -46,6 +46,10 @@ var targets = []target{
 	{"j", "fileserver", "rate", 5},
 	{"k", "caddy", "rate", 5},
 	{"k", "fileserver", "rate", 5},
+	// The rich listing stats every entry on every request, as nginx's
+	// autoindex does; Python's list does not, and is still far slower.
+	{"l", "python", "rate", 5},
+	{"l", "nginx", "rate", 1.0},
 }
 
 // renderTargets writes one line per target whose workload ran: the goal,

@@ -45,6 +45,11 @@ type workload struct {
 	// wrk's command line, where the script's init reads them.
 	script     string
 	scriptArgs []string
+	// rich runs simplehttp with --listing rich (its table with sizes,
+	// times, sorting and breadcrumbs); every other peer serves its own
+	// listing as in (f): Caddy's browse template, nginx's autoindex,
+	// Python's list, http.FileServer's.
+	rich bool
 }
 
 const (
@@ -66,6 +71,7 @@ var workloads = []workload{
 	{key: "j", title: "100 KiB JavaScript compressed by the server, Accept-Encoding: br, gzip, 64 conns", path: "/plain.js", headers: []string{"Accept-Encoding: br, gzip"}, conns: 64, status: 200, size: -1, asset: "compress"},
 	{key: "k", title: "listing of 1,000 entries compressed, Accept-Encoding: br, gzip, 64 conns", path: "/list1000/", headers: []string{"Accept-Encoding: br, gzip"}, conns: 64, timeout: 10 * time.Second, status: 200, size: -1, asset: "compress"},
 	{key: "l", title: "uploads: PUT of 1 MiB bodies (16 conns) and of 100 MiB bodies (one at a time)", path: "/", status: 201, size: -1, asset: "upload"},
+	{key: "m", title: "rich listing of 10,000 entries (simplehttp --listing rich), 64 conns", path: "/list10000/", conns: 64, timeout: 10 * time.Second, status: 200, size: -1, rich: true},
 }
 
 // runsOn reports whether peer takes part in workload w.

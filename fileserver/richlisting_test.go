@@ -1,0 +1,440 @@
+package fileserver_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"html"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/simplehttp/simplehttp/fileserver"
+)
+
+// richTime is the base modification time of the rich listing's fixtures.
+var richTime = time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+
+// richFS is a tree with hostile names (markup, quotes, '&', '%', ':',
+// '?', '#', spaces, control characters, bidi overrides), sizes from 0 to
+// several MiB, equal sizes and equal times (so ties show their order),
+// and a subdirectory whose own name is hostile.
+func richFS() fstest.MapFS {
+	file := func(size int, age time.Duration) *fstest.MapFile {
+		return &fstest.MapFile{Data: bytes.Repeat([]byte{'x'}, size), Mode: 0o644, ModTime: richTime.Add(-age)}
+	}
+	dir := func(age time.Duration) *fstest.MapFile {
+		return &fstest.MapFile{Mode: fs.ModeDir | 0o755, ModTime: richTime.Add(-age)}
+	}
+	return fstest.MapFS{
+		"<script>alert(1)<\\script>.txt":    file(10, time.Hour),
+		`x"><img src=x onerror=alert(1)>.t`: file(10, 2*time.Hour),
+		"javascript:alert(1)":               file(2048, 3*time.Hour),
+		"a&b.txt":                           file(0, 0),
+		"100%.txt":                          file(1536, 24*time.Hour),
+		"q?x=1#h.txt":                       file(5<<20, 48*time.Hour),
+		"sp ace\ttab.txt":                   file(999, 30*time.Minute),
+		"\u202eexe.txt":                     file(1023, time.Hour),
+		"Zeta.txt":                          file(10, time.Hour),
+		"alpha.txt":                         file(10, time.Hour),
+		"sub <dir> & \"q\"":                 dir(5 * time.Hour),
+		"sub <dir> & \"q\"/inner&.txt":      file(1, 0),
+		"empty":                             dir(6 * time.Hour),
+	}
+}
+
+func richHandler(t testing.TB, fsys fstest.MapFS, opts fileserver.Options) *fileserver.Handler {
+	t.Helper()
+	opts.Listing = fileserver.ListingRich
+	return mustNew(t, fsys, opts)
+}
+
+// TestRichListingGolden pins the rich listing byte for byte: hostile
+// names escaped in text and percent-encoded in links, the breadcrumbs,
+// the sort links, sizes and UTC times. Every response carries Python's
+// listing headers, and HEAD the same with no body.
+func TestRichListingGolden(t *testing.T) {
+	h := richHandler(t, richFS(), fileserver.Options{})
+	tests := []struct{ name, target string }{
+		{"root", "/"},
+		{"size-desc", "/?sort=size&order=desc"},
+		{"date-asc", "/?sort=date"},
+		{"name-desc", "/?order=desc&sort=name"},
+		{"subdir", "/sub%20%3Cdir%3E%20%26%20%22q%22/"},
+		{"empty", "/empty/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := serve(t, h, "GET", tt.target, nil)
+			if got.status != 200 {
+				t.Fatalf("GET %s: status = %d, want 200", tt.target, got.status)
+			}
+			checkHeaders(t, "GET "+tt.target, got.header, map[string]string{
+				"Content-Type":   "text/html; charset=utf-8",
+				"Content-Length": strconv.Itoa(len(got.body)),
+				"Vary":           "Accept",
+				"Last-Modified":  "",
+				"Etag":           "",
+			})
+			golden(t, "testdata/TestRichListingGolden/"+tt.name+".golden", got.body)
+			head := serve(t, h, "HEAD", tt.target, nil)
+			if head.status != 200 || head.body != "" || head.header.Get("Content-Length") != strconv.Itoa(len(got.body)) {
+				t.Errorf("HEAD %s: %d, Content-Length %q, body %q; want 200, %d, none",
+					tt.target, head.status, head.header.Get("Content-Length"), head.body, len(got.body))
+			}
+		})
+	}
+	// Values that are not a sort give the default order, never an error.
+	def := serve(t, h, "GET", "/", nil).body
+	for _, q := range []string{"?sort=bogus", "?sort=name&order=sideways", "?sort=%ZZ", "?sort=SIZE", "?order=asc", "?sort=", "?;;&&=="} {
+		if got := serve(t, h, "GET", "/"+q, nil); got.status != 200 || got.body != def {
+			t.Errorf("GET /%s: status %d, body differs from the default listing", q, got.status)
+		}
+	}
+}
+
+// TestRichListingJSON: a client that asks for JSON gets the JSON listing,
+// with or without the rich HTML listing.
+func TestRichListingJSON(t *testing.T) {
+	rich := richHandler(t, richFS(), fileserver.Options{})
+	python := mustNew(t, richFS(), fileserver.Options{})
+	accept := map[string]string{"Accept": "application/json"}
+	a, b := serve(t, rich, "GET", "/", accept), serve(t, python, "GET", "/", accept)
+	if a.status != 200 || a.body != b.body || a.header.Get("Content-Type") != "application/json" {
+		t.Errorf("JSON with the rich listing: %d %q\nwant %q", a.status, a.body, b.body)
+	}
+}
+
+// richRowRE matches a row of the rich listing: class, href, text, size
+// in bytes (empty when none) and datetime (empty when none).
+var richRowRE = regexp.MustCompile(`(?m)^<tr class="([a-z ]+)"><td class="n"><a href="([^"]*)">([^<]*)</a>(?:<span class="t">symlink</span>)?</td><td class="s"(?: title="(\d+) bytes?")?>[^<]*</td><td class="m">(?:<time datetime="([^"]+)">[^<]*</time>)?</td></tr>$`)
+
+// richRow is a row as the page shows it.
+type richRow struct {
+	class, href, text string
+	size              int64 // -1 when the row shows none
+	mtime             time.Time
+}
+
+func richRows(t *testing.T, page string) []richRow {
+	t.Helper()
+	var rows []richRow
+	for _, m := range richRowRE.FindAllStringSubmatch(page, -1) {
+		r := richRow{class: m[1], href: m[2], text: html.UnescapeString(m[3]), size: -1}
+		if m[4] != "" {
+			r.size, _ = strconv.ParseInt(m[4], 10, 64)
+		}
+		if m[5] != "" {
+			var err error
+			if r.mtime, err = time.Parse(time.RFC3339, m[5]); err != nil {
+				t.Fatalf("datetime %q: %v", m[5], err)
+			}
+		}
+		rows = append(rows, r)
+	}
+	if n := strings.Count(page, "<tr class=\""); n != len(rows) {
+		t.Fatalf("%d rows parsed of %d:\n%s", len(rows), n, page)
+	}
+	return rows
+}
+
+// TestRichListingSort checks every sort order against a reference sort
+// of the fixture written independently of the handler: by the key, then
+// Python's order (lower-cased name, then name) among equals, directories
+// counting as size -1; descending is the ascending list reversed.
+func TestRichListingSort(t *testing.T) {
+	fsys := richFS()
+	h := richHandler(t, fsys, fileserver.Options{})
+	type ref struct {
+		name  string
+		size  int64
+		mtime int64
+	}
+	var all []ref
+	for p, f := range fsys {
+		if strings.Contains(p, "/") {
+			continue
+		}
+		r := ref{name: p, size: int64(len(f.Data)), mtime: f.ModTime.Unix()}
+		if f.Mode.IsDir() {
+			r.size = -1
+			r.name += "/"
+		}
+		all = append(all, r)
+	}
+	python := func(a, b ref) int {
+		an, bn := strings.TrimSuffix(a.name, "/"), strings.TrimSuffix(b.name, "/")
+		if c := strings.Compare(strings.ToLower(an), strings.ToLower(bn)); c != 0 {
+			return c
+		}
+		return strings.Compare(an, bn)
+	}
+	keys := map[string]func(a, b ref) int{
+		"name": func(a, b ref) int { return 0 },
+		"size": func(a, b ref) int { return int(a.size - b.size) },
+		"date": func(a, b ref) int { return int(a.mtime - b.mtime) },
+	}
+	for key, cmp := range keys {
+		for _, order := range []string{"asc", "desc"} {
+			want := slices.Clone(all)
+			slices.SortFunc(want, func(a, b ref) int {
+				if c := cmp(a, b); c != 0 {
+					return c
+				}
+				return python(a, b)
+			})
+			if order == "desc" {
+				slices.Reverse(want)
+			}
+			target := "/?sort=" + key + "&order=" + order
+			rows := richRows(t, serve(t, h, "GET", target, nil).body)
+			var got, wantNames []string
+			for _, r := range rows {
+				got = append(got, r.text)
+			}
+			for _, r := range want {
+				wantNames = append(wantNames, r.name)
+			}
+			if !slices.Equal(got, wantNames) {
+				t.Errorf("GET %s: order\n\t%q\nwant\n\t%q", target, got, wantNames)
+			}
+			// Each row shows its entry's size and time.
+			for i, r := range rows {
+				if w := want[i]; r.size != w.size || r.mtime.Unix() != w.mtime {
+					t.Errorf("GET %s: row %q shows size %d time %v, want %d %v", target, r.text, r.size, r.mtime, w.size, time.Unix(w.mtime, 0).UTC())
+				}
+			}
+		}
+	}
+}
+
+// TestRichListingCache: the rows of a rich listing are kept per
+// directory version and sort order, and whatever changes, in the
+// directory (entries added, removed) or only in an entry (a file
+// written, touched, a subdirectory's content changed, neither of which
+// changes the directory), the next listing is exactly what a handler
+// without cache sends.
+func TestRichListingCache(t *testing.T) {
+	dir := t.TempDir()
+	d := filepath.Join(dir, "d")
+	mkdirs(t, filepath.Join(d, "sub"))
+	for _, n := range []string{"b.txt", "a.txt", "C.txt"} {
+		writeFile(t, filepath.Join(d, n), "x")
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(filepath.Join(d, "sub"), old, old); err != nil {
+		t.Fatal(err)
+	}
+	cached, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{Listing: fileserver.ListingRich})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cached.Close() })
+	fileserver.SetClock(cached, fileserver.HourAhead)
+	disk, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{Listing: fileserver.ListingRich, DisableCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { disk.Close() })
+
+	targets := []string{"/d/", "/d/?sort=size&order=desc", "/d/?sort=date"}
+	step := func(what string, wantIn string) {
+		t.Helper()
+		for _, target := range targets {
+			body := sameListing(t, cached, disk, target)
+			if !strings.Contains(body, wantIn) {
+				t.Fatalf("%s: GET %s lacks %q:\n%s", what, target, wantIn, body)
+			}
+		}
+	}
+	step("first read", `<a href="a.txt">a.txt</a></td><td class="s" title="1 byte">1 B</td>`)
+	if n, _ := fileserver.CacheStats(cached); n != len(targets) {
+		t.Fatalf("cache holds %d entries after %d sort orders, want %d", n, len(targets), len(targets))
+	}
+	writeFile(t, filepath.Join(d, "a.txt"), strings.Repeat("y", 3000))
+	step("file written in place", `<a href="a.txt">a.txt</a></td><td class="s" title="3000 bytes">2.9 KiB</td>`)
+	then := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	if err := os.Chtimes(filepath.Join(d, "b.txt"), then, then); err != nil {
+		t.Fatal(err)
+	}
+	step("file touched", `<time datetime="2001-02-03T04:05:06Z">`)
+	writeFile(t, filepath.Join(d, "sub", "new.txt"), "")
+	step("subdirectory changed", `<a href="sub/">sub/</a></td><td class="s">—</td><td class="m"><time datetime="`+time.Now().UTC().Format("2006-01-02T15"))
+	writeFile(t, filepath.Join(d, "new.txt"), "")
+	step("file added", `<a href="new.txt">new.txt</a>`)
+	if err := os.Remove(filepath.Join(d, "C.txt")); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range targets {
+		if body := sameListing(t, cached, disk, target); strings.Contains(body, "C.txt") {
+			t.Fatalf("file removed: GET %s still lists it", target)
+		}
+	}
+	if n, _ := fileserver.CacheStats(cached); n != len(targets) {
+		t.Errorf("cache holds %d entries, want %d: one per sort order", n, len(targets))
+	}
+}
+
+// TestRichListingCompressed: with Options.Compress the rich listing goes
+// out compressed to a client that takes it, and a change that only an
+// entry shows (a file written in place) changes the compressed page too.
+func TestRichListingCompressed(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 40 {
+		writeFile(t, filepath.Join(dir, "file-"+strconv.Itoa(i)+".txt"), "x")
+	}
+	h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{Listing: fileserver.ListingRich, Compress: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	fileserver.SetClock(h, fileserver.HourAhead)
+	gz := map[string]string{"Accept-Encoding": "gzip"}
+	get := func() string {
+		t.Helper()
+		plain := serve(t, h, "GET", "/", nil)
+		got := serve(t, h, "GET", "/", gz)
+		checkHeaders(t, "GET / gzip", got.header, map[string]string{
+			"Content-Encoding": "gzip", "Content-Length": strconv.Itoa(len(got.body))})
+		if v := got.header.Values("Vary"); !slices.Equal(v, []string{"Accept", "Accept-Encoding"}) {
+			t.Errorf("GET / gzip: Vary %q, want Accept and Accept-Encoding", v)
+		}
+		zr, err := gzip.NewReader(strings.NewReader(got.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(body) != plain.body {
+			t.Fatalf("gzip body differs from the plain one")
+		}
+		return plain.body
+	}
+	get()
+	get() // from the cache
+	writeFile(t, filepath.Join(dir, "file-7.txt"), strings.Repeat("z", 5000))
+	if body := get(); !strings.Contains(body, `<a href="file-7.txt">file-7.txt</a></td><td class="s" title="5000 bytes">4.9 KiB</td>`) {
+		t.Errorf("compressed listing after a write shows the old size:\n%s", body)
+	}
+}
+
+// TestRichListingStreamed: a listing bigger than the cache's bound is
+// streamed, without Content-Length, and its bytes are those of the
+// listing built in memory.
+func TestRichListingStreamed(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 300 {
+		writeFile(t, filepath.Join(dir, "entry-"+strconv.Itoa(i)+".txt"), strings.Repeat("x", i))
+	}
+	// A 64 KiB cache keeps listings of up to 8 KiB: 300 rows are more.
+	small, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{Listing: fileserver.ListingRich, CacheMaxBytes: 64 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { small.Close() })
+	big, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{Listing: fileserver.ListingRich})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { big.Close() })
+	for _, target := range []string{"/", "/?sort=size&order=desc"} {
+		streamed, built := serve(t, small, "GET", target, nil), serve(t, big, "GET", target, nil)
+		if streamed.status != 200 || streamed.body != built.body {
+			t.Errorf("GET %s streamed: %d, body of %d bytes; want 200, the %d bytes built in memory", target, streamed.status, len(streamed.body), len(built.body))
+		}
+		checkHeaders(t, "streamed GET "+target, streamed.header, map[string]string{"Content-Length": "", "Content-Type": "text/html; charset=utf-8"})
+		checkHeaders(t, "built GET "+target, built.header, map[string]string{"Content-Length": strconv.Itoa(len(built.body))})
+		if n := len(richRows(t, streamed.body)); n != 300 {
+			t.Errorf("GET %s streamed: %d rows, want 300", target, n)
+		}
+		if head := serve(t, small, "HEAD", target, nil); head.status != 200 || head.body != "" {
+			t.Errorf("HEAD %s streamed: %d %q, want 200 and no body", target, head.status, head.body)
+		}
+	}
+	if n, _ := fileserver.CacheStats(small); n != 0 {
+		t.Errorf("a streamed listing was kept: cache holds %d entries", n)
+	}
+}
+
+// TestRichListingSymlinks: a link is marked as one, a link to a
+// directory is linked with a slash and shows its target's time, a broken
+// link shows neither size nor time.
+func TestRichListingSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	mkdirs(t, filepath.Join(dir, "real"))
+	writeFile(t, filepath.Join(dir, "f.txt"), "12345")
+	for link, target := range map[string]string{"to-dir": "real", "to-file": "f.txt", "broken": "nowhere"} {
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{Listing: fileserver.ListingRich})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	rows := richRows(t, serve(t, h, "GET", "/", nil).body)
+	got := map[string]richRow{}
+	for _, r := range rows {
+		got[r.text] = r
+	}
+	want := map[string]struct {
+		class, href string
+		size        int64
+		hasTime     bool
+	}{
+		"broken":  {"o l", "broken", -1, false},
+		"f.txt":   {"f", "f.txt", 5, true},
+		"real/":   {"d", "real/", -1, true},
+		"to-dir/": {"d l", "to-dir/", -1, true},
+		"to-file": {"f l", "to-file", 5, true},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("rows %v, want %d", rows, len(want))
+	}
+	for text, w := range want {
+		r := got[text]
+		if r.class != w.class || r.href != w.href || r.size != w.size || r.mtime.IsZero() == w.hasTime {
+			t.Errorf("row %q: class %q href %q size %d time %v; want %q %q %d, time: %v", text, r.class, r.href, r.size, r.mtime, w.class, w.href, w.size, w.hasTime)
+		}
+	}
+	if n := strings.Count(serve(t, h, "GET", "/", nil).body, `<span class="t">symlink</span>`); n != 3 {
+		t.Errorf("%d symlink markers, want 3", n)
+	}
+}
+
+// TestListingStyleText: the text form of ListingStyle round-trips and
+// refuses anything else.
+func TestListingStyleText(t *testing.T) {
+	for _, s := range []fileserver.ListingStyle{fileserver.ListingPython, fileserver.ListingRich} {
+		text, err := s.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back fileserver.ListingStyle = 7
+		if err := back.UnmarshalText(text); err != nil || back != s || s.String() != string(text) {
+			t.Errorf("%v: %q -> %v, %v", s, text, back, err)
+		}
+	}
+	var s fileserver.ListingStyle
+	for _, bad := range []string{"", "Rich", "fancy", "python "} {
+		if err := s.UnmarshalText([]byte(bad)); err == nil || s != fileserver.ListingPython {
+			t.Errorf("UnmarshalText(%q) = %v, left %v; want an error and no change", bad, err, s)
+		}
+	}
+	if _, err := fileserver.ListingStyle(2).MarshalText(); err == nil {
+		t.Errorf("MarshalText of ListingStyle(2) succeeded")
+	}
+	if _, err := fileserver.New(fstest.MapFS{}, fileserver.Options{Listing: 5}); err == nil {
+		t.Errorf("New with Listing 5 succeeded")
+	}
+}
