@@ -216,14 +216,26 @@ func (h *Handler) writeListing(w http.ResponseWriter, r *http.Request, clientPat
 		head = append(head, listingList...)
 	}
 
-	hdr := w.Header()
-	hdr["Vary"] = varyAccept // canonical keys, values shared: never written in place
-	hdr["Content-Type"] = htmlType
 	if key != "" {
 		key += "\x00" + clientPath // the compressed page holds the title
 	}
+	h.sendListingPage(w, r, key, id, head, items, listingTailBytes)
+	if cap(head) <= 64<<10 { // a title that long is rare: let it go
+		*hp = head
+		headPool.Put(hp)
+	}
+}
+
+// sendListingPage sends the HTML page head+rows+tail of a listing: 200
+// with its Content-Length, compressed when Options.Compress and the client
+// allow (kept compressed under key, when key is not "", so compressed
+// once per version id).
+func (h *Handler) sendListingPage(w http.ResponseWriter, r *http.Request, key string, id fileID, head, rows, tail []byte) {
+	hdr := w.Header()
+	hdr["Vary"] = varyAccept // canonical keys, values shared: never written in place
+	hdr["Content-Type"] = htmlType
 	if c, body := h.encodedListing(w, r, key, id, func() []byte {
-		return slices.Concat(head, items, listingTailBytes)
+		return slices.Concat(head, rows, tail)
 	}); c != nil {
 		hdr["Content-Encoding"] = c.value
 		hdr["Content-Length"] = []string{strconv.Itoa(len(body))}
@@ -231,18 +243,14 @@ func (h *Handler) writeListing(w http.ResponseWriter, r *http.Request, clientPat
 		if r.Method != http.MethodHead {
 			w.Write(body)
 		}
-	} else {
-		hdr["Content-Length"] = []string{strconv.Itoa(len(head) + len(items) + len(listingTailBytes))}
-		w.WriteHeader(http.StatusOK)
-		if r.Method != http.MethodHead {
-			w.Write(head)
-			w.Write(items)
-			w.Write(listingTailBytes)
-		}
+		return
 	}
-	if cap(head) <= 64<<10 { // a title that long is rare: let it go
-		*hp = head
-		headPool.Put(hp)
+	hdr["Content-Length"] = []string{strconv.Itoa(len(head) + len(rows) + len(tail))}
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(head)
+		w.Write(rows)
+		w.Write(tail)
 	}
 }
 

@@ -439,9 +439,6 @@ func (h *Handler) writeRichListing(w http.ResponseWriter, r *http.Request, name,
 		return
 	}
 	tail := richTail(count)
-	hdr := w.Header()
-	hdr["Vary"] = varyAccept
-	hdr["Content-Type"] = htmlType
 	if key != "" {
 		key += "\x00" + clientPath // the compressed page holds the title
 		// The version of the compressed page is the directory's and
@@ -449,24 +446,7 @@ func (h *Handler) writeRichListing(w http.ResponseWriter, r *http.Request, name,
 		// or time, give it a new one.
 		id.size = gen
 	}
-	if c, body := h.encodedListing(w, r, key, id, func() []byte {
-		return slices.Concat(head, rows, tail)
-	}); c != nil {
-		hdr["Content-Encoding"] = c.value
-		hdr["Content-Length"] = []string{strconv.Itoa(len(body))}
-		w.WriteHeader(http.StatusOK)
-		if r.Method != http.MethodHead {
-			w.Write(body)
-		}
-		return
-	}
-	hdr["Content-Length"] = []string{strconv.Itoa(len(head) + len(rows) + len(tail))}
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(head)
-		w.Write(rows)
-		w.Write(tail)
-	}
+	h.sendListingPage(w, r, key, id, head, rows, tail)
 }
 
 // richStreamChunk is how many bytes of rows are rendered before they are
