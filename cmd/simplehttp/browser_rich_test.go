@@ -15,12 +15,10 @@ package main
 // (pngquant brings each from about 65 KB to about 20 KB).
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"image"
-	"image/png"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -251,34 +249,17 @@ func TestBrowserRichListing(t *testing.T) {
 		for _, size := range []image.Point{{1280, 720}, {390, 844}} {
 			name := fmt.Sprintf("rich-listing-%s-%d.png", mode, size.X)
 			t.Run(name, func(t *testing.T) {
-				shot := filepath.Join(t.TempDir(), name)
-				args := []string{"--hide-scrollbars", "--screenshot=" + shot, fmt.Sprintf("--window-size=%d,%d", size.X, size.Y)}
+				scheme := "--blink-settings=preferredColorScheme=1"
 				if mode == "dark" {
-					args = append(args, "--blink-settings=preferredColorScheme=0")
-				} else {
-					args = append(args, "--blink-settings=preferredColorScheme=1")
+					scheme = "--blink-settings=preferredColorScheme=0"
 				}
-				browserRun(t, chromium, append(args, base+"/shared/")...)
-				data, err := os.ReadFile(shot)
-				if err != nil {
-					t.Fatalf("chromium wrote no screenshot: %v", err)
-				}
-				img, err := png.Decode(bytes.NewReader(data))
-				if err != nil {
-					t.Fatalf("screenshot is not a PNG (%d bytes): %v", len(data), err)
-				}
-				if got := img.Bounds().Size(); got != size {
-					t.Errorf("screenshot is %v, want %v", got, size)
-				}
+				data, img := browserScreenshot(t, chromium, base+"/shared/", size, "--hide-scrollbars", scheme)
 				// The page's background, at the bottom left corner
 				// (below the table), follows the colour scheme.
 				r, g, b, _ := img.At(2, size.Y-3).RGBA()
 				luma := (299*r + 587*g + 114*b) / 1000 >> 8
 				if mode == "dark" && luma > 60 || mode == "light" && luma < 200 {
 					t.Errorf("%s mode: background luma %d", mode, luma)
-				}
-				if !browserHasTwoColors(img) {
-					t.Errorf("screenshot is a single colour: nothing was rendered")
 				}
 				if dir := *richScreenshotsFlag; dir != "" {
 					if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {

@@ -122,23 +122,7 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("screenshot", func(t *testing.T) {
-		shot := filepath.Join(t.TempDir(), "listing.png")
-		browserRun(t, chromium, "--screenshot="+shot, "--window-size=800,600", base+"/")
-		t.Logf("screenshot: %s", shot)
-		data, err := os.ReadFile(shot)
-		if err != nil {
-			t.Fatalf("chromium wrote no screenshot: %v", err)
-		}
-		img, err := png.Decode(bytes.NewReader(data))
-		if err != nil {
-			t.Fatalf("screenshot is not a PNG (%d bytes): %v", len(data), err)
-		}
-		if got := img.Bounds().Size(); got != image.Pt(800, 600) {
-			t.Errorf("screenshot is %v, want 800x600", got)
-		}
-		if !browserHasTwoColors(img) {
-			t.Errorf("screenshot is a single colour: nothing was rendered")
-		}
+		data, _ := browserScreenshot(t, chromium, base+"/", image.Pt(800, 600))
 		if *browserScreenshotFlag != "" {
 			if err := os.WriteFile(*browserScreenshotFlag, data, 0o644); err != nil {
 				t.Error(err)
@@ -147,6 +131,32 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 	})
+}
+
+// browserScreenshot loads url in Chromium at the window size (plus args)
+// and returns the screenshot, as PNG bytes and decoded; it fails t unless
+// the picture has that size and more than one colour (something was
+// rendered).
+func browserScreenshot(t *testing.T, chromium, url string, size image.Point, args ...string) ([]byte, image.Image) {
+	t.Helper()
+	shot := filepath.Join(t.TempDir(), "shot.png")
+	args = append(args, "--screenshot="+shot, fmt.Sprintf("--window-size=%d,%d", size.X, size.Y), url)
+	browserRun(t, chromium, args...)
+	data, err := os.ReadFile(shot)
+	if err != nil {
+		t.Fatalf("chromium wrote no screenshot: %v", err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("screenshot is not a PNG (%d bytes): %v", len(data), err)
+	}
+	if got := img.Bounds().Size(); got != size {
+		t.Errorf("screenshot is %v, want %v", got, size)
+	}
+	if !browserHasTwoColors(img) {
+		t.Errorf("screenshot is a single colour: nothing was rendered")
+	}
+	return data, img
 }
 
 // needChromium returns the path of chromium, or skips t without it or
