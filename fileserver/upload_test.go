@@ -498,6 +498,11 @@ func TestUploadInFlight(t *testing.T) {
 		// The bytes are in a temporary file now (the write returned once
 		// the handler read them); find it if it has a name.
 		entries, _ := os.ReadDir(dir)
+		// A named temporary file is there, hidden (an unnamed one is
+		// not, where the file system has O_TMPFILE).
+		if strings.HasSuffix(t.Name(), "/named") && len(entries) != 1 {
+			t.Errorf("mid-upload the directory holds %v; want the temporary file", entries)
+		}
 		for _, e := range entries {
 			if !strings.HasPrefix(e.Name(), fileserver.TempPrefix) {
 				t.Errorf("unexpected %q in the directory mid-upload", e.Name())
