@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"mime/multipart"
 	"net/http"
@@ -20,34 +19,14 @@ import (
 	"testing"
 
 	"github.com/simplehttp/simplehttp/fileserver"
+	"github.com/simplehttp/simplehttp/internal/filetree"
 	"github.com/simplehttp/simplehttp/internal/goldenfile"
 )
 
-// tree maps every name under dir (hidden ones included, symbolic links
-// as "-> target") to its content: what an upload left behind.
+// tree is what an upload left behind under dir (see filetree.Read).
 func tree(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	m := make(map[string]string)
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			target, _ := os.Readlink(p)
-			m[rel] = "-> " + target
-		case d.IsDir():
-			m[rel+"/"] = ""
-		default:
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			m[rel] = string(b)
-		}
-		return nil
-	})
+	m, err := filetree.Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,37 +5,21 @@ package hardening
 import (
 	"bytes"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/simplehttp/simplehttp/fileserver"
+	"github.com/simplehttp/simplehttp/internal/filetree"
 )
 
-// snapshot maps every path under dir (links as "-> target") to its
-// content.
+// snapshot is every name under dir with its content (see filetree.Read).
 func snapshot(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	m := make(map[string]string)
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			m[p] = "error: " + err.Error()
-			return nil
-		}
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			target, _ := os.Readlink(p)
-			m[p] = "-> " + target
-		case d.IsDir():
-			m[p+"/"] = ""
-		default:
-			b, _ := os.ReadFile(p)
-			m[p] = string(b)
-		}
-		return nil
-	})
+	m, err := filetree.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return m
 }
 
@@ -116,12 +100,11 @@ func TestSecurityUploadTraversal(t *testing.T) {
 				t.Errorf("outside the root changed:\n got %v\nwant %v", got, outside)
 			}
 			created := 0
-			for p, content := range snapshot(t, root) {
+			for rel, content := range snapshot(t, root) {
 				if content != payload {
 					continue
 				}
 				created++
-				rel, _ := filepath.Rel(root, p)
 				for _, elem := range strings.Split(rel, "/") {
 					if elem == "" || elem[0] == '.' || strings.ContainsAny(elem, "\x00\r\n\\") {
 						t.Errorf("an upload created %q", rel)
