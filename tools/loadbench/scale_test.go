@@ -501,3 +501,53 @@ func TestWrkScripts(t *testing.T) {
 		}
 	}
 }
+
+// TestListOnceWarmsUp checks what the listing sweep asks a fresh server:
+// the small listing of /list/ first, then the directory measured (cold),
+// then that directory again (cached), and that it reads the peak memory.
+// Python's http.server is the server: its access log shows the order.
+func TestListOnceWarmsUp(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found")
+	}
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "list", "100"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a", "b", "c"} {
+		if err := os.WriteFile(filepath.Join(dir, "list", "100", name), []byte(name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logPath := filepath.Join(t.TempDir(), "access.log")
+	r := &scaleRun{launch: map[string]*launcher{"python": {name: "python", start: func(ctx context.Context, _ workload) (*peer, error) {
+		return startPeer(ctx, toolset{}, "python", "python3 -m http.server", []string{py, "-u", "-m", "http.server", "0", "-b", "127.0.0.1", "-d", dir}, nil, logPath, 0)
+	}}}}
+	cold, cached, peak, err := r.listOnce(context.Background(), "python", "/list/100/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cold <= 0 || cached <= 0 || peak <= 0 {
+		t.Errorf("listOnce = cold %v, cached %v, peak %d; want all positive", cold, cached, peak)
+	}
+	log, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked []string
+	for _, line := range strings.Split(string(log), "\n") {
+		if i := strings.Index(line, `"GET `); i >= 0 {
+			asked = append(asked, strings.Fields(line[i+1:])[1])
+		}
+	}
+	if len(asked) < 5 || asked[0] != listParent || asked[1] != "/list/100/" {
+		t.Fatalf("requests %q; want %s, then /list/100/ at least 4 times", asked, listParent)
+	}
+	for _, p := range asked[1:] {
+		if p != "/list/100/" {
+			t.Errorf("requests %q; want only /list/100/ after the warm-up", asked)
+			break
+		}
+	}
+}
