@@ -124,13 +124,21 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 		b = make([]byte, 0, size+size/16)
 	}
 	b = appendListItems(b, entries)
+	// A buffer of up to 1 MiB goes back to the pool (a bigger one would
+	// pin memory there), so the cache keeps a copy of it; a bigger one is
+	// kept as it is, which spares the peak of a big listing a second copy.
+	pooled := cap(b) <= 1<<20
 	key := ""
 	if cacheable && h.keepListing(f, entries, id, t0, len(b)) {
 		key = listingKey(name)
-		h.cache.put(key, &cachedFile{id: id, content: slices.Clone(b)})
+		e := &cachedFile{id: id, content: b[:len(b):len(b)], extraCost: int64(cap(b) - len(b))}
+		if pooled {
+			e.content, e.extraCost = slices.Clone(b), 0
+		}
+		h.cache.put(key, e)
 	}
 	h.writeListing(w, r, clientPath, b, key, id)
-	if cap(b) <= 1<<20 { // don't let one huge listing pin memory
+	if pooled {
 		*bp = b
 		bufPool.Put(bp)
 	}

@@ -2,6 +2,7 @@ package fileserver_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -171,5 +172,39 @@ func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestListingCacheBuffers: the lists kept in the cache stay intact while
+// other lists are rendered: a small one (its buffer goes back to a pool
+// and is rendered into again) and a big one (over 1 MiB, kept as
+// rendered).
+func TestListingCacheBuffers(t *testing.T) {
+	dir := t.TempDir()
+	pad := strings.Repeat("n", 100)
+	for _, d := range []struct {
+		name  string
+		count int
+	}{{"small1", 3}, {"small2", 5}, {"big1", 5000}, {"big2", 5200}} {
+		mkdirs(t, filepath.Join(dir, d.name))
+		for i := range d.count {
+			writeFile(t, filepath.Join(dir, d.name, fmt.Sprintf("%s-%s-%05d", d.name, pad, i)), "")
+		}
+	}
+	cached, disk := cachedAndDisk(t, dir)
+	want := map[string]string{}
+	for _, p := range []string{"/small1/", "/small2/", "/big1/", "/big2/"} {
+		want[p] = sameListing(t, cached, disk, p)
+	}
+	if n := len(want["/big1/"]); n < 1<<20 {
+		t.Fatalf("listing of big1 is %d bytes, want over 1 MiB", n)
+	}
+	if n, _ := fileserver.CacheStats(cached); n != 4 {
+		t.Fatalf("cache holds %d entries, want the 4 listings", n)
+	}
+	for p, body := range want {
+		if got := serve(t, cached, "GET", p, nil); got.body != body {
+			t.Errorf("GET %s from the cache after other listings: body changed", p)
+		}
 	}
 }
