@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,7 +28,12 @@ import (
 // when they are read are served but not kept, so that a write landing in
 // the same timestamp tick as the read cannot go unnoticed (the "racy git"
 // problem). Entries are bounded in size (Options.CacheMaxFileSize) and in
-// total (Options.CacheMaxBytes); a full cache drops arbitrary entries.
+// total (Options.CacheMaxBytes). A full cache makes room with SIEVE
+// (Zhang et al., NSDI 2024): entries are kept in the order they came in,
+// and a hand moving from the oldest to the newest drops the first entry
+// that nobody asked for since the hand last passed it, giving the others
+// another round. Popular files stay, one-time requests leave first, and
+// a hit costs one atomic flag: no reordering, no lock.
 //
 // The cache also keeps the <li> lines of a directory's HTML listing, under
 // listingKey(name) and the directory's own stat identity: see
@@ -77,6 +83,14 @@ type cachedFile struct {
 	// costing extraCost bytes.
 	extra     any
 	extraCost int64
+
+	// The entry's place in the cache, under fileCache.mu: its key, and
+	// its neighbours in the order of insertion, while in the cache.
+	key          string
+	newer, older *cachedFile
+	inCache      bool
+	// visited is set by every hit and cleared by the eviction hand.
+	visited atomic.Bool
 }
 
 // fileCache maps cleaned names to cachedFiles. It is safe for concurrent
@@ -88,6 +102,11 @@ type fileCache struct {
 	mu    sync.RWMutex
 	m     map[string]*cachedFile
 	bytes int64 // sum of the costs of the entries in m
+
+	// The entries of m from the newest (head) to the oldest (tail), and
+	// the eviction hand: the next entry it looks at, or nil to start
+	// again from the tail.
+	head, tail, hand *cachedFile
 }
 
 func newFileCache(maxBytes, maxFile int64) *fileCache {
@@ -108,31 +127,80 @@ func (c *fileCache) get(name string, id fileID) *cachedFile {
 	if e == nil || e.id != id {
 		return nil
 	}
+	if !e.visited.Load() { // a store only on the first hit since the hand passed
+		e.visited.Store(true)
+	}
 	return e
 }
 
-// put stores e under name, replacing any older version and dropping
-// arbitrary entries (map order) until the total fits.
+// put stores e under name, replacing any older version and evicting
+// entries (SIEVE) until the total fits.
 func (c *fileCache) put(name string, e *cachedFile) {
-	e.cost = int64(len(e.content)) + int64(len(name)) + entryOverhead + e.extraCost
-	if e.cost > c.maxBytes {
+	cost := int64(len(e.content)) + int64(len(name)) + entryOverhead + e.extraCost
+	if cost > c.maxBytes {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if e.inCache { // kept already, under this name or another
+		c.remove(e)
+	}
 	if old := c.m[name]; old != nil {
-		c.bytes -= old.cost
-		delete(c.m, name)
+		c.remove(old)
 	}
-	for k, old := range c.m {
-		if c.bytes+e.cost <= c.maxBytes {
-			break
-		}
-		c.bytes -= old.cost
-		delete(c.m, k)
+	for c.bytes+cost > c.maxBytes {
+		c.remove(c.victim())
 	}
+	e.cost, e.key, e.inCache = cost, name, true
+	e.visited.Store(false)
+	e.older, e.newer = c.head, nil
+	if c.head != nil {
+		c.head.newer = e
+	} else {
+		c.tail = e
+	}
+	c.head = e
 	c.m[name] = e
-	c.bytes += e.cost
+	c.bytes += cost
+}
+
+// victim returns the entry to evict, moving the hand past it: the first
+// entry from the hand toward the newest (wrapping to the oldest) that has
+// not been asked for since the hand last passed it. The hand clears the
+// flag of each entry it passes. The cache must not be empty.
+func (c *fileCache) victim() *cachedFile {
+	e := c.hand
+	if e == nil {
+		e = c.tail
+	}
+	for e.visited.Load() {
+		e.visited.Store(false)
+		if e = e.newer; e == nil {
+			e = c.tail
+		}
+	}
+	c.hand = e.newer
+	return e
+}
+
+// remove takes e, which is in the cache, out of it.
+func (c *fileCache) remove(e *cachedFile) {
+	if c.hand == e {
+		c.hand = e.newer
+	}
+	if e.newer != nil {
+		e.newer.older = e.older
+	} else {
+		c.head = e.older
+	}
+	if e.older != nil {
+		e.older.newer = e.newer
+	} else {
+		c.tail = e.newer
+	}
+	e.newer, e.older, e.inCache = nil, nil, false
+	delete(c.m, e.key)
+	c.bytes -= e.cost
 }
 
 // stats reports the number of entries and their total cost.

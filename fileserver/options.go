@@ -105,8 +105,10 @@ type Options struct {
 	DisableCache bool
 
 	// CacheMaxBytes bounds the memory the cache holds: content, names and
-	// a fixed overhead per file. If zero, 64 MiB. When it is full, arbitrary
-	// entries make room for new ones.
+	// a fixed overhead per file. If zero, 64 MiB. When it is full, entries
+	// nobody asked for since they were last considered make room for new
+	// ones (SIEVE eviction), so the popular part of a site stays in
+	// memory while files asked for once pass through.
 	CacheMaxBytes int64
 
 	// CacheMaxFileSize is the size of the largest file the cache keeps;
