@@ -524,7 +524,7 @@ func TestListOnceWarmsUp(t *testing.T) {
 	r := &scaleRun{launch: map[string]*launcher{"python": {name: "python", start: func(ctx context.Context, _ workload) (*peer, error) {
 		return startPeer(ctx, toolset{}, "python", "python3 -m http.server", []string{py, "-u", "-m", "http.server", "0", "-b", "127.0.0.1", "-d", dir}, nil, logPath, 0)
 	}}}}
-	cold, cached, peak, err := r.listOnce(context.Background(), "python", "/list/100/")
+	cold, cached, peak, err := r.listOnce(context.Background(), "python", "/list/100/", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -548,6 +548,54 @@ func TestListOnceWarmsUp(t *testing.T) {
 		if p != "/list/100/" {
 			t.Errorf("requests %q; want only /list/100/ after the warm-up", asked)
 			break
+		}
+	}
+}
+
+// TestListingColdSamples checks that the listing sweep measures each
+// point's cold listing in coldSamples fresh processes, and the cached
+// repeats only in the first: each later process is asked for the warm-up
+// listing and the directory once.
+func TestListingColdSamples(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found")
+	}
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "list", "100"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	logs := t.TempDir()
+	var started []string
+	r := &scaleRun{
+		plan:  scalePlan{entries: []int{100}, coldSamples: 3},
+		peers: []string{"python"},
+		launch: map[string]*launcher{"python": {name: "python", start: func(ctx context.Context, _ workload) (*peer, error) {
+			logPath := filepath.Join(logs, fmt.Sprintf("%d.log", len(started)))
+			started = append(started, logPath)
+			return startPeer(ctx, toolset{}, "python", "python3 -m http.server", []string{py, "-u", "-m", "http.server", "0", "-b", "127.0.0.1", "-d", dir}, nil, logPath, 0)
+		}}},
+	}
+	s, err := r.listing(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(started) != 3 {
+		t.Fatalf("%d processes started for one point, want 3", len(started))
+	}
+	for i, logPath := range started {
+		log, err := os.ReadFile(logPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := strings.Count(string(log), `"GET /list/100/ `)
+		if !strings.Contains(string(log), `"GET /list/ `) || (i == 0 && n < 4) || (i > 0 && n != 1) {
+			t.Errorf("process %d was asked for /list/100/ %d times (log:\n%s); want 4 or more in the first, 1 in the others", i+1, n, log)
+		}
+	}
+	for _, key := range []string{"cold", "cached", "peak"} {
+		if v := s.metric(key).vals["python"][0]; !(v > 0) {
+			t.Errorf("%s = %v, want a measurement", key, v)
 		}
 	}
 }
