@@ -502,16 +502,15 @@ func TestWrkScripts(t *testing.T) {
 	}
 }
 
-// TestListOnceWarmsUp checks what the listing sweep asks a fresh server:
-// the small listing of /list/ first, then the directory measured (cold),
-// then that directory again (cached), and that it reads the peak memory.
-// Python's http.server is the server: its access log shows the order.
-func TestListOnceWarmsUp(t *testing.T) {
+// listingTree returns the path of python3 (or skips the test) and a tree
+// for the listing sweep: /list/100/ holding three files.
+func listingTree(t *testing.T) (py, dir string) {
+	t.Helper()
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("python3 not found")
 	}
-	dir := t.TempDir()
+	dir = t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "list", "100"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -520,6 +519,15 @@ func TestListOnceWarmsUp(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return py, dir
+}
+
+// TestListOnceWarmsUp checks what the listing sweep asks a fresh server:
+// the small listing of /list/ first, then the directory measured (cold),
+// then that directory again (cached), and that it reads the peak memory.
+// Python's http.server is the server: its access log shows the order.
+func TestListOnceWarmsUp(t *testing.T) {
+	py, dir := listingTree(t)
 	logPath := filepath.Join(t.TempDir(), "access.log")
 	r := &scaleRun{launch: map[string]*launcher{"python": {name: "python", start: func(ctx context.Context, _ workload) (*peer, error) {
 		return startPeer(ctx, toolset{}, "python", "python3 -m http.server", []string{py, "-u", "-m", "http.server", "0", "-b", "127.0.0.1", "-d", dir}, nil, logPath, 0)
@@ -557,14 +565,7 @@ func TestListOnceWarmsUp(t *testing.T) {
 // repeats only in the first: each later process is asked for the warm-up
 // listing and the directory once.
 func TestListingColdSamples(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not found")
-	}
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "list", "100"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	py, dir := listingTree(t)
 	logs := t.TempDir()
 	var started []string
 	r := &scaleRun{
