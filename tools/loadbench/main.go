@@ -479,8 +479,8 @@ func (e *env) prepareAll(ctx context.Context, names []string) (map[string]*launc
 }
 
 // measure starts a fresh instance of the peer, checks one request (on the
-// first round), runs wrk against it while reading its CPU time and peak
-// RSS, and stops it.
+// first round), warms it up if the workload says so, runs wrk against it
+// while reading its CPU time and peak RSS, and stops it.
 func measure(ctx context.Context, l *launcher, w workload, c *cell, check bool, script string, d time.Duration, tools toolset) (sample, error) {
 	p, err := l.start(ctx, w)
 	if err != nil {
@@ -492,6 +492,13 @@ func measure(ctx context.Context, l *launcher, w workload, c *cell, check bool, 
 	}
 	if w.script != "" {
 		script = w.script
+	}
+	if w.warmup > 0 {
+		ww := w
+		ww.scriptArgs = w.warmupArgs
+		if _, _, err := runWrk(ctx, tools, wrkArgs(ww, p.url(w.path), script, w.warmup), w.warmup); err != nil {
+			return sample{}, fmt.Errorf("warm-up: %w", err)
+		}
 	}
 	cpu0, err := cpuTime(p.pid())
 	if err != nil {

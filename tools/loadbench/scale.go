@@ -36,6 +36,7 @@ type scalePlan struct {
 	rateDuration time.Duration // fixed-rate runs: long enough for each of 10,000 connections to ask several times
 	zipfSamples  int           // length of the request sequence of the working-set runs
 	coldSamples  int           // fresh processes per point of the listing sweep, for the median cold listing
+	warmup       time.Duration // unmeasured run before each working-set run
 }
 
 // scalePlanFor returns the full plan (about half an hour) or the quick
@@ -53,6 +54,7 @@ func scalePlanFor(quick bool) scalePlan {
 			rateDuration: 4 * time.Second,
 			zipfSamples:  50000,
 			coldSamples:  1,
+			warmup:       time.Second,
 		}
 	}
 	return scalePlan{
@@ -66,6 +68,7 @@ func scalePlanFor(quick bool) scalePlan {
 		rateDuration: 10 * time.Second,
 		zipfSamples:  300000,
 		coldSamples:  3,
+		warmup:       2 * time.Second,
 	}
 }
 
@@ -142,8 +145,9 @@ end
 `
 
 // zipfScript makes wrk ask for the paths listed in the file args[1], one
-// a line, in turn, over and over: the request sequence is drawn in Go
-// (zipfPaths) and only replayed here.
+// a line, in turn, over and over, starting after the first args[2] (0 if
+// absent): the request sequence is drawn in Go (zipfPaths) and only
+// replayed here.
 const zipfScript = wrkScript + `
 local reqs = {}
 local i = 0
@@ -151,6 +155,7 @@ init = function(args)
   for line in io.lines(args[1]) do
     reqs[#reqs + 1] = wrk.format("GET", line)
   end
+  i = tonumber(args[2] or "0") % #reqs
 end
 request = function()
   i = i % #reqs + 1
@@ -292,7 +297,11 @@ connections connect and send nothing. Memory is VmRSS (idle) or VmHWM
 request for the directory to a fresh server, made after one request for the
 small listing of /list/ on the same connection (so that it does not include
 the process's own first-request costs; the kernel's caches are warm);
-"cached" the median of the repeats in the first of those processes. CPU per MiB is the server's
+"cached" the median of the repeats in the first of those processes. Each
+working-set run follows an unmeasured warm-up of 2s (1s with -quick) with
+the same popularity, so that the servers' caches (simplehttp's, the
+kernel's) hold what they hold in steady state; filling simplehttp's is in
+the warm-up. CPU per MiB is the server's
 utime+stime over the MiB it sent. As for the table: one run, so rerun on an
 idle machine before drawing conclusions from a single miss.`) + "\n"
 
@@ -692,8 +701,12 @@ func (r *scaleRun) workingSet(ctx context.Context) (*sweep, error) {
 			if !takesPart(peer, s.key, float64(n)) {
 				continue
 			}
+			// The warm-up replays the first part of the sequence, the
+			// measured run starts halfway: the same popularity, but not
+			// the very requests that just filled the caches.
 			w := workload{key: "workingset", path: paths[0], conns: 64, timeout: 10 * time.Second, status: 200, size: kib,
-				script: r.scripts["zipf"], scriptArgs: []string{list}}
+				script: r.scripts["zipf"], scriptArgs: []string{list, strconv.Itoa(len(paths) / 2)},
+				warmup: r.plan.warmup, warmupArgs: []string{list, "0"}}
 			sum, _, ok := r.wrkPoint(ctx, s, peer, w, r.cfg.duration, formatCount(float64(n)))
 			if ok {
 				s.set("rate", peer, i, sum.rate)

@@ -600,3 +600,113 @@ func TestListingColdSamples(t *testing.T) {
 		}
 	}
 }
+
+// TestZipfScriptOffset checks that the Zipf script starts after the
+// number of lines its second argument gives (modulo the list's length):
+// the first request the server sees is one of the lines just after it
+// (wrk may call request() once before connecting, and two connections
+// race). Skipped without wrk.
+func TestZipfScriptOffset(t *testing.T) {
+	wrk := lookTool("wrk")
+	if wrk == "" {
+		t.Skip("wrk not installed")
+	}
+	var mu sync.Mutex
+	var order []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		order = append(order, r.URL.Path)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	list := filepath.Join(dir, "paths.txt")
+	var lines []string
+	for i := 1; i <= 10; i++ {
+		lines = append(lines, fmt.Sprintf("/p/%02d", i))
+	}
+	if err := os.WriteFile(list, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(dir, "zipf.lua")
+	if err := os.WriteFile(script, []byte(zipfScript), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		offset string
+		first  []string
+	}{
+		{"0", []string{"/p/01", "/p/02", "/p/03", "/p/04"}},
+		{"5", []string{"/p/06", "/p/07", "/p/08", "/p/09"}},
+		{"15", []string{"/p/06", "/p/07", "/p/08", "/p/09"}},
+	} {
+		mu.Lock()
+		order = nil
+		mu.Unlock()
+		w := workload{conns: 2, script: script, scriptArgs: []string{list, c.offset}}
+		if _, _, err := runWrk(context.Background(), toolset{wrk: wrk}, wrkArgs(w, srv.URL+"/", script, time.Second), time.Second); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		if len(order) == 0 || !slices.Contains(c.first, order[0]) {
+			t.Errorf("offset %s: first request %q, want one of %q", c.offset, order[:min(len(order), 1)], c.first)
+		}
+		mu.Unlock()
+	}
+}
+
+// TestMeasureWarmsUp checks that measure runs the warm-up, with its own
+// script arguments, before the measured run, against the same process.
+// Python's http.server is the server; skipped without wrk.
+func TestMeasureWarmsUp(t *testing.T) {
+	wrk := lookTool("wrk")
+	if wrk == "" {
+		t.Skip("wrk not installed")
+	}
+	py, dir := listingTree(t)
+	tmp := t.TempDir()
+	lists := map[string]string{}
+	for _, name := range []string{"a", "b"} {
+		lists[name] = filepath.Join(tmp, name+".txt")
+		if err := os.WriteFile(lists[name], []byte("/list/100/"+name+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	script := filepath.Join(tmp, "zipf.lua")
+	if err := os.WriteFile(script, []byte(zipfScript), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(tmp, "access.log")
+	starts := 0
+	l := &launcher{name: "python", start: func(ctx context.Context, _ workload) (*peer, error) {
+		starts++
+		return startPeer(ctx, toolset{}, "python", "python3 -m http.server", []string{py, "-u", "-m", "http.server", "0", "-b", "127.0.0.1", "-d", dir}, nil, logPath, 0)
+	}}
+	w := workload{conns: 2, path: "/list/100/b", script: script, scriptArgs: []string{lists["b"]}, warmup: time.Second, warmupArgs: []string{lists["a"]}}
+	smp, err := measure(context.Background(), l, w, &cell{}, false, script, time.Second, toolset{wrk: wrk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastA, firstB, nb := -1, -1, 0
+	for i, line := range strings.Split(string(log), "\n") {
+		switch {
+		case strings.Contains(line, `"GET /list/100/a `):
+			lastA = i
+		case strings.Contains(line, `"GET /list/100/b `):
+			nb++
+			if firstB < 0 {
+				firstB = i
+			}
+		}
+	}
+	if starts != 1 || lastA < 0 || firstB < 0 || lastA > firstB {
+		t.Fatalf("%d processes; warm-up requests up to line %d, measured from line %d: want one process, the warm-up first", starts, lastA, firstB)
+	}
+	if smp.wrk.Requests == 0 || smp.wrk.Requests > int64(nb) {
+		t.Errorf("measured %d requests, the server logged %d of the measured run's", smp.wrk.Requests, nb)
+	}
+}

@@ -45,6 +45,11 @@ type workload struct {
 	// wrk's command line, where the script's init reads them.
 	script     string
 	scriptArgs []string
+	// warmup, if not zero, is how long wrk runs against the fresh server
+	// before the measured run, with warmupArgs in place of scriptArgs:
+	// the server's caches then hold what they hold in steady state.
+	warmup     time.Duration
+	warmupArgs []string
 	// rich runs simplehttp with --listing rich (its table with sizes,
 	// times, sorting and breadcrumbs); every other peer serves its own
 	// listing as in (f): Caddy's browse template, nginx's autoindex,
