@@ -141,7 +141,7 @@ BENCH_ARGS ?=
 ## Caddy, nginx (and Python where it keeps up) as concurrent connections
 ## (1 to 10,000), idle connections, directory entries, working set and file
 ## size grow; a table per sweep, the scaling targets, and PNGs in bench-out/
-## (gitignored). About 12 minutes on an idle machine; BENCH_ARGS=-quick is a
+## (gitignored). About 16 minutes on an idle machine; BENCH_ARGS=-quick is a
 ## 3-minute smoke run, BENCH_ARGS='-scale-sweeps conns,idle' runs some sweeps.
 ## loadbench raises its file-descriptor limit to the hard limit (or 32768 as
 ## root), which wrk and the servers inherit: 10,000 connections need about

@@ -39,7 +39,7 @@ type scalePlan struct {
 	warmup       time.Duration // unmeasured run before each working-set run
 }
 
-// scalePlanFor returns the full plan (about half an hour) or the quick
+// scalePlanFor returns the full plan (about 16 minutes) or the quick
 // one (a smoke run of a few minutes, every sweep's ends).
 func scalePlanFor(quick bool) scalePlan {
 	if quick {
