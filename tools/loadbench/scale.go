@@ -84,6 +84,7 @@ type scaleConfig struct {
 	out    string   // directory for the PNGs
 	sweeps []string // a subset of sweepNames
 	rate   float64  // req/s of the fixed-rate p99 runs
+	rounds int      // wrk runs per point and peer, each against a fresh process; the median is reported
 }
 
 // selectSweeps returns the sweeps named in list ("" or "all": all), in
@@ -285,7 +286,8 @@ func runScale(ctx context.Context, cfg config, e *env, launchers map[string]*lau
 
 // scaleLegend says what the sweeps measure and what they cannot show.
 var scaleLegend = strings.TrimSpace(`
-Each point is one run against a fresh server process (the idle sweep: one
+Each point is one run against a fresh server process (the median of
+-scale-rounds runs, each against a fresh process, when that is above 1; the idle sweep: one
 process per peer, connections added step by step; the listing sweep's cold
 time: the median over 3 fresh processes, 1 with -quick). Throughput and p99 come
 from wrk (-t1, pinned to core 1; the server on core 0); "p99 at R req/s" is
@@ -365,18 +367,21 @@ func takesPart(peer, key string, x float64) bool {
 	return peer != "python" || x <= pythonMax[key]
 }
 
-// wrkPoint runs wrk once against a fresh instance of peer and returns the
-// summary; problems (a failed check, errors) become notes of s.
-func (r *scaleRun) wrkPoint(ctx context.Context, s *sweep, peer string, w workload, d time.Duration, x string) (summary, sample, bool) {
+// wrkPoint runs wrk against a fresh instance of peer, -scale-rounds times
+// (a fresh instance each), and returns the summary (medians of the rounds)
+// and the samples; problems (a failed check, errors) become notes of s.
+func (r *scaleRun) wrkPoint(ctx context.Context, s *sweep, peer string, w workload, d time.Duration, x string) (summary, []sample, bool) {
 	w.scale = true
 	c := &cell{}
-	smp, err := measure(ctx, r.launch[peer], w, c, true, r.scripts["report"], d, r.e.tools)
-	if err != nil {
-		s.notef("%s at %s: %v", peer, x, err)
-		logf("scale %-10s %-10s %s: %v", s.key, peer, x, err)
-		return summary{}, sample{}, false
+	for k := range max(r.cfg.scale.rounds, 1) {
+		smp, err := measure(ctx, r.launch[peer], w, c, k == 0, r.scripts["report"], d, r.e.tools)
+		if err != nil {
+			s.notef("%s at %s: %v", peer, x, err)
+			logf("scale %-10s %-10s %s: %v", s.key, peer, x, err)
+			return summary{}, nil, false
+		}
+		c.samples = append(c.samples, smp)
 	}
-	c.samples = []sample{smp}
 	sum := summarize(w, c)
 	if c.note != "" {
 		s.notef("%s at %s: %s", peer, x, c.note)
@@ -393,7 +398,21 @@ func (r *scaleRun) wrkPoint(ctx context.Context, s *sweep, peer string, w worklo
 	}
 	logf("scale %-10s %-10s %-9s %10s %s  p99 %-8s errors %-5d srv CPU %-4s other %s", s.key, peer, x,
 		formatRate(sum.rate), unit, formatLatency(sum.p99), sum.errors, formatPercent(sum.serverLoad), formatPercent(sum.otherLoad))
-	return sum, smp, true
+	return sum, c.samples, true
+}
+
+// medianOf returns the median of f over the samples that f reports (ok).
+func medianOf(samples []sample, f func(sample) (float64, bool)) (float64, bool) {
+	var vs []float64
+	for _, smp := range samples {
+		if v, ok := f(smp); ok {
+			vs = append(vs, v)
+		}
+	}
+	if len(vs) == 0 {
+		return 0, false
+	}
+	return median(vs), true
 }
 
 // conns: throughput and p99 against concurrent keep-alive connections
@@ -454,11 +473,14 @@ func (r *scaleRun) conns(ctx context.Context) (*sweep, error) {
 			}
 			w := workload{key: "conns", path: "/1k.bin", conns: c, timeout: 10 * time.Second, status: 200, size: kib,
 				script: r.scripts["rate"], scriptArgs: []string{strconv.FormatFloat(mean, 'f', 3, 64), strconv.Itoa(c), strconv.FormatInt(warm.Milliseconds(), 10)}}
-			sum, smp, ok := r.wrkPoint(ctx, s, peer, w, r.plan.rateDuration+warm, formatCount(float64(c))+" @ "+formatCount(rate)+" req/s")
+			sum, smps, ok := r.wrkPoint(ctx, s, peer, w, r.plan.rateDuration+warm, formatCount(float64(c))+" @ "+formatCount(rate)+" req/s")
 			if ok {
 				s.set("ratep99", peer, i, sum.p99.Seconds()*1000)
-				if d := smp.wrk.Duration - warm; d > 0 {
-					s.set("achieved", peer, i, float64(smp.wrk.Requests)/d.Seconds())
+				if v, ok := medianOf(smps, func(smp sample) (float64, bool) {
+					d := smp.wrk.Duration - warm
+					return float64(smp.wrk.Requests) / d.Seconds(), d > 0
+				}); ok {
+					s.set("achieved", peer, i, v)
 				}
 				v := p99s[peer]
 				v[j] = sum.p99.Seconds() * 1000
@@ -746,11 +768,13 @@ func (r *scaleRun) fileSize(ctx context.Context) (*sweep, error) {
 				continue
 			}
 			w := workload{key: "filesize", path: sizePath(n), conns: conns, timeout: 60 * time.Second, status: 200, size: n, mibps: true}
-			sum, smp, ok := r.wrkPoint(ctx, s, peer, w, r.cfg.duration, formatSize(float64(n)))
+			sum, smps, ok := r.wrkPoint(ctx, s, peer, w, r.cfg.duration, formatSize(float64(n)))
 			if ok {
 				s.set("rate", peer, i, sum.rate)
-				if smp.wrk.Bytes > 0 {
-					s.set("cpu", peer, i, smp.serverCPU.Seconds()*1000/(float64(smp.wrk.Bytes)/mib))
+				if v, ok := medianOf(smps, func(smp sample) (float64, bool) {
+					return smp.serverCPU.Seconds() * 1000 / (float64(smp.wrk.Bytes) / mib), smp.wrk.Bytes > 0
+				}); ok {
+					s.set("cpu", peer, i, v)
 				}
 			}
 		}

@@ -374,17 +374,17 @@ func TestSelectSweeps(t *testing.T) {
 }
 
 func TestParseFlagsScale(t *testing.T) {
-	cfg, err := parseFlags([]string{"-scale", "-quick", "-scale-sweeps", "idle", "-scale-rate", "2000", "-scale-out", "/t/out"})
+	cfg, err := parseFlags([]string{"-scale", "-quick", "-scale-sweeps", "idle", "-scale-rate", "2000", "-scale-rounds", "3", "-scale-out", "/t/out"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !cfg.scaleOn || !cfg.quick || !reflect.DeepEqual(cfg.scale.sweeps, []string{"idle"}) || cfg.scale.rate != 2000 || cfg.scale.out != "/t/out" {
+	if !cfg.scaleOn || !cfg.quick || !reflect.DeepEqual(cfg.scale.sweeps, []string{"idle"}) || cfg.scale.rate != 2000 || cfg.scale.rounds != 3 || cfg.scale.out != "/t/out" {
 		t.Errorf("parseFlags(-scale ...) = %+v", cfg)
 	}
-	if cfg, _ := parseFlags(nil); cfg.scaleOn || cfg.scale.out != "bench-out" || !reflect.DeepEqual(cfg.scale.sweeps, sweepNames) {
+	if cfg, _ := parseFlags(nil); cfg.scaleOn || cfg.scale.out != "bench-out" || cfg.scale.rounds != 1 || !reflect.DeepEqual(cfg.scale.sweeps, sweepNames) {
 		t.Errorf("default scale config = %+v", cfg.scale)
 	}
-	for _, bad := range [][]string{{"-scale-rate", "0"}, {"-scale-out", ""}, {"-scale-sweeps", "x"}} {
+	for _, bad := range [][]string{{"-scale-rate", "0"}, {"-scale-rounds", "0"}, {"-scale-out", ""}, {"-scale-sweeps", "x"}} {
 		if _, err := parseFlags(bad); err == nil {
 			t.Errorf("parseFlags(%q): no error", bad)
 		}
@@ -708,5 +708,44 @@ func TestMeasureWarmsUp(t *testing.T) {
 	}
 	if smp.wrk.Requests == 0 || smp.wrk.Requests > int64(nb) {
 		t.Errorf("measured %d requests, the server logged %d of the measured run's", smp.wrk.Requests, nb)
+	}
+}
+
+// TestWrkPointRounds checks that with -scale-rounds 3 a point is measured
+// against three fresh processes and reported as the median of the three.
+// Python's http.server is the server; skipped without wrk.
+func TestWrkPointRounds(t *testing.T) {
+	wrk := lookTool("wrk")
+	if wrk == "" {
+		t.Skip("wrk not installed")
+	}
+	py, dir := listingTree(t)
+	tmp := t.TempDir()
+	report := filepath.Join(tmp, "report.lua")
+	if err := os.WriteFile(report, []byte(wrkScript), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	starts := 0
+	r := &scaleRun{
+		e:       &env{tools: toolset{wrk: wrk}},
+		cfg:     config{scale: scaleConfig{rounds: 3}},
+		scripts: map[string]string{"report": report},
+		launch: map[string]*launcher{"python": {name: "python", start: func(ctx context.Context, _ workload) (*peer, error) {
+			starts++
+			return startPeer(ctx, toolset{}, "python", "python3 -m http.server", []string{py, "-u", "-m", "http.server", "0", "-b", "127.0.0.1", "-d", dir}, nil, filepath.Join(tmp, "access.log"), 0)
+		}}},
+	}
+	s := newSweep("t", "test", "x", formatCount, []float64{1}, []string{"python"}, &metric{key: "rate", title: "throughput", unit: "req/s"})
+	w := workload{key: "t", path: "/list/100/a", conns: 1, status: 200, size: 1}
+	sum, samples, ok := r.wrkPoint(context.Background(), s, "python", w, time.Second, "1")
+	if !ok || starts != 3 || len(samples) != 3 {
+		t.Fatalf("wrkPoint: ok %v, %d processes, %d samples; want 3 of each (notes %q)", ok, starts, len(samples), s.notes)
+	}
+	var rates []float64
+	for _, smp := range samples {
+		rates = append(rates, float64(smp.wrk.Requests)/smp.wrk.Duration.Seconds())
+	}
+	if sum.rate != median(rates) {
+		t.Errorf("rate %v, want the median of %v", sum.rate, rates)
 	}
 }
