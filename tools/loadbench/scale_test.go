@@ -522,6 +522,12 @@ func listingTree(t *testing.T) (py, dir string) {
 	return py, dir
 }
 
+// startPython starts python3 -m http.server over dir on a free port, its
+// access log to logPath.
+func startPython(ctx context.Context, py, dir, logPath string) (*peer, error) {
+	return startPeer(ctx, toolset{}, "python", "python3 -m http.server", []string{py, "-u", "-m", "http.server", "0", "-b", "127.0.0.1", "-d", dir}, nil, logPath, 0)
+}
+
 // TestListOnceWarmsUp checks what the listing sweep asks a fresh server:
 // the small listing of /list/ first, then the directory measured (cold),
 // then that directory again (cached), and that it reads the peak memory.
@@ -530,7 +536,7 @@ func TestListOnceWarmsUp(t *testing.T) {
 	py, dir := listingTree(t)
 	logPath := filepath.Join(t.TempDir(), "access.log")
 	r := &scaleRun{launch: map[string]*launcher{"python": {name: "python", start: func(ctx context.Context, _ workload) (*peer, error) {
-		return startPeer(ctx, toolset{}, "python", "python3 -m http.server", []string{py, "-u", "-m", "http.server", "0", "-b", "127.0.0.1", "-d", dir}, nil, logPath, 0)
+		return startPython(ctx, py, dir, logPath)
 	}}}}
 	cold, cached, peak, err := r.listOnce(context.Background(), "python", "/list/100/", true)
 	if err != nil {
@@ -574,7 +580,7 @@ func TestListingColdSamples(t *testing.T) {
 		launch: map[string]*launcher{"python": {name: "python", start: func(ctx context.Context, _ workload) (*peer, error) {
 			logPath := filepath.Join(logs, fmt.Sprintf("%d.log", len(started)))
 			started = append(started, logPath)
-			return startPeer(ctx, toolset{}, "python", "python3 -m http.server", []string{py, "-u", "-m", "http.server", "0", "-b", "127.0.0.1", "-d", dir}, nil, logPath, 0)
+			return startPython(ctx, py, dir, logPath)
 		}}},
 	}
 	s, err := r.listing(context.Background())
@@ -680,7 +686,7 @@ func TestMeasureWarmsUp(t *testing.T) {
 	starts := 0
 	l := &launcher{name: "python", start: func(ctx context.Context, _ workload) (*peer, error) {
 		starts++
-		return startPeer(ctx, toolset{}, "python", "python3 -m http.server", []string{py, "-u", "-m", "http.server", "0", "-b", "127.0.0.1", "-d", dir}, nil, logPath, 0)
+		return startPython(ctx, py, dir, logPath)
 	}}
 	w := workload{conns: 2, path: "/list/100/b", script: script, scriptArgs: []string{lists["b"]}, warmup: time.Second, warmupArgs: []string{lists["a"]}}
 	smp, err := measure(context.Background(), l, w, &cell{}, false, script, time.Second, toolset{wrk: wrk})
@@ -732,7 +738,7 @@ func TestWrkPointRounds(t *testing.T) {
 		scripts: map[string]string{"report": report},
 		launch: map[string]*launcher{"python": {name: "python", start: func(ctx context.Context, _ workload) (*peer, error) {
 			starts++
-			return startPeer(ctx, toolset{}, "python", "python3 -m http.server", []string{py, "-u", "-m", "http.server", "0", "-b", "127.0.0.1", "-d", dir}, nil, filepath.Join(tmp, "access.log"), 0)
+			return startPython(ctx, py, dir, filepath.Join(tmp, "access.log"))
 		}}},
 	}
 	s := newSweep("t", "test", "x", formatCount, []float64{1}, []string{"python"}, &metric{key: "rate", title: "throughput", unit: "req/s"})
