@@ -448,14 +448,31 @@ func TestWrkArgsScript(t *testing.T) {
 	}
 }
 
-// TestWrkScripts runs wrk with the sweeps' Lua scripts against a test
-// server: the Zipf script asks only for the listed paths, the rate
-// script sends; both print the summary line. Skipped without wrk.
-func TestWrkScripts(t *testing.T) {
+// needWrk returns the path of wrk, or skips the test.
+func needWrk(t *testing.T) string {
+	t.Helper()
 	wrk := lookTool("wrk")
 	if wrk == "" {
 		t.Skip("wrk not installed")
 	}
+	return wrk
+}
+
+// writeScript writes a wrk Lua script as dir/name.lua and returns its path.
+func writeScript(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	path := filepath.Join(dir, name+".lua")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestWrkScripts runs wrk with the sweeps' Lua scripts against a test
+// server: the Zipf script asks only for the listed paths, the rate
+// script sends; both print the summary line. Skipped without wrk.
+func TestWrkScripts(t *testing.T) {
+	wrk := needWrk(t)
 	var mu sync.Mutex
 	seen := map[string]int{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -480,10 +497,7 @@ func TestWrkScripts(t *testing.T) {
 		{"rate", rateScript, []string{"5", "2", "10"}, []string{"/"}},
 	} {
 		clear(seen)
-		script := filepath.Join(dir, c.name+".lua")
-		if err := os.WriteFile(script, []byte(c.text), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		script := writeScript(t, dir, c.name, c.text)
 		w := workload{conns: 2, script: script, scriptArgs: c.args}
 		r, _, err := runWrk(context.Background(), tools, wrkArgs(w, srv.URL+"/", script, time.Second), time.Second)
 		if err != nil {
@@ -613,10 +627,7 @@ func TestListingColdSamples(t *testing.T) {
 // (wrk may call request() once before connecting, and two connections
 // race). Skipped without wrk.
 func TestZipfScriptOffset(t *testing.T) {
-	wrk := lookTool("wrk")
-	if wrk == "" {
-		t.Skip("wrk not installed")
-	}
+	wrk := needWrk(t)
 	var mu sync.Mutex
 	var order []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -634,10 +645,7 @@ func TestZipfScriptOffset(t *testing.T) {
 	if err := os.WriteFile(list, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	script := filepath.Join(dir, "zipf.lua")
-	if err := os.WriteFile(script, []byte(zipfScript), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	script := writeScript(t, dir, "zipf", zipfScript)
 	for _, c := range []struct {
 		offset string
 		first  []string
@@ -665,10 +673,7 @@ func TestZipfScriptOffset(t *testing.T) {
 // script arguments, before the measured run, against the same process.
 // Python's http.server is the server; skipped without wrk.
 func TestMeasureWarmsUp(t *testing.T) {
-	wrk := lookTool("wrk")
-	if wrk == "" {
-		t.Skip("wrk not installed")
-	}
+	wrk := needWrk(t)
 	py, dir := listingTree(t)
 	tmp := t.TempDir()
 	lists := map[string]string{}
@@ -678,10 +683,7 @@ func TestMeasureWarmsUp(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	script := filepath.Join(tmp, "zipf.lua")
-	if err := os.WriteFile(script, []byte(zipfScript), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	script := writeScript(t, tmp, "zipf", zipfScript)
 	logPath := filepath.Join(tmp, "access.log")
 	starts := 0
 	l := &launcher{name: "python", start: func(ctx context.Context, _ workload) (*peer, error) {
@@ -721,16 +723,10 @@ func TestMeasureWarmsUp(t *testing.T) {
 // against three fresh processes and reported as the median of the three.
 // Python's http.server is the server; skipped without wrk.
 func TestWrkPointRounds(t *testing.T) {
-	wrk := lookTool("wrk")
-	if wrk == "" {
-		t.Skip("wrk not installed")
-	}
+	wrk := needWrk(t)
 	py, dir := listingTree(t)
 	tmp := t.TempDir()
-	report := filepath.Join(tmp, "report.lua")
-	if err := os.WriteFile(report, []byte(wrkScript), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	report := writeScript(t, tmp, "report", wrkScript)
 	starts := 0
 	r := &scaleRun{
 		e:       &env{tools: toolset{wrk: wrk}},
