@@ -206,7 +206,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&cfg.scale.out, "scale-out", "bench-out", "directory for the -scale PNGs (created; relative to the current directory)")
 	sw := fs.String("scale-sweeps", "all", "comma-separated subset of "+strings.Join(sweepNames, ","))
 	fs.Float64Var(&cfg.scale.rate, "scale-rate", 5000, "request rate (req/s) of the -scale runs that compare p99 at few and many connections")
-	fs.IntVar(&cfg.scale.rounds, "scale-rounds", 1, "wrk runs per point and peer in the -scale sweeps (a fresh server each); the tables give the median")
+	fs.IntVar(&cfg.scale.rounds, "scale-rounds", 1, "wrk runs per point and peer in the -scale sweeps (a fresh server each, the peers' rounds interleaved); the tables give the median")
 	fs.IntVar(&cfg.archiveMiB, "archive-mib", -1, "size in MiB of the tree of the archive comparison; 0 skips it (default: 1024, 64 with -quick, 0 with -workloads)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err

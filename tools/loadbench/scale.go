@@ -287,7 +287,8 @@ func runScale(ctx context.Context, cfg config, e *env, launchers map[string]*lau
 // scaleLegend says what the sweeps measure and what they cannot show.
 var scaleLegend = strings.TrimSpace(`
 Each point is one run against a fresh server process (the median of
--scale-rounds runs, each against a fresh process, when that is above 1; the idle sweep: one
+-scale-rounds runs, each against a fresh process, when that is above 1,
+the peers' rounds interleaved: a b c, b c a, c a b; the idle sweep: one
 process per peer, connections added step by step; the listing sweep's cold
 time: the median over 3 fresh processes, 1 with -quick). Throughput and p99 come
 from wrk (-t1, pinned to core 1; the server on core 0); "p99 at R req/s" is
@@ -367,38 +368,85 @@ func takesPart(peer, key string, x float64) bool {
 	return peer != "python" || x <= pythonMax[key]
 }
 
-// wrkPoint runs wrk against a fresh instance of peer, -scale-rounds times
-// (a fresh instance each), and returns the summary (medians of the rounds)
-// and the samples; problems (a failed check, errors) become notes of s.
-func (r *scaleRun) wrkPoint(ctx context.Context, s *sweep, peer string, w workload, d time.Duration, x string) (summary, []sample, bool) {
-	w.scale = true
-	c := &cell{}
-	for k := range max(r.cfg.scale.rounds, 1) {
-		smp, err := measure(ctx, r.launch[peer], w, c, k == 0, r.scripts["report"], d, r.e.tools)
-		if err != nil {
-			s.notef("%s at %s: %v", peer, x, err)
-			logf("scale %-10s %-10s %s: %v", s.key, peer, x, err)
-			return summary{}, nil, false
+// participants returns the peers that run the point x (index i) of sweep
+// key, rotated by i so that no peer is always measured first.
+func (r *scaleRun) participants(key string, x float64, i int) []string {
+	var out []string
+	for _, peer := range rotate(r.peers, i) {
+		if takesPart(peer, key, x) {
+			out = append(out, peer)
 		}
-		c.samples = append(c.samples, smp)
 	}
-	sum := summarize(w, c)
-	if c.note != "" {
-		s.notef("%s at %s: %s", peer, x, c.note)
+	return out
+}
+
+// pointResult is one peer's measurement of one point of a sweep: the
+// summary (medians of the rounds) and the samples it comes from.
+type pointResult struct {
+	sum     summary
+	samples []sample
+}
+
+// wrkPoints runs wrk against a fresh instance of each of peers,
+// -scale-rounds times, and returns each peer's result. The rounds are
+// interleaved (a b c, then b c a, then c a b), so that a slow stretch of
+// the host falls on every peer of the point rather than on all the rounds
+// of one: the ratios between peers are what the targets compare. w gives
+// the workload of a peer. A peer that fails is noted in s and left out of
+// its later rounds and of the result; so are the problems of a run (a
+// failed check, errors, a noisy host).
+func (r *scaleRun) wrkPoints(ctx context.Context, s *sweep, peers []string, w workload, d time.Duration, x string) map[string]pointResult {
+	w.scale = true
+	cells := make(map[string]*cell, len(peers))
+	failed := map[string]bool{}
+	for k := range max(r.cfg.scale.rounds, 1) {
+		for _, peer := range rotate(peers, k) {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if failed[peer] {
+				continue
+			}
+			c := cells[peer]
+			if c == nil {
+				c = &cell{}
+				cells[peer] = c
+			}
+			smp, err := measure(ctx, r.launch[peer], w, c, len(c.samples) == 0, r.scripts["report"], d, r.e.tools)
+			if err != nil {
+				s.notef("%s at %s: %v", peer, x, err)
+				logf("scale %-10s %-10s %s: %v", s.key, peer, x, err)
+				failed[peer] = true
+				continue
+			}
+			c.samples = append(c.samples, smp)
+		}
 	}
-	if sum.errors > 0 {
-		s.notef("%s at %s: %d errors (%s)", peer, x, sum.errors, sum.kinds)
+	out := make(map[string]pointResult, len(peers))
+	for _, peer := range peers {
+		c := cells[peer]
+		if failed[peer] || c == nil {
+			continue
+		}
+		sum := summarize(w, c)
+		if c.note != "" {
+			s.notef("%s at %s: %s", peer, x, c.note)
+		}
+		if sum.errors > 0 {
+			s.notef("%s at %s: %d errors (%s)", peer, x, sum.errors, sum.kinds)
+		}
+		if load := max(sum.otherLoad, sum.stealLoad); load > noisyAt {
+			s.notef("%s at %s: noisy, other processes or the hypervisor took %s of a core", peer, x, formatPercent(load))
+		}
+		unit := "req/s"
+		if w.mibps {
+			unit = "MiB/s"
+		}
+		logf("scale %-10s %-10s %-9s %10s %s  p99 %-8s errors %-5d srv CPU %-4s other %s", s.key, peer, x,
+			formatRate(sum.rate), unit, formatLatency(sum.p99), sum.errors, formatPercent(sum.serverLoad), formatPercent(sum.otherLoad))
+		out[peer] = pointResult{sum: sum, samples: c.samples}
 	}
-	if load := max(sum.otherLoad, sum.stealLoad); load > noisyAt {
-		s.notef("%s at %s: noisy, other processes or the hypervisor took %s of a core", peer, x, formatPercent(load))
-	}
-	unit := "req/s"
-	if w.mibps {
-		unit = "MiB/s"
-	}
-	logf("scale %-10s %-10s %-9s %10s %s  p99 %-8s errors %-5d srv CPU %-4s other %s", s.key, peer, x,
-		formatRate(sum.rate), unit, formatLatency(sum.p99), sum.errors, formatPercent(sum.serverLoad), formatPercent(sum.otherLoad))
-	return sum, c.samples, true
+	return out
 }
 
 // medianOf returns the median of f over the samples that f reports (ok).
@@ -441,19 +489,14 @@ func (r *scaleRun) conns(ctx context.Context) (*sweep, error) {
 		if !slices.Contains(r.plan.conns, int(x)) {
 			continue
 		}
-		for _, peer := range rotate(r.peers, i) {
-			if ctx.Err() != nil {
-				return s, ctx.Err()
-			}
-			if !takesPart(peer, s.key, x) {
-				continue
-			}
-			w := workload{key: "conns", path: "/1k.bin", conns: int(x), timeout: 10 * time.Second, status: 200, size: kib}
-			sum, _, ok := r.wrkPoint(ctx, s, peer, w, r.cfg.duration, formatCount(x))
-			if ok {
-				s.set("rate", peer, i, sum.rate)
-				s.set("p99", peer, i, sum.p99.Seconds()*1000)
-			}
+		w := workload{key: "conns", path: "/1k.bin", conns: int(x), timeout: 10 * time.Second, status: 200, size: kib}
+		res := r.wrkPoints(ctx, s, r.participants(s.key, x, i), w, r.cfg.duration, formatCount(x))
+		if ctx.Err() != nil {
+			return s, ctx.Err()
+		}
+		for peer, pr := range res {
+			s.set("rate", peer, i, pr.sum.rate)
+			s.set("p99", peer, i, pr.sum.p99.Seconds()*1000)
 		}
 	}
 	// The fixed-rate runs, after a warm-up in which all connections
@@ -464,28 +507,24 @@ func (r *scaleRun) conns(ctx context.Context) (*sweep, error) {
 		i := slices.Index(xs, float64(c))
 		mean := float64(c) / rate * 1000 // ms between one connection's requests
 		warm := time.Second + time.Duration(c/5000)*time.Second
-		for _, peer := range rotate(r.peers, j) {
-			if ctx.Err() != nil {
-				return s, ctx.Err()
+		w := workload{key: "conns", path: "/1k.bin", conns: c, timeout: 10 * time.Second, status: 200, size: kib,
+			script: r.scripts["rate"], scriptArgs: []string{strconv.FormatFloat(mean, 'f', 3, 64), strconv.Itoa(c), strconv.FormatInt(warm.Milliseconds(), 10)}}
+		res := r.wrkPoints(ctx, s, r.participants(s.key, float64(c), j), w,
+			r.plan.rateDuration+warm, formatCount(float64(c))+" @ "+formatCount(rate)+" req/s")
+		if ctx.Err() != nil {
+			return s, ctx.Err()
+		}
+		for peer, pr := range res {
+			s.set("ratep99", peer, i, pr.sum.p99.Seconds()*1000)
+			if v, ok := medianOf(pr.samples, func(smp sample) (float64, bool) {
+				d := smp.wrk.Duration - warm
+				return float64(smp.wrk.Requests) / d.Seconds(), d > 0
+			}); ok {
+				s.set("achieved", peer, i, v)
 			}
-			if !takesPart(peer, s.key, float64(c)) {
-				continue
-			}
-			w := workload{key: "conns", path: "/1k.bin", conns: c, timeout: 10 * time.Second, status: 200, size: kib,
-				script: r.scripts["rate"], scriptArgs: []string{strconv.FormatFloat(mean, 'f', 3, 64), strconv.Itoa(c), strconv.FormatInt(warm.Milliseconds(), 10)}}
-			sum, smps, ok := r.wrkPoint(ctx, s, peer, w, r.plan.rateDuration+warm, formatCount(float64(c))+" @ "+formatCount(rate)+" req/s")
-			if ok {
-				s.set("ratep99", peer, i, sum.p99.Seconds()*1000)
-				if v, ok := medianOf(smps, func(smp sample) (float64, bool) {
-					d := smp.wrk.Duration - warm
-					return float64(smp.wrk.Requests) / d.Seconds(), d > 0
-				}); ok {
-					s.set("achieved", peer, i, v)
-				}
-				v := p99s[peer]
-				v[j] = sum.p99.Seconds() * 1000
-				p99s[peer] = v
-			}
+			v := p99s[peer]
+			v[j] = pr.sum.p99.Seconds() * 1000
+			p99s[peer] = v
 		}
 	}
 	lo, hi := r.plan.rateConns[0], r.plan.rateConns[1]
@@ -716,26 +755,21 @@ func (r *scaleRun) workingSet(ctx context.Context) (*sweep, error) {
 		if err := os.WriteFile(list, []byte(strings.Join(paths, "\n")+"\n"), 0o644); err != nil {
 			return s, err
 		}
-		for _, peer := range rotate(r.peers, i) {
-			if ctx.Err() != nil {
-				return s, ctx.Err()
-			}
-			if !takesPart(peer, s.key, float64(n)) {
-				continue
-			}
-			// The warm-up replays the first part of the sequence, the
-			// measured run starts halfway: the same popularity, but not
-			// the very requests that just filled the caches.
-			w := workload{key: "workingset", path: paths[0], conns: 64, timeout: 10 * time.Second, status: 200, size: kib,
-				script: r.scripts["zipf"], scriptArgs: []string{list, strconv.Itoa(len(paths) / 2)},
-				warmup: r.plan.warmup, warmupArgs: []string{list, "0"}}
-			sum, _, ok := r.wrkPoint(ctx, s, peer, w, r.cfg.duration, formatCount(float64(n)))
-			if ok {
-				s.set("rate", peer, i, sum.rate)
-				s.set("p99", peer, i, sum.p99.Seconds()*1000)
-			}
-		}
+		// The warm-up replays the first part of the sequence, the
+		// measured run starts halfway: the same popularity, but not the
+		// very requests that just filled the caches.
+		w := workload{key: "workingset", path: paths[0], conns: 64, timeout: 10 * time.Second, status: 200, size: kib,
+			script: r.scripts["zipf"], scriptArgs: []string{list, strconv.Itoa(len(paths) / 2)},
+			warmup: r.plan.warmup, warmupArgs: []string{list, "0"}}
+		res := r.wrkPoints(ctx, s, r.participants(s.key, float64(n), i), w, r.cfg.duration, formatCount(float64(n)))
 		os.Remove(list)
+		if ctx.Err() != nil {
+			return s, ctx.Err()
+		}
+		for peer, pr := range res {
+			s.set("rate", peer, i, pr.sum.rate)
+			s.set("p99", peer, i, pr.sum.p99.Seconds()*1000)
+		}
 	}
 	return s, nil
 }
@@ -760,22 +794,17 @@ func (r *scaleRun) fileSize(ctx context.Context) (*sweep, error) {
 		if n >= 64*mib {
 			conns = 4
 		}
-		for _, peer := range rotate(r.peers, i) {
-			if ctx.Err() != nil {
-				return s, ctx.Err()
-			}
-			if !takesPart(peer, s.key, float64(n)) {
-				continue
-			}
-			w := workload{key: "filesize", path: sizePath(n), conns: conns, timeout: 60 * time.Second, status: 200, size: n, mibps: true}
-			sum, smps, ok := r.wrkPoint(ctx, s, peer, w, r.cfg.duration, formatSize(float64(n)))
-			if ok {
-				s.set("rate", peer, i, sum.rate)
-				if v, ok := medianOf(smps, func(smp sample) (float64, bool) {
-					return smp.serverCPU.Seconds() * 1000 / (float64(smp.wrk.Bytes) / mib), smp.wrk.Bytes > 0
-				}); ok {
-					s.set("cpu", peer, i, v)
-				}
+		w := workload{key: "filesize", path: sizePath(n), conns: conns, timeout: 60 * time.Second, status: 200, size: n, mibps: true}
+		res := r.wrkPoints(ctx, s, r.participants(s.key, float64(n), i), w, r.cfg.duration, formatSize(float64(n)))
+		if ctx.Err() != nil {
+			return s, ctx.Err()
+		}
+		for peer, pr := range res {
+			s.set("rate", peer, i, pr.sum.rate)
+			if v, ok := medianOf(pr.samples, func(smp sample) (float64, bool) {
+				return smp.serverCPU.Seconds() * 1000 / (float64(smp.wrk.Bytes) / mib), smp.wrk.Bytes > 0
+			}); ok {
+				s.set("cpu", peer, i, v)
 			}
 		}
 	}

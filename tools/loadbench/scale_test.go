@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image/png"
 	"math"
@@ -719,35 +720,85 @@ func TestMeasureWarmsUp(t *testing.T) {
 	}
 }
 
-// TestWrkPointRounds checks that with -scale-rounds 3 a point is measured
-// against three fresh processes and reported as the median of the three.
-// Python's http.server is the server; skipped without wrk.
-func TestWrkPointRounds(t *testing.T) {
+// TestWrkPointsInterleaves checks that with -scale-rounds 3 a point is
+// measured against three fresh processes of each peer, the peers' rounds
+// interleaved (a b, b a, a b), and that each peer's result is the median of
+// its own three. Both peers are Python's http.server; skipped without wrk.
+func TestWrkPointsInterleaves(t *testing.T) {
 	wrk := needWrk(t)
 	py, dir := listingTree(t)
 	tmp := t.TempDir()
 	report := writeScript(t, tmp, "report", wrkScript)
-	starts := 0
+	var starts []string
+	python := func(name string) *launcher {
+		return &launcher{name: name, start: func(ctx context.Context, _ workload) (*peer, error) {
+			starts = append(starts, name)
+			return startPython(ctx, py, dir, filepath.Join(tmp, name+".log"))
+		}}
+	}
 	r := &scaleRun{
 		e:       &env{tools: toolset{wrk: wrk}},
 		cfg:     config{scale: scaleConfig{rounds: 3}},
 		scripts: map[string]string{"report": report},
-		launch: map[string]*launcher{"python": {name: "python", start: func(ctx context.Context, _ workload) (*peer, error) {
-			starts++
-			return startPython(ctx, py, dir, filepath.Join(tmp, "access.log"))
-		}}},
+		launch:  map[string]*launcher{"a": python("a"), "b": python("b")},
 	}
-	s := newSweep("t", "test", "x", formatCount, []float64{1}, []string{"python"}, &metric{key: "rate", title: "throughput", unit: "req/s"})
+	s := newSweep("t", "test", "x", formatCount, []float64{1}, []string{"a", "b"}, &metric{key: "rate", title: "throughput", unit: "req/s"})
 	w := workload{key: "t", path: "/list/100/a", conns: 1, status: 200, size: 1}
-	sum, samples, ok := r.wrkPoint(context.Background(), s, "python", w, time.Second, "1")
-	if !ok || starts != 3 || len(samples) != 3 {
-		t.Fatalf("wrkPoint: ok %v, %d processes, %d samples; want 3 of each (notes %q)", ok, starts, len(samples), s.notes)
+	res := r.wrkPoints(context.Background(), s, []string{"a", "b"}, w, time.Second, "1")
+	if want := []string{"a", "b", "b", "a", "a", "b"}; !slices.Equal(starts, want) {
+		t.Errorf("processes started for %v, want %v", starts, want)
 	}
-	var rates []float64
-	for _, smp := range samples {
-		rates = append(rates, float64(smp.wrk.Requests)/smp.wrk.Duration.Seconds())
+	for _, name := range []string{"a", "b"} {
+		pr, ok := res[name]
+		if !ok || len(pr.samples) != 3 {
+			t.Fatalf("%s: result %v with %d samples, want 3 (notes %q)", name, ok, len(pr.samples), s.notes)
+		}
+		var rates []float64
+		for _, smp := range pr.samples {
+			rates = append(rates, float64(smp.wrk.Requests)/smp.wrk.Duration.Seconds())
+		}
+		if pr.sum.rate != median(rates) {
+			t.Errorf("%s: rate %v, want the median of %v", name, pr.sum.rate, rates)
+		}
 	}
-	if sum.rate != median(rates) {
-		t.Errorf("rate %v, want the median of %v", sum.rate, rates)
+}
+
+// TestWrkPointsDropsFailedPeer checks that a peer that cannot start is
+// noted once and left out of the later rounds and of the result, while the
+// others are still measured.
+func TestWrkPointsDropsFailedPeer(t *testing.T) {
+	wrk := needWrk(t)
+	py, dir := listingTree(t)
+	tmp := t.TempDir()
+	report := writeScript(t, tmp, "report", wrkScript)
+	broken := 0
+	r := &scaleRun{
+		e:       &env{tools: toolset{wrk: wrk}},
+		cfg:     config{scale: scaleConfig{rounds: 2}},
+		scripts: map[string]string{"report": report},
+		launch: map[string]*launcher{
+			"ok": {name: "ok", start: func(ctx context.Context, _ workload) (*peer, error) {
+				return startPython(ctx, py, dir, filepath.Join(tmp, "ok.log"))
+			}},
+			"broken": {name: "broken", start: func(context.Context, workload) (*peer, error) {
+				broken++
+				return nil, errors.New("no such server")
+			}},
+		},
+	}
+	s := newSweep("t", "test", "x", formatCount, []float64{1}, []string{"broken", "ok"}, &metric{key: "rate", title: "throughput", unit: "req/s"})
+	w := workload{key: "t", path: "/list/100/a", conns: 1, status: 200, size: 1}
+	res := r.wrkPoints(context.Background(), s, []string{"broken", "ok"}, w, time.Second, "1")
+	if broken != 1 {
+		t.Errorf("the broken peer was started %d times, want 1", broken)
+	}
+	if _, ok := res["broken"]; ok {
+		t.Error("the broken peer has a result")
+	}
+	if pr, ok := res["ok"]; !ok || len(pr.samples) != 2 {
+		t.Errorf("ok: result %v with %d samples, want 2", ok, len(pr.samples))
+	}
+	if len(s.notes) != 1 || !strings.Contains(s.notes[0], "no such server") {
+		t.Errorf("notes %q, want one about the broken peer", s.notes)
 	}
 }
