@@ -26,6 +26,8 @@ var peerStyle = map[string]struct {
 	"caddy":      {color.RGBA{26, 133, 70, 255}, draw.TriangleGlyph{}},
 	"nginx":      {color.RGBA{230, 159, 0, 255}, draw.PyramidGlyph{}},
 	"python":     {color.RGBA{110, 110, 110, 255}, draw.CrossGlyph{}},
+	"rclone":     {color.RGBA{148, 52, 160, 255}, draw.RingGlyph{}},
+	"ceiling":    {color.RGBA{0, 0, 0, 255}, draw.BoxGlyph{}},
 }
 
 // chartWidth and chartHeight are the size of every PNG (at 96 dpi,
@@ -127,10 +129,7 @@ func plotChart(s *sweep, c chart, peers []string) (*plot.Plot, plot.Legend, erro
 			if err != nil {
 				return nil, leg, err
 			}
-			st, ok := peerStyle[peer]
-			if !ok {
-				st = peerStyle["python"]
-			}
+			st := peerStyle[peer] // every peer has one (TestPeerStyles)
 			line.Color, pts.Color = st.color, st.color
 			line.Width = vg.Points(1.5)
 			if peer == base {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image/color"
 	"image/png"
 	"math"
 	"net"
@@ -800,5 +801,28 @@ func TestWrkPointsDropsFailedPeer(t *testing.T) {
 	}
 	if len(s.notes) != 1 || !strings.Contains(s.notes[0], "no such server") {
 		t.Errorf("notes %q, want one about the broken peer", s.notes)
+	}
+}
+
+// TestPeerStyles checks that every peer is drawn in a color and with a
+// glyph of its own, so that no two curves of a chart look alike.
+func TestPeerStyles(t *testing.T) {
+	colors := map[color.Color]string{}
+	glyphs := map[string]string{}
+	for _, peer := range peerNames {
+		st, ok := peerStyle[peer]
+		if !ok || st.color == nil || st.glyph == nil {
+			t.Errorf("%s has no style", peer)
+			continue
+		}
+		if other, dup := colors[st.color]; dup {
+			t.Errorf("%s and %s have the same color", peer, other)
+		}
+		colors[st.color] = peer
+		g := fmt.Sprintf("%T", st.glyph)
+		if other, dup := glyphs[g]; dup {
+			t.Errorf("%s and %s have the same glyph %s", peer, other, g)
+		}
+		glyphs[g] = peer
 	}
 }
