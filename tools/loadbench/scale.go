@@ -391,10 +391,10 @@ type pointResult struct {
 // -scale-rounds times, and returns each peer's result. The rounds are
 // interleaved (a b c, then b c a, then c a b), so that a slow stretch of
 // the host falls on every peer of the point rather than on all the rounds
-// of one: the ratios between peers are what the targets compare. w gives
-// the workload of a peer. A peer that fails is noted in s and left out of
-// its later rounds and of the result; so are the problems of a run (a
-// failed check, errors, a noisy host).
+// of one: the ratios between peers are what the targets compare. A peer
+// that fails is noted in s and has no result (nor later rounds); the
+// problems of the others' runs (a failed check, errors, a noisy host)
+// become notes of s too.
 func (r *scaleRun) wrkPoints(ctx context.Context, s *sweep, peers []string, w workload, d time.Duration, x string) map[string]pointResult {
 	w.scale = true
 	cells := make(map[string]*cell, len(peers))
