@@ -51,13 +51,19 @@ func benchTree(b *testing.B, entries int) string {
 	for i := range entries {
 		write(fmt.Sprintf("list/file-%05d.txt", i), nil)
 	}
+	if err := os.Mkdir(filepath.Join(dir, "list100"), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	for i := range 100 {
+		write(fmt.Sprintf("list100/file-%03d.txt", i), nil)
+	}
 	return dir
 }
 
 // BenchmarkServe compares our handler with net/http.FileServer on the hot
 // paths of a static site: a 1 KiB file, a 1 MiB file (through
 // ReadFrom, as net/http sends it), a 404, an If-Modified-Since answered
-// 304 and a listing of 1,000 entries, with and without our cache. Each case reports allocs/op, so a
+// 304 and listings of 100 and 1,000 entries, with and without our cache. Each case reports allocs/op, so a
 // regression shows in review. The writer discards the body and its header
 // map is cleared between requests, as net/http's would be new.
 func BenchmarkServe(b *testing.B) {
@@ -94,6 +100,7 @@ func BenchmarkServe(b *testing.B) {
 		{"file=1MiB", "/1m.bin", nil},
 		{"404", "/no-such-file", nil},
 		{"304", "/1k.txt", map[string]string{"If-Modified-Since": ims}},
+		{"listing=100", "/list100/", nil},
 		{"listing=1000", "/list/", nil},
 	} {
 		for _, h := range handlers {
