@@ -290,7 +290,7 @@ Each point is one run against a fresh server process (the median of
 -scale-rounds runs, each against a fresh process, when that is above 1,
 the peers' rounds interleaved: a b c, b c a, c a b; the idle sweep: one
 process per peer, connections added step by step; the listing sweep's cold
-time: the median over 3 fresh processes, 1 with -quick). Throughput and p99 come
+time: the median over 3 fresh processes, 1 with -quick, interleaved across peers). Throughput and p99 come
 from wrk (-t1, pinned to core 1; the server on core 0); "p99 at R req/s" is
 measured with each connection waiting an exponentially distributed time
 before each request, so that all connections together send about R req/s
@@ -645,33 +645,50 @@ func (r *scaleRun) listing(ctx context.Context) (*sweep, error) {
 	// granularity); the directories were written moments ago, so wait
 	// until every server may cache what it reads, as it would in use.
 	time.Sleep(time.Until(r.fixturesAt.Add(3 * time.Second)))
+	type first struct {
+		cached time.Duration
+		peak   int64
+	}
 	for i, n := range r.plan.entries {
 		path := fmt.Sprintf("/list/%d/", n)
-		for _, peer := range rotate(r.peers, i) {
-			if ctx.Err() != nil {
-				return s, ctx.Err()
+		x := formatCount(float64(n))
+		peers := r.participants(s.key, float64(n), i)
+		// A cold listing is one request: take the median over fresh
+		// processes, the peers' samples interleaved as in wrkPoints
+		// (cached and peak memory come from each peer's first).
+		colds := map[string][]time.Duration{}
+		firsts := map[string]first{}
+		failed := map[string]bool{}
+		for k := range max(r.plan.coldSamples, 1) {
+			for _, peer := range rotate(peers, k) {
+				if ctx.Err() != nil {
+					return s, ctx.Err()
+				}
+				if failed[peer] {
+					continue
+				}
+				cold, cached, peak, err := r.listOnce(ctx, peer, path, k == 0)
+				if err != nil {
+					s.notef("%s at %s: %v", peer, x, err)
+					logf("scale listing    %-10s %-9s %v", peer, x, err)
+					failed[peer] = true
+					continue
+				}
+				if k == 0 {
+					firsts[peer] = first{cached, peak}
+				}
+				colds[peer] = append(colds[peer], cold)
 			}
-			if !takesPart(peer, s.key, float64(n)) {
+		}
+		for _, peer := range peers {
+			if failed[peer] {
 				continue
 			}
-			cold, cached, peak, err := r.listOnce(ctx, peer, path, true)
-			// A cold listing is one request: take the median over fresh
-			// processes (peak memory and cached come from the first).
-			colds := []time.Duration{cold}
-			for len(colds) < r.plan.coldSamples && err == nil {
-				cold, _, _, err = r.listOnce(ctx, peer, path, false)
-				colds = append(colds, cold)
-			}
-			if err != nil {
-				s.notef("%s at %s: %v", peer, formatCount(float64(n)), err)
-				logf("scale listing    %-10s %-9s %v", peer, formatCount(float64(n)), err)
-				continue
-			}
-			cold = median(colds)
+			cold, f := median(colds[peer]), firsts[peer]
 			s.set("cold", peer, i, cold.Seconds()*1000)
-			s.set("cached", peer, i, cached.Seconds()*1000)
-			s.set("peak", peer, i, float64(peak)/mib)
-			logf("scale listing    %-10s %-9s cold %-8s cached %-8s peak %s", peer, formatCount(float64(n)), formatLatency(cold), formatLatency(cached), formatMiB(peak))
+			s.set("cached", peer, i, f.cached.Seconds()*1000)
+			s.set("peak", peer, i, float64(f.peak)/mib)
+			logf("scale listing    %-10s %-9s cold %-8s cached %-8s peak %s", peer, x, formatLatency(cold), formatLatency(f.cached), formatMiB(f.peak))
 		}
 	}
 	return s, nil

@@ -583,42 +583,56 @@ func TestListOnceWarmsUp(t *testing.T) {
 }
 
 // TestListingColdSamples checks that the listing sweep measures each
-// point's cold listing in coldSamples fresh processes, and the cached
-// repeats only in the first: each later process is asked for the warm-up
+// point's cold listing in coldSamples fresh processes per peer, the
+// peers' processes interleaved (a b, b a, a b), and the cached repeats
+// only in each peer's first: each later process is asked for the warm-up
 // listing and the directory once.
 func TestListingColdSamples(t *testing.T) {
 	py, dir := listingTree(t)
 	logs := t.TempDir()
-	var started []string
-	r := &scaleRun{
-		plan:  scalePlan{entries: []int{100}, coldSamples: 3},
-		peers: []string{"python"},
-		launch: map[string]*launcher{"python": {name: "python", start: func(ctx context.Context, _ workload) (*peer, error) {
+	type start struct{ peer, log string }
+	var started []start
+	python := func(name string) *launcher {
+		return &launcher{name: name, start: func(ctx context.Context, _ workload) (*peer, error) {
 			logPath := filepath.Join(logs, fmt.Sprintf("%d.log", len(started)))
-			started = append(started, logPath)
+			started = append(started, start{name, logPath})
 			return startPython(ctx, py, dir, logPath)
-		}}},
+		}}
+	}
+	r := &scaleRun{
+		plan:   scalePlan{entries: []int{100}, coldSamples: 3},
+		peers:  []string{"a", "b"},
+		launch: map[string]*launcher{"a": python("a"), "b": python("b")},
 	}
 	s, err := r.listing(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(started) != 3 {
-		t.Fatalf("%d processes started for one point, want 3", len(started))
+	var order []string
+	for _, st := range started {
+		order = append(order, st.peer)
 	}
-	for i, logPath := range started {
-		log, err := os.ReadFile(logPath)
+	if want := []string{"a", "b", "b", "a", "a", "b"}; !slices.Equal(order, want) {
+		t.Fatalf("processes started for %v, want %v (three per peer, interleaved)", order, want)
+	}
+	seen := map[string]bool{}
+	for i, st := range started {
+		log, err := os.ReadFile(st.log)
 		if err != nil {
 			t.Fatal(err)
 		}
 		n := strings.Count(string(log), `"GET /list/100/ `)
-		if !strings.Contains(string(log), `"GET /list/ `) || (i == 0 && n < 4) || (i > 0 && n != 1) {
-			t.Errorf("process %d was asked for /list/100/ %d times (log:\n%s); want 4 or more in the first, 1 in the others", i+1, n, log)
+		firstOfPeer := !seen[st.peer]
+		seen[st.peer] = true
+		if !strings.Contains(string(log), `"GET /list/ `) || (firstOfPeer && n < 4) || (!firstOfPeer && n != 1) {
+			t.Errorf("process %d (%s) was asked for /list/100/ %d times (log:\n%s); want 4 or more in a peer's first, 1 in the others", i+1, st.peer, n, log)
 		}
 	}
-	for _, key := range []string{"cold", "cached", "peak"} {
-		if v := s.metric(key).vals["python"][0]; !(v > 0) {
-			t.Errorf("%s = %v, want a measurement", key, v)
+	for _, peer := range []string{"a", "b"} {
+		for _, key := range []string{"cold", "cached", "peak"} {
+			if v := s.metric(key).vals[peer][0]; !(v > 0) {
+				t.Errorf("%s: %s = %v, want a measurement", peer, key, v)
+			}
 		}
 	}
 }
