@@ -380,6 +380,27 @@ func (r *scaleRun) participants(key string, x float64, i int) []string {
 	return out
 }
 
+// interleave calls run for each of peers, rounds times (at least once),
+// the peers' rounds interleaved: a b c, then b c a, then c a b, so that a
+// slow stretch of the host falls on every peer rather than on all the
+// rounds of one (the ratios between peers are what the targets compare).
+// A peer whose run returns an error has no later rounds; interleave
+// returns those peers. It stops early when ctx is done.
+func interleave(ctx context.Context, peers []string, rounds int, run func(peer string, round int) error) (failed map[string]bool) {
+	failed = map[string]bool{}
+	for k := range max(rounds, 1) {
+		for _, peer := range rotate(peers, k) {
+			if ctx.Err() != nil {
+				return failed
+			}
+			if !failed[peer] && run(peer, k) != nil {
+				failed[peer] = true
+			}
+		}
+	}
+	return failed
+}
+
 // pointResult is one peer's measurement of one point of a sweep: the
 // summary (medians of the rounds) and the samples it comes from.
 type pointResult struct {
@@ -388,39 +409,30 @@ type pointResult struct {
 }
 
 // wrkPoints runs wrk against a fresh instance of each of peers,
-// -scale-rounds times, and returns each peer's result. The rounds are
-// interleaved (a b c, then b c a, then c a b), so that a slow stretch of
-// the host falls on every peer of the point rather than on all the rounds
-// of one: the ratios between peers are what the targets compare. A peer
+// -scale-rounds times (interleaved), and returns each peer's result. A peer
 // that fails is noted in s and has no result (nor later rounds); the
 // problems of the others' runs (a failed check, errors, a noisy host)
 // become notes of s too.
 func (r *scaleRun) wrkPoints(ctx context.Context, s *sweep, peers []string, w workload, d time.Duration, x string) map[string]pointResult {
 	w.scale = true
 	cells := make(map[string]*cell, len(peers))
-	failed := map[string]bool{}
-	for k := range max(r.cfg.scale.rounds, 1) {
-		for _, peer := range rotate(peers, k) {
-			if ctx.Err() != nil {
-				return nil
-			}
-			if failed[peer] {
-				continue
-			}
-			c := cells[peer]
-			if c == nil {
-				c = &cell{}
-				cells[peer] = c
-			}
-			smp, err := measure(ctx, r.launch[peer], w, c, len(c.samples) == 0, r.scripts["report"], d, r.e.tools)
-			if err != nil {
-				s.notef("%s at %s: %v", peer, x, err)
-				logf("scale %-10s %-10s %s: %v", s.key, peer, x, err)
-				failed[peer] = true
-				continue
-			}
-			c.samples = append(c.samples, smp)
+	failed := interleave(ctx, peers, r.cfg.scale.rounds, func(peer string, _ int) error {
+		c := cells[peer]
+		if c == nil {
+			c = &cell{}
+			cells[peer] = c
 		}
+		smp, err := measure(ctx, r.launch[peer], w, c, len(c.samples) == 0, r.scripts["report"], d, r.e.tools)
+		if err != nil {
+			s.notef("%s at %s: %v", peer, x, err)
+			logf("scale %-10s %-10s %s: %v", s.key, peer, x, err)
+			return err
+		}
+		c.samples = append(c.samples, smp)
+		return nil
+	})
+	if ctx.Err() != nil {
+		return nil
 	}
 	out := make(map[string]pointResult, len(peers))
 	for _, peer := range peers {
@@ -654,31 +666,25 @@ func (r *scaleRun) listing(ctx context.Context) (*sweep, error) {
 		x := formatCount(float64(n))
 		peers := r.participants(s.key, float64(n), i)
 		// A cold listing is one request: take the median over fresh
-		// processes, the peers' samples interleaved as in wrkPoints
-		// (cached and peak memory come from each peer's first).
+		// processes, interleaved across the peers (cached and peak
+		// memory come from each peer's first).
 		colds := map[string][]time.Duration{}
 		firsts := map[string]first{}
-		failed := map[string]bool{}
-		for k := range max(r.plan.coldSamples, 1) {
-			for _, peer := range rotate(peers, k) {
-				if ctx.Err() != nil {
-					return s, ctx.Err()
-				}
-				if failed[peer] {
-					continue
-				}
-				cold, cached, peak, err := r.listOnce(ctx, peer, path, k == 0)
-				if err != nil {
-					s.notef("%s at %s: %v", peer, x, err)
-					logf("scale listing    %-10s %-9s %v", peer, x, err)
-					failed[peer] = true
-					continue
-				}
-				if k == 0 {
-					firsts[peer] = first{cached, peak}
-				}
-				colds[peer] = append(colds[peer], cold)
+		failed := interleave(ctx, peers, r.plan.coldSamples, func(peer string, k int) error {
+			cold, cached, peak, err := r.listOnce(ctx, peer, path, k == 0)
+			if err != nil {
+				s.notef("%s at %s: %v", peer, x, err)
+				logf("scale listing    %-10s %-9s %v", peer, x, err)
+				return err
 			}
+			if k == 0 {
+				firsts[peer] = first{cached, peak}
+			}
+			colds[peer] = append(colds[peer], cold)
+			return nil
+		})
+		if ctx.Err() != nil {
+			return s, ctx.Err()
 		}
 		for _, peer := range peers {
 			if failed[peer] {
