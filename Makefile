@@ -38,7 +38,7 @@ FUZZ_TARGETS ?= \
 	./internal/urlpath:FuzzName \
 	./internal/urlpath:FuzzLocation
 
-.PHONY: all test test-norace vet fmtcheck run build cover tidycheck lint fuzz bench bench-scale soak golden clean
+.PHONY: all test test-norace vet fmtcheck run build cover tidycheck lint fuzz bench bench-scale bench-redraw soak golden clean
 
 all: test
 
@@ -140,14 +140,23 @@ BENCH_ARGS ?=
 ## bench-scale: the scaling curves (loadbench -scale): simplehttp, FileServer,
 ## Caddy, nginx (and Python where it keeps up) as concurrent connections
 ## (1 to 10,000), idle connections, directory entries, working set and file
-## size grow; a table per sweep, the scaling targets, and PNGs in bench-out/
-## (gitignored). About 16 minutes on an idle machine; BENCH_ARGS=-quick is a
+## size grow; a table per sweep, the scaling targets, and PNGs with their
+## figures (results.json) in bench-out/ (gitignored). About 16 minutes on an idle machine; BENCH_ARGS=-quick is a
 ## 3-minute smoke run, BENCH_ARGS='-scale-sweeps conns,idle' runs some sweeps.
 ## loadbench raises its file-descriptor limit to the hard limit (or 32768 as
 ## root), which wrk and the servers inherit: 10,000 connections need about
 ## 10,100 descriptors in each process.
 bench-scale: bench-tools
 	$(GO) -C tools run ./loadbench -scale -scale-out $(CURDIR)/bench-out $(BENCH_ARGS)
+
+# The figures bench-redraw reads, e.g. RECORD=docs/scale/results.json.
+RECORD ?= bench-out/results.json
+
+## bench-redraw: the tables, targets and PNGs of a recorded bench-scale run
+## again, from its figures (RECORD, bench-out/results.json by default), into
+## bench-out/, measuring nothing: seconds, not the run's 16 to 41 minutes.
+bench-redraw:
+	$(GO) -C tools run ./loadbench -scale-redraw $(abspath $(RECORD)) -scale-out $(CURDIR)/bench-out
 
 .PHONY: bench-tools
 # bench-tools installs wrk and nginx with apt-get when they are missing and

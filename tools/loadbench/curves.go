@@ -20,6 +20,9 @@ type sweep struct {
 	metrics []*metric
 	charts  []chart
 	notes   []string // errors and failed checks met on the way, for the report
+	// verdicts are the sweep's own targets beyond pointVerdicts (p99
+	// growth, memory per idle connection), checked by its runner.
+	verdicts []verdict
 }
 
 // A metric is one figure of a sweep, per peer and per x.
@@ -57,6 +60,15 @@ func newSweep(key, title, xLabel string, xFormat func(float64) string, xs []floa
 		}
 	}
 	return &sweep{key: key, title: title, xLabel: xLabel, xFormat: xFormat, xs: xs, metrics: metrics}
+}
+
+func (s *sweep) hasMetric(key string) bool {
+	for _, m := range s.metrics {
+		if m.key == key {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *sweep) metric(key string) *metric {

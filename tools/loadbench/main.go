@@ -105,12 +105,17 @@
 //
 // Each sweep prints a table per figure with simplehttp's ratios to
 // FileServer and Caddy, and draws PNGs (gonum.org/v1/plot) into
-// -scale-out (bench-out by default). Then come the scaling targets: every
-// compared curve at least as good as FileServer's and Caddy's at every
-// point; memory per idle connection no more than FileServer's; p99 at
-// 10,000 connections within 3x of p99 at 100 at the same rate.
-// -scale-sweeps picks some; -quick runs each sweep's ends only, 2s a run
-// (about 3 minutes; the full run takes about 12).
+// -scale-out (bench-out by default); the figures go to
+// -scale-out/results.json, rewritten after each sweep. Then come the
+// scaling targets: every compared curve at least as good as FileServer's
+// and Caddy's at every point; memory per idle connection no more than
+// FileServer's; p99 at 10,000 connections within 3x of p99 at 100 at the
+// same rate. -scale-sweeps picks some; -quick runs each sweep's ends
+// only, 2s a run (about 3 minutes; the full run takes about 16).
+// -scale-redraw FILE prints a recorded run's tables and targets from its
+// results.json and draws its PNGs into -scale-out again, measuring
+// nothing: for a change to how the charts look, or to check a
+// document's pictures against their figures.
 //
 // 10,000 connections need about 10,100 file descriptors in the server
 // and as many in wrk (and in loadbench, for the idle sweep): loadbench
@@ -203,7 +208,8 @@ func parseFlags(args []string) (config, error) {
 	fs.BoolVar(&cfg.quick, "quick", false, "smoke run: 1 round of 2s; with -scale, each sweep's ends only, 2s a run")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the temp dir (logs, nginx config) and print its path")
 	fs.BoolVar(&cfg.scaleOn, "scale", false, "run the scaling sweeps ("+strings.Join(sweepNames, ", ")+") and draw them as PNGs, instead of the workloads")
-	fs.StringVar(&cfg.scale.out, "scale-out", "bench-out", "directory for the -scale PNGs (created; relative to the current directory)")
+	fs.StringVar(&cfg.scale.out, "scale-out", "bench-out", "directory for the -scale PNGs and their figures, "+recordFile+" (created; relative to the current directory)")
+	fs.StringVar(&cfg.scale.redraw, "scale-redraw", "", "print the tables and targets of a recorded -scale run (its "+recordFile+") and draw its PNGs into -scale-out again, measuring nothing")
 	sw := fs.String("scale-sweeps", "all", "comma-separated subset of "+strings.Join(sweepNames, ","))
 	fs.Float64Var(&cfg.scale.rate, "scale-rate", 5000, "request rate (req/s) of the -scale runs that compare p99 at few and many connections")
 	fs.IntVar(&cfg.scale.rounds, "scale-rounds", 1, "wrk runs per point and peer in the -scale sweeps (a fresh server each, the peers' rounds interleaved); the tables give the median")
@@ -296,6 +302,9 @@ func run(ctx context.Context, args []string) error {
 			return nil
 		}
 		return err
+	}
+	if cfg.scale.redraw != "" {
+		return redraw(cfg.scale.redraw, cfg.scale.out, os.Stdout)
 	}
 	tools := toolset{
 		goCmd:   "go",

@@ -85,6 +85,7 @@ type scaleConfig struct {
 	sweeps []string // a subset of sweepNames
 	rate   float64  // req/s of the fixed-rate p99 runs
 	rounds int      // wrk runs per point and peer, each against a fresh process; the median is reported
+	redraw string   // -scale-redraw: a recorded run's results.json to print and draw again
 }
 
 // selectSweeps returns the sweeps named in list ("" or "all": all), in
@@ -194,18 +195,19 @@ func scaleMain(ctx context.Context, cfg config, e *env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("loadbench -scale: sweeps %s, %s, %d cores, %s; server on core %s, wrk -t1 on core %s\n",
-		strings.Join(cfg.scale.sweeps, ","), runtime.Version(), runtime.NumCPU(), kernel(), serverCPU, clientCPU)
+	header := []string{fmt.Sprintf("loadbench -scale: sweeps %s, %s, %d cores, %s; server on core %s, wrk -t1 on core %s",
+		strings.Join(cfg.scale.sweeps, ","), runtime.Version(), runtime.NumCPU(), kernel(), serverCPU, clientCPU)}
 	if e.tools.taskset == "" {
-		fmt.Println("WARNING: not pinned (no taskset or one core): server and wrk share the CPUs")
+		header = append(header, "WARNING: not pinned (no taskset or one core): server and wrk share the CPUs")
 	}
-	fmt.Printf("wrk: %s; RLIMIT_NOFILE %d for loadbench, wrk and the servers (set by loadbench); net.core.somaxconn %s\n",
-		version(ctx, e.tools.wrk, "-v"), limit, sysctl("net/core/somaxconn"))
-	fmt.Println("peers:")
-	for _, d := range descs {
-		fmt.Println(d)
+	header = append(header, fmt.Sprintf("wrk: %s; RLIMIT_NOFILE %d for loadbench, wrk and the servers (set by loadbench); net.core.somaxconn %s",
+		version(ctx, e.tools.wrk, "-v"), limit, sysctl("net/core/somaxconn")))
+	header = append(header, "peers:")
+	header = append(header, descs...)
+	for _, h := range header {
+		fmt.Println(h)
 	}
-	return runScale(ctx, cfg, e, launchers, os.Stdout)
+	return runScale(ctx, cfg, e, launchers, header, os.Stdout)
 }
 
 // sysctl reads /proc/sys/NAME, or "?".
@@ -218,8 +220,10 @@ func sysctl(name string) string {
 }
 
 // runScale runs the selected sweeps, printing each sweep's tables and
-// writing its charts as soon as it is done, then the targets.
-func runScale(ctx context.Context, cfg config, e *env, launchers map[string]*launcher, out io.Writer) error {
+// writing its charts and the record of its figures (recordFile) as soon
+// as it is done, then the targets. header is what the record says about
+// the run.
+func runScale(ctx context.Context, cfg config, e *env, launchers map[string]*launcher, header []string, out io.Writer) error {
 	r := &scaleRun{e: e, cfg: cfg, plan: scalePlanFor(cfg.quick), launch: launchers, scripts: map[string]string{}}
 	for _, p := range cfg.peers {
 		if launchers[p] != nil && p != "ceiling" {
@@ -247,6 +251,7 @@ func runScale(ctx context.Context, cfg config, e *env, launchers map[string]*lau
 	runners := map[string]func(context.Context) (*sweep, error){
 		"conns": r.conns, "idle": r.idle, "listing": r.listing, "workingset": r.workingSet, "filesize": r.fileSize,
 	}
+	rec := &scaleRecord{Header: header, Peers: r.peers, Start: t0}
 	var charts []string
 	for _, name := range cfg.scale.sweeps {
 		if ctx.Err() != nil {
@@ -268,6 +273,11 @@ func runScale(ctx context.Context, cfg config, e *env, launchers map[string]*lau
 			logf("scale: charts of %s: %v", name, err)
 		}
 		charts = append(charts, files...)
+		rec.Sweeps = append(rec.Sweeps, newSweepRecord(s))
+		if err := writeRecord(cfg.scale.out, rec); err != nil {
+			logf("scale: recording the figures: %v", err)
+		}
+		r.verdicts = append(r.verdicts, s.verdicts...)
 		r.verdicts = append(r.verdicts, pointVerdicts(s)...)
 	}
 	if ctx.Err() != nil {
@@ -279,6 +289,9 @@ func runScale(ctx context.Context, cfg config, e *env, launchers map[string]*lau
 	fmt.Fprintf(out, "\ncharts (%d):\n", len(charts))
 	for _, c := range charts {
 		fmt.Fprintf(out, "  %s\n", c)
+	}
+	if len(rec.Sweeps) > 0 {
+		fmt.Fprintf(out, "figures: %s (-scale-redraw reads them back)\n", filepath.Join(cfg.scale.out, recordFile))
 	}
 	fmt.Fprintf(out, "sweeps took %v in all\n", time.Since(t0).Round(time.Second))
 	return nil
@@ -547,7 +560,7 @@ func (r *scaleRun) conns(ctx context.Context) (*sweep, error) {
 		}
 		s.notef("%s: p99 at %s connections / p99 at %s, both at %s req/s: %.2fx", peer, formatCount(float64(hi)), formatCount(float64(lo)), formatCount(rate), v[1]/v[0])
 	}
-	r.verdicts = append(r.verdicts, p99GrowthVerdict(p99s[base], lo, hi, rate))
+	s.verdicts = append(s.verdicts, p99GrowthVerdict(p99s[base], lo, hi, rate))
 	return s, nil
 }
 
@@ -619,7 +632,7 @@ func (r *scaleRun) idle(ctx context.Context) (*sweep, error) {
 			s.notef("%s: %.1f KiB per idle connection (least-squares slope over %s to %s)", peer, sl/kib, formatCount(px[0]), formatCount(px[len(px)-1]))
 		}
 	}
-	r.verdicts = append(r.verdicts, slopeVerdict(slopes))
+	s.verdicts = append(s.verdicts, slopeVerdict(slopes))
 	return s, nil
 }
 
