@@ -42,9 +42,10 @@ FUZZ_TARGETS ?= \
 
 all: test
 
-## test: go vet, the gofmt check, the race-enabled tests of both modules, then
-## the tests that only build without -race (test-norace); what CI runs
-test: vet fmtcheck
+## test: go vet, the gofmt check, staticcheck (lint), the race-enabled tests
+## of every module, then the tests that only build without -race
+## (test-norace); what CI runs
+test: vet fmtcheck lint
 	$(GO) test -race ./...
 	$(GO) -C tools test -race ./...
 	$(GO) -C docs/example test -race ./...
@@ -105,7 +106,7 @@ tidycheck:
 	$(GO) -C tools mod tidy -diff
 	$(GO) -C docs/example mod tidy -diff
 
-## lint: staticcheck, pinned in tools/go.mod, on both modules (not part of test)
+## lint: staticcheck, pinned in tools/go.mod, on both modules (part of test)
 lint:
 	$(GO) tool -modfile=tools/go.mod staticcheck ./...
 	$(GO) -C tools tool staticcheck ./...

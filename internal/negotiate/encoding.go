@@ -29,7 +29,7 @@ func Encoding(accept []string, offers ...string) (coding string, ok bool) {
 	}
 	// The q of each offer, of identity and of "*"; -1 where not named.
 	var qs [8]float64
-	offerQ := qs[:0]
+	var offerQ []float64
 	if len(offers) <= len(qs) {
 		offerQ = qs[:len(offers)]
 	} else {
