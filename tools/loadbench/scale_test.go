@@ -813,7 +813,10 @@ func TestWrkPointsDropsFailedPeer(t *testing.T) {
 	if pr, ok := res["ok"]; !ok || len(pr.samples) != 2 {
 		t.Errorf("ok: result %v with %d samples, want 2", ok, len(pr.samples))
 	}
-	if len(s.notes) != 1 || !strings.Contains(s.notes[0], "no such server") {
+	// A busy test machine may add notes that the runs were noisy; those
+	// are not this test's business.
+	notes := slices.DeleteFunc(slices.Clone(s.notes), func(n string) bool { return strings.Contains(n, ": noisy, ") })
+	if len(notes) != 1 || !strings.Contains(notes[0], "no such server") {
 		t.Errorf("notes %q, want one about the broken peer", s.notes)
 	}
 }
