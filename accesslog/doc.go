@@ -16,8 +16,9 @@
 //
 //	al, err := accesslog.New(accesslog.Options{})
 //	...
-//	defer al.Close() // after http.Server.Shutdown: writes the buffered lines
-//	http.ListenAndServe(addr, al.Handler(mux)) // or r.Use(al.Handler)
+//	srv := &http.Server{Addr: addr, Handler: al.Handler(mux), ReadHeaderTimeout: 10 * time.Second} // or r.Use(al.Handler)
+//	err = srv.ListenAndServe() // until srv.Shutdown
+//	al.Close()                 // after Shutdown: writes the lines still buffered
 //
 // # The line
 //

@@ -1,12 +1,15 @@
 package accesslog_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/signal"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -44,7 +47,7 @@ func ExampleOptions_combined() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer al.Close() // os.Stdout is a file: lines are buffered until Close
+	defer al.Close() // with no FlushInterval each line is written at once
 	h := al.Handler(http.NotFoundHandler())
 	r := httptest.NewRequest("GET", "/missing", nil)
 	r.RemoteAddr = "[2001:db8::1]:443"
@@ -60,7 +63,8 @@ func ExampleScrub() {
 	// GET /\x1b[31mred\\ \x85 HTTP/1.1\x0d\x0a
 }
 
-// With net/http: wrap the whole mux, and close the log after shutdown.
+// With net/http: wrap the whole mux, and close the log after shutdown
+// (here on Ctrl-C).
 func ExampleMiddleware_Handler() {
 	al, err := accesslog.New(accesslog.Options{}) // Python's format on stderr
 	if err != nil {
@@ -68,11 +72,17 @@ func ExampleMiddleware_Handler() {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", http.FileServer(http.Dir(".")))
-	srv := &http.Server{Addr: "127.0.0.1:8000", Handler: al.Handler(mux)}
-	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+	srv := &http.Server{Addr: "127.0.0.1:8000", Handler: al.Handler(mux), ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		srv.Shutdown(context.Background())
+	}()
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		log.Print(err)
 	}
-	al.Close()
+	al.Close() // after Shutdown: no request is left to log
 }
 
 // With chi: the middleware goes in r.Use.
@@ -84,9 +94,12 @@ func Example_chi() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer al.Close()
 	r := chi.NewRouter()
 	r.Use(al.Handler)
 	r.Get("/hello", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hi\n") })
-	log.Fatal(http.ListenAndServe("127.0.0.1:8000", r))
+	srv := &http.Server{Addr: "127.0.0.1:8000", Handler: r, ReadHeaderTimeout: 10 * time.Second}
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		log.Print(err)
+	}
+	al.Close() // after srv.Shutdown (see ExampleMiddleware_Handler)
 }

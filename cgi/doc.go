@@ -12,7 +12,7 @@
 //
 //	c, err := cgi.New(cgi.Options{Root: "site"}) // site/cgi-bin, site/htbin
 //	...
-//	http.ListenAndServe(addr, c.Handler(fileServer))
+//	srv := &http.Server{Addr: addr, Handler: c.Handler(fileServer), ReadHeaderTimeout: 10 * time.Second}
 //
 // A request is for a CGI script when its path, percent-decoded once and
 // with ".", ".." and empty segments resolved, starts with a CGI directory

@@ -98,8 +98,9 @@ func ExampleMiddleware_Handler() {
 	// 422 application/json {"error":"id must be a number"}
 }
 
-// With chi: r.Use(ep.Handler). The page here is Python 3.11's, given as
-// Python's own %-format string.
+// With chi: r.Use(ep.Handler). The page here is a short one of our own,
+// given as a Python %-format string (the form of Python's
+// error_message_format).
 func Example_chi() {
 	format, err := errorpage.PythonFormat("<h1>%(code)d %(message)s</h1>\n<p>%(explain)s.</p>\n")
 	if err != nil {

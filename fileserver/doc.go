@@ -181,8 +181,9 @@
 // shows, which needs no script) to a directory's URL. It answers 201 with
 // Location for a created file (a PUT has no body; a POST gets a page
 // linking each file), 204 when [Options.UploadOverwrite] let it replace a
-// file, 409 when the name exists (or is a directory, or the directory
-// does not), 413 over [Options.MaxUploadSize] (1 GiB by default: before
+// file, 409 when the name exists (or is a directory, or a PUT's
+// directory does not), 404 for a POST to a directory that does not exist
+// (as its GET would be), 413 over [Options.MaxUploadSize] (1 GiB by default: before
 // a byte is written when the length is announced), 507 when the disk is
 // full, 403 where the target is refused (a hidden directory, a link the
 // policy or the root refuses, a permission), 400 for a bad name or a

@@ -19,10 +19,10 @@ import (
 // client sends a user's credentials.
 func ExampleNewBasicAuth() {
 	users, err := fileserver.ReadHtpasswd(strings.NewReader(
-		"# htpasswd -nbB bob hunter2\n" +
+		"# htpasswd -nbB -C 4 bob hunter2 (cost 4 keeps the example fast)\n" +
 			"bob:$2y$04$eouE9lZt.x6ilSVM7Ijp4.AE9yMCdoW1ZQoS35zRPXpCkjIn5LCCq\n"))
 	if err != nil {
-		log.Fatal(err) // "line 2: user "ann": a SHA-1 hash ({SHA}, htpasswd -s) is not supported: ..."
+		log.Fatal(err) // e.g. `line 2: user "ann": a SHA-1 hash ({SHA}, htpasswd -s) is not supported: ...`
 	}
 	auth, err := fileserver.NewBasicAuth(fileserver.BasicAuthOptions{Realm: "team files", Users: users})
 	if err != nil {

@@ -3,14 +3,17 @@ package fileserver_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"testing/fstest"
@@ -45,8 +48,18 @@ func ExampleNewDir() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer h.Close()
-	log.Fatal(http.ListenAndServe("127.0.0.1:8000", h))
+	srv := &http.Server{Addr: "127.0.0.1:8000", Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		srv.Shutdown(context.Background())
+	}()
+	err = srv.ListenAndServe()
+	h.Close() // after Shutdown: releases the directory
+	if !errors.Is(err, http.ErrServerClosed) {
+		log.Fatal(err)
+	}
 }
 
 // Mounting under a prefix in chi: strip the prefix, and the handler's

@@ -217,8 +217,10 @@ func (h *Handler) assetOptions(opts Options) error {
 	return nil
 }
 
-// Close releases the directory handle a [NewDir] handler may hold. The
-// handler must not serve requests after Close. It is a no-op for [New].
+// Close refuses new uploads and waits for those in flight
+// ([Options.Upload]), then releases the directory handle a [NewDir]
+// handler holds; call it after the server's Shutdown. The handler must
+// not serve requests after Close. For a [New] handler it returns at once.
 func (h *Handler) Close() error {
 	h.uploads.closeAndWait()
 	if h.dirfs != nil {
@@ -228,8 +230,9 @@ func (h *Handler) Close() error {
 }
 
 // ServeHTTP answers GET and HEAD as Python's SimpleHTTPRequestHandler
-// does (see the package documentation) and every other method with 501
-// "Unsupported method ('POST')", through Options.ErrorHandler.
+// does (see the package documentation), PUT and POST as uploads when
+// [Options.Upload] is on, and every other method with 501 "Unsupported
+// method ('POST')", through Options.ErrorHandler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		if h.upload && (r.Method == http.MethodPut || r.Method == http.MethodPost) {
