@@ -203,7 +203,7 @@ func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("loadbench", flag.ContinueOnError)
 	fs.DurationVar(&cfg.duration, "duration", 5*time.Second, "length of each wrk run (whole seconds)")
 	fs.IntVar(&cfg.rounds, "rounds", 3, "rounds; each round runs every workload against every peer")
-	wl := fs.String("workloads", "all", "comma-separated subset of a,b,c,d,e,f,g,h,i,j,k,l")
+	wl := fs.String("workloads", "all", "comma-separated subset of "+workloadKeys())
 	pl := fs.String("peers", "all", "comma-separated subset of "+strings.Join(peerNames, ","))
 	fs.BoolVar(&cfg.quick, "quick", false, "smoke run: 1 round of 2s; with -scale, each sweep's ends only, 2s a run")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the temp dir (logs, nginx config) and print its path")

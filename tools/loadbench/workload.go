@@ -112,7 +112,7 @@ func selectWorkloads(list string) ([]workload, error) {
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("unknown workload %q (want a subset of a,b,c,d,e,f,g,h,i,j,k,l)", k)
+			return nil, fmt.Errorf("unknown workload %q (want a subset of %s)", k, workloadKeys())
 		}
 		want[k] = true
 	}
@@ -224,4 +224,13 @@ func writeAssets(dir string) error {
 		}
 	}
 	return nil
+}
+
+// workloadKeys lists the workloads' keys: "a,b,c,...".
+func workloadKeys() string {
+	keys := make([]string, len(workloads))
+	for i, w := range workloads {
+		keys[i] = w.key
+	}
+	return strings.Join(keys, ",")
 }
