@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -142,8 +143,9 @@ func (c *stallConn) Write(p []byte) (int, error) {
 }
 
 // ReadFrom lets net/http send files with sendfile(2) through the wrapper:
-// a regular file, or an *io.LimitedReader directly over one (as io.CopyN
-// and http.ServeContent give it), goes whole to the connection's own
+// a regular file (an *os.File, or what io.Copy(w, f) hands over for one),
+// or an *io.LimitedReader directly over one (as io.CopyN and
+// http.ServeContent give it), goes whole to the connection's own
 // ReadFrom. Anything else is copied through Write.
 func (c *stallConn) ReadFrom(r io.Reader) (int64, error) {
 	rf, ok := c.Conn.(io.ReaderFrom)
@@ -177,6 +179,10 @@ func (c *stallConn) ReadFrom(r io.Reader) (int64, error) {
 // always applies, and it takes from the file exactly the bytes it sends.
 // (Its fallback, a copy through a buffer, would lose the bytes read but not
 // yet written when the alarm interrupts it.) It costs one fstat(2).
+//
+// A file is what the net package sends from: a syscall.Conn, which an
+// *os.File is and so is the wrapper File.WriteTo passes on (io.Copy(w, f)
+// reaches ReadFrom with that wrapper, not with f).
 func sendsFile(r io.Reader) bool {
 	if runtime.GOOS != "linux" {
 		return false
@@ -184,7 +190,10 @@ func sendsFile(r io.Reader) bool {
 	if lr, ok := r.(*io.LimitedReader); ok {
 		r = lr.R
 	}
-	f, ok := r.(*os.File)
+	f, ok := r.(interface {
+		syscall.Conn
+		Stat() (os.FileInfo, error)
+	})
 	if !ok {
 		return false
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -94,7 +95,13 @@ func (f fakeReaderFrom) ReadFrom(r io.Reader) (int64, error) {
 			desc += " nested" // would defeat sendfile
 		}
 	}
-	file, ok := src.(*os.File)
+	// Like the net package: a file is any syscall.Conn (an *os.File, or
+	// the wrapper of one that File.WriteTo passes on).
+	file, ok := src.(interface {
+		syscall.Conn
+		io.Seeker
+		Stat() (os.FileInfo, error)
+	})
 	if !ok {
 		f.events = append(f.events, desc+" of a reader that is not a file") // would defeat sendfile
 		return io.Copy(writerOnly{f}, r)
@@ -331,6 +338,20 @@ func TestStallConnReadFrom(t *testing.T) {
 			checkEvents(t, f, tt.events...)
 		})
 	}
+}
+
+// TestStallConnCopyFile checks that io.Copy(w, f), the way a handler
+// most often sends a file, reaches the connection's ReadFrom (sendfile)
+// too: File.WriteTo hands ReadFrom a wrapper of the file, not the file.
+func TestStallConnCopyFile(t *testing.T) {
+	file, content := bigFile(t, 1<<20)
+	c, f := newFakeStallConn(true)
+	f.events = nil
+	n, err := io.Copy(c, file)
+	if err != nil || n != int64(len(content)) || !bytes.Equal(f.written.Bytes(), content) {
+		t.Errorf("io.Copy = %d, %v; want %d, nil and the bytes", n, err, len(content))
+	}
+	checkEvents(t, f, "deadline +15s", "readfrom 1M")
 }
 
 // stallPair returns both ends of a TCP connection accepted through a
