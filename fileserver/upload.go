@@ -69,11 +69,24 @@ type uploadError struct {
 	code int
 	msg  string
 	err  error // the cause, for the log; nil for a refusal of the request
+	// cut: the body stopped arriving part-way, so what is left of it
+	// cannot be told from the next request: the connection is closed.
+	cut bool
 }
 
 func (e *uploadError) Error() string { return e.msg }
 
 func refuse(code int, msg string) *uploadError { return &uploadError{code: code, msg: msg} }
+
+// incomplete is the failure to read the body: 408 when it went idle for
+// Options.UploadIdleTimeout (as nginx answers a stalled body), else 400
+// (a client that went away, a malformed chunk).
+func incomplete(err error) *uploadError {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return &uploadError{code: http.StatusRequestTimeout, msg: "Upload idle too long", err: err, cut: true}
+	}
+	return &uploadError{code: http.StatusBadRequest, msg: "Incomplete upload", err: err, cut: true}
+}
 
 // checkUploadName reports why name may not be created by an upload, or
 // nil. The rules are those a careful person expects of a server that
@@ -157,11 +170,17 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, name strin
 		h.logger.LogAttrs(r.Context(), level, "fileserver: upload failed", slog.String("name", name),
 			slog.Int("status", err.code), slog.Any("err", err.err))
 	}
-	// A body left unread is net/http's to drain, or to close the
+	// The answer goes out even when the request's context is done: a
+	// body that stalled cancels it (net/http does on a read error) while
+	// the client still waits for an answer, and without one net/http
+	// would send its default 200. To a client that is gone the write
+	// just fails; the access log shows the failure either way. A body
+	// left unread otherwise is net/http's to drain, or to close the
 	// connection on if it is long.
-	if r.Context().Err() == nil {
-		h.sendError(w, r, err.code, err.msg)
+	if err.cut && r.ProtoMajor == 1 {
+		w.Header().Set("Connection", "close")
 	}
+	h.sendError(w, r, err.code, err.msg)
 }
 
 // put stores the body of a PUT as name: 201 with Location when it
@@ -287,7 +306,7 @@ func (h *Handler) checkTarget(dir *os.File, base string) (existed bool, _ *uploa
 
 // body is the request body, limited to the upload size and given up when
 // no byte arrives for Options.UploadIdleTimeout.
-func (h *Handler) body(w http.ResponseWriter, r *http.Request) io.Reader {
+func (h *Handler) body(w http.ResponseWriter, r *http.Request) *idleReader {
 	return &idleReader{r: http.MaxBytesReader(w, r.Body, h.maxUpload), rc: http.NewResponseController(w), idle: h.uploadIdle}
 }
 
@@ -299,6 +318,9 @@ type idleReader struct {
 	rc     *http.ResponseController
 	idle   time.Duration
 	noDead bool
+	// err is the first error other than io.EOF a read returned: the body
+	// was cut (or too large), whatever a parser over it makes of that.
+	err error
 }
 
 func (ir *idleReader) Read(p []byte) (int, error) {
@@ -307,7 +329,11 @@ func (ir *idleReader) Read(p []byte) (int, error) {
 			ir.noDead = true // a writer that cannot: read without
 		}
 	}
-	return ir.r.Read(p)
+	n, err := ir.r.Read(p)
+	if err != nil && err != io.EOF && ir.err == nil {
+		ir.err = err
+	}
+	return n, err
 }
 
 // The copy buffers of uploads: 256 KiB, or 1 MiB for a body announced as
@@ -342,13 +368,13 @@ func (h *Handler) receive(r *http.Request, dir *os.File, body io.Reader) (*tempF
 			if errors.As(rerr.err, &mbe) {
 				return nil, h.tooLarge()
 			}
-			return nil, &uploadError{code: http.StatusBadRequest, msg: "Incomplete upload", err: rerr.err}
+			return nil, incomplete(rerr.err)
 		}
 		return nil, h.writeError(err)
 	}
 	if r.Context().Err() != nil {
 		t.abort()
-		return nil, &uploadError{code: http.StatusBadRequest, msg: "Incomplete upload", err: r.Context().Err()}
+		return nil, incomplete(r.Context().Err())
 	}
 	return t, nil
 }
@@ -434,7 +460,8 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, name string) *upl
 	if e := h.checkFree(dir, r.ContentLength); e != nil {
 		return e
 	}
-	r.Body = io.NopCloser(h.body(w, r)) // MultipartReader reads r.Body
+	body := h.body(w, r)
+	r.Body = io.NopCloser(body) // MultipartReader reads r.Body
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return &uploadError{code: http.StatusBadRequest, msg: "Malformed multipart body", err: err}
@@ -455,8 +482,11 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, name string) *upl
 		}
 		if err != nil {
 			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
+			if errors.As(err, &mbe) || errors.As(body.err, &mbe) {
 				return h.tooLarge()
+			}
+			if body.err != nil {
+				return incomplete(body.err) // not the body's form: its transport
 			}
 			return &uploadError{code: http.StatusBadRequest, msg: "Malformed multipart body", err: err}
 		}
@@ -509,7 +539,7 @@ func (h *Handler) partError(err error) *uploadError {
 	if errors.As(err, &mbe) {
 		return h.tooLarge()
 	}
-	return &uploadError{code: http.StatusBadRequest, msg: "Incomplete upload", err: err}
+	return incomplete(err)
 }
 
 // unlinkCommitted takes back the files of a multipart upload that were
