@@ -53,7 +53,10 @@ type BasicAuthOptions struct {
 	// authenticate (a request without one only gets the challenge). A
 	// client is its IP address (from r.RemoteAddr), or for IPv6 its /64
 	// network; a success forgets its failures, and so does a quiet
-	// FailureWindow after its last failure or block. If zero, 5.
+	// FailureWindow after its last failure or block. Guesses sent at once
+	// gain nothing: no more passwords of a client are checked at a time
+	// than it has failures left before a block, and its other requests
+	// wait for those checks. If zero, 5.
 	MaxFailures int
 
 	// FailureWindow is how long the failures of a client are remembered
@@ -266,17 +269,32 @@ func (a *BasicAuth) Handler(next http.Handler) http.Handler {
 		}
 		client := clientOf(r.RemoteAddr)
 		if wait := a.limits.blocked(client); wait > 0 {
-			w.Header().Set("Retry-After", strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10))
-			a.errorHandler(w, r, http.StatusTooManyRequests, "Too Many Requests")
+			a.tooMany(w, r, wait)
 			return
 		}
 		if len(r.Header["Authorization"]) == 0 {
 			a.unauthorized(w, r)
 			return
 		}
-		user, reason := a.check(r)
+		user, pw, reason := a.parse(r)
+		if reason == "" && a.cache.has(a.cacheKey(user, pw)) {
+			a.limits.forget(client) // verified before: no check to limit
+			next.ServeHTTP(w, r)
+			return
+		}
+		wait, err := a.limits.begin(r.Context(), client)
+		if err != nil {
+			return // the client went away while its other checks ran
+		}
+		if wait > 0 {
+			a.tooMany(w, r, wait)
+			return
+		}
+		if reason == "" && !a.verify(user, pw) {
+			reason = "unknown user or wrong password"
+		}
+		n, wait := a.limits.end(client, reason == "")
 		if reason == "" {
-			a.limits.succeeded(client)
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -285,12 +303,18 @@ func (a *BasicAuth) Handler(next http.Handler) http.Handler {
 			log.LogAttrs(r.Context(), slog.LevelDebug, "fileserver: authentication failed",
 				slog.String("client", client), slog.String("user", pyescape.Log(user)), slog.String("reason", reason))
 		}
-		if n, wait := a.limits.failed(client); wait > 0 {
+		if wait > 0 {
 			log.LogAttrs(r.Context(), slog.LevelWarn, "fileserver: too many failed authentications, client blocked",
 				slog.String("client", client), slog.Int("failures", n), slog.Duration("for", wait))
 		}
 		a.unauthorized(w, r)
 	})
+}
+
+// tooMany sends 429 to a client blocked for wait.
+func (a *BasicAuth) tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10))
+	a.errorHandler(w, r, http.StatusTooManyRequests, "Too Many Requests")
 }
 
 // unauthorized sends 401 with the challenge.
@@ -299,30 +323,27 @@ func (a *BasicAuth) unauthorized(w http.ResponseWriter, r *http.Request) {
 	a.errorHandler(w, r, http.StatusUnauthorized, "Unauthorized")
 }
 
-// check checks the Authorization header of r, which has one at least.
-// It returns the user name sent (when there is one) and "" if the
-// credentials authenticate, or why they do not. The credentials are
-// parsed by [http.Request.BasicAuth], as the access log parses them, so
-// that the user name logged is the one checked.
-func (a *BasicAuth) check(r *http.Request) (user, reason string) {
+// parse reads the Authorization header of r, which has one at least.
+// It returns the user name and password sent, and "" if they are Basic
+// credentials to check, or why not. They are parsed by
+// [http.Request.BasicAuth], as the access log parses them, so that the
+// user name logged is the one checked.
+func (a *BasicAuth) parse(r *http.Request) (user, pw, reason string) {
 	values := r.Header["Authorization"]
 	if len(values) != 1 {
-		return "", "several Authorization headers"
+		return "", "", "several Authorization headers"
 	}
 	if len(values[0]) > maxAuthorization {
-		return "", "Authorization header too long"
+		return "", "", "Authorization header too long"
 	}
 	if scheme, _, _ := strings.Cut(values[0], " "); !strings.EqualFold(scheme, "Basic") {
-		return "", "not the Basic scheme"
+		return "", "", "not the Basic scheme"
 	}
 	user, pw, ok := r.BasicAuth()
 	if !ok {
-		return "", "malformed Basic credentials"
+		return "", "", "malformed Basic credentials"
 	}
-	if !a.verify(user, pw) {
-		return user, "unknown user or wrong password"
-	}
-	return user, ""
+	return user, pw, ""
 }
 
 // verify reports whether pw is user's password. Unless the pair is in

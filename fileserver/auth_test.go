@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -567,4 +568,56 @@ func TestBasicAuthHandlerNil(t *testing.T) {
 		}
 	}()
 	newAuth(t, fileserver.BasicAuthOptions{}).Handler(nil)
+}
+
+// TestBasicAuthParallelGuesses sends many guesses from one client at
+// once: no more passwords are checked than the limit allows (checked one
+// by one, the guesses would all pass the block test before the first
+// bcrypt comparison had failed), the rest get 429, and another client's
+// burst of right credentials, not yet cached, all get through.
+func TestBasicAuthParallelGuesses(t *testing.T) {
+	a := newAuth(t, fileserver.BasicAuthOptions{})
+	n := fileserver.CountBcrypt(a)
+	h := a.Handler(reached)
+	const guesses = 100
+	codes := make(chan int, guesses)
+	var wg sync.WaitGroup
+	for i := range guesses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code, _ := authRequest(h, "192.0.2.7:40000", basic("bob:wrong"+itoa(i)))
+			codes <- code
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if n.Load() != 5 || count[401] != 5 || count[429] != guesses-5 {
+		t.Errorf("%d guesses at once: %d bcrypt comparisons, answers %v; want 5, 5 x 401, the rest 429", guesses, n.Load(), count)
+	}
+
+	n.Store(0)
+	codes = make(chan int, 20)
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code, _ := authRequest(h, "192.0.2.8:40000", basic("bob:hunter2"))
+			codes <- code
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		if c != 200 {
+			t.Errorf("right credentials sent 20 at once: status %d", c)
+		}
+	}
+	if n.Load() < 1 || n.Load() > 5 {
+		t.Errorf("right credentials sent 20 at once: %d bcrypt comparisons, want 1 to 5", n.Load())
+	}
 }

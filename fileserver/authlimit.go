@@ -1,6 +1,7 @@
 package fileserver
 
 import (
+	"context"
 	"net/netip"
 	"sync"
 	"time"
@@ -8,7 +9,17 @@ import (
 
 // failureLimiter counts the failed authentications of each client and
 // blocks the clients that fail too often (see
-// [BasicAuthOptions.MaxFailures]). Its table holds at most max clients.
+// [BasicAuthOptions.MaxFailures]). Its table holds at most max clients
+// (more only while their checks are in flight).
+//
+// A check is bracketed by begin and end, so that a client cannot beat
+// the limit by sending its guesses at once: were each checked as it
+// arrives, all of them would pass the "is it blocked?" test before the
+// first (slow, bcrypt) check had failed. begin lets a check start only
+// while the failures so far plus the checks in flight stay under the
+// limit (one at a time after a block has ended, as its next failure
+// blocks again); the requests beyond wait for a check to end, and then go
+// ahead, or get the block its failure brought.
 type failureLimiter struct {
 	limit   int           // failures before a block
 	window  time.Duration // how long failures are remembered
@@ -26,6 +37,11 @@ type failures struct {
 	n     int       // failures in a row
 	last  time.Time // of the last failure
 	until time.Time // end of the block; zero if never blocked
+	// pending counts the checks in flight (between begin and end).
+	pending int
+	// ended is closed, and set to nil, when a check in flight ends: the
+	// requests waiting in begin look again. nil when none waits.
+	ended chan struct{}
 }
 
 // expired reports whether f is forgotten at now: a window has passed
@@ -55,6 +71,99 @@ func clientOf(remoteAddr string) string {
 	return ip.String()
 }
 
+// begin reserves a check of client's credentials, to be followed by end.
+// It returns 0 when the check may go ahead, or how long the client stays
+// blocked (then there is no end to call). While the client's failures
+// plus its checks in flight reach the limit, it waits for one of them to
+// end; err is ctx's error if ctx is done first. It never waits when no
+// check is in flight.
+func (l *failureLimiter) begin(ctx context.Context, client string) (wait time.Duration, err error) {
+	for {
+		l.mu.Lock()
+		now := l.now()
+		f := l.entry(client, now)
+		if now.Before(f.until) {
+			wait = f.until.Sub(now)
+			l.mu.Unlock()
+			return wait, nil
+		}
+		// Up to the failures left before a block, and one at a time
+		// once a block has ended (the next failure blocks again).
+		if f.pending < max(1, l.limit-f.n) {
+			f.pending++
+			l.mu.Unlock()
+			return 0, nil
+		}
+		if f.ended == nil {
+			f.ended = make(chan struct{})
+		}
+		ended := f.ended
+		l.mu.Unlock()
+		select {
+		case <-ended:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+}
+
+// end records the outcome of a check begun by begin: a success forgets
+// the client's failures; a failure counts, and end returns the number of
+// failures in a row and, if that blocks the client, for how long.
+func (l *failureLimiter) end(client string, ok bool) (n int, wait time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	f := l.entry(client, now)
+	if f.pending > 0 {
+		f.pending--
+	}
+	if f.ended != nil {
+		close(f.ended)
+		f.ended = nil
+	}
+	if ok {
+		f.n, f.last, f.until = 0, time.Time{}, time.Time{}
+		if f.pending == 0 {
+			delete(l.clients, client)
+		}
+		return 0, 0
+	}
+	return l.count(f, now)
+}
+
+// forget forgets the failures of client, after a success that needed no
+// check.
+func (l *failureLimiter) forget(client string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f := l.clients[client]
+	if f == nil {
+		return
+	}
+	f.n, f.last, f.until = 0, time.Time{}, time.Time{}
+	if f.pending == 0 {
+		delete(l.clients, client)
+	}
+}
+
+// entry returns client's entry, made (room permitting) if there is none,
+// with its failures forgotten if they have expired.
+func (l *failureLimiter) entry(client string, now time.Time) *failures {
+	f := l.clients[client]
+	switch {
+	case f == nil:
+		if len(l.clients) >= l.max {
+			l.makeRoom(now)
+		}
+		f = &failures{}
+		l.clients[client] = f
+	case f.expired(now, l.window):
+		f.n, f.last, f.until = 0, time.Time{}, time.Time{}
+	}
+	return f
+}
+
 // blocked returns how long client stays blocked, or 0.
 func (l *failureLimiter) blocked(client string) time.Duration {
 	l.mu.Lock()
@@ -69,30 +178,9 @@ func (l *failureLimiter) blocked(client string) time.Duration {
 	return 0
 }
 
-// succeeded forgets the failures of client.
-func (l *failureLimiter) succeeded(client string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.clients, client)
-}
-
-// failed counts a failure of client. It returns the number of failures
-// in a row and, if that blocks the client, for how long.
-func (l *failureLimiter) failed(client string) (n int, wait time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	f := l.clients[client]
-	switch {
-	case f == nil:
-		if len(l.clients) >= l.max {
-			l.makeRoom(now)
-		}
-		f = &failures{}
-		l.clients[client] = f
-	case f.expired(now, l.window):
-		*f = failures{}
-	}
+// count counts a failure in f. It returns the number of failures in a
+// row and, if that blocks the client, for how long.
+func (l *failureLimiter) count(f *failures, now time.Time) (n int, wait time.Duration) {
 	f.n++
 	f.last = now
 	if f.n < l.limit {
@@ -107,21 +195,24 @@ func (l *failureLimiter) failed(client string) (n int, wait time.Duration) {
 }
 
 // makeRoom removes the expired clients from the full table, at most once
-// a second, or else one arbitrary client.
+// a second, or else one arbitrary client; never one with a check in
+// flight (the table may then grow past max for as long as they last).
 func (l *failureLimiter) makeRoom(now time.Time) {
 	if now.Sub(l.lastSweep) >= time.Second || now.Before(l.lastSweep) {
 		l.lastSweep = now
 		for c, f := range l.clients {
-			if f.expired(now, l.window) {
+			if f.pending == 0 && f.expired(now, l.window) {
 				delete(l.clients, c)
 			}
 		}
 	}
-	for c := range l.clients {
+	for c, f := range l.clients {
 		if len(l.clients) < l.max {
 			return
 		}
-		delete(l.clients, c)
+		if f.pending == 0 {
+			delete(l.clients, c)
+		}
 	}
 }
 
