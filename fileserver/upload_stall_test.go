@@ -22,7 +22,7 @@ import (
 // (without one, net/http sent its default 200 for an upload never
 // stored).
 func TestUploadStalled(t *testing.T) {
-	body, ct := multipartBody(t, "file", "a.txt", strings.Repeat("x", 1000))
+	body, ct := multipartBody(t, "a.txt", strings.Repeat("x", 1000))
 	for _, tc := range []struct {
 		name, head string
 		body       []byte

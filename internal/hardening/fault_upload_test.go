@@ -73,7 +73,8 @@ func testUploadDisconnect(t *testing.T, bin *binary) {
 		io.WriteString(c, head)
 		c.Write(body)
 		c.Close()
-		s.waitLogged(t, strings.SplitN(head, " HTTP/1.1", 2)[0]+" HTTP/1.1\"")
+		// Logged as the failure it is, not as net/http's default 200.
+		s.waitLogged(t, strings.SplitN(head, " HTTP/1.1", 2)[0]+" HTTP/1.1\" 400 ")
 		if got := names(t, s.dir); !slices.Equal(got, siteNames()) {
 			t.Errorf("request %d: after the client went away the directory holds %q", i, got)
 		}
@@ -81,8 +82,8 @@ func testUploadDisconnect(t *testing.T, bin *binary) {
 	s.checkServes(t)
 }
 
-// testUploadStall: a client that stops sending mid-upload is cut off
-// after the idle timeout, and leaves nothing behind.
+// testUploadStall: a client that stops sending mid-upload is answered
+// 408 and cut off after the idle timeout, and leaves nothing behind.
 func testUploadStall(t *testing.T, bin *binary) {
 	if !bin.hasFlag("idle-timeout") {
 		t.Skip("the command has no --idle-timeout")
@@ -91,10 +92,14 @@ func testUploadStall(t *testing.T, bin *binary) {
 	c := s.dial(t)
 	fmt.Fprintf(c, "PUT /stalled.bin HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", 1<<20)
 	c.Write(bytes.Repeat([]byte("s"), 1000))
-	if _, err := waitClosed(c); err != nil {
+	got, err := waitClosed(c)
+	if err != nil {
 		t.Fatal(err)
 	}
-	s.waitLogged(t, `PUT /stalled.bin HTTP/1.1"`)
+	if !bytes.HasPrefix(got, []byte("HTTP/1.1 408 Request Timeout\r\n")) {
+		t.Errorf("answer to a stalled upload: %q, want 408", tail(string(got), 200))
+	}
+	s.waitLogged(t, `PUT /stalled.bin HTTP/1.1" 408 `)
 	if got := names(t, s.dir); !slices.Equal(got, siteNames()) {
 		t.Errorf("after a stalled upload the directory holds %q", got)
 	}
