@@ -203,6 +203,12 @@
 //     link or rename only once complete. A client that goes away, a size
 //     limit or full disk hit mid-stream, a body left idle for a minute,
 //     leave no file behind, temporary or not.
+//   - A browser's upload from a page of another origin than the
+//     server's (the request's Host) or [Options.UploadOrigins] is refused
+//     with 403, so that a form on another site cannot post files through
+//     a visitor's browser and the credentials it keeps; clients that are
+//     not browsers send neither Sec-Fetch-Site nor Origin and are not
+//     affected.
 //   - Of uploads of one name at once, exactly one creates it (link(2)
 //     never replaces) and the others get 409; their bytes never mix.
 //   - A multipart upload stores all of its files or none: they are named

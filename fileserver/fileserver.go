@@ -71,6 +71,7 @@ type Handler struct {
 	overwrite  bool
 	maxUpload  int64
 	uploadIdle time.Duration
+	origins    map[string]bool // UploadOrigins
 	uploads    uploadTracker
 
 	// The options of archive.go: archive false when off.

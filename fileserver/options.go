@@ -225,6 +225,17 @@ type Options struct {
 	// behind), however long a steady upload takes. If zero, one minute.
 	UploadIdleTimeout time.Duration
 
+	// UploadOrigins are origins ("https://files.example.com") besides
+	// the server's own from which a browser may upload. A browser's
+	// upload from any other origin is refused with 403: without this, a
+	// form on any web site could make a visitor's browser post files,
+	// with the credentials it keeps for this server. The server's own
+	// origin is the request's Host; behind a proxy that changes Host,
+	// name here the origin users reach it at. Requests from clients that
+	// are not browsers (no Origin or Sec-Fetch-Site header: curl, scripts)
+	// are never refused for their origin.
+	UploadOrigins []string
+
 	// UploadOverwrite lets an upload replace an existing file (never a
 	// directory), atomically: 204 instead of 201. If false, an upload of
 	// a name that exists is refused with 409.

@@ -2,12 +2,14 @@ package fileserver
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -42,10 +44,19 @@ func (h *Handler) uploadOptions(opts Options) error {
 		return errors.New("fileserver: Options.MaxUploadSize and UploadIdleTimeout must not be negative")
 	}
 	if !opts.Upload {
-		if opts.MaxUploadSize != 0 || opts.UploadOverwrite || opts.UploadIdleTimeout != 0 {
-			return errors.New("fileserver: Options.MaxUploadSize, UploadOverwrite or UploadIdleTimeout without Upload")
+		if opts.MaxUploadSize != 0 || opts.UploadOverwrite || opts.UploadIdleTimeout != 0 || opts.UploadOrigins != nil {
+			return errors.New("fileserver: Options.MaxUploadSize, UploadOverwrite, UploadIdleTimeout or UploadOrigins without Upload")
 		}
 		return nil
+	}
+	h.origins = map[string]bool{}
+	for _, o := range opts.UploadOrigins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("fileserver: Options.UploadOrigins: %q is not an origin (scheme://host[:port])", o)
+		}
+		h.origins[u.Scheme+"://"+u.Host] = true
 	}
 	if !uploadsSupported {
 		return errors.New("fileserver: Options.Upload is not supported on this system")
@@ -61,6 +72,27 @@ func (h *Handler) uploadOptions(opts Options) error {
 		h.uploadIdle = defaultUploadIdleTimeout
 	}
 	return nil
+}
+
+// crossOrigin reports whether r is a browser's request from another
+// origin than the server's (the request's Host) and UploadOrigins, by
+// the browser's Sec-Fetch-Site header or else its Origin header; a
+// request with neither is not a browser's. (Go 1.25's
+// http.CrossOriginProtection decides the same way.)
+func (h *Handler) crossOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return false
+	case "":
+		if origin == "" {
+			return false
+		}
+		if u, err := url.Parse(origin); err == nil && u.Host != "" && u.Host == r.Host {
+			return false
+		}
+	}
+	return !h.origins[origin]
 }
 
 // uploadError is an upload refused or failed: the status and the message
@@ -141,6 +173,10 @@ func checkUploadName(name string) *uploadError {
 // serveUpload answers PUT and POST when uploads are on. escaped is the
 // URL path name was made from.
 func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, name string, slash bool, escaped string) {
+	if h.crossOrigin(r) {
+		h.sendError(w, r, http.StatusForbidden, "Cross-origin upload refused")
+		return
+	}
 	if !h.uploads.enter() {
 		h.sendError(w, r, http.StatusServiceUnavailable, "Server shutting down")
 		return

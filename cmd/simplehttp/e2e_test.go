@@ -614,6 +614,8 @@ func TestE2EErrors(t *testing.T) {
 		{"bad header", []string{"-H", "X-Foo bar", "-d", dir}, 2, `invalid -H "X-Foo bar": want -H 'Name: value' or -H NAME VALUE`},
 		{"bad header name", []string{"-H", "X(Foo): bar", "-d", dir}, 2, `invalid -H "X(Foo): bar": "X(Foo)" is not a header name`},
 		{"bad log format", []string{"--log-format", "xml"}, 2, `invalid --log-format "xml": want python, common, combined or json`},
+		{"upload origin without upload", []string{"--upload-origin", "https://x.example"}, 2, "--upload-origin requires --upload to be set"},
+		{"bad upload origin", []string{"--upload", "--upload-origin", "x.example"}, 2, `invalid --upload-origin "x.example": want scheme://host[:port], like https://files.example.com`},
 		{"log file in a missing directory", []string{"-b", "127.0.0.1", "-d", dir, "--log-file", filepath.Join(missing, "log"), "0"}, 1,
 			fmt.Sprintf("--log-file %q: no such file or directory", filepath.Join(missing, "log"))},
 		// Python's messages, and argparse's status.

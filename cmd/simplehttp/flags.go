@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	iofs "io/fs"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -26,7 +27,8 @@ const usage = `usage: simplehttp [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VE
                   [--read-header-timeout DURATION]
                   [--idle-timeout DURATION] [--precompressed] [--compress]
                   [--cache-control VALUE] [--spa FILE] [--upload]
-                  [--max-upload SIZE] [--auth USER:PASSWORD]
+                  [--max-upload SIZE] [--upload-origin ORIGIN]
+                  [--auth USER:PASSWORD]
                   [--auth-file FILE] [--auth-for SCOPE] [--archive]
                   [--archive-max SIZE] [--qr] [--health PATH] [--listing STYLE]
                   [--version]
@@ -84,6 +86,10 @@ options:
                         listing then shows; an existing name is never replaced
   --max-upload SIZE     refuse uploads larger than SIZE, like 500K, 100M or
                         2G (default: 1G)
+  --upload-origin ORIGIN
+                        also take browsers' uploads from pages of ORIGIN,
+                        like https://files.example.com (repeatable; for a
+                        proxy that changes Host); other sites' are refused
   --auth USER:PASSWORD  ask for HTTP Basic credentials; PASSWORD may be a
                         bcrypt hash (repeatable)
   --auth-file FILE      ask for HTTP Basic credentials, of the users of this
@@ -146,6 +152,8 @@ type config struct {
 	// Uploads, beyond Python.
 	Upload    bool
 	MaxUpload int64 // 0 means fileserver's default
+	// UploadOrigins are the --upload-origin values.
+	UploadOrigins []string
 	// Access control, beyond Python.
 	AuthUsers map[string]string // from --auth: user -> password or bcrypt hash
 	AuthFile  string            // htpasswd file; "" means none
@@ -274,6 +282,15 @@ func parseArgs(args []string) (config, error) {
 		return cfg, usagef("--max-upload requires --upload to be set")
 	}
 	cfg.MaxUpload = int64(fv.maxUpload)
+	if cfg.UploadOrigins != nil && !cfg.Upload {
+		return cfg, usagef("--upload-origin requires --upload to be set")
+	}
+	for _, o := range cfg.UploadOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			return cfg, usagef("invalid --upload-origin %q: want scheme://host[:port], like https://files.example.com", o)
+		}
+	}
 	if err := parseAuth(&cfg, fv.auth); err != nil {
 		return cfg, err
 	}
@@ -336,6 +353,7 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 	fs.StringVar(&cfg.SPA, "spa", "", "serve FILE (a name in the directory, such as index.html) for paths that do not exist and have no extension, to clients that take HTML")
 	fs.BoolVar(&cfg.Upload, "upload", false, "accept files into the directory: PUT /path/name with the file as the body, or POST from the form the listing then shows; an existing name is never replaced")
 	fs.Var(&fv.maxUpload, "max-upload", "refuse uploads larger than SIZE, like 500K, 100M or 2G (default: 1G)")
+	fs.StringArrayVar(&cfg.UploadOrigins, "upload-origin", nil, "also take browsers' uploads from pages of ORIGIN, like https://files.example.com (repeatable; for a proxy that changes Host); other sites' are refused")
 	// A StringArray, not a StringSlice: passwords contain commas.
 	fs.StringArrayVar(&fv.auth, "auth", nil, "ask for HTTP Basic credentials; PASSWORD may be a bcrypt hash (repeatable)")
 	fs.StringVar(&cfg.AuthFile, "auth-file", "", "ask for HTTP Basic credentials, of the users of this htpasswd file (bcrypt hashes only: htpasswd -B)")

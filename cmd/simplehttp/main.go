@@ -323,6 +323,7 @@ func newFileServer(cfg config, logger *slog.Logger) (*fileserver.Handler, error)
 		ArchiveMaxBytes: cfg.ArchiveMax, // parseArgs: only with Archive
 		Upload:          cfg.Upload,
 		MaxUploadSize:   cfg.MaxUpload,
+		UploadOrigins:   cfg.UploadOrigins,
 	}
 	if cfg.Upload {
 		// A body that stops arriving is an idle connection.

@@ -32,7 +32,7 @@ func TestE2EUpload(t *testing.T) {
 	for name, data := range files {
 		writeFile(t, filepath.Join(src, name), string(data))
 	}
-	p := startBinary(t, "-b", "127.0.0.1", "-d", root, "-p", "HTTP/1.1", "--upload", "--max-upload", "1M", "--cgi", "0")
+	p := startBinary(t, "-b", "127.0.0.1", "-d", root, "-p", "HTTP/1.1", "--upload", "--max-upload", "1M", "--upload-origin", "https://files.example.com", "--cgi", "0")
 	in := func(name string) string { return filepath.Join(src, name) }
 
 	// curl -T to a directory URL appends the file's name.
@@ -56,6 +56,18 @@ func TestE2EUpload(t *testing.T) {
 		!strings.Contains(body, `<li><a href="b%20c.bin">b c.bin</a> (307200 bytes)</li>`) ||
 		!strings.Contains(body, `<li><a href="script.sh">script.sh</a> (21 bytes)</li>`) {
 		t.Errorf("curl -F: %s %v\n%s", status, h, body)
+	}
+	// A form on another site, posted by a visitor's browser: refused.
+	status, _, body = headOf(t, curl(t, "--include", "-H", "Origin: https://evil.example", "-H", "Sec-Fetch-Site: cross-site",
+		"-F", "file=@"+in("a.txt"), p.url+"/"))
+	if status != "HTTP/1.1 403 Forbidden" || !strings.Contains(body, "Message: Cross-origin upload refused.") {
+		t.Errorf("curl -F from another site: %s %q", status, body)
+	}
+	// From the origin --upload-origin names (a proxy in front): taken.
+	status, _, _ = headOf(t, curl(t, "--include", "-H", "Origin: https://files.example.com", "-H", "Sec-Fetch-Site: cross-site",
+		"-F", "file=@"+in("a.txt"), p.url+"/"))
+	if status != "HTTP/1.1 201 Created" {
+		t.Errorf("curl -F from --upload-origin: %s", status)
 	}
 	// Nothing goes into a CGI directory, by PUT or by form.
 	status, _, _ = headOf(t, curl(t, "--include", "-T", in("script.sh"), p.url+"/cgi-bin/"))

@@ -1,0 +1,64 @@
+package fileserver_test
+
+import (
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/simplehttp/simplehttp/fileserver"
+)
+
+// TestUploadCrossOrigin: a browser's upload from another site is refused
+// with 403 and stores nothing (a form there would otherwise post files
+// here with the visitor's credentials); the server's own pages, the
+// origins of UploadOrigins and clients that are not browsers upload.
+// httptest requests have Host example.com.
+func TestUploadCrossOrigin(t *testing.T) {
+	dir := t.TempDir()
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{UploadOrigins: []string{"https://files.example.org"}})
+	for i, tc := range []struct {
+		hdr  []string
+		want int
+	}{
+		{nil, 201}, // curl
+		{[]string{"Sec-Fetch-Site", "same-origin", "Origin", "http://example.com"}, 201},
+		{[]string{"Sec-Fetch-Site", "none"}, 201}, // typed by the user
+		{[]string{"Origin", "http://example.com"}, 201},
+		{[]string{"Sec-Fetch-Site", "cross-site", "Origin", "https://files.example.org"}, 201},
+		{[]string{"Origin", "https://files.example.org"}, 201},
+		{[]string{"Sec-Fetch-Site", "cross-site", "Origin", "http://evil.example"}, 403},
+		{[]string{"Sec-Fetch-Site", "same-site", "Origin", "http://sub.example.com"}, 403},
+		{[]string{"Sec-Fetch-Site", "cross-site"}, 403},
+		{[]string{"Sec-Fetch-Site", "same-origin", "Origin", "http://evil.example"}, 201}, // the browser's word wins
+		{[]string{"Origin", "http://evil.example"}, 403},                                  // an older browser
+		{[]string{"Origin", "null"}, 403},
+		{[]string{"Origin", "http://example.com.evil.example"}, 403},
+	} {
+		for _, method := range []string{"PUT", "POST"} {
+			name := method + "-" + itoa(i) + ".txt"
+			var w *httptest.ResponseRecorder
+			if method == "PUT" {
+				w = upReq(h, "PUT", "/"+name, []byte("x"), false, tc.hdr...)
+			} else {
+				body, ct := multipartBody(t, name, "x")
+				w = upReq(h, "POST", "/", body, false, append([]string{"Content-Type", ct}, tc.hdr...)...)
+			}
+			if w.Code != tc.want || (w.Code == 403) != strings.Contains(w.Body.String(), "Cross-origin upload refused") {
+				t.Errorf("%s with %q: %d %q, want %d", method, tc.hdr, w.Code, w.Body.String(), tc.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, name)); (err == nil) != (tc.want == 201) {
+				t.Errorf("%s with %q: stored %v, want %v", method, tc.hdr, err == nil, tc.want == 201)
+			}
+		}
+	}
+	for _, bad := range []string{"files.example.org", "https://files.example.org/app", "ftp://x", "https://", "https://u:p@x"} {
+		if _, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{Upload: true, UploadOrigins: []string{bad}}); err == nil || !strings.Contains(err.Error(), "is not an origin") {
+			t.Errorf("UploadOrigins %q: %v, want an error", bad, err)
+		}
+	}
+	if _, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{UploadOrigins: []string{"https://x"}}); err == nil {
+		t.Error("UploadOrigins without Upload: no error")
+	}
+}
