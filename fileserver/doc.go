@@ -186,7 +186,8 @@
 // (as its GET would be), 413 over [Options.MaxUploadSize] (1 GiB by default: before
 // a byte is written when the length is announced), 507 when the disk is
 // full, 403 where the target is refused (a hidden directory, a link the
-// policy or the root refuses, a permission), 400 for a bad name, 415 for
+// policy or the root refuses, a permission), 400 for a bad name (or a
+// PUT with Content-Range: a part is never stored as the file), 415 for
 // a POST that is not multipart, and for a body cut short 400, or 408 when
 // it stopped arriving for [Options.UploadIdleTimeout] (the connection is
 // then closed). It guarantees:

@@ -183,12 +183,20 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, name strin
 	}
 	defer h.uploads.done()
 	var err *uploadError
-	if !urlpath.DecodesToUTF8(escaped) {
+	switch {
+	case r.RequestURI == "*":
+		// The asterisk form is for OPTIONS only (RFC 9112, section 3.2.4).
+		err = refuse(http.StatusBadRequest, "Bad request target: *")
+	case r.Method == http.MethodPut && len(r.Header["Content-Range"]) > 0:
+		// A partial PUT: storing the fragment as the whole file would lose
+		// the rest silently (RFC 9110, section 14.5, asks for 400).
+		err = refuse(http.StatusBadRequest, "Content-Range in a PUT is not supported")
+	case !urlpath.DecodesToUTF8(escaped):
 		// The name would hold U+FFFD where the client sent other bytes.
 		err = refuse(http.StatusBadRequest, "Bad file name: not valid UTF-8")
-	} else if r.Method == http.MethodPut {
+	case r.Method == http.MethodPut:
 		err = h.put(w, r, name, slash)
-	} else {
+	default:
 		err = h.post(w, r, name)
 	}
 	if err == nil {

@@ -62,3 +62,22 @@ func TestUploadCrossOrigin(t *testing.T) {
 		t.Error("UploadOrigins without Upload: no error")
 	}
 }
+
+// TestPutRefusedForms: a PUT with Content-Range (a part of a file, which
+// stored as the whole would silently lose the rest) and a PUT or POST to
+// the asterisk target (for OPTIONS only) get 400 and store nothing.
+func TestPutRefusedForms(t *testing.T) {
+	dir := t.TempDir()
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{})
+	w := upReq(h, "PUT", "/part.txt", []byte("abc"), false, "Content-Range", "bytes 100-102/1000")
+	if w.Code != 400 || !strings.Contains(w.Body.String(), "Content-Range in a PUT is not supported") {
+		t.Errorf("PUT with Content-Range: %d %q", w.Code, w.Body.String())
+	}
+	for _, method := range []string{"PUT", "POST"} {
+		w = upReq(h, method, "*", []byte("abc"), false)
+		if w.Code != 400 || !strings.Contains(w.Body.String(), "Bad request target: *") {
+			t.Errorf("%s *: %d %q", method, w.Code, w.Body.String())
+		}
+	}
+	sameTree(t, dir, map[string]string{"./": ""})
+}
