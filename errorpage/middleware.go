@@ -175,7 +175,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(st, r)
 		st.Finish()
-		if st.Intercepted() {
+		if st.Intercepted() && !st.Hijacked() {
 			m.serve(w, r, st.Status(), "", "")
 		}
 	})

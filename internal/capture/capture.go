@@ -133,9 +133,10 @@ func (c *Writer) Header() http.Header {
 // WriteHeader sends the status code. Informational codes (1xx except 101)
 // are passed through and not recorded. The first final code is recorded and,
 // unless Intercept claims the response, forwarded; later ones are ignored
-// (net/http would only log "superfluous WriteHeader call").
+// (net/http would only log "superfluous WriteHeader call"), and so is any
+// after a Hijack (the connection is the handler's).
 func (c *Writer) WriteHeader(code int) {
-	if c.finished.Load() {
+	if c.finished.Load() || c.hijacked {
 		return
 	}
 	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
@@ -162,6 +163,9 @@ func (c *Writer) Write(p []byte) (int, error) {
 	if c.finished.Load() {
 		return 0, ErrFinished
 	}
+	if c.hijacked {
+		return 0, http.ErrHijacked
+	}
 	if !c.wroteHeader {
 		c.WriteHeader(http.StatusOK)
 	}
@@ -178,6 +182,9 @@ func (c *Writer) Write(p []byte) (int, error) {
 func (c *Writer) WriteString(s string) (int, error) {
 	if c.finished.Load() {
 		return 0, ErrFinished
+	}
+	if c.hijacked {
+		return 0, http.ErrHijacked
 	}
 	if !c.wroteHeader {
 		c.WriteHeader(http.StatusOK)
@@ -198,6 +205,9 @@ func (c *Writer) WriteString(s string) (int, error) {
 func (c *Writer) ReadFrom(src io.Reader) (int64, error) {
 	if c.finished.Load() {
 		return 0, ErrFinished
+	}
+	if c.hijacked {
+		return 0, http.ErrHijacked
 	}
 	if !c.wroteHeader {
 		c.WriteHeader(http.StatusOK)
@@ -232,6 +242,9 @@ func (c *Writer) FlushError() error {
 	if c.finished.Load() {
 		return ErrFinished
 	}
+	if c.hijacked {
+		return http.ErrHijacked
+	}
 	if !c.wroteHeader {
 		c.WriteHeader(http.StatusOK)
 	}
@@ -242,7 +255,9 @@ func (c *Writer) FlushError() error {
 }
 
 // Hijack takes over the connection through the inner writer, as
-// [http.Hijacker] does. After a successful Hijack, Hijacked reports true.
+// [http.Hijacker] does. After a successful Hijack, Hijacked reports true,
+// and writes fail with [http.ErrHijacked] (as net/http's do) without
+// recording a status: the log shows none.
 // Over HTTP/2 it fails with an error matching [http.ErrNotSupported].
 func (c *Writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if c.finished.Load() {
@@ -251,6 +266,11 @@ func (c *Writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := http.NewResponseController(c.w).Hijack()
 	if err == nil {
 		c.hijacked = true
+		if c.intercepted {
+			// The status Intercept claimed was never sent: there is no
+			// response of ours, and nothing for the caller to send.
+			c.intercepted, c.status = false, 0
+		}
 	}
 	return conn, brw, err
 }

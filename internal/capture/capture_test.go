@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -495,6 +496,53 @@ func BenchmarkWriter(b *testing.B) {
 		cw.Finish()
 		if cw.BytesWritten() != 1024 {
 			b.Fatal("miscounted")
+		}
+	}
+}
+
+// TestWriteAfterHijack: once the connection is the handler's, writes and
+// flushes fail with http.ErrHijacked and record no status (net/http
+// would log each and panic on the flush), and a status claimed by
+// Intercept before the Hijack is forgotten: it was never sent.
+func TestWriteAfterHijack(t *testing.T) {
+	for _, intercept := range []bool{false, true} {
+		ch := make(chan result, 1)
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			cw := capture.New(w)
+			cw.Intercept = func(code int, _ http.Header) bool { return intercept && code == 403 }
+			if intercept {
+				cw.WriteHeader(403)
+			}
+			conn, _, err := cw.Hijack()
+			if err == nil {
+				conn.Write([]byte("HTTP/1.1 204 No Content\r\n\r\n"))
+				conn.Close()
+				var errs []error
+				_, e := cw.Write([]byte("late"))
+				errs = append(errs, e)
+				_, e = cw.WriteString("late")
+				errs = append(errs, e)
+				_, e = cw.ReadFrom(strings.NewReader("late"))
+				errs = append(errs, e)
+				errs = append(errs, cw.FlushError())
+				cw.WriteHeader(500)
+				for _, e := range errs {
+					if !errors.Is(e, http.ErrHijacked) {
+						err = fmt.Errorf("a write after Hijack: %v, want http.ErrHijacked", e)
+					}
+				}
+			}
+			ch <- result{cw.Status(), cw.BytesWritten(), cw.Hijacked(), cw.Intercepted(), err}
+		}))
+		res, err := ts.Client().Get(ts.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		got := wait(t, ch)
+		ts.Close()
+		if res.StatusCode != 204 || got.err != nil || !got.hijacked || got.status != 0 || got.bytes != 0 || got.intercepted {
+			t.Errorf("intercept %v: client got %d; handler: %+v; want 204, and hijacked, status 0, no bytes, not intercepted", intercept, res.StatusCode, got)
 		}
 	}
 }
