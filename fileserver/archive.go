@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/klauspost/compress/flate"
@@ -530,8 +531,12 @@ func (p pooledFlate) Close() error {
 
 // contentDisposition is "attachment" with the file name: an ASCII
 // fallback in filename (anything else, the quote, the backslash and '%',
-// which some browsers decode there, become '_'), and the name itself in UTF-8 in filename* (RFC 6266) when
-// the fallback differs; bytes that are not UTF-8 become U+FFFD there.
+// which some browsers decode there, become '_'), and the name itself in
+// UTF-8 in filename* (RFC 6266) when the fallback differs; there bytes
+// that are not UTF-8 become U+FFFD, and control and bidirectional
+// formatting characters '_', so that a directory named to look like
+// "photos\u202Egpj.exe" does not offer a download whose name reads
+// otherwise than it is.
 func contentDisposition(name string) string {
 	var ascii strings.Builder
 	plain := true
@@ -551,7 +556,13 @@ func contentDisposition(name string) string {
 	v += "; filename*=UTF-8''"
 	var b strings.Builder
 	const hex = "0123456789ABCDEF"
-	for _, c := range []byte(strings.ToValidUTF8(name, string(utf8.RuneError))) {
+	shown := strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return '_'
+		}
+		return r
+	}, strings.ToValidUTF8(name, string(utf8.RuneError)))
+	for _, c := range []byte(shown) {
 		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
 			b.WriteByte(c)
 		} else {
