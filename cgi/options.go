@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/simplehttp/simplehttp/errorpage"
@@ -424,7 +425,17 @@ func stdcgiInherited() []string {
 
 // pingLauncher checks that launcher runs [MaybeRunLauncher] before doing
 // anything else, so that a request never starts a second server.
+//
+// A launcher that does not is usually this very program, whose main
+// forgot the call: run for the ping, it would reach New and ping a copy
+// of itself, and so on without end. So a New called in a process started
+// as a launcher (its first argument is launcherArg) stops that process at
+// once, saying why; the ping then fails with the message below.
 func pingLauncher(launcher string) error {
+	if len(os.Args) > 1 && os.Args[1] == launcherArg {
+		os.Stderr.WriteString("cgi: started as a CGI launcher, but main did not call cgi.MaybeRunLauncher first\n")
+		syscall.Exit(127)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, launcher, launcherArg, launcherPing)
