@@ -133,10 +133,10 @@ type Options struct {
 	TrustedProxies []string
 
 	// Logger receives the diagnostics of the middleware: a Writer that
-	// fails, and recovers. If Logger is nil, slog.Default() is used.
-	// Logger must not write through this Middleware (its
-	// [Middleware.SlogHandler]): a failing Writer would be told about
-	// itself.
+	// fails, and recovers. If Logger is nil, slog.Default() is used. It
+	// may write through this Middleware ([Middleware.SlogHandler], as
+	// the default logger): the report of a failing Writer is then lost
+	// with the lines, and that of its recovery is written.
 	Logger *slog.Logger
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -172,5 +173,39 @@ func TestDevFull(t *testing.T) {
 	}
 	if got := diag.String(); strings.Count(got, "\n") != 1 || !strings.Contains(got, "no space left on device") {
 		t.Errorf("diagnostics:\n%s\nwant one line about ENOSPC", got)
+	}
+}
+
+// With no Logger and the default logger writing through the
+// Middleware's own SlogHandler (one ordered stream, as its doc suggests),
+// a failing Writer's report goes back into the same log: it must not
+// wait for the lock its own write holds (requests hung for ever). The
+// report of the failure is lost with the lines (and counted with them);
+// that of the recovery follows the first line written again.
+func TestWriterFailsDefaultLoggerIsOwn(t *testing.T) {
+	out := &flakyWriter{}
+	m := newMiddleware(t, Options{Writer: out, Now: fixedNow})
+	old := slog.Default()
+	slog.SetDefault(slog.New(m.SlogHandler(nil)))
+	defer slog.SetDefault(old)
+	h := m.Handler(http.HandlerFunc(okHandler))
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		out.set(true, 0)
+		serveTo(t, h, "/1")
+		serveTo(t, h, "/2")
+		out.set(false, 0)
+		serveTo(t, h, "/3")
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("requests hung: the failure's report waited for the log's own lock")
+	}
+	want := regexp.MustCompile(`^` + regexp.QuoteMeta(line("/3")) + `- - - \[[^]]+\] accesslog: writing the access log again lost_lines=3\n$`)
+	if got := out.String(); !want.MatchString(got) {
+		t.Errorf("log:\n%s\nwant it to match %s", got, want)
 	}
 }

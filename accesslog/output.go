@@ -36,6 +36,18 @@ type output struct {
 	failing bool  // the last write failed
 	lost    int   // lines dropped since the failure began
 	partial bool  // a failed write left part of a line in w
+
+	// reports are the health reports not yet logged (see unlock), and
+	// draining is set while a goroutine logs them.
+	reports  []healthReport
+	draining bool
+}
+
+// healthReport is one report of report, waiting to be logged.
+type healthReport struct {
+	level slog.Level
+	msg   string
+	attr  slog.Attr
 }
 
 func newOutput(w io.Writer, interval time.Duration, logger *slog.Logger) *output {
@@ -51,7 +63,7 @@ func newOutput(w io.Writer, interval time.Duration, logger *slog.Logger) *output
 // writeLines writes lines, each ending in '\n', keeping them adjacent.
 func (o *output) writeLines(lines []byte) {
 	o.mu.Lock()
-	defer o.mu.Unlock()
+	defer o.unlock()
 	if o.buf != nil {
 		if len(lines) > cap(o.buf)-len(o.buf) && len(o.buf) > 0 {
 			o.flushLocked()
@@ -122,20 +134,43 @@ func (o *output) writeLocked(p []byte) {
 	}
 }
 
-// report logs a change of the writer's health. It is called with o.mu
-// held, which keeps the reports in order; the logger must not write
-// through this output (no public API lets it).
+// report queues a report of a change of the writer's health, to be
+// logged by unlock. It is called with o.mu held.
 func (o *output) report(level slog.Level, msg string, attr slog.Attr) {
-	l := o.logger
-	if l == nil {
-		l = slog.Default()
+	o.reports = append(o.reports, healthReport{level, msg, attr})
+}
+
+// unlock releases o.mu, first logging the queued reports, in order, with
+// o.mu released while each is logged: the logger may write through this
+// very output (slog.Default() can be the Middleware's own SlogHandler),
+// and would otherwise wait for ever for the lock its caller holds. One
+// goroutine logs at a time; reports queued meanwhile, by others or by
+// the logger's own writes, are logged by it too.
+func (o *output) unlock() {
+	if len(o.reports) == 0 || o.draining {
+		o.mu.Unlock()
+		return
 	}
-	l.LogAttrs(context.Background(), level, msg, attr)
+	o.draining = true
+	for len(o.reports) > 0 {
+		r := o.reports[0]
+		o.reports = o.reports[1:]
+		o.mu.Unlock()
+		l := o.logger
+		if l == nil {
+			l = slog.Default()
+		}
+		l.LogAttrs(context.Background(), r.level, r.msg, r.attr)
+		o.mu.Lock()
+	}
+	o.reports = nil
+	o.draining = false
+	o.mu.Unlock()
 }
 
 func (o *output) tick() {
 	o.mu.Lock()
-	defer o.mu.Unlock()
+	defer o.unlock()
 	o.armed = false
 	if o.buf != nil {
 		o.flushLocked()
@@ -146,7 +181,7 @@ func (o *output) tick() {
 // are written straight through.
 func (o *output) flush(close bool) error {
 	o.mu.Lock()
-	defer o.mu.Unlock()
+	defer o.unlock()
 	if o.buf != nil {
 		o.flushLocked()
 		if close {
