@@ -107,9 +107,9 @@ func TestEnvInherit(t *testing.T) {
 		t.Errorf("InheritAllEnv: NOT_ALLOWED=%q QUERY_STRING=%q", env["NOT_ALLOWED"], env["QUERY_STRING"])
 	}
 
-	// Env sets variables, as net/http/cgi's Env does; the request's own
-	// win over them.
-	srv, _ = newServer(t, root, cgi.Options{Env: []string{"APP_MODE=test", "EMPTY=", "QUERY_STRING=forged", "PATH=/opt/bin:/usr/bin:/bin"}})
+	// Env sets variables, as net/http/cgi's Env does (never the request's:
+	// TestEnvInheritRequestVariables).
+	srv, _ = newServer(t, root, cgi.Options{Env: []string{"APP_MODE=test", "EMPTY=", "PATH=/opt/bin:/usr/bin:/bin"}})
 	env = envOf(do(t, srv, "GET", "/cgi-bin/env.sh?q", nil, nil).body)
 	if env["APP_MODE"] != "test" || env["EMPTY"] != "" || env["QUERY_STRING"] != "q" || env["PATH"] != "/opt/bin:/usr/bin:/bin" || env["NOT_ALLOWED"] != "" {
 		t.Errorf("Env: APP_MODE=%q EMPTY=%q QUERY_STRING=%q PATH=%q NOT_ALLOWED=%q", env["APP_MODE"], env["EMPTY"], env["QUERY_STRING"], env["PATH"], env["NOT_ALLOWED"])
@@ -702,9 +702,14 @@ func TestEnvInheritRequestVariables(t *testing.T) {
 			t.Errorf("InheritAllEnv passed the server's %s=%q on as the request's", k, v)
 		}
 	}
-	for _, k := range []string{"REMOTE_USER", "REMOTE_ADDR", "HTTP_COOKIE", "SERVER_NAME"} {
+	for _, k := range []string{"REMOTE_USER", "REMOTE_ADDR", "HTTP_COOKIE", "SERVER_NAME", "AUTH_TYPE"} {
 		if _, err := cgi.New(cgi.Options{Root: root, InheritEnv: []string{k}}); err == nil {
 			t.Errorf("New with InheritEnv %s: no error", k)
+		}
+		// Nor set for every script: a request without credentials would
+		// run it as REMOTE_USER=admin.
+		if _, err := cgi.New(cgi.Options{Root: root, Env: []string{k + "=admin"}}); err == nil || !strings.Contains(err.Error(), k+" in Env: the request defines it") {
+			t.Errorf("New with Env %s=admin: %v, want an error", k, err)
 		}
 	}
 }

@@ -71,8 +71,10 @@ type Options struct {
 	InheritAllEnv bool
 
 	// Env lists variables to set for every script, as "KEY=value", as
-	// net/http/cgi's Handler field of the same name does. The CGI
-	// variables of the request take precedence over them.
+	// net/http/cgi's Handler field of the same name does. A variable that
+	// describes the request (as for InheritEnv) cannot be set: a request
+	// that does not define it (REMOTE_USER without credentials) would
+	// reach the script with the value set here. New returns an error.
 	Env []string
 
 	// ErrorHandler sends every error response of the handler, with the
@@ -304,6 +306,11 @@ func (h *Handler) setEnv(opts Options) error {
 		k, _, ok := strings.Cut(kv, "=")
 		if !ok || !validEnvName(k) || strings.ContainsRune(kv, 0) {
 			return fmt.Errorf("cgi: bad environment variable %q in Env (want KEY=value)", kv)
+		}
+		if requestVariable(k) {
+			// Set here, it would reach every script as if each request had
+			// sent it (REMOTE_USER: authenticated).
+			return fmt.Errorf("cgi: %s in Env: the request defines it", k)
 		}
 		if k == "PATH" {
 			h.pathEnv = "" // the one set below wins
