@@ -328,5 +328,8 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, name strin
 		req.Header.Del("If-Modified-Since")
 	}
 	setEpochModified(hdr, e.mtime)
+	if mayFail(r) {
+		w = &preconditionWriter{ResponseWriter: w, h: h, r: r}
+	}
 	http.ServeContent(w, req, name, e.mtime, bytes.NewReader(e.content))
 }

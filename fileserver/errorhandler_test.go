@@ -197,3 +197,74 @@ func TestErrorHandler(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorHandlerPreconditions: a failed If-Match or If-Unmodified-Since
+// (412) and an unsatisfiable Range (416) go through the ErrorHandler
+// like every other error, from a file read each time, a cached one and a
+// precompressed variant, and the error carries none of the file's
+// headers (its type, coding, ETag); a satisfiable Range is still 206.
+func TestErrorHandlerPreconditions(t *testing.T) {
+	mtime := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	fsys := fstest.MapFS{
+		"a.js":    {Data: bytes.Repeat([]byte("x"), 2000), ModTime: mtime},
+		"a.js.gz": {Data: []byte("gzipped bytes"), ModTime: mtime},
+	}
+	for _, tc := range []struct {
+		name string
+		opts fileserver.Options
+		hdr  []string
+	}{
+		{"read", fileserver.Options{DisableCache: true}, nil},
+		{"cached", fileserver.Options{Immutable: true}, nil},
+		{"precompressed", fileserver.Options{Precompressed: []string{"gzip"}}, []string{"Accept-Encoding", "gzip"}},
+	} {
+		var rec errorRecorder
+		tc.opts.ErrorHandler = rec.handle
+		h, err := fileserver.New(fsys, tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			hdr  []string
+			want int
+			msg  string
+		}{
+			{[]string{"If-Match", `"nope"`}, 412, "Precondition Failed"},
+			{[]string{"If-Unmodified-Since", "Mon, 01 Jan 2024 00:00:00 GMT"}, 412, "Precondition Failed"},
+			{[]string{"Range", "bytes=999999-"}, 416, "Requested Range Not Satisfiable"},
+			{[]string{"Range", "bytes=0-9"}, 206, ""},
+		} {
+			for i := 0; i < 2; i++ { // the second time from the cache, where there is one
+				r := httptest.NewRequest("GET", "/a.js", nil)
+				hdr := append(append([]string{}, tc.hdr...), c.hdr...)
+				for j := 0; j+1 < len(hdr); j += 2 {
+					r.Header.Set(hdr[j], hdr[j+1])
+				}
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				calls := rec.take()
+				if w.Code != c.want {
+					t.Errorf("%s, %q: status %d, want %d", tc.name, c.hdr, w.Code, c.want)
+					continue
+				}
+				if c.want == 206 {
+					if len(calls) != 0 {
+						t.Errorf("%s, %q: ErrorHandler called %v", tc.name, c.hdr, calls)
+					}
+					continue
+				}
+				if len(calls) != 1 || calls[0] != (sentError{c.want, c.msg}) {
+					t.Errorf("%s, %q: ErrorHandler calls %v, want one (%d, %q)", tc.name, c.hdr, calls, c.want, c.msg)
+				}
+				for _, k := range []string{"Content-Encoding", "Etag", "Last-Modified"} {
+					if v := w.Header()[k]; v != nil {
+						t.Errorf("%s, %q: %d with %s: %q", tc.name, c.hdr, c.want, k, v)
+					}
+				}
+				if ct := w.Header().Get("Content-Type"); ct != "text/html;charset=utf-8" {
+					t.Errorf("%s, %q: %d with Content-Type %q, want the page's", tc.name, c.hdr, c.want, ct)
+				}
+			}
+		}
+	}
+}

@@ -563,6 +563,9 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 			hdr["Content-Length"] = []string{strconv.FormatInt(fi.Size(), 10)}
 		}
 	}
+	if mayFail(r) {
+		w = &preconditionWriter{ResponseWriter: w, h: h, r: r}
+	}
 	http.ServeContent(w, req, name, mtime, rs)
 }
 
