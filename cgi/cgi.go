@@ -166,6 +166,13 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) 
 		h.sendError(w, r, http.StatusServiceUnavailable, "Too many CGI scripts running")
 		return
 	}
+	if r.Context().Err() != nil {
+		// The client left before its script could start (it may have
+		// waited for the request's body): a script started now would
+		// hold its slot until the time limit for nobody. One that starts
+		// while the client leaves is killed as it starts (state.kill).
+		return
+	}
 	h.execute(w, r, sc)
 }
 
@@ -435,7 +442,10 @@ type state struct {
 	exited   bool // the launcher reported the script's exit
 	killed   bool // the script was killed by a signal
 	timedOut bool
-	failed   bool // net/http/cgi found the response malformed
+	// gone is set by kill: the client went away, and a script whose
+	// process group is not known yet is killed as soon as it is.
+	gone   bool
+	failed bool // net/http/cgi found the response malformed
 	// overloaded is set when the script could not be started for lack
 	// of file descriptors or memory (see overloadCause).
 	overloaded error
@@ -475,6 +485,10 @@ func (st *state) line(l string) {
 		if err == nil && pid > 1 {
 			st.mu.Lock()
 			st.pgid = pid
+			if st.gone {
+				// The client left before the script started.
+				syscall.Kill(-pid, syscall.SIGKILL)
+			}
 			st.mu.Unlock()
 		}
 	case tagTimeout:
@@ -509,10 +523,12 @@ func (st *state) line(l string) {
 	}
 }
 
-// kill kills the script's process group unless it is known to be over.
+// kill kills the script's process group unless it is known to be over,
+// or, if it has not started yet, as soon as it starts.
 func (st *state) kill() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.gone = true
 	if st.pgid > 1 && !st.exited {
 		syscall.Kill(-st.pgid, syscall.SIGKILL)
 	}

@@ -2,12 +2,17 @@ package cgi_test
 
 import (
 	"context"
+	"log/slog"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/simplehttp/simplehttp/cgi"
 )
 
 // TestForgetfulLauncher runs a program whose main calls cgi.New without
@@ -38,4 +43,52 @@ func TestForgetfulLauncher(t *testing.T) {
 	if n := strings.Count(string(starts), "start\n"); n != 2 {
 		t.Errorf("forgetful started %d times, want 2 (itself and the launcher check)", n)
 	}
+}
+
+// TestClientGoneBeforeStart: a client that leaves as its script is
+// being started (here: its context is done before the request is
+// handled, so the kill comes before the script's process group is known)
+// gets the script killed as soon as it starts, not left to run to the
+// time limit holding its slot of MaxConcurrent; the clients after it get
+// their scripts.
+func TestClientGoneBeforeStart(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"cgi-bin/slow.sh": "#!/bin/sh\n" + header + "sleep 30\necho late\n",
+		"cgi-bin/ok.sh":   "#!/bin/sh\n" + header + "echo ok\n",
+	})
+	logs := &logBuffer{}
+	h, err := cgi.New(cgi.Options{Root: root, MaxConcurrent: 1, Timeout: 20 * time.Second, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler := h.Handler(nextHandler)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	// Gone before the handler looks (no script starts), and gone once it
+	// has looked (the script is killed as it starts).
+	for _, ctx := range []context.Context{ctx, &errLater{Context: ctx}} {
+		handler.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/cgi-bin/slow.sh", nil).WithContext(ctx))
+		if strings.Contains(logs.String(), "timed out") {
+			t.Errorf("the script of a client that had gone ran to the time limit:\n%s", logs)
+		}
+	}
+	w := httptest.NewRecorder()
+	handler.ServeHTTP(w, httptest.NewRequest("GET", "/cgi-bin/ok.sh", nil))
+	if w.Code != 200 || w.Body.String() != "ok\n" {
+		t.Errorf("the next client: %d %q, want 200 \"ok\\n\"", w.Code, w.Body.String())
+	}
+}
+
+// errLater is a done context whose first Err says it is not: the client
+// leaves just after the handler has checked.
+type errLater struct {
+	context.Context
+	asked atomic.Bool
+}
+
+func (c *errLater) Err() error {
+	if !c.asked.Swap(true) {
+		return nil
+	}
+	return c.Context.Err()
 }
