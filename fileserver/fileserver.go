@@ -44,6 +44,9 @@ type Handler struct {
 	statFS fs.StatFS
 	// cache holds small files, nil if disabled (see cache.go).
 	cache *fileCache
+	// listings bounds the entries of listings in flight (ListingBudget);
+	// nil for no bound.
+	listings *entryBudget
 	// now is the clock of the cache's racy-file check (time.Now).
 	now func() time.Time
 
@@ -166,6 +169,12 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 	}
 	if !opts.DisableCache && h.statFS != nil {
 		h.cache = newFileCache(opts.CacheMaxBytes, opts.CacheMaxFileSize)
+	}
+	switch {
+	case opts.ListingBudget == 0:
+		h.listings = &entryBudget{max: defaultListingBudget}
+	case opts.ListingBudget > 0:
+		h.listings = &entryBudget{max: opts.ListingBudget}
 	}
 	h.now = time.Now
 	if err := h.assetOptions(opts); err != nil {

@@ -102,10 +102,14 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 		defer f.Close()
 	}
 	entries, err := h.readDir(r, f, name)
+	if err == nil {
+		err = h.listings.take(len(entries))
+	}
 	if err != nil {
 		h.listingError(w, r, name, err)
 		return
 	}
+	defer h.listings.give(len(entries))
 	if wantJSON {
 		w.Header().Set("Vary", "Accept")
 		h.serveJSONListing(w, r, entries, name, clientPath)

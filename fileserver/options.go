@@ -115,6 +115,16 @@ type Options struct {
 	// larger files are sent from disk with sendfile(2). If zero, 64 KiB.
 	CacheMaxFileSize int64
 
+	// ListingBudget bounds the directory entries that listings not
+	// served from the cache may hold at once, across all requests: each
+	// holds its entries and its page until the client has taken it (80 to
+	// 250 bytes an entry). A listing that would pass the budget gets 503
+	// with Retry-After (logged once while it lasts), so that slow
+	// clients asking for a huge directory cannot exhaust the memory;
+	// alone, a listing of any size is served. If zero, 1,000,000 entries;
+	// if negative, no bound.
+	ListingBudget int
+
 	// Immutable declares that the content of the served fs.FS never
 	// changes while the handler serves it. It matters for files without
 	// a modification time (a zero ModTime, or the epoch), whose ETag is a

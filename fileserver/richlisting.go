@@ -321,10 +321,14 @@ func (h *Handler) serveRichListing(w http.ResponseWriter, r *http.Request, f fs.
 		}
 	}
 	entries, err := h.readDir(r, f, name)
+	if err == nil {
+		err = h.listings.take(len(entries))
+	}
 	if err != nil {
 		h.listingError(w, r, name, err)
 		return
 	}
+	defer h.listings.give(len(entries))
 	rows := make([]richEntry, len(entries))
 	for i, e := range entries {
 		rows[i].entry = e

@@ -1,0 +1,97 @@
+package fileserver_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/simplehttp/simplehttp/fileserver"
+)
+
+// blockingWriter is a client that does not read: its first Write waits
+// until release is closed.
+type blockingWriter struct {
+	*httptest.ResponseRecorder
+	writing chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingWriter) Write(p []byte) (int, error) {
+	select {
+	case <-b.writing:
+	default:
+		close(b.writing)
+		<-b.release
+	}
+	return b.ResponseRecorder.Write(p)
+}
+
+// TestListingBudget: while a listing of 800 entries waits for a client
+// that does not read, another of the same directory would pass a budget
+// of 1,000 entries and gets 503 with Retry-After; once the first is
+// done, listings are served again; and alone, a listing larger than the
+// budget is served. Plain, rich and JSON listings alike.
+func TestListingBudget(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 800 {
+		if err := os.WriteFile(filepath.Join(dir, "f"+strconv.Itoa(i)), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		opts   fileserver.Options
+		accept string
+	}{
+		{"python", fileserver.Options{ListingBudget: 1000, DisableCache: true}, ""},
+		{"rich", fileserver.Options{ListingBudget: 1000, DisableCache: true, Listing: fileserver.ListingRich}, ""},
+		{"json", fileserver.Options{ListingBudget: 1000, DisableCache: true}, "application/json"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			get := func(w http.ResponseWriter) {
+				r := httptest.NewRequest("GET", "/", nil)
+				if tc.accept != "" {
+					r.Header.Set("Accept", tc.accept)
+				}
+				h.ServeHTTP(w, r)
+			}
+			slow := &blockingWriter{httptest.NewRecorder(), make(chan struct{}), make(chan struct{})}
+			done := make(chan struct{})
+			go func() { defer close(done); get(slow) }()
+			<-slow.writing
+			w := httptest.NewRecorder()
+			get(w)
+			if w.Code != 503 || w.Header().Get("Retry-After") != "1" || !strings.Contains(w.Body.String(), "Service Unavailable") {
+				t.Errorf("a second listing over the budget: %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
+			}
+			close(slow.release)
+			<-done
+			if slow.Code != 200 || !strings.Contains(slow.Body.String(), "f799") {
+				t.Errorf("the slow client's listing: %d", slow.Code)
+			}
+			w = httptest.NewRecorder()
+			get(w)
+			if w.Code != 200 || !strings.Contains(w.Body.String(), "f799") {
+				t.Errorf("a listing once the first is done: %d", w.Code)
+			}
+		})
+	}
+	// Alone, a listing of more entries than the budget is served.
+	h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{ListingBudget: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	if w.Code != 200 {
+		t.Errorf("a lone listing over the budget: %d, want 200", w.Code)
+	}
+}
