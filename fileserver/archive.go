@@ -115,7 +115,7 @@ func (h *Handler) serveArchive(w http.ResponseWriter, r *http.Request, name stri
 	}
 
 	hdr := w.Header()
-	hdr["Content-Type"] = f.ctype
+	hdr["Content-Type"] = own(f.ctype)
 	hdr["Content-Disposition"] = []string{contentDisposition(top + f.ext)}
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {

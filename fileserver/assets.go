@@ -55,7 +55,7 @@ var varyAcceptEncoding = []string{"Accept-Encoding"}
 func addVary(h http.Header, field []string) {
 	v := h["Vary"]
 	if len(v) == 0 {
-		h["Vary"] = field // shared: never written in place
+		h["Vary"] = own(field)
 		return
 	}
 	for _, have := range v {

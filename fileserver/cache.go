@@ -285,6 +285,14 @@ var acceptRanges = []string{"bytes"}
 // has it already), sent with v's Content-Type and Content-Encoding.
 func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, name string, e *cachedFile, v *variant) {
 	hdr := w.Header()
+	// The values come from the entry, shared by every response of it; a
+	// handler after ours may edit a header's values in place, so each
+	// response gets its own, in one allocation.
+	vals := make([]string, 0, 6)
+	set := func(key string, v []string) {
+		vals = append(vals, v[0])
+		hdr[key] = vals[len(vals)-1 : len(vals) : len(vals)]
+	}
 	ctype := e.ctype
 	if v != nil {
 		ctype = v.ctype
@@ -293,7 +301,7 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, name strin
 		if v != nil && !strings.HasSuffix(e.etag[0], "-"+v.coding.token+`"`) {
 			hdr["Etag"] = []string{v.etag(e.etag[0])}
 		} else {
-			hdr["Etag"] = e.etag
+			set("Etag", e.etag)
 		}
 	}
 	rh := r.Header
@@ -303,18 +311,18 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, name strin
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	hdr["Content-Type"] = ctype
+	set("Content-Type", ctype)
 	if v != nil {
-		hdr["Content-Encoding"] = v.coding.value
+		set("Content-Encoding", v.coding.value)
 	}
 	if !inm && rh["Range"] == nil && rh["If-Match"] == nil && rh["If-Unmodified-Since"] == nil {
 		// What ServeContent sends for a full response.
 		if e.lastMod != nil {
-			hdr["Last-Modified"] = e.lastMod
+			set("Last-Modified", e.lastMod)
 		}
-		hdr["Accept-Ranges"] = acceptRanges
+		set("Accept-Ranges", acceptRanges)
 		if ce := hdr["Content-Encoding"]; v != nil || len(ce) == 0 || ce[0] == "" {
-			hdr["Content-Length"] = e.length
+			set("Content-Length", e.length)
 		}
 		w.WriteHeader(http.StatusOK)
 		if r.Method != http.MethodHead {

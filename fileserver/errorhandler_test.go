@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -264,6 +265,41 @@ func TestErrorHandlerPreconditions(t *testing.T) {
 				if ct := w.Header().Get("Content-Type"); ct != "text/html;charset=utf-8" {
 					t.Errorf("%s, %q: %d with Content-Type %q, want the page's", tc.name, c.hdr, c.want, ct)
 				}
+			}
+		}
+	}
+}
+
+// TestHeaderValuesOwned: a middleware that edits the values of a header
+// in place (here, weakening the ETag) changes its own response only,
+// not the cached file's headers that later responses get, nor the
+// values the handler shares between responses (Retry-After, a listing's
+// Content-Type).
+func TestHeaderValuesOwned(t *testing.T) {
+	fsys := fstest.MapFS{"a.txt": {Data: []byte("a\n"), ModTime: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)}, "d/b.txt": {Data: []byte("b\n")}}
+	h, err := fileserver.New(fsys, fileserver.Options{Immutable: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	editing := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		for _, v := range w.Header() {
+			for i := range v {
+				v[i] = "edited"
+			}
+		}
+	})
+	for _, target := range []string{"/a.txt", "/d/"} {
+		plain := httptest.NewRecorder()
+		h.ServeHTTP(plain, httptest.NewRequest("GET", target, nil))
+		for range 2 {
+			editing.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", target, nil))
+		}
+		again := httptest.NewRecorder()
+		h.ServeHTTP(again, httptest.NewRequest("GET", target, nil))
+		for k, v := range again.Header() {
+			if slices.Contains(v, "edited") || !slices.Equal(v, plain.Header()[k]) {
+				t.Errorf("GET %s after a middleware edited its headers: %s: %q, want %q", target, k, v, plain.Header()[k])
 			}
 		}
 	}

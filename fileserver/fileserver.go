@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -333,7 +334,7 @@ func (h *Handler) serveDir(w http.ResponseWriter, r *http.Request, f fs.File, fi
 	if !slash {
 		hdr := w.Header()
 		hdr["Location"] = []string{urlpath.Location(cpath+"/", rest)}
-		hdr["Content-Length"] = zeroLength
+		hdr["Content-Length"] = own(zeroLength)
 		w.WriteHeader(http.StatusMovedPermanently)
 		return
 	}
@@ -499,7 +500,7 @@ func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, name strin
 	if h.logger.Enabled(r.Context(), slog.LevelDebug) {
 		h.logger.LogAttrs(r.Context(), slog.LevelDebug, "fileserver: unavailable", slog.String("name", name), slog.Any("err", err))
 	}
-	w.Header()["Retry-After"] = retryAfter
+	w.Header()["Retry-After"] = own(retryAfter)
 	h.sendError(w, r, http.StatusServiceUnavailable, serviceUnavailable)
 }
 
@@ -562,7 +563,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 	hdr["Content-Type"] = []string{ctype}
 	setEpochModified(hdr, mtime)
 	if v != nil {
-		hdr["Content-Encoding"] = v.coding.value
+		hdr["Content-Encoding"] = own(v.coding.value)
 		if r.Header["If-Match"] == nil && r.Header["If-Unmodified-Since"] == nil {
 			// ServeContent sends no Content-Length with a
 			// Content-Encoding (it expects a middleware to encode),
@@ -578,6 +579,12 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 	http.ServeContent(w, req, name, mtime, rs)
 }
 
+// own returns a copy of the header values vals, which are shared (the
+// cache's, or a package's): a handler or middleware after ours may edit
+// the values of a header in place, which must not change them for
+// every later response.
+func own(vals []string) []string { return slices.Clone(vals) }
+
 // hasMtime reports whether the FS gave the file a modification time
 // (embed.FS and some fstest.MapFS files have none). The Unix epoch is a
 // time like any other, as in Python: a file touched to it has it.
@@ -588,7 +595,7 @@ func hasMtime(t time.Time) bool { return !t.IsZero() }
 // out; Python sends "Thu, 01 Jan 1970 00:00:00 GMT".
 func setEpochModified(hdr http.Header, mtime time.Time) {
 	if !mtime.IsZero() && mtime.Unix() == 0 {
-		hdr["Last-Modified"] = epochModified
+		hdr["Last-Modified"] = own(epochModified)
 	}
 }
 

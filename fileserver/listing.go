@@ -244,12 +244,12 @@ func (h *Handler) writeListing(w http.ResponseWriter, r *http.Request, clientPat
 // once per version id).
 func (h *Handler) sendListingPage(w http.ResponseWriter, r *http.Request, key string, id fileID, head, rows, tail []byte) {
 	hdr := w.Header()
-	hdr["Vary"] = varyAccept // canonical keys, values shared: never written in place
-	hdr["Content-Type"] = htmlType
+	hdr["Vary"] = own(varyAccept)
+	hdr["Content-Type"] = own(htmlType)
 	if c, body := h.encodedListing(w, r, key, id, func() []byte {
 		return slices.Concat(head, rows, tail)
 	}); c != nil {
-		hdr["Content-Encoding"] = c.value
+		hdr["Content-Encoding"] = own(c.value)
 		hdr["Content-Length"] = []string{strconv.Itoa(len(body))}
 		w.WriteHeader(http.StatusOK)
 		if r.Method != http.MethodHead {
@@ -397,7 +397,7 @@ func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, entri
 	hdr := w.Header()
 	hdr.Set("Content-Type", "application/json")
 	if c, enc := h.encodedListing(w, r, "", fileID{}, func() []byte { return body }); c != nil {
-		hdr["Content-Encoding"] = c.value
+		hdr["Content-Encoding"] = own(c.value)
 		body = enc
 	}
 	hdr.Set("Content-Length", strconv.Itoa(len(body)))

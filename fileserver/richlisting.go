@@ -468,8 +468,8 @@ func (h *Handler) streamRichListing(w http.ResponseWriter, r *http.Request, name
 		return
 	}
 	hdr := w.Header()
-	hdr["Vary"] = varyAccept
-	hdr["Content-Type"] = htmlType
+	hdr["Vary"] = own(varyAccept)
+	hdr["Content-Type"] = own(htmlType)
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
 		return

@@ -266,7 +266,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	w.Header()["Content-Length"] = zeroLength
+	w.Header()["Content-Length"] = own(zeroLength)
 	w.WriteHeader(http.StatusCreated)
 	return nil
 }
@@ -651,7 +651,7 @@ func (h *Handler) writeUploaded(w http.ResponseWriter, r *http.Request, files []
 	if len(files) == 1 {
 		hdr.Set("Location", urlpath.Location(cpath+string(pyescape.AppendURL(nil, files[0].name)), ""))
 	}
-	hdr["Content-Type"] = htmlType
+	hdr["Content-Type"] = own(htmlType)
 	hdr.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusCreated)
 	w.Write(b)
