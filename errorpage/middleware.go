@@ -2,6 +2,7 @@ package errorpage
 
 import (
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"io"
 	"log/slog"
@@ -130,6 +131,9 @@ func New(opts Options) (*Middleware, error) {
 			p.tmpl = t
 		}
 		if opts.ContentType != "" {
+			if strings.ContainsAny(opts.ContentType, "\r\n\x00") {
+				return nil, fmt.Errorf("errorpage: Options.ContentType %q is not one line of text", opts.ContentType)
+			}
 			p.contentType = opts.ContentType
 		}
 		m.page = p

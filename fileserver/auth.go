@@ -216,7 +216,7 @@ func NewBasicAuth(opts BasicAuthOptions) (*BasicAuth, error) {
 		clients: map[string]*failures{},
 	}
 	if a.limits.limit < 0 || a.limits.window < 0 || a.limits.maxWait < 0 || a.limits.max < 0 || opts.CacheSize < 0 {
-		return nil, errors.New("fileserver: basic auth: negative limit")
+		return nil, errors.New("fileserver: BasicAuthOptions.MaxFailures, FailureWindow, MaxRetryAfter, MaxClients and CacheSize must not be negative")
 	}
 	a.cache = &verifiedCache{max: orDefault(opts.CacheSize, 1024), m: map[[32]byte]struct{}{}}
 	return a, nil

@@ -439,7 +439,7 @@ func TestNewBasicAuthErrors(t *testing.T) {
 		{"bad bcrypt", fileserver.BasicAuthOptions{Users: map[string]string{"a": "$2y$10$short"}}, `fileserver: basic auth: user "a": invalid bcrypt hash: crypto/bcrypt: hashedSecret too short to be a bcrypted password`},
 		{"realm", fileserver.BasicAuthOptions{Users: map[string]string{"a": "x"}, Realm: "a\r\nb"}, `fileserver: basic auth: control character in realm "a\r\nb"`},
 		{"scope", fileserver.BasicAuthOptions{Users: map[string]string{"a": "x"}, Scope: 7}, "fileserver: basic auth: unknown AuthScope(7)"},
-		{"negative", fileserver.BasicAuthOptions{Users: map[string]string{"a": "x"}, MaxClients: -1}, "fileserver: basic auth: negative limit"},
+		{"negative", fileserver.BasicAuthOptions{Users: map[string]string{"a": "x"}, MaxClients: -1}, "fileserver: BasicAuthOptions.MaxFailures, FailureWindow, MaxRetryAfter, MaxClients and CacheSize must not be negative"},
 	} {
 		_, err := fileserver.NewBasicAuth(tt.opts)
 		if err == nil || err.Error() != tt.want {

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/simplehttp/simplehttp/errorpage"
@@ -48,6 +49,8 @@ type Handler struct {
 	// listings bounds the entries of listings in flight (ListingBudget);
 	// nil for no bound.
 	listings *entryBudget
+	// closed is set by Close: requests after it get 503.
+	closed atomic.Bool
 	// now is the clock of the cache's racy-file check (time.Now).
 	now func() time.Time
 
@@ -115,6 +118,9 @@ func New(fsys fs.FS, opts Options) (*Handler, error) {
 func NewDir(dir string, links SymlinkPolicy, opts Options) (*Handler, error) {
 	if _, err := links.MarshalText(); err != nil {
 		return nil, err
+	}
+	if dir == "" {
+		return nil, errors.New("fileserver: NewDir: no directory named (\".\" is the current one)")
 	}
 	d, err := newDirFS(dir, links, opts.Upload)
 	if err != nil {
@@ -205,6 +211,9 @@ func (h *Handler) assetOptions(opts Options) error {
 		}
 	}
 	if opts.Compress {
+		if opts.CompressCodings != nil && len(opts.CompressCodings) == 0 {
+			return errors.New("fileserver: Options.CompressCodings names no coding (nil means the default ones)")
+		}
 		comp, err := parseCodings("Options.CompressCodings", opts.CompressCodings)
 		if err != nil {
 			return err
@@ -230,9 +239,11 @@ func (h *Handler) assetOptions(opts Options) error {
 
 // Close refuses new uploads and waits for those in flight
 // ([Options.Upload]), then releases the directory handle a [NewDir]
-// handler holds; call it after the server's Shutdown. The handler must
-// not serve requests after Close. For a [New] handler it returns at once.
+// handler holds; call it after the server's Shutdown. Requests after
+// Close get 503 Service Unavailable (through Options.ErrorHandler). For
+// a [New] handler it returns at once.
 func (h *Handler) Close() error {
+	h.closed.Store(true)
 	h.uploads.closeAndWait()
 	if h.dirfs != nil {
 		return h.dirfs.close()
@@ -245,6 +256,12 @@ func (h *Handler) Close() error {
 // [Options.Upload] is on, and every other method with 501 "Unsupported
 // method ('POST')", through Options.ErrorHandler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.closed.Load() {
+		// Its directory may be gone: answering 404 for files that exist
+		// would hide the mistake of serving after Close.
+		h.sendError(w, r, http.StatusServiceUnavailable, serviceUnavailable)
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		if h.upload && (r.Method == http.MethodPut || r.Method == http.MethodPost) {
 			name, slash, escaped := h.requestName(r)

@@ -1,0 +1,54 @@
+package fileserver_test
+
+import (
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/simplehttp/simplehttp/errorpage"
+	"github.com/simplehttp/simplehttp/fileserver"
+)
+
+// TestServeAfterClose: a handler serving after Close answers 503 under
+// every symlink policy, not 404 for files that exist (the directory
+// handle of some policies is gone).
+func TestServeAfterClose(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.txt"), []byte("a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, policy := range []fileserver.SymlinkPolicy{fileserver.SymlinksFollow, fileserver.SymlinksInside, fileserver.SymlinksNever} {
+		h, err := fileserver.NewDir(dir, policy, fileserver.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Close(); err != nil {
+			t.Fatal(err)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", "/a.txt", nil))
+		if w.Code != 503 || !strings.Contains(w.Body.String(), "Service Unavailable") {
+			t.Errorf("policy %v: GET after Close: %d, want 503", policy, w.Code)
+		}
+		if err := h.Close(); err != nil {
+			t.Errorf("policy %v: a second Close: %v", policy, err)
+		}
+	}
+}
+
+// TestOptionErrorsNameTheField: options that cannot work are refused at
+// New, with the field named.
+func TestOptionErrorsNameTheField(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{Compress: true, CompressCodings: []string{}}); err == nil || !strings.Contains(err.Error(), "Options.CompressCodings names no coding") {
+		t.Errorf("Compress with CompressCodings {}: %v", err)
+	}
+	if _, err := fileserver.NewDir("", fileserver.SymlinksFollow, fileserver.Options{}); err == nil || !strings.Contains(err.Error(), "NewDir: no directory named") {
+		t.Errorf("NewDir(\"\"): %v", err)
+	}
+	if _, err := errorpage.New(errorpage.Options{ContentType: "text/html\r\nSet-Cookie: x"}); err == nil || !strings.Contains(err.Error(), "Options.ContentType") {
+		t.Errorf("errorpage ContentType with CR LF: %v", err)
+	}
+}
