@@ -1,8 +1,11 @@
 package cgi
 
 import (
+	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
 	"net"
@@ -16,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/simplehttp/simplehttp/internal/overload"
 	"github.com/simplehttp/simplehttp/internal/pyescape"
@@ -134,6 +138,43 @@ func (h *Handler) match(p string) (head, tail string, v verdict) {
 	return "", "", notCGI
 }
 
+// maxBufferedBody is the largest request body read whole before its
+// script gets one of the MaxConcurrent slots.
+const maxBufferedBody = 1 << 20
+
+// bufferBody reads the body of r, announced as at most maxBufferedBody,
+// into memory before a slot is taken, as a web server in front of a
+// FastCGI application does: a script then never waits for a slow client,
+// and a client that sends its body a byte at a time holds a connection,
+// not a slot that other clients need. The body must arrive within the
+// scripts' Timeout (60 s by default); if not, 408 and false. Larger and
+// chunked bodies are streamed to the script as they come.
+func (h *Handler) bufferBody(w http.ResponseWriter, r *http.Request) bool {
+	rc := http.NewResponseController(w)
+	deadline := h.timeout > 0 && rc.SetReadDeadline(time.Now().Add(h.timeout)) == nil
+	buf := make([]byte, r.ContentLength)
+	_, err := io.ReadFull(r.Body, buf)
+	if deadline {
+		rc.SetReadDeadline(time.Time{})
+	}
+	if err != nil {
+		if r.Context().Err() != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			return false // the client has gone
+		}
+		code, msg := http.StatusBadRequest, "Incomplete request body"
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			code, msg = http.StatusRequestTimeout, "Request body too slow"
+		}
+		if r.ProtoMajor == 1 {
+			w.Header().Set("Connection", "close") // the rest of the body is still to come
+		}
+		h.sendError(w, r, code, msg)
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(buf))
+	return true
+}
+
 // script is a CGI script a request names, found and checked.
 type script struct {
 	name     string // the URL path of the script, as SCRIPT_NAME
@@ -156,6 +197,11 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) 
 	sc, ok := h.find(w, r, dir, rest)
 	if !ok {
 		return
+	}
+	if r.ContentLength > 0 && r.ContentLength <= maxBufferedBody {
+		if !h.bufferBody(w, r) {
+			return
+		}
 	}
 	select {
 	case h.sem <- struct{}{}:

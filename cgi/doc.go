@@ -32,9 +32,12 @@
 //
 // # Beyond Python
 //
-// The script's Status: and Location: headers are honoured; the request
-// body streams to its standard input (chunked bodies too, without
-// CONTENT_LENGTH) and its output streams to the client as it comes. A
+// The script's Status: and Location: headers are honoured; a request
+// body of up to 1 MiB is read whole before the script is started (one
+// sent slowly then holds no script slot; it must arrive within
+// [Options.Timeout], else 408), a larger or chunked one streams to its
+// standard input (chunked without CONTENT_LENGTH), and the script's
+// output streams to the client as it comes. A
 // script that sends no valid header, crashes or is killed gives 502; one
 // that runs past [Options.Timeout] is killed with its whole process group
 // and gives 504 (or a cut-off response if it had started answering);

@@ -1,8 +1,12 @@
 package cgi_test
 
 import (
+	"bufio"
 	"context"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -91,4 +95,39 @@ func (c *errLater) Err() error {
 		return nil
 	}
 	return c.Context.Err()
+}
+
+// TestSlowBodyHoldsNoSlot: a client that sends its (small) body a byte at
+// a time does not hold one of the MaxConcurrent slots while it does: the
+// body is read before the script is given a slot, so another client's
+// script runs meanwhile; the slow one gets 408 once the Timeout passes,
+// and a body that arrives whole reaches its script.
+func TestSlowBodyHoldsNoSlot(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"cgi-bin/cat.sh": "#!/bin/sh\n" + header + "cat\n",
+		"cgi-bin/ok.sh":  "#!/bin/sh\n" + header + "echo ok\n",
+	})
+	srv, _ := newServer(t, root, cgi.Options{MaxConcurrent: 1, Timeout: 2 * time.Second})
+	c, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "POST /cgi-bin/cat.sh HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nx")
+	time.Sleep(200 * time.Millisecond) // the slow request is in the handler
+	if res := do(t, srv, "GET", "/cgi-bin/ok.sh", nil, nil); res.status != 200 || res.body != "ok\n" {
+		t.Errorf("another client while a body trickles in: %d %q, want 200 \"ok\\n\"", res.status, res.body)
+	}
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 408 || !resp.Close {
+		t.Errorf("the slow body: %d, close %v; want 408 and the connection closed", resp.StatusCode, resp.Close)
+	}
+	if res := do(t, srv, "POST", "/cgi-bin/cat.sh", strings.NewReader("body\n"), nil); res.status != 200 || res.body != "body\n" {
+		t.Errorf("a body sent whole: %d %q", res.status, res.body)
+	}
 }
