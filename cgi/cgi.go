@@ -198,10 +198,9 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) 
 	if !ok {
 		return
 	}
-	if r.ContentLength > 0 && r.ContentLength <= maxBufferedBody {
-		if !h.bufferBody(w, r) {
-			return
-		}
+	buffered := r.ContentLength > 0 && r.ContentLength <= maxBufferedBody
+	if buffered && !h.bufferBody(w, r) {
+		return
 	}
 	select {
 	case h.sem <- struct{}{}:
@@ -219,7 +218,7 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) 
 		// while the client leaves is killed as it starts (state.kill).
 		return
 	}
-	h.execute(w, r, sc)
+	h.execute(w, r, sc, buffered)
 }
 
 // find looks the script up in the CGI directory dir, with rest the path
@@ -290,8 +289,9 @@ func (h *Handler) find(w http.ResponseWriter, r *http.Request, dir, rest string)
 }
 
 // execute runs the script through the launcher and net/http/cgi, streams
-// its response, and answers for it when it fails.
-func (h *Handler) execute(w http.ResponseWriter, r *http.Request, sc script) {
+// its response, and answers for it when it fails. buffered says the body
+// has been read from the client already (bufferBody).
+func (h *Handler) execute(w http.ResponseWriter, r *http.Request, sc script, buffered bool) {
 	st := &state{h: h, w: w, r: r, script: sc.name}
 	body := &trackedBody{ReadCloser: r.Body}
 	st.body = body
@@ -303,7 +303,8 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request, sc script) {
 		r2.TransferEncoding = nil
 		r2.ContentLength = -1
 	}
-	if r2.ContentLength == 0 {
+	if r2.ContentLength == 0 || buffered {
+		// Nothing of the body is left to wait for from the client.
 		body.eof.Store(true)
 	}
 	if !h.passAuth && (r.Header["Authorization"] != nil || r.Header["Proxy-Authorization"] != nil) {
