@@ -51,12 +51,11 @@ func (h *Handler) uploadOptions(opts Options) error {
 	}
 	h.origins = map[string]bool{}
 	for _, o := range opts.UploadOrigins {
-		u, err := url.Parse(o)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
-			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		origin, ok := urlpath.Origin(o)
+		if !ok {
 			return fmt.Errorf("fileserver: Options.UploadOrigins: %q is not an origin (scheme://host[:port])", o)
 		}
-		h.origins[u.Scheme+"://"+u.Host] = true
+		h.origins[origin] = true
 	}
 	if !uploadsSupported {
 		return errors.New("fileserver: Options.Upload is not supported on this system")

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	iofs "io/fs"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/simplehttp/simplehttp/accesslog"
 	"github.com/simplehttp/simplehttp/fileserver"
+	"github.com/simplehttp/simplehttp/internal/urlpath"
 )
 
 // usage is the help text, laid out as Python 3.14's argparse prints
@@ -286,8 +286,7 @@ func parseArgs(args []string) (config, error) {
 		return cfg, usagef("--upload-origin requires --upload to be set")
 	}
 	for _, o := range cfg.UploadOrigins {
-		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
-			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		if _, ok := urlpath.Origin(o); !ok {
 			return cfg, usagef("invalid --upload-origin %q: want scheme://host[:port], like https://files.example.com", o)
 		}
 	}

@@ -329,3 +329,16 @@ func unhex(c byte) byte {
 		return c - 'A' + 10
 	}
 }
+
+// Origin returns s, an origin as a browser sends it in an Origin header
+// ("https://files.example.com", "http://host:8080"), as scheme://host;
+// ok is false when s is not one (no http or https scheme, no host, user
+// info, a path beyond "/", a query or a fragment).
+func Origin(s string) (origin string, ok bool) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return "", false
+	}
+	return u.Scheme + "://" + u.Host, true
+}

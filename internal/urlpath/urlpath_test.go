@@ -288,3 +288,21 @@ func TestDecodesToUTF8(t *testing.T) {
 		}
 	}
 }
+
+func TestOrigin(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://files.example.com":   "https://files.example.com",
+		"http://host:8080/":           "http://host:8080",
+		"files.example.com":           "",
+		"https://files.example.com/a": "",
+		"ftp://x":                     "",
+		"https://":                    "",
+		"https://u:p@x":               "",
+		"https://x?q":                 "",
+	} {
+		got, ok := Origin(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("Origin(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}
