@@ -293,7 +293,7 @@ func (h *Handler) find(w http.ResponseWriter, r *http.Request, dir, rest string)
 // has been read from the client already (bufferBody).
 func (h *Handler) execute(w http.ResponseWriter, r *http.Request, sc script, buffered bool) {
 	st := &state{h: h, w: w, r: r, script: sc.name}
-	body := &trackedBody{ReadCloser: r.Body}
+	body := &trackedBody{ReadCloser: r.Body, st: st}
 	st.body = body
 	r2 := r.WithContext(r.Context())
 	r2.Body = body
@@ -373,7 +373,7 @@ func (h *Handler) launcherArgs(r *http.Request, sc script) []string {
 // an error page says what went wrong.
 func (h *Handler) finish(w http.ResponseWriter, r *http.Request, sc script, st *state, rw *responseWriter) {
 	st.mu.Lock()
-	timedOut, failed, killed, exited, overloaded := st.timedOut, st.failed, st.killed, st.exited, st.overloaded
+	timedOut, failed, killed, exited, overloaded, bodyErr := st.timedOut, st.failed, st.killed, st.exited, st.overloaded, st.bodyErr
 	st.mu.Unlock()
 	if overloaded == nil && !failed {
 		h.overload.OK(r.Context()) // the script was started
@@ -382,13 +382,25 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, sc script, st *
 	case overloaded != nil && !rw.committed:
 		h.unavailable(w, r, overloaded)
 	case rw.committed:
-		if timedOut || killed || !exited {
+		if !rw.complete && (timedOut || killed || !exited || bodyErr != nil) {
 			// Cut the response off: the client must not take a
 			// truncated body for a complete one. (A script killed by a
 			// signal, or a launcher that died without reporting, may
 			// have stopped anywhere in its output.)
 			panic(http.ErrAbortHandler)
 		}
+	case bodyErr != nil:
+		code, msg := http.StatusBadRequest, "Bad request body"
+		switch {
+		case errors.Is(bodyErr, os.ErrDeadlineExceeded):
+			code, msg = http.StatusRequestTimeout, "Request body too slow"
+		case errors.Is(bodyErr, io.ErrUnexpectedEOF):
+			msg = "Incomplete request body"
+		}
+		if r.ProtoMajor == 1 {
+			w.Header().Set("Connection", "close") // what is left of the body is unread
+		}
+		h.sendError(w, r, code, msg)
 	case timedOut:
 		h.sendError(w, r, http.StatusGatewayTimeout, "CGI script timed out ("+pyescape.Repr(sc.name)+")")
 	case failed || rw.invalid || rw.pending == 0:
@@ -493,6 +505,9 @@ type state struct {
 	// process group is not known yet is killed as soon as it is.
 	gone   bool
 	failed bool // net/http/cgi found the response malformed
+	// bodyErr is why the client's request body failed; the script was
+	// killed for it.
+	bodyErr error
 	// overloaded is set when the script could not be started for lack
 	// of file descriptors or memory (see overloadCause).
 	overloaded error
@@ -581,6 +596,23 @@ func (st *state) kill() {
 	}
 }
 
+// bodyFailed kills the script when the client's request body fails
+// (err): what the script has read is not the body the client meant to
+// send, and it must not answer as if it were.
+func (st *state) bodyFailed(err error) {
+	st.mu.Lock()
+	first := st.bodyErr == nil
+	if first {
+		st.bodyErr = err
+	}
+	st.mu.Unlock()
+	if first {
+		st.h.logger.LogAttrs(st.r.Context(), slog.LevelWarn, "cgi: request body failed, script killed",
+			slog.String("script", st.script), slog.Any("err", err))
+		st.kill()
+	}
+}
+
 // unblockBody stops a read of the request body that waits for a client
 // when the script will not read it any more; net/http/cgi would wait for
 // that read to finish.
@@ -588,6 +620,7 @@ func (st *state) unblockBody() {
 	if st.body.eof.Load() {
 		return
 	}
+	st.body.unblocked.Store(true)
 	// Not every ResponseWriter supports deadlines; then the read ends
 	// when the client sends the rest or goes away.
 	_ = http.NewResponseController(st.w).SetReadDeadline(aLongTimeAgo)

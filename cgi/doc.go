@@ -58,10 +58,17 @@
 // (Connection, Keep-Alive, Transfer-Encoding, Upgrade, TE, Trailer,
 // Proxy-Connection), values holding a control character other than tab,
 // and a Content-Length that is not one number are dropped and logged; a
-// 1xx status gives 502. A script killed by a signal (or whose launcher
-// dies) after its header went out has its response cut off, as on a
-// timeout, so that an HTTP/1.1 client sees an incomplete body rather
-// than a short one that looks whole.
+// 1xx status or one above 599, or a Location holding a control character,
+// gives 502. Output past the script's Content-Length (or any body for a
+// 204 or 304) is dropped and logged, as nginx does, so that the client
+// does not read it as its next response. A script killed by a signal (or
+// whose launcher dies) after its header went out, before its body was
+// complete, has its response cut off, as on a timeout, so that an
+// HTTP/1.1 client sees an incomplete body rather than a short one that
+// looks whole. A request body that fails on its way to the script (cut
+// off, a malformed chunk, too slow) gets the script killed, and 400 (408
+// when too slow) if its answer had not started: the script must not take
+// half an upload for a whole one.
 //
 // # The launcher
 //

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -37,9 +38,15 @@ func TestScriptHeaderChecks(t *testing.T) {
 		{"same length twice", "Content-Type: text/plain\\r\\nContent-Length: 4\\r\\nContent-Length: 4\\r\\n\\r\\nbody", 200,
 			map[string]string{"Content-Length": "4"}, "body", ""},
 		{"status 101", "Status: 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\n\\r\\nraw", 502,
-			map[string]string{"Upgrade": ""}, "CGI script sent no valid response ('/cgi-bin/s.sh')", "informational status"},
+			map[string]string{"Upgrade": ""}, "CGI script sent no valid response ('/cgi-bin/s.sh')", "invalid status"},
 		{"status 103", "Status: 103 Early Hints\\r\\nContent-Type: text/plain\\r\\n\\r\\nbody", 502,
-			nil, "CGI script sent no valid response", "informational status"},
+			nil, "CGI script sent no valid response", "invalid status"},
+		{"status 600", "Status: 600 Odd\\r\\nContent-Type: text/plain\\r\\n\\r\\nbody", 502,
+			nil, "CGI script sent no valid response", "status=600"},
+		// net/http/cgi makes it a 302, which without its Location (a
+		// control character drops it) would lead nowhere.
+		{"bad Location", "Location: http://example.com/a\\001b\\r\\n\\r\\n", 502,
+			map[string]string{"Location": ""}, "CGI script sent no valid response", "invalid Location"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,5 +132,104 @@ func TestWriterWithoutFlush(t *testing.T) {
 	if rec.Code != http.StatusOK || rec.Body.String() != "one\ntwo\n" || rec.Header().Get("Content-Type") != "text/plain" {
 		t.Errorf("through a writer without Flush: %d %q %q, want 200 text/plain \"one\\ntwo\\n\"",
 			rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
+	}
+}
+
+// TestOutputPastBody: output after the body a script announced (its
+// Content-Length, or none for a 304) is dropped and logged, as nginx does
+// for an upstream: the client gets the response the header describes,
+// and the connection stays usable for its next request. Before, the
+// whole write was refused, so a 5-byte Content-Length came with 0 bytes
+// and a closed connection.
+func TestOutputPastBody(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"cgi-bin/long.sh":  "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\nContent-Length: 5\\r\\n\\r\\nhello world'\n",
+		"cgi-bin/later.sh": "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\nContent-Length: 5\\r\\n\\r\\nhel'\nsleep 0.2\nprintf 'lo, and more'\n",
+		"cgi-bin/304.sh":   "#!/bin/sh\nprintf 'Status: 304 Not Modified\\r\\n\\r\\nbody'\n",
+		"cgi-bin/ok.sh":    "#!/bin/sh\n" + header + "echo ok\n",
+	})
+	srv, logs := newServer(t, root, cgi.Options{})
+	for _, tt := range []struct {
+		script, want string
+		status       int
+		log          string
+	}{
+		{"long.sh", "hello", 200, "more than its Content-Length"},
+		{"later.sh", "hello", 200, "more than its Content-Length"},
+		{"304.sh", "", 304, "a status that has none"},
+	} {
+		c, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		br := bufio.NewReader(c)
+		for i, target := range []string{"/cgi-bin/" + tt.script, "/cgi-bin/ok.sh"} {
+			io.WriteString(c, "GET "+target+" HTTP/1.1\r\nHost: x\r\n\r\n")
+			res, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("%s, request %d on the connection: %v", tt.script, i+1, err)
+			}
+			b, err := io.ReadAll(res.Body)
+			status, want := tt.status, tt.want
+			if i == 1 {
+				status, want = 200, "ok\n"
+			}
+			if err != nil || res.StatusCode != status || string(b) != want {
+				t.Errorf("%s, request %d on the connection: %d %q, %v; want %d %q", tt.script, i+1, res.StatusCode, b, err, status, want)
+			}
+		}
+		c.Close()
+		if !strings.Contains(logs.String(), tt.log) {
+			t.Errorf("%s: the log lacks %q:\n%s", tt.script, tt.log, logs)
+		}
+	}
+}
+
+// TestBodyFailure: a request body that fails on its way (a malformed
+// chunk, a client that stops halfway) kills the script and answers 400:
+// the script must not take the part it read for the whole body, and with
+// a chunked body (no CONTENT_LENGTH) it could not tell. Before, it read
+// end of input and answered 200 for what it had.
+func TestBodyFailure(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"cgi-bin/count.sh": "#!/bin/sh\nn=$(wc -c)\n" + header + "echo \"got $n\"\n",
+	})
+	srv, logs := newServer(t, root, cgi.Options{})
+	big := strings.Repeat("x", 2<<20) // streamed to the script, not read before it starts
+	for _, tt := range []struct {
+		name, request, message string
+	}{
+		{"malformed chunk", "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n", "Bad request body"},
+		{"chunked, cut off", "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n10\r\nabc", "Incomplete request body"},
+		{"length, cut off", "Content-Length: " + strconv.Itoa(len(big)+10) + "\r\n\r\n" + big, "Incomplete request body"},
+	} {
+		c, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			io.WriteString(c, "POST /cgi-bin/count.sh HTTP/1.1\r\nHost: x\r\n"+tt.request)
+			c.(*net.TCPConn).CloseWrite()
+		}()
+		res, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		c.Close()
+		if res.StatusCode != 400 || !strings.Contains(string(b), "<p>Message: "+tt.message+".</p>") {
+			t.Errorf("%s: %d %q, want 400 %q, without the script's answer", tt.name, res.StatusCode, b, tt.message)
+		}
+		if !res.Close {
+			t.Errorf("%s: no Connection: close", tt.name)
+		}
+	}
+	if n := strings.Count(logs.String(), "request body failed, script killed"); n != 3 {
+		t.Errorf("%d log lines say the script was killed, want 3:\n%s", n, logs)
+	}
+	// A whole chunked body still reaches the script.
+	res := do(t, srv, "POST", "/cgi-bin/count.sh", io.MultiReader(strings.NewReader("hello")), nil)
+	if res.status != 200 || strings.TrimSpace(res.body) != "got 5" {
+		t.Errorf("whole chunked body: %d %q, want 200 \"got 5\"", res.status, res.body)
 	}
 }

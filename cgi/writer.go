@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -30,7 +32,24 @@ type responseWriter struct {
 	pending   int         // a held status, or 0
 	committed bool
 	invalid   bool // the script asked for a status that cannot be sent
+	// left is what remains to send of the Content-Length the script
+	// gave, or -1 without one.
+	left int64
+	// complete is set once the response has all its body: the
+	// Content-Length's bytes, or none for a status that has none. What
+	// the script does after (more output, a crash, the time limit) does
+	// not cut it off.
+	complete bool
+	over     error // what a write past the complete body returns
 }
+
+// errTooLong stops net/http/cgi copying a script's output past the
+// Content-Length the script gave: the client has its response, and the
+// rest would be taken for the start of the next (nginx drops it too).
+var errTooLong = errors.New("script sent more than its Content-Length; the rest is dropped")
+
+// errNoBody stops it copying a body for a 204 or 304, which have none.
+var errNoBody = errors.New("script sent a body with a status that has none; it is dropped")
 
 // errInvalidStatus stops net/http/cgi copying the body of a response
 // whose status was refused.
@@ -47,14 +66,20 @@ func (rw *responseWriter) WriteHeader(code int) {
 	if rw.committed || rw.pending != 0 || rw.invalid {
 		return
 	}
-	if code < 200 {
+	if code < 200 || code > 599 {
 		// "Status: 101" (or 100, 103, 0xx): net/http would send it as an
 		// interim response and then a 200 of its own, two responses from
 		// one script, and a 101 tells a proxy the connection is no longer
-		// HTTP. run answers 502.
-		rw.invalid = true
-		rw.st.h.logger.LogAttrs(rw.st.r.Context(), slog.LevelError, "cgi: script sent an informational status",
-			slog.String("script", rw.st.script), slog.Int("status", code))
+		// HTTP. 600 to 999 are no HTTP status (RFC 9110 section 15).
+		// run answers 502.
+		rw.refuse("cgi: script sent an invalid status", slog.Int("status", code))
+		return
+	}
+	if vv := rw.hdr["Location"]; len(vv) > 0 && !allValid(vv) {
+		// net/http/cgi made the status a redirect for it; without its
+		// Location (copyScriptHeader would drop it) the redirect leads
+		// nowhere.
+		rw.refuse("cgi: script sent an invalid Location", slog.Int("status", code))
 		return
 	}
 	if code == http.StatusInternalServerError {
@@ -64,12 +89,28 @@ func (rw *responseWriter) WriteHeader(code int) {
 	rw.commit(code)
 }
 
+// refuse marks the script's response as one that cannot be sent, and
+// logs why.
+func (rw *responseWriter) refuse(msg string, attr slog.Attr) {
+	rw.invalid = true
+	rw.st.h.logger.LogAttrs(rw.st.r.Context(), slog.LevelError, msg, slog.String("script", rw.st.script), attr)
+}
+
 func (rw *responseWriter) commit(code int) {
 	rw.committed = true
 	copyScriptHeader(rw.w.Header(), rw.hdr, func(name, reason string) {
 		rw.st.h.logger.LogAttrs(rw.st.r.Context(), slog.LevelWarn, "cgi: header field from script dropped",
 			slog.String("script", rw.st.script), slog.String("field", name), slog.String("reason", reason))
 	})
+	rw.left = -1
+	if v := rw.w.Header()["Content-Length"]; len(v) == 1 {
+		rw.left, _ = strconv.ParseInt(v[0], 10, 64) // checked by copyScriptHeader
+	}
+	rw.over = errTooLong
+	if !bodyAllowed(code) {
+		rw.over = errNoBody
+	}
+	rw.complete = rw.left == 0 || rw.over == errNoBody
 	rw.w.WriteHeader(code)
 	// Send the header now: a script may take its time over the body.
 	_ = rw.rc.Flush()
@@ -86,7 +127,24 @@ func (rw *responseWriter) Write(p []byte) (int, error) {
 		}
 		rw.commit(code)
 	}
+	if rw.complete {
+		if len(p) == 0 {
+			return 0, nil
+		}
+		return 0, rw.over
+	}
+	var tooLong bool
+	if rw.left >= 0 && int64(len(p)) > rw.left {
+		p, tooLong = p[:rw.left], true
+	}
 	n, err := rw.w.Write(p)
+	if rw.left >= 0 {
+		rw.left -= int64(n)
+		rw.complete = rw.left == 0
+	}
+	if err == nil && tooLong {
+		err = errTooLong
+	}
 	if err == nil {
 		// Stream the output as it comes. A ResponseWriter that cannot
 		// flush (some middleware's wrapper) sends it when it can: that
@@ -145,6 +203,22 @@ func oneLength(vv []string) bool {
 	return len(vv) > 0 && len(vv[0]) <= 18 // fits an int64
 }
 
+// allValid reports whether every value in vv is a validValue.
+func allValid(vv []string) bool {
+	for _, v := range vv {
+		if !validValue(v) {
+			return false
+		}
+	}
+	return true
+}
+
+// bodyAllowed reports whether a response with status code has a body
+// (RFC 9110 sections 15.3.5 and 15.4.5).
+func bodyAllowed(code int) bool {
+	return code != http.StatusNoContent && code != http.StatusNotModified
+}
+
 // validValue reports whether v has no control character but tab
 // (RFC 9110 section 5.5).
 func validValue(v string) bool {
@@ -159,16 +233,26 @@ func validValue(v string) bool {
 // Unwrap lets http.ResponseController reach the writer underneath.
 func (rw *responseWriter) Unwrap() http.ResponseWriter { return rw.w }
 
-// trackedBody records whether the request body has been read to its end.
+// trackedBody records whether the request body has been read to its end,
+// and tells st when the client's body failed (a malformed chunk, a body
+// cut off or too slow): the script must not take what it got for all.
 type trackedBody struct {
 	io.ReadCloser
+	st  *state
 	eof atomic.Bool
+	// unblocked is set when the server itself stopped the read
+	// (state.unblockBody): the deadline error that follows is not the
+	// client's. (A client's failure can cancel the request's context,
+	// and so unblock the read, just before the failure reaches Read.)
+	unblocked atomic.Bool
 }
 
 func (b *trackedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err == io.EOF {
 		b.eof.Store(true)
+	} else if err != nil && !(b.unblocked.Load() && errors.Is(err, os.ErrDeadlineExceeded)) {
+		b.st.bodyFailed(err)
 	}
 	return n, err
 }

@@ -61,7 +61,9 @@ var splitScripts = []struct {
 	status     int
 }{
 	{"cr-in-value", `printf 'Content-Type: text/plain\r\nX-A: 1\rX-Forged: cr\r\n\r\nbody'`, 200},
-	{"cr-in-location", `printf 'Location: /hello.txt\rX-Forged: loc\r\n\r\n'`, 302},
+	// The Location cannot be sent as it is, and a redirect without it
+	// leads nowhere: 502.
+	{"cr-in-location", `printf 'Location: /hello.txt\rX-Forged: loc\r\n\r\n'`, 502},
 	{"cr-in-status", `printf 'Status: 302 Found\rX-Forged: status\r\nLocation: /x\r\n\r\n'`, 302},
 	{"cr-in-ctype", `printf 'Content-Type: text/plain\rX-Forged: ctype\r\n\r\nbody'`, 200},
 	{"crcr", `printf 'Content-Type: text/plain\r\r\nX-Legit: 1\r\n\r\nbody'`, 200},
