@@ -169,6 +169,10 @@ type state struct {
 // When the log goes to a file (os.Stderr by default), the caller should
 // call [Middleware.Close] after the server has shut down, so the last
 // lines are written: cmd/simplehttp does so after http.Server.Shutdown.
+// errNotNew is the panic of a Middleware that New did not make: its
+// zero value has nowhere to write.
+const errNotNew = "accesslog: Middleware not made by New"
+
 func New(opts Options) (*Middleware, error) {
 	if opts.Format < Python || opts.Format > JSON {
 		return nil, fmt.Errorf("accesslog: unknown Format %d", int(opts.Format))
@@ -220,6 +224,9 @@ func New(opts Options) (*Middleware, error) {
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	if next == nil {
 		panic("accesslog: nil next handler")
+	}
+	if m.out == nil {
+		panic(errNotNew)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &state{}

@@ -35,6 +35,9 @@ import (
 // dropped. opts.AddSource and opts.ReplaceAttr are honoured by the JSON
 // format only.
 func (m *Middleware) SlogHandler(opts *slog.HandlerOptions) slog.Handler {
+	if m.out == nil {
+		panic(errNotNew)
+	}
 	if opts == nil {
 		opts = &slog.HandlerOptions{}
 	}

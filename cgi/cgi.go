@@ -34,6 +34,9 @@ func (h *Handler) Handler(next http.Handler) http.Handler {
 	if next == nil {
 		panic("cgi: Handler(nil)")
 	}
+	if h.sem == nil {
+		panic(errNotNew)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !h.serve(w, r) {
 			next.ServeHTTP(w, r)
@@ -44,6 +47,9 @@ func (h *Handler) Handler(next http.Handler) http.Handler {
 // ServeHTTP runs the CGI script that r names. A request for any other path
 // gets 404 (501 for a POST).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.sem == nil {
+		panic(errNotNew)
+	}
 	if !h.serve(w, r) {
 		h.sendError(w, r, http.StatusNotFound, "File not found")
 	}

@@ -169,6 +169,9 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 	if next == nil {
 		panic("errorpage: Handler(nil)")
 	}
+	if m.page == nil {
+		panic("errorpage: Middleware not made by New")
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &state{m: m}
 		st.Init(w)

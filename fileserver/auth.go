@@ -262,6 +262,9 @@ func (a *BasicAuth) Handler(next http.Handler) http.Handler {
 	if next == nil {
 		panic("fileserver: BasicAuth.Handler(nil)")
 	}
+	if a.key == nil {
+		panic("fileserver: BasicAuth not made by NewBasicAuth")
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !a.scope.covers(r.Method) {
 			next.ServeHTTP(w, r)

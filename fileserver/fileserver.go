@@ -97,6 +97,10 @@ type Handler struct {
 // [os.DirFS], an [embed.FS], an [os.Root]'s FS, or an [fstest.MapFS].
 // Files whose fs.File is an *os.File are sent with sendfile(2). fsys
 // itself decides how symbolic links resolve: use [NewDir] for a policy.
+// errNotNew is the panic of a Handler that New or NewDir did not make:
+// its zero value has nothing to serve.
+const errNotNew = "fileserver: Handler not made by New or NewDir"
+
 func New(fsys fs.FS, opts Options) (*Handler, error) {
 	if fsys == nil {
 		return nil, errors.New("fileserver: nil fs.FS")
@@ -256,6 +260,9 @@ func (h *Handler) Close() error {
 // [Options.Upload] is on, and every other method with 501 "Unsupported
 // method ('POST')", through Options.ErrorHandler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.fsys == nil {
+		panic(errNotNew)
+	}
 	if h.closed.Load() {
 		// Its directory may be gone: answering 404 for files that exist
 		// would hide the mistake of serving after Close.

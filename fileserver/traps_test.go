@@ -1,12 +1,15 @@
 package fileserver_test
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/simplehttp/simplehttp/accesslog"
+	"github.com/simplehttp/simplehttp/cgi"
 	"github.com/simplehttp/simplehttp/errorpage"
 	"github.com/simplehttp/simplehttp/fileserver"
 )
@@ -50,5 +53,37 @@ func TestOptionErrorsNameTheField(t *testing.T) {
 	}
 	if _, err := errorpage.New(errorpage.Options{ContentType: "text/html\r\nSet-Cookie: x"}); err == nil || !strings.Contains(err.Error(), "Options.ContentType") {
 		t.Errorf("errorpage ContentType with CR LF: %v", err)
+	}
+}
+
+// TestZeroValuesPanicClearly: a handler or middleware declared rather
+// than made by its constructor says so in its panic (as soon as it is
+// wrapped around a handler, for the middleware), instead of a nil
+// dereference deep inside a request.
+func TestZeroValuesPanicClearly(t *testing.T) {
+	next := http.NotFoundHandler()
+	serve := func(h http.Handler) {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/cgi-bin/x", nil))
+	}
+	for _, tt := range []struct {
+		use  func()
+		want string
+	}{
+		{func() { serve(&fileserver.Handler{}) }, "fileserver: Handler not made by New or NewDir"},
+		{func() { (&fileserver.BasicAuth{}).Handler(next) }, "fileserver: BasicAuth not made by NewBasicAuth"},
+		{func() { serve(&cgi.Handler{}) }, "cgi: Handler not made by New"},
+		{func() { (&cgi.Handler{}).Handler(next) }, "cgi: Handler not made by New"},
+		{func() { (&accesslog.Middleware{}).Handler(next) }, "accesslog: Middleware not made by New"},
+		{func() { (&accesslog.Middleware{}).SlogHandler(nil) }, "accesslog: Middleware not made by New"},
+		{func() { (&errorpage.Middleware{}).Handler(next) }, "errorpage: Middleware not made by New"},
+	} {
+		func() {
+			defer func() {
+				if got := recover(); got != tt.want {
+					t.Errorf("panic %v, want %q", got, tt.want)
+				}
+			}()
+			tt.use()
+		}()
 	}
 }
