@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -47,8 +48,11 @@ type metricRecord struct {
 	Lower   bool   `json:"lower,omitempty"`
 	Compare bool   `json:"compare,omitempty"`
 	// Vals holds a value per x for each peer; null where not measured
-	// (JSON has no NaN).
+	// (JSON has no NaN). Lo and Hi hold the lowest and highest round
+	// behind each value, where it had two rounds or more.
 	Vals map[string][]*float64 `json:"vals"`
+	Lo   map[string][]*float64 `json:"lo,omitempty"`
+	Hi   map[string][]*float64 `json:"hi,omitempty"`
 }
 
 type chartRecord struct {
@@ -61,10 +65,11 @@ type chartRecord struct {
 }
 
 type verdictRecord struct {
-	Goal string `json:"goal"`
-	Got  string `json:"got"`
-	Met  bool   `json:"met"`
-	OK   bool   `json:"ok"`
+	Goal    string `json:"goal"`
+	Got     string `json:"got"`
+	Met     bool   `json:"met"`
+	OK      bool   `json:"ok"`
+	Overlap bool   `json:"overlap,omitempty"`
 }
 
 // sweepXFormats prints each sweep's x values; a sweep not listed counts.
@@ -75,13 +80,15 @@ func newSweepRecord(s *sweep) sweepRecord {
 	for _, m := range s.metrics {
 		mr := metricRecord{Key: m.key, Title: m.title, Unit: m.unit, Lower: m.lower, Compare: m.compare, Vals: map[string][]*float64{}}
 		for peer, vals := range m.vals {
-			out := make([]*float64, len(vals))
-			for i, v := range vals {
-				if !math.IsNaN(v) {
-					out[i] = &v
+			mr.Vals[peer] = jsonValues(vals)
+		}
+		for peer, lo := range m.lo {
+			if jlo, jhi := jsonValues(lo), jsonValues(m.hi[peer]); slices.ContainsFunc(jlo, notNil) && len(jhi) == len(jlo) {
+				if mr.Lo == nil {
+					mr.Lo, mr.Hi = map[string][]*float64{}, map[string][]*float64{}
 				}
+				mr.Lo[peer], mr.Hi[peer] = jlo, jhi
 			}
-			mr.Vals[peer] = out
 		}
 		r.Metrics = append(r.Metrics, mr)
 	}
@@ -89,9 +96,36 @@ func newSweepRecord(s *sweep) sweepRecord {
 		r.Charts = append(r.Charts, chartRecord{File: c.file, Title: c.title, YLabel: c.yLabel, Metrics: c.metrics, LogX: c.logX, LogY: c.logY})
 	}
 	for _, v := range s.verdicts {
-		r.Verdicts = append(r.Verdicts, verdictRecord{Goal: v.goal, Got: v.got, Met: v.met, OK: v.ok})
+		r.Verdicts = append(r.Verdicts, verdictRecord{Goal: v.goal, Got: v.got, Met: v.met, OK: v.ok, Overlap: v.overlap})
 	}
 	return r
+}
+
+// jsonValues is vals for JSON: null for NaN.
+func jsonValues(vals []float64) []*float64 {
+	out := make([]*float64, len(vals))
+	for i, v := range vals {
+		if !math.IsNaN(v) {
+			out[i] = &v
+		}
+	}
+	return out
+}
+
+func notNil(v *float64) bool { return v != nil }
+
+// floatValues is the inverse of jsonValues, for the n points of a sweep.
+func floatValues(vals []*float64, n int) ([]float64, error) {
+	if len(vals) != n {
+		return nil, fmt.Errorf("%d values for %d points", len(vals), n)
+	}
+	out := nans(n)
+	for i, v := range vals {
+		if v != nil {
+			out[i] = *v
+		}
+	}
+	return out, nil
 }
 
 // sweep rebuilds the sweep the record was made from.
@@ -101,19 +135,22 @@ func (r sweepRecord) sweep() (*sweep, error) {
 		s.xFormat = f
 	}
 	for _, mr := range r.Metrics {
-		m := &metric{key: mr.Key, title: mr.Title, unit: mr.Unit, lower: mr.Lower, compare: mr.Compare, vals: map[string][]float64{}}
+		m := &metric{key: mr.Key, title: mr.Title, unit: mr.Unit, lower: mr.Lower, compare: mr.Compare,
+			vals: map[string][]float64{}, lo: map[string][]float64{}, hi: map[string][]float64{}}
 		for peer, vals := range mr.Vals {
-			if len(vals) != len(r.Xs) {
-				return nil, fmt.Errorf("sweep %s, %s of %s: %d values for %d points", r.Key, mr.Key, peer, len(vals), len(r.Xs))
+			var err error
+			if m.vals[peer], err = floatValues(vals, len(r.Xs)); err != nil {
+				return nil, fmt.Errorf("sweep %s, %s of %s: %v", r.Key, mr.Key, peer, err)
 			}
-			out := make([]float64, len(vals))
-			for i, v := range vals {
-				out[i] = math.NaN()
-				if v != nil {
-					out[i] = *v
+			m.lo[peer], m.hi[peer] = nans(len(r.Xs)), nans(len(r.Xs))
+			if lo, ok := mr.Lo[peer]; ok {
+				if m.lo[peer], err = floatValues(lo, len(r.Xs)); err != nil {
+					return nil, fmt.Errorf("sweep %s, %s of %s, lowest rounds: %v", r.Key, mr.Key, peer, err)
+				}
+				if m.hi[peer], err = floatValues(mr.Hi[peer], len(r.Xs)); err != nil {
+					return nil, fmt.Errorf("sweep %s, %s of %s, highest rounds: %v", r.Key, mr.Key, peer, err)
 				}
 			}
-			m.vals[peer] = out
 		}
 		s.metrics = append(s.metrics, m)
 	}
@@ -129,7 +166,7 @@ func (r sweepRecord) sweep() (*sweep, error) {
 		s.charts = append(s.charts, chart{file: c.File, title: c.Title, yLabel: c.YLabel, metrics: c.Metrics, logX: c.LogX, logY: c.LogY})
 	}
 	for _, v := range r.Verdicts {
-		s.verdicts = append(s.verdicts, verdict{goal: v.Goal, got: v.Got, met: v.Met, ok: v.OK})
+		s.verdicts = append(s.verdicts, verdict{goal: v.Goal, got: v.Got, met: v.Met, ok: v.OK, overlap: v.Overlap})
 	}
 	return s, nil
 }

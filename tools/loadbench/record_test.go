@@ -71,6 +71,10 @@ func TestRecordRedraw(t *testing.T) {
 	if !strings.Contains(targets.String(), "3.50x (7.00 ms / 2.00 ms)") {
 		t.Errorf("targets lack the sweep's own verdict:\n%s", targets.String())
 	}
+	// The rounds' ranges are recorded: a miss within them says so again.
+	if !strings.Contains(targets.String(), "rounds overlap at 1 of 1 missed  MISSED, within the rounds' spread") {
+		t.Errorf("targets lack the miss within the rounds' spread:\n%s", targets.String())
+	}
 	for _, c := range s.charts {
 		a, err := os.ReadFile(filepath.Join(runDir, c.file))
 		if err != nil {
@@ -99,6 +103,7 @@ func TestRecordBad(t *testing.T) {
 		"no sweep":       {`{"peers":["simplehttp"],"sweeps":[]}`, "no sweep recorded"},
 		"no peer":        {strings.Replace(string(good), `"peers":["simplehttp"]`, `"peers":[]`, 1), "no peer recorded"},
 		"short values":   {strings.Replace(string(good), `"simplehttp":[100,200,300]`, `"simplehttp":[100,200]`, 1), "rate of simplehttp: 2 values for 3 points"},
+		"short rounds":   {strings.Replace(string(good), `"simplehttp":[null,null,290]`, `"simplehttp":[null,290]`, 1), "rate of simplehttp, lowest rounds: 2 values for 3 points"},
 		"unknown metric": {strings.Replace(string(good), `"metrics":["rate"]`, `"metrics":["nope"]`, 1), `no metric "nope"`},
 		"path in name":   {strings.Replace(string(good), `"file":"rate.png"`, `"file":"../rate.png"`, 1), `"../rate.png" is not a plain file name`},
 	} {

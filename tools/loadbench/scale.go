@@ -318,8 +318,12 @@ working-set run follows an unmeasured warm-up of 2s (1s with -quick) with
 the same popularity, so that the servers' caches (simplehttp's, the
 kernel's) hold what they hold in steady state; filling simplehttp's is in
 the warm-up. CPU per MiB is the server's
-utime+stime over the MiB it sent. As for the table: one run, so rerun on an
-idle machine before drawing conclusions from a single miss.`) + "\n"
+utime+stime over the MiB it sent. A target "at every point" missed only
+where the rounds of simplehttp and of the peer overlap (neither's worst
+round better than the other's best; results.json holds each point's
+lowest and highest round) is "MISSED, within the rounds' spread": this
+run does not tell the two apart there. As for the table: one run, so
+rerun on an idle machine before drawing conclusions from a single miss.`) + "\n"
 
 // writeScaleFixtures writes what the selected sweeps ask for under dir:
 // /1k.bin; /list/N/ with N empty files; the working set /ws/DDD/DDD.bin
@@ -476,12 +480,7 @@ func (r *scaleRun) wrkPoints(ctx context.Context, s *sweep, peers []string, w wo
 
 // medianOf returns the median of f over the samples that f reports (ok).
 func medianOf(samples []sample, f func(sample) (float64, bool)) (float64, bool) {
-	var vs []float64
-	for _, smp := range samples {
-		if v, ok := f(smp); ok {
-			vs = append(vs, v)
-		}
-	}
+	vs := roundsOf(samples, f)
 	if len(vs) == 0 {
 		return 0, false
 	}
@@ -520,8 +519,8 @@ func (r *scaleRun) conns(ctx context.Context) (*sweep, error) {
 			return s, ctx.Err()
 		}
 		for peer, pr := range res {
-			s.set("rate", peer, i, pr.sum.rate)
-			s.set("p99", peer, i, pr.sum.p99.Seconds()*1000)
+			s.setRounds("rate", peer, i, roundsOf(pr.samples, w.rateOf))
+			s.setRounds("p99", peer, i, roundsOf(pr.samples, p99Of))
 		}
 	}
 	// The fixed-rate runs, after a warm-up in which all connections
@@ -540,7 +539,7 @@ func (r *scaleRun) conns(ctx context.Context) (*sweep, error) {
 			return s, ctx.Err()
 		}
 		for peer, pr := range res {
-			s.set("ratep99", peer, i, pr.sum.p99.Seconds()*1000)
+			s.setRounds("ratep99", peer, i, roundsOf(pr.samples, p99Of))
 			if v, ok := medianOf(pr.samples, func(smp sample) (float64, bool) {
 				d := smp.wrk.Duration - warm
 				return float64(smp.wrk.Requests) / d.Seconds(), d > 0
@@ -704,7 +703,11 @@ func (r *scaleRun) listing(ctx context.Context) (*sweep, error) {
 				continue
 			}
 			cold, f := median(colds[peer]), firsts[peer]
-			s.set("cold", peer, i, cold.Seconds()*1000)
+			var ms []float64
+			for _, d := range colds[peer] {
+				ms = append(ms, d.Seconds()*1000)
+			}
+			s.setRounds("cold", peer, i, ms)
 			s.set("cached", peer, i, f.cached.Seconds()*1000)
 			s.set("peak", peer, i, float64(f.peak)/mib)
 			logf("scale listing    %-10s %-9s cold %-8s cached %-8s peak %s", peer, x, formatLatency(cold), formatLatency(f.cached), formatMiB(f.peak))
@@ -803,8 +806,8 @@ func (r *scaleRun) workingSet(ctx context.Context) (*sweep, error) {
 			return s, ctx.Err()
 		}
 		for peer, pr := range res {
-			s.set("rate", peer, i, pr.sum.rate)
-			s.set("p99", peer, i, pr.sum.p99.Seconds()*1000)
+			s.setRounds("rate", peer, i, roundsOf(pr.samples, w.rateOf))
+			s.setRounds("p99", peer, i, roundsOf(pr.samples, p99Of))
 		}
 	}
 	return s, nil
@@ -836,12 +839,10 @@ func (r *scaleRun) fileSize(ctx context.Context) (*sweep, error) {
 			return s, ctx.Err()
 		}
 		for peer, pr := range res {
-			s.set("rate", peer, i, pr.sum.rate)
-			if v, ok := medianOf(pr.samples, func(smp sample) (float64, bool) {
+			s.setRounds("rate", peer, i, roundsOf(pr.samples, w.rateOf))
+			s.setRounds("cpu", peer, i, roundsOf(pr.samples, func(smp sample) (float64, bool) {
 				return smp.serverCPU.Seconds() * 1000 / (float64(smp.wrk.Bytes) / mib), smp.wrk.Bytes > 0
-			}); ok {
-				s.set("cpu", peer, i, v)
-			}
+			}))
 		}
 	}
 	return s, nil

@@ -218,9 +218,13 @@ func testSweep() *sweep {
 		s.set("p99", "simplehttp", i, v/100)
 		s.set("p99", "fileserver", i, v/200)
 	}
+	// Points measured in rounds: their ranges overlap or not.
+	s.setRounds("rate", "simplehttp", 2, []float64{290, 300, 390})
+	s.setRounds("p99", "simplehttp", 0, []float64{0.9, 1, 1.1})
+	s.setRounds("p99", "fileserver", 0, []float64{0.4, 0.5, 0.95})
 	s.set("rate", "caddy", 0, 50)
-	s.set("rate", "caddy", 2, 400) // simplehttp 300: 0.75x
-	s.set("p99", "caddy", 1, 4)    // simplehttp 2: 0.5x
+	s.setRounds("rate", "caddy", 2, []float64{380, 400, 420}) // simplehttp 300: 0.75x, rounds overlap
+	s.set("p99", "caddy", 1, 4)                               // simplehttp 2: 0.5x
 	s.set("info", "simplehttp", 0, 1)
 	s.set("rate", "caddy", 1, math.NaN()) // stays unmeasured
 	s.set("rate", "caddy", 1, -1)
@@ -231,13 +235,13 @@ func testSweep() *sweep {
 func TestPointVerdicts(t *testing.T) {
 	var got []string
 	for _, v := range pointVerdicts(testSweep()) {
-		got = append(got, fmt.Sprintf("%s | %s | ok=%v met=%v", v.goal, v.got, v.ok, v.met))
+		got = append(got, fmt.Sprintf("%s | %s | ok=%v met=%v overlap=%v", v.goal, v.got, v.ok, v.met, v.overlap))
 	}
 	want := []string{
-		"conns: throughput >= 1x fileserver at every point | worst 2.00x at 1 (3 points) | ok=true met=true",
-		"conns: throughput >= 1x caddy at every point | worst 0.75x at 10,000 (2 points) | ok=true met=false",
-		"conns: p99 latency <= 1x fileserver at every point | worst 2.00x at 1 (3 points) | ok=true met=false",
-		"conns: p99 latency <= 1x caddy at every point | worst 0.50x at 100 (1 points) | ok=true met=true",
+		"conns: throughput >= 1x fileserver at every point | worst 2.00x at 1 (3 points) | ok=true met=true overlap=false",
+		"conns: throughput >= 1x caddy at every point | worst 0.75x at 10,000 (2 points); rounds overlap at 1 of 1 missed | ok=true met=false overlap=true",
+		"conns: p99 latency <= 1x fileserver at every point | worst 2.00x at 1 (3 points); rounds overlap at 1 of 3 missed | ok=true met=false overlap=false",
+		"conns: p99 latency <= 1x caddy at every point | worst 0.50x at 100 (1 points) | ok=true met=true overlap=false",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("pointVerdicts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -52,6 +52,19 @@ type summary struct {
 	kinds      string // errors by kind, e.g. "connect 3, read 5"; "" if none
 }
 
+// rateOf is the throughput of one run: requests per second, or MiB per
+// second for w.mibps.
+func (w workload) rateOf(x sample) (float64, bool) {
+	secs := x.wrk.Duration.Seconds()
+	if w.mibps {
+		return float64(x.wrk.Bytes) / mib / secs, secs > 0
+	}
+	return float64(x.wrk.Requests) / secs, secs > 0
+}
+
+// p99Of is the p99 latency of one run, in milliseconds.
+func p99Of(x sample) (float64, bool) { return x.wrk.P99.Seconds() * 1000, x.wrk.P99 > 0 }
+
 // summarize reduces c. Errors are socket errors plus responses with a
 // status of 400 or more, except in workloads where that status is the
 // expected answer (404s).
@@ -62,12 +75,8 @@ func summarize(w workload, c *cell) summary {
 	var reqs int64
 	var srv, user, cli, other, steal, wall time.Duration
 	for _, x := range c.samples {
-		secs := x.wrk.Duration.Seconds()
-		if w.mibps {
-			rates = append(rates, float64(x.wrk.Bytes)/mib/secs)
-		} else {
-			rates = append(rates, float64(x.wrk.Requests)/secs)
-		}
+		rate, _ := w.rateOf(x)
+		rates = append(rates, rate)
 		p50s = append(p50s, x.wrk.P50)
 		p99s = append(p99s, x.wrk.P99)
 		s.errors += x.wrk.SocketErrors()
