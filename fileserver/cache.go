@@ -338,6 +338,7 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, name strin
 	setEpochModified(hdr, e.mtime)
 	if mayFail(r) {
 		w = &preconditionWriter{ResponseWriter: w, h: h, r: r}
+		req = fixRange(req, int64(len(e.content)))
 	}
 	http.ServeContent(w, req, name, e.mtime, bytes.NewReader(e.content))
 }

@@ -599,6 +599,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 	}
 	if mayFail(r) {
 		w = &preconditionWriter{ResponseWriter: w, h: h, r: r}
+		req = fixRange(req, fi.Size())
 	}
 	http.ServeContent(w, req, name, mtime, rs)
 }
