@@ -130,3 +130,52 @@ func TestFaultCGIScriptKilled(t *testing.T) {
 		t.Errorf("GET /hello.txt afterwards: %d %q", res.status, res.body)
 	}
 }
+
+// TestFaultCGIBodyCut sends a CGI script an upload that fails on its way
+// (the client stops halfway, or sends a malformed chunk), through the
+// full stack: the script must never finish as if it had the whole body
+// (it would store half a file as a whole one), the client gets 400, and
+// the access log says 400.
+func TestFaultCGIBodyCut(t *testing.T) {
+	base := t.TempDir()
+	root := filepath.Join(base, "root")
+	done := filepath.Join(base, "done")
+	writeTree(t, root, map[string]file{
+		// Marks that it read its whole input, then answers.
+		"cgi-bin/store.sh": script("cat > /dev/null\ntouch '" + done + "'/\"$QUERY_STRING\"\nprintf 'Content-Type: text/plain\\n\\nstored\\n'\n"),
+	})
+	worldWritable(t, done)
+	st := newStack(t, root, stackOptions{})
+	big := strings.Repeat("x", 2<<20) // streamed to the script as it comes
+	for i, body := range []string{
+		"Content-Length: " + strconv.Itoa(len(big)+100) + "\r\n\r\n" + big,
+		"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n100\r\nabc",
+		"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n",
+	} {
+		conn, err := net.Dial("tcp", st.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.SetDeadline(time.Now().Add(20 * time.Second))
+		go func() {
+			fmt.Fprintf(conn, "POST /cgi-bin/store.sh?%d HTTP/1.1\r\nHost: x\r\n%s", i, body)
+			conn.(*net.TCPConn).CloseWrite()
+		}()
+		res, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: "POST"})
+		if err != nil {
+			t.Fatalf("upload %d: %v", i, err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		conn.Close()
+		if res.StatusCode != 400 || bytes.Contains(b, []byte("stored")) {
+			t.Errorf("upload %d: %d %q, want 400 and no answer from the script", i, res.StatusCode, b)
+		}
+		if _, err := os.Stat(filepath.Join(done, strconv.Itoa(i))); err == nil {
+			t.Errorf("upload %d: the script read its input to the end: it took a cut body for a whole one", i)
+		}
+	}
+	st.close()
+	if n := bytes.Count(st.access.Bytes(), []byte(`"POST /cgi-bin/store.sh?`)); n != 3 || bytes.Count(st.access.Bytes(), []byte(`HTTP/1.1" 400 `)) != 3 {
+		t.Errorf("the access log should have 3 POSTs answered 400:\n%s", st.access.Bytes())
+	}
+}
