@@ -141,6 +141,12 @@ func plotChart(s *sweep, c chart, peers []string) (*plot.Plot, plot.Legend, erro
 			pts.Shape = st.glyph
 			pts.Radius = vg.Points(3)
 			p.Add(line, pts)
+			if bars, err := roundBars(s, c, m, peer); err != nil {
+				return nil, leg, err
+			} else if bars != nil {
+				bars.Color = st.color
+				p.Add(bars)
+			}
 			label := peer
 			if len(c.metrics) > 1 {
 				label += " " + m.title
@@ -153,6 +159,34 @@ func plotChart(s *sweep, c chart, peers []string) (*plot.Plot, plot.Legend, erro
 		return nil, leg, fmt.Errorf("nothing measured to draw")
 	}
 	return p, leg, nil
+}
+
+// roundBars returns the bars that span the lowest to the highest round
+// of peer's points of m, where they were measured in rounds, or nil
+// where none were.
+func roundBars(s *sweep, c chart, m *metric, peer string) (*plotter.YErrorBars, error) {
+	var pts struct {
+		plotter.XYs
+		plotter.YErrors
+	}
+	for i, x := range s.xs {
+		y, lo, hi := m.vals[peer][i], at(m.lo[peer], i), at(m.hi[peer], i)
+		if math.IsNaN(y) || math.IsNaN(lo) || math.IsNaN(hi) || hi <= lo || (c.logY && lo <= 0) || (c.logX && x <= 0) {
+			continue
+		}
+		pts.XYs = append(pts.XYs, plotter.XY{X: x, Y: y})
+		pts.YErrors = append(pts.YErrors, struct{ Low, High float64 }{y - lo, hi - y})
+	}
+	if len(pts.XYs) == 0 {
+		return nil, nil
+	}
+	bars, err := plotter.NewYErrorBars(pts)
+	if err != nil {
+		return nil, err
+	}
+	bars.Width = vg.Points(1)
+	bars.CapWidth = vg.Points(5)
+	return bars, nil
 }
 
 // linearTicks marks a linear axis every 1, 2 or 5 x 10^k, so that there

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 )
 
 func TestZipfRank(t *testing.T) {
@@ -329,6 +330,28 @@ func TestWriteCharts(t *testing.T) {
 	s.metric("info").vals["simplehttp"][0] = math.NaN()
 	if _, err := writeCharts(dir, s, []string{"simplehttp"}); err == nil {
 		t.Error("a chart with nothing measured: no error")
+	}
+}
+
+// TestRoundBars: a point measured in rounds gets a bar from its lowest
+// to its highest round; one measured once, or with a lowest round that a
+// log axis cannot show, gets none.
+func TestRoundBars(t *testing.T) {
+	s := testSweep()
+	lin := chart{metrics: []string{"rate"}, logX: true}
+	bars, err := roundBars(s, lin, s.metric("rate"), "caddy")
+	if err != nil || bars == nil {
+		t.Fatalf("caddy's rate: %v, %v", bars, err)
+	}
+	if len(bars.XYs) != 1 || bars.XYs[0] != (plotter.XY{X: 10000, Y: 400}) || bars.YErrors[0] != (struct{ Low, High float64 }{20, 20}) {
+		t.Errorf("caddy's rate bars: %v %v, want one from 380 to 420 at 10,000", bars.XYs, bars.YErrors)
+	}
+	if bars, _ := roundBars(s, lin, s.metric("rate"), "fileserver"); bars != nil {
+		t.Errorf("fileserver, measured once: bars %v", bars.XYs)
+	}
+	s.metric("p99").lo["fileserver"][0] = 0
+	if bars, _ := roundBars(s, chart{metrics: []string{"p99"}, logY: true}, s.metric("p99"), "fileserver"); bars != nil {
+		t.Errorf("a lowest round of 0 on a log axis: bars %v", bars.XYs)
 	}
 }
 
