@@ -66,9 +66,11 @@
 // complete, has its response cut off, as on a timeout, so that an
 // HTTP/1.1 client sees an incomplete body rather than a short one that
 // looks whole. A request body that fails on its way to the script (cut
-// off, a malformed chunk, too slow) gets the script killed, and 400 (408
-// when too slow) if its answer had not started: the script must not take
-// half an upload for a whole one.
+// off, a malformed chunk, too slow for the server's read deadline) gets
+// the script killed, and 400 (408 for the deadline) if its answer had not
+// started: the script must not take half an upload for a whole one. (A
+// streamed body that stalls with no read deadline set is ended by
+// [Options.Timeout]: 504.)
 //
 // # The launcher
 //

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -226,6 +227,29 @@ func TestBodyFailure(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "request body failed, script killed"); n != 3 {
 		t.Errorf("%d log lines say the script was killed, want 3:\n%s", n, logs)
+	}
+	// A body that stalls until the server's read deadline: 408.
+	h, err := cgi.New(cgi.Options{Root: root, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := httptest.NewUnstartedServer(h)
+	slow.Config.ReadTimeout = 500 * time.Millisecond
+	slow.Start()
+	defer slow.Close()
+	c, err := net.Dial("tcp", slow.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "POST /cgi-bin/count.sh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+	stalled, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("stalled body: %v", err)
+	}
+	b, _ := io.ReadAll(stalled.Body)
+	if stalled.StatusCode != 408 || !strings.Contains(string(b), "<p>Message: Request body too slow.</p>") {
+		t.Errorf("stalled body: %d %q, want 408 \"Request body too slow\"", stalled.StatusCode, b)
 	}
 	// A whole chunked body still reaches the script.
 	res := do(t, srv, "POST", "/cgi-bin/count.sh", io.MultiReader(strings.NewReader("hello")), nil)
