@@ -30,6 +30,7 @@ FUZZ_TARGETS ?= \
 	./fileserver:FuzzHref \
 	./fileserver:FuzzBasicAuth \
 	./fileserver:FuzzIMFFixdate \
+	./fileserver:FuzzRange \
 	./internal/pyescape:FuzzURL \
 	./internal/pyescape:FuzzHTML \
 	./internal/pyescape:FuzzLog \

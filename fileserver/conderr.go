@@ -2,6 +2,7 @@ package fileserver
 
 import (
 	"io"
+	"math"
 	"net/http"
 	"net/textproto"
 	"strconv"
@@ -15,44 +16,111 @@ import (
 // response many times the file. Clients ask for one range, or a few.
 const maxRanges = 200
 
-// fixRange returns r, or a copy of it whose Range header http.ServeContent
-// answers correctly for a file of size bytes. ServeContent takes a
-// suffix range of zero bytes ("bytes=-0"), and any suffix range of an
-// empty file, for a satisfiable range of nothing, and answers 206 with
-// an inverted Content-Range ("bytes 6-5/6"); such ranges are dropped,
-// and a header left with none becomes one that cannot be satisfied, so
-// that ServeContent answers 416 (or, for an empty file, 200), with
-// If-Range still weighed as usual. A header of more than maxRanges
-// ranges is removed.
+// fixRange returns r, or a copy of it whose Range header
+// http.ServeContent answers as RFC 9110 asks for a file of size bytes.
+// On its own ServeContent answers 416 (without Content-Range) to a header
+// it cannot parse, where a server must ignore a range unit it does not
+// know and should ignore an invalid range set (section 14.2): such a
+// header is removed, so the whole file is sent, as Python (which knows
+// no ranges) sends it. It takes a suffix range of zero bytes
+// ("bytes=-0"), and any suffix range of an empty file, for a satisfiable
+// range of nothing, answered 206 with an inverted Content-Range ("bytes
+// 6-5/6"): such ranges are dropped, and a set left with none becomes one
+// that cannot be satisfied, so that ServeContent answers 416 with
+// "bytes */size" (or, for an empty file, 200), If-Range still weighed as
+// usual. A position too large for an int64 is one past any file. A
+// header of more than maxRanges ranges is removed.
 func fixRange(r *http.Request, size int64) *http.Request {
 	vv := r.Header["Range"]
-	if len(vv) == 0 || !strings.HasPrefix(vv[0], "bytes=") {
-		return r // ServeContent's own answer: none, or 416 for a malformed one
+	if len(vv) == 0 {
+		return r
 	}
-	specs := strings.Split(vv[0][len("bytes="):], ",")
+	unit, set, ok := strings.Cut(vv[0], "=")
+	if !ok || !strings.EqualFold(textproto.TrimString(unit), "bytes") {
+		return withRange(r, nil) // a unit this server does not serve
+	}
+	specs := strings.Split(set, ",")
 	if len(specs) > maxRanges {
 		return withRange(r, nil)
 	}
-	kept, dropped, some := specs[:0:0], false, false
-	for _, s := range specs {
-		t := textproto.TrimString(s)
-		if len(t) > 1 && t[0] == '-' {
-			if n, err := strconv.ParseInt(textproto.TrimString(t[1:]), 10, 64); err == nil && (n == 0 || size == 0) {
-				dropped = true
+	kept := make([]string, 0, len(specs))
+	changed := unit != "bytes"
+	for _, spec := range specs {
+		t := textproto.TrimString(spec)
+		if t == "" {
+			continue // allowed between commas (RFC 9110 section 5.6.1)
+		}
+		first, last, ok := strings.Cut(t, "-")
+		if !ok {
+			return withRange(r, nil)
+		}
+		first, last = textproto.TrimString(first), textproto.TrimString(last)
+		if first == "" { // a suffix: the last N bytes
+			n, ok := position(last)
+			if !ok {
+				return withRange(r, nil)
+			}
+			if n == 0 || size == 0 {
+				changed = true // nothing to send: not satisfiable
 				continue
 			}
+			kept = append(kept, "-"+strconv.FormatInt(n, 10))
+			changed = changed || t != kept[len(kept)-1]
+			continue
 		}
-		kept = append(kept, s)
-		some = some || t != ""
+		a, ok := position(first)
+		if !ok {
+			return withRange(r, nil)
+		}
+		b := int64(-1) // to the end
+		if last != "" {
+			if b, ok = position(last); !ok || b < a {
+				return withRange(r, nil)
+			}
+		}
+		if a >= size {
+			changed = true // starts past the end: not satisfiable
+			continue
+		}
+		if b >= size {
+			b = -1 // ServeContent cuts a range at the end; a huge one it refuses
+		}
+		norm := strconv.FormatInt(a, 10) + "-"
+		if b >= 0 {
+			norm += strconv.FormatInt(b, 10)
+		}
+		kept = append(kept, norm)
+		changed = changed || t != norm
 	}
-	if !dropped {
+	switch {
+	case len(kept) > 0 && !changed:
 		return r
-	}
-	if !some {
+	case len(kept) > 0:
+		return withRange(r, []string{"bytes=" + strings.Join(kept, ",")})
+	case changed:
 		// Starts past the end: not satisfiable.
 		return withRange(r, []string{"bytes=" + strconv.FormatInt(size, 10) + "-"})
 	}
-	return withRange(r, []string{"bytes=" + strings.Join(kept, ",")})
+	return withRange(r, nil) // no range at all: invalid
+}
+
+// position parses a byte position of a Range header: decimal digits
+// only; a number too large for an int64 is math.MaxInt64, past the end
+// of any file.
+func position(s string) (int64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return math.MaxInt64, true // all digits: only too large
+	}
+	return n, true
 }
 
 // withRange returns a shallow copy of r with its own header, whose Range

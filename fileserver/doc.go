@@ -42,9 +42,11 @@
 // [fs.Sub] of one, or an FS declared Options.Immutable, and on every
 // request otherwise) and support Range, If-Range,
 // If-None-Match, If-Match and If-Unmodified-Since through
-// [http.ServeContent] (a suffix range of zero bytes gets 416, which
-// ServeContent alone answers 206, and a Range of more than 200 ranges is
-// ignored, as Apache's MaxRanges does). Regular files larger than the cache's limit, opened
+// [http.ServeContent], with its gaps closed: a suffix range of zero
+// bytes gets 416 (ServeContent alone answers 206 with an inverted
+// Content-Range), a Range in another unit or with a malformed range is
+// ignored as RFC 9110 asks (ServeContent answers 416), and so is one of
+// more than 200 ranges, as Apache's MaxRanges does. Regular files larger than the cache's limit, opened
 // as *os.File, are sent with sendfile(2), through any middleware whose
 // writer passes ReadFrom on. A client whose Accept header prefers
 // application/json gets the listing as JSON. Options.DisableListing

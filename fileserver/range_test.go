@@ -13,7 +13,7 @@ import (
 )
 
 // TestRangeEdges: ranges that net/http's ServeContent gets wrong on its
-// own. A suffix range of zero bytes is not satisfiable (RFC 9110 section
+// own (FuzzRange looks for more). A suffix range of zero bytes is not satisfiable (RFC 9110 section
 // 14.1.1), where ServeContent sent 206 with "bytes 6-5/6"; neither is a
 // suffix range of an empty file (ServeContent's rule for empty files
 // then gives 200). A header of more ranges than any client asks for is
@@ -51,6 +51,17 @@ func TestRangeEdges(t *testing.T) {
 			{"/six.txt", "bytes=-2", "", 206, "bytes 4-5/6", "ef"},
 			{"/six.txt", "bytes=-0", `"other"`, 200, "", "abcdef"}, // If-Range fails: the whole file
 			{"/empty.txt", "bytes=-5", "", 200, "", ""},
+			// A unit this server does not know, or a set that is not
+			// valid, is ignored (RFC 9110 section 14.2): ServeContent
+			// alone answered 416 without a Content-Range.
+			{"/six.txt", "items=0-1", "", 200, "", "abcdef"},
+			{"/six.txt", "bytes=5-2", "", 200, "", "abcdef"},
+			{"/six.txt", "bytes=1", "", 200, "", "abcdef"},
+			{"/six.txt", "bytes=", "", 200, "", "abcdef"},
+			{"/six.txt", "Bytes=1-2", "", 206, "bytes 1-2/6", "bc"}, // units are case-insensitive
+			// Positions too large for an int64 are past any file.
+			{"/six.txt", "bytes=2-99999999999999999999", "", 206, "bytes 2-5/6", "cdef"},
+			{"/six.txt", "bytes=99999999999999999999-", "", 416, "bytes */6", ""},
 			{"/big.txt", ranges(201), "", 200, "", string(big)},
 			{"/big.txt", ranges(200), "", 206, "", ""},
 		} {

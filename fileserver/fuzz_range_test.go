@@ -1,0 +1,93 @@
+package fileserver_test
+
+import (
+	"bytes"
+	"fmt"
+	"mime"
+	"mime/multipart"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/simplehttp/simplehttp/fileserver"
+)
+
+// FuzzRange: whatever Range header a client sends, the answer is one a
+// client can trust: the whole file (200); one part (206) whose
+// Content-Range names bytes inside the file and whose body is those
+// bytes; parts (206, multipart/byteranges) each of which is that; or 416
+// with "bytes */size". Never an inverted or out-of-file range, never
+// more parts than maxRanges.
+func FuzzRange(f *testing.F) {
+	for _, s := range []string{"bytes=0-0", "bytes=-0", "bytes=-5", "bytes=3-", "bytes=0-1,3-4", "bytes= -0 ,1-2", "bytes=99-", "bytes=5-2", "bytes=", "items=0-1", "bytes=0-0,0-0"} {
+		f.Add(s, uint16(6))
+		f.Add(s, uint16(0))
+	}
+	f.Fuzz(func(t *testing.T, rng string, n uint16) {
+		size := int(n % 2048)
+		content := bytes.Repeat([]byte("0123456789abcdef"), size/16+1)[:size]
+		fsys := fstest.MapFS{"f.bin": {Data: content, ModTime: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)}}
+		h, err := fileserver.New(fsys, fileserver.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 2; i++ { // from the FS, then from the cache
+			r := httptest.NewRequest("GET", "/f.bin", nil)
+			r.Header["Range"] = []string{rng}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			body := w.Body.Bytes()
+			switch w.Code {
+			case 200:
+				if !bytes.Equal(body, content) {
+					t.Fatalf("Range %q, size %d: 200 with %d bytes", rng, size, len(body))
+				}
+			case 416:
+				if cr := w.Header().Get("Content-Range"); cr != fmt.Sprintf("bytes */%d", size) {
+					t.Fatalf("Range %q, size %d: 416 with Content-Range %q", rng, size, cr)
+				}
+			case 206:
+				mt, params, err := mime.ParseMediaType(w.Header().Get("Content-Type"))
+				if err == nil && mt == "multipart/byteranges" {
+					mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+					parts := 0
+					for {
+						p, err := mr.NextPart()
+						if err != nil {
+							break
+						}
+						var b bytes.Buffer
+						b.ReadFrom(p)
+						checkPart(t, rng, content, p.Header.Get("Content-Range"), b.Bytes())
+						parts++
+					}
+					if parts < 2 || parts > 200 {
+						t.Fatalf("Range %q, size %d: %d parts", rng, size, parts)
+					}
+					continue
+				}
+				checkPart(t, rng, content, w.Header().Get("Content-Range"), body)
+			default:
+				t.Fatalf("Range %q, size %d: status %d", rng, size, w.Code)
+			}
+		}
+	})
+}
+
+// checkPart fails t unless cr names bytes first-last of content, in it,
+// and body is those bytes.
+func checkPart(t *testing.T, rng string, content []byte, cr string, body []byte) {
+	t.Helper()
+	var first, last, total int
+	if _, err := fmt.Sscanf(cr, "bytes %d-%d/%d", &first, &last, &total); err != nil || strings.Count(cr, "-") != 1 {
+		t.Fatalf("Range %q, size %d: Content-Range %q", rng, len(content), cr)
+	}
+	if total != len(content) || first < 0 || first > last || last >= len(content) {
+		t.Fatalf("Range %q, size %d: Content-Range %q outside the file", rng, len(content), cr)
+	}
+	if !bytes.Equal(body, content[first:last+1]) {
+		t.Fatalf("Range %q, size %d: Content-Range %q with %d other bytes", rng, len(content), cr, len(body))
+	}
+}
