@@ -14,18 +14,21 @@ import (
 	"github.com/simplehttp/simplehttp/fileserver"
 )
 
-// FuzzRange: whatever Range header a client sends, the answer is one a
-// client can trust: the whole file (200); one part (206) whose
+// FuzzRange: whatever Range header (and If-Range) a client sends, the
+// answer is one a client can trust: the whole file (200); one part (206) whose
 // Content-Range names bytes inside the file and whose body is those
 // bytes; parts (206, multipart/byteranges) each of which is that; or 416
 // with "bytes */size". Never an inverted or out-of-file range, never
 // more parts than maxRanges.
 func FuzzRange(f *testing.F) {
 	for _, s := range []string{"bytes=0-0", "bytes=-0", "bytes=-5", "bytes=3-", "bytes=0-1,3-4", "bytes= -0 ,1-2", "bytes=99-", "bytes=5-2", "bytes=", "items=0-1", "bytes=0-0,0-0"} {
-		f.Add(s, uint16(6))
-		f.Add(s, uint16(0))
+		f.Add(s, "", uint16(6))
+		f.Add(s, "", uint16(0))
 	}
-	f.Fuzz(func(t *testing.T, rng string, n uint16) {
+	f.Add("bytes=0-1", `"nope"`, uint16(6))
+	f.Add("bytes=0-1", "Tue, 02 Jan 2024 03:04:05 GMT", uint16(6))
+	f.Add("bytes=-0", "Mon, 01 Jan 2024 03:04:05 GMT", uint16(6))
+	f.Fuzz(func(t *testing.T, rng, ifRange string, n uint16) {
 		size := int(n % 2048)
 		content := bytes.Repeat([]byte("0123456789abcdef"), size/16+1)[:size]
 		fsys := fstest.MapFS{"f.bin": {Data: content, ModTime: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)}}
@@ -36,6 +39,9 @@ func FuzzRange(f *testing.F) {
 		for i := 0; i < 2; i++ { // from the FS, then from the cache
 			r := httptest.NewRequest("GET", "/f.bin", nil)
 			r.Header["Range"] = []string{rng}
+			if ifRange != "" {
+				r.Header["If-Range"] = []string{ifRange}
+			}
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
 			body := w.Body.Bytes()
