@@ -19,7 +19,9 @@
 //   - fault_*_test.go: files truncated, grown, replaced and deleted
 //     during a download, directories removed while listed, clients that
 //     go away mid-download (goroutines counted), CGI scripts killed
-//     mid-output, and (fault_overload_test.go) the command out of file
+//     mid-output, CGI uploads cut off or malformed on their way (the
+//     script must never finish as if it had the whole body), and
+//     (fault_overload_test.go) the command out of file
 //     descriptors under a flood of idle connections: 503 with Retry-After
 //     on the connections it has, recovery once the clients close, one log
 //     line per episode.
