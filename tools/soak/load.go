@@ -91,17 +91,27 @@ func writeSite(dir string) (*site, error) {
 
 // conn is one client connection.
 type conn struct {
-	nc     net.Conn
-	br     *bufio.Reader
-	closed bool // the server said Connection: close
+	nc       net.Conn
+	br       *bufio.Reader
+	closed   bool      // the server said Connection: close
+	lastUsed time.Time // when its last response ended
 }
+
+// clientIdleLimit is how long the load keeps a connection idle before it
+// dials a new one instead, as an HTTP client's pool does (Go's
+// Transport.IdleConnTimeout, a browser's): below the command's default
+// --idle-timeout of 60 s, after which the server closes the connection.
+// A request written just as the server closes would read end of file: a
+// race every keep-alive client meets, which real clients avoid so, or
+// retry. A CGI request can wait long for one of cgiSlots.
+const clientIdleLimit = 50 * time.Second
 
 func dial(addr string) (*conn, error) {
 	nc, err := net.DialTimeout("tcp", addr, requestLimit)
 	if err != nil {
 		return nil, err
 	}
-	return &conn{nc: nc, br: bufio.NewReader(nc)}, nil
+	return &conn{nc: nc, br: bufio.NewReader(nc), lastUsed: time.Now()}, nil
 }
 
 func (c *conn) close() { c.nc.Close() }
@@ -144,6 +154,9 @@ type load struct {
 
 	errors  atomic.Int64
 	redials atomic.Int64
+	// idleRedials counts connections closed and dialled again because
+	// they had been idle for clientIdleLimit.
+	idleRedials atomic.Int64
 
 	// cgiSlots bounds the CGI requests in flight: the server refuses
 	// scripts beyond its own bound (cgi.Options.MaxConcurrent) with 503.
@@ -191,10 +204,23 @@ func (l *load) request(i int, k kind) {
 		l.cgiSlots <- struct{}{}
 		defer func() { <-l.cgiSlots }()
 	}
+	if time.Since(c.lastUsed) >= clientIdleLimit {
+		c.close()
+		l.idleRedials.Add(1)
+		var err error
+		if c, err = dial(l.addr); err != nil {
+			l.slots[i] = nil
+			l.fail("dial: %v", err)
+			return
+		}
+		l.slots[i] = c
+	}
+	idle := time.Since(c.lastUsed)
 	d, err := c.do(l.site, k)
+	c.lastUsed = time.Now()
 	if err != nil {
 		c.closed = true
-		l.fail("GET %s: %v", k.path, err)
+		l.fail("GET %s: %v (on a connection idle for %v)", k.path, err, idle.Round(time.Millisecond))
 		return
 	}
 	l.mu.Lock()
@@ -294,8 +320,9 @@ func (l *load) report() string {
 	for _, k := range kinds {
 		all = append(all, l.latencies[k.name]...)
 	}
-	fmt.Fprintf(&b, "traffic: %d requests in %v (%.0f/s), %d errors, %d connections made again after Connection: close\n",
-		len(all), l.elapsed.Round(time.Millisecond), float64(len(all))/l.elapsed.Seconds(), l.errors.Load(), l.redials.Load())
+	fmt.Fprintf(&b, "traffic: %d requests in %v (%.0f/s), %d errors, %d connections made again after Connection: close, %d after %v idle\n",
+		len(all), l.elapsed.Round(time.Millisecond), float64(len(all))/l.elapsed.Seconds(), l.errors.Load(), l.redials.Load(),
+		l.idleRedials.Load(), clientIdleLimit)
 	for _, e := range l.firstErrs {
 		fmt.Fprintf(&b, "  error: %s\n", e)
 	}
