@@ -184,29 +184,22 @@ func (l *load) fail(format string, a ...any) {
 }
 
 // request makes one request of kind k on slot i, dialling first if the
-// slot has no open connection.
+// slot has no open connection, or one idle for clientIdleLimit.
 func (l *load) request(i int, k kind) {
-	c := l.slots[i]
-	if c == nil || c.closed {
-		if c != nil {
-			c.close()
-			l.redials.Add(1)
-		}
-		var err error
-		if c, err = dial(l.addr); err != nil {
-			l.slots[i] = nil
-			l.fail("dial: %v", err)
-			return
-		}
-		l.slots[i] = c
-	}
 	if k.name == "cgi" {
 		l.cgiSlots <- struct{}{}
 		defer func() { <-l.cgiSlots }()
 	}
-	if time.Since(c.lastUsed) >= clientIdleLimit {
-		c.close()
-		l.idleRedials.Add(1)
+	c := l.slots[i]
+	if c == nil || c.closed || time.Since(c.lastUsed) >= clientIdleLimit {
+		if c != nil {
+			c.close()
+			if c.closed {
+				l.redials.Add(1)
+			} else {
+				l.idleRedials.Add(1)
+			}
+		}
 		var err error
 		if c, err = dial(l.addr); err != nil {
 			l.slots[i] = nil
