@@ -298,7 +298,7 @@ func (h *Handler) find(w http.ResponseWriter, r *http.Request, dir, rest string)
 // its response, and answers for it when it fails. buffered says the body
 // has been read from the client already (bufferBody).
 func (h *Handler) execute(w http.ResponseWriter, r *http.Request, sc script, buffered bool) {
-	st := &state{h: h, w: w, r: r, script: sc.name}
+	st := &state{h: h, w: w, r: r, script: sc.name, over: make(chan struct{})}
 	body := &trackedBody{ReadCloser: r.Body, st: st}
 	st.body = body
 	r2 := r.WithContext(r.Context())
@@ -339,9 +339,11 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request, sc script, buf
 		defer wg.Done()
 		select {
 		case <-r.Context().Done():
-			// The client is gone: do not let the script run on.
+			// The client is gone: do not let the script run on. (A
+			// read of the body that fails now is the client's
+			// failure: the context ends when the connection fails.)
 			st.kill()
-			st.unblockBody()
+			st.unblockBody(false)
 		case <-stop:
 		}
 	}()
@@ -514,6 +516,10 @@ type state struct {
 	// bodyErr is why the client's request body failed; the script was
 	// killed for it.
 	bodyErr error
+	// over is closed, and isOver set, once the script is past running
+	// on: its kill sent, its exit reported, or its start failed.
+	over   chan struct{}
+	isOver bool
 	// overloaded is set when the script could not be started for lack
 	// of file descriptors or memory (see overloadCause).
 	overloaded error
@@ -556,6 +562,7 @@ func (st *state) line(l string) {
 			if st.gone {
 				// The client left before the script started.
 				syscall.Kill(-pid, syscall.SIGKILL)
+				st.signalled()
 			}
 			st.mu.Unlock()
 		}
@@ -563,21 +570,25 @@ func (st *state) line(l string) {
 		st.mu.Lock()
 		st.timedOut = true
 		st.mu.Unlock()
-		st.unblockBody()
+		st.unblockBody(true)
 		st.h.logger.LogAttrs(ctx, slog.LevelWarn, "CGI script timed out, killed",
 			slog.String("script", st.script), slog.Duration("timeout", st.h.timeout))
 	case tagExit:
 		st.mu.Lock()
 		st.exited = true
 		st.killed = strings.HasPrefix(msg, "-") // killed by a signal
+		st.signalled()
 		st.mu.Unlock()
-		st.unblockBody()
+		st.unblockBody(true)
 		if msg != "0" {
 			// Python's log_error("CGI script exit code %d", ...).
 			st.h.logger.LogAttrs(ctx, slog.LevelWarn, "CGI script exit code "+msg,
 				slog.String("script", st.script))
 		}
 	case tagFail:
+		st.mu.Lock()
+		st.signalled() // no script to kill
+		st.mu.Unlock()
 		if err := overloadCause(msg); err != nil {
 			st.mu.Lock()
 			st.overloaded = err
@@ -600,7 +611,24 @@ func (st *state) kill() {
 	if st.pgid > 1 && !st.exited {
 		syscall.Kill(-st.pgid, syscall.SIGKILL)
 	}
+	if st.pgid > 1 || st.exited {
+		st.signalled()
+	}
 }
+
+// signalled records that the script is past running on: killed, over,
+// or never started. st.mu is held.
+func (st *state) signalled() {
+	if !st.isOver {
+		st.isOver = true
+		close(st.over)
+	}
+}
+
+// killWait bounds how long a failed body waits for the script's kill
+// (see bodyFailed): the launcher reports the script's pid as soon as it
+// has started it.
+const killWait = 5 * time.Second
 
 // bodyFailed kills the script when the client's request body fails
 // (err): what the script has read is not the body the client meant to
@@ -617,16 +645,30 @@ func (st *state) bodyFailed(err error) {
 			slog.String("script", st.script), slog.Any("err", err))
 		st.kill()
 	}
+	// Hold the error back until the kill is sent: net/http/cgi closes
+	// the script's standard input when the read fails, and a script
+	// that read end of input before its kill could still answer as if
+	// it had the whole body. (Its pid may not be known yet: then it is
+	// killed as soon as the launcher reports it.)
+	t := time.NewTimer(killWait)
+	defer t.Stop()
+	select {
+	case <-st.over:
+	case <-t.C:
+	}
 }
 
 // unblockBody stops a read of the request body that waits for a client
 // when the script will not read it any more; net/http/cgi would wait for
-// that read to finish.
-func (st *state) unblockBody() {
+// that read to finish. ours says the script is over, so that the read's
+// deadline error is not the client's.
+func (st *state) unblockBody(ours bool) {
 	if st.body.eof.Load() {
 		return
 	}
-	st.body.unblocked.Store(true)
+	if ours {
+		st.body.unblocked.Store(true)
+	}
 	// Not every ResponseWriter supports deadlines; then the read ends
 	// when the client sends the rest or goes away.
 	_ = http.NewResponseController(st.w).SetReadDeadline(aLongTimeAgo)
@@ -645,6 +687,7 @@ func (l stdcgiLog) Write(p []byte) (int, error) {
 	if strings.HasPrefix(msg, "CGI error: ") {
 		// The launcher could not be started (net/http/cgi's pipe or
 		// fork/exec failed).
+		st.signalled()
 		if err := overloadCause(msg); err != nil {
 			st.overloaded = err
 			level = slog.LevelDebug // said once per episode instead

@@ -240,10 +240,12 @@ type trackedBody struct {
 	io.ReadCloser
 	st  *state
 	eof atomic.Bool
-	// unblocked is set when the server itself stopped the read
-	// (state.unblockBody): the deadline error that follows is not the
-	// client's. (A client's failure can cancel the request's context,
-	// and so unblock the read, just before the failure reaches Read.)
+	// unblocked is set when the server itself stopped the read because
+	// the script is over (state.unblockBody): the deadline error that
+	// follows is not the client's. The read stopped because the request's
+	// context ended does not set it: a client's failure (a read deadline
+	// of the server's, a cut connection) ends the context just before it
+	// reaches Read.
 	unblocked atomic.Bool
 }
 
