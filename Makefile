@@ -31,6 +31,7 @@ FUZZ_TARGETS ?= \
 	./fileserver:FuzzBasicAuth \
 	./fileserver:FuzzIMFFixdate \
 	./fileserver:FuzzRange \
+	./fileserver:FuzzUpload \
 	./internal/pyescape:FuzzURL \
 	./internal/pyescape:FuzzHTML \
 	./internal/pyescape:FuzzLog \
