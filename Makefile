@@ -25,6 +25,7 @@ FUZZ_TARGETS ?= \
 	./accesslog:FuzzScrub \
 	./cgi:FuzzMatch \
 	./cgi:FuzzScriptHeader \
+	./cmd/simplehttp:FuzzStack \
 	./errorpage:FuzzError \
 	./errorpage:FuzzPythonFormat \
 	./fileserver:FuzzHref \
