@@ -74,7 +74,8 @@ func stackFixture(f *testing.F) (root string, served []string) {
 //   - redirects, if at all, to a path on the same host;
 //   - never carries the file beside the root;
 //   - in HTML, never carries a piece of the request target holding '<' or
-//     '"' unescaped, unless the served files hold that piece.
+//     '"' unescaped, unless the served files or the server's own pages
+//     hold that piece.
 func FuzzStack(f *testing.F) {
 	root, served := stackFixture(f)
 	var handlers []http.Handler
@@ -94,6 +95,15 @@ func FuzzStack(f *testing.F) {
 		}
 		f.Cleanup(closeHandler)
 		handlers = append(handlers, h)
+		// The server's own pages: what they hold (the rich listing's
+		// script, say) is not an echo of the request.
+		for _, target := range []string{"/", "/d/", "/no-such-file", "/d/sp%20ace/"} {
+			r := httptest.NewRequest("GET", target, nil)
+			r.Header.Set("Accept", "text/html")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			served = append(served, w.Body.String())
+		}
 	}
 
 	for _, seed := range [][4]string{
