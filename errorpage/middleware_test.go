@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 
 	"github.com/simplehttp/simplehttp/accesslog"
 	"github.com/simplehttp/simplehttp/internal/goldenfile"
+	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
 
 // python311Format is Python 3.11's DEFAULT_ERROR_MESSAGE (no <style>), as
@@ -300,32 +300,14 @@ func TestNewErrors(t *testing.T) {
 
 // withAccessLog wraps h in an access log in Python's format with a fixed
 // clock, and returns the buffer it writes to.
-func withAccessLog(t *testing.T, h http.Handler) (http.Handler, *syncBuffer) {
+func withAccessLog(t *testing.T, h http.Handler) (http.Handler, *syncbuf.Buffer) {
 	t.Helper()
-	buf := &syncBuffer{}
+	buf := &syncbuf.Buffer{}
 	al, err := accesslog.New(accesslog.Options{Writer: buf, Now: func() time.Time { return time.Date(2024, 3, 5, 9, 7, 3, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return al.Handler(h), buf
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // The error reaches the access log as Python's log_error line, once, before
@@ -834,14 +816,14 @@ func TestRecover(t *testing.T) {
 			panic(http.ErrAbortHandler)
 		}
 	})
-	var diag syncBuffer
+	var diag syncbuf.Buffer
 	m, err := New(Options{DisableNegotiation: true, Logger: slogTo(&diag)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	logged, access := withAccessLog(t, m.Handler(handler))
 	srv := httptest.NewUnstartedServer(logged)
-	var serverLog syncBuffer
+	var serverLog syncbuf.Buffer
 	srv.Config.ErrorLog = log.New(&serverLog, "", 0)
 	srv.Start()
 	defer srv.Close()

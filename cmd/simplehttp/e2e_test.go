@@ -28,6 +28,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
 
 var (
@@ -93,7 +95,7 @@ type proc struct {
 	cmd    *exec.Cmd
 	url    string        // from the startup line
 	stdout *bufio.Reader // after the startup line
-	stderr *lockedBuffer
+	stderr *syncbuf.Buffer
 	done   chan struct{} // closed when the process has exited
 	err    error         // of cmd.Wait, once done
 }
@@ -109,7 +111,7 @@ func command(t *testing.T, args ...string) *exec.Cmd {
 // startBinary starts the server with args and reads its startup line.
 func startBinary(t *testing.T, args ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: command(t, args...), stderr: new(lockedBuffer), done: make(chan struct{})}
+	p := &proc{cmd: command(t, args...), stderr: new(syncbuf.Buffer), done: make(chan struct{})}
 	p.cmd.Stderr = p.stderr
 	// An os.Pipe rather than StdoutPipe: Wait would close that one as
 	// soon as the process exits, before the test reads the last line.

@@ -14,12 +14,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/simplehttp/simplehttp/cgi"
+	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
 
 // TestMain lets the test binary serve as the CGI launcher (run with --cgi
@@ -122,29 +122,10 @@ func TestListenError(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer safe for the concurrent writes of run and
-// the reads of the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // running is run() started in a goroutine.
 type running struct {
 	stdout <-chan string // the lines run prints, closed when run returns
-	stderr *lockedBuffer
+	stderr *syncbuf.Buffer
 	cancel context.CancelFunc // what Ctrl-C does
 	exited <-chan struct{}    // closed when run has returned status
 	status int
@@ -175,7 +156,7 @@ func startRun(t *testing.T, args ...string) *running {
 		}
 	}()
 	exited := make(chan struct{})
-	r := &running{stdout: lines, stderr: new(lockedBuffer), cancel: cancel, exited: exited}
+	r := &running{stdout: lines, stderr: new(syncbuf.Buffer), cancel: cancel, exited: exited}
 	go func() {
 		r.status = run(ctx, args, pw, r.stderr)
 		pw.Close()
@@ -784,7 +765,7 @@ func startServe(t *testing.T, h http.Handler, grace time.Duration) (*running, st
 	lines := make(chan string, 100)
 	stdout := lineWriter(lines)
 	exited := make(chan struct{})
-	r := &running{stdout: lines, stderr: new(lockedBuffer), cancel: cancel, exited: exited}
+	r := &running{stdout: lines, stderr: new(syncbuf.Buffer), cancel: cancel, exited: exited}
 	srv := newServer(config{Protocol: http10}, h, slog.New(slog.NewTextHandler(r.stderr, nil)))
 	go func() {
 		r.status = serve(ctx, srv, ln, grace, nil, stdout, r.stderr)

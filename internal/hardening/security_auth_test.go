@@ -14,6 +14,7 @@ import (
 	"github.com/simplehttp/simplehttp/accesslog"
 	"github.com/simplehttp/simplehttp/errorpage"
 	"github.com/simplehttp/simplehttp/fileserver"
+	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
 
 // bobHash is bcrypt.GenerateFromPassword("hunter2", bcrypt.MinCost).
@@ -23,13 +24,13 @@ const bobHash = "$2a$04$eouE9lZt.x6ilSVM7Ijp4.AE9yMCdoW1ZQoS35zRPXpCkjIn5LCCq"
 // errorpage → BasicAuth → file server, on 127.0.0.1.
 type authStack struct {
 	addr   string
-	access *lockedBuffer
-	diag   *lockedBuffer
+	access *syncbuf.Buffer
+	diag   *syncbuf.Buffer
 }
 
 func newAuthStack(t *testing.T, root string, format accesslog.Format, opts fileserver.BasicAuthOptions) *authStack {
 	t.Helper()
-	s := &authStack{access: &lockedBuffer{}, diag: &lockedBuffer{}}
+	s := &authStack{access: &syncbuf.Buffer{}, diag: &syncbuf.Buffer{}}
 	logger := slog.New(slog.NewTextHandler(s.diag, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	fsrv, err := fileserver.NewDir(root, fileserver.SymlinksFollow, fileserver.Options{Logger: logger})
 	if err != nil {

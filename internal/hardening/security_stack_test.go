@@ -17,7 +17,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +24,7 @@ import (
 	"github.com/simplehttp/simplehttp/cgi"
 	"github.com/simplehttp/simplehttp/errorpage"
 	"github.com/simplehttp/simplehttp/fileserver"
+	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) {
@@ -38,25 +38,6 @@ func marker(kind string) string {
 	b := make([]byte, 12)
 	rand.Read(b)
 	return kind + "-" + hex.EncodeToString(b)
-}
-
-// lockedBuffer is an io.Writer safe for concurrent use: the access log
-// and the diagnostics go to one.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) Bytes() []byte {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return bytes.Clone(l.b.Bytes())
 }
 
 // stackOptions varies the stack between tests.
@@ -77,14 +58,14 @@ type stackOptions struct {
 type stack struct {
 	srv    *httptest.Server
 	addr   string
-	access *lockedBuffer // the access log
-	diag   *lockedBuffer // slog diagnostics of every package
+	access *syncbuf.Buffer // the access log
+	diag   *syncbuf.Buffer // slog diagnostics of every package
 	al     *accesslog.Middleware
 }
 
 func newStack(t testing.TB, root string, o stackOptions) *stack {
 	t.Helper()
-	s := &stack{access: &lockedBuffer{}, diag: &lockedBuffer{}}
+	s := &stack{access: &syncbuf.Buffer{}, diag: &syncbuf.Buffer{}}
 	logger := slog.New(slog.NewTextHandler(s.diag, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	fsrv, err := fileserver.NewDir(root, o.Symlinks, fileserver.Options{Logger: logger, Upload: o.Upload, Archive: o.Archive, Listing: o.Listing})
 	if err != nil {
