@@ -48,3 +48,11 @@ const TempPrefix = tempPrefix
 // SetArchiveHook makes h call hook before it writes each entry of an
 // archive, with the request's context and the entry's name in the archive.
 func SetArchiveHook(h *Handler, hook func(ctx context.Context, name string)) { h.archiveHook = hook }
+
+// SetUploadBufferBudget sets the bytes the large copy buffers of h's
+// uploads in progress may take together (64 MiB by default).
+func SetUploadBufferBudget(h *Handler, n int64) { h.setUploadBufBudget(n) }
+
+// UploadBuffers reports the bytes of large copy buffers h's uploads in
+// progress hold.
+func UploadBuffers(h *Handler) int64 { return h.uploadBufs.Load() }

@@ -21,6 +21,7 @@ import (
 	"github.com/simplehttp/simplehttp/fileserver"
 	"github.com/simplehttp/simplehttp/internal/filetree"
 	"github.com/simplehttp/simplehttp/internal/goldenfile"
+	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
 
 // tree is what an upload left behind under dir (see filetree.Read).
@@ -590,4 +591,61 @@ func TestRichListingUploadAndArchives(t *testing.T) {
 			t.Errorf("Upload %v, Archive %v: form shown %v, archive links shown %v", opts.Upload, opts.Archive, form, links)
 		}
 	}
+}
+
+// TestUploadBufferBudget: uploads that hold their copy buffers (a client
+// that sends a little and then waits) take large buffers only within the
+// budget; the ones past it copy through small buffers and still store
+// their files whole. The log says so once, and once more when a large
+// buffer is free again.
+func TestUploadBufferBudget(t *testing.T) {
+	dir := t.TempDir()
+	var log syncbuf.Buffer
+	h := newUploader(t, dir, fileserver.SymlinksInside, fileserver.Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	fileserver.SetUploadBufferBudget(h, 512<<10) // two 256 KiB buffers
+	const uploads = 5
+	want := map[string]string{"./": ""}
+	type put struct {
+		pw     *io.PipeWriter
+		w      *httptest.ResponseRecorder
+		served chan struct{}
+		rest   string
+	}
+	var puts []put
+	for i := range uploads {
+		name := fmt.Sprintf("up%d.txt", i)
+		first, rest := strings.Repeat(name, 1000), strings.Repeat("rest", 100000)
+		want[name] = first + rest
+		pw, w, served := startPut(h, "/"+name, int64(len(first)+len(rest)))
+		// The write returns once the handler has read the bytes: it holds
+		// its buffer.
+		if _, err := pw.Write([]byte(first)); err != nil {
+			t.Fatal(err)
+		}
+		puts = append(puts, put{pw, w, served, rest})
+	}
+	if got := fileserver.UploadBuffers(h); got != 512<<10 {
+		t.Errorf("large buffers held by %d uploads: %d bytes, want the budget, %d", uploads, got, 512<<10)
+	}
+	const begins = "uploads hold 512 KiB of buffers, more copy through 32 KiB"
+	if n := strings.Count(log.String(), begins+`" failures=1`); n != 1 {
+		t.Errorf("log says %d times that uploads are past the budget, want once:\n%s", n, log.String())
+	}
+	for _, p := range puts {
+		if _, err := io.WriteString(p.pw, p.rest); err != nil {
+			t.Fatal(err)
+		}
+		p.pw.Close()
+		<-p.served
+		if p.w.Code != http.StatusCreated {
+			t.Errorf("status %d, want 201; body %q", p.w.Code, p.w.Body)
+		}
+	}
+	if got := fileserver.UploadBuffers(h); got != 0 {
+		t.Errorf("large buffers held once the uploads are over: %d bytes", got)
+	}
+	if n := strings.Count(log.String(), begins+`: recovered" failures=2`); n != 1 {
+		t.Errorf("log says %d times that the budget has room again (after 3 uploads past it), want once:\n%s", n, log.String())
+	}
+	sameTree(t, dir, want)
 }

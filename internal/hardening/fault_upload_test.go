@@ -7,10 +7,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,6 +24,7 @@ func init() {
 	commandTests["upload-disconnect"] = testUploadDisconnect
 	commandTests["upload-stall"] = testUploadStall
 	commandTests["upload-sigterm"] = testUploadSigterm
+	commandTests["upload-flood"] = testUploadFlood
 }
 
 // names lists the entries of dir, hidden ones included.
@@ -144,5 +148,129 @@ func testUploadSigterm(t *testing.T, bin *binary) {
 	got, err := os.ReadFile(filepath.Join(s.dir, "inflight.bin"))
 	if err != nil || !bytes.Equal(got, data) {
 		t.Errorf("stored %d bytes (%v), want the %d sent", len(got), err, len(data))
+	}
+}
+
+// uploadBufShortage is the file server's log line when uploads in
+// progress hold all the memory their large copy buffers may take.
+const uploadBufShortage = "fileserver: uploads hold 64 MiB of buffers, more copy through 32 KiB"
+
+// vmRSS is the resident memory of process pid, in bytes.
+func vmRSS(t *testing.T, pid int) int64 {
+	t.Helper()
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(status)) {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmRSS:" && f[2] == "kB" {
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatalf("no VmRSS in /proc/%d/status", pid)
+	return 0
+}
+
+// openUnder counts the descriptors of process pid open on something under
+// dir (directories, temporary files).
+func openUnder(pid int, dir string) int {
+	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	n := 0
+	for _, fd := range fds {
+		if target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil && strings.HasPrefix(target, dir) {
+			n++
+		}
+	}
+	return n
+}
+
+// testUploadFlood: clients that each start a large upload, send 1 MiB
+// and then wait (a slowloris of uploads) could make every upload hold a
+// 1 MiB copy buffer, 0.65 GB for a thousand of them. The server keeps the
+// large buffers within 64 MiB together: the uploads past that copy
+// through small ones. So its memory stays near 64 MiB plus the cost of
+// each connection, it goes on serving (a file, an upload), the log says
+// so once when it begins and once when the clients have gone, and the
+// uploads they left leave nothing behind.
+func testUploadFlood(t *testing.T, bin *binary) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads the server's memory and descriptors from /proc")
+	}
+	const (
+		clients   = 250      // 3 descriptors each on the server: within a 1,024 limit
+		announced = 16 << 20 // a large body, which takes 1 MiB buffers
+		burst     = 1 << 20
+		// The large buffers, 96 KiB per client (its small buffer, its
+		// connection's, its goroutines'), and 48 MiB for the rest of the
+		// process (its code, the heap the collector lets grow). Each
+		// client holding 1 MiB would pass it by some 100 MiB.
+		bound = 64<<20 + clients*96<<10 + 48<<20
+	)
+	s := startServer(t, bin, "--upload", "--max-upload", "64M")
+	pid := s.cmd.Process.Pid
+	data := bytes.Repeat([]byte("f"), burst)
+	var flood []net.Conn
+	for i := range clients {
+		c := s.dial(t)
+		fmt.Fprintf(c, "PUT /flood-%d.bin HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", i, announced)
+		if _, err := c.Write(data); err != nil {
+			t.Fatalf("client %d: %v", i, err)
+		}
+		flood = append(flood, c)
+	}
+	// Each upload in progress holds its directory and its temporary file
+	// open: once all are, every client's upload has its buffer.
+	deadline := time.Now().Add(waitLimit)
+	for openUnder(pid, s.dir) < 2*clients {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d descriptors open under the directory after %v, want %d (2 per upload)", openUnder(pid, s.dir), waitLimit, 2*clients)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := s.stderr.waitFor(func(log string) bool { return strings.Contains(log, uploadBufShortage+" failures=1") }, waitLimit, s.exited); err != nil {
+		t.Fatalf("no log line about uploads past the buffer budget: %v", err)
+	}
+	rss := vmRSS(t, pid)
+	t.Logf("%d uploads waiting after 1 MiB each: the server holds %d MiB (at most %d)", clients, rss>>20, bound>>20)
+	if rss > bound {
+		t.Errorf("%d uploads waiting after 1 MiB each: the server holds %d MiB, want at most %d MiB", clients, rss>>20, bound>>20)
+	}
+
+	// It still serves: a file, and an upload (through a small buffer).
+	s.checkServes(t)
+	req, err := http.NewRequest("PUT", "http://"+s.addr+"/during.txt", strings.NewReader("during the flood\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Errorf("PUT during the flood: %s, want 201", resp.Status)
+	}
+
+	for _, c := range flood {
+		c.Close()
+	}
+	if _, err := s.stderr.waitFor(func(log string) bool {
+		return strings.Count(log, "\" 400 ") >= clients
+	}, waitLimit, s.exited); err != nil {
+		t.Fatalf("the uploads the clients left are not all logged as 400: %v", err)
+	}
+	log := s.stderr.String()
+	if n := strings.Count(log, uploadBufShortage+" failures="); n != 1 {
+		t.Errorf("the log says %d times that uploads are past the budget, want once", n)
+	}
+	if n := strings.Count(log, uploadBufShortage+": recovered failures="); n != 1 {
+		t.Errorf("the log says %d times that the budget has room again, want once", n)
+	}
+	if got, want := names(t, s.dir), slices.Sorted(slices.Values(append(siteNames(), "during.txt"))); !slices.Equal(got, want) {
+		t.Errorf("after the flood the directory holds %q, want %q", got, want)
 	}
 }
