@@ -48,7 +48,7 @@ type Handler struct {
 	cache *fileCache
 	// listings bounds the entries of listings in flight (ListingBudget);
 	// nil for no bound.
-	listings *entryBudget
+	listings *budget
 	// closed is set by Close: requests after it get 503.
 	closed atomic.Bool
 	// now is the clock of the cache's racy-file check (time.Now).
@@ -187,12 +187,7 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 	if !opts.DisableCache && h.statFS != nil {
 		h.cache = newFileCache(opts.CacheMaxBytes, opts.CacheMaxFileSize)
 	}
-	switch {
-	case opts.ListingBudget == 0:
-		h.listings = &entryBudget{max: defaultListingBudget}
-	case opts.ListingBudget > 0:
-		h.listings = &entryBudget{max: opts.ListingBudget}
-	}
+	h.listings = newBudget(int64(opts.ListingBudget), defaultListingBudget, "listings", "entries", "ListingBudget")
 	h.now = time.Now
 	if err := h.assetOptions(opts); err != nil {
 		return nil, err

@@ -12,21 +12,35 @@ import (
 // bounds that memory to some 100 to 250 MB.
 const defaultListingBudget = 1_000_000
 
-// entryBudget bounds the directory entries that listings not served from
-// the cache hold at once, across requests. Each such listing holds its
-// entries, and the page it makes of them, until the client has taken it:
-// without a bound, 200 slow clients of a 120,000-entry directory pinned
-// 2 GB, and enough of them run the process out of memory.
-type entryBudget struct {
+// A budget bounds what requests in flight hold at once, across requests:
+// the directory entries of listings not served from the cache (each holds
+// its entries, and the page it makes of them, until the client has taken
+// it: without a bound, 200 slow clients of a 120,000-entry directory
+// pinned 2 GB), or the compressors of archives (see archiveCost).
+type budget struct {
 	mu   sync.Mutex
-	max  int
-	used int
+	max  int64
+	used int64
+	// For the error: "listings in flight hold N entries, ..., Options.ListingBudget".
+	what, unit, option string
 }
 
-// take reserves n entries, or reports that they do not fit. A listing
-// fits whatever its size when no other is in flight, so that a directory
+// newBudget returns a budget of max, or nil (no bound) if max is negative;
+// zero means def.
+func newBudget(max, def int64, what, unit, option string) *budget {
+	switch {
+	case max < 0:
+		return nil
+	case max == 0:
+		max = def
+	}
+	return &budget{max: max, what: what, unit: unit, option: option}
+}
+
+// take reserves n, or reports that it does not fit. A request fits
+// whatever its size when no other is in flight, so that a directory
 // larger than the budget can still be listed.
-func (b *entryBudget) take(n int) error {
+func (b *budget) take(n int64) error {
 	if b == nil {
 		return nil
 	}
@@ -35,15 +49,15 @@ func (b *entryBudget) take(n int) error {
 	if b.used > 0 && b.used+n > b.max {
 		// ENOMEM: the server answers 503 with Retry-After, and logs the
 		// episode once, as for any shortage of memory.
-		return fmt.Errorf("listings in flight hold %d entries, %d more would pass Options.ListingBudget (%d): %w",
-			b.used, n, b.max, syscall.ENOMEM)
+		return fmt.Errorf("%s in flight hold %d %s, %d more would pass Options.%s (%d): %w",
+			b.what, b.used, b.unit, n, b.option, b.max, syscall.ENOMEM)
 	}
 	b.used += n
 	return nil
 }
 
-// give returns n entries taken by take.
-func (b *entryBudget) give(n int) {
+// give returns n taken by take.
+func (b *budget) give(n int64) {
 	if b == nil {
 		return
 	}

@@ -103,13 +103,13 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 	}
 	entries, err := h.readDir(r, f, name)
 	if err == nil {
-		err = h.listings.take(len(entries))
+		err = h.listings.take(int64(len(entries)))
 	}
 	if err != nil {
 		h.listingError(w, r, name, err)
 		return
 	}
-	defer h.listings.give(len(entries))
+	defer h.listings.give(int64(len(entries)))
 	if wantJSON {
 		w.Header().Set("Vary", "Accept")
 		h.serveJSONListing(w, r, entries, name, clientPath)

@@ -322,13 +322,13 @@ func (h *Handler) serveRichListing(w http.ResponseWriter, r *http.Request, f fs.
 	}
 	entries, err := h.readDir(r, f, name)
 	if err == nil {
-		err = h.listings.take(len(entries))
+		err = h.listings.take(int64(len(entries)))
 	}
 	if err != nil {
 		h.listingError(w, r, name, err)
 		return
 	}
-	defer h.listings.give(len(entries))
+	defer h.listings.give(int64(len(entries)))
 	rows := make([]richEntry, len(entries))
 	for i, e := range entries {
 		rows[i].entry = e
