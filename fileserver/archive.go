@@ -32,6 +32,12 @@ import (
 // directories) an archive may hold when Options.ArchiveMaxEntries is zero.
 const DefaultArchiveMaxEntries = 100_000
 
+// DefaultArchiveBudget is the memory the archives in progress may hold
+// at once when Options.ArchiveBudget is zero: 42 tar.zst downloads, or
+// 128 tar.gz or zip ones. 300 stalled tar.zst downloads held 791 MB
+// without it.
+const DefaultArchiveBudget = 128 << 20
+
 // maxArchiveDepth bounds how deep an archive goes below its directory:
 // a loop of links that the device and inode check cannot see (an fs.FS
 // without stat data) ends there.
@@ -42,12 +48,17 @@ type archiveFormat struct {
 	query string   // the whole query string that asks for it
 	ext   string   // of the file name the client saves it under
 	ctype []string // Content-Type
+	// cost is what a download of it holds while it is sent, in bytes,
+	// charged to Options.ArchiveBudget: its compressor, its copy buffers.
+	// Measured as the resident memory of 300 stalled downloads: 2.6 MB
+	// each for tar.zst, 0.9 MB for tar.gz, 0.65 MB for zip.
+	cost int64
 }
 
 var archiveFormats = []*archiveFormat{
-	{query: "download=zip", ext: ".zip", ctype: []string{"application/zip"}},
-	{query: "download=tar.gz", ext: ".tar.gz", ctype: []string{"application/gzip"}},
-	{query: "download=tar.zst", ext: ".tar.zst", ctype: []string{"application/zstd"}},
+	{query: "download=zip", ext: ".zip", ctype: []string{"application/zip"}, cost: 1 << 20},
+	{query: "download=tar.gz", ext: ".tar.gz", ctype: []string{"application/gzip"}, cost: 1 << 20},
+	{query: "download=tar.zst", ext: ".tar.zst", ctype: []string{"application/zstd"}, cost: 3 << 20},
 }
 
 // archiveFormatOf returns the format a directory URL's query asks for, or
@@ -67,8 +78,8 @@ func (h *Handler) archiveOptions(opts Options) error {
 		return errors.New("fileserver: Options.ArchiveMaxBytes and ArchiveMaxEntries must not be negative")
 	}
 	if !opts.Archive {
-		if opts.ArchiveMaxBytes != 0 || opts.ArchiveMaxEntries != 0 {
-			return errors.New("fileserver: Options.ArchiveMaxBytes or ArchiveMaxEntries without Archive")
+		if opts.ArchiveMaxBytes != 0 || opts.ArchiveMaxEntries != 0 || opts.ArchiveBudget != 0 {
+			return errors.New("fileserver: Options.ArchiveMaxBytes, ArchiveMaxEntries or ArchiveBudget without Archive")
 		}
 		return nil
 	}
@@ -76,6 +87,7 @@ func (h *Handler) archiveOptions(opts Options) error {
 		return errors.New("fileserver: Options.Archive with DisableListing: an archive lists its directory")
 	}
 	h.archive = true
+	h.archives = newBudget(opts.ArchiveBudget, DefaultArchiveBudget, "archives", "bytes", "ArchiveBudget", h.logger)
 	h.archiveMaxBytes = opts.ArchiveMaxBytes
 	h.archiveMaxEntries = opts.ArchiveMaxEntries
 	if h.archiveMaxEntries == 0 {
@@ -114,6 +126,13 @@ func (h *Handler) serveArchive(w http.ResponseWriter, r *http.Request, name stri
 		return
 	}
 
+	if r.Method != http.MethodHead {
+		if err := h.archives.take(ctx, f.cost); err != nil {
+			h.unavailable(w, r, name, err)
+			return
+		}
+		defer h.archives.give(f.cost)
+	}
 	hdr := w.Header()
 	hdr["Content-Type"] = own(f.ctype)
 	hdr["Content-Disposition"] = []string{contentDisposition(top + f.ext)}
@@ -317,7 +336,7 @@ func dirKeyOf(fi fs.FileInfo) (dirKey, bool) {
 
 // readDir reads the names in a directory, sorted.
 func (a *archiveWalk) readDir(name string) ([]fs.DirEntry, error) {
-	f, err := a.h.fsys.Open(name)
+	f, err := a.h.open(a.ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -346,7 +365,7 @@ func (a *archiveWalk) file(name, arc string, fi fs.FileInfo) error {
 	if err := a.ctx.Err(); err != nil {
 		return err
 	}
-	f, err := a.h.fsys.Open(name)
+	f, err := a.h.open(a.ctx, name)
 	if err != nil {
 		a.leftOut(slog.LevelWarn, name, err)
 		return nil

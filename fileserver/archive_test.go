@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -478,6 +479,7 @@ func TestArchiveOptions(t *testing.T) {
 		{"negative bytes", fileserver.Options{Archive: true, ArchiveMaxBytes: -1}},
 		{"negative entries", fileserver.Options{Archive: true, ArchiveMaxEntries: -1}},
 		{"limit without Archive", fileserver.Options{ArchiveMaxBytes: 1 << 20}},
+		{"budget without Archive", fileserver.Options{ArchiveBudget: 1 << 20}},
 	} {
 		if _, err := fileserver.New(os.DirFS("."), tt.opts); err == nil {
 			t.Errorf("%s: New returned no error", tt.name)
@@ -680,5 +682,78 @@ func TestArchiveDisconnect(t *testing.T) {
 	}
 	if len(logs.find("DEBUG fileserver: archive stopped", "entries=3", "context canceled")) == 0 {
 		t.Errorf("no log line says the archive stopped; log: %q", logs.find(""))
+	}
+}
+
+// TestArchiveBudget: while a tar.zst download holds 3 MiB of a 4 MiB
+// ArchiveBudget (its client not reading), a second tar.zst gets 503 with
+// Retry-After, a zip (1 MiB) and a HEAD (nothing) are served; once the
+// first is over, a tar.zst is served again. The log says so once when
+// it begins and once when it ends.
+func TestArchiveBudget(t *testing.T) {
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "a.txt"), []byte("alpha\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv, h, logs := newArchiveServer(t, root, fileserver.SymlinksFollow, fileserver.Options{ArchiveBudget: 4 << 20})
+	reached, hold := make(chan struct{}), make(chan struct{})
+	var held atomic.Bool
+	fileserver.SetArchiveHook(h, func(ctx context.Context, name string) {
+		if held.CompareAndSwap(false, true) { // the first archive's first entry
+			close(reached)
+			<-hold
+		}
+	})
+	type result struct {
+		status int
+		body   []byte
+		err    error
+	}
+	first := make(chan result, 1)
+	go func() {
+		resp, err := http.Get(srv.URL + "/?download=tar.zst")
+		if err != nil {
+			first <- result{err: err}
+			return
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		first <- result{resp.StatusCode, body, err}
+	}()
+	<-reached
+
+	resp, body := get(t, srv.URL+"/?download=tar.zst")
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "1" || resp.Header.Get("Content-Disposition") != "" {
+		t.Errorf("a second tar.zst: %s, Retry-After %q, Content-Disposition %q; want 503, 1 and none",
+			resp.Status, resp.Header.Get("Retry-After"), resp.Header.Get("Content-Disposition"))
+	}
+	if !strings.Contains(string(body), "<p>Message: Service Unavailable.</p>") {
+		t.Errorf("503 body = %q, want Python's error page", body)
+	}
+	resp, body = get(t, srv.URL+"/?download=zip")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("a zip, which fits: %s", resp.Status)
+	}
+	if zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body))); err != nil || len(zr.File) != 2 {
+		t.Errorf("the zip: %v, want root/ and root/a.txt", err)
+	}
+	req, _ := http.NewRequest("HEAD", srv.URL+"/?download=tar.zst", nil)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("HEAD of a tar.zst: %v %v, want 200", resp, err)
+	}
+
+	close(hold)
+	if r := <-first; r.err != nil || r.status != http.StatusOK || !bytes.HasPrefix(r.body, []byte{0x28, 0xb5, 0x2f, 0xfd}) {
+		t.Fatalf("the first tar.zst: %d, %d bytes, %v; want 200 and a zstd frame", r.status, len(r.body), r.err)
+	}
+	if resp, body := get(t, srv.URL+"/?download=tar.zst"); resp.StatusCode != http.StatusOK || !bytes.HasPrefix(body, []byte{0x28, 0xb5, 0x2f, 0xfd}) {
+		t.Errorf("a tar.zst once the first is over: %s, want 200 and a zstd frame", resp.Status)
+	}
+	const shortage = "fileserver: archives in flight at Options.ArchiveBudget, answering 503"
+	if got := logs.find("WARN "+shortage, "archives in flight hold 3145728 bytes, 3145728 more would pass Options.ArchiveBudget (4194304)", "failures=1"); len(got) != 1 {
+		t.Errorf("log lines about the budget: %q, want one", logs.find(shortage))
+	}
+	if got := logs.find("INFO "+shortage+": recovered", "failures=0"); len(got) != 1 {
+		t.Errorf("log lines about the end: %q, want one", got)
 	}
 }

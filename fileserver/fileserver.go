@@ -91,6 +91,7 @@ type Handler struct {
 	archive           bool
 	archiveMaxBytes   int64 // 0: no limit
 	archiveMaxEntries int
+	archives          *budget // ArchiveBudget; nil for no bound
 	// archiveHook, if not nil, is called before each entry of an
 	// archive is written (tests).
 	archiveHook func(ctx context.Context, name string)
@@ -187,7 +188,7 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 	if !opts.DisableCache && h.statFS != nil {
 		h.cache = newFileCache(opts.CacheMaxBytes, opts.CacheMaxFileSize)
 	}
-	h.listings = newBudget(int64(opts.ListingBudget), defaultListingBudget, "listings", "entries", "ListingBudget")
+	h.listings = newBudget(int64(opts.ListingBudget), defaultListingBudget, "listings", "entries", "ListingBudget", h.logger)
 	h.now = time.Now
 	if err := h.assetOptions(opts); err != nil {
 		return nil, err
@@ -521,7 +522,11 @@ func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, name strin
 	if r.Context().Err() != nil {
 		return // the client has gone; nobody to answer
 	}
-	h.overload.Failed(r.Context(), err)
+	if be := (*budgetError)(nil); errors.As(err, &be) {
+		be.b.log.Failed(r.Context(), err) // an episode of its own
+	} else {
+		h.overload.Failed(r.Context(), err)
+	}
 	if h.logger.Enabled(r.Context(), slog.LevelDebug) {
 		h.logger.LogAttrs(r.Context(), slog.LevelDebug, "fileserver: unavailable", slog.String("name", name), slog.Any("err", err))
 	}

@@ -1,9 +1,13 @@
 package fileserver
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"syscall"
+
+	"github.com/simplehttp/simplehttp/internal/overload"
 )
 
 // defaultListingBudget is Options.ListingBudget's default: 1,000,000
@@ -23,36 +27,52 @@ type budget struct {
 	used int64
 	// For the error: "listings in flight hold N entries, ..., Options.ListingBudget".
 	what, unit, option string
+	// log reports the episodes where requests are refused for lack of
+	// budget: they begin with a refusal and end when a request fits again
+	// (a file that opens says nothing about this budget).
+	log *overload.Log
 }
+
+// budgetError is the error of a request the budget refuses: an ENOMEM,
+// for which the server answers 503 with Retry-After.
+type budgetError struct {
+	b   *budget
+	msg string
+}
+
+func (e *budgetError) Error() string { return e.msg }
+func (e *budgetError) Unwrap() error { return syscall.ENOMEM }
 
 // newBudget returns a budget of max, or nil (no bound) if max is negative;
 // zero means def.
-func newBudget(max, def int64, what, unit, option string) *budget {
+func newBudget(max, def int64, what, unit, option string, logger *slog.Logger) *budget {
 	switch {
 	case max < 0:
 		return nil
 	case max == 0:
 		max = def
 	}
-	return &budget{max: max, what: what, unit: unit, option: option}
+	return &budget{max: max, what: what, unit: unit, option: option,
+		log: overload.New(logger, "fileserver: "+what+" in flight at Options."+option+", answering 503")}
 }
 
-// take reserves n, or reports that it does not fit. A request fits
-// whatever its size when no other is in flight, so that a directory
-// larger than the budget can still be listed.
-func (b *budget) take(n int64) error {
+// take reserves n, or reports that it does not fit (a *budgetError). A
+// request fits whatever its size when no other is in flight, so that a
+// directory larger than the budget can still be listed.
+func (b *budget) take(ctx context.Context, n int64) error {
 	if b == nil {
 		return nil
 	}
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.used > 0 && b.used+n > b.max {
-		// ENOMEM: the server answers 503 with Retry-After, and logs the
-		// episode once, as for any shortage of memory.
-		return fmt.Errorf("%s in flight hold %d %s, %d more would pass Options.%s (%d): %w",
-			b.what, b.used, b.unit, n, b.option, b.max, syscall.ENOMEM)
+		err := &budgetError{b, fmt.Sprintf("%s in flight hold %d %s, %d more would pass Options.%s (%d)",
+			b.what, b.used, b.unit, n, b.option, b.max)}
+		b.mu.Unlock()
+		return err
 	}
 	b.used += n
+	b.mu.Unlock()
+	b.log.OK(ctx)
 	return nil
 }
 

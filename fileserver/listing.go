@@ -103,7 +103,7 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 	}
 	entries, err := h.readDir(r, f, name)
 	if err == nil {
-		err = h.listings.take(int64(len(entries)))
+		err = h.listings.take(r.Context(), int64(len(entries)))
 	}
 	if err != nil {
 		h.listingError(w, r, name, err)

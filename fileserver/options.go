@@ -294,6 +294,16 @@ type Options struct {
 	// ArchiveMaxEntries bounds the number of files and directories of
 	// one archive. If zero, [DefaultArchiveMaxEntries].
 	ArchiveMaxEntries int
+
+	// ArchiveBudget bounds the memory, in bytes, that the archives in
+	// progress hold at once, across all requests: each holds its
+	// compressor until its client has taken the last byte, which a slow
+	// or stalled client can make last (3 MiB for a tar.zst, 1 MiB for a
+	// tar.gz or zip). An archive that would pass the budget gets 503
+	// with Retry-After (logged once while it lasts), so that such
+	// clients cannot exhaust the memory; alone, an archive is always
+	// served. If zero, [DefaultArchiveBudget]; if negative, no bound.
+	ArchiveBudget int64
 	// Listing chooses the HTML listing of a directory without an index
 	// page: [ListingPython] (the zero value) is Python's list_directory,
 	// byte for byte; [ListingRich] is a table with sizes, modification

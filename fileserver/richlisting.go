@@ -322,7 +322,7 @@ func (h *Handler) serveRichListing(w http.ResponseWriter, r *http.Request, f fs.
 	}
 	entries, err := h.readDir(r, f, name)
 	if err == nil {
-		err = h.listings.take(int64(len(entries)))
+		err = h.listings.take(r.Context(), int64(len(entries)))
 	}
 	if err != nil {
 		h.listingError(w, r, name, err)

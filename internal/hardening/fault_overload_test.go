@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 
 func init() {
 	commandTests["overload-idle-flood"] = testOverloadIdleFlood
+	commandTests["overload-archive-flood"] = testOverloadArchiveFlood
 }
 
 // The command's log lines about running out of file descriptors, one per
@@ -28,6 +30,8 @@ func init() {
 const (
 	acceptShortage = "accept: out of file descriptors or memory, new connections wait"
 	fileShortage   = "fileserver: out of file descriptors or memory, answering 503"
+	// The file server's line when archives in progress hold their budget.
+	archiveShortage = "fileserver: archives in flight at Options.ArchiveBudget, answering 503"
 )
 
 // startLimited starts the server with a limit of limit open files, soft
@@ -205,6 +209,106 @@ func testOverloadIdleFlood(t *testing.T, bin *binary) {
 	} {
 		if got := count(c.pattern); got != c.want {
 			t.Errorf("%s: %d log lines, want %d (%s)", c.what, got, c.want, c.pattern)
+		}
+	}
+}
+
+// testOverloadArchiveFlood: clients that ask for a tar.zst of a large
+// directory and do not read could each pin a compressor (2.6 MB each: 300
+// of them took 791 MB). The command keeps the archives in progress within
+// their 128 MiB budget (3 MiB per tar.zst): 42 are sent, the rest get 503
+// with Retry-After at once. Meanwhile files are served; once the clients
+// close, an archive is sent whole again, and the log has said so once
+// when it began and once when it ended.
+func testOverloadArchiveFlood(t *testing.T, bin *binary) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads the server's memory from /proc")
+	}
+	const (
+		clients = 100
+		fit     = 128 / 3 // tar.zst downloads within the default budget
+		// The sent downloads' 2.6 MB each, 96 KiB per client (its
+		// connection, its goroutines) and 48 MiB for the rest of the
+		// process. Each client holding a compressor would pass it by
+		// some 80 MiB.
+		bound = fit*2662<<10 + clients*96<<10 + 48<<20
+	)
+	s := startServer(t, bin, "--archive")
+	content := make([]byte, 8<<20) // more than the socket buffers take
+	rand.NewChaCha8([32]byte{'a', 'r', 'c'}).Read(content)
+	if err := os.Mkdir(filepath.Join(s.dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(s.dir, "sub", "big.bin"), content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const ask = "GET /sub/?download=tar.zst HTTP/1.1\r\nHost: x\r\n\r\n"
+	statuses := map[int]int{}
+	var flood []net.Conn
+	for i := range clients {
+		c := s.dial(t)
+		c.(*net.TCPConn).SetReadBuffer(4096)
+		io.WriteString(c, ask)
+		c.SetReadDeadline(time.Now().Add(waitLimit))
+		// The head comes at once (the 200 is flushed before the first
+		// entry); the body is left unread.
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("client %d: no answer: %v", i, err)
+		}
+		statuses[resp.StatusCode]++
+		if resp.StatusCode == 503 && resp.Header.Get("Retry-After") != "1" {
+			t.Errorf("client %d: 503 with Retry-After %q, want 1", i, resp.Header.Get("Retry-After"))
+		}
+		flood = append(flood, c)
+	}
+	if statuses[200] != fit || statuses[503] != clients-fit {
+		t.Errorf("answers to %d clients = %v, want %d x 200 and %d x 503", clients, statuses, fit, clients-fit)
+	}
+	rss := vmRSS(t, s.cmd.Process.Pid)
+	t.Logf("%d tar.zst downloads not read: the server holds %d MiB (at most %d)", clients, rss>>20, bound>>20)
+	if rss > bound {
+		t.Errorf("%d tar.zst downloads not read: the server holds %d MiB, want at most %d MiB", clients, rss>>20, bound>>20)
+	}
+	s.checkServes(t)
+
+	for _, c := range flood {
+		c.Close()
+	}
+	// The budget is back once the sent downloads have ended: each is
+	// logged then.
+	if _, err := s.stderr.waitFor(func(log string) bool {
+		return strings.Count(log, `"GET /sub/?download=tar.zst HTTP/1.1" 200 `) >= fit
+	}, waitLimit, s.exited); err != nil {
+		t.Fatalf("the downloads the clients left did not all end: %v", err)
+	}
+	resp, err := http.Get("http://" + s.addr + "/sub/?download=tar.zst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := readArchive(t, "tar.zst", body)
+	if resp.StatusCode != 200 || len(entries) != 2 || entries[1].name != "sub/big.bin" || entries[1].content != string(content) {
+		t.Errorf("a tar.zst once the clients have gone: %s, %d entries, want 200 with sub/ and sub/big.bin whole", resp.Status, len(entries))
+	}
+	// Log lines wait in a buffer for a moment.
+	log, err := s.stderr.waitFor(func(log string) bool { return strings.Contains(log, archiveShortage+": recovered") }, waitLimit, s.exited)
+	if err != nil {
+		t.Errorf("no log line says archives are sent again: %v", err)
+	}
+	for _, c := range []struct {
+		what    string
+		pattern string
+	}{
+		{"the budget was spent", regexp.QuoteMeta(archiveShortage) + ` err="archives in flight hold 132120576 bytes, 3145728 more would pass Options\.ArchiveBudget \(134217728\)" failures=1\n`},
+		{"the budget has room again", regexp.QuoteMeta(archiveShortage) + fmt.Sprintf(`: recovered failures=%d\n`, clients-fit-1)},
+	} {
+		if got := len(regexp.MustCompile(c.pattern).FindAllString(log, -1)); got != 1 {
+			t.Errorf("%s: %d log lines, want 1 (%s); the log says:\n%s", c.what, got, c.pattern, regexp.MustCompile(`(?m)^.*answering 503.*$`).FindAllString(log, -1))
 		}
 	}
 }
