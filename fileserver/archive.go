@@ -87,7 +87,7 @@ func (h *Handler) archiveOptions(opts Options) error {
 		return errors.New("fileserver: Options.Archive with DisableListing: an archive lists its directory")
 	}
 	h.archive = true
-	h.archives = newBudget(opts.ArchiveBudget, DefaultArchiveBudget, "archives", "bytes", "ArchiveBudget", h.logger)
+	h.archives = newBudget(opts.ArchiveBudget, DefaultArchiveBudget, "archives", "bytes", "ArchiveBudget", "answering 503", h.logger)
 	h.archiveMaxBytes = opts.ArchiveMaxBytes
 	h.archiveMaxEntries = opts.ArchiveMaxEntries
 	if h.archiveMaxEntries == 0 {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"io/fs"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +24,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/simplehttp/simplehttp/fileserver"
+	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
 
 // jsText is compressible text of n bytes.
@@ -521,6 +524,7 @@ func TestAssetOptionErrors(t *testing.T) {
 		{Precompressed: []string{"br", "br"}},
 		{Compress: true, CompressCodings: []string{"lzma"}},
 		{CompressCodings: []string{"gzip"}},
+		{CompressBudget: 1 << 20},
 		{Fallback: "../index.html"},
 		{Fallback: "/index.html"},
 	} {
@@ -568,5 +572,86 @@ func TestCompressOnce(t *testing.T) {
 	// Only the compression reads the file, once, however many wait.
 	if got := reads.Load(); got != one {
 		t.Errorf("16 concurrent requests made %d reads, one request %d", got, one)
+	}
+}
+
+// heldFS holds the reads of one file until release is closed, and says
+// when the first has begun (reading).
+type heldFS struct {
+	fs.FS
+	name             string
+	reading, release chan struct{}
+	once             *sync.Once
+}
+
+func (h heldFS) Open(name string) (fs.File, error) {
+	f, err := h.FS.Open(name)
+	if err != nil || name != h.name {
+		return f, err
+	}
+	return heldFile{f, h}, nil
+}
+
+type heldFile struct {
+	fs.File
+	h heldFS
+}
+
+func (f heldFile) Read(p []byte) (int, error) {
+	f.h.once.Do(func() { close(f.h.reading) })
+	<-f.h.release
+	return f.File.Read(p)
+}
+
+func (f heldFile) Seek(offset int64, whence int) (int64, error) {
+	return f.File.(io.Seeker).Seek(offset, whence)
+}
+
+// TestCompressBudget: while a br compression of a 100 KiB file holds
+// 800 KiB of a 1100 KiB CompressBudget, another file asked for with br
+// (800 KiB more) is sent as it is, at once, and one asked for with gzip
+// (200 KiB) is compressed; once the first is done, br is back. The log
+// says so once when the budget is first passed and once when a
+// compression fits again.
+func TestCompressBudget(t *testing.T) {
+	mtime := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	a, b := jsText(100<<10), jsText(100<<10+1)
+	fsys := heldFS{
+		FS:      fstest.MapFS{"a.js": {Data: a, ModTime: mtime}, "b.js": {Data: b, ModTime: mtime}},
+		name:    "a.js",
+		reading: make(chan struct{}), release: make(chan struct{}), once: new(sync.Once),
+	}
+	var log syncbuf.Buffer
+	h := mustNew(t, fsys, fileserver.Options{Compress: true, CompressBudget: 1100 << 10, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	first := make(chan response, 1)
+	go func() { first <- serve(t, h, "GET", "/a.js", map[string]string{"Accept-Encoding": "br"}) }()
+	<-fsys.reading
+
+	got := serve(t, h, "GET", "/b.js", map[string]string{"Accept-Encoding": "br"})
+	if got.status != 200 || got.header.Get("Content-Encoding") != "" || got.body != string(b) || got.header.Get("Vary") != "Accept-Encoding" {
+		t.Errorf("b.js with br past the budget: %d, Content-Encoding %q, Vary %q, %d bytes; want 200, the file as it is, Vary: Accept-Encoding",
+			got.status, got.header.Get("Content-Encoding"), got.header.Get("Vary"), len(got.body))
+	}
+	got = serve(t, h, "GET", "/b.js", map[string]string{"Accept-Encoding": "gzip"})
+	if got.status != 200 || got.header.Get("Content-Encoding") != "gzip" || decode(t, "gzip", got.body) != string(b) {
+		t.Errorf("b.js with gzip, which fits: %d, Content-Encoding %q", got.status, got.header.Get("Content-Encoding"))
+	}
+
+	close(fsys.release)
+	if got := <-first; got.status != 200 || got.header.Get("Content-Encoding") != "br" || decode(t, "br", got.body) != string(a) {
+		t.Errorf("a.js with br: %d, Content-Encoding %q", got.status, got.header.Get("Content-Encoding"))
+	}
+	got = serve(t, h, "GET", "/b.js", map[string]string{"Accept-Encoding": "br"})
+	if got.status != 200 || got.header.Get("Content-Encoding") != "br" || decode(t, "br", got.body) != string(b) {
+		t.Errorf("b.js with br once the budget has room: %d, Content-Encoding %q", got.status, got.header.Get("Content-Encoding"))
+	}
+	const what = `fileserver: compressions in flight at Options.CompressBudget, sending files as they are`
+	for _, line := range []string{
+		what + `" err="compressions in flight hold 819200 bytes, 819208 more would pass Options.CompressBudget (1126400)" failures=1`,
+		what + `: recovered" failures=0`,
+	} {
+		if n := strings.Count(log.String(), line); n != 1 {
+			t.Errorf("%d log lines %q, want 1; the log:\n%s", n, line, log.String())
+		}
 	}
 }

@@ -73,8 +73,9 @@
 // serves name.br, name.zst or name.gz to clients that accept the coding;
 // [Options.Compress] compresses text, scripts, JSON, SVG and the like once
 // per version of each file (one compression however many clients ask at
-// once), keeps the bytes in the cache described below, and compresses
-// listings too; [Options.CacheControl] sets Cache-Control per file, with
+// once, and those under way within [Options.CompressBudget], past which a
+// file goes out as it is), keeps the bytes in the cache described below,
+// and compresses listings too; [Options.CacheControl] sets Cache-Control per file, with
 // [ImmutableFingerprinted] for bundler output; [Options.Fallback] serves
 // index.html for the client-side routes of a single-page app. Every
 // response of a file that has or may have a compressed form carries Vary:

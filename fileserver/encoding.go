@@ -22,13 +22,22 @@ type coding struct {
 	// that is compressed once and kept, at a fast one for content
 	// compressed for one response (a listing that just changed).
 	encode func(dst *bytes.Buffer, src []byte, once bool) error
+	// memory is what compressing a file once takes, in multiples of its
+	// size (Options.CompressBudget): the file, the output and the
+	// encoder's state. Measured as the peak resident memory of one
+	// compression of a 16 MiB text file beyond the process's own: 128 MB
+	// for br, 88 MB for zstd, 18 MB for gzip.
+	memory int64
 }
+
+// cost is what compressing a file of size bytes once with c holds.
+func (c *coding) cost(size int64) int64 { return c.memory * size }
 
 // The codings, by the names Options take (the Accept-Encoding tokens).
 var codings = map[string]*coding{
-	"br":   {token: "br", ext: ".br", value: []string{"br"}, encode: encodeBrotli},
-	"zstd": {token: "zstd", ext: ".zst", value: []string{"zstd"}, encode: encodeZstd},
-	"gzip": {token: "gzip", ext: ".gz", value: []string{"gzip"}, encode: encodeGzip},
+	"br":   {token: "br", ext: ".br", value: []string{"br"}, encode: encodeBrotli, memory: 8},
+	"zstd": {token: "zstd", ext: ".zst", value: []string{"zstd"}, encode: encodeZstd, memory: 6},
+	"gzip": {token: "gzip", ext: ".gz", value: []string{"gzip"}, encode: encodeGzip, memory: 2},
 }
 
 // defaultCodings is the order of preference when Options leave it nil:

@@ -64,6 +64,7 @@ type Handler struct {
 	// The options of assets.go: nil or empty when off.
 	pre          []*coding // Options.Precompressed
 	comp         []*coding // Options.CompressCodings, when Compress
+	compressions *budget   // CompressBudget; nil for no bound
 	compTokens   []string  // the tokens of comp
 	cacheControl func(name string) string
 	fallback     string
@@ -188,7 +189,7 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 	if !opts.DisableCache && h.statFS != nil {
 		h.cache = newFileCache(opts.CacheMaxBytes, opts.CacheMaxFileSize)
 	}
-	h.listings = newBudget(int64(opts.ListingBudget), defaultListingBudget, "listings", "entries", "ListingBudget", h.logger)
+	h.listings = newBudget(int64(opts.ListingBudget), defaultListingBudget, "listings", "entries", "ListingBudget", "answering 503", h.logger)
 	h.now = time.Now
 	if err := h.assetOptions(opts); err != nil {
 		return nil, err
@@ -230,8 +231,9 @@ func (h *Handler) assetOptions(opts Options) error {
 				h.compTokens = append(h.compTokens, c.token)
 			}
 		}
-	} else if opts.CompressCodings != nil {
-		return errors.New("fileserver: Options.CompressCodings without Compress")
+		h.compressions = newBudget(opts.CompressBudget, DefaultCompressBudget, "compressions", "bytes", "CompressBudget", "sending files as they are", h.logger)
+	} else if opts.CompressCodings != nil || opts.CompressBudget != 0 {
+		return errors.New("fileserver: Options.CompressCodings or CompressBudget without Compress")
 	}
 	h.cacheControl = opts.CacheControl
 	if opts.Fallback != "" {

@@ -20,7 +20,8 @@ const defaultListingBudget = 1_000_000
 // the directory entries of listings not served from the cache (each holds
 // its entries, and the page it makes of them, until the client has taken
 // it: without a bound, 200 slow clients of a 120,000-entry directory
-// pinned 2 GB), or the compressors of archives (see archiveCost).
+// pinned 2 GB), the compressors of archives (archiveFormat.cost), or those
+// of the compressions of Options.Compress (coding.cost).
 type budget struct {
 	mu   sync.Mutex
 	max  int64
@@ -45,7 +46,8 @@ func (e *budgetError) Unwrap() error { return syscall.ENOMEM }
 
 // newBudget returns a budget of max, or nil (no bound) if max is negative;
 // zero means def.
-func newBudget(max, def int64, what, unit, option string, logger *slog.Logger) *budget {
+// Its log lines say what the refused requests get (then, "answering 503").
+func newBudget(max, def int64, what, unit, option, then string, logger *slog.Logger) *budget {
 	switch {
 	case max < 0:
 		return nil
@@ -53,7 +55,7 @@ func newBudget(max, def int64, what, unit, option string, logger *slog.Logger) *
 		max = def
 	}
 	return &budget{max: max, what: what, unit: unit, option: option,
-		log: overload.New(logger, "fileserver: "+what+" in flight at Options."+option+", answering 503")}
+		log: overload.New(logger, "fileserver: "+what+" in flight at Options."+option+", "+then)}
 }
 
 // take reserves n, or reports that it does not fit (a *budgetError). A
