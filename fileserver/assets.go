@@ -387,6 +387,12 @@ func (h *Handler) encodedListing(w http.ResponseWriter, r *http.Request, key str
 	encode := func() *cachedFile {
 		var buf bytes.Buffer
 		src := body()
+		cost := c.cost(int64(len(src)))
+		if err := h.compressions.take(r.Context(), cost); err != nil {
+			h.compressions.log.Failed(r.Context(), err)
+			return nil // sent as it is
+		}
+		defer h.compressions.give(cost)
 		buf.Grow(len(src) / 4)
 		if err := c.encode(&buf, src, key != ""); err != nil {
 			return nil

@@ -3,6 +3,7 @@ package fileserver_test
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -610,14 +611,19 @@ func (f heldFile) Seek(offset int64, whence int) (int64, error) {
 // TestCompressBudget: while a br compression of a 100 KiB file holds
 // 800 KiB of a 1100 KiB CompressBudget, another file asked for with br
 // (800 KiB more) is sent as it is, at once, and one asked for with gzip
-// (200 KiB) is compressed; once the first is done, br is back. The log
+// (200 KiB) is compressed, and a listing of 50 KiB (400 KiB with br) is
+// sent as it is; once the first is done, br is back. The log
 // says so once when the budget is first passed and once when a
 // compression fits again.
 func TestCompressBudget(t *testing.T) {
 	mtime := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 	a, b := jsText(100<<10), jsText(100<<10+1)
+	tree := fstest.MapFS{"a.js": {Data: a, ModTime: mtime}, "b.js": {Data: b, ModTime: mtime}}
+	for i := range 700 { // a listing page of some 50 KiB: 400 KiB with br
+		tree[fmt.Sprintf("d/file-%06d.txt", i)] = &fstest.MapFile{ModTime: mtime}
+	}
 	fsys := heldFS{
-		FS:      fstest.MapFS{"a.js": {Data: a, ModTime: mtime}, "b.js": {Data: b, ModTime: mtime}},
+		FS:      tree,
 		name:    "a.js",
 		reading: make(chan struct{}), release: make(chan struct{}), once: new(sync.Once),
 	}
@@ -637,6 +643,11 @@ func TestCompressBudget(t *testing.T) {
 		t.Errorf("b.js with gzip, which fits: %d, Content-Encoding %q", got.status, got.header.Get("Content-Encoding"))
 	}
 
+	got = serve(t, h, "GET", "/d/", map[string]string{"Accept-Encoding": "br"})
+	if got.status != 200 || got.header.Get("Content-Encoding") != "" || !strings.Contains(got.body, "file-000699.txt") {
+		t.Errorf("a listing with br past the budget: %d, Content-Encoding %q; want 200 and the page as it is", got.status, got.header.Get("Content-Encoding"))
+	}
+
 	close(fsys.release)
 	if got := <-first; got.status != 200 || got.header.Get("Content-Encoding") != "br" || decode(t, "br", got.body) != string(a) {
 		t.Errorf("a.js with br: %d, Content-Encoding %q", got.status, got.header.Get("Content-Encoding"))
@@ -644,6 +655,10 @@ func TestCompressBudget(t *testing.T) {
 	got = serve(t, h, "GET", "/b.js", map[string]string{"Accept-Encoding": "br"})
 	if got.status != 200 || got.header.Get("Content-Encoding") != "br" || decode(t, "br", got.body) != string(b) {
 		t.Errorf("b.js with br once the budget has room: %d, Content-Encoding %q", got.status, got.header.Get("Content-Encoding"))
+	}
+	got = serve(t, h, "GET", "/d/", map[string]string{"Accept-Encoding": "br"})
+	if got.status != 200 || got.header.Get("Content-Encoding") != "br" || !strings.Contains(decode(t, "br", got.body), "file-000699.txt") {
+		t.Errorf("a listing with br once the budget has room: %d, Content-Encoding %q", got.status, got.header.Get("Content-Encoding"))
 	}
 	const what = `fileserver: compressions in flight at Options.CompressBudget, sending files as they are`
 	for _, line := range []string{

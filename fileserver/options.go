@@ -193,14 +193,14 @@ type Options struct {
 	CompressCodings []string
 
 	// CompressBudget bounds the memory, in bytes, that the compressions
-	// of Compress under way hold at once: the file, its compressed bytes
-	// and the encoder's state, about 8 times the file's size for br, 6
-	// for zstd and 2 for gzip (a 16 MiB file took 128 MB with br). A
-	// file whose compression would pass the budget is sent as it is
-	// (uncompressed, nothing kept; logged once while it lasts), so that
-	// many large files asked for at once cannot exhaust the memory;
-	// alone, a compression always runs. If zero, [DefaultCompressBudget];
-	// if negative, no bound.
+	// of Compress under way (files and listings) hold at once: the
+	// content, its compressed bytes and the encoder's state, about 8
+	// times the content's size for br, 6 for zstd and 2 for gzip (a
+	// 16 MiB file took 128 MB with br). Content whose compression would
+	// pass the budget is sent as it is (uncompressed, nothing kept;
+	// logged once while it lasts), so that many large files asked for at
+	// once cannot exhaust the memory; alone, a compression always runs.
+	// If zero, [DefaultCompressBudget]; if negative, no bound.
 	CompressBudget int64
 
 	// CacheControl, if not nil, gives the Cache-Control header of each
