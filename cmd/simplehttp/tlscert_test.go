@@ -6,14 +6,17 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"io"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -219,4 +222,53 @@ func TestLoadCertificateErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHTTP2MaxStreams: over TLS, the command offers HTTP/2 with at most
+// maxStreams (100) streams open per connection, as its first SETTINGS
+// frame says (net/http alone says 250). Each stream a client leaves
+// unread holds a handler and its buffers: this bounds what one connection
+// can pin.
+func TestHTTP2MaxStreams(t *testing.T) {
+	f := newTLSFiles(t)
+	r := startRun(t, "-b", "127.0.0.1", "-d", t.TempDir(), "--tls-cert", f.cert, "--tls-key", f.key, "0")
+	addr := strings.TrimPrefix(r.baseURL(t), "https://")
+	c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"h2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if p := c.ConnectionState().NegotiatedProtocol; p != "h2" {
+		t.Fatalf("ALPN chose %q, want h2", p)
+	}
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	// The client preface: the magic, then an empty SETTINGS frame.
+	if _, err := c.Write([]byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")); err != nil {
+		t.Fatal(err)
+	}
+	// The server's first frame is its SETTINGS (RFC 9113, section 3.4):
+	// a 9-byte head (length, type 4, flags, stream 0), then 6-byte
+	// entries (identifier, value); 3 is SETTINGS_MAX_CONCURRENT_STREAMS.
+	head := make([]byte, 9)
+	if _, err := io.ReadFull(c, head); err != nil {
+		t.Fatal(err)
+	}
+	n := int(head[0])<<16 | int(head[1])<<8 | int(head[2])
+	if head[3] != 4 || head[4]&1 != 0 || n%6 != 0 {
+		t.Fatalf("first frame: type %d, flags %#x, length %d; want a SETTINGS frame", head[3], head[4], n)
+	}
+	payload := make([]byte, n)
+	if _, err := io.ReadFull(c, payload); err != nil {
+		t.Fatal(err)
+	}
+	streams := -1
+	for i := 0; i < n; i += 6 {
+		if id := int(payload[i])<<8 | int(payload[i+1]); id == 3 {
+			streams = int(payload[i+2])<<24 | int(payload[i+3])<<16 | int(payload[i+4])<<8 | int(payload[i+5])
+		}
+	}
+	if streams != maxStreams || maxStreams != 100 {
+		t.Errorf("SETTINGS_MAX_CONCURRENT_STREAMS = %d, want %d (100)", streams, maxStreams)
+	}
+	r.exit(t)
 }
