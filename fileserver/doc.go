@@ -46,9 +46,11 @@
 // bytes gets 416 (ServeContent alone answers 206 with an inverted
 // Content-Range), a Range in another unit or with a malformed range is
 // ignored as RFC 9110 asks (ServeContent answers 416), and so is one of
-// more than 200 ranges, as Apache's MaxRanges does. Regular files larger than the cache's limit, opened
-// as *os.File, are sent with sendfile(2), through any middleware whose
-// writer passes ReadFrom on. A client whose Accept header prefers
+// more than 200 ranges, as Apache's MaxRanges does, and one of several
+// ranges while 256 such responses are in flight (each holds a goroutine
+// and buffers while its client reads). Regular files larger than the
+// cache's limit, opened as *os.File, are sent with sendfile(2), through
+// any middleware whose writer passes ReadFrom on. A client whose Accept header prefers
 // application/json gets the listing as JSON. Options.DisableListing
 // answers 404 instead of a listing.
 //

@@ -56,3 +56,9 @@ func SetUploadBufferBudget(h *Handler, n int64) { h.setUploadBufBudget(n) }
 // UploadBuffers reports the bytes of large copy buffers h's uploads in
 // progress hold.
 func UploadBuffers(h *Handler) int64 { return h.uploadBufs.Load() }
+
+// SetMultiRangeLimit sets how many responses of several ranges h sends
+// at once (256 by default).
+func SetMultiRangeLimit(h *Handler, n int64) {
+	h.multiRanges = newBudget(n, 0, "responses of several ranges", "responses", "", "sending whole files", h.logger)
+}

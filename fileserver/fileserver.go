@@ -49,6 +49,9 @@ type Handler struct {
 	// listings bounds the entries of listings in flight (ListingBudget);
 	// nil for no bound.
 	listings *budget
+	// multiRanges bounds the multipart answers to Range in flight
+	// (maxMultiRange).
+	multiRanges *budget
 	// closed is set by Close: requests after it get 503.
 	closed atomic.Bool
 	// now is the clock of the cache's racy-file check (time.Now).
@@ -190,6 +193,7 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 		h.cache = newFileCache(opts.CacheMaxBytes, opts.CacheMaxFileSize)
 	}
 	h.listings = newBudget(int64(opts.ListingBudget), defaultListingBudget, "listings", "entries", "ListingBudget", "answering 503", h.logger)
+	h.multiRanges = newBudget(maxMultiRange, 0, "responses of several ranges", "responses", "", "sending whole files", h.logger)
 	h.now = time.Now
 	if err := h.assetOptions(opts); err != nil {
 		return nil, err
@@ -608,6 +612,9 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 	if mayFail(r) {
 		w = &preconditionWriter{ResponseWriter: w, h: h, r: r}
 		req = fixRange(req, fi.Size())
+		var done func()
+		req, done = h.limitMultiRange(req)
+		defer done()
 	}
 	http.ServeContent(w, req, name, mtime, rs)
 }

@@ -20,8 +20,9 @@ const defaultListingBudget = 1_000_000
 // the directory entries of listings not served from the cache (each holds
 // its entries, and the page it makes of them, until the client has taken
 // it: without a bound, 200 slow clients of a 120,000-entry directory
-// pinned 2 GB), the compressors of archives (archiveFormat.cost), or those
-// of the compressions of Options.Compress (coding.cost).
+// pinned 2 GB), the compressors of archives (archiveFormat.cost), those
+// of the compressions of Options.Compress (coding.cost), or the
+// multipart responses to Range requests of several ranges (maxMultiRange).
 type budget struct {
 	mu   sync.Mutex
 	max  int64
@@ -46,7 +47,8 @@ func (e *budgetError) Unwrap() error { return syscall.ENOMEM }
 
 // newBudget returns a budget of max, or nil (no bound) if max is negative;
 // zero means def.
-// Its log lines say what the refused requests get (then, "answering 503").
+// Its log lines say what the refused requests get (then, "answering 503");
+// option is the Options field that sets max, or "" for a fixed limit.
 func newBudget(max, def int64, what, unit, option, then string, logger *slog.Logger) *budget {
 	switch {
 	case max < 0:
@@ -54,8 +56,12 @@ func newBudget(max, def int64, what, unit, option, then string, logger *slog.Log
 	case max == 0:
 		max = def
 	}
-	return &budget{max: max, what: what, unit: unit, option: option,
-		log: overload.New(logger, "fileserver: "+what+" in flight at Options."+option+", "+then)}
+	limit := "Options." + option
+	if option == "" {
+		limit = "their limit"
+	}
+	return &budget{max: max, what: what, unit: unit, option: limit,
+		log: overload.New(logger, "fileserver: "+what+" in flight at "+limit+", "+then)}
 }
 
 // take reserves n, or reports that it does not fit (a *budgetError). A
@@ -67,7 +73,7 @@ func (b *budget) take(ctx context.Context, n int64) error {
 	}
 	b.mu.Lock()
 	if b.used > 0 && b.used+n > b.max {
-		err := &budgetError{b, fmt.Sprintf("%s in flight hold %d %s, %d more would pass Options.%s (%d)",
+		err := &budgetError{b, fmt.Sprintf("%s in flight hold %d %s, %d more would pass %s (%d)",
 			b.what, b.used, b.unit, n, b.option, b.max)}
 		b.mu.Unlock()
 		return err

@@ -3,13 +3,18 @@ package fileserver_test
 import (
 	"bytes"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"github.com/simplehttp/simplehttp/fileserver"
+	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
 
 // TestRangeEdges: ranges that net/http's ServeContent gets wrong on its
@@ -92,5 +97,87 @@ func TestRangeEdges(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestMultiRangeLimit: while a response of several ranges waits for a
+// client that does not read, with a limit of one such response, another
+// request for several ranges gets the whole file (200, as RFC 9110 lets
+// any server ignore Range), one range still gets 206, and once the first
+// is done several ranges get their multipart 206 again. From disk and
+// from the cache alike. The log says so once when it begins and once when
+// it ends.
+func TestMultiRangeLimit(t *testing.T) {
+	content := make([]byte, 40<<10)
+	for i := range content {
+		content[i] = byte('a' + i%26)
+	}
+	for _, tc := range []struct {
+		name string
+		opts fileserver.Options
+	}{
+		{"disk", fileserver.Options{DisableCache: true}},
+		{"cache", fileserver.Options{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "f.bin"), content, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var log syncbuf.Buffer
+			tc.opts.Logger = slog.New(slog.NewTextHandler(&log, nil))
+			h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fileserver.SetClock(h, fileserver.HourAhead) // cacheable at once
+			fileserver.SetMultiRangeLimit(h, 1)
+			get := func(w http.ResponseWriter, ranges string) {
+				r := httptest.NewRequest("GET", "/f.bin", nil)
+				r.Header.Set("Range", ranges)
+				h.ServeHTTP(w, r)
+			}
+			get(httptest.NewRecorder(), "bytes=0-0") // fills the cache
+			if n, _ := fileserver.CacheStats(h); (n == 1) != (tc.name == "cache") {
+				t.Fatalf("the cache holds %d files", n)
+			}
+			slow := &blockingWriter{httptest.NewRecorder(), make(chan struct{}), make(chan struct{})}
+			done := make(chan struct{})
+			go func() { defer close(done); get(slow, "bytes=0-9,100-109") }()
+			<-slow.writing
+
+			w := httptest.NewRecorder()
+			get(w, "bytes=0-9,100-109")
+			if w.Code != 200 || w.Body.String() != string(content) || w.Header().Get("Content-Range") != "" {
+				t.Errorf("several ranges past the limit: %d, Content-Range %q, %d bytes; want 200 and the whole file", w.Code, w.Header().Get("Content-Range"), w.Body.Len())
+			}
+			w = httptest.NewRecorder()
+			get(w, "bytes=100-109")
+			if w.Code != 206 || w.Body.String() != string(content[100:110]) {
+				t.Errorf("one range past the limit: %d %q, want 206 and its bytes", w.Code, w.Body)
+			}
+
+			close(slow.release)
+			<-done
+			for _, rec := range []*httptest.ResponseRecorder{slow.ResponseRecorder, nil} {
+				if rec == nil {
+					rec = httptest.NewRecorder()
+					get(rec, "bytes=0-9,100-109")
+				}
+				if ct := rec.Header().Get("Content-Type"); rec.Code != 206 || !strings.HasPrefix(ct, "multipart/byteranges") ||
+					!strings.Contains(rec.Body.String(), string(content[100:110])) {
+					t.Errorf("several ranges within the limit: %d, Content-Type %q; want a multipart 206", rec.Code, ct)
+				}
+			}
+			const what = "fileserver: responses of several ranges in flight at their limit, sending whole files"
+			for _, line := range []string{
+				what + `" err="responses of several ranges in flight hold 1 responses, 1 more would pass their limit (1)" failures=1`,
+				what + `: recovered" failures=0`,
+			} {
+				if n := strings.Count(log.String(), line); n != 1 {
+					t.Errorf("%d log lines %q, want 1; the log:\n%s", n, line, log.String())
+				}
+			}
+		})
 	}
 }
