@@ -661,12 +661,16 @@ func (st *state) bodyFailed(err error) {
 // unblockBody stops a read of the request body that waits for a client
 // when the script will not read it any more; net/http/cgi would wait for
 // that read to finish. ours says the script is over, so that the read's
-// deadline error is not the client's.
+// deadline error is not the client's: unless the request's context has
+// already ended, which is how a read that failed on its own (the
+// server's read deadline, a cut connection) begins. Then the script
+// may be over only because that failure had it killed, and the read's
+// error is the client's.
 func (st *state) unblockBody(ours bool) {
 	if st.body.eof.Load() {
 		return
 	}
-	if ours {
+	if ours && st.r.Context().Err() == nil {
 		st.body.unblocked.Store(true)
 	}
 	// Not every ResponseWriter supports deadlines; then the read ends
