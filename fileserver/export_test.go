@@ -51,11 +51,15 @@ func SetArchiveHook(h *Handler, hook func(ctx context.Context, name string)) { h
 
 // SetUploadBufferBudget sets the bytes the large copy buffers of h's
 // uploads in progress may take together (64 MiB by default).
-func SetUploadBufferBudget(h *Handler, n int64) { h.setUploadBufBudget(n) }
+func SetUploadBufferBudget(h *Handler, n int64) { h.uploadBufs = newUploadBufBudget(n, h.logger) }
 
 // UploadBuffers reports the bytes of large copy buffers h's uploads in
 // progress hold.
-func UploadBuffers(h *Handler) int64 { return h.uploadBufs.Load() }
+func UploadBuffers(h *Handler) int64 {
+	h.uploadBufs.mu.Lock()
+	defer h.uploadBufs.mu.Unlock()
+	return h.uploadBufs.used
+}
 
 // SetMultiRangeLimit sets how many responses of several ranges h sends
 // at once (256 by default).

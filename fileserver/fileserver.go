@@ -84,12 +84,9 @@ type Handler struct {
 	uploadIdle time.Duration
 	origins    map[string]bool // UploadOrigins
 	uploads    uploadTracker
-	// uploadBufs is the bytes of the large copy buffers that uploads in
-	// progress hold, within bufBudget (uploadBufBudget); bufLog reports
-	// the episodes where it is at its budget (see uploadBuffer).
-	uploadBufs atomic.Int64
-	bufBudget  int64
-	bufLog     *overload.Log
+	// uploadBufs bounds the large copy buffers of the uploads in
+	// progress (uploadBufBudget; see uploadBuffer).
+	uploadBufs *budget
 
 	// The options of archive.go: archive false when off.
 	archive           bool

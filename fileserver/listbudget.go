@@ -21,14 +21,16 @@ const defaultListingBudget = 1_000_000
 // its entries, and the page it makes of them, until the client has taken
 // it: without a bound, 200 slow clients of a 120,000-entry directory
 // pinned 2 GB), the compressors of archives (archiveFormat.cost), those
-// of the compressions of Options.Compress (coding.cost), or the
-// multipart responses to Range requests of several ranges (maxMultiRange).
+// of the compressions of Options.Compress (coding.cost), the multipart
+// responses to Range requests of several ranges (maxMultiRange), or the
+// large copy buffers of uploads (uploadBufBudget).
 type budget struct {
 	mu   sync.Mutex
 	max  int64
 	used int64
-	// For the error: "listings in flight hold N entries, ..., Options.ListingBudget".
-	what, unit, option string
+	// For the error: "listings in flight hold N entries, ... would pass
+	// Options.ListingBudget (M)"; limit is "their limit" without an option.
+	what, unit, limit string
 	// log reports the episodes where requests are refused for lack of
 	// budget: they begin with a refusal and end when a request fits again
 	// (a file that opens says nothing about this budget).
@@ -60,7 +62,7 @@ func newBudget(max, def int64, what, unit, option, then string, logger *slog.Log
 	if option == "" {
 		limit = "their limit"
 	}
-	return &budget{max: max, what: what, unit: unit, option: limit,
+	return &budget{max: max, what: what, unit: unit, limit: limit,
 		log: overload.New(logger, "fileserver: "+what+" in flight at "+limit+", "+then)}
 }
 
@@ -74,7 +76,7 @@ func (b *budget) take(ctx context.Context, n int64) error {
 	b.mu.Lock()
 	if b.used > 0 && b.used+n > b.max {
 		err := &budgetError{b, fmt.Sprintf("%s in flight hold %d %s, %d more would pass %s (%d)",
-			b.what, b.used, b.unit, n, b.option, b.max)}
+			b.what, b.used, b.unit, n, b.limit, b.max)}
 		b.mu.Unlock()
 		return err
 	}

@@ -61,7 +61,7 @@ func (h *Handler) uploadOptions(opts Options) error {
 		return errors.New("fileserver: Options.Upload is not supported on this system")
 	}
 	h.upload = true
-	h.setUploadBufBudget(uploadBufBudget)
+	h.uploadBufs = newUploadBufBudget(uploadBufBudget, h.logger)
 	h.maxUpload = opts.MaxUploadSize
 	if h.maxUpload == 0 {
 		h.maxUpload = DefaultMaxUploadSize
@@ -405,22 +405,17 @@ const (
 	smallUploadBuf = 32 << 10
 )
 
-// setUploadBufBudget sets the budget of the large copy buffers to n bytes
-// (a multiple of 256 KiB).
-func (h *Handler) setUploadBufBudget(n int64) {
-	h.bufBudget = n
-	size := fmt.Sprintf("%d KiB", n>>10)
-	if n%(1<<20) == 0 {
-		size = fmt.Sprintf("%d MiB", n>>20)
-	}
-	h.bufLog = overload.New(h.logger, fmt.Sprintf("fileserver: uploads hold %s of buffers, more copy through %d KiB", size, smallUploadBuf>>10))
+// newUploadBufBudget is the budget of the large copy buffers of uploads in
+// progress: n bytes.
+func newUploadBufBudget(n int64, logger *slog.Logger) *budget {
+	return newBudget(n, 0, "upload buffers", "bytes", "", "copying through "+strconv.Itoa(smallUploadBuf>>10)+" KiB", logger)
 }
 
 // uploadBuffer returns a copy buffer for the upload r, sized by the
 // length its body announces, and the func that gives it back: the largest
 // that fits uploadBufBudget, else a small one. Falling back to small
-// buffers is logged once per episode, which ends when a large buffer is
-// given back.
+// buffers is logged once per episode, which ends when a large buffer
+// fits again.
 func (h *Handler) uploadBuffer(r *http.Request) (*[]byte, func()) {
 	pools := []*sync.Pool{&uploadBufPool}
 	sizes := []int64{256 << 10}
@@ -428,20 +423,19 @@ func (h *Handler) uploadBuffer(r *http.Request) (*[]byte, func()) {
 		pools = []*sync.Pool{&bigUploadBufPool, &uploadBufPool}
 		sizes = []int64{1 << 20, 256 << 10}
 	}
+	var err error
 	for i, pool := range pools {
 		size := sizes[i]
-		if h.uploadBufs.Add(size) > h.bufBudget {
-			h.uploadBufs.Add(-size)
+		if err = h.uploadBufs.take(r.Context(), size); err != nil {
 			continue
 		}
 		bp := pool.Get().(*[]byte)
 		return bp, func() {
 			pool.Put(bp)
-			h.uploadBufs.Add(-size)
-			h.bufLog.OK(r.Context()) // there is room again
+			h.uploadBufs.give(size)
 		}
 	}
-	h.bufLog.Failed(r.Context(), nil)
+	h.uploadBufs.log.Failed(r.Context(), err)
 	bp := smallUploadBufPool.Get().(*[]byte)
 	return bp, func() { smallUploadBufPool.Put(bp) }
 }

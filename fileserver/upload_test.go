@@ -596,8 +596,8 @@ func TestRichListingUploadAndArchives(t *testing.T) {
 // TestUploadBufferBudget: uploads that hold their copy buffers (a client
 // that sends a little and then waits) take large buffers only within the
 // budget; the ones past it copy through small buffers and still store
-// their files whole. The log says so once, and once more when a large
-// buffer is free again.
+// their files whole. The log says so once, and once more when an upload
+// takes a large buffer again.
 func TestUploadBufferBudget(t *testing.T) {
 	dir := t.TempDir()
 	var log syncbuf.Buffer
@@ -627,8 +627,8 @@ func TestUploadBufferBudget(t *testing.T) {
 	if got := fileserver.UploadBuffers(h); got != 512<<10 {
 		t.Errorf("large buffers held by %d uploads: %d bytes, want the budget, %d", uploads, got, 512<<10)
 	}
-	const begins = "uploads hold 512 KiB of buffers, more copy through 32 KiB"
-	if n := strings.Count(log.String(), begins+`" failures=1`); n != 1 {
+	const begins = `fileserver: upload buffers in flight at their limit, copying through 32 KiB`
+	if n := strings.Count(log.String(), begins+`" err="upload buffers in flight hold 524288 bytes, 262144 more would pass their limit (524288)" failures=1`); n != 1 {
 		t.Errorf("log says %d times that uploads are past the budget, want once:\n%s", n, log.String())
 	}
 	for _, p := range puts {
@@ -644,6 +644,11 @@ func TestUploadBufferBudget(t *testing.T) {
 	if got := fileserver.UploadBuffers(h); got != 0 {
 		t.Errorf("large buffers held once the uploads are over: %d bytes", got)
 	}
+	// The next upload takes a large buffer again: the episode is over.
+	if w := upReq(h, "PUT", "/after.txt", []byte("after\n"), false); w.Code != http.StatusCreated {
+		t.Errorf("PUT once the uploads are over: %d, want 201", w.Code)
+	}
+	want["after.txt"] = "after\n"
 	if n := strings.Count(log.String(), begins+`: recovered" failures=2`); n != 1 {
 		t.Errorf("log says %d times that the budget has room again (after 3 uploads past it), want once:\n%s", n, log.String())
 	}

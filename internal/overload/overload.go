@@ -69,9 +69,8 @@ func NewClock(logger *slog.Logger, what string, every time.Duration, now func() 
 	return &Log{logger: logger, what: what, every: every, now: now}
 }
 
-// Failed records a failure with err (nil when what says it all), for
-// which the caller has already answered (a 503, a retry later, a slower
-// way). It logs, at level Warn, only when
+// Failed records a failure with err, for which the caller has already
+// answered (a 503, a retry later). It logs, at level Warn, only when
 // an episode begins after a quiet Every, or once per Every while it
 // lasts.
 func (l *Log) Failed(ctx context.Context, err error) {
@@ -87,11 +86,7 @@ func (l *Log) Failed(ctx context.Context, err error) {
 	if l.said {
 		msg += ": still"
 	}
-	if err != nil {
-		l.logger.LogAttrs(ctx, slog.LevelWarn, msg, slog.Any("err", err), slog.Int("failures", l.count))
-	} else {
-		l.logger.LogAttrs(ctx, slog.LevelWarn, msg, slog.Int("failures", l.count))
-	}
+	l.logger.LogAttrs(ctx, slog.LevelWarn, msg, slog.Any("err", err), slog.Int("failures", l.count))
 	l.said = true
 	l.count = 0
 	l.lastLine = now
