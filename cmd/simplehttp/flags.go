@@ -25,7 +25,8 @@ const usage = `usage: simplehttp [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VE
                   [--log-format FORMAT] [--log-file PATH] [--symlinks POLICY]
                   [--no-listing] [--no-sniff] [--index NAME] [--quiet]
                   [--read-header-timeout DURATION]
-                  [--idle-timeout DURATION] [--precompressed] [--compress]
+                  [--idle-timeout DURATION] [--send-timeout DURATION]
+                  [--precompressed] [--compress]
                   [--cache-control VALUE] [--spa FILE] [--upload]
                   [--max-upload SIZE] [--upload-origin ORIGIN]
                   [--auth USER:PASSWORD]
@@ -69,6 +70,10 @@ options:
                         handshake included (default: 10s; 0: no limit)
   --idle-timeout DURATION
                         close a keep-alive connection idle this long
+                        (default: 60s; 0: no limit)
+  --send-timeout DURATION
+                        close a connection (reset an HTTP/2 stream) whose
+                        client takes no byte of a response for this long
                         (default: 60s; 0: no limit)
   --precompressed       serve name.br, name.zst or name.gz in place of name
                         to clients that accept the coding
@@ -142,6 +147,7 @@ type config struct {
 
 	ReadHeaderTimeout time.Duration // 0 means no limit
 	IdleTimeout       time.Duration // 0 means no limit
+	SendTimeout       time.Duration // 0 means no limit
 
 	// Static assets, beyond Python.
 	Precompressed bool   // name.br, name.zst, name.gz
@@ -269,6 +275,9 @@ func parseArgs(args []string) (config, error) {
 	if cfg.IdleTimeout < 0 {
 		return cfg, usagef("invalid --idle-timeout %v: want a duration of 0 or more, like 60s", cfg.IdleTimeout)
 	}
+	if cfg.SendTimeout < 0 {
+		return cfg, usagef("invalid --send-timeout %v: want a duration of 0 or more, like 60s", cfg.SendTimeout)
+	}
 	if strings.ContainsAny(cfg.CacheControl, "\r\n\x00") {
 		return cfg, usagef("invalid --cache-control %q: one line of text, like max-age=60", cfg.CacheControl)
 	}
@@ -346,6 +355,7 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 	fs.BoolVar(&cfg.Quiet, "quiet", false, "do not log requests")
 	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "time a client has to send its request head, TLS handshake included (default: 10s; 0: no limit)")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 60*time.Second, "close a keep-alive connection idle this long (default: 60s; 0: no limit)")
+	fs.DurationVar(&cfg.SendTimeout, "send-timeout", writeStallTimeout, "close a connection (reset an HTTP/2 stream) whose client takes no byte of a response for this long (default: 60s; 0: no limit)")
 	fs.BoolVar(&cfg.Precompressed, "precompressed", false, "serve name.br, name.zst or name.gz in place of name to clients that accept the coding")
 	fs.BoolVar(&cfg.Compress, "compress", false, "compress text, scripts, JSON, SVG and the like once per version of each file, and listings")
 	fs.StringVar(&cfg.CacheControl, "cache-control", "", `send Cache-Control: VALUE with every file, and "public, max-age=31536000, immutable" with names like app.3f9a2c1b.js`)

@@ -15,7 +15,7 @@ import (
 
 func TestParseArgs(t *testing.T) {
 	def := config{Port: 8000, Bind: "", Dir: ".", Protocol: http10,
-		ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second}
+		ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second, SendTimeout: 60 * time.Second}
 	with := func(f func(*config)) config {
 		c := def
 		f(&c)
@@ -80,10 +80,12 @@ func TestParseArgs(t *testing.T) {
 			with(func(c *config) { c.NoListing, c.NoSniff = true, true })},
 		{"index names in order", []string{"--index", "home.html", "--index", "index.txt"},
 			with(func(c *config) { c.Index = []string{"home.html", "index.txt"} })},
-		{"timeouts", []string{"--read-header-timeout", "2s", "--idle-timeout=1m30s"},
-			with(func(c *config) { c.ReadHeaderTimeout, c.IdleTimeout = 2*time.Second, 90*time.Second })},
-		{"no timeouts", []string{"--read-header-timeout", "0", "--idle-timeout", "0s"},
-			with(func(c *config) { c.ReadHeaderTimeout, c.IdleTimeout = 0, 0 })},
+		{"timeouts", []string{"--read-header-timeout", "2s", "--idle-timeout=1m30s", "--send-timeout", "5m"},
+			with(func(c *config) {
+				c.ReadHeaderTimeout, c.IdleTimeout, c.SendTimeout = 2*time.Second, 90*time.Second, 5*time.Minute
+			})},
+		{"no timeouts", []string{"--read-header-timeout", "0", "--idle-timeout", "0s", "--send-timeout=0"},
+			with(func(c *config) { c.ReadHeaderTimeout, c.IdleTimeout, c.SendTimeout = 0, 0, 0 })},
 		{"archive", []string{"--archive"}, with(func(c *config) { c.Archive = true })},
 		{"archive with a limit", []string{"--archive-max", "2G", "--archive"},
 			with(func(c *config) { c.Archive, c.ArchiveMax = true, 2<<30 })},
@@ -148,6 +150,7 @@ func TestParseArgsErrors(t *testing.T) {
 		{"empty index", []string{"--index", ""}, `invalid --index "": want a file name`},
 		{"index dot-dot", []string{"--index", ".."}, `invalid --index "..": want a file name`},
 		{"negative idle timeout", []string{"--idle-timeout", "-1s"}, `invalid --idle-timeout -1s: want a duration of 0 or more, like 60s`},
+		{"negative send timeout", []string{"--send-timeout", "-1m"}, `invalid --send-timeout -1m0s: want a duration of 0 or more, like 60s`},
 		{"negative header timeout", []string{"--read-header-timeout=-5ms"}, `invalid --read-header-timeout -5ms: want a duration of 0 or more, like 10s`},
 		{"archive-max without archive", []string{"--archive-max", "1G"}, `--archive-max requires --archive to be set`},
 		{"archive without listing", []string{"--archive", "--no-listing"}, `--archive with --no-listing: an archive lists what its directory holds`},

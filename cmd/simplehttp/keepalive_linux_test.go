@@ -10,7 +10,7 @@ import (
 // TestListenKeepAlive checks that a connection accepted by listen has
 // Go's TCP keep-alive settings, inherited from the listening socket.
 func TestListenKeepAlive(t *testing.T) {
-	ln, err := listen(context.Background(), "127.0.0.1", 0)
+	ln, err := listen(context.Background(), "127.0.0.1", 0, writeStallTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,8 +40,9 @@
 // received, exiting." and exits 0, after letting requests in flight finish
 // for up to 10 seconds. Clients get 10 seconds to send their request head,
 // idle keep-alive connections are closed after 60 seconds, and a client
-// that stops reading a response for 60 seconds is disconnected (a slow one
-// never is). Errors are one line on stderr and a non-zero exit status: 2 for
+// that stops reading a response for 60 seconds (--send-timeout) is
+// disconnected, or over HTTP/2 has that stream reset (a slow one never
+// is). Errors are one line on stderr and a non-zero exit status: 2 for
 // a bad command line, 1 for anything else.
 //
 // # The handler
@@ -156,7 +157,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer closeHandler() // after the shutdown: writes the last log lines
 
-	ln, err := listen(ctx, cfg.Bind, cfg.Port)
+	ln, err := listen(ctx, cfg.Bind, cfg.Port, cfg.SendTimeout)
 	if err != nil {
 		return fail(err)
 	}
@@ -347,13 +348,15 @@ func newFileServer(cfg config, logger *slog.Logger) (*fileserver.Handler, error)
 // guard against clients that are slow to send their request head
 // (ReadHeaderTimeout, which also bounds the TLS handshake) or that sit on
 // idle keep-alive connections (IdleTimeout). Against clients that stop
-// reading, listen wraps every connection (stallListener). There is no
+// reading, listen wraps every connection (stallListener), and each
+// HTTP/2 stream is watched on its own (stallStreams). There is no
 // WriteTimeout or ReadTimeout: they bound the whole response or request,
 // and would cut off large downloads and uploads on slow links.
 func newServer(cfg config, h http.Handler, logger *slog.Logger) *http.Server {
 	if cfg.Protocol == http10 {
 		h = closeEach(h)
 	}
+	h = stallStreams(h, cfg.SendTimeout)
 	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
@@ -398,14 +401,16 @@ func closeEach(next http.Handler) http.Handler {
 }
 
 // listen opens the listening socket the way Python does (with TCP
-// keep-alive as listenConfig sets it), and wraps it in a stallListener.
-func listen(ctx context.Context, bind string, port int) (net.Listener, error) {
+// keep-alive as listenConfig sets it), and wraps it in a stallListener
+// that closes connections whose client takes no byte for sendTimeout
+// (0: never).
+func listen(ctx context.Context, bind string, port int, sendTimeout time.Duration) (net.Listener, error) {
 	lc := listenConfig()
 	ln, err := lc.Listen(ctx, listenNetwork(bind), net.JoinHostPort(bind, strconv.Itoa(port)))
 	if err != nil {
 		return nil, listenError(err, bind, port)
 	}
-	return newStallListener(ln, writeStallTimeout), nil
+	return newStallListener(ln, sendTimeout), nil
 }
 
 // listenNetwork picks the network to listen on so that the socket is the one

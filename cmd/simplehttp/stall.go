@@ -14,7 +14,7 @@ import (
 
 // writeStallTimeout is how long a client may take no byte of a response
 // before the connection is closed: the time a client may stop reading
-// (nginx's send_timeout, with its default).
+// (nginx's send_timeout, with its default). --send-timeout sets it.
 const writeStallTimeout = 60 * time.Second
 
 // stallListener guards against clients that stop reading. http.Server's
@@ -91,8 +91,12 @@ func newStallConn(c net.Conn, timeout time.Duration, now func() time.Time) *stal
 	return &stallConn{Conn: c, timeout: timeout, check: timeout / 4, now: now, base: now()}
 }
 
-// arm sets the alarm to ring one check period from now.
+// arm sets the alarm to ring one check period from now. With no timeout
+// there is no alarm.
 func (c *stallConn) arm() error {
+	if c.timeout <= 0 {
+		return nil
+	}
 	return c.Conn.SetWriteDeadline(c.now().Add(c.check))
 }
 
@@ -108,6 +112,9 @@ func (c *stallConn) SetWriteDeadline(t time.Time) error {
 	if t.IsZero() {
 		c.explicit.Store(false)
 		c.quiet.Store(0)
+		if c.timeout <= 0 {
+			return c.Conn.SetWriteDeadline(t) // no alarm to go back to
+		}
 		return c.arm()
 	}
 	c.explicit.Store(true)

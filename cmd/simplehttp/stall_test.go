@@ -170,6 +170,22 @@ func TestStallConnFastWrites(t *testing.T) {
 	checkEvents(t, f, "deadline +15s", "write 1K", "write 16M", "write 100")
 }
 
+// TestStallConnNoTimeout checks --send-timeout 0: no alarm is ever set,
+// and an explicit deadline still works and clears.
+func TestStallConnNoTimeout(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2024, 3, 5, 9, 0, 0, 0, time.UTC)}
+	f := &fakeConn{clock: clock, takes: []int{-1}}
+	c := newStallConn(f, 0, clock.now)
+	if err := c.arm(); err != nil {
+		t.Fatal(err)
+	}
+	c.Write(make([]byte, 100))
+	c.SetWriteDeadline(clock.t.Add(time.Second))
+	c.SetWriteDeadline(time.Time{})
+	c.Write(make([]byte, 100))
+	checkEvents(t, f, "write 100", "deadline +1s", "deadline none", "write 100")
+}
+
 // TestStallConnSlowClient checks that a client that takes a little in
 // each check period keeps the connection, however long the whole response
 // takes: here 1 MiB at 4 KiB per 15 s, over an hour.
