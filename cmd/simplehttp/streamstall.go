@@ -65,6 +65,7 @@ type streamGuard struct {
 	mu    sync.Mutex // orders the alarm's reset against the handler's return
 	alarm *time.Timer
 	over  bool      // the handler returned: the alarm must not touch the stream
+	reset bool      // the alarm reset the stream
 	seen  uint64    // done when the alarm last rang
 	quiet time.Time // when the alarm first found the blocked writes stuck; zero if not
 }
@@ -131,6 +132,7 @@ func (g *streamGuard) ring() {
 		// blocked write returns an error. The handler has not returned
 		// (over is false under mu), so its ResponseWriter is still its.
 		http.NewResponseController(g.ResponseWriter).SetWriteDeadline(now.Add(-time.Second))
+		g.reset = true
 		return
 	}
 	g.seen = g.done.Load()
@@ -146,8 +148,9 @@ func (g *streamGuard) finish(r *http.Request) {
 	g.mu.Lock()
 	g.over = true
 	g.alarm.Stop()
+	reset := g.reset
 	g.mu.Unlock()
-	if r.Context().Err() != nil {
+	if reset || r.Context().Err() != nil {
 		return // the stream is over (reset, or the connection closed)
 	}
 	http.NewResponseController(g.ResponseWriter).SetWriteDeadline(time.Now().Add(g.timeout))
