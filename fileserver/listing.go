@@ -2,6 +2,7 @@ package fileserver
 
 import (
 	"encoding/json"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -173,6 +174,10 @@ func appendListItems(b []byte, entries []*entry) []byte {
 // name holds a NUL, so it cannot be taken for a file's.
 func listingKey(name string) string { return "\x00" + name }
 
+// readDirChunk is how many entries readDir asks an open directory for at
+// a time.
+const readDirChunk = 1024
+
 // maxListingFraction bounds a cached list to this fraction of the cache
 // (8 MiB of the default 64 MiB): some 150,000 entries.
 const maxListingFraction = 8
@@ -298,46 +303,79 @@ func (h *Handler) listingError(w http.ResponseWriter, r *http.Request, name stri
 // fs.FS names files in UTF-8 only (fs.ValidPath), so its link could never
 // lead back to the file.
 func (h *Handler) readDir(r *http.Request, f fs.File, name string) ([]*entry, error) {
-	var des []fs.DirEntry
-	var err error
+	// Only names and two flags are kept. An open directory is read
+	// readDirChunk entries at a time, so that no more than that many
+	// DirEntries are live at once (reading all of them first took 64
+	// bytes and more per entry besides what is kept), into blocks of as
+	// many entries, which never move (growing one slice would leave its
+	// copies behind).
+	var blocks [][]entry
+	n := 0
+	add := func(des []fs.DirEntry) error {
+		for _, de := range des {
+			if n%ctxCheckEvery == ctxCheckEvery-1 {
+				if err := r.Context().Err(); err != nil {
+					return err
+				}
+			}
+			if h.upload && strings.HasPrefix(de.Name(), tempPrefix) {
+				continue // an upload on its way
+			}
+			e := entry{name: de.Name(), dir: de.IsDir(), link: de.Type()&fs.ModeSymlink != 0}
+			e.lower = pyescape.Lower(e.name)
+			if !utf8.ValidString(e.name) {
+				if h.dirfs == nil {
+					continue
+				}
+				e.lower = pyescape.SurrogateEscape(e.lower)
+			}
+			if e.link {
+				// Python's os.path.isdir follows the link.
+				fi, err := fs.Stat(h.fsys, joinName(name, e.name))
+				e.dir = err == nil && fi.IsDir()
+			}
+			if len(blocks) == 0 || len(blocks[len(blocks)-1]) == readDirChunk {
+				blocks = append(blocks, make([]entry, 0, min(readDirChunk, len(des))))
+			}
+			last := &blocks[len(blocks)-1]
+			if len(*last) == cap(*last) { // a short first block, outgrown
+				*last = slices.Grow(*last, readDirChunk-len(*last))
+			}
+			*last = append(*last, e)
+			n++
+		}
+		return nil
+	}
 	if rd, ok := f.(fs.ReadDirFile); ok {
-		des, err = rd.ReadDir(-1)
-	} else {
-		des, err = fs.ReadDir(h.fsys, name)
-	}
-	if err != nil {
-		return nil, err
-	}
-	// Only names and two flags are kept: the DirEntries are garbage once
-	// this loop is done.
-	entries := make([]entry, 0, len(des))
-	for i, de := range des {
-		if i%ctxCheckEvery == ctxCheckEvery-1 {
-			if err := r.Context().Err(); err != nil {
+		for {
+			des, err := rd.ReadDir(readDirChunk)
+			if aerr := add(des); aerr != nil {
+				return nil, aerr
+			}
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
 				return nil, err
 			}
-		}
-		if h.upload && strings.HasPrefix(de.Name(), tempPrefix) {
-			continue // an upload on its way
-		}
-		e := entry{name: de.Name(), dir: de.IsDir(), link: de.Type()&fs.ModeSymlink != 0}
-		e.lower = pyescape.Lower(e.name)
-		if !utf8.ValidString(e.name) {
-			if h.dirfs == nil {
-				continue
+			if len(des) == 0 {
+				return nil, io.ErrNoProgress
 			}
-			e.lower = pyescape.SurrogateEscape(e.lower)
 		}
-		if e.link {
-			// Python's os.path.isdir follows the link.
-			fi, err := fs.Stat(h.fsys, joinName(name, e.name))
-			e.dir = err == nil && fi.IsDir()
+	} else {
+		des, err := fs.ReadDir(h.fsys, name)
+		if err != nil {
+			return nil, err
 		}
-		entries = append(entries, e)
+		if err := add(des); err != nil {
+			return nil, err
+		}
 	}
-	sorted := make([]*entry, len(entries)) // sorting pointers moves 8 bytes, not an entry
-	for i := range entries {
-		sorted[i] = &entries[i]
+	sorted := make([]*entry, 0, n) // sorting pointers moves 8 bytes, not an entry
+	for _, b := range blocks {
+		for i := range b {
+			sorted = append(sorted, &b[i])
+		}
 	}
 	slices.SortFunc(sorted, func(a, b *entry) int {
 		if c := strings.Compare(a.lower, b.lower); c != 0 {
