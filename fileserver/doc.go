@@ -122,7 +122,8 @@
 // 304s included, without opening it, the full 200 with a single write of
 // headers and body. Only files of an FS whose Stat reports Linux stat data
 // are cached ([NewDir], [os.DirFS], an [os.Root]'s FS); Options.DisableCache
-// turns the cache off.
+// turns the cache off. A file of up to 3 KiB that is not served from the
+// cache is read whole and also goes out in one write with its headers.
 //
 // The HTML listing of a directory is kept the same way, checked by the
 // stat of the directory: adding, removing or renaming an entry changes the

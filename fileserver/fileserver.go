@@ -613,6 +613,17 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 		req, done = h.limitMultiRange(req)
 		defer done()
 	}
+	// A small file is read whole and goes out in one write with its
+	// headers (inlineMax). Not for a Range: ServeContent may read a
+	// multipart body's parts from a goroutine that outlives it, and the
+	// buffer goes back to a pool. Nor with If-None-Match, which is most
+	// often answered 304, without reading the file.
+	if size := fi.Size(); size > 0 && size <= inlineMax && r.Header["Range"] == nil && r.Header["If-None-Match"] == nil {
+		if m, ok := readInline(rs, size); ok {
+			defer m.release()
+			w, rs = inlineWriter{ResponseWriter: w, m: m}, m
+		}
+	}
 	http.ServeContent(w, req, name, mtime, rs)
 }
 
