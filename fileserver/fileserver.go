@@ -617,8 +617,9 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 	// headers (inlineMax). Not for a Range: ServeContent may read a
 	// multipart body's parts from a goroutine that outlives it, and the
 	// buffer goes back to a pool. Nor with If-None-Match, which is most
-	// often answered 304, without reading the file.
-	if size := fi.Size(); size > 0 && size <= inlineMax && r.Header["Range"] == nil && r.Header["If-None-Match"] == nil {
+	// often answered 304, without reading the file, nor for a HEAD.
+	if size := fi.Size(); size > 0 && size <= inlineMax && r.Method != http.MethodHead &&
+		r.Header["Range"] == nil && r.Header["If-None-Match"] == nil {
 		if m, ok := readInline(rs, size); ok {
 			defer m.release()
 			w, rs = inlineWriter{ResponseWriter: w, m: m}, m
