@@ -302,6 +302,40 @@ func TestE2ECurl(t *testing.T) {
 	}
 }
 
+// TestE2ESlowHTTP2Client downloads a file with curl over HTTP/2 at a
+// limited rate, taking longer than --send-timeout in all: a client that
+// keeps taking bytes keeps its stream, however long the response takes.
+// The file is larger than what curl's window and the sockets' buffers
+// take, so that the server's writes wait for the client.
+func TestE2ESlowHTTP2Client(t *testing.T) {
+	need(t, "curl")
+	if !strings.Contains(curl(t, "--version"), "HTTP2") {
+		t.Skip("curl has no HTTP/2 support")
+	}
+	t.Parallel()
+	f := newTLSFiles(t)
+	dir := t.TempDir()
+	content := bytes.Repeat([]byte("0123456789abcdef"), 1<<20) // 16 MiB
+	if err := os.WriteFile(filepath.Join(dir, "big.bin"), content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := startBinary(t, "-b", "127.0.0.1", "-d", dir, "--tls-cert", f.cert, "--tls-key", f.key, "--send-timeout", "2s", "0")
+	out := filepath.Join(t.TempDir(), "out")
+	start := time.Now()
+	got := curl(t, "--cacert", f.cert, "--http2", "--limit-rate", "4M", "--output", out,
+		"--write-out", "%{http_version} %{http_code} %{size_download}", p.url+"/big.bin")
+	took := time.Since(start)
+	if want := "2 200 16777216"; got != want {
+		t.Fatalf("curl --http2 --limit-rate 4M: %q, want %q", got, want)
+	}
+	if b, err := os.ReadFile(out); err != nil || !bytes.Equal(b, content) {
+		t.Errorf("the download differs from the file (%v)", err)
+	}
+	if took < 3*time.Second {
+		t.Errorf("the download took %v: not slow enough to test anything", took)
+	}
+}
+
 // TestE2ETLS serves HTTPS with certificates made in the test: HTTP/2
 // through ALPN and HTTP/1.1 with curl, with the key in every form.
 func TestE2ETLS(t *testing.T) {
