@@ -21,6 +21,7 @@ import (
 
 	"github.com/simplehttp/simplehttp/accesslog"
 	"github.com/simplehttp/simplehttp/cgi"
+	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
 
 func TestEnvGolden(t *testing.T) {
@@ -579,7 +580,7 @@ func TestNewErrors(t *testing.T) {
 // does Python's "CGI script exit code N".
 func TestLogOnce(t *testing.T) {
 	root := writeTree(t, map[string]string{"cgi-bin/fail.sh": "#!/bin/sh\n" + header + "echo out\necho oops >&2\necho 'two words' >&2\nexit 2\n"})
-	var log logBuffer
+	var log syncbuf.Buffer
 	al, err := accesslog.New(accesslog.Options{Writer: &log})
 	if err != nil {
 		t.Fatal(err)

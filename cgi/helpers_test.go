@@ -2,7 +2,6 @@ package cgi_test
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,10 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/simplehttp/simplehttp/cgi"
+	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) {
@@ -65,24 +64,6 @@ func writeTree(t testing.TB, files map[string]string) string {
 	return root
 }
 
-// logBuffer collects slog output safely across goroutines.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // nextHandler stands for the file server behind the middleware.
 var nextHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain")
@@ -91,9 +72,9 @@ var nextHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) 
 
 // newServer starts the middleware over nextHandler. opts.Root is filled in
 // and opts.Logger defaults to a buffer returned as the second result.
-func newServer(t *testing.T, root string, opts cgi.Options) (*httptest.Server, *logBuffer) {
+func newServer(t *testing.T, root string, opts cgi.Options) (*httptest.Server, *syncbuf.Buffer) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	opts.Root = root
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(logs, nil))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/simplehttp/simplehttp/cgi"
 	"github.com/simplehttp/simplehttp/internal/goldenfile"
+	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
 
 // exhaustEnv makes TestOutOfDescriptors run its checks: it is set in the
@@ -38,7 +39,7 @@ func TestOutOfDescriptors(t *testing.T) {
 	}
 
 	root := writeTree(t, map[string]string{"cgi-bin/hello.sh": "#!/bin/sh\n" + header + "echo hello\n"})
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	h, err := cgi.New(cgi.Options{Root: root, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/simplehttp/simplehttp/cgi"
+	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
 
 // TestForgetfulLauncher runs a program whose main calls cgi.New without
@@ -63,7 +64,7 @@ func TestClientGoneBeforeStart(t *testing.T) {
 		"cgi-bin/slow.sh": "#!/bin/sh\nsleep 30\n" + header + "echo late\n",
 		"cgi-bin/ok.sh":   "#!/bin/sh\n" + header + "echo ok\n",
 	})
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	h, err := cgi.New(cgi.Options{Root: root, MaxConcurrent: 1, Timeout: 20 * time.Second, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
