@@ -306,14 +306,15 @@ func (h *Handler) readDir(r *http.Request, f fs.File, name string) ([]*entry, er
 	// Only names and two flags are kept. An open directory is read
 	// readDirChunk entries at a time, so that no more than that many
 	// DirEntries are live at once (reading all of them first took 64
-	// bytes and more per entry besides what is kept), into blocks of as
-	// many entries, which never move (growing one slice would leave its
-	// copies behind).
+	// bytes and more per entry besides what is kept), each read's entries
+	// into a block of their own, which never moves (growing one slice
+	// would leave its copies behind).
 	var blocks [][]entry
-	n := 0
+	n, read := 0, 0
 	add := func(des []fs.DirEntry) error {
+		block := make([]entry, 0, len(des))
 		for _, de := range des {
-			if n%ctxCheckEvery == ctxCheckEvery-1 {
+			if read++; read%ctxCheckEvery == 0 {
 				if err := r.Context().Err(); err != nil {
 					return err
 				}
@@ -334,16 +335,10 @@ func (h *Handler) readDir(r *http.Request, f fs.File, name string) ([]*entry, er
 				fi, err := fs.Stat(h.fsys, joinName(name, e.name))
 				e.dir = err == nil && fi.IsDir()
 			}
-			if len(blocks) == 0 || len(blocks[len(blocks)-1]) == readDirChunk {
-				blocks = append(blocks, make([]entry, 0, min(readDirChunk, len(des))))
-			}
-			last := &blocks[len(blocks)-1]
-			if len(*last) == cap(*last) { // a short first block, outgrown
-				*last = slices.Grow(*last, readDirChunk-len(*last))
-			}
-			*last = append(*last, e)
-			n++
+			block = append(block, e)
 		}
+		blocks = append(blocks, block)
+		n += len(block)
 		return nil
 	}
 	if rd, ok := f.(fs.ReadDirFile); ok {
