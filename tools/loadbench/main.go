@@ -90,8 +90,12 @@
 //     keep-alive connections (wrk -c, 1 to 10,000), then p99 at 100 and
 //     at 10,000 connections at the same request rate (-scale-rate, 5,000
 //     req/s by default: each connection waits an exponentially
-//     distributed time before each request, a Lua delay hook, after a
-//     warm-up in which all connect);
+//     distributed time before each request, after a warm-up in which all
+//     connect). The fixed-rate runs are made by rateclient
+//     (tools/loadbench/rateclient), pinned as wrk is: wrk paces only
+//     through a Lua delay hook whose pending delays it walks on every
+//     turn of its loop, which at 10,000 connections took most of its
+//     core and added its own delays to the latency it reported;
 //   - idle: resident memory (VmRSS, summed over the server's processes)
 //     against idle keep-alive connections (0 to 10,000), opened by
 //     loadbench, one request each; the slope is the cost of each;
@@ -167,6 +171,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -518,7 +523,14 @@ func measure(ctx context.Context, l *launcher, w workload, c *cell, check bool, 
 		return sample{}, err
 	}
 	mach0, _ := machineCPU()
-	wr, wrkCPU, err := runWrk(ctx, tools, wrkArgs(w, p.url(w.path), script, d), d)
+	var wr wrkResult
+	var wrkCPU time.Duration
+	if len(w.client) > 0 {
+		args := append(slices.Clone(w.client[1:]), "-url", p.url(w.path))
+		wr, wrkCPU, err = runClient(ctx, tools, w.client[0], args, d)
+	} else {
+		wr, wrkCPU, err = runWrk(ctx, tools, wrkArgs(w, p.url(w.path), script, d), d)
+	}
 	cpu1, err1 := cpuTime(p.pid())
 	mach1, _ := machineCPU()
 	if err != nil {

@@ -118,34 +118,6 @@ func selectSweeps(list string) ([]string, error) {
 // connections on each side, plus files, listeners and slack.
 const fdLimitWanted = 32768
 
-// rateScript makes wrk send at a fixed mean rate: each connection waits
-// an exponentially distributed time (mean: args[1] ms) before each
-// request, so that N connections together send N/mean requests per ms
-// whatever the server's latency (while it stays well below the wait).
-// The first wait of each of the args[2] connections is args[3] ms plus
-// a uniform share of the mean, so that all of them are connected before
-// the first request (the measure is of the server holding them, not of
-// the connection storm) and none sits silent long after connecting (a
-// server may close a connection that sends no request head for a while:
-// simplehttp's --read-header-timeout, 10s by default). wrk has no constant-rate mode (wrk2 has; Debian does not
-// package it), and this is as close as its Lua hooks come.
-const rateScript = wrkScript + `
-local mean, conns, warm, calls = 0, 0, 0, 0
-init = function(args)
-  mean = tonumber(args[1]) or 0
-  conns = tonumber(args[2]) or 0
-  warm = tonumber(args[3]) or 0
-  math.randomseed(os.time())
-end
-delay = function()
-  calls = calls + 1
-  if calls <= conns then
-    return warm + math.random() * mean
-  end
-  return -math.log(1 - math.random()) * mean
-end
-`
-
 // zipfScript makes wrk ask for the paths listed in the file args[1], one
 // a line, in turn, over and over, starting after the first args[2] (0 if
 // absent): the request sequence is drawn in Go (zipfPaths) and only
@@ -173,7 +145,9 @@ type scaleRun struct {
 	plan    scalePlan
 	peers   []string // peers taking part, in table order
 	launch  map[string]*launcher
-	scripts map[string]string // "report", "rate", "zipf" -> path
+	scripts map[string]string // "report", "zipf" -> path
+	// rateClient is the rateclient binary, for the fixed-rate runs.
+	rateClient string
 	// fixturesAt is when the fixtures were all written.
 	fixturesAt time.Time
 	verdicts   []verdict
@@ -195,7 +169,7 @@ func scaleMain(ctx context.Context, cfg config, e *env) error {
 	if err != nil {
 		return err
 	}
-	header := []string{fmt.Sprintf("loadbench -scale: sweeps %s, %s, %d cores, %s; server on core %s, wrk -t1 on core %s",
+	header := []string{fmt.Sprintf("loadbench -scale: sweeps %s, %s, %d cores, %s; server on core %s, wrk -t1 (and rateclient, for fixed rates) on core %s",
 		strings.Join(cfg.scale.sweeps, ","), runtime.Version(), runtime.NumCPU(), kernel(), serverCPU, clientCPU)}
 	if e.tools.taskset == "" {
 		header = append(header, "WARNING: not pinned (no taskset or one core): server and wrk share the CPUs")
@@ -233,12 +207,19 @@ func runScale(ctx context.Context, cfg config, e *env, launchers map[string]*lau
 	if len(r.peers) == 0 {
 		return errors.New("no peer for the sweeps (the ceiling takes no part)")
 	}
-	for name, text := range map[string]string{"report": wrkScript, "rate": rateScript, "zipf": zipfScript} {
+	for name, text := range map[string]string{"report": wrkScript, "zipf": zipfScript} {
 		path := filepath.Join(e.tmp, name+".lua")
 		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 			return err
 		}
 		r.scripts[name] = path
+	}
+	if slices.Contains(cfg.scale.sweeps, "conns") {
+		bin, err := e.goBuild(ctx, filepath.Join(e.root, "tools"), "./loadbench/rateclient", "rateclient")
+		if err != nil {
+			return err
+		}
+		r.rateClient = bin
 	}
 	t0 := time.Now()
 	logf("scale: writing fixtures")
@@ -305,10 +286,11 @@ the peers' rounds interleaved: a b c, b c a, c a b; the idle sweep: one
 process per peer, connections added step by step; the listing sweep's cold
 time: the median over 3 fresh processes, 1 with -quick, interleaved across peers). Throughput and p99 come
 from wrk (-t1, pinned to core 1; the server on core 0); "p99 at R req/s" is
-measured with each connection waiting an exponentially distributed time
-before each request, so that all connections together send about R req/s
-(the achieved rate is in the table), after a warm-up of 1-3s in which all
-connections connect and send nothing. Memory is VmRSS (idle) or VmHWM
+measured by rateclient (pinned as wrk is) with each connection waiting an
+exponentially distributed time before each request, so that all
+connections together send about R req/s (the achieved rate is in the
+table), after a warm-up of 1-3s in which all connections connect and send
+nothing, and one mean wait in which the rate settles. Memory is VmRSS (idle) or VmHWM
 (listing), summed over the server's processes. Listing "cold" is the first
 request for the directory to a fresh server, made after one request for the
 small listing of /list/ on the same connection (so that it does not include
@@ -499,7 +481,7 @@ func (r *scaleRun) conns(ctx context.Context) (*sweep, error) {
 	}
 	slices.Sort(xs)
 	rate := r.cfg.scale.rate
-	s := newSweep("conns", "Concurrent keep-alive connections, 1 KiB file (wrk -t1)", "connections", formatCount, xs, r.peers,
+	s := newSweep("conns", "Concurrent keep-alive connections, 1 KiB file (wrk -t1; fixed rates: rateclient)", "connections", formatCount, xs, r.peers,
 		&metric{key: "rate", title: "throughput", unit: "req/s", compare: true},
 		&metric{key: "p99", title: "p99 latency", unit: "ms", lower: true, compare: true},
 		&metric{key: "ratep99", title: fmt.Sprintf("p99 latency at %s req/s", formatCount(rate)), unit: "ms", lower: true, compare: true},
@@ -523,25 +505,26 @@ func (r *scaleRun) conns(ctx context.Context) (*sweep, error) {
 			s.setRounds("p99", peer, i, roundsOf(pr.samples, p99Of))
 		}
 	}
-	// The fixed-rate runs, after a warm-up in which all connections
-	// connect (wrk measures latency from each request's write, so the
-	// warm-up adds none; the rate is requests over the time after it).
+	// The fixed-rate runs, by rateclient: after a warm-up in which all
+	// connections connect, and one mean wait in which the rate settles,
+	// it counts the requests of a window of plan.rateDuration.
 	var p99s = map[string][2]float64{}
 	for j, c := range r.plan.rateConns {
 		i := slices.Index(xs, float64(c))
-		mean := float64(c) / rate * 1000 // ms between one connection's requests
+		mean := time.Duration(float64(c) / rate * float64(time.Second)) // between one connection's requests
 		warm := time.Second + time.Duration(c/5000)*time.Second
 		w := workload{key: "conns", path: "/1k.bin", conns: c, timeout: 10 * time.Second, status: 200, size: kib,
-			script: r.scripts["rate"], scriptArgs: []string{strconv.FormatFloat(mean, 'f', 3, 64), strconv.Itoa(c), strconv.FormatInt(warm.Milliseconds(), 10)}}
+			client: []string{r.rateClient, "-conns", strconv.Itoa(c), "-rate", strconv.FormatFloat(rate, 'f', -1, 64),
+				"-warm", warm.String(), "-duration", r.plan.rateDuration.String(), "-timeout", "10s"}}
 		res := r.wrkPoints(ctx, s, r.participants(s.key, float64(c), j), w,
-			r.plan.rateDuration+warm, formatCount(float64(c))+" @ "+formatCount(rate)+" req/s")
+			warm+mean+r.plan.rateDuration, formatCount(float64(c))+" @ "+formatCount(rate)+" req/s")
 		if ctx.Err() != nil {
 			return s, ctx.Err()
 		}
 		for peer, pr := range res {
 			s.setRounds("ratep99", peer, i, roundsOf(pr.samples, p99Of))
 			if v, ok := medianOf(pr.samples, func(smp sample) (float64, bool) {
-				d := smp.wrk.Duration - warm
+				d := smp.wrk.Window
 				return float64(smp.wrk.Requests) / d.Seconds(), d > 0
 			}); ok {
 				s.set("achieved", peer, i, v)

@@ -497,9 +497,9 @@ func writeScript(t *testing.T, dir, name, text string) string {
 	return path
 }
 
-// TestWrkScripts runs wrk with the sweeps' Lua scripts against a test
-// server: the Zipf script asks only for the listed paths, the rate
-// script sends; both print the summary line. Skipped without wrk.
+// TestWrkScripts runs wrk with the sweeps' Lua script against a test
+// server: the Zipf script asks only for the listed paths and prints the
+// summary line. Skipped without wrk.
 func TestWrkScripts(t *testing.T) {
 	wrk := needWrk(t)
 	var mu sync.Mutex
@@ -523,7 +523,6 @@ func TestWrkScripts(t *testing.T) {
 		paths      []string
 	}{
 		{"zipf", zipfScript, []string{list}, []string{"/ws/000/001.bin", "/ws/000/002.bin"}},
-		{"rate", rateScript, []string{"5", "2", "10"}, []string{"/"}},
 	} {
 		clear(seen)
 		script := writeScript(t, dir, c.name, c.text)

@@ -45,6 +45,10 @@ type workload struct {
 	// wrk's command line, where the script's init reads them.
 	script     string
 	scriptArgs []string
+	// client, if set, takes wrk's place: the command line of a client of
+	// ours (rateclient) without its -url, which measure appends. It
+	// prints wrk's summary line; script and scriptArgs are not used.
+	client []string
 	// warmup, if not zero, is how long wrk runs against the fresh server
 	// before the measured run, with warmupArgs in place of scriptArgs:
 	// the server's caches then hold what they hold in steady state.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,9 @@ type wrkResult struct {
 	P50      time.Duration
 	P99      time.Duration
 	Max      time.Duration
+	// Window is the part of Duration in which the requests counted were
+	// made, if the client says (rateclient's window_us); else 0.
+	Window time.Duration
 }
 
 // SocketErrors is the sum of connect, read, write and timeout errors.
@@ -86,6 +90,9 @@ func parseWrk(out string) (wrkResult, error) {
 				r.P99 = us
 			case "max_us":
 				r.Max = us
+			case "window_us": // rateclient's: not one of wrk's 11
+				r.Window = us
+				continue
 			default:
 				continue // a field from a newer script: ignore it
 			}
@@ -122,11 +129,18 @@ func wrkArgs(w workload, url, script string, d time.Duration) []string {
 
 // runWrk runs wrk once and returns its summary and the CPU time wrk used.
 func runWrk(ctx context.Context, tools toolset, args []string, d time.Duration) (wrkResult, time.Duration, error) {
+	return runClient(ctx, tools, tools.wrk, args, d)
+}
+
+// runClient runs a load client for about d, pinned to the client core:
+// wrk, or a client of ours that prints the same summary line
+// (rateclient). It returns the summary and the CPU time the client used.
+func runClient(ctx context.Context, tools toolset, bin string, args []string, d time.Duration) (wrkResult, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, d+60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, tools.wrk, args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	if tools.taskset != "" {
-		cmd = exec.CommandContext(ctx, tools.taskset, append([]string{"-c", clientCPU, tools.wrk}, args...)...)
+		cmd = exec.CommandContext(ctx, tools.taskset, append([]string{"-c", clientCPU, bin}, args...)...)
 	}
 	out, err := cmd.CombinedOutput()
 	var cpu time.Duration
@@ -134,7 +148,7 @@ func runWrk(ctx context.Context, tools toolset, args []string, d time.Duration) 
 		cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
 	if err != nil {
-		return wrkResult{}, cpu, fmt.Errorf("wrk: %v: %s", err, lastLines(string(out), 3))
+		return wrkResult{}, cpu, fmt.Errorf("%s: %v: %s", filepath.Base(bin), err, lastLines(string(out), 3))
 	}
 	r, err := parseWrk(string(out))
 	return r, cpu, err

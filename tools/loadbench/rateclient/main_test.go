@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestReadResponse(t *testing.T) {
+	for _, c := range []struct {
+		name, in string
+		code     int
+		err      string // "" for none
+		rest     string // what is left unread
+	}{
+		{"ok", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nServer: x\r\n\r\nabcNEXT", 200, "", "NEXT"},
+		{"lower-case name, spaces", "HTTP/1.1 404 Not Found\r\ncontent-length:  2 \r\n\r\nhi", 404, "", ""},
+		{"HTTP/1.0", "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", 200, "", ""},
+		{"no length", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 200, "without Content-Length", ""},
+		{"bad length", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", 200, "bad Content-Length", ""},
+		{"short body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", 200, io.ErrUnexpectedEOF.Error(), ""},
+		{"bad status line", "HTTP/1.1 2x0 OK\r\n\r\n", 0, "bad status line", ""},
+		{"not HTTP", "SSH-2.0-x\r\n", 0, "bad status line", ""},
+		{"cut in the head", "HTTP/1.1 200 OK\r\nContent-Len", 200, io.EOF.Error(), ""},
+	} {
+		br := bufio.NewReader(strings.NewReader(c.in))
+		n, code, err := readResponse(br)
+		if c.err == "" && err != nil || c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("%s: error %v, want %q", c.name, err, c.err)
+		}
+		if code != c.code {
+			t.Errorf("%s: code %d, want %d", c.name, code, c.code)
+		}
+		if c.err == "" {
+			rest, _ := io.ReadAll(br)
+			if string(rest) != c.rest || n != int64(len(c.in)-len(c.rest)) {
+				t.Errorf("%s: read %d bytes leaving %q, want %d leaving %q", c.name, n, rest, len(c.in)-len(c.rest), c.rest)
+			}
+		}
+	}
+}
+
+func TestReadResponseAllocates(t *testing.T) {
+	resp := "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nDate: x\r\n\r\nhello"
+	r := strings.NewReader(resp)
+	br := bufio.NewReader(r)
+	if n := testing.AllocsPerRun(100, func() {
+		r.Reset(resp)
+		br.Reset(r)
+		if _, _, err := readResponse(br); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations per response, want 0 (the client runs with the collector off)", n)
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	var d []time.Duration
+	for i := 1; i <= 1000; i++ {
+		d = append(d, time.Duration(i))
+	}
+	for q, want := range map[float64]time.Duration{0.5: 500, 0.99: 990, 1: 1000, 0: 1} {
+		if got := percentile(d, q); got != want {
+			t.Errorf("percentile(1..1000, %v) = %v, want %v", q, got, want)
+		}
+	}
+	if got := percentile(nil, 0.99); got != 0 {
+		t.Errorf("percentile(nil) = %v", got)
+	}
+}
+
+// startServer serves h on 127.0.0.1 and returns its host:port.
+func startServer(t *testing.T, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	u, _ := url.Parse(srv.URL)
+	return u.Host
+}
+
+// TestRun paces 20 connections at 400 requests a second: the window's
+// requests are counted and timed, each connection asks in turn, and the
+// server sees the path and Host asked for.
+func TestRun(t *testing.T) {
+	var served, bad atomic.Int64
+	var host string
+	body := strings.Repeat("x", 1024)
+	host = startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/1k.bin" || r.Host != host || r.Method != "GET" {
+			bad.Add(1)
+		}
+		served.Add(1)
+		w.Write([]byte(body))
+	}))
+	c := config{addr: host, path: "/1k.bin", conns: 20, rate: 400, warm: 100 * time.Millisecond,
+		duration: time.Second, timeout: 10 * time.Second}
+	r := run(c)
+	if bad.Load() != 0 {
+		t.Errorf("%d requests with another path, host or method", bad.Load())
+	}
+	if r.connect+r.read+r.write+r.status+r.tmout != 0 {
+		t.Errorf("errors: %+v", r)
+	}
+	// 400 asked in the window; the count is a Poisson draw (sd 20) and
+	// each connection's wait starts after its answer, so allow a wide
+	// band: what it catches is a client that does not pace at all (tens
+	// of thousands) or does not ask (none).
+	if r.requests < 200 || r.requests > 800 {
+		t.Errorf("%d requests in the 1 s window at 400 req/s", r.requests)
+	}
+	if int64(len(r.latencies)) != r.requests || !slices.IsSorted(r.latencies) || r.latencies[0] <= 0 {
+		t.Errorf("%d latencies (sorted: %v) for %d requests", len(r.latencies), slices.IsSorted(r.latencies), r.requests)
+	}
+	// Requests made in the warm-up and the settling mean are served but
+	// not counted.
+	if served.Load() <= r.requests {
+		t.Errorf("server saw %d requests, the window %d: the settling ones should be outside it", served.Load(), r.requests)
+	}
+	// Each response is the head plus 1 KiB.
+	if per := r.bytes / r.requests; per < 1024+50 || per > 1024+300 || r.bytes%r.requests != 0 {
+		t.Errorf("%d bytes for %d responses", r.bytes, r.requests)
+	}
+}
+
+// TestRunErrors: answers of 400 and more are counted as status errors on
+// a connection that stays; a server that closes every connection after
+// one answer gives read errors, and the client connects again.
+func TestRunErrors(t *testing.T) {
+	c := config{path: "/", conns: 4, rate: 200, warm: 50 * time.Millisecond, duration: 500 * time.Millisecond, timeout: 5 * time.Second}
+
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "gone", http.StatusNotFound)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c.addr = strings.TrimPrefix(srv.URL, "http://")
+	r := run(c)
+	if r.requests == 0 || r.status != r.requests || r.read+r.write+r.connect != 0 || conns.Load() != 4 {
+		t.Errorf("404s: %d requests, %d status errors, %d read, %d write, %d connect, %d connections (want 4)",
+			r.requests, r.status, r.read, r.write, r.connect, conns.Load())
+	}
+
+	// One answer per connection, then the server closes it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var accepted atomic.Int64
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			go func() {
+				defer conn.Close()
+				br := bufio.NewReader(conn)
+				if _, err := http.ReadRequest(br); err != nil {
+					return
+				}
+				fmt.Fprint(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+			}()
+		}
+	}()
+	c.addr = ln.Addr().String()
+	r = run(c)
+	if r.requests == 0 || r.read == 0 || accepted.Load() <= 4 {
+		t.Errorf("closing server: %d requests, %d read errors, %d connections accepted (want more than 4)", r.requests, r.read, accepted.Load())
+	}
+	if r.connect != 0 {
+		t.Errorf("closing server: %d connect errors", r.connect)
+	}
+
+	// Nothing listens: every connection fails to connect.
+	c.addr = ln.Addr().String()
+	ln.Close()
+	r = run(c)
+	if r.connect != 4 || r.requests != 0 {
+		t.Errorf("no server: %d connect errors, %d requests", r.connect, r.requests)
+	}
+}
