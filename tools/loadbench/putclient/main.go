@@ -38,12 +38,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/simplehttp/simplehttp/tools/internal/latency"
 )
 
 func main() {
@@ -76,7 +77,7 @@ func main() {
 	r := drive(*conns, *count, *duration, do)
 	fmt.Printf("LOADBENCH-PUT requests=%d bytes=%d duration_us=%d ok=%d failed=%d errors=%d p50_us=%d p99_us=%d cpu_us=%d user_us=%d\n",
 		r.ok+r.failed, r.ok*size, r.wall.Microseconds(), r.ok, r.failed, r.errors,
-		percentile(r.lat, 50).Microseconds(), percentile(r.lat, 99).Microseconds(), r.cpu.Microseconds(), r.user.Microseconds())
+		latency.Percentile(r.lat, 50).Microseconds(), latency.Percentile(r.lat, 99).Microseconds(), r.cpu.Microseconds(), r.user.Microseconds())
 	if r.first != "" {
 		fmt.Fprintln(os.Stderr, "putclient: first failure:", r.first)
 	}
@@ -214,15 +215,4 @@ func rusage() (cpu, user time.Duration) {
 	}
 	u := time.Duration(ru.Utime.Nano())
 	return u + time.Duration(ru.Stime.Nano()), u
-}
-
-// percentile is the p-th percentile of xs (nearest rank), 0 for none.
-func percentile(xs []time.Duration, p int) time.Duration {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	k := (len(s)*p + 99) / 100
-	return s[max(k-1, 0)]
 }

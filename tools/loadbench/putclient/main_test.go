@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 func TestDriveCount(t *testing.T) {
@@ -36,19 +35,6 @@ func TestDriveCount(t *testing.T) {
 	}
 	if r.first != "409 Conflict" || len(r.lat) != 9 {
 		t.Errorf("first = %q, %d latencies; want 409 Conflict, 9", r.first, len(r.lat))
-	}
-}
-
-func TestPercentile(t *testing.T) {
-	var xs []time.Duration
-	for i := 100; i >= 1; i-- {
-		xs = append(xs, time.Duration(i))
-	}
-	if p50, p99 := percentile(xs, 50), percentile(xs, 99); p50 != 50 || p99 != 99 {
-		t.Errorf("p50, p99 = %d, %d; want 50, 99", p50, p99)
-	}
-	if percentile(nil, 50) != 0 || percentile(xs[:1], 99) != 100 {
-		t.Error("percentile of none or one")
 	}
 }
 

@@ -49,10 +49,11 @@ import (
 	"net/url"
 	"os"
 	"runtime/debug"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/simplehttp/simplehttp/tools/internal/latency"
 )
 
 // config is one run's parameters.
@@ -69,7 +70,7 @@ type config struct {
 type result struct {
 	requests, bytes                     int64
 	connect, read, write, status, tmout int64
-	latencies                           []time.Duration // sorted
+	latencies                           []time.Duration
 }
 
 func main() {
@@ -97,17 +98,8 @@ func main() {
 	r := run(c)
 	fmt.Printf("LOADBENCH requests=%d duration_us=%d window_us=%d bytes=%d connect=%d read=%d write=%d status=%d timeout=%d p50_us=%d p99_us=%d max_us=%d\n",
 		r.requests, time.Since(start).Microseconds(), c.duration.Microseconds(), r.bytes, r.connect, r.read, r.write, r.status, r.tmout,
-		percentile(r.latencies, 0.50).Microseconds(), percentile(r.latencies, 0.99).Microseconds(),
-		percentile(r.latencies, 1).Microseconds())
-}
-
-// percentile returns the q quantile of sorted (the nearest rank), or 0.
-func percentile(sorted []time.Duration, q float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(q*float64(len(sorted))+0.5) - 1
-	return sorted[min(max(i, 0), len(sorted)-1)]
+		latency.Percentile(r.latencies, 50).Microseconds(), latency.Percentile(r.latencies, 99).Microseconds(),
+		latency.Percentile(r.latencies, 100).Microseconds())
 }
 
 // run makes one run.
@@ -162,7 +154,6 @@ func run(c config) result {
 	}
 	wg.Wait()
 	r.latencies = keep[:min(kept.Load(), int64(len(keep)))]
-	slices.Sort(r.latencies)
 	return r
 }
 
