@@ -172,7 +172,8 @@ type worker struct {
 
 // loop connects, waits until first, and then asks and waits in turn until
 // the window is over. Each latency of the window goes to record. A
-// connection that fails is counted and opened again, as wrk does.
+// connection that fails is counted and opened again, as wrk does; one the
+// server closes after its answer is opened again for the next request.
 func (w *worker) loop(dialing chan struct{}, first time.Time, record func(time.Duration)) {
 	defer func() {
 		if w.conn != nil {
@@ -192,12 +193,13 @@ func (w *worker) loop(dialing chan struct{}, first time.Time, record func(time.D
 			return
 		}
 		t0 := time.Now()
-		n, code, err := w.ask()
+		n, code, keep, err := w.ask()
 		d := time.Since(t0)
-		if err != nil {
+		if err != nil || !keep {
 			w.conn.Close()
 			w.conn = nil
-		} else if !t0.Before(w.from) {
+		}
+		if err == nil && !t0.Before(w.from) {
 			w.requests++
 			w.bytes += n
 			if code >= 400 {
@@ -228,19 +230,20 @@ func (w *worker) dial(dialing chan struct{}) bool {
 }
 
 // ask sends the request and reads the whole response, returning the bytes
-// read and the status code. Transport errors are counted by kind, over
-// the whole run; statuses are counted by the caller, in the window.
-func (w *worker) ask() (int64, int, error) {
+// read, the status code and whether the connection stays open. Transport
+// errors are counted by kind, over the whole run; statuses are counted by
+// the caller, in the window.
+func (w *worker) ask() (int64, int, bool, error) {
 	w.conn.SetDeadline(time.Now().Add(w.c.timeout))
 	if _, err := w.conn.Write(w.req); err != nil {
 		w.count(err, &w.write)
-		return 0, 0, err
+		return 0, 0, false, err
 	}
-	n, code, err := readResponse(w.br)
+	n, code, keep, err := readResponse(w.br)
 	if err != nil {
 		w.count(err, &w.read)
 	}
-	return n, code, err
+	return n, code, keep, err
 }
 
 // count adds one to *kind, or to the timeouts if err is one.
@@ -253,21 +256,24 @@ func (w *worker) count(err error, kind *int64) {
 	*kind++
 }
 
-// readResponse reads one HTTP/1.1 response with a Content-Length (what a
-// file server sends for a file) and returns its size and status code. It
+// readResponse reads one HTTP/1.x response with a Content-Length (what a
+// file server sends for a file) and returns its size, its status code and
+// whether the server keeps the connection open after it (HTTP/1.1 unless
+// "Connection: close", HTTP/1.0 only with "Connection: keep-alive"). It
 // allocates nothing.
-func readResponse(br *bufio.Reader) (n int64, code int, err error) {
+func readResponse(br *bufio.Reader) (n int64, code int, keep bool, err error) {
 	line, err := br.ReadSlice('\n')
 	n += int64(len(line))
 	if err != nil {
-		return n, 0, err
+		return n, 0, false, err
 	}
 	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
-		return n, 0, fmt.Errorf("bad status line %q", line)
+		return n, 0, false, fmt.Errorf("bad status line %q", line)
 	}
+	keep = line[7] != '0'
 	code64, ok := digits(line[9:12])
 	if !ok {
-		return n, 0, fmt.Errorf("bad status line %q", line)
+		return n, 0, false, fmt.Errorf("bad status line %q", line)
 	}
 	code = int(code64)
 	length := int64(-1)
@@ -275,28 +281,37 @@ func readResponse(br *bufio.Reader) (n int64, code int, err error) {
 		line, err = br.ReadSlice('\n')
 		n += int64(len(line))
 		if err != nil {
-			return n, code, err
+			return n, code, false, err
 		}
 		h := bytes.TrimRight(line, "\r\n")
 		if len(h) == 0 {
 			break
 		}
 		name, value, ok := bytes.Cut(h, []byte(":"))
-		if ok && len(name) == len("Content-Length") && bytes.EqualFold(name, []byte("Content-Length")) {
+		switch {
+		case !ok:
+		case bytes.EqualFold(name, []byte("Content-Length")):
 			if length, ok = digits(bytes.TrimSpace(value)); !ok {
-				return n, code, fmt.Errorf("bad Content-Length %q", value)
+				return n, code, false, fmt.Errorf("bad Content-Length %q", value)
+			}
+		case bytes.EqualFold(name, []byte("Connection")):
+			v := bytes.TrimSpace(value)
+			if bytes.EqualFold(v, []byte("close")) {
+				keep = false
+			} else if bytes.EqualFold(v, []byte("keep-alive")) {
+				keep = true
 			}
 		}
 	}
 	if length < 0 {
-		return n, code, errors.New("response without Content-Length")
+		return n, code, false, errors.New("response without Content-Length")
 	}
 	m, err := br.Discard(int(length))
 	n += int64(m)
 	if err == io.EOF {
 		err = io.ErrUnexpectedEOF
 	}
-	return n, code, err
+	return n, code, keep, err
 }
 
 // digits parses a decimal number of 1 to 18 digits.

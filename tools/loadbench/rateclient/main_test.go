@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -19,26 +18,32 @@ func TestReadResponse(t *testing.T) {
 	for _, c := range []struct {
 		name, in string
 		code     int
+		keep     bool
 		err      string // "" for none
 		rest     string // what is left unread
 	}{
-		{"ok", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nServer: x\r\n\r\nabcNEXT", 200, "", "NEXT"},
-		{"lower-case name, spaces", "HTTP/1.1 404 Not Found\r\ncontent-length:  2 \r\n\r\nhi", 404, "", ""},
-		{"HTTP/1.0", "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", 200, "", ""},
-		{"no length", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 200, "without Content-Length", ""},
-		{"bad length", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", 200, "bad Content-Length", ""},
-		{"short body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", 200, io.ErrUnexpectedEOF.Error(), ""},
-		{"bad status line", "HTTP/1.1 2x0 OK\r\n\r\n", 0, "bad status line", ""},
-		{"not HTTP", "SSH-2.0-x\r\n", 0, "bad status line", ""},
-		{"cut in the head", "HTTP/1.1 200 OK\r\nContent-Len", 200, io.EOF.Error(), ""},
+		{"ok", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nServer: x\r\n\r\nabcNEXT", 200, true, "", "NEXT"},
+		{"lower-case name, spaces", "HTTP/1.1 404 Not Found\r\ncontent-length:  2 \r\n\r\nhi", 404, true, "", ""},
+		{"HTTP/1.1, close", "HTTP/1.1 200 OK\r\nConnection: Close\r\nContent-Length: 0\r\n\r\n", 200, false, "", ""},
+		{"HTTP/1.0", "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", 200, false, "", ""},
+		{"HTTP/1.0, keep-alive", "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n", 200, true, "", ""},
+		{"no length", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 200, false, "without Content-Length", ""},
+		{"bad length", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", 200, false, "bad Content-Length", ""},
+		{"short body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", 200, true, io.ErrUnexpectedEOF.Error(), ""},
+		{"bad status line", "HTTP/1.1 2x0 OK\r\n\r\n", 0, false, "bad status line", ""},
+		{"not HTTP", "SSH-2.0-x\r\n", 0, false, "bad status line", ""},
+		{"cut in the head", "HTTP/1.1 200 OK\r\nContent-Len", 200, false, io.EOF.Error(), ""},
 	} {
 		br := bufio.NewReader(strings.NewReader(c.in))
-		n, code, err := readResponse(br)
+		n, code, keep, err := readResponse(br)
 		if c.err == "" && err != nil || c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)) {
 			t.Errorf("%s: error %v, want %q", c.name, err, c.err)
 		}
 		if code != c.code {
 			t.Errorf("%s: code %d, want %d", c.name, code, c.code)
+		}
+		if c.err == "" && keep != c.keep {
+			t.Errorf("%s: keep-alive %v, want %v", c.name, keep, c.keep)
 		}
 		if c.err == "" {
 			rest, _ := io.ReadAll(br)
@@ -56,21 +61,12 @@ func TestReadResponseAllocates(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() {
 		r.Reset(resp)
 		br.Reset(r)
-		if _, _, err := readResponse(br); err != nil {
+		if _, _, _, err := readResponse(br); err != nil {
 			t.Fatal(err)
 		}
 	}); n != 0 {
 		t.Errorf("%v allocations per response, want 0 (the client runs with the collector off)", n)
 	}
-}
-
-// startServer serves h on 127.0.0.1 and returns its host:port.
-func startServer(t *testing.T, h http.Handler) string {
-	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	u, _ := url.Parse(srv.URL)
-	return u.Host
 }
 
 // TestRun paces 20 connections at 400 requests a second: the window's
@@ -80,13 +76,13 @@ func TestRun(t *testing.T) {
 	var served, bad atomic.Int64
 	var host string
 	body := strings.Repeat("x", 1024)
-	host = startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	host = countingServer(t, new(atomic.Int64), func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/1k.bin" || r.Host != host || r.Method != "GET" {
 			bad.Add(1)
 		}
 		served.Add(1)
 		w.Write([]byte(body))
-	}))
+	})
 	c := config{addr: host, path: "/1k.bin", conns: 20, rate: 400, warm: 100 * time.Millisecond,
 		duration: time.Second, timeout: 10 * time.Second}
 	r := run(c)
@@ -117,31 +113,52 @@ func TestRun(t *testing.T) {
 	}
 }
 
-// TestRunErrors: answers of 400 and more are counted as status errors on
-// a connection that stays; a server that closes every connection after
-// one answer gives read errors, and the client connects again.
-func TestRunErrors(t *testing.T) {
-	c := config{path: "/", conns: 4, rate: 200, warm: 50 * time.Millisecond, duration: 500 * time.Millisecond, timeout: 5 * time.Second}
-
-	var conns atomic.Int64
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "gone", http.StatusNotFound)
-	}))
+// countingServer serves h on 127.0.0.1 until the test ends, counting the
+// connections it accepts in conns, and returns its host:port.
+func countingServer(t *testing.T, conns *atomic.Int64, h http.HandlerFunc) string {
+	srv := httptest.NewUnstartedServer(h)
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
 			conns.Add(1)
 		}
 	}
 	srv.Start()
-	defer srv.Close()
-	c.addr = strings.TrimPrefix(srv.URL, "http://")
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+// TestRunErrors: answers of 400 and more are counted as status errors on
+// a connection that stays; a server that announces "Connection: close"
+// costs a new connection per request and no error; a server that closes every connection after
+// one answer gives read errors, and the client connects again.
+func TestRunErrors(t *testing.T) {
+	c := config{path: "/", conns: 4, rate: 200, warm: 50 * time.Millisecond, duration: 500 * time.Millisecond, timeout: 5 * time.Second}
+
+	var conns atomic.Int64
+	c.addr = countingServer(t, &conns, func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "gone", http.StatusNotFound)
+	})
 	r := run(c)
 	if r.requests == 0 || r.status != r.requests || r.read+r.write+r.connect != 0 || conns.Load() != 4 {
 		t.Errorf("404s: %d requests, %d status errors, %d read, %d write, %d connect, %d connections (want 4)",
 			r.requests, r.status, r.read, r.write, r.connect, conns.Load())
 	}
 
-	// One answer per connection, then the server closes it.
+	// A server that says it closes after each answer: the client opens
+	// a new connection for the next request, and counts no error.
+	conns.Store(0)
+	c.addr = countingServer(t, &conns, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "close")
+		w.Write([]byte("ok"))
+	})
+	r = run(c)
+	if r.requests == 0 || r.read+r.write+r.connect+r.status != 0 || conns.Load() <= 4 {
+		t.Errorf("Connection: close: %d requests, %d read, %d write, %d connect, %d status errors, %d connections (want more than 4)",
+			r.requests, r.read, r.write, r.connect, r.status, conns.Load())
+	}
+
+	// One answer per connection, then the server closes it unannounced:
+	// the next request on it fails.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
