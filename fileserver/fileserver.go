@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"os"
 	"reflect"
 	"slices"
 	"strconv"
@@ -552,12 +553,15 @@ func defaultError(w http.ResponseWriter, r *http.Request, code int, message stri
 // would default it.
 const internalError = "Internal Server Error"
 
-// serveFile sends a regular file, as itself or as the variant v of
-// another: Python's headers and If-Modified-Since rule, then
-// http.ServeContent for ETag, Range and the other conditionals.
+// serveFile sends a regular file, open as f and found as fi by f's own
+// Stat, as itself or as the variant v of another: Python's headers and
+// If-Modified-Since rule, then http.ServeContent for ETag, Range and the
+// other conditionals.
 func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name string, v *variant) {
-	rs, ok := f.(io.ReadSeeker)
-	if !ok {
+	var rs io.ReadSeeker
+	if of, ok := f.(*os.File); ok {
+		rs = newSizedFile(of, fi) // fi is of's own stat
+	} else if rs, ok = f.(io.ReadSeeker); !ok {
 		h.logger.LogAttrs(r.Context(), slog.LevelError, "fileserver: file does not implement io.Seeker",
 			slog.String("name", name), slog.String("type", fmt.Sprintf("%T", f)))
 		h.sendError(w, r, http.StatusInternalServerError, internalError)

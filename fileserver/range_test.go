@@ -39,11 +39,28 @@ func TestRangeEdges(t *testing.T) {
 		}
 		return "bytes=" + strings.Join(specs, ",")
 	}
-	for _, opts := range []fileserver.Options{{DisableCache: true}, {}} {
-		h, err := fileserver.New(fsys, opts)
+	// The same files on disk, where the file goes out through ServeContent
+	// as an open *os.File (with sendfile, over a real connection).
+	dir := t.TempDir()
+	for name, f := range fsys {
+		if err := os.WriteFile(filepath.Join(dir, name), f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(filepath.Join(dir, name), mtime, mtime)
+	}
+	for _, from := range []string{"fs", "fs cache", "disk"} {
+		var h *fileserver.Handler
+		var err error
+		opts := fileserver.Options{DisableCache: from != "fs cache"}
+		if from == "disk" {
+			h, err = fileserver.NewDir(dir, fileserver.SymlinksFollow, opts)
+		} else {
+			h, err = fileserver.New(fsys, opts)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer h.Close()
 		for _, c := range []struct {
 			path, rng, ifRange string
 			status             int
@@ -78,7 +95,7 @@ func TestRangeEdges(t *testing.T) {
 				}
 				w := httptest.NewRecorder()
 				h.ServeHTTP(w, r)
-				name := fmt.Sprintf("cache %v, %s, Range %.40q", !opts.DisableCache, c.path, c.rng)
+				name := fmt.Sprintf("%s, %s, Range %.40q", from, c.path, c.rng)
 				if w.Code != c.status || w.Header().Get("Content-Range") != c.contentRange {
 					t.Errorf("%s: %d, Content-Range %q; want %d, %q", name, w.Code, w.Header().Get("Content-Range"), c.status, c.contentRange)
 					continue
