@@ -411,7 +411,7 @@ func run(ctx context.Context, args []string) error {
 				c.samples = append(c.samples, s)
 				one := summarize(w, &cell{samples: []sample{s}})
 				logf("round %d/%d (%s) %-10s %10s %s  p99 %-8s errors %-5d srv CPU %-4s other %s", round+1, cfg.rounds, w.key, name,
-					formatRate(one.rate), map[bool]string{true: "MiB/s", false: "req/s"}[w.mibps],
+					formatRate(one.rate), w.unit(),
 					formatLatency(one.p99), one.errors, formatPercent(one.serverLoad), formatPercent(one.otherLoad))
 			}
 		}

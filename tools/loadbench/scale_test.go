@@ -869,3 +869,28 @@ func TestPeerStyles(t *testing.T) {
 		glyphs[g] = peer
 	}
 }
+
+// TestSettleFixtures: every regular file under the docroot is read, in
+// subdirectories too, and nothing else (a link, a directory) is counted;
+// a file that cannot be read is an error, not a silent skip.
+func TestSettleFixtures(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"1k.bin", "ws/000/000.bin", "ws/000/001.bin", "ws/001/000.bin", "list/100/entry-000000.txt"} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Symlink("1k.bin", filepath.Join(dir, "link.bin"))
+	n, err := settleFixtures(dir)
+	if n != 5 || err != nil {
+		t.Fatalf("settleFixtures = %d, %v; want 5 files, no error", n, err)
+	}
+	if os.Geteuid() != 0 { // root reads any file
+		os.Chmod(filepath.Join(dir, "ws/001/000.bin"), 0)
+		if _, err := settleFixtures(dir); err == nil {
+			t.Error("an unreadable file: no error")
+		}
+	}
+}

@@ -62,6 +62,14 @@ func (w workload) rateOf(x sample) (float64, bool) {
 	return float64(x.wrk.Requests) / secs, secs > 0
 }
 
+// unit is the unit of rateOf.
+func (w workload) unit() string {
+	if w.mibps {
+		return "MiB/s"
+	}
+	return "req/s"
+}
+
 // p99Of is the p99 latency of one run, in milliseconds.
 func p99Of(x sample) (float64, bool) { return x.wrk.P99.Seconds() * 1000, x.wrk.P99 > 0 }
 
