@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"mime"
 	"mime/multipart"
+	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -19,7 +22,8 @@ import (
 // Content-Range names bytes inside the file and whose body is those
 // bytes; parts (206, multipart/byteranges) each of which is that; or 416
 // with "bytes */size". Never an inverted or out-of-file range, never
-// more parts than maxRanges.
+// more parts than maxRanges. The same from an fs.FS, from the cache and
+// from a directory on disk.
 func FuzzRange(f *testing.F) {
 	for _, s := range []string{"bytes=0-0", "bytes=-0", "bytes=-5", "bytes=3-", "bytes=0-1,3-4", "bytes= -0 ,1-2", "bytes=99-", "bytes=5-2", "bytes=", "items=0-1", "bytes=0-0,0-0"} {
 		f.Add(s, "", uint16(6))
@@ -36,7 +40,18 @@ func FuzzRange(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i := 0; i < 2; i++ { // from the FS, then from the cache
+		// The same file on disk, sent as an open *os.File.
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "f.bin"), content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(filepath.Join(dir, "f.bin"), fsys["f.bin"].ModTime, fsys["f.bin"].ModTime)
+		disk, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{DisableCache: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer disk.Close()
+		for _, h := range []http.Handler{h, h, disk} { // from the FS, from the cache, from disk
 			r := httptest.NewRequest("GET", "/f.bin", nil)
 			r.Header["Range"] = []string{rng}
 			if ifRange != "" {
