@@ -162,6 +162,10 @@ type state struct {
 	values scope.Values // attached to the request's context, unless one is there
 }
 
+// errNotNew is the panic of a Middleware that New did not make: its
+// zero value has nowhere to write.
+const errNotNew = "accesslog: Middleware not made by New"
+
 // New returns a Middleware configured by opts. It returns an error if
 // opts.Format is unknown or an entry of opts.TrustedProxies is neither an
 // IP address nor a CIDR prefix.
@@ -169,10 +173,6 @@ type state struct {
 // When the log goes to a file (os.Stderr by default), the caller should
 // call [Middleware.Close] after the server has shut down, so the last
 // lines are written: cmd/simplehttp does so after http.Server.Shutdown.
-// errNotNew is the panic of a Middleware that New did not make: its
-// zero value has nowhere to write.
-const errNotNew = "accesslog: Middleware not made by New"
-
 func New(opts Options) (*Middleware, error) {
 	if opts.Format < Python || opts.Format > JSON {
 		return nil, fmt.Errorf("accesslog: unknown Format %d", int(opts.Format))

@@ -169,14 +169,14 @@ type Handler struct {
 
 const defaultPath = "/usr/local/bin:/usr/bin:/bin"
 
-// New checks opts and returns a Handler. It fails when Root is not a
-// directory, a CGI directory, an environment variable or an interpreter is
-// malformed or not found, the launcher does not answer, or the server runs
-// as root and there is no user nobody to run scripts as.
 // errNotNew is the panic of a Handler that New did not make: its zero
 // value knows no root and no script directory.
 const errNotNew = "cgi: Handler not made by New"
 
+// New checks opts and returns a Handler. It fails when Root is not a
+// directory, a CGI directory, an environment variable or an interpreter is
+// malformed or not found, the launcher does not answer, or the server runs
+// as root and there is no user nobody to run scripts as.
 func New(opts Options) (*Handler, error) {
 	root, err := checkRoot(opts.Root)
 	if err != nil {

@@ -102,14 +102,14 @@ type Handler struct {
 	style ListingStyle
 }
 
-// New returns a Handler serving fsys, which may be any [fs.FS]:
-// [os.DirFS], an [embed.FS], an [os.Root]'s FS, or an [fstest.MapFS].
-// Files whose fs.File is an *os.File are sent with sendfile(2). fsys
-// itself decides how symbolic links resolve: use [NewDir] for a policy.
 // errNotNew is the panic of a Handler that New or NewDir did not make:
 // its zero value has nothing to serve.
 const errNotNew = "fileserver: Handler not made by New or NewDir"
 
+// New returns a Handler serving fsys, which may be any [fs.FS]:
+// [os.DirFS], an [embed.FS], an [os.Root]'s FS, or an [fstest.MapFS].
+// Files whose fs.File is an *os.File are sent with sendfile(2). fsys
+// itself decides how symbolic links resolve: use [NewDir] for a policy.
 func New(fsys fs.FS, opts Options) (*Handler, error) {
 	if fsys == nil {
 		return nil, errors.New("fileserver: nil fs.FS")

@@ -18,6 +18,8 @@ type HtpasswdError struct {
 	Err  error  // what is wrong
 }
 
+// Error says which line is wrong, for which user, and how, as in
+// `line 3: user "ann": ...`.
 func (e *HtpasswdError) Error() string {
 	if e.User == "" {
 		return fmt.Sprintf("line %d: %v", e.Line, e.Err)
@@ -25,6 +27,7 @@ func (e *HtpasswdError) Error() string {
 	return fmt.Sprintf("line %d: user %q: %v", e.Line, e.User, e.Err)
 }
 
+// Unwrap returns what is wrong, for errors.Is and errors.As.
 func (e *HtpasswdError) Unwrap() error { return e.Err }
 
 // maxHtpasswdLine is the longest line ReadHtpasswd reads.
