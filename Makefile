@@ -41,14 +41,14 @@ FUZZ_TARGETS ?= \
 	./internal/urlpath:FuzzName \
 	./internal/urlpath:FuzzLocation
 
-.PHONY: all test test-norace vet fmtcheck run build cover tidycheck lint fuzz bench bench-scale bench-redraw soak golden clean
+.PHONY: all test test-norace vet fmtcheck crossbuild run build cover tidycheck lint fuzz bench bench-scale bench-redraw soak golden clean
 
 all: test
 
-## test: go vet, the gofmt check, staticcheck (lint), the race-enabled tests
-## of every module, then the tests that only build without -race
-## (test-norace); what CI runs
-test: vet fmtcheck lint
+## test: go vet, the gofmt check, staticcheck (lint), the build for Windows
+## and macOS (crossbuild), the race-enabled tests of every module, then the
+## tests that only build without -race (test-norace); what CI runs
+test: vet fmtcheck lint crossbuild
 	$(GO) test -race ./...
 	$(GO) -C tools test -race ./...
 	$(GO) -C docs/example test -race ./...
@@ -87,6 +87,13 @@ vet:
 fmtcheck:
 	@out="$$($(GOFMT) -l .)"; \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+## crossbuild: compile the module's packages for Windows and macOS, where
+## its tests do not run: the libraries and the command must build there
+## (on Windows, cgi.New and --cgi say that CGI scripts are not supported)
+crossbuild:
+	GOOS=windows GOARCH=amd64 $(GO) build ./...
+	GOOS=darwin GOARCH=arm64 $(GO) build ./...
 
 ## run: the server, as `go run ./cmd/simplehttp $(ARGS)`
 run:

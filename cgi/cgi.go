@@ -561,7 +561,7 @@ func (st *state) line(l string) {
 			st.pgid = pid
 			if st.gone {
 				// The client left before the script started.
-				syscall.Kill(-pid, syscall.SIGKILL)
+				killGroup(pid)
 				st.signalled()
 			}
 			st.mu.Unlock()
@@ -609,7 +609,7 @@ func (st *state) kill() {
 	defer st.mu.Unlock()
 	st.gone = true
 	if st.pgid > 1 && !st.exited {
-		syscall.Kill(-st.pgid, syscall.SIGKILL)
+		killGroup(st.pgid)
 	}
 	if st.pgid > 1 || st.exited {
 		st.signalled()

@@ -8,7 +8,9 @@
 // its framing; a script that hangs is killed with its whole process group
 // and one that fails gives a clear 5xx, never a hang or a response that
 // looks whole when it is not; under root, scripts run as nobody. It is
-// not a sandbox: see Security.
+// not a sandbox: see Security. It runs scripts on Unix only (they start by
+// their #! line, in a process group of their own); elsewhere, Windows
+// included, the package builds and [New] returns an error saying so.
 //
 //	c, err := cgi.New(cgi.Options{Root: "site"}) // site/cgi-bin, site/htbin
 //	...

@@ -91,16 +91,10 @@ func runLauncher(args []string) int {
 		report(tagFail, "bad launcher timeout")
 		return 127
 	}
-	var cred *syscall.Credential
-	if args[1] != "" {
-		u, g, ok := strings.Cut(args[1], ":")
-		uid, err1 := strconv.ParseUint(u, 10, 32)
-		gid, err2 := strconv.ParseUint(g, 10, 32)
-		if !ok || err1 != nil || err2 != nil {
-			report(tagFail, "bad launcher credentials")
-			return 127
-		}
-		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}
+	attr, err := scriptProcAttr(args[1])
+	if err != nil {
+		report(tagFail, err.Error())
+		return 127
 	}
 	unset := map[string]bool{}
 	if args[2] != "" {
@@ -122,18 +116,14 @@ func runLauncher(args []string) int {
 		return 127
 	}
 	cmd := &exec.Cmd{
-		Path:   args[3],
-		Args:   args[4:],
-		Env:    env,
-		Stdin:  os.Stdin,
-		Stdout: os.Stdout,
-		Stderr: pw,
-		SysProcAttr: &syscall.SysProcAttr{
-			Setpgid:    true,
-			Credential: cred,
-		},
+		Path:        args[3],
+		Args:        args[4:],
+		Env:         env,
+		Stdin:       os.Stdin,
+		Stdout:      os.Stdout,
+		Stderr:      pw,
+		SysProcAttr: attr,
 	}
-	setParentDeathSignal(cmd.SysProcAttr)
 	// The parent-death signal is tied to the thread that forks: keep it.
 	runtime.LockOSThread()
 	if err := cmd.Start(); err != nil {
@@ -158,7 +148,7 @@ func runLauncher(args []string) int {
 		timer = time.AfterFunc(time.Duration(ms)*time.Millisecond, func() {
 			timedOut.Store(true)
 			// The group still exists: its leader is not reaped yet.
-			syscall.Kill(-pid, syscall.SIGKILL)
+			killGroup(pid)
 		})
 	}
 	err = cmd.Wait()
@@ -172,7 +162,7 @@ func runLauncher(args []string) int {
 	}
 	// Whatever the script left running in its group goes too, so that
 	// nothing keeps its standard output open after it is done.
-	syscall.Kill(-pid, syscall.SIGKILL)
+	killGroup(pid)
 	wg.Wait()
 	if timedOut.Load() {
 		report(tagTimeout, "")

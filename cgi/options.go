@@ -176,8 +176,12 @@ const errNotNew = "cgi: Handler not made by New"
 // New checks opts and returns a Handler. It fails when Root is not a
 // directory, a CGI directory, an environment variable or an interpreter is
 // malformed or not found, the launcher does not answer, or the server runs
-// as root and there is no user nobody to run scripts as.
+// as root and there is no user nobody to run scripts as. On a system that
+// is not Unix (Windows) it always fails: scripts are not supported there.
 func New(opts Options) (*Handler, error) {
+	if errUnsupported != nil {
+		return nil, errUnsupported
+	}
 	root, err := checkRoot(opts.Root)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,37 @@
+//go:build unix
+
+package cgi
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// errUnsupported is New's error where scripts cannot be run: none, on
+// Unix.
+var errUnsupported error
+
+// scriptProcAttr returns how the launcher starts a script: in a process
+// group of its own (so that killGroup reaches what it starts too), as
+// the user cred names ("uid:gid", or "" for the launcher's own), and
+// killed with its launcher where the kernel can do that.
+func scriptProcAttr(cred string) (*syscall.SysProcAttr, error) {
+	a := &syscall.SysProcAttr{Setpgid: true}
+	if cred != "" {
+		u, g, ok := strings.Cut(cred, ":")
+		uid, err1 := strconv.ParseUint(u, 10, 32)
+		gid, err2 := strconv.ParseUint(g, 10, 32)
+		if !ok || err1 != nil || err2 != nil {
+			return nil, errors.New("bad launcher credentials")
+		}
+		a.Credential = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}
+	}
+	setParentDeathSignal(a)
+	return a, nil
+}
+
+// killGroup kills the process group led by pid: a script and whatever it
+// started.
+func killGroup(pid int) { syscall.Kill(-pid, syscall.SIGKILL) }
