@@ -103,13 +103,7 @@ func warm(dir string) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		_, err = io.Copy(io.Discard, f)
-		return err
+		return readOnce(p)
 	})
 }
 

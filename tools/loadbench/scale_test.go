@@ -894,3 +894,19 @@ func TestSettleFixtures(t *testing.T) {
 		}
 	}
 }
+
+// TestPrimeFiles: the files a working-set list names are read, each
+// once however often it is named; a name with no file is an error.
+func TestPrimeFiles(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "ws", "000"), 0o755)
+	for _, n := range []string{"000.bin", "001.bin"} {
+		os.WriteFile(filepath.Join(dir, "ws", "000", n), []byte(n), 0o644)
+	}
+	if err := primeFiles(dir, []string{"/ws/000/001.bin", "/ws/000/000.bin", "/ws/000/001.bin"}); err != nil {
+		t.Fatalf("primeFiles: %v", err)
+	}
+	if err := primeFiles(dir, []string{"/ws/000/000.bin", "/ws/000/002.bin"}); err == nil {
+		t.Error("primeFiles of a missing file: no error")
+	}
+}
