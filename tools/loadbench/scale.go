@@ -309,9 +309,10 @@ kernel's) hold what they hold in steady state; filling simplehttp's is in
 the warm-up. Before the sweeps, every fixture is read once and the file
 systems synced, so that no peer's round pays for a file's first read (its
 access-time update) or for the fixtures' writeback; before each
-working-set point, the files its requests name are read again, so that
-the first peer to run does not pay for touching pages left idle for
-minutes. CPU per MiB is the server's
+point, what it serves is read again (the working set's files, the
+directory and its entries' metadata, the large file), so that the first
+peer to run does not read back from disk what the machine paged out
+while it sat idle. CPU per MiB is the server's
 utime+stime over the MiB it sent. A target "at every point" missed only
 where the rounds of simplehttp and of the peer overlap (neither's worst
 round better than the other's best; results.json holds each point's
@@ -393,11 +394,15 @@ func settleFixtures(dir string) (int, error) {
 
 // primeFiles reads once each file that paths names (URL paths under
 // docroot), skipping repeats, right before the runs that ask for them.
-// On this VM a page left untouched for minutes is slow to touch again:
-// without this, the first run at 100,000 and 200,000 files, whichever
-// peer it was, had the server waiting (85 to 91% of its core, against
-// 96 to 100% in the rounds after), though settleFixtures had read every
-// file minutes before.
+// The fixtures must be in memory when a point starts, not only when the
+// sweeps do: a VM may page out what stays untouched for a while (this
+// one runs DAMON with a pageout scheme for memory idle 60 s), and the
+// first peer to run would read it back from disk. Without this, the first
+// run at 100,000 and 200,000 files, whichever peer it was, had the server
+// waiting (85 to 91% of its core, against 96 to 100% in the rounds
+// after), though settleFixtures had read every file minutes before.
+// primeDir and the file-size sweep's readOnce do the same for listings
+// and large files.
 func primeFiles(docroot string, paths []string) error {
 	seen := make(map[string]bool, len(paths))
 	for _, p := range paths {
@@ -406,6 +411,21 @@ func primeFiles(docroot string, paths []string) error {
 		}
 		seen[p] = true
 		if err := readOnce(filepath.Join(docroot, filepath.FromSlash(p[1:]))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// primeDir reads the directory at path and stats each of its entries, as
+// a listing does.
+func primeDir(path string) error {
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if _, err := e.Info(); err != nil {
 			return err
 		}
 	}
@@ -729,6 +749,9 @@ func (r *scaleRun) listing(ctx context.Context) (*sweep, error) {
 		path := fmt.Sprintf("/list/%d/", n)
 		x := formatCount(float64(n))
 		peers := r.participants(s.key, float64(n), i)
+		if err := primeDir(filepath.Join(r.e.docroot, "list", strconv.Itoa(n))); err != nil {
+			return s, err
+		}
 		// A cold listing is one request: take the median over fresh
 		// processes, interleaved across the peers (cached and peak
 		// memory come from each peer's first).
@@ -889,6 +912,9 @@ func (r *scaleRun) fileSize(ctx context.Context) (*sweep, error) {
 			conns = 4
 		}
 		w := workload{key: "filesize", path: sizePath(n), conns: conns, timeout: 60 * time.Second, status: 200, size: n, mibps: true}
+		if err := readOnce(filepath.Join(r.e.docroot, filepath.FromSlash(w.path[1:]))); err != nil {
+			return s, err
+		}
 		res := r.wrkPoints(ctx, s, r.participants(s.key, float64(n), i), w, r.cfg.duration, formatSize(float64(n)))
 		if ctx.Err() != nil {
 			return s, ctx.Err()

@@ -626,6 +626,7 @@ func TestListingColdSamples(t *testing.T) {
 		}}
 	}
 	r := &scaleRun{
+		e:      &env{docroot: dir},
 		plan:   scalePlan{entries: []int{100}, coldSamples: 3},
 		peers:  []string{"a", "b"},
 		launch: map[string]*launcher{"a": python("a"), "b": python("b")},
@@ -908,5 +909,20 @@ func TestPrimeFiles(t *testing.T) {
 	}
 	if err := primeFiles(dir, []string{"/ws/000/000.bin", "/ws/000/002.bin"}); err == nil {
 		t.Error("primeFiles of a missing file: no error")
+	}
+}
+
+// TestPrimeDir: a listing's directory is read with its entries' metadata;
+// a directory that is not there is an error.
+func TestPrimeDir(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"entry-000000.txt", "entry-000001.txt"} {
+		os.WriteFile(filepath.Join(dir, n), nil, 0o644)
+	}
+	if err := primeDir(dir); err != nil {
+		t.Fatalf("primeDir: %v", err)
+	}
+	if err := primeDir(filepath.Join(dir, "missing")); err == nil {
+		t.Error("primeDir of a missing directory: no error")
 	}
 }
