@@ -78,6 +78,9 @@ type cachedFile struct {
 	lastMod []string // nil when the file has no modification time
 	etag    []string // nil when there is none
 	cost    int64
+	// hdr backs ctype, length, lastMod and etag for the entries
+	// newCachedFile makes (see there).
+	hdr [4]string
 
 	// extra is what a listing keeps beside its content (richlisting.go),
 	// costing extraCost bytes.
@@ -250,23 +253,32 @@ func (h *Handler) newCachedFile(name string, content []byte, mtime time.Time, id
 	if ctype == "" {
 		ctype = "application/octet-stream"
 	}
+	length := strconv.FormatInt(int64(len(content)), 10)
+	var lastMod, etag string
+	if hasMtime(mtime) {
+		lastMod = mtime.UTC().Format(http.TimeFormat)
+		etag = mtimeETag(mtime, int64(len(content)))
+	} else {
+		hash := fnv.New128a()
+		hash.Write(content)
+		etag = contentETag(hash.Sum(nil))
+	}
+	// Every collection marks every cached entry, and a cache of small
+	// files holds tens of thousands: the header values share one string,
+	// and their slices one array inside the entry, so an entry is four
+	// objects (itself, its content, its key, the values) rather than ten.
+	all := length + lastMod + etag
+	l, m := len(length), len(length)+len(lastMod)
 	e := &cachedFile{
 		id:      id,
 		content: content,
 		mtime:   mtime,
 		hasTime: hasMtime(mtime),
-		ctype:   []string{ctype},
-		length:  []string{strconv.FormatInt(int64(len(content)), 10)},
+		hdr:     [4]string{ctype, all[:l], all[l:m], all[m:]},
 	}
-	if hasMtime(mtime) {
-		e.lastMod = []string{mtime.UTC().Format(http.TimeFormat)}
-	}
+	e.ctype, e.length, e.etag = e.hdr[0:1:1], e.hdr[1:2:2], e.hdr[3:4:4]
 	if e.hasTime {
-		e.etag = []string{mtimeETag(mtime, int64(len(content)))}
-	} else {
-		hash := fnv.New128a()
-		hash.Write(content)
-		e.etag = []string{contentETag(hash.Sum(nil))}
+		e.lastMod = e.hdr[2:3:3]
 	}
 	return e
 }

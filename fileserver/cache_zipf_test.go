@@ -3,8 +3,11 @@ package fileserver
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"runtime/metrics"
 	"slices"
 	"testing"
+	"time"
 )
 
 // BenchmarkCacheZipf reports the cache's hit ratio (hit%) with the
@@ -51,6 +54,44 @@ func BenchmarkCacheZipf(b *testing.B) {
 				total++
 			}
 			b.ReportMetric(100*float64(hits)/float64(total), "hit%")
+		})
+	}
+}
+
+// BenchmarkCacheCollect reports the collector's marking CPU per collection
+// (mark-ms) with the cache full of 1 KiB files, as in loadbench's
+// working-set sweep: every collection marks every entry, so the objects an
+// entry is made of set how long a busy server's collections hold requests
+// up (run with GOMAXPROCS=1 for the one core of the bench).
+func BenchmarkCacheCollect(b *testing.B) {
+	h, err := NewDir(b.TempDir(), SymlinksFollow, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mtime := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, n := range []int{1_000, 30_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			c := newFileCache(0, 0)
+			for i := range n {
+				name := fmt.Sprintf("ws/%07d.bin", i)
+				c.put(name, h.newCachedFile(name, make([]byte, 1024), mtime.Add(time.Duration(i)*time.Second), fileID{ino: uint64(i)}))
+			}
+			sample := []metrics.Sample{
+				{Name: "/cpu/classes/gc/mark/dedicated:cpu-seconds"},
+				{Name: "/cpu/classes/gc/mark/idle:cpu-seconds"},
+				{Name: "/cpu/classes/gc/mark/assist:cpu-seconds"},
+			}
+			markCPU := func() float64 {
+				metrics.Read(sample)
+				return sample[0].Value.Float64() + sample[1].Value.Float64() + sample[2].Value.Float64()
+			}
+			runtime.GC()
+			before := markCPU()
+			for b.Loop() {
+				runtime.GC()
+			}
+			b.ReportMetric((markCPU()-before)*1000/float64(b.N), "mark-ms")
+			runtime.KeepAlive(c)
 		})
 	}
 }
