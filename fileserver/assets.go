@@ -318,13 +318,14 @@ func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name 
 		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "fileserver: compressing", slog.String("name", name), slog.Any("err", err))
 		return nil
 	}
-	e := &cachedFile{id: id, mtime: fi.ModTime(), hasTime: hasMtime(fi.ModTime()), ctype: []string{ctype}}
+	e := &cachedFile{id: id, mtime: fi.ModTime(), hasTime: hasMtime(fi.ModTime())}
 	// Not worth it unless it saves an eighth: remember that too.
+	var length, lastMod, etag string
 	if buf.Len() < len(content)-len(content)/8 {
 		e.content = buf.Bytes()
-		e.length = []string{strconv.Itoa(buf.Len())}
+		length = strconv.Itoa(buf.Len())
 		if e.hasTime {
-			e.lastMod = []string{e.mtime.UTC().Format(http.TimeFormat)}
+			lastMod = e.mtime.UTC().Format(http.TimeFormat)
 		}
 		var tag string
 		if e.hasTime {
@@ -333,9 +334,10 @@ func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name 
 			tag = h.etag(r.Context(), name, fi, bytes.NewReader(content))
 		}
 		if tag != "" {
-			e.etag = []string{(&variant{coding: c}).etag(tag)}
+			etag = (&variant{coding: c}).etag(tag)
 		}
 	}
+	e.setHeaders(ctype, length, lastMod, etag)
 	switch {
 	case byStat && id.ctime <= t0.Add(-racyWindow).UnixNano():
 		h.cache.put(encodedKey(name, c), e)

@@ -78,8 +78,7 @@ type cachedFile struct {
 	lastMod []string // nil when the file has no modification time
 	etag    []string // nil when there is none
 	cost    int64
-	// hdr backs ctype, length, lastMod and etag for the entries
-	// newCachedFile makes (see there).
+	// hdr backs ctype, length, lastMod and etag (see setHeaders).
 	hdr [4]string
 
 	// extra is what a listing keeps beside its content (richlisting.go),
@@ -263,24 +262,30 @@ func (h *Handler) newCachedFile(name string, content []byte, mtime time.Time, id
 		hash.Write(content)
 		etag = contentETag(hash.Sum(nil))
 	}
-	// Every collection marks every cached entry, and a cache of small
-	// files holds tens of thousands: the header values share one string,
-	// and their slices one array inside the entry, so an entry is four
-	// objects (itself, its content, its key, the values) rather than ten.
+	e := &cachedFile{id: id, content: content, mtime: mtime, hasTime: hasMtime(mtime)}
+	e.setHeaders(ctype, length, lastMod, etag)
+	return e
+}
+
+// setHeaders sets e's header values; those given as "" stay nil, but
+// for ctype. Every collection marks every cached entry, and a cache of
+// small files holds tens of thousands, so the values share one string and
+// their slices one array inside the entry: an entry is four objects (the
+// entry, its content, its key, the values) rather than ten.
+func (e *cachedFile) setHeaders(ctype, length, lastMod, etag string) {
 	all := length + lastMod + etag
 	l, m := len(length), len(length)+len(lastMod)
-	e := &cachedFile{
-		id:      id,
-		content: content,
-		mtime:   mtime,
-		hasTime: hasMtime(mtime),
-		hdr:     [4]string{ctype, all[:l], all[l:m], all[m:]},
+	e.hdr = [4]string{ctype, all[:l], all[l:m], all[m:]}
+	e.ctype = e.hdr[0:1:1]
+	if length != "" {
+		e.length = e.hdr[1:2:2]
 	}
-	e.ctype, e.length, e.etag = e.hdr[0:1:1], e.hdr[1:2:2], e.hdr[3:4:4]
-	if e.hasTime {
+	if lastMod != "" {
 		e.lastMod = e.hdr[2:3:3]
 	}
-	return e
+	if etag != "" {
+		e.etag = e.hdr[3:4:4]
+	}
 }
 
 // acceptRanges is the Accept-Ranges value of every file response.
