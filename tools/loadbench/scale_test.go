@@ -896,13 +896,17 @@ func TestSettleFixtures(t *testing.T) {
 	}
 }
 
-// TestPrimeFiles: the files a working-set list names are read, each
-// once however often it is named; a name with no file is an error.
+// TestPrimeFiles: the files a working-set list names are read, a name
+// named again included; a name with no file is an error.
 func TestPrimeFiles(t *testing.T) {
 	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "ws", "000"), 0o755)
+	if err := os.MkdirAll(filepath.Join(dir, "ws", "000"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, n := range []string{"000.bin", "001.bin"} {
-		os.WriteFile(filepath.Join(dir, "ws", "000", n), []byte(n), 0o644)
+		if err := os.WriteFile(filepath.Join(dir, "ws", "000", n), []byte(n), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := primeFiles(dir, []string{"/ws/000/001.bin", "/ws/000/000.bin", "/ws/000/001.bin"}); err != nil {
 		t.Fatalf("primeFiles: %v", err)
@@ -917,7 +921,9 @@ func TestPrimeFiles(t *testing.T) {
 func TestPrimeDir(t *testing.T) {
 	dir := t.TempDir()
 	for _, n := range []string{"entry-000000.txt", "entry-000001.txt"} {
-		os.WriteFile(filepath.Join(dir, n), nil, 0o644)
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := primeDir(dir); err != nil {
 		t.Fatalf("primeDir: %v", err)
