@@ -88,12 +88,14 @@ fmtcheck:
 	@out="$$($(GOFMT) -l .)"; \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
-## crossbuild: compile the module's packages for Windows and macOS, where
-## its tests do not run: the libraries and the command must build there
-## (on Windows, cgi.New and --cgi say that CGI scripts are not supported)
+## crossbuild: compile the module's packages for Windows, macOS and 32-bit
+## Linux (ARM, whose stat fields are 32 bits wide), where its tests do not
+## run: the libraries and the command must build there (on Windows, cgi.New
+## and --cgi say that CGI scripts are not supported)
 crossbuild:
 	GOOS=windows GOARCH=amd64 $(GO) build ./...
 	GOOS=darwin GOARCH=arm64 $(GO) build ./...
+	GOOS=linux GOARCH=arm $(GO) build ./...
 
 ## run: the server, as `go run ./cmd/simplehttp $(ARGS)`
 run:

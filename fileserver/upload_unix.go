@@ -169,16 +169,6 @@ func lstatAt(dir *os.File, name string) (mode os.FileMode, exists bool, err erro
 	return mode, true, nil
 }
 
-// freeSpace is the space an unprivileged process may still use on the
-// file system of dir, or -1 if it cannot tell.
-func freeSpace(dir *os.File) int64 {
-	var st unix.Statfs_t
-	if err := unix.Fstatfs(int(dir.Fd()), &st); err != nil {
-		return -1
-	}
-	return int64(st.Bavail) * int64(st.Bsize)
-}
-
 // isNoSpace reports a full disk or an exhausted quota.
 func isNoSpace(err error) bool {
 	return errors.Is(err, unix.ENOSPC) || errors.Is(err, unix.EDQUOT)
