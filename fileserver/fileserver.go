@@ -297,7 +297,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var fi fs.FileInfo
 	var err error
 	if h.statFS != nil {
-		fi, err = h.statFS.Stat(name)
+		var served bool
+		if served, fi, err = h.statOrServeHit(w, r, name, slash); served {
+			return
+		}
 	} else if f, err = h.open(r.Context(), name); err == nil {
 		defer f.Close()
 		fi, err = f.Stat()
@@ -397,15 +400,21 @@ func (h *Handler) serveDir(w http.ResponseWriter, r *http.Request, f fs.File, fi
 
 var zeroLength = []string{"0"}
 
-// serveRegular serves the regular file name, which stat (or f.Stat, when
-// f is open on it) found as fi, with its Cache-Control, as a precompressed
-// copy or compressed if the options and the client allow, else as it is.
-func (h *Handler) serveRegular(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name string) {
+// setCacheControl sets the Cache-Control that Options gives the regular
+// file name, if any.
+func (h *Handler) setCacheControl(w http.ResponseWriter, name string) {
 	if h.cacheControl != nil {
 		if v := h.cacheControl(name); v != "" {
 			w.Header()["Cache-Control"] = []string{v}
 		}
 	}
+}
+
+// serveRegular serves the regular file name, which stat (or f.Stat, when
+// f is open on it) found as fi, with its Cache-Control, as a precompressed
+// copy or compressed if the options and the client allow, else as it is.
+func (h *Handler) serveRegular(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name string) {
+	h.setCacheControl(w, name)
 	if (h.pre != nil || h.comp != nil) && h.serveEncoded(w, r, f, fi, name) {
 		return
 	}

@@ -14,11 +14,16 @@ func statID(fi fs.FileInfo) (fileID, bool) {
 	if !ok || st == nil {
 		return fileID{}, false
 	}
+	return idOfStat(st), true
+}
+
+// idOfStat is the identity of the file version st describes.
+func idOfStat(st *syscall.Stat_t) fileID {
 	return fileID{
 		dev:   uint64(st.Dev),
 		ino:   uint64(st.Ino),
 		size:  st.Size,
 		mtime: st.Mtim.Nano(),
 		ctime: st.Ctim.Nano(),
-	}, true
+	}
 }

@@ -1,0 +1,155 @@
+//go:build linux && (amd64 || arm64)
+
+package fileserver
+
+import (
+	"io/fs"
+	"net/http"
+	"path"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/simplehttp/simplehttp/internal/urlpath"
+)
+
+// statOrServeHit stats name and, when that shows a regular file whose
+// very version the cache holds and the request names it without a
+// trailing slash, answers from the cache and reports true. Otherwise it
+// returns what fs.Stat would, for ServeHTTP to go on with.
+//
+// It is ServeHTTP's first step made for the request that matters most to
+// throughput, a small cached file (or its 304): for a tree opened with
+// SymlinksFollow, the stat goes into a Stat_t on the stack, so the answer
+// allocates nothing for it, where os.Stat allocates three objects (the OS
+// path, its NUL-terminated copy and the FileInfo), three of the eight the
+// command's whole handler chain allocated per request. What it answers,
+// and when, is exactly what the general path (serveRegular, serveFileAs)
+// would; anything but a hit gets a FileInfo made from the same stat, so
+// no request stats twice.
+func (h *Handler) statOrServeHit(w http.ResponseWriter, r *http.Request, name string, slash bool) (bool, fs.FileInfo, error) {
+	d := h.dirfs
+	if d == nil || d.policy != SymlinksFollow {
+		fi, err := h.statFS.Stat(name)
+		return false, fi, err
+	}
+	var st syscall.Stat_t
+	if err := d.statInto(name, &st); err != nil {
+		return false, nil, err
+	}
+	if !slash && st.Mode&syscall.S_IFMT == syscall.S_IFREG && h.cache != nil && h.pre == nil && h.comp == nil {
+		if e := h.cache.get(name, idOfStat(&st)); e != nil {
+			h.setCacheControl(w, name)
+			h.serveCached(w, r, name, e, nil)
+			return true, nil, nil
+		}
+	}
+	return false, newStatInfo(d, name, &st), nil
+}
+
+// statInto is d.Stat(name) for SymlinksFollow, into st: the same system
+// call on the same path, with the same error, but the path is made in a
+// buffer on the stack (a long one falls back to os's way of passing it).
+func (d *dirFS) statInto(name string, st *syscall.Stat_t) error {
+	if !urlpath.ValidName(name) {
+		return &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
+	}
+	var buf [256]byte
+	p := buf[:0]
+	if name == "." {
+		p = append(p, d.dir...)
+	} else {
+		p = append(p, d.prefix...)
+		p = append(p, name...) // on Linux, filepath.FromSlash(name) is name
+	}
+	if len(p) >= len(buf) || strings.IndexByte(name, 0) >= 0 {
+		// The path and its NUL do not fit, or the name holds a NUL that
+		// would end the path early: os.Stat's way (which refuses a NUL
+		// with EINVAL, as urlpath.UnescapeName means it to be).
+		return stat(d.path(name), st)
+	}
+	p = append(p, 0)
+	for {
+		_, _, errno := syscall.Syscall6(sysFstatat, atFDCWD, uintptr(unsafe.Pointer(&p[0])), uintptr(unsafe.Pointer(st)), 0, 0, 0)
+		switch errno {
+		case 0:
+			return nil
+		case syscall.EINTR:
+			continue
+		}
+		return &fs.PathError{Op: "stat", Path: d.path(name), Err: errno}
+	}
+}
+
+// atFDCWD is AT_FDCWD (-100) as a system call argument; the syscall
+// package does not export it.
+const atFDCWD = ^uintptr(99)
+
+// stat is os.Stat into st.
+func stat(name string, st *syscall.Stat_t) error {
+	for {
+		err := syscall.Stat(name, st)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return &fs.PathError{Op: "stat", Path: name, Err: err}
+		}
+		return nil
+	}
+}
+
+// statInfo is the fs.FileInfo of a stat made by statInto, the same in
+// every method as the one os.Stat returns for the same path.
+type statInfo struct {
+	st   syscall.Stat_t
+	dir  *dirFS
+	name string
+}
+
+func newStatInfo(d *dirFS, name string, st *syscall.Stat_t) *statInfo {
+	return &statInfo{st: *st, dir: d, name: name}
+}
+
+func (s *statInfo) Name() string {
+	if s.name == "." {
+		return filepath.Base(s.dir.dir)
+	}
+	return path.Base(s.name)
+}
+
+func (s *statInfo) Size() int64        { return s.st.Size }
+func (s *statInfo) ModTime() time.Time { return time.Unix(s.st.Mtim.Unix()) }
+func (s *statInfo) IsDir() bool        { return s.Mode().IsDir() }
+func (s *statInfo) Sys() any           { return &s.st }
+
+// Mode converts the stat's mode as os does.
+func (s *statInfo) Mode() fs.FileMode {
+	m := fs.FileMode(s.st.Mode & 0o777)
+	switch s.st.Mode & syscall.S_IFMT {
+	case syscall.S_IFBLK:
+		m |= fs.ModeDevice
+	case syscall.S_IFCHR:
+		m |= fs.ModeDevice | fs.ModeCharDevice
+	case syscall.S_IFDIR:
+		m |= fs.ModeDir
+	case syscall.S_IFIFO:
+		m |= fs.ModeNamedPipe
+	case syscall.S_IFLNK:
+		m |= fs.ModeSymlink
+	case syscall.S_IFSOCK:
+		m |= fs.ModeSocket
+	}
+	if s.st.Mode&syscall.S_ISGID != 0 {
+		m |= fs.ModeSetgid
+	}
+	if s.st.Mode&syscall.S_ISUID != 0 {
+		m |= fs.ModeSetuid
+	}
+	if s.st.Mode&syscall.S_ISVTX != 0 {
+		m |= fs.ModeSticky
+	}
+	return m
+}
