@@ -14,7 +14,9 @@ import (
 // another fstat: three system calls on every response sent from disk.
 // sizedFile answers them from that one stat. Its Seek only moves the
 // offset it keeps; the file's own offset follows when it is next needed,
-// by a Read or by the sendfile that SyscallConn hands the descriptor to.
+// by a Read or by the sendfile that SyscallConn hands the descriptor to,
+// and only if it is not there already: ServeContent's seek to the end and
+// back to the start costs no lseek(2) at all.
 //
 // The sizes agree by construction: a file that grows or shrinks after
 // its fstat is sent as that stat saw it, as far as it still can be, which
@@ -23,15 +25,17 @@ type sizedFile struct {
 	f  *os.File
 	fi fs.FileInfo
 
-	off    int64 // where the next Read starts
-	synced bool  // the file's own offset is off
-	direct bool  // the descriptor went to a caller: the file's own offset rules
+	off     int64 // where the next Read starts
+	fileOff int64 // the file's own offset, or -1 if not known
+	direct  bool  // the descriptor went to a caller: the file's own offset rules
+
+	lseeks int // the lseek(2)s made to move the file's own offset (for tests)
 }
 
 // newSizedFile wraps f, open on a regular file, and fi, the FileInfo of
 // f's own Stat. Its offset is f's: the start, for a file just opened.
 func newSizedFile(f *os.File, fi fs.FileInfo) *sizedFile {
-	return &sizedFile{f: f, fi: fi, synced: true}
+	return &sizedFile{f: f, fi: fi}
 }
 
 func (s *sizedFile) Read(p []byte) (int, error) {
@@ -43,6 +47,7 @@ func (s *sizedFile) Read(p []byte) (int, error) {
 	}
 	n, err := s.f.Read(p)
 	s.off += int64(n)
+	s.fileOff = s.off
 	return n, err
 }
 
@@ -64,28 +69,28 @@ func (s *sizedFile) Seek(offset int64, whence int) (int64, error) {
 		}
 		abs, err := s.f.Seek(offset, whence)
 		if err == nil {
-			s.off = abs
+			s.off, s.fileOff = abs, abs
 		}
 		return abs, err
 	}
 	if abs < 0 { // as lseek(2) answers
 		return 0, &fs.PathError{Op: "seek", Path: s.f.Name(), Err: syscall.EINVAL}
 	}
-	if abs != s.off {
-		s.off, s.synced = abs, false
-	}
+	s.off = abs
 	return abs, nil
 }
 
-// sync moves the file's own offset to the one kept.
+// sync moves the file's own offset to the one kept, if it is elsewhere.
 func (s *sizedFile) sync() error {
-	if s.synced {
+	if s.fileOff == s.off {
 		return nil
 	}
+	s.lseeks++
 	if _, err := s.f.Seek(s.off, io.SeekStart); err != nil {
+		s.fileOff = -1
 		return err
 	}
-	s.synced = true
+	s.fileOff = s.off
 	return nil
 }
 

@@ -136,3 +136,47 @@ func TestSizedFileSyscallConn(t *testing.T) {
 		t.Errorf("read after the descriptor moved: %q, want %q", b, "6789")
 	}
 }
+
+// TestSizedFileSeeksOnlyWhenNeeded: the file's own offset is moved only
+// when a read or the descriptor needs it somewhere else. ServeContent's
+// seek to the end and back before a whole file goes out costs no
+// lseek(2); a seek to another place costs one, once.
+func TestSizedFileSeeksOnlyWhenNeeded(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "f.txt")
+	if err := os.WriteFile(name, []byte("0123456789"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4)
+	steps := []struct {
+		do     func(s *sizedFile)
+		lseeks int
+		read   string // what a 4-byte read gives after the step
+	}{
+		{func(s *sizedFile) { s.Seek(0, io.SeekEnd); s.Seek(0, io.SeekStart) }, 0, "0123"},
+		{func(s *sizedFile) { s.Seek(0, io.SeekEnd); s.Seek(-6, io.SeekEnd) }, 0, "4567"},
+		{func(s *sizedFile) { s.Seek(2, io.SeekStart) }, 1, "2345"},
+		{func(s *sizedFile) { s.Seek(1, io.SeekStart); s.Seek(6, io.SeekStart) }, 0, "6789"},
+	}
+	s := openSized(t, name)
+	total := 0
+	for i, st := range steps {
+		st.do(s)
+		n, _ := s.Read(buf)
+		total += st.lseeks
+		if string(buf[:n]) != st.read || s.lseeks != total {
+			t.Errorf("step %d: read %q after %d lseeks in all, want %q after %d", i, buf[:n], s.lseeks, st.read, total)
+		}
+	}
+	// The descriptor handed over stands where the reads left it, without
+	// a seek.
+	s.Seek(10, io.SeekStart)
+	s.Seek(0, io.SeekCurrent)
+	s.Seek(-10, io.SeekCurrent)
+	s.Seek(0, io.SeekEnd)
+	if _, err := s.SyscallConn(); err != nil {
+		t.Fatal(err)
+	}
+	if off, _ := s.f.Seek(0, io.SeekCurrent); off != 10 || s.lseeks != total {
+		t.Errorf("descriptor at %d after %d lseeks, want 10 after %d", off, s.lseeks, total)
+	}
+}
