@@ -1,4 +1,4 @@
-//go:build !unix
+//go:build !unix || aix || solaris
 
 package fileserver
 
@@ -22,7 +22,6 @@ func createTemp(dir *os.File) (*tempFile, error)                   { return nil,
 func (t *tempFile) commit(name string, overwrite bool) error       { return errNoUploads }
 func (t *tempFile) abort()                                         {}
 func lstatAt(dir *os.File, name string) (os.FileMode, bool, error) { return 0, false, errNoUploads }
-func freeSpace(dir *os.File) int64                                 { return -1 }
 func isNoSpace(err error) bool                                     { return false }
 func isTooBig(err error) bool                                      { return false }
 func isReadOnly(err error) bool                                    { return false }

@@ -1,4 +1,4 @@
-//go:build unix
+//go:build unix && !aix && !solaris
 
 package fileserver
 
@@ -15,7 +15,8 @@ import (
 	"github.com/simplehttp/simplehttp/internal/urlpath"
 )
 
-// uploadsSupported: the system calls below exist on every Unix.
+// uploadsSupported: the system calls below exist on every Unix but AIX
+// and Solaris (illumos), where golang.org/x/sys/unix has no Linkat.
 const uploadsSupported = true
 
 // tempPrefix starts the name of a named temporary file (see createTemp).
