@@ -56,20 +56,19 @@ func (d *dirFS) statInto(name string, st *syscall.Stat_t) error {
 	if !urlpath.ValidName(name) {
 		return &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
 	}
-	var buf [256]byte
-	p := buf[:0]
+	dir, rel := d.prefix, name // on Linux, filepath.FromSlash(name) is name
 	if name == "." {
-		p = append(p, d.dir...)
-	} else {
-		p = append(p, d.prefix...)
-		p = append(p, name...) // on Linux, filepath.FromSlash(name) is name
+		dir, rel = d.dir, ""
 	}
-	if len(p) >= len(buf) || strings.IndexByte(name, 0) >= 0 {
-		// The path and its NUL do not fit, or the name holds a NUL that
-		// would end the path early: os.Stat's way (which refuses a NUL
-		// with EINVAL, as urlpath.UnescapeName means it to be).
+	var buf [256]byte
+	if len(dir)+len(rel) >= len(buf) || strings.IndexByte(name, 0) >= 0 {
+		// The path and its NUL do not fit, or the name holds a NUL (what
+		// urlpath.UnescapeName makes of a character that stands for no
+		// byte), which would end the path early: os.Stat's way, which
+		// refuses a NUL with EINVAL.
 		return stat(d.path(name), st)
 	}
+	p := append(append(buf[:0], dir...), rel...)
 	p = append(p, 0)
 	for {
 		_, _, errno := syscall.Syscall6(sysFstatat, atFDCWD, uintptr(unsafe.Pointer(&p[0])), uintptr(unsafe.Pointer(st)), 0, 0, 0)
