@@ -27,6 +27,9 @@ type dirFS struct {
 	// wroot is the root uploads write through: root, or for
 	// SymlinksFollow one of its own; nil when uploads are off.
 	wroot *os.Root
+	// beneath stats names under root in one openat2(2) for
+	// SymlinksInside and SymlinksNever; nil where that cannot be done.
+	beneath *beneathDir
 }
 
 const openFlags = os.O_RDONLY | syscall.O_NONBLOCK
@@ -68,7 +71,7 @@ func newReadDirFS(dir string, policy SymlinkPolicy) (*dirFS, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &dirFS{root: root, policy: policy}, nil
+		return &dirFS{root: root, policy: policy, beneath: newBeneathDir(root, policy)}, nil
 	}
 	return nil, errors.New("unknown SymlinkPolicy")
 }
@@ -155,6 +158,7 @@ func (d *dirFS) close() error {
 	if d.wroot != nil && d.wroot != d.root {
 		d.wroot.Close()
 	}
+	d.beneath.close()
 	if d.root != nil {
 		return d.root.Close()
 	}

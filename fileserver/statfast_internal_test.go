@@ -97,3 +97,75 @@ func TestStatIntoMatchesOS(t *testing.T) {
 		}
 	}
 }
+
+// TestStatBeneathMatchesRoot checks the openat2 stat of SymlinksInside and
+// SymlinksNever against the os.Root's own (with checkNoLinks for never):
+// wherever it reports a file, the Root finds the very same one; it never
+// reports a name the Root refuses (a link out of the tree, an absolute
+// link, any link for never); and it does report the plain names deep
+// enough for it to be used.
+func TestStatBeneathMatchesRoot(t *testing.T) {
+	top := t.TempDir()
+	root := filepath.Join(top, "root")
+	for _, dir := range []string{"root/d1/d2/d3", "outside/x"} {
+		if err := os.MkdirAll(filepath.Join(top, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"root/d1/d2/f.txt", "root/d1/d2/d3/g.txt", "root/d1/h.txt", "outside/x/y.txt"} {
+		if err := os.WriteFile(filepath.Join(top, f), []byte(f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	links := map[string]string{
+		"root/in":        "d1",                      // relative, inside
+		"root/d1/up":     "../d1/d2",                // relative through .., inside
+		"root/out":       "../outside",              // leaves the tree
+		"root/abs":       filepath.Join(root, "d1"), // absolute, even if inside
+		"root/d1/d2/lf":  "f.txt",                   // a link as the last part
+		"root/d1/d2/bad": "../../../outside/x/y.txt",
+	}
+	for l, target := range links {
+		if err := os.Symlink(target, filepath.Join(top, l)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names := []string{
+		"d1/d2/f.txt", "d1/d2/d3/g.txt", "d1/d2/d3", "d1/h.txt", "d1/d2", "d1",
+		"in/d2/f.txt", "d1/up/f.txt", "d1/up/d3/g.txt", "out/x/y.txt", "abs/d2/f.txt",
+		"d1/d2/lf", "d1/d2/bad", "d1/d2/missing", "d1/d2/f.txt/x", "in/d2/missing",
+	}
+	plain := map[string]bool{"d1/d2/f.txt": true, "d1/d2/d3/g.txt": true, "d1/d2/d3": true, "d1/h.txt": true, "d1/d2": true}
+	for _, policy := range []SymlinkPolicy{SymlinksInside, SymlinksNever} {
+		d, err := newReadDirFS(root, policy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.beneath == nil {
+			t.Skip("openat2(2) is not available here")
+		}
+		for _, name := range names {
+			var st syscall.Stat_t
+			ok := d.beneath.worthIt(name) && d.beneath.stat(name, &st)
+			want, wantErr := d.Stat(name)
+			switch {
+			case ok && wantErr != nil:
+				t.Errorf("%v %q: openat2 stat found a file, the Root refuses it: %v", policy, name, wantErr)
+			case ok:
+				got := newStatInfo(d, name, &st)
+				if !reflect.DeepEqual(got.Sys(), want.Sys()) || got.Name() != want.Name() || got.Mode() != want.Mode() ||
+					got.Size() != want.Size() || !got.ModTime().Equal(want.ModTime()) || got.IsDir() != want.IsDir() {
+					t.Errorf("%v %q: openat2 stat %v %v %d, the Root's %v %v %d", policy, name,
+						got.Name(), got.Mode(), got.Size(), want.Name(), want.Mode(), want.Size())
+				}
+			case plain[name] && d.beneath.worthIt(name):
+				t.Errorf("%v %q: openat2 stat failed on a plain name (the Root: %v)", policy, name, wantErr)
+			}
+		}
+		d.close()
+		var st syscall.Stat_t
+		if d.beneath.stat("d1/d2/f.txt", &st) {
+			t.Errorf("%v: stat after close succeeded", policy)
+		}
+	}
+}

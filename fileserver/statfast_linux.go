@@ -5,14 +5,17 @@ package fileserver
 import (
 	"io/fs"
 	"net/http"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unsafe"
 
 	"github.com/simplehttp/simplehttp/internal/urlpath"
+	"golang.org/x/sys/unix"
 )
 
 // statOrServeHit stats name and, when that shows a regular file whose
@@ -31,13 +34,19 @@ import (
 // no request stats twice.
 func (h *Handler) statOrServeHit(w http.ResponseWriter, r *http.Request, name string, slash bool) (bool, fs.FileInfo, error) {
 	d := h.dirfs
-	if d == nil || d.policy != SymlinksFollow {
+	var st syscall.Stat_t
+	switch {
+	case d == nil:
 		fi, err := h.statFS.Stat(name)
 		return false, fi, err
-	}
-	var st syscall.Stat_t
-	if err := d.statInto(name, &st); err != nil {
-		return false, nil, err
+	case d.policy == SymlinksFollow:
+		if err := d.statInto(name, &st); err != nil {
+			return false, nil, err
+		}
+	case d.beneath == nil || !d.beneath.worthIt(name) || !d.beneath.stat(name, &st):
+		// The os.Root walk, which also gives every error its usual form.
+		fi, err := h.statFS.Stat(name)
+		return false, fi, err
 	}
 	if !slash && st.Mode&syscall.S_IFMT == syscall.S_IFREG && h.cache != nil && h.pre == nil && h.comp == nil {
 		if e := h.cache.get(name, idOfStat(&st)); e != nil {
@@ -47,6 +56,111 @@ func (h *Handler) statOrServeHit(w http.ResponseWriter, r *http.Request, name st
 		}
 	}
 	return false, newStatInfo(d, name, &st), nil
+}
+
+// beneathDir stats a name under an os.Root's directory the way the
+// Root's own Stat resolves it (SymlinksInside: relative links that stay
+// inside; SymlinksNever, after checkNoLinks: no link at all), but in
+// three system calls whatever the name's depth: openat2(2) with
+// RESOLVE_BENEATH (and RESOLVE_NO_SYMLINKS), O_PATH, then fstat and
+// close. The Root's walk opens every directory on the way, and
+// checkNoLinks walks again for each leading part: for a name two
+// directories down, 5 and 14 system calls.
+//
+// It only ever reports success: a name it cannot stat (missing, a link
+// refused, a kernel without openat2) is stat'ed the Root's way, which
+// gives the error its usual form. It may report less than the Root
+// finds, never more: the kernel refuses whatever leaves the directory,
+// and what is sent is still read through the Root.
+type beneathDir struct {
+	resolve  uint64
+	minDepth int // the fewest slashes in a name for which it saves calls
+
+	mu sync.RWMutex // held for reading while fd is used
+	fd int          // an O_PATH descriptor of the Root's directory; -1 once closed
+}
+
+// newBeneathDir returns nil where openat2 is missing (before Linux 5.6)
+// or refused (a seccomp filter), and for SymlinksFollow.
+func newBeneathDir(root *os.Root, policy SymlinkPolicy) *beneathDir {
+	b := &beneathDir{resolve: unix.RESOLVE_BENEATH, minDepth: 2}
+	switch policy {
+	case SymlinksInside:
+	case SymlinksNever:
+		// checkNoLinks and the walk cost 2 calls for a name in the root
+		// itself and 7 one directory down.
+		b.resolve |= unix.RESOLVE_NO_SYMLINKS
+		b.minDepth = 1
+	default:
+		return nil
+	}
+	f, err := root.Open(".") // the Root's very directory, even if renamed since
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	b.fd = -1
+	rc.Control(func(dfd uintptr) {
+		fd, err := unix.Openat2(int(dfd), ".", &unix.OpenHow{Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: b.resolve})
+		if err == nil {
+			b.fd = fd
+		}
+	})
+	if b.fd < 0 {
+		return nil
+	}
+	return b
+}
+
+// worthIt reports whether the name is deep enough for stat to save
+// system calls over the Root's walk.
+func (b *beneathDir) worthIt(name string) bool {
+	n := 0
+	for i := 0; i < len(name) && n < b.minDepth; i++ {
+		if name[i] == '/' {
+			n++
+		}
+	}
+	return n >= b.minDepth
+}
+
+// stat stats name into st and reports whether it could.
+func (b *beneathDir) stat(name string, st *syscall.Stat_t) bool {
+	var buf [256]byte
+	if !urlpath.ValidName(name) || len(name) >= len(buf) || strings.IndexByte(name, 0) >= 0 {
+		return false
+	}
+	p := append(append(buf[:0], name...), 0)
+	how := unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: b.resolve}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.fd < 0 {
+		return false
+	}
+	fd, _, errno := syscall.Syscall6(unix.SYS_OPENAT2, uintptr(b.fd), uintptr(unsafe.Pointer(&p[0])), uintptr(unsafe.Pointer(&how)), unsafe.Sizeof(how), 0, 0)
+	if errno != 0 {
+		return false
+	}
+	err := syscall.Fstat(int(fd), st)
+	syscall.Close(int(fd))
+	return err == nil
+}
+
+// close closes the descriptor once no stat uses it.
+func (b *beneathDir) close() {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.fd >= 0 {
+		syscall.Close(b.fd)
+		b.fd = -1
+	}
 }
 
 // statInto is d.Stat(name) for SymlinksFollow, into st: the same system
