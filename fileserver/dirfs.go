@@ -102,14 +102,17 @@ func (d *dirFS) Open(name string) (fs.File, error) {
 	if !urlpath.ValidName(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
-	switch d.policy {
-	case SymlinksFollow:
+	if d.policy == SymlinksFollow {
 		f, err := os.OpenFile(d.path(name), openFlags, 0)
 		if err != nil {
 			return nil, err
 		}
 		return f, nil
-	case SymlinksNever:
+	}
+	if f := d.beneath.open(name); f != nil {
+		return f, nil
+	}
+	if d.policy == SymlinksNever {
 		if err := d.checkNoLinks(name); err != nil {
 			return nil, err
 		}

@@ -26,7 +26,8 @@ const (
 	// The stricter policies cost more per request: on Linux 5.6 and
 	// later a name two or more directories down (one, for SymlinksNever)
 	// is stat'ed with openat2(2) confined to the root, an fstat and a
-	// close, where SymlinksFollow makes one stat(2). Elsewhere they walk
+	// close (and a file opened with one openat2), where SymlinksFollow
+	// makes one stat(2). Elsewhere they walk
 	// the name a directory at a time: for a file two directories down,
 	// SymlinksInside makes 5 system calls and SymlinksNever 14 (each
 	// leading part checked for a link, then the walk).

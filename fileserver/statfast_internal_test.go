@@ -98,12 +98,12 @@ func TestStatIntoMatchesOS(t *testing.T) {
 	}
 }
 
-// TestStatBeneathMatchesRoot checks the openat2 stat of SymlinksInside and
-// SymlinksNever against the os.Root's own (with checkNoLinks for never):
-// wherever it reports a file, the Root finds the very same one; it never
-// reports a name the Root refuses (a link out of the tree, an absolute
-// link, any link for never); and it does report the plain names deep
-// enough for it to be used.
+// TestStatBeneathMatchesRoot checks the openat2 stat and open of
+// SymlinksInside and SymlinksNever against the os.Root's own (with
+// checkNoLinks for never): wherever they find a file, the Root finds the
+// very same one; they never find a name the Root refuses (a link out of
+// the tree, an absolute link, any link for never); and they do find the
+// plain names deep enough for them to be used.
 func TestStatBeneathMatchesRoot(t *testing.T) {
 	top := t.TempDir()
 	root := filepath.Join(top, "root")
@@ -161,11 +161,27 @@ func TestStatBeneathMatchesRoot(t *testing.T) {
 			case plain[name] && d.beneath.worthIt(name):
 				t.Errorf("%v %q: openat2 stat failed on a plain name (the Root: %v)", policy, name, wantErr)
 			}
+			// Open: the same regular file as the Root opens, or nothing.
+			f := d.beneath.open(name)
+			if f == nil {
+				if ok && st.Mode&syscall.S_IFMT == syscall.S_IFREG {
+					t.Errorf("%v %q: openat2 stat found a file, open did not", policy, name)
+				}
+				continue
+			}
+			if !ok || st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+				t.Errorf("%v %q: openat2 opened what stat did not find as a file", policy, name)
+			}
+			gotFi, err := f.Stat()
+			f.Close()
+			if err != nil || wantErr != nil || !reflect.DeepEqual(gotFi.Sys(), want.Sys()) {
+				t.Errorf("%v %q: openat2 opened %v (%v), the Root stats %v", policy, name, gotFi, err, wantErr)
+			}
 		}
 		d.close()
 		var st syscall.Stat_t
-		if d.beneath.stat("d1/d2/f.txt", &st) {
-			t.Errorf("%v: stat after close succeeded", policy)
+		if d.beneath.stat("d1/d2/f.txt", &st) || d.beneath.open("d1/d2/f.txt") != nil {
+			t.Errorf("%v: stat or open after close succeeded", policy)
 		}
 	}
 }

@@ -58,20 +58,21 @@ func (h *Handler) statOrServeHit(w http.ResponseWriter, r *http.Request, name st
 	return false, newStatInfo(d, name, &st), nil
 }
 
-// beneathDir stats a name under an os.Root's directory the way the
-// Root's own Stat resolves it (SymlinksInside: relative links that stay
-// inside; SymlinksNever, after checkNoLinks: no link at all), but in
-// three system calls whatever the name's depth: openat2(2) with
-// RESOLVE_BENEATH (and RESOLVE_NO_SYMLINKS), O_PATH, then fstat and
+// beneathDir stats and opens a name under an os.Root's directory the way
+// the Root resolves it (SymlinksInside: relative links that stay inside;
+// SymlinksNever, with checkNoLinks: no link at all), but in one
+// openat2(2) whatever the name's depth, with RESOLVE_BENEATH (and
+// RESOLVE_NO_SYMLINKS): a stat is that with O_PATH, an fstat and a
 // close. The Root's walk opens every directory on the way, and
 // checkNoLinks walks again for each leading part: for a name two
-// directories down, 5 and 14 system calls.
+// directories down, 5 and 14 system calls for a stat.
 //
-// It only ever reports success: a name it cannot stat (missing, a link
-// refused, a kernel without openat2) is stat'ed the Root's way, which
-// gives the error its usual form. It may report less than the Root
-// finds, never more: the kernel refuses whatever leaves the directory,
-// and what is sent is still read through the Root.
+// It only ever reports success: a name it cannot stat or open (missing,
+// a link refused, a kernel without openat2) goes the Root's way, which
+// gives the error its usual form. It may find less than the Root, never
+// more: the kernel refuses whatever leaves the directory (or is a link,
+// for never) in the one call that resolves the name, where the Root's
+// walk checks a step at a time.
 type beneathDir struct {
 	resolve  uint64
 	minDepth int // the fewest slashes in a name for which it saves calls
@@ -130,24 +131,56 @@ func (b *beneathDir) worthIt(name string) bool {
 
 // stat stats name into st and reports whether it could.
 func (b *beneathDir) stat(name string, st *syscall.Stat_t) bool {
-	var buf [256]byte
-	if !urlpath.ValidName(name) || len(name) >= len(buf) || strings.IndexByte(name, 0) >= 0 {
+	fd, ok := b.openat2(name, unix.O_PATH|unix.O_CLOEXEC)
+	if !ok {
 		return false
 	}
+	err := syscall.Fstat(fd, st)
+	syscall.Close(fd)
+	return err == nil
+}
+
+// open opens the regular file name as dirFS.Open does (openFlags) for
+// the policy, in one openat2(2), and returns nil where it cannot: for a
+// name too shallow to gain by it, one the Root must open to give the
+// error its form, and anything but a regular file. (A directory must come
+// from the Root: os.File.ReadDir's entries of a file made by os.NewFile
+// would look their FileInfo up by path, outside the Root.)
+func (b *beneathDir) open(name string) *os.File {
+	if b == nil || !b.worthIt(name) {
+		return nil
+	}
+	fd, ok := b.openat2(name, openFlags|syscall.O_CLOEXEC)
+	if !ok {
+		return nil
+	}
+	var st syscall.Stat_t
+	if syscall.Fstat(fd, &st) != nil || st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+		syscall.Close(fd)
+		return nil
+	}
+	return os.NewFile(uintptr(fd), name)
+}
+
+// openat2 opens name under the directory with flags, confined as the
+// policy says, and reports whether it could.
+func (b *beneathDir) openat2(name string, flags int) (int, bool) {
+	var buf [256]byte
+	if !urlpath.ValidName(name) || len(name) >= len(buf) || strings.IndexByte(name, 0) >= 0 {
+		return -1, false
+	}
 	p := append(append(buf[:0], name...), 0)
-	how := unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: b.resolve}
+	how := unix.OpenHow{Flags: uint64(flags), Resolve: b.resolve}
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if b.fd < 0 {
-		return false
+		return -1, false
 	}
 	fd, _, errno := syscall.Syscall6(unix.SYS_OPENAT2, uintptr(b.fd), uintptr(unsafe.Pointer(&p[0])), uintptr(unsafe.Pointer(&how)), unsafe.Sizeof(how), 0, 0)
 	if errno != 0 {
-		return false
+		return -1, false
 	}
-	err := syscall.Fstat(int(fd), st)
-	syscall.Close(int(fd))
-	return err == nil
+	return int(fd), true
 }
 
 // close closes the descriptor once no stat uses it.

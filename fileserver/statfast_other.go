@@ -22,3 +22,5 @@ type beneathDir struct{}
 func newBeneathDir(*os.Root, SymlinkPolicy) *beneathDir { return nil }
 
 func (*beneathDir) close() {}
+
+func (*beneathDir) open(string) *os.File { return nil }
