@@ -3,6 +3,7 @@
 package fileserver
 
 import (
+	"errors"
 	"io/fs"
 	"net/http"
 	"os"
@@ -43,10 +44,17 @@ func (h *Handler) statOrServeHit(w http.ResponseWriter, r *http.Request, name st
 		if err := d.statInto(name, &st); err != nil {
 			return false, nil, err
 		}
-	case d.beneath == nil || !d.beneath.worthIt(name) || !d.beneath.stat(name, &st):
-		// The os.Root walk, which also gives every error its usual form.
+	case d.beneath == nil || !d.beneath.worthIt(name):
 		fi, err := h.statFS.Stat(name)
 		return false, fi, err
+	default:
+		if err := d.beneath.stat(name, &st); err == errUseRoot {
+			// The os.Root walk, which gives the error its usual form.
+			fi, err := h.statFS.Stat(name)
+			return false, fi, err
+		} else if err != nil {
+			return false, nil, err
+		}
 	}
 	if !slash && st.Mode&syscall.S_IFMT == syscall.S_IFREG && h.cache != nil && h.pre == nil && h.comp == nil {
 		if e := h.cache.get(name, idOfStat(&st)); e != nil {
@@ -67,8 +75,9 @@ func (h *Handler) statOrServeHit(w http.ResponseWriter, r *http.Request, name st
 // checkNoLinks walks again for each leading part: for a name two
 // directories down, 5 and 14 system calls for a stat.
 //
-// It only ever reports success: a name it cannot stat or open (missing,
-// a link refused, a kernel without openat2) goes the Root's way, which
+// Besides success it reports only a name that is not there (with the
+// error os.Root gives it); any other failure (a link refused, a kernel
+// without openat2, descriptors exhausted) goes the Root's way, which
 // gives the error its usual form. It may find less than the Root, never
 // more: the kernel refuses whatever leaves the directory (or is a link,
 // for never) in the one call that resolves the name, where the Root's
@@ -129,16 +138,29 @@ func (b *beneathDir) worthIt(name string) bool {
 	return n >= b.minDepth
 }
 
-// stat stats name into st and reports whether it could.
-func (b *beneathDir) stat(name string, st *syscall.Stat_t) bool {
-	fd, ok := b.openat2(name, unix.O_PATH|unix.O_CLOEXEC)
-	if !ok {
-		return false
+// stat stats name into st. A name that is not there (ENOENT, ENOTDIR)
+// gets the error os.Root's Stat gives it; for any other failure (a link
+// refused, descriptors exhausted, no openat2) it returns errUseRoot, and
+// the Root's walk is to say what is wrong.
+func (b *beneathDir) stat(name string, st *syscall.Stat_t) error {
+	fd, errno := b.openat2(name, unix.O_PATH|unix.O_CLOEXEC)
+	switch errno {
+	case 0:
+	case syscall.ENOENT, syscall.ENOTDIR:
+		return &fs.PathError{Op: "statat", Path: name, Err: errno}
+	default:
+		return errUseRoot
 	}
 	err := syscall.Fstat(fd, st)
 	syscall.Close(fd)
-	return err == nil
+	if err != nil {
+		return errUseRoot
+	}
+	return nil
 }
+
+// errUseRoot says that the os.Root is to resolve the name.
+var errUseRoot = errors.New("resolve through the os.Root")
 
 // open opens the regular file name as dirFS.Open does (openFlags) for
 // the policy, in one openat2(2), and returns nil where it cannot: for a
@@ -150,8 +172,8 @@ func (b *beneathDir) open(name string) *os.File {
 	if b == nil || !b.worthIt(name) {
 		return nil
 	}
-	fd, ok := b.openat2(name, openFlags|syscall.O_CLOEXEC)
-	if !ok {
+	fd, errno := b.openat2(name, openFlags|syscall.O_CLOEXEC)
+	if errno != 0 {
 		return nil
 	}
 	var st syscall.Stat_t
@@ -163,24 +185,30 @@ func (b *beneathDir) open(name string) *os.File {
 }
 
 // openat2 opens name under the directory with flags, confined as the
-// policy says, and reports whether it could.
-func (b *beneathDir) openat2(name string, flags int) (int, bool) {
+// policy says, and returns the descriptor or why it could not (EINVAL for
+// a name it does not take, EBADF once closed).
+func (b *beneathDir) openat2(name string, flags int) (int, syscall.Errno) {
 	var buf [256]byte
 	if !urlpath.ValidName(name) || len(name) >= len(buf) || strings.IndexByte(name, 0) >= 0 {
-		return -1, false
+		return -1, syscall.EINVAL
 	}
 	p := append(append(buf[:0], name...), 0)
 	how := unix.OpenHow{Flags: uint64(flags), Resolve: b.resolve}
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if b.fd < 0 {
-		return -1, false
+		return -1, syscall.EBADF
 	}
-	fd, _, errno := syscall.Syscall6(unix.SYS_OPENAT2, uintptr(b.fd), uintptr(unsafe.Pointer(&p[0])), uintptr(unsafe.Pointer(&how)), unsafe.Sizeof(how), 0, 0)
-	if errno != 0 {
-		return -1, false
+	for {
+		fd, _, errno := syscall.Syscall6(unix.SYS_OPENAT2, uintptr(b.fd), uintptr(unsafe.Pointer(&p[0])), uintptr(unsafe.Pointer(&how)), unsafe.Sizeof(how), 0, 0)
+		if errno == syscall.EINTR {
+			continue
+		}
+		if errno != 0 {
+			return -1, errno
+		}
+		return int(fd), 0
 	}
-	return int(fd), true
 }
 
 // close closes the descriptor once no stat uses it.
