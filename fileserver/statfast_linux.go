@@ -29,8 +29,10 @@ import (
 // SymlinksFollow, the stat goes into a Stat_t on the stack, so the answer
 // allocates nothing for it, where os.Stat allocates three objects (the OS
 // path, its NUL-terminated copy and the FileInfo), three of the eight the
-// command's whole handler chain allocated per request. What it answers,
-// and when, is exactly what the general path (serveRegular, serveFileAs)
+// command's whole handler chain allocated per request. For SymlinksInside
+// and SymlinksNever the stat is beneathDir's, into the stack too, where
+// that saves system calls over the os.Root's walk. What it answers, and
+// when, is exactly what the general path (serveRegular, serveFileAs)
 // would; anything but a hit gets a FileInfo made from the same stat, so
 // no request stats twice.
 func (h *Handler) statOrServeHit(w http.ResponseWriter, r *http.Request, name string, slash bool) (bool, fs.FileInfo, error) {
