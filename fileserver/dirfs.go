@@ -128,10 +128,13 @@ func (d *dirFS) Stat(name string) (fs.FileInfo, error) {
 	if !urlpath.ValidName(name) {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
 	}
-	switch d.policy {
-	case SymlinksFollow:
+	if d.policy == SymlinksFollow {
 		return os.Stat(d.path(name))
-	case SymlinksNever:
+	}
+	if done, fi, err := d.statBeneath(name); done {
+		return fi, err
+	}
+	if d.policy == SymlinksNever {
 		if err := d.checkNoLinks(name); err != nil {
 			return nil, err
 		}

@@ -151,7 +151,7 @@ func TestStatBeneathMatchesRoot(t *testing.T) {
 				serr = d.beneath.stat(name, &st)
 			}
 			ok := serr == nil
-			want, wantErr := d.Stat(name)
+			want, wantErr := rootStat(d, name)
 			switch {
 			case serr != nil && serr != errUseRoot:
 				// A name that is not there: the Root's error, by kind
@@ -194,6 +194,53 @@ func TestStatBeneathMatchesRoot(t *testing.T) {
 		var st syscall.Stat_t
 		if d.beneath.stat("d1/d2/f.txt", &st) != errUseRoot || d.beneath.open("d1/d2/f.txt") != nil {
 			t.Errorf("%v: stat or open after close succeeded", policy)
+		}
+	}
+}
+
+// rootStat is dirFS.Stat for SymlinksInside and SymlinksNever without
+// beneathDir: the os.Root's walk, after checkNoLinks for never.
+func rootStat(d *dirFS, name string) (fs.FileInfo, error) {
+	if d.policy == SymlinksNever {
+		if err := d.checkNoLinks(name); err != nil {
+			return nil, err
+		}
+	}
+	return d.root.Stat(name)
+}
+
+// TestDirFSStatBeneath checks that dirFS.Stat itself takes the openat2
+// stat where it saves calls, and gives what the Root's walk gives.
+func TestDirFSStatBeneath(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "d1", "d2"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "d1", "d2", "f.txt"), []byte("f"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, policy := range []SymlinkPolicy{SymlinksInside, SymlinksNever} {
+		d, err := newReadDirFS(root, policy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.close()
+		if d.beneath == nil {
+			t.Skip("openat2(2) is not available here")
+		}
+		for _, name := range []string{"d1/d2/f.txt", "d1/d2", "d1/d2/missing"} {
+			fi, err := d.Stat(name)
+			want, wantErr := rootStat(d, name)
+			if _, beneath := fi.(*statInfo); err == nil && beneath != d.beneath.worthIt(name) {
+				t.Errorf("%v %q: Stat took the openat2 stat: %v, want %v", policy, name, beneath, d.beneath.worthIt(name))
+			}
+			if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
+				t.Errorf("%v %q: Stat error %v, the Root's %v", policy, name, err, wantErr)
+				continue
+			}
+			if err == nil && !reflect.DeepEqual(fi.Sys(), want.Sys()) {
+				t.Errorf("%v %q: Stat found another file than the Root", policy, name)
+			}
 		}
 	}
 }

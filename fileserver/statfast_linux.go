@@ -161,6 +161,24 @@ func (b *beneathDir) stat(name string, st *syscall.Stat_t) error {
 	return nil
 }
 
+// statBeneath is dirFS.Stat's part of beneathDir: done reports that the
+// stat was made (found, or not there), and the os.Root's walk is not
+// needed.
+func (d *dirFS) statBeneath(name string) (done bool, fi fs.FileInfo, err error) {
+	if d.beneath == nil || !d.beneath.worthIt(name) {
+		return false, nil, nil
+	}
+	var st syscall.Stat_t
+	switch err := d.beneath.stat(name, &st); err {
+	case nil:
+		return true, newStatInfo(d, name, &st), nil
+	case errUseRoot:
+		return false, nil, nil
+	default:
+		return true, nil, err
+	}
+}
+
 // errUseRoot says that the os.Root is to resolve the name.
 var errUseRoot = errors.New("resolve through the os.Root")
 
