@@ -53,6 +53,16 @@ func TestSecuritySymlinks(t *testing.T) {
 		"cgi-bin/linkoutabs.sh": {link: filepath.Join(base, "outside/run.sh")},
 		"cgi-bin/linkdir":       {link: "../../outside"},
 		"htbin":                 {link: "../outside/cgi"},
+		// Two directories down, where the stricter policies resolve
+		// names with openat2(2) on Linux rather than the os.Root walk.
+		"dir/sub/y.txt":  {content: "y\n"},
+		"a/b/deep.txt":   {content: "deep\n"},
+		"a/b/in.txt":     {link: "../../file.txt"},
+		"a/b/out.txt":    {link: "../../../outside/secret.txt"},
+		"a/b/outabs.txt": {link: filepath.Join(base, "outside/secret.txt")},
+		"a/b/outdir":     {link: "../../../outside"},
+		"a/b/indir":      {link: "../../dir"},
+		"a/b/chain.txt":  {link: "../../chain.txt"},
 	})
 
 	const (
@@ -83,6 +93,16 @@ func TestSecuritySymlinks(t *testing.T) {
 		{"/%6futdir/secret.txt", out, nf, nf},
 		{"/loop", nf, nf, nf},
 		{"/dangling.txt", nf, nf, nf},
+		{"/a/b/deep.txt", "deep\n", "deep\n", "deep\n"},
+		{"/indir/sub/y.txt", "y\n", "y\n", nf},
+		{"/a/b/in.txt", ok, ok, nf},
+		{"/a/b/indir/x.txt", x, x, nf},
+		{"/a/b/indir/sub/y.txt", "y\n", "y\n", nf},
+		{"/a/b/out.txt", out, nf, nf},
+		{"/a/b/outabs.txt", out, nf, nf},
+		{"/a/b/outdir/secret.txt", out, nf, nf},
+		{"/a/b/outdir/dir/x.txt", "outside x\n", nf, nf},
+		{"/a/b/chain.txt", out, nf, nf},
 	}
 	policies := []struct {
 		name   string
