@@ -24,11 +24,11 @@ const (
 	// SymlinksNever follows no link at all.
 	//
 	// The stricter policies cost more per request: on Linux 5.6 and
-	// later a name two or more directories down (one, for SymlinksNever)
-	// is stat'ed with openat2(2) confined to the root, an fstat and a
-	// close (and a file opened with one openat2), where SymlinksFollow
-	// makes one stat(2). Elsewhere they walk
-	// the name a directory at a time: for a file two directories down,
+	// later a name in a subdirectory is stat'ed with openat2(2) confined
+	// to the root, an fstat and a close (and a file opened with one
+	// openat2), one in the root itself with one fstatat(2), where
+	// SymlinksFollow makes one stat(2). Elsewhere they walk the name a
+	// directory at a time: for a file two directories down,
 	// SymlinksInside makes 5 system calls and SymlinksNever 14 (each
 	// leading part checked for a link, then the walk).
 	SymlinksNever

@@ -30,8 +30,8 @@ import (
 // allocates nothing for it, where os.Stat allocates three objects (the OS
 // path, its NUL-terminated copy and the FileInfo), three of the eight the
 // command's whole handler chain allocated per request. For SymlinksInside
-// and SymlinksNever the stat is beneathDir's, into the stack too, where
-// that saves system calls over the os.Root's walk. What it answers, and
+// and SymlinksNever the stat is beneathDir's, into the stack too, in place
+// of the os.Root's walk. What it answers, and
 // when, is exactly what the general path (serveRegular, serveFileAs)
 // would; anything but a hit gets a FileInfo made from the same stat, so
 // no request stats twice.
@@ -46,7 +46,7 @@ func (h *Handler) statOrServeHit(w http.ResponseWriter, r *http.Request, name st
 		if err := d.statInto(name, &st); err != nil {
 			return false, nil, err
 		}
-	case d.beneath == nil || !d.beneath.worthIt(name):
+	case d.beneath == nil:
 		fi, err := h.statFS.Stat(name)
 		return false, fi, err
 	default:
@@ -72,8 +72,9 @@ func (h *Handler) statOrServeHit(w http.ResponseWriter, r *http.Request, name st
 // the Root resolves it (SymlinksInside: relative links that stay inside;
 // SymlinksNever, with checkNoLinks: no link at all), but in one
 // openat2(2) whatever the name's depth, with RESOLVE_BENEATH (and
-// RESOLVE_NO_SYMLINKS): a stat is that with O_PATH, an fstat and a
-// close. The Root's walk opens every directory on the way, and
+// RESOLVE_NO_SYMLINKS): a stat is that with O_PATH, an fstat and a close,
+// or for a name in the directory itself one fstatat(2) that does not
+// follow a link. The Root's walk opens every directory on the way, and
 // checkNoLinks walks again for each leading part: for a name two
 // directories down, 5 and 14 system calls for a stat.
 //
@@ -85,8 +86,7 @@ func (h *Handler) statOrServeHit(w http.ResponseWriter, r *http.Request, name st
 // for never) in the one call that resolves the name, where the Root's
 // walk checks a step at a time.
 type beneathDir struct {
-	resolve  uint64
-	minDepth int // the fewest slashes in a name for which it saves calls
+	resolve uint64
 
 	mu sync.RWMutex // held for reading while fd is used
 	fd int          // an O_PATH descriptor of the Root's directory; -1 once closed
@@ -95,14 +95,11 @@ type beneathDir struct {
 // newBeneathDir returns nil where openat2 is missing (before Linux 5.6)
 // or refused (a seccomp filter), and for SymlinksFollow.
 func newBeneathDir(root *os.Root, policy SymlinkPolicy) *beneathDir {
-	b := &beneathDir{resolve: unix.RESOLVE_BENEATH, minDepth: 2}
+	b := &beneathDir{resolve: unix.RESOLVE_BENEATH}
 	switch policy {
 	case SymlinksInside:
 	case SymlinksNever:
-		// checkNoLinks and the walk cost 2 calls for a name in the root
-		// itself and 7 one directory down.
 		b.resolve |= unix.RESOLVE_NO_SYMLINKS
-		b.minDepth = 1
 	default:
 		return nil
 	}
@@ -128,23 +125,27 @@ func newBeneathDir(root *os.Root, policy SymlinkPolicy) *beneathDir {
 	return b
 }
 
-// worthIt reports whether the name is deep enough for stat to save
-// system calls over the Root's walk.
-func (b *beneathDir) worthIt(name string) bool {
-	n := 0
-	for i := 0; i < len(name) && n < b.minDepth; i++ {
-		if name[i] == '/' {
-			n++
-		}
-	}
-	return n >= b.minDepth
-}
-
 // stat stats name into st. A name that is not there (ENOENT, ENOTDIR)
 // gets the error os.Root's Stat gives it; for any other failure (a link
 // refused, descriptors exhausted, no openat2) it returns errUseRoot, and
 // the Root's walk is to say what is wrong.
 func (b *beneathDir) stat(name string, st *syscall.Stat_t) error {
+	if strings.IndexByte(name, '/') < 0 {
+		// A name in the directory itself needs no resolving: one
+		// fstatat that does not follow a link, which os.Root and
+		// checkNoLinks follow or refuse their own way.
+		switch errno := b.fstatat(name, st); errno {
+		case 0:
+			if st.Mode&syscall.S_IFMT == syscall.S_IFLNK {
+				return errUseRoot
+			}
+			return nil
+		case syscall.ENOENT, syscall.ENOTDIR:
+			return &fs.PathError{Op: "statat", Path: name, Err: errno}
+		default:
+			return errUseRoot
+		}
+	}
 	fd, errno := b.openat2(name, unix.O_PATH|unix.O_CLOEXEC)
 	switch errno {
 	case 0:
@@ -165,7 +166,7 @@ func (b *beneathDir) stat(name string, st *syscall.Stat_t) error {
 // stat was made (found, or not there), and the os.Root's walk is not
 // needed.
 func (d *dirFS) statBeneath(name string) (done bool, fi fs.FileInfo, err error) {
-	if d.beneath == nil || !d.beneath.worthIt(name) {
+	if d.beneath == nil {
 		return false, nil, nil
 	}
 	var st syscall.Stat_t
@@ -189,7 +190,7 @@ var errUseRoot = errors.New("resolve through the os.Root")
 // from the Root: os.File.ReadDir's entries of a file made by os.NewFile
 // would look their FileInfo up by path, outside the Root.)
 func (b *beneathDir) open(name string) *os.File {
-	if b == nil || !b.worthIt(name) {
+	if b == nil {
 		return nil
 	}
 	fd, errno := b.openat2(name, openFlags|syscall.O_CLOEXEC)
@@ -208,26 +209,40 @@ func (b *beneathDir) open(name string) *os.File {
 // policy says, and returns the descriptor or why it could not (EINVAL for
 // a name it does not take, EBADF once closed).
 func (b *beneathDir) openat2(name string, flags int) (int, syscall.Errno) {
+	how := unix.OpenHow{Flags: uint64(flags), Resolve: b.resolve}
+	fd, errno := b.syscallAt(unix.SYS_OPENAT2, name, unsafe.Pointer(&how), unsafe.Sizeof(how))
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(fd), 0
+}
+
+// fstatat stats name in the directory itself into st, not following a
+// link.
+func (b *beneathDir) fstatat(name string, st *syscall.Stat_t) syscall.Errno {
+	_, errno := b.syscallAt(sysFstatat, name, unsafe.Pointer(st), unix.AT_SYMLINK_NOFOLLOW)
+	return errno
+}
+
+// syscallAt makes the system call trap(dirfd, name, arg, last), with the
+// directory's descriptor, name as a C string built on the stack, and arg
+// a pointer the kernel fills or reads, again on EINTR.
+func (b *beneathDir) syscallAt(trap uintptr, name string, arg unsafe.Pointer, last uintptr) (uintptr, syscall.Errno) {
 	var buf [256]byte
 	if !urlpath.ValidName(name) || len(name) >= len(buf) || strings.IndexByte(name, 0) >= 0 {
-		return -1, syscall.EINVAL
+		return 0, syscall.EINVAL
 	}
 	p := append(append(buf[:0], name...), 0)
-	how := unix.OpenHow{Flags: uint64(flags), Resolve: b.resolve}
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if b.fd < 0 {
-		return -1, syscall.EBADF
+		return 0, syscall.EBADF
 	}
 	for {
-		fd, _, errno := syscall.Syscall6(unix.SYS_OPENAT2, uintptr(b.fd), uintptr(unsafe.Pointer(&p[0])), uintptr(unsafe.Pointer(&how)), unsafe.Sizeof(how), 0, 0)
-		if errno == syscall.EINTR {
-			continue
+		r, _, errno := syscall.Syscall6(trap, uintptr(b.fd), uintptr(unsafe.Pointer(&p[0])), uintptr(arg), last, 0, 0)
+		if errno != syscall.EINTR {
+			return r, errno
 		}
-		if errno != 0 {
-			return -1, errno
-		}
-		return int(fd), 0
 	}
 }
 
