@@ -134,6 +134,12 @@ func (d *dirFS) Stat(name string) (fs.FileInfo, error) {
 	if done, fi, err := d.statBeneath(name); done {
 		return fi, err
 	}
+	return d.statWalk(name)
+}
+
+// statWalk is Stat of the valid name for SymlinksInside and SymlinksNever
+// through the os.Root, which walks the name a directory at a time.
+func (d *dirFS) statWalk(name string) (fs.FileInfo, error) {
 	if d.policy == SymlinksNever {
 		if err := d.checkNoLinks(name); err != nil {
 			return nil, err

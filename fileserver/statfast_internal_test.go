@@ -68,7 +68,10 @@ func TestStatIntoMatchesOS(t *testing.T) {
 	}
 	for _, name := range names {
 		var st syscall.Stat_t
-		err := d.statInto(name, &st)
+		done, err := d.statStack(name, &st)
+		if !done {
+			t.Fatalf("%q: statStack left a SymlinksFollow name to the os.Root", name)
+		}
 		want, wantErr := d.Stat(name) // os.Stat of the same path
 		if (err == nil) != (wantErr == nil) {
 			t.Errorf("%q: statInto error %v, os.Stat error %v", name, err, wantErr)
@@ -150,7 +153,7 @@ func TestStatBeneathMatchesRoot(t *testing.T) {
 			var st syscall.Stat_t
 			serr := d.beneath.stat(name, &st)
 			ok := serr == nil
-			want, wantErr := rootStat(d, name)
+			want, wantErr := d.statWalk(name)
 			switch {
 			case serr != nil && serr != errUseRoot:
 				// A name that is not there: the Root's error, by kind
@@ -197,17 +200,6 @@ func TestStatBeneathMatchesRoot(t *testing.T) {
 	}
 }
 
-// rootStat is dirFS.Stat for SymlinksInside and SymlinksNever without
-// beneathDir: the os.Root's walk, after checkNoLinks for never.
-func rootStat(d *dirFS, name string) (fs.FileInfo, error) {
-	if d.policy == SymlinksNever {
-		if err := d.checkNoLinks(name); err != nil {
-			return nil, err
-		}
-	}
-	return d.root.Stat(name)
-}
-
 // TestDirFSStatBeneath checks that dirFS.Stat itself takes beneathDir's
 // stat, and gives what the Root's walk gives.
 func TestDirFSStatBeneath(t *testing.T) {
@@ -229,7 +221,7 @@ func TestDirFSStatBeneath(t *testing.T) {
 		}
 		for _, name := range []string{"d1/d2/f.txt", "d1/d2", "d1", ".", "d1/d2/missing", "missing"} {
 			fi, err := d.Stat(name)
-			want, wantErr := rootStat(d, name)
+			want, wantErr := d.statWalk(name)
 			if _, beneath := fi.(*statInfo); err == nil && !beneath {
 				t.Errorf("%v %q: Stat did not take beneathDir's stat", policy, name)
 			}

@@ -25,38 +25,26 @@ import (
 // returns what fs.Stat would, for ServeHTTP to go on with.
 //
 // It is ServeHTTP's first step made for the request that matters most to
-// throughput, a small cached file (or its 304): for a tree opened with
-// SymlinksFollow, the stat goes into a Stat_t on the stack, so the answer
-// allocates nothing for it, where os.Stat allocates three objects (the OS
-// path, its NUL-terminated copy and the FileInfo), three of the eight the
-// command's whole handler chain allocated per request. For SymlinksInside
-// and SymlinksNever the stat is beneathDir's, into the stack too, in place
-// of the os.Root's walk. What it answers, and
-// when, is exactly what the general path (serveRegular, serveFileAs)
-// would; anything but a hit gets a FileInfo made from the same stat, so
-// no request stats twice.
+// throughput, a small cached file (or its 304): for a tree opened by
+// NewDir the stat goes into a Stat_t on the stack (statStack), so the
+// answer allocates nothing for it, where os.Stat allocates three objects
+// (the OS path, its NUL-terminated copy and the FileInfo), three of the
+// eight the command's whole handler chain allocated per request. What it
+// answers, and when, is exactly what the general path (serveRegular,
+// serveFileAs) would; anything but a hit gets a FileInfo made from the
+// same stat, so no request stats twice.
 func (h *Handler) statOrServeHit(w http.ResponseWriter, r *http.Request, name string, slash bool) (bool, fs.FileInfo, error) {
 	d := h.dirfs
+	if d == nil {
+		fi, err := h.statFS.Stat(name)
+		return false, fi, err
+	}
 	var st syscall.Stat_t
-	switch {
-	case d == nil:
-		fi, err := h.statFS.Stat(name)
+	if done, err := d.statStack(name, &st); !done {
+		fi, err := d.statWalk(name)
 		return false, fi, err
-	case d.policy == SymlinksFollow:
-		if err := d.statInto(name, &st); err != nil {
-			return false, nil, err
-		}
-	case d.beneath == nil:
-		fi, err := h.statFS.Stat(name)
-		return false, fi, err
-	default:
-		if err := d.beneath.stat(name, &st); err == errUseRoot {
-			// The os.Root walk, which gives the error its usual form.
-			fi, err := h.statFS.Stat(name)
-			return false, fi, err
-		} else if err != nil {
-			return false, nil, err
-		}
+	} else if err != nil {
+		return false, nil, err
 	}
 	if !slash && st.Mode&syscall.S_IFMT == syscall.S_IFREG && h.cache != nil && h.pre == nil && h.comp == nil {
 		if e := h.cache.get(name, idOfStat(&st)); e != nil {
@@ -66,6 +54,26 @@ func (h *Handler) statOrServeHit(w http.ResponseWriter, r *http.Request, name st
 		}
 	}
 	return false, newStatInfo(d, name, &st), nil
+}
+
+// statStack is d.Stat(name) into st, allocating nothing when it finds the
+// name: statInto for SymlinksFollow, beneathDir's stat for the stricter
+// policies. It reports false when the os.Root's walk (statWalk) is to
+// resolve the name instead.
+func (d *dirFS) statStack(name string, st *syscall.Stat_t) (done bool, err error) {
+	if !urlpath.ValidName(name) {
+		return true, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
+	}
+	switch {
+	case d.policy == SymlinksFollow:
+		return true, d.statInto(name, st)
+	case d.beneath == nil:
+		return false, nil
+	}
+	if err := d.beneath.stat(name, st); err != errUseRoot {
+		return true, err
+	}
+	return false, nil
 }
 
 // beneathDir stats and opens a name under an os.Root's directory the way
@@ -162,22 +170,14 @@ func (b *beneathDir) stat(name string, st *syscall.Stat_t) error {
 	return nil
 }
 
-// statBeneath is dirFS.Stat's part of beneathDir: done reports that the
-// stat was made (found, or not there), and the os.Root's walk is not
-// needed.
+// statBeneath is dirFS.Stat's part of beneathDir (statStack, with a
+// FileInfo): done reports that the os.Root's walk is not needed.
 func (d *dirFS) statBeneath(name string) (done bool, fi fs.FileInfo, err error) {
-	if d.beneath == nil {
-		return false, nil, nil
-	}
 	var st syscall.Stat_t
-	switch err := d.beneath.stat(name, &st); err {
-	case nil:
-		return true, newStatInfo(d, name, &st), nil
-	case errUseRoot:
-		return false, nil, nil
-	default:
-		return true, nil, err
+	if done, err = d.statStack(name, &st); !done || err != nil {
+		return done, nil, err
 	}
+	return true, newStatInfo(d, name, &st), nil
 }
 
 // errUseRoot says that the os.Root is to resolve the name.
@@ -185,8 +185,8 @@ var errUseRoot = errors.New("resolve through the os.Root")
 
 // open opens the regular file name as dirFS.Open does (openFlags) for
 // the policy, in one openat2(2), and returns nil where it cannot: for a
-// name too shallow to gain by it, one the Root must open to give the
-// error its form, and anything but a regular file. (A directory must come
+// name the Root must open to give the error its form, and for anything
+// but a regular file. (A directory must come
 // from the Root: os.File.ReadDir's entries of a file made by os.NewFile
 // would look their FileInfo up by path, outside the Root.)
 func (b *beneathDir) open(name string) *os.File {
@@ -259,13 +259,11 @@ func (b *beneathDir) close() {
 	}
 }
 
-// statInto is d.Stat(name) for SymlinksFollow, into st: the same system
-// call on the same path, with the same error, but the path is made in a
-// buffer on the stack (a long one falls back to os's way of passing it).
+// statInto is d.Stat(name) of a valid name for SymlinksFollow, into st:
+// the same system call on the same path, with the same error, but the
+// path is made in a buffer on the stack (a long one falls back to os's
+// way of passing it).
 func (d *dirFS) statInto(name string, st *syscall.Stat_t) error {
-	if !urlpath.ValidName(name) {
-		return &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
-	}
 	dir, rel := d.prefix, name // on Linux, filepath.FromSlash(name) is name
 	if name == "." {
 		dir, rel = d.dir, ""
