@@ -32,6 +32,7 @@ FUZZ_TARGETS ?= \
 	./fileserver:FuzzBasicAuth \
 	./fileserver:FuzzIMFFixdate \
 	./fileserver:FuzzRange \
+	./fileserver:FuzzStatBeneath \
 	./fileserver:FuzzUpload \
 	./internal/pyescape:FuzzURL \
 	./internal/pyescape:FuzzHTML \

@@ -108,39 +108,18 @@ func TestStatIntoMatchesOS(t *testing.T) {
 // the tree, an absolute link, any link for never); and they do find the
 // plain names deep enough for them to be used.
 func TestStatBeneathMatchesRoot(t *testing.T) {
-	top := t.TempDir()
-	root := filepath.Join(top, "root")
-	for _, dir := range []string{"root/d1/d2/d3", "outside/x"} {
-		if err := os.MkdirAll(filepath.Join(top, dir), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, f := range []string{"root/t.txt", "root/d1/d2/f.txt", "root/d1/d2/d3/g.txt", "root/d1/h.txt", "outside/x/y.txt"} {
-		if err := os.WriteFile(filepath.Join(top, f), []byte(f), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	links := map[string]string{
-		"root/in":        "d1",                      // relative, inside
-		"root/d1/up":     "../d1/d2",                // relative through .., inside
-		"root/out":       "../outside",              // leaves the tree
-		"root/abs":       filepath.Join(root, "d1"), // absolute, even if inside
-		"root/d1/d2/lf":  "f.txt",                   // a link as the last part
-		"root/d1/d2/bad": "../../../outside/x/y.txt",
-	}
-	for l, target := range links {
-		if err := os.Symlink(target, filepath.Join(top, l)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	root := beneathTree(t)
 	names := []string{
 		"d1/d2/f.txt", "d1/d2/d3/g.txt", "d1/d2/d3", "d1/h.txt", "d1/d2", "d1",
 		"in/d2/f.txt", "d1/up/f.txt", "d1/up/d3/g.txt", "out/x/y.txt", "abs/d2/f.txt",
 		"d1/d2/lf", "d1/d2/bad", "d1/d2/missing", "d1/d2/f.txt/x", "in/d2/missing",
+		"chain/d2/f.txt", "d1/d2/d3/back/t.txt", "d1/esc/outside/x/y.txt", "d1/d2/dot/dot/f.txt",
+		"d1/d2/etc/passwd", "d1/d2/d3/dangling", "d1/d2/fifo", "loop/x", beneathLong + "/f.txt",
+		// eight links, the most the Root follows, and nine
+		"in/d2/dot/dot/dot/dot/dot/dot/dot/f.txt", "in/d2/dot/dot/dot/dot/dot/dot/dot/dot/f.txt",
 		// in the root itself: one fstatat
-		".", "t.txt", "in", "out", "abs", "missing", "t.txt/x",
+		".", "t.txt", "in", "out", "abs", "missing", "t.txt/x", "loop", "chain",
 	}
-	plain := map[string]bool{".": true, "t.txt": true, "d1": true, "d1/d2/f.txt": true, "d1/d2/d3/g.txt": true, "d1/d2/d3": true, "d1/h.txt": true, "d1/d2": true}
 	for _, policy := range []SymlinkPolicy{SymlinksInside, SymlinksNever} {
 		d, err := newReadDirFS(root, policy)
 		if err != nil {
@@ -150,53 +129,114 @@ func TestStatBeneathMatchesRoot(t *testing.T) {
 			t.Skip("openat2(2) is not available here")
 		}
 		for _, name := range names {
-			var st syscall.Stat_t
-			serr := d.beneath.stat(name, &st)
-			ok := serr == nil
-			want, wantErr := d.statWalk(name)
-			switch {
-			case serr != nil && serr != errUseRoot:
-				// A name that is not there: the Root's error, by kind
-				// (and, for inside, word for word).
-				if wantErr == nil || !errors.Is(serr, fs.ErrNotExist) && !errors.Is(serr, syscall.ENOTDIR) ||
-					errors.Is(serr, fs.ErrNotExist) != errors.Is(wantErr, fs.ErrNotExist) ||
-					policy == SymlinksInside && serr.Error() != wantErr.Error() {
-					t.Errorf("%v %q: openat2 stat error %v, the Root's %v", policy, name, serr, wantErr)
-				}
-			case ok && wantErr != nil:
-				t.Errorf("%v %q: openat2 stat found a file, the Root refuses it: %v", policy, name, wantErr)
-			case ok:
-				got := newStatInfo(d, name, &st)
-				if !reflect.DeepEqual(got.Sys(), want.Sys()) || got.Name() != want.Name() || got.Mode() != want.Mode() ||
-					got.Size() != want.Size() || !got.ModTime().Equal(want.ModTime()) || got.IsDir() != want.IsDir() {
-					t.Errorf("%v %q: openat2 stat %v %v %d, the Root's %v %v %d", policy, name,
-						got.Name(), got.Mode(), got.Size(), want.Name(), want.Mode(), want.Size())
-				}
-			case plain[name]:
-				t.Errorf("%v %q: openat2 stat failed on a plain name (the Root: %v)", policy, name, wantErr)
-			}
-			// Open: the same regular file as the Root opens, or nothing.
-			f := d.beneath.open(name)
-			if f == nil {
-				if ok && st.Mode&syscall.S_IFMT == syscall.S_IFREG {
-					t.Errorf("%v %q: openat2 stat found a file, open did not", policy, name)
-				}
-				continue
-			}
-			if !ok || st.Mode&syscall.S_IFMT != syscall.S_IFREG {
-				t.Errorf("%v %q: openat2 opened what stat did not find as a file", policy, name)
-			}
-			gotFi, err := f.Stat()
-			f.Close()
-			if err != nil || wantErr != nil || !reflect.DeepEqual(gotFi.Sys(), want.Sys()) {
-				t.Errorf("%v %q: openat2 opened %v (%v), the Root stats %v", policy, name, gotFi, err, wantErr)
-			}
+			checkBeneath(t, d, name)
 		}
 		d.close()
 		var st syscall.Stat_t
 		if d.beneath.stat("d1/d2/f.txt", &st) != errUseRoot || d.beneath.open("d1/d2/f.txt") != nil {
 			t.Errorf("%v: stat or open after close succeeded", policy)
 		}
+	}
+}
+
+// beneathLong is a directory name that makes the names under it too long
+// for beneathDir's stack buffer.
+var beneathLong = strings.Repeat("l", 250)
+
+// beneathTree makes the tree of TestStatBeneathMatchesRoot and
+// FuzzStatBeneath, with links of every kind, and returns its root: top/root,
+// beside top/outside.
+func beneathTree(t testing.TB) string {
+	t.Helper()
+	top := t.TempDir()
+	root := filepath.Join(top, "root")
+	for _, dir := range []string{"root/d1/d2/d3", "root/" + beneathLong, "outside/x"} {
+		if err := os.MkdirAll(filepath.Join(top, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"root/t.txt", "root/d1/d2/f.txt", "root/d1/d2/d3/g.txt", "root/d1/h.txt",
+		"root/" + beneathLong + "/f.txt", "outside/x/y.txt"} {
+		if err := os.WriteFile(filepath.Join(top, f), []byte(f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mkfifo(filepath.Join(root, "d1/d2/fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	links := map[string]string{
+		"root/in":                "d1",                      // relative, inside
+		"root/d1/up":             "../d1/d2",                // relative through .., inside
+		"root/out":               "../outside",              // leaves the tree
+		"root/abs":               filepath.Join(root, "d1"), // absolute, even if inside
+		"root/d1/d2/lf":          "f.txt",                   // a link as the last part
+		"root/d1/d2/bad":         "../../../outside/x/y.txt",
+		"root/chain":             "in",       // a link to a link
+		"root/d1/d2/d3/back":     "../../..", // up to the root itself
+		"root/d1/esc":            "../..",    // up past the root
+		"root/d1/d2/dot":         ".",        // its own directory
+		"root/d1/d2/etc":         "/etc",     // absolute, outside
+		"root/d1/d2/d3/dangling": "nowhere",
+		"root/loop":              "loop", // ELOOP
+	}
+	for l, target := range links {
+		if err := os.Symlink(target, filepath.Join(top, l)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+// beneathPlain are names of beneathTree that hold no link: the openat2
+// stat must find them itself.
+var beneathPlain = map[string]bool{".": true, "t.txt": true, "d1": true, "d1/d2/f.txt": true,
+	"d1/d2/d3/g.txt": true, "d1/d2/d3": true, "d1/h.txt": true, "d1/d2": true, "d1/d2/fifo": true}
+
+// checkBeneath checks d.beneath's stat and open of name against the
+// os.Root's walk (statWalk).
+func checkBeneath(t testing.TB, d *dirFS, name string) {
+	t.Helper()
+	policy := d.policy
+	var st syscall.Stat_t
+	serr := d.beneath.stat(name, &st)
+	ok := serr == nil
+	want, wantErr := d.statWalk(name)
+	switch {
+	case serr != nil && serr != errUseRoot:
+		// A name that is not there: the Root's error, by kind
+		// (and, for inside, word for word).
+		if wantErr == nil || !errors.Is(serr, fs.ErrNotExist) && !errors.Is(serr, syscall.ENOTDIR) ||
+			errors.Is(serr, fs.ErrNotExist) != errors.Is(wantErr, fs.ErrNotExist) ||
+			policy == SymlinksInside && serr.Error() != wantErr.Error() {
+			t.Errorf("%v %q: openat2 stat error %v, the Root's %v", policy, name, serr, wantErr)
+		}
+	case ok && wantErr != nil:
+		t.Errorf("%v %q: openat2 stat found a file, the Root refuses it: %v", policy, name, wantErr)
+	case ok:
+		got := newStatInfo(d, name, &st)
+		if !reflect.DeepEqual(got.Sys(), want.Sys()) || got.Name() != want.Name() || got.Mode() != want.Mode() ||
+			got.Size() != want.Size() || !got.ModTime().Equal(want.ModTime()) || got.IsDir() != want.IsDir() {
+			t.Errorf("%v %q: openat2 stat %v %v %d, the Root's %v %v %d", policy, name,
+				got.Name(), got.Mode(), got.Size(), want.Name(), want.Mode(), want.Size())
+		}
+	case beneathPlain[name]:
+		t.Errorf("%v %q: openat2 stat failed on a plain name (the Root: %v)", policy, name, wantErr)
+	}
+	// Open: the same regular file as the Root opens, or nothing.
+	f := d.beneath.open(name)
+	if f == nil {
+		if ok && st.Mode&syscall.S_IFMT == syscall.S_IFREG {
+			t.Errorf("%v %q: openat2 stat found a file, open did not", policy, name)
+		}
+		return
+	}
+	if !ok || st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+		t.Errorf("%v %q: openat2 opened what stat did not find as a file", policy, name)
+	}
+	gotFi, err := f.Stat()
+	f.Close()
+	if err != nil || wantErr != nil || !reflect.DeepEqual(gotFi.Sys(), want.Sys()) {
+		t.Errorf("%v %q: openat2 opened %v (%v), the Root stats %v", policy, name, gotFi, err, wantErr)
 	}
 }
 
