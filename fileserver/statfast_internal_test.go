@@ -67,37 +67,46 @@ func TestStatIntoMatchesOS(t *testing.T) {
 		"missing", "dangling", "file.txt/x", "dir/missing", long + "x", "dir/\x00.txt", "a/../b", "/abs",
 	}
 	for _, name := range names {
-		var st syscall.Stat_t
-		done, err := d.statStack(name, &st)
-		if !done {
-			t.Fatalf("%q: statStack left a SymlinksFollow name to the os.Root", name)
+		checkStatInto(t, d, name)
+	}
+}
+
+// checkStatInto checks the stack stat of SymlinksFollow (statStack) of
+// name against os.Stat of the same path (d.Stat): the same FileInfo in
+// every method and the same Stat_t, or the same error, by message and by
+// kind.
+func checkStatInto(t testing.TB, d *dirFS, name string) {
+	t.Helper()
+	var st syscall.Stat_t
+	done, err := d.statStack(name, &st)
+	if !done {
+		t.Fatalf("%q: statStack left a SymlinksFollow name to the os.Root", name)
+	}
+	want, wantErr := d.Stat(name) // os.Stat of the same path
+	if (err == nil) != (wantErr == nil) {
+		t.Errorf("%q: statInto error %v, os.Stat error %v", name, err, wantErr)
+		return
+	}
+	if err != nil {
+		if err.Error() != wantErr.Error() {
+			t.Errorf("%q: error %q, want %q", name, err, wantErr)
 		}
-		want, wantErr := d.Stat(name) // os.Stat of the same path
-		if (err == nil) != (wantErr == nil) {
-			t.Errorf("%q: statInto error %v, os.Stat error %v", name, err, wantErr)
-			continue
-		}
-		if err != nil {
-			if err.Error() != wantErr.Error() {
-				t.Errorf("%q: error %q, want %q", name, err, wantErr)
+		for _, kind := range []error{fs.ErrNotExist, fs.ErrInvalid, fs.ErrPermission, syscall.ENOTDIR, syscall.EINVAL} {
+			if errors.Is(err, kind) != errors.Is(wantErr, kind) {
+				t.Errorf("%q: errors.Is(%v) = %v, os.Stat's %v", name, kind, errors.Is(err, kind), !errors.Is(err, kind))
 			}
-			for _, kind := range []error{fs.ErrNotExist, fs.ErrInvalid, fs.ErrPermission, syscall.ENOTDIR, syscall.EINVAL} {
-				if errors.Is(err, kind) != errors.Is(wantErr, kind) {
-					t.Errorf("%q: errors.Is(%v) = %v, os.Stat's %v", name, kind, errors.Is(err, kind), !errors.Is(err, kind))
-				}
-			}
-			continue
 		}
-		got := newStatInfo(d, name, &st)
-		if got.Name() != want.Name() || got.Size() != want.Size() || got.Mode() != want.Mode() ||
-			!got.ModTime().Equal(want.ModTime()) || got.IsDir() != want.IsDir() {
-			t.Errorf("%q: got %s %d %v %v %v, os.Stat %s %d %v %v %v", name,
-				got.Name(), got.Size(), got.Mode(), got.ModTime(), got.IsDir(),
-				want.Name(), want.Size(), want.Mode(), want.ModTime(), want.IsDir())
-		}
-		if !reflect.DeepEqual(got.Sys(), want.Sys()) {
-			t.Errorf("%q: Stat_t %+v, os.Stat's %+v", name, got.Sys(), want.Sys())
-		}
+		return
+	}
+	got := newStatInfo(d, name, &st)
+	if got.Name() != want.Name() || got.Size() != want.Size() || got.Mode() != want.Mode() ||
+		!got.ModTime().Equal(want.ModTime()) || got.IsDir() != want.IsDir() {
+		t.Errorf("%q: got %s %d %v %v %v, os.Stat %s %d %v %v %v", name,
+			got.Name(), got.Size(), got.Mode(), got.ModTime(), got.IsDir(),
+			want.Name(), want.Size(), want.Mode(), want.ModTime(), want.IsDir())
+	}
+	if !reflect.DeepEqual(got.Sys(), want.Sys()) {
+		t.Errorf("%q: Stat_t %+v, os.Stat's %+v", name, got.Sys(), want.Sys())
 	}
 }
 
