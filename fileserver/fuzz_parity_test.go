@@ -31,7 +31,8 @@ import (
 // SymlinksInside with the cache (the openat2 stat) and SymlinksNever
 // without it (the openat2 open); and again from three with compression
 // and precompressed copies on, with the cache and without (compared
-// decoded: content compressed once, to be kept, is compressed harder).
+// decoded: content compressed once, to be kept, is compressed harder);
+// and from two with the rich listing, with the cache and without.
 // Every Content-Length is the size of the body sent.
 func FuzzFastPaths(f *testing.F) {
 	root := f.TempDir()
@@ -87,6 +88,10 @@ func FuzzFastPaths(f *testing.F) {
 			{fileserver.SymlinksFollow, fileserver.Options{Compress: true, Precompressed: []string{"br", "gzip"}, DisableCache: true}},
 			{fileserver.SymlinksInside, fileserver.Options{Compress: true, Precompressed: []string{"br", "gzip"}}},
 		},
+		{
+			{fileserver.SymlinksFollow, fileserver.Options{Listing: fileserver.ListingRich}},
+			{fileserver.SymlinksFollow, fileserver.Options{Listing: fileserver.ListingRich, DisableCache: true}},
+		},
 	} {
 		var hs []named
 		for _, c := range group {
@@ -96,7 +101,7 @@ func FuzzFastPaths(f *testing.F) {
 			}
 			f.Cleanup(func() { h.Close() })
 			fileserver.SetClock(h, fileserver.HourAhead)
-			hs = append(hs, named{fmt.Sprintf("%v, cache %v, compress %v", c.policy, !c.opts.DisableCache, c.opts.Compress), h})
+			hs = append(hs, named{fmt.Sprintf("%v, cache %v, compress %v, listing %v", c.policy, !c.opts.DisableCache, c.opts.Compress, c.opts.Listing), h})
 		}
 		groups = append(groups, hs)
 	}
@@ -107,6 +112,8 @@ func FuzzFastPaths(f *testing.F) {
 		{"HEAD", "/style.css", "", "", "", "", "gzip;q=0.5, br;q=0"},
 		{"GET", "/style.css", "bytes=0-9", "", "", "", "gzip"},
 		{"GET", "/list/", "", "", "", "", "gzip"},
+		{"GET", "/list/?format=json", "", "", "", "", ""},
+		{"GET", "/d/sub/?sort=size", "", "", "", "", ""},
 		{"GET", "/a.txt", "", "", "", "", ""},
 		{"GET", "/a.txt", "", ims, "", ""},
 		{"HEAD", "/a.txt", "bytes=0-9", "", "", "", ""},
