@@ -15,14 +15,14 @@ import (
 // [flag.TextVar]), is "follow", "inside" or "never".
 //
 // The stricter policies cost more per request: on Linux 5.6 and later a
-// name in a subdirectory that holds no link is stat'ed with openat2(2)
-// confined to the root, an fstat and a close (and a file opened with one
-// openat2), one in the root itself with one fstatat(2), where
-// SymlinksFollow makes one stat(2). A name with a link on its way, and
-// every name on other systems, is walked a directory at a time as
-// [os.Root] does: for a file two directories down, SymlinksInside makes
-// 5 system calls and SymlinksNever 14 (each leading part checked for a
-// link, then the walk).
+// name in a subdirectory is stat'ed with openat2(2) confined to the root,
+// an fstat and a close (and a file opened with one openat2), one in the
+// root itself with one fstatat(2), where SymlinksFollow makes one
+// stat(2); SymlinksInside then follows a chain of up to 40 links, as the
+// kernel does, where os.Root stops at 8. Elsewhere they walk the name a
+// directory at a time: for a file two directories down, SymlinksInside
+// makes 5 system calls and SymlinksNever 14 (each leading part checked
+// for a link, then the walk).
 type SymlinkPolicy int
 
 const (

@@ -84,32 +84,38 @@ func (d *dirFS) statStack(name string, st *syscall.Stat_t) (done bool, err error
 // openat2 with O_PATH, an fstat and a close, or for a name in the
 // directory itself one fstatat(2) that does not follow a link.
 //
-// It resolves only names that hold no link (RESOLVE_NO_SYMLINKS, under
-// both policies), and reports only success or a name that is not there
-// (with the error os.Root gives it). A name with a link on its way, and
-// any other failure (a kernel without openat2, descriptors exhausted), goes
-// the Root's way, so which links are followed, how many (os.Root stops
-// at 8; the kernel would go to 40) and the errors' form are always the
-// Root's. Without a link and without "..", which no valid name holds, a
-// name means the same file to the kernel as to the Root's walk; the
-// kernel checks that in the one call that resolves it (RESOLVE_BENEATH
-// as well, should a name ever hold one).
+// It resolves a name as the Root would (SymlinksInside: relative links
+// that stay inside, with RESOLVE_BENEATH; SymlinksNever: no link at all,
+// with RESOLVE_NO_SYMLINKS as well), and reports only success or a name
+// that is not there (with the error os.Root gives it); any other failure
+// (a link refused, a kernel without openat2, descriptors exhausted) goes
+// the Root's way, which gives the error its usual form. The kernel
+// refuses whatever leaves the directory (or is a link, for never) in the
+// one call that resolves the name, where the Root's walk checks a step
+// at a time. It finds what the Root finds, with one exception: a chain of
+// 9 to 40 links inside the directory, which the kernel follows and
+// os.Root refuses (it stops at 8). Sending the names with a link on
+// their way to the Root's walk would remove that, and make every request
+// through a link (a "current" link to a release directory, say) three
+// times as costly.
 type beneathDir struct {
+	resolve uint64
+
 	mu sync.RWMutex // held for reading while fd is used
 	fd int          // an O_PATH descriptor of the Root's directory; -1 once closed
 }
 
-// beneathResolve is how beneathDir's openat2 resolves a name: no link
-// at all, nothing outside the directory.
-const beneathResolve = unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS
-
 // newBeneathDir returns nil where openat2 is missing (before Linux 5.6)
 // or refused (a seccomp filter), and for SymlinksFollow.
 func newBeneathDir(root *os.Root, policy SymlinkPolicy) *beneathDir {
-	if policy != SymlinksInside && policy != SymlinksNever {
+	b := &beneathDir{resolve: unix.RESOLVE_BENEATH}
+	switch policy {
+	case SymlinksInside:
+	case SymlinksNever:
+		b.resolve |= unix.RESOLVE_NO_SYMLINKS
+	default:
 		return nil
 	}
-	b := &beneathDir{}
 	f, err := root.Open(".") // the Root's very directory, even if renamed since
 	if err != nil {
 		return nil
@@ -121,7 +127,7 @@ func newBeneathDir(root *os.Root, policy SymlinkPolicy) *beneathDir {
 	}
 	b.fd = -1
 	rc.Control(func(dfd uintptr) {
-		fd, err := unix.Openat2(int(dfd), ".", &unix.OpenHow{Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: beneathResolve})
+		fd, err := unix.Openat2(int(dfd), ".", &unix.OpenHow{Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: b.resolve})
 		if err == nil {
 			b.fd = fd
 		}
@@ -182,10 +188,10 @@ func (d *dirFS) statBeneath(name string) (done bool, fi fs.FileInfo, err error) 
 // errUseRoot says that the os.Root is to resolve the name.
 var errUseRoot = errors.New("resolve through the os.Root")
 
-// open opens the regular file name as dirFS.Open does (openFlags), in
-// one openat2(2) through no link, and returns nil where it cannot: for a
-// name with a link on its way, for a name the Root must open to give the
-// error its form, and for anything but a regular file. (A directory must come
+// open opens the regular file name as dirFS.Open does (openFlags) for
+// the policy, in one openat2(2), and returns nil where it cannot: for a
+// name the Root must open to give the error its form, and for anything
+// but a regular file. (A directory must come
 // from the Root: os.File.ReadDir's entries of a file made by os.NewFile
 // would look their FileInfo up by path, outside the Root.)
 func (b *beneathDir) open(name string) *os.File {
@@ -204,11 +210,11 @@ func (b *beneathDir) open(name string) *os.File {
 	return os.NewFile(uintptr(fd), name)
 }
 
-// openat2 opens name under the directory with flags, through no link,
-// and returns the descriptor or why it could not (EINVAL for
+// openat2 opens name under the directory with flags, confined as the
+// policy says, and returns the descriptor or why it could not (EINVAL for
 // a name it does not take, EBADF once closed).
 func (b *beneathDir) openat2(name string, flags int) (int, syscall.Errno) {
-	how := unix.OpenHow{Flags: uint64(flags), Resolve: beneathResolve}
+	how := unix.OpenHow{Flags: uint64(flags), Resolve: b.resolve}
 	fd, errno := b.syscallAt(unix.SYS_OPENAT2, name, unsafe.Pointer(&how), unsafe.Sizeof(how))
 	if errno != 0 {
 		return -1, errno
