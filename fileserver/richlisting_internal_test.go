@@ -24,11 +24,11 @@ func TestRichPageUploadArchives(t *testing.T) {
 		Archives: []string{"zip", "tar.gz"},
 	}
 	var b bytes.Buffer
-	if err := richTemplate.ExecuteTemplate(&b, "head", page); err != nil {
+	if err := richTemplate().ExecuteTemplate(&b, "head", page); err != nil {
 		t.Fatal(err)
 	}
 	b.Write(appendRichRows(nil, []richEntry{{&entry{name: "x.txt"}, richStamp{kind: 'f', size: 1, hasTime: true, mtime: 1700000000}}}))
-	if err := richTemplate.ExecuteTemplate(&b, "tail", page); err != nil {
+	if err := richTemplate().ExecuteTemplate(&b, "tail", page); err != nil {
 		t.Fatal(err)
 	}
 	goldenfile.Check(t, "testdata/TestRichPageUploadArchives/page.golden", b.Bytes())
@@ -44,7 +44,7 @@ func TestRichPageUploadArchives(t *testing.T) {
 	// Without them, neither shows.
 	b.Reset()
 	page.Upload, page.Archives = false, nil
-	if err := richTemplate.ExecuteTemplate(&b, "head", page); err != nil {
+	if err := richTemplate().ExecuteTemplate(&b, "head", page); err != nil {
 		t.Fatal(err)
 	}
 	for _, no := range []string{"<form", "download="} {
