@@ -76,32 +76,45 @@ func FuzzFastPaths(f *testing.F) {
 	for _, group := range [][]struct {
 		policy fileserver.SymlinkPolicy
 		opts   fileserver.Options
+		dirFS  bool // fileserver.New(os.DirFS(root)): the general fs.FS path
 	}{
 		{
-			{fileserver.SymlinksFollow, fileserver.Options{}},
-			{fileserver.SymlinksFollow, fileserver.Options{DisableCache: true}},
-			{fileserver.SymlinksInside, fileserver.Options{}},
-			{fileserver.SymlinksNever, fileserver.Options{DisableCache: true}},
+			{fileserver.SymlinksFollow, fileserver.Options{}, false},
+			{fileserver.SymlinksFollow, fileserver.Options{DisableCache: true}, false},
+			{fileserver.SymlinksInside, fileserver.Options{}, false},
+			{fileserver.SymlinksNever, fileserver.Options{DisableCache: true}, false},
+			{fileserver.SymlinksFollow, fileserver.Options{}, true},
+			{fileserver.SymlinksFollow, fileserver.Options{DisableCache: true}, true},
 		},
 		{
-			{fileserver.SymlinksFollow, fileserver.Options{Compress: true, Precompressed: []string{"br", "gzip"}}},
-			{fileserver.SymlinksFollow, fileserver.Options{Compress: true, Precompressed: []string{"br", "gzip"}, DisableCache: true}},
-			{fileserver.SymlinksInside, fileserver.Options{Compress: true, Precompressed: []string{"br", "gzip"}}},
+			{fileserver.SymlinksFollow, fileserver.Options{Compress: true, Precompressed: []string{"br", "gzip"}}, false},
+			{fileserver.SymlinksFollow, fileserver.Options{Compress: true, Precompressed: []string{"br", "gzip"}, DisableCache: true}, false},
+			{fileserver.SymlinksInside, fileserver.Options{Compress: true, Precompressed: []string{"br", "gzip"}}, false},
+			{fileserver.SymlinksFollow, fileserver.Options{Compress: true, Precompressed: []string{"br", "gzip"}}, true},
 		},
 		{
-			{fileserver.SymlinksFollow, fileserver.Options{Listing: fileserver.ListingRich}},
-			{fileserver.SymlinksFollow, fileserver.Options{Listing: fileserver.ListingRich, DisableCache: true}},
+			{fileserver.SymlinksFollow, fileserver.Options{Listing: fileserver.ListingRich}, false},
+			{fileserver.SymlinksFollow, fileserver.Options{Listing: fileserver.ListingRich, DisableCache: true}, false},
+			{fileserver.SymlinksFollow, fileserver.Options{Listing: fileserver.ListingRich}, true},
 		},
 	} {
 		var hs []named
 		for _, c := range group {
-			h, err := fileserver.NewDir(root, c.policy, c.opts)
+			var h *fileserver.Handler
+			var err error
+			name := fmt.Sprintf("%v, cache %v, compress %v, listing %v", c.policy, !c.opts.DisableCache, c.opts.Compress, c.opts.Listing)
+			if c.dirFS {
+				h, err = fileserver.New(os.DirFS(root), c.opts)
+				name = "os.DirFS, " + name
+			} else {
+				h, err = fileserver.NewDir(root, c.policy, c.opts)
+			}
 			if err != nil {
 				f.Fatal(err)
 			}
 			f.Cleanup(func() { h.Close() })
 			fileserver.SetClock(h, fileserver.HourAhead)
-			hs = append(hs, named{fmt.Sprintf("%v, cache %v, compress %v, listing %v", c.policy, !c.opts.DisableCache, c.opts.Compress, c.opts.Listing), h})
+			hs = append(hs, named{name, h})
 		}
 		groups = append(groups, hs)
 	}
