@@ -231,10 +231,12 @@ func (b *beneathDir) fstatat(name string, st *syscall.Stat_t) syscall.Errno {
 
 // syscallAt makes the system call trap(dirfd, name, arg, last), with the
 // directory's descriptor, name as a C string built on the stack, and arg
-// a pointer the kernel fills or reads, again on EINTR.
+// a pointer the kernel fills or reads, again on EINTR. name is valid
+// (urlpath.ValidName): its callers, dirFS.Open and statStack, have
+// checked.
 func (b *beneathDir) syscallAt(trap uintptr, name string, arg unsafe.Pointer, last uintptr) (uintptr, syscall.Errno) {
 	var buf [256]byte
-	if !urlpath.ValidName(name) || len(name) >= len(buf) || strings.IndexByte(name, 0) >= 0 {
+	if len(name) >= len(buf) || strings.IndexByte(name, 0) >= 0 {
 		return 0, syscall.EINVAL
 	}
 	p := append(append(buf[:0], name...), 0)
@@ -313,8 +315,9 @@ func stat(name string, st *syscall.Stat_t) error {
 	}
 }
 
-// statInfo is the fs.FileInfo of a stat made by statInto, the same in
-// every method as the one os.Stat returns for the same path.
+// statInfo is the fs.FileInfo of a stat made by statStack, the same in
+// every method as the one os.Stat (SymlinksFollow) or the os.Root's Stat
+// returns for the same name.
 type statInfo struct {
 	st   syscall.Stat_t
 	dir  *dirFS
