@@ -28,6 +28,7 @@ FUZZ_TARGETS ?= \
 	./cmd/simplehttp:FuzzStack \
 	./errorpage:FuzzError \
 	./errorpage:FuzzPythonFormat \
+	./errorpage:FuzzDefaultPage \
 	./fileserver:FuzzFastPaths \
 	./fileserver:FuzzHref \
 	./fileserver:FuzzBasicAuth \

@@ -28,7 +28,7 @@
 // itself into the request's context, where Error finds it behind any
 // wrapper of the ResponseWriter. The options mirror Python's attributes:
 //
-//	Options.Format       error_message_format (an html/template; see PythonFormat)
+//	Options.Format       error_message_format (a Format: ParseFormat or PythonFormat)
 //	Options.ContentType  error_content_type
 //	Options.CloseAfterError
 //	                     Python's Connection: close after every error; by

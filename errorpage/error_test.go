@@ -361,7 +361,7 @@ func TestErrorOverHTTP(t *testing.T) {
 }
 
 func TestCache(t *testing.T) {
-	p := &page{tmpl: defaultPage.tmpl, contentType: defaultContentType}
+	p := &page{segs: defaultPage.segs, contentType: defaultContentType}
 
 	b1 := p.body(404, "File not found", "Nothing matches the given URI")
 	b2 := p.body(404, "File not found", "Nothing matches the given URI")
@@ -388,7 +388,7 @@ func TestCache(t *testing.T) {
 }
 
 func TestCacheConcurrent(t *testing.T) {
-	p := &page{tmpl: defaultPage.tmpl, contentType: defaultContentType}
+	p := &page{segs: defaultPage.segs, contentType: defaultContentType}
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Add(1)

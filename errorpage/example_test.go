@@ -131,7 +131,49 @@ func Example_chi() {
 }
 
 func ExamplePythonFormat() {
-	format, err := errorpage.PythonFormat("<h1>%(code)d %(message)s</h1><p>%(explain)s</p>")
-	fmt.Println(format, err)
-	// Output: <h1>{{.Code}} {{.Message}}</h1><p>{{.Explain}}</p> <nil>
+	// A page in the form of Python's error_message_format.
+	format, err := errorpage.PythonFormat("<h1>%(code)d %(message)s</h1>\n<p>%(explain)s.</p>\n")
+	if err != nil {
+		panic(err)
+	}
+	ep, err := errorpage.New(errorpage.Options{Format: format, DisableNegotiation: true})
+	if err != nil {
+		panic(err)
+	}
+	h := ep.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		errorpage.Error(w, r, http.StatusForbidden, "No <peeking>", "")
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	fmt.Print(rec.Body)
+	// Output:
+	// <h1>403 No &lt;peeking&gt;</h1>
+	// <p>Request forbidden -- authorization will not help.</p>
+}
+
+// A page written as an html/template, with a condition on the code.
+func ExampleParseFormat() {
+	format, err := errorpage.ParseFormat(`<h1>{{.Code}}</h1><p>{{.Message}}{{if ge .Code 500}} (we are on it){{end}}</p>` + "\n")
+	if err != nil {
+		panic(err)
+	}
+	ep, err := errorpage.New(errorpage.Options{Format: format, DisableNegotiation: true})
+	if err != nil {
+		panic(err)
+	}
+	h := ep.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/broken" {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	for _, path := range []string{"/nowhere", "/broken"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		fmt.Print(rec.Body)
+	}
+	// Output:
+	// <h1>404</h1><p>Not Found</p>
+	// <h1>502</h1><p>Bad Gateway (we are on it)</p>
 }

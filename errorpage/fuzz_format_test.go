@@ -50,10 +50,12 @@ func pyFormat(s, code, message, explain string) (out string, ok bool) {
 
 // FuzzPythonFormat checks the error-format parser, PythonFormat, against
 // a model of Python's % formatting: it accepts exactly the formats the
-// model accepts; its result parses as an html/template; and executed
-// (as text, so that only the conversion is checked, not html/template's
-// contextual escaping) it gives what Python would give, whatever
-// literal "{{", "}}" or "%" the format holds.
+// model accepts; the html/template text it converts them to parses, and
+// executed (as text, so that only the conversion is checked, not
+// html/template's contextual escaping) gives what Python would give,
+// whatever literal "{{", "}}" or "%" the format holds; and the
+// substitution that renders Python's own page gives what Python's
+// send_error gives, escaping and all.
 func FuzzPythonFormat(f *testing.F) {
 	for _, s := range []string{
 		"", "<p>%(code)d %(message)s</p>", "%(explain)s.", "%%", "100%% %(code)i", "%(code)s",
@@ -68,26 +70,40 @@ func FuzzPythonFormat(f *testing.F) {
 	}{404, "File <not> & found", "Nothing {{matches}}"}
 	f.Fuzz(func(t *testing.T, s string) {
 		want, ok := pyFormat(s, "404", data.Message, data.Explain)
-		got, err := errorpage.PythonFormat(s)
+		got, err := errorpage.PythonTemplate(s)
 		if ok != (err == nil) {
-			t.Fatalf("PythonFormat(%q) = %q, %v; Python accepts it: %v", s, got, err, ok)
+			t.Fatalf("PythonTemplate(%q) = %q, %v; Python accepts it: %v", s, got, err, ok)
+		}
+		if _, perr := errorpage.PythonFormat(s); (perr == nil) != ok {
+			t.Fatalf("PythonFormat(%q): error %v; Python accepts it: %v", s, perr, ok)
 		}
 		if err != nil {
 			return
 		}
 		if _, err := htmltemplate.New("page").Parse(got); err != nil {
-			t.Fatalf("PythonFormat(%q) = %q: not an html/template: %v", s, got, err)
+			t.Fatalf("PythonTemplate(%q) = %q: not an html/template: %v", s, got, err)
 		}
 		tmpl, err := template.New("page").Parse(got)
 		if err != nil {
-			t.Fatalf("PythonFormat(%q) = %q: %v", s, got, err)
+			t.Fatalf("PythonTemplate(%q) = %q: %v", s, got, err)
 		}
 		var b strings.Builder
 		if err := tmpl.Execute(&b, data); err != nil {
-			t.Fatalf("PythonFormat(%q) = %q: %v", s, got, err)
+			t.Fatalf("PythonTemplate(%q) = %q: %v", s, got, err)
 		}
 		if b.String() != want {
-			t.Fatalf("PythonFormat(%q) = %q gives %q, Python %q", s, got, b.String(), want)
+			t.Fatalf("PythonTemplate(%q) = %q gives %q, Python %q", s, got, b.String(), want)
+		}
+		// Python's own page is rendered by substitution: it must give
+		// what Python gives, with send_error's escaping (&, < and >).
+		sub, err := errorpage.RenderPython(s, 404, data.Message, data.Explain)
+		if err != nil {
+			t.Fatalf("RenderPython(%q): %v", s, err)
+		}
+		esc := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
+		escaped, _ := pyFormat(s, "404", esc(data.Message), esc(data.Explain))
+		if sub != escaped {
+			t.Fatalf("RenderPython(%q) = %q, Python %q", s, sub, escaped)
 		}
 	})
 }

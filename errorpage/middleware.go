@@ -2,8 +2,8 @@ package errorpage
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"html/template"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,17 +20,12 @@ import (
 // (error_message_format, error_content_type) for every error response from
 // 400 to 599 that has no body of its own, with content negotiation on.
 type Options struct {
-	// Format is the page, an [html/template] executed with the fields of
-	// Python's error_message_format: .Code (an int), .Message and .Explain.
-	// Message and Explain arrive already escaped as send_error escapes
-	// them (&, < and > only, quotes kept) and typed template.HTML, so the
-	// template does not escape them again: put them in element text only,
-	// never in an attribute, a script or a style.
-	//
-	// If Format is empty, Python's error_message_format (3.14) is used. A
-	// Python %-format string is converted with [PythonFormat]. Mirrors
+	// Format is the page, made by [ParseFormat] (an html/template
+	// executed with .Code, .Message and .Explain) or [PythonFormat] (a
+	// Python %-format string). If Format is nil, Python's
+	// error_message_format (3.14) is used. Mirrors
 	// BaseHTTPRequestHandler.error_message_format.
-	Format string
+	Format *Format
 
 	// ContentType is the Content-Type of the page. If it is empty,
 	// "text/html;charset=utf-8" is used, without a space, as Python does.
@@ -102,8 +97,9 @@ var defaultMiddleware = &Middleware{page: defaultPage, pageType: defaultTypeValu
 
 func defaultCodes(code int) bool { return code >= 400 && code <= 599 }
 
-// New checks opts and returns a Middleware. It returns an error if Format
-// is not a valid template or fails on a sample page.
+// New checks opts and returns a Middleware. It returns an error if
+// Format was not made by [ParseFormat] or [PythonFormat], or if
+// ContentType is not one line of text.
 func New(opts Options) (*Middleware, error) {
 	m := &Middleware{
 		page:       defaultPage,
@@ -116,19 +112,13 @@ func New(opts Options) (*Middleware, error) {
 	if m.codes == nil {
 		m.codes = defaultCodes
 	}
-	if opts.Format != "" || opts.ContentType != "" {
-		p := &page{tmpl: defaultPage.tmpl, contentType: defaultContentType}
-		if opts.Format != "" {
-			t, err := template.New("Format").Parse(opts.Format)
-			if err != nil {
-				return nil, err // already says "template: Format:..."
+	if opts.Format != nil || opts.ContentType != "" {
+		p := &page{segs: defaultPage.segs, contentType: defaultContentType}
+		if opts.Format != nil {
+			if opts.Format.exec == nil {
+				return nil, errors.New("errorpage: Options.Format not made by ParseFormat or PythonFormat")
 			}
-			// Execute once, so that a template calling a missing field
-			// fails here and not on a client.
-			if err := t.Execute(io.Discard, pageData{Code: 404, Message: "File not found", Explain: "Nothing matches the given URI"}); err != nil {
-				return nil, err
-			}
-			p.tmpl = t
+			p.format = opts.Format
 		}
 		if opts.ContentType != "" {
 			if strings.ContainsAny(opts.ContentType, "\r\n\x00") {

@@ -31,8 +31,16 @@ import (
 // whose pages are the ones Python 3.11 sends.
 const python311Format = "<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: %(code)d</p>\n        <p>Message: %(message)s.</p>\n        <p>Error code explanation: %(code)s - %(explain)s.</p>\n    </body>\n</html>\n"
 
-func mustPythonFormat(s string) string {
+func mustPythonFormat(s string) *Format {
 	f, err := PythonFormat(s)
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
+func mustParseFormat(s string) *Format {
+	f, err := ParseFormat(s)
 	if err != nil {
 		panic(err)
 	}
@@ -122,7 +130,7 @@ func TestMiddleware(t *testing.T) {
 		{name: "404_any", accept: "*/*", handler: bare(404), wantStatus: 404, wantCT: "text/html;charset=utf-8", wantPage: true},
 		{name: "404_json_disabled", opts: Options{DisableNegotiation: true}, accept: "application/json", handler: bare(404), wantStatus: 404, wantCT: "text/html;charset=utf-8", wantPage: true},
 		// Options.
-		{name: "404_custom_format", opts: Options{Format: `<p class="err">{{.Code}}: {{.Message}} ({{.Explain}})</p>` + "\n", ContentType: "text/html; charset=utf-8"},
+		{name: "404_custom_format", opts: Options{Format: mustParseFormat(`<p class="err">{{.Code}}: {{.Message}} ({{.Explain}})</p>` + "\n"), ContentType: "text/html; charset=utf-8"},
 			handler: errorCall(404, `<File> "not" found`, ""), wantStatus: 404, wantCT: "text/html; charset=utf-8", wantPage: true},
 		{name: "404_python311_format", opts: Options{Format: mustPythonFormat(python311Format)},
 			handler: errorCall(404, "File not found", ""), wantStatus: 404, wantCT: "text/html;charset=utf-8", wantPage: true},
@@ -235,8 +243,7 @@ func TestPythonFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := template.Must(template.New("").Parse(f))
-	p := &page{tmpl: tmpl, contentType: defaultContentType}
+	p := &page{format: f, contentType: defaultContentType}
 	if got := string(p.body(404, "<x> 'q'", "Nothing matches the given URI")); got != want311 {
 		t.Errorf("page =\n%s\nwant\n%s", got, want311)
 	}
@@ -257,9 +264,13 @@ func TestPythonFormat(t *testing.T) {
 		{in: "50%", wantErr: true},
 	}
 	for _, tt := range tests {
-		got, err := PythonFormat(tt.in)
+		got, err := pythonTemplate(tt.in)
 		if (err != nil) != tt.wantErr || got != tt.want {
-			t.Errorf("PythonFormat(%q) = %q, %v; want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
+			t.Errorf("pythonTemplate(%q) = %q, %v; want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
+			continue
+		}
+		if _, err := PythonFormat(tt.in); (err != nil) != tt.wantErr {
+			t.Errorf("PythonFormat(%q): error %v, want error %v", tt.in, err, tt.wantErr)
 			continue
 		}
 		if err == nil {
@@ -283,9 +294,12 @@ func must(t *template.Template, d pageData) []byte {
 
 func TestNewErrors(t *testing.T) {
 	for _, f := range []string{"{{.Code", "{{.Missing}}", "{{template \"x\"}}"} {
-		if _, err := New(Options{Format: f}); err == nil {
-			t.Errorf("New(Format: %q): no error", f)
+		if _, err := ParseFormat(f); err == nil {
+			t.Errorf("ParseFormat(%q): no error", f)
 		}
+	}
+	if _, err := New(Options{Format: &Format{}}); err == nil || !strings.Contains(err.Error(), "not made by ParseFormat") {
+		t.Errorf("New(Format: &Format{}) = %v, want an error naming ParseFormat", err)
 	}
 	func() {
 		defer func() {
@@ -347,7 +361,7 @@ type opaqueWriter struct{ http.ResponseWriter }
 // so behind any wrapper of the writer: chi's, which has Unwrap, and one
 // without Unwrap alike.
 func TestErrorFindsMiddlewareBehindWrappers(t *testing.T) {
-	m, err := New(Options{Format: "<p>{{.Code}} {{.Message}}</p>\n", DisableNegotiation: true})
+	m, err := New(Options{Format: mustParseFormat("<p>{{.Code}} {{.Message}}</p>\n"), DisableNegotiation: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -472,7 +486,7 @@ func TestLateWritesReachNoResponse(t *testing.T) {
 func TestFormatFailsAtRunTime(t *testing.T) {
 	var logs bytes.Buffer
 	m, err := New(Options{
-		Format:             `{{if eq .Code 500}}{{index .Message 99}}{{end}}ok`,
+		Format:             mustParseFormat(`{{if eq .Code 500}}{{index .Message 99}}{{end}}ok`),
 		DisableNegotiation: true,
 		Logger:             slogTo(&logs),
 	})
@@ -888,11 +902,11 @@ func TestRecover(t *testing.T) {
 // options, and Error in the outer's handler after the inner has returned
 // renders with the outer's again (the inner's writer is finished by then).
 func TestNestedMiddlewares(t *testing.T) {
-	outer, err := New(Options{Format: "<p>outer {{.Code}}</p>\n", DisableNegotiation: true})
+	outer, err := New(Options{Format: mustParseFormat("<p>outer {{.Code}}</p>\n"), DisableNegotiation: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	inner, err := New(Options{Format: "<p>inner {{.Code}}</p>\n", DisableNegotiation: true})
+	inner, err := New(Options{Format: mustParseFormat("<p>inner {{.Code}}</p>\n"), DisableNegotiation: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,9 +13,8 @@ import (
 	"github.com/simplehttp/simplehttp/internal/pyescape"
 )
 
-// defaultFormat is Python 3.14's error_message_format (DEFAULT_ERROR_MESSAGE)
-// as an html/template: %(code)d, %(message)s and %(explain)s became
-// {{.Code}}, {{.Message}} and {{.Explain}}.
+// defaultFormat is Python 3.14's error_message_format (DEFAULT_ERROR_MESSAGE),
+// a %-format string with the keys code, message and explain.
 //
 //go:embed default.html
 var defaultFormat string
@@ -26,23 +25,34 @@ const defaultContentType = "text/html;charset=utf-8"
 
 // defaultPage renders Python's page. It is what [Error] uses.
 var defaultPage = &page{
-	tmpl:        template.Must(template.New("default.html").Parse(defaultFormat)),
+	segs:        mustParsePython(defaultFormat),
 	contentType: defaultContentType,
 }
 
-// page renders one error-page format. It is safe for concurrent use once
-// tmpl and contentType are set, and must not be copied after first use.
+func mustParsePython(s string) []segment {
+	segs, err := parsePython(s)
+	if err != nil {
+		panic(err) // only for defaultFormat; its tests pass
+	}
+	return segs
+}
+
+// page renders one error-page format: a custom [Format], or else Python's
+// %-format segments by substitution, as send_error does. It is safe for
+// concurrent use once its fields are set, and must not be copied after
+// first use.
 type page struct {
-	tmpl        *template.Template // executed with a pageData
-	contentType string             // Content-Type of the rendered body
+	segs        []segment // Python's page, if format is nil
+	format      *Format
+	contentType string // Content-Type of the rendered body
 
 	cache bodyCache
 }
 
-// pageData holds the fields of Python's error_message_format. Message and
-// Explain are already escaped the way send_error escapes them, so that
-// html/template does not escape them again (it would also turn ' and " into
-// &#39; and &#34;, which Python leaves alone).
+// pageData holds the fields of Python's error_message_format, for a custom
+// [Format]. Message and Explain are already escaped the way send_error
+// escapes them, so that html/template does not escape them again (it would
+// also turn ' and " into &#39; and &#34;, which Python leaves alone).
 type pageData struct {
 	Code    int
 	Message template.HTML
@@ -56,36 +66,45 @@ func (p *page) body(code int, message, explain string) []byte {
 	return p.mustRender(code, message, explain).body
 }
 
-// mustRender is render for the default page, which does not fail.
+// mustRender is render for Python's page, which does not fail.
 func (p *page) mustRender(code int, message, explain string) rendered {
 	b, err := p.render(code, message, explain)
 	if err != nil {
-		panic(err) // only the default page uses it; its tests pass
+		panic(err) // only a custom Format fails, and only the default page uses it
 	}
 	return b
 }
 
-// render is body, with the Content-Length, for a page whose template may
-// fail.
+// render is body, with the Content-Length, for a page whose custom format
+// may fail.
 func (p *page) render(code int, message, explain string) (rendered, error) {
 	key := cacheKey{code, message, explain}
 	if b, ok := p.cache.get(key); ok {
 		return b, nil
 	}
-	var buf bytes.Buffer
-	buf.Grow(len(defaultFormat) + len(message) + len(explain) + 16)
 	// replaceInvalidUTF8 first: pyescape.HTML would turn invalid bytes
 	// into U+FFFD, where send_error writes '?'.
-	err := p.tmpl.Execute(&buf, pageData{
-		Code:    code,
-		Message: template.HTML(pyescape.HTML(replaceInvalidUTF8(message))),
-		Explain: template.HTML(pyescape.HTML(replaceInvalidUTF8(explain))),
-	})
-	if err != nil {
+	message = pyescape.HTML(replaceInvalidUTF8(message))
+	explain = pyescape.HTML(replaceInvalidUTF8(explain))
+	var buf bytes.Buffer
+	buf.Grow(len(defaultFormat) + len(message) + len(explain) + 16)
+	if p.format == nil {
+		for _, seg := range p.segs {
+			buf.WriteString(seg.text)
+			switch seg.field {
+			case "code":
+				buf.WriteString(strconv.Itoa(code))
+			case "message":
+				buf.WriteString(message)
+			case "explain":
+				buf.WriteString(explain)
+			}
+		}
+	} else if err := p.format.exec(&buf, pageData{code, template.HTML(message), template.HTML(explain)}); err != nil {
 		// Writing to a bytes.Buffer cannot fail, so only a broken template
-		// gets here. New tries a custom format once, but a template can
-		// still fail for some codes only ({{if}} around a bad call).
-		return rendered{}, fmt.Errorf("errorpage: executing %s: %w", p.tmpl.Name(), err)
+		// gets here. ParseFormat tries a template once, but it can still
+		// fail for some codes only ({{if}} around a bad call).
+		return rendered{}, fmt.Errorf("errorpage: executing %s: %w", p.format.name, err)
 	}
 	b := newRendered(buf.Bytes())
 	p.cache.put(key, b)
