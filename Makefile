@@ -34,6 +34,7 @@ FUZZ_TARGETS ?= \
 	./fileserver:FuzzBasicAuth \
 	./fileserver:FuzzIMFFixdate \
 	./fileserver:FuzzRange \
+	./fileserver:FuzzRichHead \
 	./fileserver:FuzzStatBeneath \
 	./fileserver:FuzzUpload \
 	./internal/pyescape:FuzzURL \
