@@ -53,7 +53,9 @@ func ParseFormat(text string) (*Format, error) {
 // html/template equivalent of s). It accepts what send_error can format:
 // %(code)d, %(code)i and %(code)s; %(message)s and %(explain)s; and %%
 // for a percent sign. Any other conversion, flag, width or key is an
-// error, as it would be (or would format differently) in Python.
+// error, as it would be (or would format differently) in Python; so is
+// a page html/template refuses (markup left open at its end, "<a"),
+// which Python would send as it is.
 //
 // Literal "{{" in s is kept literal; it must not occur inside a <script>
 // or <style> element, where html/template would escape it.
