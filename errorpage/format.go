@@ -15,7 +15,7 @@ import (
 // A Format is a value of its own rather than text in Options so that a
 // program that never makes one does not link html/template's executor,
 // whose reflective method calls make the Go linker keep every exported
-// method of every type in the program (some 2.6 MB of the simplehttp
+// method of every type in the program (some 2.5 MB of the simplehttp
 // command). Python's own page is rendered without a template.
 type Format struct {
 	name string

@@ -89,7 +89,7 @@ func (h *Handler) listingOptions(opts Options) error {
 // The page is not rendered with html/template: a binary that executes
 // a template keeps every exported method of every type it links (the
 // reflective method lookup of text/template defeats the linker's dead
-// code elimination), some 2.6 MB more in the simplehttp command. The
+// code elimination), some 2.5 MB more in the simplehttp command. The
 // fragments escape what html/template would, byte for byte
 // (appendRichText, appendRichURL), and the old template is kept as a
 // test fixture, testdata/richlisting.tmpl, that the page is checked

@@ -15,7 +15,7 @@ import (
 
 // The rich listing was rendered with html/template until the template
 // was replaced by richlisting.html's holes and appendRichHead (to keep
-// html/template, and the 2.6 MB it costs, out of the binary). The old
+// html/template, and the 2.5 MB it costs, out of the binary). The old
 // template is kept, verbatim, as testdata/richlisting.tmpl, and these
 // tests check that the new renderer writes what it wrote, byte for byte,
 // escaping included. The fixture is the page's specification: when the

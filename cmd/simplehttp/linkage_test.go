@@ -9,7 +9,7 @@ import (
 // TestBinaryHasNoMethodByName checks that the built command makes no
 // reflective method lookup by name. One reachable call (executing any
 // html/template or text/template does it) makes the linker keep every
-// exported method of every type in the program: 2.6 MB of the binary,
+// exported method of every type in the program: 2.5 MB of the binary,
 // and about 1.5 MiB more of it resident in every running instance. The
 // error page and the rich listing are rendered without templates for
 // that reason; only a custom errorpage.ParseFormat links the executor.
