@@ -191,9 +191,9 @@ func NewBasicAuth(opts BasicAuthOptions) (*BasicAuth, error) {
 			a.users[user] = credential{digest: a.digest(pw)}
 			continue
 		}
-		cost, err := bcrypt.Cost([]byte(pw))
+		cost, err := bcryptCost(pw)
 		if err != nil {
-			return nil, fmt.Errorf("fileserver: basic auth: user %q: invalid bcrypt hash: %w", user, err)
+			return nil, fmt.Errorf("fileserver: basic auth: user %q: %w", user, err)
 		}
 		a.users[user] = credential{hash: []byte(pw)}
 		if cost > maxCost {
@@ -228,6 +228,27 @@ func orDefault[T int | time.Duration](v, def T) T {
 		return def
 	}
 	return v
+}
+
+// bcryptCost returns the cost of a bcrypt hash, or an error if hash is not
+// one that a password can match: exactly 60 bytes, "$2?$", two digits of
+// cost, '$' and 53 characters of bcrypt's base64 alphabet. bcrypt.Cost
+// reads only the prefix, and a hash cut short by a copy and paste would
+// be taken and then refuse every password.
+func bcryptCost(hash string) (int, error) {
+	cost, err := bcrypt.Cost([]byte(hash))
+	if err != nil {
+		return 0, fmt.Errorf("invalid bcrypt hash: %w", err)
+	}
+	if len(hash) != 60 {
+		return 0, fmt.Errorf("invalid bcrypt hash: %d bytes long, want 60", len(hash))
+	}
+	for _, c := range []byte(hash[7:]) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '/') {
+			return 0, fmt.Errorf("invalid bcrypt hash: %q after the cost is not in bcrypt's alphabet", c)
+		}
+	}
+	return cost, nil
 }
 
 // isBcrypt reports whether s is meant as a bcrypt hash.

@@ -437,6 +437,7 @@ func TestNewBasicAuthErrors(t *testing.T) {
 		{"control", fileserver.BasicAuthOptions{Users: map[string]string{"a\nb": "x"}}, `fileserver: basic auth: user "a\nb": control character in the user name`},
 		{"empty password", fileserver.BasicAuthOptions{Users: map[string]string{"a": ""}}, `fileserver: basic auth: user "a": empty password`},
 		{"bad bcrypt", fileserver.BasicAuthOptions{Users: map[string]string{"a": "$2y$10$short"}}, `fileserver: basic auth: user "a": invalid bcrypt hash: crypto/bcrypt: hashedSecret too short to be a bcrypted password`},
+		{"bcrypt cut short", fileserver.BasicAuthOptions{Users: map[string]string{"a": hunter2Hash[:59]}}, `fileserver: basic auth: user "a": invalid bcrypt hash: 59 bytes long, want 60`},
 		{"realm", fileserver.BasicAuthOptions{Users: map[string]string{"a": "x"}, Realm: "a\r\nb"}, `fileserver: basic auth: control character in realm "a\r\nb"`},
 		{"scope", fileserver.BasicAuthOptions{Users: map[string]string{"a": "x"}, Scope: 7}, "fileserver: basic auth: unknown AuthScope(7)"},
 		{"negative", fileserver.BasicAuthOptions{Users: map[string]string{"a": "x"}, MaxClients: -1}, "fileserver: BasicAuthOptions.MaxFailures, FailureWindow, MaxRetryAfter, MaxClients and CacheSize must not be negative"},

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	"golang.org/x/crypto/bcrypt"
 )
 
 // HtpasswdError is the error [ReadHtpasswd] returns for a line it
@@ -35,7 +33,8 @@ const maxHtpasswdLine = 64 << 10
 
 // ReadHtpasswd reads an htpasswd file, as Apache's htpasswd -B writes
 // it, and returns its users for [BasicAuthOptions.Users]: one "user:hash"
-// per line, with blank lines and lines starting with '#' ignored, and
+// per line, with anything after a further ':' ignored (Apache's comment
+// field), blank lines and lines starting with '#' ignored, and
 // spaces and tabs around a line trimmed. Every hash must be bcrypt ($2a$,
 // $2b$ or $2y$, made by htpasswd -B or htpasswd -nbB). Any other kind is
 // refused, so that a file meant to protect a server never leaves it open
@@ -56,6 +55,7 @@ func ReadHtpasswd(r io.Reader) (map[string]string, error) {
 			continue
 		}
 		user, hash, ok := strings.Cut(line, ":")
+		hash, _, _ = strings.Cut(hash, ":") // user:hash:comment, as Apache reads it
 		switch {
 		case !ok:
 			return nil, &HtpasswdError{Line: n, Err: errors.New(`no ':' (want user:hash)`)}
@@ -85,10 +85,8 @@ func ReadHtpasswd(r io.Reader) (map[string]string, error) {
 // that names the kind of hash it is.
 func checkBcrypt(hash string) error {
 	if isBcrypt(hash) {
-		if _, err := bcrypt.Cost([]byte(hash)); err != nil {
-			return fmt.Errorf("invalid bcrypt hash: %w", err)
-		}
-		return nil
+		_, err := bcryptCost(hash)
+		return err
 	}
 	kind := "a plain-text password or an unknown hash"
 	switch {

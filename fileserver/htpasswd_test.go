@@ -18,6 +18,7 @@ func TestReadHtpasswd(t *testing.T) {
 		"   \t\n" +
 		"carol:$2y$" + strings.TrimPrefix(s3cretHash, "$2a$") + "\r\n" + // CRLF
 		"  dave:$2b$" + strings.TrimPrefix(s3cretHash, "$2a$") + "  \n" +
+		"erin:" + hunter2Hash + ":Erin Example, room 12\n" + // Apache's comment field
 		"élodie:" + hunter2Hash // no final newline
 	got, err := fileserver.ReadHtpasswd(strings.NewReader(file))
 	if err != nil {
@@ -27,6 +28,7 @@ func TestReadHtpasswd(t *testing.T) {
 		"bob":    hunter2Hash,
 		"carol":  "$2y$" + strings.TrimPrefix(s3cretHash, "$2a$"),
 		"dave":   "$2b$" + strings.TrimPrefix(s3cretHash, "$2a$"),
+		"erin":   hunter2Hash,
 		"élodie": hunter2Hash,
 	}
 	if !maps.Equal(got, want) {
@@ -57,6 +59,11 @@ func TestReadHtpasswdErrors(t *testing.T) {
 		{"plain", "ann:hunter2\n", want(1, "ann", "a plain-text password or an unknown hash"+notBcrypt)},
 		{"empty password", "ann:\n", want(1, "ann", "an empty password"+notBcrypt)},
 		{"broken bcrypt", "ann:$2y$05$tooshort\n", want(1, "ann", "invalid bcrypt hash: crypto/bcrypt: hashedSecret too short to be a bcrypted password")},
+		// Cut short by a copy and paste: bcrypt.Cost takes it, and no
+		// password would ever match it.
+		{"bcrypt cut short", "ann:" + hunter2Hash[:59] + "\n", want(1, "ann", "invalid bcrypt hash: 59 bytes long, want 60")},
+		{"bcrypt with a stray byte", "ann:" + hunter2Hash + "x\n", want(1, "ann", "invalid bcrypt hash: 61 bytes long, want 60")},
+		{"bcrypt outside its alphabet", "ann:" + hunter2Hash[:59] + "-\n", want(1, "ann", `invalid bcrypt hash: '-' after the cost is not in bcrypt's alphabet`)},
 		{"no colon", "\n\nann\n", want(3, "", "no ':' (want user:hash)")},
 		{"empty user", ":" + hunter2Hash + "\n", want(1, "", "empty user name")},
 		{"control in user", "a\x1bnn:" + hunter2Hash + "\n", want(1, "a\x1bnn", "control character in the user name")},
