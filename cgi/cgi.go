@@ -23,6 +23,7 @@ import (
 
 	"github.com/simplehttp/simplehttp/internal/overload"
 	"github.com/simplehttp/simplehttp/internal/pyescape"
+	"github.com/simplehttp/simplehttp/internal/scope"
 	"github.com/simplehttp/simplehttp/internal/urlpath"
 )
 
@@ -470,7 +471,11 @@ func (h *Handler) env(r *http.Request, scriptName, scriptFile, pathInfo string) 
 		env = append(env, "PATH="+h.pathEnv)
 	}
 	// Python: an Authorization header of two words gives AUTH_TYPE; for
-	// Basic, a user:password pair of ASCII gives REMOTE_USER.
+	// Basic, a user:password pair of ASCII gives REMOTE_USER. Not when a
+	// fileserver.BasicAuth passed the request on without checking them.
+	if checked, seen := scope.Credentials(r.Context()); seen && !checked {
+		return env
+	}
 	if f := strings.Fields(r.Header.Get("Authorization")); len(f) == 2 {
 		env = append(env, "AUTH_TYPE="+f[0])
 		if strings.EqualFold(f[0], "basic") {

@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/simplehttp/simplehttp/accesslog"
 	"github.com/simplehttp/simplehttp/cgi"
+	"github.com/simplehttp/simplehttp/fileserver"
 	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
 
@@ -730,6 +733,56 @@ func TestPassAuthorization(t *testing.T) {
 		_, gotProxy := env["HTTP_PROXY_AUTHORIZATION"]
 		if got != pass || gotProxy != pass {
 			t.Errorf("PassAuthorization %v: HTTP_AUTHORIZATION present %v, HTTP_PROXY_AUTHORIZATION present %v", pass, got, gotProxy)
+		}
+	}
+}
+
+// TestUncheckedCredentials: behind a fileserver.BasicAuth whose scope
+// leaves GET unchecked, a script is not told that whoever the
+// Authorization header names logged in; credentials the middleware (or
+// an inner one) verified still give AUTH_TYPE and REMOTE_USER.
+func TestUncheckedCredentials(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/env.sh": "#!/bin/sh\n" + header + "env\n"})
+	c, err := cgi.New(cgi.Options{Root: root, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := func(scope fileserver.AuthScope) *fileserver.BasicAuth {
+		a, err := fileserver.NewBasicAuth(fileserver.BasicAuthOptions{Users: map[string]string{"alice": "pw"}, Scope: scope})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	writes := newHTTPServer(t, auth(fileserver.AuthWrites).Handler(c.Handler(nextHandler)))
+	nested := newHTTPServer(t, auth(fileserver.AuthWrites).Handler(auth(fileserver.AuthAll).Handler(c.Handler(nextHandler))))
+	basic := func(userpw string) http.Header {
+		return http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(userpw))}}
+	}
+	for _, tc := range []struct {
+		name         string
+		srv          *httptest.Server
+		method       string
+		hdr          http.Header
+		user, scheme string
+	}{
+		{"GET, unknown user, not checked", writes, "GET", basic("admin:guess"), "", ""},
+		{"GET, right password, not checked", writes, "GET", basic("alice:pw"), "", ""},
+		{"GET, another scheme, not checked", writes, "GET", http.Header{"Authorization": {"Bearer abc"}}, "", ""},
+		{"POST, checked", writes, "POST", basic("alice:pw"), "alice", "Basic"},
+		{"GET, checked by the inner one", nested, "GET", basic("alice:pw"), "alice", "Basic"},
+	} {
+		var body io.Reader
+		if tc.method == "POST" {
+			body = strings.NewReader("x")
+		}
+		res := do(t, tc.srv, tc.method, "/cgi-bin/env.sh", body, tc.hdr)
+		env := envOf(res.body)
+		user, hasUser := env["REMOTE_USER"]
+		scheme, hasScheme := env["AUTH_TYPE"]
+		if res.status != 200 || user != tc.user || hasUser != (tc.user != "") || scheme != tc.scheme || hasScheme != (tc.scheme != "") {
+			t.Errorf("%s: %d, REMOTE_USER %q (set %v), AUTH_TYPE %q (set %v); want 200, %q, %q",
+				tc.name, res.status, user, hasUser, scheme, hasScheme, tc.user, tc.scheme)
 		}
 	}
 }

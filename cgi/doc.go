@@ -24,7 +24,9 @@
 // The script gets Python's run_cgi environment (SERVER_SOFTWARE,
 // SERVER_PROTOCOL, SCRIPT_NAME, PATH_INFO and PATH_TRANSLATED,
 // QUERY_STRING, CONTENT_TYPE as sent or text/plain, CONTENT_LENGTH,
-// AUTH_TYPE and REMOTE_USER, HTTP_ACCEPT, HTTP_USER_AGENT, HTTP_COOKIE,
+// AUTH_TYPE and REMOTE_USER, unless a fileserver.BasicAuth outside passed
+// the request on without checking its credentials, HTTP_ACCEPT,
+// HTTP_USER_AGENT, HTTP_COOKIE,
 // HTTP_REFERER...) plus what net/http/cgi adds (HTTP_* for every header
 // but Proxy, REQUEST_URI, REMOTE_PORT, SCRIPT_FILENAME); a query without
 // '=' becomes argv[1]. Errors use Python's messages, through

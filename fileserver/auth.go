@@ -19,6 +19,7 @@ import (
 
 	"github.com/simplehttp/simplehttp/errorpage"
 	"github.com/simplehttp/simplehttp/internal/pyescape"
+	"github.com/simplehttp/simplehttp/internal/scope"
 )
 
 // BasicAuthOptions configures a [BasicAuth]. Users is required; every
@@ -41,7 +42,10 @@ type BasicAuthOptions struct {
 	// Scope says which requests need credentials: every request
 	// ([AuthAll], the zero value) or only those with a method other than
 	// GET, HEAD and OPTIONS ([AuthWrites]). A request outside the scope
-	// goes through unchecked, whatever Authorization header it carries.
+	// goes through unchecked, whatever Authorization header it carries;
+	// the cgi middleware then gives its scripts no AUTH_TYPE or
+	// REMOTE_USER, as Apache gives none to a request it did not
+	// authenticate.
 	Scope AuthScope
 
 	// MaxFailures is the number of failed attempts from one client after
@@ -288,6 +292,11 @@ func (a *BasicAuth) Handler(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !a.scope.covers(r.Method) {
+			if len(r.Header["Authorization"]) != 0 {
+				// Not checked: a CGI script inside must not be told
+				// that this user logged in.
+				r = scope.MarkCredentials(r, false)
+			}
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -303,7 +312,7 @@ func (a *BasicAuth) Handler(next http.Handler) http.Handler {
 		user, pw, reason := a.parse(r)
 		if reason == "" && a.cache.has(a.cacheKey(user, pw)) {
 			a.limits.forget(client) // verified before: no check to limit
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(w, checked(r))
 			return
 		}
 		wait, err := a.limits.begin(r.Context(), client)
@@ -319,7 +328,7 @@ func (a *BasicAuth) Handler(next http.Handler) http.Handler {
 		}
 		n, wait := a.limits.end(client, reason == "")
 		if reason == "" {
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(w, checked(r))
 			return
 		}
 		log := a.log()
@@ -333,6 +342,15 @@ func (a *BasicAuth) Handler(next http.Handler) http.Handler {
 		}
 		a.unauthorized(w, r)
 	})
+}
+
+// checked returns r, whose credentials were verified, marked so if an
+// outer BasicAuth marked them unchecked.
+func checked(r *http.Request) *http.Request {
+	if checked, seen := scope.Credentials(r.Context()); seen && !checked {
+		return scope.MarkCredentials(r, true)
+	}
+	return r
 }
 
 // tooMany sends 429 to a client blocked for wait.

@@ -77,3 +77,22 @@ func Get(ctx context.Context, slot Slot) any {
 	}
 	return nil
 }
+
+type credentialsKey struct{}
+
+// MarkCredentials returns r marked as carrying credentials that an
+// authentication middleware has seen and either checked (checked true)
+// or passed on unchecked (a request outside its scope), so that a
+// handler inside it, such as the cgi middleware's REMOTE_USER, does not
+// take unchecked credentials for a verified user.
+func MarkCredentials(r *http.Request, checked bool) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), credentialsKey{}, checked))
+}
+
+// Credentials reports what the innermost authentication middleware on
+// the way to ctx's request did with its credentials: seen is false if
+// none marked them, and checked says whether they were verified.
+func Credentials(ctx context.Context) (checked, seen bool) {
+	checked, seen = ctx.Value(credentialsKey{}).(bool)
+	return checked, seen
+}
