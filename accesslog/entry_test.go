@@ -3,6 +3,7 @@ package accesslog
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/slogtest"
 	"time"
 )
 
@@ -173,5 +175,42 @@ func TestSlogHandler(t *testing.T) {
 	slog.New(jm.SlogHandler(&slog.HandlerOptions{Level: slog.LevelWarn})).Info("dropped")
 	if s := js.String(); strings.Count(s, "\n") != 1 || !strings.Contains(s, `"level":"WARN","msg":"w\\x7f","k":"v\\x0a\\x85","err":"e\\x9b"}`) {
 		t.Errorf("JSON: %s", s)
+	}
+}
+
+// The JSON format's SlogHandler keeps slog's contract (testing/slogtest):
+// an empty Attr, or one ReplaceAttr drops by returning slog.Attr{}, is
+// left out rather than written as "":"<nil>", and slog.Any(k, nil) is null.
+func TestSlogHandlerJSONContract(t *testing.T) {
+	var js bytes.Buffer
+	m := newMiddleware(t, Options{Writer: &js, Format: JSON})
+	results := func() []map[string]any {
+		var ms []map[string]any
+		for _, line := range bytes.Split(bytes.TrimSuffix(js.Bytes(), []byte("\n")), []byte("\n")) {
+			if len(line) == 0 {
+				continue
+			}
+			var v map[string]any
+			if err := json.Unmarshal(line, &v); err != nil {
+				t.Fatalf("%q: %v", line, err)
+			}
+			ms = append(ms, v)
+		}
+		return ms
+	}
+	if err := slogtest.TestHandler(m.SlogHandler(nil), results); err != nil {
+		t.Error(err)
+	}
+
+	js.Reset()
+	drop := func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey || a.Key == "password" {
+			return slog.Attr{}
+		}
+		return a
+	}
+	slog.New(m.SlogHandler(&slog.HandlerOptions{ReplaceAttr: drop})).Info("login", "user", "bob", "password", "hunter2", "none", nil)
+	if got, want := js.String(), `{"level":"INFO","msg":"login","user":"bob","none":null}`+"\n"; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

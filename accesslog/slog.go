@@ -63,6 +63,12 @@ func scrubAttr(next func([]string, slog.Attr) slog.Attr) func([]string, slog.Att
 		case slog.KindString:
 			a.Value = slog.StringValue(Scrub(v.String()))
 		case slog.KindAny:
+			if v.Any() == nil {
+				// An empty Attr (dropped by ReplaceAttr, or given as
+				// slog.Attr{}) must stay empty for the handler to
+				// leave it out; slog.Any(k, nil) is written as null.
+				break
+			}
 			if err, ok := v.Any().(error); ok {
 				a.Value = slog.StringValue(Scrub(err.Error()))
 			} else {
