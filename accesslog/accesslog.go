@@ -307,6 +307,9 @@ func (m *Middleware) log(st *state, r *http.Request, start time.Time, panicked b
 // Flush writes the lines still buffered. It returns the first error the
 // writer has returned since New, if any, even if it works again since.
 func (m *Middleware) Flush() error {
+	if m.out == nil {
+		panic(errNotNew)
+	}
 	return m.out.flush(false)
 }
 
@@ -316,6 +319,9 @@ func (m *Middleware) Flush() error {
 // since New, if any. The command calls Close after the server has shut down, so no line
 // is lost.
 func (m *Middleware) Close() error {
+	if m.out == nil {
+		panic(errNotNew)
+	}
 	return m.out.flush(true)
 }
 

@@ -75,6 +75,8 @@ func TestZeroValuesPanicClearly(t *testing.T) {
 		{func() { (&cgi.Handler{}).Handler(next) }, "cgi: Handler not made by New"},
 		{func() { (&accesslog.Middleware{}).Handler(next) }, "accesslog: Middleware not made by New"},
 		{func() { (&accesslog.Middleware{}).SlogHandler(nil) }, "accesslog: Middleware not made by New"},
+		{func() { (&accesslog.Middleware{}).Flush() }, "accesslog: Middleware not made by New"},
+		{func() { (&accesslog.Middleware{}).Close() }, "accesslog: Middleware not made by New"},
 		{func() { (&errorpage.Middleware{}).Handler(next) }, "errorpage: Middleware not made by New"},
 	} {
 		func() {
