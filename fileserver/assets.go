@@ -453,10 +453,17 @@ func (h *Handler) serveFallback(w http.ResponseWriter, r *http.Request, name str
 	fi, err := h.regular(h.fallback)
 	if err != nil {
 		if !overload.Is(err) {
+			if !h.fallbackGone.Swap(true) {
+				h.logger.LogAttrs(r.Context(), slog.LevelWarn, "fileserver: the Options.Fallback file cannot be served: client-side routes get 404",
+					slog.String("fallback", h.fallback), slog.Any("err", err))
+			}
 			err = fs.ErrNotExist // the name asked for was not found
 		}
 		h.notFound(w, r, name, err)
 		return
+	}
+	if h.fallbackGone.Load() {
+		h.fallbackGone.Store(false)
 	}
 	h.serveRegular(w, r, nil, fi, h.fallback)
 }

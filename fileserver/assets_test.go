@@ -519,6 +519,38 @@ func TestFallback(t *testing.T) {
 	}
 }
 
+// A Fallback file that cannot be served (misspelled, not built yet) makes
+// every client-side route a 404, and the log says why once, not per
+// request; once it is back and gone again, it says so again.
+func TestFallbackMissingLoggedOnce(t *testing.T) {
+	fsys := fstest.MapFS{"index.html": {Data: []byte("app")}}
+	var log syncbuf.Buffer
+	h := mustNew(t, fsys, fileserver.Options{Fallback: "index.htm", Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	route := func(want int) {
+		t.Helper()
+		if got := serve(t, h, "GET", "/users/42", nil); got.status != want {
+			t.Errorf("GET /users/42: %d, want %d", got.status, want)
+		}
+	}
+	warnings := func() int {
+		return strings.Count(log.String(), `level=WARN msg="fileserver: the Options.Fallback file cannot be served`)
+	}
+	route(404)
+	route(404)
+	route(404)
+	if n := warnings(); n != 1 || !strings.Contains(log.String(), "fallback=index.htm") {
+		t.Errorf("%d warnings, want 1 naming the file:\n%s", n, log.String())
+	}
+	fsys["index.htm"] = &fstest.MapFile{Data: []byte("app")}
+	route(200)
+	delete(fsys, "index.htm")
+	route(404)
+	route(404)
+	if n := warnings(); n != 2 {
+		t.Errorf("%d warnings after the file came and went, want 2:\n%s", n, log.String())
+	}
+}
+
 func TestAssetOptionErrors(t *testing.T) {
 	for _, opts := range []fileserver.Options{
 		{Precompressed: []string{"deflate"}},

@@ -72,6 +72,9 @@ type Handler struct {
 	compTokens   []string  // the tokens of comp
 	cacheControl func(name string) string
 	fallback     string
+	// fallbackGone is set while the Fallback file is missing, so that
+	// this is logged once, not on every client-side route.
+	fallbackGone atomic.Bool
 	// encoded keeps the compressed bytes of files that cannot change
 	// (immutableKey -> *cachedFile).
 	encoded sync.Map

@@ -229,8 +229,10 @@ type Options struct {
 	// Accept header takes text/html. Every other miss is still a 404, and
 	// so is a name refused for another reason than not existing (a
 	// symbolic link the policy refuses, a special file) or a path that
-	// climbs with "..". The fallback goes out with Vary: Accept. If
-	// empty, there is no fallback (Python's behaviour).
+	// climbs with "..". The fallback goes out with Vary: Accept. While
+	// the Fallback file itself cannot be served (a misspelled name, a
+	// build not yet made) those routes get 404, and Logger is told once
+	// at level Warn. If empty, there is no fallback (Python's behaviour).
 	Fallback string
 
 	// Logger receives diagnostics (the real cause behind a 404, say).
