@@ -78,8 +78,8 @@ func (h *Handler) archiveOptions(opts Options) error {
 		return errors.New("fileserver: Options.ArchiveMaxBytes and ArchiveMaxEntries must not be negative")
 	}
 	if !opts.Archive {
-		if opts.ArchiveMaxBytes != 0 || opts.ArchiveMaxEntries != 0 || opts.ArchiveBudget != 0 {
-			return errors.New("fileserver: Options.ArchiveMaxBytes, ArchiveMaxEntries or ArchiveBudget without Archive")
+		if opts.ArchiveMaxBytes != 0 || opts.ArchiveMaxEntries != 0 || opts.ArchiveBudget != 0 || opts.ArchiveExclude != nil {
+			return errors.New("fileserver: Options.ArchiveMaxBytes, ArchiveMaxEntries, ArchiveBudget or ArchiveExclude without Archive")
 		}
 		return nil
 	}
@@ -90,6 +90,7 @@ func (h *Handler) archiveOptions(opts Options) error {
 	h.archives = newBudget(opts.ArchiveBudget, DefaultArchiveBudget, "archives", "bytes", "ArchiveBudget", "answering 503", h.logger)
 	h.archiveMaxBytes = opts.ArchiveMaxBytes
 	h.archiveMaxEntries = opts.ArchiveMaxEntries
+	h.archiveExclude = opts.ArchiveExclude
 	if h.archiveMaxEntries == 0 {
 		h.archiveMaxEntries = DefaultArchiveMaxEntries
 	}
@@ -237,6 +238,9 @@ type dirKey struct{ dev, ino uint64 }
 
 // run walks the directory name, whose entries go under top/ in the archive.
 func (a *archiveWalk) run(name, top string) error {
+	if a.h.excluded(name) {
+		return &fs.PathError{Op: "archive", Path: name, Err: fs.ErrNotExist}
+	}
 	fi, err := fs.Stat(a.h.fsys, name)
 	if err != nil {
 		return err
@@ -253,6 +257,11 @@ func (a *archiveWalk) run(name, top string) error {
 }
 
 var errNotDir = errors.New("not a directory")
+
+// excluded reports whether Options.ArchiveExclude leaves name out.
+func (h *Handler) excluded(name string) bool {
+	return h.archiveExclude != nil && h.archiveExclude(name)
+}
 
 var copyBufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
@@ -293,6 +302,9 @@ func (a *archiveWalk) dir(name, arc string, fi fs.FileInfo, depth int) error {
 			// No OS directory yields such a name; an fs.FS might.
 			a.leftOut(slog.LevelWarn, child, errors.New("not a single file name"))
 			continue
+		}
+		if a.h.excluded(child) {
+			continue // not the file server's: not even its name goes in
 		}
 		carc := arc + "/" + elem
 		var cfi fs.FileInfo

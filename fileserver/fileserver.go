@@ -97,6 +97,7 @@ type Handler struct {
 	archiveMaxBytes   int64 // 0: no limit
 	archiveMaxEntries int
 	archives          *budget // ArchiveBudget; nil for no bound
+	archiveExclude    func(name string) bool
 	// archiveHook, if not nil, is called before each entry of an
 	// archive is written (tests).
 	archiveHook func(ctx context.Context, name string)

@@ -318,6 +318,16 @@ type Options struct {
 	// one archive. If zero, [DefaultArchiveMaxEntries].
 	ArchiveMaxEntries int
 
+	// ArchiveExclude, if not nil, names the files and directories (by
+	// their names in the fs.FS, as "cgi-bin" or "docs/private.txt") that
+	// archives leave out, with everything under them, without a trace
+	// in the archive: those that another handler in front of this one
+	// keeps from the file server, such as the scripts of the cgi
+	// middleware (cgi.Handler.Owns), whose source a request never
+	// reaches. An archive of an excluded directory itself is 404. It is
+	// called from the walks of archives, concurrently.
+	ArchiveExclude func(name string) bool
+
 	// ArchiveBudget bounds the memory, in bytes, that the archives in
 	// progress hold at once, across all requests: each holds its
 	// compressor until its client has taken the last byte, which a slow

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"iter"
 	"strings"
 	"testing"
 )
@@ -29,23 +30,9 @@ func TestRunArchive(t *testing.T) {
 		resp.Header.Get("Content-Disposition") != `attachment; filename="small.tar.gz"` {
 		t.Fatalf("GET /small/?download=tar.gz: %d %q", resp.StatusCode, resp.Header)
 	}
-	gz, err := gzip.NewReader(strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(gz)
 	var got []string
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		var content bytes.Buffer
-		io.Copy(&content, tr)
-		got = append(got, h.Name+"="+content.String())
+	for name, content := range untarGz(t, body) {
+		got = append(got, name+"="+content)
 	}
 	if want := "small/= small/a.txt=a\n"; strings.Join(got, " ") != want {
 		t.Errorf("archive holds %q, want %q", strings.Join(got, " "), want)
@@ -74,4 +61,54 @@ func TestRunNoArchive(t *testing.T) {
 		t.Errorf("GET /?download=zip without --archive:\n%s\nwant the listing:\n%s", got, want)
 	}
 	r.exit(t)
+}
+
+// TestRunArchiveCGI: with --cgi, the archive of a directory above a CGI
+// directory leaves the scripts out, in any letter case, as every response
+// keeps their source from clients.
+func TestRunArchiveCGI(t *testing.T) {
+	dir := site(t)
+	writeFile(t, dir+"/cgi-bin/s.sh", "#!/bin/sh\n# SECRET=hunter2\n")
+	writeFile(t, dir+"/site/HTBIN/t.sh", "not a CGI directory: only /htbin is\n")
+	writeFile(t, dir+"/a.txt", "a\n")
+	r := startRun(t, "-b", "127.0.0.1", "-d", dir, "--cgi", "--archive", "0")
+	base := r.baseURL(t)
+	resp, body := get(t, base+"/?download=tar.gz")
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET /?download=tar.gz: %d", resp.StatusCode)
+	}
+	var got []string
+	for name := range untarGz(t, body) {
+		got = append(got, name)
+	}
+	if want := "root/ root/a.txt root/hello.txt root/site/ root/site/HTBIN/ root/site/HTBIN/t.sh"; strings.Join(got, " ") != want {
+		t.Errorf("archive holds %q, want %q", strings.Join(got, " "), want)
+	}
+	r.exit(t)
+}
+
+// untarGz yields the name and content of each entry of a tar.gz, in order.
+func untarGz(t *testing.T, body string) iter.Seq2[string, string] {
+	t.Helper()
+	gz, err := gzip.NewReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	return func(yield func(string, string) bool) {
+		for {
+			h, err := tr.Next()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var content bytes.Buffer
+			io.Copy(&content, tr)
+			if !yield(h.Name, content.String()) {
+				return
+			}
+		}
+	}
 }

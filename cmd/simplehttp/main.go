@@ -198,7 +198,14 @@ func newHandler(cfg config, stderr io.Writer) (_ http.Handler, _ *slog.Logger, _
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	files, err := newFileServer(cfg, logger)
+	var scripts *cgi.Handler
+	if cfg.CGI {
+		scripts, err = cgi.New(cgi.Options{Root: cfg.Dir, Protocol: cfg.Protocol, Logger: logger, PassPost: cfg.Upload})
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("--cgi: %w", err)
+		}
+	}
+	files, err := newFileServer(cfg, logger, scripts)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -226,11 +233,7 @@ func newHandler(cfg config, stderr io.Writer) (_ http.Handler, _ *slog.Logger, _
 		mws = append(mws, auth)
 	}
 	mws = append(mws, pythonLimits)
-	if cfg.CGI {
-		scripts, err := cgi.New(cgi.Options{Root: cfg.Dir, Protocol: cfg.Protocol, Logger: logger, PassPost: cfg.Upload})
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("--cgi: %w", err)
-		}
+	if scripts != nil {
 		mws = append(mws, scripts.Handler)
 	}
 	// A chain, not a router: every path and every method reaches the file
@@ -304,8 +307,9 @@ func (c *closers) close() {
 	}
 }
 
-// newFileServer checks the directory and makes the file server for it.
-func newFileServer(cfg config, logger *slog.Logger) (*fileserver.Handler, error) {
+// newFileServer checks the directory and makes the file server for it;
+// scripts, if not nil, is the CGI middleware in front of it.
+func newFileServer(cfg config, logger *slog.Logger, scripts *cgi.Handler) (*fileserver.Handler, error) {
 	fi, err := os.Stat(cfg.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("-d %q: %w", cfg.Dir, pathErr(err))
@@ -325,6 +329,11 @@ func newFileServer(cfg config, logger *slog.Logger) (*fileserver.Handler, error)
 		Upload:          cfg.Upload,
 		MaxUploadSize:   cfg.MaxUpload,
 		UploadOrigins:   cfg.UploadOrigins,
+	}
+	if cfg.Archive && scripts != nil {
+		// The scripts' source stays out of the archives of the
+		// directories above them, as out of every response.
+		opts.ArchiveExclude = scripts.Owns
 	}
 	if cfg.Upload {
 		// A body that stops arriving is an idle connection.
