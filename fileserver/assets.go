@@ -298,6 +298,12 @@ func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name 
 			return nil
 		} else if _, err := s.Seek(0, io.SeekStart); err != nil {
 			return nil
+		} else {
+			// f is the caller's, which sends it as it is when this
+			// returns nil (not worth it, or unreadable), from where
+			// it stands: the start, where serveFile expects an open
+			// file to be, not the end this read leaves it at.
+			defer s.Seek(0, io.SeekStart)
 		}
 		content = make([]byte, fi.Size())
 		if _, err := io.ReadFull(g, content); err != nil {

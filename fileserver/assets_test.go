@@ -408,6 +408,47 @@ func TestCompressNotTwice(t *testing.T) {
 	}
 }
 
+// A file that Compress reads and finds not worth compressing goes out
+// whole as it is, also from an fs.FS that cannot stat (the file is then
+// opened once, read for compressing and sent): over a real connection,
+// with sendfile for the large one and one write for the small one.
+func TestCompressNotWorthItUnstattable(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "pub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	files := map[string][]byte{"small.txt": make([]byte, 2000), "large.txt": make([]byte, 100000)}
+	for name, data := range files {
+		for i := range data {
+			data[i] = byte(rnd.Uint32()) // noise: it does not compress
+		}
+		if err := os.WriteFile(filepath.Join(dir, "pub", name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sub, err := fs.Sub(os.DirFS(dir), "pub") // no fs.StatFS
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(mustNew(t, sub, fileserver.Options{Compress: true}))
+	defer srv.Close()
+	for name, data := range files {
+		req, _ := http.NewRequest("GET", srv.URL+"/"+name, nil)
+		req.Header.Set("Accept-Encoding", "gzip, br")
+		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || res.Header.Get("Content-Encoding") != "" || !bytes.Equal(body, data) {
+			t.Errorf("%s: status %d, Content-Encoding %q, Content-Length %s, %d bytes (%v); want the %d bytes of the file",
+				name, res.StatusCode, res.Header.Get("Content-Encoding"), res.Header.Get("Content-Length"), len(body), err, len(data))
+		}
+	}
+}
+
 // Content that cannot change is compressed once and kept, however it is
 // reached: reading it again would show in the count of reads.
 func TestCompressImmutable(t *testing.T) {
