@@ -152,10 +152,13 @@ func deleteString(list []string, s string) []string {
 }
 
 // sidecar returns the stat of the precompressed copy of name in coding c,
-// if it is a regular file no older than the original.
+// if it is a regular file no older than the original. The times are
+// compared in whole seconds: brotli -k gives the copy the original's
+// modification time cut to the second, and a copy from the same second
+// as the original is taken as made from it.
 func (h *Handler) sidecar(name string, fi fs.FileInfo, c *coding) (fs.FileInfo, bool) {
 	sfi, err := fs.Stat(h.fsys, name+c.ext)
-	if err != nil || !sfi.Mode().IsRegular() || sfi.ModTime().Before(fi.ModTime()) {
+	if err != nil || !sfi.Mode().IsRegular() || sfi.ModTime().Unix() < fi.ModTime().Unix() {
 		return nil, false
 	}
 	return sfi, true

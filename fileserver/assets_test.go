@@ -267,6 +267,37 @@ func TestPrecompressedSymlink(t *testing.T) {
 	}
 }
 
+// A copy made by brotli -k, which gives it the original's modification
+// time cut to the second, is fresh; a copy from an earlier second is
+// stale.
+func TestPrecompressedSameSecond(t *testing.T) {
+	app := jsText(4000)
+	br := encodeWith(t, "br", app)
+	dir := assetTree(t, map[string][]byte{"app.js": app, "app.js.br": br, "old.js": app, "old.js.br": br})
+	orig := time.Date(2025, 1, 2, 3, 4, 5, 841701539, time.UTC) // ext4 keeps nanoseconds
+	for name, mtime := range map[string]time.Time{
+		"app.js": orig, "app.js.br": orig.Truncate(time.Second),
+		"old.js": orig, "old.js.br": orig.Add(-time.Second),
+	} {
+		if err := os.Chtimes(filepath.Join(dir, name), mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := newDir(t, dir, fileserver.SymlinksFollow, fileserver.Options{Precompressed: []string{"br"}})
+	got := serve(t, h, "GET", "/app.js", map[string]string{"Accept-Encoding": "br"})
+	checkHeaders(t, "copy of the same second", got.header, map[string]string{
+		"Content-Encoding": "br", "Content-Length": strconv.Itoa(len(br)), "Last-Modified": "Thu, 02 Jan 2025 03:04:05 GMT"})
+	if got.body != string(br) {
+		t.Errorf("copy of the same second: body of %d bytes, want the copy's %d", len(got.body), len(br))
+	}
+	got = serve(t, h, "GET", "/old.js", map[string]string{"Accept-Encoding": "br"})
+	checkHeaders(t, "copy of the second before", got.header, map[string]string{
+		"Content-Encoding": "", "Content-Length": strconv.Itoa(len(app))})
+	if got.body != string(app) {
+		t.Errorf("copy of the second before: body of %d bytes, want the original's %d", len(got.body), len(app))
+	}
+}
+
 func TestCompress(t *testing.T) {
 	css := jsText(5000)
 	png := make([]byte, 5000)

@@ -171,9 +171,12 @@ type Options struct {
 	// are served in place of a file, in the order of preference: for
 	// name, "br" is name.br, "zstd" name.zst, "gzip" name.gz. A copy is
 	// used when the client's Accept-Encoding allows its coding, it is a
-	// regular file no older than the original (a stale copy is ignored),
-	// and the request has no Range (ranges are answered from the
-	// original). It goes out with the original's Content-Type, its own
+	// regular file no older than the original, and the request has no
+	// Range (ranges are answered from the original). The modification
+	// times are compared in whole seconds, since brotli -k gives the copy
+	// the original's time cut to the second: a copy from the same second
+	// as the original counts as fresh, one from an earlier second is
+	// stale and ignored. It goes out with the original's Content-Type, its own
 	// Content-Encoding, Last-Modified and Content-Length, an ETag of its
 	// own ending in "-br" (and so on), Vary: Accept-Encoding, and
 	// sendfile when large. The copies are reached through the same fs.FS
