@@ -292,7 +292,8 @@ func (e *cachedFile) setHeaders(ctype, length, lastMod, etag string) {
 var acceptRanges = []string{"bytes"}
 
 // serveCached answers r from a cached file: Python's If-Modified-Since
-// rule first, then the full 200 response straight from memory when the
+// rule first (after If-Match and If-Unmodified-Since, when the request
+// has them: see notModifiedUnlessFailed), then the full 200 response straight from memory when the
 // request has no other conditional and no Range (a single write, with the
 // headers), else http.ServeContent over the content for Range, If-Match,
 // If-None-Match, If-Unmodified-Since and If-Range.
@@ -325,7 +326,11 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, name strin
 	ims, imsPresent := rh["If-Modified-Since"]
 	_, inm := rh["If-None-Match"]
 	if imsPresent && !inm && len(ims) > 0 && e.hasTime && notModifiedSince(ims[0], e.mtime) {
-		w.WriteHeader(http.StatusNotModified)
+		if rh["If-Match"] == nil && rh["If-Unmodified-Since"] == nil {
+			w.WriteHeader(http.StatusNotModified)
+		} else {
+			h.notModifiedUnlessFailed(w, r, name, e.mtime, bytes.NewReader(e.content))
+		}
 		return
 	}
 	set("Content-Type", ctype)

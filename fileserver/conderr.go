@@ -7,6 +7,7 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // maxRanges is how many ranges one request may ask for. Past it the
@@ -159,6 +160,22 @@ func withRange(r *http.Request, value []string) *http.Request {
 		r2.Header["Range"] = value
 	}
 	return r2
+}
+
+// notModifiedUnlessFailed answers r, which Python's If-Modified-Since
+// rule answers 304 and which also carries If-Match or
+// If-Unmodified-Since: those come first (RFC 9110 section 13.2.2), so a
+// failed one answers 412 (the error page, as preconditionWriter sends
+// it), and only a passed one lets the 304 out. http.ServeContent weighs
+// them, over the file's content, mtime and the ETag already set, with
+// Python's verdict standing in as "If-None-Match: *", which a file that
+// exists always fails: its 304 then has the headers of the 304 Python's
+// rule sends alone.
+func (h *Handler) notModifiedUnlessFailed(w http.ResponseWriter, r *http.Request, name string, mtime time.Time, content io.ReadSeeker) {
+	req := r.Clone(r.Context())
+	delete(req.Header, "If-Modified-Since")
+	req.Header["If-None-Match"] = []string{"*"}
+	http.ServeContent(&preconditionWriter{ResponseWriter: w, h: h, r: r}, req, name, mtime, content)
 }
 
 // preconditionWriter carries a response of http.ServeContent that may

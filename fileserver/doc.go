@@ -42,7 +42,10 @@
 // [fs.Sub] of one, or an FS declared Options.Immutable, and on every
 // request otherwise) and support Range, If-Range,
 // If-None-Match, If-Match and If-Unmodified-Since through
-// [http.ServeContent], with its gaps closed: a suffix range of zero
+// [http.ServeContent], with its gaps closed: a failed If-Match or
+// If-Unmodified-Since answers 412 even where If-Modified-Since alone
+// would answer 304 (RFC 9110 weighs them first; Python ignores both, and
+// a request without them gets Python's answer), a suffix range of zero
 // bytes gets 416 (ServeContent alone answers 206 with an inverted
 // Content-Range), a Range in another unit or with a malformed range is
 // ignored as RFC 9110 asks (ServeContent answers 416), and so is one of

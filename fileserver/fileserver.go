@@ -568,8 +568,9 @@ const internalError = "Internal Server Error"
 
 // serveFile sends a regular file, open as f and found as fi by f's own
 // Stat, as itself or as the variant v of another: Python's headers and
-// If-Modified-Since rule, then http.ServeContent for ETag, Range and the
-// other conditionals.
+// If-Modified-Since rule (after If-Match and If-Unmodified-Since, when the
+// request has them: see notModifiedUnlessFailed), then http.ServeContent
+// for ETag, Range and the other conditionals.
 func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name string, v *variant) {
 	var rs io.ReadSeeker
 	if of, ok := f.(*os.File); ok {
@@ -604,7 +605,11 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 		// Python's rule decides (see notModifiedSince), not ServeContent's.
 		if _, inm := r.Header["If-None-Match"]; !inm && len(ims) > 0 && hasMtime(mtime) &&
 			notModifiedSince(ims[0], mtime) {
-			w.WriteHeader(http.StatusNotModified)
+			if r.Header["If-Match"] == nil && r.Header["If-Unmodified-Since"] == nil {
+				w.WriteHeader(http.StatusNotModified)
+			} else {
+				h.notModifiedUnlessFailed(w, r, name, mtime, rs)
+			}
 			return
 		}
 		req = r.Clone(r.Context())

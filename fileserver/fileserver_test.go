@@ -3,12 +3,14 @@ package fileserver_test
 import (
 	"bufio"
 	"embed"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -344,6 +346,59 @@ func TestConditionalAndRange(t *testing.T) {
 				t.Errorf("%s: body = %q, want %q", what, got.body, tt.wantBody)
 			}
 		})
+	}
+}
+
+// TestPreconditionsBeforeIfModifiedSince: a failed If-Match or
+// If-Unmodified-Since answers 412 even when Python's If-Modified-Since
+// rule would answer 304 (RFC 9110 section 13.2.2 weighs them first); one
+// that passes lets that 304 out, with the headers of the 304 for
+// If-Modified-Since alone, whose dates Python's rule still reads. From an
+// fs.FS, from the cache and from disk.
+func TestPreconditionsBeforeIfModifiedSince(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "hello.txt")
+	if err := os.WriteFile(p, []byte("hello, world\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(p, modTime, modTime); err != nil {
+		t.Fatal(err)
+	}
+	cached, disk := cachedAndDisk(t, dir)
+	const (
+		future    = "Fri, 01 Jan 2100 00:00:00 GMT"
+		pythonIMS = "Tue, 02 Jan 2024 03:04:05 +0000" // a date Python reads and http.ParseTime does not
+		past      = "Mon, 01 Jan 2001 00:00:00 GMT"
+	)
+	for name, h := range map[string]http.Handler{"fs.FS": mustNew(t, mapFS(), fileserver.Options{}), "cache": cached, "disk": disk} {
+		etag := serve(t, h, "GET", "/hello.txt", nil).header.Get("Etag")
+		notModified := serve(t, h, "GET", "/hello.txt", map[string]string{"If-Modified-Since": future})
+		if notModified.status != 304 {
+			t.Fatalf("%s: If-Modified-Since %s: %d, want 304", name, future, notModified.status)
+		}
+		for _, tt := range []struct {
+			hdr        map[string]string
+			wantStatus int
+		}{
+			{map[string]string{"If-Match": `"nope"`, "If-Modified-Since": future}, 412},
+			{map[string]string{"If-Unmodified-Since": past, "If-Modified-Since": future}, 412},
+			{map[string]string{"If-Match": etag, "If-Modified-Since": future}, 304},
+			{map[string]string{"If-Match": "*", "If-Modified-Since": pythonIMS}, 304},
+			{map[string]string{"If-Unmodified-Since": future, "If-Modified-Since": future}, 304},
+		} {
+			for _, method := range []string{"GET", "HEAD"} {
+				got := serve(t, h, method, "/hello.txt", tt.hdr)
+				what := fmt.Sprintf("%s: %s %v", name, method, tt.hdr)
+				switch {
+				case got.status != tt.wantStatus:
+					t.Errorf("%s: %d, want %d", what, got.status, tt.wantStatus)
+				case tt.wantStatus == 304 && (got.body != "" || !reflect.DeepEqual(got.header, notModified.header)):
+					t.Errorf("%s: 304 with %v %q, want the headers of If-Modified-Since alone, %v", what, got.header, got.body, notModified.header)
+				case tt.wantStatus == 412 && method == "GET" && !strings.Contains(got.body, "<p>Message: Precondition Failed.</p>"):
+					t.Errorf("%s: body %q, want the error page", what, got.body)
+				}
+			}
+		}
 	}
 }
 
