@@ -298,6 +298,65 @@ func TestPrecompressedSameSecond(t *testing.T) {
 	}
 }
 
+// A compressed or precompressed response has its Content-Length whatever
+// the conditionals (a browser's revalidation sends If-None-Match), from
+// the cache and from disk, GET and HEAD alike; its 304 has none, and its
+// 412 the error page's.
+func TestEncodedContentLength(t *testing.T) {
+	app := jsText(40000)
+	dir := assetTree(t, map[string][]byte{"app.js": app, "app.js.gz": encodeWith(t, "gzip", app)})
+	for name, opts := range map[string]fileserver.Options{
+		"Compress":                 {Compress: true, CompressCodings: []string{"br"}},
+		"Precompressed":            {Precompressed: []string{"gzip"}},
+		"Precompressed, from disk": {Precompressed: []string{"gzip"}, DisableCache: true},
+	} {
+		h := newDir(t, dir, fileserver.SymlinksFollow, opts)
+		plain := serve(t, h, "GET", "/app.js", map[string]string{"Accept-Encoding": "br, gzip"})
+		etag, length := plain.header.Get("Etag"), strconv.Itoa(len(plain.body))
+		if plain.status != 200 || plain.header.Get("Content-Encoding") == "" || plain.header.Get("Content-Length") != length {
+			t.Fatalf("%s: %d %v, want 200 encoded with its Content-Length", name, plain.status, plain.header)
+		}
+		for _, cond := range []map[string]string{
+			{"If-None-Match": `"other"`},
+			{"If-Match": "*"},
+			{"If-Match": etag},
+			{"If-None-Match": `"other"`, "If-Unmodified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"},
+			{"If-None-Match": etag},
+			{"If-Match": `"nope"`},
+		} {
+			hdr := map[string]string{"Accept-Encoding": "br, gzip"}
+			for k, v := range cond {
+				hdr[k] = v
+			}
+			for _, method := range []string{"GET", "HEAD"} {
+				got := serve(t, h, method, "/app.js", hdr)
+				what := fmt.Sprintf("%s: %s %v", name, method, cond)
+				if cond["If-None-Match"] == etag {
+					if got.status != 304 || got.header.Get("Content-Length") != "" {
+						t.Errorf("%s: %d with Content-Length %q, want 304 without", what, got.status, got.header.Get("Content-Length"))
+					}
+					continue
+				}
+				if cond["If-Match"] == `"nope"` {
+					if got.status != 412 || method == "GET" && got.header.Get("Content-Length") != strconv.Itoa(len(got.body)) {
+						t.Errorf("%s: %d with Content-Length %q for %d bytes, want 412 with the page's", what,
+							got.status, got.header.Get("Content-Length"), len(got.body))
+					}
+					continue
+				}
+				wantBody := plain.body
+				if method == "HEAD" {
+					wantBody = ""
+				}
+				if got.status != 200 || got.header.Get("Content-Length") != length || got.body != wantBody {
+					t.Errorf("%s: %d, Content-Length %q and %d bytes; want 200, %s and %d", what,
+						got.status, got.header.Get("Content-Length"), len(got.body), length, len(wantBody))
+				}
+			}
+		}
+	}
+}
+
 func TestCompress(t *testing.T) {
 	css := jsText(5000)
 	png := make([]byte, 5000)

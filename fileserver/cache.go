@@ -358,6 +358,11 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, name strin
 		req.Header.Del("If-Modified-Since")
 	}
 	setEpochModified(hdr, e.mtime)
+	if v != nil {
+		// The whole variant, as serveFile sends it: ServeContent would
+		// leave Content-Length out for the Content-Encoding.
+		set("Content-Length", e.length)
+	}
 	if mayFail(r) {
 		w = &preconditionWriter{ResponseWriter: w, h: h, r: r}
 		req = fixRange(req, int64(len(e.content)))

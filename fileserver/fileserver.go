@@ -619,14 +619,13 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 	setEpochModified(hdr, mtime)
 	if v != nil {
 		hdr["Content-Encoding"] = own(v.coding.value)
-		if r.Header["If-Match"] == nil && r.Header["If-Unmodified-Since"] == nil {
-			// ServeContent sends no Content-Length with a
-			// Content-Encoding (it expects a middleware to encode),
-			// which would cost the response its sendfile. Without
-			// a Range (a variant never gets one) it sends the whole
-			// file, or a 304 that drops the header again.
-			hdr["Content-Length"] = []string{strconv.FormatInt(fi.Size(), 10)}
-		}
+		// ServeContent sends no Content-Length with a
+		// Content-Encoding (it expects a middleware to encode), which
+		// would send the body chunked and cost the response its
+		// sendfile. Without a Range (a variant never gets one) it
+		// sends the whole file, or a 304 that drops the header again,
+		// or a 412 that preconditionWriter sends without it.
+		hdr["Content-Length"] = []string{strconv.FormatInt(fi.Size(), 10)}
 	}
 	if mayFail(r) {
 		w = &preconditionWriter{ResponseWriter: w, h: h, r: r}
