@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -78,19 +79,22 @@ func addVary(h http.Header, field []string) {
 // when the FS cannot stat), as a precompressed copy or compressed, when
 // the options, the file and the request allow, and reports whether it did.
 // It adds Vary: Accept-Encoding to the responses of a file that has or may
-// have encoded variants, whatever it returns.
+// have encoded variants, whatever it returns: one of a compressible type,
+// or of any type with a precompressed copy, whose response is the copy or
+// the file as Accept-Encoding decides.
 func (h *Handler) serveEncoded(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name string) bool {
 	hdr := w.Header()
 	if _, set := hdr["Content-Encoding"]; set {
 		return false // an outer middleware encodes: never twice
 	}
 	ctype := h.types.lookup(name)
-	canCompress := h.comp != nil && ctype != "" && compressible(ctype) &&
+	mayEncode := ctype != "" && compressible(ctype)
+	canCompress := h.comp != nil && mayEncode &&
 		fi.Size() >= compressMinSize && fi.Size() <= compressMaxSize
 	accept := r.Header["Accept-Encoding"]
 	if accept == nil || r.Header["Range"] != nil {
 		// Identity: no coding asked for, or a range of the original.
-		if canCompress || (h.pre != nil && ctype != "" && compressible(ctype)) {
+		if canCompress || (h.pre != nil && (mayEncode || h.anySidecar(name, fi, h.preTokens))) {
 			addVary(hdr, varyAcceptEncoding)
 		}
 		return false
@@ -98,10 +102,7 @@ func (h *Handler) serveEncoded(w http.ResponseWriter, r *http.Request, f fs.File
 
 	// A precompressed copy, the best one the client takes that exists.
 	if h.pre != nil {
-		offers := make([]string, 0, len(h.pre))
-		for _, c := range h.pre {
-			offers = append(offers, c.token)
-		}
+		offers := slices.Clone(h.preTokens)
 		for len(offers) > 0 {
 			token, _ := negotiate.Encoding(accept, offers...)
 			if token == "" {
@@ -122,7 +123,9 @@ func (h *Handler) serveEncoded(w http.ResponseWriter, r *http.Request, f fs.File
 			}
 			offers = deleteString(offers, token)
 		}
-		if ctype != "" && compressible(ctype) {
+		// offers are left with the codings the client does not take,
+		// whose copies were not looked for.
+		if mayEncode || h.anySidecar(name, fi, offers) {
 			addVary(hdr, varyAcceptEncoding)
 		}
 	}
@@ -140,6 +143,17 @@ func (h *Handler) serveEncoded(w http.ResponseWriter, r *http.Request, f fs.File
 	}
 	h.serveCached(w, r, name, e, &variant{coding: codings[token], ctype: e.ctype})
 	return true
+}
+
+// anySidecar reports whether name, found by stat as fi, has a
+// precompressed copy (sidecar) in one of the codings named by tokens.
+func (h *Handler) anySidecar(name string, fi fs.FileInfo, tokens []string) bool {
+	for _, token := range tokens {
+		if _, ok := h.sidecar(name, fi, codings[token]); ok {
+			return true
+		}
+	}
+	return false
 }
 
 func deleteString(list []string, s string) []string {

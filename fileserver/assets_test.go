@@ -127,6 +127,7 @@ func TestPrecompressed(t *testing.T) {
 		"stale.js.br":    encodeWith(t, "br", app),
 		"photo.png":      app,
 		"photo.png.gz":   encodeWith(t, "gzip", app),
+		"plain.png":      app,
 		"nocopy.css":     app,
 		"outside/x.txt":  []byte("x"),
 		"site/linked.js": app,
@@ -167,6 +168,12 @@ func TestPrecompressed(t *testing.T) {
 		{"big copy from disk", "/big.js", "br", nil, 200, "br", files["big.js.br"], true},
 		// A copy is used whatever the type: the operator made it.
 		{"any type with a copy", "/photo.png", "gzip", nil, 200, "gzip", files["photo.png.gz"], true},
+		// Whether it gets the copy depends on Accept-Encoding: Vary.
+		{"any type with a copy, identity", "/photo.png", "", nil, 200, "", app, true},
+		{"any type with a copy, another coding", "/photo.png", "br, zstd", nil, 200, "", app, true},
+		{"any type with a copy, range", "/photo.png", "gzip", map[string]string{"Range": "bytes=0-9"}, 206, "", app[:10], true},
+		{"a type without copies", "/plain.png", "gzip", nil, 200, "", app, false},
+		{"a type without copies, identity", "/plain.png", "", nil, 200, "", app, false},
 		{"no copies at all", "/nocopy.css", "br", nil, 200, "", app, true},
 	}
 	for _, tt := range tests {
@@ -194,6 +201,8 @@ func TestPrecompressed(t *testing.T) {
 				}
 				if tt.wantVary {
 					want["Vary"] = "Accept-Encoding"
+				} else {
+					want["Vary"] = ""
 				}
 				if tt.wantEncoding != "" {
 					fi := stat(tt.target[1:] + map[string]string{"br": ".br", "gzip": ".gz"}[tt.wantEncoding])

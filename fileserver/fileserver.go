@@ -67,6 +67,7 @@ type Handler struct {
 
 	// The options of assets.go: nil or empty when off.
 	pre          []*coding // Options.Precompressed
+	preTokens    []string  // the tokens of pre
 	comp         []*coding // Options.CompressCodings, when Compress
 	compressions *budget   // CompressBudget; nil for no bound
 	compTokens   []string  // the tokens of comp
@@ -221,6 +222,9 @@ func (h *Handler) assetOptions(opts Options) error {
 		}
 		if len(pre) > 0 {
 			h.pre = pre
+			for _, c := range pre {
+				h.preTokens = append(h.preTokens, c.token)
+			}
 		}
 	}
 	if opts.Compress {

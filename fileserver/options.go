@@ -176,13 +176,17 @@ type Options struct {
 	// times are compared in whole seconds, since brotli -k gives the copy
 	// the original's time cut to the second: a copy from the same second
 	// as the original counts as fresh, one from an earlier second is
-	// stale and ignored. It goes out with the original's Content-Type, its own
-	// Content-Encoding, Last-Modified and Content-Length, an ETag of its
-	// own ending in "-br" (and so on), Vary: Accept-Encoding, and
-	// sendfile when large. The copies are reached through the same fs.FS
-	// as the original, so the same symbolic-link policy applies to them,
-	// and they are files like any other: listed, and served under their
-	// own names. If nil, copies are not looked for (Python's behaviour).
+	// stale and ignored. A copy goes out with the original's
+	// Content-Type, its own Content-Encoding, Last-Modified and
+	// Content-Length, an ETag of its own ending in "-br" (and so on),
+	// Vary: Accept-Encoding, and sendfile when large. The file's own
+	// responses carry Vary: Accept-Encoding too while it has a copy,
+	// whatever its type (for a type Compress would not compress, a
+	// request without the copy's coding stats the copies to know). The
+	// copies are reached through the same fs.FS as the original, so the
+	// same symbolic-link policy applies to them, and they are files like
+	// any other: listed, and served under their own names. If nil, copies
+	// are not looked for (Python's behaviour).
 	Precompressed []string
 
 	// Compress compresses the files of a compressible type (text, scripts,
