@@ -365,7 +365,7 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, name strin
 	}
 	if mayFail(r) {
 		w = &preconditionWriter{ResponseWriter: w, h: h, r: r}
-		req = fixRange(req, int64(len(e.content)))
+		req = fixRange(strongIfRange(req, e.mtime), int64(len(e.content)))
 		var done func()
 		req, done = h.limitMultiRange(req)
 		defer done()

@@ -129,6 +129,30 @@ func fixRange(r *http.Request, size int64) *http.Request {
 	return withRange(r, nil) // no range at all: invalid
 }
 
+// strongIfRange returns r, or a copy of it without its Range header when
+// its If-Range is a date that does not prove the file to be the version
+// the client holds part of. http.ServeContent matches such a date with
+// the modification time in whole seconds, so a file replaced within the
+// second of the client's copy would answer 206 with the new version's
+// bytes, spliced by the client onto the old ones. A date is a strong
+// validator only where the file cannot have changed twice within its
+// second (RFC 9110 section 8.8.2.2): here, when the modification time has
+// no fraction of a second and is the date itself. Otherwise the Range is
+// ignored and the whole file sent, as for an If-Range that does not
+// match. An entity tag in If-Range is left to ServeContent: the ETag
+// names the version to the nanosecond.
+func strongIfRange(r *http.Request, mtime time.Time) *http.Request {
+	ir := r.Header["If-Range"]
+	if len(ir) == 0 || r.Header["Range"] == nil {
+		return r
+	}
+	t, err := http.ParseTime(ir[0])
+	if err != nil || mtime.Nanosecond() == 0 && t.Unix() == mtime.Unix() {
+		return r // an entity tag (or no date at all), or the very time
+	}
+	return withRange(r, nil)
+}
+
 // position parses a byte position of a Range header: decimal digits
 // only; a number too large for an int64 is math.MaxInt64, past the end
 // of any file.

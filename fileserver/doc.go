@@ -45,7 +45,13 @@
 // [http.ServeContent], with its gaps closed: a failed If-Match or
 // If-Unmodified-Since answers 412 even where If-Modified-Since alone
 // would answer 304 (RFC 9110 weighs them first; Python ignores both, and
-// a request without them gets Python's answer), a suffix range of zero
+// a request without them gets Python's answer), an If-Range date matches
+// only a file whose modification time is that very second with no
+// fraction (ServeContent alone matches any time within the second, so a
+// file replaced within the second of the client's copy would answer 206
+// with bytes of the new version; it now sends the whole file, while an
+// If-Range ETag, which names the version to the nanosecond, still gets
+// its 206), a suffix range of zero
 // bytes gets 416 (ServeContent alone answers 206 with an inverted
 // Content-Range), a Range in another unit or with a malformed range is
 // ignored as RFC 9110 asks (ServeContent answers 416), and so is one of

@@ -633,7 +633,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 	}
 	if mayFail(r) {
 		w = &preconditionWriter{ResponseWriter: w, h: h, r: r}
-		req = fixRange(req, fi.Size())
+		req = fixRange(strongIfRange(req, mtime), fi.Size())
 		var done func()
 		req, done = h.limitMultiRange(req)
 		defer done()

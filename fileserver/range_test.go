@@ -117,6 +117,88 @@ func TestRangeEdges(t *testing.T) {
 	}
 }
 
+// TestIfRangeDate: an If-Range date gets a 206 only for a file whose
+// modification time is that very second with no fraction: a file replaced
+// within the second of the client's copy (same size, new bytes) would
+// otherwise answer with the new version's bytes, which the client splices
+// onto the old ones. Such a file gets the whole new version instead; an
+// If-Range ETag still gets its 206. From an fs.FS, the cache and disk.
+func TestIfRangeDate(t *testing.T) {
+	whole := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	frac := whole.Add(600 * time.Millisecond)
+	const date, before = "Thu, 02 Jan 2025 03:04:05 GMT", "Thu, 02 Jan 2025 03:04:04 GMT"
+	fsys := fstest.MapFS{
+		"whole.txt": {Data: []byte("0123456789"), ModTime: whole},
+		"frac.txt":  {Data: []byte("0123456789"), ModTime: frac},
+	}
+	dir := t.TempDir()
+	for name, f := range fsys {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, f.ModTime, f.ModTime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cached, disk := cachedAndDisk(t, dir)
+	for from, h := range map[string]http.Handler{"fs": mustNew(t, fsys, fileserver.Options{}), "cache": cached, "disk": disk} {
+		fracETag := serve(t, h, "GET", "/frac.txt", nil).header.Get("Etag")
+		for _, c := range []struct {
+			path, ifRange string
+			status        int
+		}{
+			{"/whole.txt", date, 206},
+			{"/whole.txt", before, 200},
+			{"/frac.txt", date, 200}, // its Last-Modified, yet not proof of the version
+			{"/frac.txt", fracETag, 206},
+			{"/frac.txt", "", 206},
+		} {
+			for _, method := range []string{"GET", "HEAD"} {
+				hdr := map[string]string{"Range": "bytes=2-4"}
+				if c.ifRange != "" {
+					hdr["If-Range"] = c.ifRange
+				}
+				got := serve(t, h, method, c.path, hdr)
+				want := map[int]response{
+					206: {206, http.Header{"Content-Range": {"bytes 2-4/10"}, "Content-Length": {"3"}}, "234"},
+					200: {200, http.Header{"Content-Range": nil, "Content-Length": {"10"}}, "0123456789"},
+				}[c.status]
+				if method == "HEAD" {
+					want.body = ""
+				}
+				if got.status != want.status || got.body != want.body || got.header.Get("Content-Length") != want.header.Get("Content-Length") ||
+					got.header.Get("Content-Range") != want.header.Get("Content-Range") {
+					t.Errorf("%s: %s %s If-Range %q: %d %v %q, want %d %q", from, method, c.path, c.ifRange,
+						got.status, got.header, got.body, want.status, want.body)
+				}
+			}
+		}
+	}
+
+	// The client's story: a copy of version one, a resume after the
+	// file was replaced in the same second.
+	write := func(data string, mtime time.Time) {
+		p := filepath.Join(dir, "f.txt")
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	one := whole.Add(100 * time.Millisecond)
+	write("AAAAAAAA-one-12345\n", one)
+	serve(t, cached, "GET", "/f.txt", nil) // the cache holds version one
+	write("BBBBBBBB-two-67890\n", one.Add(500*time.Millisecond))
+	for from, h := range map[string]http.Handler{"cache": cached, "disk": disk} {
+		got := serve(t, h, "GET", "/f.txt", map[string]string{"Range": "bytes=8-", "If-Range": date})
+		if got.status != 200 || got.body != "BBBBBBBB-two-67890\n" {
+			t.Errorf("%s: resume of version one after a change within its second: %d %q, want 200 and version two", from, got.status, got.body)
+		}
+	}
+}
+
 // TestMultiRangeLimit: while a response of several ranges waits for a
 // client that does not read, with a limit of one such response, another
 // request for several ranges gets the whole file (200, as RFC 9110 lets
