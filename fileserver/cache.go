@@ -293,10 +293,11 @@ var acceptRanges = []string{"bytes"}
 
 // serveCached answers r from a cached file: Python's If-Modified-Since
 // rule first (after If-Match and If-Unmodified-Since, when the request
-// has them: see notModifiedUnlessFailed), then the full 200 response straight from memory when the
-// request has no other conditional and no Range (a single write, with the
-// headers), else http.ServeContent over the content for Range, If-Match,
-// If-None-Match, If-Unmodified-Since and If-Range.
+// has them: see notModifiedUnlessFailed), then the full 200 response
+// straight from memory when the request has no other conditional and no
+// Range (a single write, with the headers), else http.ServeContent over
+// the content for Range, If-Match, If-None-Match, If-Unmodified-Since and
+// If-Range.
 //
 // v, if not nil, is the variant e stands for: the bytes of a precompressed
 // copy (whose ETag gets the coding's mark) or compressed bytes (whose ETag
