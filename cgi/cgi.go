@@ -343,7 +343,7 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request, sc script, buf
 	}
 	ch := &stdcgi.Handler{
 		Path: h.launcher,
-		Dir:  h.root,
+		Dir:  h.workDir,
 		// The request's variables come last, so that they win.
 		Env:        append(slices.Clip(h.extraEnv), h.env(r, sc.name, sc.file, sc.pathInfo)...),
 		InheritEnv: h.inherit,

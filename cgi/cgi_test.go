@@ -804,3 +804,26 @@ func TestOwns(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkDir: scripts run in Root, or in WorkDir when set (the command's
+// current directory, as under Python); a WorkDir that is not a directory
+// is refused.
+func TestWorkDir(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/pwd.sh": "#!/bin/sh\n" + header + "pwd -P\n"})
+	elsewhere := writeTree(t, nil)
+	for _, tc := range []struct{ workDir, want string }{{"", root}, {elsewhere, elsewhere}} {
+		srv, _ := newServer(t, root, cgi.Options{WorkDir: tc.workDir})
+		want, err := filepath.EvalSymlinks(tc.want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := do(t, srv, "GET", "/cgi-bin/pwd.sh", nil, nil).body; got != want+"\n" {
+			t.Errorf("WorkDir %q: the script ran in %q, want %q", tc.workDir, got, want)
+		}
+	}
+	file := filepath.Join(elsewhere, "f")
+	os.WriteFile(file, nil, 0o644)
+	if _, err := cgi.New(cgi.Options{Root: root, WorkDir: file}); err == nil || err.Error() != "cgi: WorkDir "+file+" is not a directory" {
+		t.Errorf("WorkDir a file: %v", err)
+	}
+}

@@ -31,9 +31,14 @@ import (
 type Options struct {
 	// Root is the OS directory that holds the CGI directories (cgi-bin/
 	// and so on): the directory Python's server serves. It is made
-	// absolute by New. Scripts run with Root as working directory, as
-	// under Python, where it is the server's current directory.
+	// absolute by New.
 	Root string
+
+	// WorkDir is the scripts' working directory. Python's scripts run in
+	// the server's current directory, which is Root unless the server was
+	// given another (--directory): the command sets WorkDir to its own
+	// current directory. If empty, Root.
+	WorkDir string
 
 	// Dirs are the URL paths of the CGI directories, relative to the
 	// mount point (Python's cgi_directories). Each starts with '/' and
@@ -146,6 +151,7 @@ type Options struct {
 // use.
 type Handler struct {
 	root        string
+	workDir     string // the scripts' working directory: WorkDir, or root
 	dirs        []string
 	prefix      string
 	software    string
@@ -186,8 +192,15 @@ func New(opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	workDir := root
+	if opts.WorkDir != "" {
+		if workDir, err = checkDir(opts.WorkDir, "WorkDir"); err != nil {
+			return nil, err
+		}
+	}
 	h := &Handler{
 		root:      root,
+		workDir:   workDir,
 		prefix:    strings.TrimRight(opts.Prefix, "/"),
 		software:  opts.ServerSoftware,
 		protocol:  opts.Protocol,
@@ -233,14 +246,20 @@ func checkRoot(root string) (string, error) {
 	if root == "" {
 		return "", errors.New("cgi: Options.Root is empty")
 	}
-	abs, err := filepath.Abs(root)
+	return checkDir(root, "root")
+}
+
+// checkDir returns dir made absolute, or an error (naming it what) if it
+// is not a directory.
+func checkDir(dir, what string) (string, error) {
+	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", fmt.Errorf("cgi: %w", err)
 	}
 	if fi, err := os.Stat(abs); err != nil {
 		return "", fmt.Errorf("cgi: %w", err)
 	} else if !fi.IsDir() {
-		return "", fmt.Errorf("cgi: root %s is not a directory", abs)
+		return "", fmt.Errorf("cgi: %s %s is not a directory", what, abs)
 	}
 	return abs, nil
 }

@@ -524,6 +524,10 @@ printf 'Content-Type: text/plain\n\n'
 echo "method=$REQUEST_METHOD protocol=$SERVER_PROTOCOL query=$QUERY_STRING arg=$1 path=$PATH_INFO uid=$(id -u)"
 cat
 `)
+	writeScript(t, filepath.Join(dir, "cgi-bin", "where.sh"), `#!/bin/sh
+printf 'Content-Type: text/plain\n\n'
+echo "software=$SERVER_SOFTWARE cwd=$(pwd -P)"
+`)
 	writeFile(t, filepath.Join(dir, "static.txt"), "static\n")
 	p := startBinary(t, "-b", "127.0.0.1", "-d", dir, "--cgi", "-p", "HTTP/1.1", "-H", "X-Cgi: yes", "0")
 
@@ -541,6 +545,19 @@ cat
 	}
 	if strings.Join(h["x-cgi"], "") != "yes" {
 		t.Errorf("GET /cgi-bin/echo.sh: X-Cgi = %q, want the -H header", h["x-cgi"])
+	}
+	// As under Python: SERVER_SOFTWARE is the Server header, and the
+	// script runs in the server's current directory, not in -d.
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wd, err = filepath.EvalSymlinks(wd); err != nil {
+		t.Fatal(err)
+	}
+	_, h, body = headOf(t, curl(t, "--include", p.url+"/cgi-bin/where.sh"))
+	if want := "software=" + strings.Join(h["server"], "") + " cwd=" + wd + "\n"; len(h["server"]) != 1 || body != want {
+		t.Errorf("GET /cgi-bin/where.sh: %q, want %q", body, want)
 	}
 	out := curl(t, "--data-binary", "posted body", p.url+"/cgi-bin/echo.sh")
 	if want := "method=POST protocol=HTTP/1.1 query= arg= path= uid=" + uid + "\nposted body"; out != want {
@@ -639,6 +656,7 @@ func TestE2EErrors(t *testing.T) {
 	}{
 		{"directory missing", []string{"-d", missing, "0"}, 1, fmt.Sprintf("-d %q: no such file or directory", missing)},
 		{"directory is a file", []string{"-d", file, "0"}, 1, fmt.Sprintf("-d %q: not a directory", file)},
+		{"directory missing, with --cgi", []string{"-d", missing, "--cgi", "0"}, 1, fmt.Sprintf("-d %q: no such file or directory", missing)},
 		{"port in use", []string{"-b", "127.0.0.1", "-d", dir, busyPort}, 1,
 			"cannot listen on 127.0.0.1 port " + busyPort + ": address already in use (another server has it; pick another port, or 0 for a free one)"},
 		// TEST-NET-1: an address no interface has, refused without any traffic.

@@ -104,6 +104,18 @@ func withServer(hs []header) []header {
 	return append([]header{{"Server", serverToken()}}, hs...)
 }
 
+// serverHeader returns the Server header the responses carry: the one -H
+// sets, or serverToken. CGI scripts get it as SERVER_SOFTWARE, as under
+// Python, where both are version_string().
+func serverHeader(hs []header) string {
+	for _, h := range withServer(hs) {
+		if h.Name == "Server" {
+			return h.Value
+		}
+	}
+	return serverToken()
+}
+
 // serverToken is "simplehttp/" and the module version without its "v"
 // ("simplehttp/1.2.0"), or "simplehttp/devel" for a build from a checkout:
 // an RFC 9110 product token, which "(devel)" is not.

@@ -198,9 +198,16 @@ func newHandler(cfg config, stderr io.Writer) (_ http.Handler, _ *slog.Logger, _
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if err := checkDir(cfg.Dir); err != nil {
+		return nil, nil, nil, err
+	}
 	var scripts *cgi.Handler
 	if cfg.CGI {
-		scripts, err = cgi.New(cgi.Options{Root: cfg.Dir, Protocol: cfg.Protocol, Logger: logger, PassPost: cfg.Upload})
+		// Python's scripts run in the server's current directory, which
+		// -d does not change.
+		wd, _ := os.Getwd() // "" if it is gone: then cfg.Dir
+		scripts, err = cgi.New(cgi.Options{Root: cfg.Dir, WorkDir: wd, Protocol: cfg.Protocol, Logger: logger, PassPost: cfg.Upload,
+			ServerSoftware: serverHeader(cfg.Headers)})
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("--cgi: %w", err)
 		}
@@ -307,16 +314,22 @@ func (c *closers) close() {
 	}
 }
 
-// newFileServer checks the directory and makes the file server for it;
-// scripts, if not nil, is the CGI middleware in front of it.
-func newFileServer(cfg config, logger *slog.Logger, scripts *cgi.Handler) (*fileserver.Handler, error) {
-	fi, err := os.Stat(cfg.Dir)
+// checkDir checks that -d names a directory, before anything is made
+// from it.
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
 	if err != nil {
-		return nil, fmt.Errorf("-d %q: %w", cfg.Dir, pathErr(err))
+		return fmt.Errorf("-d %q: %w", dir, pathErr(err))
 	}
 	if !fi.IsDir() {
-		return nil, fmt.Errorf("-d %q: not a directory", cfg.Dir)
+		return fmt.Errorf("-d %q: not a directory", dir)
 	}
+	return nil
+}
+
+// newFileServer makes the file server for the directory; scripts, if not
+// nil, is the CGI middleware in front of it.
+func newFileServer(cfg config, logger *slog.Logger, scripts *cgi.Handler) (*fileserver.Handler, error) {
 	opts := fileserver.Options{
 		IndexNames:      cfg.Index,
 		DisableSniff:    cfg.NoSniff,
