@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	iofs "io/fs"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -211,7 +212,11 @@ func parseArgs(args []string) (config, error) {
 	cfg := config{Port: 8000}
 	var fv flagValues
 	fs := newFlagSet(&cfg, &fv)
-	args, err := joinHeaderArgs(args)
+	args, err := expandAbbrevs(fs, args)
+	if err != nil {
+		return cfg, err
+	}
+	args, err = joinHeaderArgs(args)
 	if err != nil {
 		return cfg, err
 	}
@@ -414,6 +419,64 @@ func joinHeaderArgs(args []string) ([]string, error) {
 			name += ": " + args[i]
 		}
 		out = append(out, "--header="+name)
+	}
+	return out, nil
+}
+
+// expandAbbrevs replaces each long option given by a prefix of its name
+// with the option itself, as argparse accepts "--dir" for "--directory"
+// and "--bi" for "--bind": a prefix that starts the names of several
+// options is refused with argparse's message, and one that starts no
+// name is left for the flag set to report. The value of an option that
+// takes one, and everything after "--", is never taken for an option.
+func expandAbbrevs(fs *pflag.FlagSet, args []string) ([]string, error) {
+	out := slices.Clone(args)
+	for i := 0; i < len(out); i++ {
+		a := out[i]
+		if a == "--" {
+			break
+		}
+		var f *pflag.Flag
+		switch {
+		case strings.HasPrefix(a, "--"):
+			name, value, hasValue := strings.Cut(a[2:], "=")
+			if f = fs.Lookup(name); f == nil {
+				var matches []*pflag.Flag
+				fs.VisitAll(func(g *pflag.Flag) {
+					if !g.Hidden && strings.HasPrefix(g.Name, name) {
+						matches = append(matches, g)
+					}
+				})
+				switch len(matches) {
+				case 0:
+					continue
+				case 1:
+				default:
+					names := make([]string, len(matches))
+					for j, g := range matches {
+						names[j] = "--" + g.Name
+					}
+					return nil, usagef("ambiguous option: %s could match %s", "--"+name, strings.Join(names, ", "))
+				}
+				f = matches[0]
+				out[i] = "--" + f.Name
+				if hasValue {
+					out[i] += "=" + value
+				}
+			}
+			if hasValue {
+				continue
+			}
+		case len(a) == 2 && a[0] == '-' && a[1] != '-':
+			if f = fs.ShorthandLookup(a[1:]); f == nil {
+				continue
+			}
+		default:
+			continue
+		}
+		if f.NoOptDefVal == "" {
+			i++ // its value
+		}
 	}
 	return out, nil
 }
