@@ -299,10 +299,11 @@ func richColumns(s richSort) []richColumn {
 
 // richCrumbs splits the escaped client path of a directory ("/a/b%20c/")
 // into breadcrumbs whose links climb with "../", so they are right under
-// any mount prefix. Empty segments ("/a//b/") are not shown but counted,
-// as the browser counts them when it resolves "../".
+// any mount prefix. Empty segments ("/a//b/", "/a/b//", "//a/") are not
+// shown but counted, as the browser counts them when it resolves "../":
+// only the path's first and last slash bound no segment.
 func richCrumbs(clientPath string) []richCrumb {
-	segs := strings.Split(strings.Trim(clientPath, "/"), "/")
+	segs := strings.Split(strings.TrimSuffix(strings.TrimPrefix(clientPath, "/"), "/"), "/")
 	if len(segs) == 1 && segs[0] == "" {
 		segs = nil
 	}

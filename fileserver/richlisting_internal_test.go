@@ -95,6 +95,9 @@ func TestRichCrumbs(t *testing.T) {
 		{"/static/a%20b/c%2Fd/", []richCrumb{{"/", "../../../"}, {"static", "../../"}, {"a b", "../"}, {"c/d", ""}}},
 		{"/a//b/", []richCrumb{{"/", "../../../"}, {"a", "../../"}, {"b", ""}}},
 		{"/%3Cx%3E/", []richCrumb{{"/", "../"}, {"<x>", ""}}},
+		// From /a/b// the browser climbs to / with ../../../.
+		{"/a/b//", []richCrumb{{"/", "../../../"}, {"a", "../../"}, {"b", ""}}},
+		{"//a/", []richCrumb{{"/", "../../"}, {"a", ""}}},
 	}
 	for _, tt := range tests {
 		if got := richCrumbs(tt.path); !reflect.DeepEqual(got, tt.want) {
