@@ -206,8 +206,8 @@
 // directory does not), 404 for a POST to a directory that does not exist
 // (as its GET would be), 413 over [Options.MaxUploadSize] (1 GiB by default: before
 // a byte is written when the length is announced), 507 when the disk is
-// full, 403 where the target is refused (a hidden directory, a link the
-// policy or the root refuses, a permission), 400 for a bad name (or a
+// full, 403 where the target is refused (a hidden or excluded directory,
+// a link the policy or the root refuses, a permission), 400 for a bad name (or a
 // PUT with Content-Range: a part is never stored as the file), 415 for
 // a POST that is not multipart, and for a body cut short 400, or 408 when
 // it stopped arriving for [Options.UploadIdleTimeout] (the connection is
@@ -240,8 +240,13 @@
 //     bytes that are not UTF-8, names over 255 bytes, leading or trailing
 //     spaces, a trailing dot and Windows device names are refused with a
 //     message saying which; a multipart filename is first reduced to its
-//     last element (after '/' or '\'). Uploads into a hidden directory
-//     (".git", ".ssh") are refused.
+//     last element (after '/' or '\').
+//   - Uploads into a hidden directory (".git", ".ssh") or one of
+//     [Options.UploadExcludeDirs] (the CGI directories), or inside one,
+//     are refused with 403, whether the request names it or a link leads
+//     there: the directory written into is found again from the root
+//     without following any link, and a link changed meanwhile is
+//     refused, never written through.
 //   - [Handler.Close] refuses new uploads and waits for those in flight,
 //     so after a server's Shutdown and Close nothing is left half-way.
 //   - Memory stays bounded however many uploads trickle in at once: each

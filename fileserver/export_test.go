@@ -42,6 +42,13 @@ func SetUploadWriter(wrap func(f *os.File) io.Writer) (restore func()) {
 	return func() { uploadWriter = old }
 }
 
+// UploadDirAt is where an upload to h finds the directory dir, opened as
+// name, to be: its path from the root without links, or an error when
+// walking that path again does not lead to dir.
+func UploadDirAt(h *Handler, dir *os.File, name string) (string, error) {
+	return h.dirfs.realDir(dir, name)
+}
+
 // TempPrefix is how the names of named temporary files start.
 const TempPrefix = tempPrefix
 

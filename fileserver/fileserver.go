@@ -88,7 +88,10 @@ type Handler struct {
 	maxUpload  int64
 	uploadIdle time.Duration
 	origins    map[string]bool // UploadOrigins
-	uploads    uploadTracker
+	// uploadExclude are Options.UploadExcludeDirs without their
+	// leading '/'.
+	uploadExclude []string
+	uploads       uploadTracker
 	// uploadBufs bounds the large copy buffers of the uploads in
 	// progress (uploadBufBudget; see uploadBuffer).
 	uploadBufs *budget

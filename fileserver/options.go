@@ -280,6 +280,16 @@ type Options struct {
 	// directory), atomically: 204 instead of 201. If false, an upload of
 	// a name that exists is refused with 409.
 	UploadOverwrite bool
+
+	// UploadExcludeDirs are directories that uploads never write into,
+	// nor into any directory inside them, as URL paths from the
+	// handler's root ("/cgi-bin": clean, no trailing slash), compared
+	// ignoring case: the CGI directories when a cgi.Handler runs in front
+	// (its Options.Dirs), so that an upload cannot add a script. They are
+	// refused with 403 whether the request names them or reaches them
+	// through a symbolic link, as are hidden directories (".git",
+	// ".ssh") always.
+	UploadExcludeDirs []string
 	// Archive lets a client download a directory as one file: a GET of
 	// the directory's URL (with its slash) with exactly the query
 	// "download=zip", "download=tar.gz" or "download=tar.zst" answers

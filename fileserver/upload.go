@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,10 +45,16 @@ func (h *Handler) uploadOptions(opts Options) error {
 		return errors.New("fileserver: Options.MaxUploadSize and UploadIdleTimeout must not be negative")
 	}
 	if !opts.Upload {
-		if opts.MaxUploadSize != 0 || opts.UploadOverwrite || opts.UploadIdleTimeout != 0 || opts.UploadOrigins != nil {
-			return errors.New("fileserver: Options.MaxUploadSize, UploadOverwrite, UploadIdleTimeout or UploadOrigins without Upload")
+		if opts.MaxUploadSize != 0 || opts.UploadOverwrite || opts.UploadIdleTimeout != 0 || opts.UploadOrigins != nil || opts.UploadExcludeDirs != nil {
+			return errors.New("fileserver: Options.MaxUploadSize, UploadOverwrite, UploadIdleTimeout, UploadOrigins or UploadExcludeDirs without Upload")
 		}
 		return nil
+	}
+	for _, d := range opts.UploadExcludeDirs {
+		if len(d) < 2 || d[0] != '/' || path.Clean(d) != d {
+			return fmt.Errorf("fileserver: Options.UploadExcludeDirs: %q is not a clean path like /cgi-bin", d)
+		}
+		h.uploadExclude = append(h.uploadExclude, d[1:])
 	}
 	h.origins = map[string]bool{}
 	for _, o := range opts.UploadOrigins {
@@ -304,18 +311,15 @@ func (h *Handler) checkFree(dir *os.File, n int64) *uploadError {
 // openUploadDir opens the directory name, into which an upload writes,
 // through the handler's os.Root: never outside the served directory, and
 // following only the symbolic links the policy allows that resolve inside
-// it, whatever the policy is for reads. Every element of its path must
-// be a name an upload could create (no hidden directory: a share of a
-// home directory must not take files into .ssh).
+// it, whatever the policy is for reads. The directory must be one an
+// upload may write into (see checkUploadDir) both as the client named it
+// and where it really is, whichever links led there: a link "keys" to
+// ".ssh" does not take files into .ssh.
 func (h *Handler) openUploadDir(name string) (*os.File, *uploadError) {
-	if name != "." {
-		for _, elem := range strings.Split(name, "/") {
-			if elem[0] == '.' {
-				return nil, refuse(http.StatusForbidden, "Uploads into hidden directories are refused")
-			}
-		}
+	if e := h.checkUploadDir(name); e != nil {
+		return nil, e
 	}
-	f, err := h.dirfs.openDirForWrite(name)
+	f, real, err := h.dirfs.openDirForWrite(name)
 	if err != nil {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -325,7 +329,32 @@ func (h *Handler) openUploadDir(name string) (*os.File, *uploadError) {
 		}
 		return nil, &uploadError{code: http.StatusForbidden, msg: "Upload refused", err: err}
 	}
+	if e := h.checkUploadDir(real); e != nil {
+		f.Close()
+		return nil, e
+	}
 	return f, nil
+}
+
+// checkUploadDir refuses a directory (a path from the root) that uploads
+// do not write into: a hidden one or one inside it (a share of a home
+// directory must not take files into .ssh), and one of
+// Options.UploadExcludeDirs or inside it.
+func (h *Handler) checkUploadDir(name string) *uploadError {
+	if name == "." {
+		return nil
+	}
+	for _, elem := range strings.Split(name, "/") {
+		if elem[0] == '.' {
+			return refuse(http.StatusForbidden, "Uploads into hidden directories are refused")
+		}
+	}
+	for _, d := range h.uploadExclude {
+		if len(name) >= len(d) && strings.EqualFold(name[:len(d)], d) && (len(name) == len(d) || name[len(d)] == '/') {
+			return refuse(http.StatusForbidden, "Uploads into this directory are refused")
+		}
+	}
+	return nil
 }
 
 // checkTarget looks at what is at base in dir now: refused if it is a

@@ -26,4 +26,7 @@ func isNoSpace(err error) bool                                     { return fals
 func isTooBig(err error) bool                                      { return false }
 func isReadOnly(err error) bool                                    { return false }
 func unlinkAt(dir *os.File, name string) error                     { return errNoUploads }
-func (d *dirFS) openDirForWrite(name string) (*os.File, error)     { return nil, errNoUploads }
+func (d *dirFS) openDirForWrite(name string) (*os.File, string, error) {
+	return nil, "", errNoUploads
+}
+func (d *dirFS) realDir(dir *os.File, name string) (string, error) { return "", errNoUploads }

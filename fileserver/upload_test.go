@@ -285,6 +285,83 @@ func TestUploadSymlinks(t *testing.T) {
 	}
 }
 
+// An upload never writes into a hidden directory or an excluded one
+// (the CGI directories), whether the request names it or a link inside
+// the tree leads there, at any depth.
+func TestUploadIntoRefusedDirs(t *testing.T) {
+	for _, p := range []fileserver.SymlinkPolicy{fileserver.SymlinksFollow, fileserver.SymlinksInside} {
+		t.Run(p.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			for _, d := range []string{".ssh", ".git/hooks", "cgi-bin/sub", "a", "pub"} {
+				os.MkdirAll(filepath.Join(dir, d), 0o755)
+			}
+			for link, target := range map[string]string{
+				"keys": ".ssh", "a/b": "../.git", "a/c": "b/hooks", "scripts": "cgi-bin",
+				"pub/deep": "../cgi-bin/sub", "pub/up": "../pub/../.ssh", "ok": "pub",
+			} {
+				if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := tree(t, dir)
+			h := newUploader(t, dir, p, fileserver.Options{UploadExcludeDirs: []string{"/cgi-bin"}})
+			hidden, excluded := "Uploads into hidden directories are refused", "Uploads into this directory are refused"
+			for target, msg := range map[string]string{
+				"/.ssh/authorized_keys": hidden, "/keys/authorized_keys": hidden, "/a/b/config": hidden,
+				"/a/c/post-checkout": hidden, "/pub/up/authorized_keys": hidden,
+				"/cgi-bin/x.cgi": excluded, "/CGI-BIN/x.cgi": excluded, "/cgi-bin/sub/x.cgi": excluded,
+				"/scripts/x.cgi": excluded, "/pub/deep/x.cgi": excluded,
+			} {
+				w := upReq(h, "PUT", target, []byte("pwned\n"), false)
+				if w.Code != 403 || !strings.Contains(w.Body.String(), msg) {
+					t.Errorf("PUT %s: %d, want 403 %q", target, w.Code, msg)
+				}
+				body, ct := multipartBody(t, "x.txt", "pwned\n")
+				dirTarget := target[:strings.LastIndexByte(target, '/')+1]
+				if w := upReq(h, "POST", dirTarget, body, false, "Content-Type", ct); w.Code != 403 || !strings.Contains(w.Body.String(), msg) {
+					t.Errorf("POST %s: %d, want 403 %q", dirTarget, w.Code, msg)
+				}
+			}
+			sameTree(t, dir, before)
+			// A link to a directory that takes uploads still does.
+			if w := upReq(h, "PUT", "/ok/new.txt", []byte("fine\n"), false); w.Code != 201 {
+				t.Errorf("PUT through a link to a visible directory: %d, want 201", w.Code)
+			}
+			if b, err := os.ReadFile(filepath.Join(dir, "pub", "new.txt")); string(b) != "fine\n" {
+				t.Errorf("pub/new.txt: %q, %v", b, err)
+			}
+		})
+	}
+}
+
+// A directory whose path, walked again from the root without following
+// links, does not lead to it (a link swapped after it was opened) is
+// refused rather than named.
+func TestUploadDirMoved(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, ".ssh"), 0o700)
+	os.MkdirAll(filepath.Join(dir, "pub", "sub"), 0o755)
+	os.Symlink("pub", filepath.Join(dir, "link"))
+	h := newUploader(t, dir, fileserver.SymlinksInside, fileserver.Options{})
+	ssh, err := os.Open(filepath.Join(dir, ".ssh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ssh.Close()
+	// Opened through "link" when it led to .ssh; it now leads to pub.
+	if got, err := fileserver.UploadDirAt(h, ssh, "link"); err == nil {
+		t.Errorf(".ssh opened as link, now to pub: found at %q, want an error", got)
+	}
+	sub, err := os.Open(filepath.Join(dir, "pub", "sub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	if got, err := fileserver.UploadDirAt(h, sub, "link/../link/sub"); got != "pub/sub" || err != nil {
+		t.Errorf("pub/sub opened as link/../link/sub: found at %q, %v", got, err)
+	}
+}
+
 // multipartBody builds a multipart/form-data body of files (name,
 // content pairs) and fields (FIELD=value).
 func multipartBody(t *testing.T, parts ...string) (body []byte, contentType string) {

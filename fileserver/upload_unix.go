@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -192,15 +193,121 @@ func unlinkAt(dir *os.File, name string) error {
 // openDirForWrite opens the directory name for an upload to write into,
 // through wroot: whatever the policy for reads, a write never leaves the
 // tree, and follows only links that resolve inside it (none with
-// SymlinksNever).
-func (d *dirFS) openDirForWrite(name string) (*os.File, error) {
+// SymlinksNever). It also returns where the opened directory is (see
+// realDir): the directory written into, whichever links led there.
+func (d *dirFS) openDirForWrite(name string) (*os.File, string, error) {
 	if !urlpath.ValidName(name) {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+		return nil, "", &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
 	if d.policy == SymlinksNever {
 		if err := d.checkNoLinks(name); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
-	return d.wroot.OpenFile(name, os.O_RDONLY|unix.O_DIRECTORY, 0)
+	f, err := d.wroot.OpenFile(name, os.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return nil, "", err
+	}
+	real, err := d.realDir(f, name)
+	if err != nil {
+		f.Close()
+		return nil, "", err
+	}
+	return f, real, nil
+}
+
+// errDirMoved: the directory an upload opened is not where its path,
+// walked again, leads (a link or directory changed meanwhile).
+var errDirMoved = errors.New("the directory changed while it was opened")
+
+// maxLinks bounds the links realDir follows, as the kernel does
+// (MAXSYMLINKS); os.Root follows fewer.
+const maxLinks = 40
+
+// realDir returns the path from the root, without any link in it, of the
+// directory dir that name was opened as: name with its links resolved as
+// the os.Root resolves them ("..", in a link's target, goes up from where
+// the link led). The path is walked from the root one element at a time,
+// never following a link (every link is read and its target walked in
+// its place), and must end at dir itself: the result names the directory
+// dir is, and a link changed since dir was opened is refused
+// (errDirMoved), never misread.
+func (d *dirFS) realDir(dir *os.File, name string) (string, error) {
+	root, err := d.wroot.Open(".")
+	if err != nil {
+		return "", err
+	}
+	defer root.Close()
+	var todo, elems []string
+	if name != "." {
+		todo = strings.Split(name, "/")
+	}
+	cur := -1 // elems, opened; -1 while elems is empty (the root)
+	defer func() {
+		if cur >= 0 {
+			unix.Close(cur)
+		}
+	}()
+	at := func() int {
+		if cur < 0 {
+			return int(root.Fd())
+		}
+		return cur
+	}
+	buf := make([]byte, unix.PathMax)
+	for links := 0; len(todo) > 0; {
+		elem := todo[0]
+		todo = todo[1:]
+		switch elem {
+		case "", ".":
+			continue
+		case "..":
+			if len(elems) == 0 {
+				return "", errDirMoved // os.Root never climbs out
+			}
+			// Walk the parent again from the root, rather than
+			// trust a ".." of the file system.
+			todo = append(elems[:len(elems)-1:len(elems)-1], todo...)
+			elems = nil
+			if cur >= 0 {
+				unix.Close(cur)
+				cur = -1
+			}
+			continue
+		}
+		if n, err := readlinkat(at(), elem, buf); err == nil {
+			if links++; links > maxLinks || n == len(buf) {
+				return "", &os.PathError{Op: "readlink", Path: elem, Err: unix.ELOOP}
+			}
+			target := string(buf[:n])
+			if strings.HasPrefix(target, "/") {
+				return "", errDirMoved // os.Root follows no absolute link
+			}
+			todo = append(strings.Split(target, "/"), todo...)
+			continue
+		}
+		fd, err := unix.Openat(at(), elem, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return "", &os.PathError{Op: "open", Path: elem, Err: err}
+		}
+		if cur >= 0 {
+			unix.Close(cur)
+		}
+		cur = fd
+		elems = append(elems, elem)
+	}
+	var want, got unix.Stat_t
+	if err := unix.Fstat(int(dir.Fd()), &want); err != nil {
+		return "", &os.PathError{Op: "fstat", Path: name, Err: err}
+	}
+	if err := unix.Fstat(at(), &got); err != nil {
+		return "", &os.PathError{Op: "fstat", Path: name, Err: err}
+	}
+	if got.Dev != want.Dev || got.Ino != want.Ino {
+		return "", errDirMoved
+	}
+	if len(elems) == 0 {
+		return ".", nil
+	}
+	return strings.Join(elems, "/"), nil
 }

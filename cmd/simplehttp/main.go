@@ -206,7 +206,7 @@ func newHandler(cfg config, stderr io.Writer) (_ http.Handler, _ *slog.Logger, _
 		// Python's scripts run in the server's current directory, which
 		// -d does not change.
 		wd, _ := os.Getwd() // "" if it is gone: then cfg.Dir
-		scripts, err = cgi.New(cgi.Options{Root: cfg.Dir, WorkDir: wd, Protocol: cfg.Protocol, Logger: logger, PassPost: cfg.Upload,
+		scripts, err = cgi.New(cgi.Options{Root: cfg.Dir, Dirs: cgiDirs, WorkDir: wd, Protocol: cfg.Protocol, Logger: logger, PassPost: cfg.Upload,
 			ServerSoftware: serverHeader(cfg.Headers)})
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("--cgi: %w", err)
@@ -314,6 +314,9 @@ func (c *closers) close() {
 	}
 }
 
+// cgiDirs are the CGI directories of --cgi, Python's cgi_directories.
+var cgiDirs = []string{"/cgi-bin", "/htbin"}
+
 // checkDir checks that -d names a directory, before anything is made
 // from it.
 func checkDir(dir string) error {
@@ -351,6 +354,10 @@ func newFileServer(cfg config, logger *slog.Logger, scripts *cgi.Handler) (*file
 	if cfg.Upload {
 		// A body that stops arriving is an idle connection.
 		opts.UploadIdleTimeout = cfg.IdleTimeout
+		if cfg.CGI {
+			// No upload adds a script, even through a link.
+			opts.UploadExcludeDirs = cgiDirs
+		}
 	}
 	if cfg.Precompressed {
 		opts.Precompressed = []string{"br", "zstd", "gzip"}

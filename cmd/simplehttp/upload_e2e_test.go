@@ -22,6 +22,9 @@ func TestE2EUpload(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if err := os.Symlink("cgi-bin", filepath.Join(root, "scripts")); err != nil {
+		t.Fatal(err)
+	}
 	files := map[string][]byte{
 		"a.txt":         []byte("alpha\n"),
 		"b c.bin":       randomBytes(t, 300<<10),
@@ -77,6 +80,11 @@ func TestE2EUpload(t *testing.T) {
 	status, _, _ = headOf(t, curl(t, "--include", "-F", "file=@"+in("script.sh"), p.url+"/cgi-bin/"))
 	if status != "HTTP/1.1 403 Forbidden" {
 		t.Errorf("curl -F into cgi-bin: %s", status)
+	}
+	// Nor through a link to one.
+	status, _, body = headOf(t, curl(t, "--include", "-T", in("script.sh"), p.url+"/scripts/"))
+	if status != "HTTP/1.1 403 Forbidden" || !strings.Contains(body, "Message: Uploads into this directory are refused.") {
+		t.Errorf("curl -T into a link to cgi-bin: %s %q", status, body)
 	}
 	// wget.
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)

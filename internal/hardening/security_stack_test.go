@@ -67,7 +67,11 @@ func newStack(t testing.TB, root string, o stackOptions) *stack {
 	t.Helper()
 	s := &stack{access: &syncbuf.Buffer{}, diag: &syncbuf.Buffer{}}
 	logger := slog.New(slog.NewTextHandler(s.diag, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	fsrv, err := fileserver.NewDir(root, o.Symlinks, fileserver.Options{Logger: logger, Upload: o.Upload, Archive: o.Archive, Listing: o.Listing})
+	fopts := fileserver.Options{Logger: logger, Upload: o.Upload, Archive: o.Archive, Listing: o.Listing}
+	if o.Upload {
+		fopts.UploadExcludeDirs = []string{"/cgi-bin", "/htbin"} // as the command's --cgi
+	}
+	fsrv, err := fileserver.NewDir(root, o.Symlinks, fopts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,6 +55,16 @@ func TestSecurityUploadTraversal(t *testing.T) {
 				"root/outabs":        {link: filepath.Join(base, "outside")},
 				"root/outfile":       {link: "../outside/target.txt"},
 				"root/sub/up":        {link: "../../outside"},
+				// Links inside the root to directories no upload
+				// writes into: hidden ones and the CGI directories.
+				"root/.ssh/":       {},
+				"root/.git/hooks/": {},
+				"root/cgi-bin/":    {},
+				"root/keys":        {link: ".ssh"},
+				"root/sub/g":       {link: "../.git"},
+				"root/sub/h":       {link: "g/hooks"},
+				"root/scripts":     {link: "cgi-bin"},
+				"root/sub/cgi":     {link: "../sub/../cgi-bin"},
 			})
 			outside := snapshot(t, filepath.Join(base, "outside"))
 			st := newStack(t, root, stackOptions{Symlinks: policy, Upload: true})
@@ -76,6 +86,8 @@ func TestSecurityUploadTraversal(t *testing.T) {
 				abs+"/outside/pwned.txt", "/"+abs+"/outside/pwned.txt", "//"+strings.TrimPrefix(abs, "/")+"/outside/pwned.txt",
 				"http://evil.example/../outside/pwned.txt", "/proc/self/cwd/pwned.txt", "/dev/shm/pwned.txt",
 				"/pwned.txt%00.jpg", "/sub%00/pwned.txt", "/.pwned", "/sub/.ssh/authorized_keys", "/.ssh/authorized_keys",
+				"/keys/authorized_keys", "/sub/g/config", "/sub/h/pre-commit", "/scripts/pwned.cgi", "/sub/cgi/pwned.cgi",
+				"/cgi-bin/pwned.cgi", "/CGI-BIN/pwned.cgi", "/htbin/pwned.cgi",
 			)
 			status := map[int]int{}
 			for _, target := range targets {
@@ -88,7 +100,8 @@ func TestSecurityUploadTraversal(t *testing.T) {
 				`"..%2f..%2foutside%2fpwned.txt"`, `"../"`, `".."`, `"."`, `""`, `"target.txt"`, `".htaccess"`,
 				`"a\x00b"`, `"x\r\nContent-Type: text/html"`, `pwned.txt`, `"\u202etxt.exe"`,
 			}
-			for _, dirTarget := range []string{"/", "/sub/", "/out/", "/outabs/", "/sub/up/", "/../outside/", "/%2e%2e/outside/"} {
+			for _, dirTarget := range []string{"/", "/sub/", "/out/", "/outabs/", "/sub/up/", "/../outside/", "/%2e%2e/outside/",
+				"/keys/", "/sub/g/", "/sub/h/", "/scripts/", "/sub/cgi/", "/cgi-bin/"} {
 				for _, fn := range filenames {
 					resp := rawRequest(t, st.addr, multipartRequest(dirTarget, fn, payload))
 					status[resp.status]++
@@ -106,7 +119,7 @@ func TestSecurityUploadTraversal(t *testing.T) {
 				}
 				created++
 				for _, elem := range strings.Split(rel, "/") {
-					if elem == "" || elem[0] == '.' || strings.ContainsAny(elem, "\x00\r\n\\") {
+					if elem == "" || elem[0] == '.' || strings.ContainsAny(elem, "\x00\r\n\\") || elem == "cgi-bin" {
 						t.Errorf("an upload created %q", rel)
 					}
 				}
@@ -114,7 +127,7 @@ func TestSecurityUploadTraversal(t *testing.T) {
 			if bytes.Contains(st.access.Bytes(), []byte(payload)) || bytes.Contains(st.diag.Bytes(), []byte(payload)) {
 				t.Error("the uploaded bytes reached a log")
 			}
-			t.Logf("%d PUT targets and %d multipart filenames: statuses %v; %d files created, all inside the root", len(targets), len(filenames)*7, status, created)
+			t.Logf("%d PUT targets and %d multipart filenames: statuses %v; %d files created, all inside the root", len(targets), len(filenames)*13, status, created)
 		})
 	}
 }
