@@ -211,7 +211,14 @@
 // PUT with Content-Range: a part is never stored as the file), 415 for
 // a POST that is not multipart, and for a body cut short 400, or 408 when
 // it stopped arriving for [Options.UploadIdleTimeout] (the connection is
-// then closed). It guarantees:
+// then closed). A PUT with If-Match, If-None-Match or If-Unmodified-Since
+// gets 412, and changes nothing, when the precondition is false for the
+// file at its name (RFC 9110, section 13.2.2), with the ETag and time a
+// GET of it answers with, evaluated before the body is read and again
+// once it has arrived: "If-None-Match: *" makes a PUT that only creates
+// (it holds at the commit itself, whatever [Options.UploadOverwrite]
+// says), and "If-Match" with the ETag read before replaces only that
+// version. It guarantees:
 //
 //   - Nothing outside the served directory is created or changed: writes
 //     go through an [os.Root] of it, whatever the policy for reads, so

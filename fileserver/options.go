@@ -278,7 +278,9 @@ type Options struct {
 
 	// UploadOverwrite lets an upload replace an existing file (never a
 	// directory), atomically: 204 instead of 201. If false, an upload of
-	// a name that exists is refused with 409.
+	// a name that exists is refused with 409. Either way a PUT's
+	// If-Match, If-None-Match and If-Unmodified-Since are honoured (412
+	// when false).
 	UploadOverwrite bool
 
 	// UploadExcludeDirs are directories that uploads never write into,

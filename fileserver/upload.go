@@ -252,7 +252,8 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 		return e
 	}
 	defer dir.Close()
-	existed, e := h.checkTarget(dir, base)
+	conds := preconditions(r.Header)
+	existed, e := h.checkTarget(dir, base, conds)
 	if e != nil {
 		return e
 	}
@@ -264,7 +265,21 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 	if e != nil {
 		return e
 	}
-	if e := h.commit(t, base); e != nil {
+	overwrite := h.overwrite
+	if conds != nil {
+		// Again, on what is there now that the body has arrived.
+		if existed, e = h.checkTarget(dir, base, conds); e != nil {
+			t.abort()
+			return e
+		}
+		// "If-None-Match: *" holds at the commit itself: the
+		// exclusive link fails if the name appeared meanwhile.
+		overwrite = overwrite && !noneMatchAny(conds)
+	}
+	if e := h.commit(t, base, overwrite); e != nil {
+		if e.code == http.StatusConflict && noneMatchAny(conds) {
+			return preconditionFailed()
+		}
 		return e
 	}
 	cpath, _ := clientPath(r)
@@ -357,24 +372,129 @@ func (h *Handler) checkUploadDir(name string) *uploadError {
 	return nil
 }
 
-// checkTarget looks at what is at base in dir now: refused if it is a
-// directory, or any file when overwriting is off. A name that appears
-// later is caught by the exclusive link of the commit.
-func (h *Handler) checkTarget(dir *os.File, base string) (existed bool, _ *uploadError) {
-	mode, exists, err := lstatAt(dir, base)
-	switch {
-	case err != nil:
+// checkTarget looks at what is at base in dir now: refused if it fails
+// the preconditions conds (nil for none), is a directory, or is any file
+// when overwriting is off. A name that appears later is caught by the
+// exclusive link of the commit.
+func (h *Handler) checkTarget(dir *os.File, base string, conds http.Header) (existed bool, _ *uploadError) {
+	cur, err := lstatAt(dir, base)
+	if err != nil {
 		return false, &uploadError{code: http.StatusForbidden, msg: "Upload refused", err: err}
-	case !exists:
+	}
+	if e := checkPreconditions(conds, cur); e != nil {
+		return cur.exists, e
+	}
+	switch {
+	case !cur.exists:
 		return false, nil
-	case mode.IsDir():
+	case cur.mode.IsDir():
 		return true, refuse(http.StatusConflict, "A directory of that name exists")
 	case !h.overwrite:
 		return true, refuse(http.StatusConflict, "File exists")
-	case !mode.IsRegular():
+	case !cur.mode.IsRegular():
 		return true, refuse(http.StatusConflict, "Not a regular file")
 	}
 	return true, nil
+}
+
+// targetStat is what is at an upload's name: nothing (exists false), or
+// an entry of that type (mode holds the type bits only), modification
+// time and size.
+type targetStat struct {
+	exists bool
+	mode   os.FileMode
+	mtime  time.Time
+	size   int64
+}
+
+// preconditions are the headers of a PUT that make it conditional, or nil
+// when it has none.
+func preconditions(hdr http.Header) http.Header {
+	var conds http.Header
+	for _, k := range []string{"If-Match", "If-None-Match", "If-Unmodified-Since"} {
+		if v := hdr[k]; v != nil {
+			if conds == nil {
+				conds = make(http.Header, 3)
+			}
+			conds[k] = v
+		}
+	}
+	return conds
+}
+
+func preconditionFailed() *uploadError {
+	return refuse(http.StatusPreconditionFailed, "Precondition Failed")
+}
+
+// checkPreconditions evaluates the preconditions of a PUT against what is
+// at its name (RFC 9110, section 13.2.2): If-Match, else
+// If-Unmodified-Since, then If-None-Match, with the strong ETag and the
+// modification time a GET of the file answers with. A false one is 412:
+// the file is left as it is.
+func checkPreconditions(conds http.Header, cur targetStat) *uploadError {
+	if conds == nil {
+		return nil
+	}
+	var etag string // none for a missing name, a directory or a link
+	if cur.exists && cur.mode.IsRegular() {
+		etag = mtimeETag(cur.mtime, cur.size)
+	}
+	if im := conds["If-Match"]; im != nil {
+		if !matchETag(im, etag, cur.exists, true) {
+			return preconditionFailed()
+		}
+	} else if ius := conds["If-Unmodified-Since"]; len(ius) > 0 && etag != "" {
+		// A date that does not parse is ignored, as for a GET.
+		if t, err := http.ParseTime(ius[0]); err == nil && cur.mtime.Truncate(time.Second).After(t) {
+			return preconditionFailed()
+		}
+	}
+	if inm := conds["If-None-Match"]; inm != nil && matchETag(inm, etag, cur.exists, false) {
+		return preconditionFailed()
+	}
+	return nil
+}
+
+// noneMatchAny reports "If-None-Match: *" among conds: the PUT may only
+// create the file.
+func noneMatchAny(conds http.Header) bool {
+	return conds != nil && matchETag(conds["If-None-Match"], "", true, false)
+}
+
+// matchETag reports whether the values of an If-Match (strong) or
+// If-None-Match (weak comparison) header match etag, the current ETag
+// ("" for none): "*" matches whatever exists. A malformed list matches
+// as far as it could be read.
+func matchETag(vals []string, etag string, exists, strong bool) bool {
+	for _, s := range vals {
+		for {
+			s = strings.TrimLeft(s, " \t,")
+			if s == "" {
+				break
+			}
+			if s[0] == '*' {
+				if exists {
+					return true
+				}
+				s = s[1:]
+				continue
+			}
+			weak := strings.HasPrefix(s, "W/")
+			if weak {
+				s = s[2:]
+			}
+			end := strings.IndexByte(s[min(1, len(s)):], '"')
+			if len(s) < 2 || s[0] != '"' || end < 0 {
+				break
+			}
+			tag := s[:end+2]
+			s = s[end+2:]
+			if etag != "" && tag == etag && (!weak || !strong) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // body is the request body, limited to the upload size and given up when
@@ -522,9 +642,10 @@ type onlyWriter struct{ w io.Writer }
 
 func (o onlyWriter) Write(p []byte) (int, error) { return o.w.Write(p) }
 
-// commit gives the received file its name.
-func (h *Handler) commit(t *tempFile, base string) *uploadError {
-	if err := t.commit(base, h.overwrite); err != nil {
+// commit gives the received file its name, replacing a file of that
+// name if overwrite.
+func (h *Handler) commit(t *tempFile, base string, overwrite bool) *uploadError {
+	if err := t.commit(base, overwrite); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return refuse(http.StatusConflict, "File exists")
 		}
@@ -627,7 +748,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, name string) *upl
 		if len(files) == maxUploadFiles {
 			return refuse(http.StatusRequestEntityTooLarge, "More than "+strconv.Itoa(maxUploadFiles)+" files in one upload")
 		}
-		if _, e := h.checkTarget(dir, fname); e != nil {
+		if _, e := h.checkTarget(dir, fname, nil); e != nil {
 			return e
 		}
 		t, e := h.receive(r, dir, part)
@@ -643,7 +764,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, name string) *upl
 	for i, f := range files {
 		t := f.t
 		f.t = nil
-		if e := h.commit(t, f.name); e != nil {
+		if e := h.commit(t, f.name, h.overwrite); e != nil {
 			h.unlinkCommitted(dir, files[:i])
 			return e
 		}

@@ -18,14 +18,14 @@ type tempFile struct{ *os.File }
 
 var errNoUploads = errors.New("uploads are not supported on this system")
 
-func createTemp(dir *os.File) (*tempFile, error)                   { return nil, errNoUploads }
-func (t *tempFile) commit(name string, overwrite bool) error       { return errNoUploads }
-func (t *tempFile) abort()                                         {}
-func lstatAt(dir *os.File, name string) (os.FileMode, bool, error) { return 0, false, errNoUploads }
-func isNoSpace(err error) bool                                     { return false }
-func isTooBig(err error) bool                                      { return false }
-func isReadOnly(err error) bool                                    { return false }
-func unlinkAt(dir *os.File, name string) error                     { return errNoUploads }
+func createTemp(dir *os.File) (*tempFile, error)             { return nil, errNoUploads }
+func (t *tempFile) commit(name string, overwrite bool) error { return errNoUploads }
+func (t *tempFile) abort()                                   {}
+func lstatAt(dir *os.File, name string) (targetStat, error)  { return targetStat{}, errNoUploads }
+func isNoSpace(err error) bool                               { return false }
+func isTooBig(err error) bool                                { return false }
+func isReadOnly(err error) bool                              { return false }
+func unlinkAt(dir *os.File, name string) error               { return errNoUploads }
 func (d *dirFS) openDirForWrite(name string) (*os.File, string, error) {
 	return nil, "", errNoUploads
 }

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/simplehttp/simplehttp/fileserver"
 	"github.com/simplehttp/simplehttp/internal/filetree"
@@ -202,6 +203,84 @@ func TestPutOverwrite(t *testing.T) {
 		}
 		sameTree(t, dir, map[string]string{"./": "", "f.txt": "new\n", "g.txt": "g\n", "adir/": ""})
 	})
+}
+
+// A PUT with If-Match, If-None-Match or If-Unmodified-Since is evaluated
+// against the file at its name, with the ETag and time a GET answers
+// with: a false precondition is 412 and leaves the file as it was.
+func TestPutPreconditions(t *testing.T) {
+	dir := t.TempDir()
+	old := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	reset := func() {
+		t.Helper()
+		os.Remove(filepath.Join(dir, "new.txt"))
+		if err := os.WriteFile(filepath.Join(dir, "a.txt"), []byte("old\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(filepath.Join(dir, "a.txt"), old, old)
+	}
+	reset()
+	for _, overwrite := range []bool{true, false} {
+		h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{UploadOverwrite: overwrite, DisableCache: true})
+		etag := upReq(h, "GET", "/a.txt", nil, false).Header().Get("Etag")
+		if etag == "" {
+			t.Fatal("no ETag")
+		}
+		replaced := map[bool]int{true: 204, false: 409}[overwrite]
+		for _, c := range []struct {
+			target, header, value string
+			want                  int
+		}{
+			{"/a.txt", "If-None-Match", "*", 412},
+			{"/a.txt", "If-None-Match", `"x", ` + etag, 412},
+			{"/a.txt", "If-None-Match", "W/" + etag, 412},
+			{"/a.txt", "If-None-Match", `"x"`, replaced},
+			{"/a.txt", "If-Match", `"not-the-etag"`, 412},
+			{"/a.txt", "If-Match", "W/" + etag, 412},
+			{"/a.txt", "If-Match", `"x", ` + etag, replaced},
+			{"/a.txt", "If-Match", "*", replaced},
+			{"/a.txt", "If-Unmodified-Since", old.Add(-time.Second).Format(http.TimeFormat), 412},
+			{"/a.txt", "If-Unmodified-Since", old.Format(http.TimeFormat), replaced},
+			{"/a.txt", "If-Unmodified-Since", "not a date", replaced},
+			{"/new.txt", "If-Match", "*", 412},
+			{"/new.txt", "If-Match", etag, 412},
+			{"/new.txt", "If-None-Match", "*", 201},
+			{"/new.txt", "If-Unmodified-Since", old.Format(http.TimeFormat), 201},
+		} {
+			w := upReq(h, "PUT", c.target, []byte("new\n"), false, c.header, c.value)
+			want := map[string]string{"./": "", "a.txt": "old\n"}
+			switch c.want {
+			case 201:
+				want["new.txt"] = "new\n"
+			case 204:
+				want["a.txt"] = "new\n"
+			}
+			if w.Code != c.want || c.want == 412 && !strings.Contains(w.Body.String(), "Precondition Failed") {
+				t.Errorf("overwrite %v: PUT %s with %s: %s: %d, want %d", overwrite, c.target, c.header, c.value, w.Code, c.want)
+			}
+			sameTree(t, dir, want)
+			reset()
+		}
+		// A name created while the body arrives fails "If-None-Match:
+		// *" at the commit, and is kept.
+		pr, pw := io.Pipe()
+		r := httptest.NewRequest("PUT", "/new.txt", pr)
+		r.ContentLength = 8
+		r.Header.Set("If-None-Match", "*")
+		w := httptest.NewRecorder()
+		served := make(chan struct{})
+		go func() { h.ServeHTTP(w, r); close(served) }()
+		pw.Write([]byte("new\n")) // returns once the handler reads it
+		os.WriteFile(filepath.Join(dir, "new.txt"), []byte("theirs\n"), 0o644)
+		pw.Write([]byte("new\n"))
+		pw.Close()
+		<-served
+		if w.Code != 412 {
+			t.Errorf("overwrite %v: If-None-Match: * and the name created meanwhile: %d, want 412", overwrite, w.Code)
+		}
+		sameTree(t, dir, map[string]string{"./": "", "a.txt": "old\n", "new.txt": "theirs\n"})
+		reset()
+	}
 }
 
 func TestUploadOptions(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -150,25 +151,26 @@ func (t *tempFile) abort() {
 }
 
 // lstatAt describes name in dir without following a link.
-func lstatAt(dir *os.File, name string) (mode os.FileMode, exists bool, err error) {
+func lstatAt(dir *os.File, name string) (targetStat, error) {
 	var st unix.Stat_t
-	err = unix.Fstatat(int(dir.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	err := unix.Fstatat(int(dir.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW)
 	if err == unix.ENOENT {
-		return 0, false, nil
+		return targetStat{}, nil
 	}
 	if err != nil {
-		return 0, false, &os.PathError{Op: "lstat", Path: name, Err: err}
+		return targetStat{}, &os.PathError{Op: "lstat", Path: name, Err: err}
 	}
+	ts := targetStat{exists: true, mtime: time.Unix(st.Mtim.Unix()), size: st.Size}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFDIR:
-		mode = os.ModeDir
+		ts.mode = os.ModeDir
 	case unix.S_IFLNK:
-		mode = os.ModeSymlink
+		ts.mode = os.ModeSymlink
 	case unix.S_IFREG:
 	default:
-		mode = os.ModeIrregular
+		ts.mode = os.ModeIrregular
 	}
-	return mode, true, nil
+	return ts, nil
 }
 
 // isNoSpace reports a full disk or an exhausted quota.
