@@ -241,7 +241,11 @@
 //   - Of uploads of one name at once, exactly one creates it (link(2)
 //     never replaces) and the others get 409; their bytes never mix.
 //   - A multipart upload stores all of its files or none: they are named
-//     only once the whole body has arrived.
+//     only once the whole body has arrived, and if one cannot be named
+//     then, those named before it are taken back, each file one replaced
+//     ([Options.UploadOverwrite]) being kept under a hidden name until
+//     then and put back; a file another client put under one of the
+//     names meanwhile is left alone.
 //   - Names are one visible, printable element: path separators, "." and
 //     "..", a leading dot, control and bidirectional-override characters,
 //     bytes that are not UTF-8, names over 255 bytes, leading or trailing

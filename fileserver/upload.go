@@ -399,13 +399,17 @@ func (h *Handler) checkTarget(dir *os.File, base string, conds http.Header) (exi
 
 // targetStat is what is at an upload's name: nothing (exists false), or
 // an entry of that type (mode holds the type bits only), modification
-// time and size.
+// time, size and identity.
 type targetStat struct {
 	exists bool
 	mode   os.FileMode
 	mtime  time.Time
 	size   int64
+	id     fileIdent
 }
+
+// fileIdent tells a file from any other: its device and inode.
+type fileIdent struct{ dev, ino uint64 }
 
 // preconditions are the headers of a PUT that make it conditional, or nil
 // when it has none.
@@ -672,6 +676,12 @@ type received struct {
 	name string
 	t    *tempFile
 	size int64
+	// Once named: the file (to tell it from one put there since) and the
+	// hidden name the file it replaced is kept under until the upload
+	// has stored all of its files ("" for none).
+	id        fileIdent
+	committed bool
+	kept      string
 }
 
 // post stores the files of a multipart/form-data POST to the directory
@@ -762,14 +772,34 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, name string) *upl
 		return refuse(http.StatusBadRequest, "No file in the upload")
 	}
 	for i, f := range files {
-		t := f.t
-		f.t = nil
-		if e := h.commit(t, f.name, h.overwrite); e != nil {
-			h.unlinkCommitted(dir, files[:i])
+		if e := h.commitPart(dir, f); e != nil {
+			h.settle(dir, files[:i+1], true)
 			return e
 		}
 	}
+	h.settle(dir, files, false)
 	h.writeUploaded(w, r, files)
+	return nil
+}
+
+// commitPart names a file of a multipart upload. With overwrite, the file
+// it replaces is first linked to a hidden name, so that settle can put it
+// back.
+func (h *Handler) commitPart(dir *os.File, f *received) *uploadError {
+	t := f.t
+	f.t = nil
+	id, err := identOf(t.File)
+	if err == nil && h.overwrite {
+		f.kept, err = keepAside(dir, f.name)
+	}
+	if err != nil {
+		t.abort()
+		return h.writeError(err)
+	}
+	if e := h.commit(t, f.name, h.overwrite); e != nil {
+		return e
+	}
+	f.id, f.committed = id, true
 	return nil
 }
 
@@ -782,13 +812,38 @@ func (h *Handler) partError(err error) *uploadError {
 	return incomplete(err)
 }
 
-// unlinkCommitted takes back the files of a multipart upload that were
-// named before one of them could not be: the upload stores all or none.
-func (h *Handler) unlinkCommitted(dir *os.File, files []*received) {
-	for _, f := range files {
-		if err := unlinkAt(dir, f.name); err != nil {
-			h.logger.Warn("fileserver: cannot take back an upload", slog.String("name", f.name), slog.Any("err", err))
+// settle ends the naming of a multipart upload's files. After a failure
+// it takes back, last first, every file it named that is still there,
+// putting back the file it replaced: the upload stores all of its files
+// or none, and loses none that was there. A file another client put
+// under the name since is left alone. Either way the replaced files
+// kept aside are then removed.
+func (h *Handler) settle(dir *os.File, files []*received, failed bool) {
+	for i := len(files) - 1; i >= 0; i-- {
+		f := files[i]
+		if failed && f.committed {
+			if cur, err := lstatAt(dir, f.name); err == nil && cur.exists && cur.id == f.id {
+				if f.kept != "" {
+					err = renameAt(dir, f.kept, f.name)
+					if err == nil {
+						f.kept = ""
+					}
+				} else {
+					err = unlinkAt(dir, f.name)
+				}
+				if err != nil {
+					h.logger.Warn("fileserver: cannot take back an upload", slog.String("name", f.name), slog.Any("err", err))
+				}
+			}
 		}
+		if f.kept != "" {
+			if err := unlinkAt(dir, f.kept); err != nil {
+				h.logger.Warn("fileserver: cannot remove a replaced file", slog.String("name", f.name), slog.Any("err", err))
+			}
+		}
+	}
+	if failed {
+		dir.Sync()
 	}
 }
 

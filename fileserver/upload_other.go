@@ -25,6 +25,9 @@ func lstatAt(dir *os.File, name string) (targetStat, error)  { return targetStat
 func isNoSpace(err error) bool                               { return false }
 func isTooBig(err error) bool                                { return false }
 func isReadOnly(err error) bool                              { return false }
+func identOf(f *os.File) (fileIdent, error)                  { return fileIdent{}, errNoUploads }
+func keepAside(dir *os.File, name string) (string, error)    { return "", errNoUploads }
+func renameAt(dir *os.File, old, name string) error          { return errNoUploads }
 func unlinkAt(dir *os.File, name string) error               { return errNoUploads }
 func (d *dirFS) openDirForWrite(name string) (*os.File, string, error) {
 	return nil, "", errNoUploads

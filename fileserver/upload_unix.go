@@ -160,7 +160,7 @@ func lstatAt(dir *os.File, name string) (targetStat, error) {
 	if err != nil {
 		return targetStat{}, &os.PathError{Op: "lstat", Path: name, Err: err}
 	}
-	ts := targetStat{exists: true, mtime: time.Unix(st.Mtim.Unix()), size: st.Size}
+	ts := targetStat{exists: true, mtime: time.Unix(st.Mtim.Unix()), size: st.Size, id: fileIdent{uint64(st.Dev), uint64(st.Ino)}}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFDIR:
 		ts.mode = os.ModeDir
@@ -183,6 +183,48 @@ func isTooBig(err error) bool { return errors.Is(err, unix.EFBIG) }
 
 // isReadOnly reports a read-only file system.
 func isReadOnly(err error) bool { return errors.Is(err, unix.EROFS) }
+
+// identOf is the identity of the open file f.
+func identOf(f *os.File) (fileIdent, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return fileIdent{}, &os.PathError{Op: "fstat", Path: f.Name(), Err: err}
+	}
+	return fileIdent{uint64(st.Dev), uint64(st.Ino)}, nil
+}
+
+// keepAside links the regular file name in dir to a new hidden name
+// (tempPrefix, neither listed nor served) and returns it, or "" when
+// name is not a regular file: the file stays on disk, whatever replaces
+// name, until that hidden name is renamed back or removed.
+func keepAside(dir *os.File, name string) (string, error) {
+	cur, err := lstatAt(dir, name)
+	if err != nil || !cur.exists || !cur.mode.IsRegular() {
+		return "", err
+	}
+	for range 10 {
+		hidden := randomTempName()
+		err := unix.Linkat(int(dir.Fd()), name, int(dir.Fd()), hidden, 0)
+		switch err {
+		case nil:
+			return hidden, nil
+		case unix.EEXIST:
+			continue
+		case unix.ENOENT:
+			return "", nil // gone meanwhile: nothing to keep
+		}
+		return "", &os.LinkError{Op: "link", Old: name, New: hidden, Err: err}
+	}
+	return "", errors.New("cannot keep a replaced file: every temporary name taken")
+}
+
+// renameAt renames old to name in dir, replacing name.
+func renameAt(dir *os.File, old, name string) error {
+	if err := unix.Renameat(int(dir.Fd()), old, int(dir.Fd()), name); err != nil {
+		return &os.LinkError{Op: "rename", Old: old, New: name, Err: err}
+	}
+	return nil
+}
 
 // unlinkAt removes the file name from dir.
 func unlinkAt(dir *os.File, name string) error {
