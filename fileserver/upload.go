@@ -871,15 +871,24 @@ var uploadedHead = strings.TrimSuffix(listingHead, "Directory listing for ") + "
 const (
 	uploadedMid  = "</title>\n</head>\n<body>\n<h1>Uploaded to "
 	uploadedList = "</h1>\n<hr>\n<ul>\n"
-	uploadedTail = "</ul>\n<hr>\n<p><a href=\"./\">Back to the listing</a></p>\n</body>\n</html>\n"
+	uploadedBack = "</ul>\n<hr>\n<p><a href=\""
+	uploadedTail = "\">Back to the listing</a></p>\n</body>\n</html>\n"
 )
 
 // writeUploaded answers a multipart upload: 201, Location when one file
 // was stored, and a page in the style of the listing that links each
-// file (relative to the directory, as the listing's links are).
+// file (relative to the directory, as the listing's links are, whether
+// the request's path ends in '/' or not).
 func (h *Handler) writeUploaded(w http.ResponseWriter, r *http.Request, files []*received) {
 	cpath, _ := clientPath(r)
+	// What the links start with: "" when the path ends in '/', else its
+	// last segment and a '/' (the links of a page at /share/sub resolve
+	// against /share/), quoted as the names are.
+	var rel []byte
 	if !strings.HasSuffix(cpath, "/") {
+		if seg := cpath[strings.LastIndexByte(cpath, '/')+1:]; seg != "" {
+			rel = append(pyescape.AppendURL(nil, urlpath.UnescapeName(seg)), '/')
+		}
 		cpath += "/"
 	}
 	display := urlpath.UnescapeName(cpath)
@@ -890,6 +899,7 @@ func (h *Handler) writeUploaded(w http.ResponseWriter, r *http.Request, files []
 	b = append(b, uploadedList...)
 	for _, f := range files {
 		b = append(b, `<li><a href="`...)
+		b = append(b, rel...)
 		b = pyescape.AppendURL(b, f.name)
 		b = append(b, `">`...)
 		b = pyescape.AppendHTML(b, f.name)
@@ -897,6 +907,11 @@ func (h *Handler) writeUploaded(w http.ResponseWriter, r *http.Request, files []
 		b = strconv.AppendInt(b, f.size, 10)
 		b = append(b, " bytes)</li>\n"...)
 	}
+	b = append(b, uploadedBack...)
+	if rel == nil {
+		rel = []byte("./")
+	}
+	b = append(b, rel...)
 	b = append(b, uploadedTail...)
 	hdr := w.Header()
 	if len(files) == 1 {

@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -484,6 +486,42 @@ func TestPost(t *testing.T) {
 			"./": "", "sub dir/": "", "sub dir/a.txt": "A\n", "sub dir/b <&>.txt": "B\n", "sub dir/passwd": "P\n", "one.txt": "1\n",
 		})
 	})
+}
+
+// The page a multipart upload answers with links the files and the
+// listing right whether or not the directory's URL ends in '/', under a
+// mount prefix too: each link, resolved against the request's URL, is
+// where the file is served.
+func TestPostWithoutSlash(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "sub dir"), 0o755)
+	h := newUploader(t, dir, fileserver.SymlinksInside, fileserver.Options{})
+	mux := http.NewServeMux()
+	mux.Handle("/share/", http.StripPrefix("/share/", h))
+	mux.Handle("/share", http.StripPrefix("/share", h))
+	href := regexp.MustCompile(`href="([^"]*)"`)
+	for i, target := range []string{"/share/sub%20dir", "/share/sub%20dir/", "/share", "/share/"} {
+		name := fmt.Sprintf("f%d.txt", i)
+		body, ct := multipartBody(t, name, "content "+name)
+		w := upReq(mux, "POST", target, body, false, "Content-Type", ct)
+		links := href.FindAllStringSubmatch(w.Body.String(), -1)
+		if w.Code != 201 || len(links) != 2 {
+			t.Fatalf("POST %s: %d, links %v", target, w.Code, links)
+		}
+		base, _ := url.Parse("http://example.com" + target)
+		file, _ := url.Parse(links[0][1])
+		back, _ := url.Parse(links[1][1])
+		dirURL := strings.TrimSuffix(target, "/") + "/"
+		if got := base.ResolveReference(file).RequestURI(); got != dirURL+name || got != w.Header().Get("Location") {
+			t.Errorf("POST %s: the file's link %q leads to %s, want %s (Location %s)", target, links[0][1], got, dirURL+name, w.Header().Get("Location"))
+		}
+		if got := base.ResolveReference(back).RequestURI(); got != dirURL {
+			t.Errorf("POST %s: the listing's link %q leads to %s, want %s", target, links[1][1], got, dirURL)
+		}
+		if g := upReq(mux, "GET", dirURL+name, nil, false); g.Body.String() != "content "+name {
+			t.Errorf("GET %s: %d %q", dirURL+name, g.Code, g.Body)
+		}
+	}
 }
 
 // TestPostAllOrNothing: a multipart upload that is refused at any point
