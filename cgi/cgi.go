@@ -75,26 +75,6 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
-// Owns reports whether name, a slash-separated path relative to Root
-// ("cgi-bin/run.sh", "." for Root itself), lies in one of the CGI
-// directories, in any letter case: a request for it never reaches the
-// next handler (it runs, or gets 403 or 404). A file server behind the
-// middleware can give it to fileserver.Options.ArchiveExclude, so that
-// the archive of a directory above a CGI directory does not hold the
-// scripts' source.
-func (h *Handler) Owns(name string) bool {
-	if h.sem == nil {
-		panic(errNotNew)
-	}
-	p := "/" + name
-	for _, d := range h.dirs {
-		if len(p) >= len(d) && strings.EqualFold(p[:len(d)], d) && (len(p) == len(d) || p[len(d)] == '/') {
-			return true
-		}
-	}
-	return false
-}
-
 type verdict int
 
 const (

@@ -787,24 +787,6 @@ func TestUncheckedCredentials(t *testing.T) {
 	}
 }
 
-// TestOwns: the names a request for which never reaches the next handler
-// are the CGI directories and what they hold, in any letter case, and
-// nothing else.
-func TestOwns(t *testing.T) {
-	h, err := cgi.New(cgi.Options{Root: t.TempDir(), Dirs: []string{"/cgi-bin", "/a/scripts"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, want := range map[string]bool{
-		"cgi-bin": true, "cgi-bin/x.sh": true, "CGI-Bin/sub/x": true, "a/scripts": true, "a/Scripts/y": true,
-		".": false, "cgi-bin2": false, "cgi-bin.txt": false, "x/cgi-bin": false, "a": false, "a/scriptsx": false, "htbin/x": false,
-	} {
-		if got := h.Owns(name); got != want {
-			t.Errorf("Owns(%q) = %v, want %v", name, got, want)
-		}
-	}
-}
-
 // TestWorkDir: scripts run in Root, or in WorkDir when set (the command's
 // current directory, as under Python); a WorkDir that is not a directory
 // is refused.

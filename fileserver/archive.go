@@ -78,8 +78,8 @@ func (h *Handler) archiveOptions(opts Options) error {
 		return errors.New("fileserver: Options.ArchiveMaxBytes and ArchiveMaxEntries must not be negative")
 	}
 	if !opts.Archive {
-		if opts.ArchiveMaxBytes != 0 || opts.ArchiveMaxEntries != 0 || opts.ArchiveBudget != 0 || opts.ArchiveExclude != nil {
-			return errors.New("fileserver: Options.ArchiveMaxBytes, ArchiveMaxEntries, ArchiveBudget or ArchiveExclude without Archive")
+		if opts.ArchiveMaxBytes != 0 || opts.ArchiveMaxEntries != 0 || opts.ArchiveBudget != 0 {
+			return errors.New("fileserver: Options.ArchiveMaxBytes, ArchiveMaxEntries or ArchiveBudget without Archive")
 		}
 		return nil
 	}
@@ -90,7 +90,6 @@ func (h *Handler) archiveOptions(opts Options) error {
 	h.archives = newBudget(opts.ArchiveBudget, DefaultArchiveBudget, "archives", "bytes", "ArchiveBudget", "answering 503", h.logger)
 	h.archiveMaxBytes = opts.ArchiveMaxBytes
 	h.archiveMaxEntries = opts.ArchiveMaxEntries
-	h.archiveExclude = opts.ArchiveExclude
 	if h.archiveMaxEntries == 0 {
 		h.archiveMaxEntries = DefaultArchiveMaxEntries
 	}
@@ -258,9 +257,29 @@ func (a *archiveWalk) run(name, top string) error {
 
 var errNotDir = errors.New("not a directory")
 
-// excluded reports whether Options.ArchiveExclude leaves name out.
+// excludeOptions checks and takes Options.ExcludeDirs.
+func (h *Handler) excludeOptions(opts Options) error {
+	if opts.ExcludeDirs != nil && !opts.Upload && !opts.Archive {
+		return errors.New("fileserver: Options.ExcludeDirs without Upload or Archive")
+	}
+	for _, d := range opts.ExcludeDirs {
+		if len(d) < 2 || d[0] != '/' || path.Clean(d) != d {
+			return fmt.Errorf("fileserver: Options.ExcludeDirs: %q is not a clean path like /cgi-bin", d)
+		}
+		h.exclude = append(h.exclude, d[1:])
+	}
+	return nil
+}
+
+// excluded reports whether the name (a path from the root) is one of
+// Options.ExcludeDirs or inside one, in any letter case.
 func (h *Handler) excluded(name string) bool {
-	return h.archiveExclude != nil && h.archiveExclude(name)
+	for _, d := range h.exclude {
+		if len(name) >= len(d) && strings.EqualFold(name[:len(d)], d) && (len(name) == len(d) || name[len(d)] == '/') {
+			return true
+		}
+	}
+	return false
 }
 
 var copyBufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}

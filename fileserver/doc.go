@@ -253,7 +253,7 @@
 //     message saying which; a multipart filename is first reduced to its
 //     last element (after '/' or '\').
 //   - Uploads into a hidden directory (".git", ".ssh") or one of
-//     [Options.UploadExcludeDirs] (the CGI directories), or inside one,
+//     [Options.ExcludeDirs] (the CGI directories), or inside one,
 //     are refused with 403, whether the request names it or a link leads
 //     there: the directory written into is found again from the root
 //     without following any link, and a link changed meanwhile is

@@ -88,20 +88,19 @@ type Handler struct {
 	maxUpload  int64
 	uploadIdle time.Duration
 	origins    map[string]bool // UploadOrigins
-	// uploadExclude are Options.UploadExcludeDirs without their
-	// leading '/'.
-	uploadExclude []string
-	uploads       uploadTracker
+	uploads    uploadTracker
 	// uploadBufs bounds the large copy buffers of the uploads in
 	// progress (uploadBufBudget; see uploadBuffer).
 	uploadBufs *budget
+
+	// exclude are Options.ExcludeDirs without their leading '/'.
+	exclude []string
 
 	// The options of archive.go: archive false when off.
 	archive           bool
 	archiveMaxBytes   int64 // 0: no limit
 	archiveMaxEntries int
 	archives          *budget // ArchiveBudget; nil for no bound
-	archiveExclude    func(name string) bool
 	// archiveHook, if not nil, is called before each entry of an
 	// archive is written (tests).
 	archiveHook func(ctx context.Context, name string)
@@ -208,6 +207,9 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 		return nil, err
 	}
 	if err := h.listingOptions(opts); err != nil {
+		return nil, err
+	}
+	if err := h.excludeOptions(opts); err != nil {
 		return nil, err
 	}
 	if err := h.archiveOptions(opts); err != nil {

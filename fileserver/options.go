@@ -283,15 +283,19 @@ type Options struct {
 	// when false).
 	UploadOverwrite bool
 
-	// UploadExcludeDirs are directories that uploads never write into,
-	// nor into any directory inside them, as URL paths from the
-	// handler's root ("/cgi-bin": clean, no trailing slash), compared
-	// ignoring case: the CGI directories when a cgi.Handler runs in front
-	// (its Options.Dirs), so that an upload cannot add a script. They are
-	// refused with 403 whether the request names them or reaches them
-	// through a symbolic link, as are hidden directories (".git",
-	// ".ssh") always.
-	UploadExcludeDirs []string
+	// ExcludeDirs are directories that belong to another handler in
+	// front of this one, as URL paths from the handler's root
+	// ("/cgi-bin": clean, no trailing slash), compared ignoring case: the
+	// CGI directories when a cgi.Handler runs in front (its Options.Dirs),
+	// whose scripts' source no request reaches. Uploads never write into
+	// them, nor into any directory inside them: 403, whether the request
+	// names them or reaches them through a symbolic link (as for hidden
+	// directories, always). Archives leave them out, with all they hold,
+	// not even naming them; an archive of one is 404. A request for them
+	// that does reach this handler is served as any other. They are
+	// refused without Upload or Archive, where they would do nothing.
+	ExcludeDirs []string
+
 	// Archive lets a client download a directory as one file: a GET of
 	// the directory's URL (with its slash) with exactly the query
 	// "download=zip", "download=tar.gz" or "download=tar.zst" answers
@@ -336,16 +340,6 @@ type Options struct {
 	// ArchiveMaxEntries bounds the number of files and directories of
 	// one archive. If zero, [DefaultArchiveMaxEntries].
 	ArchiveMaxEntries int
-
-	// ArchiveExclude, if not nil, names the files and directories (by
-	// their names in the fs.FS, as "cgi-bin" or "docs/private.txt") that
-	// archives leave out, with everything under them, without a trace
-	// in the archive: those that another handler in front of this one
-	// keeps from the file server, such as the scripts of the cgi
-	// middleware (cgi.Handler.Owns), whose source a request never
-	// reaches. An archive of an excluded directory itself is 404. It is
-	// called from the walks of archives, concurrently.
-	ArchiveExclude func(name string) bool
 
 	// ArchiveBudget bounds the memory, in bytes, that the archives in
 	// progress hold at once, across all requests: each holds its

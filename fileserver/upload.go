@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,16 +44,10 @@ func (h *Handler) uploadOptions(opts Options) error {
 		return errors.New("fileserver: Options.MaxUploadSize and UploadIdleTimeout must not be negative")
 	}
 	if !opts.Upload {
-		if opts.MaxUploadSize != 0 || opts.UploadOverwrite || opts.UploadIdleTimeout != 0 || opts.UploadOrigins != nil || opts.UploadExcludeDirs != nil {
-			return errors.New("fileserver: Options.MaxUploadSize, UploadOverwrite, UploadIdleTimeout, UploadOrigins or UploadExcludeDirs without Upload")
+		if opts.MaxUploadSize != 0 || opts.UploadOverwrite || opts.UploadIdleTimeout != 0 || opts.UploadOrigins != nil {
+			return errors.New("fileserver: Options.MaxUploadSize, UploadOverwrite, UploadIdleTimeout or UploadOrigins without Upload")
 		}
 		return nil
-	}
-	for _, d := range opts.UploadExcludeDirs {
-		if len(d) < 2 || d[0] != '/' || path.Clean(d) != d {
-			return fmt.Errorf("fileserver: Options.UploadExcludeDirs: %q is not a clean path like /cgi-bin", d)
-		}
-		h.uploadExclude = append(h.uploadExclude, d[1:])
 	}
 	h.origins = map[string]bool{}
 	for _, o := range opts.UploadOrigins {
@@ -354,7 +347,7 @@ func (h *Handler) openUploadDir(name string) (*os.File, *uploadError) {
 // checkUploadDir refuses a directory (a path from the root) that uploads
 // do not write into: a hidden one or one inside it (a share of a home
 // directory must not take files into .ssh), and one of
-// Options.UploadExcludeDirs or inside it.
+// Options.ExcludeDirs or inside it.
 func (h *Handler) checkUploadDir(name string) *uploadError {
 	if name == "." {
 		return nil
@@ -364,10 +357,8 @@ func (h *Handler) checkUploadDir(name string) *uploadError {
 			return refuse(http.StatusForbidden, "Uploads into hidden directories are refused")
 		}
 	}
-	for _, d := range h.uploadExclude {
-		if len(name) >= len(d) && strings.EqualFold(name[:len(d)], d) && (len(name) == len(d) || name[len(d)] == '/') {
-			return refuse(http.StatusForbidden, "Uploads into this directory are refused")
-		}
+	if h.excluded(name) {
+		return refuse(http.StatusForbidden, "Uploads into this directory are refused")
 	}
 	return nil
 }

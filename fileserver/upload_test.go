@@ -385,7 +385,7 @@ func TestUploadIntoRefusedDirs(t *testing.T) {
 				}
 			}
 			before := tree(t, dir)
-			h := newUploader(t, dir, p, fileserver.Options{UploadExcludeDirs: []string{"/cgi-bin"}})
+			h := newUploader(t, dir, p, fileserver.Options{ExcludeDirs: []string{"/cgi-bin"}})
 			hidden, excluded := "Uploads into hidden directories are refused", "Uploads into this directory are refused"
 			for target, msg := range map[string]string{
 				"/.ssh/authorized_keys": hidden, "/keys/authorized_keys": hidden, "/a/b/config": hidden,

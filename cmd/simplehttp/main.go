@@ -346,18 +346,15 @@ func newFileServer(cfg config, logger *slog.Logger, scripts *cgi.Handler) (*file
 		MaxUploadSize:   cfg.MaxUpload,
 		UploadOrigins:   cfg.UploadOrigins,
 	}
-	if cfg.Archive && scripts != nil {
-		// The scripts' source stays out of the archives of the
-		// directories above them, as out of every response.
-		opts.ArchiveExclude = scripts.Owns
+	if scripts != nil && (cfg.Archive || cfg.Upload) {
+		// No upload adds a script, even through a link, and the
+		// scripts' source stays out of the archives of the directories
+		// above them, as out of every response.
+		opts.ExcludeDirs = cgiDirs
 	}
 	if cfg.Upload {
 		// A body that stops arriving is an idle connection.
 		opts.UploadIdleTimeout = cfg.IdleTimeout
-		if cfg.CGI {
-			// No upload adds a script, even through a link.
-			opts.UploadExcludeDirs = cgiDirs
-		}
 	}
 	if cfg.Precompressed {
 		opts.Precompressed = []string{"br", "zstd", "gzip"}

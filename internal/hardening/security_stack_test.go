@@ -69,7 +69,7 @@ func newStack(t testing.TB, root string, o stackOptions) *stack {
 	logger := slog.New(slog.NewTextHandler(s.diag, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	fopts := fileserver.Options{Logger: logger, Upload: o.Upload, Archive: o.Archive, Listing: o.Listing}
 	if o.Upload {
-		fopts.UploadExcludeDirs = []string{"/cgi-bin", "/htbin"} // as the command's --cgi
+		fopts.ExcludeDirs = []string{"/cgi-bin", "/htbin"} // as the command's --cgi
 	}
 	fsrv, err := fileserver.NewDir(root, o.Symlinks, fopts)
 	if err != nil {
