@@ -756,6 +756,16 @@ func TestUncheckedCredentials(t *testing.T) {
 	}
 	writes := newHTTPServer(t, auth(fileserver.AuthWrites).Handler(c.Handler(nextHandler)))
 	nested := newHTTPServer(t, auth(fileserver.AuthWrites).Handler(auth(fileserver.AuthAll).Handler(c.Handler(nextHandler))))
+	// Readers log in for everything, writers once more for writes.
+	outer := newHTTPServer(t, auth(fileserver.AuthAll).Handler(auth(fileserver.AuthWrites).Handler(c.Handler(nextHandler))))
+	// Inside an access log, whose Values carry the mark without a copy
+	// of the request.
+	al, err := accesslog.New(accesslog.Options{Writer: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loggedNested := newHTTPServer(t, al.Handler(auth(fileserver.AuthWrites).Handler(auth(fileserver.AuthAll).Handler(c.Handler(nextHandler)))))
+	loggedWrites := newHTTPServer(t, al.Handler(auth(fileserver.AuthWrites).Handler(c.Handler(nextHandler))))
 	basic := func(userpw string) http.Header {
 		return http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(userpw))}}
 	}
@@ -771,6 +781,9 @@ func TestUncheckedCredentials(t *testing.T) {
 		{"GET, another scheme, not checked", writes, "GET", http.Header{"Authorization": {"Bearer abc"}}, "", ""},
 		{"POST, checked", writes, "POST", basic("alice:pw"), "alice", "Basic"},
 		{"GET, checked by the inner one", nested, "GET", basic("alice:pw"), "alice", "Basic"},
+		{"GET, checked by the outer one", outer, "GET", basic("alice:pw"), "alice", "Basic"},
+		{"GET, checked by the inner one, inside an access log", loggedNested, "GET", basic("alice:pw"), "alice", "Basic"},
+		{"GET, not checked, inside an access log", loggedWrites, "GET", basic("admin:guess"), "", ""},
 	} {
 		var body io.Reader
 		if tc.method == "POST" {

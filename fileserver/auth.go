@@ -312,7 +312,7 @@ func (a *BasicAuth) Handler(next http.Handler) http.Handler {
 		user, pw, reason := a.parse(r)
 		if reason == "" && a.cache.has(a.cacheKey(user, pw)) {
 			a.limits.forget(client) // verified before: no check to limit
-			next.ServeHTTP(w, checked(r))
+			next.ServeHTTP(w, scope.MarkCredentials(r, true))
 			return
 		}
 		wait, err := a.limits.begin(r.Context(), client)
@@ -328,7 +328,7 @@ func (a *BasicAuth) Handler(next http.Handler) http.Handler {
 		}
 		n, wait := a.limits.end(client, reason == "")
 		if reason == "" {
-			next.ServeHTTP(w, checked(r))
+			next.ServeHTTP(w, scope.MarkCredentials(r, true))
 			return
 		}
 		log := a.log()
@@ -342,15 +342,6 @@ func (a *BasicAuth) Handler(next http.Handler) http.Handler {
 		}
 		a.unauthorized(w, r)
 	})
-}
-
-// checked returns r, whose credentials were verified, marked so if an
-// outer BasicAuth marked them unchecked.
-func checked(r *http.Request) *http.Request {
-	if checked, seen := scope.Credentials(r.Context()); seen && !checked {
-		return scope.MarkCredentials(r, true)
-	}
-	return r
 }
 
 // tooMany sends 429 to a client blocked for wait.

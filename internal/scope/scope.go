@@ -27,6 +27,9 @@ type Values struct {
 	// ErrorPage is the per-request state of the innermost errorpage
 	// middleware.
 	ErrorPage atomic.Value
+	// Auth is what the authentication middlewares did with the
+	// request's credentials (see MarkCredentials).
+	Auth atomic.Value
 }
 
 type key struct{}
@@ -44,6 +47,7 @@ type Slot func(*Values) *atomic.Value
 var (
 	Entry     Slot = func(v *Values) *atomic.Value { return &v.Entry }
 	ErrorPage Slot = func(v *Values) *atomic.Value { return &v.ErrorPage }
+	Auth      Slot = func(v *Values) *atomic.Value { return &v.Auth }
 )
 
 // Set stores x in the given slot for r and the handlers it reaches, and
@@ -60,7 +64,7 @@ func Set(r *http.Request, own *Values, slot Slot, x any) *http.Request {
 		return r
 	}
 	if found != nil {
-		for _, s := range []Slot{Entry, ErrorPage} {
+		for _, s := range []Slot{Entry, ErrorPage, Auth} {
 			if v := s(found).Load(); v != nil {
 				s(own).Store(v)
 			}
@@ -78,21 +82,42 @@ func Get(ctx context.Context, slot Slot) any {
 	return nil
 }
 
-type credentialsKey struct{}
+// credentials is the value of the Auth slot.
+type credentials struct{ checked bool }
+
+var (
+	credentialsChecked   = &credentials{true}
+	credentialsUnchecked = &credentials{false}
+)
 
 // MarkCredentials returns r marked as carrying credentials that an
 // authentication middleware has seen and either checked (checked true)
 // or passed on unchecked (a request outside its scope), so that a
-// handler inside it, such as the cgi middleware's REMOTE_USER, does not
-// take unchecked credentials for a verified user.
+// handler inside, such as the cgi middleware's REMOTE_USER, does not take
+// unchecked credentials for a verified user. Checked wins: once one
+// middleware on the way verified them, another that did not check them
+// changes nothing. It attaches no copy of r when the context already
+// carries Values with the slot free (inside an access log or error-page
+// middleware).
 func MarkCredentials(r *http.Request, checked bool) *http.Request {
-	return r.WithContext(context.WithValue(r.Context(), credentialsKey{}, checked))
+	x := credentialsUnchecked
+	if checked {
+		x = credentialsChecked
+	}
+	cur, _ := Get(r.Context(), Auth).(*credentials)
+	if cur == credentialsChecked || cur == x {
+		return r
+	}
+	if v := From(r.Context()); v != nil && Auth(v).CompareAndSwap(nil, x) {
+		return r
+	}
+	return Set(r, new(Values), Auth, x)
 }
 
-// Credentials reports what the innermost authentication middleware on
-// the way to ctx's request did with its credentials: seen is false if
-// none marked them, and checked says whether they were verified.
+// Credentials reports what the authentication middlewares on the way to
+// ctx's request did with its credentials: seen is false if none marked
+// them, and checked says whether one of them verified them.
 func Credentials(ctx context.Context) (checked, seen bool) {
-	checked, seen = ctx.Value(credentialsKey{}).(bool)
-	return checked, seen
+	c, _ := Get(ctx, Auth).(*credentials)
+	return c != nil && c.checked, c != nil
 }

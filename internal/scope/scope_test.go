@@ -2,6 +2,7 @@ package scope_test
 
 import (
 	"net/http/httptest"
+	"slices"
 	"testing"
 
 	"github.com/simplehttp/simplehttp/internal/scope"
@@ -44,5 +45,43 @@ func TestSet(t *testing.T) {
 	}
 	if scope.Get(r1.Context(), scope.ErrorPage) != ep {
 		t.Error("nested: the outer request lost its page")
+	}
+}
+
+// MarkCredentials: checked wins over unchecked in either order, a request
+// inside Values with the slot free is marked without a copy, and one
+// without Values gets a copy whose Values keep the other slots.
+func TestMarkCredentials(t *testing.T) {
+	plain := httptest.NewRequest("GET", "/", nil)
+	if checked, seen := scope.Credentials(plain.Context()); checked || seen {
+		t.Errorf("unmarked: checked %v, seen %v", checked, seen)
+	}
+	for _, order := range [][]bool{{false}, {true}, {false, true}, {true, false}, {false, false}} {
+		r := plain
+		for _, c := range order {
+			r = scope.MarkCredentials(r, c)
+		}
+		want := slices.Contains(order, true)
+		if checked, seen := scope.Credentials(r.Context()); checked != want || !seen {
+			t.Errorf("marked %v: checked %v, seen %v; want checked %v", order, checked, seen, want)
+		}
+	}
+
+	var own scope.Values
+	entry := new(int)
+	r := scope.Set(plain, &own, scope.Entry, entry)
+	if got := scope.MarkCredentials(r, true); got != r {
+		t.Error("a request inside Values was copied")
+	}
+	if checked, _ := scope.Credentials(r.Context()); !checked {
+		t.Error("the mark is not in the Values")
+	}
+	r = scope.MarkCredentials(scope.Set(plain, new(scope.Values), scope.Entry, entry), false)
+	r2 := scope.MarkCredentials(r, true)
+	if r2 == r || scope.Get(r2.Context(), scope.Entry) != entry {
+		t.Error("overriding unchecked did not copy the request, or lost the other slots")
+	}
+	if checked, _ := scope.Credentials(r.Context()); checked {
+		t.Error("the outer request's mark changed")
 	}
 }
