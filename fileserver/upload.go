@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -372,8 +373,10 @@ func (h *Handler) checkTarget(dir *os.File, base string, conds http.Header) (exi
 	if err != nil {
 		return false, &uploadError{code: http.StatusForbidden, msg: "Upload refused", err: err}
 	}
-	if e := checkPreconditions(conds, cur); e != nil {
-		return cur.exists, e
+	if conds != nil {
+		if e := checkPreconditions(conds, cur, h.currentETags(dir, base, cur)); e != nil {
+			return cur.exists, e
+		}
 	}
 	switch {
 	case !cur.exists:
@@ -426,25 +429,21 @@ func preconditionFailed() *uploadError {
 // If-Unmodified-Since, then If-None-Match, with the strong ETag and the
 // modification time a GET of the file answers with. A false one is 412:
 // the file is left as it is.
-func checkPreconditions(conds http.Header, cur targetStat) *uploadError {
+func checkPreconditions(conds http.Header, cur targetStat, etags []string) *uploadError {
 	if conds == nil {
 		return nil
 	}
-	var etag string // none for a missing name, a directory or a link
-	if cur.exists && cur.mode.IsRegular() {
-		etag = mtimeETag(cur.mtime, cur.size)
-	}
 	if im := conds["If-Match"]; im != nil {
-		if !matchETag(im, etag, cur.exists, true) {
+		if !matchETag(im, etags, cur.exists, true) {
 			return preconditionFailed()
 		}
-	} else if ius := conds["If-Unmodified-Since"]; len(ius) > 0 && etag != "" {
+	} else if ius := conds["If-Unmodified-Since"]; len(ius) > 0 && etags != nil {
 		// A date that does not parse is ignored, as for a GET.
 		if t, err := http.ParseTime(ius[0]); err == nil && cur.mtime.Truncate(time.Second).After(t) {
 			return preconditionFailed()
 		}
 	}
-	if inm := conds["If-None-Match"]; inm != nil && matchETag(inm, etag, cur.exists, false) {
+	if inm := conds["If-None-Match"]; inm != nil && matchETag(inm, etags, cur.exists, false) {
 		return preconditionFailed()
 	}
 	return nil
@@ -453,14 +452,37 @@ func checkPreconditions(conds http.Header, cur targetStat) *uploadError {
 // noneMatchAny reports "If-None-Match: *" among conds: the PUT may only
 // create the file.
 func noneMatchAny(conds http.Header) bool {
-	return conds != nil && matchETag(conds["If-None-Match"], "", true, false)
+	return conds != nil && matchETag(conds["If-None-Match"], nil, true, false)
+}
+
+// currentETags returns the ETags a GET of the file cur (base in dir) may
+// answer with, which all name its current version: its own, and those of
+// its encoded representations (compressed, or a precompressed copy), as
+// a browser that sent Accept-Encoding holds. None for a missing name, a
+// directory or a link.
+func (h *Handler) currentETags(dir *os.File, base string, cur targetStat) []string {
+	if !cur.exists || !cur.mode.IsRegular() {
+		return nil
+	}
+	tag := mtimeETag(cur.mtime, cur.size)
+	tags := []string{tag}
+	for _, c := range h.comp {
+		tags = append(tags, (&variant{coding: c}).etag(tag))
+	}
+	for _, c := range h.pre {
+		// Fresh as sidecar takes it: no older than the original's second.
+		if sc, err := lstatAt(dir, base+c.ext); err == nil && sc.exists && sc.mode.IsRegular() && sc.mtime.Unix() >= cur.mtime.Unix() {
+			tags = append(tags, (&variant{coding: c}).etag(mtimeETag(sc.mtime, sc.size)))
+		}
+	}
+	return tags
 }
 
 // matchETag reports whether the values of an If-Match (strong) or
-// If-None-Match (weak comparison) header match etag, the current ETag
-// ("" for none): "*" matches whatever exists. A malformed list matches
-// as far as it could be read.
-func matchETag(vals []string, etag string, exists, strong bool) bool {
+// If-None-Match (weak comparison) header match one of etags, the current
+// ETags (none when nothing is there): "*" matches whatever exists. A
+// malformed list matches as far as it could be read.
+func matchETag(vals []string, etags []string, exists, strong bool) bool {
 	for _, s := range vals {
 		for {
 			s = strings.TrimLeft(s, " \t,")
@@ -484,7 +506,7 @@ func matchETag(vals []string, etag string, exists, strong bool) bool {
 			}
 			tag := s[:end+2]
 			s = s[end+2:]
-			if etag != "" && tag == etag && (!weak || !strong) {
+			if slices.Contains(etags, tag) && (!weak || !strong) {
 				return true
 			}
 		}

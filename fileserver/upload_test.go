@@ -895,3 +895,58 @@ func TestUploadBufferBudget(t *testing.T) {
 	}
 	sameTree(t, dir, want)
 }
+
+// A browser holds the ETag of the representation it was sent, compressed
+// or a precompressed copy: a PUT's If-Match and If-None-Match take it as
+// naming the file's current version, as the plain file's own ETag does,
+// and not once the file has changed.
+func TestPutPreconditionsEncoded(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts fileserver.Options
+	}{
+		{"plain", fileserver.Options{UploadOverwrite: true}},
+		{"Compress", fileserver.Options{UploadOverwrite: true, Compress: true}},
+		{"Precompressed", fileserver.Options{UploadOverwrite: true, Precompressed: []string{"gzip"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			content := strings.Repeat("some text that compresses well\n", 200)
+			old := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+			reset := func() {
+				t.Helper()
+				if err := os.WriteFile(filepath.Join(dir, "a.txt"), []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				os.Chtimes(filepath.Join(dir, "a.txt"), old, old)
+			}
+			reset()
+			if err := os.WriteFile(filepath.Join(dir, "a.txt.gz"), []byte("a copy"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			os.Chtimes(filepath.Join(dir, "a.txt.gz"), old, old) // made with the file: stale once it changes
+			h := newUploader(t, dir, fileserver.SymlinksFollow, tc.opts)
+			etag := func() string {
+				g := upReq(h, "GET", "/a.txt", nil, false, "Accept-Encoding", "gzip")
+				if want := tc.name != "plain"; (g.Header().Get("Content-Encoding") == "gzip") != want {
+					t.Fatalf("GET: Content-Encoding %q", g.Header().Get("Content-Encoding"))
+				}
+				return g.Header().Get("Etag")
+			}
+			tag := etag()
+			if w := upReq(h, "PUT", "/a.txt", []byte("new\n"), false, "If-None-Match", tag); w.Code != 412 {
+				t.Errorf("If-None-Match %s, the GET's: %d, want 412", tag, w.Code)
+			}
+			if w := upReq(h, "PUT", "/a.txt", []byte("new\n"), false, "If-Match", tag); w.Code != 204 {
+				t.Errorf("If-Match %s, the GET's: %d, want 204", tag, w.Code)
+			}
+			// The file has changed since: the same tag is stale.
+			if w := upReq(h, "PUT", "/a.txt", []byte("newer\n"), false, "If-Match", tag); w.Code != 412 {
+				t.Errorf("If-Match %s after a change: %d, want 412", tag, w.Code)
+			}
+			if b, _ := os.ReadFile(filepath.Join(dir, "a.txt")); string(b) != "new\n" {
+				t.Errorf("the file holds %q, want the first PUT's", b)
+			}
+		})
+	}
+}
