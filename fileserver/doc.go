@@ -245,7 +245,11 @@
 //     then, those named before it are taken back, each file one replaced
 //     ([Options.UploadOverwrite]) being kept under a hidden name until
 //     then and put back; a file another client put under one of the
-//     names meanwhile is left alone.
+//     names meanwhile is left alone. A file that cannot be linked to a
+//     hidden name (another user's, under Linux's fs.protected_hardlinks,
+//     or on a file system without hard links) is replaced all the same,
+//     as a PUT replaces it, and cannot be put back: a failed upload
+//     leaves the new file in its place.
 //   - Names are one visible, printable element: path separators, "." and
 //     "..", a leading dot, control and bidirectional-override characters,
 //     bytes that are not UTF-8, names over 255 bytes, leading or trailing

@@ -695,6 +695,8 @@ type received struct {
 	id        fileIdent
 	committed bool
 	kept      string
+	// unkept: it replaced a file that could not be kept (errCannotKeep).
+	unkept bool
 }
 
 // post stores the files of a multipart/form-data POST to the directory
@@ -795,6 +797,10 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, name string) *upl
 	return nil
 }
 
+// errCannotKeep is keepAside's error when the file system will not link
+// the file to be replaced: it can be replaced, not put back.
+var errCannotKeep = errors.New("the file system cannot link it")
+
 // commitPart names a file of a multipart upload. With overwrite, the file
 // it replaces is first linked to a hidden name, so that settle can put it
 // back.
@@ -804,6 +810,12 @@ func (h *Handler) commitPart(dir *os.File, f *received) *uploadError {
 	id, err := identOf(t.File)
 	if err == nil && h.overwrite {
 		f.kept, err = keepAside(dir, f.name)
+		if errors.Is(err, errCannotKeep) {
+			// Replaced all the same, as a PUT replaces it: should a
+			// later file fail, this one stays (see settle).
+			h.logger.Debug("fileserver: a replaced file cannot be kept to put back", slog.String("name", f.name), slog.Any("err", err))
+			f.unkept, err = true, nil
+		}
 	}
 	if err != nil {
 		t.abort()
@@ -836,12 +848,17 @@ func (h *Handler) settle(dir *os.File, files []*received, failed bool) {
 		f := files[i]
 		if failed && f.committed {
 			if cur, err := lstatAt(dir, f.name); err == nil && cur.exists && cur.id == f.id {
-				if f.kept != "" {
+				switch {
+				case f.kept != "":
 					err = renameAt(dir, f.kept, f.name)
 					if err == nil {
 						f.kept = ""
 					}
-				} else {
+				case f.unkept:
+					// The file it replaced is gone: the new one is
+					// better than none.
+					err = errors.New("the file it replaced could not be kept")
+				default:
 					err = unlinkAt(dir, f.name)
 				}
 				if err != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/simplehttp/simplehttp/internal/filetree"
 	"github.com/simplehttp/simplehttp/internal/goldenfile"
 	"github.com/simplehttp/simplehttp/internal/syncbuf"
+	"golang.org/x/sys/unix"
 )
 
 // tree is what an upload left behind under dir (see filetree.Read).
@@ -569,45 +570,54 @@ func TestPostAllOrNothing(t *testing.T) {
 // that succeeds leaves no replaced file behind.
 func TestPostOverwriteAllOrNothing(t *testing.T) {
 	eachTemp(t, func(t *testing.T) {
-		for _, existed := range []bool{true, false} {
-			dir := t.TempDir()
-			want := map[string]string{"./": "", "b.txt/": ""}
-			if existed {
-				os.WriteFile(filepath.Join(dir, "a.txt"), []byte("old a\n"), 0o644)
-				want["a.txt"] = "old a\n"
-			}
-			h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{UploadOverwrite: true})
-			pr, pw := io.Pipe()
-			mw := multipart.NewWriter(pw)
-			r := httptest.NewRequest("POST", "/", pr)
-			r.ContentLength = -1
-			r.Header.Set("Content-Type", mw.FormDataContentType())
-			w := httptest.NewRecorder()
-			served := make(chan struct{})
-			go func() { h.ServeHTTP(w, r); close(served) }()
-			p, _ := mw.CreateFormFile("f", "a.txt")
-			p.Write([]byte("new a\n"))
-			p, _ = mw.CreateFormFile("f", "b.txt")
-			// Returns once the handler reads it: b.txt was checked.
-			p.Write(bytes.Repeat([]byte("b"), 300<<10))
-			os.Mkdir(filepath.Join(dir, "b.txt"), 0o755)
-			mw.Close()
-			pw.Close()
-			<-served
-			if w.Code != 409 {
-				t.Errorf("a.txt existed %v: %d, want 409", existed, w.Code)
-			}
-			sameTree(t, dir, want)
-		}
-		dir := t.TempDir()
-		os.WriteFile(filepath.Join(dir, "a.txt"), []byte("old a\n"), 0o644)
-		h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{UploadOverwrite: true})
-		body, ct := multipartBody(t, "a.txt", "new a\n", "b.txt", "new b\n")
-		if w := upReq(h, "POST", "/", body, false, "Content-Type", ct); w.Code != 201 {
-			t.Errorf("POST over a.txt: %d, want 201", w.Code)
-		}
-		sameTree(t, dir, map[string]string{"./": "", "a.txt": "new a\n", "b.txt": "new b\n"})
+		testPostOverwriteAllOrNothing(t, "old a\n")
 	})
+	// Where the file replaced cannot be linked to be kept (another
+	// user's, under fs.protected_hardlinks), it is replaced all the same,
+	// and a failed upload leaves the new file rather than none.
+	defer fileserver.SetKeepLinkError(unix.EPERM)()
+	testPostOverwriteAllOrNothing(t, "new a\n")
+}
+
+func testPostOverwriteAllOrNothing(t *testing.T, afterFailure string) {
+	for _, existed := range []bool{true, false} {
+		dir := t.TempDir()
+		want := map[string]string{"./": "", "b.txt/": ""}
+		if existed {
+			os.WriteFile(filepath.Join(dir, "a.txt"), []byte("old a\n"), 0o644)
+			want["a.txt"] = afterFailure
+		}
+		h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{UploadOverwrite: true})
+		pr, pw := io.Pipe()
+		mw := multipart.NewWriter(pw)
+		r := httptest.NewRequest("POST", "/", pr)
+		r.ContentLength = -1
+		r.Header.Set("Content-Type", mw.FormDataContentType())
+		w := httptest.NewRecorder()
+		served := make(chan struct{})
+		go func() { h.ServeHTTP(w, r); close(served) }()
+		p, _ := mw.CreateFormFile("f", "a.txt")
+		p.Write([]byte("new a\n"))
+		p, _ = mw.CreateFormFile("f", "b.txt")
+		// Returns once the handler reads it: b.txt was checked.
+		p.Write(bytes.Repeat([]byte("b"), 300<<10))
+		os.Mkdir(filepath.Join(dir, "b.txt"), 0o755)
+		mw.Close()
+		pw.Close()
+		<-served
+		if w.Code != 409 {
+			t.Errorf("a.txt existed %v: %d, want 409", existed, w.Code)
+		}
+		sameTree(t, dir, want)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("old a\n"), 0o644)
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{UploadOverwrite: true})
+	body, ct := multipartBody(t, "a.txt", "new a\n", "b.txt", "new b\n")
+	if w := upReq(h, "POST", "/", body, false, "Content-Type", ct); w.Code != 201 {
+		t.Errorf("POST over a.txt: %d, want 201", w.Code)
+	}
+	sameTree(t, dir, map[string]string{"./": "", "a.txt": "new a\n", "b.txt": "new b\n"})
 }
 
 // TestUploadDiskFull: a write that fails as a full disk does answers 507

@@ -197,6 +197,9 @@ func identOf(f *os.File) (fileIdent, error) {
 // (tempPrefix, neither listed nor served) and returns it, or "" when
 // name is not a regular file: the file stays on disk, whatever replaces
 // name, until that hidden name is renamed back or removed.
+// keepLink is linkat(2) for keepAside (tests make it fail).
+var keepLink = unix.Linkat
+
 func keepAside(dir *os.File, name string) (string, error) {
 	cur, err := lstatAt(dir, name)
 	if err != nil || !cur.exists || !cur.mode.IsRegular() {
@@ -204,7 +207,7 @@ func keepAside(dir *os.File, name string) (string, error) {
 	}
 	for range 10 {
 		hidden := randomTempName()
-		err := unix.Linkat(int(dir.Fd()), name, int(dir.Fd()), hidden, 0)
+		err := keepLink(int(dir.Fd()), name, int(dir.Fd()), hidden, 0)
 		switch err {
 		case nil:
 			return hidden, nil
@@ -212,6 +215,11 @@ func keepAside(dir *os.File, name string) (string, error) {
 			continue
 		case unix.ENOENT:
 			return "", nil // gone meanwhile: nothing to keep
+		case unix.EPERM, unix.EXDEV, unix.EOPNOTSUPP, unix.EMLINK, unix.ENOSYS:
+			// A file of another user under fs.protected_hardlinks,
+			// or a file system without hard links: the rename that
+			// replaces it still works, without a way back.
+			return "", &os.LinkError{Op: "link", Old: name, New: hidden, Err: errors.Join(errCannotKeep, err)}
 		}
 		return "", &os.LinkError{Op: "link", Old: name, New: hidden, Err: err}
 	}
