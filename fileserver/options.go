@@ -291,7 +291,10 @@ type Options struct {
 	// them, nor into any directory inside them: 403, whether the request
 	// names them or reaches them through a symbolic link (as for hidden
 	// directories, always). Archives leave them out, with all they hold,
-	// not even naming them; an archive of one is 404. A request for them
+	// not even naming them; an archive of one is 404. Archives go by
+	// path, as requests do: a symbolic link elsewhere in the tree that
+	// leads into one is archived as a request through it is served
+	// (see SymlinkPolicy), so do not make one. A request for them
 	// that does reach this handler is served as any other. They are
 	// refused without Upload or Archive, where they would do nothing.
 	ExcludeDirs []string

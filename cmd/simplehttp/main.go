@@ -349,7 +349,7 @@ func newFileServer(cfg config, logger *slog.Logger, scripts *cgi.Handler) (*file
 	if scripts != nil && (cfg.Archive || cfg.Upload) {
 		// No upload adds a script, even through a link, and the
 		// scripts' source stays out of the archives of the directories
-		// above them, as out of every response.
+		// above them, as every request for the scripts' paths keeps it.
 		opts.ExcludeDirs = cgiDirs
 	}
 	if cfg.Upload {
