@@ -194,6 +194,9 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 	if opts.CacheMaxBytes < 0 || opts.CacheMaxFileSize < 0 {
 		return nil, errors.New("fileserver: Options.CacheMaxBytes and CacheMaxFileSize must not be negative")
 	}
+	if opts.DisableCache && (opts.CacheMaxBytes != 0 || opts.CacheMaxFileSize != 0) {
+		return nil, errors.New("fileserver: Options.CacheMaxBytes or CacheMaxFileSize with DisableCache")
+	}
 	if !opts.DisableCache && h.statFS != nil {
 		h.cache = newFileCache(opts.CacheMaxBytes, opts.CacheMaxFileSize)
 	}

@@ -72,6 +72,9 @@ func (h *Handler) listingOptions(opts Options) error {
 	if _, err := opts.Listing.MarshalText(); err != nil {
 		return err
 	}
+	if opts.Listing != ListingPython && opts.DisableListing {
+		return fmt.Errorf("fileserver: Options.Listing %v with DisableListing: there is no listing", opts.Listing)
+	}
 	h.style = opts.Listing
 	return nil
 }

@@ -51,6 +51,13 @@ func TestOptionErrorsNameTheField(t *testing.T) {
 	if _, err := fileserver.NewDir("", fileserver.SymlinksFollow, fileserver.Options{}); err == nil || !strings.Contains(err.Error(), "NewDir: no directory named") {
 		t.Errorf("NewDir(\"\"): %v", err)
 	}
+	// Options that would do nothing beside another.
+	if _, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{Listing: fileserver.ListingRich, DisableListing: true}); err == nil || err.Error() != "fileserver: Options.Listing rich with DisableListing: there is no listing" {
+		t.Errorf("ListingRich with DisableListing: %v", err)
+	}
+	if _, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{DisableCache: true, CacheMaxBytes: 1 << 20}); err == nil || err.Error() != "fileserver: Options.CacheMaxBytes or CacheMaxFileSize with DisableCache" {
+		t.Errorf("CacheMaxBytes with DisableCache: %v", err)
+	}
 	if _, err := errorpage.New(errorpage.Options{ContentType: "text/html\r\nSet-Cookie: x"}); err == nil || !strings.Contains(err.Error(), "Options.ContentType") {
 		t.Errorf("errorpage ContentType with CR LF: %v", err)
 	}

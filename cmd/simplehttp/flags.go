@@ -321,6 +321,9 @@ func parseArgs(args []string) (config, error) {
 	if cfg.ArchiveMax != 0 && !cfg.Archive {
 		return cfg, usagef("--archive-max requires --archive to be set")
 	}
+	if cfg.Listing != fileserver.ListingPython && cfg.NoListing {
+		return cfg, usagef("--listing %s with --no-listing: there is no listing", fv.listing)
+	}
 	if cfg.Archive && cfg.NoListing {
 		return cfg, usagef("--archive with --no-listing: an archive lists what its directory holds")
 	}

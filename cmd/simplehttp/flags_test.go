@@ -134,6 +134,7 @@ func TestParseArgsErrors(t *testing.T) {
 		{"two ports", []string{"8000", "9000"}, `unrecognized arguments: 9000`},
 		{"three ports", []string{"8000", "9000", "9001"}, `unrecognized arguments: 9000 9001`},
 		{"unknown long flag", []string{"--cors"}, `unknown flag: --cors`},
+		{"rich listing without listings", []string{"--listing", "rich", "--no-listing"}, `--listing rich with --no-listing: there is no listing`},
 		{"ambiguous abbreviation", []string{"--p", "HTTP/1.1"}, `ambiguous option: --p could match --protocol, --precompressed`},
 		{"abbreviation after --", []string{"--", "--dir"}, `invalid port "--dir"`},
 		{"unknown short flag", []string{"-x"}, `unknown shorthand flag: 'x' in -x`},
