@@ -517,7 +517,7 @@ type state struct {
 	// gone is set by kill: the client went away, and a script whose
 	// process group is not known yet is killed as soon as it is.
 	gone   bool
-	failed bool // net/http/cgi found the response malformed
+	failed bool // net/http/cgi gave up on the response (stdcgiFailures)
 	// bodyErr is why the client's request body failed; the script was
 	// killed for it.
 	bodyErr error
@@ -687,12 +687,33 @@ func (st *state) unblockBody(ours bool) {
 // response.
 type stdcgiLog struct{ st *state }
 
+// stdcgiFailures begin the messages net/http/cgi logs when it gives up
+// on the script's response and answers a bare 500 itself (or nothing, for
+// a bogus status). Its other messages ("bogus header line", "invalid
+// header name") are about a header line it skips and goes on without: the
+// script's response, a Status: 500 included, still stands.
+var stdcgiFailures = []string{
+	"CGI error: ",
+	"cgi: long header line from subprocess.",
+	"cgi: error reading headers: ",
+	"cgi: bogus status (short): ",
+	"cgi: bogus status: ",
+	"cgi: no headers",
+	"cgi: missing required Content-Type in headers",
+	"cgi: error resolving local URI path ",
+}
+
 func (l stdcgiLog) Write(p []byte) (int, error) {
 	st := l.st
 	msg := strings.TrimSpace(string(p))
 	level := slog.LevelError
 	st.mu.Lock()
-	st.failed = true
+	for _, f := range stdcgiFailures {
+		if strings.HasPrefix(msg, f) {
+			st.failed = true
+			break
+		}
+	}
 	if strings.HasPrefix(msg, "CGI error: ") {
 		// The launcher could not be started (net/http/cgi's pipe or
 		// fork/exec failed).

@@ -186,6 +186,32 @@ func TestOutputPastBody(t *testing.T) {
 	}
 }
 
+// TestStatus500WithSkippedLine: a header line net/http/cgi skips (an
+// invalid field name, a line without a colon) is logged and dropped, and
+// the rest of the response stands: a script's own Status: 500 is sent as
+// it is, with or without a body, not turned into 502 as if net/http/cgi
+// had given up on the response.
+func TestStatus500WithSkippedLine(t *testing.T) {
+	const head = `X-Trace id: 1\nno colon here\nStatus: 500 Oops\nContent-Type: text/plain\n\n`
+	root := writeTree(t, map[string]string{
+		"cgi-bin/body.sh":  "#!/bin/sh\nprintf '" + head + "mine\\n'\n",
+		"cgi-bin/empty.sh": "#!/bin/sh\nprintf '" + head + "'\n",
+	})
+	srv, logs := newServer(t, root, cgi.Options{})
+	for script, want := range map[string]string{"body.sh": "mine\n", "empty.sh": ""} {
+		res := do(t, srv, "GET", "/cgi-bin/"+script, nil, nil)
+		if res.status != 500 || res.body != want || res.header.Get("Content-Type") != "text/plain" {
+			t.Errorf("%s: status %d, Content-Type %q, body %q; want 500, text/plain, %q",
+				script, res.status, res.header.Get("Content-Type"), res.body, want)
+		}
+	}
+	for _, want := range []string{`invalid header name: \"X-Trace id\"`, "bogus header line: no colon here"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the log lacks %q:\n%s", want, logs)
+		}
+	}
+}
+
 // TestBodyFailure: a request body that fails on its way (a malformed
 // chunk, a client that stops halfway) kills the script and answers 400:
 // the script must not take the part it read for the whole body, and with
