@@ -85,7 +85,12 @@
 // does. The launcher puts the script in a new process group, drops to
 // user nobody (uid and gid, no supplementary groups) when it runs as root,
 // as Python does, enforces the time limit, kills what the script left in
-// its group when it ends, and reports the pid and exit status back.
+// its group when it ends, and reports the pid and exit status back. It
+// relays the script's standard output and error through pipes of its own
+// and stops once the script has exited and what it wrote has been passed
+// on: the response ends with the script, as in Python, even if a process
+// the script left running in a session of its own (setsid), which the
+// kill of its group does not reach, holds them open.
 //
 // # Security
 //

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -110,8 +109,21 @@ func runLauncher(args []string) int {
 		}
 	}
 
+	// The script writes to pipes of the launcher's, which it relays: a
+	// process the script leaves behind in a session of its own is out
+	// of the reach of killGroup and may hold them open for as long as it
+	// runs. Once the script has exited, the launcher relays what is
+	// already in them and stops, and net/http/cgi sees the end of the
+	// output when the launcher exits.
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		report(tagFail, "pipe: "+err.Error())
+		return 127
+	}
 	pr, pw, err := os.Pipe()
 	if err != nil {
+		outR.Close()
+		outW.Close()
 		report(tagFail, "pipe: "+err.Error())
 		return 127
 	}
@@ -120,66 +132,150 @@ func runLauncher(args []string) int {
 		Args:        args[4:],
 		Env:         env,
 		Stdin:       os.Stdin,
-		Stdout:      os.Stdout,
+		Stdout:      outW,
 		Stderr:      pw,
 		SysProcAttr: attr,
 	}
+	catchSIGPIPE()
 	// The parent-death signal is tied to the thread that forks: keep it.
 	runtime.LockOSThread()
-	if err := cmd.Start(); err != nil {
-		pw.Close()
+	err = cmd.Start()
+	outW.Close()
+	pw.Close()
+	if err != nil {
+		outR.Close()
+		pr.Close()
 		report(tagFail, err.Error())
 		return 127
 	}
-	pw.Close()
 	pid := cmd.Process.Pid
 	report(tagPID, strconv.Itoa(pid))
 
+	out, stderr := &scriptPipe{f: outR}, &scriptPipe{f: pr}
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		forwardStderr(pr, report)
+		// If the output cannot be relayed (net/http/cgi has stopped
+		// reading it), the script's next write fails as it would
+		// have on net/http/cgi's pipe.
+		io.Copy(os.Stdout, out)
+		outR.Close()
+	}()
+	go func() {
+		defer wg.Done()
+		forwardStderr(stderr, report)
 	}()
 
+	// The time limit covers the whole request: the script, then the
+	// relaying of its last output to a client that reads it slowly.
+	var (
+		mu       sync.Mutex
+		exited   bool // the script has been reaped: its group is no longer to kill
+		finished bool // its output is all relayed
+		timedOut bool
+		code     int
+	)
 	var timer *time.Timer
-	var timedOut atomic.Bool
 	if ms > 0 {
 		timer = time.AfterFunc(time.Duration(ms)*time.Millisecond, func() {
-			timedOut.Store(true)
-			// The group still exists: its leader is not reaped yet.
-			killGroup(pid)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case finished:
+			case !exited:
+				timedOut = true
+				// The group still exists: its leader is not reaped yet.
+				killGroup(pid)
+			default:
+				// The rest of the output is cut off: the server sees
+				// the time limit and aborts the response.
+				report(tagTimeout, "")
+				report(tagExit, strconv.Itoa(code))
+				syscall.Exit(0)
+			}
 		})
 	}
 	err = cmd.Wait()
-	if timer != nil && !timer.Stop() {
-		// The timer fired: wait until its kill is done before reading
-		// timedOut (the kill may race with the end of the script; then
-		// the group is gone or dying and it does no harm).
-		for !timedOut.Load() {
-			runtime.Gosched()
-		}
-	}
+	mu.Lock()
+	exited = true
+	code = exitCode(err)
+	mu.Unlock()
 	// Whatever the script left running in its group goes too, so that
-	// nothing keeps its standard output open after it is done.
+	// nothing keeps writing to its output after it is done.
 	killGroup(pid)
+	// Everything the script wrote before it exited is in the pipes now.
+	out.stop()
+	stderr.stop()
 	wg.Wait()
-	if timedOut.Load() {
-		report(tagTimeout, "")
+	mu.Lock()
+	finished = true
+	mu.Unlock()
+	if timer != nil {
+		timer.Stop()
 	}
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			code = -int(ws.Signal())
-		} else {
-			code = ee.ExitCode()
-		}
-	} else if err != nil {
-		code = 127
+	if timedOut {
+		report(tagTimeout, "")
 	}
 	report(tagExit, strconv.Itoa(code))
 	return 0
+}
+
+// exitCode is how the launcher reports the end of the script that
+// cmd.Wait returned err for: its exit status, the negated signal that
+// killed it, or 127 if it could not be waited for.
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return -int(ws.Signal())
+		}
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return 127
+	}
+	return 0
+}
+
+// scriptPipe is the launcher's end of a pipe the script writes to. Its
+// reads wait for more until stop is called, once the script has exited;
+// from then on they return what is already in the pipe and then io.EOF,
+// even while a process the script left running holds the pipe open.
+type scriptPipe struct {
+	f        *os.File
+	draining bool
+}
+
+// stop wakes a read that waits, and makes the reads that follow stop
+// waiting.
+func (p *scriptPipe) stop() { p.f.SetReadDeadline(aLongTimeAgo) }
+
+func (p *scriptPipe) Read(b []byte) (int, error) {
+	if !p.draining {
+		n, err := p.f.Read(b)
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return n, err
+		}
+		// stop was called. A read past its deadline fails without
+		// reading what the pipe holds: lift the deadline, and read
+		// once at a time, without waiting for more.
+		p.draining = true
+		p.f.SetReadDeadline(time.Time{})
+	}
+	rc, err := p.f.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	var rerr error
+	if err := rc.Read(func(fd uintptr) bool {
+		n, rerr = readNow(fd, b)
+		return true
+	}); err != nil {
+		return 0, err
+	}
+	return n, rerr
 }
 
 // forwardStderr copies the script's standard error to the launcher's,

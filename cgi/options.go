@@ -106,7 +106,8 @@ type Options struct {
 	// does on Unix.
 	Interpreters map[string]string
 
-	// Timeout is how long a script may run. When it passes, the script
+	// Timeout is how long a script may run, and its output take to
+	// reach a client that reads it slowly. When it passes, the script
 	// and its process group are killed and the client gets 504 if nothing
 	// was sent yet (otherwise the response is cut off). If zero, 60
 	// seconds; negative means no limit.

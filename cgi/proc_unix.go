@@ -4,6 +4,9 @@ package cgi
 
 import (
 	"errors"
+	"io"
+	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -35,3 +38,27 @@ func scriptProcAttr(cred string) (*syscall.SysProcAttr, error) {
 // killGroup kills the process group led by pid: a script and whatever it
 // started.
 func killGroup(pid int) { syscall.Kill(-pid, syscall.SIGKILL) }
+
+// readNow reads from the pipe fd, whose reads do not block, what it
+// holds now: io.EOF when it holds nothing, even if a writer is left.
+func readNow(fd uintptr, p []byte) (int, error) {
+	for {
+		n, err := syscall.Read(int(fd), p)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN || err == nil && n == 0:
+			return 0, io.EOF
+		case err != nil:
+			return 0, err
+		}
+		return n, nil
+	}
+}
+
+// catchSIGPIPE makes a write of the launcher's to a pipe that
+// net/http/cgi no longer reads return an error instead of killing the
+// launcher, which would leave the script's group behind. The script
+// still starts with SIGPIPE's default action: a caught signal does not
+// survive exec.
+func catchSIGPIPE() { signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE) }

@@ -3,6 +3,7 @@ package cgi_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -11,8 +12,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -134,4 +137,121 @@ func TestSlowBodyHoldsNoSlot(t *testing.T) {
 	if res := do(t, srv, "POST", "/cgi-bin/cat.sh", strings.NewReader("body\n"), nil); res.status != 200 || res.body != "body\n" {
 		t.Errorf("a body sent whole: %d %q", res.status, res.body)
 	}
+}
+
+// TestEscapedChildHoldsNoRequest: a script that leaves a process behind
+// in a session of its own (setsid), out of the reach of the kill of its
+// process group, is answered as soon as it exits, as in Python, though
+// that process holds its standard output or error open: the request
+// waits neither for it nor for the time limit, and does not keep its
+// slot of MaxConcurrent meanwhile. Everything the script wrote reaches
+// the client, a slow one too.
+func TestEscapedChildHoldsNoRequest(t *testing.T) {
+	if _, err := exec.LookPath("setsid"); err != nil {
+		t.Skip("no setsid(1)")
+	}
+	// The process left behind writes its pid where the test finds it.
+	leave := func(redirect string) string {
+		return "setsid sleep 60 " + redirect + " &\necho $! > \"$PATH_TRANSLATED\"\n"
+	}
+	root := writeTree(t, map[string]string{
+		"cgi-bin/both.sh":   "#!/bin/sh\n" + header + "echo parent\n" + leave("") + "sleep 0.3\n",
+		"cgi-bin/stdout.sh": "#!/bin/sh\n" + header + "echo parent\n" + leave("2>/dev/null") + "sleep 0.3\n",
+		"cgi-bin/stderr.sh": "#!/bin/sh\n" + header + "echo parent\n" + leave(">/dev/null") + "sleep 0.3\n",
+		"cgi-bin/big.sh": "#!/bin/sh\n" + header + leave("") +
+			"yes 0123456789abcdef | head -c 1048576\necho big done >&2\n",
+	})
+	if err := os.Chmod(root, 0o777); err != nil { // the scripts write there, as nobody under root
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		files, _ := filepath.Glob(filepath.Join(root, "pid-*"))
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+			cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			if err == nil && pid > 1 && string(cmd) == "sleep\x0060\x00" {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+	big := strings.Repeat("0123456789abcdef\n", 1<<20/17+1)[:1<<20]
+
+	logs := &syncbuf.Buffer{}
+	h, err := cgi.New(cgi.Options{Root: root, MaxConcurrent: 1, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(h.Handler(nextHandler))
+	// Small socket buffers, so that a slow client holds up the output
+	// while the script is still writing it.
+	srv.Listener = smallWrites{srv.Listener}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	client := srv.Client()
+	client.Timeout = 20 * time.Second // a bound for a hang, not a speed
+
+	// With MaxConcurrent 1, each request needs the slot the one before
+	// had.
+	for _, tt := range []struct{ script, want string }{
+		{"both.sh", "parent\n"}, {"stdout.sh", "parent\n"}, {"stderr.sh", "parent\n"}, {"big.sh", big},
+	} {
+		res, err := client.Get(srv.URL + "/cgi-bin/" + tt.script + "/pid-" + tt.script)
+		if err != nil {
+			t.Errorf("%s: %v", tt.script, err)
+			continue
+		}
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != 200 || string(b) != tt.want {
+			t.Errorf("%s: %d, %d bytes, %v; want 200 and %d bytes", tt.script, res.StatusCode, len(b), err, len(tt.want))
+		}
+	}
+
+	// A client that reads slowly gets all of it, though the script has
+	// exited while most of it was still on its way.
+	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		return c.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+	}}
+	c, err := d.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	io.WriteString(c, "GET /cgi-bin/big.sh/pid-slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	res, err := http.ReadResponse(bufio.NewReaderSize(c, 4096), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body []byte
+	buf := make([]byte, 4096)
+	for {
+		n, err := res.Body.Read(buf)
+		body = append(body, buf[:n]...)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("slow client, after %d bytes: %v", len(body), err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if res.StatusCode != 200 || string(body) != big {
+		t.Errorf("slow client: %d, %d bytes; want 200 and %d bytes", res.StatusCode, len(body), len(big))
+	}
+	if n := strings.Count(logs.String(), `msg="big done"`); n != 2 {
+		t.Errorf("the script's last line of standard error logged %d times, want 2:\n%s", n, logs)
+	}
+}
+
+// smallWrites gives the connections it accepts a small send buffer.
+type smallWrites struct{ net.Listener }
+
+func (l smallWrites) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(4096)
+	}
+	return c, err
 }
