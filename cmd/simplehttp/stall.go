@@ -85,6 +85,13 @@ type stallConn struct {
 	// setting an explicit deadline.
 	explicit atomic.Bool
 	mu       sync.Mutex
+
+	// stalled is set once a write has failed for the timeout: the
+	// client is gone for this connection, and every later write fails
+	// at once. Otherwise the close that follows would wait again: a TLS
+	// connection's Close writes its close_notify alert under a deadline
+	// of its own, 5 s, which would replace the alarm.
+	stalled atomic.Bool
 }
 
 func newStallConn(c net.Conn, timeout time.Duration, now func() time.Time) *stallConn {
@@ -134,6 +141,9 @@ func (c *stallConn) SetDeadline(t time.Time) error {
 // Write writes p. A write that the alarm interrupts goes on while the
 // client keeps taking bytes.
 func (c *stallConn) Write(p []byte) (int, error) {
+	if c.stalled.Load() {
+		return 0, errStalled
+	}
 	written := 0
 	for {
 		n, err := c.Conn.Write(p)
@@ -155,6 +165,9 @@ func (c *stallConn) Write(p []byte) (int, error) {
 // http.ServeContent give it), goes whole to the connection's own
 // ReadFrom. Anything else is copied through Write.
 func (c *stallConn) ReadFrom(r io.Reader) (int64, error) {
+	if c.stalled.Load() {
+		return 0, errStalled
+	}
 	rf, ok := c.Conn.(io.ReaderFrom)
 	if !ok || !sendsFile(r) {
 		return io.Copy(writerOnly{c}, r)
@@ -208,6 +221,10 @@ func sendsFile(r io.Reader) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
+// errStalled is the error of a write to a connection whose client took
+// nothing for the timeout: a deadline error, as the write that found it.
+var errStalled = &net.OpError{Op: "write", Net: "tcp", Err: os.ErrDeadlineExceeded}
+
 // rearm sets the alarm to ring one check period from now, unless an
 // explicit deadline holds.
 func (c *stallConn) rearm() error {
@@ -250,6 +267,7 @@ func (c *stallConn) goOn(err error, progress bool) bool {
 		quiet = elapsed
 		c.quiet.Store(quiet)
 	} else if elapsed-quiet >= int64(c.timeout) {
+		c.stalled.Store(true)
 		return false // nothing taken for the whole timeout
 	}
 	// The alarm rings every check period from quiet on, and the timeout

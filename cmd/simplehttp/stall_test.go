@@ -266,6 +266,29 @@ func TestStallConnStoppedClient(t *testing.T) {
 	}
 }
 
+// TestStallConnStalledStaysDead: once a write failed for the timeout,
+// every later write fails at once, also under an explicit deadline: the
+// close_notify alert a TLS connection's Close writes with a 5 s deadline of
+// its own would otherwise hold the connection 5 s longer.
+func TestStallConnStalledStaysDead(t *testing.T) {
+	for _, readerFrom := range []bool{false, true} {
+		c, f := newFakeStallConn(readerFrom, 0)
+		if _, err := c.Write(make([]byte, 1<<20)); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("Write: %v, want a deadline error", err)
+		}
+		f.events = nil
+		c.SetWriteDeadline(f.clock.t.Add(5 * time.Second))
+		if n, err := c.Write([]byte("alert")); n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("Write after the stall: %d, %v; want 0 and a deadline error at once", n, err)
+		}
+		file, _ := bigFile(t, 1000)
+		if n, err := c.ReadFrom(file); n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("ReadFrom after the stall: %d, %v; want 0 and a deadline error at once", n, err)
+		}
+		checkEvents(t, f, "deadline +5s") // no write attempt
+	}
+}
+
 // TestStallConnStaleAlarm checks that the alarm rung while no write was
 // blocked (an idle connection) starts the timeout when the next write
 // finds it, not before.
