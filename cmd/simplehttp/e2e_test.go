@@ -111,7 +111,14 @@ func command(t *testing.T, args ...string) *exec.Cmd {
 // startBinary starts the server with args and reads its startup line.
 func startBinary(t *testing.T, args ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: command(t, args...), stderr: new(syncbuf.Buffer), done: make(chan struct{})}
+	return startCommand(t, command(t, args...))
+}
+
+// startCommand starts cmd, the server (see command), and reads its
+// startup line.
+func startCommand(t *testing.T, cmd *exec.Cmd) *proc {
+	t.Helper()
+	p := &proc{cmd: cmd, stderr: new(syncbuf.Buffer), done: make(chan struct{})}
 	p.cmd.Stderr = p.stderr
 	// An os.Pipe rather than StdoutPipe: Wait would close that one as
 	// soon as the process exits, before the test reads the last line.
@@ -572,6 +579,37 @@ echo "software=$SERVER_SOFTWARE cwd=$(pwd -P)"
 		t.Errorf("POST /static.txt: %q, body %q", status, body)
 	}
 	p.stop(t, syscall.SIGINT)
+}
+
+// TestE2ESignalIgnored: started with SIGINT ignored, as a shell starts a
+// script's background jobs, the server leaves it ignored, as Python's
+// does (catching it would make the second Ctrl-C, which ends a slow
+// shutdown, the one ignored), and SIGTERM still stops it.
+func TestE2ESignalIgnored(t *testing.T) {
+	dir := t.TempDir()
+	cmd := command(t, "-b", "127.0.0.1", "-d", dir, "0")
+	cmd.Args = append([]string{"sh", "-c", `trap "" INT; exec "$0" "$@"`, cmd.Path}, cmd.Args[1:]...)
+	cmd.Path = "/bin/sh"
+	p := startCommand(t, cmd)
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	mask := func(field string) uint64 {
+		for _, l := range strings.Split(string(status), "\n") {
+			if v, ok := strings.CutPrefix(l, field+":\t"); ok {
+				n, _ := strconv.ParseUint(v, 16, 64)
+				return n
+			}
+		}
+		t.Fatalf("no %s in /proc/PID/status", field)
+		return 0
+	}
+	sigint, sigterm := uint64(1)<<(syscall.SIGINT-1), uint64(1)<<(syscall.SIGTERM-1)
+	if ign, cgt := mask("SigIgn"), mask("SigCgt"); ign&sigint == 0 || cgt&sigint != 0 || cgt&sigterm == 0 {
+		t.Errorf("SigIgn %x, SigCgt %x: want SIGINT ignored and SIGTERM caught", ign, cgt)
+	}
+	p.stop(t, syscall.SIGTERM)
 }
 
 // TestE2ESignals stops the server with SIGINT and SIGTERM while a slow

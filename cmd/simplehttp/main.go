@@ -108,7 +108,10 @@ func main() {
 	cgi.MaybeRunLauncher()
 	startGCPacer()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := context.Background(), func() {}
+	if sigs := stopSignals(); len(sigs) > 0 { // none would mean every signal
+		ctx, stop = signal.NotifyContext(ctx, sigs...)
+	}
 	go func() {
 		// After the first signal, restore the default handling so that a
 		// second Ctrl-C ends a slow shutdown at once.
@@ -116,6 +119,21 @@ func main() {
 		stop()
 	}()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// stopSignals are the signals that stop the server: SIGINT (Ctrl-C) and
+// SIGTERM, except one ignored when the process started. A shell starts a
+// script's background jobs with SIGINT ignored, and Python's server then
+// ignores Ctrl-C; subscribing would un-ignore it, and the second Ctrl-C,
+// which ends a slow shutdown, would be ignored instead.
+func stopSignals() []os.Signal {
+	var sigs []os.Signal
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		if !signal.Ignored(sig) {
+			sigs = append(sigs, sig)
+		}
+	}
+	return sigs
 }
 
 // run is the whole command: it parses args (without the program name),
