@@ -494,9 +494,13 @@ func listenError(err error, bind string, port int) error {
 
 // serve prints the startup line, and then banner's lines if banner is not
 // nil (--qr), serves on ln (with TLS when srv.TLSConfig is set) until ctx
-// is done, then shuts srv down, giving requests in flight up to grace to
-// finish.
+// is done, then shuts srv down: connections that have not begun a request
+// are closed at once, and requests in flight get up to grace to finish.
 func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration, banner func(w io.Writer, addr net.Addr, https bool), stdout, stderr io.Writer) int {
+	// The connections that have sent nothing yet go at once when the
+	// shutdown begins.
+	fresh := new(freshConns)
+	ln = fresh.listener(ln)
 	fmt.Fprintln(stdout, startupLine(ln.Addr(), srv.TLSConfig != nil))
 	if banner != nil {
 		banner(stdout, ln.Addr(), srv.TLSConfig != nil)
@@ -522,6 +526,7 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 	}
 
 	fmt.Fprintln(stdout, "\nKeyboard interrupt received, exiting.")
+	fresh.closeAll()
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
