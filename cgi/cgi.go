@@ -351,6 +351,15 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request, sc script, buf
 	ch.ServeHTTP(rw, r2)
 	close(stop)
 	wg.Wait()
+	// net/http/cgi kills the launcher, not the script's group, when it
+	// gives up on the response (too long for its Content-Length, a
+	// write that failed): the script dies with its launcher, what it
+	// started in its group must too.
+	st.mu.Lock()
+	if st.pgid > 1 && !st.exited {
+		killGroup(st.pgid)
+	}
+	st.mu.Unlock()
 	h.finish(w, r, sc, st, rw)
 }
 
@@ -518,6 +527,9 @@ type state struct {
 	// process group is not known yet is killed as soon as it is.
 	gone   bool
 	failed bool // net/http/cgi gave up on the response (stdcgiFailures)
+	// started is set once the script's response has begun (its header
+	// sent): from then on a time limit cuts it off (see cutOffLate).
+	started bool
 	// bodyErr is why the client's request body failed; the script was
 	// killed for it.
 	bodyErr error
@@ -576,6 +588,7 @@ func (st *state) line(l string) {
 		st.timedOut = true
 		st.mu.Unlock()
 		st.unblockBody(true)
+		st.cutOffLate()
 		st.h.logger.LogAttrs(ctx, slog.LevelWarn, "CGI script timed out, killed",
 			slog.String("script", st.script), slog.Duration("timeout", st.h.timeout))
 	case tagExit:
@@ -604,6 +617,21 @@ func (st *state) line(l string) {
 		}
 		st.h.logger.LogAttrs(ctx, slog.LevelError, "CGI script could not be started",
 			slog.String("script", st.script), slog.String("err", msg))
+	}
+}
+
+// cutOffLate ends, once the time limit has passed, a response that has
+// begun: a write waiting for a client that stopped reading fails now,
+// and with it the request's hold on its slot of MaxConcurrent, which
+// the time limit bounds. A response that has not begun is left for
+// finish, which sends the 504 page. It is called when either happens,
+// the later of the two acting. (Not every ResponseWriter has deadlines.)
+func (st *state) cutOffLate() {
+	st.mu.Lock()
+	cut := st.started && st.timedOut
+	st.mu.Unlock()
+	if cut {
+		_ = http.NewResponseController(st.w).SetWriteDeadline(aLongTimeAgo)
 	}
 }
 

@@ -115,6 +115,20 @@ func runLauncher(args []string) int {
 	// runs. Once the script has exited, the launcher relays what is
 	// already in them and stops, and net/http/cgi sees the end of the
 	// output when the launcher exits.
+	//
+	// Standard input too: a process left behind that holds it and never
+	// reads would otherwise stop net/http/cgi's copy of the request body
+	// in a write, and the request with it. The launcher's copy of it
+	// ends when the launcher does.
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		report(tagFail, "pipe: "+err.Error())
+		return 127
+	}
+	go func() {
+		io.Copy(inW, os.Stdin)
+		inW.Close()
+	}()
 	outR, outW, err := os.Pipe()
 	if err != nil {
 		report(tagFail, "pipe: "+err.Error())
@@ -131,7 +145,7 @@ func runLauncher(args []string) int {
 		Path:        args[3],
 		Args:        args[4:],
 		Env:         env,
-		Stdin:       os.Stdin,
+		Stdin:       inR,
 		Stdout:      outW,
 		Stderr:      pw,
 		SysProcAttr: attr,
@@ -140,6 +154,7 @@ func runLauncher(args []string) int {
 	// The parent-death signal is tied to the thread that forks: keep it.
 	runtime.LockOSThread()
 	err = cmd.Start()
+	inR.Close()
 	outW.Close()
 	pw.Close()
 	if err != nil {
@@ -173,7 +188,6 @@ func runLauncher(args []string) int {
 		mu       sync.Mutex
 		exited   bool // the script has been reaped: its group is no longer to kill
 		finished bool // its output is all relayed
-		timedOut bool
 		code     int
 	)
 	var timer *time.Timer
@@ -184,7 +198,12 @@ func runLauncher(args []string) int {
 			switch {
 			case finished:
 			case !exited:
-				timedOut = true
+				// Said at once, not when the script is reaped: the
+				// server then cuts the response off, and with it a
+				// write to a client that stopped reading, which would
+				// otherwise hold up the relay, and the launcher, for
+				// good.
+				report(tagTimeout, "")
 				// The group still exists: its leader is not reaped yet.
 				killGroup(pid)
 			default:
@@ -213,9 +232,6 @@ func runLauncher(args []string) int {
 	mu.Unlock()
 	if timer != nil {
 		timer.Stop()
-	}
-	if timedOut {
-		report(tagTimeout, "")
 	}
 	report(tagExit, strconv.Itoa(code))
 	return 0

@@ -2,6 +2,7 @@ package cgi_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -160,6 +161,8 @@ func TestEscapedChildHoldsNoRequest(t *testing.T) {
 		"cgi-bin/stderr.sh": "#!/bin/sh\n" + header + "echo parent\n" + leave(">/dev/null") + "sleep 0.3\n",
 		"cgi-bin/big.sh": "#!/bin/sh\n" + header + leave("") +
 			"yes 0123456789abcdef | head -c 1048576\necho big done >&2\n",
+		// Holds the script's standard input, unread.
+		"cgi-bin/stdin.sh": "#!/bin/sh\n" + header + "echo parent\nexec 3<&0\n" + leave("<&3 >/dev/null 2>&1") + "sleep 0.3\n",
 	})
 	if err := os.Chmod(root, 0o777); err != nil { // the scripts write there, as nobody under root
 		t.Fatal(err)
@@ -194,9 +197,16 @@ func TestEscapedChildHoldsNoRequest(t *testing.T) {
 	// With MaxConcurrent 1, each request needs the slot the one before
 	// had.
 	for _, tt := range []struct{ script, want string }{
-		{"both.sh", "parent\n"}, {"stdout.sh", "parent\n"}, {"stderr.sh", "parent\n"}, {"big.sh", big},
+		{"both.sh", "parent\n"}, {"stdout.sh", "parent\n"}, {"stderr.sh", "parent\n"}, {"stdin.sh", "parent\n"}, {"big.sh", big},
 	} {
-		res, err := client.Get(srv.URL + "/cgi-bin/" + tt.script + "/pid-" + tt.script)
+		var res *http.Response
+		var err error
+		if tt.script == "stdin.sh" {
+			// More body than a pipe holds, which nothing reads.
+			res, err = client.Post(srv.URL+"/cgi-bin/"+tt.script+"/pid-"+tt.script, "application/octet-stream", bytes.NewReader(make([]byte, 200000)))
+		} else {
+			res, err = client.Get(srv.URL + "/cgi-bin/" + tt.script + "/pid-" + tt.script)
+		}
 		if err != nil {
 			t.Errorf("%s: %v", tt.script, err)
 			continue
@@ -210,14 +220,7 @@ func TestEscapedChildHoldsNoRequest(t *testing.T) {
 
 	// A client that reads slowly gets all of it, though the script has
 	// exited while most of it was still on its way.
-	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
-		return c.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
-	}}
-	c, err := d.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialSmallReceive(t, srv.Listener.Addr().String())
 	c.SetDeadline(time.Now().Add(20 * time.Second))
 	io.WriteString(c, "GET /cgi-bin/big.sh/pid-slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 	res, err := http.ReadResponse(bufio.NewReaderSize(c, 4096), nil)
@@ -243,6 +246,89 @@ func TestEscapedChildHoldsNoRequest(t *testing.T) {
 	if n := strings.Count(logs.String(), `msg="big done"`); n != 2 {
 		t.Errorf("the script's last line of standard error logged %d times, want 2:\n%s", n, logs)
 	}
+}
+
+// TestStalledClientFreesSlot: a client that stops reading a script's
+// output holds its request, and its slot of MaxConcurrent, no longer than
+// the time limit: the response is cut off then, whatever the
+// ResponseWriter's own timeouts (httptest has none).
+func TestStalledClientFreesSlot(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"cgi-bin/big.sh":   "#!/bin/sh\n" + header + "head -c 8000000 /dev/zero\n",
+		"cgi-bin/hello.sh": "#!/bin/sh\n" + header + "echo hello\n",
+	})
+	srv, logs := newServer(t, root, cgi.Options{MaxConcurrent: 1, Timeout: time.Second})
+	c := dialSmallReceive(t, srv.Listener.Addr().String())
+	io.WriteString(c, "GET /cgi-bin/big.sh HTTP/1.1\r\nHost: x\r\n\r\n")
+	if _, err := http.ReadResponse(bufio.NewReader(c), nil); err != nil {
+		t.Fatal(err)
+	}
+	// It reads no more. The next script waits for the slot: 503 until
+	// the time limit cuts the stalled response off.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		res, err := srv.Client().Get(srv.URL + "/cgi-bin/hello.sh")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the slot is still held 20 s into a 1 s time limit (%d):\n%s", res.StatusCode, logs)
+		}
+	}
+}
+
+// TestTooLongKillsGroup: when net/http/cgi gives up on a response (more
+// output than its Content-Length) it kills the launcher; what the script
+// started in its group goes too, as for every other end of a script.
+func TestTooLongKillsGroup(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"cgi-bin/long.sh": "#!/bin/sh\nprintf 'Content-Type: text/plain\\nContent-Length: 5\\n\\n'\n" +
+			"sleep 61 >/dev/null 2>&1 &\necho $! > \"$PATH_TRANSLATED\"\necho hello world\nsleep 30\n",
+	})
+	if err := os.Chmod(root, 0o777); err != nil { // the script writes there, as nobody under root
+		t.Fatal(err)
+	}
+	srv, _ := newServer(t, root, cgi.Options{})
+	if res := do(t, srv, "GET", "/cgi-bin/long.sh/pid", nil, nil); res.body != "hello" {
+		t.Fatalf("body %q, want the 5 bytes of the Content-Length", res.body)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	running := func() bool {
+		cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		return err == nil && string(cmd) == "sleep\x0061\x00"
+	}
+	t.Cleanup(func() {
+		if pid > 1 && running() {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	for deadline := time.Now().Add(20 * time.Second); running(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the script's background process %d still runs 20 s after its response", pid)
+		}
+	}
+}
+
+// dialSmallReceive connects to addr with a small receive buffer, so that
+// a client that reads slowly, or not at all, holds up a response soon.
+func dialSmallReceive(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		return c.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+	}}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 // smallWrites gives the connections it accepts a small send buffer.

@@ -114,6 +114,10 @@ func (rw *responseWriter) commit(code int) {
 	rw.w.WriteHeader(code)
 	// Send the header now: a script may take its time over the body.
 	_ = rw.rc.Flush()
+	rw.st.mu.Lock()
+	rw.st.started = true
+	rw.st.mu.Unlock()
+	rw.st.cutOffLate() // the time limit passed before the header came
 }
 
 func (rw *responseWriter) Write(p []byte) (int, error) {
