@@ -313,6 +313,13 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request, sc script, buf
 	if r2.ContentLength == 0 || buffered {
 		// Nothing of the body is left to wait for from the client.
 		body.eof.Store(true)
+	} else {
+		// The body streams to the script while its response goes out:
+		// without this, net/http would read up to 256 KiB of a chunked
+		// body and throw it away when the response's header is sent,
+		// racing the copy to the script, which would get a body with a
+		// hole in it. (HTTP/2 is full duplex anyway.)
+		_ = http.NewResponseController(w).EnableFullDuplex()
 	}
 	if !h.passAuth && (r.Header["Authorization"] != nil || r.Header["Proxy-Authorization"] != nil) {
 		// The credentials stay with the server: AUTH_TYPE and
@@ -528,8 +535,10 @@ type state struct {
 	gone   bool
 	failed bool // net/http/cgi gave up on the response (stdcgiFailures)
 	// started is set once the script's response has begun (its header
-	// sent): from then on a time limit cuts it off (see cutOffLate).
-	started bool
+	// sent): from then on a time limit cuts it off (see cutOffLate),
+	// until sent is set: the whole response is out, and a script that
+	// runs on past the limit has nothing left to cut.
+	started, sent bool
 	// bodyErr is why the client's request body failed; the script was
 	// killed for it.
 	bodyErr error
@@ -628,7 +637,7 @@ func (st *state) line(l string) {
 // the later of the two acting. (Not every ResponseWriter has deadlines.)
 func (st *state) cutOffLate() {
 	st.mu.Lock()
-	cut := st.started && st.timedOut
+	cut := st.started && st.timedOut && !st.sent
 	st.mu.Unlock()
 	if cut {
 		_ = http.NewResponseController(st.w).SetWriteDeadline(aLongTimeAgo)

@@ -341,3 +341,55 @@ func (l smallWrites) Accept() (net.Conn, error) {
 	}
 	return c, err
 }
+
+// TestCompleteResponseOutlivesLimit: a response sent whole (its
+// Content-Length's bytes) is not cut off when its script runs on past the
+// time limit, over HTTP/1.1 as over HTTP/2, where cutting it would reset
+// the stream the client has all of.
+func TestCompleteResponseOutlivesLimit(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"cgi-bin/cl.sh": "#!/bin/sh\nprintf 'Content-Type: text/plain\\nContent-Length: 5\\n\\nhello'\nsleep 30\n",
+	})
+	h, err := cgi.New(cgi.Options{Root: root, Timeout: time.Second, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h2 := range []bool{false, true} {
+		srv := httptest.NewUnstartedServer(h.Handler(nextHandler))
+		srv.EnableHTTP2 = h2
+		srv.StartTLS()
+		res, err := srv.Client().Get(srv.URL + "/cgi-bin/cl.sh")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		srv.Close()
+		if res.StatusCode != 200 || string(b) != "hello" || err != nil {
+			t.Errorf("%s: %d %q %v; want 200, hello, no error", res.Proto, res.StatusCode, b, err)
+		}
+	}
+}
+
+// TestStreamedBodyWhole: a chunked request body streams to a script that
+// answers before it reads, whole: net/http would otherwise read up to 256
+// KiB of it, and throw them away, when the response's header goes out.
+func TestStreamedBodyWhole(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/wc.sh": "#!/bin/sh\n" + header + "wc -c\n"})
+	srv, _ := newServer(t, root, cgi.Options{})
+	const size = 5100000
+	// A reader that is not a *bytes.Reader: no length, so chunked.
+	req, err := http.NewRequest("POST", srv.URL+"/cgi-bin/wc.sh", io.MultiReader(bytes.NewReader(make([]byte, size))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || strings.TrimSpace(string(b)) != strconv.Itoa(size) || err != nil {
+		t.Errorf("%d %q %v; want 200 and the script counting %d bytes", res.StatusCode, b, err, size)
+	}
+}

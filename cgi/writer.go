@@ -113,11 +113,22 @@ func (rw *responseWriter) commit(code int) {
 	rw.complete = rw.left == 0 || rw.over == errNoBody
 	rw.w.WriteHeader(code)
 	// Send the header now: a script may take its time over the body.
-	_ = rw.rc.Flush()
+	err := rw.flush()
 	rw.st.mu.Lock()
 	rw.st.started = true
+	rw.st.sent = rw.complete && err == nil
 	rw.st.mu.Unlock()
 	rw.st.cutOffLate() // the time limit passed before the header came
+}
+
+// flush sends what has been written. A ResponseWriter that cannot flush
+// (some middleware's wrapper) sends it when it can: that is no reason to
+// stop the script.
+func (rw *responseWriter) flush() error {
+	if err := rw.rc.Flush(); !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return nil
 }
 
 func (rw *responseWriter) Write(p []byte) (int, error) {
@@ -150,11 +161,12 @@ func (rw *responseWriter) Write(p []byte) (int, error) {
 		err = errTooLong
 	}
 	if err == nil {
-		// Stream the output as it comes. A ResponseWriter that cannot
-		// flush (some middleware's wrapper) sends it when it can: that
-		// is no reason to stop the script.
-		if ferr := rw.rc.Flush(); !errors.Is(ferr, http.ErrNotSupported) {
-			err = ferr
+		// Stream the output as it comes.
+		err = rw.flush()
+		if err == nil && rw.complete {
+			rw.st.mu.Lock()
+			rw.st.sent = true
+			rw.st.mu.Unlock()
 		}
 	}
 	return n, err
