@@ -77,8 +77,15 @@ func runLauncher(args []string) int {
 		fmt.Println(launcherPong)
 		return 0
 	}
+	var reportMu sync.Mutex
 	report := func(tag byte, msg string) {
-		// One write per line: the server reads whole lines.
+		// One write per line, one line at a time: the server reads
+		// whole lines, and a line of the script's standard error can be
+		// longer than the pipe writes atomically (PIPE_BUF), so that
+		// the time limit's line, written from the timer, could land in
+		// the middle of it.
+		reportMu.Lock()
+		defer reportMu.Unlock()
 		os.Stderr.WriteString(string(tag) + msg + "\n")
 	}
 	if len(args) < 5 {
