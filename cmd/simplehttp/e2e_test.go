@@ -756,6 +756,28 @@ func TestE2EErrors(t *testing.T) {
 		})
 	}
 
+	t.Run("no log file for a missing directory", func(t *testing.T) {
+		log := filepath.Join(t.TempDir(), "access.log")
+		checkFailure(t, command(t, "-b", "127.0.0.1", "-d", missing, "--log-file", log, "0"), 1, fmt.Sprintf("-d %q: no such file or directory", missing))
+		if _, err := os.Stat(log); err == nil {
+			t.Error("the --log-file was created for a server that did not start")
+		}
+	})
+
+	// A --log-file that cannot be written says so among the diagnostics,
+	// in Python's format like them: /dev/full fails every write.
+	t.Run("log file that cannot be written", func(t *testing.T) {
+		p := startBinary(t, "-b", "127.0.0.1", "-d", dir, "--log-file", "/dev/full", "0")
+		if got := curl(t, "--output", "/dev/null", "--write-out", "%{http_code}", p.url); got != "200" {
+			t.Errorf("GET /: %s, want 200 whatever the log", got)
+		}
+		p.stop(t, syscall.SIGINT)
+		line := `] accesslog: cannot write the access log; dropping lines until it works again err="write /dev/full: no space left on device"`
+		if got := p.stderr.String(); !strings.Contains(got, line) || strings.Contains(got, "level=") {
+			t.Errorf("stderr:\n%s\nwant a line in Python's format ending %q", got, line)
+		}
+	})
+
 	t.Run("low port as an ordinary user", func(t *testing.T) {
 		start, err := os.ReadFile("/proc/sys/net/ipv4/ip_unprivileged_port_start")
 		if os.Getuid() != 0 || err != nil || strings.TrimSpace(string(start)) == "0" {

@@ -212,11 +212,13 @@ func newHandler(cfg config, stderr io.Writer) (_ http.Handler, _ *slog.Logger, _
 		}
 	}()
 
-	access, logger, err := newLogs(cfg, stderr, &cl)
-	if err != nil {
+	// -d first: nothing, not even a --log-file, is made for a directory
+	// that is not there.
+	if err := checkDir(cfg.Dir); err != nil {
 		return nil, nil, nil, err
 	}
-	if err := checkDir(cfg.Dir); err != nil {
+	access, logger, err := newLogs(cfg, stderr, &cl)
+	if err != nil {
 		return nil, nil, nil, err
 	}
 	var scripts *cgi.Handler
@@ -285,28 +287,16 @@ const logFlushInterval = 100 * time.Millisecond
 // --log-format json). When both go to stderr they go through one buffer,
 // so that the lines come out in the order they happened.
 func newLogs(cfg config, stderr io.Writer, cl *closers) (*accesslog.Middleware, *slog.Logger, error) {
-	// Where the logs say that they cannot be written: straight to stderr.
+	// Where the diagnostics say that they cannot be written: straight to
+	// stderr.
 	fallback := slog.New(slog.NewTextHandler(stderr, nil))
-	var access *accesslog.Middleware
-	if !cfg.Quiet {
-		w := stderr
-		if cfg.LogFile != "" {
-			f, err := os.OpenFile(cfg.LogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-			if err != nil {
-				return nil, nil, fmt.Errorf("--log-file %q: %w", cfg.LogFile, pathErr(err))
-			}
-			cl.add(f.Close)
-			w = f
-		}
-		al, err := accesslog.New(accesslog.Options{Writer: w, Format: cfg.LogFormat, FlushInterval: logFlushInterval, Logger: fallback})
+	if !cfg.Quiet && cfg.LogFile == "" {
+		access, err := accesslog.New(accesslog.Options{Writer: stderr, Format: cfg.LogFormat, FlushInterval: logFlushInterval, Logger: fallback})
 		if err != nil {
 			return nil, nil, err
 		}
-		cl.add(al.Close) // writes the buffered lines, before the file is closed
-		access = al
-		if cfg.LogFile == "" {
-			return access, slog.New(access.SlogHandler(nil)), nil
-		}
+		cl.add(access.Close) // writes the buffered lines
+		return access, slog.New(access.SlogHandler(nil)), nil
 	}
 	format := accesslog.Python
 	if cfg.LogFormat == accesslog.JSON {
@@ -317,7 +307,23 @@ func newLogs(cfg config, stderr io.Writer, cl *closers) (*accesslog.Middleware, 
 		return nil, nil, err
 	}
 	cl.add(diag.Close)
-	return access, slog.New(diag.SlogHandler(nil)), nil
+	logger := slog.New(diag.SlogHandler(nil))
+	if cfg.Quiet {
+		return nil, logger, nil
+	}
+	f, err := os.OpenFile(cfg.LogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--log-file %q: %w", cfg.LogFile, pathErr(err))
+	}
+	cl.add(f.Close)
+	// A --log-file that cannot be written (a full disk) is said among
+	// the diagnostics, in their format.
+	access, err := accesslog.New(accesslog.Options{Writer: f, Format: cfg.LogFormat, FlushInterval: logFlushInterval, Logger: logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	cl.add(access.Close) // writes the buffered lines, before the file is closed
+	return access, logger, nil
 }
 
 // closers are the Close methods to call when the server is done, in the
