@@ -270,8 +270,10 @@ var (
 func (m *Middleware) body(r *http.Request, code int, message, explain string) (rendered, []string) {
 	if m.negotiate {
 		var accept string
-		if v := r.Header["Accept"]; len(v) > 0 {
+		if v := r.Header["Accept"]; len(v) == 1 {
 			accept = v[0]
+		} else if len(v) > 1 {
+			accept = strings.Join(v, ",") // one list (RFC 9110 section 5.3)
 		}
 		switch negotiate.Best(accept, offerPage, offerJSON, offerText) {
 		case offerJSON:

@@ -923,3 +923,19 @@ func TestNestedMiddlewares(t *testing.T) {
 		t.Errorf("inner page %q, outer %d %q; want the inner's 410 and the outer's 418", innerBody, rec.Code, rec.Body)
 	}
 }
+
+// An Accept sent over several header lines is one list (RFC 9110
+// section 5.3): its preference on the second line counts.
+func TestAcceptOverSeveralLines(t *testing.T) {
+	m, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header["Accept"] = []string{"text/html;q=0.1", "application/json"}
+	m.Handler(bare(404)).ServeHTTP(w, r)
+	if ct := w.Header().Get("Content-Type"); w.Code != 404 || ct != "application/json" {
+		t.Errorf("%d %q, want 404 application/json", w.Code, ct)
+	}
+}

@@ -466,7 +466,7 @@ func (h *Handler) fallbackFor(r *http.Request, escaped string, err error) bool {
 	if strings.Contains(path.Base("/"+strings.TrimRight(decoded, "/")), ".") {
 		return false
 	}
-	accept := strings.Join(r.Header["Accept"], ",")
+	accept := acceptOf(r)
 	return accept == "" || negotiate.Accepts(accept, "text/html")
 }
 

@@ -461,6 +461,35 @@ func TestJSONListing(t *testing.T) {
 	checkHeaders(t, "browser", html.header, map[string]string{"Content-Type": "text/html; charset=utf-8"})
 }
 
+// A listing adds Accept to a Vary an outer handler set (a CORS
+// middleware's Origin) rather than replacing it, in each style and as
+// JSON; and an Accept sent over several lines is one list (RFC 9110
+// section 5.3).
+func TestListingVaryAndAccept(t *testing.T) {
+	for _, style := range []fileserver.ListingStyle{fileserver.ListingPython, fileserver.ListingRich} {
+		h := mustNew(t, mapFS(), fileserver.Options{Listing: style})
+		outer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Vary", "Origin")
+			h.ServeHTTP(w, r)
+		})
+		for _, accept := range [][]string{nil, {"application/json"}, {"text/html;q=0.1", "application/json"}} {
+			w := httptest.NewRecorder()
+			r := httptest.NewRequest("GET", "/dir/", nil)
+			if accept != nil {
+				r.Header["Accept"] = accept
+			}
+			outer.ServeHTTP(w, r)
+			wantCT := "text/html; charset=utf-8"
+			if accept != nil {
+				wantCT = "application/json"
+			}
+			if got := strings.Join(w.Header()["Vary"], ", "); w.Code != 200 || got != "Origin, Accept" || w.Header().Get("Content-Type") != wantCT {
+				t.Errorf("%v, Accept %q: %d, Content-Type %q, Vary %q; want %s and Vary Origin, Accept", style, accept, w.Code, w.Header().Get("Content-Type"), got, wantCT)
+			}
+		}
+	}
+}
+
 // golden compares got with the golden file name, which holds our own
 // output, or rewrites it with -update (goldenfile.Check).
 func golden(t *testing.T, name, got string) {

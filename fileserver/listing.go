@@ -72,7 +72,7 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &
 // or nil.
 func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name, clientPath string) {
 	wantJSON := false
-	if accept := r.Header.Get("Accept"); accept != "" {
+	if accept := acceptOf(r); accept != "" {
 		wantJSON = negotiate.Best(accept, "text/html", "application/json") == "application/json"
 	}
 	if h.style == ListingRich && !wantJSON {
@@ -112,7 +112,7 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 	}
 	defer h.listings.give(int64(len(entries)))
 	if wantJSON {
-		w.Header().Set("Vary", "Accept")
+		addVary(w.Header(), varyAccept)
 		h.serveJSONListing(w, r, entries, name, clientPath)
 		return
 	}
@@ -249,7 +249,7 @@ func (h *Handler) writeListing(w http.ResponseWriter, r *http.Request, clientPat
 // once per version id).
 func (h *Handler) sendListingPage(w http.ResponseWriter, r *http.Request, key string, id fileID, head, rows, tail []byte) {
 	hdr := w.Header()
-	hdr["Vary"] = own(varyAccept)
+	addVary(hdr, varyAccept)
 	hdr["Content-Type"] = own(htmlType)
 	if c, body := h.encodedListing(w, r, key, id, func() []byte {
 		return slices.Concat(head, rows, tail)
@@ -438,4 +438,17 @@ func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, entri
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
+}
+
+// acceptOf is the request's Accept header, its lines joined as one list
+// (RFC 9110 section 5.3).
+func acceptOf(r *http.Request) string {
+	v := r.Header["Accept"]
+	switch len(v) {
+	case 0:
+		return ""
+	case 1:
+		return v[0]
+	}
+	return strings.Join(v, ",")
 }

@@ -315,7 +315,7 @@ func richCrumbs(clientPath string) []richCrumb {
 		if s == "" {
 			continue
 		}
-		crumbs = append(crumbs, richCrumb{Name: urlpath.UnescapeName(s), Href: strings.Repeat("../", len(segs)-1-i)})
+		crumbs = append(crumbs, richCrumb{Name: validName(s), Href: strings.Repeat("../", len(segs)-1-i)})
 	}
 	crumbs[len(crumbs)-1].Href = "" // the directory itself
 	return crumbs
@@ -529,7 +529,7 @@ func (h *Handler) richStampsFS(ctx context.Context, dir string, rows []richEntry
 // the client's URL is clientPath, with count rows sorted by s.
 func (h *Handler) richPageOf(name, clientPath string, s richSort, count int) richPage {
 	page := richPage{
-		Title:   urlpath.UnescapeName(clientPath),
+		Title:   validName(clientPath),
 		Crumbs:  richCrumbs(clientPath),
 		Parent:  name != ".",
 		Columns: richColumns(s),
@@ -761,7 +761,7 @@ const richStreamChunk = 32 << 10
 func (h *Handler) streamRichListing(w http.ResponseWriter, r *http.Request, name, clientPath string, s richSort, rows []richEntry) {
 	head := h.richHead(name, clientPath, s, len(rows))
 	hdr := w.Header()
-	hdr["Vary"] = own(varyAccept)
+	addVary(hdr, varyAccept)
 	hdr["Content-Type"] = own(htmlType)
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
@@ -860,4 +860,11 @@ func appendHumanSize(b []byte, n int64) []byte {
 	b = strconv.AppendFloat(b, v, 'f', 1, 64)
 	b = append(b, ' ', units[u])
 	return append(b, "iB"...)
+}
+
+// validName is the escaped path or name s decoded, as the page shows it:
+// bytes that are not UTF-8 become U+FFFD, as in the rows, so that the
+// page is the UTF-8 its charset says.
+func validName(s string) string {
+	return strings.ToValidUTF8(urlpath.UnescapeName(s), "\uFFFD")
 }

@@ -98,6 +98,8 @@ func TestRichCrumbs(t *testing.T) {
 		// From /a/b// the browser climbs to / with ../../../.
 		{"/a/b//", []richCrumb{{"/", "../../../"}, {"a", "../../"}, {"b", ""}}},
 		{"//a/", []richCrumb{{"/", "../../"}, {"a", ""}}},
+		// A name that is not UTF-8 is shown as the rows show it.
+		{"/dir%FE/", []richCrumb{{"/", "../"}, {"dir\uFFFD", ""}}},
 	}
 	for _, tt := range tests {
 		if got := richCrumbs(tt.path); !reflect.DeepEqual(got, tt.want) {
