@@ -269,13 +269,7 @@ var (
 // with its Content-Length, and its Content-Type header value.
 func (m *Middleware) body(r *http.Request, code int, message, explain string) (rendered, []string) {
 	if m.negotiate {
-		var accept string
-		if v := r.Header["Accept"]; len(v) == 1 {
-			accept = v[0]
-		} else if len(v) > 1 {
-			accept = strings.Join(v, ",") // one list (RFC 9110 section 5.3)
-		}
-		switch negotiate.Best(accept, offerPage, offerJSON, offerText) {
+		switch negotiate.Best(negotiate.List(r.Header["Accept"]), offerPage, offerJSON, offerText) {
 		case offerJSON:
 			return m.json.render(code, message, explain, jsonBody), jsonTypeValue
 		case offerText:

@@ -466,7 +466,7 @@ func (h *Handler) fallbackFor(r *http.Request, escaped string, err error) bool {
 	if strings.Contains(path.Base("/"+strings.TrimRight(decoded, "/")), ".") {
 		return false
 	}
-	accept := acceptOf(r)
+	accept := negotiate.List(r.Header["Accept"])
 	return accept == "" || negotiate.Accepts(accept, "text/html")
 }
 

@@ -72,7 +72,7 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &
 // or nil.
 func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name, clientPath string) {
 	wantJSON := false
-	if accept := acceptOf(r); accept != "" {
+	if accept := negotiate.List(r.Header["Accept"]); accept != "" {
 		wantJSON = negotiate.Best(accept, "text/html", "application/json") == "application/json"
 	}
 	if h.style == ListingRich && !wantJSON {
@@ -438,17 +438,4 @@ func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, entri
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
-}
-
-// acceptOf is the request's Accept header, its lines joined as one list
-// (RFC 9110 section 5.3).
-func acceptOf(r *http.Request) string {
-	v := r.Header["Accept"]
-	switch len(v) {
-	case 0:
-		return ""
-	case 1:
-		return v[0]
-	}
-	return strings.Join(v, ",")
 }

@@ -315,7 +315,7 @@ func richCrumbs(clientPath string) []richCrumb {
 		if s == "" {
 			continue
 		}
-		crumbs = append(crumbs, richCrumb{Name: validName(s), Href: strings.Repeat("../", len(segs)-1-i)})
+		crumbs = append(crumbs, richCrumb{Name: shownName(s), Href: strings.Repeat("../", len(segs)-1-i)})
 	}
 	crumbs[len(crumbs)-1].Href = "" // the directory itself
 	return crumbs
@@ -529,7 +529,7 @@ func (h *Handler) richStampsFS(ctx context.Context, dir string, rows []richEntry
 // the client's URL is clientPath, with count rows sorted by s.
 func (h *Handler) richPageOf(name, clientPath string, s richSort, count int) richPage {
 	page := richPage{
-		Title:   validName(clientPath),
+		Title:   shownName(clientPath),
 		Crumbs:  richCrumbs(clientPath),
 		Parent:  name != ".",
 		Columns: richColumns(s),
@@ -862,9 +862,9 @@ func appendHumanSize(b []byte, n int64) []byte {
 	return append(b, "iB"...)
 }
 
-// validName is the escaped path or name s decoded, as the page shows it:
+// shownName is the escaped path or name s decoded, as the page shows it:
 // bytes that are not UTF-8 become U+FFFD, as in the rows, so that the
 // page is the UTF-8 its charset says.
-func validName(s string) string {
+func shownName(s string) string {
 	return strings.ToValidUTF8(urlpath.UnescapeName(s), "\uFFFD")
 }

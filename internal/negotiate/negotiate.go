@@ -91,3 +91,16 @@ func paramQ(params string) float64 {
 func Accepts(accept, offer string) bool {
 	return quality(accept, offer) > 0
 }
+
+// List returns the lines of a list header field (Accept,
+// Accept-Encoding) as the one list they are (RFC 9110 section 5.3):
+// joined with commas, without a copy for the usual single line.
+func List(lines []string) string {
+	switch len(lines) {
+	case 0:
+		return ""
+	case 1:
+		return lines[0]
+	}
+	return strings.Join(lines, ",")
+}

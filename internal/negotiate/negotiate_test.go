@@ -30,3 +30,18 @@ func TestBest(t *testing.T) {
 		})
 	}
 }
+
+func TestList(t *testing.T) {
+	for _, tt := range []struct {
+		lines []string
+		want  string
+	}{
+		{nil, ""},
+		{[]string{"text/html"}, "text/html"},
+		{[]string{"text/html;q=0.1", "application/json"}, "text/html;q=0.1,application/json"},
+	} {
+		if got := List(tt.lines); got != tt.want {
+			t.Errorf("List(%q) = %q, want %q", tt.lines, got, tt.want)
+		}
+	}
+}
