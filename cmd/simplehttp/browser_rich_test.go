@@ -87,8 +87,9 @@ func writeRichTree(t *testing.T, root string) {
 // richProbe is a page, served beside the listing, that loads the listing
 // in an iframe of the given width and writes what it measures there, as
 // JSON, into its own DOM for --dump-dom: the document's scroll width and
-// the viewport's width, the table's width, the width and type size of
-// the name column, and, when filter is not "",
+// the viewport's width, the table's width, whether the filter box is
+// left undrawn (hidden as the user sees it, not merely by its attribute),
+// the width and type size of the name column, and, when filter is not "",
 // the rows left visible after typing it into the filter box, with the
 // count the page then shows, the text of every link and of the first
 // time. An iframe sandboxed without allow-scripts shows the page as a
@@ -104,7 +105,7 @@ document.getElementById("f").addEventListener("load", function () {
   out.scrollWidth = d.documentElement.scrollWidth;
   out.innerWidth = w.innerWidth;
   out.tableWidth = Math.ceil(d.getElementById("list").getBoundingClientRect().right);
-  out.filterHidden = d.getElementById("filter-box").hidden;
+  out.filterHidden = d.getElementById("filter-box").getClientRects().length === 0;
   var cell = d.querySelector("#list tbody td.n");
   out.nameWidth = Math.floor(cell.getBoundingClientRect().width);
   out.fontSize = parseFloat(w.getComputedStyle(cell).fontSize);
