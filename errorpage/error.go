@@ -30,7 +30,9 @@ import (
 // of GET and no body. Before writing, Error deletes the ETag, Last-Modified,
 // Cache-Control and Content-Encoding headers that w may already carry for
 // the content the error replaces, as net/http's file server does; other
-// headers set on w are kept.
+// headers set on w are kept. Inside a [Middleware], Content-Encoding is
+// put back as it was when the middleware got the request: one set then
+// belongs to a wrapper outside that encodes the page too.
 //
 // Differences from Python, where net/http leaves no choice or Python has no
 // equivalent:
@@ -64,14 +66,15 @@ func Error(w http.ResponseWriter, r *http.Request, code int, message, explain st
 		// it for another handler's bodiless error (a plain-text page
 		// looks like http.Error's).
 		st.Intercept = nil
-		st.m.serve(w, r, code, message, explain)
+		st.m.serve(w, r, st, code, message, explain)
 		return
 	}
-	defaultMiddleware.serve(w, r, code, message, explain)
+	defaultMiddleware.serve(w, r, nil, code, message, explain)
 }
 
-// serve is send_error with the options of m.
-func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, code int, message, explain string) {
+// serve is send_error with the options of m. st is the state of the
+// middleware the response goes through, nil outside one.
+func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, st *state, code int, message, explain string) {
 	if message == "" || explain == "" {
 		phrase, description := StatusText(code)
 		if message == "" {
@@ -97,6 +100,13 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, code int, mes
 	delete(h, "Last-Modified")
 	delete(h, "Cache-Control")
 	delete(h, "Content-Encoding")
+	if st != nil && st.encoding != nil {
+		// It was there when the middleware got the request: a wrapper
+		// outside it encodes whatever is written through it, the page
+		// included (gorilla/handlers' CompressHandler), and the client
+		// needs the header to decode it.
+		h["Content-Encoding"] = st.encoding
+	}
 	if r.ProtoMajor < 2 && (m.closeAfter || !keepAliveAfter(code)) {
 		h["Connection"] = connectionClose
 	}

@@ -166,6 +166,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		st := &state{m: m}
 		st.Init(w)
 		st.Intercept = m.intercept
+		st.encoding = w.Header()["Content-Encoding"]
 		r = scope.Set(r, &st.values, scope.ErrorPage, st)
 		if m.recover {
 			defer m.recoverPanic(st, w, r)
@@ -173,7 +174,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		next.ServeHTTP(st, r)
 		st.Finish()
 		if st.Intercepted() && !st.Hijacked() {
-			m.serve(w, r, st.Status(), "", "")
+			m.serve(w, r, st, st.Status(), "", "")
 		}
 	})
 }
@@ -198,7 +199,7 @@ func (m *Middleware) recoverPanic(st *state, w http.ResponseWriter, r *http.Requ
 		// net/http does not log this panic again.
 		panic(http.ErrAbortHandler)
 	}
-	m.serve(w, r, http.StatusInternalServerError, "", "")
+	m.serve(w, r, st, http.StatusInternalServerError, "", "")
 }
 
 // log returns the diagnostics logger.
@@ -232,6 +233,9 @@ type state struct {
 	capture.Writer
 	m      *Middleware
 	values scope.Values // attached to the request's context, unless one is there
+	// encoding is the Content-Encoding of w when the middleware got the
+	// request: set by a wrapper outside, which encodes the page too.
+	encoding []string
 }
 
 // The wrapped handler's writer keeps every capability of the one it wraps.

@@ -3,6 +3,7 @@ package errorpage
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"fmt"
 	"html/template"
 	"io"
@@ -937,5 +938,86 @@ func TestAcceptOverSeveralLines(t *testing.T) {
 	m.Handler(bare(404)).ServeHTTP(w, r)
 	if ct := w.Header().Get("Content-Type"); w.Code != 404 || ct != "application/json" {
 		t.Errorf("%d %q, want 404 application/json", w.Code, ct)
+	}
+}
+
+// gzipAll is a compressing middleware in the style of gorilla/handlers'
+// CompressHandler: it sets Content-Encoding before it calls the handler,
+// and compresses everything written through the writer it passes on.
+func gzipAll(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", "gzip")
+		gz := gzip.NewWriter(w)
+		defer gz.Close()
+		next.ServeHTTP(gzipWriter{w, gz}, r)
+	})
+}
+
+type gzipWriter struct {
+	http.ResponseWriter
+	gz *gzip.Writer
+}
+
+func (w gzipWriter) Write(p []byte) (int, error) { return w.gz.Write(p) }
+
+func (w gzipWriter) WriteHeader(code int) {
+	w.Header().Del("Content-Length")
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Behind a middleware that compresses every response and set
+// Content-Encoding before the error-page middleware ran, the page goes
+// out compressed, so the header must stay: without it the client gets
+// gzip bytes it takes for the page itself. A Content-Encoding that the
+// wrapped handler set for the content the error replaces still goes.
+func TestOuterContentEncodingKept(t *testing.T) {
+	m, err := New(Options{DisableNegotiation: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	precompressed := func(code int) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Encoding", "br")
+			w.WriteHeader(code)
+		})
+	}
+	panics := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") })
+	for _, tt := range []struct {
+		name string
+		h    http.Handler
+		code int
+	}{
+		{"intercepted", gzipAll(m.Handler(http.NotFoundHandler())), 404},
+		{"Error", gzipAll(m.Handler(errorCall(http.StatusForbidden, "", ""))), 403},
+		{"recovered panic", gzipAll(m.Handler(panics)), 500},
+		{"set inside too", gzipAll(m.Handler(precompressed(http.StatusNotFound))), 404},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			tt.h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+			if ce := rec.Header().Get("Content-Encoding"); rec.Code != tt.code || ce != "gzip" {
+				t.Fatalf("%d, Content-Encoding %q; want %d gzip", rec.Code, ce, tt.code)
+			}
+			zr, err := gzip.NewReader(rec.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(zr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			phrase, explain := StatusText(tt.code)
+			if want := defaultPage.body(tt.code, phrase, explain); !bytes.Equal(body, want) {
+				t.Errorf("decoded body = %q, want the page %q", body, want)
+			}
+		})
+	}
+
+	// Without a compressing middleware outside, the handler's own
+	// Content-Encoding goes with the content it was for.
+	rec := httptest.NewRecorder()
+	m.Handler(precompressed(http.StatusNotFound)).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if ce, ok := rec.Header()["Content-Encoding"]; rec.Code != 404 || ok {
+		t.Errorf("%d, Content-Encoding %q; want 404 and none", rec.Code, ce)
 	}
 }
