@@ -148,10 +148,10 @@ func New(opts Options) (*Middleware, error) {
 //
 // next gets a copy of the request whose context carries the middleware,
 // where [Error] finds it, behind any other middleware that passes the
-// request's context on. Once next has returned, the ResponseWriter it was
-// given refuses every write with an error and never reaches the client, so
-// a goroutine that outlives the request cannot write into the response of
-// another one. A panic of next is recovered unless
+// request's context on. Once next has returned (or panicked), the
+// ResponseWriter it was given refuses every write with an error and never
+// reaches the client, so a goroutine that outlives the request cannot
+// write into the response of another one. A panic of next is recovered unless
 // [Options.DisableRecovery] is set.
 //
 // Handler panics if next is nil.
@@ -170,6 +170,10 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		r = scope.Set(r, &st.values, scope.ErrorPage, st)
 		if m.recover {
 			defer m.recoverPanic(st, w, r)
+		} else {
+			// A panic passed on ends the handler too: a recoverer
+			// outside may answer and let net/http reuse its buffers.
+			defer st.Finish()
 		}
 		next.ServeHTTP(st, r)
 		st.Finish()
@@ -187,10 +191,10 @@ func (m *Middleware) recoverPanic(st *state, w http.ResponseWriter, r *http.Requ
 	if v == nil {
 		return
 	}
+	st.Finish()
 	if v == http.ErrAbortHandler { //nolint:errorlint // net/http compares it so
 		panic(v)
 	}
-	st.Finish()
 	m.log().LogAttrs(r.Context(), slog.LevelError, "errorpage: handler panicked",
 		slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
 	if st.Hijacked() || (st.Status() != 0 && !st.Intercepted()) {

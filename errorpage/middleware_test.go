@@ -1021,3 +1021,55 @@ func TestOuterContentEncodingKept(t *testing.T) {
 		t.Errorf("%d, Content-Encoding %q; want 404 and none", rec.Code, ce)
 	}
 }
+
+// A panic that the middleware passes on (DisableRecovery, or
+// http.ErrAbortHandler) ends the handler as a return does: a goroutine it
+// started cannot write into the response that a recoverer outside sends
+// (such as chi's Recoverer), nor, once net/http has reused its buffers, into
+// another one.
+func TestLateWritesAfterPassedOnPanic(t *testing.T) {
+	off, err := New(Options{DisableRecovery: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	on, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name  string
+		m     *Middleware
+		panic any
+	}{
+		{"DisableRecovery", off, "boom"},
+		{"ErrAbortHandler", on, http.ErrAbortHandler},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			release := make(chan struct{})
+			result := make(chan error, 1)
+			inner := tt.m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				go func() {
+					<-release
+					_, err := io.WriteString(w, "LEAK")
+					result <- err
+				}()
+				panic(tt.panic)
+			}))
+			// A recoverer outside, as chi's Recoverer (quieter).
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				defer func() {
+					if recover() != nil {
+						w.WriteHeader(http.StatusInternalServerError)
+					}
+				}()
+				inner.ServeHTTP(w, r)
+			})
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+			close(release)
+			if err := <-result; err == nil || strings.Contains(rec.Body.String(), "LEAK") {
+				t.Errorf("late write: %v, response %d %q; want an error and nothing written", err, rec.Code, rec.Body)
+			}
+		})
+	}
+}
