@@ -9,12 +9,15 @@ import (
 	"net/http/httptrace"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"unicode/utf8"
+	"unsafe"
+	"weak"
 
 	"github.com/simplehttp/simplehttp/internal/goldenfile"
 )
@@ -384,6 +387,30 @@ func TestCache(t *testing.T) {
 	}
 	if n := p.cache.len(); n > cacheSize {
 		t.Errorf("cache holds %d bodies, want at most %d", n, cacheSize)
+	}
+}
+
+// A cached body keeps copies of its texts, not the strings it was given:
+// a message may be a small part of a large string (r.URL.Path shares the
+// request line, whose query can be most of a megabyte), which the cache
+// must not keep alive, or 64 such pages hold 64 MB.
+func TestCacheKeepsNoLargerString(t *testing.T) {
+	m, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, accept := range []string{"", "application/json", "text/plain"} {
+		big := func() weak.Pointer[byte] {
+			line := strings.Repeat("x", 1<<20)
+			req := httptest.NewRequest("GET", "/", nil)
+			req.Header.Set("Accept", accept)
+			m.Handler(errorCall(http.StatusNotFound, line[:16], "")).ServeHTTP(httptest.NewRecorder(), req)
+			return weak.Make(unsafe.StringData(line))
+		}()
+		runtime.GC()
+		if big.Value() != nil {
+			t.Errorf("Accept %q: the string the message was cut from is still alive", accept)
+		}
 	}
 }
 

@@ -160,6 +160,9 @@ func (c *bodyCache) put(k cacheKey, b rendered) {
 	if len(k.message)+len(k.explain) > maxCachedText {
 		return
 	}
+	// The texts may be substrings of a much larger string (r.URL.Path
+	// shares the request line, query included): keep copies, not it.
+	k.message, k.explain = strings.Clone(k.message), strings.Clone(k.explain)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
