@@ -58,7 +58,9 @@ func ParseFormat(text string) (*Format, error) {
 // which Python would send as it is.
 //
 // Literal "{{" in s is kept literal; it must not occur inside a <script>
-// or <style> element, where html/template would escape it.
+// or <style> element, where html/template would escape it. As
+// html/template does with any template, HTML comments (<!-- -->) in s are
+// left out of the page, where Python sends them.
 func PythonFormat(s string) (*Format, error) {
 	text, err := pythonTemplate(s)
 	if err != nil {
