@@ -30,9 +30,10 @@ import (
 // of GET and no body. Before writing, Error deletes the ETag, Last-Modified,
 // Cache-Control and Content-Encoding headers that w may already carry for
 // the content the error replaces, as net/http's file server does; other
-// headers set on w are kept. Inside a [Middleware], Content-Encoding is
-// put back as it was when the middleware got the request: one set then
-// belongs to a wrapper outside that encodes the page too.
+// headers set on w are kept. Inside a [Middleware], those four headers are
+// put back as they were when the middleware got the request: set then,
+// they belong to a wrapper outside that sets them on every response (a
+// Cache-Control: no-store) or encodes the page too (a Content-Encoding).
 //
 // Differences from Python, where net/http leaves no choice or Python has no
 // equivalent:
@@ -72,6 +73,11 @@ func Error(w http.ResponseWriter, r *http.Request, code int, message, explain st
 	defaultMiddleware.serve(w, r, nil, code, message, explain)
 }
 
+// contentHeaders are the headers that describe the content a response
+// carries, which an error page replaces: its validators, its freshness and
+// its encoding.
+var contentHeaders = [...]string{"Etag", "Last-Modified", "Cache-Control", "Content-Encoding"}
+
 // serve is send_error with the options of m. st is the state of the
 // middleware the response goes through, nil outside one.
 func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, st *state, code int, message, explain string) {
@@ -95,17 +101,17 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, st *state, co
 	// header methods would canonicalise each key and allocate each value.
 	h := w.Header()
 	// Validators and encodings of the content this error replaces
-	// (net/http's serveError does the same).
-	delete(h, "Etag")
-	delete(h, "Last-Modified")
-	delete(h, "Cache-Control")
-	delete(h, "Content-Encoding")
-	if st != nil && st.encoding != nil {
-		// It was there when the middleware got the request: a wrapper
-		// outside it encodes whatever is written through it, the page
-		// included (gorilla/handlers' CompressHandler), and the client
-		// needs the header to decode it.
-		h["Content-Encoding"] = st.encoding
+	// (net/http's serveError does the same), unless a wrapper outside the
+	// middleware set them before the handler ran: then they are for every
+	// response, the page included (chi's NoCache sets Cache-Control; a
+	// compressor such as gorilla/handlers' CompressHandler sets
+	// Content-Encoding and encodes the page too, so the client needs it).
+	for i, k := range contentHeaders {
+		if st != nil && st.outer[i] != nil {
+			h[k] = st.outer[i]
+		} else {
+			delete(h, k)
+		}
 	}
 	if r.ProtoMajor < 2 && (m.closeAfter || !keepAliveAfter(code)) {
 		h["Connection"] = connectionClose

@@ -166,7 +166,11 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		st := &state{m: m}
 		st.Init(w)
 		st.Intercept = m.intercept
-		st.encoding = w.Header()["Content-Encoding"]
+		if h := w.Header(); len(h) != 0 {
+			for i, k := range contentHeaders {
+				st.outer[i] = h[k]
+			}
+		}
 		r = scope.Set(r, &st.values, scope.ErrorPage, st)
 		if m.recover {
 			defer m.recoverPanic(st, w, r)
@@ -237,9 +241,10 @@ type state struct {
 	capture.Writer
 	m      *Middleware
 	values scope.Values // attached to the request's context, unless one is there
-	// encoding is the Content-Encoding of w when the middleware got the
-	// request: set by a wrapper outside, which encodes the page too.
-	encoding []string
+	// outer holds the contentHeaders of w as they were when the
+	// middleware got the request: a wrapper outside set them for every
+	// response, the page included.
+	outer [len(contentHeaders)][]string
 }
 
 // The wrapped handler's writer keeps every capability of the one it wraps.

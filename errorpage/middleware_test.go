@@ -1022,6 +1022,59 @@ func TestOuterContentEncodingKept(t *testing.T) {
 	}
 }
 
+// The same holds for the validators and Cache-Control: set outside the
+// middleware before the handler runs (chi's NoCache, the command's -H),
+// they are meant for every response and stay on the page; set by the
+// handler, they were for the content the error replaces and go.
+func TestOuterCacheHeadersKept(t *testing.T) {
+	m, err := New(Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noCache := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Cache-Control", "no-cache, private, max-age=0")
+			next.ServeHTTP(w, r)
+		})
+	}
+	stale := func(send func(http.ResponseWriter, *http.Request)) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("Cache-Control", "max-age=60")
+			h.Set("Etag", `"v1"`)
+			h.Set("Last-Modified", "Mon, 01 Jan 2024 00:00:00 GMT")
+			send(w, r)
+		})
+	}
+	bare := func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNotFound) }
+	viaError := func(w http.ResponseWriter, r *http.Request) { Error(w, r, http.StatusNotFound, "", "") }
+	for _, tt := range []struct {
+		name  string
+		h     http.Handler
+		cache []string
+	}{
+		{"outer, intercepted", noCache(m.Handler(stale(bare))), []string{"no-cache, private, max-age=0"}},
+		{"outer, Error", noCache(m.Handler(stale(viaError))), []string{"no-cache, private, max-age=0"}},
+		{"inner only, intercepted", m.Handler(stale(bare)), nil},
+		{"inner only, Error", m.Handler(stale(viaError)), nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			tt.h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+			h := rec.Result().Header
+			if rec.Code != http.StatusNotFound || !slices.Equal(h["Cache-Control"], tt.cache) {
+				t.Errorf("%d, Cache-Control %q; want 404, %q", rec.Code, h["Cache-Control"], tt.cache)
+			}
+			if h["Etag"] != nil || h["Last-Modified"] != nil {
+				t.Errorf("the handler's validators went out with the page: ETag %q, Last-Modified %q", h["Etag"], h["Last-Modified"])
+			}
+			if ct := h.Get("Content-Type"); ct != "text/html;charset=utf-8" {
+				t.Errorf("Content-Type %q: not the page", ct)
+			}
+		})
+	}
+}
+
 // A panic that the middleware passes on (DisableRecovery, or
 // http.ErrAbortHandler) ends the handler as a return does: a goroutine it
 // started cannot write into the response that a recoverer outside sends
