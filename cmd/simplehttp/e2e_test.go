@@ -288,8 +288,8 @@ func TestE2ECurl(t *testing.T) {
 		if status != "HTTP/1.1 404 Not Found" || !strings.Contains(body, "<p>Message: File not found.</p>") {
 			t.Errorf("GET /missing: %q, body %q", status, body)
 		}
-		if strings.Join(h["x-served-by"], "") != "simplehttp, e2e" {
-			t.Errorf("GET /missing: X-Served-By = %q, want the -H header on error pages too", h["x-served-by"])
+		if strings.Join(h["x-served-by"], "") != "simplehttp, e2e" || strings.Join(h["cache-control"], "|") != "no-store" {
+			t.Errorf("GET /missing: X-Served-By = %q, Cache-Control = %q, want the -H headers on error pages too", h["x-served-by"], h["cache-control"])
 		}
 	})
 	t.Run("listing", func(t *testing.T) {

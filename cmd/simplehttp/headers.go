@@ -53,8 +53,9 @@ func validHeaderName(s string) bool {
 
 // withHeaders returns middleware that adds hs to every response before
 // next runs. A handler may still replace one (the file server sets its own
-// Content-Type), and an error page drops ETag, Last-Modified, Cache-Control
-// and Content-Encoding, which describe the content it replaces. The values
+// Content-Type, and its Cache-Control with --cache-control); set outside
+// errorpage, they stay on its pages, but for the page's own Content-Type
+// and Content-Length. The values
 // of each name are built once and shared by every response (net/http only
 // reads them; whoever appends to one gets a copy, the slice being full).
 func withHeaders(hs []header) func(http.Handler) http.Handler {

@@ -52,12 +52,13 @@
 //
 //	accesslog → errorpage → cgi (with --cgi) → fileserver
 //
-// plus two small guards of the command's own between errorpage and cgi:
-// the -H headers and Python's 414 and 431 limits on the request head; with
-// --auth or --auth-file, fileserver's BasicAuth comes between the two, so
-// that its 401 and 429 pages carry the -H headers, are rendered by
-// errorpage and logged, and nothing behind it runs for a request without
-// credentials.
+// plus two small pieces of the command's own: the -H headers, set between
+// accesslog and errorpage so that error pages keep them all (a -H
+// Cache-Control too), and Python's 414 and 431 limits on the request head,
+// between errorpage and cgi; with --auth or --auth-file, fileserver's
+// BasicAuth comes just after errorpage, so that its 401 and 429 pages
+// carry the -H headers, are rendered by errorpage and logged, and nothing
+// behind it runs for a request without credentials.
 // With --health PATH, the probe's path is answered in front of it all,
 // so that probes are neither logged nor sent to the disk.
 //
@@ -249,7 +250,9 @@ func newHandler(cfg config, stderr io.Writer) (_ http.Handler, _ *slog.Logger, _
 	if access != nil {
 		mws = append(mws, access.Handler)
 	}
-	mws = append(mws, pages.Handler, withHeaders(withServer(cfg.Headers)))
+	// -H outside errorpage: a header set before errorpage gets the request
+	// is one for every response, which its pages keep (Cache-Control too).
+	mws = append(mws, withHeaders(withServer(cfg.Headers)), pages.Handler)
 	auth, err := newAuth(cfg, logger)
 	if err != nil {
 		return nil, nil, nil, err
