@@ -6,10 +6,11 @@
 // [New], one the fs.FS follows); with zero [Options]
 // the status, Python's headers and the body are Python 3.14's byte for
 // byte, error pages and listings included, except that a type no table
-// knows is sniffed; a changed file is never served from the cache with its
-// old bytes, length or type; regular files of an OS directory go out with
-// sendfile(2), through any middleware that passes ReadFrom on; a [Handler]
-// is safe for concurrent use.
+// knows is sniffed, and that content types come from Python's built-in
+// table before the host's registry (see Beyond Python); a changed file is
+// never served from the cache with its old bytes, length or type; regular
+// files of an OS directory go out with sendfile(2), through any middleware
+// that passes ReadFrom on; a [Handler] is safe for concurrent use.
 //
 // Create a [Handler] from any [fs.FS] with [New], or from an OS directory
 // with [NewDir], and mount it anywhere:
@@ -35,8 +36,10 @@
 //
 // Content types come from Options.Extensions, then a built-in copy of
 // Python 3.14's mimetypes table (independent of /etc/mime.types), then Go's
-// mime package, then a sniff of the first 3072 bytes with
-// github.com/gabriel-vasile/mimetype (Options.DisableSniff turns it off).
+// mime package (which reads the host's registry: the shared MIME database
+// where there is one, else mime.types), then a sniff of the first 3072
+// bytes with github.com/gabriel-vasile/mimetype (Options.DisableSniff turns
+// it off).
 // Files carry a strong ETag (mtime and size, or a content hash for an FS
 // without mtimes such as embed.FS: taken once per file for an embed.FS, an
 // [fs.Sub] of one, or an FS declared Options.Immutable, and on every
