@@ -2,7 +2,7 @@
 // format of Python's http.server by default:
 //
 //	127.0.0.1 - - [05/Mar/2024 09:07:03] code 404, message File not found
-//	127.0.0.1 - - [05/Mar/2024 09:07:03] "GET /missing HTTP/1.1" 404 335
+//	127.0.0.1 - - [05/Mar/2024 09:07:03] "GET /missing HTTP/1.1" 404 460
 //
 // What it guarantees: one line per request, also when the handler panics or
 // hijacks the connection; the size counts every body byte sent, sendfile
