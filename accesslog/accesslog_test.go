@@ -131,6 +131,10 @@ func TestClientAddr(t *testing.T) {
 		{"xff_empty", "10.0.0.1:1", []string{""}, true, "10.0.0.1"},
 		{"xff_mapped", "10.0.0.1:1", []string{"::ffff:203.0.113.9"}, true, "203.0.113.9"},
 		{"xff_with_port", "10.0.0.1:1", []string{"203.0.113.9:5555"}, true, "203.0.113.9"},
+		// A zone names an interface of the proxy, not of this host: it is
+		// dropped, and with it any text the header put there.
+		{"xff_zone", "10.0.0.1:1", []string{"fe80::1%eth0 - alice [01/Jan/2000"}, true, "fe80::1"},
+		{"xff_zone_bracketed", "10.0.0.1:1", []string{"[fe80::2%x y]:80"}, true, "fe80::2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,6 +151,23 @@ func TestClientAddr(t *testing.T) {
 				t.Errorf("clientAddr(%q, %q) = %q, want %q", tt.remote, tt.xff, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestForwardedZoneLine: the zone of an IPv6 address in X-Forwarded-For
+// does not reach the line, so a header cannot put spaces and fields of
+// its own into the address field.
+func TestForwardedZoneLine(t *testing.T) {
+	log := newSink()
+	m := newMiddleware(t, Options{Writer: log, Format: Common, TrustedProxies: []string{"10.0.0.0/8"}, Now: func() time.Time { return fixedTime }})
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "10.0.0.1:1234"
+	r.Header.Set("X-Forwarded-For", "fe80::1%x - admin [01/Jan/2000:00:00:00 +0000] \"GET /forged HTTP/1.1\" 200 1 ")
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	m.Close()
+	if got := string(log.bytes()); !strings.HasPrefix(got, "fe80::1 - - [") {
+		t.Errorf("line %q, want it to start with %q", got, "fe80::1 - - [")
 	}
 }
 

@@ -62,7 +62,8 @@ func trusted(proxies []netip.Prefix, a netip.Addr) bool {
 // from right to left, skipping trusted proxies, and the first address that
 // is not one is the client. If every hop is trusted, the leftmost one is
 // the client. An entry that is not an IP address ends the walk: the last
-// address reached, which a trusted proxy vouched for, is the client.
+// address reached, which a trusted proxy vouched for, is the client. The
+// zone of an address from the header is dropped.
 func clientAddr(r *http.Request, proxies []netip.Prefix) string {
 	host := hostOnly(r.RemoteAddr)
 	if len(proxies) == 0 {
@@ -91,7 +92,9 @@ func clientAddr(r *http.Request, proxies []netip.Prefix) string {
 			if err != nil {
 				return client
 			}
-			client = a.Unmap().String()
+			// A zone names an interface of the host that wrote it,
+			// not of this one, and is whatever text the header holds.
+			client = a.Unmap().WithZone("").String()
 			if !trusted(proxies, a) {
 				return client
 			}
