@@ -407,6 +407,24 @@ func TestBasicAuthFailureTableBounded(t *testing.T) {
 	}
 }
 
+// TestBasicAuthFailureLimitNoPort: behind middleware that sets
+// RemoteAddr to the client's bare IP from a proxy's header, an IPv6
+// client is still its /64 and cannot dodge the limit by changing the
+// rest of its address.
+func TestBasicAuthFailureLimitNoPort(t *testing.T) {
+	c := newClock()
+	a := newAuth(t, fileserver.BasicAuthOptions{Now: c.Now})
+	h := a.Handler(reached)
+	for i := 1; i <= 5; i++ {
+		if code, _ := authRequest(h, "2001:db8::"+itoa(i), basic("bob:wrong")); code != 401 {
+			t.Fatalf("failure %d: status %d, want 401", i, code)
+		}
+	}
+	if code, retry := authRequest(h, "2001:db8::6", basic("bob:wrong")); code != 429 || retry != "1" {
+		t.Errorf("after 5 failures from the /64: status %d, Retry-After %q; want 429, %q", code, retry, "1")
+	}
+}
+
 func itoa(i int) string { return strconv.Itoa(i) }
 
 func TestClientOf(t *testing.T) {
@@ -418,6 +436,12 @@ func TestClientOf(t *testing.T) {
 		"[::1]:80":                  "::/64",
 		"@":                         "@",
 		"":                          "",
+		// Without a port, as middleware that sets RemoteAddr from a
+		// proxy's header leaves it.
+		"192.0.2.1":         "192.0.2.1",
+		"::ffff:192.0.2.1":  "192.0.2.1",
+		"2001:DB8:1:2::7":   "2001:db8:1:2::/64",
+		"[2001:db8:1:2::7]": "2001:db8:1:2::/64",
 	} {
 		if got := fileserver.ClientOf(in); got != want {
 			t.Errorf("clientOf(%q) = %q, want %q", in, got, want)

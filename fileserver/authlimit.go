@@ -3,6 +3,7 @@ package fileserver
 import (
 	"context"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 )
@@ -56,14 +57,20 @@ func (f *failures) expired(now time.Time, window time.Duration) bool {
 
 // clientOf is the key of a client in the limiter's table: its IP address
 // from r.RemoteAddr, IPv4-mapped IPv6 addresses as IPv4, and an IPv6
-// address as its /64 network, which one machine often has whole. An
-// address that does not parse (a Unix socket) is its own key.
+// address as its /64 network, which one machine often has whole. The
+// port may be missing, as middleware that sets RemoteAddr from a proxy's
+// header leaves it. An address that does not parse (a Unix socket) is
+// its own key.
 func clientOf(remoteAddr string) string {
-	ap, err := netip.ParseAddrPort(remoteAddr)
-	if err != nil {
+	var ip netip.Addr
+	if ap, err := netip.ParseAddrPort(remoteAddr); err == nil {
+		ip = ap.Addr()
+	} else if a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(remoteAddr, "["), "]")); err == nil {
+		ip = a
+	} else {
 		return remoteAddr
 	}
-	ip := ap.Addr().Unmap()
+	ip = ip.Unmap()
 	if ip.Is6() {
 		p, _ := ip.WithZone("").Prefix(64)
 		return p.String()
