@@ -277,6 +277,10 @@ func sendError(w http.ResponseWriter, r *http.Request, code int, message string)
 // Authorization headers, a header over 4096 bytes, an unknown user, a
 // wrong password), 401 too, and the client's failure is counted; a
 // client blocked for its failures gets 429 with Retry-After in seconds.
+// A request that waits for the client's other checks (see
+// [BasicAuthOptions.MaxFailures]) and whose context is done meanwhile,
+// the client having gone, gets no response: the handler panics with
+// [http.ErrAbortHandler], which net/http takes as an order to cut it.
 // The scheme name is matched without regard to case ("basic" is valid).
 // next gets the request as it came, Authorization header included. The
 // access log records the user name the client sent, whether or not it
@@ -317,7 +321,10 @@ func (a *BasicAuth) Handler(next http.Handler) http.Handler {
 		}
 		wait, err := a.limits.begin(r.Context(), client)
 		if err != nil {
-			return // the client went away while its other checks ran
+			// The client went away while its other checks ran. Cut
+			// the response: returning would send 200 OK to whoever
+			// still reads it, as if its credentials had been good.
+			panic(http.ErrAbortHandler)
 		}
 		if wait > 0 {
 			a.tooMany(w, r, wait)

@@ -21,3 +21,16 @@ func FailureTableSize(a *BasicAuth) int { return a.limits.size() }
 
 // ClientOf is the key of a client address in the failure table.
 var ClientOf = clientOf
+
+// HoldBcrypt makes each bcrypt comparison of a signal entered and then
+// wait until release is closed.
+func HoldBcrypt(a *BasicAuth) (entered <-chan struct{}, release chan<- struct{}) {
+	in, out := make(chan struct{}, 100), make(chan struct{})
+	compare := a.compare
+	a.compare = func(hash, password []byte) error {
+		in <- struct{}{}
+		<-out
+		return compare(hash, password)
+	}
+	return in, out
+}

@@ -3,7 +3,9 @@ package fileserver_test
 import (
 	"bytes"
 	"encoding/base64"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -644,5 +646,47 @@ func TestBasicAuthParallelGuesses(t *testing.T) {
 	}
 	if n.Load() < 1 || n.Load() > 5 {
 		t.Errorf("right credentials sent 20 at once: %d bcrypt comparisons, want 1 to 5", n.Load())
+	}
+}
+
+// TestBasicAuthWaiterGone: a request waiting for the client's other
+// checks when the client half-closes its connection (its context is then
+// done) is not answered 200 OK, as if its wrong credentials had let a PUT
+// through: the response is cut, and it never reaches the handler.
+func TestBasicAuthWaiterGone(t *testing.T) {
+	a := newAuth(t, fileserver.BasicAuthOptions{MaxFailures: 1})
+	entered, release := fileserver.HoldBcrypt(a)
+	var handled atomic.Bool
+	srv := httptest.NewServer(a.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handled.Store(true)
+	})))
+	defer srv.Close()
+	req := "PUT /f HTTP/1.1\r\nHost: x\r\nAuthorization: " + basic("bob:wrong") + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+	dial := func() *net.TCPConn {
+		c, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		if _, err := io.WriteString(c, req); err != nil {
+			t.Fatal(err)
+		}
+		return c.(*net.TCPConn)
+	}
+	first := dial()
+	<-entered // the first check is in flight: the next request waits
+	second := dial()
+	second.CloseWrite()
+	got, err := io.ReadAll(second)
+	close(release)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 0 || handled.Load() {
+		t.Errorf("waiting request of a client that half-closed: response %q, handler reached %v; want no response", got, handled.Load())
+	}
+	if resp, err := io.ReadAll(first); err != nil || !bytes.HasPrefix(resp, []byte("HTTP/1.1 401 ")) {
+		t.Errorf("the first request: %q, %v; want 401", resp, err)
 	}
 }
