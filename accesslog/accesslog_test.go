@@ -103,7 +103,7 @@ func TestNewOptions(t *testing.T) {
 }
 
 func TestClientAddr(t *testing.T) {
-	proxies, err := parseProxies([]string{"10.0.0.0/8", "::1"})
+	proxies, err := parseProxies([]string{"10.0.0.0/16", "::1", "::ffff:10.1.0.0/112"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,6 +133,8 @@ func TestClientAddr(t *testing.T) {
 		{"xff_with_port", "10.0.0.1:1", []string{"203.0.113.9:5555"}, true, "203.0.113.9"},
 		// A zone names an interface of the proxy, not of this host: it is
 		// dropped, and with it any text the header put there.
+		{"xff_mapped_proxy_cidr", "10.1.0.1:1", []string{"203.0.113.9"}, true, "203.0.113.9"},
+		{"xff_mapped_peer_mapped_cidr", "[::ffff:10.1.0.1]:1", []string{"203.0.113.9"}, true, "203.0.113.9"},
 		{"xff_zone", "10.0.0.1:1", []string{"fe80::1%eth0 - alice [01/Jan/2000"}, true, "fe80::1"},
 		{"xff_zone_bracketed", "10.0.0.1:1", []string{"[fe80::2%x y]:80"}, true, "fe80::2"},
 	}

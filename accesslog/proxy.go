@@ -8,7 +8,8 @@ import (
 )
 
 // parseProxies parses Options.TrustedProxies: CIDR prefixes or single
-// addresses.
+// addresses. IPv4-mapped IPv6 ones are taken as IPv4, as the addresses
+// they are matched against are.
 func parseProxies(list []string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, s := range list {
@@ -17,6 +18,11 @@ func parseProxies(list []string) ([]netip.Prefix, error) {
 			p, err := netip.ParsePrefix(s)
 			if err != nil {
 				return nil, fmt.Errorf("accesslog: TrustedProxies: %w", err)
+			}
+			if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+				// Addresses are unmapped before they are matched: an
+				// IPv4-mapped prefix would match none.
+				p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
 			}
 			out = append(out, p.Masked())
 			continue
