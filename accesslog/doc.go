@@ -7,9 +7,11 @@
 // What it guarantees: one line per request, also when the handler panics or
 // hijacks the connection; the size counts every body byte sent, sendfile
 // included; nothing the client controls reaches the log unescaped, and no
-// password (only the user name of Basic authentication, and only in the
-// formats that have a user field); lines are never interleaved, and a
-// failing writer never fails a request. The ResponseWriter keeps Flush,
+// password of Basic authentication (only its user name, and only in the
+// formats that have a user field; the request line is logged as sent, as
+// Python does, so a password that a client puts in the URL itself, as in
+// "GET http://user:pass@host/ HTTP/1.1" or in a query, is logged with it);
+// lines are never interleaved, and a failing writer never fails a request. The ResponseWriter keeps Flush,
 // Hijack, sendfile and [http.ResponseController] working.
 //
 // It is middleware of the usual shape, so it fits net/http and chi alike:
