@@ -55,12 +55,14 @@ type BasicAuthOptions struct {
 	// further failure once it ends doubles it, up to MaxRetryAfter.
 	// A failure is a request with an Authorization header that does not
 	// authenticate (a request without one only gets the challenge). A
-	// client is its IP address (from r.RemoteAddr), or for IPv6 its /64
-	// network; a success forgets its failures, and so does a quiet
-	// FailureWindow after its last failure or block. Guesses sent at once
-	// gain nothing: no more passwords of a client are checked at a time
-	// than it has failures left before a block, and its other requests
-	// wait for those checks. If zero, 5.
+	// client is its IP address (from r.RemoteAddr, with or without a
+	// port), or for IPv6 its /64 network: behind a reverse proxy, every
+	// client is the proxy unless middleware in front sets RemoteAddr
+	// from the proxy's header. A success forgets its failures, and so
+	// does a quiet FailureWindow after its last failure or block.
+	// Guesses sent at once gain nothing: no more passwords of a client
+	// are checked at a time than it has failures left before a block,
+	// and its other requests wait for those checks. If zero, 5.
 	MaxFailures int
 
 	// FailureWindow is how long the failures of a client are remembered
