@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -265,6 +267,8 @@ func (m *Middleware) log(st *state, r *http.Request, start time.Time, panicked b
 	}
 	if rec.uri == "" { // a request built by hand rather than read by a server
 		rec.uri = r.URL.RequestURI()
+	} else {
+		rec.uri = redactPassword(rec.uri, r.URL.User)
 	}
 	if omit {
 		rec.method, rec.uri, rec.proto = "", "", ""
@@ -277,6 +281,11 @@ func (m *Middleware) log(st *state, r *http.Request, start time.Time, panicked b
 	}
 	if m.format == Combined || m.format == JSON {
 		rec.referer = r.Header.Get("Referer")
+		if strings.IndexByte(rec.referer, '@') >= 0 {
+			if u, err := url.Parse(rec.referer); err == nil {
+				rec.referer = redactPassword(rec.referer, u.User)
+			}
+		}
 		rec.userAgent = r.Header.Get("User-Agent")
 	}
 	if m.format != Python {
@@ -302,6 +311,35 @@ func (m *Middleware) log(st *state, r *http.Request, start time.Time, panicked b
 		*bp = buf
 		m.bufs.Put(bp)
 	}
+}
+
+// redactPassword returns the request target or URL s with the password of
+// its user information u, if it has one, replaced by "xxxxx", as
+// [url.URL.Redacted] does: an absolute-form or authority-form request
+// target ("GET http://user:pass@host/", "CONNECT user:pass@host:443") or
+// a Referer may carry one, and no password may reach the log. The rest of
+// s is kept as sent.
+func redactPassword(s string, u *url.Userinfo) string {
+	if _, ok := u.Password(); !ok {
+		return s
+	}
+	start := 0 // of the authority
+	if i := strings.Index(s, "://"); i >= 0 {
+		start = i + len("://")
+	}
+	end := len(s)
+	if i := strings.IndexAny(s[start:], "/?#"); i >= 0 {
+		end = start + i
+	}
+	at := strings.LastIndexByte(s[start:end], '@')
+	if at < 0 {
+		return s
+	}
+	colon := strings.IndexByte(s[start:start+at], ':')
+	if colon < 0 {
+		return s
+	}
+	return s[:start+colon+1] + "xxxxx" + s[start+at:]
 }
 
 // Flush writes the lines still buffered. It returns the first error the

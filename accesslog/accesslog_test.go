@@ -526,3 +526,36 @@ func TestUserField(t *testing.T) {
 		}
 	}
 }
+
+// TestPasswordInTarget: a request target in absolute or authority form
+// may carry a user name and password ("GET http://user:pass@host/"), and
+// so may a Referer; the password is logged as "xxxxx", as
+// url.URL.Redacted writes it, and the rest as the client sent it.
+func TestPasswordInTarget(t *testing.T) {
+	for _, tc := range []struct{ method, target, want string }{
+		{"GET", "http://alice:s3cret@example.com/a?b@c", `"GET http://alice:xxxxx@example.com/a?b@c HTTP/1.1" 200 -`},
+		{"GET", "https://al%3Aice:s3:c@ret@example.com", `"GET https://al%3Aice:xxxxx@example.com HTTP/1.1" 200 -`},
+		{"CONNECT", "alice:s3cret@example.com:443", `"CONNECT alice:xxxxx@example.com:443 HTTP/1.1" 200 -`},
+		{"GET", "http://alice@example.com/", `"GET http://alice@example.com/ HTTP/1.1" 200 -`},
+	} {
+		for _, f := range []Format{Python, Common, Combined, JSON} {
+			log := newSink()
+			m := newMiddleware(t, Options{Writer: log, Format: f, Now: func() time.Time { return fixedTime }})
+			h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+			r := httptest.NewRequest(tc.method, tc.target, nil)
+			r.RemoteAddr = "192.0.2.1:1234"
+			r.Header.Set("Referer", "http://bob:hunter2@example.org/page")
+			h.ServeHTTP(httptest.NewRecorder(), r)
+			out := log.lines(t, 1)[0]
+			if f == Python && out != "192.0.2.1 - - [05/Mar/2024 09:07:03] "+tc.want+"\n" {
+				t.Errorf("%s %s: %q, want %q", tc.method, tc.target, out, tc.want)
+			}
+			if strings.Contains(out, "s3") || strings.Contains(out, "hunter2") {
+				t.Errorf("%v: a password reached the log: %q", f, out)
+			}
+			if f == Combined && !strings.Contains(out, `"http://bob:xxxxx@example.org/page"`) {
+				t.Errorf("%v: Referer not logged with its password redacted: %q", f, out)
+			}
+		}
+	}
+}

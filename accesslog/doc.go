@@ -28,8 +28,10 @@
 // address (the IP of the peer without port, or from X-Forwarded-For when the
 // peer is one of [Options.TrustedProxies]), the time the request started,
 // the request line as the client sent it (r.Method, r.RequestURI, r.Proto;
-// never the decoded path), the status, and the number of body bytes sent,
-// counted also when they go through io.ReaderFrom (sendfile), "-" for none.
+// never the decoded path; the password of a target such as
+// http://user:pass@host/ written as xxxxx), the status, and the number of
+// body bytes sent, counted also when they go through io.ReaderFrom
+// (sendfile), "-" for none.
 // Handlers downstream add lines before it, as Python's log_error does;
 // errorpage writes "code N, message M" so. They find the request's
 // [Entry] in its context with [FromContext] (the middleware passes on a
