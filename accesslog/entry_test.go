@@ -178,6 +178,28 @@ func TestSlogHandler(t *testing.T) {
 	}
 }
 
+// TestSlogHandlerJSONKeys: the keys of the JSON format's records are
+// scrubbed as their values are, group names included (slog's ReplaceAttr
+// never sees those): a program that logs form fields or header names as
+// attributes must not let a client put DEL or a C1 control into the log.
+func TestSlogHandlerJSONKeys(t *testing.T) {
+	var js bytes.Buffer
+	m := newMiddleware(t, Options{Writer: &js, Format: JSON})
+	drop := func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}
+	logger := slog.New(m.SlogHandler(&slog.HandlerOptions{ReplaceAttr: drop}))
+	logger.WithGroup("w\u0085").With("a\x7f", 1, slog.Group("b\u009b", "c\x7f", 2)).
+		Info("m", slog.Group("d\x7f", slog.Group("e\u0085", "f", 3)), "g", 4)
+	want := `{"level":"INFO","msg":"m","w\\x85":{"a\\x7f":1,"b\\x9b":{"c\\x7f":2},"d\\x7f":{"e\\x85":{"f":3}},"g":4}}` + "\n"
+	if got := js.String(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
 // The JSON format's SlogHandler keeps slog's contract (testing/slogtest):
 // an empty Attr, or one ReplaceAttr drops by returning slog.Attr{}, is
 // left out rather than written as "":"<nil>", and slog.Any(k, nil) is null.

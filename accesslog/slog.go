@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -44,21 +45,80 @@ func (m *Middleware) SlogHandler(opts *slog.HandlerOptions) slog.Handler {
 	if m.format == JSON {
 		o := *opts
 		o.ReplaceAttr = scrubAttr(opts.ReplaceAttr)
-		return slog.NewJSONHandler(lineWriter{m.out}, &o)
+		return groupScrubber{slog.NewJSONHandler(lineWriter{m.out}, &o)}
 	}
 	return &textHandler{out: m.out, level: opts.Level, stamps: &stampCache{layout: pythonLayout}}
 }
 
+// groupScrubber scrubs the names of groups (WithGroup, slog.Group) before
+// they reach the JSON handler, whose ReplaceAttr (scrubAttr) sees every
+// other key but never a group's: JSON escapes C0 controls in a key but
+// leaves DEL and the C1 controls raw.
+type groupScrubber struct{ slog.Handler }
+
+func (h groupScrubber) WithGroup(name string) slog.Handler {
+	return groupScrubber{h.Handler.WithGroup(Scrub(name))}
+}
+
+func (h groupScrubber) WithAttrs(as []slog.Attr) slog.Handler {
+	return groupScrubber{h.Handler.WithAttrs(scrubGroups(as))}
+}
+
+func (h groupScrubber) Handle(ctx context.Context, r slog.Record) error {
+	clean := true
+	r.Attrs(func(a slog.Attr) bool {
+		clean = !needsGroupScrub(a)
+		return clean
+	})
+	if !clean {
+		as := make([]slog.Attr, 0, r.NumAttrs())
+		r.Attrs(func(a slog.Attr) bool {
+			as = append(as, a)
+			return true
+		})
+		r = slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+		r.AddAttrs(scrubGroups(as)...)
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+// needsGroupScrub reports whether a is or holds a group whose name Scrub
+// changes.
+func needsGroupScrub(a slog.Attr) bool {
+	v := a.Value.Resolve()
+	if v.Kind() != slog.KindGroup {
+		return false
+	}
+	return Scrub(a.Key) != a.Key || slices.ContainsFunc(v.Group(), needsGroupScrub)
+}
+
+// scrubGroups returns as with the names of its groups, nested ones
+// included, scrubbed; as itself when none needs it.
+func scrubGroups(as []slog.Attr) []slog.Attr {
+	if !slices.ContainsFunc(as, needsGroupScrub) {
+		return as
+	}
+	out := make([]slog.Attr, len(as))
+	for i, a := range as {
+		if needsGroupScrub(a) {
+			a = slog.Attr{Key: Scrub(a.Key), Value: slog.GroupValue(scrubGroups(a.Value.Resolve().Group())...)}
+		}
+		out[i] = a
+	}
+	return out
+}
+
 // scrubAttr returns a ReplaceAttr for slog's JSON handler that applies
-// next (if any), then scrubs every string, the message included, as the
-// access log scrubs what it writes: JSON escapes C0 controls but leaves
-// DEL and the C1 controls raw. Values of other kinds than the scalar ones
+// next (if any), then scrubs every key and string, the message included,
+// as the access log scrubs what it writes: JSON escapes C0 controls but
+// leaves DEL and the C1 controls raw. Values of other kinds than the scalar ones
 // (errors, structs) are written as their text, scrubbed.
 func scrubAttr(next func([]string, slog.Attr) slog.Attr) func([]string, slog.Attr) slog.Attr {
 	return func(groups []string, a slog.Attr) slog.Attr {
 		if next != nil {
 			a = next(groups, a)
 		}
+		a.Key = Scrub(a.Key)
 		switch v := a.Value.Resolve(); v.Kind() {
 		case slog.KindString:
 			a.Value = slog.StringValue(Scrub(v.String()))
