@@ -48,8 +48,10 @@
 // nothing), and the panic goes on. A hijacked connection is logged when the
 // handler returns, with the status and bytes sent through the
 // ResponseWriter before the hijack. Once the handler has returned, the
-// ResponseWriter it was given refuses every write: a goroutine it left
-// behind cannot write into a response that net/http has finished.
+// ResponseWriter it was given refuses every write and every deadline: a
+// goroutine it left behind cannot write into a response that net/http has
+// finished, nor set the deadlines of a connection that may be serving
+// another request by then.
 //
 // [Common], [Combined] and [JSON] are the other formats.
 //

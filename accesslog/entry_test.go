@@ -1,12 +1,15 @@
 package accesslog
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -234,5 +237,93 @@ func TestSlogHandlerJSONContract(t *testing.T) {
 	slog.New(m.SlogHandler(&slog.HandlerOptions{ReplaceAttr: drop})).Info("login", "user", "bob", "password", "hunter2", "none", nil)
 	if got, want := js.String(), `{"level":"INFO","msg":"login","user":"bob","none":null}`+"\n"; got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// TestLateDeadline: a goroutine left behind by its handler cannot set the
+// deadlines of the connection through http.ResponseController either: on
+// a kept-alive connection they would be those of the next request, whose
+// response would then never arrive.
+func TestLateDeadline(t *testing.T) {
+	m := newMiddleware(t, Options{Writer: io.Discard})
+	results := make(chan error, 1)
+	release := make(chan struct{})
+	srv := httptest.NewServer(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/first" {
+			go func() {
+				<-release
+				rc := http.NewResponseController(w)
+				results <- errors.Join(rc.SetWriteDeadline(time.Unix(1, 0)), rc.SetReadDeadline(time.Unix(1, 0)))
+			}()
+		}
+		io.WriteString(w, "ok")
+	})))
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	br := bufio.NewReader(conn)
+	get := func(path string) (*http.Response, error) {
+		if _, err := io.WriteString(conn, "GET "+path+" HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			return nil, err
+		}
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			return nil, err
+		}
+		_, err = io.ReadAll(res.Body)
+		return res, err
+	}
+	if _, err := get("/first"); err != nil {
+		t.Fatal(err)
+	}
+	// The whole response has arrived: the handler has returned.
+	close(release)
+	if err := <-results; err == nil {
+		t.Error("the late deadlines were accepted")
+	}
+	res, err := get("/second")
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("the next request on the connection: %v, %v", res, err)
+	}
+}
+
+// TestLateDeadlineHTTP2: over HTTP/2, net/http's own ResponseWriter
+// dereferences state it has released once the handler returned, so a
+// late deadline must not reach it: the goroutine would crash the program.
+func TestLateDeadlineHTTP2(t *testing.T) {
+	m := newMiddleware(t, Options{Writer: io.Discard})
+	results := make(chan error, 1)
+	release := make(chan struct{})
+	srv := httptest.NewUnstartedServer(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		go func() {
+			defer func() {
+				if v := recover(); v != nil {
+					results <- fmt.Errorf("panic: %v", v)
+				}
+			}()
+			<-release
+			results <- http.NewResponseController(w).SetWriteDeadline(time.Now().Add(time.Hour))
+		}()
+		io.WriteString(w, "ok")
+	})))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	res, err := srv.Client().Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.ProtoMajor != 2 {
+		t.Fatalf("served over %s, want HTTP/2", res.Proto)
+	}
+	// The whole response has arrived: the handler has returned.
+	close(release)
+	if err := <-results; err == nil || strings.HasPrefix(err.Error(), "panic") {
+		t.Errorf("late SetWriteDeadline: %v, want an error", err)
 	}
 }

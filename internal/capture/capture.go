@@ -10,15 +10,20 @@
 //     sent;
 //   - [Writer.Flush], [Writer.FlushError] and [Writer.Hijack] go through
 //     [http.NewResponseController] on the inner writer;
+//   - [Writer.SetReadDeadline], [Writer.SetWriteDeadline] and
+//     [Writer.EnableFullDuplex] go through [http.NewResponseController]
+//     on the inner writer too;
 //   - [Writer.Unwrap] lets [http.ResponseController] reach the inner writer
-//     for everything else (deadlines, EnableFullDuplex).
+//     for anything else.
 //
 // A middleware of this module makes a Writer for each request, hands it to
 // the next handler and calls [Writer.Finish] when that handler returns:
 // from then on the Writer refuses every call with [ErrFinished] and never
 // touches the inner writer again, so a goroutine the handler left behind
 // cannot write into a response that net/http has finished (and whose
-// buffers it reuses for other requests). Writers are never reused.
+// buffers it reuses for other requests), nor set the deadlines of its
+// connection, which may be serving the next request by then. Writers are
+// never reused.
 package capture
 
 import (
@@ -28,6 +33,7 @@ import (
 	"net"
 	"net/http"
 	"sync/atomic"
+	"time"
 )
 
 // ErrFinished is returned by the methods of a [Writer] called after
@@ -36,13 +42,16 @@ var ErrFinished = errors.New("http: response written to after its handler return
 
 // Compile-time guards: the capabilities a Writer must never lose.
 var (
-	_ http.ResponseWriter                       = (*Writer)(nil)
-	_ io.ReaderFrom                             = (*Writer)(nil)
-	_ io.StringWriter                           = (*Writer)(nil)
-	_ http.Flusher                              = (*Writer)(nil)
-	_ interface{ FlushError() error }           = (*Writer)(nil)
-	_ http.Hijacker                             = (*Writer)(nil)
-	_ interface{ Unwrap() http.ResponseWriter } = (*Writer)(nil)
+	_ http.ResponseWriter                            = (*Writer)(nil)
+	_ io.ReaderFrom                                  = (*Writer)(nil)
+	_ io.StringWriter                                = (*Writer)(nil)
+	_ http.Flusher                                   = (*Writer)(nil)
+	_ interface{ FlushError() error }                = (*Writer)(nil)
+	_ http.Hijacker                                  = (*Writer)(nil)
+	_ interface{ Unwrap() http.ResponseWriter }      = (*Writer)(nil)
+	_ interface{ SetReadDeadline(time.Time) error }  = (*Writer)(nil)
+	_ interface{ SetWriteDeadline(time.Time) error } = (*Writer)(nil)
+	_ interface{ EnableFullDuplex() error }          = (*Writer)(nil)
 )
 
 // Writer wraps an [http.ResponseWriter] and records the response sent
@@ -273,4 +282,36 @@ func (c *Writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		}
 	}
 	return conn, brw, err
+}
+
+// SetReadDeadline sets the read deadline of the connection, as
+// [http.ResponseController.SetReadDeadline] does on the inner writer.
+// After Finish it fails with [ErrFinished]: the connection may be serving
+// another request by then.
+func (c *Writer) SetReadDeadline(deadline time.Time) error {
+	if c.finished.Load() {
+		return ErrFinished
+	}
+	return http.NewResponseController(c.w).SetReadDeadline(deadline)
+}
+
+// SetWriteDeadline sets the write deadline of the connection, as
+// [http.ResponseController.SetWriteDeadline] does on the inner writer.
+// After Finish it fails with [ErrFinished]: the connection may be serving
+// another request by then.
+func (c *Writer) SetWriteDeadline(deadline time.Time) error {
+	if c.finished.Load() {
+		return ErrFinished
+	}
+	return http.NewResponseController(c.w).SetWriteDeadline(deadline)
+}
+
+// EnableFullDuplex lets the handler read the request body while writing
+// the response, as [http.ResponseController.EnableFullDuplex] does on the
+// inner writer. After Finish it fails with [ErrFinished].
+func (c *Writer) EnableFullDuplex() error {
+	if c.finished.Load() {
+		return ErrFinished
+	}
+	return http.NewResponseController(c.w).EnableFullDuplex()
 }

@@ -466,6 +466,16 @@ func TestFinish(t *testing.T) {
 	if _, _, err := cw.Hijack(); !errors.Is(err, capture.ErrFinished) {
 		t.Errorf("Hijack: %v, want ErrFinished", err)
 	}
+	rc := http.NewResponseController(cw)
+	if err := rc.SetReadDeadline(time.Now()); !errors.Is(err, capture.ErrFinished) {
+		t.Errorf("SetReadDeadline: %v, want ErrFinished", err)
+	}
+	if err := rc.SetWriteDeadline(time.Now()); !errors.Is(err, capture.ErrFinished) {
+		t.Errorf("SetWriteDeadline: %v, want ErrFinished", err)
+	}
+	if err := rc.EnableFullDuplex(); !errors.Is(err, capture.ErrFinished) {
+		t.Errorf("EnableFullDuplex: %v, want ErrFinished", err)
+	}
 	if rec.Code != 200 || rec.Body.String() != "ok" || rec.Header().Get("X-Late") != "" || rec.Flushed {
 		t.Errorf("inner writer: %d %q %v flushed=%v; want what was sent before Finish", rec.Code, rec.Body, rec.Header(), rec.Flushed)
 	}
