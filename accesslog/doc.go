@@ -19,8 +19,9 @@
 //	al, err := accesslog.New(accesslog.Options{})
 //	...
 //	srv := &http.Server{Addr: addr, Handler: al.Handler(mux), ReadHeaderTimeout: 10 * time.Second} // or r.Use(al.Handler)
-//	err = srv.ListenAndServe() // until srv.Shutdown
-//	al.Close()                 // after Shutdown: writes the lines still buffered
+//	err = srv.ListenAndServe() // until srv.Shutdown begins
+//	...                        // wait for srv.Shutdown to return
+//	al.Close()                 // then: writes the lines still buffered
 //
 // # The line
 //

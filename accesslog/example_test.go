@@ -76,13 +76,18 @@ func ExampleMiddleware_Handler() {
 	srv := &http.Server{Addr: "127.0.0.1:8000", Handler: al.Handler(mux), ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	done := make(chan struct{})
 	go func() {
 		<-ctx.Done()
-		srv.Shutdown(context.Background())
+		srv.Shutdown(context.Background()) // returns once every request is done
+		close(done)
 	}()
+	// ListenAndServe returns as soon as Shutdown begins, while requests
+	// may still run: wait for Shutdown itself to return.
 	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
-		log.Print(err)
+		log.Fatal(err)
 	}
+	<-done
 	al.Close() // after Shutdown: no request is left to log
 }
 
