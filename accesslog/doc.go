@@ -8,11 +8,12 @@
 // hijacks the connection; the size counts every body byte sent, sendfile
 // included; nothing the client controls reaches the log unescaped, and no
 // password of Basic authentication (only its user name, and only in the
-// formats that have a user field; the request line is logged as sent, as
-// Python does, so a password that a client puts in the URL itself, as in
-// "GET http://user:pass@host/ HTTP/1.1" or in a query, is logged with it);
-// lines are never interleaved, and a failing writer never fails a request. The ResponseWriter keeps Flush,
-// Hijack, sendfile and [http.ResponseController] working.
+// formats that have a user field) nor of a URL's user information ("GET
+// http://user:pass@host/ HTTP/1.1" is logged with xxxxx for the password;
+// a password a client puts in a query is just a query, logged as sent);
+// lines are never interleaved, and a failing writer never fails a
+// request. The ResponseWriter keeps Flush, Hijack, sendfile and
+// [http.ResponseController] working.
 //
 // It is middleware of the usual shape, so it fits net/http and chi alike:
 //
