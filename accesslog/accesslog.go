@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/simplehttp/simplehttp/internal/capture"
+	"github.com/simplehttp/simplehttp/internal/forwarded"
 	"github.com/simplehttp/simplehttp/internal/pyescape"
 	"github.com/simplehttp/simplehttp/internal/scope"
 )
@@ -179,9 +180,9 @@ func New(opts Options) (*Middleware, error) {
 	if opts.Format < Python || opts.Format > JSON {
 		return nil, fmt.Errorf("accesslog: unknown Format %d", int(opts.Format))
 	}
-	proxies, err := parseProxies(opts.TrustedProxies)
+	proxies, err := forwarded.Parse(opts.TrustedProxies)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("accesslog: TrustedProxies: %w", err)
 	}
 	w := opts.Writer
 	if w == nil {
@@ -233,7 +234,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &state{}
 		st.Init(w)
-		st.entry.remote = clientAddr(r, m.proxies)
+		st.entry.remote = forwarded.Client(r, m.proxies)
 		start := m.now()
 		done := false
 		defer func() {

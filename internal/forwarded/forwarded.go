@@ -1,23 +1,28 @@
-package accesslog
+// Package forwarded finds the client of a request that may have come
+// through reverse proxies: the peer's address, or, when the peer is a
+// proxy the server trusts, the address its X-Forwarded-For header names.
+// The access log and the failed-login limit share it, so that both see the
+// same client.
+package forwarded
 
 import (
-	"fmt"
 	"net/http"
 	"net/netip"
 	"strings"
 )
 
-// parseProxies parses Options.TrustedProxies: CIDR prefixes or single
-// addresses. IPv4-mapped IPv6 ones are taken as IPv4, as the addresses
-// they are matched against are.
-func parseProxies(list []string) ([]netip.Prefix, error) {
+// Parse parses a list of trusted proxies: CIDR prefixes ("10.0.0.0/8") or
+// single addresses ("::1"), with white space around them ignored.
+// IPv4-mapped IPv6 ones are taken as IPv4, as the addresses they are
+// matched against are.
+func Parse(list []string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, s := range list {
 		s = strings.TrimSpace(s)
 		if strings.Contains(s, "/") {
 			p, err := netip.ParsePrefix(s)
 			if err != nil {
-				return nil, fmt.Errorf("accesslog: TrustedProxies: %w", err)
+				return nil, err
 			}
 			if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
 				// Addresses are unmapped before they are matched: an
@@ -29,7 +34,7 @@ func parseProxies(list []string) ([]netip.Prefix, error) {
 		}
 		a, err := netip.ParseAddr(s)
 		if err != nil {
-			return nil, fmt.Errorf("accesslog: TrustedProxies: %w", err)
+			return nil, err
 		}
 		a = a.Unmap().WithZone("")
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
@@ -63,14 +68,14 @@ func trusted(proxies []netip.Prefix, a netip.Addr) bool {
 	return false
 }
 
-// clientAddr returns the address to log for r: the IP of RemoteAddr,
+// Client returns the address of r's client: the IP of RemoteAddr,
 // without port. When that peer is a trusted proxy, X-Forwarded-For is read
 // from right to left, skipping trusted proxies, and the first address that
 // is not one is the client. If every hop is trusted, the leftmost one is
 // the client. An entry that is not an IP address ends the walk: the last
 // address reached, which a trusted proxy vouched for, is the client. The
 // zone of an address from the header is dropped.
-func clientAddr(r *http.Request, proxies []netip.Prefix) string {
+func Client(r *http.Request, proxies []netip.Prefix) string {
 	host := hostOnly(r.RemoteAddr)
 	if len(proxies) == 0 {
 		return host
