@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/simplehttp/simplehttp/errorpage"
+	"github.com/simplehttp/simplehttp/internal/forwarded"
 	"github.com/simplehttp/simplehttp/internal/pyescape"
 	"github.com/simplehttp/simplehttp/internal/scope"
 )
@@ -56,9 +58,10 @@ type BasicAuthOptions struct {
 	// A failure is a request with an Authorization header that does not
 	// authenticate (a request without one only gets the challenge). A
 	// client is its IP address (from r.RemoteAddr, with or without a
-	// port), or for IPv6 its /64 network: behind a reverse proxy, every
-	// client is the proxy unless middleware in front sets RemoteAddr
-	// from the proxy's header. A success forgets its failures, and so
+	// port, or from X-Forwarded-For when the peer is one of
+	// TrustedProxies), or for IPv6 its /64 network: behind a reverse
+	// proxy not listed there, every client is the proxy, so that one
+	// client's failures block them all. A success forgets its failures, and so
 	// does a quiet FailureWindow after its last failure or block.
 	// Guesses sent at once gain nothing: no more passwords of a client
 	// are checked at a time than it has failures left before a block,
@@ -71,6 +74,14 @@ type BasicAuthOptions struct {
 
 	// MaxRetryAfter caps a block. If zero, 10 minutes.
 	MaxRetryAfter time.Duration
+
+	// TrustedProxies lists the reverse proxies whose X-Forwarded-For
+	// header is believed, as CIDR prefixes ("10.0.0.0/8") or single
+	// addresses ("::1"), as accesslog.Options.TrustedProxies does: for a
+	// request from one of them, the client whose failures count is the
+	// rightmost address of the header that is not itself a trusted proxy,
+	// which a client cannot forge. If empty, the header is ignored.
+	TrustedProxies []string
 
 	// MaxClients bounds the number of clients whose failures are kept.
 	// When the table is full, the clients whose failures have expired
@@ -126,6 +137,7 @@ type BasicAuth struct {
 	dummy     []byte // the bcrypt hash of highest cost among users; nil if none
 	key       []byte // HMAC key of the digests and of the cache
 	scope     AuthScope
+	proxies   []netip.Prefix // TrustedProxies
 	limits    *failureLimiter
 	cache     *verifiedCache
 
@@ -209,6 +221,11 @@ func NewBasicAuth(opts BasicAuthOptions) (*BasicAuth, error) {
 	if a.errorHandler == nil {
 		a.errorHandler = sendError
 	}
+	proxies, err := forwarded.Parse(opts.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("fileserver: BasicAuthOptions.TrustedProxies: %w", err)
+	}
+	a.proxies = slices.Clip(proxies)
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -306,7 +323,11 @@ func (a *BasicAuth) Handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		client := clientOf(r.RemoteAddr)
+		addr := r.RemoteAddr
+		if a.proxies != nil {
+			addr = forwarded.Client(r, a.proxies)
+		}
+		client := clientOf(addr)
 		if wait := a.limits.blocked(client); wait > 0 {
 			a.tooMany(w, r, wait)
 			return

@@ -427,6 +427,53 @@ func TestBasicAuthFailureLimitNoPort(t *testing.T) {
 	}
 }
 
+// Behind a trusted reverse proxy, the client whose failures count is the
+// one its X-Forwarded-For names: a stranger's failures block the stranger,
+// not everyone who comes through the proxy. A client that is not the
+// proxy cannot choose whose failures its own count as.
+func TestBasicAuthTrustedProxies(t *testing.T) {
+	via := func(h http.Handler, peer, xff string) int {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = peer
+		r.Header.Set("X-Forwarded-For", xff)
+		r.Header.Set("Authorization", basic("bob:wrong"))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code
+	}
+	const proxy = "127.0.0.1:4000"
+	c := newClock()
+	h := newAuth(t, fileserver.BasicAuthOptions{Now: c.Now, TrustedProxies: []string{"127.0.0.1"}}).Handler(reached)
+	for i := 1; i <= 5; i++ {
+		if code := via(h, proxy, "203.0.113.1"); code != 401 {
+			t.Fatalf("failure %d through the proxy: status %d, want 401", i, code)
+		}
+	}
+	if code := via(h, proxy, "203.0.113.1"); code != 429 {
+		t.Errorf("the stranger after 5 failures: status %d, want 429", code)
+	}
+	if code := via(h, proxy, "203.0.113.2"); code != 401 {
+		t.Errorf("another client through the same proxy: status %d, want 401 (not blocked)", code)
+	}
+	// Sent straight, the header is the client's own word: its failures
+	// are its own address's.
+	if code := via(h, "198.51.100.7:1", "203.0.113.3"); code != 401 {
+		t.Errorf("a forged header from a peer that is no proxy: status %d, want 401", code)
+	}
+	if code := via(h, "198.51.100.7:1", "203.0.113.1"); code != 401 {
+		t.Errorf("a peer that names the blocked client: status %d, want 401, its own count", code)
+	}
+
+	// Without TrustedProxies every client of the proxy is the proxy.
+	h = newAuth(t, fileserver.BasicAuthOptions{Now: c.Now}).Handler(reached)
+	for range 5 {
+		via(h, proxy, "203.0.113.1")
+	}
+	if code := via(h, proxy, "203.0.113.2"); code != 429 {
+		t.Errorf("without TrustedProxies, another client of the proxy: status %d, want 429", code)
+	}
+}
+
 func itoa(i int) string { return strconv.Itoa(i) }
 
 func TestClientOf(t *testing.T) {
@@ -467,6 +514,7 @@ func TestNewBasicAuthErrors(t *testing.T) {
 		{"realm", fileserver.BasicAuthOptions{Users: map[string]string{"a": "x"}, Realm: "a\r\nb"}, `fileserver: basic auth: control character in realm "a\r\nb"`},
 		{"scope", fileserver.BasicAuthOptions{Users: map[string]string{"a": "x"}, Scope: 7}, "fileserver: basic auth: unknown AuthScope(7)"},
 		{"negative", fileserver.BasicAuthOptions{Users: map[string]string{"a": "x"}, MaxClients: -1}, "fileserver: BasicAuthOptions.MaxFailures, FailureWindow, MaxRetryAfter, MaxClients and CacheSize must not be negative"},
+		{"proxy", fileserver.BasicAuthOptions{Users: map[string]string{"a": "x"}, TrustedProxies: []string{"10.0.0.0/33"}}, `fileserver: BasicAuthOptions.TrustedProxies: netip.ParsePrefix("10.0.0.0/33"): prefix length out of range`},
 	} {
 		_, err := fileserver.NewBasicAuth(tt.opts)
 		if err == nil || err.Error() != tt.want {
