@@ -70,7 +70,7 @@ func newAuth(cfg config, logger *slog.Logger) (func(http.Handler) http.Handler, 
 			users[u] = hash
 		}
 	}
-	a, err := fileserver.NewBasicAuth(fileserver.BasicAuthOptions{Users: users, Scope: cfg.AuthFor, Logger: logger})
+	a, err := fileserver.NewBasicAuth(fileserver.BasicAuthOptions{Users: users, Scope: cfg.AuthFor, TrustedProxies: cfg.TrustedProxies, Logger: logger})
 	if err != nil {
 		// The users of the file are valid: ReadHtpasswd checked them.
 		return nil, fmt.Errorf("--auth: %w", err)

@@ -48,6 +48,8 @@ func TestParseArgsAuth(t *testing.T) {
 		{"scope without users", []string{"--auth-for", "write"}, nil, "", 0, "--auth-for requires --auth or --auth-file to be set"},
 		{"scope all without users", []string{"--auth-for", "all"}, nil, "", 0, "--auth-for requires --auth or --auth-file to be set"},
 		{"bad scope", []string{"--auth", "a:b", "--auth-for", "writes"}, nil, "", 0, `invalid --auth-for "writes": want all or write`},
+		{"bad trusted proxy", []string{"--trusted-proxy", "proxy.local"}, nil, "", 0, `invalid --trusted-proxy "proxy.local": want an address or a CIDR prefix, like 127.0.0.1 or 10.0.0.0/8`},
+		{"bad trusted prefix", []string{"--trusted-proxy", "10.0.0.0/40"}, nil, "", 0, `invalid --trusted-proxy "10.0.0.0/40": want an address or a CIDR prefix, like 127.0.0.1 or 10.0.0.0/8`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,6 +139,55 @@ func TestClearTextWarning(t *testing.T) {
 			t.Errorf("%s: warning %q, want one: %v", tt.name, got, tt.warn)
 		}
 	}
+}
+
+// TestRunTrustedProxy serves with --auth behind a reverse proxy at
+// 127.0.0.1: with --trusted-proxy the access log names the client the
+// proxy forwarded for, and a stranger's failed logins block the stranger,
+// not the proxy's other clients; without it they block everyone.
+func TestRunTrustedProxy(t *testing.T) {
+	dir := site(t)
+	viaProxy := func(base, client string) int {
+		resp, _ := do(t, "GET", base+"/hello.txt", http.Header{
+			"Authorization":   {basicAuth("alice:wrong")},
+			"X-Forwarded-For": {client},
+		})
+		return resp.StatusCode
+	}
+	t.Run("trusted", func(t *testing.T) {
+		r := startRun(t, "-b", "127.0.0.1", "-d", dir, "--auth", "alice:secret", "--trusted-proxy", "127.0.0.0/8", "--log-format", "common", "0")
+		base := r.baseURL(t)
+		for i := 1; i <= 5; i++ {
+			if code := viaProxy(base, "203.0.113.1"); code != 401 {
+				t.Fatalf("failure %d: %d, want 401", i, code)
+			}
+		}
+		if code := viaProxy(base, "203.0.113.1"); code != 429 {
+			t.Errorf("the stranger after 5 failures: %d, want 429", code)
+		}
+		if code := viaProxy(base, "203.0.113.2"); code != 401 {
+			t.Errorf("another client of the proxy: %d, want 401, not blocked", code)
+		}
+		r.exit(t)
+		lines := strings.Split(strings.TrimSuffix(r.stderr.String(), "\n"), "\n")
+		// 7 requests and the block's diagnostic, all with the client the
+		// proxy forwarded for.
+		if len(lines) != 8 || !strings.HasPrefix(lines[0], "203.0.113.1 - alice [") ||
+			!strings.Contains(lines[4], "client blocked client=203.0.113.1 ") || !strings.HasPrefix(lines[7], "203.0.113.2 - alice [") {
+			t.Errorf("log, want 8 lines of the forwarded clients:\n%s", r.stderr)
+		}
+	})
+	t.Run("not trusted", func(t *testing.T) {
+		r := startRun(t, "-b", "127.0.0.1", "-d", dir, "--auth", "alice:secret", "--quiet", "0")
+		base := r.baseURL(t)
+		for range 5 {
+			viaProxy(base, "203.0.113.1")
+		}
+		if code := viaProxy(base, "203.0.113.2"); code != 429 {
+			t.Errorf("without --trusted-proxy, another client of the proxy: %d, want 429", code)
+		}
+		r.exit(t)
+	})
 }
 
 // TestRunAuth serves with --auth through the whole handler: the 401 page

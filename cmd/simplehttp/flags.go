@@ -14,6 +14,7 @@ import (
 
 	"github.com/simplehttp/simplehttp/accesslog"
 	"github.com/simplehttp/simplehttp/fileserver"
+	"github.com/simplehttp/simplehttp/internal/forwarded"
 	"github.com/simplehttp/simplehttp/internal/urlpath"
 )
 
@@ -31,7 +32,8 @@ const usage = `usage: simplehttp [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VE
                   [--cache-control VALUE] [--spa FILE] [--upload]
                   [--max-upload SIZE] [--upload-origin ORIGIN]
                   [--auth USER:PASSWORD]
-                  [--auth-file FILE] [--auth-for SCOPE] [--archive]
+                  [--auth-file FILE] [--auth-for SCOPE]
+                  [--trusted-proxy ADDRESS] [--archive]
                   [--archive-max SIZE] [--qr] [--health PATH] [--listing STYLE]
                   [--version]
                   [port]
@@ -102,6 +104,11 @@ options:
                         htpasswd file (bcrypt hashes only: htpasswd -B)
   --auth-for SCOPE      requests that need credentials: all, or write (every
                         method but GET, HEAD and OPTIONS) (default: all)
+  --trusted-proxy ADDRESS
+                        believe X-Forwarded-For from this reverse proxy, an
+                        address or a CIDR prefix like 10.0.0.0/8: the access
+                        log and the failed-login limit see its clients
+                        (repeatable)
   --archive             let clients download a directory as one zip, tar.gz
                         or tar.zst file (?download=zip on its URL), linked
                         from the listing
@@ -165,6 +172,9 @@ type config struct {
 	AuthUsers map[string]string // from --auth: user -> password or bcrypt hash
 	AuthFile  string            // htpasswd file; "" means none
 	AuthFor   fileserver.AuthScope
+	// TrustedProxies are the --trusted-proxy values: addresses or CIDR
+	// prefixes whose X-Forwarded-For is believed.
+	TrustedProxies []string
 	// Downloads, startup and probes, beyond Python.
 	Archive    bool   // ?download=zip|tar.gz|tar.zst on directories
 	ArchiveMax int64  // bytes of files in one archive; 0 means no limit
@@ -313,6 +323,11 @@ func parseArgs(args []string) (config, error) {
 	if fs.Changed("auth-for") && !cfg.authOn() {
 		return cfg, usagef("--auth-for requires --auth or --auth-file to be set")
 	}
+	for _, p := range cfg.TrustedProxies {
+		if _, err := forwarded.Parse([]string{p}); err != nil {
+			return cfg, usagef("invalid --trusted-proxy %q: want an address or a CIDR prefix, like 127.0.0.1 or 10.0.0.0/8", p)
+		}
+	}
 	for _, name := range cfg.Index {
 		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
 			return cfg, usagef("invalid --index %q: want a file name", name)
@@ -375,6 +390,7 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 	fs.StringArrayVar(&fv.auth, "auth", nil, "ask for HTTP Basic credentials; PASSWORD may be a bcrypt hash (repeatable)")
 	fs.StringVar(&cfg.AuthFile, "auth-file", "", "ask for HTTP Basic credentials, of the users of this htpasswd file (bcrypt hashes only: htpasswd -B)")
 	fs.StringVar(&fv.authFor, "auth-for", "all", "requests that need credentials: all, or write (every method but GET, HEAD and OPTIONS) (default: all)")
+	fs.StringArrayVar(&cfg.TrustedProxies, "trusted-proxy", nil, "believe X-Forwarded-For from this reverse proxy, an address or a CIDR prefix like 10.0.0.0/8: the access log and the failed-login limit see its clients (repeatable)")
 	fs.BoolVar(&cfg.Archive, "archive", false, "let clients download a directory as one zip, tar.gz or tar.zst file (?download=zip on its URL), linked from the listing")
 	fs.Var((*byteSize)(&cfg.ArchiveMax), "archive-max", "refuse archives of more than SIZE bytes of files (such as 500M or 2G; default: no limit)")
 	fs.BoolVar(&cfg.QR, "qr", false, "print a QR code of each URL the server can be reached at, when standard output is a terminal")

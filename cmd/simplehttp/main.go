@@ -12,6 +12,7 @@
 //	           [--precompressed] [--compress] [--cache-control VALUE] [--spa FILE]
 //	           [--upload [--max-upload SIZE] [--upload-origin ORIGIN]...]
 //	           [--auth USER:PASSWORD]... [--auth-file FILE] [--auth-for all|write]
+//	           [--trusted-proxy ADDRESS]...
 //	           [--archive [--archive-max SIZE]] [--qr] [--health PATH]
 //	           [--listing python|rich]
 //
@@ -298,7 +299,7 @@ func newLogs(cfg config, stderr io.Writer, cl *closers) (*accesslog.Middleware, 
 	// stderr.
 	fallback := slog.New(slog.NewTextHandler(stderr, nil))
 	if !cfg.Quiet && cfg.LogFile == "" {
-		access, err := accesslog.New(accesslog.Options{Writer: stderr, Format: cfg.LogFormat, FlushInterval: logFlushInterval, Logger: fallback})
+		access, err := accesslog.New(accesslog.Options{Writer: stderr, Format: cfg.LogFormat, FlushInterval: logFlushInterval, Logger: fallback, TrustedProxies: cfg.TrustedProxies})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -325,7 +326,7 @@ func newLogs(cfg config, stderr io.Writer, cl *closers) (*accesslog.Middleware, 
 	cl.add(f.Close)
 	// A --log-file that cannot be written (a full disk) is said among
 	// the diagnostics, in their format.
-	access, err := accesslog.New(accesslog.Options{Writer: f, Format: cfg.LogFormat, FlushInterval: logFlushInterval, Logger: logger})
+	access, err := accesslog.New(accesslog.Options{Writer: f, Format: cfg.LogFormat, FlushInterval: logFlushInterval, Logger: logger, TrustedProxies: cfg.TrustedProxies})
 	if err != nil {
 		return nil, nil, err
 	}
