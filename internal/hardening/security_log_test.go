@@ -147,3 +147,56 @@ func TestSecurityLogInjection(t *testing.T) {
 	}
 	t.Logf("log: %d requests handled over 4 formats, %d log bytes checked in %d lines, %d raw control bytes", handled, total, lines, raw)
 }
+
+// TestSecurityForwardedFor: X-Forwarded-For decides the logged address
+// only when the peer is a trusted proxy, and then only as an IP address.
+// Sent by a client that is no proxy, the header is ignored; through a
+// trusted proxy, hops that are not addresses (names, "unknown", bytes
+// above 0x7F, an IPv6 zone followed by a forged log line) end the walk
+// and never reach the log.
+func TestSecurityForwardedFor(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "root")
+	writeTree(t, root, map[string]file{"f.txt": {content: "f\n"}})
+	tests := []struct{ xff, viaProxy string }{
+		{"203.0.113.9", "203.0.113.9"},
+		{"1.2.3.4\x85", "127.0.0.1"},
+		{"fe80::1%x - admin [01/Jan/2000:00:00:00 +0000] \"GET /forged HTTP/1.1\" 200 1", "fe80::1"},
+		{"evil.example", "127.0.0.1"},
+		{"unknown, 203.0.113.9", "203.0.113.9"},
+		{"203.0.113.9, _hidden", "127.0.0.1"},
+		{"[2001:db8::1]:443", "2001:db8::1"},
+		{"::ffff:203.0.113.8", "203.0.113.8"},
+		{strings.Repeat("127.0.0.2, ", 5000) + "203.0.113.7, 127.0.0.3", "203.0.113.7"},
+	}
+	for _, proxied := range []bool{false, true} {
+		name, proxies := "client", []string{"10.0.0.0/8"}
+		if proxied {
+			name, proxies = "trusted proxy", []string{"127.0.0.0/8"}
+		}
+		t.Run(name, func(t *testing.T) {
+			st := newStack(t, root, stackOptions{Format: accesslog.Common, TrustedProxies: proxies})
+			for _, tc := range tests {
+				req := "GET /f.txt HTTP/1.1\r\nHost: " + st.addr + "\r\nX-Forwarded-For: " + tc.xff + "\r\nConnection: close\r\n\r\n"
+				if res := rawRequest(t, st.addr, req); res.status != 200 {
+					t.Fatalf("X-Forwarded-For %.60q: status %d, want 200", tc.xff, res.status)
+				}
+			}
+			st.close()
+			log := st.access.Bytes()
+			checkLog(t, log, "")
+			lines := strings.Split(strings.TrimSuffix(string(log), "\n"), "\n")
+			if len(lines) != len(tests) {
+				t.Fatalf("%d lines for %d requests:\n%s", len(lines), len(tests), log)
+			}
+			for i, tc := range tests {
+				want := "127.0.0.1"
+				if proxied {
+					want = tc.viaProxy
+				}
+				if !strings.HasPrefix(lines[i], want+" - - [") {
+					t.Errorf("X-Forwarded-For %.60q: line %q, want it to start with %q", tc.xff, lines[i], want+" - - [")
+				}
+			}
+		})
+	}
+}

@@ -50,6 +50,8 @@ type stackOptions struct {
 	Archive    bool   // fileserver's Options.Archive
 
 	Listing fileserver.ListingStyle
+
+	TrustedProxies []string // the access log's, as --trusted-proxy
 }
 
 // stack is a server on 127.0.0.1 with the handlers of cmd/simplehttp
@@ -76,7 +78,7 @@ func newStack(t testing.TB, root string, o stackOptions) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fsrv.Close() })
-	s.al, err = accesslog.New(accesslog.Options{Writer: s.access, Format: o.Format})
+	s.al, err = accesslog.New(accesslog.Options{Writer: s.access, Format: o.Format, TrustedProxies: o.TrustedProxies})
 	if err != nil {
 		t.Fatal(err)
 	}
