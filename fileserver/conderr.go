@@ -41,6 +41,15 @@ func (h *Handler) limitMultiRange(r *http.Request) (_ *http.Request, done func()
 	return r, func() { h.multiRanges.give(1) }
 }
 
+// singleRange returns r, or a copy of it without its Range header if that
+// asks for more than one range.
+func singleRange(r *http.Request) *http.Request {
+	if vv := r.Header["Range"]; len(vv) > 0 && strings.Contains(vv[0], ",") {
+		return withRange(r, nil)
+	}
+	return r
+}
+
 // fixRange returns r, or a copy of it whose Range header
 // http.ServeContent answers as RFC 9110 asks for a file of size bytes.
 // On its own ServeContent answers 416 (without Content-Range) to a header

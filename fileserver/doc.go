@@ -37,7 +37,7 @@
 // Content types come from Options.Extensions, then a built-in copy of
 // Python 3.14's mimetypes table (independent of /etc/mime.types), then Go's
 // mime package (which reads the host's registry: the shared MIME database
-// where there is one, else mime.types), then a sniff of the first 3072
+// where there is one, else mime.types), then a sniff of the first 4096
 // bytes with github.com/gabriel-vasile/mimetype (Options.DisableSniff turns
 // it off).
 // Files carry a strong ETag (mtime and size, or a content hash for an FS
@@ -62,7 +62,10 @@
 // ranges while 256 such responses are in flight (each holds a goroutine
 // and buffers while its client reads). Regular files larger than the
 // cache's limit, opened as *os.File, are sent with sendfile(2), through
-// any middleware whose writer passes ReadFrom on. A client whose Accept header prefers
+// any middleware whose writer passes ReadFrom on. A file of an fs.FS that
+// cannot seek (an [archive/zip.Reader]'s) is served as well: read from its
+// start, and up to a single range; a request for several ranges gets it
+// whole, and without a modification time it gets no ETag. A client whose Accept header prefers
 // application/json gets the listing as JSON. Options.DisableListing
 // answers 404 instead of a listing.
 //

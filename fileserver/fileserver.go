@@ -588,10 +588,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 	if of, ok := f.(*os.File); ok {
 		rs = newSizedFile(of, fi) // fi is of's own stat
 	} else if rs, ok = f.(io.ReadSeeker); !ok {
-		h.logger.LogAttrs(r.Context(), slog.LevelError, "fileserver: file does not implement io.Seeker",
-			slog.String("name", name), slog.String("type", fmt.Sprintf("%T", f)))
-		h.sendError(w, r, http.StatusInternalServerError, internalError)
-		return
+		rs = newForwardReader(f, fi.Size()) // a file of a zip.Reader
 	}
 	var ctype string
 	if v != nil {
@@ -642,6 +639,12 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 	if mayFail(r) {
 		w = &preconditionWriter{ResponseWriter: w, h: h, r: r}
 		req = fixRange(strongIfRange(req, mtime), fi.Size())
+		if _, ok := rs.(*forwardReader); ok {
+			// Its parts could go backwards in a file that
+			// cannot seek: the whole file, as to a client that
+			// asked for none.
+			req = singleRange(req)
+		}
 		var done func()
 		req, done = h.limitMultiRange(req)
 		defer done()
@@ -708,6 +711,9 @@ func (h *Handler) etag(ctx context.Context, name string, fi fs.FileInfo, rs io.R
 		if v, ok := h.hashes.Load(key); ok {
 			return v.(string)
 		}
+	}
+	if _, ok := rs.(*forwardReader); ok {
+		return "" // hashing would read it all before it is sent
 	}
 	hash := fnv.New128a()
 	if _, err := io.Copy(hash, rs); err != nil {

@@ -155,8 +155,7 @@ type Options struct {
 	// (a directory that cannot be read), 501 "Unsupported method
 	// ('POST')" (any method but GET and HEAD, in Python's repr), and,
 	// beyond Python, 403 "Archive too large" (see Archive) and
-	// 500 "Internal Server Error" when the fs.FS gives a
-	// file that cannot seek or a listing cannot be encoded (the cause
+	// 500 "Internal Server Error" when a listing cannot be encoded (the cause
 	// goes to Logger), and 503 "Service Unavailable" when a file or
 	// directory cannot be opened, stat'ed or read because the process is
 	// out of file descriptors or memory (EMFILE, ENFILE, ENOMEM; Python
