@@ -173,7 +173,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: alpnProtocols}
 	}
 	h, logger, closeHandler, err := newHandler(cfg, stderr)
 	if err != nil {
@@ -197,6 +197,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	return serve(ctx, srv, ln, shutdownTimeout, banner, stdout, stderr)
 }
+
+// alpnProtocols are the protocols offered through TLS's ALPN, in order of
+// preference. An HTTP/1.0 client may offer "http/1.0" alone (curl
+// --http1.0 does): crypto/tls refuses the handshake of a client whose
+// protocols it does not offer, where Python's server (OpenSSL) goes on
+// without ALPN, so it is offered too. net/http serves it as HTTP/1.
+var alpnProtocols = []string{"h2", "http/1.1", "http/1.0"}
 
 // newHandler builds the handler from the public API of this module's
 // packages, the way any program can:
