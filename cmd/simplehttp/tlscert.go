@@ -120,7 +120,7 @@ func decryptKey(b *pem.Block, password []byte) (*pem.Block, error) {
 			// pkcs8 would take an empty password for "not encrypted".
 			return nil, errWrongPassword
 		}
-		k, err := pkcs8.ParsePKCS8PrivateKey(b.Bytes, password)
+		k, err := parsePKCS8(b.Bytes, password)
 		if err != nil {
 			if strings.Contains(err.Error(), "unsupported") {
 				return nil, fmt.Errorf("cannot decrypt the private key: %v", err)
@@ -154,6 +154,18 @@ func decryptKey(b *pem.Block, password []byte) (*pem.Block, error) {
 		return &pem.Block{Type: b.Type, Bytes: der}, nil
 	}
 	return b, nil
+}
+
+// parsePKCS8 is pkcs8.ParsePKCS8PrivateKey, which panics on some damaged
+// keys (encrypted data that is not a whole number of cipher blocks, an IV
+// of the wrong length): the panic is returned as an error.
+func parsePKCS8(der, password []byte) (key any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			key, err = nil, fmt.Errorf("damaged key: %v", p)
+		}
+	}()
+	return pkcs8.ParsePKCS8PrivateKey(der, password)
 }
 
 // parsesAsKey reports whether der is a private key of the PEM type typ.

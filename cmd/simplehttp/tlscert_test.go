@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"io"
@@ -178,6 +179,7 @@ func TestLoadCertificateErrors(t *testing.T) {
 	missing := filepath.Join(dir, "missing.pem")
 	notPEM := writePlain(t, filepath.Join(dir, "not.pem"), "hello\n")
 	emptyPass := writePlain(t, filepath.Join(dir, "empty.txt"), "\n")
+	truncated := writePlain(t, filepath.Join(dir, "truncated.pem"), truncateEncryptedKey(t, f.keyPKCS8Enc))
 	tests := []struct {
 		name                 string
 		cert, key, passwordF string
@@ -203,6 +205,10 @@ func TestLoadCertificateErrors(t *testing.T) {
 			`--tls-key "` + f.keyLegacyEnc + `": wrong password in --tls-password-file "` + f.wrongPass + `" (or a damaged key)`, false},
 		{"empty password", f.cert, f.keyPKCS8Enc, emptyPass,
 			`--tls-key "` + f.keyPKCS8Enc + `": wrong password in --tls-password-file "` + emptyPass + `" (or a damaged key)`, false},
+		// Encrypted data one byte short of whole cipher blocks: the
+		// decryption would panic.
+		{"encrypted PKCS#8, damaged", f.cert, truncated, f.password,
+			`--tls-key "` + truncated + `": wrong password in --tls-password-file "` + f.password + `" (or a damaged key)`, false},
 		// Python's message, and argparse's exit status.
 		{"password file missing", f.cert, f.keyPKCS8Enc, missing,
 			`Failed to read TLS password file: open ` + missing + `: no such file or directory`, true},
@@ -222,6 +228,30 @@ func TestLoadCertificateErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// truncateEncryptedKey returns the PEM of the encrypted PKCS#8 key in the
+// file name with the last byte of its encrypted data cut off.
+func truncateEncryptedKey(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := pem.Decode(data)
+	var info struct {
+		Algorithm pkix.AlgorithmIdentifier
+		Data      []byte
+	}
+	if _, err := asn1.Unmarshal(b.Bytes, &info); err != nil {
+		t.Fatal(err)
+	}
+	info.Data = info.Data[:len(info.Data)-1]
+	der, err := asn1.Marshal(info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: b.Type, Bytes: der}))
 }
 
 // TestHTTP2MaxStreams: over TLS, the command offers HTTP/2 with at most
