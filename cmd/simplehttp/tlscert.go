@@ -122,6 +122,11 @@ func decryptKey(b *pem.Block, password []byte) (*pem.Block, error) {
 		}
 		k, err := parsePKCS8(b.Bytes, password)
 		if err != nil {
+			if strings.Contains(err.Error(), "only PBES2") {
+				// PBES1 (openssl pkcs8 -topk8 -v1, the default before
+				// OpenSSL 1.1), which Python reads: not a wrong password.
+				return nil, errors.New("cannot decrypt the private key: its PKCS#8 encryption is PBES1, which is not supported: re-encrypt it with openssl pkcs8 -topk8 -v2 aes-256-cbc")
+			}
 			if strings.Contains(err.Error(), "unsupported") {
 				return nil, fmt.Errorf("cannot decrypt the private key: %v", err)
 			}

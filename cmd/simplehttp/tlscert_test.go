@@ -180,6 +180,7 @@ func TestLoadCertificateErrors(t *testing.T) {
 	notPEM := writePlain(t, filepath.Join(dir, "not.pem"), "hello\n")
 	emptyPass := writePlain(t, filepath.Join(dir, "empty.txt"), "\n")
 	truncated := writePlain(t, filepath.Join(dir, "truncated.pem"), truncateEncryptedKey(t, f.keyPKCS8Enc))
+	pbes1 := writePlain(t, filepath.Join(dir, "pbes1.pem"), pbes1Key(t))
 	tests := []struct {
 		name                 string
 		cert, key, passwordF string
@@ -209,6 +210,9 @@ func TestLoadCertificateErrors(t *testing.T) {
 		// decryption would panic.
 		{"encrypted PKCS#8, damaged", f.cert, truncated, f.password,
 			`--tls-key "` + truncated + `": wrong password in --tls-password-file "` + f.password + `" (or a damaged key)`, false},
+		// OpenSSL reads it; pkcs8 does not: the password is not wrong.
+		{"encrypted PKCS#8 with PBES1", f.cert, pbes1, f.password,
+			`--tls-key "` + pbes1 + `": cannot decrypt the private key: its PKCS#8 encryption is PBES1, which is not supported: re-encrypt it with openssl pkcs8 -topk8 -v2 aes-256-cbc`, false},
 		// Python's message, and argparse's exit status.
 		{"password file missing", f.cert, f.keyPKCS8Enc, missing,
 			`Failed to read TLS password file: open ` + missing + `: no such file or directory`, true},
@@ -252,6 +256,31 @@ func truncateEncryptedKey(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: b.Type, Bytes: der}))
+}
+
+// pbes1Key returns the PEM of an encrypted PKCS#8 key as `openssl pkcs8
+// -topk8 -v1 PBE-SHA1-3DES` writes it: pbeWithSHAAnd3-KeyTripleDES-CBC,
+// with its salt and iteration count. (The encrypted data is random: the
+// scheme alone is refused.)
+func pbes1Key(t *testing.T) string {
+	t.Helper()
+	params, err := asn1.Marshal(struct {
+		Salt       []byte
+		Iterations int
+	}{make([]byte, 8), 2048})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, 64)
+	rand.Read(data)
+	der, err := asn1.Marshal(struct {
+		Algorithm pkix.AlgorithmIdentifier
+		Data      []byte
+	}{pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 1, 3}, Parameters: asn1.RawValue{FullBytes: params}}, data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: der}))
 }
 
 // TestHTTP2MaxStreams: over TLS, the command offers HTTP/2 with at most
