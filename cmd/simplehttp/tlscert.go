@@ -80,6 +80,9 @@ func loadCertificate(certFile, keyFile, passwordFile string) (tls.Certificate, e
 		if strings.Contains(msg, "does not match") {
 			return tls.Certificate{}, fmt.Errorf("%s %q: the private key does not match the certificate in %q", keyFlag, keyFile, certFile)
 		}
+		if strings.Contains(msg, "private key") { // "failed to parse private key"
+			return tls.Certificate{}, fmt.Errorf("%s %q: %s", keyFlag, keyFile, msg)
+		}
 		return tls.Certificate{}, fmt.Errorf("--tls-cert %q: %s", certFile, msg)
 	}
 	return cert, nil

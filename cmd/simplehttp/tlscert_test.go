@@ -181,6 +181,7 @@ func TestLoadCertificateErrors(t *testing.T) {
 	emptyPass := writePlain(t, filepath.Join(dir, "empty.txt"), "\n")
 	truncated := writePlain(t, filepath.Join(dir, "truncated.pem"), truncateEncryptedKey(t, f.keyPKCS8Enc))
 	pbes1 := writePlain(t, filepath.Join(dir, "pbes1.pem"), pbes1Key(t))
+	badKey := writePlain(t, filepath.Join(dir, "bad-key.pem"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
 	tests := []struct {
 		name                 string
 		cert, key, passwordF string
@@ -192,6 +193,7 @@ func TestLoadCertificateErrors(t *testing.T) {
 		{"certificate not PEM", notPEM, f.key, "", `--tls-cert "` + notPEM + `": no PEM certificate in the file`, false},
 		{"key not PEM", f.cert, notPEM, "", `--tls-key "` + notPEM + `": no PEM private key in the file`, false},
 		{"no key at all", f.cert, "", "", `--tls-cert "` + f.cert + `": no PEM private key in the file: give it with --tls-key`, false},
+		{"key not a key", f.cert, badKey, "", `--tls-key "` + badKey + `": failed to parse private key`, false},
 		{"key of another certificate", f.cert, f.otherKey, "",
 			`--tls-key "` + f.otherKey + `": the private key does not match the certificate in "` + f.cert + `"`, false},
 		{"encrypted PKCS#8 without password", f.cert, f.keyPKCS8Enc, "",
