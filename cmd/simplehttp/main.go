@@ -47,8 +47,10 @@
 // idle keep-alive connections are closed after 60 seconds, and a client
 // that stops reading a response for 60 seconds (--send-timeout) is
 // disconnected, or over HTTP/2 has that stream reset (a slow one never
-// is). Errors are one line on stderr and a non-zero exit status: 2 for
-// a bad command line, 1 for anything else.
+// is over HTTP/1.x; over HTTP/2 a stream must take each 32 KiB write
+// within the timeout, about 550 bytes a second). Errors are one line on
+// stderr and a non-zero exit status: 2 for a bad command line, 1 for
+// anything else.
 //
 // # The handler
 //
