@@ -36,30 +36,37 @@ var (
 // runtime's probe, every few seconds, neither fills the log nor touches
 // the disk, and shows only that the server accepts and answers requests:
 // GET and HEAD get 200 "ok\n", any other method 405 with Allow: GET,
-// HEAD, both as text/plain with Cache-Control: no-store. The query is
+// HEAD, both as text/plain with Cache-Control: no-store, and with the
+// headers hs (-H and Server) that every response carries. The query is
 // ignored; the path must match exactly (decoded, as the file server
 // decodes it), so "/healthz/" or "/healthz.txt" still reach the files.
-func withHealth(p string, next http.Handler) http.Handler {
+func withHealth(p string, hs []header, next http.Handler) http.Handler {
+	answer := withHeaders(hs)(http.HandlerFunc(answerHealth))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != p {
 			next.ServeHTTP(w, r)
 			return
 		}
-		hdr := w.Header()
-		hdr["Content-Type"] = textPlain
-		hdr["Cache-Control"] = noStore
-		body := healthOK
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			hdr["Content-Length"] = []string{"3"}
-			w.WriteHeader(http.StatusOK)
-		} else {
-			body = healthNotAllow
-			hdr["Allow"] = []string{"GET, HEAD"}
-			hdr["Content-Length"] = []string{"19"}
-			w.WriteHeader(http.StatusMethodNotAllowed)
-		}
-		if r.Method != http.MethodHead {
-			w.Write(body)
-		}
+		answer.ServeHTTP(w, r)
 	})
+}
+
+// answerHealth is the answer of withHealth.
+func answerHealth(w http.ResponseWriter, r *http.Request) {
+	hdr := w.Header()
+	hdr["Content-Type"] = textPlain
+	hdr["Cache-Control"] = noStore
+	body := healthOK
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		hdr["Content-Length"] = []string{"3"}
+		w.WriteHeader(http.StatusOK)
+	} else {
+		body = healthNotAllow
+		hdr["Allow"] = []string{"GET, HEAD"}
+		hdr["Content-Length"] = []string{"19"}
+		w.WriteHeader(http.StatusMethodNotAllowed)
+	}
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
 }

@@ -8,11 +8,12 @@ import (
 
 // TestRunHealth runs the command with --health and checks the probe's
 // answers, that they stay out of the access log, and that every other
-// path still reaches the files.
+// path still reaches the files. The answers carry the headers of every
+// response: Server and those of -H (a dashboard in a browser needs CORS).
 func TestRunHealth(t *testing.T) {
 	dir := site(t)
 	writeFile(t, dir+"/healthz.txt", "a file\n")
-	r := startRun(t, "-b", "127.0.0.1", "-d", dir, "--health", "/healthz", "0")
+	r := startRun(t, "-b", "127.0.0.1", "-d", dir, "--health", "/healthz", "-H", "Access-Control-Allow-Origin: *", "-H", "Cache-Control: max-age=60", "0")
 	base := r.baseURL(t)
 	tests := []struct {
 		method, target string
@@ -20,11 +21,13 @@ func TestRunHealth(t *testing.T) {
 		wantHeader     map[string]string
 		wantBody       string
 	}{
-		{"GET", "/healthz", 200, map[string]string{"Content-Type": "text/plain; charset=utf-8", "Content-Length": "3", "Cache-Control": "no-store", "Allow": ""}, "ok\n"},
-		{"HEAD", "/healthz", 200, map[string]string{"Content-Type": "text/plain; charset=utf-8", "Content-Length": "3"}, ""},
+		{"GET", "/healthz", 200, map[string]string{"Content-Type": "text/plain; charset=utf-8", "Content-Length": "3", "Cache-Control": "no-store", "Allow": "",
+			"Server": serverToken(), "Access-Control-Allow-Origin": "*"}, "ok\n"},
+		{"HEAD", "/healthz", 200, map[string]string{"Content-Type": "text/plain; charset=utf-8", "Content-Length": "3", "Access-Control-Allow-Origin": "*"}, ""},
 		// Probes may add a query; it is ignored.
 		{"GET", "/healthz?from=lb", 200, map[string]string{"Content-Length": "3"}, "ok\n"},
-		{"POST", "/healthz", 405, map[string]string{"Allow": "GET, HEAD", "Content-Length": "19", "Content-Type": "text/plain; charset=utf-8"}, "Method Not Allowed\n"},
+		{"POST", "/healthz", 405, map[string]string{"Allow": "GET, HEAD", "Content-Length": "19", "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store",
+			"Server": serverToken(), "Access-Control-Allow-Origin": "*"}, "Method Not Allowed\n"},
 		// Anything but the exact path is the file server's.
 		{"GET", "/healthz/", 404, map[string]string{"Content-Type": "text/html;charset=utf-8"}, ""},
 		{"GET", "/healthz.txt", 200, map[string]string{"Content-Type": "text/plain"}, "a file\n"},

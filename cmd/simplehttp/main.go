@@ -288,7 +288,7 @@ func newHandler(cfg config, stderr io.Writer) (_ http.Handler, _ *slog.Logger, _
 	// routing context and a copy of the request on every request.
 	h := chi.Chain(mws...).Handler(files)
 	if cfg.Health != "" {
-		h = withHealth(cfg.Health, h)
+		h = withHealth(cfg.Health, withServer(cfg.Headers), h)
 	}
 	return h, logger, cl.close, nil
 }
