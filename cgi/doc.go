@@ -63,7 +63,10 @@
 // Proxy-Connection), values holding a control character other than tab,
 // and a Content-Length that is not one number are dropped and logged; a
 // 1xx status or one above 599, or a Location holding a control character,
-// gives 502. Output past the script's Content-Length (or any body for a
+// gives 502. A field the script sends replaces one of the same name that
+// middleware around the handler set (a Content-Type or an
+// Access-Control-Allow-Origin twice is read as each client pleases), but
+// Set-Cookie, Vary and Link, which are lists, keep both. Output past the script's Content-Length (or any body for a
 // 204 or 304) is dropped and logged, as nginx does, so that the client
 // does not read it as its next response. A script killed by a signal (or
 // whose launcher dies) after its header went out, before its body was

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -66,6 +67,50 @@ func TestScriptHeaderChecks(t *testing.T) {
 				t.Errorf("log lacks %q:\n%s", tt.wantLog, logs.String())
 			}
 		})
+	}
+}
+
+// TestScriptHeaderReplaces: a field the script sends replaces the one a
+// middleware around it set (the command's -H), so that the response
+// carries one Content-Type, one Access-Control-Allow-Origin; the fields
+// that are lists (Set-Cookie, Vary, Link) keep both, and a field the
+// script does not send stays.
+func TestScriptHeaderReplaces(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/s.sh": "#!/bin/sh\nprintf '" +
+		"Content-Type: text/plain\\r\\nAccess-Control-Allow-Origin: https://a.example\\r\\n" +
+		"Set-Cookie: s=1\\r\\nVary: Accept\\r\\nCache-Control: max-age=60\\r\\n\\r\\nbody'\n"})
+	h, err := cgi.New(cgi.Options{Root: root, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outer := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hdr := w.Header()
+			hdr["Content-Type"] = []string{"text/x-mine"}
+			hdr["Access-Control-Allow-Origin"] = []string{"*"}
+			hdr["Set-Cookie"] = []string{"o=1"}
+			hdr["Vary"] = []string{"Origin"}
+			hdr["Cache-Control"] = []string{"no-store"}
+			hdr["X-Outer"] = []string{"kept"}
+			next.ServeHTTP(w, r)
+		})
+	}
+	srv := newHTTPServer(t, outer(h.Handler(nextHandler)))
+	res := do(t, srv, "GET", "/cgi-bin/s.sh", nil, nil)
+	if res.status != 200 || res.body != "body" {
+		t.Fatalf("GET: %d %q, want 200 body", res.status, res.body)
+	}
+	for k, want := range map[string][]string{
+		"Content-Type":                {"text/plain"},
+		"Access-Control-Allow-Origin": {"https://a.example"},
+		"Cache-Control":               {"max-age=60"},
+		"Set-Cookie":                  {"o=1", "s=1"},
+		"Vary":                        {"Origin", "Accept"},
+		"X-Outer":                     {"kept"},
+	} {
+		if got := res.header[k]; !slices.Equal(got, want) {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
 	}
 }
 

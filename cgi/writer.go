@@ -180,6 +180,12 @@ func (rw *responseWriter) Write(p []byte) (int, error) {
 // non-negative number (two different lengths make clients and proxies
 // disagree on where the response ends; without it the server frames
 // the body itself).
+//
+// A field the script sends replaces the values of that name already in
+// dst, set by middleware around the script (the command's -H): a
+// response with two Content-Type or two Access-Control-Allow-Origin
+// fields is one clients read as they please, or refuse. The fields that
+// are lists of their own (Set-Cookie, Vary, Link) keep both.
 func copyScriptHeader(dst, src http.Header, drop func(name, reason string)) {
 	for k, vv := range src {
 		if hopbyhop.Is(k) {
@@ -193,14 +199,27 @@ func copyScriptHeader(dst, src http.Header, drop func(name, reason string)) {
 			}
 			vv = vv[:1]
 		}
+		replace := !mergedField(k)
 		for _, v := range vv {
 			if !validValue(v) {
 				drop(k, "control character in value")
 				continue
 			}
+			if replace {
+				delete(dst, k)
+				replace = false
+			}
 			dst.Add(k, v)
 		}
 	}
+}
+
+// mergedField reports whether the script's values of the header field
+// named k (in canonical form) go with those set before it rather than
+// replace them: cookies, and fields whose values are lists a client
+// merges.
+func mergedField(k string) bool {
+	return k == "Set-Cookie" || k == "Vary" || k == "Link"
 }
 
 // oneLength reports whether the Content-Length values vv all give the
