@@ -34,8 +34,8 @@ const DefaultArchiveMaxEntries = 100_000
 
 // DefaultArchiveBudget is the memory the archives in progress may hold
 // at once when Options.ArchiveBudget is zero: 42 tar.zst downloads, or
-// 128 tar.gz or zip ones. 300 stalled tar.zst downloads held 791 MB
-// without it.
+// 128 tar.gz or zip ones, of small trees. 300 stalled tar.zst downloads
+// held 791 MB without it.
 const DefaultArchiveBudget = 128 << 20
 
 // maxArchiveDepth bounds how deep an archive goes below its directory:
@@ -127,11 +127,12 @@ func (h *Handler) serveArchive(w http.ResponseWriter, r *http.Request, name stri
 	}
 
 	if r.Method != http.MethodHead {
-		if err := h.archives.take(ctx, f.cost); err != nil {
+		cost := count.cost(f)
+		if err := h.archives.take(ctx, cost); err != nil {
 			h.unavailable(w, r, name, err)
 			return
 		}
-		defer h.archives.give(f.cost)
+		defer h.archives.give(cost)
 	}
 	hdr := w.Header()
 	hdr["Content-Type"] = own(f.ctype)
@@ -231,6 +232,10 @@ type archiveWalk struct {
 	skipped   []string // names left out, for the zip comment
 	writeErr  bool     // a write to the client failed
 	buf       []byte
+	// held is what the entries of the directories being read hold, in
+	// bytes, and peak the most they held; names is the bytes of the
+	// names of the entries added.
+	held, peak, names int64
 }
 
 type dirKey struct{ dev, ino uint64 }
@@ -256,6 +261,27 @@ func (a *archiveWalk) run(name, top string) error {
 }
 
 var errNotDir = errors.New("not a directory")
+
+// What an archive holds beyond its format's cost, in bytes, measured as
+// the heap of stalled downloads of a directory of 20,000 files: each
+// entry of the directories it is in (fs.DirEntry), and for a zip file
+// each entry written, kept for the central directory; plus their names.
+const (
+	dirEntryCost = 96
+	zipEntryCost = 288
+)
+
+// cost is what a download in format f of the tree that the counting walk
+// a went through holds at most while it is sent: the format's cost, the
+// entries of the directories the walk is in at once, and those a zip
+// file keeps for its central directory.
+func (a *archiveWalk) cost(f *archiveFormat) int64 {
+	c := f.cost + a.peak
+	if f.ext == ".zip" {
+		c += int64(a.entries)*zipEntryCost + a.names
+	}
+	return c
+}
 
 // excludeOptions checks and takes Options.ExcludeDirs.
 func (h *Handler) excludeOptions(opts Options) error {
@@ -310,6 +336,13 @@ func (a *archiveWalk) dir(name, arc string, fi fs.FileInfo, depth int) error {
 	if err := a.add(arc+"/", fi, nil); err != nil {
 		return err
 	}
+	held := int64(0)
+	for _, de := range des {
+		held += dirEntryCost + int64(len(de.Name()))
+	}
+	a.held += held
+	a.peak = max(a.peak, a.held)
+	defer func() { a.held -= held }()
 	if hasKey {
 		a.ancestors = append(a.ancestors, key)
 		defer func() { a.ancestors = a.ancestors[:len(a.ancestors)-1] }()
@@ -424,6 +457,7 @@ func (a *archiveWalk) add(arc string, fi fs.FileInfo, f io.Reader) error {
 	}
 	a.entries++
 	a.bytes += size
+	a.names += int64(len(arc))
 	if a.entries > a.h.archiveMaxEntries {
 		return fmt.Errorf("%w: more than %d entries", errArchiveTooLarge, a.h.archiveMaxEntries)
 	}

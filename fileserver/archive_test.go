@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -720,8 +721,9 @@ func TestArchiveDisconnect(t *testing.T) {
 }
 
 // TestArchiveBudget: while a tar.zst download holds 3 MiB of a 4 MiB
-// ArchiveBudget (its client not reading), a second tar.zst gets 503 with
-// Retry-After, a zip (1 MiB) and a HEAD (nothing) are served; once the
+// ArchiveBudget (its client not reading; and 4 KiB for the entries of
+// the two trees), a second tar.zst gets 503 with Retry-After, a zip
+// (1 MiB) and a HEAD (nothing) are served; once the
 // first is over, a tar.zst is served again. The log says so once when
 // it begins and once when it ends.
 func TestArchiveBudget(t *testing.T) {
@@ -729,7 +731,7 @@ func TestArchiveBudget(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "a.txt"), []byte("alpha\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	srv, h, logs := newArchiveServer(t, root, fileserver.SymlinksFollow, fileserver.Options{ArchiveBudget: 4 << 20})
+	srv, h, logs := newArchiveServer(t, root, fileserver.SymlinksFollow, fileserver.Options{ArchiveBudget: 4<<20 + 4<<10})
 	reached, hold := make(chan struct{}), make(chan struct{})
 	var held atomic.Bool
 	fileserver.SetArchiveHook(h, func(ctx context.Context, name string) {
@@ -784,10 +786,54 @@ func TestArchiveBudget(t *testing.T) {
 		t.Errorf("a tar.zst once the first is over: %s, want 200 and a zstd frame", resp.Status)
 	}
 	const shortage = "fileserver: archives in flight at Options.ArchiveBudget, answering 503"
-	if got := logs.find("WARN "+shortage, "archives in flight hold 3145728 bytes, 3145728 more would pass Options.ArchiveBudget (4194304)", "failures=1"); len(got) != 1 {
+	if got := logs.find("WARN "+shortage, "archives in flight hold 3145829 bytes, 3145829 more would pass Options.ArchiveBudget (4198400)", "failures=1"); len(got) != 1 {
 		t.Errorf("log lines about the budget: %q, want one", logs.find(shortage))
 	}
 	if got := logs.find("INFO "+shortage+": recovered", "failures=0"); len(got) != 1 {
 		t.Errorf("log lines about the end: %q, want one", got)
+	}
+}
+
+// TestArchiveBudgetEntries: an archive holds the entries of the
+// directories it is in while its client does not read, and a zip file
+// those of all it has sent, hundreds of bytes each: a download of a
+// directory of 3,000 files counts them against ArchiveBudget, so that a
+// second one no longer fits where two compressors alone would.
+func TestArchiveBudgetEntries(t *testing.T) {
+	root := t.TempDir()
+	for i := range 3000 {
+		if err := os.WriteFile(filepath.Join(root, fmt.Sprintf("file-%05d.txt", i)), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv, h, _ := newArchiveServer(t, root, fileserver.SymlinksFollow, fileserver.Options{ArchiveBudget: 2<<20 + 100<<10})
+	reached, hold := make(chan struct{}), make(chan struct{})
+	release := sync.OnceFunc(func() { close(hold) })
+	t.Cleanup(release) // before the server's
+	var held atomic.Bool
+	fileserver.SetArchiveHook(h, func(ctx context.Context, name string) {
+		if name == "root/file-02999.txt" && held.CompareAndSwap(false, true) {
+			close(reached)
+			<-hold
+		}
+	})
+	first := make(chan error, 1)
+	go func() {
+		resp, err := http.Get(srv.URL + "/?download=tar.gz")
+		if err == nil {
+			_, err = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		first <- err
+	}()
+	<-reached
+	for _, f := range []string{"tar.gz", "zip"} {
+		if resp, _ := get(t, srv.URL+"/?download="+f); resp.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("a %s of the 3,000 files while another holds them: %s, want 503", f, resp.Status)
+		}
+	}
+	release()
+	if err := <-first; err != nil {
+		t.Fatal(err)
 	}
 }

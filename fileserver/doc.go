@@ -112,9 +112,9 @@
 // goes wrong once the archive has begun either leaves an entry out whole
 // (logged, and named in a zip file's comment) or cuts the response, so
 // that the client never takes a damaged archive for a complete one. The
-// downloads in progress hold their compressors within
-// [Options.ArchiveBudget] together; one past it gets 503 with
-// Retry-After, so that clients that do not read cannot exhaust the
+// downloads in progress hold their compressors and the entries they go
+// through within [Options.ArchiveBudget] together; one past it gets 503
+// with Retry-After, so that clients that do not read cannot exhaust the
 // memory.
 //
 // # Caching

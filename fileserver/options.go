@@ -347,10 +347,14 @@ type Options struct {
 	// progress hold at once, across all requests: each holds its
 	// compressor until its client has taken the last byte, which a slow
 	// or stalled client can make last (3 MiB for a tar.zst, 1 MiB for a
-	// tar.gz or zip). An archive that would pass the budget gets 503
-	// with Retry-After (logged once while it lasts), so that such
-	// clients cannot exhaust the memory; alone, an archive is always
-	// served. If zero, [DefaultArchiveBudget]; if negative, no bound.
+	// tar.gz or zip), the entries of the directories it is in (about
+	// 100 bytes each, with its name) and, for a zip file, all its
+	// entries for its central directory (about 300 bytes each, with its
+	// name), as the count before the first byte finds them. An archive
+	// that would pass the budget gets 503 with Retry-After (logged once
+	// while it lasts), so that such clients cannot exhaust the memory;
+	// alone, an archive is always served. If zero,
+	// [DefaultArchiveBudget]; if negative, no bound.
 	ArchiveBudget int64
 	// Listing chooses the HTML listing of a directory without an index
 	// page: [ListingPython] (the zero value) is Python's list_directory,
