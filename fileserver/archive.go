@@ -358,6 +358,9 @@ func (a *archiveWalk) dir(name, arc string, fi fs.FileInfo, depth int) error {
 		if a.h.excluded(child) {
 			continue // not the file server's: not even its name goes in
 		}
+		if a.h.upload && strings.HasPrefix(elem, tempPrefix) {
+			continue // an upload on its way: neither listed nor served
+		}
 		carc := arc + "/" + elem
 		var cfi fs.FileInfo
 		if de.Type()&fs.ModeSymlink != 0 {

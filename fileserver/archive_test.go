@@ -837,3 +837,33 @@ func TestArchiveBudgetEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestArchiveUploadTemp: with Upload on, the hidden files of uploads on
+// their way (and of files an overwrite keeps aside) are neither listed
+// nor served, and no archive holds them or their names either.
+func TestArchiveUploadTemp(t *testing.T) {
+	root := t.TempDir()
+	temp := fileserver.TempPrefix + "0123456789abcdef"
+	for name, content := range map[string]string{"a.txt": "a\n", temp: "half an upload", "sub/" + temp: "another"} {
+		os.MkdirAll(filepath.Join(root, filepath.Dir(name)), 0o755)
+		os.WriteFile(filepath.Join(root, name), []byte(content), 0o644)
+	}
+	srv, _, _ := newArchiveServer(t, root, fileserver.SymlinksFollow, fileserver.Options{Upload: true})
+	if resp, _ := get(t, srv.URL+"/"+temp); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("GET of the temporary file: %s, want 404", resp.Status)
+	}
+	want := "root root/a.txt root/sub"
+	for _, format := range []string{"zip", "tar.gz", "tar.zst"} {
+		resp, body := get(t, srv.URL+"/?download="+format)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %s, want 200", format, resp.Status)
+		}
+		tree := readTree(t, extract(t, format, body))
+		if got := strings.Join(slices.Sorted(maps.Keys(tree)), " "); got != want {
+			t.Errorf("%s: archive holds %s, want %s", format, got, want)
+		}
+		if format == "zip" && bytes.Contains(body, []byte(fileserver.TempPrefix)) {
+			t.Errorf("zip: a temporary file is named in the archive")
+		}
+	}
+}

@@ -234,7 +234,7 @@
 //   - Nothing half-written appears: bytes go to a temporary file in the
 //     target directory (unnamed, O_TMPFILE, where the file system allows
 //     it, else created exclusively under a hidden name that is neither
-//     listed nor served), are synced, and get their name by an atomic
+//     listed, archived nor served), are synced, and get their name by an atomic
 //     link or rename only once complete. A client that goes away, a size
 //     limit or full disk hit mid-stream, a body left idle for a minute,
 //     leave no file behind, temporary or not.
