@@ -4,11 +4,13 @@ import (
 	"archive/tar"
 	"archive/zip"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
 	"path"
 	"slices"
@@ -477,7 +479,8 @@ func (a *archiveWalk) add(arc string, fi fs.FileInfo, f io.Reader) error {
 	var err error
 	mode := fi.Mode() & fs.ModePerm
 	if a.zw != nil {
-		fh := &zip.FileHeader{Name: zipName(arc), Modified: fi.ModTime(), Method: zip.Deflate}
+		fh := &zip.FileHeader{Name: zipName(arc), Method: zip.Deflate}
+		setZipModified(fh, fi.ModTime())
 		if dir {
 			mode |= fs.ModeDir
 			fh.Method = zip.Store
@@ -569,6 +572,33 @@ func skippedComment(names []string) string {
 // `..\..\x` would land outside the target).
 func zipName(arc string) string {
 	return strings.ReplaceAll(arc, `\`, "_")
+}
+
+// setZipModified sets the modification time of the zip entry fh to t.
+// archive/zip writes it as an MS-DOS date and time, which readers such as
+// Python's zipfile and Windows show, and as an extended timestamp,
+// seconds since 1970 in 32 bits, which unzip shows; both wrap around
+// outside their range (a file of 1970, as Nix and reproducible builds
+// make them, showed as of 2098). Outside, each holds the nearest time it
+// can, as Info-ZIP's zip writes them: 1980 in the MS-DOS fields for a
+// file of the 1970s, whose extended timestamp is still exact.
+func setZipModified(fh *zip.FileHeader, t time.Time) {
+	dosMin := time.Date(1980, 1, 1, 0, 0, 0, 0, t.Location())
+	if !t.Before(dosMin) && t.Unix() <= math.MaxUint32 {
+		fh.Modified = t
+		return
+	}
+	ut := min(max(t.Unix(), 0), math.MaxUint32)
+	dos := time.Unix(ut, 0).In(t.Location())
+	if dos.Before(dosMin) {
+		dos = dosMin
+	}
+	//lint:ignore SA1019 Modified cannot hold two times
+	fh.ModifiedDate = uint16(dos.Day() + int(dos.Month())<<5 + (dos.Year()-1980)<<9)
+	//lint:ignore SA1019 see above
+	fh.ModifiedTime = uint16(dos.Second()/2 + dos.Minute()<<5 + dos.Hour()<<11)
+	// The extended timestamp (0x5455) with the modification time only.
+	fh.Extra = binary.LittleEndian.AppendUint32([]byte{0x55, 0x54, 5, 0, 1}, uint32(ut))
 }
 
 // storedInZip reports whether a file of type ctype is stored as it is in

@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/simplehttp/simplehttp/fileserver"
 )
@@ -865,5 +866,59 @@ func TestArchiveUploadTemp(t *testing.T) {
 		if format == "zip" && bytes.Contains(body, []byte(fileserver.TempPrefix)) {
 			t.Errorf("zip: a temporary file is named in the archive")
 		}
+	}
+}
+
+// TestArchiveZipTimes: a zip entry's time is written twice, as an MS-DOS
+// date (1980 to 2107; what Python's zipfile and Windows show) and as
+// seconds since 1970 in 32 bits (what unzip shows). Times outside a
+// range get its nearest end there rather than wrap around: a file of
+// 1970 shows as of 1980, not of 2098, and keeps its exact time in the
+// other field.
+func TestArchiveZipTimes(t *testing.T) {
+	root := t.TempDir()
+	times := map[string]time.Time{
+		"epoch.txt":  time.Unix(0, 0),
+		"old.txt":    time.Date(1960, 6, 1, 12, 0, 0, 0, time.UTC),
+		"future.txt": time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC),
+		"now.txt":    time.Date(2020, 5, 17, 12, 34, 56, 0, time.UTC),
+	}
+	for name, mt := range times {
+		p := filepath.Join(root, name)
+		if err := os.WriteFile(p, []byte(name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, mt, mt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv, _, _ := newArchiveServer(t, root, fileserver.SymlinksFollow, fileserver.Options{})
+	_, body := get(t, srv.URL+"/?download=zip")
+	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dos1980 := time.Date(1980, 1, 1, 0, 0, 0, 0, time.Local)
+	last := time.Unix(1<<32-1, 0)
+	want := map[string][2]time.Time{ // MS-DOS (local, to 2 s), extended
+		"root/epoch.txt":  {dos1980, time.Unix(0, 0)},
+		"root/old.txt":    {dos1980, time.Unix(0, 0)},
+		"root/future.txt": {last.Add(-time.Second), last},
+		"root/now.txt":    {times["now.txt"], times["now.txt"]},
+	}
+	for _, f := range zr.File {
+		w, ok := want[f.Name]
+		if !ok {
+			continue
+		}
+		delete(want, f.Name)
+		d, tm := int(f.ModifiedDate), int(f.ModifiedTime)
+		dos := time.Date(d>>9+1980, time.Month(d>>5&15), d&31, tm>>11, tm>>5&63, tm&31*2, 0, time.Local)
+		if !dos.Equal(w[0].In(time.Local)) || !f.Modified.Equal(w[1]) {
+			t.Errorf("%s: MS-DOS time %v, extended %v; want %v and %v", f.Name, dos, f.Modified.UTC(), w[0].In(time.Local), w[1].UTC())
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("missing from the zip: %v", slices.Sorted(maps.Keys(want)))
 	}
 }

@@ -309,7 +309,8 @@ type Options struct {
 	// links. All entries go under one directory of that name, with
 	// relative names only (a backslash in a zip entry's name becomes '_').
 	// Files and directories go in with their permission bits and
-	// modification time; files are read through the fs.FS, so the
+	// modification time (in a zip file, the nearest it can hold: 1970
+	// to 2106, and in its MS-DOS fields from 1980); files are read through the fs.FS, so the
 	// symbolic-link policy of [NewDir] applies: a link a request could
 	// not follow is left out, one it could is archived as what it points
 	// to, and a link to a directory the walk is already in (a loop) is
