@@ -24,6 +24,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/simplehttp/simplehttp/internal/overload"
 	"github.com/simplehttp/simplehttp/internal/pyescape"
 )
 
@@ -329,7 +330,7 @@ func (a *archiveWalk) dir(name, arc string, fi fs.FileInfo, depth int) error {
 	}
 	des, err := a.readDir(name)
 	if err != nil {
-		if depth == 0 || a.ctx.Err() != nil {
+		if depth == 0 || a.ctx.Err() != nil || overload.Is(err) {
 			return err
 		}
 		a.leftOut(slog.LevelWarn, name, err)
@@ -374,6 +375,9 @@ func (a *archiveWalk) dir(name, arc string, fi fs.FileInfo, depth int) error {
 		if err != nil {
 			if a.ctx.Err() != nil {
 				return a.ctx.Err()
+			}
+			if overload.Is(err) {
+				return err
 			}
 			level := slog.LevelWarn
 			if errors.Is(err, errSymlink) || de.Type()&fs.ModeSymlink != 0 {
@@ -435,12 +439,14 @@ func (a *archiveWalk) file(name, arc string, fi fs.FileInfo) error {
 		return err
 	}
 	f, err := a.h.open(a.ctx, name)
-	if err != nil {
-		a.leftOut(slog.LevelWarn, name, err)
-		return nil
+	if err == nil {
+		defer f.Close()
+		fi, err = f.Stat()
 	}
-	defer f.Close()
-	if fi, err = f.Stat(); err != nil {
+	if err != nil {
+		if overload.Is(err) {
+			return err // not gone: the server is short of something
+		}
 		a.leftOut(slog.LevelWarn, name, err)
 		return nil
 	}

@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/simplehttp/simplehttp/fileserver"
@@ -920,5 +921,54 @@ func TestArchiveZipTimes(t *testing.T) {
 	}
 	if len(want) > 0 {
 		t.Errorf("missing from the zip: %v", slices.Sorted(maps.Keys(want)))
+	}
+}
+
+// emfileFS is an fs.FS whose Open of the names in fail fails as when the
+// process has run out of file descriptors.
+type emfileFS struct {
+	fs.FS
+	fail map[string]bool
+}
+
+func (f emfileFS) Open(name string) (fs.File, error) {
+	if f.fail[name] {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: syscall.EMFILE}
+	}
+	return f.FS.Open(name)
+}
+
+// TestArchiveOverload: a file or directory that exists but cannot be
+// opened for lack of file descriptors is not left out of a tar file that
+// would look complete without it: before the first byte the answer is
+// 503, as for a file; after it the response is cut.
+func TestArchiveOverload(t *testing.T) {
+	tree := fstest.MapFS{
+		"a.txt":     {Data: []byte("alpha\n"), Mode: 0o644},
+		"b.txt":     {Data: []byte("bravo\n"), Mode: 0o644},
+		"sub/c.txt": {Data: []byte("charlie\n"), Mode: 0o644},
+	}
+	for _, name := range []string{"b.txt", "sub"} {
+		for _, format := range []string{"tar.gz", "zip"} {
+			h, err := fileserver.New(emfileFS{tree, map[string]bool{name: true}}, fileserver.Options{Archive: true, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(h)
+			resp, err := http.Get(srv.URL + "/?download=" + format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			srv.Close()
+			if name == "sub" { // read by the count, before the first byte
+				if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "1" {
+					t.Errorf("sub out of descriptors, %s: %s, Retry-After %q; want 503, 1", format, resp.Status, resp.Header.Get("Retry-After"))
+				}
+			} else if resp.StatusCode != http.StatusOK || err == nil {
+				t.Errorf("%s out of descriptors, %s: %s and %d bytes (%v), want 200 and a cut response", name, format, resp.Status, len(body), err)
+			}
+		}
 	}
 }
