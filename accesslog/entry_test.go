@@ -181,6 +181,20 @@ func TestSlogHandler(t *testing.T) {
 	}
 }
 
+// A record without a time (slog.Record's zero Time, which handlers are to
+// ignore) still gets one in Python's format, whose lines need it: the
+// middleware's clock, not year 1.
+func TestSlogHandlerZeroTime(t *testing.T) {
+	var out bytes.Buffer
+	m := newMiddleware(t, Options{Writer: &out, Now: func() time.Time { return fixedTime }})
+	if err := m.SlogHandler(nil).Handle(context.Background(), slog.NewRecord(time.Time{}, slog.LevelInfo, "no time", 0)); err != nil {
+		t.Fatal(err)
+	}
+	if want := "- - - [05/Mar/2024 09:07:03] no time\n"; out.String() != want {
+		t.Errorf("got %q, want %q", out.String(), want)
+	}
+}
+
 // TestSlogHandlerJSONKeys: the keys of the JSON format's records are
 // scrubbed as their values are, group names included (slog's ReplaceAttr
 // never sees those): a program that logs form fields or header names as

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/simplehttp/simplehttp/internal/pyescape"
@@ -47,7 +48,7 @@ func (m *Middleware) SlogHandler(opts *slog.HandlerOptions) slog.Handler {
 		o.ReplaceAttr = scrubAttr(opts.ReplaceAttr)
 		return groupScrubber{slog.NewJSONHandler(lineWriter{m.out}, &o)}
 	}
-	return &textHandler{out: m.out, level: opts.Level, stamps: &stampCache{layout: pythonLayout}}
+	return &textHandler{out: m.out, level: opts.Level, stamps: &stampCache{layout: pythonLayout}, now: m.now}
 }
 
 // groupScrubber scrubs the names of groups (WithGroup, slog.Group) before
@@ -147,6 +148,9 @@ type textHandler struct {
 	stamps *stampCache
 	attrs  []byte // " k=v" of WithAttrs, already formatted
 	prefix string // open groups, "g1.g2."
+	// now stamps a record without a time (the line needs one): the
+	// middleware's clock.
+	now func() time.Time
 }
 
 func (h *textHandler) Enabled(_ context.Context, l slog.Level) bool {
@@ -185,7 +189,11 @@ func (h *textHandler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	line := appendAddr(nil, remote)
 	line = append(line, " - - ["...)
-	line = h.stamps.append(line, r.Time)
+	t := r.Time
+	if t.IsZero() {
+		t = h.now()
+	}
+	line = h.stamps.append(line, t)
 	line = append(line, "] "...)
 	line = pyescape.AppendLog(line, r.Message)
 	line = append(line, h.attrs...)
