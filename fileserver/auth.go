@@ -1,6 +1,7 @@
 package fileserver
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -10,10 +11,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -130,7 +133,11 @@ type BasicAuthOptions struct {
 // hash, one bcrypt comparison, against the user's hash or, for an unknown
 // user or a plain password, the costliest of them (give every hash the
 // same cost, as htpasswd -B does, and they all take the same time); no
-// password or Authorization header is ever logged or kept in clear.
+// more bcrypt comparisons run at once than there are CPUs (GOMAXPROCS),
+// whatever the number of clients, the others waiting their turn, so that
+// wrong passwords from many addresses cannot take the CPU from requests
+// that need none; no password or Authorization header is ever logged or
+// kept in clear.
 type BasicAuth struct {
 	challenge []string // the WWW-Authenticate header value
 	users     map[string]credential
@@ -140,6 +147,11 @@ type BasicAuth struct {
 	proxies   []netip.Prefix // TrustedProxies
 	limits    *failureLimiter
 	cache     *verifiedCache
+	// slots bounds the bcrypt comparisons running at once, across all
+	// clients (see checkSlots); waiting counts the requests waiting for
+	// one.
+	slots   chan struct{}
+	waiting atomic.Int64
 
 	errorHandler func(w http.ResponseWriter, r *http.Request, code int, message string)
 	logger       *slog.Logger
@@ -242,6 +254,7 @@ func NewBasicAuth(opts BasicAuthOptions) (*BasicAuth, error) {
 		return nil, errors.New("fileserver: BasicAuthOptions.MaxFailures, FailureWindow, MaxRetryAfter, MaxClients and CacheSize must not be negative")
 	}
 	a.cache = &verifiedCache{max: orDefault(opts.CacheSize, 1024), m: map[[32]byte]struct{}{}}
+	a.slots = make(chan struct{}, checkSlots())
 	return a, nil
 }
 
@@ -353,8 +366,16 @@ func (a *BasicAuth) Handler(next http.Handler) http.Handler {
 			a.tooMany(w, r, wait)
 			return
 		}
-		if reason == "" && !a.verify(user, pw) {
-			reason = "unknown user or wrong password"
+		if reason == "" {
+			ok, err := a.verify(r.Context(), user, pw)
+			if err != nil {
+				// The client went away while waiting for a slot.
+				a.limits.abandon(client)
+				panic(http.ErrAbortHandler)
+			}
+			if !ok {
+				reason = "unknown user or wrong password"
+			}
 		}
 		n, wait := a.limits.end(client, reason == "")
 		if reason == "" {
@@ -413,19 +434,24 @@ func (a *BasicAuth) parse(r *http.Request) (user, pw, reason string) {
 // the cache, it does the same work for any user, known or not: one bcrypt
 // comparison when any user has a bcrypt hash (against the user's hash, or
 // the costliest one), and one keyed digest compared in constant time.
-func (a *BasicAuth) verify(user, pw string) bool {
+// The bcrypt comparison waits for one of a's slots; err is ctx's error if
+// ctx is done first.
+func (a *BasicAuth) verify(ctx context.Context, user, pw string) (ok bool, err error) {
 	key := a.cacheKey(user, pw)
 	if a.cache.has(key) {
-		return true
+		return true, nil
 	}
 	c, known := a.users[user]
-	ok := false
 	if a.dummy != nil {
 		hash := c.hash
 		if hash == nil {
 			hash = a.dummy
 		}
+		if err := a.takeSlot(ctx); err != nil {
+			return false, err
+		}
 		err := a.compare(hash, []byte(pw))
+		<-a.slots
 		ok = err == nil && c.hash != nil && len(pw) <= maxBcryptPassword
 	}
 	d := a.digest(pw)
@@ -435,7 +461,32 @@ func (a *BasicAuth) verify(user, pw string) bool {
 	if ok {
 		a.cache.add(key)
 	}
-	return ok
+	return ok, nil
+}
+
+// checkSlots is the number of bcrypt comparisons a BasicAuth runs at once,
+// across all clients: one per CPU. Each takes tens of milliseconds of a
+// CPU, so that without a bound, wrong passwords sent at once from many
+// addresses (each within its own failure limit) would take every CPU from
+// the requests that need none; with it, they wait their turn, and the
+// rest of the server keeps its share.
+func checkSlots() int { return max(1, runtime.GOMAXPROCS(0)) }
+
+// takeSlot waits for a slot for a bcrypt comparison, or until ctx is done.
+func (a *BasicAuth) takeSlot(ctx context.Context) error {
+	select {
+	case a.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	a.waiting.Add(1)
+	defer a.waiting.Add(-1)
+	select {
+	case a.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // digest is the keyed digest of a plain password.

@@ -34,3 +34,9 @@ func HoldBcrypt(a *BasicAuth) (entered <-chan struct{}, release chan<- struct{})
 	}
 	return in, out
 }
+
+// SetCheckSlots gives a n slots for bcrypt comparisons at once.
+func SetCheckSlots(a *BasicAuth, n int) { a.slots = make(chan struct{}, n) }
+
+// CheckWaiting is the number of requests of a waiting for a slot.
+func CheckWaiting(a *BasicAuth) int64 { return a.waiting.Load() }

@@ -2,6 +2,7 @@ package fileserver_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"io"
 	"log/slog"
@@ -736,5 +737,76 @@ func TestBasicAuthWaiterGone(t *testing.T) {
 	}
 	if resp, err := io.ReadAll(first); err != nil || !bytes.HasPrefix(resp, []byte("HTTP/1.1 401 ")) {
 		t.Errorf("the first request: %q, %v; want 401", resp, err)
+	}
+}
+
+// TestBasicAuthCheckSlots: bcrypt comparisons run no more than a few at
+// once across all clients (one per CPU), so that wrong passwords from many
+// addresses at once cannot take every CPU: the others wait their turn,
+// and one whose client leaves while it waits gets no response and counts
+// as no failure.
+func TestBasicAuthCheckSlots(t *testing.T) {
+	a := newAuth(t, fileserver.BasicAuthOptions{})
+	fileserver.SetCheckSlots(a, 1)
+	entered, release := fileserver.HoldBcrypt(a)
+	h := a.Handler(reached)
+	send := func(ctx context.Context, remote string) chan int {
+		done := make(chan int, 1)
+		go func() {
+			defer func() {
+				if v := recover(); v != nil {
+					if v != http.ErrAbortHandler {
+						panic(v)
+					}
+					done <- 0 // cut: no response
+				}
+			}()
+			r := httptest.NewRequestWithContext(ctx, "GET", "/", nil)
+			r.RemoteAddr = remote
+			r.Header.Set("Authorization", basic("bob:wrong"))
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			done <- w.Code
+		}()
+		return done
+	}
+	waitFor := func(n int64) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); fileserver.CheckWaiting(a) != n; {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d requests waiting for a slot, want %d", fileserver.CheckWaiting(a), n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	first := send(context.Background(), "192.0.2.1:1")
+	<-entered
+	second := send(context.Background(), "192.0.2.2:1")
+	ctx, leave := context.WithCancel(context.Background())
+	third := send(ctx, "192.0.2.3:1")
+	waitFor(2)
+	select {
+	case <-entered:
+		t.Fatal("a second comparison ran while the only slot was taken")
+	default:
+	}
+	leave()
+	if code := <-third; code != 0 {
+		t.Errorf("a request whose client left while waiting: %d, want no response", code)
+	}
+	waitFor(1)
+	close(release)
+	if code := <-first; code != 401 {
+		t.Errorf("first: %d, want 401", code)
+	}
+	if code := <-second; code != 401 {
+		t.Errorf("second, after its turn: %d, want 401", code)
+	}
+	// The one that left counts as no failure: its client has none.
+	for i := 1; i <= 5; i++ {
+		code, _ := authRequest(h, "192.0.2.3:1", basic("bob:wrong"))
+		if code != 401 {
+			t.Fatalf("failure %d of the client that had left: %d, want 401 (its abandoned check counted)", i, code)
+		}
 	}
 }

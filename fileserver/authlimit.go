@@ -122,13 +122,7 @@ func (l *failureLimiter) end(client string, ok bool) (n int, wait time.Duration)
 	defer l.mu.Unlock()
 	now := l.now()
 	f := l.entry(client, now)
-	if f.pending > 0 {
-		f.pending--
-	}
-	if f.ended != nil {
-		close(f.ended)
-		f.ended = nil
-	}
+	f.endCheck()
 	if ok {
 		f.n, f.last, f.until = 0, time.Time{}, time.Time{}
 		if f.pending == 0 {
@@ -137,6 +131,32 @@ func (l *failureLimiter) end(client string, ok bool) (n int, wait time.Duration)
 		return 0, 0
 	}
 	return l.count(f, now)
+}
+
+// abandon ends a check begun by begin that was not made (its client went
+// away): it counts neither way.
+func (l *failureLimiter) abandon(client string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f := l.clients[client]
+	if f == nil {
+		return
+	}
+	f.endCheck()
+	if f.pending == 0 && f.n == 0 && f.until.IsZero() {
+		delete(l.clients, client)
+	}
+}
+
+// endCheck ends a check in flight, and wakes the requests waiting for one.
+func (f *failures) endCheck() {
+	if f.pending > 0 {
+		f.pending--
+	}
+	if f.ended != nil {
+		close(f.ended)
+		f.ended = nil
+	}
 }
 
 // forget forgets the failures of client, after a success that needed no
