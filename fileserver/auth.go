@@ -88,7 +88,8 @@ type BasicAuthOptions struct {
 
 	// MaxClients bounds the number of clients whose failures are kept.
 	// When the table is full, the clients whose failures have expired
-	// make room; if none has, an arbitrary one is forgotten, so memory
+	// make room; if none has, an arbitrary one is forgotten, one that is
+	// not blocked if there is any (forgetting a block lifts it), so memory
 	// stays bounded whatever the number of addresses an attacker has. If
 	// zero, 10000 (about a megabyte).
 	MaxClients int

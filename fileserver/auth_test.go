@@ -410,6 +410,27 @@ func TestBasicAuthFailureTableBounded(t *testing.T) {
 	}
 }
 
+// TestBasicAuthFullTableKeepsBlocks: a client that fills the table with
+// addresses of its own, each with a failure, does not get its block
+// forgotten: when the table is full, clients that are not blocked make
+// room first.
+func TestBasicAuthFullTableKeepsBlocks(t *testing.T) {
+	c := newClock()
+	h := newAuth(t, fileserver.BasicAuthOptions{Now: c.Now, MaxClients: 10, MaxRetryAfter: time.Hour}).Handler(reached)
+	for range 10 {
+		authRequest(h, "192.0.2.1:1", "Basic !!")
+	}
+	if code, _ := authRequest(h, "192.0.2.1:1", "Basic !!"); code != 429 {
+		t.Fatalf("after 10 failures: status %d, want 429", code)
+	}
+	for i := range 200 {
+		authRequest(h, "10.0.0."+itoa(i)+":1", "Basic !!")
+	}
+	if code, _ := authRequest(h, "192.0.2.1:1", "Basic !!"); code != 429 {
+		t.Errorf("blocked client after 200 others filled the table: status %d, want 429", code)
+	}
+}
+
 // TestBasicAuthFailureLimitNoPort: behind middleware that sets
 // RemoteAddr to the client's bare IP from a proxy's header, an IPv6
 // client is still its /64 and cannot dodge the limit by changing the

@@ -222,8 +222,9 @@ func (l *failureLimiter) count(f *failures, now time.Time) (n int, wait time.Dur
 }
 
 // makeRoom removes the expired clients from the full table, at most once
-// a second, or else one arbitrary client; never one with a check in
-// flight (the table may then grow past max for as long as they last).
+// a second, or else one arbitrary client, one not blocked if there is
+// any; never one with a check in flight (the table may then grow past max
+// for as long as they last).
 func (l *failureLimiter) makeRoom(now time.Time) {
 	if now.Sub(l.lastSweep) >= time.Second || now.Before(l.lastSweep) {
 		l.lastSweep = now
@@ -233,12 +234,17 @@ func (l *failureLimiter) makeRoom(now time.Time) {
 			}
 		}
 	}
-	for c, f := range l.clients {
-		if len(l.clients) < l.max {
-			return
-		}
-		if f.pending == 0 {
-			delete(l.clients, c)
+	// Clients not blocked go first: forgetting a blocked client lifts
+	// its block, which one with many addresses could otherwise do at will
+	// by filling the table.
+	for _, blockedToo := range [...]bool{false, true} {
+		for c, f := range l.clients {
+			if len(l.clients) < l.max {
+				return
+			}
+			if f.pending == 0 && (blockedToo || !now.Before(f.until)) {
+				delete(l.clients, c)
+			}
 		}
 	}
 }
