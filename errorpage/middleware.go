@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -29,7 +30,9 @@ type Options struct {
 
 	// ContentType is the Content-Type of the page. If it is empty,
 	// "text/html;charset=utf-8" is used, without a space, as Python does.
-	// Mirrors BaseHTTPRequestHandler.error_content_type.
+	// Mirrors BaseHTTPRequestHandler.error_content_type. In negotiation
+	// the page stands for its own type: with "application/json", a client
+	// asking for JSON gets the page, not the built-in JSON.
 	ContentType string
 
 	// Codes reports whether the middleware replaces a response with the
@@ -76,8 +79,12 @@ type Options struct {
 // handlers it wraps. It is created by [New], is immutable afterwards and is
 // safe for concurrent use.
 type Middleware struct {
-	page       *page
-	pageType   []string // Content-Type header value of page
+	page     *page
+	pageType []string // Content-Type header value of page
+	// pageOffer is the page's media type in negotiation: text/html, or
+	// the type of ContentType, so that a page of application/json is what
+	// a client asking for JSON gets.
+	pageOffer  string
 	codes      func(int) bool
 	negotiate  bool
 	closeAfter bool
@@ -129,6 +136,10 @@ func New(opts Options) (*Middleware, error) {
 		m.page = p
 	}
 	m.pageType = []string{m.page.contentType}
+	m.pageOffer = offerPage
+	if t, _, err := mime.ParseMediaType(m.page.contentType); err == nil && strings.Count(t, "/") == 1 {
+		m.pageOffer = t
+	}
 	m.intercept = m.interceptHeader
 	return m, nil
 }
@@ -282,10 +293,11 @@ var (
 // with its Content-Length, and its Content-Type header value.
 func (m *Middleware) body(r *http.Request, code int, message, explain string) (rendered, []string) {
 	if m.negotiate {
-		switch negotiate.Best(negotiate.List(r.Header["Accept"]), offerPage, offerJSON, offerText) {
-		case offerJSON:
+		switch best := negotiate.Best(negotiate.List(r.Header["Accept"]), m.pageOffer, offerJSON, offerText); {
+		case best == m.pageOffer:
+		case best == offerJSON:
 			return m.json.render(code, message, explain, jsonBody), jsonTypeValue
-		case offerText:
+		case best == offerText:
 			return m.text.render(code, message, explain, textBody), textTypeValue
 		}
 	}

@@ -1126,3 +1126,35 @@ func TestLateWritesAfterPassedOnPanic(t *testing.T) {
 		})
 	}
 }
+
+// A custom page of another type than HTML stands for that type in the
+// negotiation: with a JSON Format and ContentType, a client asking for
+// JSON gets the custom page, not the built-in JSON, and one asking for
+// text gets the built-in line.
+func TestCustomPageTypeNegotiated(t *testing.T) {
+	f, err := ParseFormat(`{"status":{{.Code}}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(Options{Format: f, ContentType: "application/json; charset=utf-8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := m.Handler(http.NotFoundHandler())
+	for _, tt := range []struct{ accept, ctype, body string }{
+		{"application/json", "application/json; charset=utf-8", `{"status":404}`},
+		{"", "application/json; charset=utf-8", `{"status":404}`},
+		{"text/html", "application/json; charset=utf-8", `{"status":404}`},
+		{"text/plain", "text/plain; charset=utf-8", "404 Not Found: Nothing matches the given URI.\n"},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		if tt.accept != "" {
+			r.Header.Set("Accept", tt.accept)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if rec.Code != 404 || rec.Header().Get("Content-Type") != tt.ctype || rec.Body.String() != tt.body {
+			t.Errorf("Accept %q: %d %q %q, want 404 %q %q", tt.accept, rec.Code, rec.Header().Get("Content-Type"), rec.Body.String(), tt.ctype, tt.body)
+		}
+	}
+}
