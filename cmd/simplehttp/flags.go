@@ -293,6 +293,11 @@ func parseArgs(args []string) (config, error) {
 	if cfg.SendTimeout < 0 {
 		return cfg, usagef("invalid --send-timeout %v: want a duration of 0 or more, like 60s", cfg.SendTimeout)
 	}
+	if cfg.SendTimeout > 0 && cfg.SendTimeout < time.Millisecond {
+		// A blocked write looks for progress every quarter of it:
+		// below a few nanoseconds that is never, and every write fails.
+		return cfg, usagef("invalid --send-timeout %v: want 0 (no limit) or at least 1ms, like 60s", cfg.SendTimeout)
+	}
 	if strings.ContainsAny(cfg.CacheControl, "\r\n\x00") {
 		return cfg, usagef("invalid --cache-control %q: one line of text, like max-age=60", cfg.CacheControl)
 	}

@@ -161,6 +161,7 @@ func TestParseArgsErrors(t *testing.T) {
 		{"index dot-dot", []string{"--index", ".."}, `invalid --index "..": want a file name`},
 		{"negative idle timeout", []string{"--idle-timeout", "-1s"}, `invalid --idle-timeout -1s: want a duration of 0 or more, like 60s`},
 		{"negative send timeout", []string{"--send-timeout", "-1m"}, `invalid --send-timeout -1m0s: want a duration of 0 or more, like 60s`},
+		{"send timeout of nanoseconds", []string{"--send-timeout", "3ns"}, `invalid --send-timeout 3ns: want 0 (no limit) or at least 1ms, like 60s`},
 		{"negative header timeout", []string{"--read-header-timeout=-5ms"}, `invalid --read-header-timeout -5ms: want a duration of 0 or more, like 10s`},
 		{"archive-max without archive", []string{"--archive-max", "1G"}, `--archive-max requires --archive to be set`},
 		{"archive without listing", []string{"--archive", "--no-listing"}, `--archive with --no-listing: an archive lists what its directory holds`},
