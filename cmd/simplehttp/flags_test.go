@@ -167,6 +167,7 @@ func TestParseArgsErrors(t *testing.T) {
 		{"archive without listing", []string{"--archive", "--no-listing"}, `--archive with --no-listing: an archive lists what its directory holds`},
 		{"archive-max zero", []string{"--archive", "--archive-max", "0"}, `invalid argument "0" for "--archive-max" flag: invalid size "0": must be more than zero`},
 		{"archive-max unit", []string{"--archive", "--archive-max", "1X"}, `invalid argument "1X" for "--archive-max" flag: invalid size "1X": unknown unit "X": want K, M, G or T (such as 500K, 1M, 2G)`},
+		{"archive-max fraction", []string{"--archive", "--archive-max", "1.5G"}, `invalid argument "1.5G" for "--archive-max" flag: invalid size "1.5G": want a whole number with an optional unit K, M, G or T (such as 1536M for 1.5G)`},
 		{"health relative", []string{"--health", "healthz"}, `invalid --health "healthz": want a path such as /healthz (a slash, then letters, digits and -._~/ only)`},
 		{"health root", []string{"--health", "/"}, `invalid --health "/": want a path such as /healthz (a slash, then letters, digits and -._~/ only)`},
 		{"health trailing slash", []string{"--health", "/healthz/"}, `invalid --health "/healthz/": want a path such as /healthz (a slash, then letters, digits and -._~/ only)`},

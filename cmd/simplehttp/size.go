@@ -32,6 +32,9 @@ func parseSize(s string) (int64, error) {
 	if i == 0 {
 		return 0, fmt.Errorf("invalid size %q: want a whole number with an optional unit K, M, G or T (such as 500K, 1M, 2G)", s)
 	}
+	if i < len(s) && (s[i] == '.' || s[i] == ',') {
+		return 0, fmt.Errorf("invalid size %q: want a whole number with an optional unit K, M, G or T (such as 1536M for 1.5G)", s)
+	}
 	unit, ok := sizeUnits[strings.ToLower(strings.TrimSpace(s[i:]))]
 	if !ok {
 		return 0, fmt.Errorf("invalid size %q: unknown unit %q: want K, M, G or T (such as 500K, 1M, 2G)", s, s[i:])
