@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -268,8 +267,8 @@ func (m *Middleware) log(st *state, r *http.Request, start time.Time, panicked b
 	}
 	if rec.uri == "" { // a request built by hand rather than read by a server
 		rec.uri = r.URL.RequestURI()
-	} else {
-		rec.uri = redactPassword(rec.uri, r.URL.User)
+	} else if rec.uri[0] != '/' { // absolute or authority form
+		rec.uri = redactPassword(rec.uri, true)
 	}
 	if omit {
 		rec.method, rec.uri, rec.proto = "", "", ""
@@ -283,9 +282,7 @@ func (m *Middleware) log(st *state, r *http.Request, start time.Time, panicked b
 	if m.format == Combined || m.format == JSON {
 		rec.referer = r.Header.Get("Referer")
 		if strings.IndexByte(rec.referer, '@') >= 0 {
-			if u, err := url.Parse(rec.referer); err == nil {
-				rec.referer = redactPassword(rec.referer, u.User)
-			}
+			rec.referer = redactPassword(rec.referer, false)
 		}
 		rec.userAgent = r.Header.Get("User-Agent")
 	}
@@ -315,18 +312,24 @@ func (m *Middleware) log(st *state, r *http.Request, start time.Time, panicked b
 }
 
 // redactPassword returns the request target or URL s with the password of
-// its user information u, if it has one, replaced by "xxxxx", as
-// [url.URL.Redacted] does: an absolute-form or authority-form request
+// its user information, if it has one, replaced by "xxxxx", as
+// [net/url.URL.Redacted] does: an absolute-form or authority-form request
 // target ("GET http://user:pass@host/", "CONNECT user:pass@host:443") or
 // a Referer may carry one, and no password may reach the log. The rest of
 // s is kept as sent.
-func redactPassword(s string, u *url.Userinfo) string {
-	if _, ok := u.Password(); !ok {
-		return s
-	}
+//
+// The password is looked for in the text, not through a URL parser:
+// net/http hands on an HTTP/2 CONNECT's target unparsed (r.URL.User is
+// nil), and a Referer holds a password just as well when it does not
+// parse (a bad escape or port) or has no scheme ("//user:pass@host/").
+// The authority is what follows "//" at the start of s or after its
+// scheme, or, if authorityForm (a request target), the start of s.
+func redactPassword(s string, authorityForm bool) string {
 	start := 0 // of the authority
-	if i := strings.Index(s, "://"); i >= 0 {
-		start = i + len("://")
+	if i := strings.Index(s, "//"); i >= 0 && schemePrefix(s[:i]) {
+		start = i + len("//")
+	} else if !authorityForm {
+		return s
 	}
 	end := len(s)
 	if i := strings.IndexAny(s[start:], "/?#"); i >= 0 {
@@ -341,6 +344,26 @@ func redactPassword(s string, u *url.Userinfo) string {
 		return s
 	}
 	return s[:start+colon+1] + "xxxxx" + s[start+at:]
+}
+
+// schemePrefix reports whether p is empty or a URL scheme and its colon
+// ("http:"): a letter, then letters, digits, '+', '-' and '.' (RFC 3986).
+func schemePrefix(p string) bool {
+	if p == "" {
+		return true
+	}
+	if len(p) < 2 || p[len(p)-1] != ':' {
+		return false
+	}
+	for i, c := range []byte(p[:len(p)-1]) {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // Flush writes the lines still buffered. It returns the first error the

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -501,6 +502,40 @@ func TestPasswordInTarget(t *testing.T) {
 			}
 			if f == Combined && !strings.Contains(out, `"http://bob:xxxxx@example.org/page"`) {
 				t.Errorf("%v: Referer not logged with its password redacted: %q", f, out)
+			}
+		}
+	}
+}
+
+// TestPasswordNotParsed: the password is found in the text the client
+// sent, not through a URL parser. An HTTP/2 CONNECT carries its target in
+// :authority, which net/http hands on unparsed (r.URL.User is nil), and a
+// Referer may be scheme-relative or not parse as a URL at all (a bad
+// escape, a port that is not a number) and still hold a password.
+func TestPasswordNotParsed(t *testing.T) {
+	for _, tc := range []struct{ name, referer, want string }{
+		{"scheme-relative", "//bob:hunter2@example.org/page", "//bob:xxxxx@example.org/page"},
+		{"bad escape", "http://bob:hunter2@example.org/%zz", "http://bob:xxxxx@example.org/%zz"},
+		{"bad port", "http://bob:hunter2@example.org:web/", "http://bob:xxxxx@example.org:web/"},
+		{"password in the query only", "http://example.org/?next=http://bob:hunter2@x/", "http://example.org/?next=http://bob:hunter2@x/"},
+		{"not a URL", "mailto:bob:x@example.org", "mailto:bob:x@example.org"},
+	} {
+		for _, f := range []Format{Combined, JSON} {
+			log := newSink()
+			m := newMiddleware(t, Options{Writer: log, Format: f, Now: func() time.Time { return fixedTime }})
+			h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+			// As net/http's HTTP/2 server makes a CONNECT request.
+			r := &http.Request{
+				Method: "CONNECT", URL: &url.URL{Host: "alice:s3cret@example.com:443"}, RequestURI: "alice:s3cret@example.com:443",
+				Proto: "HTTP/2.0", ProtoMajor: 2, Header: http.Header{"Referer": {tc.referer}}, RemoteAddr: "192.0.2.1:1234",
+			}
+			h.ServeHTTP(httptest.NewRecorder(), r)
+			out := log.lines(t, 1)[0]
+			if !strings.Contains(out, "alice:xxxxx@example.com:443") || strings.Contains(out, "s3cret") {
+				t.Errorf("%s, %v: HTTP/2 CONNECT target not logged as alice:xxxxx@example.com:443: %q", tc.name, f, out)
+			}
+			if !strings.Contains(out, `"`+tc.want+`"`) {
+				t.Errorf("%s, %v: Referer %q not logged as %q: %q", tc.name, f, tc.referer, tc.want, out)
 			}
 		}
 	}
