@@ -159,11 +159,11 @@ func New(opts Options) (*Middleware, error) {
 //
 // next gets a copy of the request whose context carries the middleware,
 // where [Error] finds it, behind any other middleware that passes the
-// request's context on. Once next has returned (or panicked), the
-// ResponseWriter it was given refuses every write with an error and never
-// reaches the client, so a goroutine that outlives the request cannot
-// write into the response of another one. A panic of next is recovered unless
-// [Options.DisableRecovery] is set.
+// request's context on. Once next has returned (or panicked, or called
+// runtime.Goexit), the ResponseWriter it was given refuses every write
+// with an error and never reaches the client, so a goroutine that
+// outlives the request cannot write into the response of another one. A
+// panic of next is recovered unless [Options.DisableRecovery] is set.
 //
 // Handler panics if next is nil.
 func (m *Middleware) Handler(next http.Handler) http.Handler {
@@ -203,10 +203,12 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 // sent yet, or aborts the response if it had begun.
 func (m *Middleware) recoverPanic(st *state, w http.ResponseWriter, r *http.Request) {
 	v := recover()
+	// Also when nothing was recovered: a handler that ended with
+	// runtime.Goexit skipped Handler's own Finish.
+	st.Finish()
 	if v == nil {
 		return
 	}
-	st.Finish()
 	if v == http.ErrAbortHandler { //nolint:errorlint // net/http compares it so
 		panic(v)
 	}

@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -1155,6 +1156,40 @@ func TestCustomPageTypeNegotiated(t *testing.T) {
 		h.ServeHTTP(rec, r)
 		if rec.Code != 404 || rec.Header().Get("Content-Type") != tt.ctype || rec.Body.String() != tt.body {
 			t.Errorf("Accept %q: %d %q %q, want 404 %q %q", tt.accept, rec.Code, rec.Header().Get("Content-Type"), rec.Body.String(), tt.ctype, tt.body)
+		}
+	}
+}
+
+// A handler that ends with runtime.Goexit (t.FailNow in a test server)
+// has not returned, yet it is over as much as after a return or a panic:
+// a goroutine it started cannot write into the response, with recovery on
+// (the default) as with it off.
+func TestLateWritesAfterGoexit(t *testing.T) {
+	for _, opts := range []Options{{}, {DisableRecovery: true}} {
+		m, err := New(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		release := make(chan struct{})
+		result := make(chan error, 1)
+		h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			go func() {
+				<-release
+				_, err := io.WriteString(w, "LEAK")
+				result <- err
+			}()
+			runtime.Goexit()
+		}))
+		rec := httptest.NewRecorder()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		}()
+		<-done
+		close(release)
+		if err := <-result; err == nil || strings.Contains(rec.Body.String(), "LEAK") {
+			t.Errorf("DisableRecovery %v: late write: %v, response %q; want an error and nothing written", opts.DisableRecovery, err, rec.Body)
 		}
 	}
 }
