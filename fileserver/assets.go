@@ -194,7 +194,12 @@ func (h *Handler) fileType(ctx context.Context, name string, f fs.File) (string,
 				return "", err
 			}
 		}
-		if rs, ok := f.(io.ReadSeeker); ok {
+		if f != nil {
+			rs, ok := f.(io.ReadSeeker)
+			if !ok {
+				// As serveFile reads it; f is not sent after.
+				rs = newForwardReader(f, 0)
+			}
 			if t := sniffType(rs); t != "" {
 				return t, nil
 			}

@@ -3,6 +3,7 @@ package fileserver_test
 import (
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -130,5 +131,52 @@ func TestUnseekableWithoutMtime(t *testing.T) {
 	if w.Code != 200 || !bytes.Equal(w.Body.Bytes(), body) || w.Header()["Etag"] != nil || w.Header()["Last-Modified"] != nil {
 		t.Errorf("%d, %d bytes, ETag %q, Last-Modified %q; want 200, the %d bytes, neither header",
 			w.Code, w.Body.Len(), w.Header()["Etag"], w.Header()["Last-Modified"], len(body))
+	}
+}
+
+// The precompressed copy of a file that cannot seek goes out with the
+// type the file itself is sent with, sniffed when its name does not
+// tell it, as for any other file.
+func TestUnseekablePrecompressedType(t *testing.T) {
+	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"), bytes.Repeat([]byte{0}, 5000)...)
+	var gz bytes.Buffer
+	g := gzip.NewWriter(&gz)
+	g.Write(png)
+	g.Close()
+	mtime := time.Date(2024, 3, 5, 9, 7, 4, 0, time.UTC)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"picture", png}, {"picture.gz", gz.Bytes()}} {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: mtime})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(f.data)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := fileserver.New(zr, fileserver.Options{Precompressed: []string{"gzip"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ae := range []string{"", "gzip"} {
+		r := httptest.NewRequest("GET", "/picture", nil)
+		if ae != "" {
+			r.Header.Set("Accept-Encoding", ae)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 200 || w.Header().Get("Content-Type") != "image/png" || w.Header().Get("Content-Encoding") != ae {
+			t.Errorf("Accept-Encoding %q: %d, Content-Type %q, Content-Encoding %q; want 200, image/png, %q",
+				ae, w.Code, w.Header().Get("Content-Type"), w.Header().Get("Content-Encoding"), ae)
+		}
 	}
 }
