@@ -310,14 +310,14 @@ func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name 
 	}
 	if content == nil {
 		g := f
-		if g == nil {
+		if s, ok := g.(io.Seeker); !ok {
+			// None, or one that could not go back to its start for
+			// serveFile after this read (a zip.Reader's): a copy.
 			var err error
 			if g, err = h.fsys.Open(name); err != nil {
 				return nil
 			}
 			defer g.Close()
-		} else if s, ok := g.(io.Seeker); !ok {
-			return nil
 		} else if _, err := s.Seek(0, io.SeekStart); err != nil {
 			return nil
 		} else {

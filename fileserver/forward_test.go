@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -178,5 +179,51 @@ func TestUnseekablePrecompressedType(t *testing.T) {
 			t.Errorf("Accept-Encoding %q: %d, Content-Type %q, Content-Encoding %q; want 200, image/png, %q",
 				ae, w.Code, w.Header().Get("Content-Type"), w.Header().Get("Content-Encoding"), ae)
 		}
+	}
+}
+
+// With Compress, a file of an fs.FS that cannot seek is compressed as any
+// other file is, and the response decodes to the file.
+func TestUnseekableCompressed(t *testing.T) {
+	js := bytes.Repeat([]byte("function x() { return 1; }\n"), 400)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "app.js", Method: zip.Deflate, Modified: time.Date(2024, 3, 5, 9, 7, 4, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(js)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := fileserver.New(zr, fileserver.Options{Compress: true, CompressCodings: []string{"gzip"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		r := httptest.NewRequest("GET", "/app.js", nil)
+		r.Header.Set("Accept-Encoding", "gzip")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if rec.Code != 200 || rec.Header().Get("Content-Encoding") != "gzip" {
+			t.Fatalf("%d, Content-Encoding %q, %d bytes; want 200, gzip", rec.Code, rec.Header().Get("Content-Encoding"), rec.Body.Len())
+		}
+		zr, err := gzip.NewReader(rec.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := io.ReadAll(zr); err != nil || !bytes.Equal(got, js) {
+			t.Fatalf("decoded %d bytes, %v; want the file's %d", len(got), err, len(js))
+		}
+	}
+	// Identity still gets the file whole.
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/app.js", nil))
+	if rec.Code != 200 || !bytes.Equal(rec.Body.Bytes(), js) {
+		t.Errorf("identity: %d, %d bytes; want 200, %d", rec.Code, rec.Body.Len(), len(js))
 	}
 }
