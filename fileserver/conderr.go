@@ -42,9 +42,20 @@ func (h *Handler) limitMultiRange(r *http.Request) (_ *http.Request, done func()
 }
 
 // singleRange returns r, or a copy of it without its Range header if that
-// asks for more than one range.
+// asks for more than one range (empty elements of the list, as in
+// "bytes=0-3,", count as none).
 func singleRange(r *http.Request) *http.Request {
-	if vv := r.Header["Range"]; len(vv) > 0 && strings.Contains(vv[0], ",") {
+	vv := r.Header["Range"]
+	if len(vv) == 0 {
+		return r
+	}
+	n := 0
+	for spec := range strings.SplitSeq(vv[0], ",") {
+		if strings.TrimSpace(spec) != "" {
+			n++
+		}
+	}
+	if n > 1 {
 		return withRange(r, nil)
 	}
 	return r

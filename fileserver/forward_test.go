@@ -68,6 +68,7 @@ func TestUnseekableFiles(t *testing.T) {
 		{"suffix range", "GET", "/big.txt", http.Header{"Range": {"bytes=-5"}}, 206, "text/plain", "bytes 199995-199999/200000", big[199995:]},
 		{"range from the start", "GET", "/big.txt", http.Header{"Range": {"bytes=0-3"}}, 206, "text/plain", "bytes 0-3/200000", big[:4]},
 		{"several ranges", "GET", "/big.txt", http.Header{"Range": {"bytes=9000-9009,10-19"}}, 200, "text/plain", "", big},
+		{"one range and an empty element", "GET", "/big.txt", http.Header{"Range": {"bytes=10-19, "}}, 206, "text/plain", "bytes 10-19/200000", big[10:20]},
 		{"If-Range matches", "GET", "/big.txt", http.Header{"Range": {"bytes=10-19"}, "If-Range": {etag}}, 206, "text/plain", "bytes 10-19/200000", big[10:20]},
 		{"If-None-Match", "GET", "/big.txt", http.Header{"If-None-Match": {etag}}, 304, "", "", nil},
 		{"If-Modified-Since", "GET", "/big.txt", http.Header{"If-Modified-Since": {lastModified}}, 304, "", "", nil},
