@@ -46,11 +46,14 @@ func (f *forwardReader) Read(p []byte) (int, error) {
 		// so the start can no longer be replayed.
 		k, err := io.CopyN(io.Discard, f.r, f.off-f.n)
 		f.n += k
+		if k > 0 {
+			f.head = nil
+		}
 		if err != nil {
-			f.off = f.n
+			// The stream ended (or failed) short of the offset, which
+			// stays where the seek put it, as a file's would.
 			return 0, err
 		}
-		f.head = nil
 	}
 	k, err := f.r.Read(p)
 	if k > 0 {

@@ -69,3 +69,56 @@ func TestForwardReader(t *testing.T) {
 type plainReader struct{ r io.Reader }
 
 func (p plainReader) Read(b []byte) (int, error) { return p.r.Read(b) }
+
+// FuzzForwardReader drives a forwardReader with a script of reads and
+// seeks over data, against a bytes.Reader of the same data: every seek
+// it takes lands where the bytes.Reader's does and every read gives the
+// same bytes; the only seeks it refuses go back past what it kept.
+func FuzzForwardReader(f *testing.F) {
+	f.Add([]byte("hello, world"), []byte{0, 5, 1, 0, 0, 3, 2, 7})
+	f.Add(bytes.Repeat([]byte("0123456789"), 500), []byte{0, 200, 1, 0, 0, 255, 2, 40, 0, 10})
+	f.Fuzz(func(t *testing.T, data, script []byte) {
+		fr := newForwardReader(plainReader{bytes.NewReader(data)}, int64(len(data)))
+		ref := bytes.NewReader(data)
+		for i := 0; i+1 < len(script); i += 2 {
+			arg := int64(script[i+1]) * 37 // reach past the 4 KiB head
+			switch script[i] % 4 {
+			case 0: // read
+				a, b := make([]byte, arg%5000), make([]byte, arg%5000)
+				na, errA := io.ReadFull(fr, a)
+				nb, _ := io.ReadFull(ref, b)
+				if na != nb || !bytes.Equal(a[:na], b[:nb]) {
+					t.Fatalf("step %d: read %d bytes %q, want %d", i/2, na, a[:min(na, 20)], nb)
+				}
+				if errA != nil && errA != io.EOF && errA != io.ErrUnexpectedEOF {
+					t.Fatalf("step %d: read error %v", i/2, errA)
+				}
+			case 1, 2, 3: // seek from the start, the current position or the end
+				whence := int(script[i]%4) - 1
+				off := arg
+				if whence == io.SeekEnd {
+					off = -arg
+				}
+				prev, _ := ref.Seek(0, io.SeekCurrent)
+				want, errRef := ref.Seek(off, whence)
+				got, err := fr.Seek(off, whence)
+				if errRef != nil {
+					if err == nil {
+						t.Fatalf("step %d: Seek(%d, %d) = %d, want an error", i/2, off, whence, got)
+					}
+					continue
+				}
+				if err != nil {
+					if !errors.Is(err, errSeekBack) || want >= fr.n {
+						t.Fatalf("step %d: Seek(%d, %d): %v, want %d", i/2, off, whence, err, want)
+					}
+					ref.Seek(prev, io.SeekStart) // refused: stay
+					continue
+				}
+				if got != want {
+					t.Fatalf("step %d: Seek(%d, %d) = %d, want %d", i/2, off, whence, got, want)
+				}
+			}
+		}
+	})
+}
