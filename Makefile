@@ -30,6 +30,7 @@ FUZZ_TARGETS ?= \
 	./errorpage:FuzzPythonFormat \
 	./errorpage:FuzzDefaultPage \
 	./fileserver:FuzzFastPaths \
+	./fileserver:FuzzForwardReader \
 	./fileserver:FuzzHref \
 	./fileserver:FuzzBasicAuth \
 	./fileserver:FuzzIMFFixdate \
@@ -42,6 +43,7 @@ FUZZ_TARGETS ?= \
 	./internal/pyescape:FuzzLog \
 	./internal/pyescape:FuzzLower \
 	./internal/negotiate:FuzzEncoding \
+	./internal/forwarded:FuzzClient \
 	./internal/urlpath:FuzzName \
 	./internal/urlpath:FuzzLocation
 

@@ -2,6 +2,8 @@ package forwarded_test
 
 import (
 	"net/http/httptest"
+	"net/netip"
+	"slices"
 	"testing"
 
 	"github.com/simplehttp/simplehttp/internal/forwarded"
@@ -59,4 +61,36 @@ func TestClient(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzClient: whatever the peer and the X-Forwarded-For header hold, the
+// client is the peer's host when the peer is no trusted proxy, and
+// otherwise that host or an IP address without a zone, never text from
+// the header that is not one.
+func FuzzClient(f *testing.F) {
+	proxies, err := forwarded.Parse([]string{"10.0.0.0/8", "::1"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("10.0.0.1:80", "203.0.113.9, 10.0.0.2")
+	f.Add("[::1]:80", "fe80::1%eth0 - x")
+	f.Add("192.0.2.1:1", "203.0.113.9")
+	f.Fuzz(func(t *testing.T, remote, xff string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = remote
+		r.Header["X-Forwarded-For"] = []string{xff}
+		got := forwarded.Client(r, proxies)
+		plain := forwarded.Client(r, nil)
+		if got == plain {
+			return
+		}
+		peer, err := netip.ParseAddr(plain)
+		if err != nil || !slices.ContainsFunc(proxies, func(p netip.Prefix) bool { return p.Contains(peer.Unmap().WithZone("")) }) {
+			t.Fatalf("peer %q is no trusted proxy, yet the client is %q", remote, got)
+		}
+		a, err := netip.ParseAddr(got)
+		if err != nil || a.Zone() != "" || a.String() != got {
+			t.Fatalf("client %q from X-Forwarded-For %q: not a plain IP address", got, xff)
+		}
+	})
 }
