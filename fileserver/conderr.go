@@ -43,14 +43,16 @@ func (h *Handler) limitMultiRange(r *http.Request) (_ *http.Request, done func()
 
 // singleRange returns r, or a copy of it without its Range header if that
 // asks for more than one range (empty elements of the list, as in
-// "bytes=0-3,", count as none).
+// "bytes=0-3," or "bytes=,0-3", count as none). r's Range is as fixRange
+// left it: "bytes=" and the list.
 func singleRange(r *http.Request) *http.Request {
 	vv := r.Header["Range"]
 	if len(vv) == 0 {
 		return r
 	}
+	_, set, _ := strings.Cut(vv[0], "=") // the unit is no element
 	n := 0
-	for spec := range strings.SplitSeq(vv[0], ",") {
+	for spec := range strings.SplitSeq(set, ",") {
 		if strings.TrimSpace(spec) != "" {
 			n++
 		}

@@ -69,6 +69,8 @@ func TestUnseekableFiles(t *testing.T) {
 		{"range from the start", "GET", "/big.txt", http.Header{"Range": {"bytes=0-3"}}, 206, "text/plain", "bytes 0-3/200000", big[:4]},
 		{"several ranges", "GET", "/big.txt", http.Header{"Range": {"bytes=9000-9009,10-19"}}, 200, "text/plain", "", big},
 		{"one range and an empty element", "GET", "/big.txt", http.Header{"Range": {"bytes=10-19, "}}, 206, "text/plain", "bytes 10-19/200000", big[10:20]},
+		{"one range after an empty element", "GET", "/big.txt", http.Header{"Range": {"bytes=,10-19"}}, 206, "text/plain", "bytes 10-19/200000", big[10:20]},
+		{"one range between empty elements", "GET", "/big.txt", http.Header{"Range": {"bytes= , 10-19,"}}, 206, "text/plain", "bytes 10-19/200000", big[10:20]},
 		{"If-Range matches", "GET", "/big.txt", http.Header{"Range": {"bytes=10-19"}, "If-Range": {etag}}, 206, "text/plain", "bytes 10-19/200000", big[10:20]},
 		{"If-None-Match", "GET", "/big.txt", http.Header{"If-None-Match": {etag}}, 304, "", "", nil},
 		{"If-Modified-Since", "GET", "/big.txt", http.Header{"If-Modified-Since": {lastModified}}, 304, "", "", nil},
