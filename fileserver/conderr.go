@@ -30,8 +30,7 @@ const maxMultiRange = 256
 // several ranges and maxMultiRange such responses are in flight, a copy
 // of r without its Range header. done gives the slot back.
 func (h *Handler) limitMultiRange(r *http.Request) (_ *http.Request, done func()) {
-	vv := r.Header["Range"]
-	if len(vv) == 0 || !strings.Contains(vv[0], ",") {
+	if !severalRanges(r) {
 		return r, func() {}
 	}
 	if err := h.multiRanges.take(r.Context(), 1); err != nil {
@@ -46,9 +45,19 @@ func (h *Handler) limitMultiRange(r *http.Request) (_ *http.Request, done func()
 // "bytes=0-3," or "bytes=,0-3", count as none). r's Range is as fixRange
 // left it: "bytes=" and the list.
 func singleRange(r *http.Request) *http.Request {
+	if severalRanges(r) {
+		return withRange(r, nil)
+	}
+	return r
+}
+
+// severalRanges reports whether r's Range header, as fixRange left it
+// ("bytes=" and the list), asks for more than one range: empty elements
+// of the list count as none.
+func severalRanges(r *http.Request) bool {
 	vv := r.Header["Range"]
 	if len(vv) == 0 {
-		return r
+		return false
 	}
 	_, set, _ := strings.Cut(vv[0], "=") // the unit is no element
 	n := 0
@@ -57,10 +66,7 @@ func singleRange(r *http.Request) *http.Request {
 			n++
 		}
 	}
-	if n > 1 {
-		return withRange(r, nil)
-	}
-	return r
+	return n > 1
 }
 
 // fixRange returns r, or a copy of it whose Range header
