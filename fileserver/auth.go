@@ -451,8 +451,10 @@ func (a *BasicAuth) verify(ctx context.Context, user, pw string) (ok bool, err e
 		if err := a.takeSlot(ctx); err != nil {
 			return false, err
 		}
-		err := a.compare(hash, []byte(pw))
-		<-a.slots
+		err := func() error {
+			defer func() { <-a.slots }()
+			return a.compare(hash, []byte(pw))
+		}()
 		ok = err == nil && c.hash != nil && len(pw) <= maxBcryptPassword
 	}
 	d := a.digest(pw)

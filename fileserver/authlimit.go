@@ -236,18 +236,35 @@ func (l *failureLimiter) makeRoom(now time.Time) {
 	}
 	// Clients not blocked go first: forgetting a blocked client lifts
 	// its block, which one with many addresses could otherwise do at will
-	// by filling the table.
-	for _, blockedToo := range [...]bool{false, true} {
-		for c, f := range l.clients {
-			if len(l.clients) < l.max {
-				return
-			}
-			if f.pending == 0 && (blockedToo || !now.Before(f.until)) {
-				delete(l.clients, c)
-			}
+	// by filling the table. They are looked for among a sample of the
+	// table (a map's range starts at random), so that a table full of
+	// blocked clients, cheap to make with malformed credentials, does not
+	// cost every new client a walk of all of them under the lock.
+	if len(l.clients) < l.max {
+		return
+	}
+	seen := 0
+	for c, f := range l.clients {
+		if seen++; seen > evictSample {
+			break
+		}
+		if f.pending == 0 && !now.Before(f.until) {
+			delete(l.clients, c)
+			return
+		}
+	}
+	for c, f := range l.clients {
+		if len(l.clients) < l.max {
+			return
+		}
+		if f.pending == 0 {
+			delete(l.clients, c)
 		}
 	}
 }
+
+// evictSample is how many clients makeRoom looks at for one not blocked.
+const evictSample = 64
 
 // size returns the number of clients in the table.
 func (l *failureLimiter) size() int {
