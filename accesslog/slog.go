@@ -20,9 +20,11 @@ import (
 // through [Middleware.Handler] writes one ordered stream, as Python's
 // server writes everything to stderr.
 //
-// In the [JSON] format a record is a JSON object with time, level, msg and
-// its attributes, every string scrubbed. In the others it is a line in the format of Python's
-// log_message, the lines log_error writes:
+// In the [JSON] format a record is a JSON object with time (left out for
+// a record without one, as slog's own handlers do), level, msg and its
+// attributes, every string scrubbed. In the others it is a line in the
+// format of Python's log_message, the lines log_error writes, stamped
+// with the middleware's clock when the record has no time:
 //
 //	127.0.0.1 - - [05/Mar/2024 09:07:03] cgi-bin/hello.py: warning: x is unset script=/cgi-bin/hello.py
 //
