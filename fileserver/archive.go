@@ -248,7 +248,7 @@ func (a *archiveWalk) run(name, top string) error {
 	if a.h.excluded(name) {
 		return &fs.PathError{Op: "archive", Path: name, Err: fs.ErrNotExist}
 	}
-	fi, err := fs.Stat(a.h.fsys, name)
+	fi, err := a.h.stat(name)
 	if err != nil {
 		return err
 	}

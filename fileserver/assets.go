@@ -171,7 +171,7 @@ func deleteString(list []string, s string) []string {
 // modification time cut to the second, and a copy from the same second
 // as the original is taken as made from it.
 func (h *Handler) sidecar(name string, fi fs.FileInfo, c *coding) (fs.FileInfo, bool) {
-	sfi, err := fs.Stat(h.fsys, name+c.ext)
+	sfi, err := h.stat(name + c.ext)
 	if err != nil || !sfi.Mode().IsRegular() || sfi.ModTime().Unix() < fi.ModTime().Unix() {
 		return nil, false
 	}

@@ -317,9 +317,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if served, fi, err = h.statOrServeHit(w, r, name, slash); served {
 			return
 		}
-	} else if f, err = h.open(r.Context(), name); err == nil {
-		defer f.Close()
-		fi, err = f.Stat()
+	} else if fi = h.special(name); fi == nil {
+		if f, err = h.open(r.Context(), name); err == nil {
+			defer f.Close()
+			fi, err = f.Stat()
+		}
 	}
 	if err != nil {
 		if h.fallbackFor(r, escaped, err) {
@@ -494,7 +496,7 @@ var (
 // links as Python's os.path.isfile does, and else the error of the stat
 // or errNotRegular.
 func (h *Handler) regular(name string) (fs.FileInfo, error) {
-	fi, err := fs.Stat(h.fsys, name)
+	fi, err := h.stat(name)
 	if err != nil {
 		return nil, err
 	}
@@ -502,6 +504,45 @@ func (h *Handler) regular(name string) (fs.FileInfo, error) {
 		return nil, errNotRegular
 	}
 	return fi, nil
+}
+
+// lstatFS is an fs.FS that stats a name without opening it or following
+// a final link: fs.ReadLinkFS, which os.DirFS and fs.Sub implement since
+// Go 1.25.
+type lstatFS interface {
+	Lstat(name string) (fs.FileInfo, error)
+}
+
+// special returns the Lstat of name if it is a special file (a FIFO, a
+// device, a socket) of an fs.FS that cannot stat a name without opening
+// it (fs.Sub of os.DirFS), and else nil. Such a name must not be opened:
+// opening a FIFO waits for a writer, which would hang the request. A link
+// is left for Open or fs.Stat to follow, as before.
+func (h *Handler) special(name string) fs.FileInfo {
+	if h.statFS != nil {
+		return nil
+	}
+	l, ok := h.fsys.(lstatFS)
+	if !ok {
+		return nil
+	}
+	fi, err := l.Lstat(name)
+	if err != nil {
+		return nil
+	}
+	if t := fi.Mode().Type(); t.IsDir() || t.IsRegular() || t&fs.ModeSymlink != 0 {
+		return nil
+	}
+	return fi
+}
+
+// stat is fs.Stat of name, but for a special file of an fs.FS that would
+// open it to stat it: its Lstat, which is all its Stat would say.
+func (h *Handler) stat(name string) (fs.FileInfo, error) {
+	if fi := h.special(name); fi != nil {
+		return fi, nil
+	}
+	return fs.Stat(h.fsys, name)
 }
 
 // open opens name in the fs.FS. An open that succeeds ends an episode of

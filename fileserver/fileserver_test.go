@@ -523,6 +523,68 @@ func TestFIFO(t *testing.T) {
 	}
 }
 
+// An fs.FS that opens a name to stat it, as fs.Sub of os.DirFS does, never
+// gets a FIFO opened either: a GET of it is 404, a directory whose index
+// page is a FIFO gets its listing, and the JSON listing of a directory
+// holding one shows it as "other", each without waiting for a writer. The
+// test opens each FIFO for writing without blocking, which succeeds only
+// while a reader has it open (or waits in open(2) for a writer): a request
+// that did so is reported, then let go.
+func TestFIFOThroughSub(t *testing.T) {
+	dir := t.TempDir()
+	site := filepath.Join(dir, "site")
+	if err := os.MkdirAll(filepath.Join(site, "idx"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pipes := []string{filepath.Join(site, "pipe"), filepath.Join(site, "idx", "index.html")}
+	for _, p := range pipes {
+		if err := syscall.Mkfifo(p, 0o644); err != nil {
+			t.Skipf("mkfifo: %v", err)
+		}
+	}
+	sub, err := fs.Sub(os.DirFS(dir), "site")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := sub.(interface {
+		Lstat(string) (fs.FileInfo, error)
+	}); !ok {
+		t.Skip("fs.Sub has no Lstat before Go 1.25: nothing tells a FIFO without opening it")
+	}
+	h := mustNew(t, sub, fileserver.Options{})
+	for _, tt := range []struct {
+		path, accept string
+		status       int
+		body         string
+	}{
+		{"/pipe", "", 404, "File not found"},
+		{"/idx/", "", 200, `<a href="index.html">index.html</a>`},
+		{"/", "application/json", 200, `{"name":"pipe","type":"other","size":0,`},
+	} {
+		done := make(chan response, 1)
+		go func() { done <- serve(t, h, "GET", tt.path, map[string]string{"Accept": tt.accept}) }()
+		var got response
+	wait:
+		for {
+			select {
+			case got = <-done:
+				break wait
+			default:
+			}
+			for _, p := range pipes {
+				if f, err := os.OpenFile(p, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+					t.Errorf("GET %s opened %s and waited for a writer", tt.path, p)
+					f.Close()
+				}
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if got.status != tt.status || !strings.Contains(got.body, tt.body) {
+			t.Errorf("GET %s = %d %q, want %d with %q", tt.path, got.status, got.body, tt.status, tt.body)
+		}
+	}
+}
+
 // readFromRecorder is a middleware writer that records what reaches the
 // inner writer's ReadFrom, the path to sendfile(2).
 type readFromRecorder struct {

@@ -407,7 +407,7 @@ func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, entri
 		}
 		je := jsonEntry{Name: e.name, Link: e.link, Type: "other"}
 		// Links followed; for anything else Stat is the entry's Lstat.
-		fi, err := fs.Stat(h.fsys, joinName(name, e.name))
+		fi, err := h.stat(joinName(name, e.name))
 		if err == nil {
 			switch {
 			case fi.IsDir():

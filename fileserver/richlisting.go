@@ -342,7 +342,7 @@ type richStamp struct {
 // the JSON listing does.
 func (h *Handler) richStat(dir string, e *entry) richStamp {
 	st := richStamp{kind: 'o', size: -1}
-	fi, err := fs.Stat(h.fsys, joinName(dir, e.name))
+	fi, err := h.stat(joinName(dir, e.name))
 	if err != nil {
 		return st
 	}
