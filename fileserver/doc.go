@@ -325,6 +325,11 @@
 // percent-encoded, so a directory named "\evil.com" cannot redirect a
 // browser elsewhere. Names in listings are HTML-escaped in text and
 // percent-encoded in links. Special files (FIFOs, devices) are refused with
-// 404; a FIFO never blocks a request. The root is not a sandbox: whatever
-// the server process can read under it, it serves.
+// 404; a FIFO never blocks a request, unless the fs.FS can tell one only by
+// opening it, since opening a FIFO waits for a writer: an fs.FS with neither
+// Stat nor Lstat, or, for a FIFO reached through a symbolic link, one
+// without Stat (fs.Sub of os.DirFS, which opens a link to follow it). A
+// request for it, or for a listing that shows it, then waits too; NewDir
+// and os.DirFS itself stat without opening. The root is not a sandbox:
+// whatever the server process can read under it, it serves.
 package fileserver
