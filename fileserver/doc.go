@@ -184,7 +184,8 @@
 // A client whose Accept header prefers application/json gets
 // {"path": "/dir/", "entries": [...]}, each entry with "name", "type"
 // ("file", "dir" or "other", links followed), "size" (bytes; 0 for
-// anything but a file), "mtime" (RFC 3339, UTC) and "link" (whether it is
+// anything but a file), "mtime" (RFC 3339, UTC; null when the fs.FS gives
+// none, as embed.FS does, or the entry cannot be stat'ed) and "link" (whether it is
 // a symbolic link), in Python's order.
 //
 // # File names that are not UTF-8

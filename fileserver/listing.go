@@ -392,11 +392,11 @@ type jsonListing struct {
 // document is always valid JSON; such a name cannot be turned back into
 // its link.
 type jsonEntry struct {
-	Name  string    `json:"name"`
-	Type  string    `json:"type"` // "file", "dir" or "other", links followed
-	Size  int64     `json:"size"`
-	Mtime time.Time `json:"mtime"`
-	Link  bool      `json:"link"`
+	Name  string     `json:"name"`
+	Type  string     `json:"type"` // "file", "dir" or "other", links followed
+	Size  int64      `json:"size"`
+	Mtime *time.Time `json:"mtime"` // null when unknown (embed.FS, a failed stat)
+	Link  bool       `json:"link"`
 }
 
 func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, entries []*entry, name, clientPath string) {
@@ -416,7 +416,10 @@ func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, entri
 				je.Type = "file"
 				je.Size = fi.Size()
 			}
-			je.Mtime = fi.ModTime().UTC()
+			if t := fi.ModTime(); hasMtime(t) {
+				t = t.UTC()
+				je.Mtime = &t
+			}
 		}
 		out.Entries = append(out.Entries, je)
 	}

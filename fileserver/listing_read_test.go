@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/simplehttp/simplehttp/fileserver"
 )
@@ -108,5 +110,24 @@ func TestListingLargeDirectory(t *testing.T) {
 		if page != pages[0] {
 			t.Errorf("page %d differs from page 0", i)
 		}
+	}
+}
+
+// The JSON listing gives an entry without a modification time (embed.FS,
+// a MapFS file without ModTime) "mtime": null, not year 1.
+func TestJSONListingWithoutMtime(t *testing.T) {
+	mtime := time.Date(2024, 3, 5, 9, 7, 4, 0, time.UTC)
+	h, err := fileserver.New(fstest.MapFS{"a.txt": {Data: []byte("a")}, "b.txt": {Data: []byte("b"), ModTime: mtime}}, fileserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Accept", "application/json")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	want := `{"path":"/","entries":[{"name":"a.txt","type":"file","size":1,"mtime":null,"link":false},` +
+		`{"name":"b.txt","type":"file","size":1,"mtime":"2024-03-05T09:07:04Z","link":false}]}` + "\n"
+	if w.Code != 200 || w.Body.String() != want {
+		t.Errorf("%d %s, want 200 %s", w.Code, w.Body, want)
 	}
 }
