@@ -612,6 +612,9 @@ func (st *state) line(l string) {
 			st.h.logger.LogAttrs(ctx, slog.LevelWarn, "CGI script exit code "+msg,
 				slog.String("script", st.script))
 		}
+	case tagHeader:
+		st.h.logger.LogAttrs(ctx, slog.LevelError, "CGI script header too long, killed",
+			slog.String("script", st.script), slog.String("limit", msg))
 	case tagFail:
 		st.mu.Lock()
 		st.signalled() // no script to kill

@@ -42,7 +42,9 @@
 // [Options.Timeout], else 408), a larger or chunked one streams to its
 // standard input (chunked without CONTENT_LENGTH), and the script's
 // output streams to the client as it comes. A
-// script that sends no valid header, crashes or is killed gives 502; one
+// script that sends no valid header, crashes or is killed gives 502, and
+// so does one whose header goes past 256 KiB (it is killed then: the
+// header is held in memory until it ends); one
 // that runs past [Options.Timeout] is killed with its whole process group
 // and gives 504 (or a cut-off response if it had started answering);
 // beyond [Options.MaxConcurrent] running scripts, requests get 503, and

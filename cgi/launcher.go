@@ -41,11 +41,56 @@ const (
 	tagExit    = 'X' // the script's exit code (negative: killed by signal)
 	tagTimeout = 'T' // the time limit was hit and the group was killed
 	tagFail    = 'F' // the launcher could not start the script
+	tagHeader  = 'H' // the script's header went past maxHeader; it was killed
 )
 
 // maxStderrLine bounds one logged line of a script's standard error;
 // longer lines are split.
 const maxStderrLine = 4096
+
+// maxHeader bounds the header of a script's output, up to the blank line
+// that ends it: net/http/cgi keeps every line of it in memory, with no
+// bound of its own, so that a script printing header lines in a loop
+// would take the server's memory until its time limit. It is more than
+// browsers accept.
+const maxHeader = 256 << 10
+
+// errHeaderTooLong stops the relay of a header past maxHeader.
+var errHeaderTooLong = errors.New("script header too long")
+
+// headerLimit passes a script's output on, and fails once the header
+// has gone past maxHeader bytes without the blank line (a bare "\n" or
+// "\r\n", as net/http/cgi reads it) that ends it.
+type headerLimit struct {
+	r    io.Reader
+	n    int  // bytes of the header so far
+	line int  // bytes of its current line so far
+	cr   bool // the current line is a lone "\r" so far
+	done bool // the header has ended
+}
+
+func (h *headerLimit) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	if h.done {
+		return n, err
+	}
+	for _, c := range p[:n] {
+		if c == '\n' {
+			if h.line == 0 || h.cr {
+				h.done = true
+				return n, err
+			}
+			h.line, h.cr = 0, false
+			continue
+		}
+		h.cr = h.line == 0 && c == '\r'
+		h.line++
+	}
+	if h.n += n; h.n > maxHeader {
+		return n, errHeaderTooLong
+	}
+	return n, err
+}
 
 // MaybeRunLauncher runs the CGI launcher and exits if the process was
 // started as one (by a [Handler], with a hidden first argument); otherwise
@@ -173,6 +218,12 @@ func runLauncher(args []string) int {
 	pid := cmd.Process.Pid
 	report(tagPID, strconv.Itoa(pid))
 
+	var (
+		mu       sync.Mutex
+		exited   bool // the script has been reaped: its group is no longer to kill
+		finished bool // its output is all relayed
+		code     int
+	)
 	out, stderr := &scriptPipe{f: outR}, &scriptPipe{f: pr}
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -181,22 +232,28 @@ func runLauncher(args []string) int {
 		// If the output cannot be relayed (net/http/cgi has stopped
 		// reading it), the script's next write fails as it would
 		// have on net/http/cgi's pipe.
-		io.Copy(os.Stdout, out)
+		_, err := io.Copy(os.Stdout, &headerLimit{r: out})
+		if err == errHeaderTooLong {
+			report(tagHeader, strconv.Itoa(maxHeader))
+			mu.Lock()
+			if !exited {
+				killGroup(pid)
+			}
+			mu.Unlock()
+			// net/http/cgi sees the header end without its blank
+			// line: no valid response.
+			os.Stdout.Close()
+		}
 		outR.Close()
 	}()
+
+	// The time limit covers the whole request: the script, then the
+	// relaying of its last output to a client that reads it slowly.
 	go func() {
 		defer wg.Done()
 		forwardStderr(stderr, report)
 	}()
 
-	// The time limit covers the whole request: the script, then the
-	// relaying of its last output to a client that reads it slowly.
-	var (
-		mu       sync.Mutex
-		exited   bool // the script has been reaped: its group is no longer to kill
-		finished bool // its output is all relayed
-		code     int
-	)
 	var timer *time.Timer
 	if ms > 0 {
 		timer = time.AfterFunc(time.Duration(ms)*time.Millisecond, func() {

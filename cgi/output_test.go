@@ -328,3 +328,31 @@ func TestBodyFailure(t *testing.T) {
 		t.Errorf("whole chunked body: %d %q, want 200 \"got 5\"", res.status, res.body)
 	}
 }
+
+// TestHugeScriptHeader: net/http/cgi keeps a script's whole header in
+// memory, so one that printed header lines without end (a loop before
+// its blank line) took the server's memory until its time limit. A
+// header past 256 KiB gets the script killed and a 502; a large one
+// below that still goes out.
+func TestHugeScriptHeader(t *testing.T) {
+	// 71 bytes a line.
+	lines := func(n int) string {
+		return "i=0\nwhile [ $i -lt " + strconv.Itoa(n) + " ]; do printf 'X-Filler: %060d\\n' $i; i=$((i+1)); done\n"
+	}
+	root := writeTree(t, map[string]string{
+		"cgi-bin/large.sh": "#!/bin/sh\n" + lines(3000) + header + "echo ok\n",
+		"cgi-bin/huge.sh":  "#!/bin/sh\n" + lines(4000) + header + "echo ok\n",
+	})
+	srv, logs := newServer(t, root, cgi.Options{})
+	res := do(t, srv, "GET", "/cgi-bin/large.sh", nil, nil)
+	if res.status != 200 || res.body != "ok\n" || len(res.header["X-Filler"]) != 3000 {
+		t.Errorf("213 KB header: %d, %d X-Filler fields, body %q; want 200, 3000, \"ok\\n\"", res.status, len(res.header["X-Filler"]), res.body)
+	}
+	res = do(t, srv, "GET", "/cgi-bin/huge.sh", nil, nil)
+	if res.status != 502 || !strings.Contains(res.body, "CGI script sent no valid response") {
+		t.Errorf("284 KB header: %d %q, want 502 \"CGI script sent no valid response\"", res.status, res.body)
+	}
+	if !strings.Contains(logs.String(), `msg="CGI script header too long, killed" script=/cgi-bin/huge.sh limit=262144`) {
+		t.Errorf("log %q does not say the header was too long", logs.String())
+	}
+}
