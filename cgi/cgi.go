@@ -320,6 +320,15 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request, sc script, buf
 		// racing the copy to the script, which would get a body with a
 		// hole in it. (HTTP/2 is full duplex anyway.)
 		_ = http.NewResponseController(w).EnableFullDuplex()
+		if r.ProtoMajor == 1 {
+			// The script may end before it has read the whole body,
+			// and the read it leaves waiting is stopped by a deadline
+			// (unblockBody), after which net/http no longer knows
+			// where the body ends: what is left of it on the
+			// connection would be read as the next request, one that
+			// a proxy in front sent as a body.
+			w.Header()["Connection"] = closeValue
+		}
 	}
 	if !h.passAuth && (r.Header["Authorization"] != nil || r.Header["Proxy-Authorization"] != nil) {
 		// The credentials stay with the server: AUTH_TYPE and
@@ -790,6 +799,9 @@ func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, err error)
 	w.Header()["Retry-After"] = retryAfter
 	h.sendError(w, r, http.StatusServiceUnavailable, "Service Unavailable")
 }
+
+// closeValue is the Connection header value that ends a connection.
+var closeValue = []string{"close"}
 
 // retryAfter is the Retry-After of a 503 for lack of file descriptors:
 // they come back as responses in flight finish and idle connections

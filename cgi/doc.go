@@ -40,7 +40,9 @@
 // body of up to 1 MiB is read whole before the script is started (one
 // sent slowly then holds no script slot; it must arrive within
 // [Options.Timeout], else 408), a larger or chunked one streams to its
-// standard input (chunked without CONTENT_LENGTH), and the script's
+// standard input (chunked without CONTENT_LENGTH; over HTTP/1 the
+// connection then closes after the response, since the script may leave
+// part of the body unread), and the script's
 // output streams to the client as it comes. A
 // script that sends no valid header, crashes or is killed gives 502, and
 // so does one whose header goes past 256 KiB (it is killed then: the

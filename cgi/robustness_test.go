@@ -393,3 +393,42 @@ func TestStreamedBodyWhole(t *testing.T) {
 		t.Errorf("%d %q %v; want 200 and the script counting %d bytes", res.StatusCode, b, err, size)
 	}
 }
+
+// TestUnreadBodyClosesConnection: a script that ends without reading
+// the whole of a body that streams to it leaves the rest on the
+// connection. The connection must close after the response: read as the
+// next request, the rest of the body would be a request that a proxy in
+// front, which sent it as a body, never made.
+func TestUnreadBodyClosesConnection(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/ignore.sh": "#!/bin/sh\n" + header + "echo ignored\n"})
+	srv, _ := newServer(t, root, cgi.Options{})
+	c, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// The chunk is to hold the request below; only "hello" of it is
+	// sent before the response.
+	smuggled := "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+	io.WriteString(c, "POST /cgi-bin/ignore.sh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"+
+		strconv.FormatInt(int64(len("hello")+len(smuggled)), 16)+"\r\nhello")
+	br := bufio.NewReader(c)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || string(b) != "ignored\n" || err != nil {
+		t.Fatalf("%d %q %v; want 200 \"ignored\\n\"", res.StatusCode, b, err)
+	}
+	if !res.Close {
+		t.Errorf("response header %v, want Connection: close", res.Header)
+	}
+	io.WriteString(c, smuggled+"\r\n0\r\n\r\n")
+	if res, err := http.ReadResponse(br, nil); err == nil {
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		t.Errorf("the rest of the body was read as a request: %d %q", res.StatusCode, b)
+	}
+}
