@@ -159,8 +159,10 @@ const maxBufferedBody = 1 << 20
 func (h *Handler) bufferBody(w http.ResponseWriter, r *http.Request) bool {
 	rc := http.NewResponseController(w)
 	deadline := h.timeout > 0 && rc.SetReadDeadline(time.Now().Add(h.timeout)) == nil
-	buf := make([]byte, r.ContentLength)
-	_, err := io.ReadFull(r.Body, buf)
+	// The buffer grows as the body comes: a client that announces a
+	// body and sends none of it is not given its length in memory.
+	var buf bytes.Buffer
+	_, err := io.CopyN(&buf, r.Body, r.ContentLength)
 	if deadline {
 		rc.SetReadDeadline(time.Time{})
 	}
@@ -178,7 +180,7 @@ func (h *Handler) bufferBody(w http.ResponseWriter, r *http.Request) bool {
 		h.sendError(w, r, code, msg)
 		return false
 	}
-	r.Body = io.NopCloser(bytes.NewReader(buf))
+	r.Body = io.NopCloser(bytes.NewReader(buf.Bytes()))
 	return true
 }
 

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -430,5 +431,36 @@ func TestUnreadBodyClosesConnection(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		res.Body.Close()
 		t.Errorf("the rest of the body was read as a request: %d %q", res.StatusCode, b)
+	}
+}
+
+// TestAnnouncedBodyTakesNoMemory: a body of up to 1 MiB is read whole
+// before its script starts, into memory that must come as the body
+// does: a client that announced 1 MiB and sent none of it held 1 MiB of
+// the server's heap until the time limit, for the price of a header.
+func TestAnnouncedBodyTakesNoMemory(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/ok.sh": "#!/bin/sh\n" + header + "echo ok\n"})
+	srv, _ := newServer(t, root, cgi.Options{})
+	const clients = 32
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range clients {
+		c, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		io.WriteString(c, "POST /cgi-bin/ok.sh HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\nExpect: 100-continue\r\n\r\n")
+		// The server asks for the body as it starts reading it, once
+		// the memory for it has been taken.
+		res, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil || res.StatusCode != http.StatusContinue {
+			t.Fatalf("want 100 Continue, got %v %v", res, err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > 8<<20 {
+		t.Errorf("%d clients that announced 1 MiB bodies and sent nothing took %d KiB of heap, want under 8 MiB", clients, grown>>10)
 	}
 }
