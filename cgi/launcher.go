@@ -74,7 +74,14 @@ func (h *headerLimit) Read(p []byte) (int, error) {
 	if h.done {
 		return n, err
 	}
-	for _, c := range p[:n] {
+	for i, c := range p[:n] {
+		if h.n == maxHeader {
+			// Only what came before the limit is passed on: the rest
+			// of this read may hold the blank line and a body, which
+			// would make the header whole after all.
+			return i, errHeaderTooLong
+		}
+		h.n++
 		if c == '\n' {
 			if h.line == 0 || h.cr {
 				h.done = true
@@ -85,9 +92,6 @@ func (h *headerLimit) Read(p []byte) (int, error) {
 		}
 		h.cr = h.line == 0 && c == '\r'
 		h.line++
-	}
-	if h.n += n; h.n > maxHeader {
-		return n, errHeaderTooLong
 	}
 	return n, err
 }
