@@ -598,8 +598,11 @@ func TestE2EShutdownFreshConnections(t *testing.T) {
 	// A bound short of Go's 5 s rule for such connections, which this
 	// replaces; the close itself comes within milliseconds.
 	fresh.SetReadDeadline(time.Now().Add(4 * time.Second))
-	if n, err := fresh.Read(make([]byte, 1)); n != 0 || err != io.EOF {
-		t.Errorf("the fresh connection: read %d, %v; want it closed (EOF)", n, err)
+	// Closed by the server (EOF), or, when the signal came before the
+	// server had accepted it, reset by the kernel as the listener closed
+	// with it still in the queue: closed at once either way.
+	if n, err := fresh.Read(make([]byte, 1)); n != 0 || err != io.EOF && !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("the fresh connection: read %d, %v; want it closed (EOF or reset)", n, err)
 	}
 	p.wait(t)
 }
