@@ -16,6 +16,32 @@ import (
 	"github.com/simplehttp/simplehttp/fileserver"
 )
 
+// pngFile is a file whose name does not tell its type: a PNG, sniffed.
+var pngFile = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"), bytes.Repeat([]byte{0}, 5000)...)
+
+// newZip returns a zip.Reader, an fs.FS whose files cannot seek, over
+// files compressed with Deflate, all modified at mtime.
+func newZip(t *testing.T, mtime time.Time, files map[string][]byte) *zip.Reader {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, data := range files {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: mtime})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return zr
+}
+
 // A file of an fs.FS that cannot seek, such as an archive/zip.Reader's, is
 // served as a file that can: whole, with its type (sniffed when its name
 // does not tell it), length, date and ETag, to HEAD and to conditional
@@ -27,26 +53,7 @@ func TestUnseekableFiles(t *testing.T) {
 	for i := range big {
 		big[i] = byte('a' + i%26)
 	}
-	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"), bytes.Repeat([]byte{0}, 5000)...)
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{{"a/hello.txt", []byte("hello from a zip\n")}, {"big.txt", big}, {"picture", png}} {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: mtime})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(f.data)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	zr := newZip(t, mtime, map[string][]byte{"a/hello.txt": []byte("hello from a zip\n"), "big.txt": big, "picture": pngFile})
 	h, err := fileserver.New(zr, fileserver.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +69,7 @@ func TestUnseekableFiles(t *testing.T) {
 	}{
 		{"small", "GET", "/a/hello.txt", nil, 200, "text/plain", "", []byte("hello from a zip\n")},
 		{"large", "GET", "/big.txt", nil, 200, "text/plain", "", big},
-		{"sniffed", "GET", "/picture", nil, 200, "image/png", "", png},
+		{"sniffed", "GET", "/picture", nil, 200, "image/png", "", pngFile},
 		{"HEAD", "HEAD", "/big.txt", nil, 200, "text/plain", "", nil},
 		{"range", "GET", "/big.txt", http.Header{"Range": {"bytes=150000-150009"}}, 206, "text/plain", "bytes 150000-150009/200000", big[150000:150010]},
 		{"suffix range", "GET", "/big.txt", http.Header{"Range": {"bytes=-5"}}, 206, "text/plain", "bytes 199995-199999/200000", big[199995:]},
@@ -142,31 +149,11 @@ func TestUnseekableWithoutMtime(t *testing.T) {
 // type the file itself is sent with, sniffed when its name does not
 // tell it, as for any other file.
 func TestUnseekablePrecompressedType(t *testing.T) {
-	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"), bytes.Repeat([]byte{0}, 5000)...)
 	var gz bytes.Buffer
 	g := gzip.NewWriter(&gz)
-	g.Write(png)
+	g.Write(pngFile)
 	g.Close()
-	mtime := time.Date(2024, 3, 5, 9, 7, 4, 0, time.UTC)
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{{"picture", png}, {"picture.gz", gz.Bytes()}} {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: mtime})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(f.data)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	zr := newZip(t, time.Date(2024, 3, 5, 9, 7, 4, 0, time.UTC), map[string][]byte{"picture": pngFile, "picture.gz": gz.Bytes()})
 	h, err := fileserver.New(zr, fileserver.Options{Precompressed: []string{"gzip"}})
 	if err != nil {
 		t.Fatal(err)
@@ -189,20 +176,7 @@ func TestUnseekablePrecompressedType(t *testing.T) {
 // other file is, and the response decodes to the file.
 func TestUnseekableCompressed(t *testing.T) {
 	js := bytes.Repeat([]byte("function x() { return 1; }\n"), 400)
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	w, err := zw.CreateHeader(&zip.FileHeader{Name: "app.js", Method: zip.Deflate, Modified: time.Date(2024, 3, 5, 9, 7, 4, 0, time.UTC)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write(js)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	zr := newZip(t, time.Date(2024, 3, 5, 9, 7, 4, 0, time.UTC), map[string][]byte{"app.js": js})
 	h, err := fileserver.New(zr, fileserver.Options{Compress: true, CompressCodings: []string{"gzip"}})
 	if err != nil {
 		t.Fatal(err)
