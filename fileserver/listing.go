@@ -392,11 +392,22 @@ type jsonListing struct {
 // document is always valid JSON; such a name cannot be turned back into
 // its link.
 type jsonEntry struct {
-	Name  string     `json:"name"`
-	Type  string     `json:"type"` // "file", "dir" or "other", links followed
-	Size  int64      `json:"size"`
-	Mtime *time.Time `json:"mtime"` // null when unknown (embed.FS, a failed stat)
-	Link  bool       `json:"link"`
+	Name  string   `json:"name"`
+	Type  string   `json:"type"` // "file", "dir" or "other", links followed
+	Size  int64    `json:"size"`
+	Mtime jsonTime `json:"mtime"`
+	Link  bool     `json:"link"`
+}
+
+// jsonTime is an entry's modification time in a JSON listing: RFC 3339,
+// or null when unknown (embed.FS has none; the zero time of a failed stat).
+type jsonTime time.Time
+
+func (t jsonTime) MarshalJSON() ([]byte, error) {
+	if !hasMtime(time.Time(t)) {
+		return []byte("null"), nil
+	}
+	return time.Time(t).MarshalJSON()
 }
 
 func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, entries []*entry, name, clientPath string) {
@@ -416,10 +427,7 @@ func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, entri
 				je.Type = "file"
 				je.Size = fi.Size()
 			}
-			if t := fi.ModTime(); hasMtime(t) {
-				t = t.UTC()
-				je.Mtime = &t
-			}
+			je.Mtime = jsonTime(fi.ModTime().UTC())
 		}
 		out.Entries = append(out.Entries, je)
 	}
