@@ -65,8 +65,10 @@ func Error(w http.ResponseWriter, r *http.Request, code int, message, explain st
 	if st := stateOf(r); st != nil {
 		// The page is the handler's own: the middleware must not take
 		// it for another handler's bodiless error (a plain-text page
-		// looks like http.Error's).
-		st.Intercept = nil
+		// looks like http.Error's). Not by clearing st.Intercept: behind
+		// http.TimeoutHandler this runs while the timeout's 503 goes
+		// through st on another goroutine.
+		st.PassThrough()
 		st.m.serve(w, r, st, code, message, explain)
 		return
 	}

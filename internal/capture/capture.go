@@ -77,6 +77,9 @@ type Writer struct {
 	//
 	// Informational responses (1xx except 101) always pass through without
 	// consulting Intercept.
+	//
+	// Set it before handing the Writer on; to stop interception later, call
+	// [Writer.PassThrough], which may run on another goroutine.
 	Intercept func(code int, h http.Header) bool
 
 	w           http.ResponseWriter
@@ -86,6 +89,7 @@ type Writer struct {
 	intercepted bool // Intercept returned true: discard the body
 	hijacked    bool
 	finished    atomic.Bool
+	passThrough atomic.Bool // PassThrough was called: Intercept is not consulted
 }
 
 // New returns a Writer that wraps w.
@@ -104,6 +108,13 @@ func (c *Writer) Init(w http.ResponseWriter) { c.w = w }
 // with any ResponseWriter; one that happens after it, as seen through any
 // synchronisation (a channel, a WaitGroup), is refused safely.
 func (c *Writer) Finish() { c.finished.Store(true) }
+
+// PassThrough makes the Writer forward the final status without consulting
+// Intercept. Unlike setting Intercept, it may be called while another
+// goroutine writes the response: errorpage.Error runs on its caller's
+// goroutine, and a handler behind [http.TimeoutHandler] runs on one of its
+// own, still going when the timeout's 503 is written.
+func (c *Writer) PassThrough() { c.passThrough.Store(true) }
 
 // Finished reports whether [Writer.Finish] was called.
 func (c *Writer) Finished() bool { return c.finished.Load() }
@@ -159,7 +170,7 @@ func (c *Writer) WriteHeader(code int) {
 	}
 	c.wroteHeader = true
 	c.status = code
-	if c.Intercept != nil && c.Intercept(code, c.w.Header()) {
+	if c.Intercept != nil && !c.passThrough.Load() && c.Intercept(code, c.w.Header()) {
 		c.intercepted = true
 		return
 	}
