@@ -900,6 +900,42 @@ func TestRecover(t *testing.T) {
 	}
 }
 
+// A handler that sends an invalid status (one left at 0) panics in
+// WriteHeader, as it would without the middleware, and has sent nothing: the
+// client gets the 500 page, and the access log 500, not a cut connection.
+func TestInvalidStatusRecovered(t *testing.T) {
+	page500, err := os.ReadFile(goldenPath("500_default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var diag syncbuf.Buffer
+	m, err := New(Options{DisableNegotiation: true, Logger: slogTo(&diag)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged, access := withAccessLog(t, m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var status int // never set
+		w.WriteHeader(status)
+	})))
+	srv := httptest.NewServer(logged)
+	defer srv.Close()
+	res, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readBody(t, res)
+	res.Body.Close()
+	if res.StatusCode != 500 || !bytes.Equal(body, page500) {
+		t.Errorf("got %d %q, want Python's 500 page", res.StatusCode, body)
+	}
+	if got, want := access.String(), "127.0.0.1 - - [05/Mar/2024 09:07:03] \"GET / HTTP/1.1\" 500 "+strconv.Itoa(len(page500))+"\n"; !strings.HasSuffix(got, want) {
+		t.Errorf("access log:\n%s\nwant it to end with:\n%s", got, want)
+	}
+	if d := diag.String(); !strings.Contains(d, `panic="invalid WriteHeader code 0"`) {
+		t.Errorf("diagnostics:\n%s\nwant net/http's panic", d)
+	}
+}
+
 // Nested middlewares: Error inside the inner one renders with the inner's
 // options, and Error in the outer's handler after the inner has returned
 // renders with the outer's again (the inner's writer is finished by then).

@@ -29,6 +29,7 @@ package capture
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -154,7 +155,8 @@ func (c *Writer) Header() http.Header {
 // are passed through and not recorded. The first final code is recorded and,
 // unless Intercept claims the response, forwarded; later ones are ignored
 // (net/http would only log "superfluous WriteHeader call"), and so is any
-// after a Hijack (the connection is the handler's).
+// after a Hijack (the connection is the handler's). A first final code
+// outside 100 to 999 panics, as net/http's WriteHeader does.
 func (c *Writer) WriteHeader(code int) {
 	if c.finished.Load() || c.hijacked {
 		return
@@ -167,6 +169,13 @@ func (c *Writer) WriteHeader(code int) {
 	}
 	if c.wroteHeader {
 		return
+	}
+	if code < 100 || code > 999 {
+		// net/http's panic, before anything is recorded or passed on: a
+		// writer outside that took the code would refuse the 500 of a
+		// recoverer (errorpage) as a second WriteHeader, and its body
+		// would go out under an implicit 200.
+		panic(fmt.Sprintf("invalid WriteHeader code %v", code))
 	}
 	c.wroteHeader = true
 	c.status = code
