@@ -6,7 +6,6 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log"
@@ -52,13 +51,18 @@ func ExampleNewDir() {
 	srv := &http.Server{Addr: "127.0.0.1:8000", Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		srv.Shutdown(context.Background())
-	}()
-	err = srv.ListenAndServe()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err = <-errc: // could not listen
+	case <-ctx.Done():
+		// ListenAndServe returns as soon as Shutdown begins: wait for
+		// Shutdown itself, which returns once the requests in flight
+		// (a download, an upload) are done.
+		err = srv.Shutdown(context.Background())
+	}
 	h.Close() // after Shutdown: releases the directory
-	if !errors.Is(err, http.ErrServerClosed) {
+	if err != nil {
 		log.Fatal(err)
 	}
 }
