@@ -118,8 +118,20 @@ func (h *Handler) serveEncoded(w http.ResponseWriter, r *http.Request, f fs.File
 						return true
 					}
 				}
-				h.serveFileAs(w, r, nil, sfi, name+c.ext, &variant{coding: c, ctype: []string{ctype}})
-				return true
+				err := h.serveFileAs(w, r, nil, sfi, name+c.ext, &variant{coding: c, ctype: []string{ctype}})
+				if err == nil {
+					return true
+				}
+				if overload.Is(err) {
+					h.unavailable(w, r, name+c.ext, err)
+					return true
+				}
+				// The copy cannot be read (its mode, or gone since
+				// its stat): the original still can, as nginx's
+				// gzip_static falls back to it, rather than a 404
+				// for a file that is there.
+				h.logger.LogAttrs(r.Context(), slog.LevelWarn, "fileserver: precompressed copy not served",
+					slog.String("name", name+c.ext), slog.Any("err", err))
 			}
 			offers = deleteString(offers, token)
 		}

@@ -307,6 +307,54 @@ func TestPrecompressedSameSecond(t *testing.T) {
 	}
 }
 
+// lockedFS is an fs.FS (and fs.StatFS) whose file locked can be stat'ed
+// but not opened, as a file of mode 0600 of another user.
+type lockedFS struct {
+	fs.StatFS
+	locked string
+}
+
+func (l lockedFS) Open(name string) (fs.File, error) {
+	if name == l.locked {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrPermission}
+	}
+	return l.StatFS.Open(name)
+}
+
+// A copy that cannot be opened is passed over for the next coding, or
+// the original: the file is there, and readable.
+func TestPrecompressedUnreadable(t *testing.T) {
+	app := jsText(4000)
+	gz := encodeWith(t, "gzip", app)
+	dir := assetTree(t, map[string][]byte{"app.js": app, "app.js.br": encodeWith(t, "br", app), "app.js.gz": gz})
+	for _, cache := range []bool{true, false} {
+		var log bytes.Buffer
+		h := mustNew(t, lockedFS{os.DirFS(dir).(fs.StatFS), "app.js.br"}, fileserver.Options{
+			Precompressed: []string{"br", "gzip"}, DisableCache: !cache, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+		for _, tt := range []struct {
+			accept, encoding string
+			body             []byte
+		}{
+			{"br", "", app},
+			{"br, gzip", "gzip", gz},
+		} {
+			what := fmt.Sprintf("cache %v, Accept-Encoding %s", cache, tt.accept)
+			got := serve(t, h, "GET", "/app.js", map[string]string{"Accept-Encoding": tt.accept})
+			if got.status != 200 {
+				t.Fatalf("%s: %d, want 200", what, got.status)
+			}
+			checkHeaders(t, what, got.header, map[string]string{
+				"Content-Encoding": tt.encoding, "Content-Length": strconv.Itoa(len(tt.body)), "Vary": "Accept-Encoding"})
+			if got.body != string(tt.body) {
+				t.Errorf("%s: body of %d bytes, want %d", what, len(got.body), len(tt.body))
+			}
+		}
+		if !strings.Contains(log.String(), "name=app.js.br") {
+			t.Errorf("cache %v: the log does not name the copy:\n%s", cache, log.String())
+		}
+	}
+}
+
 // A compressed or precompressed response has its Content-Length whatever
 // the conditionals (a browser's revalidation sends If-None-Match), from
 // the cache and from disk, GET and HEAD alike; its 304 has none, and its

@@ -436,30 +436,32 @@ func (h *Handler) serveRegular(w http.ResponseWriter, r *http.Request, f fs.File
 	if (h.pre != nil || h.comp != nil) && h.serveEncoded(w, r, f, fi, name) {
 		return
 	}
-	h.serveFileAs(w, r, f, fi, name, nil)
+	if err := h.serveFileAs(w, r, f, fi, name, nil); err != nil {
+		h.notFound(w, r, name, err)
+	}
 }
 
 // serveFileAs serves the regular file name, which stat (or f.Stat, when
 // f is open on it) found as fi, as itself or as the variant v of another
 // file: from the cache when the cache holds this very version of it, else
-// from disk.
-func (h *Handler) serveFileAs(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name string, v *variant) {
+// from disk. It returns the error of a file it cannot open (or that is no
+// longer a regular file), having sent nothing, for the caller to answer.
+func (h *Handler) serveFileAs(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name string, v *variant) error {
 	if f == nil {
 		if h.cache != nil {
 			if id, ok := statID(fi); ok {
 				if e := h.cache.get(name, id); e != nil {
 					h.serveCached(w, r, name, e, v)
-					return
+					return nil
 				}
 				if id.size <= h.cache.maxFile {
 					e, err := h.loadCached(r.Context(), name, id)
 					if err != nil {
-						h.notFound(w, r, name, err)
-						return
+						return err
 					}
 					if e != nil {
 						h.serveCached(w, r, name, e, v)
-						return
+						return nil
 					}
 					// It changed while being read: serve it from disk.
 				}
@@ -467,22 +469,20 @@ func (h *Handler) serveFileAs(w http.ResponseWriter, r *http.Request, f fs.File,
 		}
 		var err error
 		if f, err = h.open(r.Context(), name); err != nil {
-			h.notFound(w, r, name, err)
-			return
+			return err
 		}
 		defer f.Close()
 		// The open file is what gets sent: its own stat gives the
 		// headers, in case the name was replaced since the first one.
 		if fi, err = f.Stat(); err != nil {
-			h.notFound(w, r, name, err)
-			return
+			return err
 		}
 		if !fi.Mode().IsRegular() {
-			h.notFound(w, r, name, errNotRegular)
-			return
+			return errNotRegular
 		}
 	}
 	h.serveFile(w, r, f, fi, name, v)
+	return nil
 }
 
 var (
