@@ -466,8 +466,9 @@ func (h *Handler) encodedListing(w http.ResponseWriter, r *http.Request, key str
 // fallbackFor reports whether a GET or HEAD of the escaped path that
 // failed with err gets the Fallback file: the name does not exist (and was
 // not refused for another reason), the path does not climb with "..", its
-// last segment has no extension, and the client takes HTML.
-func (h *Handler) fallbackFor(r *http.Request, escaped string, err error) bool {
+// last segment has no extension, and the client takes HTML. When only the
+// last decides, w's header gets Vary: Accept, whichever the answer.
+func (h *Handler) fallbackFor(w http.ResponseWriter, r *http.Request, escaped string, err error) bool {
 	if h.fallback == "" || !errors.Is(err, fs.ErrNotExist) {
 		return false
 	}
@@ -483,13 +484,16 @@ func (h *Handler) fallbackFor(r *http.Request, escaped string, err error) bool {
 	if strings.Contains(path.Base("/"+strings.TrimRight(decoded, "/")), ".") {
 		return false
 	}
+	// The 404 of a client that does not take HTML must say so too, or a
+	// cache would give it to browsers, whatever the error page's own
+	// negotiation (errorpage's DisableNegotiation, an ErrorHandler).
+	addVary(w.Header(), varyAccept)
 	accept := negotiate.List(r.Header["Accept"])
 	return accept == "" || negotiate.Accepts(accept, "text/html")
 }
 
 // serveFallback sends the Fallback file with 200, or 404 if it is gone.
 func (h *Handler) serveFallback(w http.ResponseWriter, r *http.Request, name string) {
-	addVary(w.Header(), varyAccept)
 	fi, err := h.regular(h.fallback)
 	if err != nil {
 		if !overload.Is(err) {

@@ -710,6 +710,36 @@ func TestFallback(t *testing.T) {
 // A Fallback file that cannot be served (misspelled, not built yet) makes
 // every client-side route a 404, and the log says why once, not per
 // request; once it is back and gone again, it says so again.
+// Whether a route gets the fallback or 404 depends on Accept: both say
+// so with Vary, even when the error page itself is not negotiated, so a
+// cache never gives a JSON client's 404 to a browser. A miss that Accept
+// does not decide has no Vary.
+func TestFallbackVary(t *testing.T) {
+	dir := assetTree(t, map[string][]byte{"index.html": []byte("<p>app</p>")})
+	h := newDir(t, dir, fileserver.SymlinksFollow, fileserver.Options{
+		Fallback: "index.html",
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, code int, message string) {
+			http.Error(w, message, code) // the same page for every client
+		},
+	})
+	for _, tt := range []struct {
+		target, accept string
+		status         int
+		vary           string
+	}{
+		{"/users/42", "text/html", 200, "Accept"},
+		{"/users/42", "application/json", 404, "Accept"},
+		{"/users/42.json", "application/json", 404, ""},
+	} {
+		got := serve(t, h, "GET", tt.target, map[string]string{"Accept": tt.accept})
+		what := tt.target + " (" + tt.accept + ")"
+		if got.status != tt.status {
+			t.Errorf("%s: %d, want %d", what, got.status, tt.status)
+		}
+		checkHeaders(t, what, got.header, map[string]string{"Vary": tt.vary})
+	}
+}
+
 func TestFallbackMissingLoggedOnce(t *testing.T) {
 	fsys := fstest.MapFS{"index.html": {Data: []byte("app")}}
 	var log syncbuf.Buffer

@@ -324,7 +324,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		if h.fallbackFor(r, escaped, err) {
+		if h.fallbackFor(w, r, escaped, err) {
 			h.serveFallback(w, r, name)
 			return
 		}

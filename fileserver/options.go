@@ -237,7 +237,9 @@ type Options struct {
 	// Accept header takes text/html. Every other miss is still a 404, and
 	// so is a name refused for another reason than not existing (a
 	// symbolic link the policy refuses, a special file) or a path that
-	// climbs with "..". The fallback goes out with Vary: Accept. While
+	// climbs with "..". The fallback goes out with Vary: Accept, and so
+	// does the 404 of a route asked for by a client that does not take
+	// HTML, whatever ErrorHandler sends. While
 	// the Fallback file itself cannot be served (a misspelled name, a
 	// build not yet made) those routes get 404, and Logger is told once
 	// at level Warn. If empty, there is no fallback (Python's behaviour).
