@@ -69,7 +69,8 @@ func parseCodings(field string, names []string) ([]*coding, error) {
 // served from the cache, so its size matters more than the time: 9 is
 // where users of brotli's CLI and nginx's brotli module usually settle;
 // 10 and 11 cost 5 to 20 times the time for a few per cent. Content
-// compressed for a single response gets 4, about gzip's speed.
+// compressed for a single response (a listing that just changed, a file
+// the cache cannot keep) gets 4, about gzip's speed.
 const (
 	brotliOnce = 9
 	brotliFast = 4

@@ -1,6 +1,7 @@
 package fileserver
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -20,6 +21,16 @@ func CacheStats(h *Handler) (entries int, bytes int64) {
 		return 0, 0
 	}
 	return h.cache.stats()
+}
+
+// Encode is src compressed in coding token as Compress compresses a file:
+// at the best level when it is kept (once), else at a fast one.
+func Encode(token string, src []byte, once bool) []byte {
+	var buf bytes.Buffer
+	if err := codings[token].encode(&buf, src, once); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
 }
 
 // HourAhead is a clock an hour ahead of time.Now.

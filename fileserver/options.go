@@ -198,7 +198,10 @@ type Options struct {
 	// the small-file cache (checked by stat as the files are, so a
 	// changed file never gets its old compressed bytes, and counted
 	// against CacheMaxBytes), or once per file for content that cannot
-	// change (embed.FS, Immutable). A response that an outer middleware
+	// change (embed.FS, Immutable). Where the cache cannot keep it
+	// (DisableCache, an FS without Linux stat data, every FS off Linux),
+	// a file is compressed again for each response, at a faster level.
+	// A response that an outer middleware
 	// already encodes (Content-Encoding set) is left alone, Range requests
 	// are answered from the uncompressed file, and every response of a
 	// compressible file carries Vary: Accept-Encoding. A precompressed
