@@ -18,10 +18,15 @@ const ImmutableCacheControl = "public, max-age=31536000, immutable"
 // "no-cache" for index.html and the like).
 //
 // A fingerprint is a part of the base name, before the extension and
-// after a '.' or a '-', of 8 to 64 letters, digits and underscores with at
-// least one digit and at least one letter. A name without one is never
-// taken for fingerprinted, so the risk is only that some fingerprinted
-// names (a hash without a digit) get other.
+// after a '.' or a '-', with at least one digit and at least one letter:
+// 8 to 64 hexadecimal digits (webpack, Parcel, Next.js, Hugo, Rails), or
+// exactly 8 letters, digits and underscores (the hashes of Vite, Rollup
+// and esbuild). Words and numbers of other shapes, as in release names
+// (app_1.2.3_linux_amd64.tar.gz, video-1080p60fps.mp4), are not
+// fingerprints: such a file may be replaced under its name, and a client
+// told it is immutable would keep the old one for a year. The risk left
+// is only that some fingerprinted names (a hash without a digit, or of
+// another shape) get other, which costs a revalidation.
 func ImmutableFingerprinted(other string) func(name string) string {
 	return func(name string) string {
 		if Fingerprinted(name) {
@@ -59,17 +64,19 @@ func isFingerprint(s string) bool {
 	if len(s) < 8 || len(s) > 64 {
 		return false
 	}
-	digit, letter := false, false
+	digit, letter, hex := false, false, true
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c >= '0' && c <= '9':
 			digit = true
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
 			letter = true
-		case c == '_':
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+			letter = letter || c != '_'
+			hex = false
 		default:
 			return false
 		}
 	}
-	return digit && letter
+	return digit && letter && (hex || len(s) == 8)
 }

@@ -28,6 +28,14 @@ func TestFingerprinted(t *testing.T) {
 		{".3f9a2c1b.js", false},        // a dotfile
 		{"noext-3f9a2c1b", false},      // no extension
 		{"a." + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0.js", false}, // 65 chars
+		{"main-D_1s9pHL.css", true},                    // Vite, an underscore in the hash
+		{"app-4f8b9c2d1e3a5b6c7d8e.js", true},          // Gatsby: 20 hex digits
+		{"myapp_1.2.3_linux_amd64.tar.gz", false},      // GoReleaser's release names
+		{"tool-linux_amd64.tar.gz", false},             // a platform, not a hash
+		{"video-1080p60fps.mp4", false},                // a word with digits
+		{"photo-IMG_20240101.jpg", false},              // a camera's name
+		{"backup-20240101T1200.sql", false},            // a date and time
+		{"sub/report-0123456789abcdefghij.pdf", false}, // 20 characters, not hex
 	}
 	for _, tt := range tests {
 		if got := fileserver.Fingerprinted(tt.name); got != tt.want {
@@ -38,7 +46,9 @@ func TestFingerprinted(t *testing.T) {
 	if got := cc("app.3f9a2c1b.js"); got != "public, max-age=31536000, immutable" {
 		t.Errorf("fingerprinted: %q", got)
 	}
-	if got := cc("index.html"); got != "max-age=60" {
-		t.Errorf("other: %q", got)
+	for _, name := range []string{"index.html", "dist/myapp_1.2.3_linux_amd64.tar.gz"} {
+		if got := cc(name); got != "max-age=60" {
+			t.Errorf("%s: %q, want other", name, got)
+		}
 	}
 }
