@@ -298,8 +298,8 @@ func parseArgs(args []string) (config, error) {
 		// below a few nanoseconds that is never, and every write fails.
 		return cfg, usagef("invalid --send-timeout %v: want 0 (no limit) or at least 1ms, like 60s", cfg.SendTimeout)
 	}
-	if strings.ContainsAny(cfg.CacheControl, "\r\n\x00") {
-		return cfg, usagef("invalid --cache-control %q: one line of text, like max-age=60", cfg.CacheControl)
+	if hasControl(cfg.CacheControl) {
+		return cfg, usagef("invalid --cache-control %q: control character in the value, want one like max-age=60", cfg.CacheControl)
 	}
 	if cfg.SPA != "" {
 		cfg.SPA = strings.TrimPrefix(cfg.SPA, "./")

@@ -23,16 +23,27 @@ func parseHeader(s string) (header, error) {
 		return header{}, usagef("invalid -H %q: %q is not a header name", s, name)
 	}
 	value = strings.Trim(value, " \t")
-	for _, c := range []byte(value) {
-		if c < ' ' && c != '\t' || c == 0x7f {
-			return header{}, usagef("invalid -H %q: control character in the value", s)
-		}
+	if hasControl(value) {
+		return header{}, usagef("invalid -H %q: control character in the value", s)
 	}
 	name = textproto.CanonicalMIMEHeaderKey(name)
 	if name == "Content-Length" || hopbyhop.Is(name) {
 		return header{}, usagef("invalid -H %q: the server sets %s itself", s, name)
 	}
 	return header{name, value}, nil
+}
+
+// hasControl reports whether the header value v holds a control
+// character other than a tab, which RFC 9110 does not allow in a field
+// value: net/http sends it raw over HTTP/1.x, and drops the whole field
+// over HTTP/2.
+func hasControl(v string) bool {
+	for _, c := range []byte(v) {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // validHeaderName reports whether s is an RFC 9110 token.
