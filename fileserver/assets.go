@@ -114,7 +114,7 @@ func (h *Handler) serveEncoded(w http.ResponseWriter, r *http.Request, f fs.File
 				if ctype == "" {
 					var err error
 					if ctype, err = h.fileType(r.Context(), name, f); err != nil {
-						h.unavailable(w, r, name, err)
+						h.fileError(w, r, name, err)
 						return true
 					}
 				}
@@ -123,7 +123,7 @@ func (h *Handler) serveEncoded(w http.ResponseWriter, r *http.Request, f fs.File
 					return true
 				}
 				if overload.Is(err) {
-					h.unavailable(w, r, name+c.ext, err)
+					h.fileError(w, r, name+c.ext, err)
 					return true
 				}
 				// The copy cannot be read (its mode, or gone since

@@ -680,6 +680,31 @@ func TestCacheControl(t *testing.T) {
 		}
 		checkHeaders(t, tt.name, got.header, map[string]string{"Cache-Control": tt.want})
 	}
+
+	// Nor the errors of a file that exists, however ErrorHandler sends
+	// them: http.Error keeps the header it finds.
+	h = mustNew(t, lockedFS{os.DirFS(dir).(fs.StatFS), "index.html"}, fileserver.Options{
+		CacheControl: fileserver.ImmutableFingerprinted("no-cache"),
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, code int, message string) {
+			http.Error(w, message, code)
+		},
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	for _, tt := range []struct {
+		name, target string
+		header       map[string]string
+		status       int
+	}{
+		{"412", "/app.3f9a2c1b.js", map[string]string{"If-Match": `"other"`}, 412},
+		{"416", "/app.3f9a2c1b.js", map[string]string{"Range": "bytes=99999-"}, 416},
+		{"cannot be opened", "/index.html", nil, 404},
+	} {
+		got := serve(t, h, "GET", tt.target, tt.header)
+		if got.status != tt.status {
+			t.Errorf("%s: status %d, want %d", tt.name, got.status, tt.status)
+		}
+		checkHeaders(t, tt.name, got.header, map[string]string{"Cache-Control": ""})
+	}
 }
 
 func TestFallback(t *testing.T) {

@@ -266,6 +266,9 @@ func (pw *preconditionWriter) WriteHeader(code int) {
 	for _, k := range []string{"Content-Type", "Content-Encoding", "Content-Length", "Etag", "Last-Modified", "X-Content-Type-Options"} {
 		delete(hdr, k) // the file's, or http.Error's (Content-Range stays: bytes */size)
 	}
+	if pw.h.cacheControl != nil {
+		delete(hdr, "Cache-Control") // the file's (fileError)
+	}
 	pw.h.sendError(pw.ResponseWriter, pw.r, code, msg)
 }
 

@@ -437,8 +437,20 @@ func (h *Handler) serveRegular(w http.ResponseWriter, r *http.Request, f fs.File
 		return
 	}
 	if err := h.serveFileAs(w, r, f, fi, name, nil); err != nil {
-		h.notFound(w, r, name, err)
+		h.fileError(w, r, name, err)
 	}
+}
+
+// fileError answers err, the failure of the regular file name after
+// serveRegular gave it its Cache-Control, as notFound does, without that
+// Cache-Control: an error page gets none (an ErrorHandler such as
+// http.Error keeps what it finds, and a 404 cached for a year as
+// immutable would outlive the file's coming back).
+func (h *Handler) fileError(w http.ResponseWriter, r *http.Request, name string, err error) {
+	if h.cacheControl != nil {
+		delete(w.Header(), "Cache-Control")
+	}
+	h.notFound(w, r, name, err)
 }
 
 // serveFileAs serves the regular file name, which stat (or f.Stat, when

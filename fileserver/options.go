@@ -227,7 +227,9 @@ type Options struct {
 	// CacheControl, if not nil, gives the Cache-Control header of each
 	// file the handler sends (200, 206 and 304), from its name in the
 	// fs.FS ("assets/app.3f9a2c1b.js"); "" sends none. Listings and
-	// error pages never get one. [ImmutableFingerprinted] makes one for
+	// error pages never get one (the header is removed before
+	// ErrorHandler runs, also for a 412 or 416 of the file, or a file that
+	// cannot be opened). [ImmutableFingerprinted] makes one for
 	// bundler output. If nil, no Cache-Control is sent (Python's
 	// behaviour).
 	CacheControl func(name string) string
