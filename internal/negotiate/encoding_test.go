@@ -33,6 +33,7 @@ func TestEncoding(t *testing.T) {
 		{"star q=0, identity named", []string{"*;q=0, identity"}, "", true},
 		{"star q=0, gzip named", []string{"*;q=0, gzip"}, "gzip", true},
 		{"bad q is 0", []string{"br;q=2, gzip;q=x, zstd;q=0.3"}, "zstd", true},
+		{"NaN is a bad q", []string{"gzip, identity;q=NaN"}, "gzip", true},
 		{"several lines", []string{"br;q=0", "gzip"}, "gzip", true},
 		{"repeated: the best q counts", []string{"gzip;q=0, gzip;q=0.5"}, "gzip", true},
 	}
