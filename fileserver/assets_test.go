@@ -629,6 +629,36 @@ func TestCompressLevel(t *testing.T) {
 	}
 }
 
+// A listing's compressed page is kept for the path as its links write
+// it. The same directory asked for as "/dir//" or "/d%69r/" (a client can
+// vary it without end) gets its own title compressed for that response
+// only, at the fast level, and nothing more is kept.
+func TestCompressListingTitles(t *testing.T) {
+	dir := assetTree(t, map[string][]byte{"dir/a.txt": []byte("a"), "dir/b.txt": []byte("b")})
+	for _, listing := range []fileserver.ListingStyle{fileserver.ListingPython, fileserver.ListingRich} {
+		h := newDir(t, dir, fileserver.SymlinksFollow, fileserver.Options{Compress: true, Listing: listing})
+		br := map[string]string{"Accept-Encoding": "br"}
+		got := serve(t, h, "GET", "/dir/", br)
+		if got.header.Get("Content-Encoding") != "br" || decode(t, "br", got.body) != serve(t, h, "GET", "/dir/", nil).body {
+			t.Fatalf("listing %v: /dir/ not the listing compressed", listing)
+		}
+		kept, _ := fileserver.CacheStats(h)
+		for _, target := range []string{"/dir/", "/dir//", "/dir///", "/d%69r/", "/./dir/", "/dir/./"} {
+			plain := serve(t, h, "GET", target, nil).body
+			got := serve(t, h, "GET", target, br)
+			if got.status != 200 || decode(t, "br", got.body) != plain {
+				t.Errorf("listing %v: %s: %d, not its listing compressed", listing, target, got.status)
+			}
+			if target != "/dir/" && got.body != string(fileserver.Encode("br", []byte(plain), false)) {
+				t.Errorf("listing %v: %s: not compressed at the fast level", listing, target)
+			}
+		}
+		if n, _ := fileserver.CacheStats(h); n != kept {
+			t.Errorf("listing %v: the other forms of the path took %d cache entries", listing, n-kept)
+		}
+	}
+}
+
 func TestCompressImmutable(t *testing.T) {
 	var reads atomic.Int64
 	fsys := readCountingFS{fstest.MapFS{"app.js": {Data: jsText(4000)}}, &reads}

@@ -233,14 +233,38 @@ func (h *Handler) writeListing(w http.ResponseWriter, r *http.Request, clientPat
 		head = append(head, listingList...)
 	}
 
-	if key != "" {
-		key += "\x00" + clientPath // the compressed page holds the title
-	}
-	h.sendListingPage(w, r, key, id, head, items, listingTailBytes)
+	h.sendListingPage(w, r, pageKey(key, clientPath), id, head, items, listingTailBytes)
 	if cap(head) <= 64<<10 { // a title that long is rare: let it go
 		*hp = head
 		headPool.Put(hp)
 	}
+}
+
+// pageKey is the cache key of the compressed page of the listing whose
+// rows are kept under key, titled from clientPath (the page holds it), or
+// "" for a page compressed for this response only: when clientPath is not
+// the one form of its path that the listings' links give (quoted as
+// Python quotes, without an empty, "." or ".." segment). A client can
+// write the same path in endless other ways ("/dir//", "/d%69r/"), and
+// each was compressed at the best level and kept, pushing files out of
+// the cache: 0.2 s of CPU a request for a listing of 20,000 entries,
+// against 1 ms for the kept page.
+func pageKey(key, clientPath string) string {
+	if key == "" {
+		return ""
+	}
+	display := urlpath.UnescapeName(clientPath)
+	if pyescape.URL(display) != clientPath || !strings.HasPrefix(display, "/") {
+		return ""
+	}
+	if display != "/" {
+		for seg := range strings.SplitSeq(strings.TrimSuffix(display[1:], "/"), "/") {
+			if seg == "" || seg == "." || seg == ".." {
+				return ""
+			}
+		}
+	}
+	return key + "\x00" + clientPath
 }
 
 // sendListingPage sends the HTML page head+rows+tail of a listing: 200

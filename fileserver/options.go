@@ -201,6 +201,9 @@ type Options struct {
 	// change (embed.FS, Immutable). Where the cache cannot keep it
 	// (DisableCache, an FS without Linux stat data, every FS off Linux),
 	// a file is compressed again for each response, at a faster level.
+	// A listing's page is kept compressed for its path as the listings'
+	// links write it; another spelling of the path ("/dir//", "/d%69r/")
+	// is compressed for its response only, at the faster level.
 	// A response that an outer middleware
 	// already encodes (Content-Encoding set) is left alone, Range requests
 	// are answered from the uncompressed file, and every response of a

@@ -740,8 +740,7 @@ func isHex(c byte) bool {
 func (h *Handler) writeRichListing(w http.ResponseWriter, r *http.Request, name, clientPath string, s richSort, count int, rows []byte, key string, id fileID, gen int64) {
 	head := h.richHead(name, clientPath, s, count)
 	tail := richTail(count)
-	if key != "" {
-		key += "\x00" + clientPath // the compressed page holds the title
+	if key = pageKey(key, clientPath); key != "" {
 		// The version of the compressed page is the directory's and
 		// this rendering's: rows rendered again, for a changed size
 		// or time, give it a new one.
