@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/simplehttp/simplehttp/errorpage"
@@ -577,7 +578,7 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, name string, 
 		return
 	}
 	level := slog.LevelDebug
-	if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrPermission) &&
+	if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrPermission) && !clientNamesNothing(name, err) &&
 		err != errTrailingSlash && err != errListingDisabled && err != errNotRegular && err != errTempFile {
 		level = slog.LevelWarn
 	}
@@ -585,6 +586,14 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, name string, 
 		h.logger.LogAttrs(r.Context(), level, "fileserver: not found", slog.String("name", name), slog.Any("err", err))
 	}
 	h.sendError(w, r, http.StatusNotFound, "File not found")
+}
+
+// clientNamesNothing reports whether err says only that the client's path
+// cannot name a file: one below a file (ENOTDIR), one too long for the OS,
+// one with a NUL. Any client can send these, as often as it likes, so they
+// are no news for the operator, unlike an I/O error or a link loop.
+func clientNamesNothing(name string, err error) bool {
+	return errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ENAMETOOLONG) || strings.IndexByte(name, 0) >= 0
 }
 
 // retryAfter is the Retry-After of a 503 for lack of file descriptors, in

@@ -2,10 +2,12 @@ package fileserver_test
 
 import (
 	"bufio"
+	"bytes"
 	"embed"
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -669,5 +671,42 @@ func TestUnreadableDir(t *testing.T) {
 	}
 	if got := serve(t, h, "GET", "/indexed/", nil); got.status != 200 || got.body != "<p>hi</p>\n" {
 		t.Errorf("GET /indexed/ = %d %q, want the index page", got.status, got.body)
+	}
+}
+
+// TestClientNamesNothingQuietly: a path that names nothing because of how
+// the client wrote it (below a file, a name too long for the OS, a NUL)
+// gets Python's 404 and no diagnostic: only causes the operator can act on
+// go to the log, and a client must not be able to write two more copies
+// of a 64 KiB name there with every request.
+func TestClientNamesNothingQuietly(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "hello.txt"), []byte("hi\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, policy := range []fileserver.SymlinkPolicy{fileserver.SymlinksFollow, fileserver.SymlinksInside, fileserver.SymlinksNever} {
+		var log bytes.Buffer
+		h, err := fileserver.NewDir(dir, policy, fileserver.Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, target := range []string{
+			"/hello.txt/x",
+			"/hello.txt/x/y",
+			"/" + strings.Repeat("a", 300),
+			"/" + strings.Repeat("a/", 3000) + "b",
+			"/hello.txt%00",
+			"/%00/hello.txt",
+		} {
+			log.Reset()
+			got := serve(t, h, "GET", target, nil)
+			if got.status != 404 || !strings.Contains(got.body, "File not found") {
+				t.Errorf("%v: GET %.40s = %d, want 404 File not found", policy, target, got.status)
+			}
+			if log.Len() != 0 {
+				t.Errorf("%v: GET %.40s logged %.200q", policy, target, log.String())
+			}
+		}
+		h.Close()
 	}
 }
