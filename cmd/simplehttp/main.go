@@ -423,6 +423,7 @@ func newServer(cfg config, h http.Handler, logger *slog.Logger) *http.Server {
 	if cfg.Protocol == http10 {
 		h = closeEach(h)
 	}
+	h = releaseBody(h)
 	h = stallStreams(h, cfg.SendTimeout)
 	return &http.Server{
 		Handler:           h,
@@ -464,6 +465,37 @@ func closeEach(next http.Handler) http.Handler {
 			w.Header().Set("Connection", "close")
 		}
 		next.ServeHTTP(w, r)
+	})
+}
+
+// releaseBody keeps a request body nobody reads from holding an HTTP/1.x
+// connection. net/http reads what is left of such a body (up to 256 KiB)
+// with no deadline: to reuse the connection, before it sends the
+// response, and before it closes the connection, after. A client that
+// announces a body and sends none would hold the connection, and its
+// goroutine, past every timeout, and get no answer at all on a connection
+// kept alive. Python answers at once and reads no body it does not need.
+//
+// Only a CGI script may read the body of a GET or HEAD, so their
+// connection is closed, which spares the first read; once the handler of
+// any request with a body is done, on a connection that closes, a read
+// deadline of now ends the second. (A PUT or POST refused without being
+// read, by --auth for one, still waits for its body on a kept-alive
+// connection.)
+func releaseBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor != 1 || r.ContentLength == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.ContentLength > 0 && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			w.Header()["Connection"] = closeValue
+		}
+		next.ServeHTTP(w, r)
+		if r.Close || w.Header().Get("Connection") == "close" {
+			// The connection serves nothing more.
+			http.NewResponseController(w).SetReadDeadline(time.Now())
+		}
 	})
 }
 

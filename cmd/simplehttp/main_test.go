@@ -569,6 +569,71 @@ func TestRunLimits(t *testing.T) {
 	}
 }
 
+// TestRunBodyNeverSent: a request that announces a body and does not send
+// it, which nothing reads, is answered at once, as Python answers it, and
+// its connection is let go. net/http would read the body it is promised,
+// with no deadline: with -p HTTP/1.1 before it answers a GET or HEAD (to
+// reuse the connection), and in both modes after the response, before it
+// closes the connection. The client would hold the connection past every
+// timeout.
+func TestRunBodyNeverSent(t *testing.T) {
+	for _, proto := range []string{"HTTP/1.0", "HTTP/1.1"} {
+		r := startRun(t, "-b", "127.0.0.1", "-d", site(t), "-p", proto, "0")
+		base := r.baseURL(t)
+		for _, tt := range []struct {
+			method, path, framing string
+			wantStatus            int
+			wantBody              string
+		}{
+			{"GET", "/hello.txt", "Content-Length: 5", 200, "hello\n"},
+			{"HEAD", "/hello.txt", "Content-Length: 5", 200, ""},
+			{"GET", "/missing.txt", "Content-Length: 5", 404, "<p>Message: File not found.</p>"},
+			{"POST", "/hello.txt", "Content-Length: 5", 501, "<p>Message: Unsupported method ('POST').</p>"},
+			{"GET", "/hello.txt", "Transfer-Encoding: chunked", 200, "hello\n"},
+		} {
+			what := fmt.Sprintf("%s: %s %s with %s", proto, tt.method, tt.path, tt.framing)
+			conn := dial(t, base) // its deadline is all that would end a wait for the body
+			io.WriteString(conn, tt.method+" "+tt.path+" HTTP/1.1\r\nHost: x\r\n"+tt.framing+"\r\n\r\n")
+			resp, err := readResponse(bufio.NewReader(conn), tt.method)
+			if err != nil {
+				t.Errorf("%s: no response before the body: %v", what, err)
+				continue
+			}
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.wantStatus || !strings.Contains(string(body), tt.wantBody) {
+				t.Errorf("%s: status = %d, body %q; want %d with %q", what, resp.StatusCode, body, tt.wantStatus, tt.wantBody)
+			}
+			if !resp.Close {
+				t.Errorf("%s: no Connection: close, so the body would be read as the next request", what)
+			}
+			// The server lets the connection go rather than wait for the body.
+			if n, err := conn.Read(make([]byte, 1)); err != io.EOF {
+				t.Errorf("%s: after the response, read %d bytes, %v; want EOF", what, n, err)
+			}
+		}
+		r.exit(t)
+	}
+	// --auth refuses before anything that serves.
+	r := startRun(t, "-b", "127.0.0.1", "-d", site(t), "-p", "HTTP/1.1", "--auth", "u:p", "0")
+	base := r.baseURL(t)
+	for _, method := range []string{"GET", "HEAD"} {
+		conn := dial(t, base)
+		io.WriteString(conn, method+" /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
+		resp, err := readResponse(bufio.NewReader(conn), method)
+		if err != nil {
+			t.Errorf("--auth: %s with a body never sent: no response: %v", method, err)
+			continue
+		}
+		if resp.StatusCode != 401 || !resp.Close {
+			t.Errorf("--auth: %s with a body never sent: status = %d, close %v; want 401, close", method, resp.StatusCode, resp.Close)
+		}
+		if n, err := conn.Read(make([]byte, 1)); err != io.EOF {
+			t.Errorf("--auth: %s: after the response, read %d bytes, %v; want EOF", method, n, err)
+		}
+	}
+	r.exit(t)
+}
+
 // TestRunLogging checks --log-file, --log-format and --quiet.
 func TestRunLogging(t *testing.T) {
 	dir := site(t)
