@@ -380,6 +380,9 @@ func (h *Handler) checkTarget(dir *os.File, base string, conds http.Header) (exi
 	}
 	switch {
 	case !cur.exists:
+		if !h.overwrite && h.isCopyOfFile(dir, base) {
+			return false, refuse(http.StatusConflict, "A precompressed copy of a file that exists")
+		}
 		return false, nil
 	case cur.mode.IsDir():
 		return true, refuse(http.StatusConflict, "A directory of that name exists")
@@ -389,6 +392,22 @@ func (h *Handler) checkTarget(dir *os.File, base string, conds http.Header) (exi
 		return true, refuse(http.StatusConflict, "Not a regular file")
 	}
 	return true, nil
+}
+
+// isCopyOfFile reports whether base in dir is named as a precompressed
+// copy (Options.Precompressed) of a file that exists there: once
+// created, it would be sent in place of that file to the clients that
+// take its coding, which would replace the file for them as surely as
+// overwriting it.
+func (h *Handler) isCopyOfFile(dir *os.File, base string) bool {
+	for _, c := range h.pre {
+		if orig, ok := strings.CutSuffix(base, c.ext); ok {
+			if cur, err := lstatAt(dir, orig); err != nil || (cur.exists && !cur.mode.IsDir()) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // targetStat is what is at an upload's name: nothing (exists false), or

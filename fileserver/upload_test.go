@@ -189,6 +189,43 @@ func TestPutAnswers(t *testing.T) {
 
 func tempNameForTest() string { return fileserver.TempPrefix + "0123" }
 
+// TestUploadPrecompressedCopy: with Options.Precompressed, an upload
+// may not create the precompressed copy of a file that exists (it would
+// be sent in place of the file to every client that takes its coding,
+// as good as replacing the file); one of a name that does not exist, or
+// with UploadOverwrite, is taken.
+func TestUploadPrecompressedCopy(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "app.js"), []byte("original\n"), 0o644)
+	os.Mkdir(filepath.Join(dir, "adir"), 0o755)
+	before := tree(t, dir)
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{Precompressed: []string{"br", "zstd", "gzip"}})
+	for _, name := range []string{"app.js.gz", "app.js.br", "app.js.zst"} {
+		if w := upReq(h, "PUT", "/"+name, []byte("replaced\n"), false); w.Code != 409 || !strings.Contains(w.Body.String(), "A precompressed copy of a file that exists") {
+			t.Errorf("PUT %s: %d %s", name, w.Code, w.Body)
+		}
+		body, ct := multipartBody(t, name, "replaced\n")
+		if w := upReq(h, "POST", "/", body, false, "Content-Type", ct); w.Code != 409 {
+			t.Errorf("POST of %s: %d", name, w.Code)
+		}
+	}
+	sameTree(t, dir, before)
+	if w := upReq(h, "GET", "/app.js", nil, false, "Accept-Encoding", "gzip, br, zstd"); w.Code != 200 || w.Body.String() != "original\n" {
+		t.Errorf("GET /app.js: %d %q", w.Code, w.Body)
+	}
+	// The copy of no file, or of a directory, is a file like any other.
+	for _, name := range []string{"new.js.gz", "adir.gz"} {
+		if w := upReq(h, "PUT", "/"+name, []byte("x"), false); w.Code != 201 {
+			t.Errorf("PUT %s: %d %s", name, w.Code, w.Body)
+		}
+	}
+	// Replacing a file is what UploadOverwrite allows.
+	h = newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{Precompressed: []string{"gzip"}, UploadOverwrite: true})
+	if w := upReq(h, "PUT", "/app.js.gz", []byte("x"), false); w.Code != 201 {
+		t.Errorf("PUT app.js.gz with UploadOverwrite: %d %s", w.Code, w.Body)
+	}
+}
+
 func TestPutOverwrite(t *testing.T) {
 	eachTemp(t, func(t *testing.T) {
 		dir := t.TempDir()
