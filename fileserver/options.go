@@ -284,7 +284,11 @@ type Options struct {
 	// origin is the request's Host; behind a proxy that changes Host,
 	// name here the origin users reach it at. Requests from clients that
 	// are not browsers (no Origin or Sec-Fetch-Site header: curl, scripts)
-	// are never refused for their origin.
+	// are never refused for their origin. An origin matches as a browser
+	// writes it: the host in any case, the scheme's default port or not
+	// ("https://Files.Example.com:443" is "https://files.example.com");
+	// a host that is not ASCII must be given in its punycode form
+	// ("xn--...").
 	UploadOrigins []string
 
 	// UploadOverwrite lets an upload replace an existing file (never a

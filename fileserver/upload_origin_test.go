@@ -63,6 +63,23 @@ func TestUploadCrossOrigin(t *testing.T) {
 	}
 }
 
+// TestUploadOriginsAsBrowsersSend: an origin of UploadOrigins written
+// with capitals or its scheme's default port is the one a browser sends
+// (lower case, no default port), so uploads from it are taken.
+func TestUploadOriginsAsBrowsersSend(t *testing.T) {
+	dir := t.TempDir()
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{UploadOrigins: []string{"https://Files.Example.org:443", "HTTP://Proxy.Example:80/"}})
+	for i, origin := range []string{"https://files.example.org", "http://proxy.example"} {
+		name := "/" + itoa(i) + ".txt"
+		if w := upReq(h, "PUT", name, []byte("x"), false, "Sec-Fetch-Site", "cross-site", "Origin", origin); w.Code != 201 {
+			t.Errorf("PUT from %s: %d %q", origin, w.Code, w.Body.String())
+		}
+	}
+	if _, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{Upload: true, UploadOrigins: []string{"https://bücher.example"}}); err == nil {
+		t.Error("UploadOrigins with a host that is not ASCII (never sent by a browser): no error")
+	}
+}
+
 // TestPutRefusedForms: a PUT with Content-Range (a part of a file, which
 // stored as the whole would silently lose the rest) and a PUT or POST to
 // the asterisk target (for OPTIONS only) get 400 and store nothing.

@@ -734,6 +734,7 @@ func TestE2EErrors(t *testing.T) {
 		{"bad log format", []string{"--log-format", "xml"}, 2, `invalid --log-format "xml": want python, common, combined or json`},
 		{"upload origin without upload", []string{"--upload-origin", "https://x.example"}, 2, "--upload-origin requires --upload to be set"},
 		{"bad upload origin", []string{"--upload", "--upload-origin", "x.example"}, 2, `invalid --upload-origin "x.example": want scheme://host[:port], like https://files.example.com`},
+		{"upload origin not ASCII", []string{"--upload", "--upload-origin", "https://bücher.example"}, 2, `invalid --upload-origin "https://bücher.example": give the host in its punycode form (xn--...), as browsers send it`},
 		{"log file in a missing directory", []string{"-b", "127.0.0.1", "-d", dir, "--log-file", filepath.Join(missing, "log"), "0"}, 1,
 			fmt.Sprintf("--log-file %q: no such file or directory", filepath.Join(missing, "log"))},
 		// Python's messages, and argparse's status.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/pflag"
 
@@ -316,6 +317,9 @@ func parseArgs(args []string) (config, error) {
 	}
 	for _, o := range cfg.UploadOrigins {
 		if _, ok := urlpath.Origin(o); !ok {
+			if strings.IndexFunc(o, func(r rune) bool { return r >= utf8.RuneSelf }) >= 0 {
+				return cfg, usagef("invalid --upload-origin %q: give the host in its punycode form (xn--...), as browsers send it", o)
+			}
 			return cfg, usagef("invalid --upload-origin %q: want scheme://host[:port], like https://files.example.com", o)
 		}
 	}

@@ -330,15 +330,31 @@ func unhex(c byte) byte {
 	}
 }
 
-// Origin returns s, an origin as a browser sends it in an Origin header
-// ("https://files.example.com", "http://host:8080"), as scheme://host;
-// ok is false when s is not one (no http or https scheme, no host, user
-// info, a path beyond "/", a query or a fragment).
+// Origin returns s, an origin ("https://files.example.com",
+// "http://host:8080"), as scheme://host exactly as a browser sends it in
+// an Origin header, which is compared byte for byte: the host in lower
+// case, without the scheme's default port ("HTTPS://Files.Example.com:443"
+// is "https://files.example.com"). ok is false when s is not one (no http
+// or https scheme, no host, user info, a path beyond "/", a query or a
+// fragment), and for a host that is not ASCII, which browsers send in its
+// punycode form ("xn--...").
 func Origin(s string) (origin string, ok bool) {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
 		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
 		return "", false
 	}
-	return u.Scheme + "://" + u.Host, true
+	host := strings.ToLower(u.Host)
+	for i := 0; i < len(host); i++ {
+		if host[i] >= utf8.RuneSelf {
+			return "", false
+		}
+	}
+	if port := u.Port(); port == "" || (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
+		host = strings.TrimSuffix(strings.TrimSuffix(host, port), ":")
+	}
+	if host == "" {
+		return "", false
+	}
+	return u.Scheme + "://" + host, true
 }

@@ -299,6 +299,16 @@ func TestOrigin(t *testing.T) {
 		"https://":                    "",
 		"https://u:p@x":               "",
 		"https://x?q":                 "",
+		// As a browser sends it: the host in lower case, no default port.
+		"HTTPS://Files.Example.COM":     "https://files.example.com",
+		"https://files.example.com:443": "https://files.example.com",
+		"http://host:80":                "http://host",
+		"http://host:":                  "http://host",
+		"https://host:80":               "https://host:80",
+		"http://[::1]:80":               "http://[::1]",
+		"http://[::1]:8080":             "http://[::1]:8080",
+		"https://bücher.example":        "",
+		"https://:443":                  "",
 	} {
 		got, ok := Origin(in)
 		if got != want || ok != (want != "") {
