@@ -249,7 +249,9 @@
 //     not browsers send neither Sec-Fetch-Site nor Origin and are not
 //     affected.
 //   - Of uploads of one name at once, exactly one creates it (link(2)
-//     never replaces) and the others get 409; their bytes never mix.
+//     never replaces; on Linux, a file system without hard links, such as
+//     FAT or exFAT, gets a rename that never replaces) and the others get
+//     409; their bytes never mix.
 //   - A multipart upload stores all of its files or none: they are named
 //     only once the whole body has arrived, and if one cannot be named
 //     then, those named before it are taken back, each file one replaced

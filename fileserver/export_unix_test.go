@@ -12,3 +12,12 @@ func SetKeepLinkError(errno unix.Errno) (restore func()) {
 	keepLink = func(int, string, int, string, int) error { return errno }
 	return func() { keepLink = old }
 }
+
+// SetCommitLinkError makes the link that names an upload's hidden
+// temporary file fail with errno, as on a file system without hard links
+// (FAT answers EPERM); it returns a func that restores it.
+func SetCommitLinkError(errno unix.Errno) (restore func()) {
+	old := commitLink
+	commitLink = func(int, string, int, string, int) error { return errno }
+	return func() { commitLink = old }
+}

@@ -47,3 +47,10 @@ func linkUnnamed(f *os.File, dirfd int, name string) error {
 	}
 	return nil
 }
+
+// renameNoReplace renames old to name in dirfd, failing with EEXIST if
+// name exists: renameat2(2) with RENAME_NOREPLACE, which FAT and exFAT
+// have though they have no hard links.
+func renameNoReplace(dirfd int, old, name string) error {
+	return unix.Renameat2(dirfd, old, dirfd, name, unix.RENAME_NOREPLACE)
+}

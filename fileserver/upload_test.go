@@ -740,6 +740,48 @@ func TestUploadConcurrentSameName(t *testing.T) {
 	})
 }
 
+// TestUploadNoHardLinks: on a file system without hard links (FAT and
+// exFAT, as on most USB drives, where link(2) fails with EPERM and there
+// is no O_TMPFILE), uploads are named by a rename that never replaces:
+// taken, with an existing name still refused and, of uploads of one name
+// at once, exactly one winning.
+func TestUploadNoHardLinks(t *testing.T) {
+	defer fileserver.SetUnnamedTemp(false)()
+	defer fileserver.SetCommitLinkError(unix.EPERM)()
+	dir := t.TempDir()
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{})
+	if w := upReq(h, "PUT", "/a.txt", []byte("a\n"), false); w.Code != 201 {
+		t.Errorf("PUT: %d %s", w.Code, w.Body)
+	}
+	if w := upReq(h, "PUT", "/a.txt", []byte("again\n"), false); w.Code != 409 {
+		t.Errorf("PUT of a name that exists: %d", w.Code)
+	}
+	body, ct := multipartBody(t, "b.txt", "b\n", "c.txt", "c\n")
+	if w := upReq(h, "POST", "/", body, false, "Content-Type", ct); w.Code != 201 {
+		t.Errorf("POST: %d %s", w.Code, w.Body)
+	}
+	sameTree(t, dir, map[string]string{"./": "", "a.txt": "a\n", "b.txt": "b\n", "c.txt": "c\n"})
+
+	const n = 8
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i] = upReq(h, "PUT", "/same.bin", bytes.Repeat([]byte{byte('a' + i)}, 100000), false).Code
+		}()
+	}
+	wg.Wait()
+	sort.Ints(codes)
+	if want := []int{201, 409, 409, 409, 409, 409, 409, 409}; fmt.Sprint(codes) != fmt.Sprint(want) {
+		t.Errorf("uploads of one name at once: %v, want %v", codes, want)
+	}
+	if names, _ := os.ReadDir(dir); len(names) != 4 {
+		t.Errorf("left in the directory: %v", names)
+	}
+}
+
 // startPut starts a PUT of target to h whose body is written to pw;
 // served is closed when the handler returns.
 func startPut(h http.Handler, target string, length int64) (pw *io.PipeWriter, w *httptest.ResponseRecorder, served chan struct{}) {

@@ -122,11 +122,29 @@ func (t *tempFile) link(name string, overwrite bool) error {
 		return nil
 	}
 	// link(2) never replaces anything: the exclusive step.
-	if err := unix.Linkat(dirfd, t.name, dirfd, name, 0); err != nil {
-		return &os.LinkError{Op: "link", Old: t.name, New: name, Err: err}
+	err := commitLink(dirfd, t.name, dirfd, name, 0)
+	switch err {
+	case nil:
+		return nil
+	case unix.EPERM, unix.EOPNOTSUPP, unix.ENOSYS:
+		// A file system without hard links (FAT and exFAT, as on most
+		// USB drives, answer EPERM): a rename that never replaces is
+		// as exclusive, where the system has one.
+		rerr := renameNoReplace(dirfd, t.name, name)
+		if rerr == nil {
+			t.name = "" // nothing left to remove
+			return nil
+		}
+		if rerr == unix.EEXIST {
+			err = rerr
+		}
 	}
-	return nil
+	return &os.LinkError{Op: "link", Old: t.name, New: name, Err: err}
 }
+
+// commitLink is linkat(2) for link (tests make it fail as a file system
+// without hard links does).
+var commitLink = unix.Linkat
 
 // renameError is the error of rename(2) onto name: EISDIR and ENOTEMPTY
 // (a directory is there) read as "exists".

@@ -2,7 +2,11 @@
 
 package fileserver
 
-import "os"
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
 
 var noUnnamed bool
 
@@ -11,3 +15,7 @@ var noUnnamed bool
 func createUnnamed(dir *os.File) (*os.File, error) { return nil, errUnnamedUnsupported }
 
 func linkUnnamed(f *os.File, dirfd int, name string) error { panic("unreachable") }
+
+// renameNoReplace: no rename that never replaces is used beyond Linux,
+// so a file system without hard links takes no upload there.
+func renameNoReplace(dirfd int, old, name string) error { return unix.ENOSYS }
