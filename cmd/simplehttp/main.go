@@ -394,8 +394,9 @@ func newFileServer(cfg config, logger *slog.Logger, scripts *cgi.Handler) (*file
 		opts.ExcludeDirs = cgiDirs
 	}
 	if cfg.Upload {
-		// A body that stops arriving is an idle connection.
-		opts.UploadIdleTimeout = cfg.IdleTimeout
+		// A body that stops arriving is an idle connection: no limit
+		// with --idle-timeout 0 either (0 would be the option's minute).
+		opts.UploadIdleTimeout = idleTimeout(cfg.IdleTimeout)
 	}
 	if cfg.Precompressed {
 		opts.Precompressed = []string{"br", "zstd", "gzip"}
@@ -445,7 +446,8 @@ func newServer(cfg config, h http.Handler, logger *slog.Logger) *http.Server {
 const maxStreams = 100
 
 // idleTimeout maps --idle-timeout to http.Server.IdleTimeout, where 0
-// would mean "use ReadTimeout" rather than no limit.
+// would mean "use ReadTimeout" rather than no limit, and to
+// fileserver.Options.UploadIdleTimeout, where it would mean a minute.
 func idleTimeout(d time.Duration) time.Duration {
 	if d == 0 {
 		return math.MaxInt64
