@@ -647,10 +647,9 @@ func (h *Handler) receive(r *http.Request, dir *os.File, body io.Reader) (*tempF
 		}
 		return nil, h.writeError(err)
 	}
-	if r.Context().Err() != nil {
-		t.abort()
-		return nil, incomplete(r.Context().Err())
-	}
+	// The body is whole, even if the request's context is done by now:
+	// net/http cancels it when the client half-closes the connection
+	// after sending the request, while it waits for the answer.
 	return t, nil
 }
 

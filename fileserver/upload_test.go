@@ -2,6 +2,7 @@ package fileserver_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -871,6 +872,49 @@ func TestUploadClientGone(t *testing.T) {
 		}
 		sameTree(t, dir, map[string]string{"./": ""})
 	})
+}
+
+// TestUploadHalfClose: a body that arrived whole is stored, even if the
+// request's context is done by the time it has been read: net/http
+// cancels it when the client half-closes its connection after sending
+// the request (as nc -N does) and waits for the answer. Such uploads got
+// 400 "Incomplete upload" and were dropped, now and then.
+func TestUploadHalfClose(t *testing.T) {
+	eachTemp(t, func(t *testing.T) {
+		dir := t.TempDir()
+		h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{})
+		mp, ct := multipartBody(t, "b.txt", "b\n")
+		for _, tc := range []struct{ method, target, ct, body string }{
+			{"PUT", "/a.txt", "", "a\n"},
+			{"POST", "/", ct, string(mp)},
+		} {
+			ctx, cancel := context.WithCancel(context.Background())
+			r := httptest.NewRequest(tc.method, tc.target, &cancelAtEOF{r: strings.NewReader(tc.body), cancel: cancel}).WithContext(ctx)
+			if tc.ct != "" {
+				r.Header.Set("Content-Type", tc.ct)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != 201 {
+				t.Errorf("%s %s: %d %s", tc.method, tc.target, w.Code, w.Body)
+			}
+		}
+		sameTree(t, dir, map[string]string{"./": "", "a.txt": "a\n", "b.txt": "b\n"})
+	})
+}
+
+// cancelAtEOF reads r, and calls cancel when it reaches its end.
+type cancelAtEOF struct {
+	r      io.Reader
+	cancel func()
+}
+
+func (c *cancelAtEOF) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err == io.EOF {
+		c.cancel()
+	}
+	return n, err
 }
 
 func TestListingUploadForm(t *testing.T) {
