@@ -280,7 +280,9 @@
 //     copies through a 256 KiB buffer (1 MiB for a body announced over
 //     8 MiB) while those of all uploads in progress fit in 64 MiB
 //     together, and through 32 KiB past that (more system calls per MiB,
-//     never refused), which the log says once per episode.
+//     never refused), which the log says once per episode. A part of a
+//     multipart upload may have a header of 64 KiB (with its boundary):
+//     past that the upload gets 400.
 //
 // Uploads come with no access control of their own: mount the handler
 // behind [BasicAuth] (or the application's own authentication) to say

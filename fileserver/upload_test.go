@@ -917,6 +917,37 @@ func (c *cancelAtEOF) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// TestPostPartHeadTooLarge: a part's header over 64 KiB gets 400, and no
+// more of it is read (mime/multipart would hold up to 10 MiB of it in
+// memory, for as long as its client let it wait); headers of browsers'
+// size are taken.
+func TestPostPartHeadTooLarge(t *testing.T) {
+	dir := t.TempDir()
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{})
+	for _, pad := range []int{1000, 100 << 10, 9 << 20} {
+		body := "--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a" + itoa(pad) + "\"\r\nX-Pad: " +
+			strings.Repeat("x", pad) + "\r\n\r\ndata\r\n--B--\r\n"
+		sr := strings.NewReader(body)
+		r := httptest.NewRequest("POST", "/", sr)
+		r.Header.Set("Content-Type", "multipart/form-data; boundary=B")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if pad < 64<<10 {
+			if w.Code != 201 {
+				t.Errorf("part header of %d bytes: %d %s", pad, w.Code, w.Body)
+			}
+			continue
+		}
+		if w.Code != 400 || !strings.Contains(w.Body.String(), "Multipart part header larger than 65536 bytes") {
+			t.Errorf("part header of %d bytes: %d %s", pad, w.Code, w.Body)
+		}
+		if read := len(body) - sr.Len(); read > 128<<10 {
+			t.Errorf("part header of %d bytes: %d bytes of the body read", pad, read)
+		}
+	}
+	sameTree(t, dir, map[string]string{"./": "", "a1000": "data"})
+}
+
 func TestListingUploadForm(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("a"), 0o644)
