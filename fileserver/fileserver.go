@@ -90,6 +90,9 @@ type Handler struct {
 	uploadIdle time.Duration
 	origins    map[string]bool // UploadOrigins
 	uploads    uploadTracker
+	// noDeadline says once that uploads cannot be given up when idle
+	// (see warnNoDeadline).
+	noDeadline sync.Once
 	// uploadBufs bounds the large copy buffers of the uploads in
 	// progress (uploadBufBudget; see uploadBuffer).
 	uploadBufs *budget

@@ -274,6 +274,11 @@ type Options struct {
 	// UploadIdleTimeout is how long an upload may go without a byte of
 	// its body arriving before it is given up (and leaves nothing
 	// behind), however long a steady upload takes. If zero, one minute.
+	// It moves the connection's read deadline (in place of
+	// http.Server.ReadTimeout) through http.ResponseController, so a
+	// middleware in front must give its ResponseWriter an Unwrap method:
+	// where the deadline cannot be set, the log says so once, and an
+	// upload that stalls waits until its connection is closed.
 	UploadIdleTimeout time.Duration
 
 	// UploadOrigins are origins ("https://files.example.com") besides

@@ -536,7 +536,19 @@ func matchETag(vals []string, etags []string, exists, strong bool) bool {
 // body is the request body, limited to the upload size and given up when
 // no byte arrives for Options.UploadIdleTimeout.
 func (h *Handler) body(w http.ResponseWriter, r *http.Request) *idleReader {
-	return &idleReader{r: http.MaxBytesReader(w, r.Body, h.maxUpload), rc: http.NewResponseController(w), idle: h.uploadIdle}
+	return &idleReader{r: http.MaxBytesReader(w, r.Body, h.maxUpload), rc: http.NewResponseController(w), idle: h.uploadIdle,
+		noDeadline: h.warnNoDeadline}
+}
+
+// warnNoDeadline says, once, that an upload's read deadline cannot be
+// set: a middleware in front gives the handler a ResponseWriter without
+// an Unwrap method, through which http.ResponseController reaches the
+// connection. Uploads then have no idle limit, and one that stalls holds
+// its file, its buffer and Close until the server closes its connection.
+func (h *Handler) warnNoDeadline() {
+	h.noDeadline.Do(func() {
+		h.logger.Warn("fileserver: Options.UploadIdleTimeout has no effect: the ResponseWriter cannot set a read deadline (give the middleware's ResponseWriter an Unwrap method)")
+	})
 }
 
 // idleReader moves the connection's read deadline forward before each
@@ -547,6 +559,8 @@ type idleReader struct {
 	rc     *http.ResponseController
 	idle   time.Duration
 	noDead bool
+	// noDeadline is called when the writer cannot set read deadlines.
+	noDeadline func()
 	// err is the first error other than io.EOF a read returned: the body
 	// was cut (or too large), whatever a parser over it makes of that.
 	err error
@@ -556,6 +570,9 @@ func (ir *idleReader) Read(p []byte) (int, error) {
 	if !ir.noDead {
 		if err := ir.rc.SetReadDeadline(time.Now().Add(ir.idle)); err != nil {
 			ir.noDead = true // a writer that cannot: read without
+			if errors.Is(err, http.ErrNotSupported) {
+				ir.noDeadline()
+			}
 		}
 	}
 	n, err := ir.r.Read(p)

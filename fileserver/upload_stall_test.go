@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/simplehttp/simplehttp/fileserver"
+	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
 
 // TestUploadStalled sends half a body over a real connection and stops:
@@ -57,3 +59,36 @@ func TestUploadStalled(t *testing.T) {
 		})
 	}
 }
+
+// TestUploadNoDeadlineWarning: behind a middleware whose ResponseWriter
+// has no Unwrap method, an upload's read deadline cannot be set, so
+// UploadIdleTimeout cannot give up a stalled upload: the log says so,
+// once. Served straight from the connection, it says nothing.
+func TestUploadNoDeadlineWarning(t *testing.T) {
+	const warning = "Options.UploadIdleTimeout has no effect"
+	for _, wrapped := range []bool{false, true} {
+		var log syncbuf.Buffer
+		h := newUploader(t, t.TempDir(), fileserver.SymlinksFollow, fileserver.Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
+		var handler http.Handler = h
+		if wrapped {
+			handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(plainWriter{w}, r) })
+		}
+		srv := httptest.NewServer(handler)
+		for i := range 2 {
+			req, _ := http.NewRequest("PUT", srv.URL+"/"+itoa(i)+".txt", strings.NewReader("x"))
+			resp, err := srv.Client().Do(req)
+			if err != nil || resp.StatusCode != 201 {
+				t.Fatalf("PUT: %v %v", resp, err)
+			}
+			resp.Body.Close()
+		}
+		srv.Close()
+		if n := strings.Count(log.String(), warning); n != map[bool]int{false: 0, true: 1}[wrapped] {
+			t.Errorf("wrapped %v: %d warnings in the log:\n%s", wrapped, n, log.String())
+		}
+	}
+}
+
+// plainWriter hides every method of its ResponseWriter but those of the
+// interface, as a middleware's wrapper without Unwrap does.
+type plainWriter struct{ http.ResponseWriter }
