@@ -256,7 +256,9 @@ func (pw *preconditionWriter) WriteHeader(code int) {
 	case http.StatusPreconditionFailed:
 		msg = "Precondition Failed"
 	case http.StatusRequestedRangeNotSatisfiable:
-		msg = "Requested Range Not Satisfiable"
+		// Python 3.13's phrase, as send_error(416) defaults it; Go's
+		// StatusText still has RFC 7233's "Requested ...".
+		msg = "Range Not Satisfiable"
 	default:
 		pw.ResponseWriter.WriteHeader(code)
 		return

@@ -227,7 +227,7 @@ func TestErrorHandlerPreconditions(t *testing.T) {
 		}{
 			{[]string{"If-Match", `"nope"`}, 412, "Precondition Failed"},
 			{[]string{"If-Unmodified-Since", "Mon, 01 Jan 2024 00:00:00 GMT"}, 412, "Precondition Failed"},
-			{[]string{"Range", "bytes=999999-"}, 416, "Requested Range Not Satisfiable"},
+			{[]string{"Range", "bytes=999999-"}, 416, "Range Not Satisfiable"},
 			{[]string{"Range", "bytes=0-9"}, 206, ""},
 		} {
 			for i := 0; i < 2; i++ { // the second time from the cache, where there is one

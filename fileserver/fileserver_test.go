@@ -323,7 +323,7 @@ func TestConditionalAndRange(t *testing.T) {
 		// file's headers with Go's text or no body.
 		{"unsatisfiable range", "GET", map[string]string{"Range": "bytes=100-200"}, 416,
 			map[string]string{"Content-Range": "bytes */13", "Content-Type": "text/html;charset=utf-8", "Etag": "", "Last-Modified": ""},
-			"<p>Message: Requested Range Not Satisfiable.</p>"},
+			"<p>Message: Range Not Satisfiable.</p>"},
 		{"if-unmodified-since failed", "GET", map[string]string{"If-Unmodified-Since": "Mon, 01 Jan 2024 00:00:00 GMT"}, 412,
 			map[string]string{"Content-Type": "text/html;charset=utf-8", "Etag": "", "Last-Modified": ""},
 			"<p>Message: Precondition Failed.</p>"},

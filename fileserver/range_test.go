@@ -102,7 +102,7 @@ func TestRangeEdges(t *testing.T) {
 				}
 				switch {
 				case c.status == 416:
-					if !strings.Contains(w.Body.String(), "Requested Range Not Satisfiable") {
+					if !strings.Contains(w.Body.String(), "<p>Message: Range Not Satisfiable.</p>") {
 						t.Errorf("%s: 416 without the error page: %q", name, w.Body.String())
 					}
 				case c.status == 206 && c.body == "":
