@@ -168,7 +168,8 @@ func fixRange(r *http.Request, size int64) *http.Request {
 // no fraction of a second and is the date itself. Otherwise the Range is
 // ignored and the whole file sent, as for an If-Range that does not
 // match. An entity tag in If-Range is left to ServeContent: the ETag
-// names the version to the nanosecond.
+// has the modification time to the nanosecond, which tells versions
+// apart unless the file system stamped both in one tick of its clock.
 func strongIfRange(r *http.Request, mtime time.Time) *http.Request {
 	ir := r.Header["If-Range"]
 	if len(ir) == 0 || r.Header["Range"] == nil {

@@ -53,8 +53,10 @@
 // fraction (ServeContent alone matches any time within the second, so a
 // file replaced within the second of the client's copy would answer 206
 // with bytes of the new version; it now sends the whole file, while an
-// If-Range ETag, which names the version to the nanosecond, still gets
-// its 206), a suffix range of zero
+// If-Range ETag, which has the modification time to the nanosecond, still
+// gets its 206: two versions of one size that the file system stamped
+// with the same time, within one tick of its clock, share an ETag),
+// a suffix range of zero
 // bytes gets 416 (ServeContent alone answers 206 with an inverted
 // Content-Range), a Range in another unit or with a malformed range is
 // ignored as RFC 9110 asks (ServeContent answers 416), and so is one of

@@ -751,7 +751,9 @@ func setEpochModified(hdr http.Header, mtime time.Time) {
 
 var epochModified = []string{time.Unix(0, 0).UTC().Format(http.TimeFormat)}
 
-// etag returns a strong validator: the mtime in nanoseconds and the size,
+// etag returns a strong validator: the mtime in nanoseconds and the size
+// (two versions of one size stamped within one tick of the file
+// system's clock share it),
 // or, for a file without mtime, a hash of its content. The hash is taken
 // once and kept for content that cannot change: a file of an embed.FS,
 // whether served through the embed.FS itself, an fs.Sub of it or any
