@@ -201,7 +201,12 @@ func (h *Handler) fileType(ctx context.Context, name string, f fs.File) (string,
 			g, err := h.open(ctx, name)
 			if err == nil {
 				defer g.Close()
-				f = g
+				// Opened by name since its stat: a FIFO put in
+				// its place would hold the read until a writer
+				// writes.
+				if gfi, err := g.Stat(); err == nil && gfi.Mode().IsRegular() {
+					f = g
+				}
 			} else if overload.Is(err) {
 				return "", err
 			}
@@ -339,15 +344,15 @@ func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name 
 			// file to be, not the end this read leaves it at.
 			defer s.Seek(0, io.SeekStart)
 		}
-		content = make([]byte, fi.Size())
-		if _, err := io.ReadFull(g, content); err != nil {
-			return nil
-		}
 		if byStat {
-			if gfi, err := g.Stat(); err != nil {
+			// Opened by name since the stat: it may not be that file.
+			if content, _ = readVersion(g, id); content == nil {
 				return nil
-			} else if now, ok := statID(gfi); !ok || now != id {
-				return nil // changed while read
+			}
+		} else {
+			content = make([]byte, fi.Size())
+			if _, err := io.ReadFull(g, content); err != nil {
+				return nil
 			}
 		}
 	}

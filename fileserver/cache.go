@@ -5,6 +5,7 @@ import (
 	"context"
 	"hash/fnv"
 	"io"
+	"io/fs"
 	"net/http"
 	"strconv"
 	"strings"
@@ -224,15 +225,8 @@ func (h *Handler) loadCached(ctx context.Context, name string, id fileID) (*cach
 		return nil, err
 	}
 	defer f.Close()
-	buf := make([]byte, id.size)
-	if _, err := io.ReadFull(f, buf); err != nil {
-		return nil, nil // shorter than stat said: changed, or unreadable
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, nil
-	}
-	if now, ok := statID(fi); !ok || now != id {
+	buf, fi := readVersion(f, id)
+	if buf == nil {
 		return nil, nil
 	}
 	e := h.newCachedFile(name, buf, fi.ModTime(), id)
@@ -240,6 +234,39 @@ func (h *Handler) loadCached(ctx context.Context, name string, id fileID) (*cach
 		h.cache.put(name, e)
 	}
 	return e, nil
+}
+
+// readVersion reads the whole of f, opened by the name that stat saw as
+// the version id of a regular file, and returns its bytes and its stat, or
+// nil if f is not that version. The name may have been replaced between
+// the stat and the open: f is checked before a byte is read, since a read
+// of a FIFO put there waits for its writer to write, and again after, to
+// see that the file did not change while it was read.
+func readVersion(f fs.File, id fileID) ([]byte, fs.FileInfo) {
+	if isVersion(f, id) == nil {
+		return nil, nil
+	}
+	buf := make([]byte, id.size)
+	if _, err := io.ReadFull(f, buf); err != nil {
+		return nil, nil // shorter than stat said: changed, or unreadable
+	}
+	fi := isVersion(f, id)
+	if fi == nil {
+		return nil, nil
+	}
+	return buf, fi
+}
+
+// isVersion returns the stat of f if it is the version id, else nil.
+func isVersion(f fs.File, id fileID) fs.FileInfo {
+	fi, err := f.Stat()
+	if err != nil {
+		return nil
+	}
+	if now, ok := statID(fi); !ok || now != id {
+		return nil
+	}
+	return fi
 }
 
 // newCachedFile prepares the headers serveFile and http.ServeContent

@@ -587,6 +587,72 @@ func TestFIFOThroughSub(t *testing.T) {
 	}
 }
 
+// swappedFS is a tree whose file was replaced by a FIFO between a
+// request's stat and its open: Stat shows every name as the regular file
+// stat, Open opens the FIFO fifo, as a handler does (O_NONBLOCK).
+type swappedFS struct{ stat, fifo string }
+
+func (s swappedFS) Stat(string) (fs.FileInfo, error) { return os.Stat(s.stat) }
+
+func (s swappedFS) Open(string) (fs.File, error) {
+	return os.OpenFile(s.fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+}
+
+// A file replaced by a FIFO after the stat that found it regular is 404,
+// and the FIFO is never read: it has a writer, so a read would wait for
+// data, holding the request (and its goroutine and descriptor) until
+// the writer writes or goes. The small-file cache, Compress and the
+// sniffing of a precompressed file's type each read a file they open
+// before the response. The test puts more bytes in the FIFO than all of
+// those reads take, so that such a read takes them instead of waiting,
+// and wants them still there.
+func TestFIFOSwappedIn(t *testing.T) {
+	dir := t.TempDir()
+	content := strings.Repeat("x", 2000) // compressible, and kept by the cache
+	regular, fifo := filepath.Join(dir, "regular"), filepath.Join(dir, "fifo")
+	if err := os.WriteFile(regular, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	// The test's end of the FIFO, a writer and a reader that never waits.
+	fd, err := syscall.Open(fifo, syscall.O_RDWR|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	for _, tc := range []struct {
+		name, path string
+		opts       fileserver.Options
+	}{
+		{"cache", "/a.js", fileserver.Options{}},
+		{"compress", "/a.js", fileserver.Options{Compress: true}},
+		{"precompressed, sniffed", "/a.unknown", fileserver.Options{Precompressed: []string{"gzip"}}},
+	} {
+		fill := []byte(strings.Repeat(content, 8)) // within the pipe's 64 KiB
+		if n, err := syscall.Write(fd, fill); n != len(fill) {
+			t.Fatalf("writing the FIFO: %d, %v", n, err)
+		}
+		h := mustNew(t, swappedFS{regular, fifo}, tc.opts)
+		got := serve(t, h, "GET", tc.path, map[string]string{"Accept-Encoding": "gzip"})
+		if got.status != 404 {
+			t.Errorf("%s: GET %s = %d, want 404", tc.name, tc.path, got.status)
+		}
+		left := 0
+		for buf := make([]byte, len(fill)); ; { // empty it for the next case
+			n, _ := syscall.Read(fd, buf)
+			if n <= 0 {
+				break
+			}
+			left += n
+		}
+		if left != len(fill) {
+			t.Errorf("%s: GET %s read %d bytes from the FIFO: without them it would wait for a writer", tc.name, tc.path, len(fill)-left)
+		}
+	}
+}
+
 // readFromRecorder is a middleware writer that records what reaches the
 // inner writer's ReadFrom, the path to sendfile(2).
 type readFromRecorder struct {
