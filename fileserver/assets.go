@@ -284,16 +284,16 @@ func (h *Handler) compressedFile(r *http.Request, f fs.File, fi fs.FileInfo, nam
 	var (
 		id     fileID
 		byStat bool
-		ikey   any
+		ikey   *immutableKey
 	)
 	if h.cache != nil {
 		id, byStat = statID(fi)
 	}
 	if !byStat {
 		if k, ok := h.immutableKey(name, fi); ok {
-			ikey = immutableKey{k, c.token}
-			if v, ok := h.encoded.Load(ikey); ok {
-				return v.(*cachedFile).usable()
+			ikey = &immutableKey{k, c.token}
+			if e := h.loadEncoded(*ikey); e != nil {
+				return e.usable()
 			}
 		}
 	}
@@ -310,7 +310,7 @@ func (h *Handler) compressedFile(r *http.Request, f fs.File, fi fs.FileInfo, nam
 
 // compressFile is compressedFile's work: read the file (from the cache if
 // it holds it), compress it, keep the result.
-func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name string, c *coding, ctype string, id fileID, byStat bool, ikey any) *cachedFile {
+func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name string, c *coding, ctype string, id fileID, byStat bool, ikey *immutableKey) *cachedFile {
 	cost := c.cost(fi.Size())
 	if err := h.compressions.take(r.Context(), cost); err != nil {
 		h.compressions.log.Failed(r.Context(), err)
@@ -393,9 +393,39 @@ func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name 
 	case byStat && id.ctime <= t0.Add(-racyWindow).UnixNano():
 		h.cache.put(encodedKey(name, c), e)
 	case ikey != nil:
-		h.encoded.Store(ikey, e)
+		h.keepEncoded(*ikey, e)
 	}
 	return e.usable()
+}
+
+// keepEncoded keeps e, the compressed bytes of content that cannot
+// change, under k, for loadEncoded. An embedded file's are kept for good,
+// being no larger than what the program holds anyway; those of a file of
+// an Options.Immutable FS, which may be of any size, go to the cache,
+// within CacheMaxBytes like every other entry (under the zero fileID: one
+// version only), and with DisableCache are not kept.
+func (h *Handler) keepEncoded(k immutableKey, e *cachedFile) {
+	name, byName := k.file.(string)
+	switch {
+	case !byName:
+		h.encoded.Store(k, e)
+	case h.cache != nil:
+		h.cache.put(encodedKey(name, codings[k.token]), e)
+	}
+}
+
+// loadEncoded returns what keepEncoded kept under k, or nil.
+func (h *Handler) loadEncoded(k immutableKey) *cachedFile {
+	if name, byName := k.file.(string); byName {
+		if h.cache == nil {
+			return nil
+		}
+		return h.cache.get(encodedKey(name, codings[k.token]), fileID{})
+	}
+	if v, ok := h.encoded.Load(k); ok {
+		return v.(*cachedFile)
+	}
+	return nil
 }
 
 // usable returns e, or nil if it records that compressing did not pay.

@@ -674,6 +674,32 @@ func TestCompressImmutable(t *testing.T) {
 	}
 }
 
+// The compressed copies of an Immutable FS's files are kept within
+// CacheMaxBytes, however large the FS: a client that asks for every file
+// must not make the handler hold all of them compressed.
+func TestCompressImmutableBounded(t *testing.T) {
+	const files, size, maxBytes = 40, 16 << 10, 64 << 10
+	fsys := fstest.MapFS{}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for i := range files {
+		b := make([]byte, size) // letters: compressed to some 60%
+		for j := range b {
+			b[j] = 'a' + byte(rnd.IntN(26))
+		}
+		fsys[fmt.Sprintf("f%d.txt", i)] = &fstest.MapFile{Data: b}
+	}
+	h := mustNew(t, fsys, fileserver.Options{Compress: true, Immutable: true, CacheMaxBytes: maxBytes})
+	for i := range files {
+		got := serve(t, h, "GET", fmt.Sprintf("/f%d.txt", i), map[string]string{"Accept-Encoding": "gzip"})
+		if got.status != 200 || got.header.Get("Content-Encoding") != "gzip" || len(got.body) >= size {
+			t.Fatalf("f%d.txt: %d, Content-Encoding %q, %d bytes", i, got.status, got.header.Get("Content-Encoding"), len(got.body))
+		}
+	}
+	if n := fileserver.KeptBytes(h); n > maxBytes {
+		t.Errorf("kept %d bytes for %d compressed files, more than CacheMaxBytes (%d)", n, files, maxBytes)
+	}
+}
+
 func TestCacheControl(t *testing.T) {
 	dir := assetTree(t, map[string][]byte{
 		"index.html":         []byte("<p>app</p>\n"),

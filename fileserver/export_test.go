@@ -33,6 +33,17 @@ func Encode(token string, src []byte, once bool) []byte {
 	return buf.Bytes()
 }
 
+// KeptBytes reports the bytes h keeps across requests: its cache's, and
+// those of the compressed copies it keeps outside it.
+func KeptBytes(h *Handler) int64 {
+	_, n := CacheStats(h)
+	h.encoded.Range(func(_, v any) bool {
+		n += int64(len(v.(*cachedFile).content))
+		return true
+	})
+	return n
+}
+
 // HourAhead is a clock an hour ahead of time.Now.
 func HourAhead() time.Time { return time.Now().Add(time.Hour) }
 

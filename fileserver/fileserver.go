@@ -77,8 +77,8 @@ type Handler struct {
 	// fallbackGone is set while the Fallback file is missing, so that
 	// this is logged once, not on every client-side route.
 	fallbackGone atomic.Bool
-	// encoded keeps the compressed bytes of files that cannot change
-	// (immutableKey -> *cachedFile).
+	// encoded keeps the compressed bytes of embedded files
+	// (immutableKey -> *cachedFile; see keepEncoded).
 	encoded sync.Map
 	// flights are the compressions under way (see once).
 	flightMu sync.Mutex
@@ -201,7 +201,10 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 	if opts.DisableCache && (opts.CacheMaxBytes != 0 || opts.CacheMaxFileSize != 0) {
 		return nil, errors.New("fileserver: Options.CacheMaxBytes or CacheMaxFileSize with DisableCache")
 	}
-	if !opts.DisableCache && h.statFS != nil {
+	if !opts.DisableCache {
+		// It keeps only what can be checked: files and listings whose
+		// stat tells their version (statID), and what keepEncoded
+		// keeps of content that cannot change.
 		h.cache = newFileCache(opts.CacheMaxBytes, opts.CacheMaxFileSize)
 	}
 	h.listings = newBudget(int64(opts.ListingBudget), defaultListingBudget, "listings", "entries", "ListingBudget", "answering 503", h.logger)

@@ -111,7 +111,8 @@ type Options struct {
 	// so the list is rendered again. The title comes from each request.
 	// A directory holding a symbolic link is never kept (whether a link
 	// is shown as a directory depends on its target), nor is the JSON
-	// listing (it shows sizes and times). DisableCache turns this off too.
+	// listing (it shows sizes and times). DisableCache turns this off too,
+	// and the compressed copies of Compress, but for an embed.FS's.
 	DisableCache bool
 
 	// CacheMaxBytes bounds the memory the cache holds: content, names and
@@ -197,13 +198,14 @@ type Options struct {
 	// CompressCodings. A file is compressed once per version and kept in
 	// the small-file cache (checked by stat as the files are, so a
 	// changed file never gets its old compressed bytes, and counted
-	// against CacheMaxBytes), or once per file for content that cannot
-	// change (embed.FS, Immutable). Where the cache cannot keep it
-	// (DisableCache, an FS without Linux stat data, every FS off Linux),
-	// a file is compressed again for each response, at a faster level.
-	// A listing's page is kept compressed for its path as the listings'
-	// links write it; another spelling of the path ("/dir//", "/d%69r/")
-	// is compressed for its response only, at the faster level. A
+	// against CacheMaxBytes); a file of an Immutable FS is kept there too,
+	// unchecked, and a file of an embed.FS once for good, beside it. Where
+	// nothing can keep it (DisableCache, an FS without Linux stat data
+	// that is not Immutable, every such FS off Linux), a file is
+	// compressed again for each response, at a faster level. A listing's
+	// page is kept compressed for its path as the listings' links write
+	// it; another spelling of the path ("/dir//", "/d%69r/") is
+	// compressed for its response only, at the faster level. A
 	// response that an outer middleware already encodes (Content-Encoding
 	// set) is left alone, Range requests are answered from the
 	// uncompressed file, and every response of a compressible file
