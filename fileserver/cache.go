@@ -26,9 +26,9 @@ import (
 // changing its mode or owner, or touching it changes at least one of
 // them, so a changed file's old bytes, length or type are never served:
 // the file is read again. Files whose ctime is less than racyWindow old
-// when they are read are served but not kept, so that a write landing in
-// the same timestamp tick as the read cannot go unnoticed (the "racy git"
-// problem). Entries are bounded in size (Options.CacheMaxFileSize) and in
+// when they are asked for are served from disk and not kept, so that a
+// write landing in the same timestamp tick as the read cannot go
+// unnoticed (the "racy git" problem). Entries are bounded in size (Options.CacheMaxFileSize) and in
 // total (Options.CacheMaxBytes). A full cache makes room with SIEVE
 // (Zhang et al., NSDI 2024): entries are kept in the order they came in,
 // and a hand moving from the oldest to the newest drops the first entry
@@ -213,13 +213,23 @@ func (c *fileCache) stats() (entries int, bytes int64) {
 	return len(c.m), c.bytes
 }
 
+// keeps reports whether the cache would keep the regular file name, seen
+// by stat as the version id at now: small enough, with its name and
+// overhead, and not too recent (racyWindow). Only such a file is read
+// into memory; any other is sent from disk, so that a large
+// CacheMaxFileSize does not make every request for a file being written
+// read it whole.
+func (c *fileCache) keeps(name string, id fileID, now time.Time) bool {
+	return id.size <= c.maxFile && id.size+int64(len(name))+entryOverhead <= c.maxBytes &&
+		id.ctime <= now.Add(-racyWindow).UnixNano()
+}
+
 // loadCached reads the regular file name, last seen by stat as id, into a
-// cachedFile and keeps it unless it is too recent (racyWindow). It returns
-// an error only if the file cannot be opened (a 404, as Python answers);
-// it returns nil, nil if the file changed while it was read, and the
-// caller should then serve it from disk.
+// cachedFile and keeps it; the caller has checked that the cache keeps
+// it. It returns an error only if the file cannot be opened (a 404, as
+// Python answers); it returns nil, nil if the file changed while it was
+// read, and the caller should then serve it from disk.
 func (h *Handler) loadCached(ctx context.Context, name string, id fileID) (*cachedFile, error) {
-	t0 := h.now()
 	f, err := h.open(ctx, name)
 	if err != nil {
 		return nil, err
@@ -230,9 +240,7 @@ func (h *Handler) loadCached(ctx context.Context, name string, id fileID) (*cach
 		return nil, nil
 	}
 	e := h.newCachedFile(name, buf, fi.ModTime(), id)
-	if id.ctime <= t0.Add(-racyWindow).UnixNano() {
-		h.cache.put(name, e)
-	}
+	h.cache.put(name, e)
 	return e, nil
 }
 

@@ -3,9 +3,11 @@ package fileserver_test
 import (
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -195,6 +197,47 @@ func TestCacheRecentFiles(t *testing.T) {
 	serve(t, h, "GET", "/new.txt", nil)
 	if n, _ := fileserver.CacheStats(h); n != 1 {
 		t.Fatalf("cache holds %d files once they are old enough, want 1", n)
+	}
+}
+
+// TestCacheReadsOnlyWhatItKeeps: a file the cache could hold by its size
+// but will not keep (changed too recently, or too large for
+// CacheMaxBytes once its name and overhead count) is sent from disk, not
+// read whole into memory on every request: with a CacheMaxFileSize of
+// megabytes, each request for a log being written would take the whole
+// file in memory.
+func TestCacheReadsOnlyWhatItKeeps(t *testing.T) {
+	const size = 4 << 20
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "f.log"), []byte(strings.Repeat("x", size)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		opts  fileserver.Options
+		clock func() time.Time
+	}{
+		{"changed just now", fileserver.Options{CacheMaxFileSize: 2 * size, CacheMaxBytes: 4 * size}, time.Now},
+		{"too large with its overhead", fileserver.Options{CacheMaxFileSize: size, CacheMaxBytes: size}, fileserver.HourAhead},
+	} {
+		h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fileserver.SetClock(h, tc.clock)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range 2 {
+			h.ServeHTTP(&discardWriter{h: http.Header{}}, httptest.NewRequest("GET", "/f.log", nil))
+		}
+		runtime.ReadMemStats(&after)
+		if n, _ := fileserver.CacheStats(h); n != 0 {
+			t.Errorf("%s: the cache kept %d files", tc.name, n)
+		}
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > size/2 {
+			t.Errorf("%s: two GETs of a %d-byte file allocated %d bytes", tc.name, size, alloc)
+		}
+		h.Close()
 	}
 }
 

@@ -473,7 +473,7 @@ func (h *Handler) serveFileAs(w http.ResponseWriter, r *http.Request, f fs.File,
 					h.serveCached(w, r, name, e, v)
 					return nil
 				}
-				if id.size <= h.cache.maxFile {
+				if h.cache.keeps(name, id, h.now()) {
 					e, err := h.loadCached(r.Context(), name, id)
 					if err != nil {
 						return err

@@ -123,7 +123,9 @@ type Options struct {
 	CacheMaxBytes int64
 
 	// CacheMaxFileSize is the size of the largest file the cache keeps;
-	// larger files are sent from disk with sendfile(2). If zero, 64 KiB.
+	// larger files are sent from disk with sendfile(2), and so are files
+	// changed less than 2 seconds before, which it does not keep yet.
+	// If zero, 64 KiB.
 	CacheMaxFileSize int64
 
 	// ListingBudget bounds the directory entries that listings not
