@@ -290,7 +290,7 @@ func (h *Handler) compressedFile(r *http.Request, f fs.File, fi fs.FileInfo, nam
 		id, byStat = statID(fi)
 	}
 	if !byStat {
-		if k, ok := h.immutableKey(name, fi); ok {
+		if k, ok := h.immutableKey(name, fi); ok && h.keepsEncoded(k) {
 			ikey = &immutableKey{k, c.token}
 			if e := h.loadEncoded(*ikey); e != nil {
 				return e.usable()
@@ -360,8 +360,8 @@ func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name 
 	var buf bytes.Buffer
 	buf.Grow(len(content) / 3)
 	// The best level only for bytes that may be kept: with the cache off,
-	// or an FS without Linux stat data (every FS off Linux), each
-	// response compresses the file again, and brotli's best level took
+	// or an FS without Linux stat data (every FS off Linux) that is not
+	// Immutable, each response compresses the file again, and brotli's best level took
 	// 1.5 s a time for 2 MiB of script (its fast one 0.3 s). A file kept
 	// once its ctime is old enough (racyWindow) gets the best level from
 	// the start, so that its ETag never stands for two different bodies.
@@ -398,28 +398,31 @@ func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name 
 	return e.usable()
 }
 
+// keepsEncoded reports whether keepEncoded keeps the compressed bytes of
+// file, an immutableKey's: an embedded file's are kept for good, being no
+// larger than what the program holds anyway; those of a file of an
+// Options.Immutable FS, which may be of any size, go to the cache, within
+// CacheMaxBytes like every other entry, so with DisableCache nowhere.
+func (h *Handler) keepsEncoded(file any) bool {
+	_, byName := file.(string)
+	return !byName || h.cache != nil
+}
+
 // keepEncoded keeps e, the compressed bytes of content that cannot
-// change, under k, for loadEncoded. An embedded file's are kept for good,
-// being no larger than what the program holds anyway; those of a file of
-// an Options.Immutable FS, which may be of any size, go to the cache,
-// within CacheMaxBytes like every other entry (under the zero fileID: one
-// version only), and with DisableCache are not kept.
+// change, under k (of a file keepsEncoded accepts), for loadEncoded: in
+// the cache under the zero fileID (one version only) for a name, else
+// for good.
 func (h *Handler) keepEncoded(k immutableKey, e *cachedFile) {
-	name, byName := k.file.(string)
-	switch {
-	case !byName:
-		h.encoded.Store(k, e)
-	case h.cache != nil:
+	if name, byName := k.file.(string); byName {
 		h.cache.put(encodedKey(name, codings[k.token]), e)
+		return
 	}
+	h.encoded.Store(k, e)
 }
 
 // loadEncoded returns what keepEncoded kept under k, or nil.
 func (h *Handler) loadEncoded(k immutableKey) *cachedFile {
 	if name, byName := k.file.(string); byName {
-		if h.cache == nil {
-			return nil
-		}
 		return h.cache.get(encodedKey(name, codings[k.token]), fileID{})
 	}
 	if v, ok := h.encoded.Load(k); ok {

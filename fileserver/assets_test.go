@@ -615,6 +615,7 @@ func TestCompressLevel(t *testing.T) {
 		{"cache off", newDir(t, dir, fileserver.SymlinksFollow, fileserver.Options{Compress: true, DisableCache: true}), false},
 		{"MapFS", mustNew(t, fstest.MapFS{"app.js": {Data: data, ModTime: mtime}}, fileserver.Options{Compress: true}), false},
 		{"MapFS, Immutable", mustNew(t, fstest.MapFS{"app.js": {Data: data, ModTime: mtime}}, fileserver.Options{Compress: true, Immutable: true}), true},
+		{"MapFS, Immutable, cache off", mustNew(t, fstest.MapFS{"app.js": {Data: data, ModTime: mtime}}, fileserver.Options{Compress: true, Immutable: true, DisableCache: true}), false},
 	} {
 		for _, token := range []string{"br", "zstd", "gzip"} {
 			want := fileserver.Encode(token, data, tt.once)
