@@ -115,7 +115,10 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, st *state, co
 			delete(h, k)
 		}
 	}
-	if r.ProtoMajor < 2 && (m.closeAfter || !keepAliveAfter(code)) {
+	// A request with a body may have been refused before its body was
+	// read (401, 409): to keep the connection, net/http would first read
+	// the body, and wait for as long as the client sends none.
+	if r.ProtoMajor < 2 && (m.closeAfter || !keepAliveAfter(code) || r.ContentLength != 0) {
 		h["Connection"] = connectionClose
 	}
 

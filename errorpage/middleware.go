@@ -52,10 +52,12 @@ type Options struct {
 	// CloseAfterError closes the HTTP/1.x connection after every error
 	// page (Connection: close), as Python's send_error does. By default
 	// the connection is kept, as nginx keeps it, except after the errors
-	// that leave it in doubt: 400, 413, 414, 431, 500 and 501 (and
-	// net/http closes it whenever the request body was not read), so that
-	// a browser or an API client does not pay a new connection for each
-	// 404. Over HTTP/2 the page never closes the connection.
+	// that leave it in doubt: 400, 413, 414, 431, 500 and 501, and after
+	// an error to a request with a body (the handler may have refused it
+	// unread, and net/http would wait for the body before reusing the
+	// connection), so that a browser or an API client does not pay a new
+	// connection for each 404. Over HTTP/2 the page never closes the
+	// connection.
 	CloseAfterError bool
 
 	// DisableRecovery lets a panic of the wrapped handler go on up, as it

@@ -778,6 +778,17 @@ func TestCloseAfterError(t *testing.T) {
 			t.Errorf("Error(%d) outside a middleware: Connection: close %v, want %v", code, got, want)
 		}
 	}
+	// An error to a request with a body closes: the handler may have
+	// refused it unread (401, 409).
+	for _, code := range []int{401, 404, 409} {
+		for _, body := range []io.Reader{strings.NewReader("x=1"), io.MultiReader(strings.NewReader("x=1"))} { // sized; chunked
+			rec := httptest.NewRecorder()
+			Error(rec, httptest.NewRequest("PUT", "/", body), code, "", "")
+			if rec.Header().Get("Connection") != "close" {
+				t.Errorf("Error(%d) for a PUT with a body: Connection %q, want close", code, rec.Header().Get("Connection"))
+			}
+		}
+	}
 
 	// Over a real connection: two 404s on one connection.
 	m, err := New(Options{})

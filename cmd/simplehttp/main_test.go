@@ -613,22 +613,33 @@ func TestRunBodyNeverSent(t *testing.T) {
 		}
 		r.exit(t)
 	}
-	// --auth refuses before anything that serves.
-	r := startRun(t, "-b", "127.0.0.1", "-d", site(t), "-p", "HTTP/1.1", "--auth", "u:p", "0")
+	// --auth refuses before anything that serves, and an upload may be
+	// refused before its body is read (the name exists).
+	r := startRun(t, "-b", "127.0.0.1", "-d", site(t), "-p", "HTTP/1.1", "--auth", "u:p", "--upload", "0")
 	base := r.baseURL(t)
-	for _, method := range []string{"GET", "HEAD"} {
+	for _, tt := range []struct {
+		method, auth string
+		wantStatus   int
+	}{
+		{"GET", "", 401},
+		{"HEAD", "", 401},
+		{"PUT", "", 401},
+		{"POST", "", 401},
+		{"PUT", "Authorization: Basic dTpw\r\n", 409},
+	} {
+		what := fmt.Sprintf("--auth: %s (credentials: %v)", tt.method, tt.auth != "")
 		conn := dial(t, base)
-		io.WriteString(conn, method+" /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
-		resp, err := readResponse(bufio.NewReader(conn), method)
+		io.WriteString(conn, tt.method+" /hello.txt HTTP/1.1\r\nHost: x\r\n"+tt.auth+"Content-Length: 5\r\n\r\n")
+		resp, err := readResponse(bufio.NewReader(conn), tt.method)
 		if err != nil {
-			t.Errorf("--auth: %s with a body never sent: no response: %v", method, err)
+			t.Errorf("%s with a body never sent: no response: %v", what, err)
 			continue
 		}
-		if resp.StatusCode != 401 || !resp.Close {
-			t.Errorf("--auth: %s with a body never sent: status = %d, close %v; want 401, close", method, resp.StatusCode, resp.Close)
+		if resp.StatusCode != tt.wantStatus || !resp.Close {
+			t.Errorf("%s with a body never sent: status = %d, close %v; want %d, close", what, resp.StatusCode, resp.Close, tt.wantStatus)
 		}
 		if n, err := conn.Read(make([]byte, 1)); err != io.EOF {
-			t.Errorf("--auth: %s: after the response, read %d bytes, %v; want EOF", method, n, err)
+			t.Errorf("%s: after the response, read %d bytes, %v; want EOF", what, n, err)
 		}
 	}
 	r.exit(t)
