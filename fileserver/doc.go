@@ -266,7 +266,8 @@
 //     leaves the new file in its place.
 //   - Names are one visible, printable element: path separators, "." and
 //     "..", a leading dot, control and bidirectional-override characters,
-//     bytes that are not UTF-8, names over 255 bytes, leading or trailing
+//     invisible ones that make two names look alike (zero-width space,
+//     word joiner), bytes that are not UTF-8, names over 255 bytes, leading or trailing
 //     spaces, a trailing dot and Windows device names are refused with a
 //     message saying which; a multipart filename is first reduced to its
 //     last element (after '/' or '\').

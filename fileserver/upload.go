@@ -143,10 +143,13 @@ func checkUploadName(name string) *uploadError {
 	}
 	for _, c := range name {
 		// C0 and C1 controls (NUL among them), DEL, and the
-		// characters that change how text reads (bidirectional
-		// overrides, zero-width) in a listing or a terminal.
-		if c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x061c || c == 0x200e || c == 0x200f ||
-			(c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff {
+		// characters that change how text reads in a listing or a
+		// terminal: bidirectional overrides, and the invisible ones
+		// that make two names look the same (zero-width space, word
+		// joiner, BOM). The zero-width joiner and non-joiner stay:
+		// emoji and Persian words are written with them.
+		if c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x061c || c == 0x180e || c == 0x200b || c == 0x200e || c == 0x200f ||
+			(c >= 0x202a && c <= 0x202e) || (c >= 0x2060 && c <= 0x2069) || c == 0xfeff {
 			return bad("contains a control character")
 		}
 	}
@@ -165,8 +168,11 @@ func checkUploadName(name string) *uploadError {
 	case "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$":
 		return bad("reserved on Windows")
 	}
-	if len(base) == 4 && (strings.HasPrefix(base, "COM") || strings.HasPrefix(base, "LPT")) && base[3] >= '1' && base[3] <= '9' {
-		return bad("reserved on Windows")
+	if strings.HasPrefix(base, "COM") || strings.HasPrefix(base, "LPT") {
+		switch base[3:] {
+		case "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "¹", "²", "³":
+			return bad("reserved on Windows")
+		}
 	}
 	return nil
 }
