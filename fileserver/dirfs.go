@@ -60,7 +60,13 @@ func newReadDirFS(dir string, policy SymlinkPolicy) (*dirFS, error) {
 	}
 	switch policy {
 	case SymlinksFollow:
-		dir = filepath.Clean(dir)
+		// Looked up by path on each request, as Python does, but from
+		// the working directory of now: a program that changes it
+		// later still serves the directory it named (the other
+		// policies hold it open).
+		if dir, err = filepath.Abs(dir); err != nil {
+			return nil, err
+		}
 		prefix := dir
 		if !strings.HasSuffix(prefix, string(filepath.Separator)) {
 			prefix += string(filepath.Separator)

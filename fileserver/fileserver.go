@@ -138,7 +138,10 @@ func New(fsys fs.FS, opts Options) (*Handler, error) {
 // states it. NewDir returns an error if dir is not a directory or links
 // is not one of the three policies. Call [Handler.Close] when done with
 // the handler to release the directory handle that SymlinksInside and
-// SymlinksNever keep open.
+// SymlinksNever keep open. SymlinksFollow, as Python does, looks dir up
+// by its path on each request (made absolute by NewDir, so a later
+// [os.Chdir] changes nothing): a directory renamed or replaced under
+// that path while it is served is no longer the one read.
 func NewDir(dir string, links SymlinkPolicy, opts Options) (*Handler, error) {
 	if _, err := links.MarshalText(); err != nil {
 		return nil, err

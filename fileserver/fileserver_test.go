@@ -776,3 +776,21 @@ func TestClientNamesNothingQuietly(t *testing.T) {
 		h.Close()
 	}
 }
+
+// NewDir(".") serves the directory that was current when it was called,
+// under every policy: a program that changes its working directory later
+// does not change what it serves, and uploads (held by a handle) and
+// reads go to the same place.
+func TestNewDirRelative(t *testing.T) {
+	first, second := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(first, "a.txt"), []byte("first\n"), 0o644)
+	os.WriteFile(filepath.Join(second, "a.txt"), []byte("second\n"), 0o644)
+	for _, links := range []fileserver.SymlinkPolicy{fileserver.SymlinksFollow, fileserver.SymlinksInside, fileserver.SymlinksNever} {
+		t.Chdir(first)
+		h := newDir(t, ".", links, fileserver.Options{})
+		t.Chdir(second)
+		if got := serve(t, h, "GET", "/a.txt", nil); got.status != 200 || got.body != "first\n" {
+			t.Errorf("%v: GET /a.txt after a chdir = %d %q, want the first directory's", links, got.status, got.body)
+		}
+	}
+}
