@@ -18,6 +18,7 @@ func init() {
 	commandTests["silent"] = testSilent
 	commandTests["idle"] = testIdle
 	commandTests["limits"] = testLimits
+	commandTests["stalled-body"] = testStalledBody
 }
 
 // testSlowloris opens 50 connections that send a request one byte a
@@ -194,6 +195,48 @@ func testIdle(t *testing.T, bin *binary) {
 	wg.Wait()
 	s.alive(t)
 	s.checkServes(t)
+}
+
+// testStalledBody sends requests that announce a body, send 10 bytes of
+// it and stop, to handlers that do not read it (a file, a 501). Each gets
+// its answer at once, and then the connection is closed, in both protocol
+// modes: net/http's own wait for the rest of such a body has no deadline
+// (before the response, on a connection kept alive; after it, on one
+// that closes).
+func testStalledBody(t *testing.T, bin *binary) {
+	args, _, idleTimeout := bin.timeouts(2*time.Second, time.Second)
+	if idleTimeout > waitLimit/2 {
+		t.Skipf("simplehttp has no --idle-timeout flag: this test would wait %v, the built-in idle timeout", idleTimeout)
+	}
+	for _, protocol := range []string{"HTTP/1.1", "HTTP/1.0"} {
+		s := startServer(t, bin, append(args, "-p", protocol)...)
+		for _, tt := range []struct {
+			method string
+			status int
+		}{{"GET", 200}, {"POST", 501}} {
+			what := fmt.Sprintf("-p %s: %s with a stalled body", protocol, tt.method)
+			c := s.dial(t)
+			if _, err := io.WriteString(c, tt.method+" /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789"); err != nil {
+				t.Fatal(err)
+			}
+			c.SetReadDeadline(time.Now().Add(waitLimit))
+			br := bufio.NewReader(c)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Errorf("%s: no answer: %v", what, err)
+				continue
+			}
+			body, err := io.ReadAll(resp.Body)
+			if err != nil || resp.StatusCode != tt.status || tt.status == 200 && string(body) != siteFiles["hello.txt"] {
+				t.Errorf("%s: %s %q, %v; want %d", what, resp.Status, body, err, tt.status)
+			}
+			if rest, err := io.ReadAll(br); err != nil && !isReset(err) || len(rest) != 0 {
+				t.Errorf("%s: after the answer, %q, %v; want the connection closed", what, rest, err)
+			}
+		}
+		s.alive(t)
+		s.checkServes(t)
+	}
 }
 
 // checkClosedBy waits for the server to close c, and checks that it did so
