@@ -93,6 +93,11 @@
 // user nobody (uid and gid, no supplementary groups) when it runs as root,
 // as Python does, enforces the time limit, kills what the script left in
 // its group when it ends, and reports the pid and exit status back. It
+// survives a Ctrl-C meant for the server (a terminal sends it to the
+// server's whole process group), so that the server decides whether a
+// script in flight finishes; and it kills the script's group if the
+// server dies first (killed, or a second Ctrl-C), within a fraction of a
+// second, rather than letting it run on until the time limit. It
 // relays the script's standard output and error through pipes of its own
 // and stops once the script has exited and what it wrote has been passed
 // on: the response ends with the script, as in Python, even if a process

@@ -110,8 +110,8 @@ func (h *headerLimit) Read(p []byte) (int, error) {
 //
 // The launcher starts the script in a process group of its own, as the
 // user nobody when it runs as root, waits for it, kills the whole group
-// when the script exits or its time limit passes, and reports the exit
-// status back to the server. Test binaries call it from TestMain.
+// when the script exits, its time limit passes or the server is gone, and
+// reports the exit status back to the server. Test binaries call it from TestMain.
 func MaybeRunLauncher() {
 	if len(os.Args) < 2 || os.Args[1] != launcherArg {
 		return
@@ -122,6 +122,7 @@ func MaybeRunLauncher() {
 }
 
 func runLauncher(args []string) int {
+	server := os.Getppid() // first: see watchParent
 	if len(args) == 1 && args[0] == launcherPing {
 		fmt.Println(launcherPong)
 		return 0
@@ -206,7 +207,7 @@ func runLauncher(args []string) int {
 		Stderr:      pw,
 		SysProcAttr: attr,
 	}
-	catchSIGPIPE()
+	catchSignals()
 	// The parent-death signal is tied to the thread that forks: keep it.
 	runtime.LockOSThread()
 	err = cmd.Start()
@@ -258,6 +259,14 @@ func runLauncher(args []string) int {
 		forwardStderr(stderr, report)
 	}()
 
+	go watchParent(server, func() {
+		mu.Lock()
+		if !exited {
+			killGroup(pid)
+		}
+		syscall.Exit(1) // with mu held: the group cannot be reaped meanwhile
+	})
+
 	var timer *time.Timer
 	if ms > 0 {
 		timer = time.AfterFunc(time.Duration(ms)*time.Millisecond, func() {
@@ -303,6 +312,28 @@ func runLauncher(args []string) int {
 	}
 	report(tagExit, strconv.Itoa(code))
 	return 0
+}
+
+// parentCheck is how often the launcher checks that the server that
+// started it is still there.
+const parentCheck = 200 * time.Millisecond
+
+// watchParent calls gone when the launcher's parent is no longer server,
+// the process that started it: the server died (killed, or a second
+// Ctrl-C) without ending the request, and can no longer kill the script's
+// group, nor read its output; left to the time limit, the script would
+// run on for up to a minute after the server. The kernel's parent-death
+// signal would say it without polling, but it is sent when the thread
+// that started the launcher ends, which in a Go server need not be when
+// the server does.
+func watchParent(server int, gone func()) {
+	for {
+		time.Sleep(parentCheck)
+		if os.Getppid() != server {
+			gone()
+			return
+		}
+	}
 }
 
 // exitCode is how the launcher reports the end of the script that

@@ -56,9 +56,20 @@ func readNow(fd uintptr, p []byte) (int, error) {
 	}
 }
 
-// catchSIGPIPE makes a write of the launcher's to a pipe that
-// net/http/cgi no longer reads return an error instead of killing the
-// launcher, which would leave the script's group behind. The script
-// still starts with SIGPIPE's default action: a caught signal does not
-// survive exec.
-func catchSIGPIPE() { signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE) }
+// catchSignals keeps the launcher alive through signals that are not
+// its to act on, which would otherwise kill it and leave the script's
+// group behind. SIGPIPE: a write of the launcher's to a pipe that
+// net/http/cgi no longer reads returns an error instead. SIGINT: a
+// Ctrl-C in a terminal reaches the launcher too (it runs in the server's
+// process group), and the server, not the launcher, decides when a
+// request in flight ends; a launcher orphaned by a second one ends its
+// script itself (see watchParent). A SIGINT the launcher started with
+// ignored stays ignored. The script still starts with each signal's
+// action as it was: a caught signal does not survive exec.
+func catchSignals() {
+	sigs := []os.Signal{syscall.SIGPIPE}
+	if !signal.Ignored(os.Interrupt) {
+		sigs = append(sigs, os.Interrupt)
+	}
+	signal.Notify(make(chan os.Signal, 1), sigs...)
+}
