@@ -115,11 +115,13 @@ func startBinary(t *testing.T, args ...string) *proc {
 }
 
 // startCommand starts cmd, the server (see command), and reads its
-// startup line.
+// startup line. Its stderr is kept in p.stderr, unless cmd has one.
 func startCommand(t *testing.T, cmd *exec.Cmd) *proc {
 	t.Helper()
 	p := &proc{cmd: cmd, stderr: new(syncbuf.Buffer), done: make(chan struct{})}
-	p.cmd.Stderr = p.stderr
+	if p.cmd.Stderr == nil {
+		p.cmd.Stderr = p.stderr
+	}
 	// An os.Pipe rather than StdoutPipe: Wait would close that one as
 	// soon as the process exits, before the test reads the last line.
 	out, w, err := os.Pipe()

@@ -43,7 +43,8 @@
 // Python's format (or --log-format common, combined, json; to --log-file;
 // none with --quiet), and on Ctrl-C or SIGTERM prints "Keyboard interrupt
 // received, exiting." and exits 0, after letting requests in flight finish
-// for up to 10 seconds. Clients get 10 seconds to send their request head,
+// for up to 10 seconds (and with status 1 15 seconds after the signal if
+// it is still held up, by a stderr nobody reads for one). Clients get 10 seconds to send their request head,
 // idle keep-alive connections are closed after 60 seconds, and a client
 // that stops reading a response for 60 seconds (--send-timeout) is
 // disconnected, or over HTTP/2 has that stream reset (a slow one never
@@ -110,6 +111,10 @@ import (
 // signal before their connections are closed.
 const shutdownTimeout = 10 * time.Second
 
+// exitTimeout bounds the time from the signal to the exit: the shutdown,
+// and then the last lines written.
+const exitTimeout = shutdownTimeout + 5*time.Second
+
 func main() {
 	// First of all: with --cgi, package cgi re-runs this executable as the
 	// small launcher that starts each script (as nobody under root).
@@ -125,6 +130,11 @@ func main() {
 		// second Ctrl-C ends a slow shutdown at once.
 		<-ctx.Done()
 		stop()
+		// And a shutdown that cannot end still does: its last steps
+		// write to stderr and the log, which a reader that stopped (a
+		// pipe nobody drains) blocks for ever, and so is a start that
+		// waits to open a FIFO given as --log-file.
+		time.AfterFunc(exitTimeout, func() { os.Exit(1) })
 	}()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestE2ESignalStderrBlocked: a server whose stderr nobody reads any more
+// (a pipe left full) still exits after SIGTERM, within exitTimeout, where
+// its shutdown waited for ever to write the access log.
+func TestE2ESignalStderrBlocked(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "hello.txt"), "hello\n")
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd := command(t, "-b", "127.0.0.1", "-d", dir, "0")
+	cmd.Stderr = w
+	p := startCommand(t, cmd)
+	w.Close()
+	// Fill the pipe: the server's next write to stderr blocks.
+	size, err := unix.FcntlInt(r.Fd(), unix.F_GETPIPE_SZ, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", r.Fd()), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(make([]byte, size)); err != nil {
+		t.Fatal(err)
+	}
+	if got := curl(t, p.url+"/hello.txt"); got != "hello\n" {
+		t.Fatalf("GET /hello.txt = %q", got)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(exitTimeout + waitLimit):
+		t.Fatalf("still running %v after SIGTERM", exitTimeout+waitLimit)
+	}
+	if rest, _ := io.ReadAll(p.stdout); string(rest) != "\nKeyboard interrupt received, exiting.\n" {
+		t.Errorf("stdout after the signal = %q", rest)
+	}
+}
