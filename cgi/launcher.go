@@ -110,8 +110,9 @@ func (h *headerLimit) Read(p []byte) (int, error) {
 //
 // The launcher starts the script in a process group of its own, as the
 // user nobody when it runs as root, waits for it, kills the whole group
-// when the script exits, its time limit passes or the server is gone, and
-// reports the exit status back to the server. Test binaries call it from TestMain.
+// when the script exits, its time limit passes or the server is gone,
+// and reports the exit status back to the server. Test binaries call it
+// from TestMain.
 func MaybeRunLauncher() {
 	if len(os.Args) < 2 || os.Args[1] != launcherArg {
 		return

@@ -44,8 +44,9 @@
 // none with --quiet), and on Ctrl-C or SIGTERM prints "Keyboard interrupt
 // received, exiting." and exits 0, after letting requests in flight finish
 // for up to 10 seconds (and with status 1 15 seconds after the signal if
-// it is still held up, by a stderr nobody reads for one). Clients get 10 seconds to send their request head,
-// idle keep-alive connections are closed after 60 seconds, and a client
+// it is still held up, by a stderr nobody reads for one). Clients get 10
+// seconds to send their request head, idle keep-alive connections are
+// closed after 60 seconds, and a client
 // that stops reading a response for 60 seconds (--send-timeout) is
 // disconnected, or over HTTP/2 has that stream reset (a slow one never
 // is over HTTP/1.x; over HTTP/2 a stream must take each 32 KiB write
