@@ -28,9 +28,10 @@ import (
 // the file is read again. Files whose ctime is less than racyWindow old
 // when they are asked for are served from disk and not kept, so that a
 // write landing in the same timestamp tick as the read cannot go
-// unnoticed (the "racy git" problem). Entries are bounded in size (Options.CacheMaxFileSize) and in
-// total (Options.CacheMaxBytes). A full cache makes room with SIEVE
-// (Zhang et al., NSDI 2024): entries are kept in the order they came in,
+// unnoticed (the "racy git" problem). Entries are bounded in size
+// (Options.CacheMaxFileSize) and in total (Options.CacheMaxBytes). A
+// full cache makes room with SIEVE (Zhang et al., NSDI 2024): entries are
+// kept in the order they came in,
 // and a hand moving from the oldest to the newest drops the first entry
 // that nobody asked for since the hand last passed it, giving the others
 // another round. Popular files stay, one-time requests leave first, and
