@@ -361,11 +361,12 @@ func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name 
 	buf.Grow(len(content) / 3)
 	// The best level only for bytes that may be kept: with the cache off,
 	// or an FS without Linux stat data (every FS off Linux) that is not
-	// Immutable, each response compresses the file again, and brotli's best level took
-	// 1.5 s a time for 2 MiB of script (its fast one 0.3 s). A file kept
-	// once its ctime is old enough (racyWindow) gets the best level from
-	// the start, so that its ETag never stands for two different bodies.
-	if err := c.encode(&buf, content, byStat || ikey != nil); err != nil {
+	// Immutable, or a file too large for the cache, each response
+	// compresses the file again, and brotli's best level took 1.5 s a
+	// time for 2 MiB of script (its fast one 0.3 s). A file kept once its
+	// ctime is old enough (racyWindow) gets the best level from the
+	// start, so that its ETag never stands for two different bodies.
+	if err := c.encode(&buf, content, h.mayKeepEncoded(name, c, int64(len(content)), byStat, ikey)); err != nil {
 		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "fileserver: compressing", slog.String("name", name), slog.Any("err", err))
 		return nil
 	}
@@ -396,6 +397,23 @@ func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name 
 		h.keepEncoded(*ikey, e)
 	}
 	return e.usable()
+}
+
+// mayKeepEncoded reports whether the compressed bytes of name in coding
+// c, size bytes before compression, may be kept, by the cache (byStat, or
+// an Immutable FS's file: ikey) or for good (an embedded file's). The
+// cache refuses an entry larger than CacheMaxBytes: the size before
+// compression, which bounds the size after, decides, so that a version
+// always gets the same level.
+func (h *Handler) mayKeepEncoded(name string, c *coding, size int64, byStat bool, ikey *immutableKey) bool {
+	if ikey != nil {
+		if _, byName := ikey.file.(string); !byName {
+			return true
+		}
+	} else if !byStat {
+		return false
+	}
+	return size+int64(len(encodedKey(name, c)))+entryOverhead <= h.cache.maxBytes
 }
 
 // keepsEncoded reports whether keepEncoded keeps the compressed bytes of

@@ -596,8 +596,6 @@ func TestCompressNotWorthItUnstattable(t *testing.T) {
 	}
 }
 
-// Content that cannot change is compressed once and kept, however it is
-// reached: reading it again would show in the count of reads.
 // A file whose compressed bytes cannot be kept (the cache off, an FS
 // without Linux stat data) is compressed for each response at the fast
 // level, not the best one, which costs 10 to 20 times the time; kept
@@ -660,6 +658,38 @@ func TestCompressListingTitles(t *testing.T) {
 	}
 }
 
+// A file too large for the cache to keep its compressed bytes, under a
+// small CacheMaxBytes, is compressed again for each response: at the fast
+// level, as where nothing keeps anything.
+func TestCompressLevelTooLargeToKeep(t *testing.T) {
+	const size, maxBytes = 64 << 10, 16 << 10
+	rnd := rand.New(rand.NewPCG(3, 4))
+	data := make([]byte, size) // 8 letters: compressed to some 40%, past maxBytes
+	for i := range data {
+		data[i] = 'a' + byte(rnd.IntN(8))
+	}
+	dir := assetTree(t, map[string][]byte{"big.txt": data})
+	opts := fileserver.Options{Compress: true, CacheMaxBytes: maxBytes}
+	for _, tt := range []struct {
+		name string
+		h    *fileserver.Handler
+	}{
+		{"dir", newDir(t, dir, fileserver.SymlinksFollow, opts)},
+		{"MapFS, Immutable", mustNew(t, fstest.MapFS{"big.txt": {Data: data}}, fileserver.Options{Compress: true, Immutable: true, CacheMaxBytes: maxBytes})},
+	} {
+		for _, token := range []string{"br", "zstd", "gzip"} {
+			want := fileserver.Encode(token, data, false)
+			got := serve(t, tt.h, "GET", "/big.txt", map[string]string{"Accept-Encoding": token})
+			if got.header.Get("Content-Encoding") != token || got.body != string(want) {
+				t.Errorf("%s, %s: %q, %d bytes; want the %d bytes of the fast level",
+					tt.name, token, got.header.Get("Content-Encoding"), len(got.body), len(want))
+			}
+		}
+	}
+}
+
+// Content that cannot change is compressed once and kept, however it is
+// reached: reading it again would show in the count of reads.
 func TestCompressImmutable(t *testing.T) {
 	var reads atomic.Int64
 	fsys := readCountingFS{fstest.MapFS{"app.js": {Data: jsText(4000)}}, &reads}

@@ -203,8 +203,9 @@ type Options struct {
 	// against CacheMaxBytes); a file of an Immutable FS is kept there too,
 	// unchecked, and a file of an embed.FS once for good, beside it. Where
 	// nothing can keep it (DisableCache, an FS without Linux stat data
-	// that is not Immutable, every such FS off Linux), a file is
-	// compressed again for each response, at a faster level. A listing's
+	// that is not Immutable, every such FS off Linux, a file larger than
+	// CacheMaxBytes), a file is compressed again for each response, at a
+	// faster level. A listing's
 	// page is kept compressed for its path as the listings' links write
 	// it; another spelling of the path ("/dir//", "/d%69r/") is
 	// compressed for its response only, at the faster level. A
