@@ -492,9 +492,9 @@ func closeEach(next http.Handler) http.Handler {
 // Only a CGI script may read the body of a GET or HEAD, so their
 // connection is closed, which spares the first read; once the handler of
 // any request with a body is done, on a connection that closes, a read
-// deadline of now ends the second. (A PUT or POST refused without being
-// read, by --auth for one, still waits for its body on a kept-alive
-// connection.)
+// deadline of now ends the second. A PUT or POST refused without being
+// read (by --auth, for one) gets an error page, which errorpage makes
+// close the connection, so the same deadline ends that wait too.
 func releaseBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ProtoMajor != 1 || r.ContentLength == 0 {
