@@ -267,10 +267,10 @@
 //   - Names are one visible, printable element: path separators, "." and
 //     "..", a leading dot, control and bidirectional-override characters,
 //     invisible ones that make two names look alike (zero-width space,
-//     word joiner), bytes that are not UTF-8, names over 255 bytes,
-//     leading or trailing spaces, a trailing dot and Windows device names
-//     are refused with a message saying which; a multipart filename is
-//     first reduced to its last element (after '/' or '\').
+//     word joiner, soft hyphen), bytes that are not UTF-8, names over 255
+//     bytes, leading or trailing spaces, a trailing dot and Windows
+//     device names are refused with a message saying which; a multipart
+//     filename is first reduced to its last element (after '/' or '\').
 //   - Uploads into a hidden directory (".git", ".ssh") or one of
 //     [Options.ExcludeDirs] (the CGI directories), or inside one,
 //     are refused with 403, whether the request names it or a link leads

@@ -146,10 +146,13 @@ func checkUploadName(name string) *uploadError {
 		// characters that change how text reads in a listing or a
 		// terminal: bidirectional overrides, and the invisible ones
 		// that make two names look the same (zero-width space, word
-		// joiner, BOM). The zero-width joiner and non-joiner stay:
-		// emoji and Persian words are written with them.
-		if c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x061c || c == 0x180e || c == 0x200b || c == 0x200e || c == 0x200f ||
-			(c >= 0x202a && c <= 0x202e) || (c >= 0x2060 && c <= 0x2069) || c == 0xfeff {
+		// joiner, BOM, soft hyphen, combining grapheme joiner, the
+		// Hangul and Khmer fillers that show as nothing). The
+		// zero-width joiner and non-joiner stay: emoji and Persian
+		// words are written with them.
+		if c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0xad || c == 0x034f || c == 0x061c || c == 0x115f || c == 0x1160 ||
+			c == 0x17b4 || c == 0x17b5 || c == 0x180e || c == 0x200b || c == 0x200e || c == 0x200f ||
+			(c >= 0x202a && c <= 0x202e) || (c >= 0x2060 && c <= 0x2069) || c == 0x3164 || c == 0xfeff || c == 0xffa0 {
 			return bad("contains a control character")
 		}
 	}

@@ -166,6 +166,8 @@ func TestPutAnswers(t *testing.T) {
 		{"/txt.%E2%80%AEexe", "x", false},
 		{"/a%E2%80%8Bb", "x", false},
 		{"/a%E2%81%A0b", "x", false},
+		{"/report%C2%AD.pdf", "x", false},
+		{"/a%E3%85%A4b", "x", false},
 		{"/a%5Cb", "x", false},
 		{"/%FF", "x", false},
 		{"/" + long, "x", false},
