@@ -56,10 +56,16 @@ func ExampleNewDir() {
 	select {
 	case err = <-errc: // could not listen
 	case <-ctx.Done():
+		stop() // a second Ctrl-C ends the program at once
 		// ListenAndServe returns as soon as Shutdown begins: wait for
 		// Shutdown itself, which returns once the requests in flight
-		// (a download, an upload) are done.
-		err = srv.Shutdown(context.Background())
+		// (a download, an upload) are done; past 10 s, cut them off,
+		// or a client that stopped reading would hold it for ever.
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err = srv.Shutdown(sctx); err != nil {
+			srv.Close()
+		}
 	}
 	h.Close() // after Shutdown: releases the directory
 	if err != nil {

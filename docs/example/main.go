@@ -143,7 +143,9 @@ func run(addr, python string) error {
 	case err = <-errc: // could not listen
 	case <-ctx.Done():
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err = srv.Shutdown(sctx)
+		if err = srv.Shutdown(sctx); err != nil {
+			srv.Close() // past 10 s: cut off what is left
+		}
 		cancel()
 	}
 	// After Shutdown: no request is left to log.
