@@ -195,26 +195,25 @@ type Options struct {
 
 	// Compress compresses the files of a compressible type (text, scripts,
 	// JSON, XML, SVG, WebAssembly, fonts that are not compressed already;
-	// never other images, audio, video or archives) of 1 KiB to 16 MiB,
-	// and the listings, with the best coding the client accepts among
-	// CompressCodings. A file is compressed once per version and kept in
-	// the small-file cache (checked by stat as the files are, so a
-	// changed file never gets its old compressed bytes, and counted
-	// against CacheMaxBytes); a file of an Immutable FS is kept there too,
+	// never other images, audio, video or archives) of 1 KiB to 16 MiB, and
+	// the listings, with the best coding the client accepts among
+	// CompressCodings. A file is compressed once per version and kept in the
+	// small-file cache (checked by stat as the files are, so a changed file
+	// never gets its old compressed bytes, and counted against
+	// CacheMaxBytes); a file of an Immutable FS is kept there too,
 	// unchecked, and a file of an embed.FS once for good, beside it. Where
-	// nothing can keep it (DisableCache, an FS without Linux stat data
-	// that is not Immutable, every such FS off Linux, a file larger than
+	// nothing can keep it (DisableCache, an FS without Linux stat data that
+	// is not Immutable, every such FS off Linux, a file larger than
 	// CacheMaxBytes), a file is compressed again for each response, at a
-	// faster level. A listing's
-	// page is kept compressed for its path as the listings' links write
-	// it; another spelling of the path ("/dir//", "/d%69r/") is
-	// compressed for its response only, at the faster level. A
+	// faster level. A listing's page is kept compressed for its path as the
+	// listings' links write it; another spelling of the path ("/dir//",
+	// "/d%69r/") is compressed for its response only, at the faster level. A
 	// response that an outer middleware already encodes (Content-Encoding
-	// set) is left alone, Range requests are answered from the
-	// uncompressed file, and every response of a compressible file
-	// carries Vary: Accept-Encoding. A precompressed copy (Precompressed)
-	// is preferred over compressing. If false, nothing is compressed
-	// (Python's behaviour).
+	// set) is left alone, Range requests are answered from the uncompressed
+	// file, and every response of a compressible file carries Vary:
+	// Accept-Encoding. A precompressed copy (Precompressed) is preferred
+	// over compressing. If false, nothing is compressed (Python's
+	// behaviour).
 	Compress bool
 
 	// CompressCodings are the codings Compress uses, in the order of
