@@ -69,9 +69,12 @@ func TestReadResponseAllocates(t *testing.T) {
 	}
 }
 
-// TestRun paces 20 connections at 400 requests a second: the window's
+// TestRun paces 20 connections at 100 requests a second: the window's
 // requests are counted and timed, each connection asks in turn, and the
-// server sees the path and Host asked for.
+// server sees the path and Host asked for. The first requests come in the
+// settling mean before the window, 200 ms here: at 400 requests a second
+// (50 ms) a loaded machine (make test runs packages side by side) woke
+// every connection late, inside the window, now and then.
 func TestRun(t *testing.T) {
 	var served, bad atomic.Int64
 	var host string
@@ -83,7 +86,7 @@ func TestRun(t *testing.T) {
 		served.Add(1)
 		w.Write([]byte(body))
 	})
-	c := config{addr: host, path: "/1k.bin", conns: 20, rate: 400, warm: 100 * time.Millisecond,
+	c := config{addr: host, path: "/1k.bin", conns: 20, rate: 100, warm: 100 * time.Millisecond,
 		duration: time.Second, timeout: 10 * time.Second}
 	r := run(c)
 	if bad.Load() != 0 {
@@ -92,12 +95,12 @@ func TestRun(t *testing.T) {
 	if r.connect+r.read+r.write+r.status+r.tmout != 0 {
 		t.Errorf("errors: %+v", r)
 	}
-	// 400 asked in the window; the count is a Poisson draw (sd 20) and
+	// 100 asked in the window; the count is a Poisson draw (sd 10) and
 	// each connection's wait starts after its answer, so allow a wide
 	// band: what it catches is a client that does not pace at all (tens
 	// of thousands) or does not ask (none).
-	if r.requests < 200 || r.requests > 800 {
-		t.Errorf("%d requests in the 1 s window at 400 req/s", r.requests)
+	if r.requests < 50 || r.requests > 200 {
+		t.Errorf("%d requests in the 1 s window at 100 req/s", r.requests)
 	}
 	if int64(len(r.latencies)) != r.requests || len(r.latencies) == 0 || slices.Min(r.latencies) <= 0 {
 		t.Fatalf("%d latencies for %d requests, or one not above 0", len(r.latencies), r.requests)
