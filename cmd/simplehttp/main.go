@@ -428,7 +428,8 @@ func newFileServer(cfg config, logger *slog.Logger, scripts *cgi.Handler) (*file
 // (ReadHeaderTimeout, which also bounds the TLS handshake) or that sit on
 // idle keep-alive connections (IdleTimeout). Against clients that stop
 // reading, listen wraps every connection (stallListener), and each
-// HTTP/2 stream is watched on its own (stallStreams). There is no
+// HTTP/2 stream is watched on its own (stallStreams). A flood of failed
+// TLS handshakes is logged once per episode (connFailures). There is no
 // WriteTimeout or ReadTimeout: they bound the whole response or request,
 // and would cut off large downloads and uploads on slow links.
 func newServer(cfg config, h http.Handler, logger *slog.Logger) *http.Server {
@@ -437,6 +438,7 @@ func newServer(cfg config, h http.Handler, logger *slog.Logger) *http.Server {
 	}
 	h = releaseBody(h)
 	h = stallStreams(h, cfg.SendTimeout)
+	failures := newConnFailures(logger)
 	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
@@ -444,7 +446,8 @@ func newServer(cfg config, h http.Handler, logger *slog.Logger) *http.Server {
 		MaxHeaderBytes:    maxHeaderBytes,
 		// Let "OPTIONS *" reach the handler, which answers 501 as Python does.
 		DisableGeneralOptionsHandler: true,
-		ErrorLog:                     slog.NewLogLogger(logger.Handler(), slog.LevelError),
+		ErrorLog:                     failures.errorLog(),
+		ConnState:                    failures.connState,
 		HTTP2:                        &http.HTTP2Config{MaxConcurrentStreams: maxStreams},
 	}
 }

@@ -15,8 +15,10 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -358,4 +360,67 @@ func TestHTTP10OverTLS(t *testing.T) {
 		t.Errorf("response %q, want HTTP/1.0 200 OK and hello", got)
 	}
 	r.exit(t)
+}
+
+// TestTLSFailuresLoggedOnce: connections that fail their TLS handshake
+// (here plain HTTP sent to the TLS port, which net/http answers with its
+// 400) are logged once per episode, not once each as net/http logs them:
+// the first at once, the end when a client gets through again.
+func TestTLSFailuresLoggedOnce(t *testing.T) {
+	f := newTLSFiles(t)
+	r := startRun(t, "-b", "127.0.0.1", "-d", site(t), "--tls-cert", f.cert, "--tls-key", f.key, "0")
+	base := r.baseURL(t)
+	plain := func() {
+		t.Helper()
+		c, err := net.Dial("tcp", strings.TrimPrefix(base, "https://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(waitLimit))
+		io.WriteString(c, "GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, _ := io.ReadAll(c)
+		if !strings.HasPrefix(string(resp), "HTTP/1.0 400 Bad Request\r\n") {
+			t.Fatalf("plain HTTP to the TLS port: %q, want net/http's 400", resp)
+		}
+	}
+	plain()
+	// The episode's first line is written at once: wait for it, so that
+	// the success below ends the episode it began.
+	for deadline := time.Now().Add(waitLimit); !strings.Contains(r.stderr.String(), "TLS handshake error"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no line for the first failure; stderr: %s", r.stderr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	resp, err := client.Get(base + "/hello.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	client.CloseIdleConnections()
+	for range 20 {
+		plain() // a new episode within the minute: counted, not said
+	}
+	r.exit(t)
+
+	var failing []string
+	for l := range strings.Lines(r.stderr.String()) {
+		if strings.Contains(l, "TLS") {
+			failing = append(failing, strings.TrimSuffix(l, "\n"))
+		}
+	}
+	want := []string{
+		`TLS or HTTP/2 connections failing err="http: TLS handshake error from 127.0.0.1:PORT: client sent an HTTP request to an HTTPS server" failures=1`,
+		`TLS or HTTP/2 connections failing: recovered failures=0`,
+	}
+	port := regexp.MustCompile(`127\.0\.0\.1:\d+`)
+	ok := len(failing) == len(want)
+	for i := 0; ok && i < len(want); i++ {
+		ok = strings.HasSuffix(port.ReplaceAllString(failing[i], "127.0.0.1:PORT"), "] "+want[i])
+	}
+	if !ok {
+		t.Errorf("lines about TLS:\n%s\nwant\n%s", strings.Join(failing, "\n"), strings.Join(want, "\n"))
+	}
 }
