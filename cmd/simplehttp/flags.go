@@ -71,7 +71,8 @@ options:
   --quiet               do not log requests
   --read-header-timeout DURATION
                         time a client has to send its request head, TLS
-                        handshake included (default: 10s; 0: no limit)
+                        handshake included; over HTTP/2, the handshake only
+                        (default: 10s; 0: no limit)
   --idle-timeout DURATION
                         close a keep-alive connection idle this long
                         (default: 60s; 0: no limit)
@@ -385,7 +386,7 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 	fs.BoolVar(&cfg.NoSniff, "no-sniff", false, "serve files of unknown type as application/octet-stream instead of sniffing them")
 	fs.StringArrayVar(&cfg.Index, "index", nil, "index page to look for in a directory (repeatable; default: index.html, index.htm)")
 	fs.BoolVar(&cfg.Quiet, "quiet", false, "do not log requests")
-	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "time a client has to send its request head, TLS handshake included (default: 10s; 0: no limit)")
+	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "time a client has to send its request head, TLS handshake included; over HTTP/2, the handshake only (default: 10s; 0: no limit)")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 60*time.Second, "close a keep-alive connection idle this long (default: 60s; 0: no limit)")
 	fs.DurationVar(&cfg.SendTimeout, "send-timeout", writeStallTimeout, "close a connection (reset an HTTP/2 stream) whose client takes no byte of a response for this long (default: 60s; 0: no limit)")
 	fs.BoolVar(&cfg.Precompressed, "precompressed", false, "serve name.br, name.zst or name.gz in place of name to clients that accept the coding")
