@@ -24,9 +24,13 @@ const ImmutableCacheControl = "public, max-age=31536000, immutable"
 // and esbuild). Words and numbers of other shapes, as in release names
 // (app_1.2.3_linux_amd64.tar.gz, video-1080p60fps.mp4), are not
 // fingerprints: such a file may be replaced under its name, and a client
-// told it is immutable would keep the old one for a year. The risk left
-// is only that some fingerprinted names (a hash without a digit, or of
-// another shape) get other, which costs a revalidation.
+// told it is immutable would keep the old one for a year. Two risks are
+// left. Some fingerprinted names (a hash without a digit, or of another
+// shape) get other, which costs a revalidation. And a word of exactly 8
+// letters and digits after a '-' or '.' (tool-linux386.tar.gz,
+// app-mips64le.bin) looks like a hash and gets ImmutableCacheControl:
+// where such names are replaced in place, use a CacheControl function of
+// your own that recognises them first.
 func ImmutableFingerprinted(other string) func(name string) string {
 	return func(name string) string {
 		if Fingerprinted(name) {
