@@ -130,8 +130,7 @@ func (h *Handler) serveEncoded(w http.ResponseWriter, r *http.Request, f fs.File
 				// its stat): the original still can, as nginx's
 				// gzip_static falls back to it, rather than a 404
 				// for a file that is there.
-				h.logger.LogAttrs(r.Context(), slog.LevelWarn, "fileserver: precompressed copy not served",
-					slog.String("name", name+c.ext), slog.Any("err", err))
+				h.unreadableCopies.Failed(r.Context(), err)
 			}
 			offers = deleteString(offers, token)
 		}

@@ -41,6 +41,10 @@ type Handler struct {
 	// overload reports running out of file descriptors (or kernel
 	// memory) once per episode; see unavailable.
 	overload *overload.Log
+	// unreadableCopies says when Precompressed copies cannot be
+	// opened (their mode), at most once a minute: the originals go out
+	// instead, on every request that would have taken them.
+	unreadableCopies *overload.Log
 	// sendError is Options.ErrorHandler, or defaultError.
 	sendError func(w http.ResponseWriter, r *http.Request, code int, message string)
 
@@ -173,6 +177,7 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 		h.logger = slog.Default()
 	}
 	h.overload = overload.New(h.logger, "fileserver: out of file descriptors or memory, answering 503")
+	h.unreadableCopies = overload.New(h.logger, "fileserver: precompressed copies that cannot be opened, serving the originals")
 	h.sendError = opts.ErrorHandler
 	if h.sendError == nil {
 		h.sendError = defaultError

@@ -179,8 +179,8 @@ type Options struct {
 	// the original's time cut to the second: a copy from the same second
 	// as the original counts as fresh, one from an earlier second is
 	// stale and ignored, and so is one that cannot be opened (its mode
-	// denies it; logged at level Warn), for the next coding or the
-	// original. A copy goes out with the original's
+	// denies it; logged at level Warn, at most once a minute), for the
+	// next coding or the original. A copy goes out with the original's
 	// Content-Type, its own Content-Encoding, Last-Modified and
 	// Content-Length, an ETag of its own ending in "-br" (and so on),
 	// Vary: Accept-Encoding, and sendfile when large. The file's own
