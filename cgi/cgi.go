@@ -8,6 +8,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	stdcgi "net/http/cgi"
@@ -332,13 +333,7 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request, sc script, buf
 			w.Header()["Connection"] = closeValue
 		}
 	}
-	if !h.passAuth && (r.Header["Authorization"] != nil || r.Header["Proxy-Authorization"] != nil) {
-		// The credentials stay with the server: AUTH_TYPE and
-		// REMOTE_USER (from r, in env) say who the client is.
-		r2.Header = r.Header.Clone()
-		delete(r2.Header, "Authorization")
-		delete(r2.Header, "Proxy-Authorization")
-	}
+	r2.Header = scriptHeader(r.Header, h.passAuth)
 	ch := &stdcgi.Handler{
 		Path: h.launcher,
 		Dir:  h.workDir,
@@ -379,6 +374,26 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request, sc script, buf
 	}
 	st.mu.Unlock()
 	h.finish(w, r, sc, st, rw)
+}
+
+// scriptHeader returns the request header that net/http/cgi turns into
+// HTTP_* variables: without a field whose name holds an underscore (as in
+// Apache), since X_Forwarded_For would become HTTP_X_FORWARDED_FOR too
+// and could pass for the X-Forwarded-For a proxy in front sets; and
+// without the credentials unless passAuth, which stay with the server:
+// AUTH_TYPE and REMOTE_USER (from r, in env) say who the client is.
+func scriptHeader(hdr http.Header, passAuth bool) http.Header {
+	drop := func(k string) bool {
+		return strings.IndexByte(k, '_') >= 0 || !passAuth && (k == "Authorization" || k == "Proxy-Authorization")
+	}
+	for k := range hdr {
+		if drop(k) {
+			hdr = hdr.Clone()
+			maps.DeleteFunc(hdr, func(k string, _ []string) bool { return drop(k) })
+			break
+		}
+	}
+	return hdr
 }
 
 // launcherArgs are the arguments of the launcher: the time limit in

@@ -822,3 +822,23 @@ func TestWorkDir(t *testing.T) {
 		t.Errorf("WorkDir a file: %v", err)
 	}
 }
+
+// TestUnderscoreHeaders: a request header whose name holds an underscore
+// reaches no script, as in Apache: X_Forwarded_For and X-Forwarded-For
+// would both become HTTP_X_FORWARDED_FOR, so a client could forge the
+// one a proxy in front sets (which copy won was left to chance).
+func TestUnderscoreHeaders(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/env.sh": "#!/bin/sh\n" + header + "env\n"})
+	srv, _ := newServer(t, root, cgi.Options{})
+	env := envOf(do(t, srv, "GET", "/cgi-bin/env.sh", nil, http.Header{"X_Forwarded_For": {"6.6.6.6"}, "User_Agent": {"forged"}}).body)
+	if v, ok := env["HTTP_X_FORWARDED_FOR"]; ok {
+		t.Errorf("X_Forwarded_For alone: HTTP_X_FORWARDED_FOR=%q, want none", v)
+	}
+	if v := env["HTTP_USER_AGENT"]; v != "" {
+		t.Errorf("User_Agent alone: HTTP_USER_AGENT=%q, want empty", v)
+	}
+	env = envOf(do(t, srv, "GET", "/cgi-bin/env.sh", nil, http.Header{"X_Forwarded_For": {"6.6.6.6"}, "X-Forwarded-For": {"10.0.0.1"}, "X-Ok": {"1"}}).body)
+	if env["HTTP_X_FORWARDED_FOR"] != "10.0.0.1" || env["HTTP_X_OK"] != "1" {
+		t.Errorf("HTTP_X_FORWARDED_FOR=%q HTTP_X_OK=%q, want 10.0.0.1 and 1", env["HTTP_X_FORWARDED_FOR"], env["HTTP_X_OK"])
+	}
+}
