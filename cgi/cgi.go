@@ -333,7 +333,7 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request, sc script, buf
 			w.Header()["Connection"] = closeValue
 		}
 	}
-	r2.Header = scriptHeader(r.Header, h.passAuth)
+	r2.Header = h.scriptHeader(r, sc.name)
 	ch := &stdcgi.Handler{
 		Path: h.launcher,
 		Dir:  h.workDir,
@@ -376,20 +376,41 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request, sc script, buf
 	h.finish(w, r, sc, st, rw)
 }
 
+// maxVariable is the longest variable, "NAME=value" and its NUL, that
+// an exec takes on Linux (MAX_ARG_STRLEN); a longer one makes it fail.
+const maxVariable = 128 << 10
+
 // scriptHeader returns the request header that net/http/cgi turns into
-// HTTP_* variables: without a field whose name holds an underscore (as in
-// Apache), since X_Forwarded_For would become HTTP_X_FORWARDED_FOR too
-// and could pass for the X-Forwarded-For a proxy in front sets; and
-// without the credentials unless passAuth, which stay with the server:
-// AUTH_TYPE and REMOTE_USER (from r, in env) say who the client is.
-func scriptHeader(hdr http.Header, passAuth bool) http.Header {
-	drop := func(k string) bool {
-		return strings.IndexByte(k, '_') >= 0 || !passAuth && (k == "Authorization" || k == "Proxy-Authorization")
+// HTTP_* variables, without the fields that must not reach the script:
+// one whose name holds an underscore (as in Apache), since
+// X_Forwarded_For would become HTTP_X_FORWARDED_FOR too and could pass
+// for the X-Forwarded-For a proxy in front sets; the credentials unless
+// passAuth, which stay with the server (AUTH_TYPE and REMOTE_USER, from
+// r, in env, say who the client is); and one repeated until its variable
+// is too long to exec, which would fail the script's start (logged).
+// Python's own variables, HTTP_COOKIE among them, are set apart, in env.
+func (h *Handler) scriptHeader(r *http.Request, script string) http.Header {
+	long := func(k string, vv []string) bool {
+		n := len("HTTP_=") + len(k) + 2*len(vv) - 1 // ", " between values, a NUL at the end
+		for _, v := range vv {
+			n += len(v)
+		}
+		return n > maxVariable
 	}
-	for k := range hdr {
-		if drop(k) {
+	drop := func(k string, vv []string) bool {
+		return strings.IndexByte(k, '_') >= 0 || !h.passAuth && (k == "Authorization" || k == "Proxy-Authorization") || long(k, vv)
+	}
+	hdr := r.Header
+	for k, vv := range hdr {
+		if drop(k, vv) {
 			hdr = hdr.Clone()
-			maps.DeleteFunc(hdr, func(k string, _ []string) bool { return drop(k) })
+			maps.DeleteFunc(hdr, func(k string, vv []string) bool {
+				if long(k, vv) {
+					h.logger.LogAttrs(r.Context(), slog.LevelWarn, "cgi: request header too long for the script's environment, left out",
+						slog.String("script", script), slog.String("field", k))
+				}
+				return drop(k, vv)
+			})
 			break
 		}
 	}

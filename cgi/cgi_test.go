@@ -842,3 +842,24 @@ func TestUnderscoreHeaders(t *testing.T) {
 		t.Errorf("HTTP_X_FORWARDED_FOR=%q HTTP_X_OK=%q, want 10.0.0.1 and 1", env["HTTP_X_FORWARDED_FOR"], env["HTTP_X_OK"])
 	}
 }
+
+// TestLongHeaderVariable: a request field repeated until its variable is
+// longer than an exec allows (128 KiB on Linux) is left out of the
+// environment, and the script runs, as in Python, which passes no such
+// variable; it made the start of every script fail with 502 before.
+func TestLongHeaderVariable(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/env.sh": "#!/bin/sh\n" + header + "env\n"})
+	srv, logs := newServer(t, root, cgi.Options{})
+	part := strings.Repeat("a", 60000)
+	res := do(t, srv, "GET", "/cgi-bin/env.sh", nil, http.Header{"X-Big": {part, part, part}, "X-Ok": {part}})
+	env := envOf(res.body)
+	if res.status != http.StatusOK || env["HTTP_X_OK"] != part {
+		t.Fatalf("status %d, HTTP_X_OK of %d bytes; want 200 and %d", res.status, len(env["HTTP_X_OK"]), len(part))
+	}
+	if _, ok := env["HTTP_X_BIG"]; ok {
+		t.Errorf("HTTP_X_BIG passed")
+	}
+	if !strings.Contains(logs.String(), "X-Big") {
+		t.Errorf("log says nothing of X-Big:\n%s", logs)
+	}
+}
