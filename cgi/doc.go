@@ -38,8 +38,9 @@
 //
 // # Beyond Python
 //
-// The script's Status: and Location: headers are honoured; a request
-// body of up to 1 MiB is read whole before the script is started (one
+// The script's Status: and Location: headers are honoured, in any
+// letter case; a request body of up to 1 MiB is read whole before the
+// script is started (one
 // sent slowly then holds no script slot; it must arrive within
 // [Options.Timeout], else 408), a larger or chunked one streams to its
 // standard input (chunked without CONTENT_LENGTH; over HTTP/1 the

@@ -60,13 +60,17 @@ var errHeaderTooLong = errors.New("script header too long")
 
 // headerLimit passes a script's output on, and fails once the header
 // has gone past maxHeader bytes without the blank line (a bare "\n" or
-// "\r\n", as net/http/cgi reads it) that ends it.
+// "\r\n", as net/http/cgi reads it) that ends it. It spells a header
+// line's "status" in any case "Status", the only spelling net/http/cgi
+// takes for the status (field names are not case sensitive, RFC 3875
+// section 6.3); the case of a field name reaches no client anyway.
 type headerLimit struct {
-	r    io.Reader
-	n    int  // bytes of the header so far
-	line int  // bytes of its current line so far
-	cr   bool // the current line is a lone "\r" so far
-	done bool // the header has ended
+	r     io.Reader
+	n     int  // bytes of the header so far
+	line  int  // bytes of its current line so far
+	cr    bool // the current line is a lone "\r" so far
+	other bool // the current line does not start with "status"
+	done  bool // the header has ended
 }
 
 func (h *headerLimit) Read(p []byte) (int, error) {
@@ -87,8 +91,15 @@ func (h *headerLimit) Read(p []byte) (int, error) {
 				h.done = true
 				return n, err
 			}
-			h.line, h.cr = 0, false
+			h.line, h.cr, h.other = 0, false, false
 			continue
+		}
+		if h.line < len("Status") && !h.other {
+			if c|0x20 == "status"[h.line] {
+				p[i] = "Status"[h.line]
+			} else {
+				h.other = true
+			}
 		}
 		h.cr = h.line == 0 && c == '\r'
 		h.line++

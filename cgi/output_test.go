@@ -45,6 +45,13 @@ func TestScriptHeaderChecks(t *testing.T) {
 			nil, "CGI script sent no valid response", "invalid status"},
 		{"status 600", "Status: 600 Odd\\r\\nContent-Type: text/plain\\r\\n\\r\\nbody", 502,
 			nil, "CGI script sent no valid response", "status=600"},
+		// Field names are not case sensitive (RFC 3875 section 6.3):
+		// net/http/cgi knew only "Status", and sent "status: 404" on
+		// as a field of a 200.
+		{"status in lower case", "status: 404 Nope\\r\\ncontent-type: text/plain\\r\\n\\r\\nbody", 404,
+			map[string]string{"Status": "", "Content-Type": "text/plain"}, "body", ""},
+		{"status in capitals, no type", "STATUS: 204 No Content\\r\\n\\r\\n", 204,
+			map[string]string{"Status": ""}, "", ""},
 		// net/http/cgi makes it a 302, which without its Location (a
 		// control character drops it) would lead nowhere.
 		{"bad Location", "Location: http://example.com/a\\001b\\r\\n\\r\\n", 502,
