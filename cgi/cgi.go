@@ -485,10 +485,10 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, sc script, st *
 // env returns the variables set on top of net/http/cgi's: Python's
 // run_cgi environment and the corrections to net/http/cgi's.
 func (h *Handler) env(r *http.Request, scriptName, scriptFile, pathInfo string) []string {
-	port := ""
+	host, port := "", ""
 	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-		if _, p, err := net.SplitHostPort(a.String()); err == nil {
-			port = p
+		if h, p, err := net.SplitHostPort(a.String()); err == nil {
+			host, port = h, p
 		}
 	}
 	translated := filepath.Join(h.root, filepath.FromSlash(path.Clean("/" + pathInfo)[1:]))
@@ -529,6 +529,11 @@ func (h *Handler) env(r *http.Request, scriptName, scriptFile, pathInfo string) 
 	}
 	if port != "" {
 		env = append(env, "SERVER_PORT="+port)
+	}
+	if r.Host == "" && host != "" {
+		// An HTTP/1.0 request without Host: net/http/cgi would leave
+		// SERVER_NAME, which RFC 3875 requires, empty.
+		env = append(env, "SERVER_NAME="+host)
 	}
 	if h.pathEnv != "" {
 		env = append(env, "PATH="+h.pathEnv)

@@ -863,3 +863,32 @@ func TestLongHeaderVariable(t *testing.T) {
 		t.Errorf("log says nothing of X-Big:\n%s", logs)
 	}
 }
+
+// TestServerNameWithoutHost: an HTTP/1.0 request may have no Host; the
+// script still gets a SERVER_NAME, which RFC 3875 requires (scripts
+// build their own URLs from it): the server's address. It was empty.
+func TestServerNameWithoutHost(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/env.sh": "#!/bin/sh\n" + header + "env\n"})
+	srv, _ := newServer(t, root, cgi.Options{})
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET /cgi-bin/env.sh HTTP/1.0\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := envOf(string(b))
+	if env["SERVER_NAME"] != "127.0.0.1" || env["HTTP_HOST"] != "" {
+		t.Errorf("SERVER_NAME=%q HTTP_HOST=%q, want 127.0.0.1 and empty", env["SERVER_NAME"], env["HTTP_HOST"])
+	}
+}
