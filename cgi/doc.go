@@ -38,30 +38,28 @@
 //
 // # Beyond Python
 //
-// The script's Status: and Location: headers are honoured, in any
-// letter case; a request body of up to 1 MiB is read whole before the
-// script is started (one
-// sent slowly then holds no script slot; it must arrive within
-// [Options.Timeout], else 408), a larger or chunked one streams to its
-// standard input (chunked without CONTENT_LENGTH; over HTTP/1 the
+// The script's Status: and Location: headers are honoured, in any letter
+// case; a request body of up to 1 MiB is read whole before the script is
+// started (one sent slowly then holds no script slot; it must arrive
+// within [Options.Timeout], else 408), a larger or chunked one streams to
+// its standard input (chunked without CONTENT_LENGTH; over HTTP/1 the
 // connection then closes after the response, since the script may leave
-// part of the body unread), and the script's
-// output streams to the client as it comes. A
-// script that sends no valid header, crashes or is killed gives 502, and
-// so does one whose header goes past 256 KiB (it is killed then: the
-// header is held in memory until it ends); one
-// that runs past [Options.Timeout] is killed with its whole process group
-// and gives 504 (or a cut-off response if it had started answering);
-// beyond [Options.MaxConcurrent] running scripts, requests get 503, and
-// so does a script that cannot be started because the process is out of
-// file descriptors or memory (with Retry-After: 1, logged once per
-// episode rather than once per request). Each
-// line of the script's standard error goes to [Options.Logger] once, as it
-// is written, with the script name, and so does Python's "CGI script exit
-// code N" (accesslog's Middleware.SlogHandler writes them in Python's
-// format, in order with the access log). Only the environment variables
-// listed in [Options.InheritEnv] leave the server, unless
-// [Options.InheritAllEnv] is set; [Options.Env] sets others.
+// part of the body unread), and the script's output streams to the client
+// as it comes. A script that sends no valid header, crashes or is killed
+// gives 502, and so does one whose header goes past 256 KiB (it is killed
+// then: the header is held in memory until it ends); one that runs past
+// [Options.Timeout] is killed with its whole process group and gives 504
+// (or a cut-off response if it had started answering); beyond
+// [Options.MaxConcurrent] running scripts, requests get 503, and so does a
+// script that cannot be started because the process is out of file
+// descriptors or memory (with Retry-After: 1, logged once per episode
+// rather than once per request). Each line of the script's standard error
+// goes to [Options.Logger] once, as it is written, with the script name,
+// and so does Python's "CGI script exit code N" (accesslog's
+// Middleware.SlogHandler writes them in Python's format, in order with the
+// access log). Only the environment variables listed in
+// [Options.InheritEnv] leave the server, unless [Options.InheritAllEnv] is
+// set; [Options.Env] sets others.
 //
 // Python copies the script's output to the client as it is; this package
 // checks the header on the way (RFC 3875 section 6.3.4), so that a script
@@ -73,18 +71,18 @@
 // gives 502. A field the script sends replaces one of the same name that
 // middleware around the handler set (a Content-Type or an
 // Access-Control-Allow-Origin twice is read as each client pleases), but
-// Set-Cookie, Vary and Link, which are lists, keep both. Output past the script's Content-Length (or any body for a
-// 204 or 304) is dropped and logged, as nginx does, so that the client
-// does not read it as its next response. A script killed by a signal (or
-// whose launcher dies) after its header went out, before its body was
-// complete, has its response cut off, as on a timeout, so that an
-// HTTP/1.1 client sees an incomplete body rather than a short one that
-// looks whole. A request body that fails on its way to the script (cut
-// off, a malformed chunk, too slow for the server's read deadline) gets
-// the script killed, and 400 (408 for the deadline) if its answer had not
-// started: the script must not take half an upload for a whole one. (A
-// streamed body that stalls with no read deadline set is ended by
-// [Options.Timeout]: 504.)
+// Set-Cookie, Vary and Link, which are lists, keep both. Output past the
+// script's Content-Length (or any body for a 204 or 304) is dropped and
+// logged, as nginx does, so that the client does not read it as its next
+// response. A script killed by a signal (or whose launcher dies) after its
+// header went out, before its body was complete, has its response cut off,
+// as on a timeout, so that an HTTP/1.1 client sees an incomplete body
+// rather than a short one that looks whole. A request body that fails on
+// its way to the script (cut off, a malformed chunk, too slow for the
+// server's read deadline) gets the script killed, and 400 (408 for the
+// deadline) if its answer had not started: the script must not take half
+// an upload for a whole one. (A streamed body that stalls with no read
+// deadline set is ended by [Options.Timeout]: 504.)
 //
 // # The launcher
 //
