@@ -95,6 +95,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -186,7 +187,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: alpnProtocols}
+		tlsConfig = newTLSConfig(cert)
 	}
 	h, logger, closeHandler, err := newHandler(cfg, stderr)
 	if err != nil {
@@ -217,6 +218,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // protocols it does not offer, where Python's server (OpenSSL) goes on
 // without ALPN, so it is offered too. net/http serves it as HTTP/1.
 var alpnProtocols = []string{"h2", "http/1.1", "http/1.0"}
+
+// newTLSConfig returns the server's TLS configuration for cert. A client
+// that offers none of alpnProtocols (only "h3", or a protocol meant for
+// another server) has its handshake completed without ALPN, and is then
+// served HTTP/1.x, as Python's server (OpenSSL) serves it: crypto/tls
+// would refuse it with "no application protocol".
+func newTLSConfig(cert tls.Certificate) *tls.Config {
+	c := &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: alpnProtocols}
+	noALPN := c.Clone()
+	noALPN.NextProtos = nil
+	c.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		ours := func(p string) bool { return slices.Contains(alpnProtocols, p) }
+		if len(hello.SupportedProtos) == 0 || slices.ContainsFunc(hello.SupportedProtos, ours) {
+			return nil, nil // ALPN as usual
+		}
+		return noALPN, nil
+	}
+	return c
+}
 
 // newHandler builds the handler from the public API of this module's
 // packages, the way any program can:

@@ -337,27 +337,42 @@ func TestHTTP2MaxStreams(t *testing.T) {
 }
 
 // TestHTTP10OverTLS: a client that offers only "http/1.0" through ALPN, as
-// curl --http1.0 does, completes the handshake and is served, as by
-// Python's server. crypto/tls alone refuses it ("no application protocol").
+// curl --http1.0 does, or only protocols the server does not speak (a
+// client meant for another server), completes the handshake and is
+// served, as by Python's server (OpenSSL goes on without ALPN).
+// crypto/tls alone refuses them ("no application protocol").
 func TestHTTP10OverTLS(t *testing.T) {
 	f := newTLSFiles(t)
 	r := startRun(t, "-b", "127.0.0.1", "-d", site(t), "--quiet", "--tls-cert", f.cert, "--tls-key", f.key, "0")
 	addr := strings.TrimPrefix(r.baseURL(t), "https://")
-	c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.0"}})
-	if err != nil {
-		t.Fatalf("TLS handshake offering http/1.0: %v", err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(waitLimit))
-	if _, err := io.WriteString(c, "GET /hello.txt HTTP/1.0\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := io.ReadAll(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := string(resp); !strings.HasPrefix(got, "HTTP/1.0 200 OK\r\n") || !strings.HasSuffix(got, "\r\n\r\nhello\n") {
-		t.Errorf("response %q, want HTTP/1.0 200 OK and hello", got)
+	for _, tt := range []struct {
+		offer      []string
+		negotiated string
+	}{
+		{[]string{"http/1.0"}, "http/1.0"},
+		{[]string{"spdy/3.1"}, ""},
+		{[]string{"h3", "acme-tls/1"}, ""},
+	} {
+		c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true, NextProtos: tt.offer})
+		if err != nil {
+			t.Errorf("TLS handshake offering %q: %v", tt.offer, err)
+			continue
+		}
+		defer c.Close()
+		if got := c.ConnectionState().NegotiatedProtocol; got != tt.negotiated {
+			t.Errorf("offering %q: ALPN chose %q, want %q", tt.offer, got, tt.negotiated)
+		}
+		c.SetDeadline(time.Now().Add(waitLimit))
+		if _, err := io.WriteString(c, "GET /hello.txt HTTP/1.0\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := io.ReadAll(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(resp); !strings.HasPrefix(got, "HTTP/1.0 200 OK\r\n") || !strings.HasSuffix(got, "\r\n\r\nhello\n") {
+			t.Errorf("offering %q: response %q, want HTTP/1.0 200 OK and hello", tt.offer, got)
+		}
 	}
 	r.exit(t)
 }
