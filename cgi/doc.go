@@ -57,7 +57,8 @@
 // goes to [Options.Logger] once, as it is written, with the script name,
 // and so does Python's "CGI script exit code N" (accesslog's
 // Middleware.SlogHandler writes them in Python's format, in order with the
-// access log). Only the environment variables listed in
+// access log, scrubbed; the line reaches the handler as the script wrote
+// it). Only the environment variables listed in
 // [Options.InheritEnv] leave the server, unless [Options.InheritAllEnv] is
 // set; [Options.Env] sets others.
 //

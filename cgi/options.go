@@ -129,6 +129,13 @@ type Options struct {
 	// code when it is not 0 ("CGI script exit code 1", Python's log_error
 	// line), a timeout, a script that could not be started, and a
 	// malformed response. If nil, slog.Default() is used.
+	//
+	// The line is the message as the script wrote it, less its CRs, and a
+	// script may echo what a client sent (a form field it decoded): the
+	// handler must make it safe for where it writes. accesslog's
+	// Middleware.SlogHandler scrubs it and slog.TextHandler quotes it, but
+	// slog.Default()'s own handler writes it raw, control characters
+	// (ESC, C1) included, and slog.JSONHandler leaves C1 controls raw.
 	Logger *slog.Logger
 
 	// PassPost passes a POST that is not for a CGI path to the next
