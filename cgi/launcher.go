@@ -146,9 +146,14 @@ func runLauncher(args []string) int {
 		// longer than the pipe writes atomically (PIPE_BUF), so that
 		// the time limit's line, written from the timer, could land in
 		// the middle of it.
+		//
+		// A newline in msg would end the line early and make the rest
+		// a line of its own, tagged by whatever follows: an error that
+		// names a script whose name holds one ("x\nP123") would forge
+		// a line of standard error, or a process group to kill.
 		reportMu.Lock()
 		defer reportMu.Unlock()
-		os.Stderr.WriteString(string(tag) + msg + "\n")
+		os.Stderr.WriteString(string(tag) + strings.ReplaceAll(msg, "\n", " ") + "\n")
 	}
 	if len(args) < 5 {
 		report(tagFail, "bad launcher arguments")

@@ -464,3 +464,29 @@ func TestAnnouncedBodyTakesNoMemory(t *testing.T) {
 		t.Errorf("%d clients that announced 1 MiB bodies and sent nothing took %d KiB of heap, want under 8 MiB", clients, grown>>10)
 	}
 }
+
+// TestStartFailureNameWithNewline checks that a script whose name holds a
+// newline and that cannot be started is logged as one failure: the
+// launcher's report of it, which names the script, is not taken for
+// several lines of its own (a forged line of standard error here, a
+// process group to kill there).
+func TestStartFailureNameWithNewline(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"cgi-bin/s\nEforged line\nP4242": "#!/nonexistent/interpreter\n",
+	})
+	srv, logs := newServer(t, root, cgi.Options{})
+	res := do(t, srv, "GET", "/cgi-bin/s%0AEforged%20line%0AP4242", nil, nil)
+	if res.status == http.StatusOK {
+		t.Errorf("status = %d, want an error", res.status)
+	}
+	got := logs.String()
+	if strings.Contains(got, `msg="forged line"`) {
+		t.Errorf("logs hold a forged line of standard error:\n%s", got)
+	}
+	if !strings.Contains(got, "Eforged line P4242: no such file or directory") {
+		t.Errorf("logs do not name the whole script in the start failure:\n%s", got)
+	}
+	if n := strings.Count(got, "CGI script could not be started"); n != 1 {
+		t.Errorf("logs hold %d start failures, want 1:\n%s", n, got)
+	}
+}
