@@ -258,7 +258,11 @@ type Options struct {
 	Fallback string
 
 	// Logger receives diagnostics (the real cause behind a 404, say).
-	// If nil, slog.Default() is used.
+	// If nil, slog.Default() is used. Their attributes may hold names a
+	// client chose (a path it asked for): accesslog's
+	// Middleware.SlogHandler and slog.TextHandler make them safe for a
+	// terminal, but slog.JSONHandler leaves C1 control characters as they
+	// are.
 	Logger *slog.Logger
 
 	// Upload accepts files into the served directory (only with
