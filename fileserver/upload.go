@@ -392,6 +392,9 @@ func (h *Handler) checkTarget(dir *os.File, base string, conds http.Header) (exi
 		if !h.overwrite && h.isCopyOfFile(dir, base) {
 			return false, refuse(http.StatusConflict, "A precompressed copy of a file that exists")
 		}
+		if !h.overwrite && h.hasCopy(dir, base) {
+			return false, refuse(http.StatusConflict, "A precompressed copy of that name exists")
+		}
 		return false, nil
 	case cur.mode.IsDir():
 		return true, refuse(http.StatusConflict, "A directory of that name exists")
@@ -414,6 +417,20 @@ func (h *Handler) isCopyOfFile(dir *os.File, base string) bool {
 			if cur, err := lstatAt(dir, orig); err != nil || (cur.exists && !cur.mode.IsDir()) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// hasCopy reports whether a precompressed copy (Options.Precompressed) of
+// base is in dir: one uploaded first, within the second before the file,
+// would be as fresh as the file and sent in its place to the clients that
+// take its coding.
+func (h *Handler) hasCopy(dir *os.File, base string) bool {
+	for _, c := range h.pre {
+		// A name too long for its copy has none.
+		if cur, err := lstatAt(dir, base+c.ext); err == nil && cur.exists && !cur.mode.IsDir() {
+			return true
 		}
 	}
 	return false

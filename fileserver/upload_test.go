@@ -205,6 +205,8 @@ func TestUploadPrecompressedCopy(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "app.js"), []byte("original\n"), 0o644)
 	os.Mkdir(filepath.Join(dir, "adir"), 0o755)
+	os.Mkdir(filepath.Join(dir, "dir"), 0o755)
+	os.Mkdir(filepath.Join(dir, "adir.js.gz"), 0o755)
 	before := tree(t, dir)
 	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{Precompressed: []string{"br", "zstd", "gzip"}})
 	for _, name := range []string{"app.js.gz", "app.js.br", "app.js.zst"} {
@@ -221,10 +223,28 @@ func TestUploadPrecompressedCopy(t *testing.T) {
 		t.Errorf("GET /app.js: %d %q", w.Code, w.Body)
 	}
 	// The copy of no file, or of a directory, is a file like any other.
-	for _, name := range []string{"new.js.gz", "adir.gz"} {
+	for _, name := range []string{"new.js.gz", "dir/new.js.br", "adir.gz"} {
 		if w := upReq(h, "PUT", "/"+name, []byte("x"), false); w.Code != 201 {
 			t.Errorf("PUT %s: %d %s", name, w.Code, w.Body)
 		}
+	}
+	// Nor may the file come after its copy: in the same second, the
+	// copy would be sent in its place.
+	for _, name := range []string{"new.js", "dir/new.js"} {
+		if w := upReq(h, "PUT", "/"+name, []byte("file\n"), false); w.Code != 409 || !strings.Contains(w.Body.String(), "A precompressed copy of that name exists") {
+			t.Errorf("PUT %s after its copy: %d %s", name, w.Code, w.Body)
+		}
+	}
+	body, ct := multipartBody(t, "new.js", "file\n")
+	if w := upReq(h, "POST", "/", body, false, "Content-Type", ct); w.Code != 409 {
+		t.Errorf("POST of new.js after its copy: %d", w.Code)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "new.js")); err == nil {
+		t.Error("new.js was created beside its copy")
+	}
+	// A name with a directory for a copy is a file like any other.
+	if w := upReq(h, "PUT", "/adir.js", []byte("x"), false); w.Code != 201 {
+		t.Errorf("PUT adir.js: %d %s", w.Code, w.Body)
 	}
 	// Replacing a file is what UploadOverwrite allows.
 	h = newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{Precompressed: []string{"gzip"}, UploadOverwrite: true})
