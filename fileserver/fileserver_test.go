@@ -525,6 +525,31 @@ func TestFIFO(t *testing.T) {
 	}
 }
 
+// TestDevice: a device in the tree (here through a link, which the
+// default policy follows) is refused with 404 like a FIFO, rather than
+// served as the empty file its stat describes or read without end.
+func TestDevice(t *testing.T) {
+	dir := t.TempDir()
+	for _, dev := range []string{"/dev/null", "/dev/zero"} {
+		if _, err := os.Stat(dev); err != nil {
+			t.Skipf("no %s: %v", dev, err)
+		}
+		if err := os.Symlink(dev, filepath.Join(dir, filepath.Base(dev))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	for _, p := range []string{"/null", "/zero"} {
+		if got := serve(t, h, "GET", p, nil); got.status != 404 {
+			t.Errorf("GET %s = %d, want 404", p, got.status)
+		}
+	}
+}
+
 // An fs.FS that opens a name to stat it, as fs.Sub of os.DirFS does, never
 // gets a FIFO opened either: a GET of it is 404, a directory whose index
 // page is a FIFO gets its listing, and the JSON listing of a directory
