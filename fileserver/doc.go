@@ -206,31 +206,31 @@
 // # Uploads
 //
 // [Options.Upload] (off by default; [NewDir] only, on Unix) accepts files:
-// PUT /dir/name with the file as the body, and POST of
-// multipart/form-data (one or many files, from the form the listing then
-// shows, which needs no script) to a directory's URL. It answers 201 with
-// Location for a created file (a PUT has no body; a POST gets a page
-// linking each file), 204 when [Options.UploadOverwrite] let it replace a
-// file, 409 when the name exists (or is a directory, or a PUT's
-// directory does not, or, with [Options.Precompressed] and without
-// UploadOverwrite, it names the precompressed copy of a file that exists,
-// such as app.js.gz beside app.js, which would be sent in the file's
-// place, or a file whose copy exists), 404 for a POST to a directory that does not exist
-// (as its GET would be), 413 over [Options.MaxUploadSize] (1 GiB by default: before
-// a byte is written when the length is announced), 507 when the disk is
-// full, 403 where the target is refused (a hidden or excluded directory,
-// a link the policy or the root refuses, a permission), 400 for a bad name (or a
-// PUT with Content-Range: a part is never stored as the file), 415 for
-// a POST that is not multipart, and for a body cut short 400, or 408 when
-// it stopped arriving for [Options.UploadIdleTimeout] (the connection is
-// then closed). A PUT with If-Match, If-None-Match or If-Unmodified-Since
-// gets 412, and changes nothing, when the precondition is false for the
-// file at its name (RFC 9110, section 13.2.2), with the ETag and time a
-// GET of it answers with, evaluated before the body is read and again
-// once it has arrived: "If-None-Match: *" makes a PUT that only creates
-// (it holds at the commit itself, whatever [Options.UploadOverwrite]
-// says), and "If-Match" with the ETag read before replaces only that
-// version. It guarantees:
+// PUT /dir/name with the file as the body, and POST of multipart/form-data
+// (one or many files, from the form the listing then shows, which needs no
+// script) to a directory's URL. It answers 201 with Location for a created
+// file (a PUT has no body; a POST gets a page linking each file), 204 when
+// [Options.UploadOverwrite] let it replace a file, 409 when the name
+// exists (or is a directory, or a PUT's directory does not, or, with
+// [Options.Precompressed] and without UploadOverwrite, it names the
+// precompressed copy of a file that exists, such as app.js.gz beside
+// app.js, which would be sent in the file's place, or a file whose copy
+// exists), 404 for a POST to a directory that does not exist (as its GET
+// would be), 413 over [Options.MaxUploadSize] (1 GiB by default: before a
+// byte is written when the length is announced), 507 when the disk is
+// full, 403 where the target is refused (a hidden or excluded directory, a
+// link the policy or the root refuses, a permission), 400 for a bad name
+// (or a PUT with Content-Range: a part is never stored as the file), 415
+// for a POST that is not multipart, and for a body cut short 400, or 408
+// when it stopped arriving for [Options.UploadIdleTimeout] (the connection
+// is then closed). A PUT with If-Match, If-None-Match or
+// If-Unmodified-Since gets 412, and changes nothing, when the precondition
+// is false for the file at its name (RFC 9110, section 13.2.2), with the
+// ETag and time a GET of it answers with, evaluated before the body is
+// read and again once it has arrived: "If-None-Match: *" makes a PUT that
+// only creates (it holds at the commit itself, whatever
+// [Options.UploadOverwrite] says), and "If-Match" with the ETag read
+// before replaces only that version. It guarantees:
 //
 //   - Nothing outside the served directory is created or changed: writes
 //     go through an [os.Root] of it, whatever the policy for reads, so
