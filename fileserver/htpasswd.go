@@ -35,7 +35,8 @@ const maxHtpasswdLine = 64 << 10
 // it, and returns its users for [BasicAuthOptions.Users]: one "user:hash"
 // per line, with anything after a further ':' ignored (Apache's comment
 // field), blank lines and lines starting with '#' ignored, and
-// spaces and tabs around a line trimmed. Every hash must be bcrypt ($2a$,
+// spaces and tabs around a line trimmed, as is a UTF-8 byte order mark
+// at the start of the file. Every hash must be bcrypt ($2a$,
 // $2b$ or $2y$, made by htpasswd -B or htpasswd -nbB). Any other kind is
 // refused, so that a file meant to protect a server never leaves it open
 // or rejects every user for want of a format: SHA-1 ({SHA}), MD5 ($apr1$,
@@ -50,7 +51,13 @@ func ReadHtpasswd(r io.Reader) (map[string]string, error) {
 	n := 0
 	for sc.Scan() {
 		n++
-		line := strings.Trim(sc.Text(), " \t\r")
+		line := sc.Text()
+		if n == 1 {
+			// An editor's byte order mark would otherwise start the
+			// first user's name, who could then never log in.
+			line = strings.TrimPrefix(line, "\ufeff")
+		}
+		line = strings.Trim(line, " \t\r")
 		if line == "" || line[0] == '#' {
 			continue
 		}

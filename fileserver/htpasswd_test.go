@@ -34,6 +34,12 @@ func TestReadHtpasswd(t *testing.T) {
 	if !maps.Equal(got, want) {
 		t.Errorf("ReadHtpasswd = %q, want %q", got, want)
 	}
+	// A byte order mark, as some Windows editors write, is not part of
+	// the first user's name.
+	got, err = fileserver.ReadHtpasswd(strings.NewReader("\ufeffbob:" + hunter2Hash + "\r\n"))
+	if want := map[string]string{"bob": hunter2Hash}; err != nil || !maps.Equal(got, want) {
+		t.Errorf("file with a byte order mark: %q, %v; want %q", got, err, want)
+	}
 	if got, err := fileserver.ReadHtpasswd(strings.NewReader("")); err != nil || len(got) != 0 {
 		t.Errorf("empty file: %q, %v; want no users, no error", got, err)
 	}
