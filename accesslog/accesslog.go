@@ -39,7 +39,8 @@ const (
 	//	127.0.0.1 - alice [02/Jan/2006:15:04:05 -0700] "GET / HTTP/1.1" 200 1024
 	//
 	// The user is the Basic-authentication user name, "-" when there is
-	// none. In the quoted request line '"' is written as \". Messages from
+	// none or when an authentication middleware let the request through
+	// without checking it (fileserver.BasicAuth outside its Scope). In the quoted request line '"' is written as \". Messages from
 	// handlers are not written: they would break CLF parsers.
 	Common
 
@@ -51,7 +52,8 @@ const (
 	// with the keys time (the start of the request), remote, method, uri,
 	// proto, status, bytes, duration (nanoseconds, as slog writes a
 	// [time.Duration]), referer and user_agent; then user (the
-	// Basic-authentication user name, only when the request sent one),
+	// Basic-authentication user name, only when the request sent one
+	// that was checked or that no authentication middleware passed over),
 	// messages (an array, when a handler reported any), hijacked and
 	// panicked (only when
 	// true). The strings are scrubbed with [Scrub] before JSON encoding, so
@@ -235,22 +237,23 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		st.Init(w)
 		st.entry.remote = forwarded.Client(r, m.proxies)
 		start := m.now()
+		inner := withEntry(r, &st.values, &st.entry)
 		done := false
 		defer func() {
 			if !done { // next panicked or called runtime.Goexit
 				st.Finish()
-				m.log(st, r, start, true)
+				m.log(st, r, inner.Context(), start, true)
 			}
 		}()
-		next.ServeHTTP(&st.Writer, withEntry(r, &st.values, &st.entry))
+		next.ServeHTTP(&st.Writer, inner)
 		done = true
 		st.Finish()
-		m.log(st, r, start, false)
+		m.log(st, r, inner.Context(), start, false)
 	})
 }
 
-// log writes the entry for r.
-func (m *Middleware) log(st *state, r *http.Request, start time.Time, panicked bool) {
+// log writes the entry for r; ctx is the context next got.
+func (m *Middleware) log(st *state, r *http.Request, ctx context.Context, start time.Time, panicked bool) {
 	cw := &st.Writer
 	messages, omit := st.entry.close()
 	rec := record{
@@ -287,8 +290,13 @@ func (m *Middleware) log(st *state, r *http.Request, start time.Time, panicked b
 		rec.userAgent = r.Header.Get("User-Agent")
 	}
 	if m.format != Python {
-		if _, ok := r.Header["Authorization"]; ok {
-			rec.user, _, _ = r.BasicAuth()
+		// A name that an authentication middleware let through without
+		// checking it (fileserver.BasicAuth outside its Scope) is not
+		// logged: it would credit that user with the request.
+		if checked, seen := scope.Credentials(ctx); !seen || checked {
+			if _, ok := r.Header["Authorization"]; ok {
+				rec.user, _, _ = r.BasicAuth()
+			}
 		}
 	}
 	if m.format == JSON {

@@ -317,7 +317,8 @@ func sendError(w http.ResponseWriter, r *http.Request, code int, message string)
 // The scheme name is matched without regard to case ("basic" is valid).
 // next gets the request as it came, Authorization header included. The
 // access log records the user name the client sent, whether or not it
-// authenticated, as Apache's does.
+// authenticated, as Apache's does, but not for a request outside the
+// scope, whose name nobody checked.
 //
 // Handler panics if next is nil.
 func (a *BasicAuth) Handler(next http.Handler) http.Handler {

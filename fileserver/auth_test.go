@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/simplehttp/simplehttp/accesslog"
 	"github.com/simplehttp/simplehttp/errorpage"
 	"github.com/simplehttp/simplehttp/fileserver"
 )
@@ -190,6 +191,36 @@ func TestBasicAuthScope(t *testing.T) {
 		}
 		if hasChallenge := w.Header().Get("Www-Authenticate") != ""; hasChallenge != (tt.want == 401) {
 			t.Errorf("%s /f: WWW-Authenticate %q with status %d", tt.method, w.Header().Get("Www-Authenticate"), w.Code)
+		}
+	}
+}
+
+// TestBasicAuthScopeAccessLog: the access log names the user of a
+// request whose credentials were checked, and of no request that the
+// scope let through unchecked, whatever name its header carries.
+func TestBasicAuthScopeAccessLog(t *testing.T) {
+	var log bytes.Buffer
+	al, err := accesslog.New(accesslog.Options{Writer: &log, Format: accesslog.Common})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newAuth(t, fileserver.BasicAuthOptions{Scope: fileserver.AuthWrites})
+	h := al.Handler(a.Handler(reached))
+	for _, tt := range []struct{ method, auth, want string }{
+		{"GET", basic("alice:wrong"), ` - - [`},
+		{"GET", basic("alice:secret"), ` - - [`},
+		{"PUT", basic("alice:secret"), ` - alice [`},
+		{"PUT", basic("alice:wrong"), ` - alice [`}, // failed, as Apache logs it
+	} {
+		log.Reset()
+		r := httptest.NewRequest(tt.method, "/f", nil)
+		r.Header.Set("Authorization", tt.auth)
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		if err := al.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(log.String(), tt.want) {
+			t.Errorf("%s with %q: logged %q, want %q in it", tt.method, tt.auth, log.String(), tt.want)
 		}
 	}
 }
