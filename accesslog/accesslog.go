@@ -40,7 +40,8 @@ const (
 	//
 	// The user is the Basic-authentication user name, "-" when there is
 	// none or when an authentication middleware let the request through
-	// without checking it (fileserver.BasicAuth outside its Scope). In the quoted request line '"' is written as \". Messages from
+	// without checking it (fileserver.BasicAuth outside its Scope). In
+	// the quoted request line '"' is written as \". Messages from
 	// handlers are not written: they would break CLF parsers.
 	Common
 
