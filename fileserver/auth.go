@@ -273,16 +273,22 @@ func orDefault[T int | time.Duration](v, def T) T {
 // reads only the prefix, and a hash cut short by a copy and paste would
 // be taken and then refuse every password.
 func bcryptCost(hash string) (int, error) {
+	// The messages quote nothing of hash: a password given with --auth
+	// that happens to look like one must not be shown (the library's
+	// own texts quote the cost's digits).
 	cost, err := bcrypt.Cost([]byte(hash))
-	if err != nil {
+	if errors.Is(err, bcrypt.ErrHashTooShort) {
 		return 0, fmt.Errorf("invalid bcrypt hash: %w", err)
+	}
+	if err != nil {
+		return 0, errors.New("invalid bcrypt hash: its cost is not a number from 4 to 31")
 	}
 	if len(hash) != 60 {
 		return 0, fmt.Errorf("invalid bcrypt hash: %d bytes long, want 60", len(hash))
 	}
-	for _, c := range []byte(hash[7:]) {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '/') {
-			return 0, fmt.Errorf("invalid bcrypt hash: %q after the cost is not in bcrypt's alphabet", c)
+	for i := 7; i < len(hash); i++ {
+		if c := hash[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '/') {
+			return 0, fmt.Errorf("invalid bcrypt hash: byte %d is not in bcrypt's alphabet", i+1)
 		}
 	}
 	return cost, nil

@@ -69,7 +69,11 @@ func TestReadHtpasswdErrors(t *testing.T) {
 		// password would ever match it.
 		{"bcrypt cut short", "ann:" + hunter2Hash[:59] + "\n", want(1, "ann", "invalid bcrypt hash: 59 bytes long, want 60")},
 		{"bcrypt with a stray byte", "ann:" + hunter2Hash + "x\n", want(1, "ann", "invalid bcrypt hash: 61 bytes long, want 60")},
-		{"bcrypt outside its alphabet", "ann:" + hunter2Hash[:59] + "-\n", want(1, "ann", `invalid bcrypt hash: '-' after the cost is not in bcrypt's alphabet`)},
+		{"bcrypt outside its alphabet", "ann:" + hunter2Hash[:59] + "-\n", want(1, "ann", `invalid bcrypt hash: byte 60 is not in bcrypt's alphabet`)},
+		// The messages quote nothing of the value: a password that
+		// looks like a hash must not be shown.
+		{"bcrypt cost not a number", "ann:$2a$xy" + hunter2Hash[7:] + "\n", want(1, "ann", `invalid bcrypt hash: its cost is not a number from 4 to 31`)},
+		{"bcrypt cost out of range", "ann:$2a$99" + hunter2Hash[7:] + "\n", want(1, "ann", `invalid bcrypt hash: its cost is not a number from 4 to 31`)},
 		{"no colon", "\n\nann\n", want(3, "", "no ':' (want user:hash)")},
 		{"empty user", ":" + hunter2Hash + "\n", want(1, "", "empty user name")},
 		{"control in user", "a\x1bnn:" + hunter2Hash + "\n", want(1, "a\x1bnn", "control character in the user name")},
