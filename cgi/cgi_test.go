@@ -24,6 +24,7 @@ import (
 	"github.com/simplehttp/simplehttp/accesslog"
 	"github.com/simplehttp/simplehttp/cgi"
 	"github.com/simplehttp/simplehttp/fileserver"
+	"github.com/simplehttp/simplehttp/internal/proctest"
 	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
 
@@ -447,7 +448,7 @@ func TestTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !gone(pid, 5*time.Second) {
+	if !proctest.Gone(pid, 5*time.Second) {
 		t.Errorf("child %d still running", pid)
 	}
 
@@ -461,22 +462,6 @@ func TestTimeout(t *testing.T) {
 	if resp.StatusCode != 200 || string(b) != "partial\n" || err == nil {
 		t.Errorf("late timeout: status %d body %q err %v; want 200, partial, an error", resp.StatusCode, b, err)
 	}
-}
-
-// gone polls until pid no longer runs (absent or a zombie).
-func gone(pid int, within time.Duration) bool {
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			return true
-		}
-		if f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:])); len(f) > 0 && (f[0] == "Z" || f[0] == "X") {
-			return true
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return false
 }
 
 func TestConcurrency(t *testing.T) {

@@ -3,16 +3,16 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/simplehttp/simplehttp/internal/proctest"
 )
 
 // TestE2ECGIServerKilled: a server that dies while a CGI script runs
@@ -45,7 +45,7 @@ wait
 
 	p.cmd.Process.Kill()
 	<-p.done
-	if !processGone(child, waitLimit) {
+	if !proctest.Gone(child, waitLimit) {
 		t.Errorf("the script's child %d still runs %v after the server died", child, waitLimit)
 	}
 }
@@ -102,22 +102,4 @@ echo done
 	if p.err != nil {
 		t.Errorf("exit: %v, want status 0; stderr: %s", p.err, p.stderr)
 	}
-}
-
-// processGone polls until pid no longer runs (absent, or a zombie left to
-// a parent that does not reap it), for up to within. Nothing says when a
-// process that is not a child ends.
-func processGone(pid int, within time.Duration) bool {
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			return true
-		}
-		if f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:])); len(f) > 0 && (f[0] == "Z" || f[0] == "X") {
-			return true
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return false
 }

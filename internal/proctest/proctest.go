@@ -1,0 +1,33 @@
+// Package proctest tells the tests whether a process has ended, for the
+// processes they cannot wait for: a CGI script's children, a launcher
+// left behind by a server that died.
+package proctest
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// Gone polls until pid no longer runs (it is absent from /proc, or a
+// zombie left to a parent that does not reap it), for up to within, and
+// reports whether it ended. Nothing tells when a process that is not a
+// child ends.
+func Gone(pid int, within time.Duration) bool {
+	deadline := time.Now().Add(within)
+	for {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return true
+		}
+		if f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:])); len(f) > 0 && (f[0] == "Z" || f[0] == "X") {
+			return true
+		}
+		if !time.Now().Before(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
