@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -53,5 +54,9 @@ func TestE2ESignalStderrBlocked(t *testing.T) {
 	}
 	if rest, _ := io.ReadAll(p.stdout); string(rest) != "\nKeyboard interrupt received, exiting.\n" {
 		t.Errorf("stdout after the signal = %q", rest)
+	}
+	// Held up past its shutdown, it says so to a service manager.
+	if ee, ok := p.err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Errorf("exit: %v, want status 1", p.err)
 	}
 }
