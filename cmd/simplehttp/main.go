@@ -98,6 +98,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -592,6 +593,8 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 	// shutdown begins.
 	fresh := new(freshConns)
 	ln = fresh.listener(ln)
+	var running inFlight
+	srv.Handler = running.handler(srv.Handler)
 	fmt.Fprintln(stdout, startupLine(ln.Addr(), srv.TLSConfig != nil))
 	if banner != nil {
 		banner(stdout, ln.Addr(), srv.TLSConfig != nil)
@@ -623,9 +626,36 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 	if err := srv.Shutdown(sctx); err != nil {
 		srv.Close()
 		fmt.Fprintf(stderr, "simplehttp: requests still running after %v were cut off\n", grace)
+		// Their handlers return once they notice the closed connection;
+		// the access log writes their lines then. Python logs a request
+		// when its response begins, so a download cut off has its line.
+		running.wait(cutOffWait)
 	}
 	<-errc // http.ErrServerClosed
 	return 0
+}
+
+// cutOffWait bounds how long the shutdown waits, once it has closed the
+// connections of requests that outlived the grace period, for their
+// handlers to return and be logged.
+const cutOffWait = 2 * time.Second
+
+// inFlight counts the requests whose handler has not returned.
+type inFlight struct{ n atomic.Int64 }
+
+func (f *inFlight) handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.n.Add(1)
+		defer f.n.Add(-1)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// wait returns when no handler is running, or after at most d.
+func (f *inFlight) wait(d time.Duration) {
+	for deadline := time.Now().Add(d); f.n.Load() > 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // startupLine is Python's

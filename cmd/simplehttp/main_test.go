@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/simplehttp/simplehttp/accesslog"
 	"github.com/simplehttp/simplehttp/cgi"
 	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
@@ -826,6 +827,45 @@ func TestServeShutdownBound(t *testing.T) {
 	}
 	if want := "simplehttp: requests still running after 50ms were cut off\n"; r.stderr.String() != want {
 		t.Errorf("stderr = %q, want %q", r.stderr, want)
+	}
+}
+
+// TestServeShutdownLogsCutOff checks that a download cut off at the end
+// of the grace period still gets its access-log line, as it does from
+// Python, which logs a request when its response begins: the shutdown
+// waits for the handler to notice the closed connection and return.
+func TestServeShutdownLogsCutOff(t *testing.T) {
+	var logged syncbuf.Buffer
+	access, err := accesslog.New(accesslog.Options{Writer: &logged})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	h := access.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "10")
+		io.WriteString(w, "12345")
+		http.NewResponseController(w).Flush()
+		close(started)
+		<-r.Context().Done() // until the connection is closed
+		// A handler in the middle of a write or a script's end takes a
+		// moment to return.
+		time.Sleep(100 * time.Millisecond)
+	}))
+	r, url := startServe(t, h, 50*time.Millisecond)
+	go func() {
+		if resp, err := (&http.Client{Timeout: waitLimit}).Get(url); err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	}()
+	<-started
+	r.cancel()
+	if status := r.wait(t); status != 0 {
+		t.Errorf("serve = %d, want 0", status)
+	}
+	access.Close()
+	if line := logged.String(); !strings.HasSuffix(line, "] \"GET / HTTP/1.1\" 200 5\n") {
+		t.Errorf("access log after the cut = %q, want the request's line, 200 with 5 bytes", line)
 	}
 }
 
