@@ -45,6 +45,10 @@ func TestParseArgsAuth(t *testing.T) {
 		{"empty user", []string{"--auth", ":secret"}, nil, "", 0, "invalid --auth: empty user name in USER:PASSWORD"},
 		{"empty password", []string{"--auth", "alice:"}, nil, "", 0, `invalid --auth for user "alice": empty password`},
 		{"twice", []string{"--auth", "alice:a", "--auth", "alice:b"}, nil, "", 0, `invalid --auth: user "alice" given twice`},
+		// An unset variable in --auth-file "$FILE" does not turn the
+		// passwords off.
+		{"empty file name", []string{"--auth-file", ""}, nil, "", 0, `invalid --auth-file "": want the name of an htpasswd file`},
+		{"empty file name with users", []string{"--auth", "a:b", "--auth-file="}, nil, "", 0, `invalid --auth-file "": want the name of an htpasswd file`},
 		{"scope without users", []string{"--auth-for", "write"}, nil, "", 0, "--auth-for requires --auth or --auth-file to be set"},
 		{"scope all without users", []string{"--auth-for", "all"}, nil, "", 0, "--auth-for requires --auth or --auth-file to be set"},
 		{"bad scope", []string{"--auth", "a:b", "--auth-for", "writes"}, nil, "", 0, `invalid --auth-for "writes": want all or write`},

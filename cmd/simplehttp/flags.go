@@ -324,6 +324,11 @@ func parseArgs(args []string) (config, error) {
 			return cfg, usagef("invalid --upload-origin %q: want scheme://host[:port], like https://files.example.com", o)
 		}
 	}
+	if fs.Changed("auth-file") && cfg.AuthFile == "" {
+		// "" would mean no file, and so no passwords at all: an unset
+		// variable in --auth-file "$FILE" must not serve every client.
+		return cfg, usagef("invalid --auth-file \"\": want the name of an htpasswd file")
+	}
 	if err := parseAuth(&cfg, fv.auth); err != nil {
 		return cfg, err
 	}
