@@ -260,6 +260,12 @@ func parseArgs(args []string) (config, error) {
 	if cfg.Protocol != http10 && cfg.Protocol != http11 {
 		return cfg, usagef("unsupported protocol %q: want %s or %s", cfg.Protocol, http10, http11)
 	}
+	if fs.Changed("bind") && cfg.Bind == "" {
+		// "" would listen on all interfaces: an unset variable in
+		// -b "$ADDR" must not expose the server, and Python refuses
+		// it too (no such host).
+		return cfg, usagef("empty address for -b: leave -b out to listen on all interfaces")
+	}
 	if cfg.Dir == "" {
 		return cfg, usagef("empty directory name")
 	}

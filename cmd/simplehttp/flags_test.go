@@ -141,6 +141,10 @@ func TestParseArgsErrors(t *testing.T) {
 		{"-d without value", []string{"-d"}, `flag needs an argument: 'd' in -d`},
 		{"--bind without value", []string{"--bind"}, `flag needs an argument: --bind`},
 		{"empty directory", []string{"-d", ""}, `empty directory name`},
+		// Python fails on it too (getaddrinfo finds no such host), where
+		// "" would mean all interfaces.
+		{"empty bind address", []string{"-b", ""}, `empty address for -b: leave -b out to listen on all interfaces`},
+		{"empty --bind=", []string{"--bind=", "8080"}, `empty address for -b: leave -b out to listen on all interfaces`},
 		// Python's messages.
 		{"key without cert", []string{"--tls-key", "k.pem"}, `--tls-key requires --tls-cert to be set`},
 		{"password without cert", []string{"--tls-password-file", "pw"}, `--tls-password-file requires --tls-cert to be set`},
