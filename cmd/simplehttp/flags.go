@@ -286,6 +286,10 @@ func parseArgs(args []string) (config, error) {
 	if err := cfg.LogFormat.UnmarshalText([]byte(fv.logFormat)); err != nil {
 		return cfg, usagef("invalid --log-format %q: want python, common, combined or json", fv.logFormat)
 	}
+	if cfg.Quiet && cfg.LogFile != "" {
+		// Not even the file would be made.
+		return cfg, usagef("--log-file with --quiet: there is no access log to write")
+	}
 	if err := cfg.Symlinks.UnmarshalText([]byte(fv.symlinks)); err != nil {
 		return cfg, usagef("invalid --symlinks %q: want follow, inside or never", fv.symlinks)
 	}

@@ -170,6 +170,7 @@ func TestParseArgsErrors(t *testing.T) {
 		{"negative send timeout", []string{"--send-timeout", "-1m"}, `invalid --send-timeout -1m0s: want a duration of 0 or more, like 60s`},
 		{"send timeout of nanoseconds", []string{"--send-timeout", "3ns"}, `invalid --send-timeout 3ns: want 0 (no limit) or at least 1ms, like 60s`},
 		{"negative header timeout", []string{"--read-header-timeout=-5ms"}, `invalid --read-header-timeout -5ms: want a duration of 0 or more, like 10s`},
+		{"log file with quiet", []string{"--quiet", "--log-file", "access.log"}, `--log-file with --quiet: there is no access log to write`},
 		{"archive-max without archive", []string{"--archive-max", "1G"}, `--archive-max requires --archive to be set`},
 		{"archive without listing", []string{"--archive", "--no-listing"}, `--archive with --no-listing: an archive lists what its directory holds`},
 		{"archive-max zero", []string{"--archive", "--archive-max", "0"}, `invalid argument "0" for "--archive-max" flag: invalid size "0": must be more than zero`},
