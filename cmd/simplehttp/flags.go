@@ -473,6 +473,8 @@ func joinHeaderArgs(args []string) ([]string, error) {
 // options is refused with argparse's message, and one that starts no
 // name is left for the flag set to report. The value of an option that
 // takes one, and everything after "--", is never taken for an option.
+// An argument that looks like a negative number is the port, as in
+// argparse, and so an invalid one.
 func expandAbbrevs(fs *pflag.FlagSet, args []string) ([]string, error) {
 	out := slices.Clone(args)
 	for i := 0; i < len(out); i++ {
@@ -511,6 +513,12 @@ func expandAbbrevs(fs *pflag.FlagSet, args []string) ([]string, error) {
 			if hasValue {
 				continue
 			}
+		case len(a) > 1 && a[0] == '-' && '0' <= a[1] && a[1] <= '9':
+			// argparse takes an argument that looks like a negative
+			// number for a positional, the port, where pflag would take
+			// it for short flags ("unknown shorthand flag: '1'").
+			_, err := parsePort(a)
+			return nil, err
 		case len(a) == 2 && a[0] == '-' && a[1] != '-':
 			if f = fs.ShorthandLookup(a[1:]); f == nil {
 				continue
@@ -526,13 +534,14 @@ func expandAbbrevs(fs *pflag.FlagSet, args []string) ([]string, error) {
 }
 
 // parsePort accepts a decimal port number from 0 to 65535. Python's int()
-// also takes "+80" and "8_000", and wraps 70000 round to 4464; we don't.
+// also takes "+80", "-0" and "8_000", and wraps 70000 round to 4464; we
+// don't.
 func parsePort(s string) (int, error) {
 	n, err := strconv.Atoi(s)
 	if err != nil || strings.HasPrefix(s, "+") {
 		return 0, usagef("invalid port %q", s)
 	}
-	if n < 0 || n > 65535 {
+	if n < 0 || n > 65535 || strings.HasPrefix(s, "-") {
 		return 0, usagef("invalid port %q: must be 0-65535", s)
 	}
 	return n, nil

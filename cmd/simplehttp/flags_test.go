@@ -96,6 +96,7 @@ func TestParseArgs(t *testing.T) {
 			with(func(c *config) { c.Port, c.Dir = 0, "--dir" })},
 		{"an abbreviated -H", []string{"--head", "X-A", "b"}, with(func(c *config) { c.Headers = []header{{"X-A", "b"}} })},
 		{"after --, not an option", []string{"--", "0"}, with(func(c *config) { c.Port = 0 })},
+		{"a negative number as a value", []string{"-d", "-1", "9000"}, with(func(c *config) { c.Port, c.Dir = 9000, "-1" })},
 		{"qr", []string{"--qr"}, with(func(c *config) { c.QR = true })},
 		{"health", []string{"--health", "/healthz"}, with(func(c *config) { c.Health = "/healthz" })},
 		{"health, deeper", []string{"--health=/-/ready.v1_~x"}, with(func(c *config) { c.Health = "/-/ready.v1_~x" })},
@@ -129,8 +130,13 @@ func TestParseArgsErrors(t *testing.T) {
 		// Python wraps 70000 round to 4464; we refuse it.
 		{"port too high", []string{"70000"}, `invalid port "70000": must be 0-65535`},
 		{"negative port after --", []string{"--", "-1"}, `invalid port "-1": must be 0-65535`},
-		// Without "--" a negative port reads as a flag, as in argparse.
-		{"negative port", []string{"-1"}, `unknown shorthand flag: '1' in -1`},
+		// argparse takes what looks like a negative number for the
+		// port, with "--" or without.
+		{"negative port", []string{"-1"}, `invalid port "-1": must be 0-65535`},
+		{"negative port after flags", []string{"-b", "127.0.0.1", "-80", "-d", "site"}, `invalid port "-80": must be 0-65535`},
+		{"negative zero", []string{"-0"}, `invalid port "-0": must be 0-65535`},
+		{"negative fraction", []string{"-1.5"}, `invalid port "-1.5"`},
+		{"negative number as a value", []string{"-d", "-1", "-2"}, `invalid port "-2": must be 0-65535`},
 		{"two ports", []string{"8000", "9000"}, `unrecognized arguments: 9000`},
 		{"three ports", []string{"8000", "9000", "9001"}, `unrecognized arguments: 9000 9001`},
 		{"unknown long flag", []string{"--cors"}, `unknown flag: --cors`},
