@@ -266,6 +266,11 @@ func parseArgs(args []string) (config, error) {
 		// it too (no such host).
 		return cfg, usagef("empty address for -b: leave -b out to listen on all interfaces")
 	}
+	if strings.HasPrefix(cfg.Bind, "[") {
+		// A URL's form of an IPv6 address, which Python does not take
+		// either; listening would fail with "missing port in address".
+		return cfg, usagef("invalid -b %q: write an IPv6 address without brackets, like ::1", cfg.Bind)
+	}
 	if cfg.Dir == "" {
 		return cfg, usagef("empty directory name")
 	}

@@ -150,6 +150,9 @@ func TestParseArgsErrors(t *testing.T) {
 		// Python fails on it too (getaddrinfo finds no such host), where
 		// "" would mean all interfaces.
 		{"empty bind address", []string{"-b", ""}, `empty address for -b: leave -b out to listen on all interfaces`},
+		// Python fails on it too; net would say "missing port in address".
+		{"bind in brackets", []string{"-b", "[::1]", "8080"}, `invalid -b "[::1]": write an IPv6 address without brackets, like ::1`},
+		{"bind in brackets with a zone", []string{"--bind=[fe80::1%eth0]"}, `invalid -b "[fe80::1%eth0]": write an IPv6 address without brackets, like ::1`},
 		{"empty --bind=", []string{"--bind=", "8080"}, `empty address for -b: leave -b out to listen on all interfaces`},
 		// Python's messages.
 		{"key without cert", []string{"--tls-key", "k.pem"}, `--tls-key requires --tls-cert to be set`},
