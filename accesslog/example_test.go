@@ -76,19 +76,26 @@ func ExampleMiddleware_Handler() {
 	srv := &http.Server{Addr: "127.0.0.1:8000", Handler: al.Handler(mux), ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	done := make(chan struct{})
-	go func() {
-		<-ctx.Done()
-		srv.Shutdown(context.Background()) // returns once every request is done
-		close(done)
-	}()
-	// ListenAndServe returns as soon as Shutdown begins, while requests
-	// may still run: wait for Shutdown itself to return.
-	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err = <-errc: // could not listen
+	case <-ctx.Done():
+		stop() // a second Ctrl-C ends the program at once
+		// ListenAndServe returns as soon as Shutdown begins, while
+		// requests may still run: wait for Shutdown itself, and past
+		// 10 s cut them off, or a client that downloads slowly (or
+		// stopped reading) would keep the program from ending.
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err = srv.Shutdown(sctx); err != nil {
+			srv.Close()
+		}
+	}
+	al.Close() // after Shutdown: no request is left to log
+	if err != nil {
 		log.Fatal(err)
 	}
-	<-done
-	al.Close() // after Shutdown: no request is left to log
 }
 
 // With chi: the middleware goes in r.Use. It serves until the process
