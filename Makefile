@@ -180,10 +180,10 @@ bench-redraw:
 	$(GO) -C tools run ./loadbench -scale-redraw $(abspath $(RECORD)) -scale-out $(CURDIR)/bench-out
 
 .PHONY: bench-tools
-# bench-tools installs wrk and nginx with apt-get when they are missing and
-# this is a Debian-like system where we are root (or sudo needs no password);
-# otherwise it prints the command to run and bench goes on: without nginx its
-# column is skipped, without wrk loadbench stops and says so.
+# bench-tools installs wrk, nginx and caddy with apt-get when they are missing
+# and this is a Debian-like system where we are root (or sudo needs no
+# password); otherwise it prints the command to run and bench goes on: without
+# nginx or caddy its column is skipped, without wrk loadbench stops and says so.
 bench-tools:
 	@missing=""; \
 	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
