@@ -130,8 +130,16 @@ func decryptKey(b *pem.Block, password []byte) (*pem.Block, error) {
 				// OpenSSL 1.1), which Python reads: not a wrong password.
 				return nil, errors.New("cannot decrypt the private key: its PKCS#8 encryption is PBES1, which is not supported: re-encrypt it with openssl pkcs8 -topk8 -v2 aes-256-cbc")
 			}
-			if strings.Contains(err.Error(), "unsupported") {
-				return nil, fmt.Errorf("cannot decrypt the private key: %v", err)
+			if msg := err.Error(); strings.Contains(msg, "unsupported") {
+				// PBKDF2 over SHA-384 or SHA-512 (openssl -v2prf
+				// hmacWithSHA512), or a cipher or KDF pkcs8 lacks, which
+				// Python reads: not a wrong password, and one command
+				// makes a key that both read.
+				what := "a " + strings.TrimPrefix(msg, "pkcs8: unsupported ")
+				if strings.Contains(msg, "hash function") {
+					what = "PBKDF2 over a hash other than SHA-1 and SHA-256"
+				}
+				return nil, fmt.Errorf("cannot decrypt the private key: its PKCS#8 encryption uses %s, which is not supported: re-encrypt it with openssl pkcs8 -topk8 -v2 aes-256-cbc", what)
 			}
 			return nil, errWrongPassword
 		}

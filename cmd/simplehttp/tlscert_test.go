@@ -183,6 +183,7 @@ func TestLoadCertificateErrors(t *testing.T) {
 	emptyPass := writePlain(t, filepath.Join(dir, "empty.txt"), "\n")
 	truncated := writePlain(t, filepath.Join(dir, "truncated.pem"), truncateEncryptedKey(t, f.keyPKCS8Enc))
 	pbes1 := writePlain(t, filepath.Join(dir, "pbes1.pem"), pbes1Key(t))
+	sha512 := writePlain(t, filepath.Join(dir, "sha512.pem"), pbkdf2SHA512Key(t))
 	badKey := writePlain(t, filepath.Join(dir, "bad-key.pem"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
 	tests := []struct {
 		name                 string
@@ -217,6 +218,10 @@ func TestLoadCertificateErrors(t *testing.T) {
 		// OpenSSL reads it; pkcs8 does not: the password is not wrong.
 		{"encrypted PKCS#8 with PBES1", f.cert, pbes1, f.password,
 			`--tls-key "` + pbes1 + `": cannot decrypt the private key: its PKCS#8 encryption is PBES1, which is not supported: re-encrypt it with openssl pkcs8 -topk8 -v2 aes-256-cbc`, false},
+		// openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA512:
+		// OpenSSL reads it, pkcs8 does not.
+		{"encrypted PKCS#8 with PBKDF2 over SHA-512", f.cert, sha512, f.password,
+			`--tls-key "` + sha512 + `": cannot decrypt the private key: its PKCS#8 encryption uses PBKDF2 over a hash other than SHA-1 and SHA-256, which is not supported: re-encrypt it with openssl pkcs8 -topk8 -v2 aes-256-cbc`, false},
 		// Python's message, and argparse's exit status.
 		{"password file missing", f.cert, f.keyPKCS8Enc, missing,
 			`Failed to read TLS password file: open ` + missing + `: no such file or directory`, true},
@@ -275,16 +280,55 @@ func pbes1Key(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return encryptedKeyPEM(t, asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 1, 3}, params)
+}
+
+// encryptedKeyPEM returns the PEM of a PKCS#8 EncryptedPrivateKeyInfo
+// whose encryption is alg with the DER params, over 64 random bytes.
+func encryptedKeyPEM(t *testing.T, alg asn1.ObjectIdentifier, params []byte) string {
+	t.Helper()
 	data := make([]byte, 64)
 	rand.Read(data)
 	der, err := asn1.Marshal(struct {
 		Algorithm pkix.AlgorithmIdentifier
 		Data      []byte
-	}{pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 1, 3}, Parameters: asn1.RawValue{FullBytes: params}}, data})
+	}{pkix.AlgorithmIdentifier{Algorithm: alg, Parameters: asn1.RawValue{FullBytes: params}}, data})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: der}))
+}
+
+// pbkdf2SHA512Key returns the PEM of a PKCS#8 key encrypted with PBES2,
+// AES-256-CBC and PBKDF2 over HMAC-SHA-512, as openssl pkcs8 -topk8 -v2
+// aes-256-cbc -v2prf hmacWithSHA512 writes it. Its encrypted data is
+// random: the parameters are refused before it is decrypted.
+func pbkdf2SHA512Key(t *testing.T) string {
+	t.Helper()
+	null := asn1.RawValue{Tag: asn1.TagNull}
+	kdfParams, err := asn1.Marshal(struct {
+		Salt       []byte
+		Iterations int
+		PRF        pkix.AlgorithmIdentifier
+	}{make([]byte, 16), 2048, pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 11}, Parameters: null}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iv, err := asn1.Marshal(make([]byte, 16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	params, err := asn1.Marshal(struct {
+		KDF    pkix.AlgorithmIdentifier
+		Cipher pkix.AlgorithmIdentifier
+	}{
+		pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 12}, Parameters: asn1.RawValue{FullBytes: kdfParams}},
+		pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 42}, Parameters: asn1.RawValue{FullBytes: iv}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return encryptedKeyPEM(t, asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 13}, params)
 }
 
 // TestHTTP2MaxStreams: over TLS, the command offers HTTP/2 with at most
