@@ -266,14 +266,18 @@ func TestStallStreams(t *testing.T) {
 
 	t.Run("slow client keeps its stream", func(t *testing.T) {
 		t.Parallel()
-		addr, errs := stallServer(t, timeout, big[:256<<10], 0)
+		// A longer timeout than the others': the grants below come
+		// well within it even when a loaded machine runs them late.
+		const slowTimeout = 5 * timeout
+		addr, errs := stallServer(t, slowTimeout, big[:256<<10], 0)
 		cl := dialH2(t, addr, 0)
 		id := cl.get(t, "/")
-		// 32 KiB every half timeout: each 32 KiB write completes within
-		// the timeout, and the whole body takes 4 timeouts.
+		// 32 KiB every quarter of the timeout: each 32 KiB write
+		// completes well within the timeout, and the whole body takes
+		// two timeouts.
 		done := make(chan struct{})
 		go func() {
-			tick := time.NewTicker(timeout / 2)
+			tick := time.NewTicker(slowTimeout / 4)
 			defer tick.Stop()
 			for {
 				select {
@@ -285,7 +289,7 @@ func TestStallStreams(t *testing.T) {
 				}
 			}
 		}()
-		o := cl.await(t, 20*timeout, id)[id]
+		o := cl.await(t, 20*slowTimeout, id)[id]
 		close(done)
 		if !o.ended || o.reset != 0 || o.data != 256<<10 {
 			t.Fatalf("got %+v, want the whole 256 KiB", *o)
