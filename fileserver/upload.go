@@ -410,10 +410,13 @@ func (h *Handler) checkTarget(dir *os.File, base string, conds http.Header) (exi
 // copy (Options.Precompressed) of a file that exists there: once
 // created, it would be sent in place of that file to the clients that
 // take its coding, which would replace the file for them as surely as
-// overwriting it.
+// overwriting it. The extension matches in any letter case: on a file
+// system that ignores case (FAT, exFAT, macOS's), app.js.GZ is what the
+// handler opens as app.js.gz.
 func (h *Handler) isCopyOfFile(dir *os.File, base string) bool {
 	for _, c := range h.pre {
-		if orig, ok := strings.CutSuffix(base, c.ext); ok {
+		if i := len(base) - len(c.ext); i > 0 && strings.EqualFold(base[i:], c.ext) {
+			orig := base[:i]
 			if cur, err := lstatAt(dir, orig); err != nil || (cur.exists && !cur.mode.IsDir()) {
 				return true
 			}
