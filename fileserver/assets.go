@@ -334,6 +334,14 @@ func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name 
 				return nil
 			}
 			defer g.Close()
+			// Opened by name since the stat (readVersion checks the
+			// version when stat gives one): a FIFO put in its place
+			// would hold the read until a writer writes.
+			if !byStat {
+				if gfi, err := g.Stat(); err != nil || !gfi.Mode().IsRegular() {
+					return nil
+				}
+			}
 		} else if _, err := s.Seek(0, io.SeekStart); err != nil {
 			return nil
 		} else {

@@ -653,6 +653,7 @@ func TestFIFOSwappedIn(t *testing.T) {
 	}{
 		{"cache", "/a.js", fileserver.Options{}},
 		{"compress", "/a.js", fileserver.Options{Compress: true}},
+		{"compress, cache off", "/a.js", fileserver.Options{Compress: true, DisableCache: true}},
 		{"precompressed, sniffed", "/a.unknown", fileserver.Options{Precompressed: []string{"gzip"}}},
 	} {
 		fill := []byte(strings.Repeat(content, 8)) // within the pipe's 64 KiB
