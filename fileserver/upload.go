@@ -279,7 +279,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 		// exclusive link fails if the name appeared meanwhile.
 		overwrite = overwrite && !noneMatchAny(conds)
 	}
-	if e := h.commit(t, base, overwrite); e != nil {
+	if e := h.commit(dir, t, base, overwrite); e != nil {
 		if e.code == http.StatusConflict && noneMatchAny(conds) {
 			return preconditionFailed()
 		}
@@ -389,13 +389,7 @@ func (h *Handler) checkTarget(dir *os.File, base string, conds http.Header) (exi
 	}
 	switch {
 	case !cur.exists:
-		if !h.overwrite && h.isCopyOfFile(dir, base) {
-			return false, refuse(http.StatusConflict, "A precompressed copy of a file that exists")
-		}
-		if !h.overwrite && h.hasCopy(dir, base) {
-			return false, refuse(http.StatusConflict, "A precompressed copy of that name exists")
-		}
-		return false, nil
+		return false, h.copyConflict(dir, base)
 	case cur.mode.IsDir():
 		return true, refuse(http.StatusConflict, "A directory of that name exists")
 	case !h.overwrite:
@@ -404,6 +398,22 @@ func (h *Handler) checkTarget(dir *os.File, base string, conds http.Header) (exi
 		return true, refuse(http.StatusConflict, "Not a regular file")
 	}
 	return true, nil
+}
+
+// copyConflict refuses base in dir, unless overwriting is on, if it names
+// the precompressed copy of a file there, or a file whose copy is there:
+// either would be sent in place of the other's file (see isCopyOfFile and
+// hasCopy).
+func (h *Handler) copyConflict(dir *os.File, base string) *uploadError {
+	switch {
+	case h.overwrite:
+		return nil
+	case h.isCopyOfFile(dir, base):
+		return refuse(http.StatusConflict, "A precompressed copy of a file that exists")
+	case h.hasCopy(dir, base):
+		return refuse(http.StatusConflict, "A precompressed copy of that name exists")
+	}
+	return nil
 }
 
 // isCopyOfFile reports whether base in dir is named as a precompressed
@@ -724,8 +734,15 @@ type onlyWriter struct{ w io.Writer }
 func (o onlyWriter) Write(p []byte) (int, error) { return o.w.Write(p) }
 
 // commit gives the received file its name, replacing a file of that
-// name if overwrite.
-func (h *Handler) commit(t *tempFile, base string, overwrite bool) *uploadError {
+// name if overwrite. In every case t is closed.
+func (h *Handler) commit(dir *os.File, t *tempFile, base string, overwrite bool) *uploadError {
+	// Checked again now that the body has arrived: the file, or its
+	// copy, may have been created by another upload meanwhile, and a
+	// copy named after its file would be the fresher one.
+	if e := h.copyConflict(dir, base); e != nil {
+		t.abort()
+		return e
+	}
 	if err := t.commit(base, overwrite); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return refuse(http.StatusConflict, "File exists")
@@ -923,7 +940,7 @@ func (h *Handler) commitPart(dir *os.File, f *received) *uploadError {
 		t.abort()
 		return h.writeError(err)
 	}
-	if e := h.commit(t, f.name, h.overwrite); e != nil {
+	if e := h.commit(dir, t, f.name, h.overwrite); e != nil {
 		return e
 	}
 	f.id, f.committed = id, true

@@ -255,6 +255,53 @@ func TestUploadPrecompressedCopy(t *testing.T) {
 	}
 }
 
+// TestUploadPrecompressedCopyMeanwhile: the file or its precompressed
+// copy that another upload creates while a body arrives is seen at the
+// commit. A copy that passed the check before its body, and was then
+// named once the file existed, would be the fresher of the two and sent in
+// the file's place to the clients that take its coding.
+func TestUploadPrecompressedCopyMeanwhile(t *testing.T) {
+	for _, tc := range []struct{ method, upload, meanwhile string }{
+		{"PUT", "app.js.gz", "app.js"},
+		{"PUT", "app.js", "app.js.gz"},
+		{"POST", "app.js.gz", "app.js"},
+		{"POST", "app.js", "app.js.gz"},
+	} {
+		dir := t.TempDir()
+		h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{Precompressed: []string{"gzip"}})
+		// The other upload creates its file before the body ends.
+		meanwhile := readerFunc(func([]byte) (int, error) {
+			if err := os.WriteFile(filepath.Join(dir, tc.meanwhile), []byte("theirs\n"), 0o644); err != nil {
+				t.Error(err)
+			}
+			return 0, io.EOF
+		})
+		body := io.MultiReader(strings.NewReader("mine"), meanwhile)
+		target, ct := "/"+tc.upload, ""
+		if tc.method == "POST" {
+			var mp []byte
+			mp, ct = multipartBody(t, tc.upload, "mine")
+			end := bytes.LastIndex(mp, []byte("\r\n--")) // the closing boundary
+			body, target = io.MultiReader(bytes.NewReader(mp[:end]), meanwhile, bytes.NewReader(mp[end:])), "/"
+		}
+		r := httptest.NewRequest(tc.method, target, body)
+		if ct != "" {
+			r.Header.Set("Content-Type", ct)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 409 {
+			t.Errorf("%s of %s while %s is created: %d, want 409", tc.method, tc.upload, tc.meanwhile, w.Code)
+		}
+		sameTree(t, dir, map[string]string{"./": "", tc.meanwhile: "theirs\n"})
+	}
+}
+
+// readerFunc is a Read method.
+type readerFunc func(p []byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
+
 func TestPutOverwrite(t *testing.T) {
 	eachTemp(t, func(t *testing.T) {
 		dir := t.TempDir()
