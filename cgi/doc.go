@@ -106,6 +106,13 @@
 // the script left running in a session of its own (setsid), which the
 // kill of its group does not reach, holds them open.
 //
+// What a script leaves behind, killed with its group or not, is orphaned
+// to the nearest child subreaper or to PID 1, which must wait for it. A
+// server that is PID 1 itself (a container's entry point) and waits only
+// for its own children keeps each of those processes as a zombie: run it
+// under an init (docker run --init), or reap its orphans as the
+// simplehttp command does.
+//
 // # Security
 //
 // A CGI script is not sandboxed: it runs with the rights of the server's

@@ -123,6 +123,7 @@ func main() {
 	// small launcher that starts each script (as nobody under root).
 	cgi.MaybeRunLauncher()
 	startGCPacer()
+	startReaper()
 
 	ctx, stop := context.Background(), func() {}
 	if sigs := stopSignals(); len(sigs) > 0 { // none would mean every signal

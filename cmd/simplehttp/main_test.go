@@ -24,9 +24,11 @@ import (
 )
 
 // TestMain lets the test binary serve as the CGI launcher (run with --cgi
-// re-executes it), and removes the binary the end-to-end tests build.
+// re-executes it) and as a child subreaper (see maybeExecSubreaper), and
+// removes the binary the end-to-end tests build.
 func TestMain(m *testing.M) {
 	cgi.MaybeRunLauncher()
+	maybeExecSubreaper()
 	code := m.Run()
 	removeBuiltBinary()
 	os.Exit(code)
