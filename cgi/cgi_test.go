@@ -448,7 +448,7 @@ func TestTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !proctest.Gone(pid, 5*time.Second) {
+	if !proctest.Gone(t, pid, 5*time.Second) {
 		t.Errorf("child %d still running", pid)
 	}
 

@@ -45,7 +45,7 @@ wait
 
 	p.cmd.Process.Kill()
 	<-p.done
-	if !proctest.Gone(child, waitLimit) {
+	if !proctest.Gone(t, child, waitLimit) {
 		t.Errorf("the script's child %d still runs %v after the server died", child, waitLimit)
 	}
 }

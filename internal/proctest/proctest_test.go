@@ -14,15 +14,15 @@ func TestGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := cmd.Process.Pid
-	if Gone(pid, 0) {
+	if Gone(t, pid, 0) {
 		t.Errorf("Gone(%d) = true for a running process", pid)
 	}
 	cmd.Process.Kill()
-	if !Gone(pid, 10*time.Second) {
+	if !Gone(t, pid, 10*time.Second) {
 		t.Errorf("Gone(%d) = false for a killed process, a zombie", pid)
 	}
 	cmd.Wait()
-	if !Gone(pid, 0) {
+	if !Gone(t, pid, 0) {
 		t.Errorf("Gone(%d) = false for a reaped process", pid)
 	}
 }
