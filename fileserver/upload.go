@@ -713,6 +713,10 @@ func (h *Handler) receive(r *http.Request, dir *os.File, body io.Reader) (*tempF
 // that fails as a full disk does.
 var uploadWriter = func(f *os.File) io.Writer { return f }
 
+// noUnnamed turns unnamed (O_TMPFILE) temporary files off, for the tests
+// of the named ones; only Linux has them, but the tests set it everywhere.
+var noUnnamed bool
+
 // onlyReader hides every method but Read, marking its errors as the
 // client's; onlyWriter hides ReadFrom, so that CopyBuffer uses the buffer.
 type onlyReader struct{ r io.Reader }

@@ -16,9 +16,6 @@ var procFD = sync.OnceValue(func() bool {
 	return err == nil
 })
 
-// noUnnamed turns unnamed files off, for the tests of the named ones.
-var noUnnamed bool
-
 // createUnnamed opens an unnamed file in dir (O_TMPFILE): it has no name
 // until linkUnnamed gives it one, so nothing can list, serve or leave it
 // behind, whatever happens to the process.

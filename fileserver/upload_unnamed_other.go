@@ -8,8 +8,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-var noUnnamed bool
-
 // createUnnamed: only Linux has O_TMPFILE; elsewhere uploads go through
 // a hidden named file.
 func createUnnamed(dir *os.File) (*os.File, error) { return nil, errUnnamedUnsupported }

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -154,26 +153,6 @@ func testUploadSigterm(t *testing.T, bin *binary) {
 // uploadBufShortage is the file server's log line when uploads in
 // progress hold all the memory their large copy buffers may take.
 const uploadBufShortage = "fileserver: upload buffers in flight at their limit, copying through 32 KiB"
-
-// vmRSS is the resident memory of process pid, in bytes.
-func vmRSS(t *testing.T, pid int) int64 {
-	t.Helper()
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for line := range strings.Lines(string(status)) {
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmRSS:" && f[2] == "kB" {
-			kb, err := strconv.ParseInt(f[1], 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatalf("no VmRSS in /proc/%d/status", pid)
-	return 0
-}
 
 // openUnder counts the descriptors of process pid open on something under
 // dir (directories, temporary files).
