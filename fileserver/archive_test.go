@@ -892,6 +892,10 @@ func TestArchiveZipTimes(t *testing.T) {
 		if err := os.Chtimes(p, mt, mt); err != nil {
 			t.Fatal(err)
 		}
+		// A 32-bit time_t (linux/386, linux/arm) wraps 2200 around.
+		if fi, err := os.Stat(p); err != nil || !fi.ModTime().Equal(mt) {
+			t.Skipf("%s: the system keeps no time of %v", name, mt)
+		}
 	}
 	srv, _, _ := newArchiveServer(t, root, fileserver.SymlinksFollow, fileserver.Options{})
 	_, body := get(t, srv.URL+"/?download=zip")
