@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -104,8 +105,41 @@ func (d *dirFS) checkNoLinks(name string) error {
 	return nil
 }
 
+// validName reports whether name may be looked up: a valid one
+// (urlpath.ValidName) that, on Windows, also names there the file it
+// names on Unix and no other: windowsName, and no device name ("NUL",
+// and "com1.txt" where Windows reserves it), which filepath.IsLocal
+// refuses.
+func validName(name string) bool {
+	if runtime.GOOS == "windows" {
+		return urlpath.ValidName(name) && windowsName(name) && filepath.IsLocal(filepath.FromSlash(name))
+	}
+	return urlpath.ValidName(name)
+}
+
+// windowsName reports whether no element of the valid name holds a '\'
+// (a separator on Windows, so that "..\..\x" would climb out of the
+// root) or a ':' (a drive, "C:x", or a stream, "x::$DATA"), or ends in a
+// dot or a space, which Windows drops ("secret.txt." opens "secret.txt").
+// Python's translate_path drops an element with a '\' or a drive; here
+// the name is not found.
+func windowsName(name string) bool {
+	if name == "." {
+		return true
+	}
+	if strings.ContainsAny(name, `\:`) {
+		return false
+	}
+	for elem := range strings.SplitSeq(name, "/") {
+		if c := elem[len(elem)-1]; c == '.' || c == ' ' {
+			return false
+		}
+	}
+	return true
+}
+
 func (d *dirFS) Open(name string) (fs.File, error) {
-	if !urlpath.ValidName(name) {
+	if !validName(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
 	if d.policy == SymlinksFollow {
@@ -131,7 +165,7 @@ func (d *dirFS) Open(name string) (fs.File, error) {
 }
 
 func (d *dirFS) Stat(name string) (fs.FileInfo, error) {
-	if !urlpath.ValidName(name) {
+	if !validName(name) {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
 	}
 	if d.policy == SymlinksFollow {

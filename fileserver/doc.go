@@ -325,22 +325,24 @@
 //
 // # Security
 //
-// A request can never name a file outside the root except through a
-// symbolic link. With [NewDir], its [SymlinkPolicy] chooses what links do:
+// A request can never name a file outside the root except through a symbolic
+// link. With [NewDir], its [SymlinkPolicy] chooses what links do:
 // [SymlinksFollow] (Python's behaviour) follows every link, [SymlinksInside]
 // follows only relative links that stay inside the root (an [os.Root]), and
 // [SymlinksNever] follows none. With [New], the fs.FS decides: [os.DirFS]
-// follows links anywhere. Dotfiles are served like any other file, as in
-// Python. Redirect targets are always paths on the same host: a leading
-// "//" is collapsed and backslashes and control characters are
-// percent-encoded, so a directory named "\evil.com" cannot redirect a
-// browser elsewhere. Names in listings are HTML-escaped in text and
+// follows links anywhere. On Windows, NewDir finds no name with an element
+// that holds a '\' or a ':', ends in a dot or a space, or is a device name
+// ("NUL"): Windows would read each as another file than it names. Dotfiles are
+// served like any other file, as in Python. Redirect targets are always paths
+// on the same host: a leading "//" is collapsed and backslashes and control
+// characters are percent-encoded, so a directory named "\evil.com" cannot
+// redirect a browser elsewhere. Names in listings are HTML-escaped in text and
 // percent-encoded in links. Special files (FIFOs, devices) are refused with
 // 404; a FIFO never blocks a request, unless the fs.FS can tell one only by
 // opening it, since opening a FIFO waits for a writer: an fs.FS with neither
-// Stat nor Lstat, or, for a FIFO reached through a symbolic link, one
-// without Stat (fs.Sub of os.DirFS, which opens a link to follow it). A
-// request for it, or for a listing that shows it, then waits too; NewDir
-// and os.DirFS itself stat without opening. The root is not a sandbox:
-// whatever the server process can read under it, it serves.
+// Stat nor Lstat, or, for a FIFO reached through a symbolic link, one without
+// Stat (fs.Sub of os.DirFS, which opens a link to follow it). A request for
+// it, or for a listing that shows it, then waits too; NewDir and os.DirFS
+// itself stat without opening. The root is not a sandbox: whatever the server
+// process can read under it, it serves.
 package fileserver
