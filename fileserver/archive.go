@@ -301,10 +301,22 @@ func (h *Handler) excludeOptions(opts Options) error {
 }
 
 // excluded reports whether the name (a path from the root) is one of
-// Options.ExcludeDirs or inside one, in any letter case.
+// Options.ExcludeDirs or inside one, in any letter case: the first
+// elements of name, as many as d has, are compared whole, since a letter
+// in another case may take more bytes ("ſ" for "s", the Kelvin sign "K"
+// for "k").
 func (h *Handler) excluded(name string) bool {
 	for _, d := range h.exclude {
-		if len(name) >= len(d) && strings.EqualFold(name[:len(d)], d) && (len(name) == len(d) || name[len(d)] == '/') {
+		p := name
+		for i, n := 0, strings.Count(d, "/")+1; i < len(name); i++ {
+			if name[i] == '/' {
+				if n--; n == 0 {
+					p = name[:i]
+					break
+				}
+			}
+		}
+		if strings.EqualFold(p, d) {
 			return true
 		}
 	}

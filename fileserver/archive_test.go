@@ -524,6 +524,32 @@ func TestArchiveExclude(t *testing.T) {
 	}
 }
 
+// TestExcludeDirsFoldedLonger: ExcludeDirs are compared ignoring case
+// in Unicode's sense, as the cgi middleware compares its directories,
+// also where the other case takes more bytes: "ſ" (U+017F) is an "s" in
+// another case, and a case-insensitive file system (macOS, Windows)
+// opens /scripts for /ſcripts. Neither its archive nor an upload into
+// it is taken.
+func TestExcludeDirsFoldedLonger(t *testing.T) {
+	root := t.TempDir()
+	if err := os.Mkdir(filepath.Join(root, "\u017fcripts"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h, err := fileserver.NewDir(root, fileserver.SymlinksFollow, fileserver.Options{ExcludeDirs: []string{"/scripts"}, Archive: true, Upload: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/%C5%BFcripts/?download=zip", nil))
+	if w.Code != 404 {
+		t.Errorf("archive of /\u017fcripts/: %d, want 404", w.Code)
+	}
+	if w := upReq(h, "PUT", "/%C5%BFcripts/x.sh", []byte("x"), false); w.Code != 403 {
+		t.Errorf("PUT /\u017fcripts/x.sh: %d, want 403", w.Code)
+	}
+}
+
 // TestArchiveLimits checks that a tree over a limit is refused with 403
 // before anything is sent, and that one just within it is sent whole.
 func TestArchiveLimits(t *testing.T) {
