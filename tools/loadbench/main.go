@@ -65,7 +65,8 @@
 // each entry stat'ed on every request) against every other peer's own
 // listing (Caddy's browse, nginx's autoindex, Python's). Before a
 // peer's first run of a workload one request checks the status (and the
-// length, for files); a mismatch is noted under the table.
+// length, for files); a peer that answers wrongly is not measured: its
+// row has dashes and a note says what it answered.
 //
 // Each run gets a fresh server process, so no run inherits another's
 // heap or leftover work. Around each run it reads the server's
@@ -400,10 +401,12 @@ func run(ctx context.Context, args []string) error {
 					continue
 				}
 				c := res.get(w.key, name)
-				s, err := measure(ctx, l, w, c, round == 0, script, cfg.duration, tools)
+				// Checked until a run is measured: a peer that answered
+				// wrongly is checked (and refused) again, never measured.
+				s, err := measure(ctx, l, w, c, len(c.samples) == 0, script, cfg.duration, tools)
 				if err != nil {
 					logf("round %d/%d (%s) %-10s %v", round+1, cfg.rounds, w.key, name, err)
-					if len(c.samples) == 0 && c.note == "" {
+					if len(c.samples) == 0 {
 						c.skip = err.Error()
 					}
 					continue
@@ -506,7 +509,9 @@ func measure(ctx context.Context, l *launcher, w workload, c *cell, check bool, 
 	}
 	defer p.stop()
 	if check && l.name != "ceiling" { // the ceiling answers 200 + 1 KiB to everything
-		c.note = preflight(ctx, p, w)
+		if c.note, err = preflight(ctx, p, w); err != nil {
+			return sample{}, err
+		}
 	}
 	if w.script != "" {
 		script = w.script

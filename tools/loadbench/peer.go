@@ -465,14 +465,16 @@ http://127.0.0.1:%[3]d {
 }
 
 // preflight sends one request the way the workload does and checks the
-// status (and body length, for files). It returns "" when all is well,
-// else a note for the table.
-func preflight(ctx context.Context, p *peer, w workload) string {
+// status (and body length, for files). A wrong answer is an error: the
+// peer is not measured, since its rate would be that of the wrong answer
+// (a 404 counted as files served). Otherwise it returns a note for the
+// table on how a static asset went out, or "".
+func preflight(ctx context.Context, p *peer, w workload) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "GET", p.url(w.path), nil)
 	if err != nil {
-		return err.Error()
+		return "", err
 	}
 	for _, h := range w.headers {
 		k, v, _ := strings.Cut(h, ":")
@@ -484,23 +486,23 @@ func preflight(ctx context.Context, p *peer, w workload) string {
 	}
 	resp, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil {
-		return "check: " + err.Error()
+		return "", fmt.Errorf("check: %v", err)
 	}
 	defer resp.Body.Close()
 	n, err := io.Copy(io.Discard, resp.Body)
 	if err != nil {
-		return "check: body: " + err.Error()
+		return "", fmt.Errorf("check: body: %v", err)
 	}
 	if resp.StatusCode != w.status {
-		return fmt.Sprintf("status %d, want %d", resp.StatusCode, w.status)
+		return "", fmt.Errorf("check: status %d, want %d", resp.StatusCode, w.status)
 	}
 	if w.status == 200 && w.size >= 0 && n != w.size {
-		return fmt.Sprintf("body %d bytes, want %d", n, w.size)
+		return "", fmt.Errorf("check: body %d bytes, want %d", n, w.size)
 	}
 	if w.asset != "" {
-		return assetNote(w, resp.Header.Get("Content-Encoding"), n)
+		return assetNote(w, resp.Header.Get("Content-Encoding"), n), nil
 	}
-	return ""
+	return "", nil
 }
 
 // assetNote says how a static-assets workload's body went out: its coding

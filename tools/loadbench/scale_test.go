@@ -848,6 +848,42 @@ func TestWrkPointsDropsFailedPeer(t *testing.T) {
 	}
 }
 
+// TestWrkPointsDropsWrongAnswer checks that a peer whose answer fails the
+// check (here a 404 where the file should be) is not measured: it has no
+// result, and the note says what it answered, while a peer that answers
+// rightly is measured. Both are Python's http.server; skipped without wrk.
+func TestWrkPointsDropsWrongAnswer(t *testing.T) {
+	wrk := needWrk(t)
+	py, dir := listingTree(t)
+	empty := t.TempDir()
+	tmp := t.TempDir()
+	report := writeScript(t, tmp, "report", wrkScript)
+	python := func(name, root string) *launcher {
+		return &launcher{name: name, start: func(ctx context.Context, _ workload) (*peer, error) {
+			return startPython(ctx, py, root, filepath.Join(tmp, name+".log"))
+		}}
+	}
+	r := &scaleRun{
+		e:       &env{tools: toolset{wrk: wrk}},
+		cfg:     config{scale: scaleConfig{rounds: 2}},
+		scripts: map[string]string{"report": report},
+		launch:  map[string]*launcher{"ok": python("ok", dir), "wrong": python("wrong", empty)},
+	}
+	s := newSweep("t", "test", "x", formatCount, []float64{1}, []string{"ok", "wrong"}, &metric{key: "rate", title: "throughput", unit: "req/s"})
+	w := workload{key: "t", path: "/list/100/a", conns: 1, status: 200, size: 1}
+	res := r.wrkPoints(context.Background(), s, []string{"ok", "wrong"}, w, time.Second, "1")
+	if pr, ok := res["wrong"]; ok {
+		t.Errorf("the peer that answered 404 has a result: %d requests/s", int(pr.sum.rate))
+	}
+	if pr, ok := res["ok"]; !ok || len(pr.samples) != 2 {
+		t.Errorf("ok: result %v with %d samples, want 2", ok, len(pr.samples))
+	}
+	notes := slices.DeleteFunc(slices.Clone(s.notes), func(n string) bool { return strings.Contains(n, ": noisy, ") })
+	if len(notes) != 1 || !strings.Contains(notes[0], "wrong at 1: check: status 404, want 200") {
+		t.Errorf("notes %q, want one that the wrong peer answered 404", s.notes)
+	}
+}
+
 // TestPeerStyles checks that every peer is drawn in a color and with a
 // glyph of its own, so that no two curves of a chart look alike.
 func TestPeerStyles(t *testing.T) {

@@ -34,7 +34,7 @@ type sample struct {
 type cell struct {
 	samples []sample
 	skip    string // why the peer was not run; empty if it was
-	note    string // a preflight problem, e.g. "status 200, want 304"
+	note    string // how a static asset went out (preflight), or an upload failure
 }
 
 // summary is a cell reduced to the figures the table shows.
