@@ -207,7 +207,8 @@ type verdict struct {
 
 // pointVerdicts checks, for each compared metric of s and each of
 // ratioPeers that ran, that simplehttp is at least as good at every x
-// where both were measured, and names the worst point.
+// where both were measured, and names the worst point. An x the peer has
+// and simplehttp lacks (its run failed) misses the target.
 func pointVerdicts(s *sweep) []verdict {
 	var out []verdict
 	for _, m := range s.metrics {
@@ -221,8 +222,12 @@ func pointVerdicts(s *sweep) []verdict {
 			}
 			worst, at, n := 0.0, -1, 0
 			missed, overlapping := 0, 0
+			var unmeasured []string // points the peer has and simplehttp lacks
 			for i := range s.xs {
 				a, b := m.vals[base][i], pv[i]
+				if math.IsNaN(a) && !math.IsNaN(b) {
+					unmeasured = append(unmeasured, s.xFormat(s.xs[i]))
+				}
 				if math.IsNaN(a) || math.IsNaN(b) {
 					continue
 				}
@@ -245,6 +250,9 @@ func pointVerdicts(s *sweep) []verdict {
 			v := verdict{goal: fmt.Sprintf("%s: %s %s 1x %s at every point", s.key, m.title, rel, p)}
 			if at < 0 {
 				v.got = "no point measured by both"
+				if len(unmeasured) > 0 {
+					v.ok, v.got = true, fmt.Sprintf("%s not measured at %s", base, strings.Join(unmeasured, ", "))
+				}
 				out = append(out, v)
 				continue
 			}
@@ -254,6 +262,12 @@ func pointVerdicts(s *sweep) []verdict {
 			if missed > 0 {
 				v.got += fmt.Sprintf("; rounds overlap at %d of %d missed", overlapping, missed)
 				v.overlap = overlapping == missed
+			}
+			// A point where simplehttp failed (or was not measured) and
+			// the peer was is a point where it did not match the peer.
+			if len(unmeasured) > 0 {
+				v.met, v.overlap = false, false
+				v.got += fmt.Sprintf("; %s not measured at %s", base, strings.Join(unmeasured, ", "))
 			}
 			out = append(out, v)
 		}

@@ -317,7 +317,8 @@ utime+stime over the MiB it sent. A target "at every point" missed only
 where the rounds of simplehttp and of the peer overlap (neither's worst
 round better than the other's best; results.json holds each point's
 lowest and highest round) is "MISSED, within the rounds' spread": this
-run does not tell the two apart there. As for the table: one run, so
+run does not tell the two apart there. A point where simplehttp's run failed
+and the peer's did not misses the target. As for the table: one run, so
 rerun on an idle machine before drawing conclusions from a single miss.`) + "\n"
 
 // writeScaleFixtures writes what the selected sweeps ask for under dir:

@@ -249,6 +249,40 @@ func TestPointVerdicts(t *testing.T) {
 	}
 }
 
+// TestPointVerdictsUnmeasured checks that a point where simplehttp's run
+// failed and the peer's did not misses the target "at every point",
+// however well simplehttp did at the other points.
+func TestPointVerdictsUnmeasured(t *testing.T) {
+	s := newSweep("conns", "Test sweep", "connections", formatCount, []float64{1, 100, 10000}, []string{"simplehttp", "fileserver", "caddy"},
+		&metric{key: "rate", title: "throughput", unit: "req/s", compare: true})
+	for i, v := range []float64{100, 200, 300} {
+		s.set("rate", "fileserver", i, v)
+		if i > 0 { // caddy failed at 1
+			s.set("rate", "caddy", i, v)
+		}
+		if i < 2 { // simplehttp failed at 10,000
+			s.set("rate", "simplehttp", i, 2*v)
+		}
+	}
+	var got []string
+	for _, v := range pointVerdicts(s) {
+		got = append(got, fmt.Sprintf("%s | %s | ok=%v met=%v", v.goal, v.got, v.ok, v.met))
+	}
+	want := []string{
+		"conns: throughput >= 1x fileserver at every point | worst 2.00x at 1 (2 points); simplehttp not measured at 10,000 | ok=true met=false",
+		"conns: throughput >= 1x caddy at every point | worst 2.00x at 100 (1 points); simplehttp not measured at 10,000 | ok=true met=false",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("pointVerdicts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	only := newSweep("conns", "Test sweep", "connections", formatCount, []float64{1}, []string{"simplehttp", "fileserver"},
+		&metric{key: "rate", title: "throughput", unit: "req/s", compare: true})
+	only.set("rate", "fileserver", 0, 100)
+	if v := pointVerdicts(only)[0]; !v.ok || v.met {
+		t.Errorf("simplehttp measured nowhere, fileserver at 1: %s, ok=%v met=%v; want missed", v.got, v.ok, v.met)
+	}
+}
+
 func TestSpecialVerdicts(t *testing.T) {
 	for _, c := range []struct {
 		v    verdict
