@@ -661,6 +661,7 @@ func (r *scaleRun) idle(ctx context.Context) (*sweep, error) {
 	)
 	s.charts = []chart{{file: "idle-memory.png", title: "Resident memory vs idle keep-alive connections", yLabel: "resident memory, VmRSS (MiB)", metrics: []string{"rss"}}}
 	slopes := map[string]float64{}
+	failed := map[string]bool{} // the peers whose connections or figures failed partway
 	for _, peer := range r.peers {
 		if ctx.Err() != nil {
 			return s, ctx.Err()
@@ -698,23 +699,30 @@ func (r *scaleRun) idle(ctx context.Context) (*sweep, error) {
 		if err != nil {
 			s.notef("%s: %v", peer, err)
 			logf("scale idle       %-10s %v", peer, err)
+			failed[peer] = true
 		}
 		if sl := slope(px, py); len(px) > 1 {
 			slopes[peer] = sl
 			s.notef("%s: %.1f KiB per idle connection (least-squares slope over %s to %s)", peer, sl/kib, formatCount(px[0]), formatCount(px[len(px)-1]))
 		}
 	}
-	s.verdicts = append(s.verdicts, slopeVerdict(slopes))
+	s.verdicts = append(s.verdicts, slopeVerdict(slopes, failed))
 	return s, nil
 }
 
 // slopeVerdict checks simplehttp's memory per idle connection against
-// FileServer's: no more.
-func slopeVerdict(slopes map[string]float64) verdict {
+// FileServer's: no more. A slope over fewer connections than the sweep's
+// (the run failed partway) decides nothing: simplehttp's misses the
+// target, FileServer's leaves it undecided.
+func slopeVerdict(slopes map[string]float64, failed map[string]bool) verdict {
 	v := verdict{goal: "idle: memory per idle connection <= 1x fileserver"}
+	if failed[base] {
+		v.ok, v.got = true, base+" failed before the last point"
+		return v
+	}
 	s, okS := slopes[base]
 	f, okF := slopes["fileserver"]
-	if !okS || !okF || f <= 0 {
+	if !okS || !okF || f <= 0 || failed["fileserver"] {
 		v.got = "not measured"
 		return v
 	}
