@@ -308,14 +308,19 @@ func TestRenderTargets(t *testing.T) {
 		"c": {"simplehttp": mk(100, 500*time.Millisecond, mib), "fileserver": mk(100, 600*time.Millisecond, mib)},
 		"f": {"simplehttp": mk(80, time.Second, 90*mib), "fileserver": mk(40, time.Second, 80*mib)},
 		"g": {"simplehttp": mk(30000, time.Second, mib)}, // no nginx run: no line
+		// Selected but not measured: nginx failed its check; simplehttp did.
+		"h": {"simplehttp": mk(30000, time.Second, mib), "nginx": {skip: "check: status 200, want 304"}},
+		"e": {"simplehttp": {skip: "check: status 404, want 200"}, "fileserver": mk(100, time.Second, mib)},
 	}
 	var b strings.Builder
 	renderTargets(&b, workloads, res)
 	want := `Targets (simplehttp / peer, same run):
   (a)  req/s >= 1x nginx          0.75x   MISSED
   (c)  CPU/req <= 1x fileserver   0.83x   met
+  (e)  req/s >= 1x fileserver     -       MISSED: simplehttp not measured
   (f)  req/s >= 1x fileserver     2.00x   met
   (f)  peak RSS <= 1x fileserver  1.12x   MISSED
+  (h)  req/s >= 1x nginx          -       ?: nginx not measured
   (a)  req/s >= 10x python        15.00x  met
 `
 	if got := b.String(); got != want {

@@ -78,7 +78,8 @@
 // wrk CPU load, peak RSS, which side was saturated, and simplehttp's
 // throughput and CPU per request as ratios to that peer. After the table
 // come the targets (targets.go), each with the ratio measured in this
-// run and "met" or "MISSED".
+// run and "met" or "MISSED"; a target whose simplehttp row has no run
+// (skipped, failed its check) is MISSED, one whose peer has none is "?".
 //
 // # Scaling sweeps (-scale)
 //

@@ -54,7 +54,9 @@ var targets = []target{
 
 // renderTargets writes one line per target whose workload ran: the goal,
 // the ratio measured and whether it was met. Targets for workloads or
-// peers not run are left out.
+// peers not selected are left out; a selected one that was not measured
+// (skipped, failed its check, every run failed) is named: simplehttp
+// unmeasured misses the target, the peer unmeasured leaves it undecided.
 func renderTargets(out io.Writer, ws []workload, res results) {
 	byKey := map[string]workload{}
 	for _, w := range ws {
@@ -68,26 +70,35 @@ func renderTargets(out io.Writer, ws []workload, res results) {
 			continue
 		}
 		sc, pc := res[t.key][base], res[t.key][t.peer]
-		if sc == nil || pc == nil || len(sc.samples) == 0 || len(pc.samples) == 0 {
+		if sc == nil || pc == nil {
+			continue
+		}
+		var goal string
+		switch t.what {
+		case "rate":
+			goal = fmt.Sprintf("%s >= %gx %s", w.unit(), t.want, t.peer)
+		case "cpu":
+			goal = fmt.Sprintf("CPU/req <= %gx %s", t.want, t.peer)
+		case "rss":
+			goal = fmt.Sprintf("peak RSS <= %gx %s", t.want, t.peer)
+		}
+		switch {
+		case len(sc.samples) == 0:
+			fmt.Fprintf(tw, "  (%s)\t%s\t-\tMISSED: %s not measured\n", t.key, goal, base)
+			continue
+		case len(pc.samples) == 0:
+			fmt.Fprintf(tw, "  (%s)\t%s\t-\t?: %s not measured\n", t.key, goal, t.peer)
 			continue
 		}
 		s, p := summarize(w, sc), summarize(w, pc)
 		var got float64
-		var goal string
 		switch t.what {
 		case "rate":
 			got = ratio(s.rate, p.rate)
-			unit := "req/s"
-			if w.mibps {
-				unit = "MiB/s"
-			}
-			goal = fmt.Sprintf("%s >= %gx %s", unit, t.want, t.peer)
 		case "cpu":
 			got = ratio(float64(s.cpuPerReq), float64(p.cpuPerReq))
-			goal = fmt.Sprintf("CPU/req <= %gx %s", t.want, t.peer)
 		case "rss":
 			got = ratio(float64(s.rss), float64(p.rss))
-			goal = fmt.Sprintf("peak RSS <= %gx %s", t.want, t.peer)
 		}
 		verdict := "?"
 		if got > 0 {

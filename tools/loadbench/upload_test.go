@@ -152,4 +152,11 @@ func TestRenderUploads(t *testing.T) {
 	if got := b.String(); strings.Contains(got, "100 MiB") {
 		t.Errorf("a target without its cp run: %q", got)
 	}
+	// simplehttp selected but with no run to show: missed, not left out.
+	b.Reset()
+	res["1 MiB"]["simplehttp"] = &cell{skip: "check: status 405, want 201"}
+	renderUploadTargets(&b, sizes, res)
+	if got, want := b.String(), "  (l)  1 MiB PUT: CPU/MiB <= 1.5x cp  -  MISSED: simplehttp not measured\n"; got != want {
+		t.Errorf("renderUploadTargets without simplehttp's run:\n%q\nwant:\n%q", got, want)
+	}
 }

@@ -107,7 +107,15 @@ func renderUploadTargets(out io.Writer, sizes []uploadSize, res results) {
 			}
 		}
 		sc, cc := res[sz.label][base], res[sz.label][copyPeer]
-		if sz.size == 0 || sc == nil || cc == nil || len(sc.samples) == 0 || len(cc.samples) == 0 {
+		if sz.size == 0 || sc == nil || cc == nil {
+			continue
+		}
+		switch {
+		case len(sc.samples) == 0:
+			fmt.Fprintf(tw, "  (l)\t%s PUT: CPU/MiB <= %gx cp\t-\tMISSED: %s not measured\n", sz.label, t.want, base)
+			continue
+		case len(cc.samples) == 0:
+			fmt.Fprintf(tw, "  (l)\t%s PUT: CPU/MiB <= %gx cp\t-\t?: cp not measured\n", sz.label, t.want)
 			continue
 		}
 		got := ratio(float64(summarizeUpload(sz, sc).cpuPerMiB), float64(summarizeUpload(sz, cc).cpuPerMiB))
