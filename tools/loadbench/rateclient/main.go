@@ -172,17 +172,18 @@ type worker struct {
 
 // loop connects, waits until first, and then asks and waits in turn until
 // the window is over. Each latency of the window goes to record. A
-// connection that fails is counted and opened again, as wrk does; one the
-// server closes after its answer is opened again for the next request.
+// connection that fails, or fails to open, is counted and opened again
+// at its next request, as wrk does (so that a refused connect does not
+// leave the server a connection's share of the rate lighter for the rest
+// of the run); one the server closes after its answer is opened again
+// for the next request.
 func (w *worker) loop(dialing chan struct{}, first time.Time, record func(time.Duration)) {
 	defer func() {
 		if w.conn != nil {
 			w.conn.Close()
 		}
 	}()
-	if !w.dial(dialing) {
-		return
-	}
+	w.dial(dialing)
 	next := first
 	for {
 		if !next.Before(w.until) {
@@ -190,7 +191,8 @@ func (w *worker) loop(dialing chan struct{}, first time.Time, record func(time.D
 		}
 		time.Sleep(time.Until(next))
 		if w.conn == nil && !w.dial(dialing) {
-			return
+			next = time.Now().Add(time.Duration(w.rng.ExpFloat64() * float64(w.mean)))
+			continue
 		}
 		t0 := time.Now()
 		n, code, keep, err := w.ask()
