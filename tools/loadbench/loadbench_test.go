@@ -311,6 +311,7 @@ func TestRenderTargets(t *testing.T) {
 		// Selected but not measured: nginx failed its check; simplehttp did.
 		"h": {"simplehttp": mk(30000, time.Second, mib), "nginx": {skip: "check: status 200, want 304"}},
 		"e": {"simplehttp": {skip: "check: status 404, want 200"}, "fileserver": mk(100, time.Second, mib)},
+		"m": {"simplehttp": mk(500, time.Second, mib), "nginx": mk(400, time.Second, mib), "python": mk(50, time.Second, mib)},
 	}
 	var b strings.Builder
 	renderTargets(&b, workloads, res)
@@ -322,6 +323,8 @@ func TestRenderTargets(t *testing.T) {
   (f)  peak RSS <= 1x fileserver  1.12x   MISSED
   (h)  req/s >= 1x nginx          -       ?: nginx not measured
   (a)  req/s >= 10x python        15.00x  met
+  (m)  req/s >= 5x python         10.00x  met
+  (m)  req/s >= 1x nginx          1.25x   met
 `
 	if got := b.String(); got != want {
 		t.Errorf("renderTargets:\n%s\nwant:\n%s", got, want)

@@ -48,8 +48,8 @@ var targets = []target{
 	{"k", "fileserver", "rate", 5},
 	// The rich listing stats every entry on every request, as nginx's
 	// autoindex does; Python's list does not, and is still far slower.
-	{"l", "python", "rate", 5},
-	{"l", "nginx", "rate", 1.0},
+	{"m", "python", "rate", 5},
+	{"m", "nginx", "rate", 1.0},
 }
 
 // renderTargets writes one line per target whose workload ran: the goal,

@@ -17,7 +17,7 @@ var fixtureMtime = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 // A workload is one wrk run shape: a path, extra request headers, the
 // number of connections and the status every response should have.
 type workload struct {
-	key     string // "a".."l"
+	key     string // "a".."m"
 	title   string
 	path    string
 	headers []string // "Name: value", passed to wrk as -H
