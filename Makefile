@@ -184,6 +184,8 @@ bench-redraw:
 # and this is a Debian-like system where we are root (or sudo needs no
 # password); otherwise it prints the command to run and bench goes on: without
 # nginx or caddy its column is skipped, without wrk loadbench stops and says so.
+# When apt-get cannot install them together (a release without caddy), each
+# is installed on its own, so that one the release lacks keeps no other out.
 bench-tools:
 	@missing=""; \
 	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
@@ -193,9 +195,13 @@ bench-tools:
 	sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo -n"; \
 	if command -v apt-get >/dev/null 2>&1 && { [ -z "$$sudo" ] || sudo -n true 2>/dev/null; }; then \
 		echo "bench: installing$$missing for the load comparison"; \
-		$$sudo apt-get install -y --no-install-recommends $$missing >/dev/null || \
-		{ $$sudo apt-get update >/dev/null && $$sudo apt-get install -y --no-install-recommends $$missing >/dev/null; } || \
-		echo "bench: could not install$$missing; try: sudo apt-get update && sudo apt-get install -y$$missing"; \
+		if ! $$sudo apt-get install -y --no-install-recommends $$missing >/dev/null; then \
+			$$sudo apt-get update >/dev/null; failed=""; \
+			for p in $$missing; do \
+				$$sudo apt-get install -y --no-install-recommends $$p >/dev/null || failed="$$failed $$p"; \
+			done; \
+			[ -z "$$failed" ] || echo "bench: could not install$$failed; try: sudo apt-get update && sudo apt-get install -y$$failed"; \
+		fi; \
 	else \
 		echo "bench: missing$$missing; install with: sudo apt-get install -y$$missing (Debian/Ubuntu; the packages are wrk and nginx elsewhere)"; \
 	fi

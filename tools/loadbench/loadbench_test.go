@@ -2,11 +2,14 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/simplehttp/simplehttp/tools/internal/modroot"
 )
 
 const wrkOutput = `Running 2s test @ http://127.0.0.1:37557/1k.bin
@@ -377,5 +380,48 @@ func TestArchiveTree(t *testing.T) {
 	}
 	if ratio := float64(mib) / float64(len(gz)); ratio < 2 || ratio > 6 {
 		t.Errorf("the text compresses %.1f times with gzip -6, want 2 to 6 as prose does", ratio)
+	}
+}
+
+// TestBenchToolsInstallsEach runs `make bench-tools` as root with no wrk
+// or caddy, against an apt-get that knows no caddy (as on a release
+// without it): wrk must still be installed, and only caddy named as
+// missing. The PATH holds only stubs of id and apt-get.
+func TestBenchToolsInstallsEach(t *testing.T) {
+	mk, err := exec.LookPath("make")
+	if err != nil {
+		t.Skip("make not found")
+	}
+	root, err := modroot.Library()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	log := filepath.Join(bin, "apt.log")
+	stubs := map[string]string{
+		"id": "#!/bin/sh\necho 0\n",
+		"apt-get": "#!/bin/sh\necho \"$*\" >>" + log + "\n" +
+			"case \" $* \" in *\" caddy \"*) echo 'E: Unable to locate package caddy' >&2; exit 100;; esac\n",
+	}
+	for name, text := range stubs {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte(text), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(mk, "-s", "--no-print-directory", "-C", root, "bench-tools", "GO=false")
+	cmd.Env = []string{"PATH=" + bin, "HOME=" + bin}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("make bench-tools: %v\n%s", err, out)
+	}
+	calls, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatalf("apt-get never ran: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(calls), "install -y --no-install-recommends wrk\n") {
+		t.Errorf("wrk not installed on its own; apt-get calls:\n%s\noutput:\n%s", calls, out)
+	}
+	if !strings.Contains(string(out), "bench: could not install caddy;") {
+		t.Errorf("output does not name caddy, and caddy alone, as not installed:\n%s", out)
 	}
 }
