@@ -315,11 +315,14 @@ func TestRenderTargets(t *testing.T) {
 		"h": {"simplehttp": mk(30000, time.Second, mib), "nginx": {skip: "check: status 200, want 304"}},
 		"e": {"simplehttp": {skip: "check: status 404, want 200"}, "fileserver": mk(100, time.Second, mib)},
 		"m": {"simplehttp": mk(500, time.Second, mib), "nginx": mk(400, time.Second, mib), "python": mk(50, time.Second, mib)},
+		// simplehttp ran but completed no request (all timed out).
+		"b": {"simplehttp": mk(0, time.Second, mib), "fileserver": mk(100, time.Second, mib)},
 	}
 	var b strings.Builder
 	renderTargets(&b, workloads, res)
 	want := `Targets (simplehttp / peer, same run):
   (a)  req/s >= 1x nginx          0.75x   MISSED
+  (b)  req/s >= 1.2x fileserver   -       MISSED
   (c)  CPU/req <= 1x fileserver   0.83x   met
   (e)  req/s >= 1x fileserver     -       MISSED: simplehttp not measured
   (f)  req/s >= 1x fileserver     2.00x   met

@@ -101,12 +101,15 @@ func renderTargets(out io.Writer, ws []workload, res results) {
 			got = ratio(float64(s.rss), float64(p.rss))
 		}
 		verdict := "?"
-		if got > 0 {
+		switch {
+		case got > 0:
 			met := got >= t.want
 			if t.what != "rate" {
 				met = got <= t.want
 			}
 			verdict = map[bool]string{true: "met", false: "MISSED"}[met]
+		case t.what == "rate" && s.rate <= 0 && p.rate > 0:
+			verdict = "MISSED" // simplehttp completed no request: every one failed
 		}
 		fmt.Fprintf(tw, "  (%s)\t%s\t%s\t%s\n", t.key, goal, formatRatio(got, 1), verdict)
 	}
