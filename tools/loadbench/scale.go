@@ -599,6 +599,7 @@ func (r *scaleRun) conns(ctx context.Context) (*sweep, error) {
 	// connections connect, and one mean wait in which the rate settles,
 	// it counts the requests of a window of plan.rateDuration.
 	var p99s = map[string][2]float64{}
+	baseFailed := false // simplehttp ran at a fixed rate and failed
 	for j, c := range r.plan.rateConns {
 		i := slices.Index(xs, float64(c))
 		mean := time.Duration(float64(c) / rate * float64(time.Second)) // between one connection's requests
@@ -606,10 +607,14 @@ func (r *scaleRun) conns(ctx context.Context) (*sweep, error) {
 		w := workload{key: "conns", path: "/1k.bin", conns: c, timeout: 10 * time.Second, status: 200, size: kib,
 			client: []string{r.rateClient, "-conns", strconv.Itoa(c), "-rate", strconv.FormatFloat(rate, 'f', -1, 64),
 				"-warm", warm.String(), "-duration", r.plan.rateDuration.String(), "-timeout", "10s"}}
-		res := r.wrkPoints(ctx, s, r.participants(s.key, float64(c), j), w,
+		peers := r.participants(s.key, float64(c), j)
+		res := r.wrkPoints(ctx, s, peers, w,
 			warm+mean+r.plan.rateDuration, formatCount(float64(c))+" @ "+formatCount(rate)+" req/s")
 		if ctx.Err() != nil {
 			return s, ctx.Err()
+		}
+		if _, ok := res[base]; !ok && slices.Contains(peers, base) {
+			baseFailed = true
 		}
 		for peer, pr := range res {
 			s.setRounds("ratep99", peer, i, roundsOf(pr.samples, p99Of))
@@ -632,14 +637,20 @@ func (r *scaleRun) conns(ctx context.Context) (*sweep, error) {
 		}
 		s.notef("%s: p99 at %s connections / p99 at %s, both at %s req/s: %.2fx", peer, formatCount(float64(hi)), formatCount(float64(lo)), formatCount(rate), v[1]/v[0])
 	}
-	s.verdicts = append(s.verdicts, p99GrowthVerdict(p99s[base], lo, hi, rate))
+	s.verdicts = append(s.verdicts, p99GrowthVerdict(p99s[base], baseFailed, lo, hi, rate))
 	return s, nil
 }
 
 // p99GrowthVerdict checks simplehttp's p99 at hi connections against its
-// p99 at lo, at the same request rate: at most 3x.
-func p99GrowthVerdict(p99 [2]float64, lo, hi int, rate float64) verdict {
+// p99 at lo, at the same request rate: at most 3x. A run of simplehttp's
+// that failed (failed) misses it: the connections it could not hold are
+// what the target is about.
+func p99GrowthVerdict(p99 [2]float64, failed bool, lo, hi int, rate float64) verdict {
 	v := verdict{goal: fmt.Sprintf("conns: p99 at %s conns <= 3x p99 at %s, both at %s req/s", formatCount(float64(hi)), formatCount(float64(lo)), formatCount(rate))}
+	if failed {
+		v.ok, v.got = true, base+" failed at a fixed rate"
+		return v
+	}
 	if p99[0] <= 0 || p99[1] <= 0 {
 		v.got = "not measured"
 		return v
