@@ -3,6 +3,7 @@ package cgi
 import (
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"testing"
 
@@ -94,20 +95,26 @@ func climbsAboveRoot(p string) bool {
 }
 
 // FuzzScriptHeader checks copyScriptHeader, which passes a script's
-// header fields on to the client: whatever the script sends, no value
-// that reaches the client holds a control character but tab, no
-// hop-by-hop field gets through, and there is at most one
-// Content-Length, a plain number.
+// header fields on to the client over those middleware set before it:
+// whatever the script sends, no value that reaches the client holds a
+// control character but tab, no hop-by-hop field gets through, and there
+// is at most one Content-Length, a plain number; and nothing else is
+// lost: each other field the script sends reaches the client as sent,
+// replacing middleware's value of that name (adding to it for the list
+// fields Set-Cookie, Vary and Link), and middleware's other fields stay.
 func FuzzScriptHeader(f *testing.F) {
 	f.Add("X-A", "1\rX-Forged: x", "Content-Length", "2")
 	f.Add("Transfer-Encoding", "chunked", "Content-Length", "-1")
 	f.Add("Connection", "close", "X-B", "a\x00b")
 	f.Add("Content-Length", "5", "Content-Length", "6")
+	f.Add("Content-Type", "text/plain", "Set-Cookie", "b=2")
+	f.Add("Content-Type", "a\nb", "Vary", "Accept")
 	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {
 		src := http.Header{}
 		src.Add(k1, v1)
 		src.Add(k2, v2)
-		dst := http.Header{}
+		before := http.Header{"Content-Type": {"text/html"}, "Set-Cookie": {"a=1"}, "Vary": {"Origin"}, "X-Pre": {"kept"}}
+		dst := before.Clone()
 		copyScriptHeader(dst, src, func(string, string) {})
 		for k, vv := range dst {
 			if hopbyhop.Is(http.CanonicalHeaderKey(k)) {
@@ -121,6 +128,33 @@ func FuzzScriptHeader(f *testing.F) {
 		}
 		if cl := dst["Content-Length"]; len(cl) > 1 || len(cl) == 1 && strings.Trim(cl[0], "0123456789") != "" {
 			t.Fatalf("Content-Length %q passed", cl)
+		}
+		for k, old := range before {
+			if _, sent := src[k]; !sent && !slices.Equal(dst[k], old) {
+				t.Fatalf("%s: middleware's %q became %q, yet the script did not send it", k, old, dst[k])
+			}
+		}
+		for k, vv := range src {
+			if hopbyhop.Is(k) || k == "Content-Length" {
+				continue
+			}
+			var sent []string
+			for _, v := range vv {
+				if validValue(v) {
+					sent = append(sent, v)
+				}
+			}
+			want := before[k]
+			switch {
+			case len(sent) == 0:
+			case k == "Set-Cookie" || k == "Vary" || k == "Link":
+				want = append(slices.Clip(want), sent...)
+			default:
+				want = sent
+			}
+			if !slices.Equal(dst[k], want) {
+				t.Fatalf("script sent %s: %q over %q: client gets %q, want %q", k, vv, before[k], dst[k], want)
+			}
 		}
 	})
 }
