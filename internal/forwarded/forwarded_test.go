@@ -66,7 +66,10 @@ func TestClient(t *testing.T) {
 // FuzzClient: whatever the peer and the X-Forwarded-For header hold, the
 // client is the peer's host when the peer is no trusted proxy, and
 // otherwise that host or an IP address without a zone, never text from
-// the header that is not one.
+// the header that is not one. And what a client writes to the left of
+// the header, in the same line or a line before it, never changes who the
+// client is, unless every hop right of it was a trusted proxy: the left
+// part is the one a client can forge.
 func FuzzClient(f *testing.F) {
 	proxies, err := forwarded.Parse([]string{"10.0.0.0/8", "::1"})
 	if err != nil {
@@ -81,6 +84,16 @@ func FuzzClient(f *testing.F) {
 		r.Header["X-Forwarded-For"] = []string{xff}
 		got := forwarded.Client(r, proxies)
 		plain := forwarded.Client(r, nil)
+		const forged = "198.51.100.7"
+		for _, hdr := range [][]string{{forged + ", " + xff}, {forged, xff}} {
+			r := r.Clone(r.Context())
+			r.Header["X-Forwarded-For"] = hdr
+			again := forwarded.Client(r, proxies)
+			a, err := netip.ParseAddr(got)
+			if again != got && (again != forged || err != nil || !slices.ContainsFunc(proxies, func(p netip.Prefix) bool { return p.Contains(a.Unmap()) })) {
+				t.Fatalf("peer %q, X-Forwarded-For %q: client %q, but %q with %q", remote, xff, got, again, hdr)
+			}
+		}
 		if got == plain {
 			return
 		}
