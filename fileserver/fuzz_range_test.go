@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -60,6 +62,11 @@ func FuzzRange(f *testing.F) {
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
 			body := w.Body.Bytes()
+			if first, last, ok := plainRange(rng, size); ok && ifRange == "" {
+				if want := fmt.Sprintf("bytes %d-%d/%d", first, last, size); w.Code != 206 || w.Header().Get("Content-Range") != want {
+					t.Fatalf("Range %q, size %d: status %d, Content-Range %q, want 206 %q", rng, size, w.Code, w.Header().Get("Content-Range"), want)
+				}
+			}
 			switch w.Code {
 			case 200:
 				if !bytes.Equal(body, content) {
@@ -95,6 +102,33 @@ func FuzzRange(f *testing.F) {
 			}
 		}
 	})
+}
+
+var plainRangeRE = regexp.MustCompile(`^bytes=([0-9]{1,9})?-([0-9]{1,9})?$`)
+
+// plainRange reads rng when it is one range in its plain form ("bytes=F-L",
+// "bytes=F-" or "bytes=-N") that a file of size bytes can satisfy (RFC
+// 9110, section 14.1.2), and returns the first and last byte it names: a
+// client resuming a download gets those, never the whole file again.
+func plainRange(rng string, size int) (first, last int, ok bool) {
+	m := plainRangeRE.FindStringSubmatch(rng)
+	if m == nil || m[1] == "" && m[2] == "" {
+		return 0, 0, false
+	}
+	f, _ := strconv.Atoi(m[1])
+	l, _ := strconv.Atoi(m[2])
+	switch {
+	case m[1] == "": // the last l bytes
+		if l == 0 || size == 0 {
+			return 0, 0, false
+		}
+		return max(size-l, 0), size - 1, true
+	case f >= size || m[2] != "" && l < f:
+		return 0, 0, false
+	case m[2] == "":
+		return f, size - 1, true
+	}
+	return f, min(l, size-1), true
 }
 
 // checkPart fails t unless cr names bytes first-last of content, in it,
