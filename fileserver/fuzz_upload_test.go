@@ -21,12 +21,16 @@ import (
 
 // FuzzUpload sends one upload with a hostile name, a PUT to a raw
 // request target or a multipart POST with a raw filename parameter, to a
-// handler serving root, where root/link leads to a directory outside,
-// with unnamed temporary files (O_TMPFILE) or hidden named ones (named).
+// handler serving root, where root/link leads to a directory outside
+// and root/cg to root/cgi-bin, which belongs to a CGI handler in front
+// (Options.ExcludeDirs), with unnamed temporary files (O_TMPFILE) or
+// hidden named ones (named).
 // Whatever the name, the upload must:
 //   - be answered 201, or refused with a 4xx, never a 5xx (the names
 //     are the client's fault, and the disk is fine);
-//   - change nothing outside root, nor through the link;
+//   - change nothing outside root, nor through the link, nor in the CGI
+//     directory, whatever letter case names it (a script written there
+//     would run);
 //   - when refused, change nothing at all;
 //   - when taken, add exactly one file holding the body, under the name
 //     the client gave (the URL path, cleaned of dot segments as for a
@@ -48,6 +52,11 @@ func FuzzUpload(f *testing.F) {
 		{"/.hidden", "", false},
 		{"/con.txt", "", false},
 		{"/" + strings.Repeat("n", 256), "", false},
+		{"/cgi-bin/x.sh", "", false},
+		{"/CGI-BIN/x.sh", "", false},
+		{"/cg/x.sh", "", false},
+		{"/cgi-bin/", "x.sh", true},
+		{"/cg/", "x.sh", true},
 		{"/sub/", "a.txt", true},
 		{"/", `C:\Users\me\b <&>.txt`, true},
 		{"/", "../../escape.txt", true},
@@ -67,12 +76,15 @@ func FuzzUpload(f *testing.F) {
 		parent := t.TempDir()
 		root := filepath.Join(parent, "root")
 		outside := filepath.Join(parent, "outside")
-		for _, d := range []string{root, outside, filepath.Join(root, "sub")} {
+		for _, d := range []string{root, outside, filepath.Join(root, "sub"), filepath.Join(root, "cgi-bin")} {
 			if err := os.Mkdir(d, 0o755); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if err := os.Symlink("../outside", filepath.Join(root, "link")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("cgi-bin", filepath.Join(root, "cg")); err != nil {
 			t.Fatal(err)
 		}
 		before := tree(t, parent)
@@ -89,7 +101,7 @@ func FuzzUpload(f *testing.F) {
 		if err != nil {
 			return // net/http refuses it before any handler runs
 		}
-		h := newUploader(t, root, fileserver.SymlinksInside, fileserver.Options{})
+		h := newUploader(t, root, fileserver.SymlinksInside, fileserver.Options{ExcludeDirs: []string{"/cgi-bin"}})
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
 
@@ -137,6 +149,9 @@ func FuzzUpload(f *testing.F) {
 			}
 			if strings.HasPrefix(rel, "link/") {
 				t.Fatalf("%s %q (filename %q) wrote through the link: %s", r.Method, target, filename, rel)
+			}
+			if strings.HasPrefix(strings.ToLower(rel), "cgi-bin/") || strings.HasPrefix(rel, "cg/") {
+				t.Fatalf("%s %q (filename %q) wrote into the CGI directory: %s", r.Method, target, filename, rel)
 			}
 			if post {
 				given := sentFileName(t, part.Bytes())
