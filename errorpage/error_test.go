@@ -3,6 +3,7 @@ package errorpage
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -439,9 +440,11 @@ func TestCacheConcurrent(t *testing.T) {
 
 // FuzzError checks that no message or explanation can add markup to the
 // page (the body has exactly the template's '<'s) or make it invalid
-// UTF-8, and that Content-Length is the length of the body sent.
+// UTF-8, that both, when valid UTF-8 and not empty, are shown as they
+// are (the page unescapes to them), and that Content-Length is the length
+// of the body sent.
 func FuzzError(f *testing.F) {
-	for _, s := range []string{"", "File not found", `<script>&"'`, "a\nb", "\x85", "\xff", "</p><p>"} {
+	for _, s := range []string{"", "File not found", `<script>&"'`, "a\nb", "\x85", "\xff", "</p><p>", "&lt;b&gt; &amp; &#60;"} {
 		f.Add(s, s)
 	}
 	tags := strings.Count(defaultFormat, "<")
@@ -453,6 +456,13 @@ func FuzzError(f *testing.F) {
 		}
 		if !utf8.ValidString(body) {
 			t.Errorf("body is not valid UTF-8: %q", body)
+		}
+		shown := html.UnescapeString(body)
+		if message != "" && utf8.ValidString(message) && !strings.Contains(shown, "<p>Message: "+message+".</p>\n") {
+			t.Errorf("message %q is not shown as it is:\n%s", message, body)
+		}
+		if explain != "" && utf8.ValidString(explain) && !strings.Contains(shown, " - "+explain+".</p>\n") {
+			t.Errorf("explanation %q is not shown as it is:\n%s", explain, body)
 		}
 		if got := res.Header.Get("Content-Length"); got != strconv.Itoa(len(body)) {
 			t.Errorf("Content-Length = %s, want %d", got, len(body))
