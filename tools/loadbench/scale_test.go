@@ -710,14 +710,6 @@ func TestListingColdSamples(t *testing.T) {
 // race). Skipped without wrk.
 func TestZipfScriptOffset(t *testing.T) {
 	wrk := needWrk(t)
-	var mu sync.Mutex
-	var order []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		order = append(order, r.URL.Path)
-		mu.Unlock()
-	}))
-	defer srv.Close()
 	dir := t.TempDir()
 	list := filepath.Join(dir, "paths.txt")
 	var lines []string
@@ -736,18 +728,25 @@ func TestZipfScriptOffset(t *testing.T) {
 		{"5", []string{"/p/06", "/p/07", "/p/08", "/p/09"}},
 		{"15", []string{"/p/06", "/p/07", "/p/08", "/p/09"}},
 	} {
-		mu.Lock()
-		order = nil
-		mu.Unlock()
+		// A server per run: a request of the run before that its
+		// handler takes late (a loaded machine) lands in that run's
+		// list, not at the head of this one's.
+		var mu sync.Mutex
+		var order []string
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			order = append(order, r.URL.Path)
+			mu.Unlock()
+		}))
 		w := workload{conns: 2, script: script, scriptArgs: []string{list, c.offset}}
-		if _, _, err := runWrk(context.Background(), toolset{wrk: wrk}, wrkArgs(w, srv.URL+"/", script, time.Second), time.Second); err != nil {
+		_, _, err := runWrk(context.Background(), toolset{wrk: wrk}, wrkArgs(w, srv.URL+"/", script, time.Second), time.Second)
+		srv.Close() // waits for the handlers
+		if err != nil {
 			t.Fatal(err)
 		}
-		mu.Lock()
 		if len(order) == 0 || !slices.Contains(c.first, order[0]) {
 			t.Errorf("offset %s: first request %q, want one of %q", c.offset, order[:min(len(order), 1)], c.first)
 		}
-		mu.Unlock()
 	}
 }
 
