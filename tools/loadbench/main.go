@@ -8,7 +8,7 @@
 // It is in the tools module (the tools directory), so run it from there:
 //
 //	cd tools
-//	go run ./loadbench            # 3 rounds x 5s, all workloads and peers (~14 min)
+//	go run ./loadbench            # 3 rounds x 5s, all workloads and peers (~22 min)
 //	go run ./loadbench -quick     # 1 round x 2s, a smoke run (~2 min)
 //	go run ./loadbench -workloads a,g,h -peers simplehttp,nginx
 //	go run ./loadbench -scale     # the scaling sweeps and their PNGs (~16 min)
