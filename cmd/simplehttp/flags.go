@@ -433,8 +433,9 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 // joinHeaderArgs turns Python 3.15's two-argument form of -H, "-H NAME
 // VALUE", into the one-argument form, "-H 'NAME: VALUE'": a value of -H
 // (-H X, --header X, -HX or --header=X) without a colon takes the next
-// argument as its value, unless that starts with '-' (argparse would take
-// it for an option too). Arguments after "--" are left alone.
+// argument as its value, unless that starts with '-' and is not a negative
+// number (argparse would take it for an option too). Arguments after "--"
+// are left alone.
 func joinHeaderArgs(args []string) ([]string, error) {
 	out := make([]string, 0, len(args))
 	for i := 0; i < len(args); i++ {
@@ -459,9 +460,9 @@ func joinHeaderArgs(args []string) ([]string, error) {
 			continue
 		}
 		if !strings.Contains(name, ":") {
-			// Like argparse, a value never starts with '-': that is
-			// the next option.
-			if i+1 == len(args) || strings.HasPrefix(args[i+1], "-") {
+			// Like argparse, a value never starts with '-' but as a
+			// negative number: that is the next option.
+			if i+1 == len(args) || strings.HasPrefix(args[i+1], "-") && !negativeNumber(args[i+1]) {
 				return nil, usagef("invalid -H %q: want -H 'Name: value' or -H NAME VALUE", name)
 			}
 			i++
@@ -470,6 +471,35 @@ func joinHeaderArgs(args []string) ([]string, error) {
 		out = append(out, "--header="+name)
 	}
 	return out, nil
+}
+
+// negativeNumber reports whether a looks like a negative number, which
+// argparse takes for a value or a positional, never for an option.
+func negativeNumber(a string) bool {
+	return len(a) > 1 && a[0] == '-' && '0' <= a[1] && a[1] <= '9'
+}
+
+// headerNameBefore reports whether args end in a -H whose value is a name
+// alone (-H NAME, --header NAME, -HNAME, --header=NAME), which takes the
+// next argument as its value (see joinHeaderArgs).
+func headerNameBefore(args []string) bool {
+	n := len(args)
+	if n == 0 {
+		return false
+	}
+	last := args[n-1]
+	var name string
+	switch {
+	case n >= 2 && (args[n-2] == "-H" || args[n-2] == "--header"):
+		name = last
+	case strings.HasPrefix(last, "--header="):
+		name = strings.TrimPrefix(last, "--header=")
+	case len(last) > 2 && strings.HasPrefix(last, "-H"):
+		name = last[2:]
+	default:
+		return false
+	}
+	return !strings.Contains(name, ":")
 }
 
 // expandAbbrevs replaces each long option given by a prefix of its name
@@ -518,7 +548,10 @@ func expandAbbrevs(fs *pflag.FlagSet, args []string) ([]string, error) {
 			if hasValue {
 				continue
 			}
-		case len(a) > 1 && a[0] == '-' && '0' <= a[1] && a[1] <= '9':
+		case negativeNumber(a):
+			if headerNameBefore(out[:i]) {
+				continue // the value of -H NAME VALUE
+			}
 			// argparse takes an argument that looks like a negative
 			// number for a positional, the port, where pflag would take
 			// it for short flags ("unknown shorthand flag: '1'").

@@ -66,6 +66,13 @@ func TestParseArgs(t *testing.T) {
 				c.Port = 9000
 				c.Headers = []header{{"X-Test", "hello world"}, {"X-B", "b:c"}, {"X-C", "c"}, {"X-D", ""}, {"X-E", "e"}}
 			})},
+		// A value that looks like a negative number is a value, as
+		// argparse takes it, in every spelling; the port after it too.
+		{"header value a negative number", []string{"-H", "X-A", "-1", "--head", "X-B", "-2", "-HX-C", "-3", "--header=X-D", "-4", "9000"},
+			with(func(c *config) {
+				c.Port = 9000
+				c.Headers = []header{{"X-A", "-1"}, {"X-B", "-2"}, {"X-C", "-3"}, {"X-D", "-4"}}
+			})},
 		{"after --, no header", []string{"--", "8080"}, with(func(c *config) { c.Port = 8080 })},
 		{"log format json", []string{"--log-format", "json"}, with(func(c *config) { c.LogFormat = accesslog.JSON })},
 		{"log format combined", []string{"--log-format=combined"}, with(func(c *config) { c.LogFormat = accesslog.Combined })},
@@ -137,6 +144,7 @@ func TestParseArgsErrors(t *testing.T) {
 		{"negative zero", []string{"-0"}, `invalid port "-0": must be 0-65535`},
 		{"negative fraction", []string{"-1.5"}, `invalid port "-1.5"`},
 		{"negative number as a value", []string{"-d", "-1", "-2"}, `invalid port "-2": must be 0-65535`},
+		{"negative port after a whole header", []string{"-H", "X-A: a", "-2"}, `invalid port "-2": must be 0-65535`},
 		{"two ports", []string{"8000", "9000"}, `unrecognized arguments: 9000`},
 		{"three ports", []string{"8000", "9000", "9001"}, `unrecognized arguments: 9000 9001`},
 		{"unknown long flag", []string{"--cors"}, `unknown flag: --cors`},
