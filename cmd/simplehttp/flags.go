@@ -451,13 +451,12 @@ func joinHeaderArgs(args []string) ([]string, error) {
 			}
 			i++
 			name = args[i]
-		case strings.HasPrefix(a, "--header="):
-			name = strings.TrimPrefix(a, "--header=")
-		case strings.HasPrefix(a, "-H") && !strings.HasPrefix(a, "--"):
-			name = a[2:]
 		default:
-			out = append(out, a)
-			continue
+			var ok bool
+			if name, ok = inlineHeader(a); !ok {
+				out = append(out, a)
+				continue
+			}
 		}
 		if !strings.Contains(name, ":") {
 			// Like argparse, a value never starts with '-' but as a
@@ -487,19 +486,23 @@ func headerNameBefore(args []string) bool {
 	if n == 0 {
 		return false
 	}
-	last := args[n-1]
-	var name string
-	switch {
-	case n >= 2 && (args[n-2] == "-H" || args[n-2] == "--header"):
-		name = last
-	case strings.HasPrefix(last, "--header="):
-		name = strings.TrimPrefix(last, "--header=")
-	case len(last) > 2 && strings.HasPrefix(last, "-H"):
-		name = last[2:]
-	default:
-		return false
+	name, ok := inlineHeader(args[n-1])
+	if n >= 2 && (args[n-2] == "-H" || args[n-2] == "--header") {
+		name, ok = args[n-1], true
 	}
-	return !strings.Contains(name, ":")
+	return ok && !strings.Contains(name, ":")
+}
+
+// inlineHeader returns the value of a -H given in the same argument
+// (--header=VALUE, -HVALUE).
+func inlineHeader(a string) (string, bool) {
+	if v, ok := strings.CutPrefix(a, "--header="); ok {
+		return v, true
+	}
+	if len(a) > 2 && strings.HasPrefix(a, "-H") {
+		return a[2:], true
+	}
+	return "", false
 }
 
 // expandAbbrevs replaces each long option given by a prefix of its name
