@@ -92,7 +92,9 @@ func ExampleMiddleware_Handler() {
 			srv.Close()
 		}
 	}
-	al.Close() // after Shutdown: no request is left to log
+	// After Shutdown: writes the lines still buffered. A request that
+	// srv.Close cut off may still be running, and goes unlogged.
+	al.Close()
 	if err != nil {
 		log.Fatal(err)
 	}
