@@ -50,7 +50,7 @@ FUZZ_TARGETS ?= \
 	./internal/urlpath:FuzzName \
 	./internal/urlpath:FuzzLocation
 
-.PHONY: all test test-norace vet fmtcheck crossbuild run build cover tidycheck lint fuzz bench bench-scale bench-redraw soak golden clean
+.PHONY: all test test-norace vet fmtcheck crossbuild run build cover tidycheck lint fuzz bench bench-go bench-scale bench-redraw soak golden clean
 
 all: test
 
@@ -144,20 +144,24 @@ fuzz:
 		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) $$pkg; \
 	done
 
-## bench: the Go micro-benchmarks (allocs/op), then the load comparison
-## (tools/loadbench): simplehttp against net/http.FileServer,
-## python3 -m http.server, nginx and the net/http ceiling, one core each for
-## server and wrk, as a table with ratios; then uploads (PUT of 1 MiB and
-## 100 MiB bodies) against nginx's dav, rclone and a plain fsync'd copy, for
-## CPU per MiB; then a 1 GiB tree downloaded as an
+## bench: the load comparison (tools/loadbench): simplehttp against
+## net/http.FileServer, python3 -m http.server, nginx, Caddy and the net/http
+## ceiling, one core each for server and wrk, as a table with ratios; then
+## uploads (PUT of 1 MiB and 100 MiB bodies) against nginx's dav, rclone and
+## a plain fsync'd copy, for CPU per MiB; then a 1 GiB tree downloaded as an
 ## archive (--archive) against `tar czf - DIR | cat` (-archive-mib 0 skips it).
-## About 26 minutes: the Go benchmarks 4, the 213 wrk runs of 5 s 18, the
-## archives 3;
+## About 13 minutes on an idle machine: the 213 wrk runs (3 rounds of 3 s)
+## 11, the 1 GiB archives 2.
 ## `make bench BENCH_ARGS=-quick` is a 2-minute smoke run, and BENCH_ARGS takes
-## any loadbench flag (-workloads a,g,h -peers simplehttp,nginx -rounds 5).
+## any loadbench flag (-workloads a,g,h -peers simplehttp,nginx -rounds 5
+## -duration 5s). The Go micro-benchmarks are `make bench-go`.
 bench: bench-tools
-	$(GO) test -run='^$$' -bench=. -benchmem ./...
 	$(GO) -C tools run ./loadbench $(BENCH_ARGS)
+
+## bench-go: the Go micro-benchmarks of every package (ns/op, allocs/op), the
+## handlers alone against net/http.FileServer's; about 4 minutes.
+bench-go:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
 # Arguments for loadbench in `make bench` and `make bench-scale`, e.g. BENCH_ARGS='-quick'.
 BENCH_ARGS ?=

@@ -1,14 +1,14 @@
 // Loadbench compares simplehttp under load with net/http.FileServer,
 // python3 -m http.server, nginx, Caddy and a net/http "ceiling" server,
-// and checks simplehttp's performance targets against them. It is the
-// second half of `make bench`.
+// and checks simplehttp's performance targets against them: `make bench`
+// runs it.
 //
 // # Running
 //
 // It is in the tools module (the tools directory), so run it from there:
 //
 //	cd tools
-//	go run ./loadbench            # 3 rounds x 5s, all workloads and peers (~22 min)
+//	go run ./loadbench            # 3 rounds x 3s, all workloads and peers (~13 min)
 //	go run ./loadbench -quick     # 1 round x 2s, a smoke run (~2 min)
 //	go run ./loadbench -workloads a,g,h -peers simplehttp,nginx
 //	go run ./loadbench -scale     # the scaling sweeps and their PNGs (~16 min)
@@ -208,7 +208,7 @@ type config struct {
 func parseFlags(args []string) (config, error) {
 	var cfg config
 	fs := flag.NewFlagSet("loadbench", flag.ContinueOnError)
-	fs.DurationVar(&cfg.duration, "duration", 5*time.Second, "length of each wrk run (whole seconds)")
+	fs.DurationVar(&cfg.duration, "duration", 3*time.Second, "length of each wrk run (whole seconds)")
 	fs.IntVar(&cfg.rounds, "rounds", 3, "rounds; each round runs every workload against every peer")
 	wl := fs.String("workloads", "all", "comma-separated subset of "+workloadKeys())
 	pl := fs.String("peers", "all", "comma-separated subset of "+strings.Join(peerNames, ","))
