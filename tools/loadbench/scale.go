@@ -323,7 +323,7 @@ rerun on an idle machine before drawing conclusions from a single miss.`) + "\n"
 
 // writeScaleFixtures writes what the selected sweeps ask for under dir:
 // /1k.bin; /list/N/ with N empty files; the working set /ws/DDD/DDD.bin
-// (1 KiB each); /size/SIZE.bin.
+// (workingSetFileSize each); /size/SIZE.bin.
 func writeScaleFixtures(dir string, plan scalePlan, sweeps []string) error {
 	if err := writeFixture(filepath.Join(dir, "1k.bin"), kib); err != nil {
 		return err
@@ -342,7 +342,7 @@ func writeScaleFixtures(dir string, plan scalePlan, sweeps []string) error {
 		}
 	}
 	if slices.Contains(sweeps, "workingset") {
-		block := make([]byte, kib)
+		block := make([]byte, workingSetFileSize)
 		for i := range block {
 			block[i] = "0123456789abcdef"[i%16]
 		}
@@ -873,16 +873,17 @@ func (r *scaleRun) listOnce(ctx context.Context, peer, path string, repeat bool)
 	return cold, cached, peak, err
 }
 
-// workingSet: throughput against the number of distinct 1 KiB files asked
-// for, with Zipf-distributed popularity. At the top end the set (200,000
-// KiB) outgrows simplehttp's small-file cache (64 MiB by default).
+// workingSet: throughput against the number of distinct small files
+// (workingSetFileSize) asked for, with Zipf-distributed popularity. From
+// 30,000 files up, the files a run asks for outgrow simplehttp's
+// small-file cache (64 MiB by default).
 func (r *scaleRun) workingSet(ctx context.Context) (*sweep, error) {
 	xs := intsToFloats(r.plan.workingSet)
-	s := newSweep("workingset", fmt.Sprintf("Working set: distinct 1 KiB files, Zipf (s=%g) popularity, 64 conns", zipfExponent), "distinct files", formatCount, xs, r.peers,
+	s := newSweep("workingset", fmt.Sprintf("Working set: distinct %s files, Zipf (s=%g) popularity, 64 conns", formatSize(workingSetFileSize), zipfExponent), "distinct files", formatCount, xs, r.peers,
 		&metric{key: "rate", title: "throughput", unit: "req/s", compare: true},
 		&metric{key: "p99", title: "p99 latency", unit: "ms", lower: true},
 	)
-	s.charts = []chart{{file: "workingset-throughput.png", title: fmt.Sprintf("Throughput vs working set (1 KiB files, Zipf s=%g, 64 connections)", zipfExponent), yLabel: "requests/s", metrics: []string{"rate"}, logX: true}}
+	s.charts = []chart{{file: "workingset-throughput.png", title: fmt.Sprintf("Throughput vs working set (%s files, Zipf s=%g, 64 connections)", formatSize(workingSetFileSize), zipfExponent), yLabel: "requests/s", metrics: []string{"rate"}, logX: true}}
 	for i, n := range r.plan.workingSet {
 		paths := zipfPaths(n, r.plan.zipfSamples, zipfExponent, uint64(n))
 		list := filepath.Join(r.e.tmp, fmt.Sprintf("zipf-%d.txt", n))
@@ -895,7 +896,7 @@ func (r *scaleRun) workingSet(ctx context.Context) (*sweep, error) {
 		// The warm-up replays the first part of the sequence, the
 		// measured run starts halfway: the same popularity, but not the
 		// very requests that just filled the caches.
-		w := workload{key: "workingset", path: paths[0], conns: 64, timeout: 10 * time.Second, status: 200, size: kib,
+		w := workload{key: "workingset", path: paths[0], conns: 64, timeout: 10 * time.Second, status: 200, size: workingSetFileSize,
 			script: r.scripts["zipf"], scriptArgs: []string{list, strconv.Itoa(len(paths) / 2)},
 			warmup: r.plan.warmup, warmupArgs: []string{list, "0"}}
 		res := r.wrkPoints(ctx, s, r.participants(s.key, float64(n), i), w, r.cfg.duration, formatCount(float64(n)))

@@ -105,6 +105,36 @@ func TestZipfPaths(t *testing.T) {
 	}
 }
 
+// TestWorkingSetOutgrowsCache checks that the working-set sweep measures
+// what it says: at its top points the files a run asks for cost simplehttp's
+// default cache (64 MiB) well over what it holds, and at 10,000 files they
+// fit. A run is taken as its 2 s warm-up and 5 s measured run at 20,000
+// req/s (as fast as simplehttp went there): 40,000 requests from the start
+// of the sequence and 100,000 from its middle. An entry costs its content,
+// its name and 512 bytes (fileserver's entryOverhead).
+func TestWorkingSetOutgrowsCache(t *testing.T) {
+	const cache = 64 << 20
+	plan := scalePlanFor(false)
+	cost := func(n int) float64 {
+		paths := zipfPaths(n, plan.zipfSamples, zipfExponent, uint64(n))
+		half := len(paths) / 2
+		asked := map[string]bool{}
+		for _, p := range slices.Concat(paths[:40000], paths[half:half+100000]) {
+			asked[p] = true
+		}
+		per := float64(workingSetFileSize + len("ws/000/000.bin") + 512)
+		return float64(len(asked)) * per / cache
+	}
+	if c := cost(10000); c > 0.9 {
+		t.Errorf("10,000 files: a run asks for %.2fx the cache; want them to fit", c)
+	}
+	for _, n := range plan.workingSet[len(plan.workingSet)-2:] {
+		if c := cost(n); c < 2 {
+			t.Errorf("%d files: a run asks for %.2fx the cache, want 2x or more, so that it thrashes", n, c)
+		}
+	}
+}
+
 func TestParsePPID(t *testing.T) {
 	got, err := parsePPID("4242 (a) b (c) S 17 4242 4242 0 -1 4194560")
 	if err != nil || got != 17 {
