@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"hash/fnv"
+	"hash/maphash"
 	"io"
 	"io/fs"
 	"net/http"
@@ -35,7 +36,14 @@ import (
 // and a hand moving from the oldest to the newest drops the first entry
 // that nobody asked for since the hand last passed it, giving the others
 // another round. Popular files stay, one-time requests leave first, and
-// a hit costs one atomic flag: no reordering, no lock.
+// a hit costs one atomic flag: no reordering, no lock. A full cache lets
+// a file in only when it is asked for a second time while a small table
+// of the names it turned away still holds its name (admits): a file asked
+// for once is sent from disk, as with no cache, instead of being read
+// into memory only to push out an entry that was worth keeping. So a
+// cache that thrashes, its set much larger than itself, costs what no
+// cache costs, and a scan of files asked for once leaves the popular ones
+// in place.
 //
 // The cache also keeps the <li> lines of a directory's HTML listing, under
 // listingKey(name) and the directory's own stat identity: see
@@ -111,6 +119,12 @@ type fileCache struct {
 	// the eviction hand: the next entry it looks at, or nil to start
 	// again from the tail.
 	head, tail, hand *cachedFile
+
+	// door holds hashes of the names that admits turned away (0: none),
+	// each in the slot its hash picks, a later name taking the place of
+	// an earlier one; seed keys the hash.
+	door []atomic.Uint64
+	seed maphash.Seed
 }
 
 func newFileCache(maxBytes, maxFile int64) *fileCache {
@@ -120,7 +134,46 @@ func newFileCache(maxBytes, maxFile int64) *fileCache {
 	if maxFile == 0 {
 		maxFile = defaultCacheMaxFileSize
 	}
-	return &fileCache{maxFile: min(maxFile, maxBytes), maxBytes: maxBytes, m: make(map[string]*cachedFile)}
+	return &fileCache{maxFile: min(maxFile, maxBytes), maxBytes: maxBytes, m: make(map[string]*cachedFile),
+		door: make([]atomic.Uint64, doorSlots(maxBytes)), seed: maphash.MakeSeed()}
+}
+
+// doorSlots is the size of a cache's table of turned-away names: about
+// one slot for each 4 KiB file the cache could hold, a power of two from
+// 1,024 to 1,048,576 (8 KiB to 8 MiB; 128 KiB for the default 64 MiB,
+// memory the system gives only when a full cache first writes to it). A
+// file comes in if it is asked for again before about as many other
+// files are turned away as the cache holds: so often that it would
+// have stayed.
+func doorSlots(maxBytes int64) int {
+	n := 1024
+	for n < 1<<20 && int64(n)*4096 < maxBytes {
+		n <<= 1
+	}
+	return n
+}
+
+// admits reports whether the file name of size bytes, which the cache
+// keeps (see keeps), is to be read into it now: always while it fits
+// without evicting, or when it replaces an older version of itself;
+// once the cache is full, only when it is asked for the second time
+// since it was last turned away, and its slot still holds it.
+func (c *fileCache) admits(name string, size int64) bool {
+	cost := size + int64(len(name)) + entryOverhead
+	c.mu.RLock()
+	room := c.bytes+cost <= c.maxBytes || c.m[name] != nil
+	c.mu.RUnlock()
+	if room {
+		return true
+	}
+	h := maphash.String(c.seed, name) | 1 // never 0, an empty slot
+	slot := &c.door[h&uint64(len(c.door)-1)]
+	if slot.Load() == h {
+		slot.Store(0)
+		return true
+	}
+	slot.Store(h)
+	return false
 }
 
 // get returns the entry for name if it is the version id, else nil.

@@ -357,3 +357,60 @@ func TestCacheConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheFullAdmitsOnSecondRequest: once the cache is full, a file asked
+// for once is sent from disk and does not push out the files asked for
+// often; asked for again, it comes in.
+func TestCacheFullAdmitsOnSecondRequest(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a", "b", "c", "x", "once0", "once1", "once2", "once3", "once4", "once5"} {
+		os.WriteFile(filepath.Join(dir, name), []byte(strings.Repeat(name[:1], 100)), 0o644)
+	}
+	cfs := &countingFS{StatFS: os.DirFS(dir).(fs.StatFS)}
+	// Room for three 100-byte files and their overhead.
+	h := mustNew(t, cfs, fileserver.Options{CacheMaxFileSize: 100, CacheMaxBytes: 2000})
+	fileserver.SetClock(h, fileserver.HourAhead)
+	get := func(name string) {
+		t.Helper()
+		if got := serve(t, h, "GET", "/"+name, nil); got.status != 200 || got.body != strings.Repeat(name[:1], 100) {
+			t.Fatalf("GET /%s = %d %q", name, got.status, got.body)
+		}
+	}
+	opens := func(names ...string) int64 {
+		t.Helper()
+		before := cfs.opens.Load()
+		for _, name := range names {
+			get(name)
+		}
+		return cfs.opens.Load() - before
+	}
+	if n := opens("a", "b", "c"); n != 3 {
+		t.Fatalf("the first requests for a, b and c opened %d files, want 3", n)
+	}
+	if n := opens("a", "b", "c"); n != 0 {
+		t.Fatalf("a, b and c asked for again opened %d files, want 0 (cached)", n)
+	}
+	if n := opens("once0", "once1", "once2", "once3", "once4", "once5"); n != 6 {
+		t.Fatalf("six files asked for once opened %d files, want 6", n)
+	}
+	if n := opens("a", "b", "c"); n != 0 {
+		t.Fatalf("after six files asked for once, a, b and c opened %d files, want 0: they were pushed out", n)
+	}
+	if entries, _ := fileserver.CacheStats(h); entries != 3 {
+		t.Fatalf("the cache holds %d files, want 3", entries)
+	}
+	if n := opens("x", "x", "x"); n != 2 {
+		t.Fatalf("x asked for three times opened %d files, want 2 (from disk, then read into the cache)", n)
+	}
+	// A changed file takes its old version's place at once.
+	os.WriteFile(filepath.Join(dir, "b"), []byte(strings.Repeat("B", 99)), 0o644)
+	for i, want := range []int64{1, 0} {
+		before := cfs.opens.Load()
+		if got := serve(t, h, "GET", "/b", nil); got.status != 200 || got.body != strings.Repeat("B", 99) {
+			t.Fatalf("GET /b after it changed = %d %q", got.status, got.body)
+		}
+		if n := cfs.opens.Load() - before; n != want {
+			t.Fatalf("GET /b #%d after it changed opened %d files, want %d", i+1, n, want)
+		}
+	}
+}

@@ -481,7 +481,7 @@ func (h *Handler) serveFileAs(w http.ResponseWriter, r *http.Request, f fs.File,
 					h.serveCached(w, r, name, e, v)
 					return nil
 				}
-				if h.cache.keeps(name, id, h.now()) {
+				if h.cache.keeps(name, id, h.now()) && h.cache.admits(name, id.size) {
 					e, err := h.loadCached(r.Context(), name, id)
 					if err != nil {
 						return err

@@ -116,10 +116,12 @@ type Options struct {
 	DisableCache bool
 
 	// CacheMaxBytes bounds the memory the cache holds: content, names and
-	// a fixed overhead per file. If zero, 64 MiB. When it is full, entries
-	// nobody asked for since they were last considered make room for new
-	// ones (SIEVE eviction), so the popular part of a site stays in
-	// memory while files asked for once pass through.
+	// a fixed overhead per file. If zero, 64 MiB. When it is full, a file
+	// comes in only when it is asked for a second time before many others
+	// are turned away (one asked for once is sent from disk, as with no
+	// cache), and entries nobody asked for since they were last
+	// considered make room for it (SIEVE eviction), so the popular part
+	// of a site stays in memory while files asked for once pass by.
 	CacheMaxBytes int64
 
 	// CacheMaxFileSize is the size of the largest file the cache keeps;
