@@ -307,7 +307,7 @@ func TestRenderTargets(t *testing.T) {
 		}}}
 	}
 	res := results{
-		"a": {"simplehttp": mk(30000, time.Second, mib), "nginx": mk(40000, time.Second, mib), "python": mk(2000, time.Second, mib)},
+		"a": {"simplehttp": mk(30000, time.Second, mib), "nginx": mk(40000, time.Second, mib), "python": mk(2000, time.Second, mib), "ceiling": mk(36000, time.Second, mib)},
 		"c": {"simplehttp": mk(100, 500*time.Millisecond, mib), "fileserver": mk(100, 600*time.Millisecond, mib)},
 		"f": {"simplehttp": mk(80, time.Second, 90*mib), "fileserver": mk(40, time.Second, 80*mib)},
 		"g": {"simplehttp": mk(30000, time.Second, mib)}, // no nginx run: no line
@@ -328,6 +328,7 @@ func TestRenderTargets(t *testing.T) {
   (f)  req/s >= 1x fileserver     2.00x   met
   (f)  peak RSS <= 1x fileserver  1.12x   MISSED
   (h)  req/s >= 1x nginx          -       ?: nginx not measured
+  (a)  req/s >= 0.85x ceiling     0.83x   MISSED
   (a)  req/s >= 10x python        15.00x  met
   (m)  req/s >= 5x python         10.00x  met
   (m)  req/s >= 1x nginx          1.25x   met
