@@ -121,8 +121,10 @@ type fileCache struct {
 	head, tail, hand *cachedFile
 
 	// door holds hashes of the names that admits turned away (0: none),
-	// each in the slot its hash picks, a later name taking the place of
-	// an earlier one; seed keys the hash.
+	// in buckets of two slots, the bucket picked by the hash: a name
+	// turned away goes into a bucket's first slot, moving what was there
+	// to the second, so that two names of one bucket asked for in turn
+	// still come in. seed keys the hash.
 	door []atomic.Uint64
 	seed maphash.Seed
 }
@@ -157,7 +159,9 @@ func doorSlots(maxBytes int64) int {
 // keeps (see keeps), is to be read into it now: always while it fits
 // without evicting, or when it replaces an older version of itself;
 // once the cache is full, only when it is asked for the second time
-// since it was last turned away, and its slot still holds it.
+// since it was last turned away, and its bucket still holds it. Requests
+// racing on one bucket may lose a name or let one in early: either way,
+// a file is sent from disk or from memory, never wrongly.
 func (c *fileCache) admits(name string, size int64) bool {
 	cost := size + int64(len(name)) + entryOverhead
 	c.mu.RLock()
@@ -167,12 +171,19 @@ func (c *fileCache) admits(name string, size int64) bool {
 		return true
 	}
 	h := maphash.String(c.seed, name) | 1 // never 0, an empty slot
-	slot := &c.door[h&uint64(len(c.door)-1)]
-	if slot.Load() == h {
-		slot.Store(0)
+	i := h & uint64(len(c.door)-1) &^ 1
+	first, second := &c.door[i], &c.door[i+1]
+	switch h {
+	case first.Load():
+		first.Store(second.Load())
+		second.Store(0)
+		return true
+	case second.Load():
+		second.Store(0)
 		return true
 	}
-	slot.Store(h)
+	second.Store(first.Load())
+	first.Store(h)
 	return false
 }
 

@@ -2,6 +2,7 @@ package fileserver
 
 import (
 	"fmt"
+	"hash/maphash"
 	"testing"
 )
 
@@ -128,4 +129,51 @@ func TestCacheReplace(t *testing.T) {
 		t.Fatal("an entry bigger than the cache changed it")
 	}
 	checkCache(t, c)
+}
+
+// TestAdmitsSharedBucket: once the cache is full, two files whose names
+// fall in the same bucket of the table of turned-away names, asked for in
+// turn, both come in on their second request; a third name in that bucket
+// pushes the oldest out.
+func TestAdmitsSharedBucket(t *testing.T) {
+	c := sieveCache(1)
+	putName(c, 0) // full
+	mask := uint64(len(c.door)-1) &^ 1
+	bucket := func(name string) uint64 { return maphash.String(c.seed, name) & mask }
+	var same []string
+	for i := 1; len(same) < 3; i++ {
+		if name := fmt.Sprintf("f%04d", i); bucket(name) == bucket("f0001") {
+			same = append(same, name)
+		}
+	}
+	a, b, x := same[0], same[1], same[2]
+	for _, step := range []struct {
+		name string
+		want bool
+	}{
+		{a, false}, {b, false}, {a, true}, {b, true}, // in turn, both come in
+		{a, false}, {b, false}, {x, false}, {a, false}, // x pushed a out
+		{x, true},
+	} {
+		if got := c.admits(step.name, 1); got != step.want {
+			t.Fatalf("admits(%s) = %v, want %v (a=%s b=%s x=%s)", step.name, got, step.want, a, b, x)
+		}
+	}
+}
+
+// TestAdmitsWhileRoom: a cache with room takes every file at once, and a
+// full one takes a changed file whose old version it holds.
+func TestAdmitsWhileRoom(t *testing.T) {
+	c := sieveCache(2)
+	if !c.admits("f0000", 1) {
+		t.Fatal("an empty cache turned a file away")
+	}
+	putName(c, 0)
+	putName(c, 1) // full
+	if !c.admits("f0001", 1) {
+		t.Error("a full cache turned away a new version of a file it holds")
+	}
+	if c.admits("f0002", 1) {
+		t.Error("a full cache took a file asked for once")
+	}
 }
