@@ -855,17 +855,17 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, name string) *upl
 			continue
 		}
 		if e := checkUploadName(fname); e != nil {
-			return e
+			return named(e, fname)
 		}
 		if seen[fname] {
-			return refuse(http.StatusConflict, "The same file name twice in one upload")
+			return named(refuse(http.StatusConflict, "The same file name twice in one upload"), fname)
 		}
 		seen[fname] = true
 		if len(files) == maxUploadFiles {
 			return refuse(http.StatusRequestEntityTooLarge, "More than "+strconv.Itoa(maxUploadFiles)+" files in one upload")
 		}
 		if _, e := h.checkTarget(dir, fname, nil); e != nil {
-			return e
+			return named(e, fname)
 		}
 		t, e := h.receive(r, dir, part)
 		if e != nil {
@@ -880,12 +880,35 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, name string) *upl
 	for i, f := range files {
 		if e := h.commitPart(dir, f); e != nil {
 			h.settle(dir, files[:i+1], true)
-			return e
+			return named(e, f.name)
 		}
 	}
 	h.settle(dir, files, false)
 	h.writeUploaded(w, r, files)
 	return nil
+}
+
+// named returns the refusal e of one file of a multipart upload with
+// the file's name added: an upload carries several, and "File exists"
+// alone does not say which. The name is quoted in Go's syntax, so that
+// control and invisible characters show as escapes in the page and the
+// log, and cut after 100 bytes. An error of the server's own (5xx) is
+// not about the name and is left as it is.
+func named(e *uploadError, name string) *uploadError {
+	if e.code >= 500 {
+		return e
+	}
+	quoted := strconv.Quote(name)
+	if len(name) > 100 {
+		i := 100
+		for i > 0 && !utf8.RuneStart(name[i]) {
+			i--
+		}
+		quoted = strconv.Quote(name[:i]) + "..."
+	}
+	n := *e
+	n.msg += ": " + quoted
+	return &n
 }
 
 // maxPartHead bounds what is read of a multipart body while the header of
