@@ -622,11 +622,11 @@ var retryAfter = []string{"1"}
 // exist, so 404 would be wrong, and a moment later the same request may
 // succeed. (Python answers 404, as to any OSError; nginx and Go's
 // http.FileServer answer 500.) The condition goes to the log once per
-// episode, not once per request.
+// episode, not once per request. It answers even when the request's
+// context is done: net/http ends it as soon as the client half-closes its
+// side, yet such a client still reads, and with nothing written it would
+// get an empty 200.
 func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, name string, err error) {
-	if r.Context().Err() != nil {
-		return // the client has gone; nobody to answer
-	}
 	if be := (*budgetError)(nil); errors.As(err, &be) {
 		be.b.log.Failed(r.Context(), err) // an episode of its own
 	} else {

@@ -2,6 +2,7 @@ package fileserver
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -306,9 +307,11 @@ var (
 )
 
 // listingError answers a directory that cannot be read as Python's
-// list_directory does, unless the client has gone.
+// list_directory does, unless the reading stopped because the client has
+// gone (err is the request context's own error). Any other error is
+// answered even then: see unavailable.
 func (h *Handler) listingError(w http.ResponseWriter, r *http.Request, name string, err error) {
-	if r.Context().Err() != nil {
+	if ctxErr := r.Context().Err(); ctxErr != nil && errors.Is(err, ctxErr) {
 		return // the client has gone; nobody to answer
 	}
 	if overload.Is(err) {

@@ -2,6 +2,7 @@ package fileserver_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -162,5 +163,31 @@ func TestOutOfDescriptors(t *testing.T) {
 				t.Errorf("log after %d failures and a success =\n%s\nwant one WARN line with failures=1, one INFO recovered with failures=%d", tries, log.String(), tries-1)
 			}
 		})
+	}
+}
+
+// TestOutOfDescriptorsContextDone: the 503 is sent even when the request's
+// context is already done. net/http ends it as soon as a client half-closes
+// its side after the request, and such a client still reads the answer:
+// with nothing written it got an empty 200.
+func TestOutOfDescriptorsContextDone(t *testing.T) {
+	fsys := &exhaustedFS{MapFS: fstest.MapFS{
+		"hello.txt": {Data: []byte("hello\n")},
+		"dir/a.txt": {Data: []byte("a")},
+	}}
+	fsys.out.Store(true)
+	h, err := fileserver.New(fsys, fileserver.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, target := range []string{"/hello.txt", "/dir/"} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", target, nil).WithContext(ctx))
+		if w.Code != 503 || w.Header().Get("Retry-After") != "1" || !strings.Contains(w.Body.String(), "<p>Error code: 503</p>") {
+			t.Errorf("GET %s, context done: %d, Retry-After %q, body %q; want the 503 page with Retry-After 1",
+				target, w.Code, w.Header().Get("Retry-After"), w.Body.String())
+		}
 	}
 }
