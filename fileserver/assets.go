@@ -45,6 +45,16 @@ const DefaultCompressBudget = 256 << 20
 type variant struct {
 	coding *coding
 	ctype  []string // Content-Type of the original
+	name   string   // the original's name, as Options.CacheControl got it
+}
+
+// cacheControlName is the name that Options.CacheControl got for the
+// file name, sent as itself (v nil) or as the variant v of another.
+func cacheControlName(name string, v *variant) string {
+	if v != nil {
+		return v.name
+	}
+	return name
 }
 
 // etag returns tag, the ETag of the bytes sent, marked with the coding so
@@ -118,12 +128,13 @@ func (h *Handler) serveEncoded(w http.ResponseWriter, r *http.Request, f fs.File
 						return true
 					}
 				}
-				err := h.serveFileAs(w, r, nil, sfi, name+c.ext, &variant{coding: c, ctype: []string{ctype}})
+				err := h.serveFileAs(w, r, nil, sfi, name+c.ext, &variant{coding: c, ctype: []string{ctype}, name: name})
 				if err == nil {
 					return true
 				}
 				if overload.Is(err) {
-					h.fileError(w, r, name+c.ext, err)
+					h.dropCacheControl(hdr, name)
+					h.unavailable(w, r, name+c.ext, err)
 					return true
 				}
 				// The copy cannot be read (its mode, or gone since
@@ -152,7 +163,7 @@ func (h *Handler) serveEncoded(w http.ResponseWriter, r *http.Request, f fs.File
 	if e == nil {
 		return false // not worth it, or the file could not be read as it was
 	}
-	h.serveCached(w, r, name, e, &variant{coding: codings[token], ctype: e.ctype})
+	h.serveCached(w, r, name, e, &variant{coding: codings[token], ctype: e.ctype, name: name})
 	return true
 }
 

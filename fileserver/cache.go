@@ -430,7 +430,7 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, name strin
 		if rh["If-Match"] == nil && rh["If-Unmodified-Since"] == nil {
 			w.WriteHeader(http.StatusNotModified)
 		} else {
-			h.notModifiedUnlessFailed(w, r, name, e.mtime, bytes.NewReader(e.content))
+			h.notModifiedUnlessFailed(w, r, name, v, e.mtime, bytes.NewReader(e.content))
 		}
 		return
 	}
@@ -465,7 +465,7 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, name strin
 		set("Content-Length", e.length)
 	}
 	if mayFail(r) {
-		w = &preconditionWriter{ResponseWriter: w, h: h, r: r}
+		w = &preconditionWriter{ResponseWriter: w, h: h, r: r, name: cacheControlName(name, v)}
 		req = fixRange(strongIfRange(req, e.mtime), int64(len(e.content)))
 		var done func()
 		req, done = h.limitMultiRange(req)

@@ -224,11 +224,11 @@ func withRange(r *http.Request, value []string) *http.Request {
 // Python's verdict standing in as "If-None-Match: *", which a file that
 // exists always fails: its 304 then has the headers of the 304 Python's
 // rule sends alone.
-func (h *Handler) notModifiedUnlessFailed(w http.ResponseWriter, r *http.Request, name string, mtime time.Time, content io.ReadSeeker) {
+func (h *Handler) notModifiedUnlessFailed(w http.ResponseWriter, r *http.Request, name string, v *variant, mtime time.Time, content io.ReadSeeker) {
 	req := r.Clone(r.Context())
 	delete(req.Header, "If-Modified-Since")
 	req.Header["If-None-Match"] = []string{"*"}
-	http.ServeContent(&preconditionWriter{ResponseWriter: w, h: h, r: r}, req, name, mtime, content)
+	http.ServeContent(&preconditionWriter{ResponseWriter: w, h: h, r: r, name: cacheControlName(name, v)}, req, name, mtime, content)
 }
 
 // preconditionWriter carries a response of http.ServeContent that may
@@ -242,7 +242,8 @@ type preconditionWriter struct {
 	http.ResponseWriter
 	h      *Handler
 	r      *http.Request
-	failed bool // the error response is out: ServeContent's body is dropped
+	name   string // the file's name, as Options.CacheControl got it
+	failed bool   // the error response is out: ServeContent's body is dropped
 }
 
 // mayFail reports whether ServeContent can answer r with 412 or 416.
@@ -269,9 +270,7 @@ func (pw *preconditionWriter) WriteHeader(code int) {
 	for _, k := range []string{"Content-Type", "Content-Encoding", "Content-Length", "Etag", "Last-Modified", "X-Content-Type-Options"} {
 		delete(hdr, k) // the file's, or http.Error's (Content-Range stays: bytes */size)
 	}
-	if pw.h.cacheControl != nil {
-		delete(hdr, "Cache-Control") // the file's (fileError)
-	}
+	pw.h.dropCacheControl(hdr, pw.name) // the file's (fileError)
 	pw.h.sendError(pw.ResponseWriter, pw.r, code, msg)
 }
 

@@ -299,3 +299,74 @@ func TestHeaderValuesOwned(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorKeepsOuterCacheControl: an error response of a file drops the
+// Cache-Control that Options.CacheControl gave the file, but not one an
+// outer wrapper set for every response where the function gave none
+// (returned ""): that one stayed off a 412 or a 503 as soon as the option
+// was set at all, though it stays on them without the option.
+func TestErrorKeepsOuterCacheControl(t *testing.T) {
+	mtime := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	fsys := &exhaustedFS{MapFS: fstest.MapFS{
+		"a.js":    {Data: bytes.Repeat([]byte("x"), 2000), ModTime: mtime},
+		"a.js.gz": {Data: []byte("gzipped bytes"), ModTime: mtime},
+		"b.js":    {Data: []byte("b"), ModTime: mtime},
+	}}
+	for _, tc := range []struct {
+		name string
+		opts fileserver.Options
+		hdr  []string
+	}{
+		{"read", fileserver.Options{DisableCache: true}, nil},
+		{"cached", fileserver.Options{}, nil},
+		{"precompressed", fileserver.Options{Precompressed: []string{"gzip"}}, []string{"Accept-Encoding", "gzip"}},
+	} {
+		tc.opts.Logger = slog.New(slog.DiscardHandler)
+		tc.opts.CacheControl = func(name string) string {
+			if name == "b.js" {
+				return "max-age=60"
+			}
+			return ""
+		}
+		tc.opts.ErrorHandler = func(w http.ResponseWriter, r *http.Request, code int, message string) {
+			http.Error(w, message, code) // keeps the headers it finds
+		}
+		h, err := fileserver.New(fsys, tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Cache-Control", "no-store")
+			h.ServeHTTP(w, r)
+		})
+		for _, c := range []struct {
+			target string
+			out    bool // out of descriptors
+			hdr    []string
+			want   int
+			cc     string
+		}{
+			{"/a.js", false, nil, 200, "no-store"},
+			{"/a.js", false, []string{"If-Match", `"nope"`}, 412, "no-store"},
+			{"/a.js", true, nil, 503, "no-store"},
+			{"/b.js", false, nil, 200, "max-age=60"},
+			{"/b.js", false, []string{"If-Match", `"nope"`}, 412, ""},
+		} {
+			for i := 0; i < 2; i++ { // the second time from the cache, where there is one
+				fsys.out.Store(c.out)
+				r := httptest.NewRequest("GET", c.target, nil)
+				hdr := append(append([]string{}, tc.hdr...), c.hdr...)
+				for j := 0; j+1 < len(hdr); j += 2 {
+					r.Header.Set(hdr[j], hdr[j+1])
+				}
+				w := httptest.NewRecorder()
+				outer.ServeHTTP(w, r)
+				fsys.out.Store(false)
+				if w.Code != c.want || w.Header().Get("Cache-Control") != c.cc {
+					t.Errorf("%s: GET %s %q: %d with Cache-Control %q, want %d with %q",
+						tc.name, c.target, c.hdr, w.Code, w.Header()["Cache-Control"], c.want, c.cc)
+				}
+			}
+		}
+	}
+}

@@ -458,14 +458,22 @@ func (h *Handler) serveRegular(w http.ResponseWriter, r *http.Request, f fs.File
 
 // fileError answers err, the failure of the regular file name after
 // serveRegular gave it its Cache-Control, as notFound does, without that
-// Cache-Control: an error page gets none (an ErrorHandler such as
-// http.Error keeps what it finds, and a 404 cached for a year as
-// immutable would outlive the file's coming back).
+// Cache-Control (see dropCacheControl).
 func (h *Handler) fileError(w http.ResponseWriter, r *http.Request, name string, err error) {
-	if h.cacheControl != nil {
-		delete(w.Header(), "Cache-Control")
-	}
+	h.dropCacheControl(w.Header(), name)
 	h.notFound(w, r, name, err)
+}
+
+// dropCacheControl removes from hdr, before an error response, the
+// Cache-Control that setCacheControl gave the file name: an error page
+// gets none (an ErrorHandler such as http.Error keeps what it finds, and
+// a 404 cached for a year as immutable would outlive the file's coming
+// back). A Cache-Control the function did not give (it returned "") is
+// an outer wrapper's, meant for every response: it stays.
+func (h *Handler) dropCacheControl(hdr http.Header, name string) {
+	if h.cacheControl != nil && h.cacheControl(name) != "" {
+		delete(hdr, "Cache-Control")
+	}
 }
 
 // serveFileAs serves the regular file name, which stat (or f.Stat, when
@@ -693,7 +701,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 			if r.Header["If-Match"] == nil && r.Header["If-Unmodified-Since"] == nil {
 				w.WriteHeader(http.StatusNotModified)
 			} else {
-				h.notModifiedUnlessFailed(w, r, name, mtime, rs)
+				h.notModifiedUnlessFailed(w, r, name, v, mtime, rs)
 			}
 			return
 		}
@@ -713,7 +721,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 		hdr["Content-Length"] = []string{strconv.FormatInt(fi.Size(), 10)}
 	}
 	if mayFail(r) {
-		w = &preconditionWriter{ResponseWriter: w, h: h, r: r}
+		w = &preconditionWriter{ResponseWriter: w, h: h, r: r, name: cacheControlName(name, v)}
 		req = fixRange(strongIfRange(req, mtime), fi.Size())
 		if _, ok := rs.(*forwardReader); ok {
 			// Its parts could go backwards in a file that

@@ -238,9 +238,13 @@ type Options struct {
 	// fs.FS ("assets/app.3f9a2c1b.js"); "" sends none. Listings and
 	// error pages never get one (the header is removed before
 	// ErrorHandler runs, also for a 412 or 416 of the file, or a file that
-	// cannot be opened). [ImmutableFingerprinted] makes one for
-	// bundler output. If nil, no Cache-Control is sent (Python's
-	// behaviour).
+	// cannot be opened). A value it gives replaces any Cache-Control an
+	// outer wrapper set, and an error of that file goes to ErrorHandler
+	// with neither (an errorpage middleware inside that wrapper puts the
+	// wrapper's back); for "" the wrapper's is left as it is, on errors
+	// too.
+	// [ImmutableFingerprinted] makes one for bundler output. If nil, no
+	// Cache-Control is sent (Python's behaviour).
 	CacheControl func(name string) string
 
 	// Fallback, if not empty, is the name of a file in the fs.FS
