@@ -40,7 +40,8 @@ const (
 	//
 	// The user is the Basic-authentication user name, "-" when there is
 	// none or when an authentication middleware let the request through
-	// without checking it (fileserver.BasicAuth outside its Scope). In
+	// without checking it (fileserver.BasicAuth outside its Scope) and
+	// none further in checked it. In
 	// the quoted request line '"' is written as \". Messages from
 	// handlers are not written: they would break CLF parsers.
 	Common
@@ -292,8 +293,9 @@ func (m *Middleware) log(st *state, r *http.Request, ctx context.Context, start 
 	}
 	if m.format != Python {
 		// A name that an authentication middleware let through without
-		// checking it (fileserver.BasicAuth outside its Scope) is not
-		// logged: it would credit that user with the request.
+		// checking it (fileserver.BasicAuth outside its Scope), and that
+		// none further in checked, is not logged: it would credit that
+		// user with the request.
 		if checked, seen := scope.Credentials(ctx); !seen || checked {
 			if _, ok := r.Header["Authorization"]; ok {
 				rec.user, _, _ = r.BasicAuth()

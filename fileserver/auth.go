@@ -324,7 +324,8 @@ func sendError(w http.ResponseWriter, r *http.Request, code int, message string)
 // next gets the request as it came, Authorization header included. The
 // access log records the user name the client sent, whether or not it
 // authenticated, as Apache's does, but not for a request outside the
-// scope, whose name nobody checked.
+// scope, whose name nobody checked, unless another BasicAuth further in
+// checks it.
 //
 // Handler panics if next is nil.
 func (a *BasicAuth) Handler(next http.Handler) http.Handler {
@@ -344,6 +345,13 @@ func (a *BasicAuth) Handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if len(r.Header["Authorization"]) != 0 {
+			// In scope, the credentials are this middleware's to
+			// check, whatever one outside passed over: the access log
+			// names their user even when they fail (as Apache's does),
+			// and next gets them only verified.
+			r = scope.MarkCredentials(r, true)
+		}
 		addr := r.RemoteAddr
 		if a.proxies != nil {
 			addr = forwarded.Client(r, a.proxies)
@@ -360,7 +368,7 @@ func (a *BasicAuth) Handler(next http.Handler) http.Handler {
 		user, pw, reason := a.parse(r)
 		if reason == "" && a.cache.has(a.cacheKey(user, pw)) {
 			a.limits.forget(client) // verified before: no check to limit
-			next.ServeHTTP(w, scope.MarkCredentials(r, true))
+			next.ServeHTTP(w, r)
 			return
 		}
 		wait, err := a.limits.begin(r.Context(), client)
@@ -387,7 +395,7 @@ func (a *BasicAuth) Handler(next http.Handler) http.Handler {
 		}
 		n, wait := a.limits.end(client, reason == "")
 		if reason == "" {
-			next.ServeHTTP(w, scope.MarkCredentials(r, true))
+			next.ServeHTTP(w, r)
 			return
 		}
 		log := a.log()

@@ -225,6 +225,49 @@ func TestBasicAuthScopeAccessLog(t *testing.T) {
 	}
 }
 
+// TestNestedBasicAuthAccessLog: the access log names the user an inner
+// BasicAuth checked, though an outer one let the request through
+// unchecked (outside its scope), with or without an errorpage middleware
+// between them; it logged "-" for them.
+func TestNestedBasicAuthAccessLog(t *testing.T) {
+	var log bytes.Buffer
+	al, err := accesslog.New(accesslog.Options{Writer: &log, Format: accesslog.Common})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writes := newAuth(t, fileserver.BasicAuthOptions{Scope: fileserver.AuthWrites})
+	all := newAuth(t, fileserver.BasicAuthOptions{})
+	ep, err := errorpage.New(errorpage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		h    http.Handler
+	}{
+		{"writes outside all", al.Handler(writes.Handler(all.Handler(reached)))},
+		{"all outside writes", al.Handler(all.Handler(writes.Handler(reached)))},
+		{"writes, errorpage, all", al.Handler(writes.Handler(ep.Handler(all.Handler(reached))))},
+	} {
+		for _, c := range []struct{ method, auth, want string }{
+			{"GET", basic("alice:secret"), ` - alice [`},
+			{"GET", basic("alice:wrong"), ` - alice [`},
+			{"PUT", basic("alice:secret"), ` - alice [`},
+		} {
+			log.Reset()
+			r := httptest.NewRequest(c.method, "/f", nil)
+			r.Header.Set("Authorization", c.auth)
+			tt.h.ServeHTTP(httptest.NewRecorder(), r)
+			if err := al.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(log.String(), c.want) {
+				t.Errorf("%s: %s with %q: logged %q, want %q in it", tt.name, c.method, c.auth, log.String(), c.want)
+			}
+		}
+	}
+}
+
 // TestBasicAuthSameWork checks that an unknown user costs what a known
 // one costs: exactly one bcrypt comparison whenever a user has a bcrypt
 // hash, none when all passwords are plain; and that a verified pair is

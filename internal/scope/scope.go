@@ -82,31 +82,40 @@ func Get(ctx context.Context, slot Slot) any {
 	return nil
 }
 
-// credentials is the value of the Auth slot.
-type credentials struct{ checked bool }
+// credentials is the value of the Auth slot. An unchecked one is the
+// request's own, so that a check further in can mark it checked in place,
+// where every Values that copied it sees so.
+type credentials struct{ checked atomic.Bool }
 
-var (
-	credentialsChecked   = &credentials{true}
-	credentialsUnchecked = &credentials{false}
-)
+// credentialsChecked is the value of every request whose credentials
+// were checked first: it never changes.
+var credentialsChecked = func() *credentials {
+	c := new(credentials)
+	c.checked.Store(true)
+	return c
+}()
 
 // MarkCredentials returns r marked as carrying credentials that an
-// authentication middleware has seen and either checked (checked true)
-// or passed on unchecked (a request outside its scope), so that a
-// handler inside, such as the cgi middleware's REMOTE_USER, does not take
-// unchecked credentials for a verified user. Checked wins: once one
-// middleware on the way verified them, another that did not check them
-// changes nothing. It attaches no copy of r when the context already
-// carries Values with the slot free (inside an access log or error-page
-// middleware).
+// authentication middleware has seen and either checked (checked true:
+// it verified them, or refused the request for them) or passed on
+// unchecked (a request outside its scope), so that a handler inside,
+// such as the cgi middleware's REMOTE_USER, does not take unchecked
+// credentials for a verified user. Checked wins: once one middleware on
+// the way checked them, another that did not check them changes nothing;
+// and a check further in than one that passed them over marks them
+// checked for the whole request, the access log outside both included.
+// It attaches no copy of r when the context already carries Values with
+// the slot free (inside an access log or error-page middleware).
 func MarkCredentials(r *http.Request, checked bool) *http.Request {
-	x := credentialsUnchecked
-	if checked {
-		x = credentialsChecked
-	}
-	cur, _ := Get(r.Context(), Auth).(*credentials)
-	if cur == credentialsChecked || cur == x {
+	if cur, _ := Get(r.Context(), Auth).(*credentials); cur != nil {
+		if checked && !cur.checked.Load() {
+			cur.checked.Store(true)
+		}
 		return r
+	}
+	x := credentialsChecked
+	if !checked {
+		x = new(credentials)
 	}
 	if v := From(r.Context()); v != nil && Auth(v).CompareAndSwap(nil, x) {
 		return r
@@ -116,8 +125,8 @@ func MarkCredentials(r *http.Request, checked bool) *http.Request {
 
 // Credentials reports what the authentication middlewares on the way to
 // ctx's request did with its credentials: seen is false if none marked
-// them, and checked says whether one of them verified them.
+// them, and checked says whether one of them checked them.
 func Credentials(ctx context.Context) (checked, seen bool) {
 	c, _ := Get(ctx, Auth).(*credentials)
-	return c != nil && c.checked, c != nil
+	return c != nil && c.checked.Load(), c != nil
 }

@@ -1,6 +1,7 @@
 package scope_test
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"testing"
@@ -76,12 +77,23 @@ func TestMarkCredentials(t *testing.T) {
 	if checked, _ := scope.Credentials(r.Context()); !checked {
 		t.Error("the mark is not in the Values")
 	}
-	r = scope.MarkCredentials(scope.Set(plain, new(scope.Values), scope.Entry, entry), false)
-	r2 := scope.MarkCredentials(r, true)
-	if r2 == r || scope.Get(r2.Context(), scope.Entry) != entry {
-		t.Error("overriding unchecked did not copy the request, or lost the other slots")
+	// A check further in than a middleware that passed the credentials
+	// over marks them checked for the whole request: the access log
+	// outside both names their user. So it does through a copy of the
+	// Values (a nested middleware's), and across requests nothing is
+	// shared.
+	outer := scope.MarkCredentials(scope.Set(plain, new(scope.Values), scope.Entry, entry), false)
+	other := scope.MarkCredentials(scope.Set(plain, new(scope.Values), scope.Entry, entry), false)
+	inner := scope.Set(outer, new(scope.Values), scope.Entry, new(int))
+	if r2 := scope.MarkCredentials(inner, true); r2 != inner {
+		t.Error("checking credentials marked unchecked copied the request")
 	}
-	if checked, _ := scope.Credentials(r.Context()); checked {
-		t.Error("the outer request's mark changed")
+	for what, r := range map[string]*http.Request{"inner": inner, "outer": outer} {
+		if checked, seen := scope.Credentials(r.Context()); !checked || !seen {
+			t.Errorf("checked further in: the %s request has checked %v, seen %v", what, checked, seen)
+		}
+	}
+	if checked, _ := scope.Credentials(other.Context()); checked {
+		t.Error("checking one request's credentials marked another's")
 	}
 }
