@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -273,6 +274,51 @@ func TestCacheBounds(t *testing.T) {
 				t.Fatalf("round %d, after %s: cache holds %d files, %d bytes; want 1 to 3 files within %d bytes", round, name, n, b, maxBytes)
 			}
 		}
+	}
+}
+
+// TestCacheBoundsPastInt: cache bounds past what an int holds on a
+// 32-bit platform (linux/386, linux/arm; run with GOARCH=386) work there
+// as the largest it holds. A CacheMaxBytes of 16 GiB made every rich
+// listing stream (no Content-Length): an eighth of it wrapped negative in
+// an int. A CacheMaxFileSize over 2 GiB panicked the request of a larger
+// file, read into one []byte. On a 64-bit platform, where both bounds
+// hold as they are, the large file is left out: it would be read whole.
+func TestCacheBoundsPastInt(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.txt"), []byte("a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	big := strconv.IntSize == 32
+	if big {
+		f, err := os.Create(filepath.Join(dir, "big.bin"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = f.Truncate(5 << 29) // 2.5 GiB, sparse
+		f.Close()
+		if err != nil {
+			t.Skipf("no sparse file of 2.5 GiB here: %v", err)
+		}
+	}
+	h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{
+		Listing: fileserver.ListingRich, CacheMaxBytes: 16 << 30, CacheMaxFileSize: 3 << 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	fileserver.SetClock(h, fileserver.HourAhead)
+	if got := serve(t, h, "GET", "/", nil); got.status != 200 || got.header.Get("Content-Length") == "" {
+		t.Errorf("GET / = %d with Content-Length %q, want 200 with one (a listing built, not streamed)", got.status, got.header.Get("Content-Length"))
+	}
+	if !big {
+		return
+	}
+	if got := serve(t, h, "GET", "/big.bin", map[string]string{"Range": "bytes=0-0"}); got.status != 206 || got.body != "\x00" {
+		t.Errorf("GET /big.bin, bytes=0-0: %d %q, want 206 and one NUL", got.status, got.body)
+	}
+	if n, _ := fileserver.CacheStats(h); n > 1 {
+		t.Errorf("the cache holds %d entries, want the listing's at most", n)
 	}
 }
 

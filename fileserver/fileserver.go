@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"mime"
 	"net/http"
 	"os"
@@ -212,8 +213,12 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 	if !opts.DisableCache {
 		// It keeps only what can be checked: files and listings whose
 		// stat tells their version (statID), and what keepEncoded
-		// keeps of content that cannot change.
-		h.cache = newFileCache(opts.CacheMaxBytes, opts.CacheMaxFileSize)
+		// keeps of content that cannot change. Its bounds stop at
+		// math.MaxInt: on a 32-bit platform a file over 2 GiB cannot
+		// be one []byte (its make panicked), nor an eighth of 16 GiB a
+		// listing's size in an int (it wrapped negative, and every
+		// rich listing was streamed).
+		h.cache = newFileCache(min(opts.CacheMaxBytes, math.MaxInt), min(opts.CacheMaxFileSize, math.MaxInt))
 	}
 	h.listings = newBudget(int64(opts.ListingBudget), defaultListingBudget, "listings", "entries", "ListingBudget", "answering 503", h.logger)
 	h.multiRanges = newBudget(maxMultiRange, 0, "responses of several ranges", "responses", "", "sending whole files", h.logger)

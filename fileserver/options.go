@@ -127,7 +127,8 @@ type Options struct {
 	// CacheMaxFileSize is the size of the largest file the cache keeps;
 	// larger files are sent from disk with sendfile(2), and so are files
 	// changed less than 2 seconds before, which it does not keep yet.
-	// If zero, 64 KiB.
+	// If zero, 64 KiB. On a 32-bit platform, this and CacheMaxBytes stop
+	// at math.MaxInt (2 GiB less a byte), the most one slice holds.
 	CacheMaxFileSize int64
 
 	// ListingBudget bounds the directory entries that listings not
