@@ -52,7 +52,9 @@ import (
 // plain line for clients that prefer them) and its CloseAfterError. Error
 // finds the innermost middleware in r's context, where the middleware put
 // it, so it works behind any wrapper of w; the middleware does not replace
-// a page sent by Error.
+// a page sent by Error. Behind [http.TimeoutHandler], a page still in its
+// buffer when it times out is dropped, and the timeout's 503 gets the
+// middleware's page.
 //
 // The error is added to the request's access-log entry
 // ([accesslog.FromContext]), if the request goes through an access log,
@@ -64,11 +66,19 @@ import (
 func Error(w http.ResponseWriter, r *http.Request, code int, message, explain string) {
 	if st := stateOf(r); st != nil {
 		// The page is the handler's own: the middleware must not take
-		// it for another handler's bodiless error (a plain-text page
-		// looks like http.Error's). Not by clearing st.Intercept: behind
+		// it for another handler's bodiless error. A page with a body
+		// says so itself, by its Content-Type value (see
+		// interceptHeader): a plain-text page looks like http.Error's.
+		// A page without one cannot, and turns interception off for
+		// the response; not by clearing st.Intercept, since behind
 		// http.TimeoutHandler this runs while the timeout's 503 goes
-		// through st on another goroutine.
-		st.PassThrough()
+		// through st on another goroutine. A page with a body must not
+		// turn it off: when it stays in the buffer of a
+		// TimeoutHandler that times out, that 503 then went out with
+		// net/http's own page instead of the middleware's.
+		if !bodyAllowed(code) {
+			st.PassThrough()
+		}
 		st.m.serve(w, r, st, code, message, explain)
 		return
 	}

@@ -243,9 +243,12 @@ func (m *Middleware) interceptHeader(code int, h http.Header) bool {
 	if !ok {
 		return true // no body of its own (a nil value means "do not sniff": typed)
 	}
-	// http.Error's signature.
+	// http.Error's signature, but not a plain-text page of Error's own
+	// (behind an outer X-Content-Type-Options: nosniff), which carries
+	// the very value the package shares between its responses.
 	return len(ct) == 1 && ct[0] == "text/plain; charset=utf-8" &&
-		h.Get("X-Content-Type-Options") == "nosniff"
+		h.Get("X-Content-Type-Options") == "nosniff" &&
+		&ct[0] != &textTypeValue[0] && &ct[0] != &m.pageType[0]
 }
 
 // state is what the middleware keeps for one request, made anew for each

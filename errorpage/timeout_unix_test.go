@@ -62,3 +62,30 @@ func TestErrorBehindTimeoutHandler(t *testing.T) {
 		t.Errorf("got %d %q, want the 503 page", rec.Code, rec.Body)
 	}
 }
+
+// A handler behind http.TimeoutHandler that sends its error page and then
+// overstays the timeout: the page stays in the TimeoutHandler's buffer,
+// and the client gets the timeout's 503 as the middleware's page. The
+// page called Error had turned interception off for the response, and the
+// 503 went out with net/http's own "<h1>Timeout</h1>" and no Content-Type.
+func TestErrorThenTimeout(t *testing.T) {
+	m, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	written := make(chan struct{})
+	done := make(chan struct{})
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(done)
+		Error(w, r, http.StatusNotFound, "", "")
+		<-written // until after the timeout's 503
+	})
+	rec := httptest.NewRecorder()
+	w := writeHeaderHook{rec, func() { close(written) }}
+	m.Handler(http.TimeoutHandler(slow, time.Millisecond, "")).ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	<-done
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Content-Type") != "text/html;charset=utf-8" ||
+		!strings.Contains(rec.Body.String(), "<p>Error code: 503</p>") {
+		t.Errorf("got %d %q %q, want the 503 page", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+	}
+}
