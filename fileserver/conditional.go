@@ -203,9 +203,12 @@ func digits(s string) (int, bool) {
 	return n, true
 }
 
+// pyIntHuge is what pyInt gives for an integer past 1,000,000,009.
+const pyIntHuge = 2e9
+
 // pyInt parses an integer the way Python's int(str) does for the inputs
 // that matter here: optional sign, ASCII digits, single underscores between
-// digits.
+// digits. Any value past 1,000,000,009 is pyIntHuge, with its sign.
 func pyInt(s string) (int, bool) {
 	neg := false
 	if s != "" && (s[0] == '+' || s[0] == '-') {
@@ -224,8 +227,14 @@ func pyInt(s string) (int, bool) {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
-		if n > 1e9 {
-			return 0, false // far outside any valid field
+		if n > 1e8 {
+			// Far outside any valid field, yet an integer: Python's
+			// int() takes any length, and then datetime() refuses it
+			// (a time zone offset too, which must not pass for an
+			// unknown zone, read as UTC). n*10 never passes
+			// 1,000,000,009: an int of 32 bits holds it.
+			n = pyIntHuge
+			continue
 		}
 		n = n*10 + int(c-'0')
 	}

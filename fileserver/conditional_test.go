@@ -69,3 +69,30 @@ func FuzzIMFFixdate(f *testing.F) {
 	}
 	f.Fuzz(checkIMFFixdate)
 }
+
+// TestHTTPDateHugeNumbers: an If-Modified-Since whose year or time zone
+// offset is an integer too large for any date is ignored, as Python's
+// parsedate_to_datetime raises for it (OverflowError, ValueError) and
+// send_head then ignores the header. An offset of 11 digits was taken for
+// an unknown zone, read as UTC, and answered 304; on a 32-bit platform an
+// offset or year of 10 digits wrapped around to a valid one.
+func TestHTTPDateHugeNumbers(t *testing.T) {
+	for _, s := range []string{
+		"Sun, 06 Nov 2094 08:49:37 +99999999999",
+		"Sun, 06 Nov 2094 08:49:37 -99999999999",
+		"Sun, 06 Nov 2094 08:49:37 +9999999999",
+		"Sun, 06 Nov 2094 08:49:37 +4294967296", // 1<<32
+		"Sun, 06 Nov 4294977295 08:49:37 GMT",   // 1<<32 + 9999
+		"Sun, 06 Nov 99999999999999999999 08:49:37 GMT",
+	} {
+		if got, ok := parseHTTPDate(s); ok {
+			t.Errorf("parseHTTPDate(%q) = %v, want it ignored", s, got)
+		}
+	}
+	want := time.Date(2094, 11, 6, 8, 49, 37, 0, time.UTC)
+	for _, s := range []string{"Sun, 06 Nov 2094 08:49:37 +0000000000000", "Sun, 06 Nov 2094 08:49:37 -0"} {
+		if got, ok := parseHTTPDate(s); !ok || !got.Equal(want) {
+			t.Errorf("parseHTTPDate(%q) = %v, %v; want %v (UTC)", s, got, ok, want)
+		}
+	}
+}
