@@ -216,7 +216,8 @@ bench-tools:
 
 ## soak: 10,000 keep-alive connections, then mixed traffic against the command
 ## for 2 minutes, with memory, goroutines and open files before and after; it
-## fails on any error, leaked connection or extra goroutine (not part of test).
+## fails on any error, leaked connection, extra goroutine or warning the server
+## logged (not part of test).
 ## SOAKFLAGS='-duration 30s' for a shorter run; see tools/soak/main.go for the
 ## other flags.
 SOAKFLAGS ?=

@@ -51,8 +51,9 @@
 // dial, read or write, any wrong status or byte), latency percentiles
 // (p50, p99, p99.9, max; p99 per kind), the goroutine counts, and any
 // warning or error the server logged. It exits 1 if there was an error,
-// if the server's files or connections did not come back, or if it has
-// more goroutines than the baseline.
+// if the server's files or connections did not come back, if it has
+// more goroutines than the baseline, or if the server logged a warning
+// or an error (it logs none under this load when all is well).
 //
 // Everything is bounded: connections by -conns, time by -duration plus
 // fixed limits on each stage (a stage that overruns is an error), every
@@ -70,6 +71,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -236,21 +238,35 @@ func run(o options) (ok bool, err error) {
 		}
 	}
 
-	ok = true
-	if n := l.errors.Load(); n != 0 {
-		fmt.Printf("FAIL: %d errors\n", n)
-		ok = false
+	fails := failures(l.errors.Load(), back, goroutines, baseGoroutines, logged)
+	for _, f := range fails {
+		fmt.Printf("FAIL: %s\n", f)
+	}
+	return len(fails) == 0, nil
+}
+
+// failures says why a run failed, one line each; none if it passed. A
+// warning or error in the server's log fails it as an error seen by the
+// clients does: under this load the server logs nothing at those levels,
+// so a line there (an accept that ran out of files, a handler that
+// panicked, a CGI script that could not start) is a fault or the sign of
+// a leak, even when every request still got its answer.
+func failures(errs int64, back bool, goroutines, baseline dump, logged []string) []string {
+	var out []string
+	if errs != 0 {
+		out = append(out, fmt.Sprintf("%d errors", errs))
 	}
 	if !back {
-		fmt.Printf("FAIL: open files or connections not back to the baseline %v after the clients closed\n", drainLimit)
-		ok = false
+		out = append(out, fmt.Sprintf("open files or connections not back to the baseline %v after the clients closed", drainLimit))
 	}
-	if goroutines.total > baseGoroutines.total {
-		fmt.Printf("FAIL: %d goroutines after the load, %d in a fresh server; the extra ones, by state and function:\n%s",
-			goroutines.total, baseGoroutines.total, goroutines.diff(baseGoroutines))
-		ok = false
+	if goroutines.total > baseline.total {
+		out = append(out, fmt.Sprintf("%d goroutines after the load, %d in a fresh server; the extra ones, by state and function:\n%s",
+			goroutines.total, baseline.total, strings.TrimSuffix(goroutines.diff(baseline), "\n")))
 	}
-	return ok, nil
+	if len(logged) > 0 {
+		out = append(out, fmt.Sprintf("the server logged %d warnings or errors (above)", len(logged)))
+	}
+	return out
 }
 
 // warmUp makes one request of each kind, each on a connection of its own

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"slices"
 	"testing"
 	"time"
 )
@@ -100,5 +101,20 @@ func TestPercentile(t *testing.T) {
 	}
 	if got := percentile(nil, 0.99); got != 0 {
 		t.Errorf("percentile(nil) = %v, want 0", got)
+	}
+}
+
+// A run with no client error, files and goroutines back where they were,
+// but a warning in the server's log, fails: the warning is the only sign
+// of the fault, and `make soak` must exit 1 on it.
+func TestFailuresLogged(t *testing.T) {
+	d := dump{total: 5}
+	if got := failures(0, true, d, d, nil); len(got) != 0 {
+		t.Errorf("clean run: failures %q, want none", got)
+	}
+	logged := []string{`time=2026-01-02T03:04:05Z level=ERROR msg="accept: too many open files"`}
+	got := failures(0, true, d, d, logged)
+	if want := []string{"the server logged 1 warnings or errors (above)"}; !slices.Equal(got, want) {
+		t.Errorf("run with a logged error: failures %q, want %q", got, want)
 	}
 }
