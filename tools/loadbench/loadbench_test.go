@@ -211,26 +211,35 @@ func TestSummarize(t *testing.T) {
 			rss:        req,
 		}
 	}
-	c := &cell{samples: []sample{run(1000, 9, 1000, 2), run(3000, 1, 950, 2), run(2000, 5, 900, 2)}}
+	// 10 of each run's answers are >= 400: errors, and left out of the
+	// throughput and of the CPU per request.
+	c := &cell{samples: []sample{run(1010, 9, 1000, 10), run(3010, 1, 950, 10), run(2010, 5, 900, 10)}}
 	s := summarize(workloads[0], c)
-	if s.rate != 2000 || s.p99 != 5*time.Millisecond || s.rss != 3000 {
-		t.Errorf("median rate/p99, max rss = %v/%v/%v, want 2000/5ms/3000", s.rate, s.p99, s.rss)
+	if s.rate != 2000 || s.p99 != 5*time.Millisecond || s.rss != 3010 {
+		t.Errorf("median rate/p99, max rss = %v/%v/%v, want 2000/5ms/3010", s.rate, s.p99, s.rss)
 	}
-	if s.errors != 9 || s.kinds != "read 3, status>=400 6" { // 3 read errors + 6 status errors
-		t.Errorf("errors = %d (%s), want 9 (read 3, status>=400 6)", s.errors, s.kinds)
+	if s.errors != 33 || s.kinds != "read 3, status>=400 30" { // 3 read errors + 30 status errors
+		t.Errorf("errors = %d (%s), want 33 (read 3, status>=400 30)", s.errors, s.kinds)
 	}
-	if s.cpuPerReq != 475*time.Microsecond { // 2.85s / 6000 requests
+	if s.cpuPerReq != 475*time.Microsecond { // 2.85s / 6000 good answers
 		t.Errorf("cpuPerReq = %v, want 475µs", s.cpuPerReq)
 	}
-	if s.userPerReq != 95*time.Microsecond { // 0.57s / 6000 requests
+	if s.userPerReq != 95*time.Microsecond { // 0.57s / 6000 good answers
 		t.Errorf("userPerReq = %v, want 95µs", s.userPerReq)
 	}
 	if got := saturation(s); got != "server" {
 		t.Errorf("saturation = %s, want server (95%%)", got)
 	}
-	// In (g) the >= 400 responses are the expected 404s, not errors.
-	if s := summarize(workloads[6], c); s.errors != 3 || s.kinds != "read 3" {
-		t.Errorf("(g) errors = %d, want 3", s.errors)
+	// In (g) the >= 400 answers are the expected 404s; the others are
+	// the errors, and only the 404s are counted.
+	if s := summarize(workloads[6], c); s.rate != 10 || s.errors != 6003 || s.kinds != "read 3, status<400 6000" {
+		t.Errorf("(g) rate %v, errors %d (%s), want 10, 6003 (read 3, status<400 6000)", s.rate, s.errors, s.kinds)
+	}
+	// The ceiling answers 200 to everything, in (g) too.
+	ceil := run(5000, 1, 500, 0)
+	ceil.expect = 200
+	if s := summarize(workloads[6], &cell{samples: []sample{ceil}}); s.rate != 5000 || s.errors != 1 {
+		t.Errorf("(g) ceiling rate %v, errors %d, want 5000, 1", s.rate, s.errors)
 	}
 	if got := median([]float64{4, 1, 3, 2}); got != 2.5 {
 		t.Errorf("median = %v, want 2.5", got)
@@ -250,6 +259,7 @@ func TestRenderTable(t *testing.T) {
 		"nginx":      {skip: "nginx not found"},
 	}}
 	res["a"]["fileserver"].note = "status 500, want 200"
+	res["a"]["simplehttp"].dropped = []string{"round 2: after the run: check: status 503, want 200"}
 	var b strings.Builder
 	renderTable(&b, workloads[:1], []string{"simplehttp", "fileserver", "nginx", "ceiling"}, res)
 	want := `(a) 1 KiB file, keep-alive, 64 conns: GET /1k.bin
@@ -257,6 +267,7 @@ func TestRenderTable(t *testing.T) {
   simplehttp  20000  1.00ms  2.00ms       0        50.0        12.5     100%      40%     0%  10.0 MiB     server          1.00x            1.00x
   fileserver  10000  1.00ms  2.00ms       0        80.0        20.0      80%      40%     0%  10.0 MiB    neither          2.00x            0.62x
        nginx      -       -       -       -           -           -        -        -      -         -          -              -                -
+  note: simplehttp: a run left out: round 2: after the run: check: status 503, want 200
   note: fileserver: status 500, want 200
   note: nginx: skipped: nginx not found
 `

@@ -801,7 +801,7 @@ func TestMeasureWarmsUp(t *testing.T) {
 		starts++
 		return startPython(ctx, py, dir, logPath)
 	}}
-	w := workload{conns: 2, path: "/list/100/b", script: script, scriptArgs: []string{lists["b"]}, warmup: time.Second, warmupArgs: []string{lists["a"]}}
+	w := workload{conns: 2, path: "/list/100/b", status: 200, size: -1, script: script, scriptArgs: []string{lists["b"]}, warmup: time.Second, warmupArgs: []string{lists["a"]}}
 	smp, err := measure(context.Background(), l, w, &cell{}, false, script, time.Second, toolset{wrk: wrk})
 	if err != nil {
 		t.Fatal(err)
@@ -1034,5 +1034,50 @@ func TestPrimeDir(t *testing.T) {
 	}
 	if err := primeDir(filepath.Join(dir, "missing")); err == nil {
 		t.Error("primeDir of a missing directory: no error")
+	}
+}
+
+// TestMeasureChecksAfter: a server that answers the check right and then,
+// during the run, goes over to a wrong answer that wrk does not count as
+// an error (a 200 where a 304 is expected) has its run refused, rather
+// than its 200s counted as 304s. Python's http.server is the server; the
+// file's mtime moves past the If-Modified-Since once the run has begun.
+func TestMeasureChecksAfter(t *testing.T) {
+	wrk := needWrk(t)
+	py, dir := listingTree(t)
+	file := filepath.Join(dir, "list", "100", "b")
+	if err := os.Chtimes(file, fixtureMtime, fixtureMtime); err != nil {
+		t.Fatal(err)
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	defer func() { close(stop); <-done }()
+	logPath := filepath.Join(t.TempDir(), "access.log")
+	l := &launcher{name: "python", start: func(ctx context.Context, _ workload) (*peer, error) {
+		p, err := startPython(ctx, py, dir, logPath)
+		go func() {
+			defer close(done)
+			// Once the log holds the check's request and one of the
+			// run's, the file changes.
+			for {
+				if b, _ := os.ReadFile(logPath); strings.Count(string(b), `"GET /list/100/b `) >= 2 {
+					now := time.Now()
+					os.Chtimes(file, now, now)
+					return
+				}
+				select {
+				case <-stop:
+					return
+				case <-time.After(10 * time.Millisecond):
+				}
+			}
+		}()
+		return p, err
+	}}
+	w := workload{conns: 2, path: "/list/100/b", status: 304, size: -1,
+		headers: []string{"If-Modified-Since: " + fixtureMtime.Add(24*time.Hour).Format(http.TimeFormat)}}
+	script := writeScript(t, t.TempDir(), "report", wrkScript)
+	_, err := measure(context.Background(), l, w, &cell{}, true, script, 3*time.Second, toolset{wrk: wrk})
+	if err == nil || !strings.Contains(err.Error(), "after the run: check: status 200, want 304") {
+		t.Errorf("measure = %v, want the run refused: after the run, status 200, want 304", err)
 	}
 }

@@ -28,6 +28,10 @@ type sample struct {
 	rss        int64         // VmHWM after the run, bytes; 0 if unknown
 	otherCPU   time.Duration // CPU charged to every other process during the run
 	steal      time.Duration // CPU stolen by the hypervisor during the run
+	// expect is the status this run's server answers when all is well,
+	// if not the workload's: the ceiling answers 200 to everything. 0:
+	// the workload's.
+	expect int
 }
 
 // A cell is every run of one workload against one peer.
@@ -35,6 +39,9 @@ type cell struct {
 	samples []sample
 	skip    string // why the peer was not run; empty if it was
 	note    string // how a static asset went out (preflight), or an upload failure
+	// dropped says why runs after the first measured one were left out
+	// (the check after the run found a wrong answer, say).
+	dropped []string
 }
 
 // summary is a cell reduced to the figures the table shows.
@@ -52,14 +59,39 @@ type summary struct {
 	kinds      string // errors by kind, e.g. "connect 3, read 5"; "" if none
 }
 
-// rateOf is the throughput of one run: requests per second, or MiB per
-// second for w.mibps.
+// wrongOf is the number of answers of one run whose status was not the
+// expected one, as far as wrk tells: it counts the answers of 400 or
+// more, so where 2xx or 3xx is expected those are wrong, and where a
+// 404 is, the others are. (A 200 where a 304 is expected, or a 410 where
+// a 404 is, passes here; the check before and after every run catches a
+// server that answers so throughout.)
+func (w workload) wrongOf(x sample) int64 {
+	if w.expected(x) < 400 {
+		return x.wrk.Status
+	}
+	return max(x.wrk.Requests-x.wrk.Status, 0)
+}
+
+// expected is the status the server of run x answers when all is well.
+func (w workload) expected(x sample) int {
+	if x.expect != 0 {
+		return x.expect
+	}
+	return w.status
+}
+
+// goodOf is the number of answers of one run with the expected status:
+// the answers the throughput and the CPU per request count.
+func (w workload) goodOf(x sample) int64 { return max(x.wrk.Requests-w.wrongOf(x), 0) }
+
+// rateOf is the throughput of one run: answers with the expected status
+// per second, or MiB per second for w.mibps.
 func (w workload) rateOf(x sample) (float64, bool) {
 	secs := x.wrk.Duration.Seconds()
 	if w.mibps {
 		return float64(x.wrk.Bytes) / mib / secs, secs > 0
 	}
-	return float64(x.wrk.Requests) / secs, secs > 0
+	return float64(w.goodOf(x)) / secs, secs > 0
 }
 
 // unit is the unit of rateOf.
@@ -73,9 +105,9 @@ func (w workload) unit() string {
 // p99Of is the p99 latency of one run, in milliseconds.
 func p99Of(x sample) (float64, bool) { return x.wrk.P99.Seconds() * 1000, x.wrk.P99 > 0 }
 
-// summarize reduces c. Errors are socket errors plus responses with a
-// status of 400 or more, except in workloads where that status is the
-// expected answer (404s).
+// summarize reduces c. Errors are socket errors plus answers with a
+// status other than the expected one (wrongOf); CPU per request is over
+// the answers with the expected status.
 func summarize(w workload, c *cell) summary {
 	var s summary
 	var rates []float64
@@ -87,11 +119,8 @@ func summarize(w workload, c *cell) summary {
 		rates = append(rates, rate)
 		p50s = append(p50s, x.wrk.P50)
 		p99s = append(p99s, x.wrk.P99)
-		s.errors += x.wrk.SocketErrors()
-		if w.status < 400 {
-			s.errors += x.wrk.Status
-		}
-		reqs += x.wrk.Requests
+		s.errors += x.wrk.SocketErrors() + w.wrongOf(x)
+		reqs += w.goodOf(x)
 		srv += x.serverCPU
 		user += x.serverUser
 		cli += x.clientCPU
@@ -104,19 +133,24 @@ func summarize(w workload, c *cell) summary {
 		return s
 	}
 	var k wrkResult
+	var wrong int64
 	for _, x := range c.samples {
 		k.Connect += x.wrk.Connect
 		k.Read += x.wrk.Read
 		k.Write += x.wrk.Write
 		k.Timeout += x.wrk.Timeout
-		k.Status += x.wrk.Status
+		wrong += w.wrongOf(x)
+	}
+	wrongKind := "status>=400"
+	if w.expected(c.samples[0]) >= 400 {
+		wrongKind = "status<400"
 	}
 	var kinds []string
 	for _, e := range []struct {
 		name string
 		n    int64
-	}{{"connect", k.Connect}, {"read", k.Read}, {"write", k.Write}, {"timeout", k.Timeout}, {"status>=400", k.Status}} {
-		if e.n > 0 && (e.name != "status>=400" || w.status < 400) {
+	}{{"connect", k.Connect}, {"read", k.Read}, {"write", k.Write}, {"timeout", k.Timeout}, {wrongKind, wrong}} {
+		if e.n > 0 {
 			kinds = append(kinds, fmt.Sprintf("%s %d", e.name, e.n))
 		}
 	}
@@ -277,6 +311,9 @@ func renderTable(out io.Writer, ws []workload, peers []string, res results) {
 			if c.note != "" {
 				notes = append(notes, fmt.Sprintf("%s: %s", p, c.note))
 			}
+			for _, d := range c.dropped {
+				notes = append(notes, fmt.Sprintf("%s: a run left out: %s", p, d))
+			}
 		}
 		tw.Flush()
 		for _, n := range notes {
@@ -297,11 +334,12 @@ func skipRow(tw io.Writer, peer string, cols int, c *cell) string {
 }
 
 // legend explains the columns; it follows the table.
-const legend = `Columns: throughput, p50 and p99 are medians over rounds; errors are socket errors
-(connect/read/write/timeout) plus responses >= 400, except 404s in (g); CPU µs/req is the
-server's utime+stime (all threads, /proc/PID/stat) over the requests wrk completed, and
-"of it user" its utime alone: the server's own code and runtime, without the kernel's
-TCP, file and sendfile work (which costs every server about the same);
+const legend = `Columns: throughput, p50 and p99 are medians over rounds; throughput counts only the answers
+with the expected status (>= 400 in (g), under 400 elsewhere: all wrk tells apart); errors are
+socket errors (connect/read/write/timeout) plus the answers of the other kind; CPU µs/req is the server's utime+stime (all threads, /proc/PID/stat)
+over the answers with the expected status, and "of it user" its utime alone: the server's own
+code and runtime, without the kernel's TCP, file and sendfile work (which costs every server
+about the same);
 srv CPU and wrk CPU are each process's CPU time over wall time (100% = its one core);
 other is the CPU every other process used meanwhile (from /proc/stat; >10% is flagged);
 peak RSS is VmHWM (each run has a fresh server process); "saturated" names the side at >= 90% of its core.

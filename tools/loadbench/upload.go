@@ -143,10 +143,12 @@ func putArgs(src string, s uploadSize, d time.Duration) []string {
 }
 
 // asSample is a putclient run as the table code takes it: Requests
-// are the bodies stored (so CPU per request is CPU per body), failures
-// count as status errors and transport errors as read errors.
+// are the answers, failures (any answer but 201) count as wrong statuses,
+// so that the bodies stored are the answers counted (CPU per request is
+// CPU per body), and transport errors count as read errors. Bytes are
+// those of the bodies stored.
 func (r putResult) asSample() wrkResult {
-	return wrkResult{Requests: r.OK, Duration: r.Duration, Bytes: r.Bytes, Read: r.Errs, Status: r.Failed, P50: r.P50, P99: r.P99}
+	return wrkResult{Requests: r.OK + r.Failed, Duration: r.Duration, Bytes: r.Bytes, Read: r.Errs, Status: r.Failed, P50: r.P50, P99: r.P99}
 }
 
 // uploadBench is the state of the upload workload in one benchmark.

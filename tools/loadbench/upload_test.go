@@ -88,7 +88,10 @@ func upRun(size, n int64, srv time.Duration) sample {
 func TestSummarizeUpload(t *testing.T) {
 	big := uploadSize{label: "100 MiB", size: 100 * mib, conns: 1, count: 3}
 	c := &cell{samples: []sample{upRun(100*mib, 4, 200*time.Millisecond), upRun(100*mib, 6, 300*time.Millisecond)}}
-	c.samples[1].wrk.Status = 2 // two answers that were not 201
+	// Two more answers, that were not 201: errors, and neither bodies
+	// nor requests of the throughput and the CPU per MiB.
+	c.samples[1].wrk = putResult{Requests: 8, Bytes: 6 * 100 * mib, Duration: time.Second, OK: 6, Failed: 2,
+		P50: time.Millisecond, P99: 3 * time.Millisecond}.asSample()
 	s := summarizeUpload(big, c)
 	if s.rate != 500 || s.rps != 5 { // median of 400 and 600 MiB/s
 		t.Errorf("rate, rps = %v, %v; want 500 MiB/s, 5/s", s.rate, s.rps)
