@@ -1,6 +1,12 @@
 package main
 
 import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -438,5 +444,71 @@ func TestBenchToolsInstallsEach(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "bench: could not install caddy;") {
 		t.Errorf("output does not name caddy, and caddy alone, as not installed:\n%s", out)
+	}
+}
+
+// MiB/s counts the bodies, not the headers wrk's byte count also holds:
+// at 1 KiB a header of 250 bytes would add a quarter, and more for a peer
+// that sends more header fields.
+func TestRateBodyBytes(t *testing.T) {
+	w := workload{key: "filesize", status: 200, size: kib, mibps: true}
+	x := sample{wrk: wrkResult{Requests: 2048, Bytes: 2048 * (kib + 250), Duration: time.Second}, header: 250}
+	if got, _ := w.rateOf(x); got != 2 {
+		t.Errorf("rate of 2048 answers of 1 KiB in 1s = %v MiB/s, want 2", got)
+	}
+	// With wrong answers in the run, only the complete right bodies count.
+	x.wrk.Status = 48
+	if got, _ := w.rateOf(x); got != 2000.0/1024 {
+		t.Errorf("rate of 2000 right answers of 1 KiB in 1s = %v MiB/s, want %v", got, 2000.0/1024)
+	}
+}
+
+// headerLength measures the status line and header fields exactly, on a
+// request sent as wrk sends it, and refuses a chunked answer.
+func TestHeaderLength(t *testing.T) {
+	const head = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Padding: 0123456789\r\n\r\n"
+	for _, c := range []struct {
+		answer string
+		want   int64
+		err    string
+	}{
+		{head + "hello", int64(len(head)), ""},
+		{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 0, "no Content-Length"},
+		{"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n", 0, "status 503, want 200"},
+	} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan string, 1)
+		go func() {
+			conn, err := ln.Accept()
+			if err != nil {
+				got <- err.Error()
+				return
+			}
+			defer conn.Close()
+			req, _ := http.ReadRequest(bufio.NewReader(conn))
+			if req != nil {
+				got <- req.Method + " " + req.RequestURI + " " + req.Host + " " + req.Header.Get("Accept-Encoding")
+			}
+			io.WriteString(conn, c.answer)
+		}()
+		p := &peer{port: ln.Addr().(*net.TCPAddr).Port}
+		w := workload{path: "/1k.bin", status: 200, headers: []string{"Accept-Encoding: br"}}
+		n, err := headerLength(context.Background(), p, w)
+		ln.Close()
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("answer %q: error %v, want one saying %q", c.answer, err, c.err)
+			}
+			continue
+		}
+		if err != nil || n != c.want {
+			t.Errorf("answer %q: %d, %v; want %d", c.answer, n, err, c.want)
+		}
+		if req, want := <-got, fmt.Sprintf("GET /1k.bin 127.0.0.1:%d br", p.port); req != want {
+			t.Errorf("request %q, want %q", req, want)
+		}
 	}
 }

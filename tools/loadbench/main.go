@@ -79,7 +79,8 @@
 // all other processes used (/proc/stat). A Lua script makes wrk print
 // one parseable summary line (requests, bytes, p50/p99, errors by kind).
 // The table shows, per workload and peer: req/s (MiB/s
-// for c and d), p50, p99, errors, server CPU µs per request, server and
+// of bodies for c and d: wrk's bytes read, less each answer's header, as
+// measured before the first run), p50, p99, errors, server CPU µs per request, server and
 // wrk CPU load, peak RSS, which side was saturated, and simplehttp's
 // throughput and CPU per request as ratios to that peer. After the table
 // come the targets (targets.go), each with the ratio measured in this
@@ -111,8 +112,9 @@
 //   - workingset: throughput against the number of distinct 1 KiB files
 //     asked for (1,000 to 200,000, Zipf popularity with s = 1, drawn in
 //     Go and replayed by a Lua script), past the small-file cache;
-//   - filesize: throughput and the server's CPU per MiB against file
-//     size (1 KiB to 1 GiB).
+//   - filesize: throughput (MiB/s of bodies, not counting the headers)
+//     and the server's CPU per MiB of body against file size (1 KiB to
+//     1 GiB).
 //
 // Each sweep prints a table per figure with simplehttp's ratios to
 // FileServer and Caddy, and draws PNGs (gonum.org/v1/plot) into
@@ -522,6 +524,11 @@ func measure(ctx context.Context, l *launcher, w workload, c *cell, check bool, 
 			return sample{}, err
 		}
 	}
+	if check && w.mibps {
+		if c.header, err = headerLength(ctx, p, w); err != nil {
+			return sample{}, err
+		}
+	}
 	if w.script != "" {
 		script = w.script
 	}
@@ -568,6 +575,7 @@ func measure(ctx context.Context, l *launcher, w workload, c *cell, check bool, 
 		wrk: wr, serverCPU: used.total(), serverUser: used.user, clientCPU: wrkCPU, rss: rss,
 		otherCPU: mach1.task - mach0.task - used.total() - wrkCPU,
 		steal:    mach1.steal - mach0.steal,
+		header:   c.header,
 	}
 	if ceiling {
 		x.expect = 200

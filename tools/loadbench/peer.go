@@ -539,3 +539,60 @@ func assetNote(w workload, coding string, n int64) string {
 	}
 	return note + fmt.Sprintf(" (%.2fx, %s; of %d uncompressed)", ratio, verdict, len(js))
 }
+
+// headerLength sends one request as wrk sends it (request line, Host,
+// the workload's header fields) on a connection of its own and returns
+// the length of the answer's status line and header fields: what wrk's
+// count of bytes read holds besides the body, once per answer. Only an
+// answer of the expected status with a Content-Length will do: chunked
+// framing would count as body.
+func headerLength(ctx context.Context, p *peer, w workload) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	host := fmt.Sprintf("127.0.0.1:%d", p.port)
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return 0, fmt.Errorf("header check: %v", err)
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl)
+	}
+	var req strings.Builder
+	fmt.Fprintf(&req, "GET %s HTTP/1.1\r\nHost: %s\r\n", w.path, host)
+	for _, h := range w.headers {
+		req.WriteString(h + "\r\n")
+	}
+	req.WriteString("\r\n")
+	if _, err := io.WriteString(conn, req.String()); err != nil {
+		return 0, fmt.Errorf("header check: %v", err)
+	}
+	cr := &countingReader{r: conn}
+	br := bufio.NewReader(cr)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		return 0, fmt.Errorf("header check: %v", err)
+	}
+	n := cr.n - int64(br.Buffered())
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode != w.status:
+		return 0, fmt.Errorf("header check: status %d, want %d", resp.StatusCode, w.status)
+	case resp.ContentLength < 0:
+		return 0, errors.New("header check: no Content-Length: the body's framing would count as body")
+	}
+	return n, nil
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	return n, err
+}

@@ -32,6 +32,10 @@ type sample struct {
 	// if not the workload's: the ceiling answers 200 to everything. 0:
 	// the workload's.
 	expect int
+	// header is the length of one answer's status line and header
+	// fields as this server sends them (measured before the first run),
+	// which wrk's byte count holds besides the bodies; 0 if unknown.
+	header int64
 }
 
 // A cell is every run of one workload against one peer.
@@ -39,6 +43,7 @@ type cell struct {
 	samples []sample
 	skip    string // why the peer was not run; empty if it was
 	note    string // how a static asset went out (preflight), or an upload failure
+	header  int64  // the length of the peer's answer's header (headerLength), for MiB/s
 	// dropped says why runs after the first measured one were left out
 	// (the check after the run found a wrong answer, say).
 	dropped []string
@@ -84,12 +89,23 @@ func (w workload) expected(x sample) int {
 // the answers the throughput and the CPU per request count.
 func (w workload) goodOf(x sample) int64 { return max(x.wrk.Requests-w.wrongOf(x), 0) }
 
+// bodyBytes is the number of body bytes of one run: wrk's count of
+// bytes read, less one header per answer. With wrong answers in the run
+// (whose bodies are not the file), only the complete bodies of the right
+// answers count, where the workload knows their size.
+func (w workload) bodyBytes(x sample) int64 {
+	if w.wrongOf(x) > 0 && w.size > 0 {
+		return w.goodOf(x) * w.size
+	}
+	return max(x.wrk.Bytes-x.wrk.Requests*x.header, 0)
+}
+
 // rateOf is the throughput of one run: answers with the expected status
-// per second, or MiB per second for w.mibps.
+// per second, or, for w.mibps, MiB of body per second.
 func (w workload) rateOf(x sample) (float64, bool) {
 	secs := x.wrk.Duration.Seconds()
 	if w.mibps {
-		return float64(x.wrk.Bytes) / mib / secs, secs > 0
+		return float64(w.bodyBytes(x)) / mib / secs, secs > 0
 	}
 	return float64(w.goodOf(x)) / secs, secs > 0
 }
@@ -277,7 +293,7 @@ func renderTable(out io.Writer, ws []workload, peers []string, res results) {
 		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 		unit := "req/s"
 		if w.mibps {
-			unit = "MiB/s"
+			unit = "body MiB/s"
 		}
 		fmt.Fprintf(tw, "peer\t%s\tp50\tp99\terrors\tCPU µs/req\tof it user\tsrv CPU\twrk CPU\tother\tpeak RSS\tsaturated\tsh/peer %s\tsh/peer CPU/req\t\n", unit, unit)
 		bs := summary{}
@@ -335,8 +351,9 @@ func skipRow(tw io.Writer, peer string, cols int, c *cell) string {
 
 // legend explains the columns; it follows the table.
 const legend = `Columns: throughput, p50 and p99 are medians over rounds; throughput counts only the answers
-with the expected status (>= 400 in (g), under 400 elsewhere: all wrk tells apart); errors are
-socket errors (connect/read/write/timeout) plus the answers of the other kind; CPU µs/req is the server's utime+stime (all threads, /proc/PID/stat)
+with the expected status (>= 400 in (g), under 400 elsewhere: all wrk tells apart), and body MiB/s
+the bodies alone, not the headers; errors are socket errors (connect/read/write/timeout) plus the
+answers of the other kind; CPU µs/req is the server's utime+stime (all threads, /proc/PID/stat)
 over the answers with the expected status, and "of it user" its utime alone: the server's own
 code and runtime, without the kernel's TCP, file and sendfile work (which costs every server
 about the same);
