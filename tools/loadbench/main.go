@@ -155,7 +155,10 @@
 // fsync'd, as cp or dd bs=256k conv=fsync would, as many at once as
 // there are connections; its CPU time is its own (getrusage), the
 // servers' is from /proc/PID/stat as for every workload. Each answer must
-// be 201; anything else is an error, and the first one is noted. The
+// be 201; anything else is an error, and the first one is noted. After
+// each run the directory is read: a 201 counts only for a file there with
+// the size sent (up to 8 files of the run, spread over it, are compared
+// byte for byte with the source); any other is an error too, and noted. The
 // upload table gives MiB/s, uploads/s, p50/p99, server CPU per MiB, its
 // ratio to the copy's, and simplehttp's throughput against each row; the
 // targets say whether simplehttp's CPU per MiB is at most 1.5x the copy's.

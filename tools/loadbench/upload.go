@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -299,8 +300,76 @@ func (u *uploadBench) measure(ctx context.Context, name string, s uploadSize, d 
 	}
 	rss, _ := peakRSS(p.pid())
 	used := cpu1.sub(cpu0)
+	first := firstFailure(out)
+	landed, bad, err := verifyUploads(dir, src, s.size)
+	if err != nil {
+		return sample{}, "", err
+	}
+	if missing := r.keepLanded(landed, s.size); missing > 0 && first == "" {
+		first = fmt.Sprintf("%d bodies answered 201 are not in the directory as sent (%d are)", missing, landed)
+		if bad != "" {
+			first += "; the first: " + bad
+		}
+	}
 	return sample{wrk: r.asSample(), serverCPU: used.total(), serverUser: used.user, clientCPU: clientCPU, rss: rss,
-		otherCPU: mach1.task - mach0.task - used.total() - clientCPU, steal: mach1.steal - mach0.steal}, firstFailure(out), nil
+		otherCPU: mach1.task - mach0.task - used.total() - clientCPU, steal: mach1.steal - mach0.steal}, first, nil
+}
+
+// uploadSampled is how many of a run's files verifyUploads compares byte
+// for byte with the source at most, spread over the run; it checks every
+// file's size.
+const uploadSampled = 8
+
+// verifyUploads counts the files in dir that hold what was sent: the
+// size of src, and for a sample of them its bytes. A 201 says only that
+// the server meant to store the body; a server that answered before the
+// file was whole, or put it elsewhere, would otherwise be counted at full
+// speed. bad describes the first file that is not right ("" if none).
+func verifyUploads(dir, src string, size int64) (landed int64, bad string, err error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, "", err
+	}
+	want, err := os.ReadFile(src)
+	if err != nil {
+		return 0, "", err
+	}
+	step, compared := max(len(entries)/uploadSampled, 1), 0
+	for i, e := range entries {
+		fi, err := e.Info()
+		if err != nil {
+			return 0, "", err
+		}
+		ok := fi.Mode().IsRegular() && fi.Size() == size
+		if !ok && bad == "" {
+			bad = fmt.Sprintf("%s: %d bytes, want %d", e.Name(), fi.Size(), size)
+		}
+		if ok && i%step == 0 && compared < uploadSampled {
+			compared++
+			got, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				return 0, "", err
+			}
+			if ok = bytes.Equal(got, want); !ok && bad == "" {
+				bad = fmt.Sprintf("%s: not the bytes sent", e.Name())
+			}
+		}
+		if ok {
+			landed++
+		}
+	}
+	return landed, bad, nil
+}
+
+// keepLanded counts as failed the bodies answered 201 beyond the landed
+// ones found on disk, and returns how many that was.
+func (r *putResult) keepLanded(landed, size int64) int64 {
+	missing := r.OK - landed
+	if missing <= 0 {
+		return 0
+	}
+	r.OK, r.Failed, r.Bytes = landed, r.Failed+missing, landed*size
+	return missing
 }
 
 // firstFailure is the failure putclient reported on stderr, if any.

@@ -1,6 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -161,5 +166,88 @@ func TestRenderUploads(t *testing.T) {
 	renderUploadTargets(&b, sizes, res)
 	if got, want := b.String(), "  (l)  1 MiB PUT: CPU/MiB <= 1.5x cp  -  MISSED: simplehttp not measured\n"; got != want {
 		t.Errorf("renderUploadTargets without simplehttp's run:\n%q\nwant:\n%q", got, want)
+	}
+}
+
+// A 201 counts only if the file is in the directory with the bytes sent:
+// a short file and one with other bytes are failures, and the run's
+// MiB/s and CPU per MiB are those of the bodies that landed.
+func TestVerifyUploads(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src.bin")
+	body := bytes.Repeat([]byte("0123456789abcdef"), 64) // 1 KiB
+	other := bytes.Repeat([]byte("fedcba9876543210"), 64)
+	dir := t.TempDir()
+	for name, data := range map[string][]byte{"src": body, "0-0.bin": body, "0-1.bin": body[:512], "1-0.bin": other, "1-1.bin": body} {
+		p := filepath.Join(dir, name)
+		if name == "src" {
+			p = src
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	landed, bad, err := verifyUploads(dir, src, kib)
+	if err != nil || landed != 2 || bad != "0-1.bin: 512 bytes, want 1024" {
+		t.Errorf("verifyUploads = %d, %q, %v; want 2, the short file named", landed, bad, err)
+	}
+	r := putResult{Requests: 4, Bytes: 4 * kib, Duration: time.Second, OK: 4}
+	if missing := r.keepLanded(landed, kib); missing != 2 {
+		t.Errorf("keepLanded = %d, want 2", missing)
+	}
+	s := summarizeUpload(uploadSize{size: kib}, &cell{samples: []sample{{wrk: r.asSample(), serverCPU: time.Millisecond}}})
+	if s.rps != 2 || s.errors != 2 {
+		t.Errorf("after the check: %v uploads/s, %d errors; want 2 and 2", s.rps, s.errors)
+	}
+}
+
+// liarServer answers every PUT 201 Created and stores nothing.
+const liarServer = `import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_PUT(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(201)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+print("Serving HTTP on 127.0.0.1 port %d (liar)" % s.server_address[1], flush=True)
+s.serve_forever()
+`
+
+// TestUploadMeasureChecksDisk: a server that answers 201 without storing
+// the body has no upload counted, and the note says why.
+func TestUploadMeasureChecksDisk(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found")
+	}
+	tmp := t.TempDir()
+	e := &env{tmp: tmp, docroot: filepath.Join(tmp, "www"), tools: toolset{goCmd: "go"}}
+	client, err := e.goBuild(context.Background(), ".", "./putclient", "putclient")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &uploadBench{e: e, client: client, srcDir: filepath.Join(tmp, "src"), dataDir: filepath.Join(e.docroot, "upload"),
+		launchers: map[string]*launcher{"liar": {name: "liar", start: func(ctx context.Context, _ workload) (*peer, error) {
+			return startPeer(ctx, toolset{}, "liar", "liar", []string{py, "-u", "-c", liarServer}, nil, filepath.Join(tmp, "liar.log"), 0)
+		}}}}
+	for _, d := range []string{u.srcDir, u.dataDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	size := uploadSize{label: "1 KiB", file: "1k.bin", size: kib, conns: 1, count: 3}
+	if err := writeFixture(filepath.Join(u.srcDir, size.file), kib); err != nil {
+		t.Fatal(err)
+	}
+	x, first, err := u.measure(context.Background(), "liar", size, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := summarizeUpload(size, &cell{samples: []sample{x}})
+	if s.rps != 0 || s.errors != 3 || !strings.Contains(first, "3 bodies answered 201 are not in the directory as sent") {
+		t.Errorf("liar: %v uploads/s, %d errors, note %q; want 0, 3 and a note on the missing bodies", s.rps, s.errors, first)
 	}
 }

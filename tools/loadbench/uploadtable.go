@@ -130,8 +130,9 @@ func renderUploadTargets(out io.Writer, sizes []uploadSize, res results) {
 
 // uploadLegend explains the upload table; it follows it.
 var uploadLegend = strings.TrimSpace(`
-Uploads: MiB/s and req/s count the bodies answered 201, over putclient's wall time (on the
-client core, as wrk); CPU µs/MiB is the server's utime+stime (/proc/PID/stat; nginx runs as one
+Uploads: MiB/s and req/s count the bodies answered 201 and found in the run's directory after it
+(every file's size, up to 8 byte for byte), over putclient's wall time (on the client core,
+as wrk); CPU µs/MiB is the server's utime+stime (/proc/PID/stat; nginx runs as one
 process) over the MiB stored, and for cp the copier's own (getrusage) over the MiB copied, on
 the server core; the writeback the kernel does later in its own threads is charged to no one,
 so a server that fsyncs (simplehttp, cp) pays for more of its disk work than one that does not
