@@ -334,13 +334,18 @@ func TestRenderTargets(t *testing.T) {
 		"m": {"simplehttp": mk(500, time.Second, mib), "nginx": mk(400, time.Second, mib), "python": mk(50, time.Second, mib)},
 		// simplehttp ran but completed no request (all timed out).
 		"b": {"simplehttp": mk(0, time.Second, mib), "fileserver": mk(100, time.Second, mib)},
+		// simplehttp answered every request 503, cheaply: no CPU target
+		// is met by failing.
+		"d": {"simplehttp": mk(100, 10*time.Millisecond, mib), "fileserver": mk(100, 600*time.Millisecond, mib)},
 	}
+	res["d"]["simplehttp"].samples[0].wrk.Status = 100
 	var b strings.Builder
 	renderTargets(&b, workloads, res)
 	want := `Targets (simplehttp / peer, same run):
   (a)  req/s >= 1x nginx          0.75x   MISSED
   (b)  req/s >= 1.2x fileserver   -       MISSED
   (c)  CPU/req <= 1x fileserver   0.83x   met
+  (d)  CPU/req <= 1x fileserver   -       MISSED
   (e)  req/s >= 1x fileserver     -       MISSED: simplehttp not measured
   (f)  req/s >= 1x fileserver     2.00x   met
   (f)  peak RSS <= 1x fileserver  1.12x   MISSED

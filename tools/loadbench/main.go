@@ -85,7 +85,8 @@
 // throughput and CPU per request as ratios to that peer. After the table
 // come the targets (targets.go), each with the ratio measured in this
 // run and "met" or "MISSED"; a target whose simplehttp row has no run
-// (skipped, failed its check) is MISSED, one whose peer has none is "?".
+// (skipped, failed its check) or no right answer (every request failed)
+// is MISSED, whatever the figure compared, one whose peer has none is "?".
 //
 // # Scaling sweeps (-scale)
 //

@@ -64,6 +64,8 @@ var targets = []target{
 // peers not selected are left out; a selected one that was not measured
 // (skipped, failed its check, every run failed) is named: simplehttp
 // unmeasured misses the target, the peer unmeasured leaves it undecided.
+// simplehttp with no right answer misses every target, CPU and memory
+// ones too: failing fast is cheap.
 func renderTargets(out io.Writer, ws []workload, res results) {
 	byKey := map[string]workload{}
 	for _, w := range ws {
@@ -109,14 +111,16 @@ func renderTargets(out io.Writer, ws []workload, res results) {
 		}
 		verdict := "?"
 		switch {
+		case s.rate <= 0 && p.rate > 0:
+			// simplehttp gave no right answer (all failed, or all had
+			// the wrong status): whatever its CPU or memory, it missed.
+			verdict = "MISSED"
 		case got > 0:
 			met := got >= t.want
 			if t.what != "rate" {
 				met = got <= t.want
 			}
 			verdict = map[bool]string{true: "met", false: "MISSED"}[met]
-		case t.what == "rate" && s.rate <= 0 && p.rate > 0:
-			verdict = "MISSED" // simplehttp completed no request: every one failed
 		}
 		fmt.Fprintf(tw, "  (%s)\t%s\t%s\t%s\n", t.key, goal, formatRatio(got, 1), verdict)
 	}

@@ -160,6 +160,14 @@ func TestRenderUploads(t *testing.T) {
 	if got := b.String(); strings.Contains(got, "100 MiB") {
 		t.Errorf("a target without its cp run: %q", got)
 	}
+	// simplehttp ran, but no PUT stored its body: missed, not undecided.
+	b.Reset()
+	failed := putResult{Requests: 50, Duration: time.Second, Failed: 50}
+	res["1 MiB"]["simplehttp"] = &cell{samples: []sample{{wrk: failed.asSample(), serverCPU: 10 * time.Millisecond}}}
+	renderUploadTargets(&b, sizes, res)
+	if got, want := b.String(), "  (l)  1 MiB PUT: CPU/MiB <= 1.5x cp  -  MISSED\n"; got != want {
+		t.Errorf("renderUploadTargets, every PUT failed:\n%q\nwant:\n%q", got, want)
+	}
 	// simplehttp selected but with no run to show: missed, not left out.
 	b.Reset()
 	res["1 MiB"]["simplehttp"] = &cell{skip: "check: status 405, want 201"}

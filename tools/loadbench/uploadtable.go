@@ -118,9 +118,13 @@ func renderUploadTargets(out io.Writer, sizes []uploadSize, res results) {
 			fmt.Fprintf(tw, "  (l)\t%s PUT: CPU/MiB <= %gx cp\t-\t?: cp not measured\n", sz.label, t.want)
 			continue
 		}
-		got := ratio(float64(summarizeUpload(sz, sc).cpuPerMiB), float64(summarizeUpload(sz, cc).cpuPerMiB))
+		sh := summarizeUpload(sz, sc)
+		got := ratio(float64(sh.cpuPerMiB), float64(summarizeUpload(sz, cc).cpuPerMiB))
 		verdict := "?"
-		if got > 0 {
+		switch {
+		case sh.rate <= 0: // no body stored: every PUT failed
+			verdict = "MISSED"
+		case got > 0:
 			verdict = map[bool]string{true: "met", false: "MISSED"}[got <= t.want]
 		}
 		fmt.Fprintf(tw, "  (l)\t%s PUT: CPU/MiB <= %gx cp\t%s\t%s\n", sz.label, t.want, formatRatio(got, 1), verdict)
