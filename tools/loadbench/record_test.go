@@ -20,7 +20,7 @@ func recordedSweep() *sweep {
 		{file: "rate.png", title: "Throughput", yLabel: "req/s", metrics: []string{"rate"}, logX: true},
 		{file: "p99.png", title: "p99", yLabel: "ms", metrics: []string{"p99"}, logX: true, logY: true},
 	}
-	s.verdicts = []verdict{p99GrowthVerdict([2]float64{2, 7}, false, 100, 10000, 5000)}
+	s.verdicts = []verdict{p99GrowthVerdict([2]float64{2, 7}, [2]float64{}, false, 100, 10000, 5000)}
 	return s
 }
 

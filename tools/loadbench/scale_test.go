@@ -318,11 +318,16 @@ func TestSpecialVerdicts(t *testing.T) {
 		v    verdict
 		want string
 	}{
-		{p99GrowthVerdict([2]float64{2, 5}, false, 100, 10000, 5000), "conns: p99 at 10,000 conns <= 3x p99 at 100, both at 5,000 req/s | 2.50x (5.00 ms / 2.00 ms) | met"},
-		{p99GrowthVerdict([2]float64{2, 7}, false, 100, 10000, 5000), "conns: p99 at 10,000 conns <= 3x p99 at 100, both at 5,000 req/s | 3.50x (7.00 ms / 2.00 ms) | MISSED"},
-		{p99GrowthVerdict([2]float64{0, 7}, false, 100, 10000, 5000), "conns: p99 at 10,000 conns <= 3x p99 at 100, both at 5,000 req/s | not measured | ?"},
+		{p99GrowthVerdict([2]float64{2, 5}, [2]float64{}, false, 100, 10000, 5000), "conns: p99 at 10,000 conns <= 3x p99 at 100, both at 5,000 req/s | 2.50x (5.00 ms / 2.00 ms) | met"},
+		{p99GrowthVerdict([2]float64{2, 7}, [2]float64{}, false, 100, 10000, 5000), "conns: p99 at 10,000 conns <= 3x p99 at 100, both at 5,000 req/s | 3.50x (7.00 ms / 2.00 ms) | MISSED"},
+		{p99GrowthVerdict([2]float64{0, 7}, [2]float64{}, false, 100, 10000, 5000), "conns: p99 at 10,000 conns <= 3x p99 at 100, both at 5,000 req/s | not measured | ?"},
 		// simplehttp's run at 10,000 connections failed.
-		{p99GrowthVerdict([2]float64{2, 0}, true, 100, 10000, 5000), "conns: p99 at 10,000 conns <= 3x p99 at 100, both at 5,000 req/s | simplehttp failed at a fixed rate | MISSED"},
+		{p99GrowthVerdict([2]float64{2, 0}, [2]float64{}, true, 100, 10000, 5000), "conns: p99 at 10,000 conns <= 3x p99 at 100, both at 5,000 req/s | simplehttp failed at a fixed rate | MISSED"},
+		// The rate asked for, not reached: at 10,000 connections a miss,
+		// at 100 (a slow server gets a lighter load) undecided.
+		{p99GrowthVerdict([2]float64{2, 5}, [2]float64{4990, 3000}, false, 100, 10000, 5000), "conns: p99 at 10,000 conns <= 3x p99 at 100, both at 5,000 req/s | 2.50x (5.00 ms / 2.00 ms); 3,000 req/s reached at 10,000 conns | MISSED"},
+		{p99GrowthVerdict([2]float64{2, 5}, [2]float64{3000, 5010}, false, 100, 10000, 5000), "conns: p99 at 10,000 conns <= 3x p99 at 100, both at 5,000 req/s | 2.50x (5.00 ms / 2.00 ms); only 3,000 req/s reached at 100 conns: not the same rate | ?"},
+		{p99GrowthVerdict([2]float64{2, 5}, [2]float64{4600, 4700}, false, 100, 10000, 5000), "conns: p99 at 10,000 conns <= 3x p99 at 100, both at 5,000 req/s | 2.50x (5.00 ms / 2.00 ms) | met"},
 		{slopeVerdict(map[string]float64{"simplehttp": 10 * kib, "fileserver": 20 * kib}, nil), "idle: memory per idle connection <= 1x fileserver | 0.50x (10.0 KiB / 20.0 KiB) | met"},
 		{slopeVerdict(map[string]float64{"simplehttp": 30 * kib, "fileserver": 20 * kib}, nil), "idle: memory per idle connection <= 1x fileserver | 1.50x (30.0 KiB / 20.0 KiB) | MISSED"},
 		{slopeVerdict(map[string]float64{"simplehttp": 30 * kib}, nil), "idle: memory per idle connection <= 1x fileserver | not measured | ?"},
