@@ -314,8 +314,8 @@ access-time update) or for the fixtures' writeback; before each
 point, what it serves is read again (the working set's files, the
 directory and its entries' metadata, the large file), so that the first
 peer to run does not read back from disk what the machine paged out
-while it sat idle. CPU per MiB is the server's
-utime+stime over the MiB it sent. A target "at every point" missed only
+while it sat idle. Throughput in MiB/s and CPU per MiB count the
+bodies the server sent, not its headers. A target "at every point" missed only
 where the rounds of simplehttp and of the peer overlap (neither's worst
 round better than the other's best; results.json holds each point's
 lowest and highest round) is "MISSED, within the rounds' spread": this
