@@ -215,7 +215,9 @@
 // [Options.Precompressed] and without UploadOverwrite, it names the
 // precompressed copy of a file that exists, such as app.js.gz (or
 // app.js.GZ) beside app.js, which would be sent in the file's place, or a
-// file whose copy exists, checked again once the body has arrived), 404 for a POST to a directory that does not exist (as its GET
+// file whose copy exists, checked again once the body has arrived; a
+// multipart POST may bring a file and its copy together), 404 for a POST
+// to a directory that does not exist (as its GET
 // would be), 413 over [Options.MaxUploadSize] (1 GiB by default: before a
 // byte is written when the length is announced), 507 when the disk is
 // full, 403 where the target is refused (a hidden or excluded directory, a

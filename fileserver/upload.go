@@ -279,7 +279,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 		// exclusive link fails if the name appeared meanwhile.
 		overwrite = overwrite && !noneMatchAny(conds)
 	}
-	if e := h.commit(dir, t, base, overwrite); e != nil {
+	if e := h.commit(dir, t, base, overwrite, nil); e != nil {
 		if e.code == http.StatusConflict && noneMatchAny(conds) {
 			return preconditionFailed()
 		}
@@ -389,7 +389,7 @@ func (h *Handler) checkTarget(dir *os.File, base string, conds http.Header) (exi
 	}
 	switch {
 	case !cur.exists:
-		return false, h.copyConflict(dir, base)
+		return false, h.copyConflict(dir, base, nil)
 	case cur.mode.IsDir():
 		return true, refuse(http.StatusConflict, "A directory of that name exists")
 	case !h.overwrite:
@@ -403,30 +403,36 @@ func (h *Handler) checkTarget(dir *os.File, base string, conds http.Header) (exi
 // copyConflict refuses base in dir, unless overwriting is on, if it names
 // the precompressed copy of a file there, or a file whose copy is there:
 // either would be sent in place of the other's file (see isCopyOfFile and
-// hasCopy).
-func (h *Handler) copyConflict(dir *os.File, base string) *uploadError {
+// hasCopy). The names in ours (nil for none) are files this same upload
+// stored, a multipart one's earlier files: a file and its copy uploaded
+// together replace nobody's.
+func (h *Handler) copyConflict(dir *os.File, base string, ours map[string]bool) *uploadError {
 	switch {
 	case h.overwrite:
 		return nil
-	case h.isCopyOfFile(dir, base):
+	case h.isCopyOfFile(dir, base, ours):
 		return refuse(http.StatusConflict, "A precompressed copy of a file that exists")
-	case h.hasCopy(dir, base):
+	case h.hasCopy(dir, base, ours):
 		return refuse(http.StatusConflict, "A precompressed copy of that name exists")
 	}
 	return nil
 }
 
 // isCopyOfFile reports whether base in dir is named as a precompressed
-// copy (Options.Precompressed) of a file that exists there: once
+// copy (Options.Precompressed) of a file that exists there, other than
+// one of ours (see copyConflict): once
 // created, it would be sent in place of that file to the clients that
 // take its coding, which would replace the file for them as surely as
 // overwriting it. The extension matches in any letter case: on a file
 // system that ignores case (FAT, exFAT, macOS's), app.js.GZ is what the
 // handler opens as app.js.gz.
-func (h *Handler) isCopyOfFile(dir *os.File, base string) bool {
+func (h *Handler) isCopyOfFile(dir *os.File, base string, ours map[string]bool) bool {
 	for _, c := range h.pre {
 		if i := len(base) - len(c.ext); i > 0 && strings.EqualFold(base[i:], c.ext) {
 			orig := base[:i]
+			if ours[orig] {
+				continue
+			}
 			if cur, err := lstatAt(dir, orig); err != nil || (cur.exists && !cur.mode.IsDir()) {
 				return true
 			}
@@ -436,11 +442,14 @@ func (h *Handler) isCopyOfFile(dir *os.File, base string) bool {
 }
 
 // hasCopy reports whether a precompressed copy (Options.Precompressed) of
-// base is in dir: one uploaded first, within the second before the file,
+// base is in dir, other than one of ours: one uploaded first, within the second before the file,
 // would be as fresh as the file and sent in its place to the clients that
 // take its coding.
-func (h *Handler) hasCopy(dir *os.File, base string) bool {
+func (h *Handler) hasCopy(dir *os.File, base string, ours map[string]bool) bool {
 	for _, c := range h.pre {
+		if ours[base+c.ext] {
+			continue
+		}
 		// A name too long for its copy has none.
 		if cur, err := lstatAt(dir, base+c.ext); err == nil && cur.exists && !cur.mode.IsDir() {
 			return true
@@ -738,12 +747,13 @@ type onlyWriter struct{ w io.Writer }
 func (o onlyWriter) Write(p []byte) (int, error) { return o.w.Write(p) }
 
 // commit gives the received file its name, replacing a file of that
-// name if overwrite. In every case t is closed.
-func (h *Handler) commit(dir *os.File, t *tempFile, base string, overwrite bool) *uploadError {
+// name if overwrite. In every case t is closed. ours are the files the
+// same upload stored before (see copyConflict).
+func (h *Handler) commit(dir *os.File, t *tempFile, base string, overwrite bool, ours map[string]bool) *uploadError {
 	// Checked again now that the body has arrived: the file, or its
 	// copy, may have been created by another upload meanwhile, and a
 	// copy named after its file would be the fresher one.
-	if e := h.copyConflict(dir, base); e != nil {
+	if e := h.copyConflict(dir, base, ours); e != nil {
 		t.abort()
 		return e
 	}
@@ -877,11 +887,13 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, name string) *upl
 	if len(files) == 0 {
 		return refuse(http.StatusBadRequest, "No file in the upload")
 	}
+	ours := make(map[string]bool, len(files))
 	for i, f := range files {
-		if e := h.commitPart(dir, f); e != nil {
+		if e := h.commitPart(dir, f, ours); e != nil {
 			h.settle(dir, files[:i+1], true)
 			return named(e, f.name)
 		}
+		ours[f.name] = true
 	}
 	h.settle(dir, files, false)
 	h.writeUploaded(w, r, files)
@@ -947,10 +959,10 @@ func (p *partHeadReader) Read(b []byte) (int, error) {
 // the file to be replaced: it can be replaced, not put back.
 var errCannotKeep = errors.New("the file system cannot link it")
 
-// commitPart names a file of a multipart upload. With overwrite, the file
-// it replaces is first linked to a hidden name, so that settle can put it
-// back.
-func (h *Handler) commitPart(dir *os.File, f *received) *uploadError {
+// commitPart names a file of a multipart upload, whose files named before
+// it are ours. With overwrite, the file it replaces is first linked to a
+// hidden name, so that settle can put it back.
+func (h *Handler) commitPart(dir *os.File, f *received, ours map[string]bool) *uploadError {
 	t := f.t
 	f.t = nil
 	id, err := identOf(t.File)
@@ -967,7 +979,7 @@ func (h *Handler) commitPart(dir *os.File, f *received) *uploadError {
 		t.abort()
 		return h.writeError(err)
 	}
-	if e := h.commit(dir, t, f.name, h.overwrite); e != nil {
+	if e := h.commit(dir, t, f.name, h.overwrite, ours); e != nil {
 		return e
 	}
 	f.id, f.committed = id, true

@@ -296,6 +296,22 @@ func TestUploadPrecompressedCopyMeanwhile(t *testing.T) {
 	}
 }
 
+// TestPostFileWithItsCopy: a multipart upload that brings a file and its
+// precompressed copy together, into a directory that holds neither, is
+// stored whole, in either order: neither replaces another's file. What
+// was there before still counts (see TestUploadPrecompressedCopy).
+func TestPostFileWithItsCopy(t *testing.T) {
+	for _, names := range [][2]string{{"app.js", "app.js.gz"}, {"app.js.gz", "app.js"}} {
+		dir := t.TempDir()
+		h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{Precompressed: []string{"gzip"}})
+		body, ct := multipartBody(t, names[0], "first\n", names[1], "second\n")
+		if w := upReq(h, "POST", "/", body, false, "Content-Type", ct); w.Code != 201 {
+			t.Errorf("POST of %s and %s: %d %s, want 201", names[0], names[1], w.Code, w.Body)
+		}
+		sameTree(t, dir, map[string]string{"./": "", names[0]: "first\n", names[1]: "second\n"})
+	}
+}
+
 // readerFunc is a Read method.
 type readerFunc func(p []byte) (int, error)
 
