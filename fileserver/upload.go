@@ -425,10 +425,12 @@ func (h *Handler) copyConflict(dir *os.File, base string, ours map[string]bool) 
 // take its coding, which would replace the file for them as surely as
 // overwriting it. The extension matches in any letter case: on a file
 // system that ignores case (FAT, exFAT, macOS's), app.js.GZ is what the
-// handler opens as app.js.gz.
+// handler opens as app.js.gz, and app.js.zſt ("ſ" is an "s") what it
+// opens as app.js.zst, so the extension's last runes are compared, not
+// its last bytes.
 func (h *Handler) isCopyOfFile(dir *os.File, base string, ours map[string]bool) bool {
 	for _, c := range h.pre {
-		if i := len(base) - len(c.ext); i > 0 && strings.EqualFold(base[i:], c.ext) {
+		if i := suffixRunes(base, utf8.RuneCountInString(c.ext)); i > 0 && strings.EqualFold(base[i:], c.ext) {
 			orig := base[:i]
 			if ours[orig] {
 				continue
@@ -439,6 +441,20 @@ func (h *Handler) isCopyOfFile(dir *os.File, base string, ours map[string]bool) 
 		}
 	}
 	return false
+}
+
+// suffixRunes returns where the last n runes of s begin, or -1 if s has
+// fewer.
+func suffixRunes(s string, n int) int {
+	i := len(s)
+	for ; n > 0 && i > 0; n-- {
+		_, size := utf8.DecodeLastRuneInString(s[:i])
+		i -= size
+	}
+	if n > 0 {
+		return -1
+	}
+	return i
 }
 
 // hasCopy reports whether a precompressed copy (Options.Precompressed) of

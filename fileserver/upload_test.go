@@ -200,7 +200,8 @@ func tempNameForTest() string { return fileserver.TempPrefix + "0123" }
 // be sent in place of the file to every client that takes its coding,
 // as good as replacing the file), nor one whose extension differs only
 // in case (a file system that ignores case, FAT or macOS's, opens
-// app.js.GZ as app.js.gz); one of a name that does not exist, or with
+// app.js.GZ as app.js.gz), even where the other case of a letter takes
+// more bytes (app.js.zſt for app.js.zst); one of a name that does not exist, or with
 // UploadOverwrite, is taken.
 func TestUploadPrecompressedCopy(t *testing.T) {
 	dir := t.TempDir()
@@ -210,7 +211,8 @@ func TestUploadPrecompressedCopy(t *testing.T) {
 	os.Mkdir(filepath.Join(dir, "adir.js.gz"), 0o755)
 	before := tree(t, dir)
 	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{Precompressed: []string{"br", "zstd", "gzip"}})
-	for _, name := range []string{"app.js.gz", "app.js.br", "app.js.zst", "app.js.GZ", "app.js.Zst"} {
+	// "\u017f" (ſ) is an "s" in another case, which takes two bytes.
+	for _, name := range []string{"app.js.gz", "app.js.br", "app.js.zst", "app.js.GZ", "app.js.Zst", "app.js.z\u017ft", "app.js.Z\u017fT"} {
 		if w := upReq(h, "PUT", "/"+name, []byte("replaced\n"), false); w.Code != 409 || !strings.Contains(w.Body.String(), "A precompressed copy of a file that exists") {
 			t.Errorf("PUT %s: %d %s", name, w.Code, w.Body)
 		}
