@@ -40,7 +40,7 @@ func benchHandler(b *testing.B) (config, http.Handler) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { closeHandler() })
+	b.Cleanup(closeHandler.close)
 	return cfg, h
 }
 

@@ -93,7 +93,7 @@ func FuzzStack(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Cleanup(closeHandler)
+		f.Cleanup(closeHandler.close)
 		handlers = append(handlers, h)
 		// The server's own pages: what they hold (the rich listing's
 		// script, say) is not an echo of the request.

@@ -41,10 +41,12 @@
 //
 // on startup (HTTPS and https:// with TLS), logs each request on stderr in
 // Python's format (or --log-format common, combined, json; to --log-file;
-// none with --quiet), and on Ctrl-C or SIGTERM prints "Keyboard interrupt
-// received, exiting." and exits 0, after letting requests in flight finish
-// for up to 10 seconds (and with status 1 15 seconds after the signal if
-// it is still held up, by a stderr nobody reads for one). Clients get 10
+// none with --quiet), and on Ctrl-C or SIGTERM writes the log lines it
+// holds, prints "Keyboard interrupt received, exiting." and exits 0, after
+// letting requests in flight finish for up to 10 seconds (and with status
+// 1 15 seconds after the signal if it is still held up, by a stderr nobody
+// reads for one); at once if it is still starting (held up, say, by a
+// FIFO given as --tls-cert). Clients get 10
 // seconds to send their request head, idle keep-alive connections are
 // closed after 60 seconds, and a client
 // that stops reading a response for 60 seconds (--send-timeout) is
@@ -136,8 +138,9 @@ func main() {
 		stop()
 		// And a shutdown that cannot end still does: its last steps
 		// write to stderr and the log, which a reader that stopped (a
-		// pipe nobody drains) blocks for ever, and so is a start that
-		// waits to open a FIFO given as --log-file.
+		// pipe nobody drains) blocks for ever. (A start held up, on a
+		// FIFO given as --tls-cert or --log-file, is left behind: run
+		// returns at once.)
 		time.AfterFunc(exitTimeout, func() { os.Exit(1) })
 	}()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
@@ -183,35 +186,86 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 
-	var tlsConfig *tls.Config
-	if cfg.TLSCert != "" {
-		cert, err := loadCertificate(cfg.TLSCert, cfg.TLSKey, cfg.TLSPasswordFile)
-		if err != nil {
-			return fail(err)
+	// The start may block: on a FIFO given as --tls-cert or --log-file
+	// that nobody writes or reads, on a file system that does not answer,
+	// on a slow lookup of -b. Ctrl-C ends it at once, as it ends serving.
+	startc := make(chan startup, 1)
+	go func() { startc <- start(ctx, cfg, stderr) }()
+	var st startup
+	select {
+	case st = <-startc:
+	case <-ctx.Done():
+		// A start that ends later releases what it made.
+		go func() { (<-startc).release() }()
+		return interrupted(stdout)
+	}
+	if st.err != nil {
+		if ctx.Err() != nil {
+			return interrupted(stdout) // a lookup of -b cut short
 		}
-		tlsConfig = newTLSConfig(cert)
+		return fail(st.err)
 	}
-	h, logger, closeHandler, err := newHandler(cfg, stderr)
-	if err != nil {
-		return fail(err)
-	}
-	defer closeHandler() // after the shutdown: writes the last log lines
+	defer st.logs.close() // after the shutdown: writes the last log lines
 
-	ln, err := listen(ctx, cfg.Bind, cfg.Port, cfg.SendTimeout)
-	if err != nil {
-		return fail(err)
-	}
-	ln = newOverloadListener(ln, logger)
-	srv := newServer(cfg, h, logger)
-	srv.TLSConfig = tlsConfig
-	if w := clearTextWarning(cfg, ln.Addr(), tlsConfig != nil); w != "" {
+	if w := clearTextWarning(cfg, st.ln.Addr(), st.srv.TLSConfig != nil); w != "" {
 		fmt.Fprintln(stderr, w)
 	}
 	var banner func(io.Writer, net.Addr, bool)
 	if cfg.QR {
 		banner = printQRCodes
 	}
-	return serve(ctx, srv, ln, shutdownTimeout, banner, stdout, stderr)
+	return serve(ctx, st.srv, st.ln, shutdownTimeout, banner, st.logs.flush, stdout, stderr)
+}
+
+// interruptLine is what Python prints on Ctrl-C, before it exits 0.
+const interruptLine = "\nKeyboard interrupt received, exiting."
+
+// interrupted prints Python's line for Ctrl-C and returns the exit status.
+func interrupted(stdout io.Writer) int {
+	fmt.Fprintln(stdout, interruptLine)
+	return 0
+}
+
+// startup is what start makes: the server, its listener and the logs of
+// its handler, or the error that stopped it.
+type startup struct {
+	srv  *http.Server
+	ln   net.Listener
+	logs *closers
+	err  error
+}
+
+// start reads the TLS files, builds the handler and listens.
+func start(ctx context.Context, cfg config, stderr io.Writer) startup {
+	var tlsConfig *tls.Config
+	if cfg.TLSCert != "" {
+		cert, err := loadCertificate(cfg.TLSCert, cfg.TLSKey, cfg.TLSPasswordFile)
+		if err != nil {
+			return startup{err: err}
+		}
+		tlsConfig = newTLSConfig(cert)
+	}
+	h, logger, logs, err := newHandler(cfg, stderr)
+	if err != nil {
+		return startup{err: err}
+	}
+	ln, err := listen(ctx, cfg.Bind, cfg.Port, cfg.SendTimeout)
+	if err != nil {
+		logs.close()
+		return startup{err: err}
+	}
+	ln = newOverloadListener(ln, logger)
+	srv := newServer(cfg, h, logger)
+	srv.TLSConfig = tlsConfig
+	return startup{srv: srv, ln: ln, logs: logs}
+}
+
+// release closes what a start that succeeded made.
+func (st startup) release() {
+	if st.err == nil {
+		st.ln.Close()
+		st.logs.close()
+	}
 }
 
 // alpnProtocols are the protocols offered through TLS's ALPN, in order of
@@ -249,11 +303,12 @@ func newTLSConfig(cert tls.Certificate) *tls.Config {
 // "code 404, message ..." line errorpage reports; errorpage renders the
 // error pages of everything inside it; cgi runs scripts for /cgi-bin and
 // /htbin and hands every other request to the file server. It also returns
-// the logger of the diagnostics (see newLogs), and a func that releases
-// what the handler holds and writes the last log lines: call it after the
-// server has shut down.
-func newHandler(cfg config, stderr io.Writer) (_ http.Handler, _ *slog.Logger, _ func(), err error) {
-	var cl closers
+// the logger of the diagnostics (see newLogs), and the closers of what the
+// handler holds: their close writes the last log lines and releases the
+// rest (call it after the server has shut down), their flush writes the
+// log lines still buffered.
+func newHandler(cfg config, stderr io.Writer) (_ http.Handler, _ *slog.Logger, _ *closers, err error) {
+	cl := new(closers)
 	defer func() {
 		if err != nil {
 			cl.close()
@@ -265,7 +320,7 @@ func newHandler(cfg config, stderr io.Writer) (_ http.Handler, _ *slog.Logger, _
 	if err := checkDir(cfg.Dir); err != nil {
 		return nil, nil, nil, err
 	}
-	access, logger, err := newLogs(cfg, stderr, &cl)
+	access, logger, err := newLogs(cfg, stderr, cl)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -323,7 +378,7 @@ func newHandler(cfg config, stderr io.Writer) (_ http.Handler, _ *slog.Logger, _
 	if cfg.Health != "" {
 		h = withHealth(cfg.Health, withServer(cfg.Headers), h)
 	}
-	return h, logger, cl.close, nil
+	return h, logger, cl, nil
 }
 
 // logFlushInterval is how long a log line may wait in the buffer before it
@@ -346,6 +401,7 @@ func newLogs(cfg config, stderr io.Writer, cl *closers) (*accesslog.Middleware, 
 			return nil, nil, err
 		}
 		cl.add(access.Close) // writes the buffered lines
+		cl.addFlush(access.Flush)
 		return access, slog.New(access.SlogHandler(nil)), nil
 	}
 	format := accesslog.Python
@@ -357,6 +413,7 @@ func newLogs(cfg config, stderr io.Writer, cl *closers) (*accesslog.Middleware, 
 		return nil, nil, err
 	}
 	cl.add(diag.Close)
+	cl.addFlush(diag.Flush)
 	logger := slog.New(diag.SlogHandler(nil))
 	if cfg.Quiet {
 		return nil, logger, nil
@@ -373,18 +430,29 @@ func newLogs(cfg config, stderr io.Writer, cl *closers) (*accesslog.Middleware, 
 		return nil, nil, err
 	}
 	cl.add(access.Close) // writes the buffered lines, before the file is closed
+	cl.addFlush(access.Flush)
 	return access, logger, nil
 }
 
 // closers are the Close methods to call when the server is done, in the
-// reverse order of add, as deferred calls run.
-type closers []func() error
+// reverse order of add, as deferred calls run, and the Flush methods of
+// the logs.
+type closers struct{ closes, flushes []func() error }
 
-func (c *closers) add(f func() error) { *c = append(*c, f) }
+func (c *closers) add(f func() error) { c.closes = append(c.closes, f) }
+
+func (c *closers) addFlush(f func() error) { c.flushes = append(c.flushes, f) }
 
 func (c *closers) close() {
-	for i := len(*c) - 1; i >= 0; i-- {
-		(*c)[i]()
+	for i := len(c.closes) - 1; i >= 0; i-- {
+		c.closes[i]()
+	}
+}
+
+// flush writes the log lines still buffered.
+func (c *closers) flush() {
+	for _, f := range c.flushes {
+		f()
 	}
 }
 
@@ -589,7 +657,10 @@ func listenError(err error, bind string, port int) error {
 // nil (--qr), serves on ln (with TLS when srv.TLSConfig is set) until ctx
 // is done, then shuts srv down: connections that have not begun a request
 // are closed at once, and requests in flight get up to grace to finish.
-func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration, banner func(w io.Writer, addr net.Addr, https bool), stdout, stderr io.Writer) int {
+// flush, if not nil, writes the log lines still buffered: the requests
+// answered before the interrupt are logged before its line, as Python,
+// which writes each line at once, logs them.
+func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration, banner func(w io.Writer, addr net.Addr, https bool), flush func(), stdout, stderr io.Writer) int {
 	// The connections that have sent nothing yet go at once when the
 	// shutdown begins.
 	fresh := new(freshConns)
@@ -620,7 +691,20 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 	case <-ctx.Done():
 	}
 
-	fmt.Fprintln(stdout, "\nKeyboard interrupt received, exiting.")
+	if flush != nil {
+		// Not for ever: a stderr nobody reads must not keep the line
+		// from stdout, nor the shutdown from beginning.
+		flushed := make(chan struct{})
+		go func() {
+			flush()
+			close(flushed)
+		}()
+		select {
+		case <-flushed:
+		case <-time.After(flushWait):
+		}
+	}
+	fmt.Fprintln(stdout, interruptLine)
 	fresh.closeAll()
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
@@ -635,6 +719,10 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 	<-errc // http.ErrServerClosed
 	return 0
 }
+
+// flushWait bounds how long the interrupt line waits for the log lines
+// held in the buffer to be written.
+const flushWait = time.Second
 
 // cutOffWait bounds how long the shutdown waits, once it has closed the
 // connections of requests that outlived the grace period, for their

@@ -886,7 +886,7 @@ func startServe(t *testing.T, h http.Handler, grace time.Duration) (*running, st
 	r := &running{stdout: lines, stderr: new(syncbuf.Buffer), cancel: cancel, exited: exited}
 	srv := newServer(config{Protocol: http10}, h, slog.New(slog.NewTextHandler(r.stderr, nil)))
 	go func() {
-		r.status = serve(ctx, srv, ln, grace, nil, stdout, r.stderr)
+		r.status = serve(ctx, srv, ln, grace, nil, nil, stdout, r.stderr)
 		close(exited)
 	}()
 	t.Cleanup(func() {
@@ -930,5 +930,92 @@ func writeScript(t *testing.T, name, content string) {
 	writeFile(t, name, content)
 	if err := os.Chmod(name, 0o755); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRunInterruptedStart: Ctrl-C while the start is held up, here by a
+// FIFO as --tls-cert that nobody writes, prints Python's interrupt line
+// and exits 0 at once, where the command waited for ever (and main killed
+// it 15 s later with status 1 and no word).
+func TestRunInterruptedStart(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "cert.pem")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no FIFO: %v", err)
+	}
+	r := startRun(t, "-b", "127.0.0.1", "-d", t.TempDir(), "--tls-cert", fifo, "0")
+	// The start has opened the FIFO once a writer can open it without
+	// waiting; the start then waits for its bytes.
+	var w *os.File
+	for deadline := time.Now().Add(waitLimit); w == nil; {
+		f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+		switch {
+		case err == nil:
+			w = f
+		case time.Now().After(deadline):
+			t.Fatalf("the start did not open the FIFO: %v", err)
+		default:
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	defer w.Close() // lets the abandoned start end
+	r.cancel()
+	select {
+	case <-r.exited:
+	case <-time.After(waitLimit):
+		w.Close() // the start fails, and run returns
+		t.Fatalf("run still starting %v after the interrupt", waitLimit)
+	}
+	var out []string
+	for l := range r.stdout {
+		out = append(out, l)
+	}
+	if got, want := strings.Join(out, "\n"), interruptLine; got != want {
+		t.Errorf("stdout = %q, want %q", got, want)
+	}
+	if r.status != 0 || r.stderr.String() != "" {
+		t.Errorf("exit status %d, stderr %q; want 0 and nothing", r.status, r.stderr)
+	}
+}
+
+// TestServeFlushesBeforeInterrupt: a request answered just before Ctrl-C
+// is logged before the interrupt line, as Python, which writes each log
+// line at once, logs it; the buffered line came after it on a terminal
+// that shows both stdout and stderr.
+func TestServeFlushesBeforeInterrupt(t *testing.T) {
+	var out syncbuf.Buffer // stdout and stderr, as a terminal shows them
+	access, err := accesslog.New(accesslog.Options{Writer: &out, FlushInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer access.Close()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String() + "/"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := newServer(config{Protocol: http10}, access.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	})), slog.New(slog.NewTextHandler(&out, nil)))
+	status := make(chan int, 1)
+	go func() {
+		status <- serve(ctx, srv, ln, waitLimit, nil, func() { access.Flush() }, &out, &out)
+	}()
+	if resp, body := get(t, url); resp.StatusCode != http.StatusOK || body != "ok" {
+		t.Fatalf("GET /: status %d, body %q", resp.StatusCode, body)
+	}
+	cancel()
+	select {
+	case s := <-status:
+		if s != 0 {
+			t.Errorf("serve = %d, want 0", s)
+		}
+	case <-time.After(waitLimit):
+		t.Fatalf("serve did not return within %v", waitLimit)
+	}
+	re := regexp.MustCompile(`^Serving HTTP on .*\n127\.0\.0\.1 - - \[[^]]+\] "GET / HTTP/1\.1" 200 2\n\nKeyboard interrupt received, exiting\.\n$`)
+	if !re.MatchString(out.String()) {
+		t.Errorf("stdout and stderr = %q, want the startup line, the request's line, then the interrupt line", out.String())
 	}
 }

@@ -42,7 +42,7 @@ func TestUploadIdleTimeout(t *testing.T) {
 		}
 		w := &deadlineRecorder{ResponseRecorder: httptest.NewRecorder()}
 		h.ServeHTTP(w, httptest.NewRequest("PUT", "/a.txt", strings.NewReader("a\n")))
-		closeHandler()
+		closeHandler.close()
 		if got, _ := os.ReadFile(filepath.Join(dir, "a.txt")); w.Code != 201 || string(got) != "a\n" {
 			t.Fatalf("--idle-timeout %s: PUT %d, stored %q", tc.flag, w.Code, got)
 		}
