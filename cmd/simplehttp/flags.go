@@ -295,6 +295,10 @@ func parseArgs(args []string) (config, error) {
 		// Not even the file would be made.
 		return cfg, usagef("--log-file with --quiet: there is no access log to write")
 	}
+	if cfg.Quiet && (cfg.LogFormat == accesslog.Common || cfg.LogFormat == accesslog.Combined) {
+		// python and json still pick the format of the diagnostics.
+		return cfg, usagef("--log-format %s with --quiet: there is no access log to write", cfg.LogFormat)
+	}
 	if err := cfg.Symlinks.UnmarshalText([]byte(fv.symlinks)); err != nil {
 		return cfg, usagef("invalid --symlinks %q: want follow, inside or never", fv.symlinks)
 	}
@@ -357,6 +361,11 @@ func parseArgs(args []string) (config, error) {
 		if _, err := forwarded.Parse([]string{p}); err != nil {
 			return cfg, usagef("invalid --trusted-proxy %q: want an address or a CIDR prefix, like 127.0.0.1 or 10.0.0.0/8", p)
 		}
+	}
+	if cfg.TrustedProxies != nil && cfg.Quiet && !cfg.authOn() {
+		// X-Forwarded-For gives the address of the access log and of
+		// the failed-login limit only.
+		return cfg, usagef("--trusted-proxy with --quiet and no --auth or --auth-file: there is no access log nor failed-login limit to see the clients")
 	}
 	for _, name := range cfg.Index {
 		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {

@@ -78,6 +78,13 @@ func TestParseArgs(t *testing.T) {
 		{"log format combined", []string{"--log-format=combined"}, with(func(c *config) { c.LogFormat = accesslog.Combined })},
 		{"log file", []string{"--log-file", "access.log"}, with(func(c *config) { c.LogFile = "access.log" })},
 		{"quiet", []string{"--quiet"}, with(func(c *config) { c.Quiet = true })},
+		// The format of the diagnostics.
+		{"quiet, json", []string{"--quiet", "--log-format", "json"}, with(func(c *config) { c.Quiet, c.LogFormat = true, accesslog.JSON })},
+		// The failed-login limit sees the clients of the proxy.
+		{"quiet, trusted proxy, auth", []string{"--quiet", "--trusted-proxy", "10.0.0.1", "--auth", "u:p"},
+			with(func(c *config) {
+				c.Quiet, c.TrustedProxies, c.AuthUsers = true, []string{"10.0.0.1"}, map[string]string{"u": "p"}
+			})},
 		{"symlinks inside", []string{"--symlinks", "inside"}, with(func(c *config) { c.Symlinks = fileserver.SymlinksInside })},
 		{"symlinks never", []string{"--symlinks", "never"}, with(func(c *config) { c.Symlinks = fileserver.SymlinksNever })},
 		{"symlinks follow", []string{"--symlinks", "follow"}, def},
@@ -188,6 +195,9 @@ func TestParseArgsErrors(t *testing.T) {
 		{"send timeout of nanoseconds", []string{"--send-timeout", "3ns"}, `invalid --send-timeout 3ns: want 0 (no limit) or at least 1ms, like 60s`},
 		{"negative header timeout", []string{"--read-header-timeout=-5ms"}, `invalid --read-header-timeout -5ms: want a duration of 0 or more, like 10s`},
 		{"log file with quiet", []string{"--quiet", "--log-file", "access.log"}, `--log-file with --quiet: there is no access log to write`},
+		{"common log format with quiet", []string{"--quiet", "--log-format", "common"}, `--log-format common with --quiet: there is no access log to write`},
+		{"combined log format with quiet", []string{"--log-format=combined", "--quiet"}, `--log-format combined with --quiet: there is no access log to write`},
+		{"trusted proxy with quiet", []string{"--trusted-proxy", "10.0.0.0/8", "--quiet"}, `--trusted-proxy with --quiet and no --auth or --auth-file: there is no access log nor failed-login limit to see the clients`},
 		{"archive-max without archive", []string{"--archive-max", "1G"}, `--archive-max requires --archive to be set`},
 		{"archive without listing", []string{"--archive", "--no-listing"}, `--archive with --no-listing: an archive lists what its directory holds`},
 		{"archive-max zero", []string{"--archive", "--archive-max", "0"}, `invalid argument "0" for "--archive-max" flag: invalid size "0": must be more than zero`},
