@@ -72,7 +72,7 @@ func TestE2EAuth(t *testing.T) {
 	}
 
 	t.Run("write scope", func(t *testing.T) {
-		p := startBinary(t, "-b", "127.0.0.1", "-d", dir, "--auth-file", users, "--auth-for", "write", "0")
+		p := startBinary(t, "-b", "127.0.0.1", "-d", dir, "--auth-file", users, "--auth-for", "write", "--cgi", "0")
 		out := curl(t, "--output", "/dev/null", "--write-out", "%{http_code}\n", p.url+"/hello.txt") +
 			curl(t, "--head", "--output", "/dev/null", "--write-out", "%{http_code}\n", p.url+"/hello.txt")
 		if out != "200\n200\n" {

@@ -38,7 +38,8 @@ func TestParseArgsAuth(t *testing.T) {
 		{"repeated, colons and commas", []string{"--auth", "alice:a:b,c", "--auth=bob:" + hunter2Hash},
 			map[string]string{"alice": "a:b,c", "bob": hunter2Hash}, "", fileserver.AuthAll, ""},
 		{"file", []string{"--auth-file", "users"}, nil, "users", fileserver.AuthAll, ""},
-		{"write scope", []string{"--auth-file", "users", "--auth-for", "write"}, nil, "users", fileserver.AuthWrites, ""},
+		{"write scope", []string{"--auth-file", "users", "--auth-for", "write", "--upload"}, nil, "users", fileserver.AuthWrites, ""},
+		{"write scope, nothing to write", []string{"--auth-file", "users", "--auth-for", "write"}, nil, "", 0, "--auth-for write without --upload or --cgi: nothing can be written, so no request would need credentials"},
 		{"explicit all", []string{"--auth", "a:b", "--auth-for=all"}, map[string]string{"a": "b"}, "", fileserver.AuthAll, ""},
 		// The messages never show a password.
 		{"no colon", []string{"--auth", "alicesecret"}, nil, "", 0, "invalid --auth: want USER:PASSWORD (no ':' in the value)"},
@@ -259,7 +260,7 @@ func TestRunAuth(t *testing.T) {
 	}
 
 	t.Run("write scope", func(t *testing.T) {
-		r := startRun(t, "-b", "127.0.0.1", "-d", dir, "--auth", "alice:secret", "--auth-for", "write", "--quiet", "0")
+		r := startRun(t, "-b", "127.0.0.1", "-d", dir, "--auth", "alice:secret", "--auth-for", "write", "--cgi", "--quiet", "0")
 		base := r.baseURL(t)
 		for _, tc := range []struct {
 			method, auth string

@@ -357,6 +357,11 @@ func parseArgs(args []string) (config, error) {
 	if fs.Changed("auth-for") && !cfg.authOn() {
 		return cfg, usagef("--auth-for requires --auth or --auth-file to be set")
 	}
+	if cfg.AuthFor == fileserver.AuthWrites && !cfg.Upload && !cfg.CGI {
+		// Every method but GET, HEAD and OPTIONS is answered 501 then:
+		// the credentials would guard nothing.
+		return cfg, usagef("--auth-for write without --upload or --cgi: nothing can be written, so no request would need credentials")
+	}
 	for _, p := range cfg.TrustedProxies {
 		if _, err := forwarded.Parse([]string{p}); err != nil {
 			return cfg, usagef("invalid --trusted-proxy %q: want an address or a CIDR prefix, like 127.0.0.1 or 10.0.0.0/8", p)
