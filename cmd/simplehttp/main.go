@@ -126,6 +126,12 @@ func main() {
 	cgi.MaybeRunLauncher()
 	startGCPacer()
 	startReaper()
+	// A write to a stdout or stderr whose reader is gone (a pipe to
+	// `head`) fails with EPIPE instead of killing the process, as in
+	// Python, which ignores SIGPIPE: the server goes on serving, without
+	// the lines, and its shutdown runs. Caught, not ignored: the CGI
+	// scripts start with SIGPIPE's default action.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 
 	ctx, stop := context.Background(), func() {}
 	if sigs := stopSignals(); len(sigs) > 0 { // none would mean every signal

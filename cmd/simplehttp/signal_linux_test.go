@@ -60,3 +60,29 @@ func TestE2ESignalStderrBlocked(t *testing.T) {
 		t.Errorf("exit: %v, want status 1", p.err)
 	}
 }
+
+// TestE2EStderrClosed: a server whose stderr's reader is gone (a pipe to
+// `head` that has exited) serves on and shuts down on SIGTERM as usual,
+// where the first log line it wrote killed it with SIGPIPE, and so cut
+// off its shutdown and the downloads in flight. Python, which ignores
+// SIGPIPE, goes on running too.
+func TestE2EStderrClosed(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "hello.txt"), "hello\n")
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := command(t, "-b", "127.0.0.1", "-d", dir, "0")
+	cmd.Stderr = w
+	p := startCommand(t, cmd)
+	w.Close()
+	r.Close() // no reader left: a write gets EPIPE
+	for range 2 {
+		if got := curl(t, p.url+"/hello.txt"); got != "hello\n" {
+			t.Fatalf("GET /hello.txt = %q", got)
+		}
+	}
+	// The shutdown writes the log lines, then Python's line, and exits 0.
+	p.stop(t, syscall.SIGTERM)
+}
