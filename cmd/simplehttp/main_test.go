@@ -933,50 +933,6 @@ func writeScript(t *testing.T, name, content string) {
 	}
 }
 
-// TestRunInterruptedStart: Ctrl-C while the start is held up, here by a
-// FIFO as --tls-cert that nobody writes, prints Python's interrupt line
-// and exits 0 at once, where the command waited for ever (and main killed
-// it 15 s later with status 1 and no word).
-func TestRunInterruptedStart(t *testing.T) {
-	fifo := filepath.Join(t.TempDir(), "cert.pem")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skipf("no FIFO: %v", err)
-	}
-	r := startRun(t, "-b", "127.0.0.1", "-d", t.TempDir(), "--tls-cert", fifo, "0")
-	// The start has opened the FIFO once a writer can open it without
-	// waiting; the start then waits for its bytes.
-	var w *os.File
-	for deadline := time.Now().Add(waitLimit); w == nil; {
-		f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0)
-		switch {
-		case err == nil:
-			w = f
-		case time.Now().After(deadline):
-			t.Fatalf("the start did not open the FIFO: %v", err)
-		default:
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-	defer w.Close() // lets the abandoned start end
-	r.cancel()
-	select {
-	case <-r.exited:
-	case <-time.After(waitLimit):
-		w.Close() // the start fails, and run returns
-		t.Fatalf("run still starting %v after the interrupt", waitLimit)
-	}
-	var out []string
-	for l := range r.stdout {
-		out = append(out, l)
-	}
-	if got, want := strings.Join(out, "\n"), interruptLine; got != want {
-		t.Errorf("stdout = %q, want %q", got, want)
-	}
-	if r.status != 0 || r.stderr.String() != "" {
-		t.Errorf("exit status %d, stderr %q; want 0 and nothing", r.status, r.stderr)
-	}
-}
-
 // TestServeFlushesBeforeInterrupt: a request answered just before Ctrl-C
 // is logged before the interrupt line, as Python, which writes each log
 // line at once, logs it; the buffered line came after it on a terminal
