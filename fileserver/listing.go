@@ -2,7 +2,6 @@ package fileserver
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -60,10 +59,6 @@ const (
 		"</form>\n"
 	listingListStart = "<hr>\n<ul>\n"
 )
-
-// ctxCheckEvery is how many entries are read or rendered between checks
-// that the client is still there.
-const ctxCheckEvery = 1024
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
@@ -307,13 +302,9 @@ var (
 )
 
 // listingError answers a directory that cannot be read as Python's
-// list_directory does, unless the reading stopped because the client has
-// gone (err is the request context's own error). Any other error is
-// answered even then: see unavailable.
+// list_directory does, even when the request's context is done: see
+// unavailable.
 func (h *Handler) listingError(w http.ResponseWriter, r *http.Request, name string, err error) {
-	if ctxErr := r.Context().Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return // the client has gone; nobody to answer
-	}
 	if overload.Is(err) {
 		h.unavailable(w, r, name, err)
 		return
@@ -337,15 +328,10 @@ func (h *Handler) readDir(r *http.Request, f fs.File, name string) ([]*entry, er
 	// into a block of their own, which never moves (growing one slice
 	// would leave its copies behind).
 	var blocks [][]entry
-	n, read := 0, 0
-	add := func(des []fs.DirEntry) error {
+	n := 0
+	add := func(des []fs.DirEntry) {
 		block := make([]entry, 0, len(des))
 		for _, de := range des {
-			if read++; read%ctxCheckEvery == 0 {
-				if err := r.Context().Err(); err != nil {
-					return err
-				}
-			}
 			if h.upload && strings.HasPrefix(de.Name(), tempPrefix) {
 				continue // an upload on its way
 			}
@@ -366,14 +352,11 @@ func (h *Handler) readDir(r *http.Request, f fs.File, name string) ([]*entry, er
 		}
 		blocks = append(blocks, block)
 		n += len(block)
-		return nil
 	}
 	if rd, ok := f.(fs.ReadDirFile); ok {
 		for {
 			des, err := rd.ReadDir(readDirChunk)
-			if aerr := add(des); aerr != nil {
-				return nil, aerr
-			}
+			add(des)
 			if err == io.EOF {
 				break
 			}
@@ -389,9 +372,7 @@ func (h *Handler) readDir(r *http.Request, f fs.File, name string) ([]*entry, er
 		if err != nil {
 			return nil, err
 		}
-		if err := add(des); err != nil {
-			return nil, err
-		}
+		add(des)
 	}
 	sorted := make([]*entry, 0, n) // sorting pointers moves 8 bytes, not an entry
 	for _, b := range blocks {
@@ -439,10 +420,7 @@ func (t jsonTime) MarshalJSON() ([]byte, error) {
 
 func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, entries []*entry, name, clientPath string) {
 	out := jsonListing{Path: urlpath.UnescapeName(clientPath), Entries: make([]jsonEntry, 0, len(entries))}
-	for i, e := range entries {
-		if i%ctxCheckEvery == ctxCheckEvery-1 && r.Context().Err() != nil {
-			return
-		}
+	for _, e := range entries {
 		je := jsonEntry{Name: e.name, Link: e.link, Type: "other"}
 		// Links followed; for anything else Stat is the entry's Lstat.
 		fi, err := h.stat(joinName(name, e.name))

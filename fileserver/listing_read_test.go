@@ -1,6 +1,7 @@
 package fileserver_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -129,5 +131,54 @@ func TestJSONListingWithoutMtime(t *testing.T) {
 		`{"name":"b.txt","type":"file","size":1,"mtime":"2024-03-05T09:07:04Z","link":false}]}` + "\n"
 	if w.Code != 200 || w.Body.String() != want {
 		t.Errorf("%d %s, want 200 %s", w.Code, w.Body, want)
+	}
+}
+
+// TestListingContextDone: a directory of more entries than the handler
+// reads between looks at the request's context is listed in full even
+// when that context is done. net/http ends it as soon as a client
+// half-closes its side after the request, and such a client still reads
+// the answer, as Python's and http.FileServer's listings give it; with
+// the reading cut short it got a 200 with no body. The HTML, JSON and
+// rich listings alike, from disk and from an fs.FS.
+func TestListingContextDone(t *testing.T) {
+	dir := t.TempDir()
+	const n = 2500 // more than one look's worth and, for the rich listing, than its parallel stat's threshold
+	for i := range n {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%04d.txt", i)), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, style := range []fileserver.ListingStyle{fileserver.ListingPython, fileserver.ListingRich} {
+		for _, src := range []string{"dir", "fs"} {
+			var h *fileserver.Handler
+			var err error
+			opts := fileserver.Options{Listing: style, DisableCache: true}
+			if src == "dir" {
+				h, err = fileserver.NewDir(dir, fileserver.SymlinksFollow, opts)
+			} else {
+				h, err = fileserver.New(os.DirFS(dir), opts)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, accept := range []string{"", "application/json"} {
+				r := httptest.NewRequest("GET", "/", nil).WithContext(done)
+				if accept != "" {
+					r.Header.Set("Accept", accept)
+				}
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				body := w.Body.String()
+				last := fmt.Sprintf("f%04d.txt", n-1)
+				if w.Code != 200 || w.Header().Get("Content-Length") != strconv.Itoa(len(body)) || !strings.Contains(body, last) {
+					t.Errorf("%v listing from %s, Accept %q, context done: %d, Content-Length %q, %d bytes, has %s: %v; want 200 with every entry",
+						style, src, accept, w.Code, w.Header().Get("Content-Length"), len(body), last, strings.Contains(body, last))
+				}
+			}
+			h.Close()
+		}
 	}
 }

@@ -2,7 +2,6 @@ package fileserver
 
 import (
 	"bufio"
-	"context"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -467,12 +466,10 @@ func (h *Handler) serveRichListing(w http.ResponseWriter, r *http.Request, f fs.
 	for i, e := range entries {
 		rows[i].entry = e
 	}
-	if !h.richStamps(r.Context(), f, name, rows, func(i int, st richStamp) bool {
+	h.richStamps(f, name, rows, func(i int, st richStamp) bool {
 		rows[i].richStamp = st
 		return true
-	}) {
-		return // the client has gone
-	}
+	})
 	sortRich(rows, sortBy)
 
 	size := 0
@@ -506,18 +503,15 @@ const richEntryCost = 128
 // richFresh reports whether every entry of kept rows, of the directory
 // dir open as f, still shows what it showed.
 func (h *Handler) richFresh(r *http.Request, f fs.File, dir string, rows []richEntry) bool {
-	return h.richStamps(r.Context(), f, dir, rows, func(i int, st richStamp) bool {
+	return h.richStamps(f, dir, rows, func(i int, st richStamp) bool {
 		return st == rows[i].richStamp
 	})
 }
 
 // richStampsFS is richStamps through the fs.FS, one stat by name per
 // entry.
-func (h *Handler) richStampsFS(ctx context.Context, dir string, rows []richEntry, fn func(i int, st richStamp) bool) bool {
+func (h *Handler) richStampsFS(dir string, rows []richEntry, fn func(i int, st richStamp) bool) bool {
 	for i := range rows {
-		if i%ctxCheckEvery == ctxCheckEvery-1 && ctx.Err() != nil {
-			return false
-		}
 		if !fn(i, h.richStat(dir, rows[i].entry)) {
 			return false
 		}

@@ -1,7 +1,6 @@
 package fileserver
 
 import (
-	"context"
 	"io/fs"
 	"os"
 	"runtime"
@@ -25,22 +24,21 @@ const richStatParallel = 2048
 // root, where a stat by name walks every component again); a link is
 // stat'ed through the fs.FS, so the symlink policy decides where it may
 // lead.
-func (h *Handler) richStamps(ctx context.Context, f fs.File, dir string, rows []richEntry, fn func(i int, st richStamp) bool) bool {
+func (h *Handler) richStamps(f fs.File, dir string, rows []richEntry, fn func(i int, st richStamp) bool) bool {
 	osf, ok := f.(*os.File)
 	if !ok {
-		return h.richStampsFS(ctx, dir, rows, fn)
+		return h.richStampsFS(dir, rows, fn)
 	}
 	rc, err := osf.SyscallConn()
 	if err != nil {
-		return h.richStampsFS(ctx, dir, rows, fn)
+		return h.richStampsFS(dir, rows, fn)
 	}
 	var stop atomic.Bool
 	part := func(lo, hi int) {
 		err := rc.Control(func(fd uintptr) {
 			var st unix.Stat_t
 			for i := lo; i < hi; i++ {
-				if i%ctxCheckEvery == ctxCheckEvery-1 && (stop.Load() || ctx.Err() != nil) {
-					stop.Store(true)
+				if stop.Load() { // another part found a changed entry
 					return
 				}
 				e := rows[i].entry
