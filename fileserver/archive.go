@@ -119,6 +119,11 @@ func (h *Handler) serveArchive(w http.ResponseWriter, r *http.Request, name stri
 	if err := count.run(name, top); err != nil {
 		switch {
 		case ctx.Err() != nil:
+			// The client has gone, or half-closed its side (net/http
+			// ends the context for both), in which case it still waits
+			// for an answer: cut the connection rather than let
+			// net/http send an empty 200.
+			panic(http.ErrAbortHandler)
 		case errors.Is(err, errArchiveTooLarge):
 			h.logger.LogAttrs(ctx, slog.LevelInfo, "fileserver: archive refused",
 				slog.String("name", name), slog.Int("entries", count.entries), slog.Int64("bytes", count.bytes), slog.Any("err", err))
@@ -181,13 +186,13 @@ func (h *Handler) serveArchive(w http.ResponseWriter, r *http.Request, name stri
 		return
 	}
 	if ctx.Err() != nil || out.writeErr {
-		// The client has gone: nobody to tell.
+		// The client has gone, or half-closed its side and still reads.
 		h.logger.LogAttrs(ctx, slog.LevelDebug, "fileserver: archive stopped",
 			slog.String("name", name), slog.Int("entries", out.entries), slog.Any("err", err))
-		return
+	} else {
+		h.logger.LogAttrs(ctx, slog.LevelWarn, "fileserver: archive aborted",
+			slog.String("name", name), slog.Int("entries", out.entries), slog.Int64("bytes", out.bytes), slog.Any("err", err))
 	}
-	h.logger.LogAttrs(ctx, slog.LevelWarn, "fileserver: archive aborted",
-		slog.String("name", name), slog.Int("entries", out.entries), slog.Int64("bytes", out.bytes), slog.Any("err", err))
 	// The archive cannot be finished honestly: cut the response, so that
 	// the client sees an incomplete download rather than a complete-looking
 	// archive with a file missing or cut short.

@@ -2,6 +2,7 @@ package fileserver_test
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"log/slog"
 	"maps"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -746,6 +748,67 @@ func TestArchiveDisconnect(t *testing.T) {
 	if len(logs.find("DEBUG fileserver: archive stopped", "entries=3", "context canceled")) == 0 {
 		t.Errorf("no log line says the archive stopped; log: %q", logs.find(""))
 	}
+}
+
+// TestArchiveHalfClosed: a client that half-closes its side after the
+// request (net/http then ends the request's context, as when a client
+// goes away) stops the archive, and the connection is cut: before the
+// download began, where net/http sent an empty 200 for the handler that
+// wrote nothing; and once it had begun, where the handler's return ended
+// the chunked body, so that the client read a complete-looking response
+// holding part of an archive.
+func TestArchiveHalfClosed(t *testing.T) {
+	root := t.TempDir()
+	for i := range 20 {
+		os.WriteFile(filepath.Join(root, string(rune('a'+i))+".txt"), bytes.Repeat([]byte{byte('a' + i)}, 10000), 0o644)
+	}
+	h, err := fileserver.NewDir(root, fileserver.SymlinksFollow, fileserver.Options{Archive: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+
+	t.Run("before", func(t *testing.T) {
+		done, cancel := context.WithCancel(context.Background())
+		cancel()
+		w := httptest.NewRecorder()
+		var got any
+		func() {
+			defer func() { got = recover() }()
+			h.ServeHTTP(w, httptest.NewRequest("GET", "/?download=zip", nil).WithContext(done))
+		}()
+		if got != http.ErrAbortHandler { //nolint:errorlint // net/http compares it so
+			t.Errorf("context done before the count: handler returned (panic %v) with %d and %d bytes; want it to panic with http.ErrAbortHandler",
+				got, w.Code, w.Body.Len())
+		}
+	})
+
+	t.Run("during", func(t *testing.T) {
+		var entries atomic.Int32
+		fileserver.SetArchiveHook(h, func(ctx context.Context, name string) {
+			if entries.Add(1) == 3 {
+				<-ctx.Done() // until net/http has read the client's EOF
+			}
+		})
+		defer fileserver.SetArchiveHook(h, nil)
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		fmt.Fprintf(conn, "GET /?download=tar.gz HTTP/1.1\r\nHost: x\r\n\r\n")
+		conn.(*net.TCPConn).CloseWrite()
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("half-closed client: status %d, reading the body: err = %v; want 200 and a cut response", resp.StatusCode, err)
+		}
+	})
 }
 
 // TestArchiveBudget: while a tar.zst download holds 3 MiB of a 4 MiB

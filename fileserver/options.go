@@ -367,7 +367,9 @@ type Options struct {
 	// download, and every format detects it (no gzip or zstd
 	// end, no zip central directory), instead of a complete-looking
 	// archive with a file missing or cut short. A client that goes away
-	// stops the walk at the next read. An archive reveals every name
+	// (or half-closes its side: net/http does not tell the two apart)
+	// stops the walk at the next read, and the connection is cut the
+	// same way, whether or not the download had begun. An archive reveals every name
 	// under its directory, as the listings would, and so Archive cannot
 	// be set with DisableListing. If false, the query is ignored
 	// (Python's behaviour).
