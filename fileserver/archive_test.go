@@ -444,8 +444,9 @@ func TestArchiveHeaders(t *testing.T) {
 	}
 }
 
-// TestArchiveListingLinks checks that the listing shows the three links
-// under its heading when archives are on, and nothing else changes.
+// TestArchiveListingLinks checks that the listing shows the three
+// download buttons under its heading when archives are on, and nothing
+// else changes.
 func TestArchiveListingLinks(t *testing.T) {
 	root := t.TempDir()
 	os.WriteFile(filepath.Join(root, "a.txt"), []byte("a\n"), 0o644)
@@ -464,7 +465,9 @@ func TestArchiveListingLinks(t *testing.T) {
 		h.ServeHTTP(w, httptest.NewRequest("GET", target, nil))
 		return w.Body.String()
 	}
-	links := "<p>Download: <a href=\"?download=zip\">zip</a> <a href=\"?download=tar.gz\">tar.gz</a> <a href=\"?download=tar.zst\">tar.zst</a></p>\n"
+	links := "<form method=\"get\"><p>Download: <button name=\"download\" value=\"zip\">zip</button> " +
+		"<button name=\"download\" value=\"tar.gz\">tar.gz</button> " +
+		"<button name=\"download\" value=\"tar.zst\">tar.zst</button></p></form>\n"
 	want := strings.Replace(page(off, "/"), "</h1>\n<hr>\n", "</h1>\n"+links+"<hr>\n", 1)
 	if got := page(on, "/"); got != want {
 		t.Errorf("listing with Archive:\n%s\nwant:\n%s", got, want)

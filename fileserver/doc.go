@@ -106,7 +106,9 @@
 // [Options.Archive], off by default, answers a directory's URL with
 // exactly the query "download=zip", "download=tar.gz" or
 // "download=tar.zst" with the directory as one archive, made while it is
-// sent, and adds the three links to the HTML listing. Names in the archive
+// sent, and adds three buttons to the HTML listing (a GET form asking for
+// those queries: links would have wget --recursive and other crawlers
+// download every directory's subtree three times over). Names in the archive
 // are relative, under one directory named after the one downloaded; files
 // are read through the fs.FS, so the symbolic-link policy applies and a
 // link loop is left out. A counting walk first refuses trees over

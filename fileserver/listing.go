@@ -44,14 +44,18 @@ const (
 	listingTail = "</ul>\n<hr>\n</body>\n</html>\n"
 
 	// The parts of the head between the title and the list when the
-	// options add to it: the links to the archives of the directory
-	// (Options.Archive) under the heading, and the upload form
+	// options add to it: the buttons that download the directory as an
+	// archive (Options.Archive) under the heading, and the upload form
 	// (Options.Upload), which posts the chosen files to the directory's
-	// own URL, with no script, between two rules.
+	// own URL, with no script, between two rules. The archives are
+	// buttons of a GET form ("?download=zip", as a link would ask), not
+	// links: wget --recursive follows every link, and would download
+	// each directory's subtree three times over, at each level.
 	listingH1End        = "</h1>\n"
-	listingArchiveLinks = "<p>Download: <a href=\"?download=zip\">zip</a> " +
-		"<a href=\"?download=tar.gz\">tar.gz</a> " +
-		"<a href=\"?download=tar.zst\">tar.zst</a></p>\n"
+	listingArchiveLinks = "<form method=\"get\"><p>Download: " +
+		"<button name=\"download\" value=\"zip\">zip</button> " +
+		"<button name=\"download\" value=\"tar.gz\">tar.gz</button> " +
+		"<button name=\"download\" value=\"tar.zst\">tar.zst</button></p></form>\n"
 	listingUploadForm = "<hr>\n" +
 		"<form method=\"post\" enctype=\"multipart/form-data\">\n" +
 		"<label>Upload files: <input type=\"file\" name=\"file\" multiple required></label>\n" +

@@ -341,8 +341,10 @@ type Options struct {
 	// or on disk), as application/zip, application/gzip or
 	// application/zstd, with Content-Disposition: attachment and the
 	// name of the directory ("root" for the root). Any other query is
-	// ignored, as Python ignores it, and the HTML listing shows the three
-	// links. All entries go under one directory of that name, with
+	// ignored, as Python ignores it, and the HTML listing shows three
+	// buttons that ask for them (a GET form: links would have wget
+	// --recursive download each directory's subtree three times over).
+	// All entries go under one directory of that name, with
 	// relative names only (a backslash in a zip entry's name becomes '_').
 	// Files and directories go in with their permission bits and
 	// modification time (in a zip file, the nearest it can hold: 1970

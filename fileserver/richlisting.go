@@ -106,7 +106,7 @@ type richHole uint8
 const (
 	richHoleTitle    richHole = iota // the directory's decoded path, in <title>
 	richHoleCrumbs                   // the breadcrumb links and separators, in <h1>
-	richHoleArchives                 // "\n<p class="archives">…</p>", when archives are offered
+	richHoleArchives                 // "\n<form class="archives" …>…</form>", when archives are offered
 	richHoleUpload                   // "\n<form …>…</form>", when uploads are accepted
 	richHoleCount                    // "1 entry", "N entries"
 	richHoleColumns                  // the <th> sort headings
@@ -230,8 +230,11 @@ type richPage struct {
 	// it false until an upload handler is mounted there.
 	Upload bool
 	// Archives are the formats ("zip", "tar.gz") the directory can be
-	// downloaded in, each linked as "?download=FORMAT". The handler
-	// leaves it nil until an archive handler answers those links.
+	// downloaded in, each a button of a GET form that asks for
+	// "?download=FORMAT": a button, not a link, so that wget --recursive
+	// and other crawlers, which follow every link, do not download each
+	// directory's subtree three times over. The handler leaves it nil
+	// until an archive handler answers those requests.
 	Archives []string
 }
 
@@ -607,15 +610,15 @@ func (p *richPage) appendHole(b []byte, h richHole) []byte {
 		}
 	case richHoleArchives:
 		if len(p.Archives) > 0 {
-			b = append(b, "\n"+`<p class="archives">`...)
+			b = append(b, "\n"+`<form class="archives" method="get" action="./">`...)
 			for _, a := range p.Archives {
-				b = append(b, `<a href="?download=`...)
-				b = appendRichURL(b, a, true)
+				b = append(b, `<button name="download" value="`...)
+				b = appendRichText(b, a)
 				b = append(b, `">Download this folder as .`...)
 				b = appendRichText(b, a)
-				b = append(b, "</a> "...)
+				b = append(b, "</button> "...)
 			}
-			b = append(b, "</p>"...)
+			b = append(b, "</form>"...)
 		}
 	case richHoleUpload:
 		if p.Upload {

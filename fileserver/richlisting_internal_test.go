@@ -9,7 +9,7 @@ import (
 )
 
 // TestRichPageUploadArchives renders the rich page with an upload form
-// and archive links, as the handler will once those handlers are there:
+// and archive buttons, as the handler will once those handlers are there:
 // the form posts multipart/form-data to the directory itself with a
 // labelled multiple-file input and a submit button, and each format is
 // a "?download=FORMAT" link.
@@ -29,8 +29,8 @@ func TestRichPageUploadArchives(t *testing.T) {
 	goldenfile.Check(t, "testdata/TestRichPageUploadArchives/page.golden", b)
 	for _, want := range []string{
 		`<form class="upload bar" method="post" action="./" enctype="multipart/form-data"><label for="upload-file">Upload files</label><input id="upload-file" type="file" name="file" multiple> <button type="submit">Upload</button></form>`,
-		`<a href="?download=zip">Download this folder as .zip</a>`,
-		`<a href="?download=tar.gz">Download this folder as .tar.gz</a>`,
+		`<form class="archives" method="get" action="./"><button name="download" value="zip">Download this folder as .zip</button> `,
+		`<button name="download" value="tar.gz">Download this folder as .tar.gz</button> </form>`,
 	} {
 		if !bytes.Contains(b, []byte(want)) {
 			t.Errorf("page lacks %s", want)

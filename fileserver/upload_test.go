@@ -1011,7 +1011,7 @@ func (emfileWriter) Write(p []byte) (int, error) {
 }
 
 // TestRichListingUploadAndArchives: the rich listing shows the upload
-// form and the archive links exactly when their options are on.
+// form and the archive buttons exactly when their options are on.
 func TestRichListingUploadAndArchives(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("a"), 0o644)
@@ -1026,9 +1026,9 @@ func TestRichListingUploadAndArchives(t *testing.T) {
 		body := upReq(h, "GET", "/", nil, false).Body.String()
 		h.Close()
 		form := strings.Contains(body, `enctype="multipart/form-data"`) && strings.Contains(body, `type="file" name="file" multiple`)
-		links := strings.Contains(body, `href="?download=zip"`) && strings.Contains(body, `href="?download=tar.gz"`) && strings.Contains(body, `href="?download=tar.zst"`)
+		links := strings.Contains(body, `<button name="download" value="zip">`) && strings.Contains(body, `<button name="download" value="tar.gz">`) && strings.Contains(body, `<button name="download" value="tar.zst">`)
 		if form != opts.Upload || links != opts.Archive {
-			t.Errorf("Upload %v, Archive %v: form shown %v, archive links shown %v", opts.Upload, opts.Archive, form, links)
+			t.Errorf("Upload %v, Archive %v: form shown %v, archive buttons shown %v", opts.Upload, opts.Archive, form, links)
 		}
 	}
 }

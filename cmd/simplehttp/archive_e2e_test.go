@@ -4,9 +4,14 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"io"
 	"iter"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -22,8 +27,8 @@ func TestRunArchive(t *testing.T) {
 	base := r.baseURL(t)
 
 	_, page := get(t, base+"/")
-	if !strings.Contains(page, `<a href="?download=tar.gz">tar.gz</a>`) {
-		t.Errorf("listing without the archive links:\n%s", page)
+	if !strings.Contains(page, `<button name="download" value="tar.gz">tar.gz</button>`) {
+		t.Errorf("listing without the archive buttons:\n%s", page)
 	}
 	resp, body := get(t, base+"/small/?download=tar.gz")
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/gzip" ||
@@ -110,5 +115,48 @@ func untarGz(t *testing.T, body string) iter.Seq2[string, string] {
 				return
 			}
 		}
+	}
+}
+
+// TestE2EWgetArchive mirrors a tree with wget --recursive from a server
+// with --archive, with each listing style: the mirror holds the tree's
+// files and no archive, and the server was never asked for one. wget
+// follows every link of a page (rel="nofollow" included; its -R patterns
+// only delete a file once it has arrived), so archive links would have
+// it download each directory's whole subtree three times more, at every
+// level of the tree.
+func TestE2EWgetArchive(t *testing.T) {
+	need(t, "wget")
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "a.txt"), "a\n")
+	writeFile(t, filepath.Join(src, "sub", "b.txt"), "b\n")
+	writeFile(t, filepath.Join(src, "sub", "deeper", "c.txt"), "c\n")
+	for _, style := range []string{"python", "rich"} {
+		t.Run(style, func(t *testing.T) {
+			p := startBinary(t, "-b", "127.0.0.1", "-d", src, "-p", "HTTP/1.1", "--archive", "--listing", style, "0")
+			dst := t.TempDir()
+			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, "wget", "--recursive", "--level=inf", "--no-parent", "--no-host-directories",
+				"--execute", "robots=off", "--no-verbose", "--directory-prefix", dst, p.url+"/")
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("wget: %v\n%s", err, out)
+			}
+			p.stop(t, syscall.SIGTERM)
+			if log := p.stderr.String(); strings.Contains(log, "download=") {
+				t.Errorf("wget asked for archives:\n%s", log)
+			}
+			for name := range tree(t, dst) {
+				if strings.Contains(name, "download=") {
+					t.Errorf("the mirror has %s", name)
+				}
+			}
+			for _, name := range []string{"a.txt", "sub/b.txt", "sub/deeper/c.txt"} {
+				if _, err := os.Stat(filepath.Join(dst, filepath.FromSlash(name))); err != nil {
+					t.Errorf("the mirror lacks %s: %v\n%s", name, err, out)
+				}
+			}
+		})
 	}
 }

@@ -112,8 +112,8 @@ options:
                         log and the failed-login limit see its clients
                         (repeatable)
   --archive             let clients download a directory as one zip, tar.gz
-                        or tar.zst file (?download=zip on its URL), linked
-                        from the listing
+                        or tar.zst file (?download=zip on its URL), with
+                        buttons in the listing
   --archive-max SIZE    refuse archives of more than SIZE bytes of files
                         (such as 500M or 2G; default: no limit)
   --qr                  print a QR code of each URL the server can be reached
@@ -435,7 +435,7 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 	fs.StringVar(&cfg.AuthFile, "auth-file", "", "ask for HTTP Basic credentials, of the users of this htpasswd file (bcrypt hashes only: htpasswd -B)")
 	fs.StringVar(&fv.authFor, "auth-for", "all", "requests that need credentials: all, or write (every method but GET, HEAD and OPTIONS) (default: all)")
 	fs.StringArrayVar(&cfg.TrustedProxies, "trusted-proxy", nil, "believe X-Forwarded-For from this reverse proxy, an address or a CIDR prefix like 10.0.0.0/8: the access log and the failed-login limit see its clients (repeatable)")
-	fs.BoolVar(&cfg.Archive, "archive", false, "let clients download a directory as one zip, tar.gz or tar.zst file (?download=zip on its URL), linked from the listing")
+	fs.BoolVar(&cfg.Archive, "archive", false, "let clients download a directory as one zip, tar.gz or tar.zst file (?download=zip on its URL), with buttons in the listing")
 	fs.Var((*byteSize)(&cfg.ArchiveMax), "archive-max", "refuse archives of more than SIZE bytes of files (such as 500M or 2G; default: no limit)")
 	fs.BoolVar(&cfg.QR, "qr", false, "print a QR code of each URL the server can be reached at, when standard output is a terminal")
 	fs.StringVar(&cfg.Health, "health", "", `answer GET PATH (such as /healthz) with 200 "ok", without logging it or touching the disk`)
