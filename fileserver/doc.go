@@ -170,7 +170,10 @@
 // script; without it the page is complete but for the box), light and
 // dark colours (color-scheme), a phone layout, a real <table> with column
 // headers and aria-sort, and makes no request elsewhere: styles, script
-// and icons are inline. Names are escaped exactly as in Python's list.
+// and icons are inline. Names are escaped exactly as in Python's list,
+// but that the text shows their bidirectional formatting characters
+// (U+202E and the like) as U+FFFD, so that no name reads as another:
+// "invoice\u202Efdp.exe" would read "invoiceexe.pdf". Links keep the name.
 //
 // The rows are kept in the cache per directory version and sort order,
 // as Python's list is. Since they also show sizes and times, which change

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/simplehttp/simplehttp/internal/pyescape"
 	"github.com/simplehttp/simplehttp/internal/urlpath"
@@ -804,7 +806,7 @@ func appendRichRows(b []byte, rows []richEntry) []byte {
 			b = append(b, '/')
 		}
 		b = append(b, `">`...)
-		b = pyescape.AppendHTML(b, e.name)
+		b = pyescape.AppendHTML(b, withoutBidi(e.name))
 		if e.dir {
 			b = append(b, '/')
 		}
@@ -860,7 +862,38 @@ func appendHumanSize(b []byte, n int64) []byte {
 
 // shownName is the escaped path or name s decoded, as the page shows it:
 // bytes that are not UTF-8 become U+FFFD, as in the rows, so that the
-// page is the UTF-8 its charset says.
+// page is the UTF-8 its charset says, and so do bidirectional formatting
+// characters (see withoutBidi).
 func shownName(s string) string {
-	return strings.ToValidUTF8(urlpath.UnescapeName(s), "\uFFFD")
+	return withoutBidi(strings.ToValidUTF8(urlpath.UnescapeName(s), "\uFFFD"))
 }
+
+// withoutBidi returns the name s with its bidirectional formatting
+// characters (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to
+// U+2069) replaced by U+FFFD, as the page shows it: a right-to-left
+// override would have "invoice\u202Efdp.exe" read "invoiceexe.pdf". The
+// links keep the name as it is. Names without one (none of their bytes
+// is 0xD8 or 0xE2, the first of each of these characters' encoding) are
+// returned as they are.
+func withoutBidi(s string) string {
+	if strings.IndexByte(s, 0xe2) < 0 && strings.IndexByte(s, 0xd8) < 0 {
+		return s
+	}
+	if !strings.ContainsFunc(s, isBidiControl) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		if isBidiControl(r) {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[:size]) // bytes that are not UTF-8 stay, for AppendHTML
+		}
+		s = s[size:]
+	}
+	return b.String()
+}
+
+func isBidiControl(r rune) bool { return unicode.Is(unicode.Bidi_Control, r) }

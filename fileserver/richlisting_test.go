@@ -200,7 +200,9 @@ func TestRichListingSort(t *testing.T) {
 				got = append(got, r.text)
 			}
 			for _, r := range want {
-				wantNames = append(wantNames, r.name)
+				// The page shows the fixture's right-to-left override as
+				// U+FFFD (TestRichListingBidiShown).
+				wantNames = append(wantNames, strings.ReplaceAll(r.name, "\u202e", "\uFFFD"))
 			}
 			if !slices.Equal(got, wantNames) {
 				t.Errorf("GET %s: order\n\t%q\nwant\n\t%q", target, got, wantNames)
@@ -436,5 +438,48 @@ func TestListingStyleText(t *testing.T) {
 	}
 	if _, err := fileserver.New(fstest.MapFS{}, fileserver.Options{Listing: 5}); err == nil {
 		t.Errorf("New with Listing 5 succeeded")
+	}
+}
+
+// TestRichListingBidiShown: the rich listing shows a bidirectional
+// formatting character of a name, in a row, the title or a breadcrumb,
+// as U+FFFD, so that "invoice\u202Efdp.exe" does not read "invoiceexe.pdf"
+// in the browser; the link still leads to the file. Python's listing
+// keeps the name as it is, as Python does.
+func TestRichListingBidiShown(t *testing.T) {
+	fsys := fstest.MapFS{
+		"invoice\u202efdp.exe":   {Data: []byte("x"), ModTime: richTime},
+		"d\u2067ir\u2069/a.txt":  {Data: []byte("a"), ModTime: richTime},
+		"mark\u200f\u061c.txt":   {Data: []byte("m"), ModTime: richTime},
+		"plain \u05e9\u05dc.txt": {Data: []byte("p"), ModTime: richTime},
+	}
+	rich := serve(t, richHandler(t, fsys, fileserver.Options{}), "GET", "/", nil).body
+	for _, want := range []string{
+		`<a href="invoice%E2%80%AEfdp.exe">invoice` + "\uFFFD" + `fdp.exe</a>`,
+		`<a href="d%E2%81%A7ir%E2%81%A9/">d` + "\uFFFD" + `ir` + "\uFFFD" + `/</a>`,
+		`<a href="mark%E2%80%8F%D8%9C.txt">mark` + "\uFFFD\uFFFD" + `.txt</a>`,
+		`<a href="plain%20%D7%A9%D7%9C.txt">plain ` + "\u05e9\u05dc" + `.txt</a>`,
+	} {
+		if !strings.Contains(rich, want) {
+			t.Errorf("the rich listing lacks %s:\n%s", want, rich)
+		}
+	}
+	sub := serve(t, richHandler(t, fsys, fileserver.Options{}), "GET", "/d%E2%81%A7ir%E2%81%A9/", nil).body
+	for _, want := range []string{
+		"<title>Directory listing for /d\uFFFDir\uFFFD/</title>",
+		"<span aria-current=\"page\">d\uFFFDir\uFFFD</span>",
+	} {
+		if !strings.Contains(sub, want) {
+			t.Errorf("the rich listing of the directory lacks %s:\n%s", want, sub)
+		}
+	}
+	for _, page := range []string{rich, sub} {
+		if i := strings.IndexAny(page, "\u202e\u2067\u2069\u200f\u061c"); i >= 0 {
+			t.Errorf("the rich listing has a bidirectional formatting character: %q", page[max(0, i-40):min(len(page), i+40)])
+		}
+	}
+	python := serve(t, mustNew(t, fsys, fileserver.Options{}), "GET", "/", nil).body
+	if want := `<a href="invoice%E2%80%AEfdp.exe">invoice` + "\u202e" + `fdp.exe</a>`; !strings.Contains(python, want) {
+		t.Errorf("Python's listing lacks %s:\n%s", want, python)
 	}
 }

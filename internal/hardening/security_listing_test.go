@@ -69,7 +69,7 @@ func TestSecurityListing(t *testing.T) {
 	base, _ := url.Parse("http://" + st.addr + dirURL)
 	for _, e := range entries {
 		href, text := e[1], e[2]
-		name, dir, ok := checkEntry(t, href, text)
+		name, dir, ok := checkEntry(t, href, text, func(s string) string { return s })
 		if !ok {
 			continue
 		}
@@ -150,7 +150,7 @@ func hostileTree(t *testing.T) (root, dirName string, names []string) {
 // as written in the page: the href fully percent-encoded, the text
 // HTML-escaped, and both naming the same entry. It returns that name,
 // without the slash of a directory, and whether the entry is one.
-func checkEntry(t *testing.T, href, text string) (name string, dir, ok bool) {
+func checkEntry(t *testing.T, href, text string, shown func(string) string) (name string, dir, ok bool) {
 	t.Helper()
 	if !hrefSafeRE.MatchString(href) {
 		t.Errorf("href %q has a character that is not percent-encoded", href)
@@ -158,18 +158,15 @@ func checkEntry(t *testing.T, href, text string) (name string, dir, ok bool) {
 	if strings.ContainsAny(text, "<>") || strings.Count(text, "&") != len(textAmpRE.FindAllString(text, -1)) {
 		t.Errorf("text %q is not escaped", text)
 	}
-	name = html.UnescapeString(text)
 	decoded, err := url.PathUnescape(href)
 	if err != nil {
 		t.Errorf("href %q: %v", href, err)
 		return "", false, false
 	}
 	dir = strings.HasSuffix(decoded, "/")
-	if dir {
-		name = strings.TrimSuffix(name, "/")
-	}
-	if strings.TrimSuffix(decoded, "/") != name {
-		t.Errorf("href %q decodes to %q, text %q to %q: they differ", href, decoded, text, name)
+	name = strings.TrimSuffix(decoded, "/")
+	if got := html.UnescapeString(text); strings.TrimSuffix(got, "/") != shown(name) {
+		t.Errorf("href %q decodes to %q, text %q to %q: want %q", href, decoded, text, got, shown(name))
 	}
 	return name, dir, true
 }
