@@ -132,7 +132,7 @@ var richHoleNames = [richHoleEnd]string{
 
 // The fixed fragments of the holes.
 const (
-	richUploadForm = "\n" + `<form class="upload bar" method="post" action="./" enctype="multipart/form-data"><label for="upload-file">Upload files</label><input id="upload-file" type="file" name="file" multiple> <button type="submit">Upload</button></form>`
+	richUploadForm = "\n" + `<form class="upload bar" method="post" action="./" enctype="multipart/form-data"><label for="upload-file">Upload files</label><input id="upload-file" type="file" name="file" multiple required> <button type="submit">Upload</button></form>`
 	richParentRow  = `<tr class="up"><td class="n"><a href="../">Parent directory</a></td><td class="s"></td><td class="m"></td></tr>` + "\n"
 	richEmptyRow   = `<tr><td class="empty" colspan="3">This directory is empty.</td></tr>` + "\n"
 )

@@ -28,7 +28,7 @@ func TestRichPageUploadArchives(t *testing.T) {
 	b = appendRichTail(b, &page)
 	goldenfile.Check(t, "testdata/TestRichPageUploadArchives/page.golden", b)
 	for _, want := range []string{
-		`<form class="upload bar" method="post" action="./" enctype="multipart/form-data"><label for="upload-file">Upload files</label><input id="upload-file" type="file" name="file" multiple> <button type="submit">Upload</button></form>`,
+		`<form class="upload bar" method="post" action="./" enctype="multipart/form-data"><label for="upload-file">Upload files</label><input id="upload-file" type="file" name="file" multiple required> <button type="submit">Upload</button></form>`,
 		`<form class="archives" method="get" action="./"><button name="download" value="zip">Download this folder as .zip</button> `,
 		`<button name="download" value="tar.gz">Download this folder as .tar.gz</button> </form>`,
 	} {

@@ -77,3 +77,60 @@ func TestBrowserUpload(t *testing.T) {
 		t.Errorf("the log lacks the upload:\n%s", l)
 	}
 }
+
+// noFileDriver loads a listing in a frame and presses its Upload button
+// without choosing a file, as a user who clicks too soon does; it then
+// reports whether the frame left the listing and what the file input
+// says of its value.
+const noFileDriver = `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>driver</title></head><body>
+<iframe id="f" src="/"></iframe>
+<pre id="out">pending</pre>
+<script>
+const f = document.getElementById("f");
+let clicked = false;
+f.onload = () => {
+  const d = f.contentDocument;
+  if (clicked) {
+    document.getElementById("out").textContent = "left the listing: " + d.title;
+    return;
+  }
+  clicked = true;
+  const input = d.querySelector("form input[type=file]");
+  d.querySelector("form button[type=submit]").click();
+  setTimeout(() => {
+    if (document.getElementById("out").textContent === "pending") {
+      document.getElementById("out").textContent = "stayed; value missing: " + input.validity.valueMissing;
+    }
+  }, 1000);
+};
+</script></body></html>
+`
+
+// TestBrowserUploadNoFile presses the Upload button of each listing's
+// form in headless Chromium with no file chosen: the browser asks for
+// one and sends nothing, rather than posting an empty form that the
+// server can only answer with a 400 error page.
+func TestBrowserUploadNoFile(t *testing.T) {
+	chromium := needChromium(t)
+	for _, style := range []string{"python", "rich"} {
+		t.Run(style, func(t *testing.T) {
+			root := t.TempDir()
+			writeFile(t, filepath.Join(root, "driver.html"), noFileDriver)
+			srv := startBinary(t, "0", "-b", "127.0.0.1", "-d", root, "--upload", "--listing", style)
+			dom := browserRun(t, chromium, "--dump-dom", "--virtual-time-budget=10000", srv.url+"/driver.html")
+			i := strings.Index(dom, `<pre id="out">`)
+			j := strings.Index(dom, "</pre>")
+			if i < 0 || j < i {
+				t.Fatalf("no result in the driver page:\n%s", dom)
+			}
+			if got, want := dom[i+len(`<pre id="out">`):j], "stayed; value missing: true"; got != want {
+				t.Errorf("after Upload with no file: %q, want %q", got, want)
+			}
+			srv.stop(t, os.Interrupt)
+			if l := srv.stderr.String(); strings.Contains(l, "POST") {
+				t.Errorf("the browser posted the form:\n%s", l)
+			}
+		})
+	}
+}
