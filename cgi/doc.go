@@ -12,9 +12,13 @@
 // their #! line, in a process group of their own); elsewhere, Windows
 // included, the package builds and [New] returns an error saying so.
 //
-//	c, err := cgi.New(cgi.Options{Root: "site"}) // site/cgi-bin, site/htbin
-//	...
-//	srv := &http.Server{Addr: addr, Handler: c.Handler(fileServer), ReadHeaderTimeout: 10 * time.Second}
+//	func main() {
+//		cgi.MaybeRunLauncher() // first: the process may be a script's launcher (see The launcher)
+//		c, err := cgi.New(cgi.Options{Root: "site"}) // site/cgi-bin, site/htbin
+//		...
+//		srv := &http.Server{Addr: addr, Handler: c.Handler(fileServer), ReadHeaderTimeout: 10 * time.Second}
+//		...
+//	}
 //
 // A request is for a CGI script when its path, percent-decoded once and
 // with ".", ".." and empty segments resolved, starts with a CGI directory
