@@ -224,7 +224,9 @@
 // multipart POST may bring a file and its copy together), 404 for a POST
 // to a directory that does not exist (as its GET
 // would be), 413 over [Options.MaxUploadSize] (1 GiB by default: before a
-// byte is written when the length is announced), 507 when the disk is
+// byte is written when the length is announced) and for a multipart POST
+// of more than 1,000 files (each is held open until the last has arrived;
+// none is kept), 507 when the disk is
 // full, 403 where the target is refused (a hidden or excluded directory, a
 // link the policy or the root refuses, a permission), 400 for a bad name
 // (or a PUT with Content-Range: a part is never stored as the file), 415

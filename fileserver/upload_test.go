@@ -1149,3 +1149,21 @@ func TestPutPreconditionsEncoded(t *testing.T) {
 		})
 	}
 }
+
+// A multipart post may bring at most 1,000 files, each held open until
+// the last has arrived: one more is refused with 413, and none is kept.
+func TestPostFileLimit(t *testing.T) {
+	dir := t.TempDir()
+	before := tree(t, dir)
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{})
+	parts := make([]string, 0, 2*1001)
+	for i := range 1001 {
+		parts = append(parts, fmt.Sprintf("f%d.txt", i), "x")
+	}
+	body, ct := multipartBody(t, parts...)
+	w := upReq(h, "POST", "/", body, false, "Content-Type", ct)
+	if w.Code != http.StatusRequestEntityTooLarge || !strings.Contains(w.Body.String(), "Message: More than 1000 files in one upload.") {
+		t.Errorf("1,001 files: %d\n%s", w.Code, w.Body)
+	}
+	sameTree(t, dir, before)
+}
