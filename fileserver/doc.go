@@ -3,14 +3,19 @@
 //
 // It guarantees: a request never reaches a file outside the root except
 // through a symbolic link that [NewDir]'s [SymlinkPolicy] allows (with
-// [New], one the fs.FS follows); with zero [Options]
-// the status, Python's headers and the body are Python 3.14's byte for
-// byte, error pages and listings included, except that a type no table
-// knows is sniffed, and that content types come from Python's built-in
-// table before the host's registry (see Beyond Python); a changed file is
-// never served from the cache with its old bytes, length or type; regular
-// files of an OS directory go out with sendfile(2), through any middleware
-// that passes ReadFrom on; a [Handler] is safe for concurrent use.
+// [New], one the fs.FS follows); with zero [Options], a request without the
+// headers Python ignores (Range, If-Range, If-Match, If-None-Match,
+// If-Unmodified-Since, an Accept that prefers JSON) gets Python 3.14's
+// status, Python's headers and the body byte for byte, error pages and
+// listings included, except that a type no table knows is sniffed, that
+// content types come from Python's built-in table before the host's
+// registry (see Beyond Python), and that an error page keeps the
+// connection, where Python's says Connection: close, unless it is a 400,
+// 413, 414, 431, 500 or 501 (the errorpage middleware's
+// Options.CloseAfterError gives Python's); a changed file is never served
+// from the cache with its old bytes, length or type; regular files of an OS
+// directory go out with sendfile(2), through any middleware that passes
+// ReadFrom on; a [Handler] is safe for concurrent use.
 //
 // Create a [Handler] from any [fs.FS] with [New], or from an OS directory
 // with [NewDir], and mount it anywhere:
