@@ -142,6 +142,7 @@ func run(addr, python string) error {
 	select {
 	case err = <-errc: // could not listen
 	case <-ctx.Done():
+		stop() // a second Ctrl-C ends the program at once
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if err = srv.Shutdown(sctx); err != nil {
 			srv.Close() // past 10 s: cut off what is left
