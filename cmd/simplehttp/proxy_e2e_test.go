@@ -110,6 +110,9 @@ func TestE2EBehindProxy(t *testing.T) {
 // stopped, by its own PID, when the test ends.
 func startNginx(t *testing.T, upstream string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: no end-to-end tests with outside programs")
+	}
 	bin, err := exec.LookPath("nginx")
 	if err != nil {
 		if _, err := os.Stat("/usr/sbin/nginx"); err != nil {
