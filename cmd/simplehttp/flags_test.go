@@ -2,7 +2,9 @@ package main
 
 import (
 	"errors"
+	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -281,5 +283,57 @@ func TestUsageNamesEveryFlag(t *testing.T) {
 		if len(l) > 80 {
 			t.Errorf("usage line longer than 80 columns: %q", l)
 		}
+	}
+}
+
+// TestREADMEFlagTable keeps the README's table of flags in step with the
+// flags defined: a row for each flag but -h, with its short name, and no
+// row for a flag that does not exist; a default shown as one value in
+// backticks is the flag's own.
+func TestREADMEFlagTable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| (?:`-(\\w)`, )?`--([a-z-]+)[^`]*` \\|([^|]*)\\|")
+	type doc struct{ short, def string }
+	rows := map[string]doc{}
+	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
+		if _, dup := rows[m[2]]; dup {
+			t.Errorf("README: two rows for --%s", m[2])
+		}
+		rows[m[2]] = doc{m[1], strings.TrimSpace(m[3])}
+	}
+	var cfg config
+	var fv flagValues
+	newFlagSet(&cfg, &fv).VisitAll(func(f *pflag.Flag) {
+		if f.Name == "help" {
+			return
+		}
+		d, ok := rows[f.Name]
+		delete(rows, f.Name)
+		switch {
+		case !ok:
+			t.Errorf("README: no row for --%s", f.Name)
+		case d.short != f.Shorthand:
+			t.Errorf("README: --%s has short name %q, the flag %q", f.Name, d.short, f.Shorthand)
+		case strings.Count(d.def, "`") == 2 && strings.HasPrefix(d.def, "`") && strings.HasSuffix(d.def, "`"):
+			want := strings.Trim(d.def, "`")
+			switch f.Value.Type() {
+			case "string":
+			case "duration":
+				if dur, err := time.ParseDuration(want); err == nil {
+					want = dur.String()
+				}
+			default:
+				return // a value of its own type, whose default is set after parsing
+			}
+			if want != f.DefValue {
+				t.Errorf("README: --%s defaults to %s, the flag to %q", f.Name, d.def, f.DefValue)
+			}
+		}
+	})
+	for name := range rows {
+		t.Errorf("README: a row for --%s, which is no flag", name)
 	}
 }
