@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log"
 	"log/slog"
 	"maps"
@@ -231,6 +232,18 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) 
 	h.execute(w, r, sc, buffered)
 }
 
+// missingDir reports whether err, from opening the CGI directory dirPath,
+// says only that the site has no such directory: nothing of that name (or
+// a file on the way), or a file of that name, which os.OpenRoot reports
+// with an error of its own.
+func missingDir(dirPath string, err error) bool {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return true
+	}
+	fi, serr := os.Stat(dirPath)
+	return serr == nil && !fi.IsDir()
+}
+
 // find looks the script up in the CGI directory dir, with rest the path
 // below it: nested directories belong to the directory part, as in Python;
 // everything is looked up inside the CGI directory, so a symbolic link
@@ -244,9 +257,16 @@ func (h *Handler) find(w http.ResponseWriter, r *http.Request, dir, rest string)
 		return script{}, false
 	}
 	if err != nil {
-		h.logger.LogAttrs(r.Context(), slog.LevelError, "cgi: cannot open CGI directory",
-			slog.String("dir", dirPath), slog.Any("err", err))
-		h.sendError(w, r, http.StatusNotFound, "No such CGI script ("+pyescape.Repr(h.prefix+dir+"/"+rest)+")")
+		// A site without the directory (most lack htbin), or with a file
+		// of its name, is Python's missing script, which any client can
+		// ask for: only another cause is the operator's to see.
+		if !missingDir(dirPath, err) {
+			h.logger.LogAttrs(r.Context(), slog.LevelError, "cgi: cannot open CGI directory",
+				slog.String("dir", dirPath), slog.Any("err", err))
+		}
+		// As below, Python names the script without its PATH_INFO.
+		base, _, _ := strings.Cut(rest, "/")
+		h.sendError(w, r, http.StatusNotFound, "No such CGI script ("+pyescape.Repr(h.prefix+dir+"/"+base)+")")
 		return script{}, false
 	}
 	defer croot.Close()

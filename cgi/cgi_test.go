@@ -593,6 +593,44 @@ func TestLogOnce(t *testing.T) {
 	}
 }
 
+// TestMissingDirLogsNothing: a request into a CGI directory the site does
+// not have (htbin is one of the defaults, and most sites lack it), or
+// whose name is a file, is Python's 404 "No such CGI script" and writes
+// only Python's two log lines: any client can send it, as often as it
+// likes, so it must not add a diagnostic with the server's path to each.
+func TestMissingDirLogsNothing(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/s.sh": "#!/bin/sh\n" + header, "other/": ""})
+	if err := os.WriteFile(filepath.Join(root, "other", "htbin"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ root, target, script string }{
+		{root, "/htbin/x", "/htbin/x"},
+		{filepath.Join(root, "other"), "/htbin/x/y", "/htbin/x"},
+	} {
+		var log syncbuf.Buffer
+		al, err := accesslog.New(accesslog.Options{Writer: &log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := cgi.New(cgi.Options{Root: tt.root, Logger: slog.New(al.SlogHandler(nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := newHTTPServer(t, al.Handler(h.Handler(nextHandler)))
+		res := do(t, srv, "GET", tt.target, nil, nil)
+		al.Close()
+		if res.status != 404 {
+			t.Errorf("%s under %s: status %d, want 404", tt.target, tt.root, res.status)
+		}
+		got := regexp.MustCompile(`\[[^]]*\]`).ReplaceAllString(log.String(), "[T]")
+		want := "127.0.0.1 - - [T] code 404, message No such CGI script ('" + tt.script + "')\n" +
+			"127.0.0.1 - - [T] \"GET " + tt.target + " HTTP/1.1\" 404 N\n"
+		if got = regexp.MustCompile(`404 \d+\n`).ReplaceAllString(got, "404 N\n"); got != want {
+			t.Errorf("%s under %s: log:\n%s\nwant:\n%s", tt.target, tt.root, got, want)
+		}
+	}
+}
+
 // Every error goes through Options.ErrorHandler, with Python's code and
 // message, and nothing else is written.
 func TestErrorHandler(t *testing.T) {
