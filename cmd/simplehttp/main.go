@@ -65,8 +65,9 @@
 //
 // plus two small pieces of the command's own: the -H headers, set between
 // accesslog and errorpage so that error pages keep them all (a -H
-// Cache-Control too), and Python's 414 and 431 limits on the request head,
-// between errorpage and cgi; with --auth or --auth-file, fileserver's
+// Cache-Control too), and Python's 414 and 431 limits on the request head
+// (and its 505 for the HTTP/2 preface sent in the clear), between
+// errorpage and cgi; with --auth or --auth-file, fileserver's
 // BasicAuth comes just after errorpage, so that its 401 and 429 pages
 // carry the -H headers, are rendered by errorpage and logged, and nothing
 // behind it runs for a request without credentials.

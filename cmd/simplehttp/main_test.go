@@ -572,6 +572,37 @@ func TestRunLimits(t *testing.T) {
 	}
 }
 
+// TestRunHTTP2Preface: the HTTP/2 connection preface sent in the clear
+// (curl --http2-prior-knowledge) starts with the request line
+// "PRI * HTTP/2.0", which Python answers as any HTTP/2 request line:
+// 505 "Invalid HTTP version (2.0)", logged, and the connection closed.
+// net/http hands that one line to the handler as a request.
+func TestRunHTTP2Preface(t *testing.T) {
+	for _, proto := range []string{"HTTP/1.0", "HTTP/1.1"} {
+		r := startRun(t, "-b", "127.0.0.1", "-d", site(t), "-p", proto, "0")
+		conn := dial(t, r.baseURL(t))
+		io.WriteString(conn, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+		resp, err := readResponse(bufio.NewReader(conn), "PRI")
+		if err != nil {
+			t.Fatalf("%s: %v", proto, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		const want = "<p>Message: Invalid HTTP version (2.0).</p>\n        <p>Error code explanation: 505 - Cannot fulfill request.</p>"
+		if resp.StatusCode != 505 || !strings.Contains(string(body), want) {
+			t.Errorf("%s: status = %d, body %q; want 505 with %q", proto, resp.StatusCode, body, want)
+		}
+		if !resp.Close {
+			t.Errorf("%s: no Connection: close, so the rest of the preface would be read as a request", proto)
+		}
+		r.exit(t)
+		for _, line := range []string{"code 505, message Invalid HTTP version (2.0)\n", "] \"PRI * HTTP/2.0\" 505 "} {
+			if !strings.Contains(r.stderr.String(), line) {
+				t.Errorf("%s: stderr = %q, want a line with %q", proto, r.stderr, line)
+			}
+		}
+	}
+}
+
 // TestRunBodyNeverSent: a request that announces a body and does not send
 // it, which nothing reads, is answered at once, as Python answers it, and
 // its connection is let go. net/http would read the body it is promised,
