@@ -46,9 +46,9 @@ var malformedTests = []struct {
 	{"version without minor", "GET /hello.txt HTTP/1\r\nHost: x\r\n\r\n", 400},
 	{"lower-case version", "GET /hello.txt http/1.1\r\nHost: x\r\n\r\n", 400},
 	{"HTTP/2.0 in clear text", "GET /hello.txt HTTP/2.0\r\nHost: x\r\n\r\n", 505},
-	// net/http passes the HTTP/2 preface to the handler (for h2c), which
-	// does not know the method.
-	{"HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 501},
+	// net/http passes the HTTP/2 preface to the handler (for h2c); the
+	// command answers it as Python answers every HTTP/2 request line.
+	{"HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505},
 	{"negative version", "GET /hello.txt HTTP/-1.1\r\nHost: x\r\n\r\n", 400},
 	{"not HTTP", "GET /hello.txt FTP/1.1\r\nHost: x\r\n\r\n", 400},
 	{"method of 8 KiB", strings.Repeat("A", 8<<10) + " /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n", 501},
