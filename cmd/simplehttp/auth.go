@@ -72,8 +72,10 @@ func newAuth(cfg config, logger *slog.Logger) (func(http.Handler) http.Handler, 
 	}
 	a, err := fileserver.NewBasicAuth(fileserver.BasicAuthOptions{Users: users, Scope: cfg.AuthFor, TrustedProxies: cfg.TrustedProxies, Logger: logger})
 	if err != nil {
-		// The users of the file are valid: ReadHtpasswd checked them.
-		return nil, fmt.Errorf("--auth: %w", err)
+		// The users of the file are valid: ReadHtpasswd checked them,
+		// so the fault is in an --auth value (a damaged bcrypt hash):
+		// a bad command line, which exits 2.
+		return nil, usagef("--auth: %v", err)
 	}
 	return a.Handler, nil
 }

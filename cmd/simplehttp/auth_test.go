@@ -99,7 +99,7 @@ func TestRunAuthErrors(t *testing.T) {
 		{"no users", []string{"--auth-file", empty}, 1, `simplehttp: --auth-file "` + empty + `": no users` + "\n"},
 		{"user in both", []string{"--auth-file", good, "--auth", "bob:x"}, 1,
 			`simplehttp: --auth-file "` + good + `": user "bob" is also given by --auth` + "\n"},
-		{"bad hash in --auth", []string{"--auth", "bob:$2y$10$short"}, 1,
+		{"bad hash in --auth", []string{"--auth", "bob:$2y$10$short"}, 2,
 			`simplehttp: --auth: fileserver: basic auth: user "bob": invalid bcrypt hash: crypto/bcrypt: hashedSecret too short to be a bcrypted password` + "\n"},
 		{"--auth-for alone", []string{"--auth-for", "write"}, 2, "simplehttp: --auth-for requires --auth or --auth-file to be set\n"},
 	}
