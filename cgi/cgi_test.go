@@ -94,6 +94,32 @@ func TestEnvGolden(t *testing.T) {
 	}
 }
 
+// TestEnvBodyFields: a request with a body gives the script its type and
+// length as CONTENT_TYPE and CONTENT_LENGTH, as Python does, and not a
+// second time as HTTP_CONTENT_TYPE and HTTP_CONTENT_LENGTH, which Python
+// and Apache do not set and RFC 3875 says a server should not.
+func TestEnvBodyFields(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/env.sh": "#!/bin/sh\n" + header + "env\n"})
+	srv, _ := newServer(t, root, cgi.Options{})
+	res := do(t, srv, "POST", "/cgi-bin/env.sh", strings.NewReader("a=1"), http.Header{
+		"Content-Type": {"application/x-www-form-urlencoded"},
+	})
+	if res.status != 200 {
+		t.Fatalf("status = %d, want 200; body %q", res.status, res.body)
+	}
+	env := envOf(res.body)
+	for k, want := range map[string]string{"CONTENT_TYPE": "application/x-www-form-urlencoded", "CONTENT_LENGTH": "3"} {
+		if got, ok := env[k]; !ok || got != want {
+			t.Errorf("%s = %q (present %v), want %q", k, got, ok, want)
+		}
+	}
+	for _, k := range []string{"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"} {
+		if v, ok := env[k]; ok {
+			t.Errorf("%s = %q, want it unset", k, v)
+		}
+	}
+}
+
 func TestEnvInherit(t *testing.T) {
 	root := writeTree(t, map[string]string{"cgi-bin/env.sh": "#!/bin/sh\n" + header + "env\n"})
 	t.Setenv("ALLOWED_ONE", "yes")

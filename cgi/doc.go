@@ -32,7 +32,8 @@
 // the request on without checking its credentials, HTTP_ACCEPT,
 // HTTP_USER_AGENT, HTTP_COOKIE,
 // HTTP_REFERER...) plus what net/http/cgi adds (HTTP_* for every header
-// but Proxy, those whose name holds '_', as in Apache, since
+// but Proxy, Content-Type and Content-Length (CONTENT_TYPE and
+// CONTENT_LENGTH give them), those whose name holds '_', as in Apache, since
 // X_Forwarded_For would pass for X-Forwarded-For, and one repeated past
 // the 128 KiB an exec takes for a variable (logged); REQUEST_URI,
 // REMOTE_PORT, SCRIPT_FILENAME); a query without '=' becomes argv[1]. Errors use Python's messages, through

@@ -362,6 +362,11 @@ func (h *Handler) setEnv(opts Options) error {
 			unset = append(unset, k)
 		}
 	}
+	// net/http/cgi makes an HTTP_* variable of every request header,
+	// Content-Type and Content-Length too, which CONTENT_TYPE and
+	// CONTENT_LENGTH already give: Python and Apache do not set them, and
+	// RFC 3875 says a server should not.
+	unset = append(unset, "HTTP_CONTENT_LENGTH", "HTTP_CONTENT_TYPE")
 	h.unset = strings.Join(unset, ",")
 	return nil
 }
