@@ -220,6 +220,19 @@ type flagValues struct {
 
 // parseArgs parses the arguments after the program name. Flags may come
 // before or after the port, as with argparse.
+// asksHelp reports whether args hold -h or --help before a "--".
+func asksHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "--help":
+			return true
+		}
+	}
+	return false
+}
+
 func parseArgs(args []string) (config, error) {
 	cfg := config{Port: 8000}
 	var fv flagValues
@@ -233,7 +246,8 @@ func parseArgs(args []string) (config, error) {
 		return cfg, err
 	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
+		if errors.Is(err, pflag.ErrHelp) || asksHelp(args) {
+			// argparse acts on -h before it reports an unknown flag.
 			return cfg, errHelp
 		}
 		return cfg, usagef("%v", err)

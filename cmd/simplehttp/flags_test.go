@@ -234,10 +234,17 @@ func TestParseArgsErrors(t *testing.T) {
 }
 
 func TestParseArgsHelpAndVersion(t *testing.T) {
-	for _, args := range [][]string{{"-h"}, {"--help"}, {"8000", "-h"}, {"-d", "x", "--help", "9000"}, {"--version", "-h"}} {
+	// Also after an unknown flag, as argparse: python3 -m http.server
+	// --bogus -h prints the help and exits 0.
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"8000", "-h"}, {"-d", "x", "--help", "9000"}, {"--version", "-h"},
+		{"--bogus", "-h"}, {"-h", "--bogus"}, {"--bogus", "--hel"}} {
 		if _, err := parseArgs(args); !errors.Is(err, errHelp) {
 			t.Errorf("parseArgs(%q): error %v, want errHelp", args, err)
 		}
+	}
+	// After "--", -h is the port, as in argparse.
+	if _, err := parseArgs([]string{"--", "-h"}); errors.Is(err, errHelp) {
+		t.Errorf(`parseArgs(["--" "-h"]): errHelp, want an invalid port`)
 	}
 	for _, args := range [][]string{{"--version"}, {"8000", "--version"}, {"--version", "-p", "HTTP/9"}} {
 		if _, err := parseArgs(args); !errors.Is(err, errVersion) {
