@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/simplehttp/simplehttp/fileserver"
 )
@@ -143,4 +144,24 @@ func TestHashOnce(t *testing.T) {
 			t.Errorf("after a change: %d %q ETag %q, want 200, the new content and a new ETag", got.status, got.body, got.header.Get("Etag"))
 		}
 	})
+}
+
+// TestEpochIsAModificationTime: a file dated the Unix epoch has a
+// modification time, as in Python: Last-Modified says so and its ETag is
+// made from it and the size, as Options.Immutable's documentation says,
+// not a hash of the content.
+func TestEpochIsAModificationTime(t *testing.T) {
+	fsys := fstest.MapFS{"e.txt": {Data: []byte("hello"), ModTime: time.Unix(0, 0)}}
+	h, err := fileserver.New(fsys, fileserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/e.txt", nil))
+	if got := w.Header().Get("Etag"); w.Code != 200 || got != `"0-5"` {
+		t.Errorf("GET: %d, ETag %s, want 200 with \"0-5\"", w.Code, got)
+	}
+	if got := w.Header().Get("Last-Modified"); got != "Thu, 01 Jan 1970 00:00:00 GMT" {
+		t.Errorf("Last-Modified %q", got)
+	}
 }

@@ -143,8 +143,9 @@ type Options struct {
 
 	// Immutable declares that the content of the served fs.FS never
 	// changes while the handler serves it. It matters for files without
-	// a modification time (a zero ModTime, or the epoch), whose ETag is a
-	// hash of their content: each is then hashed once and the hash kept
+	// a modification time (a zero ModTime; a file dated the Unix epoch
+	// has one, as in Python, and its ETag is made from it and its size,
+	// "0-5"), whose ETag is a hash of their content: each is then hashed once and the hash kept
 	// (a few dozen bytes per file, never the content), instead of being
 	// read in full on every request, 304s included. If false, such a file
 	// is hashed on every request, so a changed file never carries a stale
