@@ -311,7 +311,11 @@
 // [http.StripPrefix] (chi: r.Mount("/static", http.StripPrefix("/static", h))).
 // Redirects and listing titles use the path the client sent (r.RequestURI),
 // so they are right under any prefix; the bare prefix ("/static") answers
-// 301 to "/static/".
+// 301 to "/static/". A request made in code with [http.NewRequest] has no
+// RequestURI (httptest.NewRequest sets one): its redirects and upload
+// Locations are then relative to its own URL ("./sub/"), which resolve
+// under the prefix, but its listing titles lack the prefix, and the bare
+// prefix gets the root's listing instead of the 301.
 //
 // # Access control
 //

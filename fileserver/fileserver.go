@@ -397,6 +397,22 @@ func clientPath(r *http.Request) (escapedPath, rest string) {
 	return urlpath.FromRequestURI(requestURI)
 }
 
+// location returns the Location header of target, a path that clientPath
+// returned as base or one below base's directory, followed by rest. A
+// request made in code (http.NewRequest, as an application's tests make
+// them) has no RequestURI, and the path its URL gives lacks any prefix
+// stripped before us: "/static/sub" would redirect to "/sub/", outside the
+// mount. It gets a reference relative to its own URL instead ("./sub/"),
+// which resolves right under any prefix; requests a server read keep
+// Python's absolute path.
+func location(r *http.Request, base, target, rest string) string {
+	if r.RequestURI != "" {
+		return urlpath.Location(target, rest)
+	}
+	dir := base[:strings.LastIndexByte(base, '/')+1]
+	return "." + urlpath.Location(strings.TrimPrefix(target, dir), rest)
+}
+
 // serveDir answers for the directory name, which f is open on if it is
 // not nil: a redirect to the path with a slash, the first index page, or
 // the listing (Python's send_head and list_directory).
@@ -404,7 +420,7 @@ func (h *Handler) serveDir(w http.ResponseWriter, r *http.Request, f fs.File, fi
 	cpath, rest := clientPath(r)
 	if !slash {
 		hdr := w.Header()
-		hdr["Location"] = []string{urlpath.Location(cpath+"/", rest)}
+		hdr["Location"] = []string{location(r, cpath, cpath+"/", rest)}
 		hdr["Content-Length"] = own(zeroLength)
 		w.WriteHeader(http.StatusMovedPermanently)
 		return

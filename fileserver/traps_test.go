@@ -1,6 +1,7 @@
 package fileserver_test
 
 import (
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -94,5 +95,64 @@ func TestZeroValuesPanicClearly(t *testing.T) {
 			}()
 			tt.use()
 		}()
+	}
+}
+
+// TestLocationOfRequestMadeInCode: a request made with http.NewRequest,
+// as an application's tests make them, carries no RequestURI, so the
+// path the client sent is unknown and r.URL.Path has lost the mount
+// prefix. Its redirects and upload Locations are relative to its own URL,
+// so they resolve under the prefix instead of pointing outside it
+// ("/sub/"); a request a server read keeps Python's absolute path.
+func TestLocationOfRequestMadeInCode(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{Upload: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer files.Close()
+	h := http.StripPrefix("/static", files)
+	var form strings.Builder
+	mw := multipart.NewWriter(&form)
+	fw, err := mw.CreateFormFile("file", "b.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write([]byte("b"))
+	mw.Close()
+	for _, tt := range []struct {
+		method, target, body string
+		code                 int
+		want, resolved       string
+	}{
+		{"GET", "/static/sub?x=1", "", 301, "./sub/?x=1", "/static/sub/?x=1"},
+		{"PUT", "/static/sub/a.txt", "a", 201, "./a.txt", "/static/sub/a.txt"},
+		{"POST", "/static/sub", form.String(), 201, "./sub/b.txt", "/static/sub/b.txt"},
+	} {
+		req, err := http.NewRequest(tt.method, tt.target, strings.NewReader(tt.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.method == "POST" {
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		loc := w.Header().Get("Location")
+		if w.Code != tt.code || loc != tt.want {
+			t.Errorf("%s %s: %d, Location %q; want %d, %q", tt.method, tt.target, w.Code, loc, tt.code, tt.want)
+			continue
+		}
+		if u, err := req.URL.Parse(loc); err != nil || u.String() != tt.resolved {
+			t.Errorf("%s %s: Location %q resolves to %v (%v), want %s", tt.method, tt.target, loc, u, err, tt.resolved)
+		}
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/static/sub?x=1", nil))
+	if loc := w.Header().Get("Location"); w.Code != 301 || loc != "/static/sub/?x=1" {
+		t.Errorf("server request: %d, Location %q; want 301, /static/sub/?x=1", w.Code, loc)
 	}
 }

@@ -286,7 +286,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 		return e
 	}
 	cpath, _ := clientPath(r)
-	w.Header().Set("Location", urlpath.Location(cpath, ""))
+	w.Header().Set("Location", location(r, cpath, cpath, ""))
 	if existed {
 		w.WriteHeader(http.StatusNoContent)
 		return nil
@@ -1085,6 +1085,7 @@ const (
 // the request's path ends in '/' or not).
 func (h *Handler) writeUploaded(w http.ResponseWriter, r *http.Request, files []*received) {
 	cpath, _ := clientPath(r)
+	base := cpath
 	// What the links start with: "" when the path ends in '/', else its
 	// last segment and a '/' (the links of a page at /share/sub resolve
 	// against /share/), quoted as the names are.
@@ -1119,7 +1120,7 @@ func (h *Handler) writeUploaded(w http.ResponseWriter, r *http.Request, files []
 	b = append(b, uploadedTail...)
 	hdr := w.Header()
 	if len(files) == 1 {
-		hdr.Set("Location", urlpath.Location(cpath+string(pyescape.AppendURL(nil, files[0].name)), ""))
+		hdr.Set("Location", location(r, base, cpath+string(pyescape.AppendURL(nil, files[0].name)), ""))
 	}
 	hdr["Content-Type"] = own(htmlType)
 	hdr.Set("Content-Length", strconv.Itoa(len(b)))
