@@ -7,9 +7,10 @@
 // headers Python ignores (Range, If-Range, If-Match, If-None-Match,
 // If-Unmodified-Since, an Accept that prefers JSON) gets Python 3.14's
 // status, Python's headers and the body byte for byte, error pages and
-// listings included, except that a type no table knows is sniffed, that
-// content types come from Python's built-in table before the host's
-// registry (see Beyond Python), and that an error page keeps the
+// listings included, except that a file also carries ETag and
+// Accept-Ranges and a listing Vary: Accept, that a type no table knows is
+// sniffed, that content types come from Python's built-in table before
+// the host's registry (see Beyond Python), and that an error page keeps the
 // connection, where Python's says Connection: close, unless it is a 400,
 // 413, 414, 431, 500 or 501 (the errorpage middleware's
 // Options.CloseAfterError gives Python's); a changed file is never served

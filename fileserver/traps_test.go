@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -154,5 +155,36 @@ func TestLocationOfRequestMadeInCode(t *testing.T) {
 	h.ServeHTTP(w, httptest.NewRequest("GET", "/static/sub?x=1", nil))
 	if loc := w.Header().Get("Location"); w.Code != 301 || loc != "/static/sub/?x=1" {
 		t.Errorf("server request: %d, Location %q; want 301, /static/sub/?x=1", w.Code, loc)
+	}
+}
+
+// TestZeroOptionsHeaderSet: with zero Options a file and a listing carry
+// Python's headers and only the ones the package documentation names
+// besides (ETag and Accept-Ranges, Vary: Accept), so that an app that
+// mounts the handler knows what reaches its clients and caches.
+func TestZeroOptionsHeaderSet(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.txt"), []byte("a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	for _, tt := range []struct{ target, want string }{
+		{"/a.txt", "Accept-Ranges Content-Length Content-Type Etag Last-Modified"},
+		{"/", "Content-Length Content-Type Vary"},
+	} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", tt.target, nil))
+		keys := make([]string, 0, len(w.Header()))
+		for k := range w.Header() {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		if got := strings.Join(keys, " "); w.Code != 200 || got != tt.want {
+			t.Errorf("GET %s: %d with %s, want 200 with %s", tt.target, w.Code, got, tt.want)
+		}
 	}
 }
