@@ -123,9 +123,13 @@ type Handler struct {
 const errNotNew = "fileserver: Handler not made by New or NewDir"
 
 // New returns a Handler serving fsys, which may be any [fs.FS]:
-// [os.DirFS], an [embed.FS], an [os.Root]'s FS, or an [fstest.MapFS].
-// Files whose fs.File is an *os.File are sent with sendfile(2). fsys
-// itself decides how symbolic links resolve: use [NewDir] for a policy.
+// [os.DirFS], an [embed.FS], an [os.Root]'s FS, or a
+// [testing/fstest.MapFS]. Files whose fs.File is an *os.File are sent with
+// sendfile(2). fsys itself decides how symbolic links resolve: use [NewDir]
+// for a policy. An fs.FS of your own must keep the contract of io/fs: an
+// Open or a Stat (of the FS or of a File) that returns a nil File or
+// FileInfo with a nil error makes the request panic, as it does in [http.FileServer] (net/http
+// then closes the connection; the errorpage middleware answers 500).
 func New(fsys fs.FS, opts Options) (*Handler, error) {
 	if fsys == nil {
 		return nil, errors.New("fileserver: nil fs.FS")
