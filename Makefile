@@ -37,6 +37,7 @@ FUZZ_TARGETS ?= \
 	./fileserver:FuzzHref \
 	./fileserver:FuzzBasicAuth \
 	./fileserver:FuzzIMFFixdate \
+	./fileserver:FuzzHTTPDate \
 	./fileserver:FuzzRange \
 	./fileserver:FuzzRichHead \
 	./fileserver:FuzzStatBeneath \

@@ -39,12 +39,15 @@ var (
 // Python would use it, that is when the date parses and its zone is UTC
 // (GMT, UT, UTC, Z, +0000), -0000, unknown or absent. Any other offset, and
 // anything unparsable, yields ok == false: Python ignores the header then.
+// Python sees the header as Latin-1 text, one character a byte, so the
+// words are split and the names matched byte by byte (pyFields,
+// asciiLower), not as UTF-8.
 func parseHTTPDate(s string) (time.Time, bool) {
-	data := strings.Fields(s)
+	data := pyFields(s)
 	if len(data) == 0 {
 		return time.Time{}, false
 	}
-	if strings.HasSuffix(data[0], ",") || contains(dayNames, strings.ToLower(data[0])) {
+	if strings.HasSuffix(data[0], ",") || contains(dayNames, asciiLower(data[0])) {
 		data = data[1:]
 	} else if i := strings.LastIndexByte(data[0], ','); i >= 0 {
 		data[0] = data[0][i+1:]
@@ -73,9 +76,9 @@ func parseHTTPDate(s string) (time.Time, bool) {
 	if dd == "" || mm == "" || yy == "" {
 		return time.Time{}, false
 	}
-	mm = strings.ToLower(mm)
+	mm = asciiLower(mm)
 	if !contains(monthNames, mm) {
-		dd, mm = mm, strings.ToLower(dd)
+		dd, mm = mm, asciiLower(dd)
 		if !contains(monthNames, mm) {
 			return time.Time{}, false
 		}
@@ -129,7 +132,7 @@ func parseHTTPDate(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	// The zone: only what Python ends up calling UTC is usable.
-	tz = strings.ToUpper(tz)
+	tz = asciiUpper(tz)
 	if off, known := zoneNames[tz]; known {
 		if off != 0 {
 			return time.Time{}, false
@@ -138,6 +141,67 @@ func parseHTTPDate(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return pyDate(year, month, day, hour, minute, sec)
+}
+
+// pyFields splits s as Python's str.split() splits a header value it has
+// decoded as Latin-1: at runs of the bytes that are white space as
+// Latin-1 characters, which include 0x1C-0x1F, 0x85 (NEL) and 0xA0
+// (no-break space), and not at the Unicode spaces strings.Fields finds in
+// UTF-8 (U+3000, U+00A0 as C2 A0), which Python sees as other characters.
+func pyFields(s string) []string {
+	var f []string
+	start := -1
+	for i := 0; i < len(s); i++ {
+		if isPySpace(s[i]) {
+			if start >= 0 {
+				f = append(f, s[start:i])
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		f = append(f, s[start:])
+	}
+	return f
+}
+
+// isPySpace reports whether the Latin-1 character c is white space to
+// Python's str.split().
+func isPySpace(c byte) bool {
+	return c == ' ' || '\t' <= c && c <= '\r' || 0x1c <= c && c <= 0x1f || c == 0x85 || c == 0xa0
+}
+
+// asciiLower lower-cases the ASCII letters of s and leaves every other
+// byte: Python's lower() of a Latin-1 character outside ASCII is never an
+// ASCII letter, where strings.ToLower turns U+0130 into 'i' and
+// U+212A (Kelvin) into 'k'.
+func asciiLower(s string) string {
+	return asciiCase(s, 'A', 'Z', 'a'-'A')
+}
+
+// asciiUpper upper-cases the ASCII letters of s, as asciiLower lowers
+// them (strings.ToUpper turns U+017F, long s, into 'S').
+func asciiUpper(s string) string {
+	return asciiCase(s, 'a', 'z', 'A'-'a')
+}
+
+func asciiCase(s string, lo, hi byte, delta int) string {
+	i := 0
+	for i < len(s) && (s[i] < lo || s[i] > hi) {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	b := []byte(s)
+	for ; i < len(b); i++ {
+		if lo <= b[i] && b[i] <= hi {
+			b[i] = byte(int(b[i]) + delta)
+		}
+	}
+	return string(b)
 }
 
 // pyDate is the end of Python's parsedate_to_datetime for a UTC date: a

@@ -96,3 +96,48 @@ func TestHTTPDateHugeNumbers(t *testing.T) {
 		}
 	}
 }
+
+// FuzzHTTPDate checks the Python-compatible If-Modified-Since parser by
+// what Python's parsedate_to_datetime guarantees. Properties: every byte
+// Python's str.split() takes for white space in a Latin-1 header (0x09-0x0D,
+// 0x1C-0x1F, 0x20, 0x85, 0xA0) separates words alike, so turning each into
+// a space changes nothing; the names are matched without regard to ASCII
+// case, so upper-casing the ASCII letters changes nothing; and a date that
+// is read is a valid UTC time of the years 1-9999.
+func FuzzHTTPDate(f *testing.F) {
+	for _, s := range imfSeeds {
+		f.Add(s)
+	}
+	for _, s := range []string{
+		"Sunday, 06-Nov-94 08:49:37 GMT",
+		"Sun Nov  6 08:49:37 1994",
+		"6 Nov 94 8.49.37 UT",
+		"Nov 6 1994, 08:49:37 -0000",
+		"Tue,\xa002\x85Jan 2024 03:04:05\x1cGMT",
+		"Tue, 02 Jan 2024\u300003:04:05 GMT",
+		"Tue, 02 Apr\u0130l 2024 03:04:05 GMT",
+		"Tue, 02 Jan 2024 03:04:05 E\u017fT",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseHTTPDate(s)
+		if ok && (got.Location() != time.UTC || got.Year() < 1 || got.Year() > 9999) {
+			t.Fatalf("parseHTTPDate(%q) = %v", s, got)
+		}
+		spaced, upper := []byte(s), []byte(s)
+		for i, c := range spaced {
+			if c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r' || 0x1c <= c && c <= 0x1f || c == 0x85 || c == 0xa0 {
+				spaced[i] = ' '
+			}
+			if 'a' <= c && c <= 'z' {
+				upper[i] = c - 'a' + 'A'
+			}
+		}
+		for _, v := range []string{string(spaced), string(upper)} {
+			if g, o := parseHTTPDate(v); o != ok || !g.Equal(got) {
+				t.Fatalf("parseHTTPDate(%q) = %v, %v but parseHTTPDate(%q) = %v, %v", s, got, ok, v, g, o)
+			}
+		}
+	})
+}
