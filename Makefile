@@ -46,6 +46,7 @@ FUZZ_TARGETS ?= \
 	./internal/pyescape:FuzzHTML \
 	./internal/pyescape:FuzzLog \
 	./internal/pyescape:FuzzLower \
+	./internal/pyescape:FuzzFields \
 	./internal/negotiate:FuzzEncoding \
 	./internal/forwarded:FuzzClient \
 	./internal/urlpath:FuzzName \

@@ -564,9 +564,12 @@ func (h *Handler) env(r *http.Request, scriptName, scriptFile, pathInfo string) 
 	if checked, seen := scope.Credentials(r.Context()); seen && !checked {
 		return env
 	}
-	if f := strings.Fields(r.Header.Get("Authorization")); len(f) == 2 {
+	// Python splits the header as Latin-1 text and compares the scheme
+	// in ASCII: "Basic\xa0..." is two words, "Basic\u3000..." one, and
+	// "Baſic" no "basic".
+	if f := pyescape.Fields(r.Header.Get("Authorization")); len(f) == 2 {
 		env = append(env, "AUTH_TYPE="+f[0])
-		if strings.EqualFold(f[0], "basic") {
+		if isBasic(f[0]) {
 			if b, err := base64.StdEncoding.DecodeString(f[1]); err == nil && isASCII(b) {
 				if up := strings.Split(string(b), ":"); len(up) == 2 {
 					env = append(env, "REMOTE_USER="+up[0])
@@ -575,6 +578,19 @@ func (h *Handler) env(r *http.Request, scriptName, scriptFile, pathInfo string) 
 		}
 	}
 	return env
+}
+
+// isBasic reports whether scheme is "basic" in any ASCII case.
+func isBasic(scheme string) bool {
+	if len(scheme) != len("basic") {
+		return false
+	}
+	for i := 0; i < len(scheme); i++ {
+		if scheme[i]|0x20 != "basic"[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func isASCII(b []byte) bool {

@@ -786,6 +786,38 @@ func TestPassAuthorization(t *testing.T) {
 	}
 }
 
+// TestAuthorizationLatin1: Python reads the Authorization header as
+// Latin-1 text and splits it at the white space of that reading, so a raw
+// no-break space (0xA0) or NEL (0x85) separates the scheme from the
+// credentials, while a Unicode space in UTF-8 (U+3000) does not, and it
+// compares the scheme with "basic" in ASCII only. Each AUTH_TYPE and
+// REMOTE_USER here is the one Python 3's CGI handler gives (AUTH_TYPE
+// aside, which Python re-encodes from Latin-1).
+func TestAuthorizationLatin1(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/env.sh": "#!/bin/sh\n" + header + "env\n"})
+	srv, _ := newServer(t, root, cgi.Options{})
+	for _, tc := range []struct {
+		authorization, authType, user string // "-" for unset
+	}{
+		{"Basic dXNlcjpwYXNz", "Basic", "user"},
+		{"Basic\xa0dXNlcjpwYXNz", "Basic", "user"},
+		{"Basic dXNlcjpwYXNz\x85", "Basic", "user"},
+		{"Basic\u3000dXNlcjpwYXNz", "-", "-"},
+		{"Ba\u017fic dXNlcjpwYXNz", "Ba\u017fic", "-"},
+	} {
+		env := envOf(do(t, srv, "GET", "/cgi-bin/env.sh", nil, http.Header{"Authorization": {tc.authorization}}).body)
+		for _, v := range []struct{ name, want string }{{"AUTH_TYPE", tc.authType}, {"REMOTE_USER", tc.user}} {
+			got, ok := env[v.name]
+			if !ok {
+				got = "-"
+			}
+			if got != v.want {
+				t.Errorf("Authorization %q: %s=%q, want %q", tc.authorization, v.name, got, v.want)
+			}
+		}
+	}
+}
+
 // TestUncheckedCredentials: behind a fileserver.BasicAuth whose scope
 // leaves GET unchecked, a script is not told that whoever the
 // Authorization header names logged in; credentials the middleware (or

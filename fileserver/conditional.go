@@ -3,6 +3,8 @@ package fileserver
 import (
 	"strings"
 	"time"
+
+	"github.com/simplehttp/simplehttp/internal/pyescape"
 )
 
 // notModifiedSince applies the If-Modified-Since rule of Python's send_head:
@@ -40,10 +42,10 @@ var (
 // (GMT, UT, UTC, Z, +0000), -0000, unknown or absent. Any other offset, and
 // anything unparsable, yields ok == false: Python ignores the header then.
 // Python sees the header as Latin-1 text, one character a byte, so the
-// words are split and the names matched byte by byte (pyFields,
+// words are split and the names matched byte by byte (pyescape.Fields,
 // asciiLower), not as UTF-8.
 func parseHTTPDate(s string) (time.Time, bool) {
-	data := pyFields(s)
+	data := pyescape.Fields(s)
 	if len(data) == 0 {
 		return time.Time{}, false
 	}
@@ -141,36 +143,6 @@ func parseHTTPDate(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return pyDate(year, month, day, hour, minute, sec)
-}
-
-// pyFields splits s as Python's str.split() splits a header value it has
-// decoded as Latin-1: at runs of the bytes that are white space as
-// Latin-1 characters, which include 0x1C-0x1F, 0x85 (NEL) and 0xA0
-// (no-break space), and not at the Unicode spaces strings.Fields finds in
-// UTF-8 (U+3000, U+00A0 as C2 A0), which Python sees as other characters.
-func pyFields(s string) []string {
-	var f []string
-	start := -1
-	for i := 0; i < len(s); i++ {
-		if isPySpace(s[i]) {
-			if start >= 0 {
-				f = append(f, s[start:i])
-				start = -1
-			}
-		} else if start < 0 {
-			start = i
-		}
-	}
-	if start >= 0 {
-		f = append(f, s[start:])
-	}
-	return f
-}
-
-// isPySpace reports whether the Latin-1 character c is white space to
-// Python's str.split().
-func isPySpace(c byte) bool {
-	return c == ' ' || '\t' <= c && c <= '\r' || 0x1c <= c && c <= 0x1f || c == 0x85 || c == 0xa0
 }
 
 // asciiLower lower-cases the ASCII letters of s and leaves every other

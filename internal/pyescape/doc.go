@@ -13,6 +13,9 @@
 //     to every message (gh-100001: Python 3.12, and 3.11.1 and 3.10.9
 //     onwards).
 //   - [Lower] is str.lower(), the key list_directory sorts entries by.
+//   - [Fields] is str.split() of a header value, which Python reads as
+//     Latin-1: the words of an If-Modified-Since date, and of an
+//     Authorization header for a CGI script's AUTH_TYPE and REMOTE_USER.
 //
 // Every function has a fast path: when nothing needs to change, [URL],
 // [HTML], [Log] and [Lower] return their argument without allocating, and

@@ -3,6 +3,7 @@ package pyescape
 import (
 	"html"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -256,4 +257,49 @@ func unhexUpper(c byte) byte {
 		return c - '0'
 	}
 	return c - 'A' + 10
+}
+
+// FuzzFields checks Fields against its definition and against
+// strings.Fields. Properties: the fields hold no white space byte, are
+// never empty, and put together are s without its white space bytes;
+// joined with single spaces and split again they come back the same; on
+// ASCII without 0x1C-0x1F (the only ASCII white space Python has and
+// strings.Fields has not) they are the fields of strings.Fields.
+func FuzzFields(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Add("Sun,\xa006\x85Nov 1994\x1c08:49:37 GMT")
+	f.Add("Basic\u3000dXNlcjpwYXNz")
+	f.Fuzz(func(t *testing.T, s string) {
+		white := func(c byte) bool {
+			return c == ' ' || '\t' <= c && c <= '\r' || 0x1c <= c && c <= 0x1f || c == 0x85 || c == 0xa0
+		}
+		got := Fields(s)
+		var rest strings.Builder
+		ascii := true
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if !white(c) {
+				rest.WriteByte(c)
+			}
+			if c >= 0x80 || 0x1c <= c && c <= 0x1f {
+				ascii = false
+			}
+		}
+		for _, w := range got {
+			if w == "" || slices.ContainsFunc([]byte(w), white) {
+				t.Fatalf("Fields(%q) = %q: an empty field or one with white space", s, got)
+			}
+		}
+		if j := strings.Join(got, ""); j != rest.String() {
+			t.Fatalf("Fields(%q) = %q, which hold %q, want %q", s, got, j, rest.String())
+		}
+		if again := Fields(strings.Join(got, " ")); !slices.Equal(again, got) {
+			t.Fatalf("Fields(%q) = %q, but split again %q", s, got, again)
+		}
+		if want := strings.Fields(s); ascii && !slices.Equal(got, want) && len(got)+len(want) != 0 {
+			t.Fatalf("Fields(%q) = %q, strings.Fields %q", s, got, want)
+		}
+	})
 }
