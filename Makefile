@@ -29,6 +29,8 @@ FUZZ_TARGETS ?= \
 	./cgi:FuzzMatch \
 	./cgi:FuzzScriptHeader \
 	./cmd/simplehttp:FuzzStack \
+	./cmd/simplehttp:FuzzHeaderFlag \
+	./cmd/simplehttp:FuzzSize \
 	./errorpage:FuzzError \
 	./errorpage:FuzzPythonFormat \
 	./errorpage:FuzzDefaultPage \
@@ -36,6 +38,7 @@ FUZZ_TARGETS ?= \
 	./fileserver:FuzzForwardReader \
 	./fileserver:FuzzHref \
 	./fileserver:FuzzBasicAuth \
+	./fileserver:FuzzReadHtpasswd \
 	./fileserver:FuzzIMFFixdate \
 	./fileserver:FuzzHTTPDate \
 	./fileserver:FuzzRange \

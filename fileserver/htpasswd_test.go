@@ -110,3 +110,67 @@ func TestReadHtpasswdUsers(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReadHtpasswd reads any file. Properties: a refused file gives an
+// *HtpasswdError that names a line of the file; an accepted one gives
+// users that NewBasicAuth takes (a file the reader passes must never
+// stop the server at startup), each with a bcrypt hash, and written back
+// one "user:hash" a line they read the same; and no error shows the
+// password or hash of the line it refuses, which may be a password typed
+// in clear (checked for a field holding '~', a byte no message holds).
+func FuzzReadHtpasswd(f *testing.F) {
+	for _, s := range []string{
+		"bob:" + hunter2Hash + "\n",
+		"\ufeffbob:" + hunter2Hash + "\r\n# c\n\n  carol:" + s3cretHash + ":comment\n",
+		"bob:" + hunter2Hash + "\nbob:" + s3cretHash,
+		"ann:plain~password\n",
+		"ann:{SHA}abc~defghijklmnopq=\n",
+		"ann:$6$~salt$abcdefghijklmnop\n",
+		"ann:$2y$04$~short\n",
+		":" + hunter2Hash,
+		"a\x01b:" + hunter2Hash,
+		"nocolon\n",
+		" \t#x:y\n\xef\xbb\xbfbob:" + hunter2Hash,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, file string) {
+		users, err := fileserver.ReadHtpasswd(strings.NewReader(file))
+		if err != nil {
+			var he *fileserver.HtpasswdError
+			if !errors.As(err, &he) || he.Line < 1 || he.Line > strings.Count(file, "\n")+1 {
+				t.Fatalf("ReadHtpasswd(%q): error %v, want an *HtpasswdError naming a line of the file", file, err)
+			}
+			lines := strings.Split(file, "\n")
+			if he.Line > len(lines) {
+				return
+			}
+			_, rest, _ := strings.Cut(lines[he.Line-1], ":")
+			hash, _, _ := strings.Cut(rest, ":")
+			hash = strings.Trim(hash, " \t\r")
+			if len(hash) >= 8 && strings.Contains(hash, "~") && !strings.Contains(hash, `"`) &&
+				!strings.Contains(strconv.Quote(he.User), hash) && strings.Contains(err.Error(), hash) {
+				t.Fatalf("ReadHtpasswd(%q): error %q shows the password field %q", file, err, hash)
+			}
+			return
+		}
+		if len(users) == 0 {
+			return
+		}
+		if _, err := fileserver.NewBasicAuth(fileserver.BasicAuthOptions{Users: users}); err != nil {
+			t.Fatalf("ReadHtpasswd(%q) = %q, which NewBasicAuth refuses: %v", file, users, err)
+		}
+		var b strings.Builder
+		b.WriteString("#\n") // a byte order mark starts only line 1
+		for u, h := range users {
+			if !strings.HasPrefix(h, "$2") {
+				t.Fatalf("ReadHtpasswd(%q): user %q has %q, not a bcrypt hash", file, u, h)
+			}
+			b.WriteString(u + ":" + h + "\n")
+		}
+		again, err := fileserver.ReadHtpasswd(strings.NewReader(b.String()))
+		if err != nil || !maps.Equal(again, users) {
+			t.Fatalf("ReadHtpasswd(%q) = %q; written back and read again: %q, %v", file, users, again, err)
+		}
+	})
+}
