@@ -37,6 +37,7 @@ FUZZ_TARGETS ?= \
 	./fileserver:FuzzFastPaths \
 	./fileserver:FuzzForwardReader \
 	./fileserver:FuzzHref \
+	./fileserver:FuzzContentDisposition \
 	./fileserver:FuzzBasicAuth \
 	./fileserver:FuzzReadHtpasswd \
 	./fileserver:FuzzIMFFixdate \
