@@ -26,6 +26,7 @@ FUZZTIME ?= 30s
 FUZZMINIMIZE ?= 5s
 FUZZ_TARGETS ?= \
 	./accesslog:FuzzScrub \
+	./accesslog:FuzzRedactPassword \
 	./cgi:FuzzMatch \
 	./cgi:FuzzScriptHeader \
 	./cmd/simplehttp:FuzzStack \

@@ -1,6 +1,8 @@
 package accesslog
 
 import (
+	"net/url"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -68,4 +70,44 @@ func hasLoneC1(s string) bool {
 		i += size
 	}
 	return false
+}
+
+// FuzzRedactPassword checks the password redaction of request targets and
+// Referers against net/url. Property: when url.Parse finds a password in
+// s, the logged text parses too, to the same URL but for the password,
+// which is "xxxxx"; and text without '@' is logged as it is.
+func FuzzRedactPassword(f *testing.F) {
+	for _, s := range []string{
+		"http://user:pass@host/", "//u:p@h/x?q#f", "user:pass@host:443", "http://a:b@c:d@host/p",
+		"HTTP://u:p@h", "http://u@h/", "http://u:@h/", "x+y.z://u:p@h/a@b", "http://h/?a=u:p@h",
+		"http://u:p%zz@h/", "http://u:p@h:bad/", "ftp://u:p@[::1]:21/", "http:u:p@h", "http:///u:p@h",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, authorityForm := range []bool{false, true} {
+			got := redactPassword(s, authorityForm)
+			if !strings.Contains(s, "@") && got != s {
+				t.Fatalf("redactPassword(%q, %v) = %q, want it unchanged", s, authorityForm, got)
+			}
+			u, err := url.Parse(s)
+			if err != nil || u.User == nil {
+				continue
+			}
+			if pw, ok := u.User.Password(); !ok || pw == "" {
+				continue
+			}
+			v, err := url.Parse(got)
+			if err != nil || v.User == nil {
+				t.Fatalf("redactPassword(%q, %v) = %q: %v", s, authorityForm, got, err)
+			}
+			pw, _ := v.User.Password()
+			v.User = url.UserPassword(v.User.Username(), pw)
+			want := *u
+			want.User = url.UserPassword(u.User.Username(), "xxxxx")
+			if v.String() != want.String() {
+				t.Fatalf("redactPassword(%q, %v) = %q, which reads as %q, want %q", s, authorityForm, got, v, want.String())
+			}
+		}
+	})
 }
