@@ -32,6 +32,7 @@ FUZZ_TARGETS ?= \
 	./cmd/simplehttp:FuzzStack \
 	./cmd/simplehttp:FuzzHeaderFlag \
 	./cmd/simplehttp:FuzzSize \
+	./cmd/simplehttp:FuzzArgs \
 	./errorpage:FuzzError \
 	./errorpage:FuzzPythonFormat \
 	./errorpage:FuzzDefaultPage \

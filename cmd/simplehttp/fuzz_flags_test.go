@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -82,6 +83,45 @@ func FuzzSize(f *testing.F) {
 		var again byteSize
 		if err := again.Set(b.String()); err != nil || again != b {
 			t.Fatalf("parseSize(%q) = %d, written %q, read again %d, %v", s, n, b.String(), again, err)
+		}
+	})
+}
+
+// FuzzArgs parses any command line, its arguments separated by NUL bytes
+// in the input. Properties: parseArgs never panics; a command line it
+// takes has a port of 0-65535 and only -H headers parseHeader takes
+// (whatever way -H was written: -H 'N: v', -H N v, -HN v, --header=N,
+// --head N v); and the same command line parses again to the same
+// configuration.
+func FuzzArgs(f *testing.F) {
+	for _, s := range []string{
+		"", "8080", "-1", "--bind\x00127.0.0.1\x0065535", "-H\x00X-A: b\x00-H\x00X-B\x00c", "-HX-A\x00-1",
+		"--head=X-A\x00v", "--header\x00X-A", "-H\x00X-A\x00--", "--\x00-H", "--b\x00::1", "--dir=.\x00--dir\x00/",
+		"--max-upload\x001G\x00--upload", "-p\x00HTTP/1.1\x000", "--cgi\x00--cgi", "-H\x00Content-Length: 1",
+		"--=x", "-", "--", "-\x00-", "--h", "-H\x00:\x00x", "--auth\x00a:b\x00--auth-for\x00write",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		args := strings.Split(s, "\x00")
+		if s == "" {
+			args = nil
+		}
+		cfg, err := parseArgs(slices.Clone(args))
+		if err != nil {
+			return
+		}
+		if cfg.Port < 0 || cfg.Port > 65535 {
+			t.Fatalf("parseArgs(%q): port %d", args, cfg.Port)
+		}
+		for _, h := range cfg.Headers {
+			if again, err := parseHeader(h.Name + ": " + h.Value); err != nil || again != h {
+				t.Fatalf("parseArgs(%q): header %q, which parseHeader gives as %q, %v", args, h, again, err)
+			}
+		}
+		again, err := parseArgs(slices.Clone(args))
+		if err != nil || !reflect.DeepEqual(again, cfg) {
+			t.Fatalf("parseArgs(%q) = %+v, then %+v, %v", args, cfg, again, err)
 		}
 	})
 }
