@@ -53,6 +53,7 @@ FUZZ_TARGETS ?= \
 	./internal/pyescape:FuzzLog \
 	./internal/pyescape:FuzzLower \
 	./internal/pyescape:FuzzFields \
+	./internal/negotiate:FuzzBest \
 	./internal/negotiate:FuzzEncoding \
 	./internal/forwarded:FuzzClient \
 	./internal/urlpath:FuzzName \

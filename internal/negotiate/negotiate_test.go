@@ -1,6 +1,9 @@
 package negotiate
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestBest(t *testing.T) {
 	html, json, plain := "text/html", "application/json", "text/plain"
@@ -44,4 +47,54 @@ func TestList(t *testing.T) {
 			t.Errorf("List(%q) = %q, want %q", tt.lines, got, tt.want)
 		}
 	}
+}
+
+// FuzzBest: whatever the Accept header, Best returns one of the offers;
+// one other than the first only when the header takes it (Accepts) at a
+// q-value no other offer beats; and the same offer when the header's
+// ASCII letters change case (media types and the q parameter are
+// case-insensitive), when spaces are added around its commas and
+// semicolons (optional white space), or when it is split into field
+// lines at its commas and joined again by List.
+func FuzzBest(f *testing.F) {
+	for _, s := range []string{"", "*/*", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+		"application/json", "text/html;q=0, */*", "application/*;q=0.5, text/plain;q=0.6", "TEXT/HTML;Q=0",
+		"text/html;q=NaN, application/json;q=1e-3", "text/plain;q=1.0001", ";;,,/", "*/html", "text/html;level=1;q=0.1"} {
+		f.Add(s)
+	}
+	offers := []string{"text/html", "application/json", "text/plain"}
+	f.Fuzz(func(t *testing.T, accept string) {
+		got := Best(accept, offers...)
+		i := -1
+		for j, o := range offers {
+			if o == got {
+				i = j
+			}
+		}
+		if i < 0 {
+			t.Fatalf("Best(%q) = %q, not an offer", accept, got)
+		}
+		if i > 0 {
+			if !Accepts(accept, got) {
+				t.Fatalf("Best(%q) = %q, which the header does not accept", accept, got)
+			}
+			for _, o := range offers {
+				if quality(accept, o) > quality(accept, got) {
+					t.Fatalf("Best(%q) = %q, but %q has a higher q-value", accept, got, o)
+				}
+			}
+		}
+		upper := []byte(accept)
+		for j, c := range upper {
+			if 'a' <= c && c <= 'z' {
+				upper[j] = c - 'a' + 'A'
+			}
+		}
+		spaced := strings.NewReplacer(",", " , ", ";", " ; ").Replace(accept)
+		for _, v := range []string{string(upper), spaced, List(strings.Split(accept, ","))} {
+			if b := Best(v, offers...); b != got {
+				t.Fatalf("Best(%q) = %q, but Best(%q) = %q", accept, got, v, b)
+			}
+		}
+	})
 }
