@@ -70,6 +70,10 @@ func ReadHtpasswd(r io.Reader) (map[string]string, error) {
 			return nil, &HtpasswdError{Line: n, Err: errors.New("empty user name")}
 		case hasControl(user):
 			return nil, &HtpasswdError{Line: n, User: user, Err: errors.New("control character in the user name")}
+		case strings.HasPrefix(user, "\ufeff"):
+			// Past the first line, from files joined with cat: the
+			// user could never log in.
+			return nil, &HtpasswdError{Line: n, User: user, Err: errors.New("a byte order mark starts the user name (files joined?)")}
 		}
 		if _, dup := users[user]; dup {
 			return nil, &HtpasswdError{Line: n, User: user, Err: errors.New("user given twice")}

@@ -78,6 +78,8 @@ func TestReadHtpasswdErrors(t *testing.T) {
 		{"empty user", ":" + hunter2Hash + "\n", want(1, "", "empty user name")},
 		{"control in user", "a\x1bnn:" + hunter2Hash + "\n", want(1, "a\x1bnn", "control character in the user name")},
 		{"twice", "ann:" + hunter2Hash + "\nann:" + hunter2Hash + "\n", want(2, "ann", "user given twice")},
+		// Two files, each with an editor's mark, joined with cat.
+		{"byte order mark after line 1", "\ufeffann:" + hunter2Hash + "\n\ufeffbob:" + hunter2Hash + "\n", want(2, "\ufeffbob", "a byte order mark starts the user name (files joined?)")},
 		{"line too long", "ann:" + hunter2Hash + "\nbob:" + strings.Repeat("x", 70000) + "\n", want(2, "", "line longer than 65536 bytes")},
 	}
 	for _, tt := range tests {
