@@ -42,7 +42,8 @@ const maxHtpasswdLine = 64 << 10
 // or rejects every user for want of a format: SHA-1 ({SHA}), MD5 ($apr1$,
 // $1$), SHA-crypt ($5$, $6$), crypt(3) and plain passwords are all weak
 // or ambiguous. So are a line without ':', an empty user name, a user
-// name with a control character, and a user given twice. The error for
+// name with a control character or that starts with a byte order mark
+// (from files joined), and a user given twice. The error for
 // a line is an [*HtpasswdError], which names the line and the user.
 func ReadHtpasswd(r io.Reader) (map[string]string, error) {
 	users := map[string]string{}
