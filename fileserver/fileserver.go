@@ -315,6 +315,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.sendError(w, r, http.StatusServiceUnavailable, serviceUnavailable)
 		return
 	}
+	if r.Method == "PRI" && r.RequestURI == "*" && r.ProtoMajor == 2 {
+		// The first line of the HTTP/2 preface sent in the clear (curl
+		// --http2-prior-knowledge): net/http answers every other HTTP/2
+		// request line 505 itself, hands this one on, and closes the
+		// connection after it. Python answers it as any HTTP/2 request
+		// line, 505, not as an unknown method.
+		h.sendError(w, r, http.StatusHTTPVersionNotSupported, "Invalid HTTP version ("+strings.TrimPrefix(r.Proto, "HTTP/")+")")
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		if h.upload && (r.Method == http.MethodPut || r.Method == http.MethodPost) {
 			name, slash, escaped := h.requestName(r)

@@ -160,8 +160,9 @@ type Options struct {
 	// slash on a file, a special file, a directory without index page
 	// when DisableListing is set), 404 "No permission to list directory"
 	// (a directory that cannot be read), 501 "Unsupported method
-	// ('POST')" (any method but GET and HEAD, in Python's repr), and,
-	// beyond Python, 403 "Archive too large" (see Archive) and
+	// ('POST')" (any method but GET and HEAD, in Python's repr), 505
+	// "Invalid HTTP version (2.0)" (the first line of the HTTP/2 preface,
+	// "PRI * HTTP/2.0", sent over plain HTTP/1), and, beyond Python, 403 "Archive too large" (see Archive) and
 	// 500 "Internal Server Error" when a listing cannot be encoded (the cause
 	// goes to Logger), and 503 "Service Unavailable" when a file or
 	// directory cannot be opened, stat'ed or read because the process is

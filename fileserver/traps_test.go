@@ -1,7 +1,9 @@
 package fileserver_test
 
 import (
+	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -9,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
+	"time"
 
 	"github.com/simplehttp/simplehttp/accesslog"
 	"github.com/simplehttp/simplehttp/cgi"
@@ -186,5 +190,41 @@ func TestZeroOptionsHeaderSet(t *testing.T) {
 		if got := strings.Join(keys, " "); w.Code != 200 || got != tt.want {
 			t.Errorf("GET %s: %d with %s, want 200 with %s", tt.target, w.Code, got, tt.want)
 		}
+	}
+}
+
+// TestHTTP2PrefaceInTheClear: the first line of the HTTP/2 preface over
+// plain HTTP/1 (curl --http2-prior-knowledge), which net/http hands to the
+// handler as a request with method PRI, gets Python's 505 page for an
+// HTTP/2 request line, not the 501 of an unknown method; net/http closes
+// the connection after it, so the rest of the preface is not answered.
+func TestHTTP2PrefaceInTheClear(t *testing.T) {
+	h, err := fileserver.New(fstest.MapFS{"a.txt": {Data: []byte("a\n")}}, fileserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	// The deadline bounds a hang; it is not a timing assertion.
+	conn, err := net.DialTimeout("tcp", srv.Listener.Addr().String(), 10*time.Second)
+	if err == nil {
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		_, err = io.WriteString(conn, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, body, _ := strings.Cut(string(got), "\r\n\r\n")
+	const wantBody = "<p>Message: Invalid HTTP version (2.0).</p>\n        <p>Error code explanation: 505 - Cannot fulfill request.</p>"
+	if !strings.HasPrefix(head, "HTTP/1.1 505 HTTP Version Not Supported\r\n") || !strings.Contains(body, wantBody) {
+		t.Errorf("answer:\n%s\nwant 505 with %q", got, wantBody)
+	}
+	if strings.Count(string(got), "HTTP/1.1 ") != 1 {
+		t.Errorf("answer:\n%s\nwant one response, then the connection closed", got)
 	}
 }
