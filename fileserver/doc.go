@@ -316,7 +316,11 @@
 // RequestURI (httptest.NewRequest sets one): its redirects and upload
 // Locations are then relative to its own URL ("./sub/"), which resolve
 // under the prefix, but its listing titles lack the prefix, and the bare
-// prefix gets the root's listing instead of the 301. A middleware that
+// prefix ("/static", which StripPrefix turns into an empty path whose
+// name the handler cannot know) gets the root's listing instead of the
+// 301, with links that resolve outside the prefix, as the Location and
+// links of an upload posted there do ("./a.txt" from "/static" is
+// "/a.txt"). A middleware that
 // removes trailing slashes by redirecting (chi's RedirectSlashes) sends
 // every directory into a loop with the handler's 301 that adds one: keep
 // it away from the file server's routes.
