@@ -218,8 +218,6 @@ type flagValues struct {
 	listing       string
 }
 
-// parseArgs parses the arguments after the program name. Flags may come
-// before or after the port, as with argparse.
 // asksHelp reports whether args hold -h or --help before a "--".
 func asksHelp(args []string) bool {
 	for _, a := range args {
@@ -233,6 +231,8 @@ func asksHelp(args []string) bool {
 	return false
 }
 
+// parseArgs parses the arguments after the program name. Flags may come
+// before or after the port, as with argparse.
 func parseArgs(args []string) (config, error) {
 	cfg := config{Port: 8000}
 	var fv flagValues
