@@ -143,14 +143,29 @@ lint:
 	$(GO) tool -modfile=tools/go.mod staticcheck ./...
 	$(GO) -C tools tool staticcheck ./...
 
-## fuzz: each target of FUZZ_TARGETS for FUZZTIME
+## fuzz: each target of FUZZ_TARGETS for FUZZTIME. Go 1.26's fuzzing can
+## fail a target with a bare "context deadline exceeded" as FUZZTIME ends
+## (a race in its coordinator, go.dev/issue/75804, fixed in Go 1.27): such a
+## run, which writes no failing input under testdata/fuzz, is reported and
+## does not stop the others; any other failure does.
 fuzz:
 	@set -e; \
 	if [ -z "$(strip $(FUZZ_TARGETS))" ]; then echo "no fuzz targets listed in FUZZ_TARGETS"; exit 0; fi; \
+	out=$$(mktemp); status=$$(mktemp); trap 'rm -f "$$out" "$$status"' EXIT; \
 	for t in $(FUZZ_TARGETS); do \
-		pkg=$${t%%:*}; name=$${t##*:}; \
+		pkg=$${t%%:*}; name=$${t##*:}; corpus=$$pkg/testdata/fuzz/$$name; \
+		before=$$(ls "$$corpus" 2>/dev/null | wc -l); \
 		echo "$(GO) test -run='^\$$' -fuzz='^$$name\$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) $$pkg"; \
-		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) $$pkg; \
+		{ $(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) $$pkg 2>&1; echo $$? >"$$status"; } | tee "$$out"; \
+		rc=$$(cat "$$status"); \
+		if [ "$$rc" != 0 ]; then \
+			after=$$(ls "$$corpus" 2>/dev/null | wc -l); \
+			if [ "$$after" = "$$before" ] && grep -q '^    context deadline exceeded$$' "$$out"; then \
+				echo "fuzz: $$name: Go's end-of-fuzztime race (go.dev/issue/75804), no failing input written: not counted as a failure"; \
+			else \
+				exit "$$rc"; \
+			fi; \
+		fi; \
 	done
 
 ## bench: the load comparison (tools/loadbench): simplehttp against
