@@ -2,7 +2,6 @@ package main
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/simplehttp/simplehttp/accesslog"
 	"github.com/simplehttp/simplehttp/errorpage"
@@ -28,17 +27,9 @@ const maxHeaderBytes = http.DefaultMaxHeaderBytes
 // their head, with Python's status and messages: 414 for a request line
 // over 64 KiB, 431 "Line too long" for a header line over 64 KiB and
 // 431 "Too many headers" beyond 99 headers. net/http reads heads up to
-// maxHeaderBytes, so these would otherwise be served. It also answers the
-// HTTP/2 preface sent in the clear as Python does (isCleartextPreface).
+// maxHeaderBytes, so these would otherwise be served.
 func pythonLimits(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isCleartextPreface(r) {
-			// Python's answer to any HTTP/2 request line. net/http
-			// closes the connection after it, so the rest of the
-			// preface is never read as another request.
-			errorpage.Error(w, r, http.StatusHTTPVersionNotSupported, "Invalid HTTP version ("+strings.TrimPrefix(r.Proto, "HTTP/")+")", "")
-			return
-		}
 		if code, msg, explain := checkHead(r); code != 0 {
 			if code == http.StatusRequestURITooLong {
 				// Python logs "" for the line it refused, and so do
@@ -59,15 +50,6 @@ func pythonLimits(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// isCleartextPreface reports whether r is the first line of the HTTP/2
-// connection preface, "PRI * HTTP/2.0", sent over HTTP/1 (curl
-// --http2-prior-knowledge to a server without TLS). net/http answers every
-// other HTTP/2 request line 505 itself, but hands this one to the handler
-// as a request with method PRI; no real HTTP/2 request has that method.
-func isCleartextPreface(r *http.Request) bool {
-	return r.Method == "PRI" && r.RequestURI == "*" && r.ProtoMajor == 2
 }
 
 // closeValue is the Connection header value that ends a connection.
