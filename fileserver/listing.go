@@ -102,7 +102,7 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 		}
 		defer f.Close()
 	}
-	entries, err := h.readDir(r, f, name)
+	entries, err := h.readDir(f, name)
 	if err == nil {
 		err = h.listings.take(r.Context(), int64(len(entries)))
 	}
@@ -324,7 +324,7 @@ func (h *Handler) listingError(w http.ResponseWriter, r *http.Request, name stri
 // left out unless the handler serves an OS directory ([NewDir]): any other
 // fs.FS names files in UTF-8 only (fs.ValidPath), so its link could never
 // lead back to the file.
-func (h *Handler) readDir(r *http.Request, f fs.File, name string) ([]*entry, error) {
+func (h *Handler) readDir(f fs.File, name string) ([]*entry, error) {
 	// Only names and two flags are kept. An open directory is read
 	// readDirChunk entries at a time, so that no more than that many
 	// DirEntries are live at once (reading all of them first took 64

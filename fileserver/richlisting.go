@@ -452,13 +452,13 @@ func (h *Handler) serveRichListing(w http.ResponseWriter, r *http.Request, f fs.
 	if cacheable {
 		key = richKey(name, sortBy)
 		if e := h.cache.get(key, id); e != nil {
-			if rc, ok := e.extra.(*richCached); ok && h.richFresh(r, f, name, rc.rows) {
+			if rc, ok := e.extra.(*richCached); ok && h.richFresh(f, name, rc.rows) {
 				h.writeRichListing(w, r, name, clientPath, sortBy, len(rc.rows), e.content, key, id, rc.gen)
 				return
 			}
 		}
 	}
-	entries, err := h.readDir(r, f, name)
+	entries, err := h.readDir(f, name)
 	if err == nil {
 		err = h.listings.take(r.Context(), int64(len(entries)))
 	}
@@ -507,7 +507,7 @@ const richEntryCost = 128
 
 // richFresh reports whether every entry of kept rows, of the directory
 // dir open as f, still shows what it showed.
-func (h *Handler) richFresh(r *http.Request, f fs.File, dir string, rows []richEntry) bool {
+func (h *Handler) richFresh(f fs.File, dir string, rows []richEntry) bool {
 	return h.richStamps(f, dir, rows, func(i int, st richStamp) bool {
 		return st == rows[i].richStamp
 	})

@@ -10,7 +10,7 @@ func Fields(s string) []string {
 	var f []string
 	start := -1
 	for i := 0; i < len(s); i++ {
-		if IsSpace(s[i]) {
+		if isSpace(s[i]) {
 			if start >= 0 {
 				f = append(f, s[start:i])
 				start = -1
@@ -25,8 +25,8 @@ func Fields(s string) []string {
 	return f
 }
 
-// IsSpace reports whether the Latin-1 character c is white space to
+// isSpace reports whether the Latin-1 character c is white space to
 // Python's str.split() and str.strip().
-func IsSpace(c byte) bool {
+func isSpace(c byte) bool {
 	return c == ' ' || '\t' <= c && c <= '\r' || 0x1c <= c && c <= 0x1f || c == 0x85 || c == 0xa0
 }
