@@ -31,6 +31,12 @@ const ImmutableCacheControl = "public, max-age=31536000, immutable"
 // app-mips64le.bin) looks like a hash and gets ImmutableCacheControl:
 // where such names are replaced in place, use a CacheControl function of
 // your own that recognises them first.
+//
+// Behind [BasicAuth] (AuthAll), "public" lets a shared cache in front give
+// a file fetched with credentials to clients without them (RFC 9111
+// section 3.5): use a function of your own that gives fingerprinted
+// names "private, max-age=31536000, immutable", as the simplehttp
+// command does under --auth.
 func ImmutableFingerprinted(other string) func(name string) string {
 	return func(name string) string {
 		if Fingerprinted(name) {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -283,4 +284,51 @@ func TestRunAuth(t *testing.T) {
 		}
 		r.exit(t)
 	})
+}
+
+// TestRunAuthCacheControl checks the Cache-Control that --cache-control
+// gives fingerprinted names when --auth asks every request for
+// credentials: private, since a "public" response to a request with
+// credentials is one a shared cache in front may give to any client
+// (RFC 9111 section 3.5; nginx's proxy_cache served the protected file to
+// a client without credentials for a year). Under --auth-for write reads
+// are open, and the policy stays public.
+func TestRunAuthCacheControl(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"app.3f9a2c1b.js", "index.html"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		auth      string
+		immutable string
+	}{
+		{"all", []string{"--auth", "alice:secret"}, basicAuth("alice:secret"), "private, max-age=31536000, immutable"},
+		{"write", []string{"--auth", "alice:secret", "--auth-for", "write", "--upload"}, "", "public, max-age=31536000, immutable"},
+		{"no auth", nil, "", "public, max-age=31536000, immutable"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := startRun(t, append([]string{"-b", "127.0.0.1", "-d", dir, "--cache-control", "no-cache", "--quiet", "0"}, tc.args...)...)
+			base := r.baseURL(t)
+			for _, c := range []struct{ path, want string }{
+				{"/app.3f9a2c1b.js", tc.immutable},
+				{"/index.html", "no-cache"},
+			} {
+				resp, body := do(t, "GET", base+c.path, http.Header{"Authorization": {tc.auth}})
+				if resp.StatusCode != 200 || body != "x\n" || strings.Join(resp.Header.Values("Cache-Control"), "|") != c.want {
+					t.Errorf("GET %s: %d %q, Cache-Control %q; want 200, Cache-Control %q", c.path, resp.StatusCode, body, resp.Header.Values("Cache-Control"), c.want)
+				}
+			}
+			if tc.auth != "" {
+				resp, _ := get(t, base+"/app.3f9a2c1b.js")
+				if resp.StatusCode != 401 || resp.Header["Cache-Control"] != nil {
+					t.Errorf("GET without credentials: %d, Cache-Control %q; want 401 without one", resp.StatusCode, resp.Header["Cache-Control"])
+				}
+			}
+			r.exit(t)
+		})
+	}
 }

@@ -510,7 +510,7 @@ func newFileServer(cfg config, logger *slog.Logger, scripts *cgi.Handler) (*file
 		opts.Precompressed = []string{"br", "zstd", "gzip"}
 	}
 	if cfg.CacheControl != "" {
-		opts.CacheControl = fileserver.ImmutableFingerprinted(cfg.CacheControl)
+		opts.CacheControl = cacheControl(cfg)
 	}
 	opts.Listing = cfg.Listing
 	files, err := fileserver.NewDir(cfg.Dir, cfg.Symlinks, opts)
@@ -518,6 +518,30 @@ func newFileServer(cfg config, logger *slog.Logger, scripts *cgi.Handler) (*file
 		return nil, fmt.Errorf("-d %q: %w", cfg.Dir, err)
 	}
 	return files, nil
+}
+
+// privateImmutable is the Cache-Control of fingerprinted names when every
+// request needs credentials: fileserver.ImmutableCacheControl's "public"
+// lets a shared cache in front (a CDN, nginx's proxy_cache) give a
+// response to a request with credentials to any later client without
+// them (RFC 9111 section 3.5), so a protected app.3f9a2c1b.js would be
+// served to anyone for a year. "private" keeps it in each browser's own
+// cache, where it saves the same requests.
+const privateImmutable = "private, max-age=31536000, immutable"
+
+// cacheControl is the Options.CacheControl of --cache-control VALUE:
+// VALUE for every file, and the immutable policy for fingerprinted names,
+// private when --auth asks every request for credentials.
+func cacheControl(cfg config) func(name string) string {
+	if !cfg.authOn() || cfg.AuthFor != fileserver.AuthAll {
+		return fileserver.ImmutableFingerprinted(cfg.CacheControl)
+	}
+	return func(name string) string {
+		if fileserver.Fingerprinted(name) {
+			return privateImmutable
+		}
+		return cfg.CacheControl
+	}
 }
 
 // newServer configures the http.Server. Python has no timeouts at all; we
