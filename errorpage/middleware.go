@@ -357,7 +357,10 @@ func textBody(code int, message, explain string) []byte {
 // varyAccept is the Vary header value of a negotiated error page.
 var varyAccept = []string{"Accept"}
 
-// addVary adds v to the Vary header unless it is there already.
+// addVary adds v to the Vary header unless it is there already, on the
+// same field line as the fields before it ("Vary: Accept-Encoding,
+// Accept"): nginx before 1.23 keys what its proxy_cache stores on the last
+// Vary line alone, and would leave the fields of the others out of the key.
 func addVary(h http.Header, v string) {
 	values := h["Vary"]
 	if len(values) == 0 && v == "Accept" {
@@ -371,5 +374,5 @@ func addVary(h http.Header, v string) {
 			}
 		}
 	}
-	h["Vary"] = append(values, v)
+	h["Vary"] = []string{strings.Join(values, ", ") + ", " + v}
 }

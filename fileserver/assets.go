@@ -68,7 +68,12 @@ func (v *variant) etag(tag string) string {
 
 var varyAcceptEncoding = []string{"Accept-Encoding"}
 
-// addVary adds field to the Vary header of h, unless it is there already.
+// addVary adds field to the Vary header of h, unless it is there already,
+// on the same field line as the fields before it: "Vary: Accept,
+// Accept-Encoding". nginx before 1.23 (Debian 12's, Ubuntu 22.04's) keys
+// what its proxy_cache stores on the last Vary line alone: with one line
+// for each field it gave a browser the JSON listing a script had asked
+// for.
 func addVary(h http.Header, field []string) {
 	v := h["Vary"]
 	if len(v) == 0 {
@@ -82,7 +87,7 @@ func addVary(h http.Header, field []string) {
 			}
 		}
 	}
-	h["Vary"] = append(v[:len(v):len(v)], field[0])
+	h["Vary"] = []string{strings.Join(v, ", ") + ", " + field[0]}
 }
 
 // serveEncoded sends the file name, found by stat as fi (f is open on it

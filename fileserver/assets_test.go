@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/simplehttp/simplehttp/errorpage"
 	"github.com/simplehttp/simplehttp/fileserver"
 	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
@@ -518,7 +520,7 @@ func TestCompress(t *testing.T) {
 					got.header.Get("Content-Length") != strconv.Itoa(len(got.body)) {
 					t.Errorf("listing %q %s: %v, want the listing compressed", accept, token, got.header)
 				}
-				if v := got.header.Values("Vary"); strings.Join(v, ", ") != "Accept, Accept-Encoding" {
+				if v := got.header.Values("Vary"); !slices.Equal(v, []string{"Accept, Accept-Encoding"}) {
 					t.Errorf("listing %q %s: Vary %q", accept, token, v)
 				}
 			}
@@ -882,6 +884,54 @@ func TestFallbackVary(t *testing.T) {
 			t.Errorf("%s: %d, want %d", what, got.status, tt.status)
 		}
 		checkHeaders(t, what, got.header, map[string]string{"Vary": tt.vary})
+	}
+}
+
+// TestVaryOneLine: the fields a response varies on go out on one Vary
+// line, whatever added them (an outer handler, the listing's Accept, the
+// codings' Accept-Encoding, the error page's Accept). nginx before 1.23
+// keys what its proxy_cache stores on the last Vary line alone: with
+// "Vary: Accept" and "Vary: Accept-Encoding" on two lines it gave the
+// JSON listing a script had asked for to the next browser.
+func TestVaryOneLine(t *testing.T) {
+	dir := assetTree(t, map[string][]byte{
+		"index.html":   bytes.Repeat([]byte("<p>app</p>\n"), 200),
+		"dir/app.js":   jsText(4000),
+		"dir/note.txt": []byte("x"),
+	})
+	h := newDir(t, dir, fileserver.SymlinksFollow, fileserver.Options{Compress: true, Fallback: "index.html"})
+	origin := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Vary"] = []string{"Origin"} // a CORS middleware's
+		h.ServeHTTP(w, r)
+	})
+	pages, err := errorpage.New(errorpage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paged := pages.Handler(h)
+	for _, tt := range []struct {
+		handler        http.Handler
+		target, accept string
+		hdr            map[string]string
+		status         int
+		vary           []string
+	}{
+		{h, "/dir/", "application/json", nil, 200, []string{"Accept, Accept-Encoding"}},
+		{h, "/dir/", "text/html", map[string]string{"Accept-Encoding": "gzip"}, 200, []string{"Accept, Accept-Encoding"}},
+		{h, "/users/42", "text/html", map[string]string{"Accept-Encoding": "br"}, 200, []string{"Accept, Accept-Encoding"}},
+		{paged, "/dir/app.js", "", map[string]string{"Accept-Encoding": "br", "If-Match": `"other"`}, 412, []string{"Accept-Encoding, Accept"}},
+		{paged, "/dir/app.js", "", map[string]string{"Range": "bytes=99999-"}, 416, []string{"Accept-Encoding, Accept"}},
+		{origin, "/dir/app.js", "", map[string]string{"Accept-Encoding": "br"}, 200, []string{"Origin, Accept-Encoding"}},
+		{origin, "/dir/", "", nil, 200, []string{"Origin, Accept, Accept-Encoding"}},
+	} {
+		hdr := map[string]string{"Accept": tt.accept}
+		for k, v := range tt.hdr {
+			hdr[k] = v
+		}
+		got := serve(t, tt.handler, "GET", tt.target, hdr)
+		if v := got.header.Values("Vary"); got.status != tt.status || !slices.Equal(v, tt.vary) {
+			t.Errorf("GET %s %v: %d, Vary %q; want %d, Vary %q", tt.target, hdr, got.status, v, tt.status, tt.vary)
+		}
 	}
 }
 

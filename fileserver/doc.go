@@ -104,8 +104,11 @@
 // [ImmutableFingerprinted] for bundler output; [Options.Fallback] serves
 // index.html for the client-side routes of a single-page app. Every
 // response of a file that has or may have a compressed form carries Vary:
-// Accept-Encoding; Range requests are answered from the uncompressed
-// file; a response an outer middleware already encodes is left alone.
+// Accept-Encoding, on the same line as the fields an outer handler or the
+// listing put there ("Vary: Accept, Accept-Encoding": nginx before 1.23
+// caches by the last Vary line alone); Range requests are answered from
+// the uncompressed file; a response an outer middleware already encodes
+// is left alone.
 //
 // # Folder downloads
 //
