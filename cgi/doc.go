@@ -77,7 +77,8 @@
 // gives 502. A field the script sends replaces one of the same name that
 // middleware around the handler set (a Content-Type or an
 // Access-Control-Allow-Origin twice is read as each client pleases), but
-// Set-Cookie, Vary and Link, which are lists, keep both. Output past the
+// Set-Cookie, Vary and Link, which are lists, keep both (Vary on one
+// line: nginx before 1.23 caches by the last Vary line alone). Output past the
 // script's Content-Length (or any body for a 204 or 304) is dropped and
 // logged, as nginx does, so that the client does not read it as its next
 // response. A script killed by a signal (or whose launcher dies) after its

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -185,8 +186,11 @@ func (rw *responseWriter) Write(p []byte) (int, error) {
 // dst, set by middleware around the script (the command's -H): a
 // response with two Content-Type or two Access-Control-Allow-Origin
 // fields is one clients read as they please, or refuse. The fields that
-// are lists of their own (Set-Cookie, Vary, Link) keep both.
+// are lists of their own (Set-Cookie, Vary, Link) keep both; Vary on one
+// line, since nginx before 1.23 caches by the last Vary line alone (a
+// script's own lines, with no Vary set before it, go out as it sent them).
 func copyScriptHeader(dst, src http.Header, drop func(name, reason string)) {
+	outerVary := len(dst["Vary"])
 	for k, vv := range src {
 		if hopbyhop.Is(k) {
 			drop(k, "hop-by-hop field")
@@ -210,6 +214,9 @@ func copyScriptHeader(dst, src http.Header, drop func(name, reason string)) {
 				replace = false
 			}
 			dst.Add(k, v)
+		}
+		if v := dst[k]; k == "Vary" && outerVary > 0 && len(v) > outerVary {
+			dst[k] = []string{strings.Join(v, ", ")}
 		}
 	}
 }
