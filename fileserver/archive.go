@@ -353,6 +353,19 @@ func (a *archiveWalk) dir(name, arc string, fi fs.FileInfo, depth int) error {
 		a.leftOut(slog.LevelWarn, name, err)
 		return nil
 	}
+	if depth > 0 {
+		// A directory with an index page is not listed: a request for
+		// its archive gets the page, and archives above leave it out,
+		// or it would give away the names and files its page hides.
+		index, err := a.indexPage(name, des)
+		if err != nil {
+			return err
+		}
+		if index != "" {
+			a.leftOut(slog.LevelDebug, name, errors.New("has an index page, "+index))
+			return nil
+		}
+	}
 	if err := a.add(arc+"/", fi, nil); err != nil {
 		return err
 	}
@@ -416,6 +429,28 @@ func (a *archiveWalk) dir(name, arc string, fi fs.FileInfo, depth int) error {
 		}
 	}
 	return nil
+}
+
+// indexPage is the name of the index page that a request for the
+// directory name, which holds des, would get in place of its listing, or
+// "". Only a name des holds in some letter case (a file system that
+// ignores case opens INDEX.HTML as index.html) is looked at, as the
+// request would look at it: a link followed, or refused, by the policy;
+// not a regular file, no index page.
+func (a *archiveWalk) indexPage(name string, des []fs.DirEntry) (string, error) {
+	for _, index := range a.h.index {
+		if !slices.ContainsFunc(des, func(de fs.DirEntry) bool { return strings.EqualFold(de.Name(), index) }) {
+			continue
+		}
+		_, err := a.h.regular(joinName(name, index))
+		if err == nil {
+			return index, nil
+		}
+		if overload.Is(err) {
+			return "", err // whether there is one is not known
+		}
+	}
+	return "", nil
 }
 
 // dirKeyOf is the device and inode of a directory, when its FileInfo has them.

@@ -398,8 +398,9 @@ func TestArchiveHeaders(t *testing.T) {
 		{"tar.gz", "GET", "/?download=tar.gz", 200, "application/gzip", `attachment; filename="root.tar.gz"`, "\x1f\x8b"},
 		{"tar.zst", "GET", "/?download=tar.zst", 200, "application/zstd", `attachment; filename="root.tar.zst"`, "\x28\xb5\x2f\xfd"},
 		{"HEAD has no body", "HEAD", "/?download=zip", 200, "application/zip", `attachment; filename="root.zip"`, ""},
-		// A directory with an index page can still be downloaded.
-		{"index page", "GET", "/d/?download=zip", 200, "application/zip", `attachment; filename="d.zip"`, "PK\x03\x04"},
+		// A directory with an index page is not listed, nor archived:
+		// the query is ignored, as Python ignores it.
+		{"index page", "GET", "/d/?download=zip", 200, "text/html", "", "<p>index</p>"},
 		// Only the exact queries: anything else is the listing, or the index page.
 		{"other query", "GET", "/?download=zip&x=1", 200, "text/html; charset=utf-8", "", "<!DOCTYPE HTML>"},
 		{"unknown format", "GET", "/?download=rar", 200, "text/html; charset=utf-8", "", "<!DOCTYPE HTML>"},
@@ -441,6 +442,90 @@ func TestArchiveHeaders(t *testing.T) {
 				t.Errorf("body starts %.20q, want %q", body, tt.wantBody)
 			}
 		})
+	}
+}
+
+// TestArchiveIndexPage checks that a directory with an index page, which
+// is never listed, gives away in no archive the names and files its page
+// hides: a request for its own archive gets the page, and the archives
+// of the directories above leave it out with all it holds (the zip
+// comment names it), also where the page is a link the policy follows.
+// A directory with an entry named like an index page that is not one (a
+// directory, a link the policy refuses, a name not in IndexNames) is
+// archived as before.
+func TestArchiveIndexPage(t *testing.T) {
+	base := t.TempDir()
+	root := filepath.Join(base, "root")
+	for name, content := range map[string]string{
+		"outside/page.html":             "<p>outside</p>\n",
+		"root/a.txt":                    "a\n",
+		"root/private/index.html":       "<p>nothing here</p>\n",
+		"root/private/secret.txt":       "db password\n",
+		"root/private/deep/more.txt":    "more\n",
+		"root/linked/secret.txt":        "linked secret\n",
+		"root/outlinked/secret.txt":     "outlinked secret\n",
+		"root/home/index.htm":           "<p>home</p>\n",
+		"root/home/secret.txt":          "home secret\n",
+		"root/notpage/index.html/x.txt": "a directory named index.html\n",
+		"root/other/index.txt":          "not an index page\n",
+	} {
+		mkdirs(t, filepath.Join(base, filepath.Dir(name)))
+		writeFile(t, filepath.Join(base, name), content)
+	}
+	for link, target := range map[string]string{"linked/index.html": "../private/index.html", "outlinked/index.html": "../../outside/page.html"} {
+		if err := os.Symlink(target, filepath.Join(root, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, policy := range []fileserver.SymlinkPolicy{fileserver.SymlinksFollow, fileserver.SymlinksInside, fileserver.SymlinksNever} {
+		srv, _, _ := newArchiveServer(t, root, policy, fileserver.Options{})
+		want := []string{"root", "root/a.txt", "root/notpage", "root/notpage/index.html", "root/notpage/index.html/x.txt", "root/other", "root/other/index.txt"}
+		pages := []string{"home", "private"} // the directories with an index page
+		switch policy {
+		case fileserver.SymlinksFollow:
+			pages = append(pages, "linked", "outlinked")
+		case fileserver.SymlinksInside:
+			pages = append(pages, "linked")
+		}
+		hidden := slices.Clone(pages) // the zip comment, in the walk's order
+		switch policy {
+		case fileserver.SymlinksInside:
+			hidden = append(hidden, "outlinked/index.html") // the link refused
+			want = append(want, "root/outlinked", "root/outlinked/secret.txt")
+		case fileserver.SymlinksNever:
+			hidden = append(hidden, "linked/index.html", "outlinked/index.html")
+			want = append(want, "root/linked", "root/linked/secret.txt", "root/outlinked", "root/outlinked/secret.txt")
+		}
+		slices.Sort(want)
+		slices.Sort(hidden)
+		for _, format := range []string{"zip", "tar.gz", "tar.zst"} {
+			t.Run(policy.String()+"/"+format, func(t *testing.T) {
+				resp, body := get(t, srv.URL+"/?download="+format)
+				if resp.StatusCode != 200 {
+					t.Fatalf("status = %d, want 200", resp.StatusCode)
+				}
+				tree := readTree(t, extract(t, format, body))
+				if got := strings.Join(slices.Sorted(maps.Keys(tree)), " "); got != strings.Join(want, " ") {
+					t.Errorf("archive holds\n%s\nwant\n%s", got, strings.Join(want, " "))
+				}
+				if format == "zip" {
+					zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got, want := zr.Comment, "simplehttp: left out of this archive:\n"+strings.Join(hidden, "\n"); got != want {
+						t.Errorf("zip comment = %q, want %q", got, want)
+					}
+				}
+				for _, dir := range pages {
+					resp, body := get(t, srv.URL+"/"+dir+"/?download="+format)
+					if resp.StatusCode != 200 || resp.Header.Get("Content-Disposition") != "" || !bytes.HasPrefix(body, []byte("<p>")) {
+						t.Errorf("/%s/?download=%s: %d, Content-Disposition %q, body %.30q; want 200 and the index page",
+							dir, format, resp.StatusCode, resp.Header.Get("Content-Disposition"), body)
+					}
+				}
+			})
+		}
 	}
 }
 

@@ -428,7 +428,8 @@ func location(r *http.Request, base, target, rest string) string {
 
 // serveDir answers for the directory name, which f is open on if it is
 // not nil: a redirect to the path with a slash, the first index page, or
-// the listing (Python's send_head and list_directory).
+// the listing (Python's send_head and list_directory), or the archive its
+// query asks for in its place.
 func (h *Handler) serveDir(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name string, slash bool) {
 	cpath, rest := clientPath(r)
 	if !slash {
@@ -437,12 +438,6 @@ func (h *Handler) serveDir(w http.ResponseWriter, r *http.Request, f fs.File, fi
 		hdr["Content-Length"] = own(zeroLength)
 		w.WriteHeader(http.StatusMovedPermanently)
 		return
-	}
-	if h.archive && r.URL.RawQuery != "" {
-		if af := archiveFormatOf(r.URL.RawQuery); af != nil {
-			h.serveArchive(w, r, name, af)
-			return
-		}
 	}
 	for _, index := range h.index {
 		iname := joinName(name, index)
@@ -461,6 +456,14 @@ func (h *Handler) serveDir(w http.ResponseWriter, r *http.Request, f fs.File, fi
 	if !h.listing {
 		h.notFound(w, r, name, errListingDisabled)
 		return
+	}
+	// Only a directory that is listed is archived: an index page keeps
+	// its names from clients, and so does it from an archive.
+	if h.archive && r.URL.RawQuery != "" {
+		if af := archiveFormatOf(r.URL.RawQuery); af != nil {
+			h.serveArchive(w, r, name, af)
+			return
+		}
 	}
 	h.serveListing(w, r, f, fi, name, cpath)
 }

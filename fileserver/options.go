@@ -375,7 +375,12 @@ type Options struct {
 	// stops the walk at the next read, and the connection is cut the
 	// same way, whether or not the download had begun. An archive reveals every name
 	// under its directory, as the listings would, and so Archive cannot
-	// be set with DisableListing. If false, the query is ignored
+	// be set with DisableListing; a directory with an index page, which
+	// is never listed, is not archived either: a request for its archive
+	// gets the index page (the query ignored), and the archives of the
+	// directories above leave it out with all it holds (the zip comment
+	// names it), so that an index page put there to keep its directory's
+	// names to itself still does. If false, the query is ignored
 	// (Python's behaviour).
 	Archive bool
 

@@ -188,6 +188,49 @@ func TestSecurityArchive(t *testing.T) {
 	}
 }
 
+// TestSecurityArchiveIndexPage asks, through the full stack over TCP, for
+// archives of a tree whose directory "hidden" keeps its names to itself
+// with an index page, as it would from Python's listing: no archive, of
+// it or of the root, in any format under any symlink policy, holds its
+// secret or names it; its own archive is its index page.
+func TestSecurityArchiveIndexPage(t *testing.T) {
+	root := t.TempDir()
+	secret := marker("SECRET")
+	writeTree(t, root, map[string]file{
+		"public.txt":                   {content: "public\n"},
+		"hidden/index.html":            {content: "<p>nothing here</p>\n"},
+		"hidden/" + secret + ".txt":    {content: secret + "\n"},
+		"hidden/sub/" + secret + ".db": {content: secret + "\n"},
+	})
+	for _, policy := range []fileserver.SymlinkPolicy{fileserver.SymlinksFollow, fileserver.SymlinksInside, fileserver.SymlinksNever} {
+		st := newStack(t, root, stackOptions{Symlinks: policy, Archive: true})
+		for _, format := range []string{"zip", "tar.gz", "tar.zst"} {
+			t.Run(policy.String()+"/"+format, func(t *testing.T) {
+				res := get(t, st.addr, "/?download="+format)
+				if res.status != 200 || res.err != nil {
+					t.Fatalf("GET /?download=%s: %d %v", format, res.status, res.err)
+				}
+				if bytes.Contains(res.body, []byte(secret)) {
+					t.Errorf("the archive of the root names or holds the secret of the directory with an index page")
+				}
+				var names []string
+				for _, e := range readArchive(t, format, res.body) {
+					names = append(names, e.name)
+				}
+				if got, want := strings.Join(names, " "), "root/ root/public.txt"; got != want {
+					t.Errorf("the archive of the root holds %s, want %s", got, want)
+				}
+				res = get(t, st.addr, "/hidden/?download="+format)
+				if res.status != 200 || string(res.body) != "<p>nothing here</p>\n" || res.header.Get("Content-Disposition") != "" {
+					t.Errorf("GET /hidden/?download=%s: %d, Content-Disposition %q, body %.40q; want 200 and the index page",
+						format, res.status, res.header.Get("Content-Disposition"), res.body)
+				}
+			})
+		}
+		st.close()
+	}
+}
+
 // TestFaultArchiveDisconnect has clients go away in the middle of large
 // archives: the walks stop (the log says so for each), nothing is left
 // running, and the server goes on serving.
