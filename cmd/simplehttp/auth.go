@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/simplehttp/simplehttp/fileserver"
@@ -51,6 +52,13 @@ func newAuth(cfg config, logger *slog.Logger) (func(http.Handler) http.Handler, 
 		users[u] = pw
 	}
 	if cfg.AuthFile != "" {
+		if inDir(cfg.Dir, cfg.AuthFile) {
+			// Every client could download the hashes and guess the
+			// passwords offline, at no cost to the server and
+			// unseen by its failure limit: under --auth-for write,
+			// anyone.
+			return nil, fmt.Errorf("--auth-file %q: in the served directory, where clients can download it: keep it elsewhere", cfg.AuthFile)
+		}
 		f, err := os.Open(cfg.AuthFile)
 		if err != nil {
 			return nil, fmt.Errorf("--auth-file %q: %w", cfg.AuthFile, pathErr(err))
@@ -78,6 +86,36 @@ func newAuth(cfg config, logger *slog.Logger) (func(http.Handler) http.Handler, 
 		return nil, usagef("--auth: %v", err)
 	}
 	return a.Handler, nil
+}
+
+// inDir reports whether the file name is in the directory dir or below
+// it, as a request for it could find it: by the name given (a link in
+// the directory to a file elsewhere is served under --symlinks follow)
+// or by the file's own place, whatever links lead there. Directories are
+// compared as files (device and inode), so that letter case, "..", and
+// links to dir or in its path make no difference.
+func inDir(dir, name string) bool {
+	di, err := os.Stat(dir)
+	if err != nil {
+		return false
+	}
+	under := func(p string) bool {
+		p, err := filepath.Abs(p)
+		if err != nil {
+			return false
+		}
+		for parent := filepath.Dir(p); parent != p; p, parent = parent, filepath.Dir(parent) {
+			if fi, err := os.Stat(parent); err == nil && os.SameFile(fi, di) {
+				return true
+			}
+		}
+		return false
+	}
+	if under(name) {
+		return true
+	}
+	real, err := filepath.EvalSymlinks(name)
+	return err == nil && under(real)
 }
 
 // clearTextWarning is the line printed on stderr at startup when

@@ -118,6 +118,61 @@ func TestRunAuthErrors(t *testing.T) {
 	}
 }
 
+// TestRunAuthFileServed: an htpasswd file that the server would serve
+// (in the directory, below it, or reached by a link in it) stops the
+// command before it listens, since any client could download the hashes
+// and guess the passwords offline; one beside the directory, or reached
+// through a link to it from elsewhere, does not.
+func TestRunAuthFileServed(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "site")
+	writeFile(t, filepath.Join(dir, "hello.txt"), "hello\n")
+	users := "bob:" + hunter2Hash + "\n"
+	writeFile(t, filepath.Join(dir, "users.htpasswd"), users)
+	writeFile(t, filepath.Join(dir, ".git", "users"), users)
+	writeFile(t, filepath.Join(base, "outside", "users"), users)
+	for link, target := range map[string]string{
+		"site/linked":     "../outside/users",       // served under --symlinks follow
+		"outside/tosite":  "../site/users.htpasswd", // the file itself is in the directory
+		"sitelink":        "site",
+		"outside/dirlink": "../outside",
+	} {
+		if err := os.Symlink(target, filepath.Join(base, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		name, dir, file string
+		refused         bool
+	}{
+		{"in the directory", dir, filepath.Join(dir, "users.htpasswd"), true},
+		{"hidden, below it", dir, filepath.Join(dir, ".git", "users"), true},
+		{"by a relative name", dir, filepath.Join(dir, "..", "site", "users.htpasswd"), true},
+		{"a link in the directory", dir, filepath.Join(dir, "linked"), true},
+		{"a link to a file in it", dir, filepath.Join(base, "outside", "tosite"), true},
+		{"served through a link to the directory", filepath.Join(base, "sitelink"), filepath.Join(dir, "users.htpasswd"), true},
+		{"named through a link to the directory", dir, filepath.Join(base, "sitelink", "users.htpasswd"), true},
+		{"beside the directory", dir, filepath.Join(base, "outside", "users"), false},
+		{"through a link elsewhere", dir, filepath.Join(base, "outside", "dirlink", "users"), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := startRun(t, "-b", "127.0.0.1", "-d", tt.dir, "--auth-file", tt.file, "0")
+			if !tt.refused {
+				r.baseURL(t)
+				r.exit(t)
+				return
+			}
+			want := `simplehttp: --auth-file "` + tt.file + `": in the served directory, where clients can download it: keep it elsewhere` + "\n"
+			if status := r.wait(t); status != 1 || r.stderr.String() != want {
+				t.Errorf("exit status %d, stderr %q; want 1, %q", status, r.stderr.String(), want)
+			}
+			if l, ok := <-r.stdout; ok {
+				t.Errorf("stdout %q, want nothing", l)
+			}
+		})
+	}
+}
+
 func TestClearTextWarning(t *testing.T) {
 	on := config{AuthUsers: map[string]string{"a": "b"}}
 	tcp := func(s string) net.Addr { return net.TCPAddrFromAddrPort(netip.MustParseAddrPort(s)) }

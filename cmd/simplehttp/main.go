@@ -28,7 +28,8 @@
 // HTTP Basic credentials (bcrypt hashes, or passwords given on the command
 // line), of every request or with --auth-for write only of those that may
 // change something; over plain HTTP on an address other than loopback, a
-// warning on stderr says that passwords cross the network in clear text.
+// warning on stderr says that passwords cross the network in clear text,
+// and an --auth-file that the server would serve stops it at startup.
 // Flags may come before or after the port; -h lists them all.
 //
 // --listing rich lists directories as a sortable table with sizes and
