@@ -304,7 +304,13 @@ type Options struct {
 	// form on any web site could make a visitor's browser post files,
 	// with the credentials it keeps for this server. The server's own
 	// origin is the request's Host; behind a proxy that changes Host,
-	// name here the origin users reach it at. Requests from clients that
+	// name here the origin users reach it at. A browser's upload that
+	// arrives on a loopback address under a Host other than an IP
+	// address, localhost, a name under .localhost or the machine's host
+	// name is refused too, unless its origin is named here: a page that
+	// reached the server by DNS rebinding (its own host name, pointed at
+	// 127.0.0.1) is the server's origin as far as the browser can tell,
+	// and so is a proxy on the same machine that keeps Host. Requests from clients that
 	// are not browsers (no Origin or Sec-Fetch-Site header: curl, scripts)
 	// are never refused for their origin. An origin matches as a browser
 	// writes it: the host in any case, the scheme's default port or not

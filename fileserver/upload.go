@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"mime"
 	"mime/multipart"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"slices"
@@ -79,21 +81,62 @@ func (h *Handler) uploadOptions(opts Options) error {
 // origin than the server's (the request's Host) and UploadOrigins, by
 // the browser's Sec-Fetch-Site header or else its Origin header; a
 // request with neither is not a browser's. (Go 1.25's
-// http.CrossOriginProtection decides the same way.)
+// http.CrossOriginProtection decides the same way.) A browser's request
+// that may come by DNS rebinding (see rebound) is taken for one from
+// another origin too, unless UploadOrigins names its origin.
 func (h *Handler) crossOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
-	switch r.Header.Get("Sec-Fetch-Site") {
+	site := r.Header.Get("Sec-Fetch-Site")
+	switch {
+	case site == "" && origin == "":
+		return false // not a browser's
+	case h.origins[origin]:
+		return false
+	case rebound(r):
+		return true
+	}
+	switch site {
 	case "same-origin", "none":
 		return false
 	case "":
-		if origin == "" {
-			return false
-		}
 		if u, err := url.Parse(origin); err == nil && u.Host != "" && u.Host == r.Host {
 			return false
 		}
 	}
-	return !h.origins[origin]
+	return true
+}
+
+// rebound reports whether the browser's request r may come from a page
+// that reached the server by DNS rebinding: a name of the attacker's,
+// pointed at the server's address once the page is loaded, gives the
+// page the server as its own origin, and the browser sends that name as
+// Host and in Origin. It is so when r came to a loopback address under a
+// Host that is not one of the machine's own: an IP address, localhost or
+// a name under .localhost (which browsers resolve themselves), or the
+// machine's host name. On another address any name can be the server's.
+func rebound(r *http.Request) bool {
+	la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return false
+	}
+	if ap, err := netip.ParseAddrPort(la.String()); err != nil || !ap.Addr().Unmap().IsLoopback() {
+		return false
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if _, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")); err == nil {
+		return false
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return false
+	}
+	if name, err := os.Hostname(); err == nil && host == strings.ToLower(name) {
+		return false
+	}
+	return true
 }
 
 // uploadError is an upload refused or failed: the status and the message

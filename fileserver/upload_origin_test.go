@@ -1,6 +1,9 @@
 package fileserver_test
 
 import (
+	"bytes"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -60,6 +63,74 @@ func TestUploadCrossOrigin(t *testing.T) {
 	}
 	if _, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{UploadOrigins: []string{"https://x"}}); err == nil {
 		t.Error("UploadOrigins without Upload: no error")
+	}
+}
+
+// TestUploadRebinding: a page that reaches a server on a loopback address
+// by DNS rebinding has the server as its own origin, and its browser sends
+// the page's host name as Host and in Origin, with Sec-Fetch-Site:
+// same-origin. Such an upload is refused with 403 and stores nothing
+// unless UploadOrigins names its origin; the machine's own names (IP
+// addresses, localhost, names under .localhost, its host name) and
+// clients that are not browsers upload as before.
+func TestUploadRebinding(t *testing.T) {
+	dir := t.TempDir()
+	srv := httptest.NewServer(newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{UploadOrigins: []string{"http://trusted.example:8000"}}))
+	defer srv.Close()
+	port := srv.URL[strings.LastIndexByte(srv.URL, ':'):]
+	hostname, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range []struct {
+		host    string
+		browser bool // Sec-Fetch-Site: same-origin and Origin: http://host
+		want    int
+	}{
+		{"rebind.attacker.example" + port, true, 403},
+		{"Rebind.Attacker.Example." + port, true, 403},
+		{"rebind.attacker.example", true, 403},
+		{"localhost.attacker.example" + port, true, 403},
+		{"rebind.attacker.example" + port, false, 201}, // curl to a name of /etc/hosts
+		{"trusted.example:8000", true, 201},
+		{"127.0.0.1" + port, true, 201},
+		{"[::1]" + port, true, 201},
+		{"localhost" + port, true, 201},
+		{"LOCALHOST." + port, true, 201},
+		{"app.localhost" + port, true, 201},
+		{hostname + port, true, 201},
+	} {
+		for _, method := range []string{"PUT", "POST"} {
+			name := method + "-" + itoa(i) + ".txt"
+			var req *http.Request
+			if method == "PUT" {
+				req, _ = http.NewRequest("PUT", srv.URL+"/"+name, strings.NewReader("x"))
+			} else {
+				body, ct := multipartBody(t, name, "x")
+				req, _ = http.NewRequest("POST", srv.URL+"/", bytes.NewReader(body))
+				req.Header.Set("Content-Type", ct)
+			}
+			req.Host = tc.host
+			if tc.browser {
+				req.Header.Set("Sec-Fetch-Site", "same-origin")
+				req.Header.Set("Origin", "http://"+strings.ToLower(strings.TrimSuffix(strings.TrimSuffix(tc.host, port), "."))+port)
+				if tc.host == "trusted.example:8000" {
+					req.Header.Set("Origin", "http://trusted.example:8000")
+				}
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.want || (resp.StatusCode == 403) != strings.Contains(string(b), "Cross-origin upload refused") {
+				t.Errorf("%s with Host %q (browser %v): %d %q, want %d", method, tc.host, tc.browser, resp.StatusCode, b, tc.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, name)); (err == nil) != (tc.want == 201) {
+				t.Errorf("%s with Host %q (browser %v): stored %v, want %v", method, tc.host, tc.browser, err == nil, tc.want == 201)
+			}
+		}
 	}
 }
 

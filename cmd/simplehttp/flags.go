@@ -100,7 +100,8 @@ options:
   --upload-origin ORIGIN
                         also take browsers' uploads from pages of ORIGIN,
                         like https://files.example.com (repeatable; for a
-                        proxy that changes Host); other sites' are refused
+                        proxy that changes Host, or one on this machine);
+                        other sites' are refused
   --auth USER:PASSWORD  ask for HTTP Basic credentials; PASSWORD may be a
                         bcrypt hash (repeatable)
   --auth-file FILE      ask for HTTP Basic credentials, of the users of this
@@ -444,7 +445,7 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 	fs.StringVar(&cfg.SPA, "spa", "", "serve FILE (a name in the directory, such as index.html) for paths that do not exist and have no extension, to clients that take HTML")
 	fs.BoolVar(&cfg.Upload, "upload", false, "accept files into the directory: PUT /path/name with the file as the body, or POST from the form the listing then shows; an existing name is never replaced")
 	fs.Var(&fv.maxUpload, "max-upload", "refuse uploads larger than SIZE, like 500K, 100M or 2G (default: 1G)")
-	fs.StringArrayVar(&cfg.UploadOrigins, "upload-origin", nil, "also take browsers' uploads from pages of ORIGIN, like https://files.example.com (repeatable; for a proxy that changes Host); other sites' are refused")
+	fs.StringArrayVar(&cfg.UploadOrigins, "upload-origin", nil, "also take browsers' uploads from pages of ORIGIN, like https://files.example.com (repeatable; for a proxy that changes Host, or one on this machine); other sites' are refused")
 	// A StringArray, not a StringSlice: passwords contain commas.
 	fs.StringArrayVar(&fv.auth, "auth", nil, "ask for HTTP Basic credentials; PASSWORD may be a bcrypt hash (repeatable)")
 	fs.StringVar(&cfg.AuthFile, "auth-file", "", "ask for HTTP Basic credentials, of the users of this htpasswd file (bcrypt hashes only: htpasswd -B)")

@@ -131,3 +131,35 @@ func TestSecurityUploadTraversal(t *testing.T) {
 		})
 	}
 }
+
+// TestSecurityUploadRebinding sends, over raw sockets to the full stack
+// with uploads on, the uploads a page that reached the server by DNS
+// rebinding makes its visitor's browser send: the page's host name as
+// Host and in Origin, Sec-Fetch-Site: same-origin (or, from an older
+// browser, Origin alone). The server listens on 127.0.0.1, where no name
+// but the machine's own leads, so each gets 403 and nothing is stored;
+// the same upload under the address itself is taken.
+func TestSecurityUploadRebinding(t *testing.T) {
+	root := t.TempDir()
+	st := newStack(t, root, stackOptions{Upload: true})
+	defer st.close()
+	_, port, _ := strings.Cut(st.addr, ":")
+	for i, host := range []string{"rebind.attacker.example:" + port, "7f000001.rebind.example:" + port, "127.0.0.1.nip.example:" + port} {
+		for j, browser := range []string{"Sec-Fetch-Site: same-origin\r\nOrigin: http://" + host, "Origin: http://" + host} {
+			name := fmt.Sprintf("/%d-%d", i, j)
+			for _, req := range []string{putRequest(name+".txt", "pwned\n"), multipartRequest("/", `"`+name[1:]+`.html"`, "<script>pwned()</script>\n")} {
+				req = strings.Replace(req, "Host: x\r\n", "Host: "+host+"\r\n"+browser+"\r\n", 1)
+				if res := rawRequest(t, st.addr, req); res.status != 403 || !bytes.Contains(res.body, []byte("Cross-origin upload refused")) {
+					t.Errorf("%.60q: %d %.80q, want 403", req, res.status, res.body)
+				}
+			}
+		}
+	}
+	if got := snapshot(t, root); len(got) != 1 { // "./", the root itself
+		t.Errorf("uploads by DNS rebinding stored %v", got)
+	}
+	req := strings.Replace(putRequest("/own.txt", "mine\n"), "Host: x\r\n", "Host: "+st.addr+"\r\nSec-Fetch-Site: same-origin\r\nOrigin: http://"+st.addr+"\r\n", 1)
+	if res := rawRequest(t, st.addr, req); res.status != 201 {
+		t.Errorf("the same upload under the server's own address: %d %.80q, want 201", res.status, res.body)
+	}
+}
