@@ -13,7 +13,11 @@
 //     response splitting from script output), and ways around HTTP Basic
 //     authentication (malformed, doubled and misplaced credentials,
 //     other paths and methods to a protected file, password guessing
-//     from many connections at once) with the logs checked for passwords. Each test logs the counts it
+//     from many connections at once) with the logs checked for passwords,
+//     what folder downloads may hold (hostile names, links out of the
+//     tree, directories an index page keeps unlisted), and uploads (names
+//     that climb or hide, links, pages of other sites or reaching the
+//     server by DNS rebinding). Each test logs the counts it
 //     checked (targets tried, escapes, redirects, log bytes) with t.Logf;
 //     run `go test -v -run Security ./internal/hardening` to see them.
 //   - fault_*_test.go: files truncated, grown, replaced and deleted
