@@ -8,6 +8,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -64,8 +65,11 @@ type BasicAuthOptions struct {
 	// port, or from X-Forwarded-For when the peer is one of
 	// TrustedProxies), or for IPv6 its /64 network: behind a reverse
 	// proxy not listed there, every client is the proxy, so that one
-	// client's failures block them all. A success forgets its failures, and so
-	// does a quiet FailureWindow after its last failure or block.
+	// client's failures block them all. A success forgets its failures
+	// when they were all for the user who succeeds (a password mistyped,
+	// then typed right), so that a client that knows one user's password
+	// cannot guess another's by logging in between guesses; a quiet
+	// FailureWindow after its last failure or block forgets them all.
 	// Guesses sent at once gain nothing: no more passwords of a client
 	// are checked at a time than it has failures left before a block,
 	// and its other requests wait for those checks. If zero, 5.
@@ -249,6 +253,7 @@ func NewBasicAuth(opts BasicAuthOptions) (*BasicAuth, error) {
 		maxWait: orDefault(opts.MaxRetryAfter, 10*time.Minute),
 		max:     orDefault(opts.MaxClients, 10000),
 		now:     now,
+		seed:    maphash.MakeSeed(),
 		clients: map[string]*failures{},
 	}
 	if a.limits.limit < 0 || a.limits.window < 0 || a.limits.maxWait < 0 || a.limits.max < 0 || opts.CacheSize < 0 {
@@ -367,7 +372,7 @@ func (a *BasicAuth) Handler(next http.Handler) http.Handler {
 		}
 		user, pw, reason := a.parse(r)
 		if reason == "" && a.cache.has(a.cacheKey(user, pw)) {
-			a.limits.forget(client) // verified before: no check to limit
+			a.limits.forget(client, user) // verified before: no check to limit
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -393,7 +398,7 @@ func (a *BasicAuth) Handler(next http.Handler) http.Handler {
 				reason = "unknown user or wrong password"
 			}
 		}
-		n, wait := a.limits.end(client, reason == "")
+		n, wait := a.limits.end(client, user, reason == "")
 		if reason == "" {
 			next.ServeHTTP(w, r)
 			return

@@ -509,6 +509,70 @@ func TestBasicAuthFullTableKeepsBlocks(t *testing.T) {
 // RemoteAddr to the client's bare IP from a proxy's header, an IPv6
 // client is still its /64 and cannot dodge the limit by changing the
 // rest of its address.
+// TestBasicAuthFailureLimitOtherUser: a client that knows one user's
+// password cannot guess another's without end by logging in between its
+// guesses: a success forgets only failures that were all for its own
+// user name (a password mistyped, then typed right), checked or served
+// from the cache alike; failures for other names, or for several, stay
+// until a quiet FailureWindow, and the fifth in a row blocks.
+func TestBasicAuthFailureLimitOtherUser(t *testing.T) {
+	const client = "192.0.2.9:40000"
+	alice, bobWrong, bobRight := basic("alice:secret"), basic("bob:wrong"), basic("bob:hunter2")
+	type step struct {
+		auth  string
+		want  int
+		retry string
+	}
+	for _, tc := range []struct {
+		name  string
+		steps []step
+	}{
+		{"a login between guesses of another user", []step{
+			{bobWrong, 401, ""}, {bobWrong, 401, ""}, {bobWrong, 401, ""}, {bobWrong, 401, ""},
+			{alice, 200, ""}, // checked
+			{bobWrong, 401, ""},
+			{alice, 429, "1"}, {bobRight, 429, "1"},
+		}},
+		{"logins served from the cache", []step{
+			{alice, 200, ""}, // cached from now on
+			{bobWrong, 401, ""}, {bobWrong, 401, ""}, {bobWrong, 401, ""},
+			{alice, 200, ""},
+			{bobWrong, 401, ""},
+			{alice, 200, ""},
+			{bobWrong, 401, ""},
+			{bobRight, 429, "1"},
+		}},
+		{"failures for several names", []step{
+			{basic("alice:wrong"), 401, ""}, {bobWrong, 401, ""}, {basic("alice:wrong"), 401, ""}, {basic("alice:wrong"), 401, ""},
+			{alice, 200, ""},
+			{basic("alice:wrong"), 401, ""},
+			{alice, 429, "1"},
+		}},
+		{"malformed credentials, then a login", []step{
+			{"Basic !!", 401, ""}, {"Basic !!", 401, ""}, {"Basic !!", 401, ""}, {"Basic !!", 401, ""},
+			{alice, 200, ""},
+			{"Basic !!", 401, ""},
+			{alice, 429, "1"},
+		}},
+		// Mistyped, then typed right: forgotten, as before.
+		{"the user's own mistakes", []step{
+			{bobWrong, 401, ""}, {bobWrong, 401, ""}, {bobWrong, 401, ""}, {bobWrong, 401, ""},
+			{bobRight, 200, ""},
+			{bobWrong, 401, ""}, {bobWrong, 401, ""}, {bobWrong, 401, ""}, {bobWrong, 401, ""},
+			{bobRight, 200, ""},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newAuth(t, fileserver.BasicAuthOptions{Now: newClock().Now}).Handler(reached)
+			for i, s := range tc.steps {
+				if code, retry := authRequest(h, client, s.auth); code != s.want || retry != s.retry {
+					t.Fatalf("step %d (%q): status %d, Retry-After %q; want %d, %q", i+1, s.auth, code, retry, s.want, s.retry)
+				}
+			}
+		})
+	}
+}
+
 func TestBasicAuthFailureLimitNoPort(t *testing.T) {
 	c := newClock()
 	a := newAuth(t, fileserver.BasicAuthOptions{Now: c.Now})

@@ -2,6 +2,7 @@ package fileserver
 
 import (
 	"context"
+	"hash/maphash"
 	"net/netip"
 	"strings"
 	"sync"
@@ -27,6 +28,7 @@ type failureLimiter struct {
 	maxWait time.Duration // the longest block
 	max     int           // clients kept
 	now     func() time.Time
+	seed    maphash.Seed // of the hashes of user names
 
 	mu        sync.Mutex
 	clients   map[string]*failures
@@ -38,6 +40,11 @@ type failures struct {
 	n     int       // failures in a row
 	last  time.Time // of the last failure
 	until time.Time // end of the block; zero if never blocked
+	// user is the hash of the user name of the failures, and others
+	// whether some were for another name: only a success of that user
+	// forgets them.
+	user   uint64
+	others bool
 	// pending counts the checks in flight (between begin and end).
 	pending int
 	// ended is closed, and set to nil, when a check in flight ends: the
@@ -114,23 +121,42 @@ func (l *failureLimiter) begin(ctx context.Context, client string) (wait time.Du
 	}
 }
 
-// end records the outcome of a check begun by begin: a success forgets
-// the client's failures; a failure counts, and end returns the number of
-// failures in a row and, if that blocks the client, for how long.
-func (l *failureLimiter) end(client string, ok bool) (n int, wait time.Duration) {
+// end records the outcome of a check of user's credentials begun by
+// begin: a success forgets the client's failures if they were all for
+// that user (see succeed); a failure counts, and end returns the number
+// of failures in a row and, if that blocks the client, for how long.
+func (l *failureLimiter) end(client, user string, ok bool) (n int, wait time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
 	f := l.entry(client, now)
 	f.endCheck()
 	if ok {
-		f.n, f.last, f.until = 0, time.Time{}, time.Time{}
-		if f.pending == 0 {
-			delete(l.clients, client)
-		}
+		l.succeed(client, f, user)
 		return 0, 0
 	}
-	return l.count(f, now)
+	return l.count(f, now, user)
+}
+
+// succeed records a success of user for client, whose entry is f: it
+// forgets the failures when they were all that user's, a password
+// mistyped and then typed right. Failures for other names stay, to
+// expire as they would: else a client that knows one user's password
+// could guess another's without end, four guesses and a login at a
+// time.
+func (l *failureLimiter) succeed(client string, f *failures, user string) {
+	if f.n > 0 && (f.others || f.user != maphash.String(l.seed, user)) {
+		return
+	}
+	f.reset()
+	if f.pending == 0 {
+		delete(l.clients, client)
+	}
+}
+
+// reset forgets the failures and the block of f.
+func (f *failures) reset() {
+	f.n, f.last, f.until, f.user, f.others = 0, time.Time{}, time.Time{}, 0, false
 }
 
 // abandon ends a check begun by begin that was not made (its client went
@@ -159,19 +185,16 @@ func (f *failures) endCheck() {
 	}
 }
 
-// forget forgets the failures of client, after a success that needed no
-// check.
-func (l *failureLimiter) forget(client string) {
+// forget records a success of user for client that needed no check
+// (see succeed).
+func (l *failureLimiter) forget(client, user string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	f := l.clients[client]
 	if f == nil {
 		return
 	}
-	f.n, f.last, f.until = 0, time.Time{}, time.Time{}
-	if f.pending == 0 {
-		delete(l.clients, client)
-	}
+	l.succeed(client, f, user)
 }
 
 // entry returns client's entry, made (room permitting) if there is none,
@@ -186,7 +209,7 @@ func (l *failureLimiter) entry(client string, now time.Time) *failures {
 		f = &failures{}
 		l.clients[client] = f
 	case f.expired(now, l.window):
-		f.n, f.last, f.until = 0, time.Time{}, time.Time{}
+		f.reset()
 	}
 	return f
 }
@@ -205,9 +228,15 @@ func (l *failureLimiter) blocked(client string) time.Duration {
 	return 0
 }
 
-// count counts a failure in f. It returns the number of failures in a
-// row and, if that blocks the client, for how long.
-func (l *failureLimiter) count(f *failures, now time.Time) (n int, wait time.Duration) {
+// count counts a failure of user in f. It returns the number of failures
+// in a row and, if that blocks the client, for how long.
+func (l *failureLimiter) count(f *failures, now time.Time, user string) (n int, wait time.Duration) {
+	h := maphash.String(l.seed, user)
+	if f.n == 0 {
+		f.user, f.others = h, false
+	} else if h != f.user {
+		f.others = true
+	}
 	f.n++
 	f.last = now
 	if f.n < l.limit {

@@ -177,20 +177,27 @@ func TestSecurityAuthBypass(t *testing.T) {
 	}
 }
 
+// newGuessedStack is an authStack of users serving secret.txt, which
+// holds the secret it returns, with its clock frozen: a block never ends.
+func newGuessedStack(t *testing.T, users map[string]string) (*authStack, string) {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "root")
+	secret := marker("secret")
+	writeTree(t, root, map[string]file{"secret.txt": {content: secret}})
+	now := time.Date(2024, 3, 5, 9, 7, 3, 0, time.UTC)
+	return newAuthStack(t, root, accesslog.Common, fileserver.BasicAuthOptions{
+		Users: users,
+		Now:   func() time.Time { return now },
+	}), secret
+}
+
 // TestSecurityAuthGuessing hammers the protected server with wrong
 // passwords from many goroutines at once: every answer is 401 or 429,
 // the 429s carry Retry-After and come once the client has failed
 // MaxFailures times, and the right password is refused too while the
 // client is blocked.
 func TestSecurityAuthGuessing(t *testing.T) {
-	root := filepath.Join(t.TempDir(), "root")
-	secret := marker("secret")
-	writeTree(t, root, map[string]file{"secret.txt": {content: secret}})
-	now := time.Date(2024, 3, 5, 9, 7, 3, 0, time.UTC)
-	s := newAuthStack(t, root, accesslog.Common, fileserver.BasicAuthOptions{
-		Users: map[string]string{"bob": bobHash},
-		Now:   func() time.Time { return now }, // frozen: the block never ends
-	})
+	s, secret := newGuessedStack(t, map[string]string{"bob": bobHash})
 	const n = 64
 	var mu sync.Mutex
 	counts := map[int]int{}
@@ -224,4 +231,33 @@ func TestSecurityAuthGuessing(t *testing.T) {
 		t.Errorf("right password while blocked: status %d, Retry-After %q; want 429 with one", res.status, res.header.Get("Retry-After"))
 	}
 	t.Logf("%d guesses: %v", n, counts)
+}
+
+// TestSecurityAuthGuessingBetweenLogins guesses bob's password over raw
+// sockets as a client that knows alice's, logging in as alice after four
+// guesses to have its failures forgotten: the fifth guess in a row still
+// blocks it, and neither bob's password nor alice's gets it through then.
+func TestSecurityAuthGuessingBetweenLogins(t *testing.T) {
+	s, secret := newGuessedStack(t, map[string]string{"alice": "wonderland", "bob": bobHash})
+	as := func(userPass string) rawResponse {
+		return rawRequest(t, s.addr, "GET /secret.txt HTTP/1.1\r\nHost: x\r\nAuthorization: Basic "+
+			base64.StdEncoding.EncodeToString([]byte(userPass))+"\r\nConnection: close\r\n\r\n")
+	}
+	for i := range 4 {
+		if res := as("bob:guess" + strconv.Itoa(i)); res.status != 401 {
+			t.Fatalf("guess %d: status %d, want 401", i+1, res.status)
+		}
+	}
+	if res := as("alice:wonderland"); res.status != 200 {
+		t.Fatalf("alice after four guesses: status %d, want 200", res.status)
+	}
+	if res := as("bob:guess4"); res.status != 401 {
+		t.Fatalf("fifth guess: status %d, want 401", res.status)
+	}
+	for _, userPass := range []string{"alice:wonderland", "bob:hunter2", "bob:guess5"} {
+		if res := as(userPass); res.status != 429 || res.header.Get("Retry-After") == "" || strings.Contains(string(res.raw), secret) {
+			t.Errorf("%s after five guesses of bob's password: status %d, Retry-After %q; want 429 with one",
+				strings.SplitN(userPass, ":", 2)[0], res.status, res.header.Get("Retry-After"))
+		}
+	}
 }
