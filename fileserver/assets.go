@@ -350,14 +350,8 @@ func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name 
 				return nil
 			}
 			defer g.Close()
-			// Opened by name since the stat (readVersion checks the
-			// version when stat gives one): a FIFO put in its place
-			// would hold the read until a writer writes.
-			if !byStat {
-				if gfi, err := g.Stat(); err != nil || !gfi.Mode().IsRegular() {
-					return nil
-				}
-			}
+			// Opened by name since the stat: readVersion and
+			// readSeen check that it is the file stat saw.
 		} else if _, err := s.Seek(0, io.SeekStart); err != nil {
 			return nil
 		} else {
@@ -372,11 +366,8 @@ func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name 
 			if content, _ = readVersion(g, id); content == nil {
 				return nil
 			}
-		} else {
-			content = make([]byte, fi.Size())
-			if _, err := io.ReadFull(g, content); err != nil {
-				return nil
-			}
+		} else if content = readSeen(g, fi); content == nil {
+			return nil
 		}
 	}
 

@@ -600,6 +600,80 @@ func TestCompressNotWorthItUnstattable(t *testing.T) {
 	}
 }
 
+// replacedFS is an fs.StatFS over the directory dir that, right after its
+// first stat of name, replaces name by renaming a file of content next over
+// it: what a deploy does between a request's stat and its open. hideSys
+// gives stats without Linux stat data, as on other systems.
+type replacedFS struct {
+	fs.StatFS
+	dir, name string
+	next      []byte
+	hideSys   bool
+	replaced  atomic.Bool
+}
+
+func (r *replacedFS) Stat(name string) (fs.FileInfo, error) {
+	fi, err := r.StatFS.Stat(name)
+	if name == r.name && !r.replaced.Swap(true) {
+		tmp := filepath.Join(r.dir, ".next")
+		if err := os.WriteFile(tmp, r.next, 0o644); err != nil {
+			panic(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(r.dir, name)); err != nil {
+			panic(err)
+		}
+	}
+	if err == nil && r.hideSys {
+		fi = noSysInfo{fi}
+	}
+	return fi, err
+}
+
+type noSysInfo struct{ fs.FileInfo }
+
+func (noSysInfo) Sys() any { return nil }
+
+// Compress without a fileID to check a file by (the cache off, or stat
+// data other than Linux's) reads the file it opens by name only if its
+// own stat shows the version stat saw: a file replaced in between went
+// out as the first bytes of the new version, compressed, as a whole
+// 200 with the old version's ETag and Last-Modified. It is now sent as
+// it is, the new version whole, with its own headers.
+func TestCompressReplacedAfterStat(t *testing.T) {
+	old := jsText(4000)
+	for _, tt := range []struct {
+		name    string
+		next    []byte
+		opts    fileserver.Options
+		hideSys bool
+	}{
+		{"larger, cache off", append([]byte("/* v2 */\n"), jsText(8000)...), fileserver.Options{Compress: true, DisableCache: true}, false},
+		{"same size, cache off", bytes.ToUpper(old), fileserver.Options{Compress: true, DisableCache: true}, false},
+		{"larger, no Linux stat", append([]byte("/* v2 */\n"), jsText(8000)...), fileserver.Options{Compress: true}, true},
+		{"same size, no Linux stat", bytes.ToUpper(old), fileserver.Options{Compress: true}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := assetTree(t, map[string][]byte{"app.js": old})
+			fsys := &replacedFS{StatFS: os.DirFS(dir).(fs.StatFS), dir: dir, name: "app.js", next: tt.next, hideSys: tt.hideSys}
+			h := mustNew(t, fsys, tt.opts)
+			got := serve(t, h, "GET", "/app.js", map[string]string{"Accept-Encoding": "gzip"})
+			fi, err := os.Stat(filepath.Join(dir, "app.js"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := decode(t, got.header.Get("Content-Encoding"), got.body)
+			if got.status != 200 || body != string(tt.next) {
+				t.Fatalf("status %d, Content-Encoding %q, %d bytes starting %q; want the %d bytes of the new version",
+					got.status, got.header.Get("Content-Encoding"), len(body), body[:min(len(body), 12)], len(tt.next))
+			}
+			checkHeaders(t, tt.name, got.header, map[string]string{
+				"Last-Modified":  fi.ModTime().UTC().Format(http.TimeFormat),
+				"Content-Length": strconv.Itoa(len(got.body)),
+			})
+		})
+	}
+}
+
 // A file whose compressed bytes cannot be kept (the cache off, an FS
 // without Linux stat data) is compressed for each response at the fast
 // level, not the best one, which costs 10 to 20 times the time; kept

@@ -342,6 +342,41 @@ func isVersion(f fs.File, id fileID) fs.FileInfo {
 	return fi
 }
 
+// readSeen reads the whole of f, a regular file that stat saw as fi, when
+// there is no fileID to check it by (the cache off, an FS without Linux
+// stat data), and returns its bytes, or nil if f's own stat, before the
+// read or after it, does not show that version: the name may have been
+// replaced between the stat and the open (a larger file's first bytes
+// went out compressed as the whole file, with the old version's ETag),
+// or the file written while it was read. Without a fileID the version
+// is the mode, size and modification time, so a FIFO put in the file's
+// place is never read.
+func readSeen(f fs.File, fi fs.FileInfo) []byte {
+	if !isSeen(f, fi) {
+		return nil
+	}
+	buf := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, buf); err != nil || !isSeen(f, fi) {
+		return nil
+	}
+	return buf
+}
+
+// isSeen reports whether f's own stat shows the version of the file that
+// stat saw as fi: the same fileID when both have one, else the same mode,
+// size and modification time.
+func isSeen(f fs.File, fi fs.FileInfo) bool {
+	now, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	if id, ok := statID(fi); ok {
+		nowID, ok := statID(now)
+		return ok && nowID == id
+	}
+	return now.Mode() == fi.Mode() && now.Size() == fi.Size() && now.ModTime().Equal(fi.ModTime())
+}
+
 // newCachedFile prepares the headers serveFile and http.ServeContent
 // would send for content.
 func (h *Handler) newCachedFile(name string, content []byte, mtime time.Time, id fileID) *cachedFile {

@@ -210,7 +210,9 @@ type Options struct {
 	// nothing can keep it (DisableCache, an FS without Linux stat data that
 	// is not Immutable, every such FS off Linux, a file larger than
 	// CacheMaxBytes), a file is compressed again for each response, at a
-	// faster level. A listing's page is kept compressed for its path as the
+	// faster level; its own stat, before and after it is read, must still
+	// show the size, time and mode the request's stat saw (a file replaced
+	// or written meanwhile is sent as it is, not compressed). A listing's page is kept compressed for its path as the
 	// listings' links write it; another spelling of the path ("/dir//",
 	// "/d%69r/") is compressed for its response only, at the faster level. A
 	// response that an outer middleware already encodes (Content-Encoding
