@@ -51,8 +51,9 @@ func versionBytes(k int) []byte {
 }
 
 // versionOfETag returns the version an ETag ("mtime-size", both in hex)
-// stands for, or -1.
-func versionOfETag(etag string) int {
+// stands for, or -1. anySize takes the size as it comes (a precompressed
+// copy's).
+func versionOfETag(etag string, anySize bool) int {
 	mt, size, ok := strings.Cut(strings.Trim(etag, `"`), "-")
 	if !ok {
 		return -1
@@ -63,7 +64,7 @@ func versionOfETag(etag string) int {
 		return -1
 	}
 	k := int(time.Unix(0, ns).Sub(versionBase) / time.Second)
-	if k < 0 || !versionTime(k).Equal(time.Unix(0, ns)) || int(n) != versionSizes[k%len(versionSizes)] {
+	if k < 0 || !versionTime(k).Equal(time.Unix(0, ns)) || !anySize && int(n) != versionSizes[k%len(versionSizes)] {
 		return -1
 	}
 	return k
@@ -72,12 +73,18 @@ func versionOfETag(etag string) int {
 // replaceVersion writes version k beside path and renames it over path,
 // as a deploy does.
 func replaceVersion(t testing.TB, path string, k int) {
+	replaceWith(t, path, versionTime(k), versionBytes(k))
+}
+
+// replaceWith writes content, modified at mtime, beside path and renames
+// it over path.
+func replaceWith(t testing.TB, path string, mtime time.Time, content []byte) {
 	tmp := path + ".next"
-	if err := os.WriteFile(tmp, versionBytes(k), 0o644); err != nil {
+	if err := os.WriteFile(tmp, content, 0o644); err != nil {
 		t.Error(err)
 		return
 	}
-	if err := os.Chtimes(tmp, versionTime(k), versionTime(k)); err != nil {
+	if err := os.Chtimes(tmp, mtime, mtime); err != nil {
 		t.Error(err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -96,7 +103,10 @@ func replaceVersion(t testing.TB, path string, k int) {
 // replaced by rename is never cut short: the open file is the version its
 // headers describe. With the clock an hour ahead the cache keeps every
 // version it reads, so its checks are the ones at work; with Compress,
-// and with the cache off, the same holds of the compressed answers. The
+// and with the cache off, the same holds of the compressed answers, and
+// with Precompressed, of the copies, each written one change after its
+// original, so that half the time the copy is a version older, and must
+// not be sent. The
 // writer replaces the file once for each request a client has made, so
 // the requests and the changes interleave however fast either goes
 // (changeWhileAsked).
@@ -109,6 +119,7 @@ func TestReplacedWhileServed(t *testing.T) {
 		{"plain", fileserver.Options{}, 100},
 		{"compress", fileserver.Options{Compress: true}, 40},
 		{"compress without cache", fileserver.Options{Compress: true, DisableCache: true}, 40},
+		{"precompressed", fileserver.Options{Precompressed: []string{"gzip"}}, 40},
 	} {
 		t.Run(tt.name, func(t *testing.T) { replacedWhileServed(t, tt.opts, tt.requests) })
 	}
@@ -122,8 +133,20 @@ func replacedWhileServed(t *testing.T, opts fileserver.Options, requests int) {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 
-	var v versionRange
+	v := versionRange{copies: opts.Precompressed != nil}
+	if v.copies {
+		replaceWith(t, path+".gz", versionTime(0), gzipped(versionBytes(0)))
+	}
 	changeWhileAsked(t, requests, func(k int) {
+		if v.copies {
+			// The original of version k, then at the next change
+			// its copy.
+			if k%2 == 0 {
+				replaceWith(t, path+".gz", versionTime(k/2), gzipped(versionBytes(k/2)))
+				return
+			}
+			k = (k + 1) / 2
+		}
 		v.started.Store(int64(k))
 		replaceVersion(t, path, k)
 		v.completed.Store(int64(k))
@@ -173,9 +196,19 @@ func changeWhileAsked(t *testing.T, requests int, change func(k int), ask func(c
 }
 
 // versionRange is what the writer of a file's versions has done: the
-// last version whose rename it started, and the last one it completed.
+// last version whose rename it started, and the last one it completed;
+// with copies, it writes a gzip copy of each version too, after it.
 type versionRange struct {
 	started, completed atomic.Int64
+	copies             bool
+}
+
+func gzipped(b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
 }
 
 // checkOneRequest asks for the file one way (picked by i) and checks the
@@ -219,9 +252,9 @@ func checkOneRequest(client *http.Client, url string, rng *rand.Rand, i int, see
 	k := -1
 	switch tag, gz := strings.CutSuffix(etag, `-gzip"`); {
 	case coding == "" && !gz:
-		k = versionOfETag(etag)
+		k = versionOfETag(etag, false)
 	case coding == "gzip" && gz:
-		k = versionOfETag(tag + `"`)
+		k = versionOfETag(tag+`"`, v.copies)
 	}
 	if k < 0 {
 		return fmt.Errorf("%s: %d with Content-Encoding %q and ETag %q, of no version", what, res.StatusCode, coding, etag)
