@@ -161,6 +161,26 @@
 // since whether the link shows as a directory depends on its target; nor
 // is the JSON listing, which shows sizes and times.
 //
+// # Files that change while served
+//
+// A response describes one version of a file: its headers come from the
+// fstat of the file it opened (or, from the cache, of the file it read),
+// and at most that size is sent. A file replaced by rename is sent whole
+// as the version the request found; one that grows is sent as it was;
+// one that shrinks ends early and the response is cut (the connection
+// closed, an HTTP/2 stream reset, a body a middleware sends chunked left
+// without its last chunk), so that no client takes it for whole. What no
+// stat can show is a file written in place: a write while it is sent
+// puts new bytes into a body that its headers describe as the old
+// version, and the kernel stamps modification times from a clock that
+// advances once per tick (a few milliseconds on Linux, whole seconds on
+// some file systems), so two versions of one size written within a tick
+// share their ETag and Last-Modified, as do versions given the same time
+// on purpose (tar, rsync -t and reproducible builds set it). A client
+// may then keep one version's bytes under the other's validators (the
+// cache is not misled: see Caching). To change a file that is being
+// served, rename a new one over it.
+//
 // # Rich listing
 //
 // [Options.Listing] = [ListingRich] replaces Python's list with a table:

@@ -706,8 +706,10 @@ const internalError = "Internal Server Error"
 // for ETag, Range and the other conditionals.
 func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name string, v *variant) {
 	var rs io.ReadSeeker
+	var sized *sizedFile
 	if of, ok := f.(*os.File); ok {
-		rs = newSizedFile(of, fi) // fi is of's own stat
+		sized = newSizedFile(of, fi) // fi is of's own stat
+		rs = sized
 	} else if rs, ok = f.(io.ReadSeeker); !ok {
 		rs = newForwardReader(f, fi.Size()) // a file of a zip.Reader
 	}
@@ -783,6 +785,16 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 		}
 	}
 	http.ServeContent(w, req, name, mtime, rs)
+	if sized != nil && sized.short.Load() {
+		// The file shrank while it was sent: the body is short of its
+		// Content-Length. net/http closes an HTTP/1.1 connection then,
+		// but HTTP/2 ended the stream as if the body were whole, and a
+		// middleware that sends the body chunked (a compressor) ended
+		// it with its last chunk. What was written goes out, then the
+		// response is cut, for every client to see it incomplete.
+		http.NewResponseController(w).Flush()
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // own returns a copy of the header values vals, which are shared (the

@@ -4,6 +4,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -30,6 +31,12 @@ type sizedFile struct {
 	direct  bool  // the descriptor went to a caller: the file's own offset rules
 
 	lseeks int // the lseek(2)s made to move the file's own offset (for tests)
+
+	// short is set by a read that ends (EOF, or an error) before the size
+	// of the stat, since the last seek: the file shrank, and what is sent
+	// from it falls short of its Content-Length. Atomic: the parts of a
+	// multipart answer are read by a goroutine of http.ServeContent.
+	short atomic.Bool
 }
 
 // newSizedFile wraps f, open on a regular file, and fi, the FileInfo of
@@ -48,6 +55,9 @@ func (s *sizedFile) Read(p []byte) (int, error) {
 	n, err := s.f.Read(p)
 	s.off += int64(n)
 	s.fileOff = s.off
+	if err != nil && s.off < s.fi.Size() {
+		s.short.Store(true)
+	}
 	return n, err
 }
 
@@ -77,6 +87,7 @@ func (s *sizedFile) Seek(offset int64, whence int) (int64, error) {
 		return 0, &fs.PathError{Op: "seek", Path: s.f.Name(), Err: syscall.EINVAL}
 	}
 	s.off = abs
+	s.short.Store(false)
 	return abs, nil
 }
 

@@ -1,0 +1,83 @@
+package fileserver_test
+
+import (
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/simplehttp/simplehttp/fileserver"
+)
+
+// TestShrunkWhileSentIsCut truncates a file while a client is in the
+// middle of it, the server blocked on the client's window: the body then
+// falls short of its Content-Length, and the response must end as an
+// error every client sees, not as a complete one. net/http closes an
+// HTTP/1.1 connection by itself, but HTTP/2 ended the stream normally
+// (END_STREAM, no reset) and a compressing middleware, which sends the
+// body chunked, ended it with its last chunk: the client got a shorter
+// file without any error.
+func TestShrunkWhileSentIsCut(t *testing.T) {
+	const size = 32 << 20 // more than the socket buffers and HTTP/2 windows hold
+	data := make([]byte, size)
+	rand.NewChaCha8([32]byte{3}).Read(data) // does not compress
+	for _, tt := range []struct {
+		name  string
+		h2    bool
+		wrap  func(http.Handler) http.Handler
+		check func(err error) bool
+		want  string
+	}{
+		{"compressed", false, middleware.Compress(1, "text/plain"),
+			func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) }, "unexpected EOF"},
+		{"HTTP/2", true, func(h http.Handler) http.Handler { return h },
+			func(err error) bool { return err != nil && strings.Contains(err.Error(), "INTERNAL_ERROR") }, "the stream reset (INTERNAL_ERROR)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := filepath.Join(dir, "big.txt")
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close()
+			srv := httptest.NewUnstartedServer(tt.wrap(h))
+			if tt.h2 {
+				srv.EnableHTTP2 = true
+				srv.StartTLS()
+			} else {
+				srv.Start()
+			}
+			defer srv.Close()
+			res, err := srv.Client().Get(srv.URL + "/big.txt")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			if res.StatusCode != 200 || tt.h2 != (res.ProtoMajor == 2) {
+				t.Fatalf("%s %d", res.Proto, res.StatusCode)
+			}
+			head := make([]byte, 64<<10)
+			if _, err := io.ReadFull(res.Body, head); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Truncate(p, 1<<20); err != nil {
+				t.Fatal(err)
+			}
+			n, err := io.Copy(io.Discard, res.Body)
+			if !tt.check(err) {
+				t.Fatalf("after %d bytes of %d: error %v, want %s", len(head)+int(n), size, err, tt.want)
+			}
+		})
+	}
+}
