@@ -392,6 +392,9 @@
 // Stat nor Lstat, or, for a FIFO reached through a symbolic link, one without
 // Stat (fs.Sub of os.DirFS, which opens a link to follow it). A request for
 // it, or for a listing that shows it, then waits too; NewDir and os.DirFS
-// itself stat without opening. The root is not a sandbox: whatever the server
+// itself stat without opening. Only NewDir also opens without waiting: with
+// any other fs.FS (os.DirFS, an os.Root's FS), a FIFO renamed over a file
+// between a request's stat and its open holds that request until something
+// opens the FIFO to write. The root is not a sandbox: whatever the server
 // process can read under it, it serves.
 package fileserver
