@@ -216,23 +216,25 @@ func gzipped(b []byte) []byte {
 func checkOneRequest(client *http.Client, url string, rng *rand.Rand, i int, seen *string, v *versionRange) error {
 	req, _ := http.NewRequest("GET", url, nil)
 	var lo, hi int // the range asked for, when there is one
-	kind := i % 5
-	switch kind {
-	case 1, 2: // a range, alone or resumed with If-Range
+	// In turn: the whole file, then again with If-None-Match (of what
+	// the first got, compressed when it could be), a range, a range
+	// resumed with If-Range (of the range's version), a HEAD.
+	switch kind := i % 5; kind {
+	case 1:
+		if *seen != "" {
+			req.Header.Set("If-None-Match", *seen)
+		}
+	case 2, 3:
 		lo = rng.IntN(versionSizes[0])
 		hi = lo + rng.IntN(versionSizes[0]-lo)
 		req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", lo, hi))
-		if kind == 2 && *seen != "" {
+		if kind == 3 && *seen != "" {
 			req.Header.Set("If-Range", *seen)
-		}
-	case 3:
-		if *seen != "" {
-			req.Header.Set("If-None-Match", *seen)
 		}
 	case 4:
 		req.Method = "HEAD"
 	}
-	if kind == 0 || kind >= 3 && i%2 == 0 {
+	if i%5 <= 1 || i%5 == 4 && i%2 == 0 {
 		req.Header.Set("Accept-Encoding", "gzip")
 	}
 	first := int(v.completed.Load()) // the oldest version the request may get
@@ -253,7 +255,7 @@ func checkOneRequest(client *http.Client, url string, rng *rand.Rand, i int, see
 	switch tag, gz := strings.CutSuffix(etag, `-gzip"`); {
 	case coding == "" && !gz:
 		k = versionOfETag(etag, false)
-	case coding == "gzip" && gz:
+	case gz && (coding == "gzip" || res.StatusCode == http.StatusNotModified): // a 304 drops Content-Encoding
 		k = versionOfETag(tag+`"`, v.copies)
 	}
 	if k < 0 {
