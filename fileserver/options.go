@@ -212,15 +212,15 @@ type Options struct {
 	// CacheMaxBytes), a file is compressed again for each response, at a
 	// faster level; its own stat, before and after it is read, must still
 	// show the size, time and mode the request's stat saw (a file replaced
-	// or written meanwhile is sent as it is, not compressed). A listing's page is kept compressed for its path as the
-	// listings' links write it; another spelling of the path ("/dir//",
-	// "/d%69r/") is compressed for its response only, at the faster level. A
-	// response that an outer middleware already encodes (Content-Encoding
-	// set) is left alone, Range requests are answered from the uncompressed
-	// file, and every response of a compressible file carries Vary:
-	// Accept-Encoding. A precompressed copy (Precompressed) is preferred
-	// over compressing. If false, nothing is compressed (Python's
-	// behaviour).
+	// or written meanwhile is sent as it is, not compressed). A listing's
+	// page is kept compressed for its path as the listings' links write
+	// it; another spelling of the path ("/dir//", "/d%69r/") is compressed
+	// for its response only, at the faster level. A response that an
+	// outer middleware already encodes (Content-Encoding set) is left
+	// alone, Range requests are answered from the uncompressed file, and
+	// every response of a compressible file carries Vary: Accept-Encoding.
+	// A precompressed copy (Precompressed) is preferred over compressing.
+	// If false, nothing is compressed (Python's behaviour).
 	Compress bool
 
 	// CompressCodings are the codings Compress uses, in the order of
