@@ -195,9 +195,10 @@
 // directory counting as smaller than any file (no size); desc is the asc
 // list reversed; directories are not put first (as miniserve's default);
 // a value it does not know gives the default, never an error. The page
-// has breadcrumbs, a "../" row below the root, a filter box (added by the
-// script; without it the page is complete but for the box), light and
-// dark colours (color-scheme), a phone layout, a real <table> with column
+// has breadcrumbs (each a bidi isolate, so that right-to-left folder
+// names do not run together and show a child before its parent), a
+// "../" row below the root, a filter box (added by the script; without
+// it the page is complete but for the box), light and dark colours (color-scheme), a phone layout, a real <table> with column
 // headers and aria-sort, and makes no request elsewhere: styles, script
 // and icons are inline. Names are escaped exactly as in Python's list,
 // but that the text shows their bidirectional formatting characters

@@ -171,15 +171,8 @@ func TestBrowserRichListing(t *testing.T) {
 
 	measure := func(t *testing.T, path string) richMeasure {
 		t.Helper()
-		dom := browserRun(t, chromium, "--virtual-time-budget=10000", "--dump-dom", base+path)
-		m := regexp.MustCompile(`(?s)<pre id="result">(.*?)</pre>`).FindStringSubmatch(dom)
 		var got richMeasure
-		if m == nil || m[1] == "" {
-			t.Fatalf("the probe wrote nothing:\n%s", dom)
-		}
-		if err := json.Unmarshal([]byte(strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`).Replace(m[1])), &got); err != nil {
-			t.Fatalf("probe result %q: %v", m[1], err)
-		}
+		probeResult(t, browserRun(t, chromium, "--virtual-time-budget=10000", "--dump-dom", base+path), &got)
 		return got
 	}
 
@@ -269,5 +262,18 @@ func TestBrowserRichListing(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// probeResult decodes into v the JSON a probe page wrote into its
+// <pre id="result">, from the DOM Chromium dumped.
+func probeResult(t *testing.T, dom string, v any) {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)<pre id="result">(.*?)</pre>`).FindStringSubmatch(dom)
+	if m == nil || m[1] == "" {
+		t.Fatalf("the probe wrote nothing:\n%s", dom)
+	}
+	if err := json.Unmarshal([]byte(strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`).Replace(m[1])), v); err != nil {
+		t.Fatalf("probe result %q: %v", m[1], err)
 	}
 }

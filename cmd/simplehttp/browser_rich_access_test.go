@@ -1,0 +1,94 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// richAccessProbe is a page, served beside the listing, that loads the
+// listing (with --upload and --archive, below two right-to-left folder
+// names) in an iframe and writes, as JSON, what it measures there into
+// its own DOM for --dump-dom: each breadcrumb's text and left edge, in
+// the order of the markup.
+const richAccessProbe = `<!DOCTYPE html>
+<html><body style="margin:0">
+<iframe id="f" src="%s" style="border:0;width:800px;height:600px"></iframe>
+<pre id="result"></pre>
+<script>
+document.getElementById("f").addEventListener("load", function () {
+  var d = this.contentDocument, out = {crumbs: []};
+  d.querySelectorAll("h1 a, h1 [aria-current]").forEach(function (c) {
+    out.crumbs.push({text: c.textContent, left: c.getBoundingClientRect().left});
+  });
+  document.getElementById("result").textContent = JSON.stringify(out);
+});
+</script>
+</body></html>
+`
+
+// richAccessMeasure is what richAccessProbe writes.
+type richAccessMeasure struct {
+	Crumbs []struct {
+		Text string
+		Left float64
+	}
+}
+
+// TestBrowserRichAccess loads the rich listing in headless Chromium, in
+// light and dark mode, and checks what a reader meets beyond the layout
+// TestBrowserRichListing measures: the breadcrumbs of right-to-left
+// folder names read in the path's order, the parent first.
+func TestBrowserRichAccess(t *testing.T) {
+	chromium := needChromium(t)
+	root := t.TempDir()
+	names := []string{"مجلد", "ملفات"} // "folder", "files"
+	if err := os.MkdirAll(filepath.Join(root, names[0], names[1]), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, names[0], names[1], "a.txt"), []byte("a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(root, "probe"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	target := "/" + url.PathEscape(names[0]) + "/" + url.PathEscape(names[1]) + "/"
+	if err := os.WriteFile(filepath.Join(root, "probe", "access.html"), fmt.Appendf(nil, richAccessProbe, target), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := startBinary(t, "0", "-b", "127.0.0.1", "-d", root, "--listing", "rich", "--upload", "--archive")
+	base := strings.TrimSuffix(srv.url, "/")
+
+	for _, mode := range []string{"light", "dark"} {
+		t.Run(mode, func(t *testing.T) {
+			scheme := "--blink-settings=preferredColorScheme=1"
+			if mode == "dark" {
+				scheme = "--blink-settings=preferredColorScheme=0"
+			}
+			var got richAccessMeasure
+			probeResult(t, browserRun(t, chromium, "--virtual-time-budget=10000", scheme, "--dump-dom", base+"/probe/access.html"), &got)
+
+			// The breadcrumbs, left to right as the page reads: "/",
+			// then the folders from the top. Two right-to-left names
+			// with only a "/" between them would run together into
+			// one right-to-left stretch, child before parent.
+			want := append([]string{"/"}, names...)
+			var texts []string
+			for _, c := range got.Crumbs {
+				texts = append(texts, c.Text)
+			}
+			if strings.Join(texts, "|") != strings.Join(want, "|") {
+				t.Fatalf("breadcrumbs %q, want %q", texts, want)
+			}
+			for i := 1; i < len(got.Crumbs); i++ {
+				if got.Crumbs[i].Left <= got.Crumbs[i-1].Left {
+					t.Errorf("breadcrumb %q (left edge %.0f px) is drawn left of %q (%.0f px), above it in the path %s",
+						got.Crumbs[i].Text, got.Crumbs[i].Left, got.Crumbs[i-1].Text, got.Crumbs[i-1].Left, target)
+				}
+			}
+		})
+	}
+}
