@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -13,16 +14,20 @@ import (
 // listing (with --upload and --archive, below two right-to-left folder
 // names) in an iframe and writes, as JSON, what it measures there into
 // its own DOM for --dump-dom: each breadcrumb's text and left edge, in
-// the order of the markup.
+// the order of the markup, whether it is a link, and if so whether it is
+// underlined, its colour and the heading's.
 const richAccessProbe = `<!DOCTYPE html>
 <html><body style="margin:0">
 <iframe id="f" src="%s" style="border:0;width:800px;height:600px"></iframe>
 <pre id="result"></pre>
 <script>
 document.getElementById("f").addEventListener("load", function () {
-  var d = this.contentDocument, out = {crumbs: []};
+  var d = this.contentDocument, w = this.contentWindow, out = {crumbs: []};
+  out.headingColor = w.getComputedStyle(d.querySelector("h1")).color;
   d.querySelectorAll("h1 a, h1 [aria-current]").forEach(function (c) {
-    out.crumbs.push({text: c.textContent, left: c.getBoundingClientRect().left});
+    var style = w.getComputedStyle(c);
+    out.crumbs.push({text: c.textContent, left: c.getBoundingClientRect().left, link: c.tagName === "A",
+      underlined: style.textDecorationLine.indexOf("underline") >= 0, color: style.color});
   });
   document.getElementById("result").textContent = JSON.stringify(out);
 });
@@ -33,15 +38,19 @@ document.getElementById("f").addEventListener("load", function () {
 // richAccessMeasure is what richAccessProbe writes.
 type richAccessMeasure struct {
 	Crumbs []struct {
-		Text string
-		Left float64
+		Text             string
+		Left             float64
+		Link, Underlined bool
+		Color            string // "rgb(r, g, b)"
 	}
+	HeadingColor string
 }
 
 // TestBrowserRichAccess loads the rich listing in headless Chromium, in
 // light and dark mode, and checks what a reader meets beyond the layout
 // TestBrowserRichListing measures: the breadcrumbs of right-to-left
-// folder names read in the path's order, the parent first.
+// folder names read in the path's order, the parent first, and told from
+// the heading around them by more than colour (WCAG 1.4.1).
 func TestBrowserRichAccess(t *testing.T) {
 	chromium := needChromium(t)
 	root := t.TempDir()
@@ -89,6 +98,49 @@ func TestBrowserRichAccess(t *testing.T) {
 						got.Crumbs[i].Text, got.Crumbs[i].Left, got.Crumbs[i-1].Text, got.Crumbs[i-1].Left, target)
 				}
 			}
+
+			// A link in the heading is underlined, or its colour
+			// stands out from the heading's by 3:1, so that it can be
+			// told from the text without telling colours apart.
+			for _, c := range got.Crumbs {
+				if !c.Link || c.Underlined {
+					continue
+				}
+				if r := contrastRatio(t, c.Color, got.HeadingColor); r < 3 {
+					t.Errorf("breadcrumb link %q: not underlined, and its colour %s against the heading's %s is %.2f:1, under 3:1: only colour tells it is a link",
+						c.Text, c.Color, got.HeadingColor, r)
+				}
+			}
 		})
 	}
+}
+
+// contrastRatio is WCAG's contrast ratio of two opaque colours written
+// as the browser writes a computed colour, "rgb(r, g, b)".
+func contrastRatio(t *testing.T, a, b string) float64 {
+	t.Helper()
+	la, lb := relativeLuminance(t, a), relativeLuminance(t, b)
+	if la < lb {
+		la, lb = lb, la
+	}
+	return (la + 0.05) / (lb + 0.05)
+}
+
+// relativeLuminance is WCAG's relative luminance of the sRGB colour c,
+// "rgb(r, g, b)".
+func relativeLuminance(t *testing.T, c string) float64 {
+	t.Helper()
+	var rgb [3]float64
+	if _, err := fmt.Sscanf(c, "rgb(%g, %g, %g)", &rgb[0], &rgb[1], &rgb[2]); err != nil {
+		t.Fatalf("colour %q: %v", c, err)
+	}
+	for i, v := range rgb {
+		v /= 255
+		if v <= 0.04045 {
+			rgb[i] = v / 12.92
+		} else {
+			rgb[i] = math.Pow((v+0.055)/1.055, 2.4)
+		}
+	}
+	return 0.2126*rgb[0] + 0.7152*rgb[1] + 0.0722*rgb[2]
 }
