@@ -15,7 +15,10 @@ import (
 // names) in an iframe and writes, as JSON, what it measures there into
 // its own DOM for --dump-dom: each breadcrumb's text and left edge, in
 // the order of the markup, whether it is a link, and if so whether it is
-// underlined, its colour and the heading's.
+// underlined, its colour and the heading's; and the accessible name, as
+// a screen reader announces it, of every link, button and input (null
+// where Chromium does not give it, computedName being behind
+// --enable-blink-features=ComputedAccessibilityInfo).
 const richAccessProbe = `<!DOCTYPE html>
 <html><body style="margin:0">
 <iframe id="f" src="%s" style="border:0;width:800px;height:600px"></iframe>
@@ -28,6 +31,10 @@ document.getElementById("f").addEventListener("load", function () {
     var style = w.getComputedStyle(c);
     out.crumbs.push({text: c.textContent, left: c.getBoundingClientRect().left, link: c.tagName === "A",
       underlined: style.textDecorationLine.indexOf("underline") >= 0, color: style.color});
+  });
+  out.names = [];
+  d.querySelectorAll("a, button, input").forEach(function (c) {
+    out.names.push({id: c.id || c.getAttribute("href") || c.value || c.textContent, name: c.computedName === undefined ? null : c.computedName});
   });
   document.getElementById("result").textContent = JSON.stringify(out);
 });
@@ -44,13 +51,18 @@ type richAccessMeasure struct {
 		Color            string // "rgb(r, g, b)"
 	}
 	HeadingColor string
+	Names        []struct {
+		ID   string  // the id, href, value or text of the control
+		Name *string // its accessible name; nil where Chromium does not give it
+	}
 }
 
 // TestBrowserRichAccess loads the rich listing in headless Chromium, in
 // light and dark mode, and checks what a reader meets beyond the layout
 // TestBrowserRichListing measures: the breadcrumbs of right-to-left
 // folder names read in the path's order, the parent first, and told from
-// the heading around them by more than colour (WCAG 1.4.1).
+// the heading around them by more than colour (WCAG 1.4.1), and every
+// control named by its words alone.
 func TestBrowserRichAccess(t *testing.T) {
 	chromium := needChromium(t)
 	root := t.TempDir()
@@ -71,6 +83,24 @@ func TestBrowserRichAccess(t *testing.T) {
 	srv := startBinary(t, "0", "-b", "127.0.0.1", "-d", root, "--listing", "rich", "--upload", "--archive")
 	base := strings.TrimSuffix(srv.url, "/")
 
+	// The accessible name of each link, button and input, by its id,
+	// href, value or text: what a screen reader says for it (for the file
+	// input, then what file is chosen). The arrows, of the parent row and
+	// of the sorting column, are pictures, not words: not read.
+	wantNames := map[string]string{
+		"../../":                "/",
+		"../":                   names[0],
+		"zip":                   "Download this folder as .zip",
+		"tar.gz":                "Download this folder as .tar.gz",
+		"tar.zst":               "Download this folder as .tar.zst",
+		"upload-file":           "Upload files",
+		"Upload":                "Upload",
+		"filter":                "Filter",
+		"?sort=name&order=desc": "Name",
+		"?sort=size&order=asc":  "Size",
+		"?sort=date&order=asc":  "Modified",
+		"a.txt":                 "a.txt",
+	}
 	for _, mode := range []string{"light", "dark"} {
 		t.Run(mode, func(t *testing.T) {
 			scheme := "--blink-settings=preferredColorScheme=1"
@@ -78,7 +108,8 @@ func TestBrowserRichAccess(t *testing.T) {
 				scheme = "--blink-settings=preferredColorScheme=0"
 			}
 			var got richAccessMeasure
-			probeResult(t, browserRun(t, chromium, "--virtual-time-budget=10000", scheme, "--dump-dom", base+"/probe/access.html"), &got)
+			probeResult(t, browserRun(t, chromium, "--virtual-time-budget=10000", scheme,
+				"--enable-blink-features=ComputedAccessibilityInfo", "--dump-dom", base+"/probe/access.html"), &got)
 
 			// The breadcrumbs, left to right as the page reads: "/",
 			// then the folders from the top. Two right-to-left names
@@ -96,6 +127,28 @@ func TestBrowserRichAccess(t *testing.T) {
 				if got.Crumbs[i].Left <= got.Crumbs[i-1].Left {
 					t.Errorf("breadcrumb %q (left edge %.0f px) is drawn left of %q (%.0f px), above it in the path %s",
 						got.Crumbs[i].Text, got.Crumbs[i].Left, got.Crumbs[i-1].Text, got.Crumbs[i-1].Left, target)
+				}
+			}
+
+			seen := map[string]bool{}
+			for _, c := range got.Names {
+				if c.Name == nil {
+					t.Logf("this Chromium gives no computedName: accessible names not checked")
+					break
+				}
+				id := c.ID
+				if id == "../" && seen[id] { // the parent row, after the breadcrumb
+					id = "parent row"
+				}
+				seen[id] = true
+				want, ok := wantNames[id]
+				if id == "parent row" {
+					want, ok = "Parent directory", true
+				}
+				if !ok {
+					t.Errorf("control %q (accessible name %q) not expected", id, *c.Name)
+				} else if name := strings.TrimSpace(*c.Name); name != want && (id != "upload-file" || !strings.HasPrefix(name, want+":")) {
+					t.Errorf("control %q: a screen reader says %q, want %q", id, *c.Name, want)
 				}
 			}
 
