@@ -18,7 +18,9 @@ import (
 // underlined, its colour and the heading's; and the accessible name, as
 // a screen reader announces it, of every link, button and input (null
 // where Chromium does not give it, computedName being behind
-// --enable-blink-features=ComputedAccessibilityInfo).
+// --enable-blink-features=ComputedAccessibilityInfo); and the colours of
+// the filter box: its placeholder, its background, its border and the
+// page's background.
 const richAccessProbe = `<!DOCTYPE html>
 <html><body style="margin:0">
 <iframe id="f" src="%s" style="border:0;width:800px;height:600px"></iframe>
@@ -32,6 +34,11 @@ document.getElementById("f").addEventListener("load", function () {
     out.crumbs.push({text: c.textContent, left: c.getBoundingClientRect().left, link: c.tagName === "A",
       underlined: style.textDecorationLine.indexOf("underline") >= 0, color: style.color});
   });
+  var input = d.getElementById("filter"), inputStyle = w.getComputedStyle(input);
+  out.placeholderColor = w.getComputedStyle(input, "::placeholder").color;
+  out.inputBackground = inputStyle.backgroundColor;
+  out.inputBorder = inputStyle.borderTopColor;
+  out.pageBackground = w.getComputedStyle(d.body).backgroundColor;
   out.names = [];
   d.querySelectorAll("a, button, input").forEach(function (c) {
     out.names.push({id: c.id || c.getAttribute("href") || c.value || c.textContent, name: c.computedName === undefined ? null : c.computedName});
@@ -55,14 +62,19 @@ type richAccessMeasure struct {
 		ID   string  // the id, href, value or text of the control
 		Name *string // its accessible name; nil where Chromium does not give it
 	}
+
+	// The filter box's colours, and the page's background.
+	PlaceholderColor, InputBackground, InputBorder, PageBackground string
 }
 
 // TestBrowserRichAccess loads the rich listing in headless Chromium, in
 // light and dark mode, and checks what a reader meets beyond the layout
 // TestBrowserRichListing measures: the breadcrumbs of right-to-left
 // folder names read in the path's order, the parent first, and told from
-// the heading around them by more than colour (WCAG 1.4.1), and every
-// control named by its words alone.
+// the heading around them by more than colour (WCAG 1.4.1), every
+// control named by its words alone, and the filter box's placeholder
+// and border as legible as WCAG AA asks (4.5:1 for text, 3:1 for what
+// shows where a control is).
 func TestBrowserRichAccess(t *testing.T) {
 	chromium := needChromium(t)
 	root := t.TempDir()
@@ -150,6 +162,16 @@ func TestBrowserRichAccess(t *testing.T) {
 				} else if name := strings.TrimSpace(*c.Name); name != want && (id != "upload-file" || !strings.HasPrefix(name, want+":")) {
 					t.Errorf("control %q: a screen reader says %q, want %q", id, *c.Name, want)
 				}
+			}
+
+			// The filter box: its placeholder, the only words in it
+			// until one types, is text (4.5:1); its border is what
+			// shows where to type (3:1 against the page).
+			if r := contrastRatio(t, got.PlaceholderColor, got.InputBackground); r < 4.5 {
+				t.Errorf("filter placeholder %s on %s: %.2f:1, under 4.5:1", got.PlaceholderColor, got.InputBackground, r)
+			}
+			if r := contrastRatio(t, got.InputBorder, got.PageBackground); r < 3 {
+				t.Errorf("filter box border %s on the page's %s: %.2f:1, under 3:1", got.InputBorder, got.PageBackground, r)
 			}
 
 			// A link in the heading is underlined, or its colour
