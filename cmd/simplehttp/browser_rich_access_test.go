@@ -20,10 +20,10 @@ import (
 // where Chromium does not give it, computedName being behind
 // --enable-blink-features=ComputedAccessibilityInfo); and the colours of
 // the filter box: its placeholder, its background, its border and the
-// page's background.
+// page's background; the width and height of each archive button.
 const richAccessProbe = `<!DOCTYPE html>
 <html><body style="margin:0">
-<iframe id="f" src="%s" style="border:0;width:800px;height:600px"></iframe>
+<iframe id="f" src="%s" style="border:0;width:%dpx;height:600px"></iframe>
 <pre id="result"></pre>
 <script>
 document.getElementById("f").addEventListener("load", function () {
@@ -39,6 +39,11 @@ document.getElementById("f").addEventListener("load", function () {
   out.inputBackground = inputStyle.backgroundColor;
   out.inputBorder = inputStyle.borderTopColor;
   out.pageBackground = w.getComputedStyle(d.body).backgroundColor;
+  out.archiveButtons = [];
+  d.querySelectorAll("form.archives button").forEach(function (b) {
+    var r = b.getBoundingClientRect();
+    out.archiveButtons.push({value: b.value, width: r.width, height: r.height});
+  });
   out.names = [];
   d.querySelectorAll("a, button, input").forEach(function (c) {
     out.names.push({id: c.id || c.getAttribute("href") || c.value || c.textContent, name: c.computedName === undefined ? null : c.computedName});
@@ -65,16 +70,22 @@ type richAccessMeasure struct {
 
 	// The filter box's colours, and the page's background.
 	PlaceholderColor, InputBackground, InputBorder, PageBackground string
+
+	ArchiveButtons []struct {
+		Value         string
+		Width, Height float64 // in CSS px
+	}
 }
 
 // TestBrowserRichAccess loads the rich listing in headless Chromium, in
-// light and dark mode, and checks what a reader meets beyond the layout
-// TestBrowserRichListing measures: the breadcrumbs of right-to-left
-// folder names read in the path's order, the parent first, and told from
-// the heading around them by more than colour (WCAG 1.4.1), every
-// control named by its words alone, and the filter box's placeholder
-// and border as legible as WCAG AA asks (4.5:1 for text, 3:1 for what
-// shows where a control is).
+// light mode on a desktop and dark mode on a phone 320 px wide, and
+// checks what a reader meets beyond the layout TestBrowserRichListing
+// measures: the breadcrumbs of right-to-left folder names read in the
+// path's order, the parent first, and told from the heading around them
+// by more than colour (WCAG 1.4.1); every control named by its words
+// alone; the filter box's placeholder and border as legible as WCAG AA
+// asks (4.5:1 for text, 3:1 for what shows where a control is); and the
+// archive buttons big enough to hit.
 func TestBrowserRichAccess(t *testing.T) {
 	chromium := needChromium(t)
 	root := t.TempDir()
@@ -89,9 +100,6 @@ func TestBrowserRichAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	target := "/" + url.PathEscape(names[0]) + "/" + url.PathEscape(names[1]) + "/"
-	if err := os.WriteFile(filepath.Join(root, "probe", "access.html"), fmt.Appendf(nil, richAccessProbe, target), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	srv := startBinary(t, "0", "-b", "127.0.0.1", "-d", root, "--listing", "rich", "--upload", "--archive")
 	base := strings.TrimSuffix(srv.url, "/")
 
@@ -113,15 +121,22 @@ func TestBrowserRichAccess(t *testing.T) {
 		"?sort=date&order=asc":  "Modified",
 		"a.txt":                 "a.txt",
 	}
-	for _, mode := range []string{"light", "dark"} {
-		t.Run(mode, func(t *testing.T) {
+	for _, tc := range []struct {
+		mode  string
+		width int // of the window, in CSS px
+	}{{"light", 800}, {"dark", 320}} {
+		t.Run(fmt.Sprintf("%s-%d", tc.mode, tc.width), func(t *testing.T) {
 			scheme := "--blink-settings=preferredColorScheme=1"
-			if mode == "dark" {
+			if tc.mode == "dark" {
 				scheme = "--blink-settings=preferredColorScheme=0"
+			}
+			probe := fmt.Sprintf("access-%d.html", tc.width)
+			if err := os.WriteFile(filepath.Join(root, "probe", probe), fmt.Appendf(nil, richAccessProbe, target, tc.width), 0o644); err != nil {
+				t.Fatal(err)
 			}
 			var got richAccessMeasure
 			probeResult(t, browserRun(t, chromium, "--virtual-time-budget=10000", scheme,
-				"--enable-blink-features=ComputedAccessibilityInfo", "--dump-dom", base+"/probe/access.html"), &got)
+				"--enable-blink-features=ComputedAccessibilityInfo", "--dump-dom", base+"/probe/"+probe), &got)
 
 			// The breadcrumbs, left to right as the page reads: "/",
 			// then the folders from the top. Two right-to-left names
@@ -161,6 +176,18 @@ func TestBrowserRichAccess(t *testing.T) {
 					t.Errorf("control %q (accessible name %q) not expected", id, *c.Name)
 				} else if name := strings.TrimSpace(*c.Name); name != want && (id != "upload-file" || !strings.HasPrefix(name, want+":")) {
 					t.Errorf("control %q: a screen reader says %q, want %q", id, *c.Name, want)
+				}
+			}
+
+			// Each archive button is a target of 24 by 24 px at least
+			// (WCAG 2.5.8): on a phone the three wrap one under the
+			// other, where a finger meant for one can hit the next.
+			if len(got.ArchiveButtons) != 3 {
+				t.Errorf("%d archive buttons, want 3", len(got.ArchiveButtons))
+			}
+			for _, b := range got.ArchiveButtons {
+				if b.Width < 24 || b.Height < 24 {
+					t.Errorf("archive button %q is %.1f by %.1f px at %d px wide: under 24 by 24", b.Value, b.Width, b.Height, tc.width)
 				}
 			}
 
