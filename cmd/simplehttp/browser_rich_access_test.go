@@ -20,7 +20,9 @@ import (
 // where Chromium does not give it, computedName being behind
 // --enable-blink-features=ComputedAccessibilityInfo); and the colours of
 // the filter box: its placeholder, its background, its border and the
-// page's background; the width and height of each archive button.
+// page's background; the width, height and colour of each archive
+// button, the colours of plain text and of a link, and the colour of the
+// folder icon.
 const richAccessProbe = `<!DOCTYPE html>
 <html><body style="margin:0">
 <iframe id="f" src="%s" style="border:0;width:%dpx;height:600px"></iframe>
@@ -42,8 +44,11 @@ document.getElementById("f").addEventListener("load", function () {
   out.archiveButtons = [];
   d.querySelectorAll("form.archives button").forEach(function (b) {
     var r = b.getBoundingClientRect();
-    out.archiveButtons.push({value: b.value, width: r.width, height: r.height});
+    out.archiveButtons.push({value: b.value, width: r.width, height: r.height, color: w.getComputedStyle(b).color});
   });
+  out.textColor = w.getComputedStyle(d.getElementById("count")).color;
+  out.linkColor = w.getComputedStyle(d.querySelector("#list tbody a")).color;
+  out.folderIcon = w.getComputedStyle(d.querySelector("tr.d td.n a"), "::before").backgroundColor;
   out.names = [];
   d.querySelectorAll("a, button, input").forEach(function (c) {
     out.names.push({id: c.id || c.getAttribute("href") || c.value || c.textContent, name: c.computedName === undefined ? null : c.computedName});
@@ -74,23 +79,27 @@ type richAccessMeasure struct {
 	ArchiveButtons []struct {
 		Value         string
 		Width, Height float64 // in CSS px
+		Color         string
 	}
+	TextColor, LinkColor, FolderIcon string
 }
 
 // TestBrowserRichAccess loads the rich listing in headless Chromium, in
-// light mode on a desktop and dark mode on a phone 320 px wide, and
+// light mode on a desktop, dark mode on a phone 320 px wide and forced
+// colours (Windows' high contrast themes), and
 // checks what a reader meets beyond the layout TestBrowserRichListing
 // measures: the breadcrumbs of right-to-left folder names read in the
 // path's order, the parent first, and told from the heading around them
 // by more than colour (WCAG 1.4.1); every control named by its words
 // alone; the filter box's placeholder and border as legible as WCAG AA
-// asks (4.5:1 for text, 3:1 for what shows where a control is); and the
-// archive buttons big enough to hit.
+// asks (4.5:1 for text, 3:1 for what shows where a control is); the
+// archive buttons big enough to hit, and drawn as the links they look
+// like; and the folder icons drawn.
 func TestBrowserRichAccess(t *testing.T) {
 	chromium := needChromium(t)
 	root := t.TempDir()
 	names := []string{"مجلد", "ملفات"} // "folder", "files"
-	if err := os.MkdirAll(filepath.Join(root, names[0], names[1]), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(root, names[0], names[1], "sub"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(root, names[0], names[1], "a.txt"), []byte("a\n"), 0o644); err != nil {
@@ -119,23 +128,25 @@ func TestBrowserRichAccess(t *testing.T) {
 		"?sort=name&order=desc": "Name",
 		"?sort=size&order=asc":  "Size",
 		"?sort=date&order=asc":  "Modified",
+		"sub/":                  "sub/",
 		"a.txt":                 "a.txt",
 	}
 	for _, tc := range []struct {
-		mode  string
-		width int // of the window, in CSS px
-	}{{"light", 800}, {"dark", 320}} {
+		mode     string
+		width    int    // of the window, in CSS px
+		settings string // Blink's, for --blink-settings
+	}{
+		{"light", 800, "preferredColorScheme=1"},
+		{"dark", 320, "preferredColorScheme=0"},
+		{"forced-colors", 800, "inForcedColors=true"},
+	} {
 		t.Run(fmt.Sprintf("%s-%d", tc.mode, tc.width), func(t *testing.T) {
-			scheme := "--blink-settings=preferredColorScheme=1"
-			if tc.mode == "dark" {
-				scheme = "--blink-settings=preferredColorScheme=0"
-			}
 			probe := fmt.Sprintf("access-%d.html", tc.width)
 			if err := os.WriteFile(filepath.Join(root, "probe", probe), fmt.Appendf(nil, richAccessProbe, target, tc.width), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			var got richAccessMeasure
-			probeResult(t, browserRun(t, chromium, "--virtual-time-budget=10000", scheme,
+			probeResult(t, browserRun(t, chromium, "--virtual-time-budget=10000", "--blink-settings="+tc.settings,
 				"--enable-blink-features=ComputedAccessibilityInfo", "--dump-dom", base+"/probe/"+probe), &got)
 
 			// The breadcrumbs, left to right as the page reads: "/",
@@ -191,13 +202,29 @@ func TestBrowserRichAccess(t *testing.T) {
 				}
 			}
 
+			// The archive buttons, drawn as links, are in the links'
+			// colour, not the text's: in forced colours too, where the
+			// browser paints a button's text as any other unless told.
+			for _, b := range got.ArchiveButtons {
+				if b.Color != got.LinkColor || b.Color == got.TextColor {
+					t.Errorf("archive button %q in %s; links are in %s, text in %s: it does not look like the link it is drawn as",
+						b.Value, b.Color, got.LinkColor, got.TextColor)
+				}
+			}
+			// The folder icon, a box of colour, is drawn: in forced
+			// colours the browser paints backgrounds as the page's.
+			if r := contrastRatio(t, got.FolderIcon, got.PageBackground); r < 2 {
+				t.Errorf("folder icon %s on the page's %s: %.2f:1, not told from the page", got.FolderIcon, got.PageBackground, r)
+			}
+
 			// The filter box: its placeholder, the only words in it
 			// until one types, is text (4.5:1); its border is what
-			// shows where to type (3:1 against the page).
-			if r := contrastRatio(t, got.PlaceholderColor, got.InputBackground); r < 4.5 {
+			// shows where to type (3:1 against the page). In forced
+			// colours they are the theme's, not the page's.
+			if r := contrastRatio(t, got.PlaceholderColor, got.InputBackground); r < 4.5 && tc.mode != "forced-colors" {
 				t.Errorf("filter placeholder %s on %s: %.2f:1, under 4.5:1", got.PlaceholderColor, got.InputBackground, r)
 			}
-			if r := contrastRatio(t, got.InputBorder, got.PageBackground); r < 3 {
+			if r := contrastRatio(t, got.InputBorder, got.PageBackground); r < 3 && tc.mode != "forced-colors" {
 				t.Errorf("filter box border %s on the page's %s: %.2f:1, under 3:1", got.InputBorder, got.PageBackground, r)
 			}
 
