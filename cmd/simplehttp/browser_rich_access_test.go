@@ -22,7 +22,9 @@ import (
 // the filter box: its placeholder, its background, its border and the
 // page's background; the width, height and colour of each archive
 // button, the colours of plain text and of a link, and the colour of the
-// folder icon.
+// folder icon; last, with the text spacing a reader may set (WCAG 1.4.12:
+// line height 1.5, spacing 0.12em between letters, 0.16em between words,
+// 2em after paragraphs), the page's scroll width and the viewport's.
 const richAccessProbe = `<!DOCTYPE html>
 <html><body style="margin:0">
 <iframe id="f" src="%s" style="border:0;width:%dpx;height:600px"></iframe>
@@ -53,6 +55,11 @@ document.getElementById("f").addEventListener("load", function () {
   d.querySelectorAll("a, button, input").forEach(function (c) {
     out.names.push({id: c.id || c.getAttribute("href") || c.value || c.textContent, name: c.computedName === undefined ? null : c.computedName});
   });
+  var spacing = d.createElement("style");
+  spacing.textContent = "*{line-height:1.5!important;letter-spacing:.12em!important;word-spacing:.16em!important}p{margin-bottom:2em!important}";
+  d.head.appendChild(spacing);
+  out.spacedScrollWidth = d.documentElement.scrollWidth;
+  out.innerWidth = w.innerWidth;
   document.getElementById("result").textContent = JSON.stringify(out);
 });
 </script>
@@ -82,6 +89,9 @@ type richAccessMeasure struct {
 		Color         string
 	}
 	TextColor, LinkColor, FolderIcon string
+
+	// With a reader's text spacing.
+	SpacedScrollWidth, InnerWidth int
 }
 
 // TestBrowserRichAccess loads the rich listing in headless Chromium, in
@@ -94,7 +104,8 @@ type richAccessMeasure struct {
 // alone; the filter box's placeholder and border as legible as WCAG AA
 // asks (4.5:1 for text, 3:1 for what shows where a control is); the
 // archive buttons big enough to hit, and drawn as the links they look
-// like; and the folder icons drawn.
+// like; the folder icons drawn; and, with a reader's text spacing, no
+// sideways scrolling.
 func TestBrowserRichAccess(t *testing.T) {
 	chromium := needChromium(t)
 	root := t.TempDir()
@@ -215,6 +226,13 @@ func TestBrowserRichAccess(t *testing.T) {
 			// colours the browser paints backgrounds as the page's.
 			if r := contrastRatio(t, got.FolderIcon, got.PageBackground); r < 2 {
 				t.Errorf("folder icon %s on the page's %s: %.2f:1, not told from the page", got.FolderIcon, got.PageBackground, r)
+			}
+
+			// A reader's text spacing does not push the page wider
+			// than the window: on a phone, the file input, which
+			// does not wrap, took 343 px of 320.
+			if got.SpacedScrollWidth > got.InnerWidth {
+				t.Errorf("with WCAG 1.4.12 text spacing at %d px, the page is %d px wide: it scrolls sideways", got.InnerWidth, got.SpacedScrollWidth)
 			}
 
 			// The filter box: its placeholder, the only words in it
