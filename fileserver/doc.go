@@ -186,7 +186,8 @@
 // [Options.Listing] = [ListingRich] replaces Python's list with a table:
 // name, size (human, "1.2 KiB", with the exact bytes in a title), the
 // modification time in UTC in a <time datetime> element (a small inline
-// script shows it in the browser's zone), and a mark for directories
+// script shows it in the browser's zone; without it the column's heading
+// says "(UTC)"), and a mark for directories
 // (icon and trailing slash) and symbolic links. The query sorts it:
 // ?sort=name|size|date&order=asc|desc, the column headings being links
 // that toggle the order, so sorting works without JavaScript and a sorted

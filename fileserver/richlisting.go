@@ -250,6 +250,10 @@ type richColumn struct {
 	Label, Class, Href string
 	AriaSort           string // "ascending" or "descending" for the sorting column
 	Arrow              string // ▲ or ▼ for the sorting column
+	// Note follows the label in a <span class="note"> that the page's
+	// script removes: " (UTC)" for the times, which the page gives in
+	// UTC and the script shows in the browser's zone.
+	Note string
 }
 
 // richSort is how the rows of a rich listing are ordered.
@@ -286,7 +290,7 @@ func richColumns(s richSort) []richColumn {
 	cols := []richColumn{
 		{Label: "Name", Class: "n"},
 		{Label: "Size", Class: "s"},
-		{Label: "Modified", Class: "m"},
+		{Label: "Modified", Class: "m", Note: " (UTC)"},
 	}
 	for i, key := range [...]string{"name", "size", "date"} {
 		c := &cols[i]
@@ -647,6 +651,11 @@ func (p *richPage) appendHole(b []byte, h richHole) []byte {
 			b = appendRichURL(b, c.Href, false)
 			b = append(b, `">`...)
 			b = appendRichText(b, c.Label)
+			if c.Note != "" {
+				b = append(b, `<span class="note">`...)
+				b = appendRichText(b, c.Note)
+				b = append(b, "</span>"...)
+			}
 			if c.Arrow != "" {
 				b = append(b, ` <span aria-hidden="true">`...)
 				b = appendRichText(b, c.Arrow)

@@ -156,7 +156,7 @@ func TestRichRenderMatchesTemplate(t *testing.T) {
 			Title:  x,
 			Crumbs: []richCrumb{{Name: x, Href: x + "/"}, {Name: x, Href: "./" + x}, {Name: x}},
 			Columns: []richColumn{
-				{Label: x, Class: x, Href: "?" + x, AriaSort: x, Arrow: x},
+				{Label: x, Class: x, Href: "?" + x, AriaSort: x, Arrow: x, Note: x},
 				{Label: x, Class: x, Href: x},
 			},
 		}

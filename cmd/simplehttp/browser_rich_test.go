@@ -196,6 +196,11 @@ func TestBrowserRichListing(t *testing.T) {
 			if !reflect.DeepEqual(got.Visible, allNames) || got.Count != "10 entries" {
 				t.Errorf("rows %q, count %q; want %q, %q", got.Visible, got.Count, allNames, "10 entries")
 			}
+			// The script shows the times in the browser's zone, and
+			// the heading no longer says UTC.
+			if len(got.Links) < 4 || got.Links[3] != "Modified" {
+				t.Errorf("links %q: want the time column's heading %q", got.Links, "Modified")
+			}
 		})
 	}
 
@@ -223,8 +228,9 @@ func TestBrowserRichListing(t *testing.T) {
 			t.Errorf("rows sorted by size, descending:\n\t%q\nwant\n\t%q", got.Visible, rows)
 		}
 		// The breadcrumb to /, the three sort links, the parent row,
-		// then the rows.
-		links := append([]string{"/", "Name", "Size ▼", "Modified", "Parent directory"}, rows...)
+		// then the rows. The times are UTC, and the heading says so:
+		// there is no script to show them in the reader's zone.
+		links := append([]string{"/", "Name", "Size ▼", "Modified (UTC)", "Parent directory"}, rows...)
 		if !reflect.DeepEqual(got.Links, links) {
 			t.Errorf("links:\n\t%q\nwant\n\t%q", got.Links, links)
 		}
