@@ -22,7 +22,8 @@ import (
 // the filter box: its placeholder, its background, its border and the
 // page's background; the width, height and colour of each archive
 // button, the colours of plain text and of a link, and the colour of the
-// folder icon; last, with the text spacing a reader may set (WCAG 1.4.12:
+// folder icon; the type size of the names and of the sizes, and the
+// page's scroll width and the viewport's; last, with the text spacing a reader may set (WCAG 1.4.12:
 // line height 1.5, spacing 0.12em between letters, 0.16em between words,
 // 2em after paragraphs), the page's scroll width and the viewport's.
 const richAccessProbe = `<!DOCTYPE html>
@@ -51,6 +52,10 @@ document.getElementById("f").addEventListener("load", function () {
   out.textColor = w.getComputedStyle(d.getElementById("count")).color;
   out.linkColor = w.getComputedStyle(d.querySelector("#list tbody a")).color;
   out.folderIcon = w.getComputedStyle(d.querySelector("tr.d td.n a"), "::before").backgroundColor;
+  out.nameSize = parseFloat(w.getComputedStyle(d.querySelector("#list tbody td.n")).fontSize);
+  out.sizeSize = parseFloat(w.getComputedStyle(d.querySelector("#list tbody td.s")).fontSize);
+  out.rootSize = parseFloat(w.getComputedStyle(d.documentElement).fontSize);
+  out.scrollWidth = d.documentElement.scrollWidth;
   out.names = [];
   d.querySelectorAll("a, button, input").forEach(function (c) {
     out.names.push({id: c.id || c.getAttribute("href") || c.value || c.textContent, name: c.computedName === undefined ? null : c.computedName});
@@ -90,6 +95,10 @@ type richAccessMeasure struct {
 	}
 	TextColor, LinkColor, FolderIcon string
 
+	NameSize, SizeSize float64 // type size, in px, of the names and sizes
+	RootSize           float64 // the reader's default type size, in px
+	ScrollWidth        int
+
 	// With a reader's text spacing.
 	SpacedScrollWidth, InnerWidth int
 }
@@ -104,8 +113,9 @@ type richAccessMeasure struct {
 // alone; the filter box's placeholder and border as legible as WCAG AA
 // asks (4.5:1 for text, 3:1 for what shows where a control is); the
 // archive buttons big enough to hit, and drawn as the links they look
-// like; the folder icons drawn; and, with a reader's text spacing, no
-// sideways scrolling.
+// like; the folder icons drawn; the type as much larger as the reader
+// made their browser's; and, with a reader's text spacing or type size,
+// no sideways scrolling.
 func TestBrowserRichAccess(t *testing.T) {
 	chromium := needChromium(t)
 	root := t.TempDir()
@@ -150,6 +160,7 @@ func TestBrowserRichAccess(t *testing.T) {
 		{"light", 800, "preferredColorScheme=1"},
 		{"dark", 320, "preferredColorScheme=0"},
 		{"forced-colors", 800, "inForcedColors=true"},
+		{"large-type", 800, "defaultFontSize=24"}, // Chromium's "Very large"
 	} {
 		t.Run(fmt.Sprintf("%s-%d", tc.mode, tc.width), func(t *testing.T) {
 			probe := fmt.Sprintf("access-%d.html", tc.width)
@@ -226,6 +237,20 @@ func TestBrowserRichAccess(t *testing.T) {
 			// colours the browser paints backgrounds as the page's.
 			if r := contrastRatio(t, got.FolderIcon, got.PageBackground); r < 2 {
 				t.Errorf("folder icon %s on the page's %s: %.2f:1, not told from the page", got.FolderIcon, got.PageBackground, r)
+			}
+
+			// The type follows the reader's default size (16 px unless
+			// they set another): the names at 15/16 of it on a wide
+			// screen, 14/16 on a narrow one (40 of the reader's rem),
+			// the sizes at 12/16 at the narrowest.
+			if min := got.RootSize * 14 / 16; got.NameSize < min {
+				t.Errorf("names in %.1f px type with the reader's default at %.0f px: want %.2f px at least", got.NameSize, got.RootSize, min)
+			}
+			if min := got.RootSize * 12 / 16; got.SizeSize < min {
+				t.Errorf("sizes in %.1f px type with the reader's default at %.0f px: want %.2f px at least", got.SizeSize, got.RootSize, min)
+			}
+			if got.ScrollWidth > got.InnerWidth {
+				t.Errorf("at %d px, the page is %d px wide: it scrolls sideways", got.InnerWidth, got.ScrollWidth)
 			}
 
 			// A reader's text spacing does not push the page wider
