@@ -198,10 +198,11 @@
 // a value it does not know gives the default, never an error. The page
 // has breadcrumbs (each a bidi isolate, so that right-to-left folder
 // names do not run together and show a child before its parent), a
-// "../" row below the root, a filter box (added by the script; without
-// it the page is complete but for the box), light and dark colours (color-scheme), a phone layout, a real <table> with column
-// headers and aria-sort, and makes no request elsewhere: styles, script
-// and icons are inline. Names are escaped exactly as in Python's list,
+// "../" row below the root, a filter box (added by the script when there
+// are entries; without it the page is complete but for the box), light
+// and dark colours (color-scheme), a phone layout, a real <table> with
+// column headers and aria-sort, and makes no request elsewhere: styles,
+// script and icons are inline. Names are escaped exactly as in Python's list,
 // but that the text shows their bidirectional formatting characters
 // (U+202E and the like) as U+FFFD, so that no name reads as another:
 // "invoice\u202Efdp.exe" would read "invoiceexe.pdf". Links keep the name.

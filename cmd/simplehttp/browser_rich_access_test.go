@@ -10,29 +10,43 @@ import (
 	"testing"
 )
 
-// richAccessProbe is a page, served beside the listing, that loads the
-// listing (with --upload and --archive, below two right-to-left folder
-// names) in an iframe and writes, as JSON, what it measures there into
-// its own DOM for --dump-dom: each breadcrumb's text and left edge, in
-// the order of the markup, whether it is a link, and if so whether it is
-// underlined, its colour and the heading's; and the accessible name, as
-// a screen reader announces it, of every link, button and input (null
-// where Chromium does not give it, computedName being behind
-// --enable-blink-features=ComputedAccessibilityInfo); and the colours of
-// the filter box: its placeholder, its background, its border and the
-// page's background; the width, height and colour of each archive
-// button, the colours of plain text and of a link, and the colour of the
-// folder icon; the type size of the names and of the sizes, and the
-// page's scroll width and the viewport's; last, with the text spacing a reader may set (WCAG 1.4.12:
-// line height 1.5, spacing 0.12em between letters, 0.16em between words,
-// 2em after paragraphs), the page's scroll width and the viewport's.
-const richAccessProbe = `<!DOCTYPE html>
+// probeFrame, formatted with a path, a width in px and a script, is a
+// page, served beside a listing, that loads the path in an iframe that
+// wide and, once it has loaded, runs the script with d and w the frame's
+// document and window, then writes the object out it fills, as JSON,
+// into its own DOM for --dump-dom (probeResult reads it).
+const probeFrame = `<!DOCTYPE html>
 <html><body style="margin:0">
 <iframe id="f" src="%s" style="border:0;width:%dpx;height:600px"></iframe>
 <pre id="result"></pre>
 <script>
 document.getElementById("f").addEventListener("load", function () {
-  var d = this.contentDocument, w = this.contentWindow, out = {crumbs: []};
+  var d = this.contentDocument, w = this.contentWindow, out = {};
+%s
+  document.getElementById("result").textContent = JSON.stringify(out);
+});
+</script>
+</body></html>
+`
+
+// richAccessProbe is the script of a probeFrame that loads the listing
+// (with --upload and --archive, below two right-to-left folder names)
+// and measures there: each breadcrumb's text and left edge, in the order
+// of the markup, whether it is a link, and if so whether it is
+// underlined, its colour and the heading's; the accessible name, as a
+// screen reader announces it, of every link, button and input (null
+// where Chromium does not give it, computedName being behind
+// --enable-blink-features=ComputedAccessibilityInfo); the colours of the
+// filter box: its placeholder, its background, its border and the page's
+// background; the width, height and colour of each archive button, the
+// colours of plain text and of a link, and the colour of the folder
+// icon; the type size of the names and of the sizes, and the page's
+// scroll width and the viewport's; last, with the text spacing a reader
+// may set (WCAG 1.4.12: line height 1.5, spacing 0.12em between letters,
+// 0.16em between words, 2em after paragraphs), the page's scroll width
+// and the viewport's.
+const richAccessProbe = `
+  out.crumbs = [];
   out.headingColor = w.getComputedStyle(d.querySelector("h1")).color;
   d.querySelectorAll("h1 a, h1 [aria-current]").forEach(function (c) {
     var style = w.getComputedStyle(c);
@@ -65,10 +79,6 @@ document.getElementById("f").addEventListener("load", function () {
   d.head.appendChild(spacing);
   out.spacedScrollWidth = d.documentElement.scrollWidth;
   out.innerWidth = w.innerWidth;
-  document.getElementById("result").textContent = JSON.stringify(out);
-});
-</script>
-</body></html>
 `
 
 // richAccessMeasure is what richAccessProbe writes.
@@ -164,7 +174,7 @@ func TestBrowserRichAccess(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%s-%d", tc.mode, tc.width), func(t *testing.T) {
 			probe := fmt.Sprintf("access-%d.html", tc.width)
-			if err := os.WriteFile(filepath.Join(root, "probe", probe), fmt.Appendf(nil, richAccessProbe, target, tc.width), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(root, "probe", probe), fmt.Appendf(nil, probeFrame, target, tc.width, richAccessProbe), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			var got richAccessMeasure
@@ -315,4 +325,50 @@ func relativeLuminance(t *testing.T, c string) float64 {
 		}
 	}
 	return 0.2126*rgb[0] + 0.7152*rgb[1] + 0.0722*rgb[2]
+}
+
+// richEmptyProbe is the script of a probeFrame that loads the rich
+// listing of an empty directory, types into its filter box, if it is
+// drawn, what a reader would, and writes whether the box is drawn,
+// whether the "This directory is empty." row still is, and the count
+// the page shows.
+const richEmptyProbe = `
+  out.filterDrawn = d.getElementById("filter-box").getClientRects().length > 0;
+  if (out.filterDrawn) {
+    var input = d.getElementById("filter");
+    input.value = "x";
+    input.dispatchEvent(new Event("input"));
+  }
+  out.emptyRowDrawn = d.querySelector("#list td.empty").getClientRects().length > 0;
+  out.count = d.getElementById("count").textContent;
+`
+
+// TestBrowserRichEmpty checks the rich listing of an empty directory in
+// headless Chromium: there is nothing to filter, so no filter box (one
+// that hid the row saying the directory is empty and counted "0 of 0
+// entries" would only puzzle), and that row and the count "0 entries"
+// stay.
+func TestBrowserRichEmpty(t *testing.T) {
+	chromium := needChromium(t)
+	root := t.TempDir()
+	for _, dir := range []string{"empty", "probe"} {
+		if err := os.Mkdir(filepath.Join(root, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "probe", "empty.html"), fmt.Appendf(nil, probeFrame, "/empty/", 800, richEmptyProbe), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := startBinary(t, "0", "-b", "127.0.0.1", "-d", root, "--listing", "rich")
+	var got struct {
+		FilterDrawn, EmptyRowDrawn bool
+		Count                      string
+	}
+	probeResult(t, browserRun(t, chromium, "--virtual-time-budget=10000", "--dump-dom", strings.TrimSuffix(srv.url, "/")+"/probe/empty.html"), &got)
+	if got.FilterDrawn {
+		t.Errorf("an empty directory's listing shows a filter box")
+	}
+	if !got.EmptyRowDrawn || got.Count != "0 entries" {
+		t.Errorf("%q shown: %v, count %q; want it shown, %q", "This directory is empty.", got.EmptyRowDrawn, got.Count, "0 entries")
+	}
 }
