@@ -257,7 +257,7 @@
 // to a directory that does not exist (as its GET
 // would be), 413 over [Options.MaxUploadSize] (1 GiB by default: before a
 // byte is written when the length is announced) and for a multipart POST
-// of more than 1,000 files (each is held open until the last has arrived;
+// of more than 1,000 files (each waits until the last has arrived;
 // none is kept), 507 when the disk is
 // full, 403 where the target is refused (a hidden or excluded directory, a
 // link the policy or the root refuses, a permission), 400 for a bad name
@@ -284,7 +284,12 @@
 //     listed, archived nor served), are synced, and get their name by an atomic
 //     link or rename only once complete. A client that goes away, a size
 //     limit or full disk hit mid-stream, a body left idle for a minute,
-//     leave no file behind, temporary or not.
+//     leave no file behind, temporary or not. The received files of a
+//     multipart upload wait for the rest of it open, as long as all
+//     uploads in progress hold fewer than 256 of them, and past that
+//     closed under a hidden name: one client posting many files does not
+//     hold a descriptor for each (if the process is killed meanwhile,
+//     those hidden files stay behind).
 //   - A browser's upload from a page of another origin than the
 //     server's (the request's Host) or [Options.UploadOrigins] is refused
 //     with 403, so that a form on another site cannot post files through

@@ -82,6 +82,10 @@ func SetArchiveHook(h *Handler, hook func(ctx context.Context, name string)) { h
 // uploads in progress may take together (64 MiB by default).
 func SetUploadBufferBudget(h *Handler, n int64) { h.uploadBufs = newUploadBufBudget(n, h.logger) }
 
+// SetOpenWaiting sets how many received files of h's multipart uploads
+// in progress may wait open together (256 by default).
+func SetOpenWaiting(h *Handler, n int64) { h.openWaiting = newOpenWaiting(n, h.logger) }
+
 // UploadBuffers reports the bytes of large copy buffers h's uploads in
 // progress hold.
 func UploadBuffers(h *Handler) int64 {

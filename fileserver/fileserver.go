@@ -101,6 +101,9 @@ type Handler struct {
 	// uploadBufs bounds the large copy buffers of the uploads in
 	// progress (uploadBufBudget; see uploadBuffer).
 	uploadBufs *budget
+	// openWaiting bounds the received files of the multipart uploads in
+	// progress that wait open (maxOpenWaiting; see post).
+	openWaiting *budget
 
 	// exclude are Options.ExcludeDirs without their leading '/'.
 	exclude []string

@@ -22,8 +22,9 @@ const defaultListingBudget = 1_000_000
 // it: without a bound, 200 slow clients of a 120,000-entry directory
 // pinned 2 GB), the compressors of archives (archiveFormat.cost), those
 // of the compressions of Options.Compress (coding.cost), the multipart
-// responses to Range requests of several ranges (maxMultiRange), or the
-// large copy buffers of uploads (uploadBufBudget).
+// responses to Range requests of several ranges (maxMultiRange), the
+// large copy buffers of uploads (uploadBufBudget), or the received files
+// of multipart uploads that wait open (maxOpenWaiting).
 type budget struct {
 	mu   sync.Mutex
 	max  int64

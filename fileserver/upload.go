@@ -30,9 +30,18 @@ import (
 // when Options.MaxUploadSize is zero.
 const DefaultMaxUploadSize = 1 << 30
 
-// maxUploadFiles bounds the files of one multipart upload: each is held
-// open until the last has arrived.
+// maxUploadFiles bounds the files of one multipart upload: each waits
+// until the last has arrived.
 const maxUploadFiles = 1000
+
+// maxOpenWaiting bounds the received files of the multipart uploads in
+// progress that wait open for the rest of their upload, together; the
+// files past it wait closed, under a hidden name (see tempFile.park).
+// Held open, every file cost a descriptor for as long as its upload
+// took: a client that posted 1,000 empty files and stalled held 1,000
+// descriptors with one connection, and a few such clients took all of a
+// server's, which then answered 503 to everyone.
+const maxOpenWaiting = 256
 
 // maxNameLen is the longest name an upload may create, in bytes: NAME_MAX
 // of Linux's file systems.
@@ -65,6 +74,7 @@ func (h *Handler) uploadOptions(opts Options) error {
 	}
 	h.upload = true
 	h.uploadBufs = newUploadBufBudget(uploadBufBudget, h.logger)
+	h.openWaiting = newOpenWaiting(maxOpenWaiting, h.logger)
 	h.maxUpload = opts.MaxUploadSize
 	if h.maxUpload == 0 {
 		h.maxUpload = DefaultMaxUploadSize
@@ -749,6 +759,13 @@ func (h *Handler) uploadBuffer(r *http.Request) (*[]byte, func()) {
 	return bp, func() { smallUploadBufPool.Put(bp) }
 }
 
+// newOpenWaiting is the budget of the received files of multipart
+// uploads that wait open: n files. It logs nothing: a file past it waits
+// closed, which costs a link(2), and its upload is stored the same.
+func newOpenWaiting(n int64, logger *slog.Logger) *budget {
+	return newBudget(n, 0, "files of multipart uploads waiting open", "files", "", "keeping the others closed", logger)
+}
+
 // receive copies body into a new temporary file in dir. On any failure
 // the file is gone when it returns.
 func (h *Handler) receive(r *http.Request, dir *os.File, body io.Reader) (*tempFile, *uploadError) {
@@ -894,6 +911,8 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, name string) *upl
 			}
 		}
 	}()
+	waitingOpen := 0 // of files, those that took h.openWaiting
+	defer func() { h.openWaiting.give(int64(waitingOpen)) }()
 	seen := make(map[string]bool)
 	for {
 		head.left = maxPartHead
@@ -941,6 +960,12 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, name string) *upl
 			return e
 		}
 		size, _ := t.Seek(0, io.SeekCurrent)
+		if h.openWaiting.take(r.Context(), 1) == nil {
+			waitingOpen++
+		} else if err := t.park(); err != nil {
+			t.abort()
+			return h.writeError(err)
+		}
 		files = append(files, &received{name: fname, t: t, size: size})
 	}
 	if len(files) == 0 {
@@ -1024,7 +1049,7 @@ var errCannotKeep = errors.New("the file system cannot link it")
 func (h *Handler) commitPart(dir *os.File, f *received, ours map[string]bool) *uploadError {
 	t := f.t
 	f.t = nil
-	id, err := identOf(t.File)
+	id, err := t.ident()
 	if err == nil && h.overwrite {
 		f.kept, err = keepAside(dir, f.name)
 		if errors.Is(err, errCannotKeep) {

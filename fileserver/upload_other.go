@@ -21,6 +21,8 @@ var errNoUploads = errors.New("uploads are not supported on this system")
 func createTemp(dir *os.File) (*tempFile, error)             { return nil, errNoUploads }
 func (t *tempFile) commit(name string, overwrite bool) error { return errNoUploads }
 func (t *tempFile) abort()                                   {}
+func (t *tempFile) park() error                              { return errNoUploads }
+func (t *tempFile) ident() (fileIdent, error)                { return fileIdent{}, errNoUploads }
 func lstatAt(dir *os.File, name string) (targetStat, error)  { return targetStat{}, errNoUploads }
 func isNoSpace(err error) bool                               { return false }
 func isTooBig(err error) bool                                { return false }

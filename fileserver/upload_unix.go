@@ -77,7 +77,10 @@ var errUnnamedUnsupported = errors.New("unnamed temporary files not supported")
 // it); with overwrite it atomically replaces a file of that name (a
 // rename), never a directory. In every case the file is closed.
 func (t *tempFile) commit(name string, overwrite bool) error {
-	err := t.Sync()
+	var err error
+	if t.File != nil { // a parked file was synced by park
+		err = t.Sync()
+	}
 	if err == nil {
 		err = t.link(name, overwrite)
 	}
@@ -98,20 +101,8 @@ func (t *tempFile) link(name string, overwrite bool) error {
 		}
 		// An unnamed file can only be linked to a name that does not
 		// exist: link it to a hidden one, then rename that over name.
-		for range 10 {
-			hidden := randomTempName()
-			err := linkUnnamed(t.File, dirfd, hidden)
-			if errors.Is(err, os.ErrExist) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			t.name = hidden
-			break
-		}
-		if t.name == "" {
-			return errors.New("cannot link the upload: every temporary name taken")
+		if err := t.linkHidden(); err != nil {
+			return err
 		}
 	}
 	if overwrite {
@@ -140,6 +131,53 @@ func (t *tempFile) link(name string, overwrite bool) error {
 		}
 	}
 	return &os.LinkError{Op: "link", Old: t.name, New: name, Err: err}
+}
+
+// linkHidden gives the unnamed file a hidden name (tempPrefix), which
+// abort removes.
+func (t *tempFile) linkHidden() error {
+	for range 10 {
+		hidden := randomTempName()
+		err := linkUnnamed(t.File, int(t.dir.Fd()), hidden)
+		if errors.Is(err, os.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		t.name = hidden
+		return nil
+	}
+	return errors.New("cannot link the upload: every temporary name taken")
+}
+
+// park closes the file, so that it holds no descriptor while it waits to
+// be named: its bytes are synced, and an unnamed file is first given a
+// hidden name (tempPrefix, neither listed nor served), which commit links
+// or renames to the file's name and abort removes.
+func (t *tempFile) park() error {
+	err := t.Sync()
+	if err == nil && t.name == "" {
+		err = t.linkHidden()
+	}
+	if err != nil {
+		return err
+	}
+	t.File.Close() // synced: a failure to close loses nothing
+	t.File = nil
+	return nil
+}
+
+// ident is the identity of the file, open or parked.
+func (t *tempFile) ident() (fileIdent, error) {
+	if t.File != nil {
+		return identOf(t.File)
+	}
+	cur, err := lstatAt(t.dir, t.name)
+	if err == nil && !cur.exists {
+		err = &os.PathError{Op: "lstat", Path: t.name, Err: unix.ENOENT}
+	}
+	return cur.id, err
 }
 
 // commitLink is linkat(2) for link (tests make it fail as a file system

@@ -5,8 +5,13 @@ package fileserver_test
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -71,4 +76,106 @@ func TestUploadNoHardLinks(t *testing.T) {
 	if names, _ := os.ReadDir(dir); len(names) != 4 {
 		t.Errorf("left in the directory: %v", names)
 	}
+}
+
+// TestPostFilesWaitClosed: the received files of multipart uploads wait
+// for the rest of their upload open only up to a bound, together; the
+// others wait closed under a hidden name. Before, each held a descriptor:
+// one client that posted 1,000 files and stalled held 1,000 of the
+// server's. The upload is stored whole all the same (replacing a file
+// with UploadOverwrite), or, when a file is refused, not at all, and
+// leaves no hidden name behind.
+func TestPostFilesWaitClosed(t *testing.T) {
+	if _, err := os.Stat("/proc/self/fd"); err != nil {
+		t.Skip("no /proc/self/fd to count the descriptors held:", err)
+	}
+	eachTemp(t, func(t *testing.T) {
+		for _, tc := range []struct{ refused, overwrite bool }{{false, false}, {true, false}, {false, true}} {
+			refused := tc.refused
+			dir := t.TempDir()
+			if refused {
+				os.WriteFile(filepath.Join(dir, "taken.txt"), []byte("mine\n"), 0o644)
+			}
+			if tc.overwrite {
+				os.WriteFile(filepath.Join(dir, "f19.txt"), []byte("old\n"), 0o644)
+			}
+			before := tree(t, dir)
+			h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{UploadOverwrite: tc.overwrite})
+			fileserver.SetOpenWaiting(h, 4)
+			const n = 20
+			var b bytes.Buffer
+			mw := multipart.NewWriter(&b)
+			for i := range n {
+				p, _ := mw.CreateFormFile("f", fmt.Sprintf("f%02d.txt", i))
+				fmt.Fprintf(p, "file %d\n", i)
+			}
+			// A field whose end has not arrived: the upload waits there,
+			// with every file received.
+			p, _ := mw.CreateFormField("note")
+			p.Write([]byte("abc"))
+			split := b.Len()
+			if refused {
+				p, _ := mw.CreateFormFile("f", "taken.txt")
+				p.Write([]byte("theirs\n"))
+			}
+			mw.Close()
+			waiting := make(chan struct{})
+			release := make(chan struct{})
+			body := io.MultiReader(bytes.NewReader(b.Bytes()[:split]), &signalReader{reached: waiting, release: release}, bytes.NewReader(b.Bytes()[split:]))
+			r := httptest.NewRequest("POST", "/", body)
+			r.ContentLength = -1
+			r.Header.Set("Content-Type", mw.FormDataContentType())
+			w := httptest.NewRecorder()
+			served := make(chan struct{})
+			go func() { h.ServeHTTP(w, r); close(served) }()
+			<-waiting
+			if open := openUnder(t, dir); open > 4 {
+				t.Errorf("%d files received, waiting for the rest of the upload: %d descriptors open in the directory, want at most 4", n, open)
+			}
+			close(release)
+			<-served
+			want := before
+			if !refused {
+				if w.Code != 201 {
+					t.Fatalf("POST of %d files: %d\n%s", n, w.Code, w.Body)
+				}
+				want = map[string]string{"./": ""}
+				for i := range n {
+					want[fmt.Sprintf("f%02d.txt", i)] = fmt.Sprintf("file %d\n", i)
+				}
+			} else if w.Code != 409 {
+				t.Fatalf("POST of %d files and one that exists: %d\n%s", n, w.Code, w.Body)
+			}
+			sameTree(t, dir, want)
+			if open := openUnder(t, dir); open != 0 {
+				t.Errorf("after the upload: %d descriptors open in the directory", open)
+			}
+		}
+	})
+}
+
+// signalReader closes reached when it is first read, then waits for
+// release and reads as at its end.
+type signalReader struct{ reached, release chan struct{} }
+
+func (s *signalReader) Read(p []byte) (int, error) {
+	close(s.reached)
+	<-s.release
+	return 0, io.EOF
+}
+
+// openUnder counts this process's descriptors open on a file in dir.
+func openUnder(t *testing.T, dir string) int {
+	t.Helper()
+	des, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, de := range des {
+		if target, err := os.Readlink("/proc/self/fd/" + de.Name()); err == nil && strings.HasPrefix(target, dir+"/") {
+			n++
+		}
+	}
+	return n
 }
