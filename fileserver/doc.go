@@ -259,7 +259,9 @@
 // byte is written when the length is announced) and for a multipart POST
 // of more than 1,000 files (each waits until the last has arrived;
 // none is kept), 507 when the disk is
-// full, 403 where the target is refused (a hidden or excluded directory, a
+// full (said to Options.Logger as running out of descriptors is, above:
+// once when it begins, at most once a minute while it lasts, and once
+// when an upload is stored again), 403 where the target is refused (a hidden or excluded directory, a
 // link the policy or the root refuses, a permission), 400 for a bad name
 // (or a PUT with Content-Range: a part is never stored as the file), 415
 // for a POST that is not multipart, and for a body cut short 400, or 408

@@ -46,6 +46,10 @@ type Handler struct {
 	// opened (their mode), at most once a minute: the originals go out
 	// instead, on every request that would have taken them.
 	unreadableCopies *overload.Log
+	// noSpace reports uploads refused for lack of space on the disk
+	// (ENOSPC, EDQUOT) once per episode, which ends when an upload is
+	// stored.
+	noSpace *overload.Log
 	// sendError is Options.ErrorHandler, or defaultError.
 	sendError func(w http.ResponseWriter, r *http.Request, code int, message string)
 
@@ -186,6 +190,7 @@ func newHandler(fsys fs.FS, opts Options) (*Handler, error) {
 	}
 	h.overload = overload.New(h.logger, "fileserver: out of file descriptors or memory, answering 503")
 	h.unreadableCopies = overload.New(h.logger, "fileserver: precompressed copies that cannot be opened, serving the originals")
+	h.noSpace = overload.New(h.logger, "fileserver: no space left for uploads, answering 507")
 	h.sendError = opts.ErrorHandler
 	if h.sendError == nil {
 		h.sendError = defaultError

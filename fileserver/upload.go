@@ -263,13 +263,19 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, name strin
 		err = h.post(w, r, name)
 	}
 	if err == nil {
+		h.noSpace.OK(r.Context())
 		return
 	}
 	if err.err != nil && overload.Is(err.err) {
 		h.unavailable(w, r, name, err.err) // 503, Retry-After, logged once
 		return
 	}
-	if err.err != nil {
+	switch {
+	case err.err != nil && isNoSpace(err.err):
+		// Once per episode: the disk stays full until someone frees
+		// it, and each retry would add a line.
+		h.noSpace.Failed(r.Context(), err.err)
+	case err.err != nil:
 		level := slog.LevelWarn
 		if err.code < 500 {
 			level = slog.LevelDebug

@@ -754,6 +754,44 @@ func TestUploadDiskFull(t *testing.T) {
 	})
 }
 
+// TestUploadDiskFullLog: uploads that fail on a full disk are logged
+// once when it begins and once when an upload is stored again, not once
+// each: a script that retried its upload every second wrote a line a
+// second to the server's log, for as long as the disk stayed full.
+func TestUploadDiskFullLog(t *testing.T) {
+	dir := t.TempDir()
+	var log bytes.Buffer
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	restore := fileserver.SetUploadWriter(func(f *os.File) io.Writer { return &fullDisk{f: f, room: 10} })
+	const tries = 5
+	for i := range tries {
+		w := upReq(h, "PUT", fmt.Sprintf("/big%d.bin", i), bytes.Repeat([]byte("x"), 1000), true)
+		if w.Code != 507 {
+			t.Fatalf("PUT on a full disk: %d, want 507", w.Code)
+		}
+	}
+	body, ct := multipartBody(t, "a.txt", strings.Repeat("y", 1000))
+	if w := upReq(h, "POST", "/", body, true, "Content-Type", ct); w.Code != 507 {
+		t.Fatalf("POST on a full disk: %d, want 507", w.Code)
+	}
+	restore()
+	if w := upReq(h, "PUT", "/ok.txt", []byte("ok\n"), false); w.Code != 201 {
+		t.Fatalf("PUT once there is room: %d, want 201", w.Code)
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSuffix(log.String(), "\n"), "\n") {
+		if !strings.Contains(l, "UploadIdleTimeout has no effect") { // the recorder's
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 2 ||
+		!strings.Contains(lines[0], `level=WARN msg="fileserver: no space left for uploads, answering 507" err=`) ||
+		!strings.Contains(lines[0], `no space left on device" failures=1`) ||
+		!strings.HasSuffix(lines[1], `level=INFO msg="fileserver: no space left for uploads, answering 507: recovered" failures=`+fmt.Sprint(tries)) {
+		t.Errorf("log of %d uploads on a full disk and one stored =\n%s\nwant one WARN line with failures=1 and one INFO recovered line with failures=%d", tries+1, log.String(), tries)
+	}
+}
+
 // fullDisk writes room bytes to f, then fails with ENOSPC.
 type fullDisk struct {
 	f    *os.File
