@@ -635,7 +635,7 @@ type state struct {
 	over   chan struct{}
 	isOver bool
 	// overloaded is set when the script could not be started for lack
-	// of file descriptors or memory (see overloadCause).
+	// of file descriptors, memory or processes (see overloadCause).
 	overloaded error
 }
 
@@ -858,10 +858,12 @@ func (l stdcgiLog) Write(p []byte) (int, error) {
 }
 
 // overloadCause returns the error that msg, a message of net/http/cgi or
-// of the launcher, ends with if it is one of [overload.Is]'s: both pass on
-// their errors as text only.
+// of the launcher, ends with if it is one of [overload.Is]'s, or EAGAIN,
+// which fork(2) and execve(2) answer at the limit on processes
+// (RLIMIT_NPROC, the system's threads-max or pid_max): both pass on their
+// errors as text only. Each frees itself as processes end.
 func overloadCause(msg string) error {
-	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOMEM} {
+	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOMEM, syscall.EAGAIN} {
 		if strings.HasSuffix(msg, ": "+errno.Error()) {
 			return errno
 		}
@@ -871,8 +873,8 @@ func overloadCause(msg string) error {
 
 // unavailable answers 503 "Service Unavailable" with Retry-After for a
 // script that cannot be found or started because the process is out of
-// file descriptors or memory (err), and says so in the log once per
-// episode: a moment later the same request may succeed.
+// file descriptors, memory or processes (err), and says so in the log
+// once per episode: a moment later the same request may succeed.
 func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, err error) {
 	h.overload.Failed(r.Context(), err)
 	w.Header()["Retry-After"] = retryAfter

@@ -92,7 +92,7 @@ type Options struct {
 	// valid response (...)", 503 "Too many CGI scripts running", 504
 	// "CGI script timed out (...)", and 503 "Service Unavailable" when
 	// the script cannot be started, or the CGI directory opened, because
-	// the process is out of file descriptors or memory, with
+	// the process is out of file descriptors, memory or processes, with
 	// "Retry-After: 1" already set in w's header. Otherwise nothing has
 	// been written to w when it is called. If nil,
 	// errorpage.Error(w, r, code, message, "") sends the error: Python's
@@ -301,7 +301,7 @@ func (h *Handler) setDefaults() {
 	if h.logger == nil {
 		h.logger = slog.Default()
 	}
-	h.overload = overload.New(h.logger, "cgi: out of file descriptors or memory, answering 503")
+	h.overload = overload.New(h.logger, "cgi: out of file descriptors, memory or processes, answering 503")
 	if h.sendError == nil {
 		h.sendError = defaultError
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -40,22 +41,7 @@ func TestOutOfDescriptors(t *testing.T) {
 		return
 	}
 
-	root := writeTree(t, map[string]string{"cgi-bin/hello.sh": "#!/bin/sh\n" + header + "echo hello\n"})
-	logs := &syncbuf.Buffer{}
-	h, err := cgi.New(cgi.Options{Root: root, Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	handler := h.Handler(nextHandler)
-	get := func() (*http.Response, string) {
-		w := httptest.NewRecorder()
-		handler.ServeHTTP(w, httptest.NewRequest("GET", "/cgi-bin/hello.sh", nil))
-		body, _ := io.ReadAll(w.Result().Body)
-		return w.Result(), string(body)
-	}
-	if resp, body := get(); resp.StatusCode != 200 || body != "hello\n" {
-		t.Fatalf("before: %d %q, want 200 hello", resp.StatusCode, body)
-	}
+	get, logs := helloScript(t)
 
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
@@ -107,15 +93,48 @@ func TestOutOfDescriptors(t *testing.T) {
 	if resp, body := get(); resp.StatusCode != 200 || body != "hello\n" {
 		t.Errorf("descriptors back: %d %q, want 200 hello", resp.StatusCode, body)
 	}
+	checkEpisode(t, logs, `err="open `, `too many open files" failures=1`, 9)
+}
+
+// helloScript makes a CGI handler of a tree with cgi-bin/hello.sh, which
+// it checks runs, logging to logs, and get, which asks for the script.
+func helloScript(t *testing.T) (get func() (*http.Response, string), logs *syncbuf.Buffer) {
+	t.Helper()
+	root := writeTree(t, map[string]string{"cgi-bin/hello.sh": "#!/bin/sh\n" + header + "echo hello\n"})
+	logs = &syncbuf.Buffer{}
+	h, err := cgi.New(cgi.Options{Root: root, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler := h.Handler(nextHandler)
+	get = func() (*http.Response, string) {
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, httptest.NewRequest("GET", "/cgi-bin/hello.sh", nil))
+		body, _ := io.ReadAll(w.Result().Body)
+		return w.Result(), string(body)
+	}
+	if resp, body := get(); resp.StatusCode != 200 || body != "hello\n" {
+		t.Fatalf("before: %d %q, want 200 hello", resp.StatusCode, body)
+	}
+	return get, logs
+}
+
+// checkEpisode checks that logs says once, at level Warn, that scripts
+// get 503 (with an err that has errPart and a line that ends with
+// firstEnd), and once, at level Info, that they no longer do, after
+// failures more; and that no request logged an error of its own.
+func checkEpisode(t *testing.T, logs *syncbuf.Buffer, errPart, firstEnd string, failures int) {
+	t.Helper()
+	const msg = `msg="cgi: out of file descriptors, memory or processes, answering 503`
 	var lines []string
 	for _, l := range strings.Split(logs.String(), "\n") {
-		if strings.Contains(l, "out of file descriptors") {
+		if strings.Contains(l, msg) {
 			lines = append(lines, l)
 		}
 	}
-	if len(lines) != 2 || !strings.Contains(lines[0], `level=WARN msg="cgi: out of file descriptors or memory, answering 503" err="open `) ||
-		!strings.HasSuffix(lines[0], `too many open files" failures=1`) ||
-		!strings.HasSuffix(lines[1], `level=INFO msg="cgi: out of file descriptors or memory, answering 503: recovered" failures=9`) {
+	if len(lines) != 2 || !strings.Contains(lines[0], `level=WARN `+msg+`" `+errPart) ||
+		!strings.HasSuffix(lines[0], firstEnd) ||
+		!strings.HasSuffix(lines[1], `level=INFO `+msg+`: recovered" failures=`+strconv.Itoa(failures)) {
 		t.Errorf("log lines about it =\n%s\nwant a WARN line when it began and an INFO line when it ended\nwhole log:\n%s", strings.Join(lines, "\n"), logs)
 	}
 	if strings.Contains(logs.String(), "level=ERROR") {
