@@ -41,8 +41,9 @@
 //	Serving HTTP on HOST port PORT (http://URLHOST:PORT/) ...
 //
 // on startup (HTTPS and https:// with TLS), logs each request on stderr in
-// Python's format (or --log-format common, combined, json; to --log-file;
-// none with --quiet), and on Ctrl-C or SIGTERM writes the log lines it
+// Python's format (or --log-format common, combined, json; to --log-file,
+// created again under its name when it is removed or renamed by a log
+// rotation; none with --quiet), and on Ctrl-C or SIGTERM writes the log lines it
 // holds, prints "Keyboard interrupt received, exiting." and exits 0, after
 // letting requests in flight finish for up to 10 seconds (and with status
 // 1 15 seconds after the signal if it is still held up, by a stderr nobody
@@ -426,7 +427,7 @@ func newLogs(cfg config, stderr io.Writer, cl *closers) (*accesslog.Middleware, 
 	if cfg.Quiet {
 		return nil, logger, nil
 	}
-	f, err := os.OpenFile(cfg.LogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := openLogFile(cfg.LogFile, logger)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--log-file %q: %w", cfg.LogFile, pathErr(err))
 	}

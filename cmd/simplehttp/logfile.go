@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+)
+
+// logFileCheck is how often, at most, a logFile looks whether its name
+// still leads to the file it writes.
+const logFileCheck = time.Second
+
+// logFile is the --log-file: lines are appended to it, and it is opened
+// again under its name when the file it has open is no longer there: one
+// removed (to free the disk) or renamed by a log rotation, which may have
+// made a new one. Without that, the lines went on into a file nobody
+// could see, whose space the disk did not get back until the server
+// stopped. The name is looked up at most once per logFileCheck, on a
+// write.
+type logFile struct {
+	path   string
+	logger *slog.Logger // says when the file is opened again, or cannot be
+	now    func() time.Time
+
+	mu      sync.Mutex
+	f       *os.File
+	checked time.Time // when the name was last looked up
+	failing bool      // the last attempt to open it again failed
+}
+
+func openLogFile(path string, logger *slog.Logger) (*logFile, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	return &logFile{path: path, logger: logger, now: time.Now, f: f, checked: time.Now()}, nil
+}
+
+func (l *logFile) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now := l.now(); now.Sub(l.checked) >= logFileCheck {
+		l.checked = now
+		l.follow()
+	}
+	return l.f.Write(p)
+}
+
+// follow opens the name again if it no longer leads to the open file.
+// A name that cannot be looked up for another reason than its absence
+// (a permission, a lack of descriptors) is left as it is.
+func (l *logFile) follow() {
+	named, err := os.Stat(l.path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	if err == nil {
+		if open, err := l.f.Stat(); err != nil || os.SameFile(open, named) {
+			return
+		}
+	}
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		// Once, until it works: the lines still go to the old file.
+		if !l.failing {
+			l.failing = true
+			l.logger.LogAttrs(context.Background(), slog.LevelWarn, "--log-file was removed or renamed, and cannot be created again; writing on to the old file",
+				slog.String("path", l.path), slog.Any("err", err))
+		}
+		return
+	}
+	l.f.Close()
+	l.f = f
+	l.failing = false
+	l.logger.LogAttrs(context.Background(), slog.LevelInfo, "--log-file was removed or renamed; writing to a new one", slog.String("path", l.path))
+}
+
+func (l *logFile) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.f.Close()
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLogFileFollowsName: a --log-file removed, or renamed by a log
+// rotation, is created again under its name, and the lines after go
+// there, not on into a file nobody sees (whose space a removal did not
+// give back). A name that cannot be created again is said once, and
+// the lines go on to the old file meanwhile.
+func TestLogFileFollowsName(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sub", "access.log")
+	os.Mkdir(filepath.Dir(path), 0o755)
+	var diag bytes.Buffer
+	l, err := openLogFile(path, slog.New(slog.NewTextHandler(&diag, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	clock := time.Now()
+	l.now = func() time.Time { return clock }
+	tick := func() { clock = clock.Add(logFileCheck) }
+	write := func(s string) {
+		t.Helper()
+		if n, err := l.Write([]byte(s)); n != len(s) || err != nil {
+			t.Fatalf("Write(%q) = %d, %v", s, n, err)
+		}
+	}
+	content := func(p string) string {
+		t.Helper()
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err.Error()
+		}
+		return string(b)
+	}
+
+	write("one\n")
+	tick()
+	write("two\n") // the name still leads to it
+	if got := content(path); got != "one\ntwo\n" {
+		t.Fatalf("log = %q", got)
+	}
+
+	os.Remove(path)
+	tick()
+	write("three\n")
+	if got := content(path); got != "three\n" {
+		t.Errorf("after the file was removed: %q at its name, want %q", got, "three\n")
+	}
+
+	os.Rename(path, path+".1") // a rotation, which makes no new file
+	tick()
+	write("four\n")
+	if got, old := content(path), content(path+".1"); got != "four\n" || old != "three\n" {
+		t.Errorf("after a rotation: %q at the name and %q in the old file, want %q and %q", got, old, "four\n", "three\n")
+	}
+
+	os.RemoveAll(filepath.Dir(path)) // the name cannot be created again
+	for range 3 {
+		tick()
+		write("five\n")
+	}
+	lines := strings.Split(strings.TrimSuffix(diag.String(), "\n"), "\n")
+	if len(lines) != 3 ||
+		!strings.Contains(lines[0], `level=INFO msg="--log-file was removed or renamed; writing to a new one"`) ||
+		!strings.Contains(lines[1], `level=INFO msg="--log-file was removed or renamed; writing to a new one"`) ||
+		!strings.Contains(lines[2], `level=WARN msg="--log-file was removed or renamed, and cannot be created again; writing on to the old file"`) {
+		t.Errorf("diagnostics =\n%s\nwant two INFO lines, one for each new file, and one WARN line for the three writes that could not make one", diag.String())
+	}
+}
