@@ -87,7 +87,8 @@
 // missing is still 404, and files in the cache are still served, since
 // neither needs a descriptor. The condition goes to Options.Logger once
 // when it begins (level Warn, with the error), at most once a minute
-// while it lasts, and once when an open succeeds again (level Info), each
+// while it lasts, and once when an open succeeds or an upload is stored
+// again (level Info), each
 // line with the count of failures since the previous one; each request it
 // fails is logged at level Debug only.
 //

@@ -263,6 +263,9 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, name strin
 		err = h.post(w, r, name)
 	}
 	if err == nil {
+		// Stored: an episode of running out of descriptors, or of
+		// space, is over.
+		h.overload.OK(r.Context())
 		h.noSpace.OK(r.Context())
 		return
 	}

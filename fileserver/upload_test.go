@@ -778,18 +778,25 @@ func TestUploadDiskFullLog(t *testing.T) {
 	if w := upReq(h, "PUT", "/ok.txt", []byte("ok\n"), false); w.Code != 201 {
 		t.Fatalf("PUT once there is room: %d, want 201", w.Code)
 	}
-	var lines []string
-	for _, l := range strings.Split(strings.TrimSuffix(log.String(), "\n"), "\n") {
-		if !strings.Contains(l, "UploadIdleTimeout has no effect") { // the recorder's
-			lines = append(lines, l)
-		}
-	}
+	lines := uploadLogLines(&log)
 	if len(lines) != 2 ||
 		!strings.Contains(lines[0], `level=WARN msg="fileserver: no space left for uploads, answering 507" err=`) ||
 		!strings.Contains(lines[0], `no space left on device" failures=1`) ||
 		!strings.HasSuffix(lines[1], `level=INFO msg="fileserver: no space left for uploads, answering 507: recovered" failures=`+fmt.Sprint(tries)) {
 		t.Errorf("log of %d uploads on a full disk and one stored =\n%s\nwant one WARN line with failures=1 and one INFO recovered line with failures=%d", tries+1, log.String(), tries)
 	}
+}
+
+// uploadLogLines are the lines of log but the warning that a
+// ResponseRecorder cannot set read deadlines.
+func uploadLogLines(log *bytes.Buffer) []string {
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSuffix(log.String(), "\n"), "\n") {
+		if !strings.Contains(l, "UploadIdleTimeout has no effect") {
+			lines = append(lines, l)
+		}
+	}
+	return lines
 }
 
 // fullDisk writes room bytes to f, then fails with ENOSPC.
@@ -1030,16 +1037,31 @@ func TestListingUploadForm(t *testing.T) {
 }
 
 // TestUploadOutOfDescriptors: an upload that fails for lack of file
-// descriptors gets 503 with Retry-After, as reads do, and leaves nothing.
+// descriptors gets 503 with Retry-After, as reads do, and leaves nothing;
+// the log says so once, and once an upload is stored again says that it
+// is over, on a server that takes uploads and serves nothing meanwhile.
 func TestUploadOutOfDescriptors(t *testing.T) {
 	dir := t.TempDir()
-	defer fileserver.SetUploadWriter(func(f *os.File) io.Writer { return emfileWriter{} })()
-	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{})
-	w := upReq(h, "PUT", "/a.txt", []byte("x"), false)
-	if w.Code != 503 || w.Header().Get("Retry-After") != "1" {
-		t.Errorf("PUT out of descriptors: %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
+	restore := fileserver.SetUploadWriter(func(f *os.File) io.Writer { return emfileWriter{} })
+	var log bytes.Buffer
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	for range 3 {
+		w := upReq(h, "PUT", "/a.txt", []byte("x"), false)
+		if w.Code != 503 || w.Header().Get("Retry-After") != "1" {
+			t.Errorf("PUT out of descriptors: %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
+		}
 	}
 	sameTree(t, dir, map[string]string{"./": ""})
+	restore()
+	if w := upReq(h, "PUT", "/a.txt", []byte("x"), false); w.Code != 201 {
+		t.Errorf("PUT with descriptors back: %d, want 201", w.Code)
+	}
+	lines := uploadLogLines(&log)
+	if len(lines) != 2 ||
+		!strings.Contains(lines[0], `level=WARN msg="fileserver: out of file descriptors or memory, answering 503" err=`) ||
+		!strings.HasSuffix(lines[1], `level=INFO msg="fileserver: out of file descriptors or memory, answering 503: recovered" failures=2`) {
+		t.Errorf("log =\n%s\nwant one WARN line when it began and one INFO line when an upload was stored again", log.String())
+	}
 }
 
 type emfileWriter struct{}
