@@ -185,11 +185,18 @@ func (h *Handler) serveArchive(w http.ResponseWriter, r *http.Request, name stri
 		}
 		return
 	}
-	if ctx.Err() != nil || out.writeErr {
+	switch {
+	case ctx.Err() != nil || out.writeErr:
 		// The client has gone, or half-closed its side and still reads.
 		h.logger.LogAttrs(ctx, slog.LevelDebug, "fileserver: archive stopped",
 			slog.String("name", name), slog.Int("entries", out.entries), slog.Any("err", err))
-	} else {
+	case overload.Is(err):
+		// Out of descriptors or memory: said once per episode, as for
+		// the files that get 503 for it, not once per download.
+		h.overload.Failed(ctx, err)
+		h.logger.LogAttrs(ctx, slog.LevelDebug, "fileserver: archive aborted",
+			slog.String("name", name), slog.Int("entries", out.entries), slog.Int64("bytes", out.bytes), slog.Any("err", err))
+	default:
 		h.logger.LogAttrs(ctx, slog.LevelWarn, "fileserver: archive aborted",
 			slog.String("name", name), slog.Int("entries", out.entries), slog.Int64("bytes", out.bytes), slog.Any("err", err))
 	}

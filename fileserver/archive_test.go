@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/simplehttp/simplehttp/fileserver"
+	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
 
 // archiveTree writes, under base/root, a tree with hostile names, links in
@@ -1153,5 +1154,44 @@ func TestArchiveOverload(t *testing.T) {
 				t.Errorf("%s out of descriptors, %s: %s and %d bytes (%v), want 200 and a cut response", name, format, resp.Status, len(body), err)
 			}
 		}
+	}
+}
+
+// TestArchiveOverloadLog: archives cut short for lack of file descriptors
+// are logged as the files that get 503 for it are, once per episode, not
+// with a warning per download: a server out of descriptors with many
+// downloads in progress wrote a line for each.
+func TestArchiveOverloadLog(t *testing.T) {
+	tree := fstest.MapFS{
+		"a.txt": {Data: []byte("alpha\n"), Mode: 0o644},
+		"b.txt": {Data: []byte("bravo\n"), Mode: 0o644},
+	}
+	var log syncbuf.Buffer
+	h, err := fileserver.New(emfileFS{tree, map[string]bool{"b.txt": true}}, fileserver.Options{Archive: true, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for range 3 {
+		resp, err := http.Get(srv.URL + "/?download=tar.gz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || err == nil {
+			t.Fatalf("b.txt out of descriptors: %s (%v), want 200 and a cut response", resp.Status, err)
+		}
+	}
+	srv.Close() // the handlers have returned
+	var warns []string
+	for _, l := range strings.Split(log.String(), "\n") {
+		if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") {
+			warns = append(warns, l)
+		}
+	}
+	if len(warns) != 1 || !strings.Contains(warns[0], `msg="fileserver: out of file descriptors or memory, answering 503" err="open b.txt: too many open files" failures=1`) {
+		t.Errorf("warnings for 3 archives cut short =\n%s\nwant the one line that says descriptors ran out\nwhole log:\n%s", strings.Join(warns, "\n"), log.String())
 	}
 }

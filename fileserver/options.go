@@ -374,8 +374,8 @@ type Options struct {
 	// opened. What cannot be left out whole (a file that shrinks or fails
 	// while being read, a tree that grew past a limit since the count, a
 	// file or directory that cannot be opened for lack of descriptors or
-	// memory: 503 if the count meets it, see Overload) aborts the
-	// response: the connection is cut, the client sees an incomplete
+	// memory: 503 if the count meets it, logged once per episode with the
+	// files that get 503, see Overload) aborts the response: the connection is cut, the client sees an incomplete
 	// download, and every format detects it (no gzip or zstd
 	// end, no zip central directory), instead of a complete-looking
 	// archive with a file missing or cut short. A client that goes away
