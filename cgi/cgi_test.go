@@ -588,6 +588,21 @@ func TestNewErrors(t *testing.T) {
 	}
 }
 
+// TestNewLauncherFails: a launcher that fails to start says why in New's
+// error, not only its exit status: at the limit on processes, a Go
+// launcher dies for lack of a thread, and the error blamed a missing
+// call to cgi.MaybeRunLauncher alone.
+func TestNewLauncherFails(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"launcher": "#!/bin/sh\necho 'runtime: failed to create new OS thread (have 7 already; errno=11)' >&2\necho more >&2\nexit 2\n",
+	})
+	_, err := cgi.New(cgi.Options{Root: root, Launcher: filepath.Join(root, "launcher")})
+	want := `does not answer (does main call cgi.MaybeRunLauncher first?): exit status 2: "runtime: failed to create new OS thread (have 7 already; errno=11)"`
+	if err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("New with a launcher that fails = %v, want an error that ends with %s", err, want)
+	}
+}
+
 // TestLogOnce: with the diagnostics and the access log in one stream (as
 // the command has them), each line a script writes to its standard error
 // comes out once, when it is written, before the request line, and so

@@ -489,7 +489,26 @@ func pingLauncher(launcher string) error {
 	cmd.Env = []string{}
 	out, err := cmd.Output()
 	if err != nil || !bytes.Equal(bytes.TrimSpace(out), []byte(launcherPong)) {
-		return fmt.Errorf("cgi: launcher %s does not answer (does main call cgi.MaybeRunLauncher first?): %v", launcher, err)
+		return fmt.Errorf("cgi: launcher %s does not answer (does main call cgi.MaybeRunLauncher first?): %v%s", launcher, err, launcherSaid(err))
 	}
 	return nil
+}
+
+// launcherSaid is the first line the launcher wrote to its standard error
+// before it failed with err, after ": ", or "": the reason, when it is
+// not the missing call, such as a runtime that could not start a thread
+// at the limit on processes.
+func launcherSaid(err error) string {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return ""
+	}
+	line, _, _ := bytes.Cut(bytes.TrimSpace(ee.Stderr), []byte("\n"))
+	if len(line) > 200 {
+		line = line[:200]
+	}
+	if len(line) == 0 {
+		return ""
+	}
+	return ": " + strconv.QuoteToASCII(string(line))
 }
