@@ -216,9 +216,11 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) 
 	select {
 	case h.sem <- struct{}{}:
 		defer func() { <-h.sem }()
+		h.busy.OK(r.Context())
 	default:
-		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "cgi: too many scripts running",
-			slog.String("script", sc.name), slog.Int("max", cap(h.sem)))
+		// Once per episode, not once per request: a flood past the
+		// limit would write a line for each.
+		h.busy.Failed(r.Context(), h.busyErr)
 		h.sendError(w, r, http.StatusServiceUnavailable, "Too many CGI scripts running")
 		return
 	}

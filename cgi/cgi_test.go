@@ -521,7 +521,9 @@ func TestConcurrency(t *testing.T) {
 		t.Error(e)
 	}
 
-	srv, _ = newServer(t, root, cgi.Options{MaxConcurrent: 1})
+	// Beyond the limit, 503; the log says so once when it begins and
+	// once when a script runs again, not once per request refused.
+	srv, logs := newServer(t, root, cgi.Options{MaxConcurrent: 1})
 	res, err := srv.Client().Get(srv.URL + "/cgi-bin/wait.sh/release")
 	if err != nil {
 		t.Fatal(err)
@@ -530,15 +532,27 @@ func TestConcurrency(t *testing.T) {
 	if line, _ := br.ReadString('\n'); line != "started\n" {
 		t.Fatalf("first script: %q", line)
 	}
-	second := do(t, srv, "GET", "/cgi-bin/echo.sh?x", nil, nil)
-	if second.status != 503 || !strings.Contains(second.body, "Too many CGI scripts running") {
-		t.Errorf("second script: status %d, want 503; %q", second.status, second.body)
+	for range 5 {
+		second := do(t, srv, "GET", "/cgi-bin/echo.sh?x", nil, nil)
+		if second.status != 503 || !strings.Contains(second.body, "Too many CGI scripts running") {
+			t.Errorf("second script: status %d, want 503; %q", second.status, second.body)
+		}
 	}
 	os.WriteFile(filepath.Join(root, "release"), nil, 0o644)
 	io.ReadAll(br)
 	res.Body.Close()
 	if third := do(t, srv, "GET", "/cgi-bin/echo.sh?x", nil, nil); third.status != 200 {
 		t.Errorf("after release: status %d", third.status)
+	}
+	var lines []string
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "too many scripts") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 2 || !strings.HasSuffix(lines[0], `level=WARN msg="cgi: too many scripts running, answering 503" err="1 running, as many as Options.MaxConcurrent allows" failures=1`) ||
+		!strings.HasSuffix(lines[1], `level=INFO msg="cgi: too many scripts running, answering 503: recovered" failures=4`) {
+		t.Errorf("log lines about the limit =\n%s\nwant a WARN line when it was reached and an INFO line when a script ran again", strings.Join(lines, "\n"))
 	}
 }
 

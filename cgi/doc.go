@@ -57,9 +57,9 @@
 // (or a cut-off response if it had started answering); beyond
 // [Options.MaxConcurrent] running scripts, requests get 503, and so does a
 // script that cannot be started because the process is out of file
-// descriptors, memory or processes (fork's EAGAIN, at RLIMIT_NPROC) (with
-// Retry-After: 1, logged once per episode
-// rather than once per request). Each line of the script's standard error
+// descriptors, memory or processes (fork's EAGAIN, at RLIMIT_NPROC; with
+// Retry-After: 1); both are logged once per episode rather than once per
+// request. Each line of the script's standard error
 // goes to [Options.Logger] once, as it is written, with the script name,
 // and so does Python's "CGI script exit code N" (accesslog's
 // Middleware.SlogHandler writes them in Python's format, in order with the

@@ -114,7 +114,9 @@ type Options struct {
 	Timeout time.Duration
 
 	// MaxConcurrent is the number of scripts that may run at once; beyond
-	// it requests get 503. If zero, 4 times runtime.NumCPU().
+	// it requests get 503, said to Logger once when it begins, at most
+	// once a minute while it lasts, and once when a script runs again.
+	// If zero, 4 times runtime.NumCPU().
 	MaxConcurrent int
 
 	// Launcher is the executable that starts scripts (see
@@ -179,6 +181,10 @@ type Handler struct {
 	sendError   func(w http.ResponseWriter, r *http.Request, code int, message string)
 	dirPrefixes []string // dirs with a trailing slash
 	overload    *overload.Log
+	// busy reports the requests refused beyond MaxConcurrent once per
+	// episode, with busyErr.
+	busy    *overload.Log
+	busyErr error
 }
 
 const defaultPath = "/usr/local/bin:/usr/bin:/bin"
@@ -234,6 +240,7 @@ func New(opts Options) (*Handler, error) {
 		n = 4 * runtime.NumCPU()
 	}
 	h.sem = make(chan struct{}, n)
+	h.busyErr = fmt.Errorf("%d running, as many as Options.MaxConcurrent allows", n)
 	if err := h.setEnv(opts); err != nil {
 		return nil, err
 	}
@@ -302,6 +309,7 @@ func (h *Handler) setDefaults() {
 		h.logger = slog.Default()
 	}
 	h.overload = overload.New(h.logger, "cgi: out of file descriptors, memory or processes, answering 503")
+	h.busy = overload.New(h.logger, "cgi: too many scripts running, answering 503")
 	if h.sendError == nil {
 		h.sendError = defaultError
 	}
