@@ -110,7 +110,11 @@ type Options struct {
 	// When Writer fails (a full disk), requests are served as before: the
 	// lines that cannot be written are dropped, every later line is tried
 	// again, and Logger is told once when the failure begins and once when
-	// writing works again, with the number of lines lost.
+	// writing works again, with the number of lines lost. A failure that
+	// begins within a minute of the last of these reports is told only if
+	// it still holds a minute after it (its lines lost are counted into
+	// the next report), so that a disk at the edge of full, where writes
+	// fail and succeed in turn, does not get two lines per turn.
 	Writer io.Writer
 
 	// Format is the line format; the zero value is [Python].

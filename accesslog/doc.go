@@ -83,7 +83,8 @@
 // A writer that fails (a full disk) does not affect the requests: the lines
 // it refuses are dropped, later ones are tried again, and
 // [Options.Logger] is told once when the failure begins and once when it
-// ends, with the number of lines lost.
+// ends, with the number of lines lost (at most one such pair a minute,
+// however often writes fail and succeed in turn).
 //
 // # Cost
 //

@@ -146,6 +146,47 @@ func TestBufferedWriterFails(t *testing.T) {
 	}
 }
 
+// A disk at the edge of full, where writes fail and succeed in turn (a
+// failed upload frees its space, the next fills it), is reported as one
+// episode while they alternate within a minute, not with two lines per
+// turn (a server wrote 16 such lines in 20 seconds); a failure still
+// there once the minute has passed is reported then, and its recovery
+// counts every line lost since the last report.
+func TestWriterFlaps(t *testing.T) {
+	logger, diag := diagnostics()
+	out := &flakyWriter{}
+	o := newOutput(out, 0, logger)
+	now := time.Date(2024, 3, 5, 9, 7, 3, 0, time.UTC)
+	o.clock = func() time.Time { return now }
+	turn := func(lost int) {
+		out.set(true, 0)
+		for range lost {
+			o.writeLines([]byte("x\n"))
+		}
+		out.set(false, 0)
+		o.writeLines([]byte("ok\n"))
+	}
+	turn(1) // reported: it began, and it ended with 1 line lost
+	for range 5 {
+		now = now.Add(time.Second)
+		turn(2) // within a minute of the last report: not said
+	}
+	out.set(true, 0)
+	o.writeLines([]byte("x\n")) // not said either, yet
+	now = now.Add(time.Minute)
+	o.writeLines([]byte("x\n")) // still failing a minute later: said
+	out.set(false, 0)
+	o.writeLines([]byte("ok\n"))
+	wantDiag := failMsg + `level=WARN msg="accesslog: writing the access log again" lost_lines=1` + "\n" +
+		failMsg + `level=WARN msg="accesslog: writing the access log again" lost_lines=12` + "\n"
+	if diag.String() != wantDiag {
+		t.Errorf("diagnostics:\n%s\nwant:\n%s", diag, wantDiag)
+	}
+	if got, want := out.String(), strings.Repeat("ok\n", 7); got != want {
+		t.Errorf("log %q, want %q", got, want)
+	}
+}
+
 // A real full device: /dev/full fails every write with ENOSPC. The
 // middleware buffers (FlushInterval), keeps serving, and reports the
 // failure once.

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/simplehttp/simplehttp/internal/overload"
 )
 
 // bufferSize is the buffer of a writer with a FlushInterval. A line longer
@@ -22,7 +24,11 @@ const bufferSize = 32 << 10
 // cannot be written are dropped and counted, every later line is tried
 // again, and the failure is reported to the logger once when it begins and
 // once when writing works again (with the number of lines lost), not once
-// per line.
+// per line. As with [overload.Log], a failure that begins within
+// overload.Every of the last report is said only if it is still there
+// once that time has passed (its lost lines are counted into the next
+// report): a disk at the edge of full, where writes fail and succeed in
+// turn, gets a few lines a minute, not two per turn.
 type output struct {
 	mu     sync.Mutex
 	w      io.Writer
@@ -34,8 +40,13 @@ type output struct {
 
 	err     error // first write error, reported by Flush and Close
 	failing bool  // the last write failed
-	lost    int   // lines dropped since the failure began
+	lost    int   // lines dropped since the last report
 	partial bool  // a failed write left part of a line in w
+	said    bool  // the last report says that writes fail
+	// lastReport is when the last report was made (zero before); clock
+	// tells the time for it (time.Now, or a test's).
+	lastReport time.Time
+	clock      func() time.Time
 
 	// reports are the health reports not yet logged (see unlock), and
 	// draining is set while a goroutine logs them.
@@ -51,7 +62,7 @@ type healthReport struct {
 }
 
 func newOutput(w io.Writer, interval time.Duration, logger *slog.Logger) *output {
-	o := &output{w: w, logger: logger, every: interval}
+	o := &output{w: w, logger: logger, every: interval, clock: time.Now}
 	if interval > 0 {
 		o.buf = make([]byte, 0, bufferSize)
 		o.timer = time.AfterFunc(time.Hour, o.tick)
@@ -113,9 +124,13 @@ func (o *output) writeLocked(p []byte) {
 	if err == nil {
 		if o.failing {
 			o.failing = false
-			o.report(slog.LevelWarn, "accesslog: writing the access log again",
-				slog.Int("lost_lines", o.lost))
-			o.lost = 0
+			if o.said {
+				o.report(slog.LevelWarn, "accesslog: writing the access log again",
+					slog.Int("lost_lines", o.lost))
+				o.lost = 0
+				o.said = false
+				o.lastReport = o.clock()
+			}
 		}
 		return
 	}
@@ -127,10 +142,14 @@ func (o *output) writeLocked(p []byte) {
 	if o.err == nil {
 		o.err = err
 	}
-	if !o.failing {
-		o.failing = true
-		o.report(slog.LevelError, "accesslog: cannot write the access log; dropping lines until it works again",
-			slog.Any("err", err))
+	o.failing = true
+	if !o.said {
+		if now := o.clock(); o.lastReport.IsZero() || now.Sub(o.lastReport) >= overload.Every {
+			o.report(slog.LevelError, "accesslog: cannot write the access log; dropping lines until it works again",
+				slog.Any("err", err))
+			o.said = true
+			o.lastReport = now
+		}
 	}
 }
 
