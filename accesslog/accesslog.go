@@ -108,8 +108,10 @@ type Options struct {
 	// Writes are serialized, so Writer need not be safe for concurrent use.
 	//
 	// When Writer fails (a full disk), requests are served as before: the
-	// lines that cannot be written are dropped, every later line is tried
-	// again, and Logger is told once when the failure begins and once when
+	// lines that cannot be written are dropped (but for one a failed
+	// Write cut, whose rest is written before any other line, so that
+	// Writer gets whole lines only), every later line is tried again,
+	// and Logger is told once when the failure begins and once when
 	// writing works again, with the number of lines lost. A failure that
 	// begins within a minute of the last of these reports is told only if
 	// it still holds a minute after it (its lines lost are counted into

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -88,7 +89,9 @@ func line(path string) string {
 // requests are served, the lines are dropped, the failure is reported once
 // (not once per request), and logging resumes when the writer works again,
 // with a report of how many lines were lost. A line cut off by the failure
-// is ended, so the next one starts on a line of its own.
+// is finished first, so that the file holds no half line (it held the
+// start of /2, ended by a newline) and the next one starts on a line of
+// its own.
 func TestWriterFails(t *testing.T) {
 	logger, diag := diagnostics()
 	out := &flakyWriter{}
@@ -107,11 +110,11 @@ func TestWriterFails(t *testing.T) {
 	serveTo(t, h, "/7")
 	serveTo(t, h, "/8")
 
-	want := line("/1") + line("/2")[:10] + "\n" + line("/7") + line("/8")
+	want := line("/1") + line("/2") + line("/7") + line("/8")
 	if got := out.String(); got != want {
 		t.Errorf("log:\n%s\nwant:\n%s", got, want)
 	}
-	wantDiag := failMsg + `level=WARN msg="accesslog: writing the access log again" lost_lines=5` + "\n"
+	wantDiag := failMsg + `level=WARN msg="accesslog: writing the access log again" lost_lines=4` + "\n"
 	if diag.String() != wantDiag {
 		t.Errorf("diagnostics:\n%s\nwant:\n%s", diag, wantDiag)
 	}
@@ -133,17 +136,43 @@ func TestBufferedWriterFails(t *testing.T) {
 		t.Fatalf("flush() = %v, want ENOSPC", err)
 	}
 	o.writeLines([]byte("c\n"))
-	o.flush(false) // fails: c is lost too
+	o.flush(false) // fails: c is lost, b is still to be finished
 	out.set(false, 0)
 	o.writeLines([]byte("d\n"))
 	o.flush(false)
-	if got, want := out.String(), "a\nb\nd\n"; got != want {
-		t.Errorf("log %q, want %q", got, want)
+	checkOutput(t, out, diag, "a\nb\nd\n", 1)
+}
+
+// checkOutput checks that out holds log, and that diag reports a failure
+// and a recovery for each count of lines lost in lost.
+func checkOutput(t *testing.T, out *flakyWriter, diag *bytes.Buffer, log string, lost ...int) {
+	t.Helper()
+	if got := out.String(); got != log {
+		t.Errorf("log %q, want %q", got, log)
 	}
-	wantDiag := failMsg + `level=WARN msg="accesslog: writing the access log again" lost_lines=2` + "\n"
-	if diag.String() != wantDiag {
-		t.Errorf("diagnostics:\n%s\nwant:\n%s", diag, wantDiag)
+	var want string
+	for _, n := range lost {
+		want += failMsg + `level=WARN msg="accesslog: writing the access log again" lost_lines=` + strconv.Itoa(n) + "\n"
 	}
+	if diag.String() != want {
+		t.Errorf("diagnostics:\n%s\nwant:\n%s", diag, want)
+	}
+}
+
+// The rest of a cut line is written before any other line, in as many
+// writes as the disk takes, and the lines that come meanwhile are dropped:
+// the file holds whole lines only.
+func TestCutLineFinished(t *testing.T) {
+	logger, diag := diagnostics()
+	out := &flakyWriter{}
+	o := newOutput(out, 0, logger)
+	out.set(true, 3)
+	o.writeLines([]byte("hello world\n")) // "hel"
+	out.set(true, 2)
+	o.writeLines([]byte("x\n")) // "lo"; x dropped
+	out.set(false, 0)
+	o.writeLines([]byte("y\n"))
+	checkOutput(t, out, diag, "hello world\ny\n", 1)
 }
 
 // A disk at the edge of full, where writes fail and succeed in turn (a
@@ -177,14 +206,7 @@ func TestWriterFlaps(t *testing.T) {
 	o.writeLines([]byte("x\n")) // still failing a minute later: said
 	out.set(false, 0)
 	o.writeLines([]byte("ok\n"))
-	wantDiag := failMsg + `level=WARN msg="accesslog: writing the access log again" lost_lines=1` + "\n" +
-		failMsg + `level=WARN msg="accesslog: writing the access log again" lost_lines=12` + "\n"
-	if diag.String() != wantDiag {
-		t.Errorf("diagnostics:\n%s\nwant:\n%s", diag, wantDiag)
-	}
-	if got, want := out.String(), strings.Repeat("ok\n", 7); got != want {
-		t.Errorf("log %q, want %q", got, want)
-	}
+	checkOutput(t, out, diag, strings.Repeat("ok\n", 7), 1, 12)
 }
 
 // A real full device: /dev/full fails every write with ENOSPC. The

@@ -21,8 +21,9 @@ const bufferSize = 32 << 10
 // and never interleaved with another line.
 //
 // A failing writer (a full disk) never stops the requests: the lines that
-// cannot be written are dropped and counted, every later line is tried
-// again, and the failure is reported to the logger once when it begins and
+// cannot be written are dropped and counted (but for the rest of one a
+// failed write cut, written before anything else, so that no half line
+// stays in a file), every later line is tried again, and the failure is reported to the logger once when it begins and
 // once when writing works again (with the number of lines lost), not once
 // per line. As with [overload.Log], a failure that begins within
 // overload.Every of the last report is said only if it is still there
@@ -41,8 +42,10 @@ type output struct {
 	err     error // first write error, reported by Flush and Close
 	failing bool  // the last write failed
 	lost    int   // lines dropped since the last report
-	partial bool  // a failed write left part of a line in w
-	said    bool  // the last report says that writes fail
+	// rest is what a failed write left unwritten of the line it cut,
+	// written before anything else.
+	rest []byte
+	said bool // the last report says that writes fail
 	// lastReport is when the last report was made (zero before); clock
 	// tells the time for it (time.Now, or a test's).
 	lastReport time.Time
@@ -110,33 +113,54 @@ func (o *output) flushLocked() {
 // writeLocked passes whole lines to w in one Write, and keeps track of
 // failures.
 func (o *output) writeLocked(p []byte) {
-	if o.partial {
-		// End the line cut off by the failure, so that the next one is
-		// not glued to it.
-		if _, err := o.w.Write([]byte{'\n'}); err == nil {
-			o.partial = false
+	if len(o.rest) > 0 {
+		// First the rest of the line a failed write cut, so that it is
+		// whole and the next one starts on a line of its own; until it
+		// is, later lines are dropped.
+		n, err := o.w.Write(o.rest)
+		n = max(0, min(n, len(o.rest)))
+		o.rest = o.rest[n:]
+		if err == nil && len(o.rest) > 0 {
+			err = io.ErrShortWrite
 		}
+		if err != nil {
+			o.failed(p, 0, err)
+			return
+		}
+		o.rest = nil
 	}
 	n, err := o.w.Write(p)
 	if err == nil && n < len(p) {
 		err = io.ErrShortWrite
 	}
-	if err == nil {
-		if o.failing {
-			o.failing = false
-			if o.said {
-				o.report(slog.LevelWarn, "accesslog: writing the access log again",
-					slog.Int("lost_lines", o.lost))
-				o.lost = 0
-				o.said = false
-				o.lastReport = o.clock()
-			}
-		}
+	if err != nil {
+		o.failed(p, max(0, min(n, len(p))), err)
 		return
 	}
-	n = max(0, min(n, len(p)))
+	if o.failing {
+		o.failing = false
+		if o.said {
+			o.report(slog.LevelWarn, "accesslog: writing the access log again",
+				slog.Int("lost_lines", o.lost))
+			o.lost = 0
+			o.said = false
+			o.lastReport = o.clock()
+		}
+	}
+}
+
+// failed records a write of the lines p that failed with err after n
+// bytes: the rest of a line it cut is kept to be written first next time
+// (a full disk must not leave half a line in the file), the lines after
+// it are dropped and counted, and the failure is reported.
+func (o *output) failed(p []byte, n int, err error) {
 	if n > 0 && p[n-1] != '\n' {
-		o.partial = true
+		end := bytes.IndexByte(p[n:], '\n') + 1
+		if end == 0 {
+			end = len(p) - n
+		}
+		o.rest = append([]byte(nil), p[n:n+end]...)
+		n += end
 	}
 	o.lost += bytes.Count(p[n:], []byte{'\n'})
 	if o.err == nil {
