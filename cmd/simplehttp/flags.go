@@ -58,7 +58,8 @@ options:
                         arguments, NAME VALUE), to every response (repeatable)
   --log-format FORMAT   access log format: python, common, combined or json
                         (default: python)
-  --log-file PATH       append the access log to this file (default: stderr)
+  --log-file PATH       append the access log to this file (default: stderr;
+                        SIGUSR1 opens it again, for a log rotation)
   --symlinks POLICY     symbolic links to follow: follow (all), inside (relative
                         ones that stay in the directory) or never (default:
                         follow)
@@ -430,7 +431,7 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 
 	// Ours.
 	fs.StringVar(&fv.logFormat, "log-format", "python", "access log format: python, common, combined or json (default: python)")
-	fs.StringVar(&cfg.LogFile, "log-file", "", "append the access log to this file (default: stderr)")
+	fs.StringVar(&cfg.LogFile, "log-file", "", "append the access log to this file (default: stderr; SIGUSR1 opens it again, for a log rotation)")
 	fs.StringVar(&fv.symlinks, "symlinks", "follow", "symbolic links to follow: follow (all), inside (relative ones that stay in the directory) or never (default: follow)")
 	fs.BoolVar(&cfg.NoListing, "no-listing", false, "answer 404 for a directory without an index page instead of listing it")
 	fs.BoolVar(&cfg.NoSniff, "no-sniff", false, "serve files of unknown type as application/octet-stream instead of sniffing them")

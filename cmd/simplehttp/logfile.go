@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -14,13 +15,16 @@ import (
 // still leads to the file it writes.
 const logFileCheck = time.Second
 
-// logFile is the --log-file: lines are appended to it, and it is opened
-// again under its name when the file it has open is no longer there: one
-// removed (to free the disk) or renamed by a log rotation, which may have
-// made a new one. Without that, the lines went on into a file nobody
-// could see, whose space the disk did not get back until the server
-// stopped. The name is looked up at most once per logFileCheck, on a
-// write.
+// logFile is the --log-file. Lines are appended to it (O_APPEND), so a
+// rotation by copying and truncating (logrotate's copytruncate) makes the
+// next line start the file again, with no hole of zeros before it. It is
+// opened again under its name when the file it has open is no longer
+// there: one removed (to free the disk) or renamed by a log rotation
+// (logrotate's create, newsyslog), which may have made a new one. Without
+// that, the lines went on into a file nobody could see, whose space the
+// disk did not get back until the server stopped. The name is looked up
+// at most once per logFileCheck, on a write; reopen (SIGUSR1, see
+// reopenOn) opens it again at once.
 type logFile struct {
 	path   string
 	logger *slog.Logger // says when the file is opened again, or cannot be
@@ -32,12 +36,21 @@ type logFile struct {
 	failing bool      // the last attempt to open it again failed
 }
 
+// openLogFile opens path for appending, creating it if need be.
 func openLogFile(path string, logger *slog.Logger) (*logFile, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := openAppend(path)
 	if err != nil {
 		return nil, err
 	}
 	return &logFile{path: path, logger: logger, now: time.Now, f: f, checked: time.Now()}, nil
+}
+
+func openAppend(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("--log-file %q: %w", path, pathErr(err))
+	}
+	return f, nil
 }
 
 func (l *logFile) Write(p []byte) (int, error) {
@@ -63,7 +76,7 @@ func (l *logFile) follow() {
 			return
 		}
 	}
-	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := openAppend(l.path)
 	if err != nil {
 		// Once, until it works: the lines still go to the old file.
 		if !l.failing {
@@ -77,6 +90,22 @@ func (l *logFile) follow() {
 	l.f = f
 	l.failing = false
 	l.logger.LogAttrs(context.Background(), slog.LevelInfo, "--log-file was removed or renamed; writing to a new one", slog.String("path", l.path))
+}
+
+// reopen opens the file again by its name and writes there from now on.
+// If it cannot, the lines go on to the file it had.
+func (l *logFile) reopen() error {
+	f, err := openAppend(l.path)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	old := l.f
+	l.f = f
+	l.checked = l.now()
+	l.failing = false
+	l.mu.Unlock()
+	return old.Close()
 }
 
 func (l *logFile) Close() error {

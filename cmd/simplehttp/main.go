@@ -43,8 +43,8 @@
 // on startup (HTTPS and https:// with TLS), logs each request on stderr in
 // Python's format (or --log-format common, combined, json; to --log-file,
 // created again under its name when it is removed or renamed by a log
-// rotation; none with --quiet), and on Ctrl-C or SIGTERM writes the log lines it
-// holds, prints "Keyboard interrupt received, exiting." and exits 0, after
+// rotation, and at once on SIGUSR1; none with --quiet), and on Ctrl-C or
+// SIGTERM writes the log lines it holds, prints "Keyboard interrupt received, exiting." and exits 0, after
 // letting requests in flight finish for up to 10 seconds (and with status
 // 1 15 seconds after the signal if it is still held up, by a stderr nobody
 // reads for one); at once if it is still starting (held up, say, by a
@@ -219,11 +219,41 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if w := clearTextWarning(cfg, st.ln.Addr(), st.srv.TLSConfig != nil); w != "" {
 		fmt.Fprintln(stderr, w)
 	}
+	if st.logs.reopen != nil && reopenSignal != nil {
+		// Subscribed before the startup line: once it is out, the
+		// signal never kills the server.
+		stopReopen := onSignal(reopenSignal, st.logs.reopen)
+		defer stopReopen()
+	}
 	var banner func(io.Writer, net.Addr, bool)
 	if cfg.QR {
 		banner = printQRCodes
 	}
 	return serve(ctx, st.srv, st.ln, shutdownTimeout, banner, st.logs.flush, stdout, stderr)
+}
+
+// onSignal calls f each time the process gets sig, until the function it
+// returns is called; that returns once f is not running.
+func onSignal(sig os.Signal, f func()) (stop func()) {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, sig)
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		for {
+			select {
+			case <-c:
+				f()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(c)
+		close(done)
+		<-exited
+	}
 }
 
 // interruptLine is what Python prints on Ctrl-C, before it exits 0.
@@ -429,7 +459,7 @@ func newLogs(cfg config, stderr io.Writer, cl *closers) (*accesslog.Middleware, 
 	}
 	f, err := openLogFile(cfg.LogFile, logger)
 	if err != nil {
-		return nil, nil, fmt.Errorf("--log-file %q: %w", cfg.LogFile, pathErr(err))
+		return nil, nil, err
 	}
 	cl.add(f.Close)
 	// A --log-file that cannot be written (a full disk) is said among
@@ -440,13 +470,24 @@ func newLogs(cfg config, stderr io.Writer, cl *closers) (*accesslog.Middleware, 
 	}
 	cl.add(access.Close) // writes the buffered lines, before the file is closed
 	cl.addFlush(access.Flush)
+	cl.reopen = func() {
+		// The lines of the requests answered so far go to the file
+		// they were answered under.
+		access.Flush()
+		if err := f.reopen(); err != nil {
+			logger.Warn("cannot reopen the log file; writing on to the one open", "err", err)
+		}
+	}
 	return access, logger, nil
 }
 
 // closers are the Close methods to call when the server is done, in the
 // reverse order of add, as deferred calls run, and the Flush methods of
-// the logs.
-type closers struct{ closes, flushes []func() error }
+// the logs; reopen, if not nil, opens the --log-file again.
+type closers struct {
+	closes, flushes []func() error
+	reopen          func()
+}
 
 func (c *closers) add(f func() error) { c.closes = append(c.closes, f) }
 

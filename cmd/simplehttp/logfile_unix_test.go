@@ -1,0 +1,130 @@
+//go:build unix
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// waitForFile waits until name exists and holds want among its lines, and
+// returns its content.
+func waitForFile(t *testing.T, name, want string) string {
+	t.Helper()
+	for deadline := time.Now().Add(waitLimit); ; {
+		b, err := os.ReadFile(name)
+		if err == nil && strings.Contains(string(b), want) {
+			return string(b)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %q, %v after %v; want a line with %q", name, b, err, waitLimit, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestE2ELogFileRotate: a --log-file rotated by renaming it (logrotate's
+// create) is followed by the new file once the command gets SIGUSR1,
+// where the signal killed the server, and without it the server wrote on
+// to the renamed file for as long as it ran. One rotated by copying and
+// truncating (logrotate's copytruncate) goes on at the start of the file,
+// with no hole of zeros where the old lines were.
+func TestE2ELogFileRotate(t *testing.T) {
+	dir := t.TempDir()
+	site := filepath.Join(dir, "site")
+	if err := os.Mkdir(site, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(site, "hello.txt"), "hello\n")
+	log := filepath.Join(dir, "access.log")
+	p := startBinary(t, "-b", "127.0.0.1", "-d", site, "--log-file", log, "0")
+	get := func(path string) {
+		t.Helper()
+		if got := curl(t, p.url+path); got != "hello\n" {
+			t.Fatalf("GET %s = %q", path, got)
+		}
+	}
+
+	get("/hello.txt?1")
+	waitForFile(t, log, `"GET /hello.txt?1 HTTP/1.1" 200 6`)
+	if err := os.Rename(log, log+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	waitForFile(t, log, "") // the server has made the new file
+	get("/hello.txt?2")
+	waitForFile(t, log, `"GET /hello.txt?2 HTTP/1.1" 200 6`)
+
+	// copytruncate: the copy is made, the file emptied in place.
+	if err := os.Truncate(log, 0); err != nil {
+		t.Fatal(err)
+	}
+	get("/hello.txt?3")
+	p.stop(t, syscall.SIGTERM)
+
+	lines := func(name string) []string {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	}
+	for _, f := range []struct {
+		name string
+		want string
+	}{
+		{log + ".1", `"GET /hello.txt?1 HTTP/1.1" 200 6`},
+		{log, `"GET /hello.txt?3 HTTP/1.1" 200 6`},
+	} {
+		got := lines(f.name)
+		if len(got) != 1 || !strings.HasPrefix(got[0], "127.0.0.1 - - [") || !strings.HasSuffix(got[0], f.want) {
+			t.Errorf("%s holds %q, want the one line ending %q", filepath.Base(f.name), got, f.want)
+		}
+	}
+	if got := p.stderr.String(); got != "" {
+		t.Errorf("stderr: %q, want nothing", got)
+	}
+}
+
+// TestE2ELogFileReopenFails: a --log-file that cannot be opened again (its
+// directory was moved away) is said on stderr, and the lines go on to the
+// file that was open, rather than being lost.
+func TestE2ELogFileReopenFails(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "hello.txt"), "hello\n")
+	logs := filepath.Join(t.TempDir(), "logs")
+	if err := os.Mkdir(logs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(logs, "access.log")
+	p := startBinary(t, "-b", "127.0.0.1", "-d", dir, "--log-file", log, "0")
+	if err := os.Rename(logs, logs+".old"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	want := `] cannot reopen the log file; writing on to the one open err="--log-file \"` + log + `\": no such file or directory"`
+	for deadline := time.Now().Add(waitLimit); !strings.Contains(p.stderr.String(), want); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("stderr: %q; want a line with %q", p.stderr, want)
+		}
+	}
+	if got := curl(t, p.url+"/hello.txt"); got != "hello\n" {
+		t.Fatalf("GET /hello.txt = %q", got)
+	}
+	p.stop(t, syscall.SIGTERM)
+	b, err := os.ReadFile(filepath.Join(logs+".old", "access.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(b); !strings.HasSuffix(got, `"GET /hello.txt HTTP/1.1" 200 6`+"\n") {
+		t.Errorf("the log file that was open holds %q, want the request's line", got)
+	}
+}
