@@ -3,7 +3,10 @@
 package main
 
 import (
+	"io"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -127,4 +130,60 @@ func TestE2ELogFileReopenFails(t *testing.T) {
 	if got := string(b); !strings.HasSuffix(got, `"GET /hello.txt HTTP/1.1" 200 6`+"\n") {
 		t.Errorf("the log file that was open holds %q, want the request's line", got)
 	}
+}
+
+// TestE2EHangupWritesLog: SIGHUP ends the server as it ends Python's, by
+// the signal, but the log lines of the requests it answered are written
+// first, as Python writes each before its response: they were lost with
+// the buffer. A 404, whose page goes out only once the handler (and its
+// log line) is done.
+func TestE2EHangupWritesLog(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "access.log")
+	p := startBinary(t, "-b", "127.0.0.1", "-d", t.TempDir(), "--log-file", log, "0")
+	resp, err := http.Get(p.url + "/missing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(waitLimit):
+		t.Fatalf("still running %v after SIGHUP", waitLimit)
+	}
+	ee, ok := p.err.(*exec.ExitError)
+	if ws, _ := ee.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGHUP {
+		t.Errorf("exit: %v, want killed by SIGHUP (status 129 in a shell), as Python", p.err)
+	}
+	b, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(b); !strings.HasSuffix(got, `"GET /missing HTTP/1.1" 404 460`+"\n") {
+		t.Errorf("log file holds %q, want the request's line", got)
+	}
+	if rest, _ := io.ReadAll(p.stdout); len(rest) != 0 {
+		t.Errorf("stdout after the signal = %q, want nothing, as Python", rest)
+	}
+}
+
+// TestE2EHangupIgnored: started with SIGHUP ignored (nohup), the server
+// keeps it ignored, as Python's does, and serves on after one.
+func TestE2EHangupIgnored(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "hello.txt"), "hello\n")
+	cmd := command(t, "-b", "127.0.0.1", "-d", dir, "0")
+	cmd.Args = append([]string{"sh", "-c", `trap '' HUP; exec "$0" "$@"`}, cmd.Args...)
+	cmd.Path = "/bin/sh"
+	p := startCommand(t, cmd)
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if got := curl(t, p.url+"/hello.txt"); got != "hello\n" {
+		t.Fatalf("GET /hello.txt after SIGHUP = %q", got)
+	}
+	p.stop(t, syscall.SIGTERM)
 }

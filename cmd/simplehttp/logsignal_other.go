@@ -4,5 +4,8 @@ package main
 
 import "os"
 
-// reopenSignal is nil: there is no SIGUSR1 here (see logsignal_unix.go).
-var reopenSignal os.Signal
+// reopenSignal and hangupSignal are nil: there is no SIGUSR1 here, and no
+// SIGHUP to handle (see logsignal_unix.go).
+var reopenSignal, hangupSignal os.Signal
+
+func dieOf(os.Signal) {}

@@ -4,9 +4,20 @@ package main
 
 import (
 	"os"
+	"os/signal"
 	"syscall"
 )
 
 // reopenSignal is the signal that has the command open its --log-file
 // again: SIGUSR1, as for nginx.
 var reopenSignal os.Signal = syscall.SIGUSR1
+
+// hangupSignal ends the command as it ends Python's (status 129), once the
+// log lines it holds are written: see run.
+var hangupSignal os.Signal = syscall.SIGHUP
+
+// dieOf ends the process by sig's default action.
+func dieOf(sig os.Signal) {
+	signal.Reset(sig)
+	syscall.Kill(os.Getpid(), sig.(syscall.Signal))
+}

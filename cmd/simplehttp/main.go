@@ -48,7 +48,8 @@
 // letting requests in flight finish for up to 10 seconds (and with status
 // 1 15 seconds after the signal if it is still held up, by a stderr nobody
 // reads for one); at once if it is still starting (held up, say, by a
-// FIFO given as --tls-cert). Clients get 10
+// FIFO given as --tls-cert). SIGHUP kills it, as it kills Python's, once
+// the log lines it holds are written. Clients get 10
 // seconds to send their request head, idle keep-alive connections are
 // closed after 60 seconds, and a client
 // that stops reading a response for 60 seconds (--send-timeout) is
@@ -218,6 +219,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	if w := clearTextWarning(cfg, st.ln.Addr(), st.srv.TLSConfig != nil); w != "" {
 		fmt.Fprintln(stderr, w)
+	}
+	if hangupSignal != nil && !signal.Ignored(hangupSignal) {
+		// SIGHUP (a closed terminal, kill -HUP) kills Python's server at
+		// once, and ours too, but not before the log lines it holds
+		// are written: Python writes each line before its response.
+		// (Ignored, as under nohup, it stays ignored.)
+		stopHangup := onSignal(hangupSignal, func() {
+			flushFor(st.logs.flush, flushWait)
+			dieOf(hangupSignal)
+		})
+		defer stopHangup()
 	}
 	if st.logs.reopen != nil && reopenSignal != nil {
 		// Subscribed before the startup line: once it is out, the
@@ -768,15 +780,7 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 	if flush != nil {
 		// Not for ever: a stderr nobody reads must not keep the line
 		// from stdout, nor the shutdown from beginning.
-		flushed := make(chan struct{})
-		go func() {
-			flush()
-			close(flushed)
-		}()
-		select {
-		case <-flushed:
-		case <-time.After(flushWait):
-		}
+		flushFor(flush, flushWait)
 	}
 	fmt.Fprintln(stdout, interruptLine)
 	fresh.closeAll()
@@ -792,6 +796,19 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 	}
 	<-errc // http.ErrServerClosed
 	return 0
+}
+
+// flushFor calls flush and returns when it has, or after d.
+func flushFor(flush func(), d time.Duration) {
+	flushed := make(chan struct{})
+	go func() {
+		flush()
+		close(flushed)
+	}()
+	select {
+	case <-flushed:
+	case <-time.After(d):
+	}
 }
 
 // flushWait bounds how long the interrupt line waits for the log lines
