@@ -220,6 +220,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if w := clearTextWarning(cfg, st.ln.Addr(), st.srv.TLSConfig != nil); w != "" {
 		fmt.Fprintln(stderr, w)
 	}
+	if st.uploadWarning != "" {
+		fmt.Fprintln(stderr, st.uploadWarning)
+	}
 	if hangupSignal != nil && !signal.Ignored(hangupSignal) {
 		// SIGHUP (a closed terminal, kill -HUP) kills Python's server at
 		// once, and ours too, but not before the log lines it holds
@@ -284,6 +287,9 @@ type startup struct {
 	ln   net.Listener
 	logs *closers
 	err  error
+	// uploadWarning, if not "", says that --upload will refuse every
+	// upload into the directory.
+	uploadWarning string
 }
 
 // start reads the TLS files, builds the handler and listens.
@@ -308,7 +314,15 @@ func start(ctx context.Context, cfg config, stderr io.Writer) startup {
 	ln = newOverloadListener(ln, logger)
 	srv := newServer(cfg, h, logger)
 	srv.TLSConfig = tlsConfig
-	return startup{srv: srv, ln: ln, logs: logs}
+	st := startup{srv: srv, ln: ln, logs: logs}
+	if cfg.Upload {
+		// Each refused upload is logged only at the debug level, as a
+		// client's doing: say once why all of them will be.
+		if why := notWritable(cfg.Dir); why != "" {
+			st.uploadWarning = fmt.Sprintf("simplehttp: warning: --upload: -d %q: %s: uploads into it will be refused (403)", cfg.Dir, why)
+		}
+	}
+	return st
 }
 
 // release closes what a start that succeeded made.
