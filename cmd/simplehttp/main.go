@@ -713,9 +713,25 @@ func listen(ctx context.Context, bind string, port int, sendTimeout time.Duratio
 	lc := listenConfig()
 	ln, err := lc.Listen(ctx, listenNetwork(bind), net.JoinHostPort(bind, strconv.Itoa(port)))
 	if err != nil {
-		return nil, listenError(err, bind, port)
+		return nil, listenError(err, bind, port, unprivilegedPortStart())
 	}
 	return newStallListener(ln, sendTimeout), nil
+}
+
+// unprivilegedPortStart is the first port that needs no privilege to
+// listen on: Linux's net.ipv4.ip_unprivileged_port_start (1024 unless
+// lowered, as container runtimes lower it to 0, or raised), and 1024
+// elsewhere.
+func unprivilegedPortStart() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_unprivileged_port_start")
+	if err != nil {
+		return 1024
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || n < 0 {
+		return 1024
+	}
+	return n
 }
 
 // listenNetwork picks the network to listen on so that the socket is the one
@@ -731,8 +747,8 @@ func listenNetwork(bind string) string {
 }
 
 // listenError says what went wrong when listening, and what to do about
-// the usual causes.
-func listenError(err error, bind string, port int) error {
+// the usual causes; portStart is the first port that needs no privilege.
+func listenError(err error, bind string, port, portStart int) error {
 	where := fmt.Sprintf("port %d", port)
 	if bind != "" {
 		where = fmt.Sprintf("%s port %d", bind, port)
@@ -741,8 +757,12 @@ func listenError(err error, bind string, port int) error {
 	switch {
 	case errors.As(err, &errno) && errno == syscall.EADDRINUSE:
 		return fmt.Errorf("cannot listen on %s: address already in use (another server has it; pick another port, or 0 for a free one)", where)
+	case errors.As(err, &errno) && errno == syscall.EACCES && port < portStart:
+		return fmt.Errorf("cannot listen on %s: permission denied (ports below %d need root or CAP_NET_BIND_SERVICE; pick a port from %d up)", where, portStart, portStart)
 	case errors.As(err, &errno) && errno == syscall.EACCES:
-		return fmt.Errorf("cannot listen on %s: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE; pick a port from 1024 up)", where)
+		// Not the port: a security module (SELinux, AppArmor), a
+		// seccomp or cgroup BPF filter.
+		return fmt.Errorf("cannot listen on %s: permission denied", where)
 	case errors.As(err, &errno) && errno == syscall.EADDRNOTAVAIL:
 		return fmt.Errorf("cannot listen on %s: cannot assign requested address (no interface of this host has it)", where)
 	}

@@ -103,22 +103,32 @@ func TestListenError(t *testing.T) {
 		err  error
 		bind string
 		port int
-		want string
+		// start is where the ports that need no privilege start.
+		start int
+		want  string
 	}{
-		{"in use", opErr(":8000", syscall.EADDRINUSE), "", 8000,
+		{"in use", opErr(":8000", syscall.EADDRINUSE), "", 8000, 1024,
 			"cannot listen on port 8000: address already in use (another server has it; pick another port, or 0 for a free one)"},
-		{"low port", opErr(":80", syscall.EACCES), "", 80,
+		{"low port", opErr(":80", syscall.EACCES), "", 80, 1024,
 			"cannot listen on port 80: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE; pick a port from 1024 up)"},
-		{"low port with bind", opErr("127.0.0.1:80", syscall.EACCES), "127.0.0.1", 80,
+		{"low port with bind", opErr("127.0.0.1:80", syscall.EACCES), "127.0.0.1", 80, 1024,
 			"cannot listen on 127.0.0.1 port 80: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE; pick a port from 1024 up)"},
-		{"address not here", opErr("192.0.2.1:0", syscall.EADDRNOTAVAIL), "192.0.2.1", 0,
+		// net.ipv4.ip_unprivileged_port_start raised to 2000: the advice
+		// was "pick a port from 1024 up" for port 1500.
+		{"port below a raised start", opErr(":1500", syscall.EACCES), "", 1500, 2000,
+			"cannot listen on port 1500: permission denied (ports below 2000 need root or CAP_NET_BIND_SERVICE; pick a port from 2000 up)"},
+		// Refused by something else than the port's number (SELinux):
+		// no advice to change a port that is not the cause.
+		{"refused above the start", opErr(":8000", syscall.EACCES), "", 8000, 1024,
+			"cannot listen on port 8000: permission denied"},
+		{"address not here", opErr("192.0.2.1:0", syscall.EADDRNOTAVAIL), "192.0.2.1", 0, 1024,
 			"cannot listen on 192.0.2.1 port 0: cannot assign requested address (no interface of this host has it)"},
 		{"unknown host", &net.OpError{Op: "listen", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "nowhere.invalid", IsNotFound: true}},
-			"nowhere.invalid", 8000, "cannot listen on nowhere.invalid port 8000: lookup nowhere.invalid: no such host"},
+			"nowhere.invalid", 8000, 1024, "cannot listen on nowhere.invalid port 8000: lookup nowhere.invalid: no such host"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := listenError(tt.err, tt.bind, tt.port).Error(); got != tt.want {
+			if got := listenError(tt.err, tt.bind, tt.port, tt.start).Error(); got != tt.want {
 				t.Errorf("listenError =\n%q, want\n%q", got, tt.want)
 			}
 		})
