@@ -56,6 +56,7 @@ FUZZ_TARGETS ?= \
 	./internal/negotiate:FuzzBest \
 	./internal/negotiate:FuzzEncoding \
 	./internal/forwarded:FuzzClient \
+	./internal/vary:FuzzAdd \
 	./internal/urlpath:FuzzName \
 	./internal/urlpath:FuzzLocation
 

@@ -96,6 +96,12 @@ func TestScriptVaryLines(t *testing.T) {
 			next.ServeHTTP(w, r)
 		})
 	}
+	blank := func(next http.Handler) http.Handler { // the command's -H 'Vary:'
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header()["Vary"] = []string{""}
+			next.ServeHTTP(w, r)
+		})
+	}
 	for _, tt := range []struct {
 		name    string
 		handler http.Handler
@@ -103,6 +109,7 @@ func TestScriptVaryLines(t *testing.T) {
 	}{
 		{"script alone", h.Handler(nextHandler), []string{"Accept", "Cookie"}},
 		{"under a middleware's Vary", origin(h.Handler(nextHandler)), []string{"Origin, Accept, Cookie"}},
+		{"under a blank Vary", blank(h.Handler(nextHandler)), []string{"Accept, Cookie"}}, // not ", Accept, Cookie"
 	} {
 		res := do(t, newHTTPServer(t, tt.handler), "GET", "/cgi-bin/s.sh", nil, nil)
 		if res.status != 200 || !slices.Equal(res.header["Vary"], tt.want) {

@@ -7,11 +7,11 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/simplehttp/simplehttp/internal/hopbyhop"
+	"github.com/simplehttp/simplehttp/internal/vary"
 )
 
 var aLongTimeAgo = time.Unix(1, 0)
@@ -216,7 +216,7 @@ func copyScriptHeader(dst, src http.Header, drop func(name, reason string)) {
 			dst.Add(k, v)
 		}
 		if v := dst[k]; k == "Vary" && outerVary > 0 && len(v) > outerVary {
-			dst[k] = []string{strings.Join(v, ", ")}
+			dst[k] = []string{vary.Join(v)} // blank lines left out
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/simplehttp/simplehttp/internal/capture"
 	"github.com/simplehttp/simplehttp/internal/negotiate"
 	"github.com/simplehttp/simplehttp/internal/scope"
+	"github.com/simplehttp/simplehttp/internal/vary"
 )
 
 // Options configures a [Middleware]. The zero value gives Python's page
@@ -361,18 +362,14 @@ var varyAccept = []string{"Accept"}
 // same field line as the fields before it ("Vary: Accept-Encoding,
 // Accept"): nginx before 1.23 keys what its proxy_cache stores on the last
 // Vary line alone, and would leave the fields of the others out of the key.
+// A blank line (the command's -H 'Vary:') is left out (see [vary.Add]).
 func addVary(h http.Header, v string) {
 	values := h["Vary"]
 	if len(values) == 0 && v == "Accept" {
 		h["Vary"] = varyAccept // shared, as the bodies are
 		return
 	}
-	for _, have := range values {
-		for _, f := range strings.Split(have, ",") {
-			if strings.EqualFold(strings.TrimSpace(f), v) || strings.TrimSpace(f) == "*" {
-				return
-			}
-		}
+	if line, ok := vary.Add(values, v); ok {
+		h["Vary"] = []string{line}
 	}
-	h["Vary"] = []string{strings.Join(values, ", ") + ", " + v}
 }

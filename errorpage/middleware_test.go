@@ -724,6 +724,8 @@ func TestAddVary(t *testing.T) {
 		{"two lines", []string{"Origin", "Accept-Encoding"}, []string{"Origin, Accept-Encoding, Accept"}},
 		{"in a list", []string{"Origin, accept"}, []string{"Origin, accept"}},
 		{"star", []string{"*"}, []string{"*"}},
+		{"blank", []string{""}, []string{"Accept"}}, // -H 'Vary:'; not ", Accept"
+		{"blank and another", []string{" ", "Origin"}, []string{"Origin, Accept"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

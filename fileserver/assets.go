@@ -18,6 +18,7 @@ import (
 
 	"github.com/simplehttp/simplehttp/internal/negotiate"
 	"github.com/simplehttp/simplehttp/internal/overload"
+	"github.com/simplehttp/simplehttp/internal/vary"
 )
 
 // assets.go: what a web app's static files need beyond Python: precompressed
@@ -73,21 +74,17 @@ var varyAcceptEncoding = []string{"Accept-Encoding"}
 // Accept-Encoding". nginx before 1.23 (Debian 12's, Ubuntu 22.04's) keys
 // what its proxy_cache stores on the last Vary line alone: with one line
 // for each field it gave a browser the JSON listing a script had asked
-// for.
+// for. A blank line (the command's -H 'Vary:') is left out (see
+// [vary.Add]).
 func addVary(h http.Header, field []string) {
 	v := h["Vary"]
 	if len(v) == 0 {
 		h["Vary"] = own(field)
 		return
 	}
-	for _, have := range v {
-		for _, f := range strings.Split(have, ",") {
-			if f = strings.TrimSpace(f); f == "*" || strings.EqualFold(f, field[0]) {
-				return
-			}
-		}
+	if line, ok := vary.Add(v, field[0]); ok {
+		h["Vary"] = []string{line}
 	}
-	h["Vary"] = []string{strings.Join(v, ", ") + ", " + field[0]}
 }
 
 // serveEncoded sends the file name, found by stat as fi (f is open on it

@@ -978,6 +978,10 @@ func TestVaryOneLine(t *testing.T) {
 		w.Header()["Vary"] = []string{"Origin"} // a CORS middleware's
 		h.ServeHTTP(w, r)
 	})
+	blank := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Vary"] = []string{""} // the command's -H 'Vary:'
+		h.ServeHTTP(w, r)
+	})
 	pages, err := errorpage.New(errorpage.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -997,6 +1001,9 @@ func TestVaryOneLine(t *testing.T) {
 		{paged, "/dir/app.js", "", map[string]string{"Range": "bytes=99999-"}, 416, []string{"Accept-Encoding, Accept"}},
 		{origin, "/dir/app.js", "", map[string]string{"Accept-Encoding": "br"}, 200, []string{"Origin, Accept-Encoding"}},
 		{origin, "/dir/", "", nil, 200, []string{"Origin, Accept, Accept-Encoding"}},
+		// A blank line names no field: not ", Accept, Accept-Encoding".
+		{blank, "/dir/", "", nil, 200, []string{"Accept, Accept-Encoding"}},
+		{blank, "/dir/app.js", "", map[string]string{"Accept-Encoding": "br"}, 200, []string{"Accept-Encoding"}},
 	} {
 		hdr := map[string]string{"Accept": tt.accept}
 		for k, v := range tt.hdr {

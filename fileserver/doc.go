@@ -107,7 +107,8 @@
 // response of a file that has or may have a compressed form carries Vary:
 // Accept-Encoding, on the same line as the fields an outer handler or the
 // listing put there ("Vary: Accept, Accept-Encoding": nginx before 1.23
-// caches by the last Vary line alone); Range requests are answered from
+// caches by the last Vary line alone; a blank one, which names no field,
+// is left out); Range requests are answered from
 // the uncompressed file; a response an outer middleware already encodes
 // is left alone.
 //
