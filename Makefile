@@ -27,6 +27,7 @@ FUZZMINIMIZE ?= 5s
 FUZZ_TARGETS ?= \
 	./accesslog:FuzzScrub \
 	./accesslog:FuzzRedactPassword \
+	./accesslog:FuzzOutput \
 	./cgi:FuzzMatch \
 	./cgi:FuzzScriptHeader \
 	./cmd/simplehttp:FuzzStack \

@@ -109,8 +109,9 @@ type Options struct {
 	//
 	// When Writer fails (a full disk), requests are served as before: the
 	// lines that cannot be written are dropped (but for one a failed
-	// Write cut, whose rest is written before any other line, so that
-	// Writer gets whole lines only), every later line is tried again,
+	// Write cut, whose rest is written before any other line, or by
+	// Flush or Close, so that Writer gets whole lines only), every later
+	// line is tried again,
 	// and Logger is told once when the failure begins and once when
 	// writing works again, with the number of lines lost. A failure that
 	// begins within a minute of the last of these reports is told only if
@@ -383,8 +384,10 @@ func schemePrefix(p string) bool {
 	return true
 }
 
-// Flush writes the lines still buffered. It returns the first error the
-// writer has returned since New, if any, even if it works again since.
+// Flush writes the lines still buffered, and the rest of a line a failed
+// write cut (see [Options.Writer]), so that a file flushed before it is
+// rotated ends in a whole line. It returns the first error the writer
+// has returned since New, if any, even if it works again since.
 func (m *Middleware) Flush() error {
 	if m.out == nil {
 		panic(errNotNew)

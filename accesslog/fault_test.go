@@ -175,6 +175,28 @@ func TestCutLineFinished(t *testing.T) {
 	checkOutput(t, out, diag, "hello world\ny\n", 1)
 }
 
+// Flush and Close finish a cut line too, once the disk takes it: the
+// command flushes the log before it opens a rotated --log-file again and
+// before it stops, and the file it leaves must not end in half a line
+// when no request comes after the disk has room again.
+func TestCutLineFinishedByFlush(t *testing.T) {
+	for _, close := range []bool{false, true} {
+		logger, diag := diagnostics()
+		out := &flakyWriter{}
+		o := newOutput(out, time.Hour, logger)
+		o.writeLines([]byte("a\nhello world\n"))
+		out.set(true, 5)
+		o.flush(false) // "a\nhel"
+		out.set(true, 0)
+		o.flush(false) // the disk is full
+		out.set(true, 2)
+		o.flush(close) // "lo"
+		out.set(false, 0)
+		o.flush(close)
+		checkOutput(t, out, diag, "a\nhello world\n", 0)
+	}
+}
+
 // A disk at the edge of full, where writes fail and succeed in turn (a
 // failed upload frees its space, the next fills it), is reported as one
 // episode while they alternate within a minute, not with two lines per

@@ -129,7 +129,11 @@ func (o *output) writeLocked(p []byte) {
 		}
 		o.rest = nil
 	}
-	n, err := o.w.Write(p)
+	var n int
+	var err error
+	if len(p) > 0 { // none when flush only finishes a cut line
+		n, err = o.w.Write(p)
+	}
 	if err == nil && n < len(p) {
 		err = io.ErrShortWrite
 	}
@@ -220,8 +224,10 @@ func (o *output) tick() {
 	}
 }
 
-// flush writes buffered lines. close also stops buffering: later lines
-// are written straight through.
+// flush writes buffered lines, and the rest of a line a failed write
+// cut: a file flushed before it is rotated or the server stops must not
+// end in half a line. close also stops buffering: later lines are
+// written straight through.
 func (o *output) flush(close bool) error {
 	o.mu.Lock()
 	defer o.unlock()
@@ -232,6 +238,9 @@ func (o *output) flush(close bool) error {
 			o.armed = false
 			o.buf = nil
 		}
+	}
+	if len(o.rest) > 0 {
+		o.writeLocked(nil)
 	}
 	return o.err
 }
