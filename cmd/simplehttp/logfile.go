@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,7 +25,9 @@ const logFileCheck = time.Second
 // that, the lines went on into a file nobody could see, whose space the
 // disk did not get back until the server stopped. The name is looked up
 // at most once per logFileCheck, on a write; reopen (SIGUSR1, see
-// reopenOn) opens it again at once.
+// reopenOn) opens it again at once. A line that a full disk cut in the
+// file left behind is not finished in the new one, which starts on a
+// whole line: the end of that line is dropped.
 type logFile struct {
 	path   string
 	logger *slog.Logger // says when the file is opened again, or cannot be
@@ -34,6 +37,12 @@ type logFile struct {
 	f       *os.File
 	checked time.Time // when the name was last looked up
 	failing bool      // the last attempt to open it again failed
+	// cut is set when the last byte written to f ends no line (the
+	// access log writes the rest of a line a full disk cut after it),
+	// and orphan when the file before f was left so: the bytes up to
+	// the next newline are the end of its line, and are dropped, so
+	// that f starts on a whole line.
+	cut, orphan bool
 }
 
 // openLogFile opens path for appending, creating it if need be.
@@ -60,7 +69,30 @@ func (l *logFile) Write(p []byte) (int, error) {
 		l.checked = now
 		l.follow()
 	}
-	return l.f.Write(p)
+	dropped := 0
+	if l.orphan {
+		i := bytes.IndexByte(p, '\n') + 1
+		if i == 0 {
+			return len(p), nil
+		}
+		l.orphan = false
+		dropped, p = i, p[i:]
+	}
+	n, err := l.f.Write(p)
+	if n > 0 {
+		l.cut = p[n-1] != '\n'
+	}
+	return dropped + n, err
+}
+
+// switchTo makes f the file written from now on, in place of the one
+// open, which is closed.
+func (l *logFile) switchTo(f *os.File) error {
+	old := l.f
+	l.f = f
+	l.orphan = l.orphan || l.cut
+	l.cut = false
+	return old.Close()
 }
 
 // follow opens the name again if it no longer leads to the open file.
@@ -86,8 +118,7 @@ func (l *logFile) follow() {
 		}
 		return
 	}
-	l.f.Close()
-	l.f = f
+	l.switchTo(f)
 	l.failing = false
 	l.logger.LogAttrs(context.Background(), slog.LevelInfo, "--log-file was removed or renamed; writing to a new one", slog.String("path", l.path))
 }
@@ -100,12 +131,10 @@ func (l *logFile) reopen() error {
 		return err
 	}
 	l.mu.Lock()
-	old := l.f
-	l.f = f
+	defer l.mu.Unlock()
 	l.checked = l.now()
 	l.failing = false
-	l.mu.Unlock()
-	return old.Close()
+	return l.switchTo(f)
 }
 
 func (l *logFile) Close() error {

@@ -77,3 +77,48 @@ func TestLogFileFollowsName(t *testing.T) {
 		t.Errorf("diagnostics =\n%s\nwant two INFO lines, one for each new file, and one WARN line for the three writes that could not make one", diag.String())
 	}
 }
+
+// TestLogFileCutLine: when a full disk cut a line in the --log-file, the
+// access log writes the rest of it first once there is room. If the file
+// was removed or rotated meanwhile (to free the disk, say), that rest
+// belongs to the old file: the new one must not begin with the end of a
+// line, half a line to whoever reads it.
+func TestLogFileCutLine(t *testing.T) {
+	for _, how := range []string{"removed", "renamed", "reopened"} {
+		t.Run(how, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "access.log")
+			l, err := openLogFile(path, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			clock := time.Now()
+			l.now = func() time.Time { return clock }
+			write := func(s string) {
+				t.Helper()
+				if n, err := l.Write([]byte(s)); n != len(s) || err != nil {
+					t.Fatalf("Write(%q) = %d, %v", s, n, err)
+				}
+			}
+			write("one\nGET /he") // all a full disk took of "one\nGET /hello\n"
+			switch how {
+			case "removed":
+				os.Remove(path)
+			case "renamed":
+				os.Rename(path, path+".1")
+			case "reopened":
+				os.Rename(path, path+".1")
+				if err := l.reopen(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			clock = clock.Add(logFileCheck)
+			write("ll")       // the rest of the line, in as many writes
+			write("o\ntwo\n") // as the disk takes, then the next line
+			write("three\n")
+			if got, err := os.ReadFile(path); string(got) != "two\nthree\n" {
+				t.Errorf("new file %q, %v; want %q", got, err, "two\nthree\n")
+			}
+		})
+	}
+}
