@@ -49,6 +49,8 @@ FUZZ_TARGETS ?= \
 	./fileserver:FuzzRichHead \
 	./fileserver:FuzzStatBeneath \
 	./fileserver:FuzzUpload \
+	./fileserver:FuzzRebound \
+	./fileserver:FuzzFailureLimiter \
 	./internal/pyescape:FuzzURL \
 	./internal/pyescape:FuzzHTML \
 	./internal/pyescape:FuzzLog \
