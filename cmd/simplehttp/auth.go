@@ -93,7 +93,9 @@ func newAuth(cfg config, logger *slog.Logger) (func(http.Handler) http.Handler, 
 // the directory to a file elsewhere is served under --symlinks follow)
 // or by the file's own place, whatever links lead there. Directories are
 // compared as files (device and inode), so that letter case, "..", and
-// links to dir or in its path make no difference.
+// links to dir or in its path make no difference. A link in dir to a
+// directory that holds the file, or a hard link to it, is not found:
+// only a walk of all of dir could find them.
 func inDir(dir, name string) bool {
 	di, err := os.Stat(dir)
 	if err != nil {

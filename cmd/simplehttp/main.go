@@ -29,7 +29,9 @@
 // line), of every request or with --auth-for write only of those that may
 // change something; over plain HTTP on an address other than loopback, a
 // warning on stderr says that passwords cross the network in clear text,
-// and an --auth-file that the server would serve stops it at startup.
+// and an --auth-file that the server would serve stops it at startup (in
+// the served directory or below it, or a link there to the file; not a
+// link there to a directory that holds it, nor a hard link).
 // Flags may come before or after the port; -h lists them all.
 //
 // --listing rich lists directories as a sortable table with sizes and
