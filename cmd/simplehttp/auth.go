@@ -113,7 +113,17 @@ func inDir(dir, name string) bool {
 		}
 		return false
 	}
-	if under(name) {
+	// By the name given, its last element perhaps a link that the
+	// server would follow, but its directory where the system finds it:
+	// a ".." after a link leads out of the link's target, not back to
+	// where the link is (in dir/link/../f, f is beside the target).
+	named := name
+	if d, base := filepath.Split(name); d != "" {
+		if real, err := filepath.EvalSymlinks(d); err == nil {
+			named = filepath.Join(real, base)
+		}
+	}
+	if under(named) {
 		return true
 	}
 	real, err := filepath.EvalSymlinks(name)

@@ -131,11 +131,13 @@ func TestRunAuthFileServed(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "users.htpasswd"), users)
 	writeFile(t, filepath.Join(dir, ".git", "users"), users)
 	writeFile(t, filepath.Join(base, "outside", "users"), users)
+	writeFile(t, filepath.Join(base, "outside", "sub", "x"), "")
 	for link, target := range map[string]string{
 		"site/linked":     "../outside/users",       // served under --symlinks follow
 		"outside/tosite":  "../site/users.htpasswd", // the file itself is in the directory
 		"sitelink":        "site",
 		"outside/dirlink": "../outside",
+		"site/out":        "../outside/sub", // dir/out/.. is outside
 	} {
 		if err := os.Symlink(target, filepath.Join(base, link)); err != nil {
 			t.Fatal(err)
@@ -148,12 +150,14 @@ func TestRunAuthFileServed(t *testing.T) {
 		{"in the directory", dir, filepath.Join(dir, "users.htpasswd"), true},
 		{"hidden, below it", dir, filepath.Join(dir, ".git", "users"), true},
 		{"by a relative name", dir, filepath.Join(dir, "..", "site", "users.htpasswd"), true},
+		{"by a name with ..", dir, dir + "/.git/../users.htpasswd", true},
 		{"a link in the directory", dir, filepath.Join(dir, "linked"), true},
 		{"a link to a file in it", dir, filepath.Join(base, "outside", "tosite"), true},
 		{"served through a link to the directory", filepath.Join(base, "sitelink"), filepath.Join(dir, "users.htpasswd"), true},
 		{"named through a link to the directory", dir, filepath.Join(base, "sitelink", "users.htpasswd"), true},
 		{"beside the directory", dir, filepath.Join(base, "outside", "users"), false},
 		{"through a link elsewhere", dir, filepath.Join(base, "outside", "dirlink", "users"), false},
+		{"out of the directory by a link and ..", dir, dir + "/out/../users", false}, // not cleaned, as a shell passes it
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := startRun(t, "-b", "127.0.0.1", "-d", tt.dir, "--auth-file", tt.file, "0")
