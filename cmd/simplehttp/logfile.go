@@ -25,9 +25,9 @@ const logFileCheck = time.Second
 // that, the lines went on into a file nobody could see, whose space the
 // disk did not get back until the server stopped. The name is looked up
 // at most once per logFileCheck, on a write; reopen (SIGUSR1, see
-// reopenOn) opens it again at once. A line that a full disk cut in the
-// file left behind is not finished in the new one, which starts on a
-// whole line: the end of that line is dropped.
+// onSignal) opens it again at once. A line that a full disk cut in the
+// old file is finished there (if the disk then takes it), never at the
+// start of the new one, which holds whole lines only.
 type logFile struct {
 	path   string
 	logger *slog.Logger // says when the file is opened again, or cannot be
@@ -37,12 +37,13 @@ type logFile struct {
 	f       *os.File
 	checked time.Time // when the name was last looked up
 	failing bool      // the last attempt to open it again failed
-	// cut is set when the last byte written to f ends no line (the
-	// access log writes the rest of a line a full disk cut after it),
-	// and orphan when the file before f was left so: the bytes up to
-	// the next newline are the end of its line, and are dropped, so
-	// that f starts on a whole line.
-	cut, orphan bool
+	// mid is set when a write to f stopped within a line (a full disk
+	// took part of it); cut is the file left for a new one while it
+	// ended so. The rest of that line (the access log writes it before
+	// any other) goes to cut, to finish it there if it can: written to
+	// the new file, it began it with half a line.
+	mid bool
+	cut *os.File
 }
 
 // openLogFile opens path for appending, creating it if need be.
@@ -69,30 +70,42 @@ func (l *logFile) Write(p []byte) (int, error) {
 		l.checked = now
 		l.follow()
 	}
-	dropped := 0
-	if l.orphan {
-		i := bytes.IndexByte(p, '\n') + 1
-		if i == 0 {
-			return len(p), nil
+	done := 0
+	if l.cut != nil && len(p) > 0 {
+		// The rest of the line cut in the old file: finished there
+		// if the disk now takes it, never put in the new one.
+		end := bytes.IndexByte(p, '\n') + 1
+		if end == 0 {
+			end = len(p)
 		}
-		l.orphan = false
-		dropped, p = i, p[i:]
+		l.cut.Write(p[:end])
+		if p[end-1] == '\n' {
+			l.cut.Close()
+			l.cut = nil
+		}
+		done, p = end, p[end:]
 	}
 	n, err := l.f.Write(p)
 	if n > 0 {
-		l.cut = p[n-1] != '\n'
+		l.mid = p[n-1] != '\n'
 	}
-	return dropped + n, err
+	return done + n, err
 }
 
-// switchTo makes f the file written from now on, in place of the one
-// open, which is closed.
-func (l *logFile) switchTo(f *os.File) error {
+// replace makes f the file written from now on, and closes the one it
+// replaces, unless a write cut a line in it (see mid).
+func (l *logFile) replace(f *os.File) {
 	old := l.f
 	l.f = f
-	l.orphan = l.orphan || l.cut
-	l.cut = false
-	return old.Close()
+	l.failing = false
+	if !l.mid {
+		old.Close()
+		return
+	}
+	if l.cut != nil {
+		l.cut.Close()
+	}
+	l.cut, l.mid = old, false
 }
 
 // follow opens the name again if it no longer leads to the open file.
@@ -118,8 +131,7 @@ func (l *logFile) follow() {
 		}
 		return
 	}
-	l.switchTo(f)
-	l.failing = false
+	l.replace(f)
 	l.logger.LogAttrs(context.Background(), slog.LevelInfo, "--log-file was removed or renamed; writing to a new one", slog.String("path", l.path))
 }
 
@@ -132,13 +144,17 @@ func (l *logFile) reopen() error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.replace(f)
 	l.checked = l.now()
-	l.failing = false
-	return l.switchTo(f)
+	return nil
 }
 
 func (l *logFile) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.cut != nil {
+		l.cut.Close()
+		l.cut = nil
+	}
 	return l.f.Close()
 }

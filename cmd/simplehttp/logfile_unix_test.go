@@ -30,6 +30,19 @@ func waitForFile(t *testing.T, name, want string) string {
 	}
 }
 
+// logSite makes a directory to serve, holding hello.txt, and the name of
+// a --log-file beside it.
+func logSite(t *testing.T) (site, log string) {
+	t.Helper()
+	dir := t.TempDir()
+	site = filepath.Join(dir, "site")
+	if err := os.Mkdir(site, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(site, "hello.txt"), "hello\n")
+	return site, filepath.Join(dir, "access.log")
+}
+
 // TestE2ELogFileRotate: a --log-file rotated by renaming it (logrotate's
 // create) is followed by the new file once the command gets SIGUSR1,
 // where the signal killed the server, and without it the server wrote on
@@ -37,13 +50,7 @@ func waitForFile(t *testing.T, name, want string) string {
 // truncating (logrotate's copytruncate) goes on at the start of the file,
 // with no hole of zeros where the old lines were.
 func TestE2ELogFileRotate(t *testing.T) {
-	dir := t.TempDir()
-	site := filepath.Join(dir, "site")
-	if err := os.Mkdir(site, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, filepath.Join(site, "hello.txt"), "hello\n")
-	log := filepath.Join(dir, "access.log")
+	site, log := logSite(t)
 	p := startBinary(t, "-b", "127.0.0.1", "-d", site, "--log-file", log, "0")
 	get := func(path string) {
 		t.Helper()
@@ -186,4 +193,49 @@ func TestE2EHangupIgnored(t *testing.T) {
 		t.Fatalf("GET /hello.txt after SIGHUP = %q", got)
 	}
 	p.stop(t, syscall.SIGTERM)
+}
+
+// TestE2ELogFileCutLineStaysOld: a line that a full disk (here the limit
+// on a file's size) cut in the --log-file is not finished at the start of
+// the file a rotation makes: the new file began with the rest of it,
+// `qqqq HTTP/1.1" 200 6`, half a line to whoever parses it.
+func TestE2ELogFileCutLineStaysOld(t *testing.T) {
+	site, log := logSite(t)
+	// At most 4 KiB in a file: a line that crosses it is cut, as a full
+	// disk cuts it, and the file stays full.
+	cmd := command(t, "-b", "127.0.0.1", "-d", site, "--log-file", log, "0")
+	cmd.Args = append([]string{"sh", "-c", `ulimit -f 8; exec "$0" "$@"`}, cmd.Args...)
+	cmd.Path = "/bin/sh"
+	p := startCommand(t, cmd)
+	// Lines of 133 bytes: none ends at byte 4096.
+	target := "/hello.txt?" + strings.Repeat("q", 63)
+	for i := 0; !strings.Contains(p.stderr.String(), "cannot write the access log"); i++ {
+		if i == 200 {
+			t.Fatalf("the log file never filled up; stderr: %q", p.stderr)
+		}
+		if got := curl(t, p.url+target); got != "hello\n" {
+			t.Fatalf("GET = %q", got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := os.Rename(log, log+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	waitForFile(t, log, "") // the server has made the new file
+	curl(t, p.url+"/hello.txt?after")
+	waitForFile(t, log, `"GET /hello.txt?after HTTP/1.1" 200 6`)
+	p.stop(t, syscall.SIGTERM)
+
+	b, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		if !strings.HasPrefix(line, "127.0.0.1 - - [") {
+			t.Errorf("the new log file holds %q, not a whole line", line)
+		}
+	}
 }
