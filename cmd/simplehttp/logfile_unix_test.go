@@ -239,3 +239,20 @@ func TestE2ELogFileCutLineStaysOld(t *testing.T) {
 		}
 	}
 }
+
+// TestE2EUsr1WithoutLogFile: without --log-file, SIGUSR1 is ignored (the
+// Go runtime's default), where Python's server dies of it: a log
+// rotation's `kill -USR1` sent to a server that logs to stderr leaves it
+// serving. SIGTERM, sent after it and delivered after it, then stops it
+// as usual, with status 0.
+func TestE2EUsr1WithoutLogFile(t *testing.T) {
+	site, _ := logSite(t)
+	p := startBinary(t, "-b", "127.0.0.1", "-d", site, "0")
+	if err := p.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	if got := curl(t, p.url+"/hello.txt"); got != "hello\n" {
+		t.Fatalf("GET /hello.txt after SIGUSR1 = %q", got)
+	}
+	p.stop(t, syscall.SIGTERM)
+}
