@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -27,7 +28,8 @@ const logFileCheck = time.Second
 // at most once per logFileCheck, on a write; reopen (SIGUSR1, see
 // onSignal) opens it again at once. A line that a full disk cut in the
 // old file is finished there (if the disk then takes it), never at the
-// start of the new one, which holds whole lines only.
+// start of the new one, nor of the file emptied in place, which hold
+// whole lines only.
 type logFile struct {
 	path   string
 	logger *slog.Logger // says when the file is opened again, or cannot be
@@ -38,12 +40,15 @@ type logFile struct {
 	checked time.Time // when the name was last looked up
 	failing bool      // the last attempt to open it again failed
 	// mid is set when a write to f stopped within a line (a full disk
-	// took part of it); cut is the file left for a new one while it
-	// ended so. The rest of that line (the access log writes it before
-	// any other) goes to cut, to finish it there if it can: written to
-	// the new file, it began it with half a line.
-	mid bool
-	cut *os.File
+	// took part of it). The rest of that line (the access log writes it
+	// before any other) is due in f, unless f is no longer the file
+	// where the line began: then rest is set, and the rest goes to cut,
+	// the file left for a new one, to finish the line there if it can,
+	// or nowhere if cut is nil (f was emptied in place). Written to the
+	// new or emptied file, it began it with half a line.
+	mid  bool
+	rest bool
+	cut  *os.File
 }
 
 // openLogFile opens path for appending, creating it if need be.
@@ -70,18 +75,32 @@ func (l *logFile) Write(p []byte) (int, error) {
 		l.checked = now
 		l.follow()
 	}
+	if l.mid && l.emptied() {
+		// Emptied in place (`: > access.log` to free a full disk, or
+		// logrotate's copytruncate): the line's start is gone.
+		l.mid, l.rest = false, true
+		if l.cut != nil {
+			l.cut.Close()
+			l.cut = nil
+		}
+	}
 	done := 0
-	if l.cut != nil && len(p) > 0 {
+	if l.rest && len(p) > 0 {
 		// The rest of the line cut in the old file: finished there
 		// if the disk now takes it, never put in the new one.
 		end := bytes.IndexByte(p, '\n') + 1
 		if end == 0 {
 			end = len(p)
 		}
-		l.cut.Write(p[:end])
+		if l.cut != nil {
+			l.cut.Write(p[:end])
+		}
 		if p[end-1] == '\n' {
-			l.cut.Close()
-			l.cut = nil
+			l.rest = false
+			if l.cut != nil {
+				l.cut.Close()
+				l.cut = nil
+			}
 		}
 		done, p = end, p[end:]
 	}
@@ -105,7 +124,18 @@ func (l *logFile) replace(f *os.File) {
 	if l.cut != nil {
 		l.cut.Close()
 	}
-	l.cut, l.mid = old, false
+	l.cut, l.mid, l.rest = old, false, true
+}
+
+// emptied reports whether f is shorter than it was after the last write
+// to it: someone emptied it, or cut it short.
+func (l *logFile) emptied() bool {
+	off, err := l.f.Seek(0, io.SeekCurrent) // the end, after an O_APPEND write
+	if err != nil {
+		return false // not a file that seeks: a FIFO, a terminal
+	}
+	fi, err := l.f.Stat()
+	return err == nil && fi.Size() < off
 }
 
 // follow opens the name again if it no longer leads to the open file.

@@ -195,18 +195,16 @@ func TestE2EHangupIgnored(t *testing.T) {
 	p.stop(t, syscall.SIGTERM)
 }
 
-// TestE2ELogFileCutLineStaysOld: a line that a full disk (here the limit
-// on a file's size) cut in the --log-file is not finished at the start of
-// the file a rotation makes: the new file began with the rest of it,
-// `qqqq HTTP/1.1" 200 6`, half a line to whoever parses it.
-func TestE2ELogFileCutLineStaysOld(t *testing.T) {
+// startFullLog starts the command with a --log-file that can hold no more
+// than 4 KiB (the limit on a file's size, as a full disk), and makes
+// requests until a line is cut there.
+func startFullLog(t *testing.T) (p *proc, log string) {
+	t.Helper()
 	site, log := logSite(t)
-	// At most 4 KiB in a file: a line that crosses it is cut, as a full
-	// disk cuts it, and the file stays full.
 	cmd := command(t, "-b", "127.0.0.1", "-d", site, "--log-file", log, "0")
 	cmd.Args = append([]string{"sh", "-c", `ulimit -f 8; exec "$0" "$@"`}, cmd.Args...)
 	cmd.Path = "/bin/sh"
-	p := startCommand(t, cmd)
+	p = startCommand(t, cmd)
 	// Lines of 133 bytes: none ends at byte 4096.
 	target := "/hello.txt?" + strings.Repeat("q", 63)
 	for i := 0; !strings.Contains(p.stderr.String(), "cannot write the access log"); i++ {
@@ -218,6 +216,29 @@ func TestE2ELogFileCutLineStaysOld(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	return p, log
+}
+
+// wholeLines checks that the log file holds whole lines only.
+func wholeLines(t *testing.T, log string) {
+	t.Helper()
+	b, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		if !strings.HasPrefix(line, "127.0.0.1 - - [") {
+			t.Errorf("the log file holds %q, not a whole line", line)
+		}
+	}
+}
+
+// TestE2ELogFileCutLineStaysOld: a line that a full disk cut in the
+// --log-file is not finished at the start of the file a rotation makes:
+// the new file began with the rest of it, `qqqq HTTP/1.1" 200 6`, half a
+// line to whoever parses it.
+func TestE2ELogFileCutLineStaysOld(t *testing.T) {
+	p, log := startFullLog(t)
 	if err := os.Rename(log, log+".1"); err != nil {
 		t.Fatal(err)
 	}
@@ -228,16 +249,22 @@ func TestE2ELogFileCutLineStaysOld(t *testing.T) {
 	curl(t, p.url+"/hello.txt?after")
 	waitForFile(t, log, `"GET /hello.txt?after HTTP/1.1" 200 6`)
 	p.stop(t, syscall.SIGTERM)
+	wholeLines(t, log)
+}
 
-	b, err := os.ReadFile(log)
-	if err != nil {
+// TestE2ELogFileCutLineEmptied: nor when the file is emptied in place
+// (`: > access.log`, to free a full disk, or logrotate's copytruncate):
+// the start of the line went with what was emptied, and the rest began
+// the file again with half a line.
+func TestE2ELogFileCutLineEmptied(t *testing.T) {
+	p, log := startFullLog(t)
+	if err := os.Truncate(log, 0); err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
-		if !strings.HasPrefix(line, "127.0.0.1 - - [") {
-			t.Errorf("the new log file holds %q, not a whole line", line)
-		}
-	}
+	curl(t, p.url+"/hello.txt?after")
+	waitForFile(t, log, `"GET /hello.txt?after HTTP/1.1" 200 6`)
+	p.stop(t, syscall.SIGTERM)
+	wholeLines(t, log)
 }
 
 // TestE2EUsr1WithoutLogFile: without --log-file, SIGUSR1 is ignored (the
