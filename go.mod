@@ -12,4 +12,5 @@ require (
 	github.com/youmark/pkcs8 v0.0.0-20240726163527-a2c0da244d78
 	golang.org/x/crypto v0.41.0
 	golang.org/x/sys v0.41.0
+	golang.org/x/text v0.28.0
 )

@@ -317,10 +317,20 @@
 //   - Names are one visible, printable element: path separators, "." and
 //     "..", a leading dot, control and bidirectional-override characters,
 //     invisible ones that make two names look alike (zero-width space,
-//     word joiner, soft hyphen), bytes that are not UTF-8, names over 255
-//     bytes, leading or trailing spaces, a trailing dot and Windows
-//     device names are refused with a message saying which; a multipart
-//     filename is first reduced to its last element (after '/' or '\').
+//     word joiner, soft hyphen; tag characters outside a flag's tags;
+//     variation selectors and joiners where they show as nothing, after
+//     an ASCII character or a Latin, Greek or Cyrillic letter), bytes that
+//     are not UTF-8, names over 255 bytes, leading or trailing spaces, a
+//     trailing dot and Windows device names are refused with 400 and a
+//     message saying which; a multipart filename is first reduced to its
+//     last element (after '/' or '\').
+//   - A new name that looks the same as one in its directory (the same
+//     in Unicode Normalization Form C once the characters that show as
+//     nothing are left out: "café" with a composed "é" beside one with
+//     "e" and a combining accent, as macOS writes it) is refused with
+//     409, as an existing name is, with UploadOverwrite too: a listing
+//     would show the name twice. Of two such uploads at once to one
+//     Handler, one wins. Letter case is the file system's to compare.
 //   - Uploads into a hidden directory (".git", ".ssh") or one of
 //     [Options.ExcludeDirs] (the CGI directories), or inside one,
 //     are refused with 403, whether the request names it or a link leads

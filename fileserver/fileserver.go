@@ -108,6 +108,8 @@ type Handler struct {
 	// openWaiting bounds the received files of the multipart uploads in
 	// progress that wait open (maxOpenWaiting; see post).
 	openWaiting *budget
+	// nameMu are the locks of lockNames, by directory.
+	nameMu [16]sync.Mutex
 
 	// exclude are Options.ExcludeDirs without their leading '/'.
 	exclude []string

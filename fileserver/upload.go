@@ -194,20 +194,29 @@ func checkUploadName(name string) *uploadError {
 	case !utf8.ValidString(name):
 		return bad("not valid UTF-8")
 	}
+	prev, inTag := rune(-1), false
 	for _, c := range name {
 		// C0 and C1 controls (NUL among them), DEL, and the
 		// characters that change how text reads in a listing or a
 		// terminal: bidirectional overrides, and the invisible ones
 		// that make two names look the same (zero-width space, word
 		// joiner, BOM, soft hyphen, combining grapheme joiner, the
-		// Hangul and Khmer fillers that show as nothing). The
-		// zero-width joiner and non-joiner stay: emoji and Persian
-		// words are written with them.
+		// Hangul and Khmer fillers that show as nothing, the
+		// deprecated format characters U+206A-206F). The zero-width
+		// joiner and non-joiner stay: emoji and Persian words are
+		// written with them. So do the invisible characters that have
+		// a use in a name where they have it, and only there (see
+		// placedInvisible).
 		if c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0xad || c == 0x034f || c == 0x061c || c == 0x115f || c == 0x1160 ||
 			c == 0x17b4 || c == 0x17b5 || c == 0x180e || c == 0x200b || c == 0x200e || c == 0x200f ||
-			(c >= 0x202a && c <= 0x202e) || (c >= 0x2060 && c <= 0x2069) || c == 0x3164 || c == 0xfeff || c == 0xffa0 {
+			(c >= 0x202a && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || c == 0x3164 || c == 0xfeff || c == 0xffa0 ||
+			!placedInvisible(prev, c, &inTag) {
 			return bad("contains a control character")
 		}
+		prev = c
+	}
+	if inTag {
+		return bad("contains a control character") // a flag's tags left open
 	}
 	if name[0] == ' ' || name[len(name)-1] == ' ' || name[len(name)-1] == '.' {
 		return bad("starts or ends with a space, or ends with a dot")
@@ -342,7 +351,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 		overwrite = overwrite && !noneMatchAny(conds)
 	}
 	if e := h.commit(dir, t, base, overwrite, nil); e != nil {
-		if e.code == http.StatusConflict && noneMatchAny(conds) {
+		if e.code == http.StatusConflict && e.msg != lookAlikeMsg && noneMatchAny(conds) {
 			return preconditionFailed()
 		}
 		return e
@@ -451,7 +460,10 @@ func (h *Handler) checkTarget(dir *os.File, base string, conds http.Header) (exi
 	}
 	switch {
 	case !cur.exists:
-		return false, h.copyConflict(dir, base, nil)
+		if e := h.copyConflict(dir, base, nil); e != nil {
+			return false, e
+		}
+		return false, h.lookAlikeConflict(dir, base)
 	case cur.mode.IsDir():
 		return true, refuse(http.StatusConflict, "A directory of that name exists")
 	case !h.overwrite:
@@ -837,8 +849,15 @@ func (o onlyWriter) Write(p []byte) (int, error) { return o.w.Write(p) }
 func (h *Handler) commit(dir *os.File, t *tempFile, base string, overwrite bool, ours map[string]bool) *uploadError {
 	// Checked again now that the body has arrived: the file, or its
 	// copy, may have been created by another upload meanwhile, and a
-	// copy named after its file would be the fresher one.
+	// copy named after its file would be the fresher one. So may a
+	// name that looks the same: the check and the naming hold the lock
+	// of the directory's names together.
+	defer h.lockNames(dir)()
 	if e := h.copyConflict(dir, base, ours); e != nil {
+		t.abort()
+		return e
+	}
+	if e := h.lookAlikeConflict(dir, base); e != nil {
 		t.abort()
 		return e
 	}
@@ -954,10 +973,12 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, name string) *upl
 		if e := checkUploadName(fname); e != nil {
 			return named(e, fname)
 		}
-		if seen[fname] {
+		// Two names that look the same are the same name twice.
+		key := nameKey(fname)
+		if seen[key] {
 			return named(refuse(http.StatusConflict, "The same file name twice in one upload"), fname)
 		}
-		seen[fname] = true
+		seen[key] = true
 		if len(files) == maxUploadFiles {
 			return refuse(http.StatusRequestEntityTooLarge, "More than "+strconv.Itoa(maxUploadFiles)+" files in one upload")
 		}

@@ -16,6 +16,7 @@ require (
 	github.com/klauspost/compress v1.19.2 // indirect
 	golang.org/x/crypto v0.41.0 // indirect
 	golang.org/x/sys v0.41.0 // indirect
+	golang.org/x/text v0.28.0 // indirect
 )
 
 replace github.com/simplehttp/simplehttp => ../..

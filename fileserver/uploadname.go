@@ -1,0 +1,153 @@
+package fileserver
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// lookAlikeMsg is the refusal of a name that looks the same as one in
+// its directory (see lookAlike).
+const lookAlikeMsg = "A name that looks the same exists"
+
+// placedInvisible reports whether c, after prev (-1 at the start of a
+// name), is not an invisible character out of its place. Some have a
+// use in a name, where they have it: a variation selector chooses an
+// emoji's or a symbol's look (U+FE00-FE0F) or an ideograph's glyph
+// (U+E0100-E01EF), and tag characters make a flag of the black flag
+// (U+1F3F4 followed by tags and the cancel tag U+E007F), and the
+// zero-width joiner and non-joiner join emoji and the letters of many
+// scripts. Anywhere else they show as nothing: after an ordinary letter,
+// a name with them looks like the name without. inTag is carried from rune to rune: whether a
+// flag's tags are open.
+func placedInvisible(prev, c rune, inTag *bool) bool {
+	switch {
+	case c >= 0xe0020 && c <= 0xe007e: // tag characters
+		if prev == 0x1f3f4 || *inTag {
+			*inTag = true
+			return true
+		}
+		return false
+	case c == 0xe007f: // cancel tag: ends a flag's tags
+		ok := *inTag
+		*inTag = false
+		return ok
+	case *inTag, c >= 0xe0000 && c <= 0xe007f:
+		return false // a flag's tags not ended, a language tag
+	case c >= 0xe0100 && c <= 0xe01ef: // ideographic variation selectors
+		return prev >= 0 && unicode.Is(unicode.Han, prev)
+	case c >= 0xfe00 && c <= 0xfe0f:
+		if prev >= '0' && prev <= '9' || prev == '#' || prev == '*' {
+			return true // keycaps (1️⃣, #️⃣), the slashed zero
+		}
+		return !ordinary(prev) && !unicode.Is(unicode.Variation_Selector, prev)
+	case c == 0x200c || c == 0x200d: // zero-width non-joiner and joiner
+		return !ordinary(prev)
+	}
+	return true
+}
+
+// ordinary reports whether c (-1 for the start of a name) is the start,
+// an ASCII character or a Latin, Greek or Cyrillic letter: what no
+// variation selector or joiner follows to any effect.
+func ordinary(c rune) bool {
+	return c < utf8.RuneSelf ||
+		c < 0x2000 && unicode.IsLetter(c) && unicode.In(c, unicode.Latin, unicode.Greek, unicode.Cyrillic)
+}
+
+// nameKey is what a name looks like, to compare it with others: its
+// characters that show as nothing (Unicode's default ignorable ones,
+// among them the joiners, variation selectors and tags that an upload
+// takes where they have a use) left out, and the rest in Normalization
+// Form C, so that an "é" written as "e" and a combining acute accent
+// (as macOS writes names) is the "é" written as one character. Letter
+// case is kept: on a file system that ignores it, the system itself
+// refuses a name that differs from another in case only; on others,
+// "README" and "readme" do not look the same.
+func nameKey(name string) string {
+	ascii := true
+	for i := 0; i < len(name); i++ {
+		if name[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return name
+	}
+	b := make([]byte, 0, len(name))
+	for _, c := range name {
+		if !ignorable(c) {
+			b = utf8.AppendRune(b, c)
+		}
+	}
+	return norm.NFC.String(string(b))
+}
+
+// ignorable reports whether c is a default ignorable code point of
+// Unicode: one that shows as nothing where it has no effect.
+func ignorable(c rune) bool {
+	return unicode.Is(unicode.Variation_Selector, c) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, c) ||
+		unicode.Is(unicode.Cf, c) && !unicode.Is(unicode.Prepended_Concatenation_Mark, c)
+}
+
+// lookAlike returns a name in dir that is not base but looks the same
+// (has its nameKey), or "". A listing with both would show the same name
+// twice, and a link to one could be a link to the other: an upload that
+// added "café.pdf" with a decomposed "é" beside "café.pdf" could pass for
+// it.
+func lookAlike(dir *os.File, base string) (string, error) {
+	key := nameKey(base)
+	if _, err := dir.Seek(0, io.SeekStart); err != nil {
+		return "", err
+	}
+	for {
+		names, err := dir.Readdirnames(1024)
+		for _, n := range names {
+			if n != base && (n == key || nameKey(n) == key) {
+				return n, nil
+			}
+		}
+		if err == io.EOF {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+}
+
+// lookAlikeConflict refuses base in dir if it would be a new name there
+// that looks the same as another (see lookAlike). An existing name is
+// not a new one: it is replaced or refused as before.
+func (h *Handler) lookAlikeConflict(dir *os.File, base string) *uploadError {
+	cur, err := lstatAt(dir, base)
+	if err == nil && cur.exists {
+		return nil
+	}
+	other, err := lookAlike(dir, base)
+	if err == nil && other == "" {
+		return nil
+	}
+	e := refuse(http.StatusConflict, lookAlikeMsg)
+	e.err = err // a directory that cannot be read is not taken for safe
+	if err != nil {
+		e.code, e.msg = http.StatusForbidden, "Upload refused"
+	}
+	return e
+}
+
+// lockNames holds, until the func it returns is called, the lock on the
+// names of dir that the last check and the naming of an upload take
+// together: of two uploads of look-alike names at once, one sees the
+// other's name. It holds for the uploads of this handler only.
+func (h *Handler) lockNames(dir *os.File) func() {
+	id, _ := identOf(dir)
+	mu := &h.nameMu[(id.ino^id.dev)%uint64(len(h.nameMu))]
+	mu.Lock()
+	return mu.Unlock
+}
