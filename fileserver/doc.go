@@ -336,7 +336,8 @@
 //     are refused with 403, whether the request names it or a link leads
 //     there: the directory written into is found again from the root
 //     without following any link, and a link changed meanwhile is
-//     refused, never written through.
+//     refused, never written through. So are uploads to the
+//     [Options.Fallback] file and its precompressed copies, built or not.
 //   - [Handler.Close] refuses new uploads and waits for those in flight,
 //     so after a server's Shutdown and Close nothing is left half-way.
 //   - Memory stays bounded however many uploads trickle in at once: each

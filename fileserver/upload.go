@@ -321,11 +321,14 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 	if e := h.checkSize(r.ContentLength); e != nil {
 		return e
 	}
-	dir, e := h.openUploadDir(dirName)
+	dir, real, e := h.openUploadDir(dirName)
 	if e != nil {
 		return e
 	}
 	defer dir.Close()
+	if e := h.checkFallback(real, base); e != nil {
+		return e
+	}
 	conds := preconditions(r.Header)
 	existed, e := h.checkTarget(dir, base, conds)
 	if e != nil {
@@ -402,27 +405,55 @@ func (h *Handler) checkFree(dir *os.File, n int64) *uploadError {
 // following only the symbolic links the policy allows that resolve inside
 // it, whatever the policy is for reads. The directory must be one an
 // upload may write into (see checkUploadDir) both as the client named it
-// and where it really is, whichever links led there: a link "keys" to
-// ".ssh" does not take files into .ssh.
-func (h *Handler) openUploadDir(name string) (*os.File, *uploadError) {
+// and where it really is (real, a path from the root), whichever links
+// led there: a link "keys" to ".ssh" does not take files into .ssh.
+func (h *Handler) openUploadDir(name string) (_ *os.File, real string, _ *uploadError) {
 	if e := h.checkUploadDir(name); e != nil {
-		return nil, e
+		return nil, "", e
 	}
 	f, real, err := h.dirfs.openDirForWrite(name)
 	if err != nil {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			return nil, &uploadError{code: http.StatusConflict, msg: "No such directory", err: err}
+			return nil, "", &uploadError{code: http.StatusConflict, msg: "No such directory", err: err}
 		case errors.Is(err, syscall.ENOTDIR):
-			return nil, &uploadError{code: http.StatusConflict, msg: "Not a directory", err: err}
+			return nil, "", &uploadError{code: http.StatusConflict, msg: "Not a directory", err: err}
 		}
-		return nil, &uploadError{code: http.StatusForbidden, msg: "Upload refused", err: err}
+		return nil, "", &uploadError{code: http.StatusForbidden, msg: "Upload refused", err: err}
 	}
 	if e := h.checkUploadDir(real); e != nil {
 		f.Close()
-		return nil, e
+		return nil, "", e
 	}
-	return f, nil
+	return f, real, nil
+}
+
+// checkFallback refuses base in the directory real (a path from the
+// root) if it is the Fallback file or one of its precompressed copies:
+// served for every client-side route, an uploader's file there would
+// take over the application, and one that does not exist yet (a build
+// not yet made, a misspelled name) would otherwise be free to create.
+// Names are compared as they look (see nameKey) and in any letter case,
+// which a file system that ignores case opens as the same file.
+func (h *Handler) checkFallback(real, base string) *uploadError {
+	if h.fallback == "" {
+		return nil
+	}
+	name := base
+	if real != "." {
+		name = real + "/" + base
+	}
+	name = nameKey(name)
+	fallback := nameKey(h.fallback)
+	if strings.EqualFold(name, fallback) {
+		return refuse(http.StatusForbidden, "Uploads to the fallback file are refused")
+	}
+	for _, c := range h.pre {
+		if strings.EqualFold(name, fallback+c.ext) {
+			return refuse(http.StatusForbidden, "Uploads to the fallback file are refused")
+		}
+	}
+	return nil
 }
 
 // checkUploadDir refuses a directory (a path from the root) that uploads
@@ -912,7 +943,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, name string) *upl
 	if ct != "multipart/form-data" {
 		return refuse(http.StatusUnsupportedMediaType, "Uploads are multipart/form-data")
 	}
-	dir, e := h.openUploadDir(name)
+	dir, real, e := h.openUploadDir(name)
 	if e != nil {
 		if e.code == http.StatusConflict {
 			e.code = http.StatusNotFound
@@ -971,6 +1002,9 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, name string) *upl
 			continue
 		}
 		if e := checkUploadName(fname); e != nil {
+			return named(e, fname)
+		}
+		if e := h.checkFallback(real, fname); e != nil {
 			return named(e, fname)
 		}
 		// Two names that look the same are the same name twice.
