@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"sync/atomic"
 	"time"
 )
 
@@ -98,4 +99,12 @@ func UploadBuffers(h *Handler) int64 {
 // at once (256 by default).
 func SetMultiRangeLimit(h *Handler, n int64) {
 	h.multiRanges = newBudget(n, 0, "responses of several ranges", "responses", "", "sending whole files", h.logger)
+}
+
+// CountNamesRead counts the readings of a directory's names that uploads
+// make, until the func it returns is called, which returns their number.
+func CountNamesRead() func() int64 {
+	var n atomic.Int64
+	namesRead = func() { n.Add(1) }
+	return func() int64 { namesRead = nil; return n.Load() }
 }

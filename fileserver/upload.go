@@ -330,7 +330,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 		return e
 	}
 	conds := preconditions(r.Header)
-	existed, e := h.checkTarget(dir, base, conds)
+	existed, e := h.checkTarget(dir, base, conds, nil)
 	if e != nil {
 		return e
 	}
@@ -345,7 +345,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 	overwrite := h.overwrite
 	if conds != nil {
 		// Again, on what is there now that the body has arrived.
-		if existed, e = h.checkTarget(dir, base, conds); e != nil {
+		if existed, e = h.checkTarget(dir, base, conds, nil); e != nil {
 			t.abort()
 			return e
 		}
@@ -353,7 +353,11 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 		// exclusive link fails if the name appeared meanwhile.
 		overwrite = overwrite && !noneMatchAny(conds)
 	}
-	if e := h.commit(dir, t, base, overwrite, nil); e != nil {
+	t.syncEarly()
+	unlock := h.lockNames(dir)
+	e = h.commit(dir, t, base, overwrite, nil, nil)
+	unlock()
+	if e != nil {
 		if e.code == http.StatusConflict && e.msg != lookAlikeMsg && noneMatchAny(conds) {
 			return preconditionFailed()
 		}
@@ -476,10 +480,12 @@ func (h *Handler) checkUploadDir(name string) *uploadError {
 }
 
 // checkTarget looks at what is at base in dir now: refused if it fails
-// the preconditions conds (nil for none), is a directory, or is any file
-// when overwriting is off. A name that appears later is caught by the
+// the preconditions conds (nil for none), is a directory, is any file
+// when overwriting is off, or would be a new name that looks like
+// another (names: dir's names, read once for several checks; nil to read
+// them for this one). A name that appears later is caught by the
 // exclusive link of the commit.
-func (h *Handler) checkTarget(dir *os.File, base string, conds http.Header) (existed bool, _ *uploadError) {
+func (h *Handler) checkTarget(dir *os.File, base string, conds http.Header, names *dirNames) (existed bool, _ *uploadError) {
 	cur, err := lstatAt(dir, base)
 	if err != nil {
 		return false, &uploadError{code: http.StatusForbidden, msg: "Upload refused", err: err}
@@ -494,7 +500,7 @@ func (h *Handler) checkTarget(dir *os.File, base string, conds http.Header) (exi
 		if e := h.copyConflict(dir, base, nil); e != nil {
 			return false, e
 		}
-		return false, h.lookAlikeConflict(dir, base)
+		return false, h.lookAlikeConflict(dir, base, names)
 	case cur.mode.IsDir():
 		return true, refuse(http.StatusConflict, "A directory of that name exists")
 	case !h.overwrite:
@@ -876,19 +882,20 @@ func (o onlyWriter) Write(p []byte) (int, error) { return o.w.Write(p) }
 
 // commit gives the received file its name, replacing a file of that
 // name if overwrite. In every case t is closed. ours are the files the
-// same upload stored before (see copyConflict).
-func (h *Handler) commit(dir *os.File, t *tempFile, base string, overwrite bool, ours map[string]bool) *uploadError {
+// same upload stored before (see copyConflict). The caller holds the
+// lock of dir's names (lockNames); names are dir's names as read under
+// it (nil to read them here).
+func (h *Handler) commit(dir *os.File, t *tempFile, base string, overwrite bool, ours map[string]bool, names *dirNames) *uploadError {
 	// Checked again now that the body has arrived: the file, or its
 	// copy, may have been created by another upload meanwhile, and a
 	// copy named after its file would be the fresher one. So may a
 	// name that looks the same: the check and the naming hold the lock
 	// of the directory's names together.
-	defer h.lockNames(dir)()
 	if e := h.copyConflict(dir, base, ours); e != nil {
 		t.abort()
 		return e
 	}
-	if e := h.lookAlikeConflict(dir, base); e != nil {
+	if e := h.lookAlikeConflict(dir, base, names); e != nil {
 		t.abort()
 		return e
 	}
@@ -973,6 +980,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, name string) *upl
 	waitingOpen := 0 // of files, those that took h.openWaiting
 	defer func() { h.openWaiting.give(int64(waitingOpen)) }()
 	seen := make(map[string]bool)
+	var early dirNames // the directory's names, for the checks before each file
 	for {
 		head.left = maxPartHead
 		part, err := mr.NextPart()
@@ -1016,7 +1024,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, name string) *upl
 		if len(files) == maxUploadFiles {
 			return refuse(http.StatusRequestEntityTooLarge, "More than "+strconv.Itoa(maxUploadFiles)+" files in one upload")
 		}
-		if _, e := h.checkTarget(dir, fname, nil); e != nil {
+		if _, e := h.checkTarget(dir, fname, nil, &early); e != nil {
 			return named(e, fname)
 		}
 		t, e := h.receive(r, dir, part)
@@ -1035,14 +1043,26 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, name string) *upl
 	if len(files) == 0 {
 		return refuse(http.StatusBadRequest, "No file in the upload")
 	}
+	// Named under one hold of the lock of the directory's names, which
+	// are read once for all of them: a post of many files into a large
+	// directory would read it once per file. The files are synced to
+	// disk before, so as not to hold the lock meanwhile.
+	for _, f := range files {
+		f.t.syncEarly()
+	}
 	ours := make(map[string]bool, len(files))
+	names := &dirNames{}
+	unlock := h.lockNames(dir)
 	for i, f := range files {
-		if e := h.commitPart(dir, f, ours); e != nil {
+		if e := h.commitPart(dir, f, ours, names); e != nil {
+			unlock()
 			h.settle(dir, files[:i+1], true)
 			return named(e, f.name)
 		}
 		ours[f.name] = true
+		names.add(f.name)
 	}
+	unlock()
 	h.settle(dir, files, false)
 	h.writeUploaded(w, r, files)
 	return nil
@@ -1110,7 +1130,7 @@ var errCannotKeep = errors.New("the file system cannot link it")
 // commitPart names a file of a multipart upload, whose files named before
 // it are ours. With overwrite, the file it replaces is first linked to a
 // hidden name, so that settle can put it back.
-func (h *Handler) commitPart(dir *os.File, f *received, ours map[string]bool) *uploadError {
+func (h *Handler) commitPart(dir *os.File, f *received, ours map[string]bool, names *dirNames) *uploadError {
 	t := f.t
 	f.t = nil
 	id, err := t.ident()
@@ -1127,7 +1147,7 @@ func (h *Handler) commitPart(dir *os.File, f *received, ours map[string]bool) *u
 		t.abort()
 		return h.writeError(err)
 	}
-	if e := h.commit(dir, t, f.name, h.overwrite, ours); e != nil {
+	if e := h.commit(dir, t, f.name, h.overwrite, ours, names); e != nil {
 		return e
 	}
 	f.id, f.committed = id, true

@@ -95,41 +95,100 @@ func ignorable(c rune) bool {
 		unicode.Is(unicode.Cf, c) && !unicode.Is(unicode.Prepended_Concatenation_Mark, c)
 }
 
+// namesRead, if not nil, is called for each reading of a directory's
+// names: tests count them.
+var namesRead func()
+
+// dirNames are the names of a directory by their nameKey, read once
+// when first needed, for the checks of several names; a nil *dirNames
+// reads the directory for each.
+type dirNames struct {
+	read bool
+	m    map[string]string
+	err  error
+}
+
 // lookAlike returns a name in dir that is not base but looks the same
 // (has its nameKey), or "". A listing with both would show the same name
 // twice, and a link to one could be a link to the other: an upload that
 // added "café.pdf" with a decomposed "é" beside "café.pdf" could pass for
 // it.
+func (d *dirNames) lookAlike(dir *os.File, base string) (string, error) {
+	if d == nil {
+		return lookAlike(dir, base)
+	}
+	if !d.read {
+		d.read = true
+		d.m = make(map[string]string)
+		d.err = eachName(dir, func(n string) bool {
+			d.m[nameKey(n)] = n
+			return true
+		})
+	}
+	if d.err != nil {
+		return "", d.err
+	}
+	if n, ok := d.m[nameKey(base)]; ok && n != base {
+		return n, nil
+	}
+	return "", nil
+}
+
+// add records name, just created in the directory.
+func (d *dirNames) add(name string) {
+	if d != nil && d.m != nil {
+		d.m[nameKey(name)] = name
+	}
+}
+
+// lookAlike returns a name in dir that is not base but looks the same
+// as base, or "".
 func lookAlike(dir *os.File, base string) (string, error) {
-	key := nameKey(base)
+	key, found := nameKey(base), ""
+	err := eachName(dir, func(n string) bool {
+		if n != base && (n == key || nameKey(n) == key) {
+			found = n
+			return false
+		}
+		return true
+	})
+	return found, err
+}
+
+// eachName calls f with each name in dir until it returns false.
+func eachName(dir *os.File, f func(string) bool) error {
+	if namesRead != nil {
+		namesRead()
+	}
 	if _, err := dir.Seek(0, io.SeekStart); err != nil {
-		return "", err
+		return err
 	}
 	for {
 		names, err := dir.Readdirnames(1024)
 		for _, n := range names {
-			if n != base && (n == key || nameKey(n) == key) {
-				return n, nil
+			if !f(n) {
+				return nil
 			}
 		}
 		if err == io.EOF {
-			return "", nil
+			return nil
 		}
 		if err != nil {
-			return "", err
+			return err
 		}
 	}
 }
 
 // lookAlikeConflict refuses base in dir if it would be a new name there
-// that looks the same as another (see lookAlike). An existing name is
-// not a new one: it is replaced or refused as before.
-func (h *Handler) lookAlikeConflict(dir *os.File, base string) *uploadError {
+// that looks the same as another (see lookAlike; names as in
+// checkTarget). An existing name is not a new one: it is replaced or
+// refused as before.
+func (h *Handler) lookAlikeConflict(dir *os.File, base string, names *dirNames) *uploadError {
 	cur, err := lstatAt(dir, base)
 	if err == nil && cur.exists {
 		return nil
 	}
-	other, err := lookAlike(dir, base)
+	other, err := names.lookAlike(dir, base)
 	if err == nil && other == "" {
 		return nil
 	}
@@ -144,10 +203,20 @@ func (h *Handler) lookAlikeConflict(dir *os.File, base string) *uploadError {
 // lockNames holds, until the func it returns is called, the lock on the
 // names of dir that the last check and the naming of an upload take
 // together: of two uploads of look-alike names at once, one sees the
-// other's name. It holds for the uploads of this handler only.
+// other's name. It holds for the uploads of this handler only. The
+// received files are synced first (syncEarly), so that the lock is not
+// held while their bytes go to disk.
 func (h *Handler) lockNames(dir *os.File) func() {
 	id, _ := identOf(dir)
 	mu := &h.nameMu[(id.ino^id.dev)%uint64(len(h.nameMu))]
 	mu.Lock()
 	return mu.Unlock
+}
+
+// syncEarly writes the received bytes to disk, before the lock of the
+// directory's names is taken; commit syncs again, and reports failure.
+func (t *tempFile) syncEarly() {
+	if t.File != nil { // a parked file was synced by park
+		t.Sync()
+	}
 }
