@@ -319,7 +319,8 @@
 //     invisible ones that make two names look alike (zero-width space,
 //     word joiner, soft hyphen; tag characters outside a flag's tags;
 //     variation selectors and joiners where they show as nothing, after
-//     an ASCII character or a Latin, Greek or Cyrillic letter), bytes that
+//     an ASCII character or a Latin, Greek or Cyrillic letter, and
+//     Unicode's other default ignorable characters), bytes that
 //     are not UTF-8, names over 255 bytes, leading or trailing spaces, a
 //     trailing dot and Windows device names are refused with 400 and a
 //     message saying which; a multipart filename is first reduced to its

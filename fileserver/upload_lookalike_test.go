@@ -112,6 +112,10 @@ func TestUploadInvisibleNames(t *testing.T) {
 		"caf\u200de.txt", // joiners after letters
 		"caf\u200ce.txt",
 		"\u200dcafe.txt",
+		"caf\u180be.txt",     // a Mongolian variation selector after a Latin letter
+		"caf\ufff9e.txt",     // an interlinear annotation mark
+		"caf\U0001d173e.txt", // a musical format character
+		"caf\ufff0e.txt",     // unassigned, kept for characters that show as nothing
 	} {
 		w := upReq(h, "PUT", put(n), []byte("x"), false)
 		if w.Code != 400 || !strings.Contains(w.Body.String(), "Bad file name: contains a control character") {
@@ -129,7 +133,8 @@ func TestUploadInvisibleNames(t *testing.T) {
 		"\U0001f3f3\ufe0f\u200d\U0001f308.txt",           // 🏳️‍🌈
 		"\U0001f468\u200d\U0001f469\u200d\U0001f467.txt", // 👨‍👩‍👧
 		"\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f.txt", // the flag of England
-		"\u8fbb\U000e0100.txt",                                 // 辻 with its glyph chosen
+		"\u1828\u180b.txt",     // a Mongolian letter with its variant chosen
+		"\u8fbb\U000e0100.txt", // 辻 with its glyph chosen
 		"\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.txt", // Persian, with a non-joiner
 	}
 	for _, n := range taken {

@@ -47,8 +47,13 @@ func placedInvisible(prev, c rune, inTag *bool) bool {
 		return !ordinary(prev) && !unicode.Is(unicode.Variation_Selector, prev)
 	case c == 0x200c || c == 0x200d: // zero-width non-joiner and joiner
 		return !ordinary(prev)
+	case c >= 0x180b && c <= 0x180f: // Mongolian free variation selectors
+		return prev >= 0 && unicode.Is(unicode.Mongolian, prev) && unicode.IsLetter(prev)
 	}
-	return true
+	// The other characters that show as nothing (interlinear annotation
+	// marks, musical beams, unassigned ones kept for such use) have no
+	// place in a name.
+	return !ignorable(c) && (c < 0xfff9 || c > 0xfffb)
 }
 
 // ordinary reports whether c (-1 for the start of a name) is the start,
