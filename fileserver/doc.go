@@ -250,7 +250,8 @@
 // script) to a directory's URL. It answers 201 with Location for a created
 // file (a PUT has no body; a POST gets a page linking each file), 204 when
 // [Options.UploadOverwrite] let it replace a file, 409 when the name
-// exists (or is a directory, or a PUT's directory does not, or, with
+// exists (or is a directory, or a PUT's directory does not, or the
+// directory was removed while the body arrived, or, with
 // [Options.Precompressed] and without UploadOverwrite, it names the
 // precompressed copy of a file that exists, such as app.js.gz (or
 // app.js.GZ) beside app.js, which would be sent in the file's place, or a

@@ -917,6 +917,11 @@ func (h *Handler) writeError(err error) *uploadError {
 		return &uploadError{code: http.StatusRequestEntityTooLarge, msg: "File too large for the file system", err: err}
 	case errors.Is(err, fs.ErrPermission), isReadOnly(err):
 		return &uploadError{code: http.StatusForbidden, msg: "Upload refused", err: err}
+	case errors.Is(err, fs.ErrNotExist):
+		// The directory, open since the upload began, was removed
+		// while the body arrived: the name can no longer be made
+		// there, as for a PUT into a directory that is not there.
+		return &uploadError{code: http.StatusConflict, msg: "No such directory", err: err}
 	}
 	return &uploadError{code: http.StatusInternalServerError, msg: internalError, err: err}
 }

@@ -1227,3 +1227,66 @@ func TestPostFileLimit(t *testing.T) {
 	}
 	sameTree(t, dir, before)
 }
+
+// removingReader removes a directory when the body is first read, as
+// another client or a cleanup script may while an upload arrives.
+type removingReader struct {
+	r    io.Reader
+	dir  string
+	done bool
+}
+
+func (rr *removingReader) Read(p []byte) (int, error) {
+	if !rr.done {
+		rr.done = true
+		if err := os.RemoveAll(rr.dir); err != nil {
+			return 0, err
+		}
+	}
+	return rr.r.Read(p)
+}
+
+// TestUploadDirRemovedMeanwhile: a directory removed while an upload's
+// body arrives gets 409 "No such directory", what a PUT into a directory
+// that is not there gets, not a 500 and a warning in the log.
+func TestUploadDirRemovedMeanwhile(t *testing.T) {
+	eachTemp(t, func(t *testing.T) {
+		for _, overwrite := range []bool{false, true} {
+			dir := t.TempDir()
+			sub := filepath.Join(dir, "sub")
+			var form bytes.Buffer
+			mw := multipart.NewWriter(&form)
+			fw, _ := mw.CreateFormFile("file", "posted.txt")
+			fw.Write([]byte("posted\n"))
+			mw.Close()
+			var logs bytes.Buffer
+			h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{UploadOverwrite: overwrite,
+				Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+			for _, tt := range []struct {
+				method, target, ct string
+				body               []byte
+			}{
+				{"PUT", "/sub/new.txt", "", []byte("hello\n")},
+				{"POST", "/sub/", mw.FormDataContentType(), form.Bytes()},
+			} {
+				if err := os.Mkdir(sub, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				r := httptest.NewRequest(tt.method, tt.target, &removingReader{r: bytes.NewReader(tt.body), dir: sub})
+				r.ContentLength = int64(len(tt.body))
+				if tt.ct != "" {
+					r.Header.Set("Content-Type", tt.ct)
+				}
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != 409 || !strings.Contains(w.Body.String(), "No such directory") {
+					t.Errorf("%s %s, overwrite %v, directory removed meanwhile: %d %.200q, want 409 No such directory", tt.method, tt.target, overwrite, w.Code, w.Body)
+				}
+			}
+			if strings.Contains(logs.String(), "level=WARN msg=\"fileserver: upload failed") {
+				t.Errorf("logged: %s", logs.String())
+			}
+			sameTree(t, dir, map[string]string{"./": ""})
+		}
+	})
+}

@@ -42,6 +42,11 @@ type tempFile struct {
 func createTemp(dir *os.File) (*tempFile, error) {
 	if f, err := createUnnamed(dir); err == nil || !errors.Is(err, errUnnamedUnsupported) {
 		if err != nil {
+			if dirRemoved(dir) {
+				// Some systems answer EPERM for a directory that
+				// is gone: say what happened.
+				return nil, &os.PathError{Op: "create", Path: "(upload)", Err: unix.ENOENT}
+			}
 			return nil, err
 		}
 		return &tempFile{File: f, dir: dir}, nil
@@ -58,6 +63,12 @@ func createTemp(dir *os.File) (*tempFile, error) {
 		return &tempFile{File: os.NewFile(uintptr(fd), name), dir: dir, name: name}, nil
 	}
 	return nil, errors.New("cannot create a temporary file: every name taken")
+}
+
+// dirRemoved reports whether dir, open, has been removed meanwhile.
+func dirRemoved(dir *os.File) bool {
+	var st unix.Stat_t
+	return unix.Fstat(int(dir.Fd()), &st) == nil && st.Nlink == 0
 }
 
 func randomTempName() string {
