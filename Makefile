@@ -63,7 +63,7 @@ FUZZ_TARGETS ?= \
 	./internal/urlpath:FuzzName \
 	./internal/urlpath:FuzzLocation
 
-.PHONY: all test test-norace vet fmtcheck crossbuild run build cover tidycheck lint fuzz bench bench-go bench-scale bench-redraw soak golden clean
+.PHONY: all test test-norace vet fmtcheck crossbuild run build cover tidycheck lint fuzz bench bench-go bench-scale bench-redraw soak chaos golden clean
 
 all: test
 
@@ -251,6 +251,16 @@ bench-tools:
 SOAKFLAGS ?=
 soak:
 	$(GO) -C tools run ./soak $(SOAKFLAGS)
+
+## chaos: TestChaos (cmd/simplehttp) for CHAOSTIME instead of the couple of
+## seconds of `make test`: the command in the test's process with every
+## feature on, many clients at once (some giving up midway) while the tree
+## changes, under the race detector; it fails on a data race, a malformed
+## response, or a goroutine or descriptor left once the server has stopped
+## (not part of test).
+CHAOSTIME ?= 1m
+chaos:
+	$(GO) test -race -run '^TestChaos$$' -count=1 -timeout 0 ./cmd/simplehttp -chaos=$(CHAOSTIME)
 
 ## golden: rewrite, from the Go output, the golden files that hold our own
 ## output: `go test -update` in each package whose tests use

@@ -550,6 +550,10 @@ func checkDir(dir string) error {
 	return nil
 }
 
+// cacheMaxBytes is the file server's CacheMaxBytes: 0, its default, but
+// in the tests that make the cache evict.
+var cacheMaxBytes int64
+
 // newFileServer makes the file server for the directory; scripts, if not
 // nil, is the CGI middleware in front of it.
 func newFileServer(cfg config, logger *slog.Logger, scripts *cgi.Handler) (*fileserver.Handler, error) {
@@ -565,6 +569,7 @@ func newFileServer(cfg config, logger *slog.Logger, scripts *cgi.Handler) (*file
 		Upload:          cfg.Upload,
 		MaxUploadSize:   cfg.MaxUpload,
 		UploadOrigins:   cfg.UploadOrigins,
+		CacheMaxBytes:   cacheMaxBytes,
 	}
 	if scripts != nil && (cfg.Archive || cfg.Upload) {
 		// No upload adds a script, even through a link, and the

@@ -17,24 +17,17 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/simplehttp/simplehttp/internal/proctest"
 )
 
 // serverGoroutines counts the goroutines that serve a request or run
 // code of this module's packages (not this test's): after every client
 // is gone, there must be none.
 func serverGoroutines() (int, string) {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
 	count := 0
 	var dump strings.Builder
-	for _, g := range strings.Split(string(buf), "\n\n") {
+	for _, g := range proctest.Goroutines() {
 		serving := strings.Contains(g, "net/http.(*conn).serve") ||
 			strings.Contains(g, "github.com/simplehttp/simplehttp/") && !strings.Contains(g, "simplehttp/internal/hardening.")
 		if serving {

@@ -1,12 +1,14 @@
 // Package proctest tells the tests whether a process has ended, for the
 // processes they cannot wait for: a CGI script's children, a launcher
-// left behind by a server that died.
+// left behind by a server that died; and which goroutines this process
+// runs, for the tests that count those left behind.
 package proctest
 
 import (
 	"bytes"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -35,5 +37,18 @@ func Gone(t testing.TB, pid int, within time.Duration) bool {
 			return false
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Goroutines returns the stack of each goroutine of this process, as
+// runtime.Stack writes them.
+func Goroutines() []string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return strings.Split(string(buf[:n]), "\n\n")
+		}
+		buf = make([]byte, 2*len(buf))
 	}
 }

@@ -1,0 +1,501 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/simplehttp/simplehttp/internal/proctest"
+)
+
+// chaosDuration is how long TestChaos sends its requests: a couple of
+// seconds in `make test`, longer with `make chaos` (go test -race -run
+// TestChaos ./cmd/simplehttp -chaos=1m).
+var chaosDuration = flag.Duration("chaos", 2*time.Second, "how long TestChaos drives the server")
+
+// TestChaos runs the whole command in this process with every feature on
+// (HTTPS, with HTTP/2 and HTTP/1.1 clients, uploads, archives, compression, precompressed copies, the rich
+// listing, authentication, CGI, Cache-Control, -H, the JSON log, and a
+// cache small enough to evict), sends it a mix of every kind of request
+// from many goroutines at once while another goroutine creates, rewrites,
+// renames and removes files and directories under it, then stops it.
+// Run with -race, it finds the data races between requests, the cache
+// and the tree; it also checks that every response is well formed (an
+// expected status, as many bytes as its Content-Length says) and that
+// once the server is gone no goroutine and no descriptor is left.
+func TestChaos(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: no chaos run")
+	}
+	root := publicDir(t)
+	big := strings.Repeat("0123456789abcdef", 8<<10) // 128 KiB: past the cache, sent with sendfile
+	text := strings.Repeat("compressible text line\n", 200)
+	for name, content := range map[string]string{
+		"a.txt":              "plain text\n",
+		"text.txt":           text,
+		"style.css":          text,
+		"app.3f9a2c1b.js":    text,
+		"big.bin":            big,
+		"d/one.txt":          "one\n",
+		"d/sub/two.txt":      "two\n",
+		"d/index-less.json":  "{\"k\": 1}\n",
+		"churn/seed.txt":     "seed\n",
+		"cgi-bin/.keep":      "",
+		"spa/index.html":     "<!doctype html><title>spa</title>\n",
+		"many/.keep":         "",
+		"precomp/p.txt":      text,
+		"precomp/p.txt.gz":   "not really gzip, but served as such",
+		"precomp/p.txt.br":   "not really br",
+		"precomp/p.txt.zst":  "not really zstd",
+		"upload/.keep":       "",
+		"upload/sub/.keep":   "",
+		"churn/dir/file.txt": "in a directory that goes away\n",
+	} {
+		writeFile(t, filepath.Join(root, filepath.FromSlash(name)), content)
+	}
+	for i := range 64 {
+		// More than the small cache below holds: it evicts.
+		writeFile(t, filepath.Join(root, "many", fmt.Sprintf("f%02d.txt", i)), strings.Repeat(strconv.Itoa(i), 2000))
+	}
+	writeScript(t, filepath.Join(root, "cgi-bin", "hello.sh"), "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\nhello %s\\n' \"$QUERY_STRING\"\n")
+	writeScript(t, filepath.Join(root, "cgi-bin", "echo.sh"), "#!/bin/sh\nprintf 'Content-Type: application/octet-stream\\n\\n'\nexec cat\n")
+
+	old := cacheMaxBytes
+	cacheMaxBytes = 32 << 10
+	t.Cleanup(func() { cacheMaxBytes = old })
+
+	goroutinesBefore, _ := goroutines()
+	fdsBefore := openFiles(t)
+
+	tf := newTLSFiles(t)
+	r := startRun(t, "--tls-cert", tf.cert, "--tls-key", tf.key, "-b", "127.0.0.1", "-d", root, "-p", "HTTP/1.1",
+		"--upload", "--max-upload", "256K", "--archive", "--compress", "--precompressed",
+		"--listing", "rich", "--auth", "user:secret", "--cgi", "--cache-control", "no-cache",
+		"-H", "X-Chaos: on", "--log-format", "json", "0")
+	base := r.baseURL(t)
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var requests, failures, archivesCut atomic.Int64
+	var failMu sync.Mutex
+	var failed []string
+	fail := func(format string, args ...any) {
+		if failures.Add(1) > 20 {
+			return
+		}
+		failMu.Lock()
+		failed = append(failed, fmt.Sprintf(format, args...))
+		failMu.Unlock()
+	}
+
+	// The tree changes under the requests: files appear, change size,
+	// are renamed and removed, and so are directories with files in them.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		rng := rand.New(rand.NewPCG(1, 2))
+		churn := filepath.Join(root, "churn")
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			name := filepath.Join(churn, fmt.Sprintf("c%d.txt", rng.IntN(8)))
+			dir := filepath.Join(churn, fmt.Sprintf("dir%d", rng.IntN(3)))
+			switch rng.IntN(8) {
+			case 0, 1:
+				os.WriteFile(name, bytes.Repeat([]byte{'a' + byte(i%26)}, rng.IntN(4000)), 0o644)
+			case 2:
+				os.Rename(name, filepath.Join(churn, fmt.Sprintf("c%d.txt", rng.IntN(8))))
+			case 3:
+				os.Remove(name)
+			case 4:
+				os.MkdirAll(filepath.Join(dir, "inner"), 0o755)
+				os.WriteFile(filepath.Join(dir, "inner", "x.txt"), []byte(strings.Repeat("x", rng.IntN(3000))), 0o644)
+			case 5:
+				os.RemoveAll(dir)
+			case 6:
+				os.Rename(dir, filepath.Join(churn, fmt.Sprintf("dir%d", rng.IntN(3))))
+			case 7:
+				// A file the cache holds changes in place.
+				os.WriteFile(filepath.Join(root, "many", fmt.Sprintf("f%02d.txt", rng.IntN(64))), bytes.Repeat([]byte{'0' + byte(i%10)}, 1000+rng.IntN(3000)), 0o644)
+			}
+			// Uploads pile up: keep their directory small.
+			if i%50 == 0 {
+				if des, err := os.ReadDir(filepath.Join(root, "upload")); err == nil && len(des) > 40 {
+					for _, de := range des[:20] {
+						if de.Name() != "sub" && de.Name() != ".keep" {
+							os.Remove(filepath.Join(root, "upload", de.Name()))
+						}
+					}
+				}
+			}
+			runtime.Gosched()
+		}
+	}()
+
+	targets := []string{
+		"/a.txt", "/text.txt", "/style.css", "/app.3f9a2c1b.js", "/big.bin", "/d/one.txt",
+		"/d/sub/two.txt", "/precomp/p.txt", "/churn/c0.txt", "/churn/c1.txt", "/churn/c2.txt",
+		"/churn/dir0/inner/x.txt", "/churn/dir/file.txt", "/no-such-file", "/d", "/spa/route",
+	}
+	dirs := []string{"/", "/d/", "/churn/", "/churn/dir0/", "/churn/dir1/inner/", "/many/", "/upload/", "/precomp/", "/cgi-bin/"}
+	const clients = 8
+	var transports []*http.Transport
+	for c := range clients {
+		// Half the clients speak HTTP/2, half HTTP/1.1.
+		tr := &http.Transport{MaxIdleConnsPerHost: 2, DisableCompression: true,
+			TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: c%2 == 0}
+		if c%2 == 1 {
+			tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+		}
+		transports = append(transports, tr)
+		client := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(c), 7))
+			etags := map[string]string{}
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				ch := chaosRequest(rng, base, targets, dirs, etags, c, i)
+				requests.Add(1)
+				if err := ch.check(client, c, base, etags); errors.Is(err, errArchiveCut) {
+					archivesCut.Add(1)
+				} else if err != nil {
+					fail("%s %s (%s): %v", ch.method, ch.target, ch.what, err)
+				}
+			}
+		}()
+	}
+
+	// Other clients give up: they go away in the middle of downloads,
+	// archives, listings, scripts and uploads, and keep at it while the
+	// server shuts down. What they get is not checked, only that nothing
+	// they leave behind outlives the server.
+	quit := make(chan struct{})
+	var quitters sync.WaitGroup
+	var quitRequests atomic.Int64
+	for c := range 2 {
+		tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: c%2 == 0, DisableCompression: true}
+		if c%2 == 1 {
+			tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+		}
+		transports = append(transports, tr)
+		quitters.Add(1)
+		go func() {
+			defer quitters.Done()
+			rng := rand.New(rand.NewPCG(uint64(c), 11))
+			for {
+				select {
+				case <-quit:
+					return
+				default:
+				}
+				quitRequests.Add(1)
+				giveUp(tr, rng, base)
+			}
+		}()
+	}
+
+	select {
+	case <-time.After(*chaosDuration):
+	case <-r.exited:
+		t.Errorf("the server exited during the run; stderr: %s", lastBytes(r.stderr.String(), 2000))
+	}
+	close(stop)
+	wg.Wait()
+	// Ctrl-C with the quitters' requests in flight.
+	r.cancel()
+	<-r.exited
+	close(quit)
+	quitters.Wait()
+	for _, tr := range transports {
+		tr.CloseIdleConnections()
+	}
+	r.exit(t)
+	t.Logf("%d requests, %d archives cut off by a file that shrank, %d requests given up", requests.Load(), archivesCut.Load(), quitRequests.Load())
+	for _, f := range failed {
+		t.Error(f)
+	}
+	if len(failed) > 0 {
+		t.Logf("the server's log ends with: %s", lastBytes(r.stderr.String(), 8000))
+	}
+	if n := failures.Load(); n > int64(len(failed)) {
+		t.Errorf("and %d more failures", n-int64(len(failed)))
+	}
+	// A handler that panicked is logged with its stack; an archive cut
+	// off, or a script's upload cut off, as one that panicked with
+	// http.ErrAbortHandler.
+	for _, line := range strings.Split(r.stderr.String(), "\n") {
+		if strings.Contains(line, `"panic"`) || strings.Contains(line, `"panicked"`) && !strings.Contains(line, "?download=") && !strings.Contains(line, quitterAgent) {
+			t.Errorf("logged: %s", line)
+		}
+	}
+
+	// Everything the server started ends with it. The bound only keeps a
+	// failing test from hanging.
+	deadline := time.Now().Add(waitLimit)
+	for n, _ := goroutines(); n > goroutinesBefore && time.Now().Before(deadline); n, _ = goroutines() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n, dump := goroutines(); n > goroutinesBefore {
+		t.Errorf("%d goroutines after the server stopped, %d before:\n%s", n, goroutinesBefore, dump)
+	}
+	for openFiles(t) > fdsBefore && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := openFiles(t); n > fdsBefore {
+		t.Errorf("%d descriptors open after the server stopped, %d before: %s", n, fdsBefore, fdList(t))
+	}
+}
+
+// chaosReq is one request of TestChaos and what it may be answered.
+type chaosReq struct {
+	what, method, target string
+	header               http.Header
+	body                 []byte
+	want                 []int // the statuses it may get
+}
+
+// chaosRequest picks the i-th request of client c.
+func chaosRequest(rng *rand.Rand, base string, targets, dirs []string, etags map[string]string, c, i int) chaosReq {
+	h := http.Header{}
+	h.Set("Authorization", "Basic dXNlcjpzZWNyZXQ=") // user:secret
+	file := targets[rng.IntN(len(targets))]
+	dir := dirs[rng.IntN(len(dirs))]
+	miss := []int{200, 301, 404}
+	switch rng.IntN(18) {
+	case 0, 1:
+		h.Set("Accept-Encoding", []string{"gzip", "br", "zstd", "gzip, br, zstd", "identity"}[rng.IntN(5)])
+		return chaosReq{"file", "GET", file, h, nil, miss}
+	case 2:
+		return chaosReq{"head", "HEAD", file, h, nil, miss}
+	case 3:
+		h.Set("Range", []string{"bytes=0-10", "bytes=5-", "bytes=-3", "bytes=0-1,4-6,-2", "bytes=999999-"}[rng.IntN(5)])
+		return chaosReq{"range", "GET", file, h, nil, []int{200, 206, 301, 404, 416}}
+	case 4:
+		if tag, ok := etags[file]; ok {
+			h.Set("If-None-Match", tag)
+		} else {
+			h.Set("If-Modified-Since", time.Now().UTC().Format(http.TimeFormat))
+		}
+		return chaosReq{"conditional", "GET", file, h, nil, []int{200, 301, 304, 404}}
+	case 5:
+		if tag, ok := etags[file]; ok {
+			h.Set("If-Match", tag)
+			h.Set("Range", "bytes=0-3")
+			h.Set("If-Range", tag)
+		}
+		return chaosReq{"if-match", "GET", file, h, nil, []int{200, 206, 301, 404, 412, 416}}
+	case 6, 7:
+		h.Set("Accept", []string{"text/html", "application/json"}[rng.IntN(2)])
+		h.Set("Accept-Encoding", []string{"gzip", "br", ""}[rng.IntN(3)])
+		return chaosReq{"listing", "GET", dir + []string{"", "?sort=size&order=desc", "?sort=name"}[rng.IntN(3)], h, nil, dirStatus(dir)}
+	case 8:
+		return chaosReq{"archive", "GET", dir + "?download=" + []string{"zip", "tar.gz", "tar.zst"}[rng.IntN(3)], h, nil, dirStatus(dir)}
+	case 9, 10:
+		body := bytes.Repeat([]byte{byte('a' + i%26)}, rng.IntN(5000))
+		name := []string{"/upload/", "/upload/sub/", "/churn/", "/churn/dir1/"}[rng.IntN(4)] + fmt.Sprintf("u%d-%d.txt", c, rng.IntN(50))
+		return chaosReq{"put", "PUT", name, h, body, []int{201, 204, 404, 409}}
+	case 11:
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		for j := range 1 + rng.IntN(3) {
+			fw, _ := mw.CreateFormFile("file", fmt.Sprintf("p%d-%d-%d.txt", c, i, j))
+			fw.Write(bytes.Repeat([]byte("form "), rng.IntN(500)))
+		}
+		mw.Close()
+		h.Set("Content-Type", mw.FormDataContentType())
+		h.Set("Origin", base)
+		target := []string{"/upload/", "/churn/dir2/"}[rng.IntN(2)]
+		return chaosReq{"form", "POST", target, h, buf.Bytes(), []int{200, 201, 303, 404, 409}}
+	case 12:
+		return chaosReq{"delete", "DELETE", file, h, nil, []int{501}}
+	case 13:
+		return chaosReq{"cgi", "GET", "/cgi-bin/hello.sh?q" + strconv.Itoa(i), h, nil, cgiStatus}
+	case 14:
+		return chaosReq{"cgi-post", "POST", "/cgi-bin/echo.sh", h, bytes.Repeat([]byte("post body "), rng.IntN(2000)), cgiStatus}
+	case 15:
+		h.Del("Authorization")
+		return chaosReq{"no credentials", "GET", file, h, nil, []int{401}}
+	case 16:
+		return chaosReq{"evicting", "GET", "/many/f" + strconv.Itoa(rng.IntN(64)) + ".txt", h, nil, []int{200, 404}}
+	default:
+		h.Set("Accept", "text/html")
+		return chaosReq{"spa", "GET", "/spa/" + strconv.Itoa(i), h, nil, []int{404}}
+	}
+}
+
+// cgiStatus is what a script's request may get: 503 when as many
+// scripts run as cgi.Options.MaxConcurrent allows.
+var cgiStatus = []int{200, 503}
+
+// dirStatus is what a listing or archive of dir may get: a CGI
+// directory is Python's 403 "CGI script is not a plain file".
+func dirStatus(dir string) []int {
+	if dir == "/cgi-bin/" {
+		return []int{403}
+	}
+	return []int{200, 301, 404}
+}
+
+// check sends the request and checks its answer.
+func (ch chaosReq) check(client *http.Client, c int, base string, etags map[string]string) error {
+	var body io.Reader
+	if ch.body != nil {
+		body = bytes.NewReader(ch.body)
+	}
+	req, err := http.NewRequest(ch.method, base+ch.target, body)
+	if err != nil {
+		return err
+	}
+	req.Header = ch.header
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	got, err := io.ReadAll(resp.Body)
+	if err != nil && ch.what == "archive" && resp.StatusCode == 200 &&
+		(errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "INTERNAL_ERROR")) {
+		// A file that shrinks while it is archived aborts the
+		// download (Options.Archive): the client sees the connection
+		// cut, or the HTTP/2 stream reset.
+		return errArchiveCut
+	}
+	if err != nil {
+		return fmt.Errorf("%s: reading the body: %v (%d bytes)", resp.Status, err, len(got))
+	}
+	if !slices.Contains(ch.want, resp.StatusCode) {
+		return fmt.Errorf("status %s, want one of %v; body %.200q", resp.Status, ch.want, got)
+	}
+	if cl := resp.Header.Get("Content-Length"); cl != "" && ch.method != "HEAD" {
+		if n, err := strconv.Atoi(cl); err != nil || n != len(got) {
+			return fmt.Errorf("%s: Content-Length %q, body of %d bytes", resp.Status, cl, len(got))
+		}
+	}
+	if ch.method == "HEAD" && len(got) != 0 {
+		return fmt.Errorf("%s: HEAD with a body of %d bytes", resp.Status, len(got))
+	}
+	if want := []int{2, 1}[c%2]; resp.ProtoMajor != want {
+		return fmt.Errorf("%s: %s, want HTTP/%d", resp.Status, resp.Proto, want)
+	}
+	if resp.Header.Get("X-Chaos") != "on" {
+		return fmt.Errorf("%s: no X-Chaos header: %v", resp.Status, resp.Header)
+	}
+	if tag := resp.Header.Get("ETag"); tag != "" && resp.StatusCode == 200 {
+		etags[req.URL.Path] = tag
+	}
+	return nil
+}
+
+// quitterAgent is the User-Agent of the clients that give up, whose
+// requests may be logged as aborted.
+const quitterAgent = "chaos-quitter"
+
+// giveUp sends a request whose client goes away: before the answer,
+// after a few bytes of it, or in the middle of sending its body.
+func giveUp(tr *http.Transport, rng *rand.Rand, base string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var body io.Reader
+	method, target := "GET", []string{"/big.bin", "/?download=zip", "/many/?download=tar.gz", "/?download=tar.zst",
+		"/many/", "/cgi-bin/hello.sh", "/text.txt", "/many/f01.txt"}[rng.IntN(8)]
+	if rng.IntN(4) == 0 {
+		// A body that stops arriving: half of it, then the client is gone.
+		method, target = []string{"PUT", "POST"}[rng.IntN(2)], []string{"/upload/gone.txt", "/cgi-bin/echo.sh"}[rng.IntN(2)]
+		pr, pw := io.Pipe()
+		go func() {
+			pw.Write(bytes.Repeat([]byte("half "), 2000))
+			<-ctx.Done()
+			pw.CloseWithError(ctx.Err())
+		}()
+		body = pr
+		time.AfterFunc(time.Duration(rng.IntN(20))*time.Millisecond, cancel)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, base+target, body)
+	if err != nil {
+		return
+	}
+	req.SetBasicAuth("user", "secret")
+	req.Header.Set("Accept-Encoding", "gzip, br, zstd")
+	req.Header.Set("User-Agent", quitterAgent)
+	if rng.IntN(3) == 0 {
+		time.AfterFunc(time.Duration(1+rng.IntN(10))*time.Millisecond, cancel)
+	}
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			time.Sleep(time.Millisecond) // the server is gone
+		}
+		return
+	}
+	io.CopyN(io.Discard, resp.Body, int64(rng.IntN(3))*1000)
+	resp.Body.Close()
+}
+
+// errArchiveCut is an archive download cut off by a file that shrank.
+var errArchiveCut = errors.New("archive cut off")
+
+// lastBytes is the end of s, at most n bytes of it.
+func lastBytes(s string, n int) string { return s[max(0, len(s)-n):] }
+
+// goroutines counts the goroutines of this process, and dumps them, but
+// for the one os/signal starts for good at the first signal.Notify.
+func goroutines() (int, string) {
+	var keep []string
+	for _, g := range proctest.Goroutines() {
+		if !strings.Contains(g, "os/signal.loop") {
+			keep = append(keep, g)
+		}
+	}
+	return len(keep), strings.Join(keep, "\n\n")
+}
+
+// openFiles counts the descriptors this process holds.
+func openFiles(t *testing.T) int {
+	t.Helper()
+	des, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd to count the descriptors:", err)
+	}
+	return len(des) - 1 // the one ReadDir held
+}
+
+// fdList names what the descriptors of this process are.
+func fdList(t *testing.T) string {
+	des, _ := os.ReadDir("/proc/self/fd")
+	var out []string
+	for _, de := range des {
+		target, _ := os.Readlink("/proc/self/fd/" + de.Name())
+		out = append(out, de.Name()+"->"+target)
+	}
+	return strings.Join(out, " ")
+}
