@@ -255,9 +255,9 @@ soak:
 ## chaos: TestChaos (cmd/simplehttp) for CHAOSTIME instead of the couple of
 ## seconds of `make test`: the command in the test's process with every
 ## feature on, many clients at once (some giving up midway) while the tree
-## changes, under the race detector; it fails on a data race, a malformed
-## response, or a goroutine or descriptor left once the server has stopped
-## (not part of test).
+## changes and the log is rotated, under the race detector; it fails on a
+## data race, a malformed response, or a goroutine or descriptor left once
+## the server has stopped (not part of test).
 CHAOSTIME ?= 1m
 chaos:
 	$(GO) test -race -run '^TestChaos$$' -count=1 -timeout 0 ./cmd/simplehttp -chaos=$(CHAOSTIME)

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -22,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -35,10 +37,12 @@ var chaosDuration = flag.Duration("chaos", 2*time.Second, "how long TestChaos dr
 
 // TestChaos runs the whole command in this process with every feature on
 // (HTTPS, with HTTP/2 and HTTP/1.1 clients, uploads, archives, compression, precompressed copies, the rich
-// listing, authentication, CGI, Cache-Control, -H, the JSON log, and a
-// cache small enough to evict), sends it a mix of every kind of request
-// from many goroutines at once while another goroutine creates, rewrites,
-// renames and removes files and directories under it, then stops it.
+// listing, authentication, CGI, Cache-Control, -H, the JSON log in a
+// --log-file rotated meanwhile, and a cache small enough to evict), sends
+// it a mix of every kind of request from many goroutines at once while
+// another goroutine creates, rewrites, renames and removes files and
+// directories under it, and other clients give up midway, then stops it
+// with requests in flight.
 // Run with -race, it finds the data races between requests, the cache
 // and the tree; it also checks that every response is well formed (an
 // expected status, as many bytes as its Content-Length says) and that
@@ -88,15 +92,17 @@ func TestChaos(t *testing.T) {
 	fdsBefore := openFiles(t)
 
 	tf := newTLSFiles(t)
+	logDir := t.TempDir()
+	logPath := filepath.Join(logDir, "access.log")
 	r := startRun(t, "--tls-cert", tf.cert, "--tls-key", tf.key, "-b", "127.0.0.1", "-d", root, "-p", "HTTP/1.1",
 		"--upload", "--max-upload", "256K", "--archive", "--compress", "--precompressed",
 		"--listing", "rich", "--auth", "user:secret", "--cgi", "--cache-control", "no-cache",
-		"-H", "X-Chaos: on", "--log-format", "json", "0")
+		"-H", "X-Chaos: on", "--log-format", "json", "--log-file", logPath, "0")
 	base := r.baseURL(t)
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	var requests, failures, archivesCut atomic.Int64
+	var requests, failures, cut atomic.Int64
 	var failMu sync.Mutex
 	var failed []string
 	fail := func(format string, args ...any) {
@@ -185,8 +191,8 @@ func TestChaos(t *testing.T) {
 				}
 				ch := chaosRequest(rng, base, targets, dirs, etags, c, i)
 				requests.Add(1)
-				if err := ch.check(client, c, base, etags); errors.Is(err, errArchiveCut) {
-					archivesCut.Add(1)
+				if err := ch.check(client, c, base, etags); errors.Is(err, errCut) {
+					cut.Add(1)
 				} else if err != nil {
 					fail("%s %s (%s): %v", ch.method, ch.target, ch.what, err)
 				}
@@ -194,6 +200,27 @@ func TestChaos(t *testing.T) {
 		}()
 	}
 
+	// The access log is rotated under the traffic: renamed, then
+	// SIGUSR1 has the server open it again. The test subscribes to
+	// SIGUSR1 too, for as long as it runs, so that a signal that arrives
+	// once the server has stopped listening for it cannot kill the
+	// process.
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	t.Cleanup(func() { signal.Stop(usr1) })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			os.Rename(logPath, fmt.Sprintf("%s.%d", logPath, i))
+			syscall.Kill(os.Getpid(), syscall.SIGUSR1)
+		}
+	}()
 	// Other clients give up: they go away in the middle of downloads,
 	// archives, listings, scripts and uploads, and keep at it while the
 	// server shuts down. What they get is not checked, only that nothing
@@ -239,7 +266,7 @@ func TestChaos(t *testing.T) {
 		tr.CloseIdleConnections()
 	}
 	r.exit(t)
-	t.Logf("%d requests, %d archives cut off by a file that shrank, %d requests given up", requests.Load(), archivesCut.Load(), quitRequests.Load())
+	t.Logf("%d requests, %d cut off by a file that shrank, %d requests given up", requests.Load(), cut.Load(), quitRequests.Load())
 	for _, f := range failed {
 		t.Error(f)
 	}
@@ -249,11 +276,22 @@ func TestChaos(t *testing.T) {
 	if n := failures.Load(); n > int64(len(failed)) {
 		t.Errorf("and %d more failures", n-int64(len(failed)))
 	}
-	// A handler that panicked is logged with its stack; an archive cut
-	// off, or a script's upload cut off, as one that panicked with
-	// http.ErrAbortHandler.
-	for _, line := range strings.Split(r.stderr.String(), "\n") {
-		if strings.Contains(line, `"panic"`) || strings.Contains(line, `"panicked"`) && !strings.Contains(line, "?download=") && !strings.Contains(line, quitterAgent) {
+	// A handler that panicked is logged with its stack; a response cut
+	// off (see mayBeCut), or a script's upload cut off by a client that
+	// gave up, as one that panicked with http.ErrAbortHandler.
+	var logs strings.Builder
+	logs.WriteString(r.stderr.String())
+	rotated, _ := filepath.Glob(logPath + "*")
+	for _, name := range rotated {
+		b, _ := os.ReadFile(name)
+		logs.Write(b)
+	}
+	if !strings.Contains(logs.String(), `"method":"GET"`) {
+		t.Errorf("no request logged in %s or its rotations", logPath)
+	}
+	for _, line := range strings.Split(logs.String(), "\n") {
+		mayCut := strings.Contains(line, "?download=") || strings.Contains(line, `"uri":"/churn/`) || strings.Contains(line, `"uri":"/many/`)
+		if strings.Contains(line, `"panic"`) || strings.Contains(line, `"panicked"`) && !mayCut && !strings.Contains(line, quitterAgent) {
 			t.Errorf("logged: %s", line)
 		}
 	}
@@ -382,12 +420,11 @@ func (ch chaosReq) check(client *http.Client, c int, base string, etags map[stri
 	}
 	defer resp.Body.Close()
 	got, err := io.ReadAll(resp.Body)
-	if err != nil && ch.what == "archive" && resp.StatusCode == 200 &&
-		(errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "INTERNAL_ERROR")) {
-		// A file that shrinks while it is archived aborts the
-		// download (Options.Archive): the client sees the connection
-		// cut, or the HTTP/2 stream reset.
-		return errArchiveCut
+	if err != nil && ch.mayBeCut() && (errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "INTERNAL_ERROR")) {
+		// A file that shrinks while it is sent, or archived, aborts
+		// the response: the client sees the connection cut, or the
+		// HTTP/2 stream reset, never a body with bytes missing.
+		return errCut
 	}
 	if err != nil {
 		return fmt.Errorf("%s: reading the body: %v (%d bytes)", resp.Status, err, len(got))
@@ -461,8 +498,14 @@ func giveUp(tr *http.Transport, rng *rand.Rand, base string) {
 	resp.Body.Close()
 }
 
-// errArchiveCut is an archive download cut off by a file that shrank.
-var errArchiveCut = errors.New("archive cut off")
+// errCut is a response cut off by a file that shrank while it was sent.
+var errCut = errors.New("cut off")
+
+// mayBeCut reports whether the response may be cut off: it sends files
+// that the test changes while they are read (under /churn/ and /many/).
+func (ch chaosReq) mayBeCut() bool {
+	return ch.what == "archive" || strings.HasPrefix(ch.target, "/churn/") || strings.HasPrefix(ch.target, "/many/")
+}
 
 // lastBytes is the end of s, at most n bytes of it.
 func lastBytes(s string, n int) string { return s[max(0, len(s)-n):] }
