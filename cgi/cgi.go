@@ -624,6 +624,9 @@ type state struct {
 	// process group is not known yet is killed as soon as it is.
 	gone   bool
 	failed bool // net/http/cgi gave up on the response (stdcgiFailures)
+	// sendFailed is set when a write of the response to the client
+	// failed: the client is gone, whatever the script does.
+	sendFailed bool
 	// started is set once the script's response has begun (its header
 	// sent): from then on a time limit cuts it off (see cutOffLate),
 	// until sent is set: the whole response is out, and a script that
@@ -843,6 +846,11 @@ func (l stdcgiLog) Write(p []byte) (int, error) {
 			st.failed = true
 			break
 		}
+	}
+	if strings.HasPrefix(msg, "cgi: copy error: ") && st.sendFailed {
+		// The client went away during the response: nothing is
+		// wrong with the script.
+		level = slog.LevelDebug
 	}
 	if strings.HasPrefix(msg, "CGI error: ") {
 		// The launcher could not be started (net/http/cgi's pipe or

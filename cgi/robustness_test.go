@@ -492,3 +492,25 @@ func TestStartFailureNameWithNewline(t *testing.T) {
 		t.Errorf("logs hold %d start failures, want 1:\n%s", n, got)
 	}
 }
+
+// TestClientGoneMidResponse: a client that leaves in the middle of a
+// script's output is not logged as an error of the script ("bad script
+// response", level ERROR): the script did nothing wrong.
+func TestClientGoneMidResponse(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"cgi-bin/stream.sh": "#!/bin/sh\n" + header + "exec yes streaming\n",
+	})
+	srv, logs := newServer(t, root, cgi.Options{})
+	resp, err := http.Get(srv.URL + "/cgi-bin/stream.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(resp.Body, make([]byte, 64<<10)); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	srv.Close() // waits for the handler: its log lines are all written
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("a client that left was logged as an error:\n%s", logs)
+	}
+}

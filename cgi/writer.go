@@ -170,6 +170,13 @@ func (rw *responseWriter) Write(p []byte) (int, error) {
 			rw.st.mu.Unlock()
 		}
 	}
+	if err != nil && err != errTooLong {
+		// The client's connection failed (it went away): net/http/cgi
+		// logs the error, as the client's, not the script's.
+		rw.st.mu.Lock()
+		rw.st.sendFailed = true
+		rw.st.mu.Unlock()
+	}
 	return n, err
 }
 
