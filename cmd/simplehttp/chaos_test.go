@@ -36,7 +36,7 @@ import (
 var chaosDuration = flag.Duration("chaos", 2*time.Second, "how long TestChaos drives the server")
 
 // TestChaos runs the whole command in this process with every feature on
-// (HTTPS, with HTTP/2 and HTTP/1.1 clients, uploads, archives, compression, precompressed copies, the rich
+// (over HTTPS, with HTTP/2 and HTTP/1.1 clients, and over HTTP; uploads, archives, compression, precompressed copies, the rich
 // listing, authentication, CGI, Cache-Control, -H, the JSON log in a
 // --log-file rotated meanwhile, and a cache small enough to evict), sends
 // it a mix of every kind of request from many goroutines at once while
@@ -91,14 +91,22 @@ func TestChaos(t *testing.T) {
 	goroutinesBefore, _ := goroutines()
 	fdsBefore := openFiles(t)
 
+	// Two servers of the same tree: HTTPS, which HTTP/2 clients reach,
+	// and plain HTTP, where files go out with sendfile.
 	tf := newTLSFiles(t)
 	logDir := t.TempDir()
-	logPath := filepath.Join(logDir, "access.log")
-	r := startRun(t, "--tls-cert", tf.cert, "--tls-key", tf.key, "-b", "127.0.0.1", "-d", root, "-p", "HTTP/1.1",
-		"--upload", "--max-upload", "256K", "--archive", "--compress", "--precompressed",
-		"--listing", "rich", "--auth", "user:secret", "--cgi", "--cache-control", "no-cache",
-		"-H", "X-Chaos: on", "--log-format", "json", "--log-file", logPath, "0")
-	base := r.baseURL(t)
+	var servers []*running
+	var bases, logPaths []string
+	for _, tlsArgs := range [][]string{{"--tls-cert", tf.cert, "--tls-key", tf.key}, nil} {
+		logPath := filepath.Join(logDir, fmt.Sprintf("access%d.log", len(servers)))
+		r := startRun(t, append(tlsArgs, "-b", "127.0.0.1", "-d", root, "-p", "HTTP/1.1",
+			"--upload", "--max-upload", "256K", "--archive", "--compress", "--precompressed",
+			"--listing", "rich", "--auth", "user:secret", "--cgi", "--cache-control", "no-cache",
+			"-H", "X-Chaos: on", "--log-format", "json", "--log-file", logPath, "0")...)
+		servers = append(servers, r)
+		bases = append(bases, r.baseURL(t))
+		logPaths = append(logPaths, logPath)
+	}
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -170,12 +178,10 @@ func TestChaos(t *testing.T) {
 	const clients = 8
 	var transports []*http.Transport
 	for c := range clients {
-		// Half the clients speak HTTP/2, half HTTP/1.1.
-		tr := &http.Transport{MaxIdleConnsPerHost: 2, DisableCompression: true,
-			TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: c%2 == 0}
-		if c%2 == 1 {
-			tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
-		}
+		// Of every four clients, one speaks HTTP/2 over HTTPS, one
+		// HTTP/1.1 over HTTPS, two HTTP/1.1 in the clear.
+		tr := chaosTransport(c)
+		base := bases[c%4/2]
 		transports = append(transports, tr)
 		client := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		wg.Add(1)
@@ -217,7 +223,9 @@ func TestChaos(t *testing.T) {
 				return
 			case <-time.After(20 * time.Millisecond):
 			}
-			os.Rename(logPath, fmt.Sprintf("%s.%d", logPath, i))
+			for _, logPath := range logPaths {
+				os.Rename(logPath, fmt.Sprintf("%s.%d", logPath, i))
+			}
 			syscall.Kill(os.Getpid(), syscall.SIGUSR1)
 		}
 	}()
@@ -228,11 +236,9 @@ func TestChaos(t *testing.T) {
 	quit := make(chan struct{})
 	var quitters sync.WaitGroup
 	var quitRequests atomic.Int64
-	for c := range 2 {
-		tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: c%2 == 0, DisableCompression: true}
-		if c%2 == 1 {
-			tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
-		}
+	for _, c := range []int{0, 2} { // HTTP/2 over HTTPS, HTTP/1.1 in the clear
+		tr := chaosTransport(c)
+		base := bases[c%4/2]
 		transports = append(transports, tr)
 		quitters.Add(1)
 		go func() {
@@ -252,26 +258,41 @@ func TestChaos(t *testing.T) {
 
 	select {
 	case <-time.After(*chaosDuration):
-	case <-r.exited:
-		t.Errorf("the server exited during the run; stderr: %s", lastBytes(r.stderr.String(), 2000))
+	case <-servers[0].exited:
+	case <-servers[1].exited:
+	}
+	for _, r := range servers {
+		select {
+		case <-r.exited:
+			t.Errorf("a server exited during the run; stderr: %s", lastBytes(r.stderr.String(), 2000))
+		default:
+		}
 	}
 	close(stop)
 	wg.Wait()
 	// Ctrl-C with the quitters' requests in flight.
-	r.cancel()
-	<-r.exited
+	for _, r := range servers {
+		r.cancel()
+	}
+	for _, r := range servers {
+		<-r.exited
+	}
 	close(quit)
 	quitters.Wait()
 	for _, tr := range transports {
 		tr.CloseIdleConnections()
 	}
-	r.exit(t)
+	for _, r := range servers {
+		r.exit(t)
+	}
 	t.Logf("%d requests, %d cut off by a file that shrank, %d requests given up", requests.Load(), cut.Load(), quitRequests.Load())
 	for _, f := range failed {
 		t.Error(f)
 	}
 	if len(failed) > 0 {
-		t.Logf("the server's log ends with: %s", lastBytes(r.stderr.String(), 8000))
+		for _, r := range servers {
+			t.Logf("a server's log ends with: %s", lastBytes(r.stderr.String(), 8000))
+		}
 	}
 	if n := failures.Load(); n > int64(len(failed)) {
 		t.Errorf("and %d more failures", n-int64(len(failed)))
@@ -280,14 +301,18 @@ func TestChaos(t *testing.T) {
 	// off (see mayBeCut), or a script's upload cut off by a client that
 	// gave up, as one that panicked with http.ErrAbortHandler.
 	var logs strings.Builder
-	logs.WriteString(r.stderr.String())
-	rotated, _ := filepath.Glob(logPath + "*")
-	for _, name := range rotated {
-		b, _ := os.ReadFile(name)
-		logs.Write(b)
-	}
-	if !strings.Contains(logs.String(), `"method":"GET"`) {
-		t.Errorf("no request logged in %s or its rotations", logPath)
+	for i, r := range servers {
+		logs.WriteString(r.stderr.String())
+		rotated, _ := filepath.Glob(logPaths[i] + "*")
+		var access strings.Builder
+		for _, name := range rotated {
+			b, _ := os.ReadFile(name)
+			access.Write(b)
+		}
+		if !strings.Contains(access.String(), `"method":"GET"`) {
+			t.Errorf("no request logged in %s or its rotations", logPaths[i])
+		}
+		logs.WriteString(access.String())
 	}
 	for _, line := range strings.Split(logs.String(), "\n") {
 		mayCut := strings.Contains(line, "?download=") || strings.Contains(line, `"uri":"/churn/`) || strings.Contains(line, `"uri":"/many/`)
@@ -440,7 +465,7 @@ func (ch chaosReq) check(client *http.Client, c int, base string, etags map[stri
 	if ch.method == "HEAD" && len(got) != 0 {
 		return fmt.Errorf("%s: HEAD with a body of %d bytes", resp.Status, len(got))
 	}
-	if want := []int{2, 1}[c%2]; resp.ProtoMajor != want {
+	if want := []int{2, 1, 1, 1}[c%4]; resp.ProtoMajor != want {
 		return fmt.Errorf("%s: %s, want HTTP/%d", resp.Status, resp.Proto, want)
 	}
 	if resp.Header.Get("X-Chaos") != "on" {
@@ -450,6 +475,17 @@ func (ch chaosReq) check(client *http.Client, c int, base string, etags map[stri
 		etags[req.URL.Path] = tag
 	}
 	return nil
+}
+
+// chaosTransport is the transport of TestChaos's client c: HTTP/2 for
+// c%4 == 0, HTTP/1.1 otherwise.
+func chaosTransport(c int) *http.Transport {
+	tr := &http.Transport{MaxIdleConnsPerHost: 2, DisableCompression: true,
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: c%4 == 0}
+	if c%4 != 0 {
+		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	}
+	return tr
 }
 
 // quitterAgent is the User-Agent of the clients that give up, whose
