@@ -847,9 +847,10 @@ func (l stdcgiLog) Write(p []byte) (int, error) {
 			break
 		}
 	}
-	if strings.HasPrefix(msg, "cgi: copy error: ") && st.sendFailed {
-		// The client went away during the response: nothing is
-		// wrong with the script.
+	if strings.HasPrefix(msg, "cgi: copy error: ") && st.sendFailed || st.bodyErr != nil {
+		// The client went away during the response, or its body
+		// failed and the script was killed for it (logged then):
+		// nothing is wrong with the script.
 		level = slog.LevelDebug
 	}
 	if strings.HasPrefix(msg, "CGI error: ") {

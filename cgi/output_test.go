@@ -347,6 +347,9 @@ func TestBodyFailure(t *testing.T) {
 	if n := strings.Count(logs.String(), "request body failed, script killed"); n != 3 {
 		t.Errorf("%d log lines say the script was killed, want 3:\n%s", n, logs)
 	}
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("a client's body that failed was logged as an error:\n%s", logs)
+	}
 	// A body that stalls until the server's read deadline: 408.
 	h, err := cgi.New(cgi.Options{Root: root, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
