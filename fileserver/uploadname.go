@@ -1,7 +1,9 @@
 package fileserver
 
 import (
+	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"unicode"
@@ -197,12 +199,16 @@ func (h *Handler) lookAlikeConflict(dir *os.File, base string, names *dirNames) 
 	if err == nil && other == "" {
 		return nil
 	}
-	e := refuse(http.StatusConflict, lookAlikeMsg)
-	e.err = err // a directory that cannot be read is not taken for safe
-	if err != nil {
-		e.code, e.msg = http.StatusForbidden, "Upload refused"
+	switch {
+	case err == nil:
+		return refuse(http.StatusConflict, lookAlikeMsg)
+	case errors.Is(err, fs.ErrNotExist):
+		// The directory was removed while the body arrived: 409 "No
+		// such directory", as when naming the file fails for it.
+		return h.writeError(err)
 	}
-	return e
+	// A directory that cannot be read is not taken for safe.
+	return &uploadError{code: http.StatusForbidden, msg: "Upload refused", err: err}
 }
 
 // lockNames holds, until the func it returns is called, the lock on the
