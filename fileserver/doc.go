@@ -332,7 +332,13 @@
 //     "e" and a combining accent, as macOS writes it) is refused with
 //     409, as an existing name is, with UploadOverwrite too: a listing
 //     would show the name twice. Of two such uploads at once to one
-//     Handler, one wins. Letter case is the file system's to compare.
+//     Handler, one wins. Letter case is the file system's to compare. A
+//     name that looks like one of ASCII characters alone (the Kelvin
+//     sign for K) is refused with 400 whether that name exists or not:
+//     a name of ASCII characters is compared with no other, since
+//     reading the directory for every upload costs (80 ms a PUT in a
+//     directory of 100,000 entries); only a name the operator put there
+//     can look like it.
 //   - Uploads into a hidden directory (".git", ".ssh") or one of
 //     [Options.ExcludeDirs] (the CGI directories), or inside one,
 //     are refused with 403, whether the request names it or a link leads

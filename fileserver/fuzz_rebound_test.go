@@ -111,12 +111,3 @@ func FuzzRebound(f *testing.F) {
 		}
 	})
 }
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}

@@ -218,6 +218,14 @@ func checkUploadName(name string) *uploadError {
 	if inTag {
 		return bad("contains a control character") // a flag's tags left open
 	}
+	if key := nameKey(name); key != name && isASCII(key) {
+		// Characters that stand for ASCII ones (the Kelvin sign for
+		// K, U+037E for ";") or show as nothing around them: the
+		// name looks like one of ASCII characters alone, and those
+		// are not compared with the directory's others (see
+		// lookAlikeConflict).
+		return bad("looks like a name of plain characters")
+	}
 	if name[0] == ' ' || name[len(name)-1] == ' ' || name[len(name)-1] == '.' {
 		return bad("starts or ends with a space, or ends with a dot")
 	}

@@ -76,14 +76,7 @@ func ordinary(c rune) bool {
 // refuses a name that differs from another in case only; on others,
 // "README" and "readme" do not look the same.
 func nameKey(name string) string {
-	ascii := true
-	for i := 0; i < len(name); i++ {
-		if name[i] >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
+	if isASCII(name) {
 		return name
 	}
 	b := make([]byte, 0, len(name))
@@ -93,6 +86,16 @@ func nameKey(name string) string {
 		}
 	}
 	return norm.NFC.String(string(b))
+}
+
+// isASCII reports whether s holds ASCII characters alone.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // ignorable reports whether c is a default ignorable code point of
@@ -192,7 +195,13 @@ func eachName(dir *os.File, f func(string) bool) error {
 // refused as before.
 func (h *Handler) lookAlikeConflict(dir *os.File, base string, names *dirNames) *uploadError {
 	cur, err := lstatAt(dir, base)
-	if err == nil && cur.exists {
+	if err == nil && cur.exists || isASCII(base) {
+		// A name of ASCII characters alone is its own nameKey, and no
+		// upload makes another name that looks like it
+		// (checkUploadName), so the directory is not read: reading it
+		// for every upload took 80 ms a PUT in a directory of 100,000
+		// entries, against 1.5 ms. Only a name put there otherwise
+		// (the Kelvin sign for K, a soft hyphen) can look like it.
 		return nil
 	}
 	other, err := names.lookAlike(dir, base)
