@@ -10,7 +10,9 @@
 // that begins within Every of the last line is not announced (its failures
 // are counted into the next line), so that a server at the edge of its
 // limit, failing and succeeding in turn, writes at most a few lines per
-// Every instead of two per failure.
+// Every instead of two per failure; if no failure comes after it, the
+// first success once Every has passed says it, and that it ended, so no
+// episode goes unsaid.
 package overload
 
 import (
@@ -37,8 +39,9 @@ const Every = time.Minute
 
 // Log reports one condition (say "fileserver: out of file descriptors") to
 // a logger once per episode. The zero value is not usable: create it with
-// [New]. It is safe for concurrent use; [Log.OK] costs one atomic load
-// when there is no episode, so it may be called on every success.
+// [New]. It is safe for concurrent use; [Log.OK] costs two atomic loads
+// when there is no episode (and a clock reading in the minute after one
+// that was not said), so it may be called on every success.
 type Log struct {
 	logger *slog.Logger
 	what   string
@@ -46,10 +49,15 @@ type Log struct {
 	now    func() time.Time
 
 	failing atomic.Bool // an episode is under way (written under mu)
+	// due, if not 0, is when (in Unix nanoseconds) failures counted
+	// after an episode that was not announced are to be said, by the
+	// first success from then on (written under mu).
+	due atomic.Int64
 
 	mu       sync.Mutex
 	said     bool      // the log's last word is that the condition holds
 	count    int       // failures since the last line
+	lastErr  error     // the last of them
 	lastLine time.Time // when the last line was written; zero before
 }
 
@@ -78,6 +86,7 @@ func (l *Log) Failed(ctx context.Context, err error) {
 	defer l.mu.Unlock()
 	l.failing.Store(true)
 	l.count++
+	l.lastErr = err
 	now := l.now()
 	if !l.lastLine.IsZero() && now.Sub(l.lastLine) < l.every {
 		return
@@ -90,12 +99,16 @@ func (l *Log) Failed(ctx context.Context, err error) {
 	l.said = true
 	l.count = 0
 	l.lastLine = now
+	l.due.Store(0)
 }
 
 // OK records a success, which ends an episode. The end is logged, at
 // level Info, if the log said the condition holds.
 func (l *Log) OK(ctx context.Context) {
 	if !l.failing.Load() {
+		if due := l.due.Load(); due != 0 && l.now().UnixNano() >= due {
+			l.sayLate(ctx)
+		}
 		return
 	}
 	l.mu.Lock()
@@ -105,10 +118,32 @@ func (l *Log) OK(ctx context.Context) {
 	}
 	l.failing.Store(false)
 	if !l.said {
-		return // its failures go into the next line
+		// Its failures go into the next line, or are said once Every
+		// has passed since the last one (sayLate).
+		l.due.Store(l.lastLine.Add(l.every).UnixNano())
+		return
 	}
 	l.logger.LogAttrs(ctx, slog.LevelInfo, l.what+": recovered", slog.Int("failures", l.count))
 	l.said = false
+	l.count = 0
+	l.lastLine = l.now()
+}
+
+// sayLate logs the failures of episodes that began within Every of the
+// last line and ended before another failure could say them: a line for
+// the condition, and one for its end.
+func (l *Log) sayLate(ctx context.Context) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.due.Load() == 0 || l.failing.Load() {
+		return // said by Failed meanwhile, or to be said by it
+	}
+	l.due.Store(0)
+	if l.said || l.count == 0 {
+		return
+	}
+	l.logger.LogAttrs(ctx, slog.LevelWarn, l.what, slog.Any("err", l.lastErr), slog.Int("failures", l.count))
+	l.logger.LogAttrs(ctx, slog.LevelInfo, l.what+": recovered", slog.Int("failures", 0))
 	l.count = 0
 	l.lastLine = l.now()
 }

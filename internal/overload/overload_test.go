@@ -107,6 +107,25 @@ func TestLog(t *testing.T) {
 	now = now.Add(time.Hour)
 	l.Failed(ctx, err)
 	check("new episode", `level=WARN msg="out of fds" err="too many open files" failures=1`)
+	l.OK(ctx)
+	check("new episode ends", `level=INFO msg="out of fds: recovered" failures=0`)
+
+	// A brief episode within the minute, and no failure after it: said,
+	// with its end, by the first success once the minute is up, once.
+	now = now.Add(10 * time.Second)
+	l.Failed(ctx, err)
+	l.Failed(ctx, err)
+	l.OK(ctx)
+	check("a brief episode within the minute")
+	now = now.Add(30 * time.Second)
+	l.OK(ctx)
+	check("a success within the minute")
+	now = now.Add(30 * time.Second)
+	l.OK(ctx)
+	check("the minute is up", `level=WARN msg="out of fds" err="too many open files" failures=2`, `level=INFO msg="out of fds: recovered" failures=0`)
+	now = now.Add(time.Hour)
+	l.OK(ctx)
+	check("said once")
 }
 
 // TestLogConcurrent checks that concurrent failures and successes end
