@@ -84,7 +84,8 @@
 // it refuses are dropped, later ones are tried again, and
 // [Options.Logger] is told once when the failure begins and once when it
 // ends, with the number of lines lost (at most one such pair a minute,
-// however often writes fail and succeed in turn).
+// however often writes fail and succeed in turn; one that begins and ends
+// within that minute is said once it is up, at the next write).
 //
 // # Cost
 //

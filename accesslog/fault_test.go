@@ -197,19 +197,16 @@ func TestCutLineFinishedByFlush(t *testing.T) {
 	}
 }
 
-// A disk at the edge of full, where writes fail and succeed in turn (a
-// failed upload frees its space, the next fills it), is reported as one
-// episode while they alternate within a minute, not with two lines per
-// turn (a server wrote 16 such lines in 20 seconds); a failure still
-// there once the minute has passed is reported then, and its recovery
-// counts every line lost since the last report.
-func TestWriterFlaps(t *testing.T) {
+// flapping returns an output on a flaky writer, with a test clock (now)
+// and turn, which makes the writer drop lost lines and then take one.
+func flapping() (o *output, out *flakyWriter, diag *bytes.Buffer, now *time.Time, turn func(lost int)) {
 	logger, diag := diagnostics()
-	out := &flakyWriter{}
-	o := newOutput(out, 0, logger)
-	now := time.Date(2024, 3, 5, 9, 7, 3, 0, time.UTC)
-	o.clock = func() time.Time { return now }
-	turn := func(lost int) {
+	out = &flakyWriter{}
+	o = newOutput(out, 0, logger)
+	t := time.Date(2024, 3, 5, 9, 7, 3, 0, time.UTC)
+	now = &t
+	o.clock = func() time.Time { return *now }
+	turn = func(lost int) {
 		out.set(true, 0)
 		for range lost {
 			o.writeLines([]byte("x\n"))
@@ -217,18 +214,46 @@ func TestWriterFlaps(t *testing.T) {
 		out.set(false, 0)
 		o.writeLines([]byte("ok\n"))
 	}
+	return o, out, diag, now, turn
+}
+
+// A disk at the edge of full, where writes fail and succeed in turn (a
+// failed upload frees its space, the next fills it), is reported as one
+// episode while they alternate within a minute, not with two lines per
+// turn (a server wrote 16 such lines in 20 seconds); a failure still
+// there once the minute has passed is reported then, and its recovery
+// counts every line lost since the last report.
+func TestWriterFlaps(t *testing.T) {
+	o, out, diag, now, turn := flapping()
 	turn(1) // reported: it began, and it ended with 1 line lost
 	for range 5 {
-		now = now.Add(time.Second)
+		*now = now.Add(time.Second)
 		turn(2) // within a minute of the last report: not said
 	}
 	out.set(true, 0)
 	o.writeLines([]byte("x\n")) // not said either, yet
-	now = now.Add(time.Minute)
+	*now = now.Add(time.Minute)
 	o.writeLines([]byte("x\n")) // still failing a minute later: said
 	out.set(false, 0)
 	o.writeLines([]byte("ok\n"))
 	checkOutput(t, out, diag, strings.Repeat("ok\n", 7), 1, 12)
+}
+
+// A failure that begins within a minute of the last report and ends
+// before another failure could say it is said, with its end, by the first
+// write once the minute is up: lines lost are never lost unsaid.
+func TestWriterFlapSaidLate(t *testing.T) {
+	o, out, diag, now, turn := flapping()
+	turn(1) // reported: it began, and it ended with 1 line lost
+	*now = now.Add(time.Second)
+	turn(3) // within a minute of the last report: not said yet
+	*now = now.Add(30 * time.Second)
+	o.writeLines([]byte("ok\n"))
+	checkOutput(t, out, diag, "ok\nok\nok\n", 1)
+	*now = now.Add(30 * time.Second)
+	o.writeLines([]byte("ok\n")) // the minute is up: said, with its end
+	o.writeLines([]byte("ok\n")) // once
+	checkOutput(t, out, diag, "ok\nok\nok\nok\nok\n", 1, 3)
 }
 
 // A real full device: /dev/full fails every write with ENOSPC. The

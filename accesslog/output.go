@@ -28,8 +28,9 @@ const bufferSize = 32 << 10
 // per line. As with [overload.Log], a failure that begins within
 // overload.Every of the last report is said only if it is still there
 // once that time has passed (its lost lines are counted into the next
-// report): a disk at the edge of full, where writes fail and succeed in
-// turn, gets a few lines a minute, not two per turn.
+// report, or, if writes work from then on, said by the first write once
+// that time has passed): a disk at the edge of full, where writes fail
+// and succeed in turn, gets a few lines a minute, not two per turn.
 type output struct {
 	mu     sync.Mutex
 	w      io.Writer
@@ -40,6 +41,7 @@ type output struct {
 	logger *slog.Logger // nil: slog.Default()
 
 	err     error // first write error, reported by Flush and Close
+	lastErr error // the last one, for a report made late
 	failing bool  // the last write failed
 	lost    int   // lines dropped since the last report
 	// rest is what a failed write left unwritten of the line it cut,
@@ -141,17 +143,33 @@ func (o *output) writeLocked(p []byte) {
 		o.failed(p, max(0, min(n, len(p))), err)
 		return
 	}
-	if o.failing {
+	switch {
+	case o.failing:
 		o.failing = false
 		if o.said {
-			o.report(slog.LevelWarn, "accesslog: writing the access log again",
-				slog.Int("lost_lines", o.lost))
+			o.report(slog.LevelWarn, againReport, slog.Int("lost_lines", o.lost))
 			o.lost = 0
 			o.said = false
 			o.lastReport = o.clock()
 		}
+	case o.lost > 0 && !o.said:
+		// A failure that began within overload.Every of the last
+		// report and ended before another could say it: said now, if
+		// that time has passed, with its end.
+		if now := o.clock(); now.Sub(o.lastReport) >= overload.Every {
+			o.report(slog.LevelError, failReport, slog.Any("err", o.lastErr))
+			o.report(slog.LevelWarn, againReport, slog.Int("lost_lines", o.lost))
+			o.lost = 0
+			o.lastReport = now
+		}
 	}
 }
+
+// The reports of a failing writer, and of one that works again.
+const (
+	failReport  = "accesslog: cannot write the access log; dropping lines until it works again"
+	againReport = "accesslog: writing the access log again"
+)
 
 // failed records a write of the lines p that failed with err after n
 // bytes: the rest of a line it cut is kept to be written first next time
@@ -170,11 +188,11 @@ func (o *output) failed(p []byte, n int, err error) {
 	if o.err == nil {
 		o.err = err
 	}
+	o.lastErr = err
 	o.failing = true
 	if !o.said {
 		if now := o.clock(); o.lastReport.IsZero() || now.Sub(o.lastReport) >= overload.Every {
-			o.report(slog.LevelError, "accesslog: cannot write the access log; dropping lines until it works again",
-				slog.Any("err", err))
+			o.report(slog.LevelError, failReport, slog.Any("err", err))
 			o.said = true
 			o.lastReport = now
 		}
