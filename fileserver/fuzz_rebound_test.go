@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -110,4 +111,40 @@ func FuzzRebound(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReboundHostsFile: the names a hosts file gives a loopback address
+// (Debian's fully qualified host name on 127.0.1.1,
+// localhost.localdomain, in any case, with or without a trailing dot)
+// are the machine's own, and a browser's upload under them is not taken
+// for one by DNS rebinding; names the file gives another address, or
+// puts in a comment, are not.
+func TestReboundHostsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hosts")
+	os.WriteFile(path, []byte("127.0.0.1\tlocalhost localhost.localdomain\n"+
+		"127.0.1.1 box.example.org box # a comment: commented.example\n"+
+		"::1 ip6-localhost ip6-loopback\n"+
+		"192.0.2.7 lan.example\n"+
+		"# 127.0.0.1 off.example\n"+
+		"garbage\n"), 0o644)
+	restore := loopbackNames
+	defer func() { loopbackNames = restore }()
+	loopbackNames = func() map[string]bool { return readLoopbackNames(path) }
+	for host, want := range map[string]bool{
+		"box.example.org:8000":        false,
+		"BOX.Example.Org.:8000":       false,
+		"localhost.localdomain:8000":  false,
+		"ip6-loopback:8000":           false,
+		"lan.example:8000":            true,
+		"off.example:8000":            true,
+		"commented.example:8000":      true,
+		"rebind.attacker.example:800": true,
+	} {
+		if got := reboundAt("127.0.1.1:8000", host); got != want {
+			t.Errorf("Host %q: rebound %v, want %v", host, got, want)
+		}
+	}
+	if readLoopbackNames(filepath.Join(t.TempDir(), "none")) != nil {
+		t.Error("a hosts file that cannot be read gives names")
+	}
 }

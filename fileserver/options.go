@@ -311,8 +311,8 @@ type Options struct {
 	// origin is the request's Host; behind a proxy that changes Host,
 	// name here the origin users reach it at. A browser's upload that
 	// arrives on a loopback address under a Host other than an IP
-	// address, localhost, a name under .localhost or the machine's host
-	// name is refused too, unless its origin is named here: a page that
+	// address, localhost, a name under .localhost, the machine's host
+	// name or a name /etc/hosts gives a loopback address is refused too, unless its origin is named here: a page that
 	// reached the server by DNS rebinding (its own host name, pointed at
 	// 127.0.0.1) is the server's origin as far as the browser can tell,
 	// and so is a proxy on the same machine that keeps Host. Requests from clients that

@@ -123,7 +123,8 @@ func (h *Handler) crossOrigin(r *http.Request) bool {
 // Host and in Origin. It is so when r came to a loopback address under a
 // Host that is not one of the machine's own: an IP address, localhost or
 // a name under .localhost (which browsers resolve themselves), or the
-// machine's host name. On another address any name can be the server's.
+// machine's host name, or a name the hosts file gives a loopback address.
+// On another address any name can be the server's.
 func rebound(r *http.Request) bool {
 	la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
 	if !ok {
@@ -146,7 +147,42 @@ func rebound(r *http.Request) bool {
 	if name, err := os.Hostname(); err == nil && host == strings.ToLower(name) {
 		return false
 	}
-	return true
+	return !loopbackNames()[host]
+}
+
+// hostsFile is the hosts file whose loopback names are the machine's own
+// (see loopbackNames); tests change it.
+var hostsFile = "/etc/hosts"
+
+// loopbackNames are the names the hosts file gives a loopback address,
+// lower case: Debian's fully qualified host name on 127.0.1.1,
+// localhost.localdomain. A page cannot make them lead elsewhere, so they
+// are the machine's own as its host name is. The file is read once, at
+// the first upload a browser sends to a loopback address.
+var loopbackNames = sync.OnceValue(func() map[string]bool { return readLoopbackNames(hostsFile) })
+
+// readLoopbackNames reads the loopback names of the hosts file at path
+// (none if it cannot be read).
+func readLoopbackNames(path string) map[string]bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	names := make(map[string]bool)
+	for line := range strings.Lines(string(b)) {
+		line, _, _ = strings.Cut(line, "#")
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		if a, err := netip.ParseAddr(f[0]); err != nil || !a.Unmap().IsLoopback() {
+			continue
+		}
+		for _, n := range f[1:] {
+			names[strings.TrimSuffix(strings.ToLower(n), ".")] = true
+		}
+	}
+	return names
 }
 
 // uploadError is an upload refused or failed: the status and the message
