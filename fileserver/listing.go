@@ -88,7 +88,7 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 	}
 	if cacheable {
 		if e := h.cache.get(listingKey(name), id); e != nil {
-			h.writeListing(w, r, clientPath, e.content, listingKey(name), id)
+			h.writeListing(w, r, clientPath, e.content, listingKey(name), id, h.takesUploads(name))
 			return
 		}
 	}
@@ -142,7 +142,7 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 		}
 		h.cache.put(key, e)
 	}
-	h.writeListing(w, r, clientPath, b, key, id)
+	h.writeListing(w, r, clientPath, b, key, id, h.takesUploads(name))
 	if pooled {
 		*bp = b
 		bufPool.Put(bp)
@@ -212,20 +212,21 @@ func (h *Handler) keepListing(f fs.File, entries []*entry, id fileID, t0 time.Ti
 // listing goes out with no allocation but the Content-Length. With
 // Options.Compress it goes out compressed to a client that takes it:
 // kept compressed under key (and the title) when the list is kept, so
-// compressed once per version.
-func (h *Handler) writeListing(w http.ResponseWriter, r *http.Request, clientPath string, items []byte, key string, id fileID) {
+// compressed once per version. With upload the page offers the upload
+// form.
+func (h *Handler) writeListing(w http.ResponseWriter, r *http.Request, clientPath string, items []byte, key string, id fileID, upload bool) {
 	display := urlpath.UnescapeName(clientPath)
 	hp := headPool.Get().(*[]byte)
 	head := append((*hp)[:0], listingHead...)
 	head = pyescape.AppendHTML(head, display)
 	head = append(head, listingMid...)
 	head = pyescape.AppendHTML(head, display)
-	if h.upload || h.archive {
+	if upload || h.archive {
 		head = append(head, listingH1End...)
 		if h.archive {
 			head = append(head, listingArchiveLinks...)
 		}
-		if h.upload {
+		if upload {
 			head = append(head, listingUploadForm...)
 		}
 		head = append(head, listingListStart...)

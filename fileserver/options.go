@@ -282,7 +282,8 @@ type Options struct {
 	// Upload accepts files into the served directory (only with
 	// [NewDir], on Unix): PUT /dir/name with the file as the body, and
 	// POST of multipart/form-data (one or many files, the form the
-	// listing then shows) to a directory's URL. See "Uploads" in the
+	// listing then shows, but in the directories that take none: hidden
+	// ones and those of ExcludeDirs) to a directory's URL. See "Uploads" in the
 	// package documentation for the answers and the guarantees. If false,
 	// PUT and POST are answered 501, as Python does.
 	Upload bool

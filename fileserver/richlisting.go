@@ -537,7 +537,7 @@ func (h *Handler) richPageOf(name, clientPath string, s richSort, count int) ric
 		Parent:  name != ".",
 		Columns: richColumns(s),
 		Count:   count,
-		Upload:  h.upload,
+		Upload:  h.takesUploads(name),
 	}
 	if h.archive {
 		for _, f := range archiveFormats {

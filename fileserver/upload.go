@@ -512,7 +512,7 @@ func (h *Handler) checkUploadDir(name string) *uploadError {
 	if name == "." {
 		return nil
 	}
-	for _, elem := range strings.Split(name, "/") {
+	for elem := range strings.SplitSeq(name, "/") {
 		if elem[0] == '.' {
 			return refuse(http.StatusForbidden, "Uploads into hidden directories are refused")
 		}
@@ -521,6 +521,13 @@ func (h *Handler) checkUploadDir(name string) *uploadError {
 		return refuse(http.StatusForbidden, "Uploads into this directory are refused")
 	}
 	return nil
+}
+
+// takesUploads reports whether uploads may write into the directory name
+// (a path from the root; see checkUploadDir): its listing offers the
+// upload form only then, not where every upload would get 403.
+func (h *Handler) takesUploads(name string) bool {
+	return h.upload && h.checkUploadDir(name) == nil
 }
 
 // checkTarget looks at what is at base in dir now: refused if it fails

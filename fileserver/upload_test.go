@@ -1036,6 +1036,35 @@ func TestListingUploadForm(t *testing.T) {
 	goldenfile.Check(t, "testdata/TestListingUploadForm.golden", w.Body.Bytes())
 }
 
+// TestListingNoFormWhereRefused: the listing of a directory that uploads
+// never write into (a hidden one, one inside it, one of ExcludeDirs)
+// offers no upload form, in either listing style, cached or not, since
+// every upload from it would get 403; its neighbours keep the form.
+func TestListingNoFormWhereRefused(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{".private/inner", "cgi-bin", "sub"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, style := range []fileserver.ListingStyle{fileserver.ListingPython, fileserver.ListingRich} {
+		for _, nocache := range []bool{false, true} {
+			h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{
+				Listing: style, ExcludeDirs: []string{"/cgi-bin"}, DisableCache: nocache})
+			for path, form := range map[string]bool{
+				"/": true, "/sub/": true, "/.private/": false, "/.private/inner/": false, "/cgi-bin/": false,
+			} {
+				for range 2 { // the second from the cache
+					w := upReq(h, "GET", path, nil, false)
+					if got := strings.Contains(w.Body.String(), `enctype="multipart/form-data"`); w.Code != 200 || got != form {
+						t.Errorf("style %v, no cache %v: GET %s: %d, form %v, want 200 and form %v", style, nocache, path, w.Code, got, form)
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestUploadOutOfDescriptors: an upload that fails for lack of file
 // descriptors gets 503 with Retry-After, as reads do, and leaves nothing;
 // the log says so once, and once an upload is stored again says that it
