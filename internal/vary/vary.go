@@ -14,7 +14,7 @@ import "strings"
 func Add(lines []string, field string) (string, bool) {
 	n := len(field)
 	for _, l := range lines {
-		for _, f := range strings.Split(l, ",") {
+		for f := range strings.SplitSeq(l, ",") {
 			if f = strings.Trim(f, " \t"); f == "*" || strings.EqualFold(f, field) {
 				return "", false
 			}
