@@ -24,7 +24,7 @@ import (
 // texts, then ours. TestUsageNamesEveryFlag keeps it in step with the flags.
 const usage = `usage: simplehttp [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
                   [--tls-cert PATH] [--tls-key PATH]
-                  [--tls-password-file PATH] [-H HEADER]
+                  [--tls-password-file PATH] [-H HEADER] [--tls-reload]
                   [--log-format FORMAT] [--log-file PATH] [--symlinks POLICY]
                   [--no-listing] [--no-sniff] [--index NAME] [--quiet]
                   [--read-header-timeout DURATION]
@@ -56,6 +56,11 @@ options:
                         path to the password file for the TLS key
   -H, --header HEADER   add a response header, 'Name: value' (or two
                         arguments, NAME VALUE), to every response (repeatable)
+  --tls-reload          serve the certificate and key again when their files
+                        change, as on a renewal (looked at, at most every 5
+                        seconds, when a client connects); a new pair that
+                        cannot be loaded is logged and the one loaded before
+                        served on
   --log-format FORMAT   access log format: python, common, combined or json
                         (default: python)
   --log-file PATH       append the access log to this file (default: stderr;
@@ -146,6 +151,7 @@ type config struct {
 	TLSCert         string // "" means plain HTTP
 	TLSKey          string // "" means the key is in TLSCert, as in Python
 	TLSPasswordFile string // "" means the key is not encrypted
+	TLSReload       bool   // read the TLS files again when they change
 
 	Headers []header // from -H, in order
 
@@ -298,6 +304,9 @@ func parseArgs(args []string) (config, error) {
 	if cfg.TLSCert == "" && cfg.TLSPasswordFile != "" {
 		return cfg, usagef("--tls-password-file requires --tls-cert to be set")
 	}
+	if cfg.TLSCert == "" && cfg.TLSReload {
+		return cfg, usagef("--tls-reload requires --tls-cert to be set")
+	}
 	for _, s := range fv.headers {
 		h, err := parseHeader(s)
 		if err != nil {
@@ -430,6 +439,7 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 	fs.StringArrayVarP(&fv.headers, "header", "H", nil, "add a response header, 'Name: value' (or two arguments, NAME VALUE), to every response (repeatable)")
 
 	// Ours.
+	fs.BoolVar(&cfg.TLSReload, "tls-reload", false, "serve the certificate and key again when their files change, as on a renewal (looked at, at most every 5 seconds, when a client connects); a new pair that cannot be loaded is logged and the one loaded before served on")
 	fs.StringVar(&fv.logFormat, "log-format", "python", "access log format: python, common, combined or json (default: python)")
 	fs.StringVar(&cfg.LogFile, "log-file", "", "append the access log to this file (default: stderr; SIGUSR1 opens it again, for a log rotation)")
 	fs.StringVar(&fv.symlinks, "symlinks", "follow", "symbolic links to follow: follow (all), inside (relative ones that stay in the directory) or never (default: follow)")

@@ -174,6 +174,7 @@ func TestParseArgsErrors(t *testing.T) {
 		// Python's messages.
 		{"key without cert", []string{"--tls-key", "k.pem"}, `--tls-key requires --tls-cert to be set`},
 		{"password without cert", []string{"--tls-password-file", "pw"}, `--tls-password-file requires --tls-cert to be set`},
+		{"reload without cert", []string{"--tls-reload"}, `--tls-reload requires --tls-cert to be set`},
 		{"header without colon or value", []string{"-H", "X-Foo bar"}, `invalid -H "X-Foo bar": want -H 'Name: value' or -H NAME VALUE`},
 		{"header name as two arguments, not a token", []string{"-H", "X Foo", "bar"}, `invalid -H "X Foo: bar": "X Foo" is not a header name`},
 		{"-H without value", []string{"-H"}, `flag needs an argument: 'H' in -H`},

@@ -3,7 +3,8 @@
 // Usage:
 //
 //	simplehttp [port] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi]
-//	           [--tls-cert PATH [--tls-key PATH] [--tls-password-file PATH]]
+//	           [--tls-cert PATH [--tls-key PATH] [--tls-password-file PATH]
+//	           [--tls-reload]]
 //	           [-H 'Name: value']... [--log-format FORMAT] [--log-file PATH]
 //	           [--symlinks follow|inside|never] [--no-listing] [--no-sniff]
 //	           [--index NAME]... [--quiet] [--version]
@@ -23,7 +24,11 @@
 // (keep-alive). --cgi runs the scripts under /cgi-bin and /htbin (package
 // cgi). --tls-cert serves HTTPS, and HTTP/2 to clients that ask for it;
 // the key is in --tls-key or in the certificate file, and may be encrypted
-// (PKCS#8 or legacy PEM) with the password in --tls-password-file. -H adds
+// (PKCS#8 or legacy PEM) with the password in --tls-password-file; they
+// are read once, as Python reads them, or with --tls-reload again when
+// they change (looked at, at most every 5 seconds, at a handshake; a new
+// pair that does not load, match and hold now is logged once, and the
+// old one served on). -H adds
 // a header to every response (Python 3.15). --auth and --auth-file ask for
 // HTTP Basic credentials (bcrypt hashes, or passwords given on the command
 // line), of every request or with --auth-for write only of those that may
@@ -297,16 +302,27 @@ type startup struct {
 // start reads the TLS files, builds the handler and listens.
 func start(ctx context.Context, cfg config, stderr io.Writer) startup {
 	var tlsConfig *tls.Config
-	if cfg.TLSCert != "" {
+	var reload *certReloader
+	switch {
+	case cfg.TLSReload:
+		var err error
+		if reload, err = loadCertReloader(cfg.TLSCert, cfg.TLSKey, cfg.TLSPasswordFile); err != nil {
+			return startup{err: err}
+		}
+		tlsConfig = newTLSConfig(tls.Certificate{}, reload.getCertificate)
+	case cfg.TLSCert != "":
 		cert, err := loadCertificate(cfg.TLSCert, cfg.TLSKey, cfg.TLSPasswordFile)
 		if err != nil {
 			return startup{err: err}
 		}
-		tlsConfig = newTLSConfig(cert)
+		tlsConfig = newTLSConfig(cert, nil)
 	}
 	h, logger, logs, err := newHandler(cfg, stderr)
 	if err != nil {
 		return startup{err: err}
+	}
+	if reload != nil {
+		reload.logger = logger
 	}
 	ln, err := listen(ctx, cfg.Bind, cfg.Port, cfg.SendTimeout)
 	if err != nil {
@@ -342,13 +358,17 @@ func (st startup) release() {
 // without ALPN, so it is offered too. net/http serves it as HTTP/1.
 var alpnProtocols = []string{"h2", "http/1.1", "http/1.0"}
 
-// newTLSConfig returns the server's TLS configuration for cert. A client
+// newTLSConfig returns the server's TLS configuration for cert, or for the
+// certificate getCert returns at each handshake if it is not nil. A client
 // that offers none of alpnProtocols (only "h3", or a protocol meant for
 // another server) has its handshake completed without ALPN, and is then
 // served HTTP/1.x, as Python's server (OpenSSL) serves it: crypto/tls
 // would refuse it with "no application protocol".
-func newTLSConfig(cert tls.Certificate) *tls.Config {
+func newTLSConfig(cert tls.Certificate, getCert func(*tls.ClientHelloInfo) (*tls.Certificate, error)) *tls.Config {
 	c := &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: alpnProtocols}
+	if getCert != nil {
+		c.Certificates, c.GetCertificate = nil, getCert
+	}
 	noALPN := c.Clone()
 	noALPN.NextProtos = nil
 	c.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
@@ -24,6 +25,13 @@ import (
 // Errors name the flag and the file, on one line. A password file that
 // cannot be read is a usage error with Python's message.
 func loadCertificate(certFile, keyFile, passwordFile string) (tls.Certificate, error) {
+	return readCertificate(certFile, keyFile, passwordFile, false)
+}
+
+// readCertificate is loadCertificate; whole also refuses a certificate
+// file whose last PEM block is cut short, as in a file still being
+// written, which loadCertificate would read as a shorter chain.
+func readCertificate(certFile, keyFile, passwordFile string, whole bool) (tls.Certificate, error) {
 	certPEM, err := os.ReadFile(certFile)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("--tls-cert %q: %w", certFile, pathErr(err))
@@ -51,6 +59,9 @@ func loadCertificate(certFile, keyFile, passwordFile string) (tls.Certificate, e
 		var b *pem.Block
 		b, rest = pem.Decode(rest)
 		if b == nil {
+			if whole && bytes.Contains(rest, []byte("-----BEGIN ")) {
+				return tls.Certificate{}, fmt.Errorf("--tls-cert %q: a PEM block is cut short (a file still being written?)", certFile)
+			}
 			break
 		}
 		if b.Type == "CERTIFICATE" {

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// certCheckInterval is how often, at most, --tls-reload looks at the
+// certificate, key and password files: at the first handshake after it.
+var certCheckInterval = 5 * time.Second
+
+// certReloader serves the certificate of --tls-cert and --tls-key, read
+// again (with --tls-password-file) when the files change, as an ACME
+// client (certbot, acme.sh, lego) changes them on a renewal: certbot
+// points the symbolic links of its live/ directory to new files, others
+// rename new files over the old ones or rewrite them in place. The files
+// are looked at during a TLS handshake, at most every certCheckInterval;
+// the handshake that looks is the only one that waits for the reading,
+// the others go on with the certificate loaded.
+//
+// The new pair is served only once it loads as a whole: a file still
+// being written, a key that does not match the certificate (certbot
+// changes its links one after the other), a file that cannot be read,
+// a certificate that has expired or is not valid yet keep the pair
+// loaded before, and the files are tried again at the next check. A
+// state of the files that still cannot be loaded at the next check is
+// logged, once. Connections keep the certificate of their handshake.
+type certReloader struct {
+	certFile, keyFile, passwordFile string
+
+	cur atomic.Pointer[tls.Certificate]
+
+	// logger gets a line for each pair loaded and each state of the
+	// files that cannot be; set before the first handshake.
+	logger *slog.Logger
+	// now is time.Now, but in tests.
+	now func() time.Time
+
+	mu     sync.Mutex // held by the handshake that looks at the files
+	next   time.Time  // the time of the next look
+	loaded filesState // the files of cur
+	// The files and the error of the last failure, and whether it was
+	// logged.
+	failedFiles filesState
+	failedErr   string
+	said        bool
+}
+
+// loadCertReloader loads the certificate as loadCertificate does, with
+// its errors, and returns the certReloader that serves it.
+func loadCertReloader(certFile, keyFile, passwordFile string) (*certReloader, error) {
+	r := &certReloader{certFile: certFile, keyFile: keyFile, passwordFile: passwordFile, now: time.Now}
+	// The state before the reading: a file changed while it is read is
+	// read again at the first check.
+	r.loaded, _ = r.state()
+	cert, err := loadCertificate(certFile, keyFile, passwordFile)
+	if err != nil {
+		return nil, err
+	}
+	r.cur.Store(&cert)
+	return r, nil
+}
+
+// getCertificate is the tls.Config's GetCertificate.
+func (r *certReloader) getCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	if r.mu.TryLock() {
+		if now := r.now(); !now.Before(r.next) {
+			r.next = now.Add(certCheckInterval)
+			r.check(now)
+		}
+		r.mu.Unlock()
+	}
+	return r.cur.Load(), nil
+}
+
+// check reads the files again if they changed since they were loaded.
+func (r *certReloader) check(now time.Time) {
+	st, err := r.state()
+	if err == nil && st.same(r.loaded) {
+		r.failedFiles, r.failedErr, r.said = nil, "", false // back as they were loaded
+		return
+	}
+	var cert tls.Certificate
+	if err == nil {
+		cert, err = readCertificate(r.certFile, r.keyFile, r.passwordFile, true)
+	}
+	if err == nil && cert.Leaf == nil { // GODEBUG=x509keypairleaf=0
+		cert.Leaf, err = x509.ParseCertificate(cert.Certificate[0])
+	}
+	if err == nil {
+		err = checkValidity(cert, now)
+	}
+	if err != nil {
+		// Said when the same files fail twice: not for a renewal caught
+		// half-way, which the next check finds done.
+		switch {
+		case !st.same(r.failedFiles) || err.Error() != r.failedErr:
+			r.failedFiles, r.failedErr, r.said = st, err.Error(), false
+		case !r.said:
+			r.logger.Warn("cannot load the new TLS certificate; serving on the one loaded before", "err", oneLine(err))
+			r.said = true
+		}
+		return
+	}
+	r.cur.Store(&cert)
+	r.loaded, r.failedFiles, r.failedErr, r.said = st, nil, "", false
+	r.logger.Info("TLS certificate loaded again", "subject", cert.Leaf.Subject.String(), "expires", cert.Leaf.NotAfter.UTC().Format(time.RFC3339))
+}
+
+// checkValidity refuses a certificate that expired or is not valid yet at
+// now: clients would refuse it.
+func checkValidity(cert tls.Certificate, now time.Time) error {
+	switch leaf := cert.Leaf; {
+	case now.After(leaf.NotAfter):
+		return fmt.Errorf("--tls-cert: the certificate expired on %s", leaf.NotAfter.UTC().Format(time.RFC3339))
+	case now.Before(leaf.NotBefore):
+		return fmt.Errorf("--tls-cert: the certificate is not valid before %s", leaf.NotBefore.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// filesState is what os.Stat says of each file (through symbolic links):
+// a file renamed over it, a link pointed elsewhere or a write shows.
+type filesState []os.FileInfo
+
+// state returns the state of the files of r.
+func (r *certReloader) state() (filesState, error) {
+	var st filesState
+	for _, f := range [][2]string{{"--tls-cert", r.certFile}, {"--tls-key", r.keyFile}, {"--tls-password-file", r.passwordFile}} {
+		if f[1] == "" {
+			continue
+		}
+		fi, err := os.Stat(f[1])
+		if err != nil {
+			return nil, fmt.Errorf("%s %q: %w", f[0], f[1], pathErr(err))
+		}
+		st = append(st, fi)
+	}
+	return st, nil
+}
+
+func (st filesState) same(o filesState) bool {
+	if len(st) != len(o) {
+		return false
+	}
+	for i := range st {
+		if !os.SameFile(st[i], o[i]) || st[i].Size() != o[i].Size() || !st[i].ModTime().Equal(o[i].ModTime()) {
+			return false
+		}
+	}
+	return true
+}

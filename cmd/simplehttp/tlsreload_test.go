@@ -1,0 +1,346 @@
+package main
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"io"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testCA is a private certificate authority that issues certificates for
+// 127.0.0.1 and localhost.
+type testCA struct {
+	key  *ecdsa.PrivateKey
+	cert *x509.Certificate
+}
+
+func newTestCA(t *testing.T) testCA {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1000),
+		Subject:               pkix.Name{CommonName: "Test CA"},
+		NotBefore:             time.Now().Add(-48 * time.Hour),
+		NotAfter:              time.Now().Add(48 * time.Hour),
+		KeyUsage:              x509.KeyUsageCertSign,
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return testCA{key, cert}
+}
+
+// issue returns a new key and the chain of its certificate (the
+// certificate, then the CA's), as PEM: certbot's privkey.pem and
+// fullchain.pem.
+func (ca testCA) issue(t *testing.T, serial int64, notBefore, notAfter time.Time) (chain, key []byte) {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(serial),
+		Subject:      pkix.Name{CommonName: "localhost"},
+		NotBefore:    notBefore,
+		NotAfter:     notAfter,
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		DNSNames:     []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, k.Public(), ca.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p8, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain = append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw})...)
+	return chain, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: p8})
+}
+
+// valid issues a certificate valid from an hour ago for a day.
+func (ca testCA) valid(t *testing.T, serial int64) (chain, key []byte) {
+	return ca.issue(t, serial, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
+}
+
+// reloaderUnderTest is a certReloader on a clock of the test's, and its
+// log.
+type reloaderUnderTest struct {
+	r     *certReloader
+	clock time.Time
+	log   bytes.Buffer
+}
+
+func newReloaderUnderTest(t *testing.T, certFile, keyFile string) *reloaderUnderTest {
+	t.Helper()
+	r, err := loadCertReloader(certFile, keyFile, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := &reloaderUnderTest{r: r, clock: time.Now()}
+	r.now = func() time.Time { return rt.clock }
+	r.logger = slog.New(slog.NewTextHandler(&rt.log, nil))
+	return rt
+}
+
+// handshake returns the serial number of the certificate a handshake
+// gets, and the number of certificates in its chain.
+func (rt *reloaderUnderTest) handshake(t *testing.T) (serial int64, chain int) {
+	t.Helper()
+	c, err := rt.r.getCertificate(&tls.ClientHelloInfo{})
+	if err != nil || c == nil {
+		t.Fatalf("getCertificate: %v, %v", c, err)
+	}
+	leaf, err := x509.ParseCertificate(c.Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PrivateKey.(*ecdsa.PrivateKey).PublicKey.Equal(leaf.PublicKey) == false {
+		t.Fatalf("certificate %d served with another key", leaf.SerialNumber)
+	}
+	return leaf.SerialNumber.Int64(), len(c.Certificate)
+}
+
+// later is the next check's handshake: the clock moves on by the
+// interval first.
+func (rt *reloaderUnderTest) later(t *testing.T) (serial int64, chain int) {
+	t.Helper()
+	rt.clock = rt.clock.Add(certCheckInterval)
+	return rt.handshake(t)
+}
+
+// count returns how many lines of the log hold s.
+func (rt *reloaderUnderTest) count(s string) int {
+	return strings.Count(rt.log.String(), s)
+}
+
+// relink points the symbolic link name to target as certbot does: a new
+// link renamed over the old.
+func relink(t *testing.T, target, name string) {
+	t.Helper()
+	tmp := name + ".new"
+	if err := os.Symlink(target, tmp); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTLSReloadCertbot renews a certificate as certbot does: new files in
+// archive/, then the links in live/ pointed to them, one after the other.
+func TestTLSReloadCertbot(t *testing.T) {
+	ca := newTestCA(t)
+	dir := t.TempDir()
+	archive := filepath.Join(dir, "archive", "example.com")
+	live := filepath.Join(dir, "live", "example.com")
+	for _, d := range []string{archive, live} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	issue := func(n int64) {
+		chain, key := ca.valid(t, n)
+		writeFile(t, filepath.Join(archive, "fullchain"+big.NewInt(n).String()+".pem"), string(chain))
+		writeFile(t, filepath.Join(archive, "privkey"+big.NewInt(n).String()+".pem"), string(key))
+	}
+	issue(1)
+	fullchain, privkey := filepath.Join(live, "fullchain.pem"), filepath.Join(live, "privkey.pem")
+	relink(t, "../../archive/example.com/fullchain1.pem", fullchain)
+	relink(t, "../../archive/example.com/privkey1.pem", privkey)
+
+	rt := newReloaderUnderTest(t, fullchain, privkey)
+	if s, _ := rt.handshake(t); s != 1 {
+		t.Fatalf("served certificate %d at the start, want 1", s)
+	}
+	issue(2)
+	relink(t, "../../archive/example.com/fullchain2.pem", fullchain)
+	if s, _ := rt.handshake(t); s != 1 {
+		t.Errorf("served certificate %d before the interval passed, want 1", s)
+	}
+	// The certificate is new, the key is not yet: the pair does not
+	// match, and the old pair is served, without a word at first (a
+	// renewal caught half-way), then with one, once.
+	for i := range 3 {
+		if s, _ := rt.later(t); s != 1 {
+			t.Errorf("check %d, certificate and key not matching: served certificate %d, want 1", i, s)
+		}
+	}
+	if n := rt.count("does not match"); n != 1 {
+		t.Errorf("%d lines say the pair does not match, want 1:\n%s", n, rt.log.String())
+	}
+	relink(t, "../../archive/example.com/privkey2.pem", privkey)
+	if s, chain := rt.later(t); s != 2 || chain != 2 {
+		t.Errorf("after the renewal: served certificate %d with %d in its chain, want 2 with 2", s, chain)
+	}
+	if n := rt.count("TLS certificate loaded again"); n != 1 {
+		t.Errorf("%d lines say the certificate was loaded, want 1:\n%s", n, rt.log.String())
+	}
+
+	// A link to a file that is not there yet.
+	relink(t, "../../archive/example.com/fullchain3.pem", fullchain)
+	for range 3 {
+		if s, _ := rt.later(t); s != 2 {
+			t.Errorf("link to no file: served certificate %d, want 2", s)
+		}
+	}
+	if n := rt.count(`--tls-cert \"` + fullchain + `\": no such file or directory`); n != 1 {
+		t.Errorf("%d lines say the file is missing, want 1:\n%s", n, rt.log.String())
+	}
+	issue(3)
+	relink(t, "../../archive/example.com/privkey3.pem", privkey)
+	if s, _ := rt.later(t); s != 3 {
+		t.Errorf("after the second renewal: served certificate %d, want 3", s)
+	}
+}
+
+// TestTLSReloadBadFiles replaces the files in place with files the server
+// must not serve: the old pair is served until they are good.
+func TestTLSReloadBadFiles(t *testing.T) {
+	ca := newTestCA(t)
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	chain, key := ca.valid(t, 1)
+	writeFile(t, certFile, string(chain))
+	writeFile(t, keyFile, string(key))
+	rt := newReloaderUnderTest(t, certFile, keyFile)
+	rt.handshake(t)
+
+	chain2, key2 := ca.valid(t, 2)
+	expired, expiredKey := ca.issue(t, 3, time.Now().Add(-48*time.Hour), time.Now().Add(-time.Hour))
+	early, earlyKey := ca.issue(t, 4, time.Now().Add(time.Hour), time.Now().Add(48*time.Hour))
+	tests := []struct {
+		name       string
+		chain, key []byte
+		say        string
+	}{
+		// The key and the certificate match, but the chain lacks the
+		// end of the CA's certificate.
+		{"half-written chain", chain2[:len(chain2)-100], key2, "cut short"},
+		{"half-written key", chain2, key2[:len(key2)/2], "no PEM private key"},
+		{"key of another certificate", chain2, key, "does not match"},
+		{"expired", expired, expiredKey, "the certificate expired on"},
+		{"not valid yet", early, earlyKey, "the certificate is not valid before"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt.log.Reset()
+			writeFile(t, certFile, string(tt.chain))
+			writeFile(t, keyFile, string(tt.key))
+			for i := range 3 {
+				if s, chain := rt.later(t); s != 1 || chain != 2 {
+					t.Errorf("check %d: served certificate %d with %d in its chain, want 1 with 2", i, s, chain)
+				}
+			}
+			if n := rt.count(tt.say); n != 1 || strings.Count(rt.log.String(), "\n") != 1 {
+				t.Errorf("log, want one line with %q:\n%s", tt.say, rt.log.String())
+			}
+		})
+	}
+	writeFile(t, certFile, string(chain2))
+	writeFile(t, keyFile, string(key2))
+	if s, chain := rt.later(t); s != 2 || chain != 2 {
+		t.Errorf("whole files: served certificate %d with %d in its chain, want 2 with 2", s, chain)
+	}
+}
+
+// TestTLSReloadClient has curl see the new certificate once the files are
+// renamed over, while a connection made before keeps its own; without
+// --tls-reload, the certificate read at the start is served on.
+func TestTLSReloadClient(t *testing.T) {
+	need(t, "curl")
+	old := certCheckInterval
+	certCheckInterval = 0 // every handshake looks
+	t.Cleanup(func() { certCheckInterval = old })
+
+	for _, reload := range []bool{true, false} {
+		t.Run(map[bool]string{true: "--tls-reload", false: "default"}[reload], func(t *testing.T) {
+			ca := newTestCA(t)
+			dir := t.TempDir()
+			certFile, keyFile := filepath.Join(dir, "fullchain.pem"), filepath.Join(dir, "privkey.pem")
+			caFile := filepath.Join(dir, "ca.pem")
+			writeFile(t, caFile, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw})))
+			chain, key := ca.valid(t, 1)
+			writeFile(t, certFile, string(chain))
+			writeFile(t, keyFile, string(key))
+			args := []string{"-b", "127.0.0.1", "-d", site(t), "-p", "HTTP/1.1", "--tls-cert", certFile, "--tls-key", keyFile, "0"}
+			if reload {
+				args = append(args, "--tls-reload")
+			}
+			r := startRun(t, args...)
+			base := r.baseURL(t)
+
+			pool := x509.NewCertPool()
+			pool.AddCert(ca.cert)
+			client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: false, TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{}}}
+			defer client.CloseIdleConnections()
+			get := func() int64 {
+				t.Helper()
+				resp, err := client.Get(base + "/hello.txt")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				if b, err := io.ReadAll(resp.Body); err != nil || resp.StatusCode != 200 || string(b) != "hello\n" {
+					t.Fatalf("%d %q %v", resp.StatusCode, b, err)
+				}
+				return resp.TLS.PeerCertificates[0].SerialNumber.Int64()
+			}
+			if s := get(); s != 1 {
+				t.Fatalf("certificate %d at the start, want 1", s)
+			}
+
+			// Renamed over, as acme.sh and lego install their files.
+			chain2, key2 := ca.valid(t, 2)
+			for name, data := range map[string][]byte{certFile: chain2, keyFile: key2} {
+				writeFile(t, name+".tmp", string(data))
+				if err := os.Rename(name+".tmp", name); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := "Serial Number:02"
+			if !reload {
+				want = "Serial Number:01"
+			}
+			got := curl(t, "--cacert", caFile, "--write-out", "%{certs}", base+"/hello.txt")
+			if !strings.Contains(got, want) || !strings.HasPrefix(got, "hello\n") {
+				t.Errorf("curl after the renewal: %q, want the page and %q", got, want)
+			}
+			if s := get(); s != 1 {
+				t.Errorf("the connection made before the renewal: certificate %d, want 1", s)
+			}
+			r.exit(t)
+			if reload && !strings.Contains(r.stderr.String(), `] TLS certificate loaded again subject="CN=localhost" expires=`) {
+				t.Errorf("stderr does not say the certificate was loaded: %s", r.stderr)
+			}
+		})
+	}
+}
