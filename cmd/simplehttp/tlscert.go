@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
@@ -89,6 +90,10 @@ func readCertificate(certFile, keyFile, passwordFile string, whole bool) (tls.Ce
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "tls: ")
 		if strings.Contains(msg, "does not match") {
+			if n := keyCertificate(certs, key); n > 1 {
+				// A chain written CA first, as some CAs send it.
+				return tls.Certificate{}, fmt.Errorf("--tls-cert %q: the certificate of the private key in %q is the file's certificate number %d: put it first, followed by the certificates that issued it", certFile, keyFile, n)
+			}
 			return tls.Certificate{}, fmt.Errorf("%s %q: the private key does not match the certificate in %q", keyFlag, keyFile, certFile)
 		}
 		if strings.Contains(msg, "private key") { // "failed to parse private key"
@@ -97,6 +102,39 @@ func readCertificate(certFile, keyFile, passwordFile string, whole bool) (tls.Ce
 		return tls.Certificate{}, fmt.Errorf("--tls-cert %q: %s", certFile, msg)
 	}
 	return cert, nil
+}
+
+// keyCertificate returns the number, from 1, of the certificate of the
+// PEM certificates certs whose public key is that of the private key in
+// key, an unencrypted PEM block; 0 if none is.
+func keyCertificate(certs []byte, key *pem.Block) int {
+	var priv any
+	var err error
+	switch key.Type {
+	case "RSA PRIVATE KEY":
+		priv, err = x509.ParsePKCS1PrivateKey(key.Bytes)
+	case "EC PRIVATE KEY":
+		priv, err = x509.ParseECPrivateKey(key.Bytes)
+	default:
+		priv, err = x509.ParsePKCS8PrivateKey(key.Bytes)
+	}
+	signer, ok := priv.(crypto.Signer)
+	if err != nil || !ok {
+		return 0
+	}
+	pub, ok := signer.Public().(interface{ Equal(crypto.PublicKey) bool })
+	if !ok {
+		return 0
+	}
+	for n := 1; ; n++ {
+		var b *pem.Block
+		if b, certs = pem.Decode(certs); b == nil {
+			return 0
+		}
+		if c, err := x509.ParseCertificate(b.Bytes); err == nil && pub.Equal(c.PublicKey) {
+			return n
+		}
+	}
 }
 
 // findKey returns the first PEM block of data that holds a private key.

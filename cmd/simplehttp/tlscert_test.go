@@ -185,6 +185,8 @@ func TestLoadCertificateErrors(t *testing.T) {
 	pbes1 := writePlain(t, filepath.Join(dir, "pbes1.pem"), pbes1Key(t))
 	sha512 := writePlain(t, filepath.Join(dir, "sha512.pem"), pbkdf2SHA512Key(t))
 	badKey := writePlain(t, filepath.Join(dir, "bad-key.pem"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+	caFirst := writePlain(t, filepath.Join(dir, "ca-first.pem"), string(mustRead(t, f.certRSA))+string(mustRead(t, f.cert)))
+	caFirstWithKey := writePlain(t, filepath.Join(dir, "ca-first-key.pem"), string(mustRead(t, caFirst))+string(mustRead(t, f.key)))
 	tests := []struct {
 		name                 string
 		cert, key, passwordF string
@@ -199,6 +201,10 @@ func TestLoadCertificateErrors(t *testing.T) {
 		{"key not a key", f.cert, badKey, "", `--tls-key "` + badKey + `": failed to parse private key`, false},
 		{"key of another certificate", f.cert, f.otherKey, "",
 			`--tls-key "` + f.otherKey + `": the private key does not match the certificate in "` + f.cert + `"`, false},
+		{"chain with its CA first", caFirst, f.key, "",
+			`--tls-cert "` + caFirst + `": the certificate of the private key in "` + f.key + `" is the file's certificate number 2: put it first, followed by the certificates that issued it`, false},
+		{"chain with its CA first, key in the file", caFirstWithKey, "", "",
+			`--tls-cert "` + caFirstWithKey + `": the certificate of the private key in "` + caFirstWithKey + `" is the file's certificate number 2: put it first, followed by the certificates that issued it`, false},
 		{"encrypted PKCS#8 without password", f.cert, f.keyPKCS8Enc, "",
 			`--tls-key "` + f.keyPKCS8Enc + `": the private key is encrypted: give its password with --tls-password-file`, false},
 		{"legacy PEM without password", f.cert, f.keyLegacyEnc, "",
