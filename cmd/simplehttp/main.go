@@ -227,8 +227,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if w := clearTextWarning(cfg, st.ln.Addr(), st.srv.TLSConfig != nil); w != "" {
 		fmt.Fprintln(stderr, w)
 	}
-	if st.uploadWarning != "" {
-		fmt.Fprintln(stderr, st.uploadWarning)
+	for _, w := range []string{st.certWarning, st.uploadWarning} {
+		if w != "" {
+			fmt.Fprintln(stderr, w)
+		}
 	}
 	if hangupSignal != nil && !signal.Ignored(hangupSignal) {
 		// SIGHUP (a closed terminal, kill -HUP) kills Python's server at
@@ -294,6 +296,9 @@ type startup struct {
 	ln   net.Listener
 	logs *closers
 	err  error
+	// certWarning, if not "", says that the --tls-cert certificate
+	// expired or is not valid yet.
+	certWarning string
 	// uploadWarning, if not "", says that --upload will refuse every
 	// upload into the directory.
 	uploadWarning string
@@ -303,6 +308,7 @@ type startup struct {
 func start(ctx context.Context, cfg config, stderr io.Writer) startup {
 	var tlsConfig *tls.Config
 	var reload *certReloader
+	var certWarning string
 	switch {
 	case cfg.TLSReload:
 		var err error
@@ -310,12 +316,14 @@ func start(ctx context.Context, cfg config, stderr io.Writer) startup {
 			return startup{err: err}
 		}
 		tlsConfig = newTLSConfig(tls.Certificate{}, reload.getCertificate)
+		certWarning = certValidityWarning(cfg.TLSCert, reload.current())
 	case cfg.TLSCert != "":
 		cert, err := loadCertificate(cfg.TLSCert, cfg.TLSKey, cfg.TLSPasswordFile)
 		if err != nil {
 			return startup{err: err}
 		}
 		tlsConfig = newTLSConfig(cert, nil)
+		certWarning = certValidityWarning(cfg.TLSCert, cert)
 	}
 	h, logger, logs, err := newHandler(cfg, stderr)
 	if err != nil {
@@ -332,7 +340,7 @@ func start(ctx context.Context, cfg config, stderr io.Writer) startup {
 	ln = newOverloadListener(ln, logger)
 	srv := newServer(cfg, h, logger)
 	srv.TLSConfig = tlsConfig
-	st := startup{srv: srv, ln: ln, logs: logs}
+	st := startup{srv: srv, ln: ln, logs: logs, certWarning: certWarning}
 	if cfg.Upload {
 		// Each refused upload is logged only at the debug level, as a
 		// client's doing: say once why all of them will be.

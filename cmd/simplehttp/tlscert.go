@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/youmark/pkcs8"
 )
@@ -102,6 +103,17 @@ func readCertificate(certFile, keyFile, passwordFile string, whole bool) (tls.Ce
 		return tls.Certificate{}, fmt.Errorf("--tls-cert %q: %s", certFile, msg)
 	}
 	return cert, nil
+}
+
+// certValidityWarning returns the warning for a certificate that expired
+// or is not valid yet, read from certFile, or "". It is served all the
+// same, as Python serves it, but every client refuses it with a message
+// of its own, which the server's log does not show.
+func certValidityWarning(certFile string, cert tls.Certificate) string {
+	if err := checkValidity(cert, time.Now()); err != nil {
+		return fmt.Sprintf("simplehttp: warning: --tls-cert %q: %v: clients will refuse it", certFile, err)
+	}
+	return ""
 }
 
 // keyCertificate returns the number, from 1, of the certificate of the

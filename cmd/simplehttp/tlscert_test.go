@@ -431,6 +431,20 @@ func TestHTTP10OverTLS(t *testing.T) {
 // (here plain HTTP sent to the TLS port, which net/http answers with its
 // 400) are logged once per episode, not once each as net/http logs them:
 // the first at once, the end when a client gets through again.
+// insecureGet gets url over TLS, on a connection of its own, without
+// checking the certificate, and returns the status.
+func insecureGet(t *testing.T, url string) int {
+	t.Helper()
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 func TestTLSFailuresLoggedOnce(t *testing.T) {
 	f := newTLSFiles(t)
 	r := startRun(t, "-b", "127.0.0.1", "-d", site(t), "--tls-cert", f.cert, "--tls-key", f.key, "0")
@@ -458,13 +472,7 @@ func TestTLSFailuresLoggedOnce(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
-	resp, err := client.Get(base + "/hello.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	client.CloseIdleConnections()
+	insecureGet(t, base+"/hello.txt")
 	for range 20 {
 		plain() // a new episode within the minute: counted, not said
 	}

@@ -53,7 +53,8 @@ type certReloader struct {
 }
 
 // loadCertReloader loads the certificate as loadCertificate does, with
-// its errors, and returns the certReloader that serves it.
+// its errors, and returns the certReloader that serves it, whatever its
+// validity (see certValidityWarning).
 func loadCertReloader(certFile, keyFile, passwordFile string) (*certReloader, error) {
 	r := &certReloader{certFile: certFile, keyFile: keyFile, passwordFile: passwordFile, now: time.Now}
 	// The state before the reading: a file changed while it is read is
@@ -94,7 +95,9 @@ func (r *certReloader) check(now time.Time) {
 		cert.Leaf, err = x509.ParseCertificate(cert.Certificate[0])
 	}
 	if err == nil {
-		err = checkValidity(cert, now)
+		if err = checkValidity(cert, now); err != nil {
+			err = fmt.Errorf("--tls-cert %q: %w", r.certFile, err)
+		}
 	}
 	if err != nil {
 		// Said when the same files fail twice: not for a renewal caught
@@ -113,17 +116,27 @@ func (r *certReloader) check(now time.Time) {
 	r.logger.Info("TLS certificate loaded again", "subject", cert.Leaf.Subject.String(), "expires", cert.Leaf.NotAfter.UTC().Format(time.RFC3339))
 }
 
-// checkValidity refuses a certificate that expired or is not valid yet at
-// now: clients would refuse it.
+// checkValidity says whether cert (its Leaf, or its first certificate)
+// expired or is not valid yet at now: clients would refuse it.
 func checkValidity(cert tls.Certificate, now time.Time) error {
-	switch leaf := cert.Leaf; {
+	leaf := cert.Leaf
+	if leaf == nil {
+		var err error
+		if leaf, err = x509.ParseCertificate(cert.Certificate[0]); err != nil {
+			return err
+		}
+	}
+	switch {
 	case now.After(leaf.NotAfter):
-		return fmt.Errorf("--tls-cert: the certificate expired on %s", leaf.NotAfter.UTC().Format(time.RFC3339))
+		return fmt.Errorf("the certificate expired on %s", leaf.NotAfter.UTC().Format(time.RFC3339))
 	case now.Before(leaf.NotBefore):
-		return fmt.Errorf("--tls-cert: the certificate is not valid before %s", leaf.NotBefore.UTC().Format(time.RFC3339))
+		return fmt.Errorf("the certificate is not valid before %s", leaf.NotBefore.UTC().Format(time.RFC3339))
 	}
 	return nil
 }
+
+// current returns the certificate served now.
+func (r *certReloader) current() tls.Certificate { return *r.cur.Load() }
 
 // filesState is what os.Stat says of each file (through symbolic links):
 // a file renamed over it, a link pointed elsewhere or a write shows.

@@ -344,3 +344,49 @@ func TestTLSReloadClient(t *testing.T) {
 		})
 	}
 }
+
+// TestTLSCertValidityWarning: a certificate that expired, or is not valid
+// yet, is served as Python serves it, but a warning says why every client
+// refuses it.
+func TestTLSCertValidityWarning(t *testing.T) {
+	ca := newTestCA(t)
+	dir := t.TempDir()
+	expired, expiredKey := ca.issue(t, 1, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC))
+	early, earlyKey := ca.issue(t, 2, time.Date(2999, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC))
+	valid, validKey := ca.valid(t, 3)
+	tests := []struct {
+		name       string
+		chain, key []byte
+		warning    string // after the file name
+	}{
+		{"expired", expired, expiredKey, "the certificate expired on 2021-01-01T00:00:00Z: clients will refuse it"},
+		{"not valid yet", early, earlyKey, "the certificate is not valid before 2999-01-01T00:00:00Z: clients will refuse it"},
+		{"valid", valid, validKey, ""},
+	}
+	for _, tt := range tests {
+		for _, reload := range []string{"", "--tls-reload"} {
+			t.Run(tt.name+reload, func(t *testing.T) {
+				certFile, keyFile := filepath.Join(dir, tt.name+"-cert.pem"), filepath.Join(dir, tt.name+"-key.pem")
+				writeFile(t, certFile, string(tt.chain))
+				writeFile(t, keyFile, string(tt.key))
+				args := []string{"-b", "127.0.0.1", "-d", site(t), "--quiet", "--tls-cert", certFile, "--tls-key", keyFile, "0"}
+				if reload != "" {
+					args = append(args, reload)
+				}
+				r := startRun(t, args...)
+				base := r.baseURL(t)
+				if status := insecureGet(t, base+"/hello.txt"); status != 200 {
+					t.Errorf("status %d, want 200: the certificate is served all the same", status)
+				}
+				r.exit(t)
+				want := ""
+				if tt.warning != "" {
+					want = `simplehttp: warning: --tls-cert "` + certFile + `": ` + tt.warning + "\n"
+				}
+				if got := r.stderr.String(); got != want {
+					t.Errorf("stderr %q, want %q", got, want)
+				}
+			})
+		}
+	}
+}
