@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -59,7 +60,10 @@ func loadCertReloader(certFile, keyFile, passwordFile string) (*certReloader, er
 	r := &certReloader{certFile: certFile, keyFile: keyFile, passwordFile: passwordFile, now: time.Now}
 	// The state before the reading: a file changed while it is read is
 	// read again at the first check.
-	r.loaded, _ = r.state()
+	var err error
+	if r.loaded, err = r.state(); errors.Is(err, errNotRegular) {
+		return nil, err
+	}
 	cert, err := loadCertificate(certFile, keyFile, passwordFile)
 	if err != nil {
 		return nil, err
@@ -138,6 +142,8 @@ func checkValidity(cert tls.Certificate, now time.Time) error {
 // current returns the certificate served now.
 func (r *certReloader) current() tls.Certificate { return *r.cur.Load() }
 
+var errNotRegular = errors.New("not a regular file, which --tls-reload cannot read again")
+
 // filesState is what os.Stat says of each file (through symbolic links):
 // a file renamed over it, a link pointed elsewhere or a write shows.
 type filesState []os.FileInfo
@@ -152,6 +158,11 @@ func (r *certReloader) state() (filesState, error) {
 		fi, err := os.Stat(f[1])
 		if err != nil {
 			return nil, fmt.Errorf("%s %q: %w", f[0], f[1], pathErr(err))
+		}
+		if !fi.Mode().IsRegular() {
+			// A FIFO or a pipe (<(cat cert.pem)) read again would
+			// hold the handshake that reads it until a writer comes.
+			return nil, fmt.Errorf("%s %q: %w", f[0], f[1], errNotRegular)
 		}
 		st = append(st, fi)
 	}
