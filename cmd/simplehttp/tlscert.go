@@ -25,15 +25,11 @@ import (
 // ("Proc-Type: 4,ENCRYPTED", as `openssl rsa -aes256 -traditional` writes).
 //
 // Errors name the flag and the file, on one line. A password file that
-// cannot be read is a usage error with Python's message.
+// cannot be read is a usage error with Python's message. A certificate
+// file whose last PEM block is cut short (a file still being written, a
+// copy cut off) is refused, as Python refuses it, not read as a shorter
+// chain.
 func loadCertificate(certFile, keyFile, passwordFile string) (tls.Certificate, error) {
-	return readCertificate(certFile, keyFile, passwordFile, false)
-}
-
-// readCertificate is loadCertificate; whole also refuses a certificate
-// file whose last PEM block is cut short, as in a file still being
-// written, which loadCertificate would read as a shorter chain.
-func readCertificate(certFile, keyFile, passwordFile string, whole bool) (tls.Certificate, error) {
 	certPEM, err := os.ReadFile(certFile)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("--tls-cert %q: %w", certFile, pathErr(err))
@@ -61,7 +57,7 @@ func readCertificate(certFile, keyFile, passwordFile string, whole bool) (tls.Ce
 		var b *pem.Block
 		b, rest = pem.Decode(rest)
 		if b == nil {
-			if whole && bytes.Contains(rest, []byte("-----BEGIN ")) {
+			if bytes.Contains(rest, []byte("-----BEGIN ")) {
 				return tls.Certificate{}, fmt.Errorf("--tls-cert %q: a PEM block is cut short (a file still being written?)", certFile)
 			}
 			break

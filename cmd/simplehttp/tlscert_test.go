@@ -186,6 +186,8 @@ func TestLoadCertificateErrors(t *testing.T) {
 	sha512 := writePlain(t, filepath.Join(dir, "sha512.pem"), pbkdf2SHA512Key(t))
 	badKey := writePlain(t, filepath.Join(dir, "bad-key.pem"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
 	caFirst := writePlain(t, filepath.Join(dir, "ca-first.pem"), string(mustRead(t, f.certRSA))+string(mustRead(t, f.cert)))
+	chain := string(mustRead(t, f.cert)) + string(mustRead(t, f.certRSA))
+	cut := writePlain(t, filepath.Join(dir, "cut.pem"), chain[:len(chain)-100])
 	caFirstWithKey := writePlain(t, filepath.Join(dir, "ca-first-key.pem"), string(mustRead(t, caFirst))+string(mustRead(t, f.key)))
 	tests := []struct {
 		name                 string
@@ -201,6 +203,8 @@ func TestLoadCertificateErrors(t *testing.T) {
 		{"key not a key", f.cert, badKey, "", `--tls-key "` + badKey + `": failed to parse private key`, false},
 		{"key of another certificate", f.cert, f.otherKey, "",
 			`--tls-key "` + f.otherKey + `": the private key does not match the certificate in "` + f.cert + `"`, false},
+		// Python: "[PEM: BAD_END_LINE] bad end line".
+		{"chain cut short", cut, f.key, "", `--tls-cert "` + cut + `": a PEM block is cut short (a file still being written?)`, false},
 		{"chain with its CA first", caFirst, f.key, "",
 			`--tls-cert "` + caFirst + `": the certificate of the private key in "` + f.key + `" is the file's certificate number 2: put it first, followed by the certificates that issued it`, false},
 		{"chain with its CA first, key in the file", caFirstWithKey, "", "",

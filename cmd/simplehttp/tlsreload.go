@@ -93,7 +93,7 @@ func (r *certReloader) check(now time.Time) {
 	}
 	var cert tls.Certificate
 	if err == nil {
-		cert, err = readCertificate(r.certFile, r.keyFile, r.passwordFile, true)
+		cert, err = loadCertificate(r.certFile, r.keyFile, r.passwordFile)
 	}
 	if err == nil && cert.Leaf == nil { // GODEBUG=x509keypairleaf=0
 		cert.Leaf, err = x509.ParseCertificate(cert.Certificate[0])
