@@ -31,7 +31,8 @@ var certCheckInterval = 5 * time.Second
 // a certificate that has expired or is not valid yet keep the pair
 // loaded before, and the files are tried again at the next check. A
 // state of the files that still cannot be loaded at the next check is
-// logged, once. Connections keep the certificate of their handshake.
+// logged, once. Connections keep the certificate of their handshake. A
+// certificate served past its expiry (no renewal came) is logged once.
 type certReloader struct {
 	certFile, keyFile, passwordFile string
 
@@ -51,6 +52,8 @@ type certReloader struct {
 	failedFiles filesState
 	failedErr   string
 	said        bool
+	// expiredSaid is whether the log said that cur expired.
+	expiredSaid bool
 }
 
 // loadCertReloader loads the certificate as loadCertificate does, with
@@ -68,6 +71,13 @@ func loadCertReloader(certFile, keyFile, passwordFile string) (*certReloader, er
 	if err != nil {
 		return nil, err
 	}
+	if cert.Leaf == nil { // GODEBUG=x509keypairleaf=0
+		if cert.Leaf, err = x509.ParseCertificate(cert.Certificate[0]); err != nil {
+			return nil, err
+		}
+	}
+	// An expired one is said at startup (certValidityWarning).
+	r.expiredSaid = time.Now().After(cert.Leaf.NotAfter)
 	r.cur.Store(&cert)
 	return r, nil
 }
@@ -84,8 +94,18 @@ func (r *certReloader) getCertificate(*tls.ClientHelloInfo) (*tls.Certificate, e
 	return r.cur.Load(), nil
 }
 
-// check reads the files again if they changed since they were loaded.
+// check reads the files again if they changed since they were loaded,
+// and says once that the certificate served expired if it did.
 func (r *certReloader) check(now time.Time) {
+	r.load(now)
+	if cur := r.cur.Load(); !r.expiredSaid && cur.Leaf != nil && now.After(cur.Leaf.NotAfter) {
+		r.logger.Warn("the TLS certificate served expired: its files were not renewed", "expired", cur.Leaf.NotAfter.UTC().Format(time.RFC3339))
+		r.expiredSaid = true
+	}
+}
+
+// load reads the files again if they changed since they were loaded.
+func (r *certReloader) load(now time.Time) {
 	st, err := r.state()
 	if err == nil && st.same(r.loaded) {
 		r.failedFiles, r.failedErr, r.said = nil, "", false // back as they were loaded
@@ -116,7 +136,7 @@ func (r *certReloader) check(now time.Time) {
 		return
 	}
 	r.cur.Store(&cert)
-	r.loaded, r.failedFiles, r.failedErr, r.said = st, nil, "", false
+	r.loaded, r.failedFiles, r.failedErr, r.said, r.expiredSaid = st, nil, "", false, false
 	r.logger.Info("TLS certificate loaded again", "subject", cert.Leaf.Subject.String(), "expires", cert.Leaf.NotAfter.UTC().Format(time.RFC3339))
 }
 

@@ -272,6 +272,48 @@ func TestTLSReloadBadFiles(t *testing.T) {
 	}
 }
 
+// TestTLSReloadExpiry: a certificate served past its expiry, with no
+// renewal, is said once; the renewal served then is not.
+func TestTLSReloadExpiry(t *testing.T) {
+	ca := newTestCA(t)
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	chain, key := ca.issue(t, 1, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	writeFile(t, certFile, string(chain))
+	writeFile(t, keyFile, string(key))
+	rt := newReloaderUnderTest(t, certFile, keyFile)
+	rt.handshake(t)
+	if rt.log.Len() != 0 {
+		t.Fatalf("log before the expiry: %s", rt.log.String())
+	}
+	rt.clock = rt.clock.Add(2 * time.Hour)
+	for range 3 {
+		if s, _ := rt.later(t); s != 1 {
+			t.Errorf("served certificate %d, want 1", s)
+		}
+	}
+	if n := rt.count("the TLS certificate served expired: its files were not renewed"); n != 1 || strings.Count(rt.log.String(), "\n") != 1 {
+		t.Errorf("log, want one line about the expiry:\n%s", rt.log.String())
+	}
+	chain2, key2 := ca.issue(t, 2, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
+	writeFile(t, certFile, string(chain2))
+	writeFile(t, keyFile, string(key2))
+	if s, _ := rt.later(t); s != 2 {
+		t.Errorf("after the renewal: served certificate %d, want 2", s)
+	}
+	rt.later(t)
+	if n := rt.count("served expired"); n != 1 {
+		t.Errorf("%d lines about the expiry, want 1:\n%s", n, rt.log.String())
+	}
+	// The renewal expires too.
+	rt.clock = rt.clock.Add(24 * time.Hour)
+	rt.later(t)
+	rt.later(t)
+	if n := rt.count("served expired"); n != 2 {
+		t.Errorf("%d lines about the expiries, want 2:\n%s", n, rt.log.String())
+	}
+}
+
 // TestTLSReloadClient has curl see the new certificate once the files are
 // renamed over, while a connection made before keeps its own; without
 // --tls-reload, the certificate read at the start is served on.
