@@ -251,6 +251,8 @@ type archiveWalk struct {
 	// bytes, and peak the most they held; names is the bytes of the
 	// names of the entries added.
 	held, peak, names int64
+	// charged is what the counting walk holds of Options.ArchiveBudget.
+	charged int64
 }
 
 type dirKey struct{ dev, ino uint64 }
@@ -352,13 +354,19 @@ func (a *archiveWalk) dir(name, arc string, fi fs.FileInfo, depth int) error {
 		a.leftOut(slog.LevelWarn, name, errors.New("too deep"))
 		return nil
 	}
-	des, err := a.readDir(name)
+	des, held, err := a.readDir(name)
 	if err != nil {
 		if depth == 0 || a.ctx.Err() != nil || overload.Is(err) {
 			return err
 		}
 		a.leftOut(slog.LevelWarn, name, err)
 		return nil
+	}
+	if !a.write {
+		defer a.uncharge(held)
+		if a.h.archiveCountHook != nil {
+			a.h.archiveCountHook(a.ctx, name)
+		}
 	}
 	if depth > 0 {
 		// A directory with an index page is not listed: a request for
@@ -375,10 +383,6 @@ func (a *archiveWalk) dir(name, arc string, fi fs.FileInfo, depth int) error {
 	}
 	if err := a.add(arc+"/", fi, nil); err != nil {
 		return err
-	}
-	held := int64(0)
-	for _, de := range des {
-		held += dirEntryCost + int64(len(de.Name()))
 	}
 	a.held += held
 	a.peak = max(a.peak, a.held)
@@ -466,24 +470,77 @@ func dirKeyOf(fi fs.FileInfo) (dirKey, bool) {
 	return dirKey{id.dev, id.ino}, ok
 }
 
-// readDir reads the names in a directory, sorted.
-func (a *archiveWalk) readDir(name string) ([]fs.DirEntry, error) {
+// readDir reads the names in a directory, sorted, and what they hold
+// (dirEntryCost and the name, each). The counting walk charges that to
+// Options.ArchiveBudget as it reads them, readDirChunk at a time, and the
+// caller gives it back (uncharge) when done with them: a download charges
+// its walk's peak before its first byte (cost), but the count before it,
+// which a client can ask for again and again and which also runs for a
+// tree that turns out too large (403) and for a HEAD, held every
+// directory it was in unbounded: 40 requests at once for the archive of a
+// directory of 100,000 entries took the server to 1 GB.
+func (a *archiveWalk) readDir(name string) (des []fs.DirEntry, held int64, err error) {
 	f, err := a.h.open(a.ctx, name)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer f.Close()
-	var des []fs.DirEntry
-	if rd, ok := f.(fs.ReadDirFile); ok {
-		des, err = rd.ReadDir(-1)
-	} else {
-		des, err = fs.ReadDir(a.h.fsys, name)
+	charge := func(chunk []fs.DirEntry) error {
+		n := int64(0)
+		for _, de := range chunk {
+			n += dirEntryCost + int64(len(de.Name()))
+		}
+		if !a.write {
+			if err := a.h.archives.takeMore(n, a.charged); err != nil {
+				return err
+			}
+			a.charged += n
+		}
+		held += n
+		return nil
 	}
-	if err != nil {
-		return nil, err
+	fail := func(err error) ([]fs.DirEntry, int64, error) {
+		a.uncharge(held)
+		return nil, 0, err
+	}
+	if rd, ok := f.(fs.ReadDirFile); ok {
+		for {
+			chunk, err := rd.ReadDir(readDirChunk)
+			if cerr := charge(chunk); cerr != nil {
+				return fail(cerr)
+			}
+			des = append(des, chunk...)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return fail(err)
+			}
+			if len(chunk) == 0 {
+				return fail(io.ErrNoProgress)
+			}
+		}
+	} else {
+		if des, err = fs.ReadDir(a.h.fsys, name); err != nil {
+			return nil, 0, err
+		}
+		if err := charge(des); err != nil {
+			return fail(err)
+		}
 	}
 	slices.SortFunc(des, func(x, y fs.DirEntry) int { return strings.Compare(x.Name(), y.Name()) })
-	return des, nil
+	return des, held, nil
+}
+
+// uncharge gives back n of what the counting walk charged to
+// Options.ArchiveBudget (nothing for the writing walk, whose download
+// charged its cost beforehand).
+func (a *archiveWalk) uncharge(n int64) {
+	if a.write || n == 0 {
+		return
+	}
+	a.h.archives.give(n)
+	a.charged -= n
 }
 
 // file adds the regular file name, which stat found as fi, as arc. When

@@ -1020,6 +1020,77 @@ func TestArchiveBudgetEntries(t *testing.T) {
 	}
 }
 
+// TestArchiveBudgetCount: the count before an archive holds the entries
+// of the directories it is in, also for a tree it then refuses as too
+// large and for a HEAD; it charges them to the budget as it reads them,
+// so that requests for the archive of a large directory, sent over and
+// over, cannot hold memory past it. Alone, a count always fits.
+func TestArchiveBudgetCount(t *testing.T) {
+	root := t.TempDir()
+	for i := range 3000 {
+		if err := os.WriteFile(filepath.Join(root, fmt.Sprintf("file-%05d.txt", i)), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 3,000 entries of some 110 bytes: one count's worth, not two.
+	srv, h, logs := newArchiveServer(t, root, fileserver.SymlinksFollow,
+		fileserver.Options{ArchiveBudget: 500 << 10, ArchiveMaxEntries: 2000})
+	reached, hold := make(chan struct{}), make(chan struct{})
+	release := sync.OnceFunc(func() { close(hold) })
+	t.Cleanup(release) // before the server's
+	var held atomic.Bool
+	fileserver.SetArchiveCountHook(h, func(ctx context.Context, name string) {
+		if held.CompareAndSwap(false, true) {
+			close(reached)
+			<-hold
+		}
+	})
+	first := make(chan int, 1)
+	go func() {
+		resp, err := http.Get(srv.URL + "/?download=zip")
+		if err != nil {
+			first <- 0
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		first <- resp.StatusCode
+	}()
+	<-reached
+	for _, method := range []string{"GET", "HEAD"} {
+		req, _ := http.NewRequest(method, srv.URL+"/?download=tar.gz", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "1" {
+			t.Errorf("%s of a second archive of the 3,000 files while a count holds them: %s, Retry-After %q; want 503 and 1",
+				method, resp.Status, resp.Header.Get("Retry-After"))
+		}
+	}
+	release()
+	if code := <-first; code != http.StatusForbidden {
+		t.Errorf("the first archive, over ArchiveMaxEntries: %d, want 403", code)
+	}
+	if resp, _ := get(t, srv.URL+"/?download=tar.gz"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("an archive once the count is over: %s, want 403", resp.Status)
+	}
+	const shortage = "fileserver: archives in flight at Options.ArchiveBudget, answering 503"
+	if got := logs.find("WARN " + shortage); len(got) != 1 {
+		t.Errorf("log lines about the budget: %q, want one", got)
+	}
+
+	// Alone, a count of a directory larger than the whole budget fits,
+	// and so does its download.
+	srv, _, _ = newArchiveServer(t, root, fileserver.SymlinksFollow, fileserver.Options{ArchiveBudget: 1})
+	if resp, body := get(t, srv.URL+"/?download=zip"); resp.StatusCode != http.StatusOK {
+		t.Errorf("a lone zip of the 3,000 files under a budget of 1 byte: %s, want 200", resp.Status)
+	} else if zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body))); err != nil || len(zr.File) != 3001 {
+		t.Errorf("the zip: %v, want root/ and 3,000 files", err)
+	}
+}
+
 // TestArchiveUploadTemp: with Upload on, the hidden files of uploads on
 // their way (and of files an overwrite keeps aside) are neither listed
 // nor served, and no archive holds them or their names either.

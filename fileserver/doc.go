@@ -128,9 +128,10 @@
 // (logged, and named in a zip file's comment) or cuts the response, so
 // that the client never takes a damaged archive for a complete one. The
 // downloads in progress hold their compressors and the entries they go
-// through within [Options.ArchiveBudget] together; one past it gets 503
-// with Retry-After, so that clients that do not read cannot exhaust the
-// memory.
+// through within [Options.ArchiveBudget] together, and so do the counting
+// walks (of a HEAD, of a tree then refused, too); one past it gets 503
+// with Retry-After, so that clients that do not read, or that ask again
+// and again, cannot exhaust the memory.
 //
 // # Caching
 //

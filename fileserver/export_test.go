@@ -79,6 +79,12 @@ const TempPrefix = tempPrefix
 // archive, with the request's context and the entry's name in the archive.
 func SetArchiveHook(h *Handler, hook func(ctx context.Context, name string)) { h.archiveHook = hook }
 
+// SetArchiveCountHook makes h call hook in the count before an archive,
+// once the entries of each directory are read, with the directory's name.
+func SetArchiveCountHook(h *Handler, hook func(ctx context.Context, name string)) {
+	h.archiveCountHook = hook
+}
+
 // SetUploadBufferBudget sets the bytes the large copy buffers of h's
 // uploads in progress may take together (64 MiB by default).
 func SetUploadBufferBudget(h *Handler, n int64) { h.uploadBufs = newUploadBufBudget(n, h.logger) }

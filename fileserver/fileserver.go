@@ -122,6 +122,9 @@ type Handler struct {
 	// archiveHook, if not nil, is called before each entry of an
 	// archive is written (tests).
 	archiveHook func(ctx context.Context, name string)
+	// archiveCountHook, if not nil, is called in the count before an
+	// archive with each directory whose entries it has just read (tests).
+	archiveCountHook func(ctx context.Context, name string)
 
 	// style is Options.Listing (richlisting.go).
 	style ListingStyle

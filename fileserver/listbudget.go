@@ -71,11 +71,24 @@ func newBudget(max, def int64, what, unit, option, then string, logger *slog.Log
 // request fits whatever its size when no other is in flight, so that a
 // directory larger than the budget can still be listed.
 func (b *budget) take(ctx context.Context, n int64) error {
+	if err := b.takeMore(n, 0); err != nil {
+		return err
+	}
+	b.fits(ctx)
+	return nil
+}
+
+// takeMore is take for a request that holds own of the budget already
+// and takes it a part at a time: it fits whatever its size when no other
+// request holds any. It says nothing to the log: the request calls fits
+// once it has taken all it needs, or the budget's log would end an
+// episode each time a part fits while whole requests are still refused.
+func (b *budget) takeMore(n, own int64) error {
 	if b == nil {
 		return nil
 	}
 	b.mu.Lock()
-	if b.used > 0 && b.used+n > b.max {
+	if b.used > own && b.used+n > b.max {
 		err := &budgetError{b, fmt.Sprintf("%s in flight hold %d %s, %d more would pass %s (%d)",
 			b.what, b.used, b.unit, n, b.limit, b.max)}
 		b.mu.Unlock()
@@ -83,8 +96,14 @@ func (b *budget) take(ctx context.Context, n int64) error {
 	}
 	b.used += n
 	b.mu.Unlock()
-	b.log.OK(ctx)
 	return nil
+}
+
+// fits tells the budget's log that a request got all it needed.
+func (b *budget) fits(ctx context.Context) {
+	if b != nil {
+		b.log.OK(ctx)
+	}
 }
 
 // give returns n taken by take.

@@ -412,10 +412,11 @@ type Options struct {
 	// tar.gz or zip), the entries of the directories it is in (about
 	// 100 bytes each, with its name) and, for a zip file, all its
 	// entries for its central directory (about 300 bytes each, with its
-	// name), as the count before the first byte finds them. An archive
-	// that would pass the budget gets 503 with Retry-After (logged once
-	// while it lasts), so that such clients cannot exhaust the memory;
-	// alone, an archive is always served. If zero,
+	// name), as the count before the first byte finds them. That count
+	// holds the entries of the directories it is in, and charges them
+	// as it reads them. An archive that would pass the budget gets 503
+	// with Retry-After (logged once while it lasts), so that such clients
+	// cannot exhaust the memory; alone, an archive is always served. If zero,
 	// [DefaultArchiveBudget]; if negative, no bound.
 	ArchiveBudget int64
 	// Listing chooses the HTML listing of a directory without an index
