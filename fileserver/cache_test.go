@@ -460,3 +460,60 @@ func TestCacheFullAdmitsOnSecondRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheFullAdmitsCompressedOnSecondRequest: with Compress, the
+// compressed bytes of a file come into a full cache as the file would,
+// only when asked for a second time; asked for once, the file goes out
+// as it is. Kept at once, a scan of files asked for once, with the
+// Accept-Encoding every browser sends, pushed the popular files out.
+func TestCacheFullAdmitsCompressedOnSecondRequest(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a", "b", "c"} {
+		os.WriteFile(filepath.Join(dir, name), []byte(strings.Repeat(name, 100)), 0o644)
+	}
+	text := strings.Repeat("the same line of text, again and again\n", 28)
+	for i := range 6 {
+		os.WriteFile(filepath.Join(dir, "once"+strconv.Itoa(i)+".txt"), []byte(text), 0o644)
+	}
+	cfs := &countingFS{StatFS: os.DirFS(dir).(fs.StatFS)}
+	// Room for three 100-byte files and their overhead; the texts, of
+	// 1,092 bytes, are kept only compressed.
+	h := mustNew(t, cfs, fileserver.Options{CacheMaxFileSize: 100, CacheMaxBytes: 2000, Compress: true})
+	fileserver.SetClock(h, fileserver.HourAhead)
+	opens := func(names ...string) int64 {
+		t.Helper()
+		before := cfs.opens.Load()
+		for _, name := range names {
+			if got := serve(t, h, "GET", "/"+name, nil); got.status != 200 || got.body != strings.Repeat(name, 100) {
+				t.Fatalf("GET /%s = %d %q", name, got.status, got.body)
+			}
+		}
+		return cfs.opens.Load() - before
+	}
+	gzipped := func(name string) bool {
+		t.Helper()
+		got := serve(t, h, "GET", "/"+name, map[string]string{"Accept-Encoding": "gzip, deflate, br, zstd"})
+		if got.status != 200 || got.header.Get("Vary") != "Accept-Encoding" {
+			t.Fatalf("GET /%s = %d, Vary %q; want 200 and Accept-Encoding", name, got.status, got.header.Get("Vary"))
+		}
+		if got.header.Get("Content-Encoding") == "" && got.body != text {
+			t.Fatalf("GET /%s as it is: the body differs from the file", name)
+		}
+		return got.header.Get("Content-Encoding") != ""
+	}
+	opens("a", "b", "c")
+	if n := opens("a", "b", "c"); n != 0 {
+		t.Fatalf("a, b and c asked for again opened %d files, want 0 (cached)", n)
+	}
+	for i := range 6 {
+		if gzipped("once" + strconv.Itoa(i) + ".txt") {
+			t.Errorf("once%d.txt asked for once, with a full cache: compressed, want it as it is", i)
+		}
+	}
+	if n := opens("a", "b", "c"); n != 0 {
+		t.Errorf("after six files asked for once with Accept-Encoding, a, b and c opened %d files, want 0: they were pushed out", n)
+	}
+	if !gzipped("once0.txt") {
+		t.Errorf("once0.txt asked for a second time: as it is, want compressed (let into the cache)")
+	}
+}
