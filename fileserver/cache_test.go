@@ -480,16 +480,7 @@ func TestCacheFullAdmitsCompressedOnSecondRequest(t *testing.T) {
 	// 1,092 bytes, are kept only compressed.
 	h := mustNew(t, cfs, fileserver.Options{CacheMaxFileSize: 100, CacheMaxBytes: 2000, Compress: true})
 	fileserver.SetClock(h, fileserver.HourAhead)
-	opens := func(names ...string) int64 {
-		t.Helper()
-		before := cfs.opens.Load()
-		for _, name := range names {
-			if got := serve(t, h, "GET", "/"+name, nil); got.status != 200 || got.body != strings.Repeat(name, 100) {
-				t.Fatalf("GET /%s = %d %q", name, got.status, got.body)
-			}
-		}
-		return cfs.opens.Load() - before
-	}
+	opens := opensOf(t, h, cfs, 100)
 	gzipped := func(name string) bool {
 		t.Helper()
 		got := serve(t, h, "GET", "/"+name, map[string]string{"Accept-Encoding": "gzip, deflate, br, zstd"})
@@ -515,5 +506,66 @@ func TestCacheFullAdmitsCompressedOnSecondRequest(t *testing.T) {
 	}
 	if !gzipped("once0.txt") {
 		t.Errorf("once0.txt asked for a second time: as it is, want compressed (let into the cache)")
+	}
+}
+
+// TestCacheFullAdmitsListingOnSecondRequest: a listing comes into a full
+// cache as a file does, only when asked for a second time, in either
+// style: the six sort orders of a rich listing, each asked for once (by a
+// crawler following the page's own links), pushed the popular files out.
+func TestCacheFullAdmitsListingOnSecondRequest(t *testing.T) {
+	for _, style := range []fileserver.ListingStyle{fileserver.ListingPython, fileserver.ListingRich} {
+		dir := t.TempDir()
+		for _, name := range []string{"a", "b", "c"} {
+			os.WriteFile(filepath.Join(dir, name), []byte(strings.Repeat(name, 1000)), 0o644)
+		}
+		os.Mkdir(filepath.Join(dir, "d"), 0o755)
+		for _, name := range []string{"x1", "x2"} {
+			os.WriteFile(filepath.Join(dir, "d", name), nil, 0o644)
+		}
+		cfs := &countingFS{StatFS: os.DirFS(dir).(fs.StatFS)}
+		// Room for the three files, not for a listing beside them.
+		h := mustNew(t, cfs, fileserver.Options{CacheMaxFileSize: 1000, CacheMaxBytes: 4700, Listing: style})
+		fileserver.SetClock(h, fileserver.HourAhead)
+		opens := opensOf(t, h, cfs, 1000)
+		list := func(query string) {
+			t.Helper()
+			if got := serve(t, h, "GET", "/d/"+query, nil); got.status != 200 || !strings.Contains(got.body, `href="x2"`) {
+				t.Fatalf("style %d: GET /d/%s = %d", style, query, got.status)
+			}
+		}
+		opens("a", "b", "c")
+		if n := opens("a", "b", "c"); n != 0 {
+			t.Fatalf("style %d: a, b and c asked for again opened %d files, want 0 (cached)", style, n)
+		}
+		list("")
+		if style == fileserver.ListingRich {
+			for _, q := range []string{"?sort=name&order=desc", "?sort=size&order=asc", "?sort=size&order=desc", "?sort=date&order=asc", "?sort=date&order=desc"} {
+				list(q)
+			}
+		}
+		if n := opens("a", "b", "c"); n != 0 {
+			t.Errorf("style %d: after listings asked for once, a, b and c opened %d files, want 0: they were pushed out", style, n)
+		}
+		list("")
+		if n := opens("a", "b", "c"); n != 1 {
+			t.Errorf("style %d: after the listing asked for a second time, a, b and c opened %d files, want 1 (pushed out for the listing, now kept)", style, n)
+		}
+	}
+}
+
+// opensOf returns a func that gets each of names from h, checks that its
+// body is the name's letter n times, and reports how many files cfs
+// opened meanwhile.
+func opensOf(t *testing.T, h http.Handler, cfs *countingFS, n int) func(names ...string) int64 {
+	return func(names ...string) int64 {
+		t.Helper()
+		before := cfs.opens.Load()
+		for _, name := range names {
+			if got := serve(t, h, "GET", "/"+name, nil); got.status != 200 || got.body != strings.Repeat(name, n) {
+				t.Fatalf("GET /%s = %d %q", name, got.status, got.body)
+			}
+		}
+		return cfs.opens.Load() - before
 	}
 }

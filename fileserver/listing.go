@@ -134,7 +134,7 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 	// kept as it is, which spares the peak of a big listing a second copy.
 	pooled := cap(b) <= 1<<20
 	key := ""
-	if cacheable && h.keepListing(f, entries, id, t0, len(b)) {
+	if cacheable && h.keepListing(f, entries, id, t0, len(b)) && h.cache.admits(listingKey(name), int64(len(b))) {
 		key = listingKey(name)
 		e := &cachedFile{id: id, content: b[:len(b):len(b)], extraCost: int64(cap(b) - len(b))}
 		if pooled {
@@ -184,7 +184,11 @@ const maxListingFraction = 8
 
 // keepListing reports whether the list of items rendered from entries,
 // read from the open directory f after stat saw it as version id, may be
-// kept. What a list shows changes only with the directory itself
+// kept; the cache then lets it in as it lets a file in (admits), once
+// full only when asked for a second time, so that the listings of a
+// crawler, or the six sort orders of a rich listing, asked for once each,
+// do not push the popular files out (six took 1,074 of 1,100 cached files
+// out). What a list shows changes only with the directory itself
 // (entries added, removed or renamed change its mtime and ctime), with
 // one exception: whether a symbolic link is shown as a directory depends
 // on its target, so a directory holding links is never kept. Nor is one

@@ -119,7 +119,8 @@ type Options struct {
 	// a fixed overhead per file. If zero, 64 MiB. When it is full, a file
 	// comes in only when it is asked for a second time before many others
 	// are turned away (one asked for once is sent from disk, as with no
-	// cache), and entries nobody asked for since they were last
+	// cache; so are a listing and, with Compress, a file's compressed
+	// bytes), and entries nobody asked for since they were last
 	// considered make room for it (SIEVE eviction), so the popular part
 	// of a site stays in memory while files asked for once pass by.
 	CacheMaxBytes int64

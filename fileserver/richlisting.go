@@ -492,7 +492,8 @@ func (h *Handler) serveRichListing(w http.ResponseWriter, r *http.Request, f fs.
 	b := make([]byte, 0, size+size/8)
 	b = appendRichRows(b, rows)
 	var gen int64
-	if cacheable && h.keepListing(f, entries, id, t0, len(b)) {
+	if cacheable && h.keepListing(f, entries, id, t0, len(b)) &&
+		h.cache.admits(key, int64(len(b))+int64(len(rows))*richEntryCost) {
 		gen = richGen.Add(1)
 		rc := &richCached{rows: rows, gen: gen}
 		h.cache.put(key, &cachedFile{id: id, content: b, extra: rc, extraCost: int64(len(rows)) * richEntryCost})
