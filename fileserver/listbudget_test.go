@@ -1,12 +1,14 @@
 package fileserver_test
 
 import (
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/simplehttp/simplehttp/fileserver"
@@ -94,4 +96,79 @@ func TestListingBudget(t *testing.T) {
 	if w.Code != 200 {
 		t.Errorf("a lone listing over the budget: %d, want 200", w.Code)
 	}
+}
+
+// TestListingBudgetWhileRead: a listing refused for the budget stops
+// reading its directory as soon as it would pass it, a chunk of 1,024
+// entries in, instead of reading all of it first: 30 JSON listings of a
+// directory of 100,000 entries, refused, each held it whole.
+func TestListingBudgetWhileRead(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 5000 {
+		if err := os.WriteFile(filepath.Join(dir, "f"+strconv.Itoa(i)), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, accept := range []string{"", "application/json"} {
+		fsys := &dirReadCounter{StatFS: os.DirFS(dir).(fs.StatFS)}
+		h, err := fileserver.New(fsys, fileserver.Options{ListingBudget: 6000, DisableCache: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		get := func(w http.ResponseWriter) {
+			r := httptest.NewRequest("GET", "/", nil)
+			if accept != "" {
+				r.Header.Set("Accept", accept)
+			}
+			h.ServeHTTP(w, r)
+		}
+		slow := &blockingWriter{httptest.NewRecorder(), make(chan struct{}), make(chan struct{})}
+		done := make(chan struct{})
+		go func() { defer close(done); get(slow) }()
+		<-slow.writing
+		before := fsys.entries.Load()
+		w := httptest.NewRecorder()
+		get(w)
+		if w.Code != 503 {
+			t.Errorf("Accept %q: a second listing over the budget: %d, want 503", accept, w.Code)
+		}
+		if n := fsys.entries.Load() - before; n > 1024 {
+			t.Errorf("Accept %q: the refused listing read %d entries, want at most 1,024 (one chunk)", accept, n)
+		}
+		close(slow.release)
+		<-done
+		w = httptest.NewRecorder()
+		get(w)
+		if w.Code != 200 || !strings.Contains(w.Body.String(), "f4999") {
+			t.Errorf("Accept %q: a listing once the first is done: %d", accept, w.Code)
+		}
+	}
+}
+
+// dirReadCounter counts the directory entries read through it.
+type dirReadCounter struct {
+	fs.StatFS
+	entries atomic.Int64
+}
+
+func (c *dirReadCounter) Open(name string) (fs.File, error) {
+	f, err := c.StatFS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if rd, ok := f.(fs.ReadDirFile); ok {
+		return &countedDir{rd, c}, nil
+	}
+	return f, nil
+}
+
+type countedDir struct {
+	fs.ReadDirFile
+	c *dirReadCounter
+}
+
+func (d *countedDir) ReadDir(n int) ([]fs.DirEntry, error) {
+	des, err := d.ReadDirFile.ReadDir(n)
+	d.c.entries.Add(int64(len(des)))
+	return des, err
 }

@@ -135,8 +135,9 @@ type Options struct {
 	// ListingBudget bounds the directory entries that listings not
 	// served from the cache may hold at once, across all requests: each
 	// holds its entries and its page until the client has taken it (80 to
-	// 250 bytes an entry). A listing that would pass the budget gets 503
-	// with Retry-After (logged once while it lasts), so that slow
+	// 250 bytes an entry), counted as they are read. A listing that would
+	// pass the budget gets 503 with Retry-After (logged once while it
+	// lasts), having read no more than a chunk of 1,024 past it, so that slow
 	// clients asking for a huge directory cannot exhaust the memory;
 	// alone, a listing of any size is served. If zero, 1,000,000 entries;
 	// if negative, no bound.

@@ -462,10 +462,7 @@ func (h *Handler) serveRichListing(w http.ResponseWriter, r *http.Request, f fs.
 			}
 		}
 	}
-	entries, err := h.readDir(f, name)
-	if err == nil {
-		err = h.listings.take(r.Context(), int64(len(entries)))
-	}
+	entries, err := h.readDir(r.Context(), f, name)
 	if err != nil {
 		h.listingError(w, r, name, err)
 		return
