@@ -320,17 +320,31 @@ func (h *Handler) compressedFile(r *http.Request, f fs.File, fi fs.FileInfo, nam
 	// out, and a scan of the tree with the Accept-Encoding every browser
 	// and crawler sends emptied the cache; each one also took the best
 	// level's CPU (0.8 s for 4 MiB of text with br) whatever came of it.
+	// A client that revalidates these very bytes was sent them before:
+	// turned away, it would get the whole file again, where it asked to
+	// be told that its copy is current.
 	toCache := byStat
 	if ikey != nil {
 		_, toCache = ikey.file.(string) // an embedded file's are kept for good
 	}
-	if toCache && h.mayKeepEncoded(name, c, fi.Size(), byStat, ikey) && !h.cache.admits(encodedKey(name, c), fi.Size()) {
+	if toCache && h.mayKeepEncoded(name, c, fi.Size(), byStat, ikey) && !revalidates(r, fi, c) && !h.cache.admits(encodedKey(name, c), fi.Size()) {
 		return nil
 	}
 
 	return h.once(flightKey(name, c, id, fi), func() *cachedFile {
 		return h.compressFile(r, f, fi, name, c, ctype, id, byStat, ikey)
 	})
+}
+
+// revalidates reports whether the If-None-Match of r names the ETag that
+// compressedFile gives this version of the file, fi, in coding c.
+func revalidates(r *http.Request, fi fs.FileInfo, c *coding) bool {
+	inm := r.Header["If-None-Match"]
+	if inm == nil || !hasMtime(fi.ModTime()) {
+		return false
+	}
+	tag := (&variant{coding: c}).etag(mtimeETag(fi.ModTime(), fi.Size()))
+	return matchETag(inm, []string{tag}, false, false)
 }
 
 // compressFile is compressedFile's work: read the file (from the cache if

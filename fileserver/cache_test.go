@@ -507,6 +507,25 @@ func TestCacheFullAdmitsCompressedOnSecondRequest(t *testing.T) {
 	if !gzipped("once0.txt") {
 		t.Errorf("once0.txt asked for a second time: as it is, want compressed (let into the cache)")
 	}
+
+	// A browser that holds the compressed copy revalidates it with a
+	// server whose full cache no longer has it (here, a new handler): it
+	// was sent those bytes before, so it is told that they are current,
+	// not sent the whole file as it is.
+	ae := map[string]string{"Accept-Encoding": "gzip, deflate, br, zstd"}
+	got := serve(t, h, "GET", "/once0.txt", ae)
+	etag := got.header.Get("ETag")
+	if got.header.Get("Content-Encoding") == "" || etag == "" {
+		t.Fatalf("GET /once0.txt: Content-Encoding %q, ETag %q; want both", got.header.Get("Content-Encoding"), etag)
+	}
+	h = mustNew(t, cfs, fileserver.Options{CacheMaxFileSize: 100, CacheMaxBytes: 2000, Compress: true})
+	fileserver.SetClock(h, fileserver.HourAhead)
+	opens = opensOf(t, h, cfs, 100)
+	opens("a", "b", "c")
+	ae["If-None-Match"] = etag
+	if got := serve(t, h, "GET", "/once0.txt", ae); got.status != 304 || got.header.Get("ETag") != etag || got.body != "" {
+		t.Errorf("GET /once0.txt, If-None-Match its compressed copy's ETag, full cache = %d, ETag %q, %d bytes; want 304, %s", got.status, got.header.Get("ETag"), len(got.body), etag)
+	}
 }
 
 // TestCacheFullAdmitsListingOnSecondRequest: a listing comes into a full

@@ -208,8 +208,9 @@ type Options struct {
 	// small-file cache (checked by stat as the files are, so a changed file
 	// never gets its old compressed bytes, and counted against
 	// CacheMaxBytes, and let into it once it is full as a file is, when
-	// asked for a second time: asked for once, the file goes out as it
-	// is); a file of an Immutable FS is kept there too,
+	// asked for a second time, or revalidated by a client that holds
+	// those bytes: asked for once, the file goes out as it is); a file
+	// of an Immutable FS is kept there too,
 	// unchecked, and a file of an embed.FS once for good, beside it. Where
 	// nothing can keep it (DisableCache, an FS without Linux stat data that
 	// is not Immutable, every such FS off Linux, a file larger than
