@@ -468,7 +468,16 @@ func (h *Handler) launcherArgs(r *http.Request, sc script) []string {
 func (h *Handler) finish(w http.ResponseWriter, r *http.Request, sc script, st *state, rw *responseWriter) {
 	st.mu.Lock()
 	timedOut, failed, killed, exited, overloaded, bodyErr := st.timedOut, st.failed, st.killed, st.exited, st.overloaded, st.bodyErr
+	gaveUp, known := st.gaveUp, st.startFailed || st.headerKilled || st.gone
 	st.mu.Unlock()
+	level := slog.LevelError
+	if timedOut || known || overloaded != nil || bodyErr != nil {
+		level = slog.LevelDebug // the cause is logged already
+	}
+	for _, msg := range gaveUp {
+		h.logger.LogAttrs(r.Context(), level, "cgi: bad script response",
+			slog.String("script", st.script), slog.String("err", msg))
+	}
 	if overloaded == nil && !failed {
 		h.overload.OK(r.Context()) // the script was started
 	}
@@ -624,6 +633,17 @@ type state struct {
 	// process group is not known yet is killed as soon as it is.
 	gone   bool
 	failed bool // net/http/cgi gave up on the response (stdcgiFailures)
+	// gaveUp holds net/http/cgi's messages of giving up on the response,
+	// which finish logs once it knows why the response failed: a script
+	// that was killed (its time limit, its header too long, its client
+	// gone) or never started has already been logged for that, and the
+	// response that is missing is its consequence, not another error.
+	gaveUp []string
+	// startFailed is set when the launcher could not start the script.
+	startFailed bool
+	// headerKilled is set when the launcher killed the script for a
+	// header too long.
+	headerKilled bool
 	// sendFailed is set when a write of the response to the client
 	// failed: the client is gone, whatever the script does.
 	sendFailed bool
@@ -706,10 +726,14 @@ func (st *state) line(l string) {
 				slog.String("script", st.script))
 		}
 	case tagHeader:
+		st.mu.Lock()
+		st.headerKilled = true
+		st.mu.Unlock()
 		st.h.logger.LogAttrs(ctx, slog.LevelError, "CGI script header too long, killed",
 			slog.String("script", st.script), slog.String("limit", msg))
 	case tagFail:
 		st.mu.Lock()
+		st.startFailed = true
 		st.signalled() // no script to kill
 		st.mu.Unlock()
 		if err := overloadCause(msg); err != nil {
@@ -844,6 +868,12 @@ func (l stdcgiLog) Write(p []byte) (int, error) {
 	for _, f := range stdcgiFailures {
 		if strings.HasPrefix(msg, f) {
 			st.failed = true
+			if f != "CGI error: " {
+				// Logged by finish, which knows the cause.
+				st.gaveUp = append(st.gaveUp, msg)
+				st.mu.Unlock()
+				return len(p), nil
+			}
 			break
 		}
 	}

@@ -130,7 +130,10 @@ type Options struct {
 	// record's message is the line, with the attribute script), its exit
 	// code when it is not 0 ("CGI script exit code 1", Python's log_error
 	// line), a timeout, a script that could not be started, and a
-	// malformed response. If nil, slog.Default() is used.
+	// malformed response (once the script has ended; at level Debug when
+	// the response is missing because the script timed out, was killed
+	// or could not be started, which is logged already). If nil,
+	// slog.Default() is used.
 	//
 	// The line is the message as the script wrote it, less its CRs, and a
 	// script may echo what a client sent (a form field it decoded): the

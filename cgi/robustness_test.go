@@ -514,3 +514,31 @@ func TestClientGoneMidResponse(t *testing.T) {
 		t.Errorf("a client that left was logged as an error:\n%s", logs)
 	}
 }
+
+// TestFailureLoggedOnce: a script that timed out, or could not be
+// started, was logged a second time as a malformed response ("bad script
+// response", "cgi: no headers", level ERROR), after the line that says
+// what happened: one event, two lines, and a timeout, a warning, raised
+// to an error.
+func TestFailureLoggedOnce(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"cgi-bin/slow.sh":   "#!/bin/sh\nsleep 30\n",
+		"cgi-bin/broken.sh": "#!/nonexistent/interpreter\n",
+	})
+	srv, logs := newServer(t, root, cgi.Options{Timeout: 300 * time.Millisecond})
+	if res := do(t, srv, "GET", "/cgi-bin/slow.sh", nil, nil); res.status != http.StatusGatewayTimeout {
+		t.Fatalf("slow.sh: status %d, want 504", res.status)
+	}
+	got := logs.String()
+	if !strings.Contains(got, `msg="CGI script timed out, killed" script=/cgi-bin/slow.sh`) || strings.Contains(got, "bad script response") {
+		t.Errorf("a timeout is logged as a timeout only, got:\n%s", got)
+	}
+	srv, logs = newServer(t, root, cgi.Options{})
+	if res := do(t, srv, "GET", "/cgi-bin/broken.sh", nil, nil); res.status != http.StatusBadGateway {
+		t.Fatalf("broken.sh: status %d, want 502", res.status)
+	}
+	got = logs.String()
+	if !strings.Contains(got, `msg="CGI script could not be started" script=/cgi-bin/broken.sh`) || strings.Contains(got, "bad script response") {
+		t.Errorf("a script that could not be started is logged as such only, got:\n%s", got)
+	}
+}
