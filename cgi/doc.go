@@ -113,6 +113,14 @@
 // the script left running in a session of its own (setsid), which the
 // kill of its group does not reach, holds them open.
 //
+// Under root, then, nobody must be able to start the script: search every
+// directory down to it, read it, and execute it or the interpreter of its
+// extension (Options.Interpreters, found in the server's PATH: pyenv's
+// shims under /root are out of nobody's reach, as is a directory of mode
+// 0700 such as one made by os.MkdirTemp). Otherwise every request for it
+// gets 502, and Logger says "CGI script could not be started" with
+// "permission denied"; New does not check this.
+//
 // What a script leaves behind, killed with its group or not, is orphaned
 // to the nearest child subreaper or to PID 1, which must wait for it. A
 // server that is PID 1 itself (a container's entry point) and waits only
