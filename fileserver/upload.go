@@ -428,13 +428,17 @@ func splitName(name string) (dir, base string) {
 
 func (h *Handler) checkSize(n int64) *uploadError {
 	if n > h.maxUpload {
-		return h.tooLarge()
+		return tooLarge(h.maxUpload)
 	}
 	return nil
 }
 
-func (h *Handler) tooLarge() *uploadError {
-	return refuse(http.StatusRequestEntityTooLarge, "Upload larger than "+strconv.FormatInt(h.maxUpload, 10)+" bytes")
+// tooLarge refuses an upload past limit: MaxUploadSize, or the smaller
+// limit of an http.MaxBytesReader a middleware in front put on the body
+// (http.MaxBytesHandler), which the *http.MaxBytesError of the body's
+// read names.
+func tooLarge(limit int64) *uploadError {
+	return refuse(http.StatusRequestEntityTooLarge, "Upload larger than "+strconv.FormatInt(limit, 10)+" bytes")
 }
 
 // checkFree refuses at once an upload whose announced length the disk
@@ -891,7 +895,7 @@ func (h *Handler) receive(r *http.Request, dir *os.File, body io.Reader) (*tempF
 		if errors.As(err, &rerr) {
 			var mbe *http.MaxBytesError
 			if errors.As(rerr.err, &mbe) {
-				return nil, h.tooLarge()
+				return nil, tooLarge(mbe.Limit)
 			}
 			return nil, incomplete(rerr.err)
 		}
@@ -1050,7 +1054,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, name string) *upl
 			}
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) || errors.As(body.err, &mbe) {
-				return h.tooLarge()
+				return tooLarge(mbe.Limit)
 			}
 			if body.err != nil {
 				return incomplete(body.err) // not the body's form: its transport
@@ -1214,7 +1218,7 @@ func (h *Handler) commitPart(dir *os.File, f *received, ours map[string]bool, na
 func (h *Handler) partError(err error) *uploadError {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return h.tooLarge()
+		return tooLarge(mbe.Limit)
 	}
 	return incomplete(err)
 }

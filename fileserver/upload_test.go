@@ -1319,3 +1319,27 @@ func TestUploadDirRemovedMeanwhile(t *testing.T) {
 		}
 	})
 }
+
+// TestUploadLimitOfMiddleware: behind http.MaxBytesHandler (or any
+// middleware that puts a smaller http.MaxBytesReader on the body), an
+// upload past that limit got 413 with a page naming MaxUploadSize ("Upload
+// larger than 1073741824 bytes") instead of the limit it passed.
+func TestUploadLimitOfMiddleware(t *testing.T) {
+	dir := t.TempDir()
+	h := http.MaxBytesHandler(newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{}), 10)
+	body := bytes.Repeat([]byte("x"), 100)
+	form, ctype := multipartBody(t, "a.txt", string(body))
+	for _, c := range []struct {
+		name string
+		w    *httptest.ResponseRecorder
+	}{
+		{"PUT", upReq(h, "PUT", "/a.txt", body, false)},
+		{"chunked PUT", upReq(h, "PUT", "/a.txt", body, true)},
+		{"POST", upReq(h, "POST", "/", form, false, "Content-Type", ctype)},
+	} {
+		if c.w.Code != http.StatusRequestEntityTooLarge || !strings.Contains(c.w.Body.String(), "<p>Message: Upload larger than 10 bytes.</p>") {
+			t.Errorf("%s: %d %q, want 413 \"Upload larger than 10 bytes\"", c.name, c.w.Code, c.w.Body)
+		}
+	}
+	sameTree(t, dir, map[string]string{"./": ""})
+}
