@@ -173,8 +173,12 @@ func (h *Handler) bufferBody(w http.ResponseWriter, r *http.Request) bool {
 			return false // the client has gone
 		}
 		code, msg := http.StatusBadRequest, "Incomplete request body"
-		if errors.Is(err, os.ErrDeadlineExceeded) {
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.Is(err, os.ErrDeadlineExceeded):
 			code, msg = http.StatusRequestTimeout, "Request body too slow"
+		case errors.As(err, &mbe):
+			code, msg = bodyTooLarge(mbe)
 		}
 		if r.ProtoMajor == 1 {
 			w.Header().Set("Connection", "close") // the rest of the body is still to come
@@ -184,6 +188,13 @@ func (h *Handler) bufferBody(w http.ResponseWriter, r *http.Request) bool {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(buf.Bytes()))
 	return true
+}
+
+// bodyTooLarge is the error for a request body past the limit of an
+// http.MaxBytesReader that a middleware in front put on it
+// (http.MaxBytesHandler): the client sent too much, not too little.
+func bodyTooLarge(mbe *http.MaxBytesError) (int, string) {
+	return http.StatusRequestEntityTooLarge, "Request body larger than " + strconv.FormatInt(mbe.Limit, 10) + " bytes"
 }
 
 // script is a CGI script a request names, found and checked.
@@ -494,9 +505,12 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, sc script, st *
 		}
 	case bodyErr != nil:
 		code, msg := http.StatusBadRequest, "Bad request body"
+		var mbe *http.MaxBytesError
 		switch {
 		case errors.Is(bodyErr, os.ErrDeadlineExceeded):
 			code, msg = http.StatusRequestTimeout, "Request body too slow"
+		case errors.As(bodyErr, &mbe):
+			code, msg = bodyTooLarge(mbe)
 		case errors.Is(bodyErr, io.ErrUnexpectedEOF):
 			msg = "Incomplete request body"
 		}

@@ -87,9 +87,11 @@
 // as on a timeout, so that an HTTP/1.1 client sees an incomplete body
 // rather than a short one that looks whole. A request body that fails on
 // its way to the script (cut off, a malformed chunk, too slow for the
-// server's read deadline) gets the script killed, and 400 (408 for the
-// deadline) if its answer had not started: the script must not take half
-// an upload for a whole one. (A streamed body that stalls with no read
+// server's read deadline, past the limit of an http.MaxBytesReader that a
+// middleware in front put on it) gets the script killed, and 400 (408 for
+// the deadline, 413 "Request body larger than N bytes" for the limit) if
+// its answer had not started: the script must not take half an upload for
+// a whole one. (A streamed body that stalls with no read
 // deadline set is ended by [Options.Timeout]: 504.)
 //
 // # The launcher

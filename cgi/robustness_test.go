@@ -542,3 +542,32 @@ func TestFailureLoggedOnce(t *testing.T) {
 		t.Errorf("a script that could not be started is logged as such only, got:\n%s", got)
 	}
 }
+
+// TestBodyPastMiddlewareLimit: behind http.MaxBytesHandler, a request
+// body past its limit got 400 "Incomplete request body" (read whole
+// before the script) or "Bad request body" (streamed to it): the client
+// was told its body was cut short or malformed when it was too large.
+func TestBodyPastMiddlewareLimit(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"cgi-bin/count.sh": "#!/bin/sh\nn=$(wc -c)\n" + header + "echo \"got $n\"\n",
+	})
+	h, err := cgi.New(cgi.Options{Root: root, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.MaxBytesHandler(h.Handler(nextHandler), 10))
+	t.Cleanup(srv.Close)
+	body := strings.Repeat("x", 100)
+	for name, rd := range map[string]io.Reader{
+		"announced": strings.NewReader(body),
+		"chunked":   io.MultiReader(strings.NewReader(body)),
+	} {
+		res := do(t, srv, "POST", "/cgi-bin/count.sh", rd, nil)
+		if res.status != http.StatusRequestEntityTooLarge || !strings.Contains(res.body, "<p>Message: Request body larger than 10 bytes.</p>") {
+			t.Errorf("%s: %d %q, want 413 \"Request body larger than 10 bytes\"", name, res.status, res.body)
+		}
+	}
+	if res := do(t, srv, "POST", "/cgi-bin/count.sh", strings.NewReader("0123456789"), nil); res.status != 200 || res.body != "got 10\n" {
+		t.Errorf("body at the limit: %d %q, want 200 \"got 10\"", res.status, res.body)
+	}
+}
