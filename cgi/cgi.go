@@ -2,6 +2,7 @@ package cgi
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -479,7 +480,8 @@ func (h *Handler) launcherArgs(r *http.Request, sc script) []string {
 func (h *Handler) finish(w http.ResponseWriter, r *http.Request, sc script, st *state, rw *responseWriter) {
 	st.mu.Lock()
 	timedOut, failed, killed, exited, overloaded, bodyErr := st.timedOut, st.failed, st.killed, st.exited, st.overloaded, st.bodyErr
-	gaveUp, known := st.gaveUp, st.startFailed || st.headerKilled || st.gone
+	gaveUp, gone := st.gaveUp, st.gone
+	known := st.startFailed || st.headerKilled || gone
 	st.mu.Unlock()
 	level := slog.LevelError
 	if timedOut || known || overloaded != nil || bodyErr != nil {
@@ -519,6 +521,13 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, sc script, st *
 		}
 		h.sendError(w, r, code, msg)
 	case timedOut:
+		h.sendError(w, r, http.StatusGatewayTimeout, "CGI script timed out ("+pyescape.Repr(sc.name)+")")
+	case (failed || rw.invalid || rw.pending == 0) && gone && errors.Is(r.Context().Err(), context.DeadlineExceeded):
+		// The script was killed because the request's context reached
+		// its deadline (a timeout middleware in front): a timeout, not
+		// a response of the script's.
+		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "CGI script killed at the request's deadline",
+			slog.String("script", st.script))
 		h.sendError(w, r, http.StatusGatewayTimeout, "CGI script timed out ("+pyescape.Repr(sc.name)+")")
 	case failed || rw.invalid || rw.pending == 0:
 		h.sendError(w, r, http.StatusBadGateway, "CGI script sent no valid response ("+pyescape.Repr(sc.name)+")")

@@ -54,7 +54,9 @@
 // gives 502, and so does one whose header goes past 256 KiB (it is killed
 // then: the header is held in memory until it ends); one that runs past
 // [Options.Timeout] is killed with its whole process group and gives 504
-// (or a cut-off response if it had started answering); beyond
+// (or a cut-off response if it had started answering), and so does one
+// still running when the request's context reaches its deadline (a
+// timeout middleware in front, such as chi's middleware.Timeout); beyond
 // [Options.MaxConcurrent] running scripts, requests get 503, and so does a
 // script that cannot be started because the process is out of file
 // descriptors, memory or processes (fork's EAGAIN, at RLIMIT_NPROC; with

@@ -571,3 +571,33 @@ func TestBodyPastMiddlewareLimit(t *testing.T) {
 		t.Errorf("body at the limit: %d %q, want 200 \"got 10\"", res.status, res.body)
 	}
 }
+
+// TestRequestDeadline: a script killed because the request's context
+// reached its deadline (a timeout middleware in front, such as chi's
+// middleware.Timeout) was answered 502 "CGI script sent no valid
+// response", as if the script had misbehaved; it is a timeout: 504.
+func TestRequestDeadline(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/slow.sh": "#!/bin/sh\nsleep 30\n"})
+	logs := &syncbuf.Buffer{}
+	h, err := cgi.New(cgi.Options{Root: root, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), 300*time.Millisecond)
+			defer cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+	srv := httptest.NewServer(deadline(h.Handler(nextHandler)))
+	t.Cleanup(srv.Close)
+	res := do(t, srv, "GET", "/cgi-bin/slow.sh", nil, nil)
+	if res.status != http.StatusGatewayTimeout || !strings.Contains(res.body, "<p>Message: CGI script timed out ('/cgi-bin/slow.sh').</p>") {
+		t.Errorf("got %d %q, want 504 \"CGI script timed out\"", res.status, res.body)
+	}
+	srv.Close()
+	if got := logs.String(); !strings.Contains(got, `msg="CGI script killed at the request's deadline" script=/cgi-bin/slow.sh`) || strings.Contains(got, "level=ERROR") {
+		t.Errorf("log does not say the deadline killed the script, or has an error:\n%s", got)
+	}
+}
