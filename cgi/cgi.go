@@ -161,7 +161,12 @@ const maxBufferedBody = 1 << 20
 // chunked bodies are streamed to the script as they come.
 func (h *Handler) bufferBody(w http.ResponseWriter, r *http.Request) bool {
 	rc := http.NewResponseController(w)
-	deadline := h.timeout > 0 && rc.SetReadDeadline(time.Now().Add(h.timeout)) == nil
+	deadline := false
+	if h.timeout > 0 {
+		err := rc.SetReadDeadline(time.Now().Add(h.timeout))
+		h.warnNoDeadline(err)
+		deadline = err == nil
+	}
 	// The buffer grows as the body comes: a client that announces a
 	// body and sends none of it is not given its length in memory.
 	var buf bytes.Buffer
@@ -783,7 +788,21 @@ func (st *state) cutOffLate() {
 	cut := st.started && st.timedOut && !st.sent
 	st.mu.Unlock()
 	if cut {
-		_ = http.NewResponseController(st.w).SetWriteDeadline(aLongTimeAgo)
+		st.h.warnNoDeadline(http.NewResponseController(st.w).SetWriteDeadline(aLongTimeAgo))
+	}
+}
+
+// warnNoDeadline says, once, that err, from setting a deadline of the
+// connection through http.ResponseController, is that the ResponseWriter
+// cannot: a middleware in front wraps it without an Unwrap method. The
+// time limit then bounds neither a request body sent slowly, which holds
+// its connection, nor a client that stops reading a script's output,
+// which holds its script's slot of MaxConcurrent until it goes away.
+func (h *Handler) warnNoDeadline(err error) {
+	if errors.Is(err, http.ErrNotSupported) {
+		h.noDeadline.Do(func() {
+			h.logger.Warn("cgi: Options.Timeout cannot bound request bodies or slow clients: the ResponseWriter cannot set deadlines (give the middleware's ResponseWriter an Unwrap method)")
+		})
 	}
 }
 

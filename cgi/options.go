@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -109,8 +110,15 @@ type Options struct {
 	// Timeout is how long a script may run, and its output take to
 	// reach a client that reads it slowly. When it passes, the script
 	// and its process group are killed and the client gets 504 if nothing
-	// was sent yet (otherwise the response is cut off). If zero, 60
-	// seconds; negative means no limit.
+	// was sent yet (otherwise the response is cut off). It also bounds
+	// the arrival of a request body read whole before the script (408).
+	// A client that reads slowly, and a body that comes slowly, are cut
+	// through http.ResponseController's deadlines, so a middleware in
+	// front must give its ResponseWriter an Unwrap method: where they
+	// cannot be set, the log says so once, a body that stalls holds its
+	// connection, and a client that stops reading holds its script's
+	// slot of MaxConcurrent until it goes away. If zero, 60 seconds;
+	// negative means no limit.
 	Timeout time.Duration
 
 	// MaxConcurrent is the number of scripts that may run at once; beyond
@@ -188,6 +196,9 @@ type Handler struct {
 	// episode, with busyErr.
 	busy    *overload.Log
 	busyErr error
+	// noDeadline says once that the ResponseWriter cannot set the
+	// connection's deadlines (see warnNoDeadline).
+	noDeadline sync.Once
 }
 
 const defaultPath = "/usr/local/bin:/usr/bin:/bin"

@@ -601,3 +601,43 @@ func TestRequestDeadline(t *testing.T) {
 		t.Errorf("log does not say the deadline killed the script, or has an error:\n%s", got)
 	}
 }
+
+// TestNoDeadlineSaid: behind a middleware whose ResponseWriter has no
+// Unwrap method, http.ResponseController cannot set the connection's
+// deadlines, and Options.Timeout bounded neither a body sent slowly nor
+// a client that stopped reading (which held its script's slot past the
+// limit), with nothing said: the log says so, once.
+func TestNoDeadlineSaid(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"cgi-bin/count.sh": "#!/bin/sh\nn=$(wc -c)\n" + header + "echo \"got $n\"\n",
+	})
+	const warning = "cgi: Options.Timeout cannot bound request bodies or slow clients"
+	for _, wrap := range []bool{false, true} {
+		logs := &syncbuf.Buffer{}
+		h, err := cgi.New(cgi.Options{Root: root, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hh http.Handler = h.Handler(nextHandler)
+		if wrap {
+			inner := hh
+			hh = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				inner.ServeHTTP(struct{ http.ResponseWriter }{w}, r)
+			})
+		}
+		srv := httptest.NewServer(hh)
+		for range 2 {
+			if res := do(t, srv, "POST", "/cgi-bin/count.sh", strings.NewReader("hello"), nil); res.status != 200 || res.body != "got 5\n" {
+				t.Errorf("wrapped %v: %d %q, want 200 \"got 5\"", wrap, res.status, res.body)
+			}
+		}
+		srv.Close()
+		want := 0
+		if wrap {
+			want = 1
+		}
+		if n := strings.Count(logs.String(), warning); n != want {
+			t.Errorf("wrapped %v: the log says %d times that deadlines cannot be set, want %d:\n%s", wrap, n, want, logs)
+		}
+	}
+}
