@@ -147,4 +147,10 @@
 // being passed on, so that a file server behind the middleware cannot
 // reveal a script's source for them. A client's Proxy: header never
 // becomes HTTP_PROXY (httpoxy).
+//
+// REMOTE_ADDR is the address in r.RemoteAddr, the peer's, as in Python:
+// behind a middleware that sets r.RemoteAddr from a request header (chi's
+// middleware.RealIP takes X-Forwarded-For or X-Real-IP from any client),
+// it is whatever the client sent, and a script that grants access by
+// address grants it to anyone who asks.
 package cgi
