@@ -150,7 +150,7 @@
 //
 // REMOTE_ADDR is the address in r.RemoteAddr, the peer's, as in Python:
 // behind a middleware that sets r.RemoteAddr from a request header (chi's
-// middleware.RealIP takes X-Forwarded-For or X-Real-IP from any client),
-// it is whatever the client sent, and a script that grants access by
-// address grants it to anyone who asks.
+// middleware.RealIP takes True-Client-IP, X-Real-IP or X-Forwarded-For
+// from any client), it is whatever the client sent, and a script that
+// grants access by address grants it to anyone who asks.
 package cgi

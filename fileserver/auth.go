@@ -67,10 +67,10 @@ type BasicAuthOptions struct {
 	// proxy not listed there, every client is the proxy, so that one
 	// client's failures block them all. A middleware in front that sets
 	// r.RemoteAddr from a request header (chi's middleware.RealIP takes
-	// X-Forwarded-For or X-Real-IP from any client) lets a client name a
-	// new address with each guess, and so guess without limit: put the
-	// BasicAuth in front of it, and name the proxy in TrustedProxies
-	// instead. A success forgets its failures when they were all for the
+	// True-Client-IP, X-Real-IP or X-Forwarded-For from any client) lets
+	// a client name a new address with each guess, and so guess without
+	// limit: put the BasicAuth in front of it, and name the proxy in
+	// TrustedProxies instead. A success forgets its failures when they were all for the
 	// user who succeeds (a password mistyped, then typed right), so that
 	// a client that knows one user's password cannot guess another's by
 	// logging in between guesses; a quiet FailureWindow after its last
