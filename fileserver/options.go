@@ -140,7 +140,8 @@ type Options struct {
 	// lasts), having read no more than a chunk of 1,024 past it, so that slow
 	// clients asking for a huge directory cannot exhaust the memory;
 	// alone, a listing of any size is served. If zero, 1,000,000 entries;
-	// if negative, no bound.
+	// if negative, no bound. It is refused with DisableListing, where it
+	// would do nothing.
 	ListingBudget int
 
 	// Immutable declares that the content of the served fs.FS never

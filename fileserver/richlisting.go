@@ -76,6 +76,9 @@ func (h *Handler) listingOptions(opts Options) error {
 	if opts.Listing != ListingPython && opts.DisableListing {
 		return fmt.Errorf("fileserver: Options.Listing %v with DisableListing: there is no listing", opts.Listing)
 	}
+	if opts.ListingBudget != 0 && opts.DisableListing {
+		return errors.New("fileserver: Options.ListingBudget with DisableListing: there is no listing")
+	}
 	h.style = opts.Listing
 	return nil
 }

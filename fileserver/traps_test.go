@@ -61,6 +61,9 @@ func TestOptionErrorsNameTheField(t *testing.T) {
 	if _, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{Listing: fileserver.ListingRich, DisableListing: true}); err == nil || err.Error() != "fileserver: Options.Listing rich with DisableListing: there is no listing" {
 		t.Errorf("ListingRich with DisableListing: %v", err)
 	}
+	if _, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{ListingBudget: 1000, DisableListing: true}); err == nil || err.Error() != "fileserver: Options.ListingBudget with DisableListing: there is no listing" {
+		t.Errorf("ListingBudget with DisableListing: %v", err)
+	}
 	if _, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{DisableCache: true, CacheMaxBytes: 1 << 20}); err == nil || err.Error() != "fileserver: Options.CacheMaxBytes or CacheMaxFileSize with DisableCache" {
 		t.Errorf("CacheMaxBytes with DisableCache: %v", err)
 	}
