@@ -146,7 +146,12 @@
 // climbing above the root ("/../cgi-bin/x") are answered 404 instead of
 // being passed on, so that a file server behind the middleware cannot
 // reveal a script's source for them. A client's Proxy: header never
-// becomes HTTP_PROXY (httpoxy).
+// becomes HTTP_PROXY (httpoxy). A symbolic link elsewhere in the tree that
+// leads into a CGI directory is the file server's, as in Python: give a
+// file server that takes uploads or makes archives the CGI directories in
+// its fileserver.Options.ExcludeDirs, or a PUT through the link stores a
+// script that the next request runs, and an archive holds the scripts'
+// source.
 //
 // REMOTE_ADDR is the address in r.RemoteAddr, the peer's, as in Python:
 // behind a middleware that sets r.RemoteAddr from a request header (chi's

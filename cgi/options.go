@@ -156,7 +156,12 @@ type Options struct {
 	// uploads). If false, such a POST gets 501 "Can only POST to CGI
 	// scripts", as in Python. A POST (or any other method) to a CGI path
 	// is the CGI handler's either way: nothing can be uploaded into a CGI
-	// directory through it.
+	// directory through a CGI path. A path that reaches one through a
+	// symbolic link (scripts -> cgi-bin) is not a CGI path, though, and
+	// goes on to the file server: list Dirs in its
+	// fileserver.Options.ExcludeDirs, as the simplehttp command does, or
+	// an upload through the link lands where the next request runs it
+	// (with Interpreters, a file only readable runs).
 	PassPost bool
 
 	// PassAuthorization passes the request's Authorization (and
