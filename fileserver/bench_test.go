@@ -165,8 +165,9 @@ func BenchmarkRichListing(b *testing.B) {
 }
 
 // BenchmarkListingLarge serves the listing of a directory of 100,000
-// entries: Python's (built in memory and cached) and the rich one (too
-// large for the cache, so streamed rather than built in memory). Both
+// entries: Python's (built in memory and cached), the rich one (too
+// large for the cache, so streamed rather than built in memory) and the
+// JSON one (never cached: its sizes change without the directory). All
 // share one tree, whose 100,000 files take most of the benchmark's time
 // to create. Each reports, besides the time, peak-heap-MiB: the Go heap
 // allocated by the first request, which reads the directory and renders
@@ -176,11 +177,13 @@ func BenchmarkRichListing(b *testing.B) {
 func BenchmarkListingLarge(b *testing.B) {
 	dir := benchTree(b, 100000)
 	for _, c := range []struct {
-		name string
-		opts fileserver.Options
+		name   string
+		opts   fileserver.Options
+		accept string
 	}{
-		{"listing=python", fileserver.Options{}},
-		{"listing=rich", fileserver.Options{Listing: fileserver.ListingRich}},
+		{"listing=python", fileserver.Options{}, ""},
+		{"listing=rich", fileserver.Options{Listing: fileserver.ListingRich}, ""},
+		{"listing=json", fileserver.Options{}, "application/json"},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, c.opts)
@@ -189,6 +192,9 @@ func BenchmarkListingLarge(b *testing.B) {
 			}
 			defer h.Close()
 			req := httptest.NewRequest("GET", "/list/", nil)
+			if c.accept != "" {
+				req.Header.Set("Accept", c.accept)
+			}
 			w := &discardWriter{h: make(http.Header)}
 			peak := peakHeapMiB(func() { h.ServeHTTP(w, req) })
 			b.ReportAllocs()

@@ -2,6 +2,7 @@ package fileserver_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -131,6 +132,82 @@ func TestJSONListingWithoutMtime(t *testing.T) {
 		`{"name":"b.txt","type":"file","size":1,"mtime":"2024-03-05T09:07:04Z","link":false}]}` + "\n"
 	if w.Code != 200 || w.Body.String() != want {
 		t.Errorf("%d %s, want 200 %s", w.Code, w.Body, want)
+	}
+}
+
+// TestJSONListingFromDisk: from a directory on disk, the JSON listing
+// gives each entry as its own stat says, to the nanosecond, a link as
+// what it leads to, with the many entries that are stat'ed in parallel
+// as with few.
+func TestJSONListingFromDisk(t *testing.T) {
+	for _, extra := range []int{0, 2100} {
+		dir := t.TempDir()
+		mtime := time.Date(2024, 3, 5, 9, 7, 4, 123456789, time.UTC)
+		os.WriteFile(filepath.Join(dir, "a.txt"), []byte("abc"), 0o644)
+		os.Mkdir(filepath.Join(dir, "d"), 0o755)
+		os.Symlink("a.txt", filepath.Join(dir, "l"))
+		os.Symlink("nowhere", filepath.Join(dir, "broken"))
+		fifo := mkfifo(filepath.Join(dir, "p"), 0o644) == nil
+		for i := range extra {
+			os.WriteFile(filepath.Join(dir, fmt.Sprintf("x%04d", i)), nil, 0o644)
+		}
+		// Times of their own, to the nanosecond.
+		at := map[string]string{}
+		for name, ns := range map[string]int{"a.txt": 5, "d": 2, "p": 1} {
+			mt := mtime.Add(time.Duration(ns))
+			os.Chtimes(filepath.Join(dir, name), mt, mt)
+			at[name] = mt.Format(time.RFC3339Nano)
+		}
+		h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Accept", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		var got struct {
+			Entries []struct {
+				Name  string
+				Type  string
+				Size  int64
+				Mtime *string
+				Link  bool
+			}
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &got); w.Code != 200 || err != nil {
+			t.Fatalf("%d %v\n%.300s", w.Code, err, w.Body)
+		}
+		want := map[string]string{
+			"a.txt":  "file 3 " + at["a.txt"] + " false",
+			"d":      "dir 0 " + at["d"] + " false",
+			"l":      "file 3 " + at["a.txt"] + " true",
+			"broken": "other 0 null true",
+		}
+		if fifo {
+			want["p"] = "other 0 " + at["p"] + " false"
+		}
+		n := 0
+		for _, e := range got.Entries {
+			if strings.HasPrefix(e.Name, "x") {
+				if e.Type != "file" || e.Mtime == nil {
+					t.Errorf("%s: %s, mtime %v; want a file with its time", e.Name, e.Type, e.Mtime)
+				}
+				n++
+				continue
+			}
+			mt := "null"
+			if e.Mtime != nil {
+				mt = *e.Mtime
+			}
+			if s := fmt.Sprintf("%s %d %s %v", e.Type, e.Size, mt, e.Link); s != want[e.Name] {
+				t.Errorf("%d entries: %s: %s, want %s", extra, e.Name, s, want[e.Name])
+			}
+			delete(want, e.Name)
+		}
+		if len(want) != 0 || n != extra {
+			t.Errorf("%d entries: missing %v; %d x files listed", extra, want, n)
+		}
 	}
 }
 

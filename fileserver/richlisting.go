@@ -341,10 +341,12 @@ type richEntry struct {
 
 // richStamp is what a row shows beyond the name, as it shows it: the
 // kind, the size in bytes (-1 for no size), the modification time in
-// whole seconds (0 with hasTime false for none).
+// whole seconds (0 with hasTime false for none), and the nanoseconds the
+// JSON listing shows beside them.
 type richStamp struct {
 	kind    byte // 'f' regular file, 'd' directory, 'o' anything else or unreadable
 	hasTime bool
+	nsec    int32
 	size    int64
 	mtime   int64
 }
@@ -358,7 +360,7 @@ func (h *Handler) richStat(dir string, e *entry) richStamp {
 		return st
 	}
 	if mt := fi.ModTime(); !mt.IsZero() {
-		st.hasTime, st.mtime = true, mt.Unix()
+		st.hasTime, st.mtime, st.nsec = true, mt.Unix(), int32(mt.Nanosecond())
 	}
 	switch {
 	case fi.IsDir():

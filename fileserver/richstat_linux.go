@@ -48,7 +48,7 @@ func (h *Handler) richStamps(f fs.File, dir string, rows []richEntry, fn func(i 
 				} else if err := unix.Fstatat(int(fd), e.name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 					s = richStamp{kind: 'o', size: -1}
 				} else {
-					s = richStamp{kind: 'o', size: -1, hasTime: true, mtime: int64(st.Mtim.Sec)}
+					s = richStamp{kind: 'o', size: -1, hasTime: true, mtime: int64(st.Mtim.Sec), nsec: int32(st.Mtim.Nsec)}
 					switch st.Mode & unix.S_IFMT {
 					case unix.S_IFDIR:
 						s.kind = 'd'
