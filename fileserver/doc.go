@@ -274,10 +274,12 @@
 // If-Unmodified-Since gets 412, and changes nothing, when the precondition
 // is false for the file at its name (RFC 9110, section 13.2.2), with the
 // ETag and time a GET of it answers with, evaluated before the body is
-// read and again once it has arrived: "If-None-Match: *" makes a PUT that
-// only creates (it holds at the commit itself, whatever
-// [Options.UploadOverwrite] says), and "If-Match" with the ETag read
-// before replaces only that version. It guarantees:
+// read and again once it has arrived, under the lock the file is then
+// named with: "If-None-Match: *" makes a PUT that only creates (it holds
+// at the commit itself, whatever [Options.UploadOverwrite] says), and
+// "If-Match" with the ETag read before replaces only that version (of
+// two clients that PUT edits of one version at once, one replaces it and
+// the other gets 412). It guarantees:
 //
 //   - Nothing outside the served directory is created or changed: writes
 //     go through an [os.Root] of it, whatever the policy for reads, so

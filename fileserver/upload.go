@@ -387,9 +387,19 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 		return e
 	}
 	overwrite := h.overwrite
+	t.syncEarly()
+	if h.commitHook != nil {
+		h.commitHook()
+	}
+	unlock := h.lockNames(dir)
 	if conds != nil {
-		// Again, on what is there now that the body has arrived.
+		// Again, on what is there now that the body has arrived, and
+		// under the lock every upload names its files with: two
+		// clients that PUT their edits of one version with If-Match
+		// cannot both pass the check before either commits, which
+		// would replace the first edit with the second under a 204.
 		if existed, e = h.checkTarget(dir, base, conds, nil); e != nil {
+			unlock()
 			t.abort()
 			return e
 		}
@@ -397,8 +407,6 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 		// exclusive link fails if the name appeared meanwhile.
 		overwrite = overwrite && !noneMatchAny(conds)
 	}
-	t.syncEarly()
-	unlock := h.lockNames(dir)
 	e = h.commit(dir, t, base, overwrite, nil, nil)
 	unlock()
 	if e != nil {

@@ -416,6 +416,38 @@ func TestPutPreconditions(t *testing.T) {
 	}
 }
 
+// Two clients that read the same version of a file and PUT their edits
+// of it with If-Match, the version's ETag, at once: one is stored, the
+// other gets 412, however their commits interleave. Neither edit is lost
+// under a 204.
+func TestPutIfMatchRace(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.txt"), []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{UploadOverwrite: true, DisableCache: true})
+	etag := upReq(h, "GET", "/a.txt", nil, false).Header().Get("Etag")
+	var first *httptest.ResponseRecorder
+	hooked := false
+	fileserver.SetCommitHook(h, func() {
+		if !hooked {
+			hooked = true
+			// The other client's edit lands while this one's body
+			// is complete and its precondition was checked once.
+			first = upReq(h, "PUT", "/a.txt", []byte("first edit\n"), false, "If-Match", etag)
+		}
+	})
+	second := upReq(h, "PUT", "/a.txt", []byte("second edit\n"), false, "If-Match", etag)
+	if first == nil || first.Code != 204 || second.Code != 412 {
+		code := 0
+		if first != nil {
+			code = first.Code
+		}
+		t.Errorf("PUTs with If-Match %s: %d, then the one that began first %d; want 204 and 412", etag, code, second.Code)
+	}
+	sameTree(t, dir, map[string]string{"./": "", "a.txt": "first edit\n"})
+}
+
 func TestUploadOptions(t *testing.T) {
 	if _, err := fileserver.New(os.DirFS(t.TempDir()), fileserver.Options{Upload: true}); err == nil {
 		t.Error("New with Upload: no error")
