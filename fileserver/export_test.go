@@ -84,8 +84,9 @@ func SetArchiveHook(h *Handler, hook func(ctx context.Context, name string)) { h
 func SetArchiveCountHook(h *Handler, hook func(ctx context.Context, name string)) {
 	h.archiveCountHook = hook
 }
-// SetCommitHook makes h call hook when a PUT's body has arrived, before
-// its file is named.
+
+// SetCommitHook makes h call hook when an upload's body has arrived,
+// before its files are named.
 func SetCommitHook(h *Handler, hook func()) { h.commitHook = hook }
 
 // SetUploadBufferBudget sets the bytes the large copy buffers of h's

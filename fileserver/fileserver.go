@@ -125,8 +125,8 @@ type Handler struct {
 	// archiveCountHook, if not nil, is called in the count before an
 	// archive with each directory whose entries it has just read (tests).
 	archiveCountHook func(ctx context.Context, name string)
-	// commitHook, if not nil, is called when a PUT's body has arrived,
-	// before its file is named (tests).
+	// commitHook, if not nil, is called when an upload's body has
+	// arrived, before its files are named (tests).
 	commitHook func()
 
 	// style is Options.Listing (richlisting.go).

@@ -332,7 +332,9 @@ type Options struct {
 	UploadOrigins []string
 
 	// UploadOverwrite lets an upload replace an existing file (never a
-	// directory), atomically: 204 instead of 201. If false, an upload of
+	// directory or a link, even one put at the name while the body
+	// arrived), atomically: a PUT that replaces one, as its file is
+	// named, gets 204 instead of 201. If false, an upload of
 	// a name that exists is refused with 409. Either way a PUT's
 	// If-Match, If-None-Match and If-Unmodified-Since are honoured (412
 	// when false).

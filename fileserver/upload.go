@@ -392,12 +392,16 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 		h.commitHook()
 	}
 	unlock := h.lockNames(dir)
-	if conds != nil {
+	if conds != nil || overwrite {
 		// Again, on what is there now that the body has arrived, and
 		// under the lock every upload names its files with: two
 		// clients that PUT their edits of one version with If-Match
 		// cannot both pass the check before either commits, which
-		// would replace the first edit with the second under a 204.
+		// would replace the first edit with the second under a 204;
+		// a link put at the name meanwhile is not replaced, and a
+		// file is answered 204, as replaced. (Without overwrite, the
+		// exclusive link of the commit refuses any name that is
+		// there.)
 		if existed, e = h.checkTarget(dir, base, conds, nil); e != nil {
 			unlock()
 			t.abort()
@@ -1120,6 +1124,9 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, name string) *upl
 	}
 	ours := make(map[string]bool, len(files))
 	names := &dirNames{}
+	if h.commitHook != nil {
+		h.commitHook()
+	}
 	unlock := h.lockNames(dir)
 	for i, f := range files {
 		if e := h.commitPart(dir, f, ours, names); e != nil {
@@ -1201,6 +1208,14 @@ var errCannotKeep = errors.New("the file system cannot link it")
 func (h *Handler) commitPart(dir *os.File, f *received, ours map[string]bool, names *dirNames) *uploadError {
 	t := f.t
 	f.t = nil
+	if h.overwrite {
+		// What is at the name now, under the lock: a link or a
+		// directory put there while the post arrived is not replaced.
+		if _, e := h.checkTarget(dir, f.name, nil, names); e != nil {
+			t.abort()
+			return e
+		}
+	}
 	id, err := t.ident()
 	if err == nil && h.overwrite {
 		f.kept, err = keepAside(dir, f.name)

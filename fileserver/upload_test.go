@@ -448,6 +448,67 @@ func TestPutIfMatchRace(t *testing.T) {
 	sameTree(t, dir, map[string]string{"./": "", "a.txt": "first edit\n"})
 }
 
+// With UploadOverwrite, what an upload answers and does is decided by
+// what is at its name when the file is named, not when the upload began:
+// a file created while the body arrived is replaced, and a PUT answered
+// 204 (not 201, which would tell the client nothing was there); a link
+// or directory put there meanwhile is never replaced (409).
+func TestOverwriteWhatIsThereAtTheEnd(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		make func(p string) error
+		post bool // a form post, else a PUT
+		want int
+		kept string // what the name holds after, "" for the upload
+	}{
+		{"file", func(p string) error { return os.WriteFile(p, []byte("theirs\n"), 0o644) }, false, 204, ""},
+		{"link", func(p string) error { return os.Symlink("target.txt", p) }, false, 409, "link"},
+		{"directory", func(p string) error { return os.Mkdir(p, 0o755) }, false, 409, "dir"},
+		{"file, posted", func(p string) error { return os.WriteFile(p, []byte("theirs\n"), 0o644) }, true, 201, ""},
+		{"link, posted", func(p string) error { return os.Symlink("target.txt", p) }, true, 409, "link"},
+		{"directory, posted", func(p string) error { return os.Mkdir(p, 0o755) }, true, 409, "dir"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "target.txt"), []byte("target\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{UploadOverwrite: true, DisableCache: true})
+			fileserver.SetCommitHook(h, func() {
+				if err := c.make(filepath.Join(dir, "new.txt")); err != nil {
+					t.Error(err)
+				}
+			})
+			var w *httptest.ResponseRecorder
+			method := "PUT"
+			if c.post {
+				method = "POST"
+				body, ct := multipartBody(t, "new.txt", "mine\n")
+				w = upReq(h, "POST", "/", body, false, "Content-Type", ct)
+			} else {
+				w = upReq(h, "PUT", "/new.txt", []byte("mine\n"), false)
+			}
+			if w.Code != c.want {
+				t.Errorf("%s of a name that became a %s meanwhile: %d, want %d", method, c.name, w.Code, c.want)
+			}
+			fi, err := os.Lstat(filepath.Join(dir, "new.txt"))
+			switch {
+			case err != nil:
+				t.Fatal(err)
+			case c.kept == "link" && fi.Mode()&os.ModeSymlink == 0, c.kept == "dir" && !fi.IsDir():
+				t.Errorf("the %s was replaced: %v", c.name, fi.Mode())
+			case c.kept == "":
+				if b, _ := os.ReadFile(filepath.Join(dir, "new.txt")); string(b) != "mine\n" {
+					t.Errorf("new.txt holds %q, want the upload", b)
+				}
+			}
+			if b, _ := os.ReadFile(filepath.Join(dir, "target.txt")); string(b) != "target\n" {
+				t.Errorf("the link's target holds %q", b)
+			}
+		})
+	}
+}
+
 func TestUploadOptions(t *testing.T) {
 	if _, err := fileserver.New(os.DirFS(t.TempDir()), fileserver.Options{Upload: true}); err == nil {
 		t.Error("New with Upload: no error")
