@@ -268,7 +268,9 @@
 // when an upload is stored again), 403 where the target is refused (a hidden or excluded directory, a
 // link the policy or the root refuses, a permission), 400 for a bad name
 // (or a PUT with Content-Range: a part is never stored as the file), 415
-// for a POST that is not multipart, and for a body cut short 400, or 408
+// for a POST that is not multipart and for a body with a Content-Encoding
+// (with Accept-Encoding: identity: the compressed bytes are never stored
+// as the file), and for a body cut short 400, or 408
 // when it stopped arriving for [Options.UploadIdleTimeout] (the connection
 // is then closed). A PUT with If-Match, If-None-Match or
 // If-Unmodified-Since gets 412, and changes nothing, when the precondition

@@ -307,6 +307,13 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, name strin
 		// A partial PUT: storing the fragment as the whole file would lose
 		// the rest silently (RFC 9110, section 14.5, asks for 400).
 		err = refuse(http.StatusBadRequest, "Content-Range in a PUT is not supported")
+	case contentCoded(r.Header):
+		// A body the client compressed on the way (HTTPie's --compress
+		// sends deflate): stored as it came, the file would hold the
+		// compressed bytes, served later as the file's own. RFC 9110,
+		// section 15.5.16, answers 415 with the codings taken.
+		w.Header().Set("Accept-Encoding", "identity")
+		err = refuse(http.StatusUnsupportedMediaType, "Content-Encoding in an upload is not supported")
 	case !urlpath.DecodesToUTF8(escaped):
 		// The name would hold U+FFFD where the client sent other bytes.
 		err = refuse(http.StatusBadRequest, "Bad file name: not valid UTF-8")
@@ -350,6 +357,19 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, name strin
 		w.Header().Set("Connection", "close")
 	}
 	h.sendError(w, r, err.code, err.msg)
+}
+
+// contentCoded reports whether a request's body carries a content coding
+// (Content-Encoding other than identity).
+func contentCoded(hdr http.Header) bool {
+	for _, v := range hdr["Content-Encoding"] {
+		for c := range strings.SplitSeq(v, ",") {
+			if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "identity") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // put stores the body of a PUT as name: 201 with Location when it

@@ -2,6 +2,7 @@ package fileserver_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -168,4 +169,35 @@ func TestPutRefusedForms(t *testing.T) {
 		}
 	}
 	sameTree(t, dir, map[string]string{"./": ""})
+}
+
+// TestUploadContentCoded: an upload whose body the client compressed on
+// the way (Content-Encoding, as HTTPie's --compress sends) gets 415 with
+// Accept-Encoding: identity, and stores nothing: stored as it came, the
+// file would hold the compressed bytes, and a GET would serve them as the
+// file. "identity" is no coding.
+func TestUploadContentCoded(t *testing.T) {
+	dir := t.TempDir()
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{})
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("hello\n"))
+	zw.Close()
+	form, ct := multipartBody(t, "posted.txt", gz.String())
+	for _, coding := range []string{"gzip", "deflate", "br", "identity, gzip", "x-custom"} {
+		w := upReq(h, "PUT", "/put.txt", gz.Bytes(), false, "Content-Encoding", coding)
+		if w.Code != 415 || w.Header().Get("Accept-Encoding") != "identity" ||
+			!strings.Contains(w.Body.String(), "Content-Encoding in an upload is not supported") {
+			t.Errorf("PUT with Content-Encoding: %s: %d, Accept-Encoding %q", coding, w.Code, w.Header().Get("Accept-Encoding"))
+		}
+		w = upReq(h, "POST", "/", form, false, "Content-Type", ct, "Content-Encoding", coding)
+		if w.Code != 415 || w.Header().Get("Accept-Encoding") != "identity" {
+			t.Errorf("POST with Content-Encoding: %s: %d, Accept-Encoding %q", coding, w.Code, w.Header().Get("Accept-Encoding"))
+		}
+	}
+	sameTree(t, dir, map[string]string{"./": ""})
+	if w := upReq(h, "PUT", "/put.txt", []byte("hello\n"), false, "Content-Encoding", "identity"); w.Code != 201 {
+		t.Errorf("PUT with Content-Encoding: identity: %d", w.Code)
+	}
+	sameTree(t, dir, map[string]string{"./": "", "put.txt": "hello\n"})
 }
