@@ -319,6 +319,11 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, name strin
 		err = refuse(http.StatusBadRequest, "Bad file name: not valid UTF-8")
 	case r.Method == http.MethodPut:
 		err = h.put(w, r, name, slash)
+	case !slash && h.isFile(name):
+		// Files are posted to their directory: the file at this URL
+		// takes no POST, and a 404 would say it is not there.
+		w.Header().Set("Allow", "GET, HEAD, PUT")
+		err = refuse(http.StatusMethodNotAllowed, "Uploads are posted to a directory")
 	default:
 		err = h.post(w, r, name)
 	}
@@ -357,6 +362,12 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, name strin
 		w.Header().Set("Connection", "close")
 	}
 	h.sendError(w, r, err.code, err.msg)
+}
+
+// isFile reports whether name is a regular file, as a GET finds it.
+func (h *Handler) isFile(name string) bool {
+	fi, err := h.stat(name)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // contentCoded reports whether a request's body carries a content coding

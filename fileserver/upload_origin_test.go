@@ -201,3 +201,35 @@ func TestUploadContentCoded(t *testing.T) {
 	}
 	sameTree(t, dir, map[string]string{"./": "", "put.txt": "hello\n"})
 }
+
+// TestPostToFile: a form post to a file's URL, which takes no uploads
+// (they are posted to a directory), gets 405 with Allow, not the 404 that
+// would say the file is not there; a URL below a file, or a file's with a
+// slash, is 404 as its GET is.
+func TestPostToFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.txt"), []byte("a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{})
+	form, ct := multipartBody(t, "new.txt", "new\n")
+	for _, c := range []struct {
+		target, contentType string
+		want                int
+	}{
+		{"/a.txt", ct, 405},
+		{"/a.txt", "text/plain", 405},
+		{"/a.txt/", ct, 404},
+		{"/a.txt/x/", ct, 404},
+		{"/none/", ct, 404},
+	} {
+		w := upReq(h, "POST", c.target, form, false, "Content-Type", c.contentType)
+		if w.Code != c.want || c.want == 405 && w.Header().Get("Allow") != "GET, HEAD, PUT" {
+			t.Errorf("POST %s (%s): %d, Allow %q; want %d", c.target, c.contentType, w.Code, w.Header().Get("Allow"), c.want)
+		}
+		if get := upReq(h, "GET", c.target, nil, false); c.want == 404 && get.Code != 404 {
+			t.Errorf("GET %s: %d, the POST's %d", c.target, get.Code, w.Code)
+		}
+	}
+	sameTree(t, dir, map[string]string{"./": "", "a.txt": "a\n"})
+}
