@@ -273,9 +273,10 @@ func (c *semanticsClient) check(path string, h http.Header) {
 
 // writes checks the answers to methods beyond GET and HEAD: 501 for those
 // no path takes, and with --upload a PUT's 201 with its Location, 409 for
-// a name that exists and 412 for "If-None-Match: *" there; 401 with
-// WWW-Authenticate for a write without credentials under --auth-for
-// write.
+// a name that exists and 412 for "If-None-Match: *" there, 415 with
+// Accept-Encoding for a body sent compressed, 405 with Allow for a post to
+// a file; 401 with WWW-Authenticate for a write without credentials under
+// --auth-for write.
 func (c *semanticsClient) writes(name string, upload, authWrites bool) {
 	t := c.t
 	t.Helper()
@@ -314,6 +315,15 @@ func (c *semanticsClient) writes(name string, upload, authWrites bool) {
 	}
 	if a := put("If-None-Match", "*"); a.status != http.StatusPreconditionFailed {
 		t.Errorf("PUT %s again with If-None-Match: *: %d, want 412", target, a.status)
+	}
+	if a := put("Content-Encoding", "deflate"); a.status != http.StatusUnsupportedMediaType ||
+		a.header.Get("Accept-Encoding") != "identity" {
+		t.Errorf("PUT %s with Content-Encoding: %d, Accept-Encoding %q", target, a.status, a.header.Get("Accept-Encoding"))
+	}
+	a = c.send("POST", "/small.txt", strings.NewReader("--b--\r\n"), nil, "Content-Type", "multipart/form-data; boundary=b")
+	c.every("POST /small.txt", a, false)
+	if a.status != http.StatusMethodNotAllowed || a.header.Get("Allow") != "GET, HEAD, PUT" {
+		t.Errorf("POST /small.txt: %d, Allow %q", a.status, a.header.Get("Allow"))
 	}
 }
 
