@@ -250,7 +250,9 @@
 // (one or many files, from the form the listing then shows, which needs no
 // script) to a directory's URL. It answers 201 with Location for a created
 // file (a PUT has no body; a POST gets a page linking each file), 204 when
-// [Options.UploadOverwrite] let it replace a file, 409 when the name
+// [Options.UploadOverwrite] let it replace a file (a PUT's 201 or 204
+// carries the ETag a GET of the file then gives, for the If-Match of its
+// next edit), 409 when the name
 // exists (or is a directory, or a PUT's directory does not, or the
 // directory was removed while the body arrived, or, with
 // [Options.Precompressed] and without UploadOverwrite, it names the

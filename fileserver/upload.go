@@ -419,6 +419,14 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 	}
 	overwrite := h.overwrite
 	t.syncEarly()
+	// The ETag of the file as stored (its bytes are the body as sent, so
+	// RFC 9110 lets the answer carry it): a client that edits it again
+	// sends it with If-Match without a GET in between. Naming the file
+	// leaves its time and size as they are.
+	var etag string
+	if fi, err := t.Stat(); err == nil {
+		etag = mtimeETag(fi.ModTime(), fi.Size())
+	}
 	if h.commitHook != nil {
 		h.commitHook()
 	}
@@ -452,6 +460,9 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 	}
 	cpath, _ := clientPath(r)
 	w.Header().Set("Location", location(r, cpath, cpath, ""))
+	if etag != "" {
+		w.Header()["Etag"] = []string{etag}
+	}
 	if existed {
 		w.WriteHeader(http.StatusNoContent)
 		return nil

@@ -448,6 +448,31 @@ func TestPutIfMatchRace(t *testing.T) {
 	sameTree(t, dir, map[string]string{"./": "", "a.txt": "first edit\n"})
 }
 
+// A stored PUT answers with the ETag a GET of the file then gives, so a
+// client that edits the file again sends it with If-Match without a GET
+// in between.
+func TestPutETag(t *testing.T) {
+	dir := t.TempDir()
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{UploadOverwrite: true, DisableCache: true})
+	etag := ""
+	for i, want := range []int{201, 204, 204} {
+		var hdr []string
+		if etag != "" {
+			hdr = []string{"If-Match", etag}
+		}
+		body := []byte(strings.Repeat("edit\n", i+1))
+		put := upReq(h, "PUT", "/a.txt", body, false, hdr...)
+		get := upReq(h, "GET", "/a.txt", nil, false)
+		etag = put.Header().Get("Etag")
+		if put.Code != want || etag == "" || etag != get.Header().Get("Etag") || get.Body.String() != string(body) {
+			t.Fatalf("PUT #%d: %d, ETag %q; the GET after: ETag %q, %q; want %d and the GET's ETag", i+1, put.Code, etag, get.Header().Get("Etag"), get.Body, want)
+		}
+	}
+	if got := upReq(h, "PUT", "/a.txt", []byte("late\n"), false, "If-Match", `"0-0"`); got.Code != 412 || got.Header().Get("Etag") != "" {
+		t.Errorf("PUT with a stale If-Match: %d, ETag %q; want 412 and none", got.Code, got.Header().Get("Etag"))
+	}
+}
+
 // With UploadOverwrite, what an upload answers and does is decided by
 // what is at its name when the file is named, not when the upload began:
 // a file created while the body arrived is replaced, and a PUT answered
