@@ -618,6 +618,14 @@ func (a *archiveWalk) add(arc string, fi fs.FileInfo, f io.Reader) error {
 		if dir {
 			th.Typeflag = tar.TypeDir
 		}
+		if !utf8.ValidString(arc) {
+			// A PAX path record is UTF-8 by definition: bsdtar (the tar
+			// of macOS and Windows) refuses one that is not, exits 1,
+			// and GNU tar ignores the hdrcharset record that would say
+			// so. GNU's own headers hold the bytes as they are, and
+			// every tar reads them.
+			th.Format = tar.FormatGNU
+		}
 		err = a.tw.WriteHeader(th)
 		dst = a.tw
 	}

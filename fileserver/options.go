@@ -367,7 +367,9 @@ type Options struct {
 	// buttons that ask for them (a GET form: links would have wget
 	// --recursive download each directory's subtree three times over).
 	// All entries go under one directory of that name, with
-	// relative names only (a backslash in a zip entry's name becomes '_').
+	// relative names only (a backslash in a zip entry's name becomes '_';
+	// in a tar, a name that is not UTF-8 goes in a GNU header, which
+	// every tar reads, not in a PAX one, which must be UTF-8).
 	// Files and directories go in with their permission bits and
 	// modification time (in a zip file, the nearest it can hold: 1970
 	// to 2106, and in its MS-DOS fields from 1980); files are read through the fs.FS, so the
