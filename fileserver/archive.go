@@ -2,15 +2,12 @@ package fileserver
 
 import (
 	"archive/tar"
-	"archive/zip"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
-	"math"
 	"net/http"
 	"path"
 	"slices"
@@ -157,13 +154,14 @@ func (h *Handler) serveArchive(w http.ResponseWriter, r *http.Request, name stri
 	var err error
 	switch f.ext {
 	case ".zip":
-		out.zw = zip.NewWriter(w)
-		out.zw.RegisterCompressor(zip.Deflate, newPooledFlate)
+		out.zw = newZipWriter(w)
 		if err = out.run(name, top); err == nil {
 			if len(out.skipped) > 0 {
-				out.zw.SetComment(skippedComment(out.skipped))
+				out.zw.comment = skippedComment(out.skipped)
 			}
-			err = out.zw.Close()
+			if err = out.zw.close(); err != nil {
+				out.writeErr = true
+			}
 		}
 	case ".tar.gz":
 		gz, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
@@ -236,7 +234,7 @@ type archiveWalk struct {
 	ctx   context.Context
 	r     *http.Request
 	write bool
-	zw    *zip.Writer
+	zw    *zipWriter
 	tw    *tar.Writer
 
 	entries int   // written (or counted) so far
@@ -283,6 +281,9 @@ var errNotDir = errors.New("not a directory")
 // the heap of stalled downloads of a directory of 20,000 files: each
 // entry of the directories it is in (fs.DirEntry), and for a zip file
 // each entry written, kept for the central directory; plus their names.
+// zipEntryCost was measured with archive/zip's Writer; zipWriter keeps
+// less (a zipEntry is 72 bytes, in a slice that grows by doubling), so
+// it is a bound.
 const (
 	dirEntryCost = 96
 	zipEntryCost = 288
@@ -601,16 +602,13 @@ func (a *archiveWalk) add(arc string, fi fs.FileInfo, f io.Reader) error {
 	var err error
 	mode := fi.Mode() & fs.ModePerm
 	if a.zw != nil {
-		fh := &zip.FileHeader{Name: zipName(arc), Method: zip.Deflate}
-		setZipModified(fh, fi.ModTime())
 		if dir {
 			mode |= fs.ModeDir
-			fh.Method = zip.Store
-		} else if storedInZip(a.h.types.lookup(arc)) {
-			fh.Method = zip.Store
 		}
-		fh.SetMode(mode) // also marks the entry as made on Unix
-		dst, err = a.zw.CreateHeader(fh)
+		dst, err = a.zw.create(zipName(arc), mode, fi.ModTime(), storedInZip(a.h.types.lookup(arc)), size)
+		if errors.Is(err, errZipName) {
+			return err
+		}
 	} else {
 		// Whole seconds, cut as tar(1) cuts them: rounded, a time
 		// could lie in the future, and tar would warn of it.
@@ -702,33 +700,6 @@ func skippedComment(names []string) string {
 // `..\..\x` would land outside the target).
 func zipName(arc string) string {
 	return strings.ReplaceAll(arc, `\`, "_")
-}
-
-// setZipModified sets the modification time of the zip entry fh to t.
-// archive/zip writes it as an MS-DOS date and time, which readers such as
-// Python's zipfile and Windows show, and as an extended timestamp,
-// seconds since 1970 in 32 bits, which unzip shows; both wrap around
-// outside their range (a file of 1970, as Nix and reproducible builds
-// make them, showed as of 2098). Outside, each holds the nearest time it
-// can, as Info-ZIP's zip writes them: 1980 in the MS-DOS fields for a
-// file of the 1970s, whose extended timestamp is still exact.
-func setZipModified(fh *zip.FileHeader, t time.Time) {
-	dosMin := time.Date(1980, 1, 1, 0, 0, 0, 0, t.Location())
-	if !t.Before(dosMin) && t.Unix() <= math.MaxUint32 {
-		fh.Modified = t
-		return
-	}
-	ut := min(max(t.Unix(), 0), math.MaxUint32)
-	dos := time.Unix(ut, 0).In(t.Location())
-	if dos.Before(dosMin) {
-		dos = dosMin
-	}
-	//lint:ignore SA1019 Modified cannot hold two times
-	fh.ModifiedDate = uint16(dos.Day() + int(dos.Month())<<5 + (dos.Year()-1980)<<9)
-	//lint:ignore SA1019 see above
-	fh.ModifiedTime = uint16(dos.Second()/2 + dos.Minute()<<5 + dos.Hour()<<11)
-	// The extended timestamp (0x5455) with the modification time only.
-	fh.Extra = binary.LittleEndian.AppendUint32([]byte{0x55, 0x54, 5, 0, 1}, uint32(ut))
 }
 
 // storedInZip reports whether a file of type ctype is stored as it is in
