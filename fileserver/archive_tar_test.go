@@ -85,7 +85,7 @@ func TestArchiveTarNotUTF8(t *testing.T) {
 			}
 
 			if _, err := exec.LookPath("bsdtar"); err != nil {
-				t.Skip("bsdtar not installed (libarchive-tools)")
+				t.Skip("bsdtar not installed (.ci/run installs it)")
 			}
 			file := filepath.Join(t.TempDir(), "root."+format)
 			if err := os.WriteFile(file, body, 0o644); err != nil {

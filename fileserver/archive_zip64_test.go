@@ -181,7 +181,7 @@ func TestArchiveZip64(t *testing.T) {
 	}
 
 	if _, err := exec.LookPath("7z"); err != nil {
-		t.Skip("7z not installed (p7zip-full)")
+		t.Skip("7z not installed (.ci/run installs it)")
 	}
 	// The archive as a sparse file: its head, a hole, its tail.
 	file := filepath.Join(t.TempDir(), "root.zip")
