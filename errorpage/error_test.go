@@ -70,8 +70,10 @@ func staleHeaders() http.Header {
 		"Cache-Control":    {"max-age=3600"},
 		"Content-Encoding": {"gzip"},
 		"Content-Type":     {"image/png"},
-		"Content-Length":   {"12345"},
-		"X-Request-Id":     {"abc"},
+		// A download that failed: the page is not saved as the file.
+		"Content-Disposition": {`attachment; filename="report.pdf"`},
+		"Content-Length":      {"12345"},
+		"X-Request-Id":        {"abc"},
 	}
 }
 
@@ -119,10 +121,11 @@ func TestError(t *testing.T) {
 				"Content-Type":   "text/html;charset=utf-8",
 				"Content-Length": strconv.Itoa(len(body)),
 				// Deleted before writing (net/http's serveError).
-				"Etag":             "",
-				"Last-Modified":    "",
-				"Cache-Control":    "",
-				"Content-Encoding": "",
+				"Etag":                "",
+				"Last-Modified":       "",
+				"Cache-Control":       "",
+				"Content-Encoding":    "",
+				"Content-Disposition": "",
 				// Unrelated headers survive.
 				"X-Request-Id": "abc",
 			}

@@ -192,6 +192,7 @@ func TestMiddleware(t *testing.T) {
 				"Last-Modified":          "",
 				"Cache-Control":          "",
 				"Content-Encoding":       "",
+				"Content-Disposition":    "",
 				"Vary":                   map[bool]string{true: "", false: "Accept"}[tt.opts.DisableNegotiation],
 				"X-Content-Type-Options": res.Header.Get("X-Content-Type-Options"),
 			})
