@@ -431,7 +431,12 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 		h.commitHook()
 	}
 	unlock := h.lockNames(dir)
+	var names *dirNames // nil: the commit reads the names as it looks
 	if conds != nil || overwrite {
+		// The check and the commit share one reading of the
+		// directory's names: each holds every other upload into the
+		// directory waiting.
+		names = &dirNames{}
 		// Again, on what is there now that the body has arrived, and
 		// under the lock every upload names its files with: two
 		// clients that PUT their edits of one version with If-Match
@@ -441,7 +446,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 		// file is answered 204, as replaced. (Without overwrite, the
 		// exclusive link of the commit refuses any name that is
 		// there.)
-		if existed, e = h.checkTarget(dir, base, conds, nil); e != nil {
+		if existed, e = h.checkTarget(dir, base, conds, names); e != nil {
 			unlock()
 			t.abort()
 			return e
@@ -450,7 +455,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 		// exclusive link fails if the name appeared meanwhile.
 		overwrite = overwrite && !noneMatchAny(conds)
 	}
-	e = h.commit(dir, t, base, overwrite, nil, nil)
+	e = h.commit(dir, t, base, overwrite, nil, names)
 	unlock()
 	if e != nil {
 		if e.code == http.StatusConflict && e.msg != lookAlikeMsg && noneMatchAny(conds) {

@@ -250,3 +250,35 @@ func TestPostReadsDirectoryTwice(t *testing.T) {
 		t.Errorf("the directory holds %d names, want 70", len(names))
 	}
 }
+
+// TestPutReadsDirectoryTwice: a PUT of a new name that is not plain ASCII
+// reads its directory's names once before the body and once under the
+// lock it names the file with, where every other upload into the
+// directory waits, also when its target is looked at again there (with
+// UploadOverwrite, or with a precondition): each reading of a directory
+// of 100,000 entries took 80 ms.
+func TestPutReadsDirectoryTwice(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		overwrite bool
+		hdr       []string
+	}{
+		{"plain", false, nil},
+		{"overwrite", true, nil},
+		{"If-None-Match", false, []string{"If-None-Match", "*"}},
+		{"overwrite, If-None-Match", true, []string{"If-None-Match", "*"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for i := range 20 {
+				os.WriteFile(filepath.Join(dir, "old"+strconv.Itoa(i)), nil, 0o644)
+			}
+			h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{UploadOverwrite: c.overwrite})
+			reads := fileserver.CountNamesRead()
+			w := upReq(h, "PUT", put("new-é.txt"), []byte("x"), false, c.hdr...)
+			if n := reads(); w.Code != 201 || n != 2 {
+				t.Errorf("PUT new-é.txt: %d, %d readings of the directory, want 201 and 2", w.Code, n)
+			}
+		})
+	}
+}
