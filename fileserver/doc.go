@@ -262,7 +262,8 @@
 // multipart POST may bring a file and its copy together), 404 for a POST
 // to a directory that does not exist (as its GET
 // would be), 405 with Allow: GET, HEAD, PUT for a POST to a file (files
-// are posted to their directory), 413 over [Options.MaxUploadSize] (1 GiB by default: before a
+// are posted to their directory; Allow: GET, HEAD where a PUT to it is
+// refused for its place or name), 413 over [Options.MaxUploadSize] (1 GiB by default: before a
 // byte is written when the length is announced) and for a multipart POST
 // of more than 1,000 files (each waits until the last has arrived;
 // none is kept), 507 when the disk is

@@ -322,7 +322,11 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, name strin
 	case !slash && h.isFile(name):
 		// Files are posted to their directory: the file at this URL
 		// takes no POST, and a 404 would say it is not there.
-		w.Header().Set("Allow", "GET, HEAD, PUT")
+		allow := "GET, HEAD"
+		if h.mayPut(name) {
+			allow = "GET, HEAD, PUT"
+		}
+		w.Header().Set("Allow", allow)
 		err = refuse(http.StatusMethodNotAllowed, "Uploads are posted to a directory")
 	default:
 		err = h.post(w, r, name)
@@ -362,6 +366,16 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, name strin
 		w.Header().Set("Connection", "close")
 	}
 	h.sendError(w, r, err.code, err.msg)
+}
+
+// mayPut reports whether a PUT to the file name is not refused for where
+// it is: its directory takes uploads (checkUploadDir), its name is one an
+// upload may make (checkUploadName), and it is not the Fallback file
+// (checkFallback). The directory is taken as the URL names it; put checks
+// again where it really is.
+func (h *Handler) mayPut(name string) bool {
+	dir, base := splitName(name)
+	return h.checkUploadDir(dir) == nil && checkUploadName(base) == nil && h.checkFallback(dir, base) == nil
 }
 
 // isFile reports whether name is a regular file, as a GET finds it.

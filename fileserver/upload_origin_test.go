@@ -233,3 +233,45 @@ func TestPostToFile(t *testing.T) {
 	}
 	sameTree(t, dir, map[string]string{"./": "", "a.txt": "a\n"})
 }
+
+// TestPostToFileAllow: the Allow of a form post's 405 names PUT only for
+// a file a PUT may replace: not one in a hidden or excluded directory,
+// nor one whose name an upload may not make (a dotfile), nor the
+// Fallback file, which a PUT is refused for whatever it sends.
+func TestPostToFileAllow(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{".hid", "cgi-bin", "app"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := map[string]string{"a.txt": "a\n", ".env": "e\n", ".hid/h.txt": "h\n", "cgi-bin/s.py": "s\n", "app/index.html": "i\n"}
+	for n, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{
+		UploadOverwrite: true, ExcludeDirs: []string{"/cgi-bin"}, Fallback: "app/index.html",
+	})
+	form, ct := multipartBody(t, "new.txt", "new\n")
+	for _, c := range []struct {
+		target, allow string
+	}{
+		{"/a.txt", "GET, HEAD, PUT"},
+		{"/.env", "GET, HEAD"},
+		{"/.hid/h.txt", "GET, HEAD"},
+		{"/cgi-bin/s.py", "GET, HEAD"},
+		{"/app/index.html", "GET, HEAD"},
+	} {
+		w := upReq(h, "POST", c.target, form, false, "Content-Type", ct)
+		if w.Code != 405 || w.Header().Get("Allow") != c.allow {
+			t.Errorf("POST %s: %d, Allow %q; want 405 and %q", c.target, w.Code, w.Header().Get("Allow"), c.allow)
+		}
+		// What the Allow says of PUT holds: the PUT is stored, or refused.
+		put := upReq(h, "PUT", c.target, []byte("put\n"), false)
+		if stored := put.Code/100 == 2; stored != strings.HasSuffix(c.allow, "PUT") {
+			t.Errorf("PUT %s: %d, after a POST's Allow %q", c.target, put.Code, c.allow)
+		}
+	}
+}
