@@ -131,7 +131,12 @@ func (h *Handler) serveArchive(w http.ResponseWriter, r *http.Request, name stri
 		return
 	}
 
-	if r.Method != http.MethodHead {
+	if r.Method == http.MethodHead {
+		// The count took all this request needs of the budget: an
+		// episode of counts refused ends here, as it does for a GET
+		// when its download's cost is taken.
+		h.archives.fits(ctx)
+	} else {
 		cost := count.cost(f)
 		if err := h.archives.take(ctx, cost); err != nil {
 			h.unavailable(w, r, name, err)

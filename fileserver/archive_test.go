@@ -1032,6 +1032,9 @@ func TestArchiveBudgetCount(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if err := os.Mkdir(filepath.Join(root, "small"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	// 3,000 entries of some 110 bytes: one count's worth, not two.
 	srv, h, logs := newArchiveServer(t, root, fileserver.SymlinksFollow,
 		fileserver.Options{ArchiveBudget: 500 << 10, ArchiveMaxEntries: 2000})
@@ -1080,14 +1083,23 @@ func TestArchiveBudgetCount(t *testing.T) {
 	if got := logs.find("WARN " + shortage); len(got) != 1 {
 		t.Errorf("log lines about the budget: %q, want one", got)
 	}
+	// A count that fits ends the episode, for a HEAD too, which takes
+	// nothing more.
+	req, _ := http.NewRequest("HEAD", srv.URL+"/small/?download=zip", nil)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("HEAD of a small archive once the count is over: %v %v", resp, err)
+	}
+	if got := logs.find("INFO " + shortage + ": recovered"); len(got) != 1 {
+		t.Errorf("log lines about the budget's end: %q, want one", got)
+	}
 
 	// Alone, a count of a directory larger than the whole budget fits,
 	// and so does its download.
 	srv, _, _ = newArchiveServer(t, root, fileserver.SymlinksFollow, fileserver.Options{ArchiveBudget: 1})
 	if resp, body := get(t, srv.URL+"/?download=zip"); resp.StatusCode != http.StatusOK {
 		t.Errorf("a lone zip of the 3,000 files under a budget of 1 byte: %s, want 200", resp.Status)
-	} else if zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body))); err != nil || len(zr.File) != 3001 {
-		t.Errorf("the zip: %v, want root/ and 3,000 files", err)
+	} else if zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body))); err != nil || len(zr.File) != 3002 {
+		t.Errorf("the zip: %v, want root/, small/ and 3,000 files", err)
 	}
 }
 
