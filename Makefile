@@ -255,9 +255,11 @@ soak:
 ## chaos: TestChaos (cmd/simplehttp) for CHAOSTIME instead of the couple of
 ## seconds of `make test`: the command in the test's process with every
 ## feature on, many clients at once (some giving up midway) while the tree
-## changes and the log is rotated, under the race detector; it fails on a
-## data race, a malformed response, or a goroutine or descriptor left once
-## the server has stopped (not part of test).
+## changes, the log is rotated and the certificate renewed, under the race
+## detector; it fails on a data race, a malformed response, a handshake
+## without a valid certificate, an edit lost, a budget left charged, or a
+## goroutine or descriptor left once the server has stopped (not part of
+## test).
 CHAOSTIME ?= 1m
 chaos:
 	$(GO) test -race -run '^TestChaos$$' -count=1 -timeout 0 ./cmd/simplehttp -chaos=$(CHAOSTIME)

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -43,17 +44,25 @@ var chaosDuration = flag.Duration("chaos", 2*time.Second, "how long TestChaos dr
 // another goroutine creates, rewrites, renames and removes files and
 // directories under it, and other clients give up midway, then stops it
 // with requests in flight.
+// Meanwhile the HTTPS server's certificate is renewed (--tls-reload) in
+// every way renewals change its files, while clients make new
+// connections; editors PUT their edits of one file with If-Match; the
+// budgets of archives and listings refuse all but a lone request.
 // Run with -race, it finds the data races between requests, the cache
 // and the tree; it also checks that every response is well formed (an
-// expected status, as many bytes as its Content-Length says) and that
-// once the server is gone no goroutine and no descriptor is left.
+// expected status, as many bytes as its Content-Length says, a
+// compressed file, an archive or a JSON listing that reads as one), that
+// every handshake gets one of the certificates installed and the log
+// says nothing for each, that no accepted edit was based on a version
+// another had replaced, that nothing stays charged to the budgets, and
+// that once the server is gone no goroutine and no descriptor is left.
 func TestChaos(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: no chaos run")
 	}
 	root := publicDir(t)
 	big := strings.Repeat("0123456789abcdef", 8<<10) // 128 KiB: past the cache, sent with sendfile
-	text := strings.Repeat("compressible text line\n", 200)
+	text := chaosText
 	for name, content := range map[string]string{
 		"a.txt":              "plain text\n",
 		"text.txt":           text,
@@ -74,6 +83,8 @@ func TestChaos(t *testing.T) {
 		"upload/.keep":       "",
 		"upload/sub/.keep":   "",
 		"churn/dir/file.txt": "in a directory that goes away\n",
+		"edit/e0.txt":        "the first version of e0\n",
+		"edit/e1.txt":        "the first version of e1\n",
 	} {
 		writeFile(t, filepath.Join(root, filepath.FromSlash(name)), content)
 	}
@@ -84,20 +95,27 @@ func TestChaos(t *testing.T) {
 	writeScript(t, filepath.Join(root, "cgi-bin", "hello.sh"), "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\nhello %s\\n' \"$QUERY_STRING\"\n")
 	writeScript(t, filepath.Join(root, "cgi-bin", "echo.sh"), "#!/bin/sh\nprintf 'Content-Type: application/octet-stream\\n\\n'\nexec cat\n")
 
-	old := cacheMaxBytes
-	cacheMaxBytes = 32 << 10
-	t.Cleanup(func() { cacheMaxBytes = old })
+	// A cache small enough to evict, and to admit a file, a compressed
+	// copy or a listing only when it is asked for again; budgets of
+	// archives and listings that refuse all but a lone request; files
+	// edited in place; the certificate looked at by every handshake.
+	oldCache, oldArchive, oldListing, oldOverwrite, oldInterval := cacheMaxBytes, archiveBudget, listingBudget, uploadOverwrite, certCheckInterval
+	cacheMaxBytes, archiveBudget, listingBudget, uploadOverwrite, certCheckInterval = 32<<10, 1, 100, true, 0
+	t.Cleanup(func() {
+		cacheMaxBytes, archiveBudget, listingBudget, uploadOverwrite, certCheckInterval = oldCache, oldArchive, oldListing, oldOverwrite, oldInterval
+	})
 
 	goroutinesBefore, _ := goroutines()
 	fdsBefore := openFiles(t)
 
 	// Two servers of the same tree: HTTPS, which HTTP/2 clients reach,
 	// and plain HTTP, where files go out with sendfile.
-	tf := newTLSFiles(t)
+	certs := newChaosCerts(t)
 	logDir := t.TempDir()
 	var servers []*running
 	var bases, logPaths []string
-	for _, tlsArgs := range [][]string{{"--tls-cert", tf.cert, "--tls-key", tf.key}, nil} {
+	var transports []*http.Transport
+	for _, tlsArgs := range [][]string{{"--tls-cert", certs.certFile, "--tls-key", certs.keyFile, "--tls-reload"}, nil} {
 		logPath := filepath.Join(logDir, fmt.Sprintf("access%d.log", len(servers)))
 		r := startRun(t, append(tlsArgs, "-b", "127.0.0.1", "-d", root, "-p", "HTTP/1.1",
 			"--upload", "--max-upload", "256K", "--archive", "--compress", "--precompressed",
@@ -120,6 +138,56 @@ func TestChaos(t *testing.T) {
 		failMu.Lock()
 		failed = append(failed, fmt.Sprintf(format, args...))
 		failMu.Unlock()
+	}
+
+	// The certificate is renewed, every way renewals change its files,
+	// while clients make new connections, HTTP/2 and HTTP/1.1, each of
+	// which must get one of the certificates installed, verified.
+	wg.Add(1)
+	go every(stop, 20*time.Millisecond, &wg, func(i int) bool {
+		if err := certs.renew(i); err != nil {
+			fail("renewal %d: %v", i, err)
+			return false
+		}
+		return true
+	})
+	var handshakes atomic.Int64
+	for _, h2 := range []bool{true, false} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				handshakes.Add(1)
+				if err := certs.handshake(bases[0], h2); err != nil {
+					fail("%v", err)
+				}
+			}
+		}()
+	}
+
+	// Editors of one file, two of them for each file, PUT their edits
+	// with If-Match; every one accepted must be based on the one before.
+	edits := &chaosEdits{initial: map[string]string{}, accepted: map[string]map[string]string{}, content: map[[2]string]string{}}
+	for c := range 4 {
+		tr := chaosTransport(c%2*2, certs.pool) // HTTP/2 over HTTPS, HTTP/1.1 in the clear
+		transports = append(transports, tr)
+		client := &http.Client{Transport: tr}
+		base := bases[c%2]
+		if c < len(chaosEditFiles) {
+			file := chaosEditFiles[c]
+			edits.initial[file] = etagOf(t, client, base+file)
+			edits.accepted[file] = map[string]string{}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			edits.edit(client, base, c, stop, fail)
+		}()
 	}
 
 	// The tree changes under the requests: files appear, change size,
@@ -176,11 +244,10 @@ func TestChaos(t *testing.T) {
 	}
 	dirs := []string{"/", "/d/", "/churn/", "/churn/dir0/", "/churn/dir1/inner/", "/many/", "/upload/", "/precomp/", "/cgi-bin/"}
 	const clients = 8
-	var transports []*http.Transport
 	for c := range clients {
 		// Of every four clients, one speaks HTTP/2 over HTTPS, one
 		// HTTP/1.1 over HTTPS, two HTTP/1.1 in the clear.
-		tr := chaosTransport(c)
+		tr := chaosTransport(c, certs.pool)
 		base := bases[c%4/2]
 		transports = append(transports, tr)
 		client := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -197,7 +264,7 @@ func TestChaos(t *testing.T) {
 				}
 				ch := chaosRequest(rng, base, targets, dirs, etags, c, i)
 				requests.Add(1)
-				if err := ch.check(client, c, base, etags); errors.Is(err, errCut) {
+				if err := ch.check(client, c, base, etags, certs); errors.Is(err, errCut) {
 					cut.Add(1)
 				} else if err != nil {
 					fail("%s %s (%s): %v", ch.method, ch.target, ch.what, err)
@@ -215,29 +282,23 @@ func TestChaos(t *testing.T) {
 	signal.Notify(usr1, syscall.SIGUSR1)
 	t.Cleanup(func() { signal.Stop(usr1) })
 	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-			for _, logPath := range logPaths {
-				os.Rename(logPath, fmt.Sprintf("%s.%d", logPath, i))
-			}
-			syscall.Kill(os.Getpid(), syscall.SIGUSR1)
+	go every(stop, 20*time.Millisecond, &wg, func(i int) bool {
+		for _, logPath := range logPaths {
+			os.Rename(logPath, fmt.Sprintf("%s.%d", logPath, i))
 		}
-	}()
+		syscall.Kill(os.Getpid(), syscall.SIGUSR1)
+		return true
+	})
 	// Other clients give up: they go away in the middle of downloads,
 	// archives, listings, scripts and uploads, and keep at it while the
 	// server shuts down. What they get is not checked, only that nothing
 	// they leave behind outlives the server.
 	quit := make(chan struct{})
+	var pause sync.RWMutex // held to have the quitters wait
 	var quitters sync.WaitGroup
 	var quitRequests atomic.Int64
 	for _, c := range []int{0, 2} { // HTTP/2 over HTTPS, HTTP/1.1 in the clear
-		tr := chaosTransport(c)
+		tr := chaosTransport(c, nil)
 		base := bases[c%4/2]
 		transports = append(transports, tr)
 		quitters.Add(1)
@@ -251,7 +312,9 @@ func TestChaos(t *testing.T) {
 				default:
 				}
 				quitRequests.Add(1)
+				pause.RLock()
 				giveUp(tr, rng, base)
+				pause.RUnlock()
 			}
 		}()
 	}
@@ -270,6 +333,50 @@ func TestChaos(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+	edits.check(t, root)
+	// The renewals are over: of the handshakes that follow, only the
+	// first may log, loading the last renewal's pair (see below).
+	quiet := time.Now()
+	for i := range 20 {
+		if err := certs.handshake(bases[0], i%2 == 0); err != nil {
+			t.Error(err)
+		}
+	}
+	// Nothing is left charged to the budgets: alone, an archive and a
+	// listing are served. (The handlers of the quitters' last requests
+	// may still be finishing: they are waited for.)
+	// The listing is of a directory just made, which no cache keeps
+	// yet, of as many entries as the budget: a single entry left charged
+	// has it refused.
+	pause.Lock()
+	for i := range listingBudget {
+		writeFile(t, filepath.Join(root, "lone", fmt.Sprintf("l%03d.txt", i)), "")
+	}
+	for _, base := range bases {
+		for _, target := range []string{"/?download=zip", "/many/?download=tar.gz", "/many/?download=tar.zst", "/lone/", "/lone/?sort=size"} {
+			lone := chaosTransport(2, certs.pool)
+			var status string
+			for deadline := time.Now().Add(waitLimit); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				req, _ := http.NewRequest("GET", base+target, nil)
+				req.SetBasicAuth("user", "secret")
+				resp, err := lone.RoundTrip(req)
+				if err != nil {
+					status = err.Error()
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if status = resp.Status; resp.StatusCode == 200 {
+					break
+				}
+			}
+			lone.CloseIdleConnections()
+			if status != "200 OK" {
+				t.Errorf("GET %s%s alone once the clients are done: %s, want 200 (the budget holds what requests gone left charged)", base, target, status)
+			}
+		}
+	}
+	pause.Unlock()
 	// Ctrl-C with the quitters' requests in flight.
 	for _, r := range servers {
 		r.cancel()
@@ -285,7 +392,15 @@ func TestChaos(t *testing.T) {
 	for _, r := range servers {
 		r.exit(t)
 	}
-	t.Logf("%d requests, %d cut off by a file that shrank, %d requests given up", requests.Load(), cut.Load(), quitRequests.Load())
+	t.Logf("%d requests, %d cut off by a file that shrank, %d requests given up, %d handshakes over %d renewals", requests.Load(), cut.Load(), quitRequests.Load(), handshakes.Load(), certs.renewals.Load())
+	// The renewals are logged, and the states of the files that fail
+	// to load twice, once each: nothing for each handshake.
+	if tlsLines, max := countLines(servers[0].stderr.String(), "TLS certificate"), 5*certs.renewals.Load()+1; int64(tlsLines) > max {
+		t.Errorf("%d lines about the TLS certificate in the log over %d renewals and %d handshakes, want at most %d", tlsLines, certs.renewals.Load(), handshakes.Load(), max)
+	}
+	if lines := linesSince(servers[0].stderr.String(), "TLS certificate", quiet); len(lines) > 1 {
+		t.Errorf("%d lines about the TLS certificate in the log for 20 handshakes once the files stayed as they were, want at most 1:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
 	for _, f := range failed {
 		t.Error(f)
 	}
@@ -338,6 +453,22 @@ func TestChaos(t *testing.T) {
 	}
 }
 
+// every calls f(0), f(1), ... each after a pause of d, until stop is
+// closed or f returns false, then calls wg.Done.
+func every(stop <-chan struct{}, d time.Duration, wg *sync.WaitGroup, f func(i int) bool) {
+	defer wg.Done()
+	for i := 0; ; i++ {
+		select {
+		case <-stop:
+			return
+		case <-time.After(d):
+		}
+		if !f(i) {
+			return
+		}
+	}
+}
+
 // chaosReq is one request of TestChaos and what it may be answered.
 type chaosReq struct {
 	what, method, target string
@@ -353,7 +484,7 @@ func chaosRequest(rng *rand.Rand, base string, targets, dirs []string, etags map
 	file := targets[rng.IntN(len(targets))]
 	dir := dirs[rng.IntN(len(dirs))]
 	miss := []int{200, 301, 404}
-	switch rng.IntN(18) {
+	switch rng.IntN(22) {
 	case 0, 1:
 		h.Set("Accept-Encoding", []string{"gzip", "br", "zstd", "gzip, br, zstd", "identity"}[rng.IntN(5)])
 		return chaosReq{"file", "GET", file, h, nil, miss}
@@ -409,6 +540,25 @@ func chaosRequest(rng *rand.Rand, base string, targets, dirs []string, etags map
 		return chaosReq{"no credentials", "GET", file, h, nil, []int{401}}
 	case 16:
 		return chaosReq{"evicting", "GET", "/many/f" + strconv.Itoa(rng.IntN(64)) + ".txt", h, nil, []int{200, 404}}
+	case 18:
+		// Compressed on the fly, then kept once asked for again.
+		h.Set("Accept-Encoding", []string{"gzip", "br", "zstd"}[rng.IntN(3)])
+		return chaosReq{"compressed", "GET", []string{"/text.txt", "/style.css", "/app.3f9a2c1b.js"}[rng.IntN(3)], h, nil, []int{200}}
+	case 19:
+		// A body compressed on the way is refused, not stored.
+		h.Set("Content-Encoding", []string{"gzip", "br", "deflate, identity"}[rng.IntN(3)])
+		return chaosReq{"coded upload", "PUT", fmt.Sprintf("/upload/coded%d-%d.txt", c, i), h, []byte("\x1f\x8bcompressed"), []int{415}}
+	case 20:
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, _ := mw.CreateFormFile("file", fmt.Sprintf("f%d-%d.txt", c, i))
+		fw.Write([]byte("posted to a file"))
+		mw.Close()
+		h.Set("Content-Type", mw.FormDataContentType())
+		return chaosReq{"form to a file", "POST", []string{"/a.txt", "/d/one.txt", "/text.txt"}[rng.IntN(3)], h, buf.Bytes(), []int{405}}
+	case 21:
+		h.Set("Accept", "application/json")
+		return chaosReq{"json listing", "GET", []string{"/churn/", "/churn/dir0/", "/upload/", "/many/", "/edit/"}[rng.IntN(5)], h, nil, []int{200, 301, 404, 503}}
 	default:
 		h.Set("Accept", "text/html")
 		return chaosReq{"spa", "GET", "/spa/" + strconv.Itoa(i), h, nil, []int{404}}
@@ -420,16 +570,17 @@ func chaosRequest(rng *rand.Rand, base string, targets, dirs []string, etags map
 var cgiStatus = []int{200, 503}
 
 // dirStatus is what a listing or archive of dir may get: a CGI
-// directory is Python's 403 "CGI script is not a plain file".
+// directory is Python's 403 "CGI script is not a plain file", and 503
+// when other listings or archives hold their budget.
 func dirStatus(dir string) []int {
 	if dir == "/cgi-bin/" {
 		return []int{403}
 	}
-	return []int{200, 301, 404}
+	return []int{200, 301, 404, 503}
 }
 
 // check sends the request and checks its answer.
-func (ch chaosReq) check(client *http.Client, c int, base string, etags map[string]string) error {
+func (ch chaosReq) check(client *http.Client, c int, base string, etags map[string]string, certs *chaosCerts) error {
 	var body io.Reader
 	if ch.body != nil {
 		body = bytes.NewReader(ch.body)
@@ -471,6 +622,14 @@ func (ch chaosReq) check(client *http.Client, c int, base string, etags map[stri
 	if resp.Header.Get("X-Chaos") != "on" {
 		return fmt.Errorf("%s: no X-Chaos header: %v", resp.Status, resp.Header)
 	}
+	if resp.TLS != nil {
+		if err := certs.checkPeer(resp); err != nil {
+			return err
+		}
+	}
+	if err := ch.verify(resp, got); err != nil {
+		return fmt.Errorf("%s: %v", resp.Status, err)
+	}
 	if tag := resp.Header.Get("ETag"); tag != "" && resp.StatusCode == 200 {
 		etags[req.URL.Path] = tag
 	}
@@ -478,10 +637,11 @@ func (ch chaosReq) check(client *http.Client, c int, base string, etags map[stri
 }
 
 // chaosTransport is the transport of TestChaos's client c: HTTP/2 for
-// c%4 == 0, HTTP/1.1 otherwise.
-func chaosTransport(c int) *http.Transport {
+// c%4 == 0, HTTP/1.1 otherwise. It verifies the server's certificate
+// against pool, or, if nil, does not.
+func chaosTransport(c int, pool *x509.CertPool) *http.Transport {
 	tr := &http.Transport{MaxIdleConnsPerHost: 2, DisableCompression: true,
-		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: c%4 == 0}
+		TLSClientConfig: &tls.Config{RootCAs: pool, InsecureSkipVerify: pool == nil}, ForceAttemptHTTP2: c%4 == 0}
 	if c%4 != 0 {
 		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
 	}

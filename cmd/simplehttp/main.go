@@ -582,6 +582,15 @@ func checkDir(dir string) error {
 // in the tests that make the cache evict.
 var cacheMaxBytes int64
 
+// uploadOverwrite, archiveBudget and listingBudget are the file server's
+// UploadOverwrite, ArchiveBudget and ListingBudget: their defaults, but
+// in the tests that edit files in place and exhaust the budgets.
+var (
+	uploadOverwrite bool
+	archiveBudget   int64
+	listingBudget   int
+)
+
 // newFileServer makes the file server for the directory; scripts, if not
 // nil, is the CGI middleware in front of it.
 func newFileServer(cfg config, logger *slog.Logger, scripts *cgi.Handler) (*fileserver.Handler, error) {
@@ -598,6 +607,15 @@ func newFileServer(cfg config, logger *slog.Logger, scripts *cgi.Handler) (*file
 		MaxUploadSize:   cfg.MaxUpload,
 		UploadOrigins:   cfg.UploadOrigins,
 		CacheMaxBytes:   cacheMaxBytes,
+	}
+	if cfg.Upload {
+		opts.UploadOverwrite = uploadOverwrite
+	}
+	if cfg.Archive {
+		opts.ArchiveBudget = archiveBudget
+	}
+	if !cfg.NoListing {
+		opts.ListingBudget = listingBudget
 	}
 	if scripts != nil && (cfg.Archive || cfg.Upload) {
 		// No upload adds a script, even through a link, and the
