@@ -16,6 +16,14 @@ import (
 // certificate, key and password files: at the first handshake after it.
 var certCheckInterval = 5 * time.Second
 
+// certSettle is how long the files must have been left alone to be read
+// again: a second, or certCheckInterval if that is shorter (in tests).
+// A file written in several writes (cat cert.pem chain.pem >fullchain.pem)
+// can be caught between them holding whole PEM blocks, the leaf without
+// its chain, which loads and matches its key; its clients would refuse
+// it. Written less than that before a check, the files wait for the next.
+func certSettle() time.Duration { return min(time.Second, certCheckInterval) }
+
 // certReloader serves the certificate of --tls-cert and --tls-key, read
 // again (with --tls-password-file) when the files change, as an ACME
 // client (certbot, acme.sh, lego) changes them on a renewal: certbot
@@ -26,7 +34,8 @@ var certCheckInterval = 5 * time.Second
 // the others go on with the certificate loaded.
 //
 // The new pair is served only once it loads as a whole: a file still
-// being written, a key that does not match the certificate (certbot
+// being written (or written less than a second before, see certSettle),
+// a key that does not match the certificate (certbot
 // changes its links one after the other), a file that cannot be read,
 // a certificate that has expired or is not valid yet keep the pair
 // loaded before, and the files are tried again at the next check. A
@@ -111,6 +120,9 @@ func (r *certReloader) load(now time.Time) {
 		r.failedFiles, r.failedErr, r.said = nil, "", false // back as they were loaded
 		return
 	}
+	if err == nil && st.changedWithin(now, certSettle()) {
+		return // perhaps still being written: looked at again at the next check
+	}
 	var cert tls.Certificate
 	if err == nil {
 		cert, err = loadCertificate(r.certFile, r.keyFile, r.passwordFile)
@@ -187,6 +199,17 @@ func (r *certReloader) state() (filesState, error) {
 		st = append(st, fi)
 	}
 	return st, nil
+}
+
+// changedWithin reports whether a file of st was modified less than d
+// before now (a time after now, from another clock, is not).
+func (st filesState) changedWithin(now time.Time, d time.Duration) bool {
+	for _, fi := range st {
+		if age := now.Sub(fi.ModTime()); age >= 0 && age < d {
+			return true
+		}
+	}
+	return false
 }
 
 func (st filesState) same(o filesState) bool {

@@ -222,16 +222,24 @@ func TestTLSReloadCertbot(t *testing.T) {
 	}
 }
 
-// TestTLSReloadBadFiles replaces the files in place with files the server
-// must not serve: the old pair is served until they are good.
-func TestTLSReloadBadFiles(t *testing.T) {
-	ca := newTestCA(t)
+// newReloaderOfFiles is a reloaderUnderTest of the files certFile and
+// keyFile, which hold the certificate of serial 1 that ca issued, and its
+// key.
+func newReloaderOfFiles(t *testing.T) (ca testCA, rt *reloaderUnderTest, certFile, keyFile string, key []byte) {
+	t.Helper()
+	ca = newTestCA(t)
 	dir := t.TempDir()
-	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	chain, key := ca.valid(t, 1)
 	writeFile(t, certFile, string(chain))
 	writeFile(t, keyFile, string(key))
-	rt := newReloaderUnderTest(t, certFile, keyFile)
+	return ca, newReloaderUnderTest(t, certFile, keyFile), certFile, keyFile, key
+}
+
+// TestTLSReloadBadFiles replaces the files in place with files the server
+// must not serve: the old pair is served until they are good.
+func TestTLSReloadBadFiles(t *testing.T) {
+	ca, rt, certFile, keyFile, key := newReloaderOfFiles(t)
 	rt.handshake(t)
 
 	chain2, key2 := ca.valid(t, 2)
@@ -269,6 +277,32 @@ func TestTLSReloadBadFiles(t *testing.T) {
 	writeFile(t, keyFile, string(key2))
 	if s, chain := rt.later(t); s != 2 || chain != 2 {
 		t.Errorf("whole files: served certificate %d with %d in its chain, want 2 with 2", s, chain)
+	}
+}
+
+// TestTLSReloadChainBeingWritten: a chain written a certificate at a time
+// (cat cert.pem chain.pem >fullchain.pem writes twice) is caught between
+// its writes holding the leaf alone, which loads and matches its key:
+// served, the clients that lack the intermediate would refuse it. Files
+// just written are loaded at a check once they have been left alone.
+func TestTLSReloadChainBeingWritten(t *testing.T) {
+	ca, rt, certFile, keyFile, _ := newReloaderOfFiles(t)
+
+	chain2, key2 := ca.valid(t, 2)
+	leaf, _ := pem.Decode(chain2)
+	writeFile(t, keyFile, string(key2))
+	writeFile(t, certFile, string(pem.EncodeToMemory(leaf)))
+	rt.clock = time.Now()
+	if s, n := rt.handshake(t); s != 1 || n != 2 {
+		t.Errorf("between the writes of the chain: served certificate %d with %d in its chain, want 1 with 2", s, n)
+	}
+	writeFile(t, certFile, string(chain2))
+	rt.clock = time.Now()
+	if s, n := rt.later(t); s != 2 || n != 2 {
+		t.Errorf("the check after: served certificate %d with %d in its chain, want 2 with 2", s, n)
+	}
+	if got := rt.log.String(); strings.Count(got, "\n") != 1 || rt.count("TLS certificate loaded again") != 1 {
+		t.Errorf("log, want one line, of the certificate loaded:\n%s", got)
 	}
 }
 
