@@ -433,14 +433,6 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 	}
 	overwrite := h.overwrite
 	t.syncEarly()
-	// The ETag of the file as stored (its bytes are the body as sent, so
-	// RFC 9110 lets the answer carry it): a client that edits it again
-	// sends it with If-Match without a GET in between. Naming the file
-	// leaves its time and size as they are.
-	var etag string
-	if fi, err := t.Stat(); err == nil {
-		etag = mtimeETag(fi.ModTime(), fi.Size())
-	}
 	if h.commitHook != nil {
 		h.commitHook()
 	}
@@ -468,6 +460,20 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 		// "If-None-Match: *" holds at the commit itself: the
 		// exclusive link fails if the name appeared meanwhile.
 		overwrite = overwrite && !noneMatchAny(conds)
+	}
+	if existed && overwrite {
+		// The new version's ETag must not be the one it replaces.
+		if cur, err := lstatAt(dir, base); err == nil && cur.exists {
+			t.laterThan(cur.mtime)
+		}
+	}
+	// The ETag of the file as stored (its bytes are the body as sent, so
+	// RFC 9110 lets the answer carry it): a client that edits it again
+	// sends it with If-Match without a GET in between. Naming the file
+	// leaves its time and size as they are.
+	var etag string
+	if fi, err := t.Stat(); err == nil {
+		etag = mtimeETag(fi.ModTime(), fi.Size())
 	}
 	e = h.commit(dir, t, base, overwrite, nil, names)
 	unlock()

@@ -5,6 +5,7 @@ package fileserver
 import (
 	"errors"
 	"os"
+	"time"
 )
 
 // uploadsSupported: Options.Upload needs the Unix system calls of
@@ -21,6 +22,7 @@ var errNoUploads = errors.New("uploads are not supported on this system")
 func createTemp(dir *os.File) (*tempFile, error)             { return nil, errNoUploads }
 func (t *tempFile) commit(name string, overwrite bool) error { return errNoUploads }
 func (t *tempFile) abort()                                   {}
+func (t *tempFile) laterThan(time.Time)                      {}
 func (t *tempFile) park() error                              { return errNoUploads }
 func (t *tempFile) ident() (fileIdent, error)                { return fileIdent{}, errNoUploads }
 func lstatAt(dir *os.File, name string) (targetStat, error)  { return targetStat{}, errNoUploads }

@@ -473,6 +473,36 @@ func TestPutETag(t *testing.T) {
 	}
 }
 
+// A version replaced within one tick of a coarse file clock (4 ms on
+// kernels before 6.13) must not give its ETag, the time and size, to the
+// one that replaces it: an edit sent with If-Match and the old ETag would
+// then replace the new version. Here the file the PUT replaces is dated a
+// little after the new one was written, as a clock that had not moved
+// would leave it; the new version comes out later.
+func TestPutLaterThanReplaced(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a.txt")
+	if err := os.WriteFile(p, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{UploadOverwrite: true, DisableCache: true})
+	var old time.Time
+	fileserver.SetCommitHook(h, func() {
+		old = time.Now().Add(10 * time.Millisecond)
+		os.Chtimes(p, old, old)
+	})
+	put := upReq(h, "PUT", "/a.txt", []byte("new\n"), false)
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := upReq(h, "GET", "/a.txt", nil, false)
+	if put.Code != 204 || !fi.ModTime().After(old) || get.Body.String() != "new\n" || put.Header().Get("Etag") != get.Header().Get("Etag") {
+		t.Errorf("PUT over a file dated %v: %d, the new version dated %v (%q), ETag %q, the GET's %q; want 204, later, and the GET's ETag",
+			old, put.Code, fi.ModTime(), get.Body, put.Header().Get("Etag"), get.Header().Get("Etag"))
+	}
+}
+
 // With UploadOverwrite, what an upload answers and does is decided by
 // what is at its name when the file is named, not when the upload began:
 // a file created while the body arrived is replaced, and a PUT answered

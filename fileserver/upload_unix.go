@@ -430,3 +430,37 @@ func (d *dirFS) realDir(dir *os.File, name string) (string, error) {
 	}
 	return strings.Join(elems, "/"), nil
 }
+
+// laterThan moves the modification time of the file on past mtime, that
+// of the file it is to replace, when it is not already later by a
+// coarse clock tick or less: an ETag is the time and the size, and on
+// kernels before 6.13, whose file times move in ticks of some 4 ms, two
+// versions written within one tick got one ETag, so that an edit sent
+// with If-Match and the older one's ETag replaced the newer one. A file
+// system with coarser times (a second, FAT's two) is given the next time
+// it can hold. A file dated far in the future is left alone: versions
+// written since cannot reach its time.
+func (t *tempFile) laterThan(mtime time.Time) {
+	if t.File == nil {
+		return
+	}
+	fi, err := t.Stat()
+	if err != nil || fi.ModTime().After(mtime) || mtime.Sub(fi.ModTime()) > 2*time.Second {
+		return
+	}
+	rc, err := t.SyscallConn()
+	if err != nil {
+		return
+	}
+	for _, step := range []time.Duration{time.Microsecond, time.Second, 2 * time.Second} {
+		next := mtime.Truncate(step).Add(step)
+		tv := []unix.Timeval{unix.NsecToTimeval(time.Now().UnixNano()), unix.NsecToTimeval(next.UnixNano())}
+		var serr error
+		if err := rc.Control(func(fd uintptr) { serr = unix.Futimes(int(fd), tv) }); err != nil || serr != nil {
+			return
+		}
+		if fi, err := t.Stat(); err != nil || fi.ModTime().After(mtime) {
+			return
+		}
+	}
+}
