@@ -388,6 +388,10 @@ func (a *archiveWalk) dir(name, arc string, fi fs.FileInfo, depth int) error {
 		}
 	}
 	if err := a.add(arc+"/", fi, nil); err != nil {
+		if errors.Is(err, errZipName) {
+			a.leftOut(slog.LevelWarn, name, err) // and all it holds
+			return nil
+		}
 		return err
 	}
 	a.held += held
@@ -576,7 +580,12 @@ func (a *archiveWalk) file(name, arc string, fi fs.FileInfo) error {
 		a.leftOut(slog.LevelWarn, name, errNotRegular)
 		return nil
 	}
-	return a.add(arc, fi, f)
+	err = a.add(arc, fi, f)
+	if errors.Is(err, errZipName) {
+		a.leftOut(slog.LevelWarn, name, err)
+		return nil
+	}
+	return err
 }
 
 // add counts an entry against the limits and, when writing, writes it:

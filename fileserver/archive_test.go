@@ -706,14 +706,7 @@ func TestArchiveVanished(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("status = %d", resp.StatusCode)
 	}
-	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, f := range zr.File {
-		names = append(names, f.Name)
-	}
+	zr, names := readZipNames(t, body)
 	if want := []string{"root/", "root/a.txt", "root/c.txt"}; !slices.Equal(names, want) {
 		t.Errorf("entries = %q, want %q", names, want)
 	}
@@ -1277,4 +1270,66 @@ func TestArchiveOverloadLog(t *testing.T) {
 	if len(warns) != 1 || !strings.Contains(warns[0], `msg="fileserver: out of file descriptors or memory, answering 503" err="open b.txt: too many open files" failures=1`) {
 		t.Errorf("warnings for 3 archives cut short =\n%s\nwant the one line that says descriptors ran out\nwhole log:\n%s", strings.Join(warns, "\n"), log.String())
 	}
+}
+
+// TestArchiveZipLongName downloads as a zip a tree of an fs.FS holding a
+// file, and a directory, whose entry names are longer than the 65,535
+// bytes a zip name can have (tar takes them, in PAX headers). The
+// download aborted, cut short, for all the other files; they are now
+// left out, named in the comment and logged, as any entry that cannot be
+// archived, and the rest is sent whole.
+func TestArchiveZipLongName(t *testing.T) {
+	long := strings.Repeat("n", 1<<16)
+	mt := time.Date(2024, 3, 5, 9, 7, 3, 0, time.UTC)
+	fsys := fstest.MapFS{
+		"a.txt":              {Data: []byte("a\n"), ModTime: mt},
+		long + ".txt":        {Data: []byte("long\n"), ModTime: mt},
+		"d/" + long + "/x":   {Data: []byte("x\n"), ModTime: mt},
+		"d/" + long + "/y/z": {Data: []byte("z\n"), ModTime: mt},
+		"z.txt":              {Data: []byte("z\n"), ModTime: mt},
+	}
+	logs := &logRecorder{}
+	h, err := fileserver.New(fsys, fileserver.Options{Archive: true, Logger: slog.New(logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	resp, err := http.Get(srv.URL + "/?download=zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("status %d, reading the body: %v", resp.StatusCode, err)
+	}
+	zr, names := readZipNames(t, body)
+	if want := []string{"root/", "root/a.txt", "root/d/", "root/z.txt"}; !slices.Equal(names, want) {
+		t.Errorf("entries = %q, want %q", names, want)
+	}
+	// Each name is longer than the comment can hold.
+	if want := "simplehttp: left out of this archive:\n(and 2 more)"; zr.Comment != want {
+		t.Errorf("comment = %.80q (%d bytes), want %q", zr.Comment, len(zr.Comment), want)
+	}
+	for _, name := range []string{long + ".txt", "d/" + long} {
+		if len(logs.find("WARN fileserver: left out of archive", "name="+name+" ")) == 0 {
+			t.Errorf("no warning names %.20q...", name)
+		}
+	}
+}
+
+// readZipNames opens the zip file body and returns its entries' names.
+func readZipNames(t *testing.T, body []byte) (*zip.Reader, []string) {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	return zr, names
 }
