@@ -51,6 +51,7 @@ FUZZ_TARGETS ?= \
 	./fileserver:FuzzUpload \
 	./fileserver:FuzzRebound \
 	./fileserver:FuzzFailureLimiter \
+	./fileserver:FuzzZipWriter \
 	./internal/pyescape:FuzzURL \
 	./internal/pyescape:FuzzHTML \
 	./internal/pyescape:FuzzLog \

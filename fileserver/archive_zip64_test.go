@@ -71,21 +71,6 @@ func (h *headTail) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// zip64Field returns the data of the ZIP64 field (0x0001) in extra, if any.
-func zip64Field(extra []byte) ([]byte, bool) {
-	for len(extra) >= 4 {
-		id, size := binary.LittleEndian.Uint16(extra), int(binary.LittleEndian.Uint16(extra[2:]))
-		if 4+size > len(extra) {
-			return nil, false
-		}
-		if id == 0x0001 {
-			return extra[4 : 4+size], true
-		}
-		extra = extra[4+size:]
-	}
-	return nil, false
-}
-
 // TestArchiveZip64 downloads as a zip a directory with a file of more
 // than 4 GiB (sparse: zeros, which deflate to 4 MiB) and a small file
 // after it. archive/zip put in the central directory's ZIP64 field of the big
@@ -143,7 +128,7 @@ func TestArchiveZip64(t *testing.T) {
 			// Only the size is 0xFFFFFFFF in the header; the
 			// compressed size (of zeros) and the offset, near the
 			// start, are not: 8 bytes of ZIP64 field.
-			z64, ok := zip64Field(f.Extra)
+			z64, ok := fileserver.Zip64Field(f.Extra)
 			if !ok || len(z64) != 8 || binary.LittleEndian.Uint64(z64) != bigSize {
 				t.Errorf("%s: central ZIP64 field %x (present: %v), want the size alone, %d", f.Name, z64, ok, bigSize)
 			}
@@ -161,7 +146,7 @@ func TestArchiveZip64(t *testing.T) {
 			}
 			h := body.head[i:]
 			nameLen, extraLen := int(binary.LittleEndian.Uint16(h[26:])), int(binary.LittleEndian.Uint16(h[28:]))
-			if _, ok := zip64Field(h[30+nameLen : 30+nameLen+extraLen]); !ok {
+			if _, ok := fileserver.Zip64Field(h[30+nameLen : 30+nameLen+extraLen]); !ok {
 				t.Errorf("%s: no ZIP64 field in the local header, before a 64-bit data descriptor", f.Name)
 			}
 		case "root/z.txt":

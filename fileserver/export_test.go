@@ -118,3 +118,7 @@ func CountNamesRead() func() int64 {
 	namesRead = func() { n.Add(1) }
 	return func() int64 { namesRead = nil; return n.Load() }
 }
+
+// Zip64Field returns the data of the ZIP64 field (0x0001) in a zip
+// entry's extra field, if it has one.
+func Zip64Field(extra []byte) ([]byte, bool) { return zip64FieldOf(extra) }

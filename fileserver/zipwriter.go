@@ -62,6 +62,8 @@ type zipWriter struct {
 	crc     uint32
 	usize   uint64
 	comment string
+
+	zip64From int64 // zip64Threshold; lower in tests
 }
 
 // zipEntry is what the central directory says of an entry.
@@ -79,7 +81,7 @@ type zipEntry struct {
 }
 
 func newZipWriter(w io.Writer) *zipWriter {
-	return &zipWriter{bw: bufio.NewWriter(w)}
+	return &zipWriter{bw: bufio.NewWriter(w), zip64From: zip64Threshold}
 }
 
 // Write counts and writes compressed (or stored) data.
@@ -110,7 +112,7 @@ func (z *zipWriter) create(name string, mode fs.FileMode, mtime time.Time, store
 	}
 	if !dir {
 		e.flags |= zipFlagDescriptor
-		e.zip64 = size >= zip64Threshold
+		e.zip64 = size >= z.zip64From
 	}
 	b := make([]byte, 0, 30+len(name)+9+20)
 	b = binary.LittleEndian.AppendUint32(b, zipLocalSig)
