@@ -750,6 +750,35 @@ func TestArchiveShrank(t *testing.T) {
 	}
 }
 
+// TestArchiveFileGrew appends to a file after the archive has taken its
+// size: in every format the file is archived as it was then, cut at that
+// size with a CRC and sizes that match, and the archive is whole
+// (unzip and tar check them).
+func TestArchiveFileGrew(t *testing.T) {
+	for _, format := range []string{"zip", "tar.gz", "tar.zst"} {
+		t.Run(format, func(t *testing.T) {
+			root := t.TempDir()
+			b := bytes.Repeat([]byte("b"), 1000)
+			os.WriteFile(filepath.Join(root, "b.txt"), b, 0o644)
+			os.WriteFile(filepath.Join(root, "c.txt"), []byte("c\n"), 0o644)
+			srv, h, _ := newArchiveServer(t, root, fileserver.SymlinksFollow, fileserver.Options{})
+			fileserver.SetArchiveHook(h, func(_ context.Context, name string) {
+				if name == "root/b.txt" {
+					f, _ := os.OpenFile(filepath.Join(root, "b.txt"), os.O_APPEND|os.O_WRONLY, 0)
+					f.Write(bytes.Repeat([]byte("more"), 1<<14))
+					f.Close()
+				}
+			})
+			resp, body := get(t, srv.URL+"/?download="+format)
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			want := map[string]string{"root": "dir", "root/b.txt": "file 644 " + string(b), "root/c.txt": "file 644 c\n"}
+			diffTrees(t, readTree(t, extract(t, format, body)), want)
+		})
+	}
+}
+
 // TestArchiveGrewPastLimit adds files after the count: the tree is over
 // the limit by the time the walk gets there, and the response is cut.
 func TestArchiveGrewPastLimit(t *testing.T) {
