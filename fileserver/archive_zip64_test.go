@@ -125,12 +125,14 @@ func TestArchiveZip64(t *testing.T) {
 			if f.UncompressedSize64 != bigSize {
 				t.Errorf("%s: size %d (compressed %d), want %d", f.Name, f.UncompressedSize64, f.CompressedSize64, bigSize)
 			}
-			// Only the size is 0xFFFFFFFF in the header; the
-			// compressed size (of zeros) and the offset, near the
-			// start, are not: 8 bytes of ZIP64 field.
+			// The size, the compressed size (of zeros, 4 MiB) and
+			// the offset (after the 44 bytes of root/), which the
+			// header marks as taken from there: 24 bytes of ZIP64
+			// field.
 			z64, ok := fileserver.Zip64Field(f.Extra)
-			if !ok || len(z64) != 8 || binary.LittleEndian.Uint64(z64) != bigSize {
-				t.Errorf("%s: central ZIP64 field %x (present: %v), want the size alone, %d", f.Name, z64, ok, bigSize)
+			le64 := binary.LittleEndian.Uint64
+			if !ok || len(z64) != 24 || le64(z64) != bigSize || le64(z64[8:]) != f.CompressedSize64 || le64(z64[16:]) != 44 {
+				t.Errorf("%s: central ZIP64 field %x (present: %v), want the size %d, the compressed size %d and the offset 44", f.Name, z64, ok, bigSize, f.CompressedSize64)
 			}
 			// Its local header, in the head kept, with a ZIP64 field.
 			i := bytes.Index(body.head, []byte("PK\x03\x04"))

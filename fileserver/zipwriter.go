@@ -21,7 +21,9 @@ import (
 // "Headers Error" for such a download (unzip, Python, Go did not mind).
 // This writer gives a file that may reach 4 GiB a ZIP64 field in its
 // local header, as APPNOTE 4.3.9 asks for a 64-bit data descriptor, and
-// puts in the central directory's only the values its header marks.
+// puts in the central directory's only the values its header marks:
+// all three (sizes and offset) when one needs it, as unzip 6.0 reads
+// the field right only then (see appendCentral).
 
 const (
 	zipLocalSig      = 0x04034b50
@@ -131,11 +133,18 @@ func (z *zipWriter) create(name string, mode fs.FileMode, mtime time.Time, store
 	b = append(b, name...)
 	b = e.appendUT(b)
 	if e.zip64 {
-		// The sizes, zero here as in the header: they follow the data,
-		// 64 bits each.
+		// The sizes, 64 bits each: zero, as in the header, as the
+		// descriptor after the data has them; but a stored file's,
+		// known, as unzip 6.0 takes them from here for a file of
+		// exactly 0xFFFFFFFF bytes (zero, it found the file empty).
+		known := uint64(0)
+		if e.method == zipStore {
+			known = uint64(size)
+		}
 		b = binary.LittleEndian.AppendUint16(b, 0x0001)
 		b = binary.LittleEndian.AppendUint16(b, 16)
-		b = append(b, make([]byte, 16)...)
+		b = binary.LittleEndian.AppendUint64(b, known)
+		b = binary.LittleEndian.AppendUint64(b, known)
 	}
 	if _, err := z.Write(b); err != nil {
 		return nil, err
@@ -272,19 +281,23 @@ func (e *zipEntry) appendUT(b []byte) []byte {
 	return binary.LittleEndian.AppendUint32(b, e.ut)
 }
 
-// appendCentral appends the entry's central directory header: a value
-// that does not fit in 32 bits is 0xFFFFFFFF there, and it alone is in
-// the ZIP64 field, in the order of the format.
+// appendCentral appends the entry's central directory header. When its
+// sizes or offset do not fit in 32 bits (0xFFFFFFFF included, which
+// marks a value in the ZIP64 field), all three are 0xFFFFFFFF there and
+// in the ZIP64 field, in the order of the format. One alone would do,
+// but unzip 6.0 reads the field for each value that is 0xFFFFFFFF in
+// the entry or was in the one before: after a file of exactly
+// 0xFFFFFFFF bytes (the most FAT32 holds), it took the next entry's
+// offset for its size and could not find that entry.
 func (e *zipEntry) appendCentral(b []byte) []byte {
 	var z64 []byte
-	field := func(v uint64) uint32 {
-		if v < math.MaxUint32 {
-			return uint32(v)
-		}
-		z64 = binary.LittleEndian.AppendUint64(z64, v)
-		return math.MaxUint32
+	usize, csize, offset := uint32(e.usize), uint32(e.csize), uint32(e.offset)
+	if e.usize >= math.MaxUint32 || e.csize >= math.MaxUint32 || e.offset >= math.MaxUint32 {
+		usize, csize, offset = math.MaxUint32, math.MaxUint32, math.MaxUint32
+		z64 = binary.LittleEndian.AppendUint64(z64, e.usize)
+		z64 = binary.LittleEndian.AppendUint64(z64, e.csize)
+		z64 = binary.LittleEndian.AppendUint64(z64, e.offset)
 	}
-	usize, csize, offset := field(e.usize), field(e.csize), field(e.offset)
 	extra := 9
 	if len(z64) > 0 {
 		extra += 4 + len(z64)

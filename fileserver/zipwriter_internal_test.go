@@ -237,29 +237,31 @@ func zip64FieldOf(extra []byte) ([]byte, bool) {
 }
 
 // checkZip64Entry checks an entry's records against APPNOTE 4.3.9 and
-// 4.5.3, given its sizes and offset: in the central header, each value
-// that 32 bits cannot hold (0xFFFFFFFF included, which marks the others)
-// is 0xFFFFFFFF, and it alone is in the ZIP64 field, in the order
-// uncompressed size, compressed size, offset; the local header of a
-// file that got the field has both sizes there (zero, before a
-// descriptor), whose sizes are then 64 bits; version 4.5 wherever a
-// ZIP64 field is.
-func checkZip64Entry(t *testing.T, name string, e zipLayoutEntry, zip64 bool, usize, csize, offset uint64) {
+// 4.5.3, given its sizes and offset: in the central header, when any of
+// them does not fit in 32 bits (0xFFFFFFFF included, which marks the
+// others), all three are 0xFFFFFFFF and in the ZIP64 field, in the order
+// uncompressed size, compressed size, offset; the local header of a file
+// that got the field (zip64) has both sizes there, whose values are
+// known only for a stored file (zero for the others, before the
+// descriptor), and the descriptor's sizes are then 64 bits; version 4.5
+// wherever a ZIP64 field is.
+//
+// unzip 6.0 needs all three: it takes a ZIP64 field's values for each
+// of the entry's fields that is 0xFFFFFFFF, or was in the entry before
+// it, so that after a file of 0xFFFFFFFF bytes it read the next entry's
+// offset as its size; and for a size of 0xFFFFFFFF it takes the local
+// field's value, where zero made a stored file empty.
+func checkZip64Entry(t *testing.T, name string, e zipLayoutEntry, zip64, stored bool, usize, csize, offset uint64) {
 	t.Helper()
 	var want []uint64
-	field := func(got uint32, v uint64) {
-		if v >= math.MaxUint32 {
-			want = append(want, v)
-			if got != math.MaxUint32 {
-				t.Errorf("%s: central field %#x for %d, want 0xFFFFFFFF", name, got, v)
-			}
-		} else if uint64(got) != v {
-			t.Errorf("%s: central field %#x, want %#x", name, got, v)
-		}
+	wantFields := [3]uint32{uint32(usize), uint32(csize), uint32(offset)}
+	if usize >= math.MaxUint32 || csize >= math.MaxUint32 || offset >= math.MaxUint32 {
+		want = []uint64{usize, csize, offset}
+		wantFields = [3]uint32{math.MaxUint32, math.MaxUint32, math.MaxUint32}
 	}
-	field(e.usize, usize)
-	field(e.csize, csize)
-	field(e.offset, offset)
+	if got := [3]uint32{e.usize, e.csize, e.offset}; got != wantFields {
+		t.Errorf("%s: central sizes and offset %#x, want %#x", name, got, wantFields)
+	}
 	if !slices.Equal(e.z64, want) {
 		t.Errorf("%s: central ZIP64 field %d, want %d", name, e.z64, want)
 	}
@@ -270,8 +272,16 @@ func checkZip64Entry(t *testing.T, name string, e zipLayoutEntry, zip64 bool, us
 	if e.version != wantVersion || e.localVersion != wantVersion {
 		t.Errorf("%s: version needed %d (local %d), want %d", name, e.version, e.localVersion, wantVersion)
 	}
-	if zip64 != (e.localZ64 != nil) || (zip64 && !bytes.Equal(e.localZ64, make([]byte, 16))) {
-		t.Errorf("%s: local ZIP64 field %x, want one of 16 zero bytes: %v", name, e.localZ64, zip64)
+	var wantLocal []byte
+	if zip64 {
+		wantLocal = make([]byte, 16)
+		if stored {
+			binary.LittleEndian.PutUint64(wantLocal, usize)
+			binary.LittleEndian.PutUint64(wantLocal[8:], csize)
+		}
+	}
+	if !bytes.Equal(e.localZ64, wantLocal) {
+		t.Errorf("%s: local ZIP64 field %x, want %x", name, e.localZ64, wantLocal)
 	}
 	if e.localSizes != [3]uint32{} {
 		t.Errorf("%s: local CRC and sizes %x, want zeros before a descriptor", name, e.localSizes)
@@ -293,8 +303,8 @@ func checkZip64Entry(t *testing.T, name string, e zipLayoutEntry, zip64 bool, us
 // TestZipWriterZip64Offsets writes three small files from offsets around
 // 4 GiB (the bytes before are zeros, not written): each local header and
 // the central directory fall just under, at and over 0xFFFFFFFF in turn.
-// An offset from 0xFFFFFFFF on is in the entry's central ZIP64 field,
-// alone, and the central directory's in the ZIP64 end record; archive/zip
+// From an offset of 0xFFFFFFFF on, the entry's central ZIP64 field
+// holds it with both sizes, and the central directory's in the ZIP64 end record; archive/zip
 // reads every file back.
 func TestZipWriterZip64Offsets(t *testing.T) {
 	const entryLen = 30 + 1 + 9 + 3 + 16 // header, name, time, data, descriptor
@@ -315,7 +325,7 @@ func TestZipWriterZip64Offsets(t *testing.T) {
 		}
 		l := readZipLayout(t, s, s.n, 0)
 		for i, e := range l.entries {
-			checkZip64Entry(t, fmt.Sprintf("from %d, entry %d", start, i), e, false, 3, 3, uint64(start)+uint64(i)*entryLen)
+			checkZip64Entry(t, fmt.Sprintf("from %d, entry %d", start, i), e, false, true, 3, 3, uint64(start)+uint64(i)*entryLen)
 		}
 		cdOffset := uint64(start) + 3*entryLen
 		if want := cdOffset >= math.MaxUint32; l.end64 != want || l.cdOffset != uint32(min(cdOffset, math.MaxUint32)) || (want && (l.cdOffset64 != cdOffset || l.records64 != 3)) {
@@ -373,7 +383,8 @@ func TestZipWriterZip64Count(t *testing.T) {
 // stored and deflated, without writing 4 GiB: from it on, the local
 // header has the field with both sizes, the descriptor's sizes are 64
 // bits, the version needed is 4.5, and the central header, whose values
-// all fit, has no ZIP64 field. archive/zip reads them back, and so do
+// all fit, has no ZIP64 field; the local field has the sizes of a
+// stored file, and zeros for a deflated one. archive/zip reads them back, and so do
 // unzip, zipinfo, 7z, bsdtar and Python where they are installed.
 func TestZipWriterZip64Local(t *testing.T) {
 	var buf bytes.Buffer
@@ -399,7 +410,7 @@ func TestZipWriterZip64Local(t *testing.T) {
 	for i, e := range l.entries {
 		f := zr.File[i]
 		zip64 := len(es[i].content) >= 100
-		checkZip64Entry(t, f.Name, e, zip64, f.UncompressedSize64, f.CompressedSize64, offset)
+		checkZip64Entry(t, f.Name, e, zip64, es[i].store, f.UncompressedSize64, f.CompressedSize64, offset)
 		offset += 30 + uint64(len(f.Name)) + 9 + f.CompressedSize64 + 16
 		if zip64 {
 			offset += 20 + 8
@@ -437,26 +448,32 @@ func checkZipTools(t *testing.T, b []byte) {
 	}
 }
 
-// TestZipWriterZip64Sizes writes stored files of zeros of 0xFFFFFFFE,
-// 0xFFFFFFFF and 0x100000000 bytes (kept as holes, not in memory), each
-// followed by a small file: a size from 0xFFFFFFFF on is in the central
-// ZIP64 field (both sizes, in that order), the next file's offset too,
-// and archive/zip reads the small file back. Skipped with -short: it
-// computes the CRC of 12 GiB.
+// TestZipWriterZip64Sizes writes stored files of 0xFFFFFFFE, 0xFFFFFFFF
+// (the most FAT32 can hold) and 0x100000000 bytes (1 MiB of "x", then
+// zeros, kept as holes, not in memory), each followed by a small file
+// and a directory, and checks their records field by field; archive/zip
+// reads them back, and so does unzip where it is installed (for the
+// file of 0xFFFFFFFF bytes, which unzip 6.0 found empty, with a bad CRC,
+// and whose next entries it could not find). Skipped with -short: it
+// computes the CRC of 12 GiB, and unzip reads 4 GiB.
 func TestZipWriterZip64Sizes(t *testing.T) {
 	if testing.Short() {
-		t.Skip("writes 12 GiB of zeros")
+		t.Skip("writes 12 GiB")
 	}
+	mt := time.Date(2020, 5, 17, 12, 34, 56, 0, time.UTC)
+	head := bytes.Repeat([]byte("x"), 1<<20)
 	for _, size := range []uint64{math.MaxUint32 - 1, math.MaxUint32, math.MaxUint32 + 1} {
 		s := &sparseZip{}
 		z := newZipWriter(s)
-		mt := time.Date(2020, 5, 17, 12, 34, 56, 0, time.UTC)
 		w, err := z.create("big", 0o644, mt, true, int64(size))
 		if err != nil {
 			t.Fatal(err)
 		}
-		for n := size; n > 0; {
+		crc := crc32.ChecksumIEEE(head)
+		w.Write(head)
+		for n := size - uint64(len(head)); n > 0; {
 			k := min(n, uint64(len(zipZeros)))
+			crc = crc32.Update(crc, crc32.IEEETable, zipZeros[:k])
 			if _, err := w.Write(zipZeros[:k]); err != nil {
 				t.Fatal(err)
 			}
@@ -467,21 +484,25 @@ func TestZipWriterZip64Sizes(t *testing.T) {
 			t.Fatal(err)
 		}
 		io.WriteString(w, "abc")
+		if _, err := z.create("d/", fs.ModeDir|0o755, mt, false, 0); err != nil {
+			t.Fatal(err)
+		}
 		if err := z.close(); err != nil {
 			t.Fatal(err)
 		}
 		l := readZipLayout(t, s, s.n, 0)
-		checkZip64Entry(t, fmt.Sprintf("%d bytes", size), l.entries[0], true, size, size, 0)
 		zr, err := zip.NewReader(s, s.n)
 		if err != nil {
 			t.Fatal(err)
 		}
-		f := zr.File[1]
-		checkZip64Entry(t, fmt.Sprintf("after %d bytes", size), l.entries[1], false, 3, f.CompressedSize64, 30+3+29+size+24)
-		if zr.File[0].UncompressedSize64 != size || zr.File[0].CRC32 != crc32ZerosOf(size) {
-			t.Errorf("%d bytes: read as %d bytes, CRC %#x", size, zr.File[0].UncompressedSize64, zr.File[0].CRC32)
+		smallAt := 30 + 3 + 29 + size + 24
+		checkZip64Entry(t, fmt.Sprintf("%d bytes", size), l.entries[0], true, true, size, size, 0)
+		checkZip64Entry(t, fmt.Sprintf("after %d bytes", size), l.entries[1], false, false, 3, zr.File[1].CompressedSize64, smallAt)
+		checkZip64Entry(t, fmt.Sprintf("directory after %d bytes", size), l.entries[2], false, false, 0, 0, smallAt+30+5+9+zr.File[1].CompressedSize64+16)
+		if zr.File[0].UncompressedSize64 != size || zr.File[0].CRC32 != crc {
+			t.Errorf("%d bytes: read as %d bytes, CRC %#x, want %#x", size, zr.File[0].UncompressedSize64, zr.File[0].CRC32, crc)
 		}
-		rc, err := f.Open()
+		rc, err := zr.File[1].Open()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -490,16 +511,25 @@ func TestZipWriterZip64Sizes(t *testing.T) {
 		if err != nil || string(b) != "abc" {
 			t.Errorf("after %d bytes: %q, %v", size, b, err)
 		}
+		if _, err := exec.LookPath("unzip"); err != nil || size != math.MaxUint32 {
+			continue
+		}
+		file := filepath.Join(t.TempDir(), "big.zip")
+		f, err := os.Create(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, part := range s.parts {
+			f.WriteAt(part.b, part.off)
+		}
+		f.Truncate(s.n)
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("unzip", "-t", file).CombinedOutput(); err != nil || bytes.Contains(out, []byte("warning")) {
+			t.Errorf("unzip -t: %v\n%s", err, out)
+		}
 	}
-}
-
-// crc32ZerosOf is the CRC-32 of n zero bytes.
-func crc32ZerosOf(n uint64) uint32 {
-	var crc uint32
-	for ; n > 0; n -= min(n, uint64(len(zipZeros))) {
-		crc = crc32.Update(crc, crc32.IEEETable, zipZeros[:min(n, uint64(len(zipZeros)))])
-	}
-	return crc
 }
 
 // failAfter is a client that takes n bytes, then fails.
