@@ -180,8 +180,11 @@ func TestChaos(t *testing.T) {
 		base := bases[c%2]
 		if c < len(chaosEditFiles) {
 			file := chaosEditFiles[c]
-			edits.initial[file] = etagOf(t, client, base+file)
+			tag := etagOf(t, client, base+file)
+			edits.mu.Lock() // the editors started before read the maps
+			edits.initial[file] = tag
 			edits.accepted[file] = map[string]string{}
+			edits.mu.Unlock()
 		}
 		wg.Add(1)
 		go func() {
