@@ -507,36 +507,12 @@ func (a *archiveWalk) readDir(name string) (des []fs.DirEntry, held int64, err e
 			a.charged += n
 		}
 		held += n
+		des = append(des, chunk...)
 		return nil
 	}
-	fail := func(err error) ([]fs.DirEntry, int64, error) {
+	if err := readDirChunks(a.h.fsys, f, name, charge); err != nil {
 		a.uncharge(held)
 		return nil, 0, err
-	}
-	if rd, ok := f.(fs.ReadDirFile); ok {
-		for {
-			chunk, err := rd.ReadDir(readDirChunk)
-			if cerr := charge(chunk); cerr != nil {
-				return fail(cerr)
-			}
-			des = append(des, chunk...)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return fail(err)
-			}
-			if len(chunk) == 0 {
-				return fail(io.ErrNoProgress)
-			}
-		}
-	} else {
-		if des, err = fs.ReadDir(a.h.fsys, name); err != nil {
-			return nil, 0, err
-		}
-		if err := charge(des); err != nil {
-			return fail(err)
-		}
 	}
 	slices.SortFunc(des, func(x, y fs.DirEntry) int { return strings.Compare(x.Name(), y.Name()) })
 	return des, held, nil

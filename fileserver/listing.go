@@ -176,6 +176,36 @@ func listingKey(name string) string { return "\x00" + name }
 // a time.
 const readDirChunk = 1024
 
+// readDirChunks reads the entries of the directory name, open as f,
+// readDirChunk at a time where f can (else all at once, through fsys),
+// and gives fn each chunk as it is read: so the caller can charge them
+// to a budget and stop before the rest is read. It returns the first
+// error of the reading or of fn.
+func readDirChunks(fsys fs.FS, f fs.File, name string, fn func([]fs.DirEntry) error) error {
+	rd, ok := f.(fs.ReadDirFile)
+	if !ok {
+		des, err := fs.ReadDir(fsys, name)
+		if err != nil {
+			return err
+		}
+		return fn(des)
+	}
+	for {
+		des, err := rd.ReadDir(readDirChunk)
+		if ferr := fn(des); ferr != nil {
+			return ferr
+		}
+		switch {
+		case err == io.EOF:
+			return nil
+		case err != nil:
+			return err
+		case len(des) == 0:
+			return io.ErrNoProgress
+		}
+	}
+}
+
 // maxListingFraction bounds a cached list to this fraction of the cache
 // (8 MiB of the default 64 MiB): some 150,000 entries.
 const maxListingFraction = 8
@@ -371,34 +401,9 @@ func (h *Handler) readDir(ctx context.Context, f fs.File, name string) ([]*entry
 		n += len(block)
 		return nil
 	}
-	fail := func(err error) ([]*entry, error) {
+	if err := readDirChunks(h.fsys, f, name, add); err != nil {
 		h.listings.give(int64(n))
 		return nil, err
-	}
-	if rd, ok := f.(fs.ReadDirFile); ok {
-		for {
-			des, err := rd.ReadDir(readDirChunk)
-			if aerr := add(des); aerr != nil {
-				return fail(aerr)
-			}
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return fail(err)
-			}
-			if len(des) == 0 {
-				return fail(io.ErrNoProgress)
-			}
-		}
-	} else {
-		des, err := fs.ReadDir(h.fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		if err := add(des); err != nil {
-			return fail(err)
-		}
 	}
 	h.listings.fits(ctx)
 	sorted := make([]*entry, 0, n) // sorting pointers moves 8 bytes, not an entry
