@@ -70,11 +70,11 @@ type BasicAuthOptions struct {
 	// True-Client-IP, X-Real-IP or X-Forwarded-For from any client) lets
 	// a client name a new address with each guess, and so guess without
 	// limit: put the BasicAuth in front of it, and name the proxy in
-	// TrustedProxies instead. A success forgets its failures when they were all for the
-	// user who succeeds (a password mistyped, then typed right), so that
-	// a client that knows one user's password cannot guess another's by
-	// logging in between guesses; a quiet FailureWindow after its last
-	// failure or block forgets them all.
+	// TrustedProxies instead. A success forgets its failures when they
+	// were all for the user who succeeds (a password mistyped, then typed
+	// right), so that a client that knows one user's password cannot
+	// guess another's by logging in between guesses; a quiet
+	// FailureWindow after its last failure or block forgets them all.
 	// Guesses sent at once gain nothing: no more passwords of a client
 	// are checked at a time than it has failures left before a block,
 	// and its other requests wait for those checks. If zero, 5.
