@@ -369,13 +369,22 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, name strin
 }
 
 // mayPut reports whether a PUT to the file name is not refused for where
-// it is: its directory takes uploads (checkUploadDir), its name is one an
-// upload may make (checkUploadName), and it is not the Fallback file
-// (checkFallback). The directory is taken as the URL names it; put checks
-// again where it really is.
+// it is: its directory takes uploads (checkUploadDir) both as the URL
+// names it and where its links lead (openUploadDir, as put opens it: a
+// link scripts -> cgi-bin leads into an excluded directory), its name is
+// one an upload may make (checkUploadName), and it is not the Fallback
+// file (checkFallback).
 func (h *Handler) mayPut(name string) bool {
-	dir, base := splitName(name)
-	return h.checkUploadDir(dir) == nil && checkUploadName(base) == nil && h.checkFallback(dir, base) == nil
+	dirName, base := splitName(name)
+	if checkUploadName(base) != nil {
+		return false
+	}
+	dir, real, e := h.openUploadDir(dirName)
+	if e != nil {
+		return false
+	}
+	dir.Close()
+	return h.checkFallback(real, base) == nil
 }
 
 // isFile reports whether name is a regular file, as a GET finds it.

@@ -236,16 +236,23 @@ func TestPostToFile(t *testing.T) {
 
 // TestPostToFileAllow: the Allow of a form post's 405 names PUT only for
 // a file a PUT may replace: not one in a hidden or excluded directory,
-// nor one whose name an upload may not make (a dotfile), nor the
-// Fallback file, which a PUT is refused for whatever it sends.
+// whether the URL names it or goes there through a link (scripts ->
+// cgi-bin), nor one whose name an upload may not make (a dotfile), nor
+// the Fallback file, by any path, which a PUT is refused for whatever it
+// sends.
 func TestPostToFileAllow(t *testing.T) {
 	dir := t.TempDir()
-	for _, d := range []string{".hid", "cgi-bin", "app"} {
+	for _, d := range []string{".hid", "cgi-bin", "app", "pub"} {
 		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
-	files := map[string]string{"a.txt": "a\n", ".env": "e\n", ".hid/h.txt": "h\n", "cgi-bin/s.py": "s\n", "app/index.html": "i\n"}
+	for link, target := range map[string]string{"scripts": "cgi-bin", "keys": ".hid", "site": "app", "docs": "pub"} {
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := map[string]string{"a.txt": "a\n", ".env": "e\n", ".hid/h.txt": "h\n", "cgi-bin/s.py": "s\n", "app/index.html": "i\n", "pub/p.txt": "p\n"}
 	for n, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, n), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
@@ -263,6 +270,10 @@ func TestPostToFileAllow(t *testing.T) {
 		{"/.hid/h.txt", "GET, HEAD"},
 		{"/cgi-bin/s.py", "GET, HEAD"},
 		{"/app/index.html", "GET, HEAD"},
+		{"/scripts/s.py", "GET, HEAD"},
+		{"/keys/h.txt", "GET, HEAD"},
+		{"/site/index.html", "GET, HEAD"},
+		{"/docs/p.txt", "GET, HEAD, PUT"},
 	} {
 		w := upReq(h, "POST", c.target, form, false, "Content-Type", ct)
 		if w.Code != 405 || w.Header().Get("Allow") != c.allow {
