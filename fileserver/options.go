@@ -334,10 +334,12 @@ type Options struct {
 	// UploadOverwrite lets an upload replace an existing file (never a
 	// directory or a link, even one put at the name while the body
 	// arrived), atomically: a PUT that replaces one, as its file is
-	// named, gets 204 instead of 201. If false, an upload of
-	// a name that exists is refused with 409. Either way a PUT's
-	// If-Match, If-None-Match and If-Unmodified-Since are honoured (412
-	// when false).
+	// named, gets 204 instead of 201. The new version, by PUT or form
+	// post, is dated after the one it replaces, so that the two never
+	// share an ETag (time and size) on a file system whose clock moves
+	// in ticks. If false, an upload of a name that exists is refused
+	// with 409. Either way a PUT's If-Match, If-None-Match and
+	// If-Unmodified-Since are honoured (412 when false).
 	UploadOverwrite bool
 
 	// ExcludeDirs are directories that belong to another handler in

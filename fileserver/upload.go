@@ -471,10 +471,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 		overwrite = overwrite && !noneMatchAny(conds)
 	}
 	if existed && overwrite {
-		// The new version's ETag must not be the one it replaces.
-		if cur, err := lstatAt(dir, base); err == nil && cur.exists {
-			t.laterThan(cur.mtime)
-		}
+		datedAfter(t, dir, base)
 	}
 	// The ETag of the file as stored (its bytes are the body as sent, so
 	// RFC 9110 lets the answer carry it): a client that edits it again
@@ -504,6 +501,16 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 	w.Header()["Content-Length"] = own(zeroLength)
 	w.WriteHeader(http.StatusCreated)
 	return nil
+}
+
+// datedAfter dates t, about to replace the file base in dir, after that
+// file (see laterThan): the new version's ETag, its time and size, must
+// not be the one it replaces, which an edit sent with If-Match and the
+// old ETag would then match. The caller holds the lock of dir's names.
+func datedAfter(t *tempFile, dir *os.File, base string) {
+	if cur, err := lstatAt(dir, base); err == nil && cur.exists {
+		t.laterThan(cur.mtime)
+	}
 }
 
 // splitName splits a valid name into its directory and its last element.
@@ -1287,9 +1294,13 @@ func (h *Handler) commitPart(dir *os.File, f *received, ours map[string]bool, na
 	if h.overwrite {
 		// What is at the name now, under the lock: a link or a
 		// directory put there while the post arrived is not replaced.
-		if _, e := h.checkTarget(dir, f.name, nil, names); e != nil {
+		existed, e := h.checkTarget(dir, f.name, nil, names)
+		if e != nil {
 			t.abort()
 			return e
+		}
+		if existed {
+			datedAfter(t, dir, f.name)
 		}
 	}
 	id, err := t.ident()

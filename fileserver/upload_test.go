@@ -503,6 +503,48 @@ func TestPutLaterThanReplaced(t *testing.T) {
 	}
 }
 
+// A form post that replaces files gives them the same guarantee as a
+// PUT: each new version is dated after the one it replaces, whether its
+// file waited open or closed (parked, past the files that may wait
+// open) for the upload's last part. Here the replaced files are dated a
+// little after the new ones were written, as a clock that had not moved
+// would leave them.
+func TestPostLaterThanReplaced(t *testing.T) {
+	for _, open := range []int64{256, 0} {
+		dir := t.TempDir()
+		names := []string{"a.txt", "b.txt"}
+		for _, n := range names {
+			if err := os.WriteFile(filepath.Join(dir, n), []byte("old\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{UploadOverwrite: true, DisableCache: true})
+		fileserver.SetOpenWaiting(h, open)
+		var old time.Time
+		fileserver.SetCommitHook(h, func() {
+			old = time.Now().Add(10 * time.Millisecond)
+			for _, n := range names {
+				os.Chtimes(filepath.Join(dir, n), old, old)
+			}
+		})
+		form, ct := multipartBody(t, "a.txt", "new\n", "b.txt", "new\n")
+		if w := upReq(h, "POST", "/", form, false, "Content-Type", ct); w.Code != 201 {
+			t.Fatalf("POST (%d may wait open): %d %s", open, w.Code, w.Body)
+		}
+		for _, n := range names {
+			fi, err := os.Stat(filepath.Join(dir, n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			get := upReq(h, "GET", "/"+n, nil, false)
+			if !fi.ModTime().After(old) || get.Body.String() != "new\n" {
+				t.Errorf("POST over %s dated %v (%d may wait open): the new version dated %v (%q); want later",
+					n, old, open, fi.ModTime(), get.Body)
+			}
+		}
+	}
+}
+
 // With UploadOverwrite, what an upload answers and does is decided by
 // what is at its name when the file is named, not when the upload began:
 // a file created while the body arrived is replaced, and a PUT answered

@@ -439,27 +439,56 @@ func (d *dirFS) realDir(dir *os.File, name string) (string, error) {
 // with If-Match and the older one's ETag replaced the newer one. A file
 // system with coarser times (a second, FAT's two) is given the next time
 // it can hold. A file dated far in the future is left alone: versions
-// written since cannot reach its time.
+// written since cannot reach its time. A parked file is dated through
+// its hidden name.
 func (t *tempFile) laterThan(mtime time.Time) {
-	if t.File == nil {
+	var dated func() (time.Time, error)
+	var date func(next time.Time) error // and the access time now
+	switch {
+	case t.File != nil:
+		rc, err := t.SyscallConn()
+		if err != nil {
+			return
+		}
+		dated = func() (time.Time, error) {
+			fi, err := t.Stat()
+			if err != nil {
+				return time.Time{}, err
+			}
+			return fi.ModTime(), nil
+		}
+		date = func(next time.Time) error {
+			tv := []unix.Timeval{unix.NsecToTimeval(time.Now().UnixNano()), unix.NsecToTimeval(next.UnixNano())}
+			var serr error
+			if err := rc.Control(func(fd uintptr) { serr = unix.Futimes(int(fd), tv) }); err != nil {
+				return err
+			}
+			return serr
+		}
+	case t.name != "":
+		dated = func() (time.Time, error) {
+			cur, err := lstatAt(t.dir, t.name)
+			if err == nil && !cur.exists {
+				err = os.ErrNotExist
+			}
+			return cur.mtime, err
+		}
+		date = func(next time.Time) error {
+			ts := []unix.Timespec{unix.NsecToTimespec(time.Now().UnixNano()), unix.NsecToTimespec(next.UnixNano())}
+			return unix.UtimesNanoAt(int(t.dir.Fd()), t.name, ts, unix.AT_SYMLINK_NOFOLLOW)
+		}
+	default:
 		return
 	}
-	fi, err := t.Stat()
-	if err != nil || fi.ModTime().After(mtime) || mtime.Sub(fi.ModTime()) > 2*time.Second {
-		return
-	}
-	rc, err := t.SyscallConn()
-	if err != nil {
+	cur, err := dated()
+	if err != nil || cur.After(mtime) || mtime.Sub(cur) > 2*time.Second {
 		return
 	}
 	for _, step := range []time.Duration{time.Microsecond, time.Second, 2 * time.Second} {
-		next := mtime.Truncate(step).Add(step)
-		tv := []unix.Timeval{unix.NsecToTimeval(time.Now().UnixNano()), unix.NsecToTimeval(next.UnixNano())}
-		var serr error
-		if err := rc.Control(func(fd uintptr) { serr = unix.Futimes(int(fd), tv) }); err != nil || serr != nil {
+		if date(mtime.Truncate(step).Add(step)) != nil {
 			return
 		}
-		if fi, err := t.Stat(); err != nil || fi.ModTime().After(mtime) {
+		if cur, err := dated(); err != nil || cur.After(mtime) {
 			return
 		}
 	}
