@@ -31,11 +31,11 @@ import (
 // Cache-Control and Content-Encoding headers that w may already carry for
 // the content the error replaces, as net/http's file server does, and its
 // Content-Disposition (a browser would save the page under the file's
-// name); other headers set on w are kept. Inside a [Middleware], the
-// first four are put back as they were when the middleware got the
-// request: set then, they belong to a wrapper outside that sets them on
-// every response (a Cache-Control: no-store) or encodes the page too (a
-// Content-Encoding).
+// name) and Trailer (the page ends with no trailer fields); other headers
+// set on w are kept. Inside a [Middleware], the first four are put back
+// as they were when the middleware got the request: set then, they
+// belong to a wrapper outside that sets them on every response (a
+// Cache-Control: no-store) or encodes the page too (a Content-Encoding).
 //
 // Differences from Python, where net/http leaves no choice or Python has no
 // equivalent:
@@ -129,8 +129,11 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, st *state, co
 	}
 	// Nor is the page the file a download was to be: a page kept with
 	// "attachment; filename=report.pdf" was saved by the browser as
-	// report.pdf, whoever set it.
+	// report.pdf, whoever set it. Nor does it end with the trailer
+	// fields that download declared (a checksum): sent with its
+	// Content-Length, the page has no trailer section at all.
 	delete(h, "Content-Disposition")
+	delete(h, "Trailer")
 	// A request with a body may have been refused before its body was
 	// read (401, 409): to keep the connection, net/http would first read
 	// the body, and wait for as long as the client sends none.

@@ -72,8 +72,10 @@ func staleHeaders() http.Header {
 		"Content-Type":     {"image/png"},
 		// A download that failed: the page is not saved as the file.
 		"Content-Disposition": {`attachment; filename="report.pdf"`},
-		"Content-Length":      {"12345"},
-		"X-Request-Id":        {"abc"},
+		// A download that was to end with a checksum: the page has none.
+		"Trailer":        {"X-Checksum"},
+		"Content-Length": {"12345"},
+		"X-Request-Id":   {"abc"},
 	}
 }
 
@@ -126,6 +128,7 @@ func TestError(t *testing.T) {
 				"Cache-Control":       "",
 				"Content-Encoding":    "",
 				"Content-Disposition": "",
+				"Trailer":             "",
 				// Unrelated headers survive.
 				"X-Request-Id": "abc",
 			}

@@ -193,6 +193,7 @@ func TestMiddleware(t *testing.T) {
 				"Cache-Control":          "",
 				"Content-Encoding":       "",
 				"Content-Disposition":    "",
+				"Trailer":                "",
 				"Vary":                   map[bool]string{true: "", false: "Accept"}[tt.opts.DisableNegotiation],
 				"X-Content-Type-Options": res.Header.Get("X-Content-Type-Options"),
 			})
