@@ -187,6 +187,11 @@ func TestParseArgsErrors(t *testing.T) {
 		{"cache-control with DEL", []string{"--cache-control", "no-cache\x7f"}, `invalid --cache-control "no-cache\x7f": control character in the value, want one like max-age=60`},
 		{"header the server frames", []string{"-H", "content-length: 5"}, `invalid -H "content-length: 5": the server sets Content-Length itself`},
 		{"header connection", []string{"-H", "Connection: keep-alive"}, `invalid -H "Connection: keep-alive": the server sets Connection itself`},
+		// On every response it would mislabel listings, error pages and
+		// plain files, and the file server would take it for a
+		// compressor in front and leave Content-Length out of a HEAD.
+		{"header content-encoding", []string{"-H", "content-encoding: gzip"}, `invalid -H "content-encoding: gzip": the server sets Content-Encoding on the responses it encodes; to serve name.gz, .br or .zst in place of name, use --precompressed`},
+		{"header content-encoding as two arguments", []string{"-H", "Content-Encoding", "br"}, `invalid -H "Content-Encoding: br": the server sets Content-Encoding on the responses it encodes; to serve name.gz, .br or .zst in place of name, use --precompressed`},
 		{"bad log format", []string{"--log-format", "apache"}, `invalid --log-format "apache": want python, common, combined or json`},
 		{"bad symlinks", []string{"--symlinks", "yes"}, `invalid --symlinks "yes": want follow, inside or never`},
 		{"bad listing", []string{"--listing", "fancy"}, `invalid --listing "fancy": want python or rich`},

@@ -13,7 +13,12 @@ import (
 // --header does. The name must be an HTTP token and the value must not hold
 // control characters (a CR or LF would split the response). The headers
 // that frame the response are refused: net/http sets them, and a wrong
-// Content-Length or Transfer-Encoding would corrupt every response.
+// Content-Length or Transfer-Encoding would corrupt every response. So is
+// Content-Encoding: set on every response, it would label listings, error
+// pages and every file that is not so encoded as compressed (browsers
+// show them as garbage), and the file server, taking it for a compressor
+// in front, leaves Content-Length out of a HEAD; --precompressed serves
+// name.gz as name, with the header, to clients that take gzip.
 func parseHeader(s string) (header, error) {
 	name, value, ok := strings.Cut(s, ":")
 	if !ok {
@@ -29,6 +34,9 @@ func parseHeader(s string) (header, error) {
 	name = textproto.CanonicalMIMEHeaderKey(name)
 	if name == "Content-Length" || hopbyhop.Is(name) {
 		return header{}, usagef("invalid -H %q: the server sets %s itself", s, name)
+	}
+	if name == "Content-Encoding" {
+		return header{}, usagef("invalid -H %q: the server sets Content-Encoding on the responses it encodes; to serve name.gz, .br or .zst in place of name, use --precompressed", s)
 	}
 	return header{name, value}, nil
 }
