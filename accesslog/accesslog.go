@@ -42,7 +42,10 @@ const (
 	// none or when an authentication middleware let the request through
 	// without checking it (fileserver.BasicAuth outside its Scope) and
 	// none further in checked it. In
-	// the quoted request line '"' is written as \". Messages from
+	// the quoted request line '"' is written as \", and in the user
+	// name, which is not quoted, also ' ' as \x20 and '[' as \x5b, so
+	// that parsers that end the field at a space or look for the time
+	// stamp at the first '[' (goaccess) read every line. Messages from
 	// handlers are not written: they would break CLF parsers.
 	Common
 

@@ -474,6 +474,33 @@ func TestUserField(t *testing.T) {
 	}
 }
 
+// TestUserFieldDelimiters: the user name of Common and Combined is a field without
+// quotes, so a space or '[' in the name sent (any client may send one)
+// is written \x20 or \x5b: else goaccess, fail2ban and every parser
+// that splits the line on spaces or finds the time stamp at the first
+// '[' misread the line, or skip it. Python's format has no user field,
+// and JSON quotes it.
+func TestUserFieldDelimiters(t *testing.T) {
+	const user = `x [05/Mar/2024 "y\`
+	for f, want := range map[Format]string{
+		Python:   `192.0.2.1 - - [05/Mar/2024 09:07:03] "GET / HTTP/1.1" 200 -` + "\n",
+		Common:   `192.0.2.1 - x\x20\x5b05/Mar/2024\x20\"y\\ [05/Mar/2024:09:07:03 +0100] "GET / HTTP/1.1" 200 -` + "\n",
+		Combined: `192.0.2.1 - x\x20\x5b05/Mar/2024\x20\"y\\ [05/Mar/2024:09:07:03 +0100] "GET / HTTP/1.1" 200 - "-" "-"` + "\n",
+		JSON:     `{"time":"2024-03-05T09:07:03.25+01:00","remote":"192.0.2.1","method":"GET","uri":"/","proto":"HTTP/1.1","status":200,"bytes":0,"duration":0,"referer":"","user_agent":"","user":"x [05/Mar/2024 \"y\\\\"}` + "\n",
+	} {
+		log := newSink()
+		m := newMiddleware(t, Options{Writer: log, Format: f, Now: func() time.Time { return fixedTime }})
+		h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+		r := httptest.NewRequest("GET", "/", nil)
+		r.SetBasicAuth(user, "pw")
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		m.Close()
+		if got := string(log.bytes()); got != want {
+			t.Errorf("%v:\n got %s\nwant %s", f, got, want)
+		}
+	}
+}
+
 // TestPasswordInTarget: a request target in absolute or authority form
 // may carry a user name and password ("GET http://user:pass@host/"), and
 // so may a Referer; the password is logged as "xxxxx", as

@@ -64,7 +64,9 @@
 // does: no C0 control, DEL or C1 control reaches the log, neither raw nor
 // UTF-8 encoded, also in JSON. So a request cannot forge log lines or send
 // escape sequences to the terminal of whoever reads the log. In Common and
-// Combined quoted fields '"' is written as \".
+// Combined quoted fields '"' is written as \", and in the user name,
+// which is not quoted, ' ' and '[' are written as \x20 and \x5b, so
+// that no client can make a line the usual parsers misread.
 //
 // X-Forwarded-For is believed only from the proxies listed in
 // [Options.TrustedProxies]; the address logged is the rightmost one of the

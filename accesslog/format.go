@@ -113,7 +113,7 @@ func (f *formatter) appendRequest(dst []byte, rec *record) []byte {
 	if rec.user == "" {
 		dst = append(dst, '-')
 	} else {
-		dst = appendCLF(dst, rec.user)
+		dst = appendCLFUser(dst, rec.user)
 	}
 	dst = append(dst, " ["...)
 	dst = f.stamps.append(dst, rec.time)
@@ -175,6 +175,29 @@ func appendQuotedCLF(dst []byte, s string) []byte {
 		dst = appendCLF(dst, s)
 	}
 	return append(dst, '"')
+}
+
+// appendCLFUser appends the user name u as appendCLF does, with ' ' and
+// '[' written \x20 and \x5b besides: the field is not quoted, and the
+// parsers of Common and Combined lines end it at the first space (a
+// regular expression's \S+) or take the time stamp from the first '['
+// (goaccess's %^[), so a name sent with either made the request a line
+// they could not read: a client could hide its requests from them.
+func appendCLFUser(dst []byte, u string) []byte {
+	for {
+		i := strings.IndexAny(u, " [")
+		if i < 0 {
+			return appendCLF(dst, u)
+		}
+		// Both are ASCII, so the split never cuts a UTF-8 sequence.
+		dst = appendCLF(dst, u[:i])
+		if u[i] == ' ' {
+			dst = append(dst, `\x20`...)
+		} else {
+			dst = append(dst, `\x5b`...)
+		}
+		u = u[i+1:]
+	}
 }
 
 // appendCLF appends s scrubbed, with '"' escaped as \" as Apache does, so

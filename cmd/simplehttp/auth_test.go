@@ -303,7 +303,7 @@ func TestRunAuth(t *testing.T) {
 			if format == "common" {
 				// The user name the client sent, authenticated or
 				// not, control characters escaped.
-				for i, want := range []string{` - - [`, ` - alice [`, ` - bob [`, ` - bob [`, ` - eve\x1b[2J [`} {
+				for i, want := range []string{` - - [`, ` - alice [`, ` - bob [`, ` - bob [`, ` - eve\x1b\x5b2J [`} {
 					if !strings.Contains(lines[i], want) {
 						t.Errorf("line %d %q lacks %q", i+1, lines[i], want)
 					}
