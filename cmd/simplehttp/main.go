@@ -224,11 +224,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer st.logs.close() // after the shutdown: writes the last log lines
 
-	if w := clearTextWarning(cfg, st.ln.Addr(), st.srv.TLSConfig != nil); w != "" {
-		fmt.Fprintln(stderr, w)
-	}
-	for _, w := range []string{st.certWarning, st.uploadWarning} {
-		if w != "" {
+	for _, w := range []string{clearTextWarning(cfg, st.ln.Addr(), st.srv.TLSConfig != nil), st.certWarning, st.uploadWarning} {
+		switch {
+		case w == "":
+		case cfg.LogFormat == accesslog.JSON:
+			// stderr holds JSON lines only, so that jq reads it
+			// whole: it stops at the first line that is not JSON.
+			st.logger.Warn("simplehttp: " + strings.TrimPrefix(w, "simplehttp: warning: "))
+		default:
 			fmt.Fprintln(stderr, w)
 		}
 	}
@@ -296,6 +299,8 @@ type startup struct {
 	ln   net.Listener
 	logs *closers
 	err  error
+	// logger writes the diagnostics (see newLogs).
+	logger *slog.Logger
 	// certWarning, if not "", says that the --tls-cert certificate
 	// expired or is not valid yet.
 	certWarning string
@@ -340,7 +345,7 @@ func start(ctx context.Context, cfg config, stderr io.Writer) startup {
 	ln = newOverloadListener(ln, logger)
 	srv := newServer(cfg, h, logger)
 	srv.TLSConfig = tlsConfig
-	st := startup{srv: srv, ln: ln, logs: logs, certWarning: certWarning}
+	st := startup{srv: srv, ln: ln, logs: logs, logger: logger, certWarning: certWarning}
 	if cfg.Upload {
 		// Each refused upload is logged only at the debug level, as a
 		// client's doing: say once why all of them will be.

@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"io"
 	"log/slog"
@@ -463,6 +464,50 @@ func TestTLSCertValidityWarning(t *testing.T) {
 					t.Errorf("stderr %q, want %q", got, want)
 				}
 			})
+		}
+	}
+}
+
+// TestJSONWarning: with --log-format json, the warnings of the start go
+// to stderr as JSON lines, as every diagnostic there does: a line of
+// plain text among them stopped jq, which gives up at the first line
+// that is not JSON, so that `2>&1 | jq` read nothing of the log.
+func TestJSONWarning(t *testing.T) {
+	ca := newTestCA(t)
+	dir := t.TempDir()
+	expired, expiredKey := ca.issue(t, 1, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC))
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writeFile(t, certFile, string(expired))
+	writeFile(t, keyFile, string(expiredKey))
+	for _, quiet := range []string{"", "--quiet"} {
+		args := []string{"-b", "127.0.0.1", "-d", site(t), "--log-format", "json", "--tls-cert", certFile, "--tls-key", keyFile, "0"}
+		if quiet != "" {
+			args = append(args, quiet)
+		}
+		r := startRun(t, args...)
+		if status := insecureGet(t, r.baseURL(t)+"/hello.txt"); status != 200 {
+			t.Errorf("status %d, want 200", status)
+		}
+		r.exit(t)
+		lines := strings.Split(strings.TrimSuffix(r.stderr.String(), "\n"), "\n")
+		wantLines := 2
+		if quiet != "" {
+			wantLines = 1
+		}
+		if len(lines) != wantLines {
+			t.Fatalf("%s: stderr of %d lines, want the warning and %d more:\n%s", quiet, len(lines), wantLines-1, r.stderr)
+		}
+		var warning struct{ Time, Level, Msg string }
+		if err := json.Unmarshal([]byte(lines[0]), &warning); err != nil {
+			t.Errorf("%s: stderr line %q: %v", quiet, lines[0], err)
+		}
+		if want := `simplehttp: --tls-cert "` + certFile + `": the certificate expired on 2021-01-01T00:00:00Z: clients will refuse it`; warning.Level != "WARN" || warning.Msg != want || warning.Time == "" {
+			t.Errorf("%s: warning %+v, want level WARN, msg %q", quiet, warning, want)
+		}
+		for _, l := range lines[1:] {
+			if !json.Valid([]byte(l)) || !strings.Contains(l, `"uri":"/hello.txt"`) {
+				t.Errorf("%s: stderr line %q, want the JSON line of the request", quiet, l)
+			}
 		}
 	}
 }
