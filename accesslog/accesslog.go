@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/simplehttp/simplehttp/internal/capture"
 	"github.com/simplehttp/simplehttp/internal/forwarded"
@@ -62,7 +63,10 @@ const (
 	// messages (an array, when a handler reported any), hijacked and
 	// panicked (only when
 	// true). The strings are scrubbed with [Scrub] before JSON encoding, so
-	// no control character reaches the log in any form.
+	// no control character reaches the log in any form, and a byte that
+	// is not part of valid UTF-8, which JSON cannot hold, is written
+	// \xHH too (as Scrub writes a lone byte 0x80–0x9F), rather than
+	// U+FFFD: no byte the client sent is lost.
 	JSON
 )
 
@@ -443,26 +447,51 @@ func dropLevelAndMsg(groups []string, a slog.Attr) slog.Attr {
 	return a
 }
 
+// jsonString returns s scrubbed ([Scrub]) for a JSON line, with each
+// byte that is not part of valid UTF-8 written \xHH besides, as Scrub
+// writes a lone byte 0x80–0x9F: JSON holds UTF-8 only, and slog writes
+// U+FFFD for such a byte, so that a request target, User-Agent or
+// Referer sent in Latin-1 lost its bytes, and requests that differed
+// there were logged alike.
+func jsonString(s string) string {
+	s = Scrub(s)
+	if utf8.ValidString(s) {
+		return s
+	}
+	const hex = "0123456789abcdef"
+	b := make([]byte, 0, len(s)+16)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, '\\', 'x', hex[s[i]>>4], hex[s[i]&0xf])
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return string(b)
+}
+
 func (m *Middleware) logJSON(ctx context.Context, rec *record) {
 	r := slog.NewRecord(rec.time, slog.LevelInfo, "", 0)
 	r.AddAttrs(
-		slog.String("remote", Scrub(rec.remote)),
-		slog.String("method", Scrub(rec.method)),
-		slog.String("uri", Scrub(rec.uri)),
-		slog.String("proto", Scrub(rec.proto)),
+		slog.String("remote", jsonString(rec.remote)),
+		slog.String("method", jsonString(rec.method)),
+		slog.String("uri", jsonString(rec.uri)),
+		slog.String("proto", jsonString(rec.proto)),
 		slog.Int("status", rec.status),
 		slog.Int64("bytes", rec.bytes),
 		slog.Duration("duration", rec.duration),
-		slog.String("referer", Scrub(rec.referer)),
-		slog.String("user_agent", Scrub(rec.userAgent)),
+		slog.String("referer", jsonString(rec.referer)),
+		slog.String("user_agent", jsonString(rec.userAgent)),
 	)
 	if rec.user != "" {
-		r.AddAttrs(slog.String("user", Scrub(rec.user)))
+		r.AddAttrs(slog.String("user", jsonString(rec.user)))
 	}
 	if len(rec.messages) > 0 {
 		msgs := make([]string, len(rec.messages))
 		for i, s := range rec.messages {
-			msgs[i] = Scrub(s)
+			msgs[i] = jsonString(s)
 		}
 		r.AddAttrs(slog.Any("messages", msgs))
 	}

@@ -501,6 +501,29 @@ func TestUserFieldDelimiters(t *testing.T) {
 	}
 }
 
+// TestJSONInvalidUTF8: JSON holds UTF-8 only, so a byte of a request
+// line or header that is not part of UTF-8 (a target or User-Agent sent in
+// Latin-1) is written \xHH, as Scrub writes a lone byte 0x80–0x9F: slog
+// wrote U+FFFD for it, and two requests that differed only there were
+// logged alike.
+func TestJSONInvalidUTF8(t *testing.T) {
+	log := newSink()
+	m := newMiddleware(t, Options{Writer: log, Format: JSON, Now: func() time.Time { return fixedTime }})
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	for _, s := range []string{"caf\xe9", "caf\xff", "caf\u00e9 \xed\xa0\x80"} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RequestURI = "/" + s
+		r.Header.Set("User-Agent", s)
+		h.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	m.Close()
+	const line = `{"time":"2024-03-05T09:07:03.25+01:00","remote":"192.0.2.1","method":"GET","uri":"/%[1]s","proto":"HTTP/1.1","status":200,"bytes":0,"duration":0,"referer":"","user_agent":"%[1]s"}` + "\n"
+	want := fmt.Sprintf(line, `caf\\xe9`) + fmt.Sprintf(line, `caf\\xff`) + fmt.Sprintf(line, `café \\xed\\xa0\\x80`)
+	if got := string(log.bytes()); got != want {
+		t.Errorf("log:\n%s\nwant:\n%s", got, want)
+	}
+}
+
 // TestPasswordInTarget: a request target in absolute or authority form
 // may carry a user name and password ("GET http://user:pass@host/"), and
 // so may a Referer; the password is logged as "xxxxx", as
