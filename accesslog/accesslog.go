@@ -56,8 +56,9 @@ const (
 
 	// JSON writes one JSON object per line through a [log/slog.JSONHandler],
 	// with the keys time (the start of the request), remote, method, uri,
-	// proto, status, bytes, duration (nanoseconds, as slog writes a
-	// [time.Duration]), referer and user_agent; then user (the
+	// proto, status (0 where the text formats write "-": none was sent
+	// before a panic or a hijack), bytes, duration (nanoseconds, as slog
+	// writes a [time.Duration]), referer and user_agent; then user (the
 	// Basic-authentication user name, only when the request sent one
 	// that was checked or that no authentication middleware passed over),
 	// messages (an array, when a handler reported any), hijacked and
