@@ -246,20 +246,8 @@ func parseArgs(args []string) (config, error) {
 	cfg := config{Port: 8000}
 	var fv flagValues
 	fs := newFlagSet(&cfg, &fv)
-	args, err := expandAbbrevs(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return cfg, err
-	}
-	args, err = joinHeaderArgs(args)
-	if err != nil {
-		return cfg, err
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) || asksHelp(args) {
-			// argparse acts on -h before it reports an unknown flag.
-			return cfg, errHelp
-		}
-		return cfg, usagef("%v", err)
 	}
 	if fv.help {
 		return cfg, errHelp
@@ -267,155 +255,309 @@ func parseArgs(args []string) (config, error) {
 	if fv.version {
 		return cfg, errVersion
 	}
+	if err := parsePositionals(&cfg, fs.Args()); err != nil {
+		return cfg, err
+	}
+	p := parsed{cfg: &cfg, fv: &fv, given: fs.Changed}
+	for _, check := range checks {
+		if err := check(p); err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, nil
+}
 
-	switch rest := fs.Args(); len(rest) {
+// parseFlags reads args into the flags of fs, argparse's way: long options
+// abbreviated, -H in two arguments, -h acted on before an unknown flag is
+// reported.
+func parseFlags(fs *pflag.FlagSet, args []string) error {
+	args, err := expandAbbrevs(fs, args)
+	if err != nil {
+		return err
+	}
+	args, err = joinHeaderArgs(args)
+	if err != nil {
+		return err
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) || asksHelp(args) {
+			// argparse acts on -h before it reports an unknown flag.
+			return errHelp
+		}
+		return usagef("%v", err)
+	}
+	return nil
+}
+
+// parsePositionals reads what is left once the flags are parsed: the
+// port, if any.
+func parsePositionals(cfg *config, rest []string) error {
+	switch len(rest) {
 	case 0:
+		return nil
 	case 1:
 		port, err := parsePort(rest[0])
 		if err != nil {
-			return cfg, err
+			return err
 		}
 		cfg.Port = port
+		return nil
 	default:
-		return cfg, usagef("unrecognized arguments: %s", strings.Join(rest[1:], " "))
+		return usagef("unrecognized arguments: %s", strings.Join(rest[1:], " "))
 	}
+}
 
-	if cfg.Protocol != http10 && cfg.Protocol != http11 {
-		return cfg, usagef("unsupported protocol %q: want %s or %s", cfg.Protocol, http10, http11)
+// parsed is the command line once the flag set has read it: the values,
+// and whether a flag was given at all (by its long name), for the flags
+// whose empty value means something else than leaving them out.
+type parsed struct {
+	cfg   *config
+	fv    *flagValues
+	given func(name string) bool
+}
+
+// checks convert and check the flags' values, completing the config, in
+// the order their errors are reported: only the first is. Each says what
+// is wrong with the flag as given, or with a combination of flags that
+// would not do what it says.
+var checks = []func(parsed) error{
+	checkProtocol,
+	checkBind,
+	checkDirectory,
+	checkTLS,
+	convertHeaders,
+	convertLog,
+	convertSymlinks,
+	convertListing,
+	checkTimeouts,
+	checkCacheControl,
+	convertSPA,
+	convertUpload,
+	convertAuth,
+	checkTrustedProxies,
+	checkIndex,
+	checkArchiveMax,
+	checkNoListing,
+	checkHealth,
+}
+
+func checkProtocol(p parsed) error {
+	if proto := p.cfg.Protocol; proto != http10 && proto != http11 {
+		return usagef("unsupported protocol %q: want %s or %s", proto, http10, http11)
 	}
-	if fs.Changed("bind") && cfg.Bind == "" {
+	return nil
+}
+
+func checkBind(p parsed) error {
+	if p.given("bind") && p.cfg.Bind == "" {
 		// "" would listen on all interfaces: an unset variable in
 		// -b "$ADDR" must not expose the server, and Python refuses
 		// it too (no such host).
-		return cfg, usagef("empty address for -b: leave -b out to listen on all interfaces")
+		return usagef("empty address for -b: leave -b out to listen on all interfaces")
 	}
-	if strings.HasPrefix(cfg.Bind, "[") {
+	if strings.HasPrefix(p.cfg.Bind, "[") {
 		// A URL's form of an IPv6 address, which Python does not take
 		// either; listening would fail with "missing port in address".
-		return cfg, usagef("invalid -b %q: write an IPv6 address without brackets, like ::1", cfg.Bind)
+		return usagef("invalid -b %q: write an IPv6 address without brackets, like ::1", p.cfg.Bind)
 	}
-	if cfg.Dir == "" {
-		return cfg, usagef("empty directory name")
+	return nil
+}
+
+func checkDirectory(p parsed) error {
+	if p.cfg.Dir == "" {
+		return usagef("empty directory name")
 	}
-	// Python's checks, with its messages.
-	if cfg.TLSCert == "" && cfg.TLSKey != "" {
-		return cfg, usagef("--tls-key requires --tls-cert to be set")
+	return nil
+}
+
+// checkTLS makes Python's checks, with its messages.
+func checkTLS(p parsed) error {
+	if p.cfg.TLSCert != "" {
+		return nil
 	}
-	if cfg.TLSCert == "" && cfg.TLSPasswordFile != "" {
-		return cfg, usagef("--tls-password-file requires --tls-cert to be set")
+	switch {
+	case p.cfg.TLSKey != "":
+		return usagef("--tls-key requires --tls-cert to be set")
+	case p.cfg.TLSPasswordFile != "":
+		return usagef("--tls-password-file requires --tls-cert to be set")
+	case p.cfg.TLSReload:
+		return usagef("--tls-reload requires --tls-cert to be set")
 	}
-	if cfg.TLSCert == "" && cfg.TLSReload {
-		return cfg, usagef("--tls-reload requires --tls-cert to be set")
-	}
-	for _, s := range fv.headers {
+	return nil
+}
+
+func convertHeaders(p parsed) error {
+	for _, s := range p.fv.headers {
 		h, err := parseHeader(s)
 		if err != nil {
-			return cfg, err
+			return err
 		}
-		cfg.Headers = append(cfg.Headers, h)
+		p.cfg.Headers = append(p.cfg.Headers, h)
 	}
-	if err := cfg.LogFormat.UnmarshalText([]byte(fv.logFormat)); err != nil {
-		return cfg, usagef("invalid --log-format %q: want python, common, combined or json", fv.logFormat)
+	return nil
+}
+
+func convertLog(p parsed) error {
+	cfg := p.cfg
+	if err := cfg.LogFormat.UnmarshalText([]byte(p.fv.logFormat)); err != nil {
+		return usagef("invalid --log-format %q: want python, common, combined or json", p.fv.logFormat)
 	}
 	if cfg.Quiet && cfg.LogFile != "" {
 		// Not even the file would be made.
-		return cfg, usagef("--log-file with --quiet: there is no access log to write")
+		return usagef("--log-file with --quiet: there is no access log to write")
 	}
 	if cfg.Quiet && (cfg.LogFormat == accesslog.Common || cfg.LogFormat == accesslog.Combined) {
 		// python and json still pick the format of the diagnostics.
-		return cfg, usagef("--log-format %s with --quiet: there is no access log to write", cfg.LogFormat)
+		return usagef("--log-format %s with --quiet: there is no access log to write", cfg.LogFormat)
 	}
-	if err := cfg.Symlinks.UnmarshalText([]byte(fv.symlinks)); err != nil {
-		return cfg, usagef("invalid --symlinks %q: want follow, inside or never", fv.symlinks)
+	return nil
+}
+
+func convertSymlinks(p parsed) error {
+	if err := p.cfg.Symlinks.UnmarshalText([]byte(p.fv.symlinks)); err != nil {
+		return usagef("invalid --symlinks %q: want follow, inside or never", p.fv.symlinks)
 	}
-	if err := cfg.Listing.UnmarshalText([]byte(fv.listing)); err != nil {
-		return cfg, usagef("invalid --listing %q: want python or rich", fv.listing)
+	return nil
+}
+
+func convertListing(p parsed) error {
+	if err := p.cfg.Listing.UnmarshalText([]byte(p.fv.listing)); err != nil {
+		return usagef("invalid --listing %q: want python or rich", p.fv.listing)
 	}
-	if cfg.ReadHeaderTimeout < 0 {
-		return cfg, usagef("invalid --read-header-timeout %v: want a duration of 0 or more, like 10s", cfg.ReadHeaderTimeout)
-	}
-	if cfg.IdleTimeout < 0 {
-		return cfg, usagef("invalid --idle-timeout %v: want a duration of 0 or more, like 60s", cfg.IdleTimeout)
-	}
-	if cfg.SendTimeout < 0 {
-		return cfg, usagef("invalid --send-timeout %v: want a duration of 0 or more, like 60s", cfg.SendTimeout)
-	}
-	if cfg.SendTimeout > 0 && cfg.SendTimeout < time.Millisecond {
-		// A blocked write looks for progress every quarter of it:
-		// below a few nanoseconds that is never, and every write fails.
-		return cfg, usagef("invalid --send-timeout %v: want 0 (no limit) or at least 1ms, like 60s", cfg.SendTimeout)
-	}
-	if hasControl(cfg.CacheControl) {
-		return cfg, usagef("invalid --cache-control %q: control character in the value, want one like max-age=60", cfg.CacheControl)
-	}
-	if cfg.SPA != "" {
-		cfg.SPA = strings.TrimPrefix(cfg.SPA, "./")
-		if !iofs.ValidPath(cfg.SPA) || cfg.SPA == "." {
-			return cfg, usagef("invalid --spa %q: want the name of a file in the directory, like index.html", cfg.SPA)
+	return nil
+}
+
+func checkTimeouts(p parsed) error {
+	for _, t := range []struct {
+		name    string
+		d       time.Duration
+		example string
+	}{
+		{"--read-header-timeout", p.cfg.ReadHeaderTimeout, "10s"},
+		{"--idle-timeout", p.cfg.IdleTimeout, "60s"},
+		{"--send-timeout", p.cfg.SendTimeout, "60s"},
+	} {
+		if t.d < 0 {
+			return usagef("invalid %s %v: want a duration of 0 or more, like %s", t.name, t.d, t.example)
 		}
 	}
-	if fv.maxUpload != 0 && !cfg.Upload {
-		return cfg, usagef("--max-upload requires --upload to be set")
+	if d := p.cfg.SendTimeout; d > 0 && d < time.Millisecond {
+		// A blocked write looks for progress every quarter of it:
+		// below a few nanoseconds that is never, and every write fails.
+		return usagef("invalid --send-timeout %v: want 0 (no limit) or at least 1ms, like 60s", d)
 	}
-	cfg.MaxUpload = int64(fv.maxUpload)
+	return nil
+}
+
+func checkCacheControl(p parsed) error {
+	if hasControl(p.cfg.CacheControl) {
+		return usagef("invalid --cache-control %q: control character in the value, want one like max-age=60", p.cfg.CacheControl)
+	}
+	return nil
+}
+
+func convertSPA(p parsed) error {
+	if p.cfg.SPA == "" {
+		return nil
+	}
+	p.cfg.SPA = strings.TrimPrefix(p.cfg.SPA, "./")
+	if !iofs.ValidPath(p.cfg.SPA) || p.cfg.SPA == "." {
+		return usagef("invalid --spa %q: want the name of a file in the directory, like index.html", p.cfg.SPA)
+	}
+	return nil
+}
+
+func convertUpload(p parsed) error {
+	cfg := p.cfg
+	if p.fv.maxUpload != 0 && !cfg.Upload {
+		return usagef("--max-upload requires --upload to be set")
+	}
+	cfg.MaxUpload = int64(p.fv.maxUpload)
 	if cfg.UploadOrigins != nil && !cfg.Upload {
-		return cfg, usagef("--upload-origin requires --upload to be set")
+		return usagef("--upload-origin requires --upload to be set")
 	}
 	for _, o := range cfg.UploadOrigins {
 		if _, ok := urlpath.Origin(o); !ok {
 			if strings.IndexFunc(o, func(r rune) bool { return r >= utf8.RuneSelf }) >= 0 {
-				return cfg, usagef("invalid --upload-origin %q: give the host in its punycode form (xn--...), as browsers send it", o)
+				return usagef("invalid --upload-origin %q: give the host in its punycode form (xn--...), as browsers send it", o)
 			}
-			return cfg, usagef("invalid --upload-origin %q: want scheme://host[:port], like https://files.example.com", o)
+			return usagef("invalid --upload-origin %q: want scheme://host[:port], like https://files.example.com", o)
 		}
 	}
-	if fs.Changed("auth-file") && cfg.AuthFile == "" {
+	return nil
+}
+
+func convertAuth(p parsed) error {
+	cfg := p.cfg
+	if p.given("auth-file") && cfg.AuthFile == "" {
 		// "" would mean no file, and so no passwords at all: an unset
 		// variable in --auth-file "$FILE" must not serve every client.
-		return cfg, usagef("invalid --auth-file \"\": want the name of an htpasswd file")
+		return usagef("invalid --auth-file \"\": want the name of an htpasswd file")
 	}
-	if err := parseAuth(&cfg, fv.auth); err != nil {
-		return cfg, err
+	if err := parseAuth(cfg, p.fv.auth); err != nil {
+		return err
 	}
-	if err := cfg.AuthFor.UnmarshalText([]byte(fv.authFor)); err != nil {
-		return cfg, usagef("invalid --auth-for %q: want all or write", fv.authFor)
+	if err := cfg.AuthFor.UnmarshalText([]byte(p.fv.authFor)); err != nil {
+		return usagef("invalid --auth-for %q: want all or write", p.fv.authFor)
 	}
-	if fs.Changed("auth-for") && !cfg.authOn() {
-		return cfg, usagef("--auth-for requires --auth or --auth-file to be set")
+	if p.given("auth-for") && !cfg.authOn() {
+		return usagef("--auth-for requires --auth or --auth-file to be set")
 	}
 	if cfg.AuthFor == fileserver.AuthWrites && !cfg.Upload && !cfg.CGI {
 		// Every method but GET, HEAD and OPTIONS is answered 501 then:
 		// the credentials would guard nothing.
-		return cfg, usagef("--auth-for write without --upload or --cgi: nothing can be written, so no request would need credentials")
+		return usagef("--auth-for write without --upload or --cgi: nothing can be written, so no request would need credentials")
 	}
-	for _, p := range cfg.TrustedProxies {
-		if _, err := forwarded.Parse([]string{p}); err != nil {
-			return cfg, usagef("invalid --trusted-proxy %q: want an address or a CIDR prefix, like 127.0.0.1 or 10.0.0.0/8", p)
+	return nil
+}
+
+func checkTrustedProxies(p parsed) error {
+	for _, proxy := range p.cfg.TrustedProxies {
+		if _, err := forwarded.Parse([]string{proxy}); err != nil {
+			return usagef("invalid --trusted-proxy %q: want an address or a CIDR prefix, like 127.0.0.1 or 10.0.0.0/8", proxy)
 		}
 	}
-	if cfg.TrustedProxies != nil && cfg.Quiet && !cfg.authOn() {
+	if p.cfg.TrustedProxies != nil && p.cfg.Quiet && !p.cfg.authOn() {
 		// X-Forwarded-For gives the address of the access log and of
 		// the failed-login limit only.
-		return cfg, usagef("--trusted-proxy with --quiet and no --auth or --auth-file: there is no access log nor failed-login limit to see the clients")
+		return usagef("--trusted-proxy with --quiet and no --auth or --auth-file: there is no access log nor failed-login limit to see the clients")
 	}
-	for _, name := range cfg.Index {
+	return nil
+}
+
+func checkIndex(p parsed) error {
+	for _, name := range p.cfg.Index {
 		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
-			return cfg, usagef("invalid --index %q: want a file name", name)
+			return usagef("invalid --index %q: want a file name", name)
 		}
 	}
-	if cfg.ArchiveMax != 0 && !cfg.Archive {
-		return cfg, usagef("--archive-max requires --archive to be set")
+	return nil
+}
+
+func checkArchiveMax(p parsed) error {
+	if p.cfg.ArchiveMax != 0 && !p.cfg.Archive {
+		return usagef("--archive-max requires --archive to be set")
 	}
+	return nil
+}
+
+// checkNoListing refuses the flags that need a listing with --no-listing.
+func checkNoListing(p parsed) error {
+	cfg := p.cfg
 	if cfg.Listing != fileserver.ListingPython && cfg.NoListing {
-		return cfg, usagef("--listing %s with --no-listing: there is no listing", fv.listing)
+		return usagef("--listing %s with --no-listing: there is no listing", p.fv.listing)
 	}
 	if cfg.Archive && cfg.NoListing {
-		return cfg, usagef("--archive with --no-listing: an archive lists what its directory holds")
+		return usagef("--archive with --no-listing: an archive lists what its directory holds")
 	}
-	if cfg.Health != "" && !validHealthPath(cfg.Health) {
-		return cfg, usagef("invalid --health %q: want a path such as /healthz (a slash, then letters, digits and -._~/ only)", cfg.Health)
+	return nil
+}
+
+func checkHealth(p parsed) error {
+	if p.cfg.Health != "" && !validHealthPath(p.cfg.Health) {
+		return usagef("invalid --health %q: want a path such as /healthz (a slash, then letters, digits and -._~/ only)", p.cfg.Health)
 	}
-	return cfg, nil
+	return nil
 }
 
 // newFlagSet defines the flags, with their defaults, on cfg and fv.
@@ -565,31 +707,17 @@ func expandAbbrevs(fs *pflag.FlagSet, args []string) ([]string, error) {
 		switch {
 		case strings.HasPrefix(a, "--"):
 			name, value, hasValue := strings.Cut(a[2:], "=")
-			if f = fs.Lookup(name); f == nil {
-				var matches []*pflag.Flag
-				fs.VisitAll(func(g *pflag.Flag) {
-					if !g.Hidden && strings.HasPrefix(g.Name, name) {
-						matches = append(matches, g)
-					}
-				})
-				switch len(matches) {
-				case 0:
-					continue
-				case 1:
-				default:
-					names := make([]string, len(matches))
-					for j, g := range matches {
-						names[j] = "--" + g.Name
-					}
-					return nil, usagef("ambiguous option: %s could match %s", "--"+name, strings.Join(names, ", "))
-				}
-				f = matches[0]
-				out[i] = "--" + f.Name
-				if hasValue {
-					out[i] += "=" + value
-				}
+			var err error
+			f, err = longFlag(fs, name)
+			if err != nil {
+				return nil, err
 			}
+			if f == nil {
+				continue
+			}
+			out[i] = "--" + f.Name
 			if hasValue {
+				out[i] += "=" + value
 				continue
 			}
 		case negativeNumber(a):
@@ -613,6 +741,32 @@ func expandAbbrevs(fs *pflag.FlagSet, args []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// longFlag returns the flag named name, or else the one flag whose name
+// starts with it, or nil when none does. A prefix of several names is
+// refused with argparse's message.
+func longFlag(fs *pflag.FlagSet, name string) (*pflag.Flag, error) {
+	if f := fs.Lookup(name); f != nil {
+		return f, nil
+	}
+	var matches []*pflag.Flag
+	fs.VisitAll(func(g *pflag.Flag) {
+		if !g.Hidden && strings.HasPrefix(g.Name, name) {
+			matches = append(matches, g)
+		}
+	})
+	switch len(matches) {
+	case 0:
+		return nil, nil
+	case 1:
+		return matches[0], nil
+	}
+	names := make([]string, len(matches))
+	for j, g := range matches {
+		names[j] = "--" + g.Name
+	}
+	return nil, usagef("ambiguous option: %s could match %s", "--"+name, strings.Join(names, ", "))
 }
 
 // parsePort accepts a decimal port number from 0 to 65535. Python's int()
