@@ -656,9 +656,12 @@ func joinHeaderArgs(args []string) ([]string, error) {
 }
 
 // negativeNumber reports whether a looks like a negative number, which
-// argparse takes for a value or a positional, never for an option.
+// argparse takes for a value or a positional, never for an option: a dash,
+// then a digit or a point and a digit ("-1", "-1s", "-.5"), as Python
+// 3.14's argparse tells them.
 func negativeNumber(a string) bool {
-	return len(a) > 1 && a[0] == '-' && '0' <= a[1] && a[1] <= '9'
+	digits := strings.TrimPrefix(strings.TrimPrefix(a, "-"), ".")
+	return a != "" && a[0] == '-' && digits != "" && '0' <= digits[0] && digits[0] <= '9'
 }
 
 // headerNameBefore reports whether args end in a -H whose value is a name
@@ -693,7 +696,9 @@ func inlineHeader(a string) (string, bool) {
 // and "--bi" for "--bind": a prefix that starts the names of several
 // options is refused with argparse's message, and one that starts no
 // name is left for the flag set to report. The value of an option that
-// takes one, and everything after "--", is never taken for an option.
+// takes one, and everything after "--", is never taken for an option;
+// but an option's value in the next argument must not look like an
+// option (see takenForOption), which argparse refuses too.
 // An argument that looks like a negative number is the port, as in
 // argparse, and so an invalid one.
 func expandAbbrevs(fs *pflag.FlagSet, args []string) ([]string, error) {
@@ -738,9 +743,43 @@ func expandAbbrevs(fs *pflag.FlagSet, args []string) ([]string, error) {
 		}
 		if f.NoOptDefVal == "" {
 			i++ // its value
+			if i < len(out) && takenForOption(fs, out[i]) {
+				// argparse's "expected one argument": -d --cgi is a
+				// -d without its directory, not a directory "--cgi".
+				return nil, needsArgument(f, a)
+			}
 		}
 	}
 	return out, nil
+}
+
+// takenForOption reports whether argparse takes the argument a for an
+// option, and so not for the value of the option before it: a dash and
+// more ("--", "-x", "--cgi"), unless it looks like a negative number
+// ("-1") or holds a space and does not start with the name of an option
+// ("-my dir", but not "--bind=a b").
+func takenForOption(fs *pflag.FlagSet, a string) bool {
+	if len(a) < 2 || a[0] != '-' || negativeNumber(a) {
+		return false
+	}
+	if !strings.Contains(a, " ") {
+		return true
+	}
+	if name, ok := strings.CutPrefix(a, "--"); ok {
+		name, _, _ = strings.Cut(name, "=")
+		f, err := longFlag(fs, name)
+		return f != nil || err != nil
+	}
+	return fs.ShorthandLookup(a[1:2]) != nil
+}
+
+// needsArgument is the flag set's error for an option given as the last
+// argument, written as arg, for one whose value is missing.
+func needsArgument(f *pflag.Flag, arg string) error {
+	if !strings.HasPrefix(arg, "--") {
+		return usagef("flag needs an argument: '%s' in -%s", f.Shorthand, f.Shorthand)
+	}
+	return usagef("flag needs an argument: --%s", f.Name)
 }
 
 // longFlag returns the flag named name, or else the one flag whose name

@@ -108,8 +108,18 @@ func TestParseArgs(t *testing.T) {
 		// argparse takes a unique prefix of a long option's name.
 		{"abbreviations", []string{"--dir", "site", "--bi=::1", "--prot", "HTTP/1.1", "--cg", "0"},
 			with(func(c *config) { c.Port, c.Bind, c.Dir, c.Protocol, c.CGI = 0, "::1", "site", http11, true })},
-		{"an abbreviation as a value is a value", []string{"-d", "--bi", "--directory", "--dir", "0"},
+		// Given with =, a value that looks like an option is a value, and
+		// never expanded, as in argparse.
+		{"an abbreviation as a value is a value", []string{"-d=--bi", "--directory=--dir", "0"},
 			with(func(c *config) { c.Port, c.Dir = 0, "--dir" })},
+		{"an option as a value after =", []string{"--log-file=--quiet", "--bind=--cgi", "-d=-x"},
+			with(func(c *config) { c.LogFile, c.Bind, c.Dir = "--quiet", "--cgi", "-x" })},
+		// In the next argument, argparse takes a value that starts with a
+		// dash if it is a dash alone or holds a space.
+		{"a value with a dash and a space", []string{"-d", "-my dir", "--log-file", "- x", "--cache-control", "-"},
+			with(func(c *config) { c.Dir, c.LogFile, c.CacheControl = "-my dir", "- x", "-" })},
+		{"a value that looks like a negative number", []string{"--directory", "-.5", "--log-file", "-1x"},
+			with(func(c *config) { c.Dir, c.LogFile = "-.5", "-1x" })},
 		{"an abbreviated -H", []string{"--head", "X-A", "b"}, with(func(c *config) { c.Headers = []header{{"X-A", "b"}} })},
 		{"after --, not an option", []string{"--", "0"}, with(func(c *config) { c.Port = 0 })},
 		{"a negative number as a value", []string{"-d", "-1", "9000"}, with(func(c *config) { c.Port, c.Dir = 9000, "-1" })},
@@ -152,6 +162,7 @@ func TestParseArgsErrors(t *testing.T) {
 		{"negative port after flags", []string{"-b", "127.0.0.1", "-80", "-d", "site"}, `invalid port "-80": must be 0-65535`},
 		{"negative zero", []string{"-0"}, `invalid port "-0": must be 0-65535`},
 		{"negative fraction", []string{"-1.5"}, `invalid port "-1.5"`},
+		{"negative fraction without a leading digit", []string{"-.5"}, `invalid port "-.5"`},
 		{"negative number as a value", []string{"-d", "-1", "-2"}, `invalid port "-2": must be 0-65535`},
 		{"negative port after a whole header", []string{"-H", "X-A: a", "-2"}, `invalid port "-2": must be 0-65535`},
 		{"two ports", []string{"8000", "9000"}, `unrecognized arguments: 9000`},
@@ -163,6 +174,17 @@ func TestParseArgsErrors(t *testing.T) {
 		{"unknown short flag", []string{"-x"}, `unknown shorthand flag: 'x' in -x`},
 		{"-d without value", []string{"-d"}, `flag needs an argument: 'd' in -d`},
 		{"--bind without value", []string{"--bind"}, `flag needs an argument: --bind`},
+		// argparse's "expected one argument": an option in the place of
+		// a value is an option, and the value is missing.
+		{"-d followed by an option", []string{"-d", "--cgi", "8000"}, `flag needs an argument: 'd' in -d`},
+		{"--log-file followed by an option", []string{"--log-file", "--quiet"}, `flag needs an argument: --log-file`},
+		{"abbreviated --bind followed by an option", []string{"--bi", "-d", "site"}, `flag needs an argument: --bind`},
+		{"-b followed by an unknown option", []string{"-b", "-x"}, `flag needs an argument: 'b' in -b`},
+		{"-d followed by --", []string{"-d", "--", "8000"}, `flag needs an argument: 'd' in -d`},
+		{"-d followed by an abbreviation", []string{"-d", "--bi", "::1"}, `flag needs an argument: 'd' in -d`},
+		{"-d followed by a header with a space", []string{"-d", "-HX-A: b"}, `flag needs an argument: 'd' in -d`},
+		{"-d followed by --bind= with a space", []string{"-d", "--bind=a b"}, `flag needs an argument: 'd' in -d`},
+		{"-H followed by an option", []string{"-H", "--cgi"}, `flag needs an argument: 'H' in -H`},
 		{"empty directory", []string{"-d", ""}, `empty directory name`},
 		// Python fails on it too (getaddrinfo finds no such host), where
 		// "" would mean all interfaces.
