@@ -365,7 +365,7 @@ func checkBind(p parsed) error {
 
 func checkDirectory(p parsed) error {
 	if p.cfg.Dir == "" {
-		return usagef("empty directory name")
+		return usagef("empty directory name for -d: leave -d out to serve the current directory")
 	}
 	return nil
 }

@@ -185,7 +185,8 @@ func TestParseArgsErrors(t *testing.T) {
 		{"-d followed by a header with a space", []string{"-d", "-HX-A: b"}, `flag needs an argument: 'd' in -d`},
 		{"-d followed by --bind= with a space", []string{"-d", "--bind=a b"}, `flag needs an argument: 'd' in -d`},
 		{"-H followed by an option", []string{"-H", "--cgi"}, `flag needs an argument: 'H' in -H`},
-		{"empty directory", []string{"-d", ""}, `empty directory name`},
+		{"empty directory", []string{"-d", ""}, `empty directory name for -d: leave -d out to serve the current directory`},
+		{"empty --directory=", []string{"--directory=", "8080"}, `empty directory name for -d: leave -d out to serve the current directory`},
 		// Python fails on it too (getaddrinfo finds no such host), where
 		// "" would mean all interfaces.
 		{"empty bind address", []string{"-b", ""}, `empty address for -b: leave -b out to listen on all interfaces`},
