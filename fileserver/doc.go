@@ -218,7 +218,15 @@
 // still shows the same: a rich listing is never stale. A listing whose
 // rows exceed an eighth of Options.CacheMaxBytes (8 MiB by default, some
 // 35,000 entries) is not built in memory but streamed, without
-// Content-Length and uncompressed, holding only the entries. The JSON
+// Content-Length and uncompressed, holding only the entries. Requests
+// that arrive together for rows that are not kept (a site just deployed,
+// an entry just evicted) share one rendering, and its compressed page:
+// the first reads the directory and renders the rows, the others wait for
+// it. One that came while it was under way takes it only as it would
+// take kept rows (the directory not changed less than 2 seconds before,
+// without a link, every entry stat'ed again and the same), else a
+// rendering that began after it came; one whose rendering fails, or
+// whose rows are streamed, renders its own, as if alone. The JSON
 // listing is the same with either style.
 //
 // # JSON listing

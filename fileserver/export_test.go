@@ -122,3 +122,22 @@ func CountNamesRead() func() int64 {
 // Zip64Field returns the data of the ZIP64 field (0x0001) in a zip
 // entry's extra field, if it has one.
 func Zip64Field(extra []byte) ([]byte, bool) { return zip64FieldOf(extra) }
+
+// SetRenderHook makes h call hook each time it has read and rendered a
+// listing that was not in its cache, with the directory's name.
+func SetRenderHook(h *Handler, hook func(name string)) { h.renderHook = hook }
+
+// HerdWaiting reports how many of h's requests wait for a listing that
+// another request is rendering.
+func HerdWaiting(h *Handler) int { return h.richHerd.waiting() }
+
+// waiting reports how many calls wait for the runs under way.
+func (g *herd[K, T]) waiting() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := 0
+	for _, run := range g.runs {
+		n += run.joined
+	}
+	return n
+}

@@ -92,6 +92,9 @@ type Handler struct {
 	// flights are the compressions under way (see once).
 	flightMu sync.Mutex
 	flights  map[string]*flight
+	// richHerd holds the rich listings being rendered, which the
+	// requests for the same one meanwhile share (see herd).
+	richHerd herd[richHerdKey, *richRendered]
 	// The upload options (upload.go): upload is false when off.
 	upload     bool
 	overwrite  bool
@@ -128,6 +131,10 @@ type Handler struct {
 	// commitHook, if not nil, is called when an upload's body has
 	// arrived, before its files are named (tests).
 	commitHook func()
+	// renderHook, if not nil, is called when a listing not served from
+	// the cache has been read and rendered, with the directory's name
+	// (tests).
+	renderHook func(name string)
 
 	// style is Options.Listing (richlisting.go).
 	style ListingStyle

@@ -223,7 +223,16 @@ const maxListingFraction = 8
 // changed less than racyWindow before the read began, nor one that changed
 // while it was read.
 func (h *Handler) keepListing(f fs.File, entries []*entry, id fileID, t0 time.Time, size int) bool {
-	if int64(size) > h.cache.maxBytes/maxListingFraction || id.ctime > t0.Add(-racyWindow).UnixNano() {
+	return int64(size) <= h.cache.maxBytes/maxListingFraction && stableListing(f, entries, id, t0)
+}
+
+// stableListing reports whether entries, read from the open directory f
+// after stat saw it as version id at t0, are what the directory holds as
+// long as its fileID stays id (see keepListing): it did not change less
+// than racyWindow before t0 nor while it was read, and holds no symbolic
+// link.
+func stableListing(f fs.File, entries []*entry, id fileID, t0 time.Time) bool {
+	if id.ctime > t0.Add(-racyWindow).UnixNano() {
 		return false
 	}
 	for _, e := range entries {

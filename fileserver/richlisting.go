@@ -441,7 +441,6 @@ func (h *Handler) richStreamRows() int {
 // only if each shows what it would show if rendered now.
 func (h *Handler) serveRichListing(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name, clientPath string) {
 	sortBy := parseRichSort(r.URL.RawQuery)
-	t0 := h.now()
 	if f == nil {
 		// Open even for kept rows: their entries are stat'ed
 		// relative to it.
@@ -452,14 +451,9 @@ func (h *Handler) serveRichListing(w http.ResponseWriter, r *http.Request, f fs.
 		}
 		defer f.Close()
 	}
-	var id fileID
-	cacheable := false
-	if h.cache != nil {
-		id, cacheable = statID(fi)
-	}
-	key := ""
-	if cacheable {
-		key = richKey(name, sortBy)
+	id, hasID := statID(fi)
+	if h.cache != nil && hasID {
+		key := richKey(name, sortBy)
 		if e := h.cache.get(key, id); e != nil {
 			if rc, ok := e.extra.(*richCached); ok && h.richFresh(f, name, rc.rows) {
 				h.writeRichListing(w, r, name, clientPath, sortBy, len(rc.rows), e.content, key, id, rc.gen)
@@ -467,12 +461,66 @@ func (h *Handler) serveRichListing(w http.ResponseWriter, r *http.Request, f fs.
 			}
 		}
 	}
-	entries, err := h.readDir(r.Context(), f, name)
-	if err != nil {
-		h.listingError(w, r, name, err)
+	render := func() (*richRendered, bool) { return h.renderRich(r, f, name, sortBy, id, hasID) }
+	var rr *richRendered
+	own := true
+	if hasID {
+		// Requests for these very rows meanwhile share this rendering.
+		rr, own, _ = h.richHerd.do(r.Context(), richHerdKey{name, id, sortBy}, func(rr *richRendered, late bool) bool {
+			return !late || rr.stable && h.richFresh(f, name, rr.rows)
+		}, render)
+	} else {
+		rr, _ = render()
+	}
+	if rr.err != nil {
+		h.listingError(w, r, name, rr.err)
 		return
 	}
-	defer h.listings.give(int64(len(entries)))
+	if own {
+		defer h.listings.give(int64(len(rr.rows)))
+	}
+	if rr.page == nil {
+		h.streamRichListing(w, r, name, clientPath, sortBy, rr.rows)
+		return
+	}
+	h.writeRichListing(w, r, name, clientPath, sortBy, len(rr.rows), rr.page, rr.key, id, rr.gen)
+}
+
+// richRendered is a rendering of a rich listing's rows, which the
+// requests for the same rows that arrive meanwhile share (richHerd).
+type richRendered struct {
+	err  error
+	rows []richEntry // the entries, sorted, charged to Options.ListingBudget
+	page []byte      // their rows rendered; nil when they are to be streamed
+	// key is the cache key the rows are kept under, or "" when they
+	// are not kept; gen numbers the rendering kept (richCached.gen).
+	key string
+	gen int64
+	// stable is true when a request that saw the directory as id after
+	// the rendering began may take it once its entries are checked
+	// (stableListing).
+	stable bool
+}
+
+// richHerdKey names the rows of the directory name as version id, sorted
+// by sort.
+type richHerdKey struct {
+	name string
+	id   fileID
+	sort richSort
+}
+
+// renderRich reads the directory name, open as f and seen by stat as id
+// (when hasID), stats its entries and renders their rows sorted by
+// sortBy, keeping them in the cache when it may; it reports whether the
+// result may be shared. The entries stay charged to
+// Options.ListingBudget but on an error.
+func (h *Handler) renderRich(r *http.Request, f fs.File, name string, sortBy richSort, id fileID, hasID bool) (*richRendered, bool) {
+	t0 := h.now()
+	entries, err := h.readDir(r.Context(), f, name)
+	if err != nil {
+		return &richRendered{err: err}, false
+	}
 	rows := make([]richEntry, len(entries))
 	for i, e := range entries {
 		rows[i].entry = e
@@ -488,21 +536,23 @@ func (h *Handler) serveRichListing(w http.ResponseWriter, r *http.Request, f fs.
 		size += richRowSize + 2*len(e.name)
 	}
 	if size > h.richStreamRows() {
-		h.streamRichListing(w, r, name, clientPath, sortBy, rows)
-		return
+		// Not shared: the page is never whole, and each stream holds
+		// the entries, charged, as long as its client takes.
+		return &richRendered{rows: rows}, false
 	}
 	b := make([]byte, 0, size+size/8)
 	b = appendRichRows(b, rows)
-	var gen int64
-	if cacheable && h.keepListing(f, entries, id, t0, len(b)) &&
-		h.cache.admits(key, int64(len(b))+int64(len(rows))*richEntryCost) {
-		gen = richGen.Add(1)
-		rc := &richCached{rows: rows, gen: gen}
-		h.cache.put(key, &cachedFile{id: id, content: b, extra: rc, extraCost: int64(len(rows)) * richEntryCost})
-	} else {
-		key = ""
+	rr := &richRendered{rows: rows, page: b, stable: hasID && stableListing(f, entries, id, t0)}
+	if h.renderHook != nil {
+		h.renderHook(name)
 	}
-	h.writeRichListing(w, r, name, clientPath, sortBy, len(rows), b, key, id, gen)
+	if key := richKey(name, sortBy); rr.stable && h.cache != nil && h.keepListing(f, entries, id, t0, len(b)) &&
+		h.cache.admits(key, int64(len(b))+int64(len(rows))*richEntryCost) {
+		rr.key, rr.gen = key, richGen.Add(1)
+		rc := &richCached{rows: rows, gen: rr.gen}
+		h.cache.put(key, &cachedFile{id: id, content: b, extra: rc, extraCost: int64(len(rows)) * richEntryCost})
+	}
+	return rr, true
 }
 
 // richRowSize is about what a row takes beyond twice its name.
