@@ -236,7 +236,9 @@
 // ("file", "dir" or "other", links followed), "size" (bytes; 0 for
 // anything but a file), "mtime" (RFC 3339, UTC; null when the fs.FS gives
 // none, as embed.FS does, or the entry cannot be stat'ed) and "link" (whether it is
-// a symbolic link), in Python's order.
+// a symbolic link), in Python's order. It is never kept, but requests
+// that arrive together for the same directory and path share one
+// document, on the terms of the rich listing's rows (see Rich listing).
 //
 // # File names that are not UTF-8
 //

@@ -129,7 +129,7 @@ func SetRenderHook(h *Handler, hook func(name string)) { h.renderHook = hook }
 
 // HerdWaiting reports how many of h's requests wait for a listing that
 // another request is rendering.
-func HerdWaiting(h *Handler) int { return h.richHerd.waiting() }
+func HerdWaiting(h *Handler) int { return h.richHerd.waiting() + h.jsonHerd.waiting() }
 
 // waiting reports how many calls wait for the runs under way.
 func (g *herd[K, T]) waiting() int {

@@ -92,9 +92,11 @@ type Handler struct {
 	// flights are the compressions under way (see once).
 	flightMu sync.Mutex
 	flights  map[string]*flight
-	// richHerd holds the rich listings being rendered, which the
-	// requests for the same one meanwhile share (see herd).
+	// richHerd and jsonHerd hold the rich and JSON listings being
+	// rendered, which the requests for the same one meanwhile share
+	// (see herd).
 	richHerd herd[richHerdKey, *richRendered]
+	jsonHerd herd[jsonHerdKey, *jsonRendered]
 	// The upload options (upload.go): upload is false when off.
 	upload     bool
 	overwrite  bool

@@ -146,31 +146,66 @@ func TestRichListingHerd(t *testing.T) {
 	}
 }
 
-// TestRichListingHerdLate: a request that comes while the listing is
-// being rendered, after a file in it was written (which changes the file,
-// not the directory), does not get the rows rendered before.
-func TestRichListingHerdLate(t *testing.T) {
-	root := herdDir(t, 3)
-	h := herdHandler(t, root, fileserver.Options{Listing: fileserver.ListingRich})
-	disk := herdHandler(t, root, fileserver.Options{Listing: fileserver.ListingRich, DisableCache: true})
-	entered, release := holdFirst(h)
-	leader := make(chan response)
-	go func() { leader <- serve(t, h, "GET", "/d/", nil) }()
-	<-entered
-	writeFile(t, filepath.Join(root, "d", "file-001.txt"), strings.Repeat("y", 3000))
-	late := make(chan response, 1)
-	go func() { late <- serve(t, h, "GET", "/d/", nil) }()
-	for fileserver.HerdWaiting(h) == 0 && len(late) == 0 {
-		runtime.Gosched()
+// TestListingHerdLate: a request that comes while a rich or JSON
+// listing is being rendered, after a file in it was written (which
+// changes the file, not the directory), does not get what was rendered
+// before.
+func TestListingHerdLate(t *testing.T) {
+	for _, c := range []struct {
+		style  fileserver.ListingStyle
+		hdr    map[string]string
+		wantIn string
+	}{
+		{fileserver.ListingRich, nil, `title="3000 bytes"`},
+		{fileserver.ListingPython, map[string]string{"Accept": "application/json"}, `"size":3000`},
+	} {
+		root := herdDir(t, 3)
+		h := herdHandler(t, root, fileserver.Options{Listing: c.style})
+		disk := herdHandler(t, root, fileserver.Options{Listing: c.style, DisableCache: true})
+		entered, release := holdFirst(h)
+		leader := make(chan response)
+		go func() { leader <- serve(t, h, "GET", "/d/", c.hdr) }()
+		<-entered
+		writeFile(t, filepath.Join(root, "d", "file-001.txt"), strings.Repeat("y", 3000))
+		late := make(chan response, 1)
+		go func() { late <- serve(t, h, "GET", "/d/", c.hdr) }()
+		for fileserver.HerdWaiting(h) == 0 && len(late) == 0 {
+			runtime.Gosched()
+		}
+		close(release)
+		<-leader
+		got, want := <-late, serve(t, disk, "GET", "/d/", c.hdr)
+		if got.body != want.body {
+			t.Fatalf("%v: a request that came after a file was written got:\n%s\nwant:\n%s", c.hdr, got.body, want.body)
+		}
+		if !strings.Contains(got.body, c.wantIn) {
+			t.Fatalf("%v: the written file's size is not shown:\n%s", c.hdr, got.body)
+		}
 	}
-	close(release)
-	<-leader
-	got, want := <-late, serve(t, disk, "GET", "/d/", nil)
-	if got.body != want.body {
-		t.Fatalf("a request that came after a file was written got:\n%s\nwant:\n%s", got.body, want.body)
-	}
-	if !strings.Contains(got.body, `title="3000 bytes"`) {
-		t.Fatalf("the written file's size is not shown:\n%s", got.body)
+}
+
+// TestJSONListingHerd: requests that arrive together for the JSON
+// listing of a directory share one document, GET and HEAD alike, and
+// whichever way the path is written, and each gets what one request
+// alone gets.
+// Each made its own: 64 at once for 10,000 entries took the server to
+// 209 to 230 MB, 440 MB compressed.
+func TestJSONListingHerd(t *testing.T) {
+	root := herdDir(t, 40)
+	opts := fileserver.Options{Compress: true}
+	for _, hdr := range []map[string]string{
+		{"Accept": "application/json"},
+		{"Accept": "application/json", "Accept-Encoding": "gzip"},
+	} {
+		h := herdHandler(t, root, opts)
+		reqs := herdRequests(16, "/d/", hdr)
+		reqs = append(reqs, herdRequests(8, "/%64/", hdr)...) // the same path, decoded
+		got, renders := runHerd(t, h, reqs)
+		if renders != 1 {
+			t.Errorf("%v: %d requests at once made the listing %d times, want once", hdr, len(reqs), renders)
+		}
+		sameAs(t, "herd", reqs[:16], got[:16], alone(t, root, opts, "GET", "/d/", hdr), alone(t, root, opts, "HEAD", "/d/", hdr))
+		sameAs(t, "herd", reqs[16:], got[16:], alone(t, root, opts, "GET", "/%64/", hdr), alone(t, root, opts, "HEAD", "/%64/", hdr))
 	}
 }
 

@@ -103,17 +103,16 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 		}
 		defer f.Close()
 	}
+	if wantJSON {
+		h.serveJSONListing(w, r, f, fi, name, clientPath)
+		return
+	}
 	entries, err := h.readDir(r.Context(), f, name)
 	if err != nil {
 		h.listingError(w, r, name, err)
 		return
 	}
 	defer h.listings.give(int64(len(entries)))
-	if wantJSON {
-		addVary(w.Header(), varyAccept)
-		h.serveJSONListing(w, r, f, entries, name, clientPath)
-		return
-	}
 
 	bp := bufPool.Get().(*[]byte)
 	// Size the list once, so that a big listing does not leave a trail of
@@ -459,18 +458,87 @@ func (t jsonTime) MarshalJSON() ([]byte, error) {
 	return time.Time(t).MarshalJSON()
 }
 
-// serveJSONListing answers with entries, those of the directory name open
-// as f, as JSON. Each entry is stat'ed as the rich listing's rows are
-// (richStamps): links followed, anything else as it is, relative to the
+// serveJSONListing answers with the entries of the directory name, open
+// as f and found by stat as fi, as JSON. Requests that arrive together for
+// the same directory version and path share one document (see herd),
+// taken by one that came while it was made only if every entry still
+// shows the same, as the rich listing's kept rows are.
+func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name, clientPath string) {
+	path := urlpath.UnescapeName(clientPath)
+	id, hasID := statID(fi)
+	render := func() (*jsonRendered, bool) { return h.renderJSON(r, f, name, path, id, hasID) }
+	var jr *jsonRendered
+	mine := true
+	if hasID {
+		jr, mine, _ = h.jsonHerd.do(r.Context(), jsonHerdKey{name, id, path}, func(jr *jsonRendered, late bool) bool {
+			return !late || jr.stable && h.richFresh(f, name, jr.rows)
+		}, render)
+	} else {
+		jr, _ = render()
+	}
+	if jr.err != nil {
+		h.listingError(w, r, name, jr.err)
+		return
+	}
+	if mine {
+		defer h.listings.give(int64(len(jr.rows)))
+	}
+	addVary(w.Header(), varyAccept)
+	if jr.body == nil {
+		h.sendError(w, r, http.StatusInternalServerError, internalError)
+		return
+	}
+	body := jr.body
+	hdr := w.Header()
+	hdr.Set("Content-Type", "application/json")
+	if c, enc := h.encodedListing(w, r, "", fileID{}, func() []byte { return body }); c != nil {
+		hdr["Content-Encoding"] = own(c.value)
+		body = enc
+	}
+	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// jsonRendered is a JSON listing, which the requests for the same one
+// that arrive meanwhile share (jsonHerd).
+type jsonRendered struct {
+	err    error
+	rows   []richEntry // the entries and their stamps, charged to Options.ListingBudget
+	body   []byte      // the document; nil if it could not be encoded
+	stable bool        // see richRendered
+}
+
+// jsonHerdKey names the JSON listing of the directory name as version
+// id, with path, the path the client asked for, decoded.
+type jsonHerdKey struct {
+	name string
+	id   fileID
+	path string
+}
+
+// renderJSON reads the directory name, open as f and seen by stat as id
+// (when hasID), stats each entry as the rich listing's rows are
+// (richStamps: links followed, anything else as it is, relative to the
 // directory where it can be; by name, a listing of 100,000 entries took
-// twice the CPU.
-func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, f fs.File, entries []*entry, name, clientPath string) {
-	out := jsonListing{Path: urlpath.UnescapeName(clientPath), Entries: make([]jsonEntry, len(entries))}
+// twice the CPU) and encodes the listing of path; it reports whether the
+// result may be shared. The entries stay charged to
+// Options.ListingBudget but on an error.
+func (h *Handler) renderJSON(r *http.Request, f fs.File, name, path string, id fileID, hasID bool) (*jsonRendered, bool) {
+	t0 := h.now()
+	entries, err := h.readDir(r.Context(), f, name)
+	if err != nil {
+		return &jsonRendered{err: err}, false
+	}
+	out := jsonListing{Path: path, Entries: make([]jsonEntry, len(entries))}
 	rows := make([]richEntry, len(entries))
 	for i, e := range entries {
 		rows[i].entry = e
 	}
 	h.richStamps(f, name, rows, func(i int, st richStamp) bool {
+		rows[i].richStamp = st
 		e := rows[i].entry
 		je := jsonEntry{Name: e.name, Link: e.link, Type: "other"}
 		switch st.kind {
@@ -488,19 +556,11 @@ func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, f fs.
 	body, err := json.Marshal(out)
 	if err != nil {
 		h.logger.LogAttrs(r.Context(), slog.LevelError, "fileserver: JSON listing", slog.String("name", name), slog.Any("err", err))
-		h.sendError(w, r, http.StatusInternalServerError, internalError)
-		return
+		return &jsonRendered{rows: rows}, false
 	}
-	body = append(body, '\n')
-	hdr := w.Header()
-	hdr.Set("Content-Type", "application/json")
-	if c, enc := h.encodedListing(w, r, "", fileID{}, func() []byte { return body }); c != nil {
-		hdr["Content-Encoding"] = own(c.value)
-		body = enc
+	jr := &jsonRendered{rows: rows, body: append(body, '\n'), stable: hasID && stableListing(f, entries, id, t0)}
+	if h.renderHook != nil {
+		h.renderHook(name)
 	}
-	hdr.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(body)
-	}
+	return jr, true
 }
