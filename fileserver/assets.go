@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/simplehttp/simplehttp/internal/negotiate"
 	"github.com/simplehttp/simplehttp/internal/overload"
@@ -510,9 +511,10 @@ func (h *Handler) immutableKey(name string, fi fs.FileInfo) (any, bool) {
 
 // encodedListing compresses a listing's body for r if the options and
 // the client allow, keeping it under key (when not "") with the
-// directory's version id, and returns the coding and the bytes to send,
-// or nil and body.
-func (h *Handler) encodedListing(w http.ResponseWriter, r *http.Request, key string, id fileID, body func() []byte) (*coding, []byte) {
+// directory's version id, else in memo when not nil (a body that
+// requests share, compressed once for them in each coding), and returns
+// the coding and the bytes to send, or nil and body.
+func (h *Handler) encodedListing(w http.ResponseWriter, r *http.Request, key string, id fileID, memo *encMemo, body func() []byte) (*coding, []byte) {
 	if h.comp == nil {
 		return nil, nil
 	}
@@ -536,13 +538,16 @@ func (h *Handler) encodedListing(w http.ResponseWriter, r *http.Request, key str
 		}
 		defer h.compressions.give(cost)
 		buf.Grow(len(src) / 4)
+		if h.encodeHook != nil {
+			h.encodeHook()
+		}
 		if err := c.encode(&buf, src, key != ""); err != nil {
 			return nil
 		}
 		return &cachedFile{id: id, content: buf.Bytes()}
 	}
-	if key == "" { // not kept: compressed for this response only
-		if e := encode(); e != nil {
+	if key == "" { // not kept: compressed for this response, or those sharing memo
+		if e := memo.do(c, encode); e != nil {
 			return c, e.content
 		}
 		return nil, nil
@@ -561,6 +566,45 @@ func (h *Handler) encodedListing(w http.ResponseWriter, r *http.Request, key str
 		return nil, nil
 	}
 	return c, e.content
+}
+
+// encMemo holds the compressed forms of a body that requests share (a
+// JSON listing: see jsonRendered), while they share it. Nil holds none.
+type encMemo struct {
+	mu sync.Mutex
+	m  map[*coding]*encRun
+}
+
+// encRun is the compression of a body in one coding; mu is held while it
+// is made, so that the requests after the first wait for it.
+type encRun struct {
+	mu sync.Mutex
+	e  *cachedFile
+}
+
+// do returns the body compressed in c: made by encode the first time,
+// and again by a later request if encode failed (each is refused by
+// Options.CompressBudget on its own, as when alone).
+func (m *encMemo) do(c *coding, encode func() *cachedFile) *cachedFile {
+	if m == nil {
+		return encode()
+	}
+	m.mu.Lock()
+	if m.m == nil {
+		m.m = map[*coding]*encRun{}
+	}
+	run := m.m[c]
+	if run == nil {
+		run = &encRun{}
+		m.m[c] = run
+	}
+	m.mu.Unlock()
+	run.mu.Lock()
+	defer run.mu.Unlock()
+	if run.e == nil {
+		run.e = encode()
+	}
+	return run.e
 }
 
 // fallbackFor reports whether a GET or HEAD of the escaped path that

@@ -238,7 +238,8 @@
 // none, as embed.FS does, or the entry cannot be stat'ed) and "link" (whether it is
 // a symbolic link), in Python's order. It is never kept, but requests
 // that arrive together for the same directory and path share one
-// document, on the terms of the rich listing's rows (see Rich listing).
+// document, on the terms of the rich listing's rows (see Rich listing),
+// and its compression in each coding.
 //
 // # File names that are not UTF-8
 //

@@ -127,6 +127,9 @@ func Zip64Field(extra []byte) ([]byte, bool) { return zip64FieldOf(extra) }
 // listing that was not in its cache, with the directory's name.
 func SetRenderHook(h *Handler, hook func(name string)) { h.renderHook = hook }
 
+// SetEncodeHook makes h call hook each time it compresses a listing.
+func SetEncodeHook(h *Handler, hook func()) { h.encodeHook = hook }
+
 // HerdWaiting reports how many of h's requests wait for a listing that
 // another request is rendering.
 func HerdWaiting(h *Handler) int { return h.richHerd.waiting() + h.jsonHerd.waiting() }

@@ -137,6 +137,9 @@ type Handler struct {
 	// the cache has been read and rendered, with the directory's name
 	// (tests).
 	renderHook func(name string)
+	// encodeHook, if not nil, is called each time a listing is
+	// compressed (tests).
+	encodeHook func()
 
 	// style is Options.Listing (richlisting.go).
 	style ListingStyle

@@ -198,11 +198,16 @@ func TestJSONListingHerd(t *testing.T) {
 		{"Accept": "application/json", "Accept-Encoding": "gzip"},
 	} {
 		h := herdHandler(t, root, opts)
+		var encodes atomic.Int64
+		fileserver.SetEncodeHook(h, func() { encodes.Add(1) })
 		reqs := herdRequests(16, "/d/", hdr)
 		reqs = append(reqs, herdRequests(8, "/%64/", hdr)...) // the same path, decoded
 		got, renders := runHerd(t, h, reqs)
 		if renders != 1 {
 			t.Errorf("%v: %d requests at once made the listing %d times, want once", hdr, len(reqs), renders)
+		}
+		if want := int64(len(hdr) - 1); encodes.Load() != want {
+			t.Errorf("%v: %d requests at once compressed the listing %d times, want %d", hdr, len(reqs), encodes.Load(), want)
 		}
 		sameAs(t, "herd", reqs[:16], got[:16], alone(t, root, opts, "GET", "/d/", hdr), alone(t, root, opts, "HEAD", "/d/", hdr))
 		sameAs(t, "herd", reqs[16:], got[16:], alone(t, root, opts, "GET", "/%64/", hdr), alone(t, root, opts, "HEAD", "/%64/", hdr))

@@ -316,7 +316,7 @@ func (h *Handler) sendListingPage(w http.ResponseWriter, r *http.Request, key st
 	hdr := w.Header()
 	addVary(hdr, varyAccept)
 	hdr["Content-Type"] = own(htmlType)
-	if c, body := h.encodedListing(w, r, key, id, func() []byte {
+	if c, body := h.encodedListing(w, r, key, id, nil, func() []byte {
 		return slices.Concat(head, rows, tail)
 	}); c != nil {
 		hdr["Content-Encoding"] = own(c.value)
@@ -491,7 +491,7 @@ func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, f fs.
 	body := jr.body
 	hdr := w.Header()
 	hdr.Set("Content-Type", "application/json")
-	if c, enc := h.encodedListing(w, r, "", fileID{}, func() []byte { return body }); c != nil {
+	if c, enc := h.encodedListing(w, r, "", fileID{}, &jr.enc, func() []byte { return body }); c != nil {
 		hdr["Content-Encoding"] = own(c.value)
 		body = enc
 	}
@@ -509,6 +509,7 @@ type jsonRendered struct {
 	rows   []richEntry // the entries and their stamps, charged to Options.ListingBudget
 	body   []byte      // the document; nil if it could not be encoded
 	stable bool        // see richRendered
+	enc    encMemo     // body compressed, for the requests that share it
 }
 
 // jsonHerdKey names the JSON listing of the directory name as version
