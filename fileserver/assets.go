@@ -511,10 +511,10 @@ func (h *Handler) immutableKey(name string, fi fs.FileInfo) (any, bool) {
 
 // encodedListing compresses a listing's body for r if the options and
 // the client allow, keeping it under key (when not "") with the
-// directory's version id, else in memo when not nil (a body that
+// directory's version id, else in memo when it has one (a body that
 // requests share, compressed once for them in each coding), and returns
 // the coding and the bytes to send, or nil and body.
-func (h *Handler) encodedListing(w http.ResponseWriter, r *http.Request, key string, id fileID, memo *encMemo, body func() []byte) (*coding, []byte) {
+func (h *Handler) encodedListing(w http.ResponseWriter, r *http.Request, key string, id fileID, memo memoRef, body func() []byte) (*coding, []byte) {
 	if h.comp == nil {
 		return nil, nil
 	}
@@ -547,7 +547,7 @@ func (h *Handler) encodedListing(w http.ResponseWriter, r *http.Request, key str
 		return &cachedFile{id: id, content: buf.Bytes()}
 	}
 	if key == "" { // not kept: compressed for this response, or those sharing memo
-		if e := memo.do(c, encode); e != nil {
+		if e := memo.m.do(encKey{c, memo.page}, encode); e != nil {
 			return c, e.content
 		}
 		return nil, nil
@@ -568,11 +568,24 @@ func (h *Handler) encodedListing(w http.ResponseWriter, r *http.Request, key str
 	return c, e.content
 }
 
-// encMemo holds the compressed forms of a body that requests share (a
-// JSON listing: see jsonRendered), while they share it. Nil holds none.
+// encMemo holds the compressed forms of a listing's rows or document
+// that requests share (see herd), while they share it, per coding and
+// page (the page of rows, titled from the client's path). Nil holds none.
 type encMemo struct {
 	mu sync.Mutex
-	m  map[*coding]*encRun
+	m  map[encKey]*encRun
+}
+
+// encKey names a page compressed in a coding.
+type encKey struct {
+	c    *coding
+	page string
+}
+
+// memoRef is a page of an encMemo; the zero memoRef has none.
+type memoRef struct {
+	m    *encMemo
+	page string
 }
 
 // encRun is the compression of a body in one coding; mu is held while it
@@ -582,21 +595,21 @@ type encRun struct {
 	e  *cachedFile
 }
 
-// do returns the body compressed in c: made by encode the first time,
+// do returns the body compressed as k: made by encode the first time,
 // and again by a later request if encode failed (each is refused by
 // Options.CompressBudget on its own, as when alone).
-func (m *encMemo) do(c *coding, encode func() *cachedFile) *cachedFile {
+func (m *encMemo) do(k encKey, encode func() *cachedFile) *cachedFile {
 	if m == nil {
 		return encode()
 	}
 	m.mu.Lock()
 	if m.m == nil {
-		m.m = map[*coding]*encRun{}
+		m.m = map[encKey]*encRun{}
 	}
-	run := m.m[c]
+	run := m.m[k]
 	if run == nil {
 		run = &encRun{}
-		m.m[c] = run
+		m.m[k] = run
 	}
 	m.mu.Unlock()
 	run.mu.Lock()

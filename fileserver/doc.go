@@ -220,7 +220,8 @@
 // 35,000 entries) is not built in memory but streamed, without
 // Content-Length and uncompressed, holding only the entries. Requests
 // that arrive together for rows that are not kept (a site just deployed,
-// an entry just evicted) share one rendering, and its compressed page:
+// an entry just evicted) share one rendering, and its compressed page
+// (compressed once for them, kept or not):
 // the first reads the directory and renders the rows, the others wait for
 // it. One that came while it was under way takes it only as it would
 // take kept rows (the directory not changed less than 2 seconds before,

@@ -274,7 +274,7 @@ func (h *Handler) writeListing(w http.ResponseWriter, r *http.Request, clientPat
 		head = append(head, listingList...)
 	}
 
-	h.sendListingPage(w, r, pageKey(key, clientPath), id, head, items, listingTailBytes)
+	h.sendListingPage(w, r, pageKey(key, clientPath), id, memoRef{}, head, items, listingTailBytes)
 	if cap(head) <= 64<<10 { // a title that long is rare: let it go
 		*hp = head
 		headPool.Put(hp)
@@ -312,11 +312,11 @@ func pageKey(key, clientPath string) string {
 // with its Content-Length, compressed when Options.Compress and the client
 // allow (kept compressed under key, when key is not "", so compressed
 // once per version id).
-func (h *Handler) sendListingPage(w http.ResponseWriter, r *http.Request, key string, id fileID, head, rows, tail []byte) {
+func (h *Handler) sendListingPage(w http.ResponseWriter, r *http.Request, key string, id fileID, memo memoRef, head, rows, tail []byte) {
 	hdr := w.Header()
 	addVary(hdr, varyAccept)
 	hdr["Content-Type"] = own(htmlType)
-	if c, body := h.encodedListing(w, r, key, id, nil, func() []byte {
+	if c, body := h.encodedListing(w, r, key, id, memo, func() []byte {
 		return slices.Concat(head, rows, tail)
 	}); c != nil {
 		hdr["Content-Encoding"] = own(c.value)
@@ -491,7 +491,7 @@ func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, f fs.
 	body := jr.body
 	hdr := w.Header()
 	hdr.Set("Content-Type", "application/json")
-	if c, enc := h.encodedListing(w, r, "", fileID{}, &jr.enc, func() []byte { return body }); c != nil {
+	if c, enc := h.encodedListing(w, r, "", fileID{}, memoRef{m: &jr.enc}, func() []byte { return body }); c != nil {
 		hdr["Content-Encoding"] = own(c.value)
 		body = enc
 	}

@@ -456,7 +456,7 @@ func (h *Handler) serveRichListing(w http.ResponseWriter, r *http.Request, f fs.
 		key := richKey(name, sortBy)
 		if e := h.cache.get(key, id); e != nil {
 			if rc, ok := e.extra.(*richCached); ok && h.richFresh(f, name, rc.rows) {
-				h.writeRichListing(w, r, name, clientPath, sortBy, len(rc.rows), e.content, key, id, rc.gen)
+				h.writeRichListing(w, r, name, clientPath, sortBy, len(rc.rows), e.content, key, id, rc.gen, nil)
 				return
 			}
 		}
@@ -483,7 +483,7 @@ func (h *Handler) serveRichListing(w http.ResponseWriter, r *http.Request, f fs.
 		h.streamRichListing(w, r, name, clientPath, sortBy, rr.rows)
 		return
 	}
-	h.writeRichListing(w, r, name, clientPath, sortBy, len(rr.rows), rr.page, rr.key, id, rr.gen)
+	h.writeRichListing(w, r, name, clientPath, sortBy, len(rr.rows), rr.page, rr.key, id, rr.gen, &rr.enc)
 }
 
 // richRendered is a rendering of a rich listing's rows, which the
@@ -500,6 +500,9 @@ type richRendered struct {
 	// the rendering began may take it once its entries are checked
 	// (stableListing).
 	stable bool
+	// enc holds the pages compressed for the requests that share rows
+	// that are not kept (kept ones are compressed once in the cache).
+	enc encMemo
 }
 
 // richHerdKey names the rows of the directory name as version id, sorted
@@ -797,8 +800,9 @@ func isHex(c byte) bool {
 
 // writeRichListing sends the rich page around rows, with Content-Length,
 // compressed when the options and the client allow (kept compressed under
-// key when the rows are kept, so compressed once per version).
-func (h *Handler) writeRichListing(w http.ResponseWriter, r *http.Request, name, clientPath string, s richSort, count int, rows []byte, key string, id fileID, gen int64) {
+// key when the rows are kept, so compressed once per version; else, for
+// rows that requests share, in memo, once for them all).
+func (h *Handler) writeRichListing(w http.ResponseWriter, r *http.Request, name, clientPath string, s richSort, count int, rows []byte, key string, id fileID, gen int64, memo *encMemo) {
 	head := h.richHead(name, clientPath, s, count)
 	tail := richTail(count)
 	if key = pageKey(key, clientPath); key != "" {
@@ -807,7 +811,7 @@ func (h *Handler) writeRichListing(w http.ResponseWriter, r *http.Request, name,
 		// or time, give it a new one.
 		id.size = gen
 	}
-	h.sendListingPage(w, r, key, id, head, rows, tail)
+	h.sendListingPage(w, r, key, id, memoRef{memo, clientPath}, head, rows, tail)
 }
 
 // richStreamChunk is how many bytes of rows are rendered before they are
