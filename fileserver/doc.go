@@ -162,7 +162,10 @@
 // and whether each is a directory or a link). The title is made from each
 // request's path. A directory holding a symbolic link is never kept,
 // since whether the link shows as a directory depends on its target; nor
-// is the JSON listing, which shows sizes and times.
+// is the JSON listing, which shows sizes and times. Requests that arrive
+// together for a list that is not kept share one reading of the
+// directory, and its compressed page, on the rich listing's terms (see
+// Rich listing; no entry is stat'ed).
 //
 // # Files that change while served
 //

@@ -132,7 +132,9 @@ func SetEncodeHook(h *Handler, hook func()) { h.encodeHook = hook }
 
 // HerdWaiting reports how many of h's requests wait for a listing that
 // another request is rendering.
-func HerdWaiting(h *Handler) int { return h.richHerd.waiting() + h.jsonHerd.waiting() }
+func HerdWaiting(h *Handler) int {
+	return h.listHerd.waiting() + h.richHerd.waiting() + h.jsonHerd.waiting()
+}
 
 // waiting reports how many calls wait for the runs under way.
 func (g *herd[K, T]) waiting() int {

@@ -92,9 +92,10 @@ type Handler struct {
 	// flights are the compressions under way (see once).
 	flightMu sync.Mutex
 	flights  map[string]*flight
-	// richHerd and jsonHerd hold the rich and JSON listings being
-	// rendered, which the requests for the same one meanwhile share
-	// (see herd).
+	// listHerd, richHerd and jsonHerd hold the Python, rich and JSON
+	// listings being rendered, which the requests for the same one
+	// meanwhile share (see herd).
+	listHerd herd[listHerdKey, *listRendered]
 	richHerd herd[richHerdKey, *richRendered]
 	jsonHerd herd[jsonHerdKey, *jsonRendered]
 	// The upload options (upload.go): upload is false when off.

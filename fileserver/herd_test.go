@@ -127,34 +127,42 @@ func herdRequests(n int, target string, hdr map[string]string) []*http.Request {
 	return reqs
 }
 
-// TestRichListingHerd: requests that arrive together for the rich
-// listing of a directory that is not in the cache share one rendering,
-// GET and HEAD alike, and each gets the page one request alone gets.
-// Each rendered it: 64 at once for 10,000 entries took the server to
-// 160 to 180 MB, 890 MB with Compress.
-func TestRichListingHerd(t *testing.T) {
+// TestListingHerd: requests that arrive together for the listing of a
+// directory that is not in the cache, Python's or rich, share one
+// rendering, GET and HEAD alike, and each gets the page one request
+// alone gets. Each rendered it: 64 at once for the rich listing of
+// 10,000 entries took the server to 160 to 180 MB, 890 MB with Compress.
+func TestListingHerd(t *testing.T) {
 	root := herdDir(t, 40)
-	opts := fileserver.Options{Listing: fileserver.ListingRich, Compress: true}
-	for _, hdr := range []map[string]string{nil, {"Accept-Encoding": "gzip"}} {
-		h := herdHandler(t, root, opts)
-		reqs := herdRequests(16, "/d/?sort=size", hdr)
-		got, renders := runHerd(t, h, reqs)
-		if renders != 1 {
-			t.Errorf("%v: %d requests at once rendered the listing %d times, want once", hdr, len(reqs), renders)
+	for _, style := range []fileserver.ListingStyle{fileserver.ListingPython, fileserver.ListingRich} {
+		opts := fileserver.Options{Listing: style, Compress: true}
+		for _, hdr := range []map[string]string{nil, {"Accept-Encoding": "gzip"}} {
+			h := herdHandler(t, root, opts)
+			reqs := herdRequests(16, "/d/?sort=size", hdr)
+			got, renders := runHerd(t, h, reqs)
+			if renders != 1 {
+				t.Errorf("%v %v: %d requests at once rendered the listing %d times, want once", style, hdr, len(reqs), renders)
+			}
+			sameAs(t, "herd", reqs, got, alone(t, root, opts, "GET", "/d/?sort=size", hdr), alone(t, root, opts, "HEAD", "/d/?sort=size", hdr))
 		}
-		sameAs(t, "herd", reqs, got, alone(t, root, opts, "GET", "/d/?sort=size", hdr), alone(t, root, opts, "HEAD", "/d/?sort=size", hdr))
 	}
 }
 
-// TestRichListingHerdUnkept: requests that share rows the cache does
+// TestListingHerdUnkept: requests that share rows the cache does
 // not keep (a full cache lets them in only when asked for again) share
 // their compressed page too. Each compressed its own: 64 at once for a
 // directory of 10,000 entries just changed took 460 MB, 12 of the pages
 // sent uncompressed for CompressBudget.
-func TestRichListingHerdUnkept(t *testing.T) {
+func TestListingHerdUnkept(t *testing.T) {
+	for _, style := range []fileserver.ListingStyle{fileserver.ListingPython, fileserver.ListingRich} {
+		t.Run(style.String(), func(t *testing.T) { testListingHerdUnkept(t, style) })
+	}
+}
+
+func testListingHerdUnkept(t *testing.T, style fileserver.ListingStyle) {
 	root := herdDir(t, 10)
-	writeFile(t, filepath.Join(root, "big.txt"), strings.Repeat("z", 60<<10))
-	opts := fileserver.Options{Listing: fileserver.ListingRich, Compress: true, CacheMaxBytes: 64 << 10}
+	writeFile(t, filepath.Join(root, "big.txt"), strings.Repeat("z", 63<<10))
+	opts := fileserver.Options{Listing: style, Compress: true, CacheMaxBytes: 64 << 10}
 	full := func() *fileserver.Handler {
 		h := herdHandler(t, root, opts)
 		if got := serve(t, h, "GET", "/big.txt", nil); got.status != http.StatusOK {

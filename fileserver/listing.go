@@ -82,18 +82,13 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 	}
 	// The HTML list of a directory is kept in the cache, under its
 	// version as stat saw it (see listingKey).
-	var id fileID
-	cacheable := false
-	if h.cache != nil && !wantJSON {
-		id, cacheable = statID(fi)
-	}
-	if cacheable {
+	id, hasID := statID(fi)
+	if h.cache != nil && hasID && !wantJSON {
 		if e := h.cache.get(listingKey(name), id); e != nil {
-			h.writeListing(w, r, clientPath, e.content, listingKey(name), id, h.takesUploads(name))
+			h.writeListing(w, r, clientPath, e.content, listingKey(name), id, nil, h.takesUploads(name))
 			return
 		}
 	}
-	t0 := h.now()
 	if f == nil {
 		var err error
 		if f, err = h.open(r.Context(), name); err != nil {
@@ -107,12 +102,63 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 		h.serveJSONListing(w, r, f, fi, name, clientPath)
 		return
 	}
-	entries, err := h.readDir(r.Context(), f, name)
-	if err != nil {
-		h.listingError(w, r, name, err)
+	render := func() (*listRendered, bool) { return h.renderListing(r, f, name, id, hasID) }
+	var lr *listRendered
+	mine, joined := true, false
+	if hasID {
+		// Requests for this very list meanwhile share this rendering.
+		lr, mine, joined = h.listHerd.do(r.Context(), listHerdKey{name, id}, func(lr *listRendered, late bool) bool {
+			return !late || lr.stable
+		}, render)
+	} else {
+		lr, _ = render()
+	}
+	if lr.err != nil {
+		h.listingError(w, r, name, lr.err)
 		return
 	}
-	defer h.listings.give(int64(len(entries)))
+	if mine {
+		defer h.listings.give(int64(lr.entries))
+	}
+	h.writeListing(w, r, clientPath, lr.items, lr.key, id, &lr.enc, h.takesUploads(name))
+	if mine && lr.pool != nil && !joined {
+		// No other request holds the buffer: back to the pool.
+		*lr.pool = lr.items
+		bufPool.Put(lr.pool)
+	}
+}
+
+// listRendered is a rendering of Python's list of a directory, which
+// the requests for the same one that arrive meanwhile share (listHerd).
+type listRendered struct {
+	err     error
+	entries int    // charged to Options.ListingBudget
+	items   []byte // the <li> lines
+	// pool is the bufPool buffer items is in, to go back when no other
+	// request took them; nil when items is a buffer of its own.
+	pool *[]byte
+	key  string // the cache key items are kept under, or ""
+	// stable and enc: see richRendered.
+	stable bool
+	enc    encMemo
+}
+
+// listHerdKey names the list of the directory name as version id.
+type listHerdKey struct {
+	name string
+	id   fileID
+}
+
+// renderListing reads the directory name, open as f and seen by stat as
+// id (when hasID), and renders its <li> lines, keeping them in the cache
+// when it may; it reports whether the result may be shared. The entries
+// stay charged to Options.ListingBudget but on an error.
+func (h *Handler) renderListing(r *http.Request, f fs.File, name string, id fileID, hasID bool) (*listRendered, bool) {
+	t0 := h.now()
+	entries, err := h.readDir(r.Context(), f, name)
+	if err != nil {
+		return &listRendered{err: err}, false
+	}
 
 	bp := bufPool.Get().(*[]byte)
 	// Size the list once, so that a big listing does not leave a trail of
@@ -126,24 +172,26 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 		b = make([]byte, 0, size+size/16)
 	}
 	b = appendListItems(b, entries)
+	lr := &listRendered{entries: len(entries), items: b, stable: hasID && stableListing(f, entries, id, t0)}
 	// A buffer of up to 1 MiB goes back to the pool (a bigger one would
 	// pin memory there), so the cache keeps a copy of it; a bigger one is
 	// kept as it is, which spares the peak of a big listing a second copy.
 	pooled := cap(b) <= 1<<20
-	key := ""
-	if cacheable && h.keepListing(f, entries, id, t0, len(b)) && h.cache.admits(listingKey(name), int64(len(b))) {
-		key = listingKey(name)
+	if pooled {
+		lr.pool = bp
+	}
+	if h.renderHook != nil {
+		h.renderHook(name)
+	}
+	if h.cache != nil && hasID && h.keepListing(f, entries, id, t0, len(b)) && h.cache.admits(listingKey(name), int64(len(b))) {
+		lr.key = listingKey(name)
 		e := &cachedFile{id: id, content: b[:len(b):len(b)], extraCost: int64(cap(b) - len(b))}
 		if pooled {
 			e.content, e.extraCost = slices.Clone(b), 0
 		}
-		h.cache.put(key, e)
+		h.cache.put(lr.key, e)
 	}
-	h.writeListing(w, r, clientPath, b, key, id, h.takesUploads(name))
-	if pooled {
-		*bp = b
-		bufPool.Put(bp)
-	}
+	return lr, true
 }
 
 // appendListItems appends the <li> lines of Python's listing of entries.
@@ -252,9 +300,9 @@ func stableListing(f fs.File, entries []*entry, id fileID, t0 time.Time) bool {
 // listing goes out with no allocation but the Content-Length. With
 // Options.Compress it goes out compressed to a client that takes it:
 // kept compressed under key (and the title) when the list is kept, so
-// compressed once per version. With upload the page offers the upload
-// form.
-func (h *Handler) writeListing(w http.ResponseWriter, r *http.Request, clientPath string, items []byte, key string, id fileID, upload bool) {
+// compressed once per version; else, for items that requests share, in
+// memo, once for them all. With upload the page offers the upload form.
+func (h *Handler) writeListing(w http.ResponseWriter, r *http.Request, clientPath string, items []byte, key string, id fileID, memo *encMemo, upload bool) {
 	display := urlpath.UnescapeName(clientPath)
 	hp := headPool.Get().(*[]byte)
 	head := append((*hp)[:0], listingHead...)
@@ -274,7 +322,7 @@ func (h *Handler) writeListing(w http.ResponseWriter, r *http.Request, clientPat
 		head = append(head, listingList...)
 	}
 
-	h.sendListingPage(w, r, pageKey(key, clientPath), id, memoRef{}, head, items, listingTailBytes)
+	h.sendListingPage(w, r, pageKey(key, clientPath), id, memoRef{memo, clientPath}, head, items, listingTailBytes)
 	if cap(head) <= 64<<10 { // a title that long is rare: let it go
 		*hp = head
 		headPool.Put(hp)
