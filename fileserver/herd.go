@@ -1,9 +1,6 @@
 package fileserver
 
-import (
-	"context"
-	"sync"
-)
+import "sync"
 
 // herd.go: requests that arrive together for the same listing share one
 // rendering of it.
@@ -31,8 +28,7 @@ import (
 //     own (a budget refused, a permission denied).
 //   - The work does not depend on the request that does it beyond its
 //     directory: a leader whose client goes away still finishes it for
-//     the others, and one that waits stops waiting when its own request
-//     is done.
+//     the others.
 type herd[K comparable, T any] struct {
 	mu   sync.Mutex
 	runs map[K]*herdRun[T]
@@ -53,7 +49,7 @@ type herdRun[T any] struct {
 // call's own run, which then holds whatever the work took (a budget's
 // charge) and gives it back; joined is true when other calls took its
 // result too, and are using it.
-func (g *herd[K, T]) do(ctx context.Context, key K, usable func(v T, late bool) bool, work func() (T, bool)) (v T, own, joined bool) {
+func (g *herd[K, T]) do(key K, usable func(v T, late bool) bool, work func() (T, bool)) (v T, own, joined bool) {
 	late := true
 	for range 2 {
 		g.mu.Lock()
@@ -69,12 +65,11 @@ func (g *herd[K, T]) do(ctx context.Context, key K, usable func(v T, late bool) 
 		}
 		run.joined++
 		g.mu.Unlock()
-		select {
-		case <-run.done:
-		case <-ctx.Done():
-			v, _ = work()
-			return v, true, false
-		}
+		// A waiting request whose client has gone waits on: the run
+		// ends as its own work would have, and doing that work now, as
+		// the clients of a slow rendering give up one after another,
+		// would bring back the herd.
+		<-run.done
 		if !run.shared {
 			break // failed, or nothing to share: as if alone
 		}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/simplehttp/simplehttp/fileserver"
 )
@@ -287,5 +288,49 @@ func TestRichListingHerdLeaderGone(t *testing.T) {
 		if g := <-got; g.status != want.status || g.body != want.body {
 			t.Fatalf("after the leader went away: %d %.200q, want %d %.200q", g.status, g.body, want.status, want.body)
 		}
+	}
+}
+
+// TestListingHerdWaiterGone: a request waiting for another's rendering
+// whose client goes away does not render the listing itself: as the
+// clients of a slow rendering give up one after another, each doing
+// the work would bring the herd back.
+func TestListingHerdWaiterGone(t *testing.T) {
+	root := herdDir(t, 20)
+	h := herdHandler(t, root, fileserver.Options{Listing: fileserver.ListingRich})
+	var renders atomic.Int64
+	entered, release := make(chan struct{}), make(chan struct{})
+	fileserver.SetRenderHook(h, func(string) {
+		if renders.Add(1) == 1 {
+			close(entered)
+			<-release
+		}
+	})
+	leaderDone := make(chan struct{})
+	go func() {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/d/", nil))
+		close(leaderDone)
+	}()
+	<-entered
+	ctx, cancel := context.WithCancel(context.Background())
+	waiterDone := make(chan struct{})
+	go func() {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/d/", nil).WithContext(ctx))
+		close(waiterDone)
+	}()
+	for fileserver.HerdWaiting(h) < 1 {
+		runtime.Gosched()
+	}
+	cancel()
+	// Give a waiter that would render on its own the chance to; one that
+	// waits on cannot end before the release.
+	for i := 0; i < 200 && renders.Load() < 2; i++ {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	<-leaderDone
+	<-waiterDone
+	if n := renders.Load(); n != 1 {
+		t.Fatalf("%d renderings, want 1: the waiter whose client went away rendered the listing itself", n)
 	}
 }

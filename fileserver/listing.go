@@ -107,7 +107,7 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 	mine, joined := true, false
 	if hasID {
 		// Requests for this very list meanwhile share this rendering.
-		lr, mine, joined = h.listHerd.do(r.Context(), listHerdKey{name, id}, func(lr *listRendered, late bool) bool {
+		lr, mine, joined = h.listHerd.do(listHerdKey{name, id}, func(lr *listRendered, late bool) bool {
 			return !late || lr.stable
 		}, render)
 	} else {
@@ -518,7 +518,7 @@ func (h *Handler) serveJSONListing(w http.ResponseWriter, r *http.Request, f fs.
 	var jr *jsonRendered
 	mine := true
 	if hasID {
-		jr, mine, _ = h.jsonHerd.do(r.Context(), jsonHerdKey{name, id, path}, func(jr *jsonRendered, late bool) bool {
+		jr, mine, _ = h.jsonHerd.do(jsonHerdKey{name, id, path}, func(jr *jsonRendered, late bool) bool {
 			return !late || jr.stable && h.richFresh(f, name, jr.rows)
 		}, render)
 	} else {

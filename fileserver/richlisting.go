@@ -466,7 +466,7 @@ func (h *Handler) serveRichListing(w http.ResponseWriter, r *http.Request, f fs.
 	own := true
 	if hasID {
 		// Requests for these very rows meanwhile share this rendering.
-		rr, own, _ = h.richHerd.do(r.Context(), richHerdKey{name, id, sortBy}, func(rr *richRendered, late bool) bool {
+		rr, own, _ = h.richHerd.do(richHerdKey{name, id, sortBy}, func(rr *richRendered, late bool) bool {
 			return !late || rr.stable && h.richFresh(f, name, rr.rows)
 		}, render)
 	} else {
