@@ -520,3 +520,15 @@ type discardWriter struct{ h http.Header }
 func (w discardWriter) Header() http.Header       { return w.h }
 func (discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (discardWriter) WriteHeader(int)             {}
+
+// Python's send_error sends a page for every code from 200 on but 204, 205
+// and 304: 200 and 206 have one.
+func TestErrorBodyFrom200(t *testing.T) {
+	for _, code := range []int{200, 206} {
+		res := serveError(http.MethodGet, nil, code, "", "")
+		body := readBody(t, res)
+		if res.StatusCode != code || !bytes.Contains(body, []byte("<p>Error code: "+strconv.Itoa(code)+"</p>")) {
+			t.Errorf("Error(%d): %d %q, want the page", code, res.StatusCode, body)
+		}
+	}
+}

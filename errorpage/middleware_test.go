@@ -305,6 +305,13 @@ func TestNewErrors(t *testing.T) {
 	if _, err := New(Options{Format: &Format{}}); err == nil || !strings.Contains(err.Error(), "not made by ParseFormat") {
 		t.Errorf("New(Format: &Format{}) = %v, want an error naming ParseFormat", err)
 	}
+	// A Content-Type of more than one line would put a header of the
+	// caller's making into every error response.
+	for _, ct := range []string{"text/html\r\nSet-Cookie: a=b", "text/html\nX: y", "text/html\x00"} {
+		if _, err := New(Options{ContentType: ct}); err == nil || !strings.Contains(err.Error(), "not one line of text") {
+			t.Errorf("New(ContentType: %q) = %v, want an error", ct, err)
+		}
+	}
 	func() {
 		defer func() {
 			if recover() == nil {
@@ -1244,5 +1251,69 @@ func TestLateWritesAfterGoexit(t *testing.T) {
 		if err := <-result; err == nil || strings.Contains(rec.Body.String(), "LEAK") {
 			t.Errorf("DisableRecovery %v: late write: %v, response %q; want an error and nothing written", opts.DisableRecovery, err, rec.Body)
 		}
+	}
+}
+
+// The text/plain page stays one line: C0 controls, DEL and C1 controls
+// become spaces, and the characters next to those ranges are kept.
+func TestTextPageControlCharacters(t *testing.T) {
+	m, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/x", nil)
+	req.Header.Set("Accept", "text/plain")
+	rec := httptest.NewRecorder()
+	m.Handler(errorCall(404, "a\x1fb c~d\x7fe\u0080f\u009fg\u00a0h", "\u00a1")).ServeHTTP(rec, req)
+	want := "404 a b c~d e f g\u00a0h: \u00a1.\n"
+	if got := rec.Body.String(); rec.Code != 404 || got != want {
+		t.Errorf("got %d %q, want 404 %q", rec.Code, got, want)
+	}
+}
+
+// A handler's own page is passed on whatever its status, when its
+// Content-Type is not the plain text of http.Error: here an HTML page
+// behind X-Content-Type-Options: nosniff.
+func TestOwnPageWithNosniffPassed(t *testing.T) {
+	m, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.WriteHeader(404)
+		io.WriteString(w, "<p>mine</p>")
+	}
+	rec := httptest.NewRecorder()
+	m.Handler(http.HandlerFunc(own)).ServeHTTP(rec, httptest.NewRequest("GET", "/x", nil))
+	if rec.Code != 404 || rec.Body.String() != "<p>mine</p>" || rec.Header().Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Errorf("got %d %v %q, want the handler's own page", rec.Code, rec.Header(), rec.Body)
+	}
+}
+
+// A panic after part of a response without Content-Length went out cuts
+// the connection: the client must not take the part for the whole.
+func TestRecoverAfterChunkedPart(t *testing.T) {
+	m, err := New(Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "partial")
+		w.(http.Flusher).Flush()
+		panic("boom")
+	})))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.Start()
+	defer srv.Close()
+	res, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err == nil {
+		t.Errorf("GET: %d %q read whole, want the connection cut", res.StatusCode, body)
 	}
 }
