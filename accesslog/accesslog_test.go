@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -588,5 +589,57 @@ func TestPasswordNotParsed(t *testing.T) {
 				t.Errorf("%s, %v: Referer %q not logged as %q: %q", tc.name, f, tc.referer, tc.want, out)
 			}
 		}
+	}
+}
+
+// net/http sends no body for HEAD however much the handler writes: the
+// size field says none was sent, as for Apache.
+func TestHeadLogsNoBytes(t *testing.T) {
+	for method, want := range map[string]string{
+		"GET":  `"GET / HTTP/1.1" 200 5` + "\n",
+		"HEAD": `"HEAD / HTTP/1.1" 200 -` + "\n",
+	} {
+		log := newSink()
+		m := newMiddleware(t, Options{Writer: log, Format: Common})
+		h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") }))
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(method, "/", nil))
+		if out := log.lines(t, 1)[0]; !strings.HasSuffix(out, want) {
+			t.Errorf("%s: %q, want it to end in %q", method, out, want)
+		}
+	}
+}
+
+// A request built by hand (http.NewRequest, as in a test of the caller's
+// handler) has no RequestURI: the line shows the URL's instead of
+// leaving the request line out.
+func TestHandBuiltRequestLogged(t *testing.T) {
+	log := newSink()
+	m := newMiddleware(t, Options{Writer: log})
+	r, err := http.NewRequest("GET", "http://example.com/a?b=c", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})).ServeHTTP(httptest.NewRecorder(), r)
+	want := `"GET /a?b=c HTTP/1.1" 200 -` + "\n"
+	if out := log.lines(t, 1)[0]; !strings.HasSuffix(out, want) {
+		t.Errorf("%q, want it to end in %q", out, want)
+	}
+}
+
+// JSON's duration is the time from the start of the request to the end of
+// the handler, in nanoseconds.
+func TestJSONDuration(t *testing.T) {
+	var calls atomic.Int32
+	now := func() time.Time {
+		if calls.Add(1) == 1 {
+			return fixedTime
+		}
+		return fixedTime.Add(1500 * time.Millisecond)
+	}
+	log := newSink()
+	m := newMiddleware(t, Options{Writer: log, Format: JSON, Now: now})
+	m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	if out := log.lines(t, 1)[0]; !strings.Contains(out, `"duration":1500000000,`) {
+		t.Errorf("%q, want a duration of 1.5 s", out)
 	}
 }
