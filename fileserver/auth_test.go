@@ -19,6 +19,7 @@ import (
 	"github.com/simplehttp/simplehttp/accesslog"
 	"github.com/simplehttp/simplehttp/errorpage"
 	"github.com/simplehttp/simplehttp/fileserver"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Hashes made with bcrypt.GenerateFromPassword at bcrypt.MinCost, so
@@ -287,6 +288,8 @@ func TestBasicAuthSameWork(t *testing.T) {
 		{"unknown user", testUsers(), basic("mallory:nope"), 401, 1},
 		{"empty user", testUsers(), basic(":nope"), 401, 1},
 		{"bcrypt password over 72 bytes", testUsers(), basic("bob:" + strings.Repeat("x", 100)), 401, 1},
+		// bcrypt looks at 72 bytes: a password of exactly 72 is whole.
+		{"bcrypt password of 72 bytes", map[string]string{"dave": bcryptHash(t, strings.Repeat("x", 72))}, basic("dave:" + strings.Repeat("x", 72)), 200, 1},
 		{"plain users only: known", map[string]string{"alice": "secret"}, basic("alice:secret"), 200, 0},
 		{"plain users only: unknown", map[string]string{"alice": "secret"}, basic("eve:secret"), 401, 0},
 		// Malformed credentials name no user: nothing to compare.
@@ -311,6 +314,16 @@ func TestBasicAuthSameWork(t *testing.T) {
 			}
 		})
 	}
+}
+
+// bcryptHash is a bcrypt hash of pw at the lowest cost.
+func bcryptHash(t *testing.T, pw string) string {
+	t.Helper()
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(h)
 }
 
 func TestBasicAuthCacheBounded(t *testing.T) {
@@ -445,6 +458,26 @@ func TestBasicAuthFailureLimit(t *testing.T) {
 			t.Fatalf("step %d (%s, %q): status %d, Retry-After %q, bcrypt ran %v; want %d, %q, %v",
 				i+1, s.remote, s.auth, code, retry, ran, s.want, s.retry, s.bcryptRun)
 		}
+	}
+}
+
+// A block that has grown past 9 seconds is sent in Retry-After in
+// decimal, rounded up to whole seconds.
+func TestBasicAuthRetryAfterLong(t *testing.T) {
+	c := newClock()
+	h := newAuth(t, fileserver.BasicAuthOptions{Now: c.Now, MaxRetryAfter: time.Hour}).Handler(reached)
+	const client = "192.0.2.7:1"
+	wrong := basic("bob:wrong")
+	for range 5 {
+		authRequest(h, client, wrong)
+	}
+	for _, block := range []time.Duration{1, 2, 4, 8} {
+		c.Advance(block * time.Second)
+		authRequest(h, client, wrong) // the block is over: a failure blocks again
+	}
+	c.Advance(500 * time.Millisecond)
+	if code, retry := authRequest(h, client, wrong); code != 429 || retry != "16" {
+		t.Errorf("blocked for 16 s, 0.5 s in: status %d, Retry-After %q; want 429, %q", code, retry, "16")
 	}
 }
 
@@ -668,6 +701,7 @@ func TestNewBasicAuthErrors(t *testing.T) {
 		{"empty user", fileserver.BasicAuthOptions{Users: map[string]string{"": "x"}}, "fileserver: basic auth: empty user name"},
 		{"colon", fileserver.BasicAuthOptions{Users: map[string]string{"a:b": "x"}}, `fileserver: basic auth: user "a:b": a user name cannot hold ':'`},
 		{"control", fileserver.BasicAuthOptions{Users: map[string]string{"a\nb": "x"}}, `fileserver: basic auth: user "a\nb": control character in the user name`},
+		{"DEL", fileserver.BasicAuthOptions{Users: map[string]string{"a\x7fb": "x"}}, `fileserver: basic auth: user "a\x7fb": control character in the user name`},
 		{"empty password", fileserver.BasicAuthOptions{Users: map[string]string{"a": ""}}, `fileserver: basic auth: user "a": empty password`},
 		{"bad bcrypt", fileserver.BasicAuthOptions{Users: map[string]string{"a": "$2y$10$short"}}, `fileserver: basic auth: user "a": invalid bcrypt hash: crypto/bcrypt: hashedSecret too short to be a bcrypted password`},
 		{"bcrypt cut short", fileserver.BasicAuthOptions{Users: map[string]string{"a": hunter2Hash[:59]}}, `fileserver: basic auth: user "a": invalid bcrypt hash: 59 bytes long, want 60`},
