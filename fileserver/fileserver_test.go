@@ -820,3 +820,42 @@ func TestNewDirRelative(t *testing.T) {
 		}
 	}
 }
+
+// TestNotFoundLogLevel: a 404 that any client can cause (a missing name,
+// a slash after a file, a path below a file, a special file, a directory
+// not listed, an upload's temporary file) is logged at Debug; one the
+// operator should hear about (here a symbolic link loop) at Warn.
+func TestNotFoundLogLevel(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("a"), 0o644)
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	if err := os.Symlink("loop", filepath.Join(dir, "loop")); err != nil {
+		t.Skip(err)
+	}
+	targets := []string{"/missing", "/a.txt/", "/a.txt/x", "/sub/", "/.simplehttp-upload-x", "/loop"}
+	if mkfifo(filepath.Join(dir, "fifo"), 0o644) == nil {
+		targets = append(targets, "/fifo")
+	}
+	var log bytes.Buffer
+	h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{
+		DisableListing: true, Upload: true,
+		Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	for _, target := range targets {
+		log.Reset()
+		if got := serve(t, h, "GET", target, nil); got.status != 404 {
+			t.Errorf("GET %s: %d, want 404", target, got.status)
+		}
+		want := "level=DEBUG"
+		if target == "/loop" {
+			want = "level=WARN"
+		}
+		if s := log.String(); !strings.Contains(s, want+` msg="fileserver: not found" name=`) {
+			t.Errorf("GET %s logged:\n%s\nwant it at %s", target, s, want)
+		}
+	}
+}

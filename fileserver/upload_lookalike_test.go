@@ -282,3 +282,37 @@ func TestPutReadsDirectoryTwice(t *testing.T) {
 		})
 	}
 }
+
+// TestUploadNameEdges: the edges of the rules for a name. Each control
+// and invisible character the rules list is refused on its own, the
+// characters next to the control ranges are taken, and a name of 255
+// bytes (what file systems take) is taken where one of 256 is refused.
+func TestUploadNameEdges(t *testing.T) {
+	dir := t.TempDir()
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{})
+	for _, c := range []string{
+		"\x01", "\x1f", "\x7f", "\u0080", "\u009f", "\u00ad", "\u034f", "\u061c", "\u115f", "\u1160",
+		"\u17b4", "\u17b5", "\u180e", "\u200b", "\u200e", "\u200f", "\u202a", "\u202e", "\u2060",
+		"\u3164", "\ufeff", "\uffa0",
+	} {
+		n := "a" + c + "b.txt"
+		if w := upReq(h, "PUT", put(n), []byte("x"), false); w.Code != 400 || !strings.Contains(w.Body.String(), "Bad file name: contains a control character") {
+			t.Errorf("PUT %+q: %d %q, want 400 for a control character", n, w.Code, w.Body)
+		}
+	}
+	long := strings.Repeat("n", 252) + ".txt"
+	if w := upReq(h, "PUT", put(long), []byte("x"), false); w.Code != 400 || !strings.Contains(w.Body.String(), "Bad file name: longer than 255 bytes") {
+		t.Errorf("PUT a name of 256 bytes: %d %q, want 400", w.Code, w.Body)
+	}
+	taken := []string{"a b~.txt", "a\u00a0b.txt", long[1:]}
+	for _, n := range taken {
+		if w := upReq(h, "PUT", put(n), []byte("x"), false); w.Code != 201 {
+			t.Errorf("PUT %+q: %d %q, want 201", n, w.Code, w.Body)
+		}
+	}
+	want := map[string]string{"./": ""}
+	for _, n := range taken {
+		want[n] = "x"
+	}
+	sameTree(t, dir, want)
+}
