@@ -286,7 +286,8 @@ func TestPutReadsDirectoryTwice(t *testing.T) {
 // TestUploadNameEdges: the edges of the rules for a name. Each control
 // and invisible character the rules list is refused on its own, the
 // characters next to the control ranges are taken, and a name of 255
-// bytes (what file systems take) is taken where one of 256 is refused.
+// bytes (what file systems take) is taken where one of 256 is refused,
+// and the names Windows reserves are refused however they are written.
 func TestUploadNameEdges(t *testing.T) {
 	dir := t.TempDir()
 	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{})
@@ -303,6 +304,13 @@ func TestUploadNameEdges(t *testing.T) {
 	long := strings.Repeat("n", 252) + ".txt"
 	if w := upReq(h, "PUT", put(long), []byte("x"), false); w.Code != 400 || !strings.Contains(w.Body.String(), "Bad file name: longer than 255 bytes") {
 		t.Errorf("PUT a name of 256 bytes: %d %q, want 400", w.Code, w.Body)
+	}
+	// Windows opens the device for its name with an extension, and with
+	// spaces before the extension.
+	for _, n := range []string{"con.txt", "CON .txt", "Lpt1  .log"} {
+		if w := upReq(h, "PUT", put(n), []byte("x"), false); w.Code != 400 || !strings.Contains(w.Body.String(), "Bad file name: reserved on Windows") {
+			t.Errorf("PUT %+q: %d %q, want 400 for a name Windows reserves", n, w.Code, w.Body)
+		}
 	}
 	taken := []string{"a b~.txt", "a\u00a0b.txt", long[1:]}
 	for _, n := range taken {
