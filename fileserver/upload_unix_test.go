@@ -179,3 +179,36 @@ func openUnder(t *testing.T, dir string) int {
 	}
 	return n
 }
+
+// TestUploadDirThroughLinkUp: a link whose target climbs ("../sub2")
+// leads where it leads from the link's own directory, and a link that
+// climbs out of the root is refused, as the os.Root refuses it. Finding
+// the directory leaves no descriptor open, whatever the walk took.
+func TestUploadDirThroughLinkUp(t *testing.T) {
+	if _, err := os.Stat("/proc/self/fd"); err != nil {
+		t.Skip("no /proc/self/fd to count the descriptors held:", err)
+	}
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "pub", "sub"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "pub", "sub2"), 0o755)
+	os.Symlink("../sub2", filepath.Join(dir, "pub", "sub", "l"))
+	os.Symlink("../outside", filepath.Join(dir, "up"))
+	h := newUploader(t, dir, fileserver.SymlinksInside, fileserver.Options{})
+	sub2, err := os.Open(filepath.Join(dir, "pub", "sub2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub2.Close()
+	before := openUnder(t, dir)
+	for range 3 {
+		if got, err := fileserver.UploadDirAt(h, sub2, "pub/sub/l"); got != "pub/sub2" || err != nil {
+			t.Fatalf("pub/sub2 opened as pub/sub/l: found at %q, %v; want pub/sub2", got, err)
+		}
+	}
+	if got, err := fileserver.UploadDirAt(h, sub2, "up"); err == nil {
+		t.Errorf("opened as up, a link out of the root: found at %q, want an error", got)
+	}
+	if n := openUnder(t, dir); n != before {
+		t.Errorf("%d descriptors open under the root, want %d as before", n, before)
+	}
+}
