@@ -80,6 +80,11 @@ func TestRangeEdges(t *testing.T) {
 			{"/six.txt", "bytes=5-2", "", 200, "", "abcdef"},
 			{"/six.txt", "bytes=1", "", 200, "", "abcdef"},
 			{"/six.txt", "bytes=", "", 200, "", "abcdef"},
+			{"/six.txt", "bytes=-", "", 200, "", "abcdef"},
+			{"/six.txt", "bytes=-x", "", 200, "", "abcdef"},
+			{"/six.txt", "bytes=-x1", "", 200, "", "abcdef"},
+			{"/six.txt", "bytes=x-2", "", 200, "", "abcdef"},
+			{"/six.txt", "bytes=+1-2", "", 200, "", "abcdef"},       // digits only, no sign
 			{"/six.txt", "Bytes=1-2", "", 206, "bytes 1-2/6", "bc"}, // units are case-insensitive
 			// Positions too large for an int64 are past any file.
 			{"/six.txt", "bytes=2-99999999999999999999", "", 206, "bytes 2-5/6", "cdef"},
@@ -102,9 +107,12 @@ func TestRangeEdges(t *testing.T) {
 				}
 				switch {
 				case c.status == 416:
-					if !strings.Contains(w.Body.String(), "<p>Message: Range Not Satisfiable.</p>") {
-						t.Errorf("%s: 416 without the error page: %q", name, w.Body.String())
+					// The error page alone, nothing of ServeContent's
+					// text after it, and none of the file's headers.
+					if b := w.Body.String(); !strings.Contains(b, "<p>Message: Range Not Satisfiable.</p>") || !strings.HasSuffix(b, "</html>\n") {
+						t.Errorf("%s: 416 without the error page: %q", name, b)
 					}
+					checkHeaders(t, name, w.Header(), map[string]string{"Content-Type": "text/html;charset=utf-8", "Etag": "", "Last-Modified": ""})
 				case c.status == 206 && c.body == "":
 					if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "multipart/byteranges; boundary=") {
 						t.Errorf("%s: Content-Type %q, want multipart/byteranges", name, ct)
