@@ -451,6 +451,7 @@ func TestRichListingBidiShown(t *testing.T) {
 		"invoice\u202efdp.exe":   {Data: []byte("x"), ModTime: richTime},
 		"d\u2067ir\u2069/a.txt":  {Data: []byte("a"), ModTime: richTime},
 		"mark\u200f\u061c.txt":   {Data: []byte("m"), ModTime: richTime},
+		"alm\u061c.txt":          {Data: []byte("l"), ModTime: richTime}, // no byte 0xE2: U+061C alone
 		"plain \u05e9\u05dc.txt": {Data: []byte("p"), ModTime: richTime},
 	}
 	rich := serve(t, richHandler(t, fsys, fileserver.Options{}), "GET", "/", nil).body
@@ -458,6 +459,7 @@ func TestRichListingBidiShown(t *testing.T) {
 		`<a href="invoice%E2%80%AEfdp.exe">invoice` + "\uFFFD" + `fdp.exe</a>`,
 		`<a href="d%E2%81%A7ir%E2%81%A9/">d` + "\uFFFD" + `ir` + "\uFFFD" + `/</a>`,
 		`<a href="mark%E2%80%8F%D8%9C.txt">mark` + "\uFFFD\uFFFD" + `.txt</a>`,
+		`<a href="alm%D8%9C.txt">alm` + "\uFFFD" + `.txt</a>`,
 		`<a href="plain%20%D7%A9%D7%9C.txt">plain ` + "\u05e9\u05dc" + `.txt</a>`,
 	} {
 		if !strings.Contains(rich, want) {
