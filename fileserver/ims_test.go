@@ -33,3 +33,20 @@ func TestIfModifiedSinceLatin1(t *testing.T) {
 		}
 	}
 }
+
+// TestIfModifiedSinceNotDigits: a date whose day, year or time holds a
+// character that is not a digit does not parse in Python, and the file
+// is sent; ':' and '/' sit next to the digits in ASCII.
+func TestIfModifiedSinceNotDigits(t *testing.T) {
+	h := mustNew(t, mapFS(), fileserver.Options{})
+	for _, ims := range []string{
+		"Tue, 0: Jan 2024 03:04:05 GMT",
+		"Tue, 02 Jan 20:4 03:04:05 GMT",
+		"Tue, 02 Jan 2024 0/:04:05 GMT",
+		"Tue, 02 Jan 2024 03:04:0: GMT",
+	} {
+		if got := serve(t, h, "GET", "/hello.txt", map[string]string{"If-Modified-Since": ims}); got.status != http.StatusOK {
+			t.Errorf("If-Modified-Since %q: status %d, want 200", ims, got.status)
+		}
+	}
+}
