@@ -312,7 +312,15 @@ func TestUploadNameEdges(t *testing.T) {
 			t.Errorf("PUT %+q: %d %q, want 400 for a name Windows reserves", n, w.Code, w.Body)
 		}
 	}
-	taken := []string{"a b~.txt", "a\u00a0b.txt", long[1:]}
+	taken := []string{"a b~.txt", "a\u00a0b.txt", long[1:],
+		// The first and last characters of the ranges of invisible
+		// characters taken in their place.
+		"\U0001f3f4\U000e0020\U000e007e\U000e007f.txt", // a black flag's tags
+		"\u6f22\U000e01ef.txt",                         // an ideographic variation selector
+		"\u2764\ufe00.txt",                             // a variation selector
+		"\u1820\u180f.txt",                             // a Mongolian one after a Mongolian letter
+		"a\u1810.txt",                                  // a Mongolian digit: visible
+	}
 	for _, n := range taken {
 		if w := upReq(h, "PUT", put(n), []byte("x"), false); w.Code != 201 {
 			t.Errorf("PUT %+q: %d %q, want 201", n, w.Code, w.Body)
