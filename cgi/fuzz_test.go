@@ -168,3 +168,23 @@ func FuzzScriptHeader(f *testing.F) {
 		}
 	})
 }
+
+// TestMatchCollapsed: a last element "." or ".." is collapsed as Python's
+// _url_collapse_path collapses it, leaving an empty last element: "/cgi-bin/.."
+// is "//", no CGI path, and "/cgi-bin/." is the directory itself.
+func TestMatchCollapsed(t *testing.T) {
+	h := &Handler{dirs: []string{"/cgi-bin"}}
+	for _, tc := range []struct {
+		p, head, tail string
+		v             verdict
+	}{
+		{"/cgi-bin/..", "", "", notCGI},
+		{"/cgi-bin/.", "/cgi-bin", "", isCGI},
+		{"/cgi-bin/x/..", "/cgi-bin", "", isCGI},
+		{"/cgi-bin/sub/.", "/cgi-bin", "sub/", isCGI},
+	} {
+		if head, tail, v := h.match(tc.p); head != tc.head || tail != tc.tail || v != tc.v {
+			t.Errorf("match(%q) = %q, %q, %v; want %q, %q, %v", tc.p, head, tail, v, tc.head, tc.tail, tc.v)
+		}
+	}
+}
