@@ -974,6 +974,32 @@ func TestLongHeaderVariable(t *testing.T) {
 	}
 }
 
+// TestHeaderVariableAtLimit: a variable of exactly 128 KiB with its
+// NUL, the most an exec takes on Linux, reaches the script, a single
+// value or several joined by ", "; one byte more is left out and the
+// script still runs. So is a field whose name starts with '_'.
+func TestHeaderVariableAtLimit(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/env.sh": "#!/bin/sh\n" + header + "env\n"})
+	srv, _ := newServer(t, root, cgi.Options{})
+	const limit = 128 << 10
+	edge := strings.Repeat("e", limit-len("HTTP_X_EDGE=")-1)
+	over := strings.Repeat("o", limit-len("HTTP_X_OVER=")) // its NUL one past
+	half := strings.Repeat("t", (limit-len("HTTP_X_TWO=")-len(", ")-1)/2)
+	res := do(t, srv, "GET", "/cgi-bin/env.sh", nil, http.Header{
+		"X-Edge": {edge}, "X-Over": {over}, "X-Two": {half, half}, "_Forged": {"1"},
+	})
+	env := envOf(res.body)
+	if res.status != http.StatusOK || env["HTTP_X_EDGE"] != edge || env["HTTP_X_TWO"] != half+", "+half {
+		t.Fatalf("status %d, HTTP_X_EDGE of %d bytes, HTTP_X_TWO of %d; want 200, %d and %d",
+			res.status, len(env["HTTP_X_EDGE"]), len(env["HTTP_X_TWO"]), len(edge), 2*len(half)+2)
+	}
+	for _, k := range []string{"HTTP_X_OVER", "HTTP__FORGED"} {
+		if _, ok := env[k]; ok {
+			t.Errorf("%s passed", k)
+		}
+	}
+}
+
 // TestServerNameWithoutHost: an HTTP/1.0 request may have no Host; the
 // script still gets a SERVER_NAME, which RFC 3875 requires (scripts
 // build their own URLs from it): the server's address. It was empty.
