@@ -833,6 +833,11 @@ func TestAuthorizationLatin1(t *testing.T) {
 		{"Basic dXNlcjpwYXNz\x85", "Basic", "user"},
 		{"Basic\u3000dXNlcjpwYXNz", "-", "-"},
 		{"Ba\u017fic dXNlcjpwYXNz", "Ba\u017fic", "-"},
+		{"bASIC dXNlcjpwYXNz", "bASIC", "user"},
+		{"Xasic dXNlcjpwYXNz", "Xasic", "-"},
+		{"Basix dXNlcjpwYXNz", "Basix", "-"},
+		{"Basics dXNlcjpwYXNz", "Basics", "-"},
+		{"Basic gHNlcjpwYXNz", "Basic", "-"}, // "\x80ser:pass", not ASCII
 	} {
 		env := envOf(do(t, srv, "GET", "/cgi-bin/env.sh", nil, http.Header{"Authorization": {tc.authorization}}).body)
 		for _, v := range []struct{ name, want string }{{"AUTH_TYPE", tc.authType}, {"REMOTE_USER", tc.user}} {
