@@ -979,6 +979,19 @@ func TestLongHeaderVariable(t *testing.T) {
 	}
 }
 
+// TestCookiesJoined: several Cookie fields reach the script as one
+// HTTP_COOKIE joined with "; ", as RFC 6265 and HTTP/2 join them, where
+// Python joins them with ", " and a cookie parser runs two cookies into
+// one value.
+func TestCookiesJoined(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/env.sh": "#!/bin/sh\n" + header + "env\n"})
+	srv, _ := newServer(t, root, cgi.Options{})
+	env := envOf(do(t, srv, "GET", "/cgi-bin/env.sh", nil, http.Header{"Cookie": {"a=1", "b=2; c=3"}}).body)
+	if got := env["HTTP_COOKIE"]; got != "a=1; b=2; c=3" {
+		t.Errorf("HTTP_COOKIE=%q, want %q", got, "a=1; b=2; c=3")
+	}
+}
+
 // TestHeaderVariableAtLimit: a variable of exactly 128 KiB with its
 // NUL, the most an exec takes on Linux, reaches the script, a single
 // value or several joined by ", "; one byte more is left out and the
