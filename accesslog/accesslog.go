@@ -44,9 +44,11 @@ const (
 	// without checking it (fileserver.BasicAuth outside its Scope) and
 	// none further in checked it. In
 	// the quoted request line '"' is written as \", and in the user
-	// name, which is not quoted, also ' ' as \x20 and '[' as \x5b, so
-	// that parsers that end the field at a space or look for the time
-	// stamp at the first '[' (goaccess) read every line. Messages from
+	// name, which is not quoted, also ' ' as \x20, '[' as \x5b and any
+	// other Unicode space as Python escapes it (\xa0, \u2003), so that
+	// parsers that end the field at a space (fail2ban, whose \S stops at
+	// any of them) or look for the time stamp at the first '[' (goaccess)
+	// read every line. Messages from
 	// handlers are not written: they would break CLF parsers.
 	Common
 

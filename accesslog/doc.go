@@ -65,8 +65,9 @@
 // UTF-8 encoded, also in JSON. So a request cannot forge log lines or send
 // escape sequences to the terminal of whoever reads the log. In Common and
 // Combined quoted fields '"' is written as \", and in the user name,
-// which is not quoted, ' ' and '[' are written as \x20 and \x5b, so
-// that no client can make a line the usual parsers misread.
+// which is not quoted, ' ' and '[' are written as \x20 and \x5b, and
+// any other Unicode space as Python escapes it (\xa0, \u2003), so that
+// no client can make a line the usual parsers misread.
 //
 // X-Forwarded-For is believed only from the proxies listed in
 // [Options.TrustedProxies]; the address logged is the rightmost one of the

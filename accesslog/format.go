@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/simplehttp/simplehttp/internal/pyescape"
 )
@@ -177,27 +179,31 @@ func appendQuotedCLF(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// appendCLFUser appends the user name u as appendCLF does, with ' ' and
-// '[' written \x20 and \x5b besides: the field is not quoted, and the
-// parsers of Common and Combined lines end it at the first space (a
-// regular expression's \S+) or take the time stamp from the first '['
-// (goaccess's %^[), so a name sent with either made the request a line
-// they could not read: a client could hide its requests from them.
+// appendCLFUser appends the user name u as appendCLF does, with ' ', '['
+// and every other space (U+00A0, U+2003, U+3000, ...) written as Python
+// escapes it (\x20, \x5b, \xa0, \u2003) besides: the field is not
+// quoted, and the parsers of Common and Combined lines end it at the
+// first space (a regular expression's \S+, which in Python, and so in
+// fail2ban, stops at any Unicode space) or take the time stamp from the
+// first '[' (goaccess's %^[), so a name sent with either made the
+// request a line they could not read: a client could hide its requests,
+// failed logins included, from them.
 func appendCLFUser(dst []byte, u string) []byte {
-	for {
-		i := strings.IndexAny(u, " [")
-		if i < 0 {
-			return appendCLF(dst, u)
+	const hex = "0123456789abcdef"
+	start := 0
+	for i, r := range u {
+		if r != ' ' && r != '[' && (r < 0xa0 || !unicode.IsSpace(r)) {
+			continue // C0 and C1 spaces are controls: appendCLF escapes them
 		}
-		// Both are ASCII, so the split never cuts a UTF-8 sequence.
-		dst = appendCLF(dst, u[:i])
-		if u[i] == ' ' {
-			dst = append(dst, `\x20`...)
+		dst = appendCLF(dst, u[start:i])
+		start = i + utf8.RuneLen(r)
+		if r < 0x100 {
+			dst = append(dst, '\\', 'x', hex[r>>4], hex[r&0xf])
 		} else {
-			dst = append(dst, `\x5b`...)
+			dst = append(dst, '\\', 'u', hex[r>>12], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
 		}
-		u = u[i+1:]
 	}
+	return appendCLF(dst, u[start:])
 }
 
 // appendCLF appends s scrubbed, with '"' escaped as \" as Apache does, so
