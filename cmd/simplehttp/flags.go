@@ -275,7 +275,7 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	args, err = joinHeaderArgs(args)
+	args, err = joinHeaderArgs(fs, args)
 	if err != nil {
 		return err
 	}
@@ -616,10 +616,10 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 // joinHeaderArgs turns Python 3.15's two-argument form of -H, "-H NAME
 // VALUE", into the one-argument form, "-H 'NAME: VALUE'": a value of -H
 // (-H X, --header X, -HX or --header=X) without a colon takes the next
-// argument as its value, unless that starts with '-' and is not a negative
-// number (argparse would take it for an option too). Arguments after "--"
-// are left alone.
-func joinHeaderArgs(args []string) ([]string, error) {
+// argument as its value, unless argparse would take that for an option
+// (see takenForOption: "-" alone, a negative number or "-a b" is a value).
+// Arguments after "--" are left alone.
+func joinHeaderArgs(fs *pflag.FlagSet, args []string) ([]string, error) {
 	out := make([]string, 0, len(args))
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -642,9 +642,9 @@ func joinHeaderArgs(args []string) ([]string, error) {
 			}
 		}
 		if !strings.Contains(name, ":") {
-			// Like argparse, a value never starts with '-' but as a
-			// negative number: that is the next option.
-			if i+1 == len(args) || strings.HasPrefix(args[i+1], "-") && !negativeNumber(args[i+1]) {
+			// Like argparse, a value is never what it takes for
+			// an option: that is the next option.
+			if i+1 == len(args) || takenForOption(fs, args[i+1]) {
 				return nil, usagef("invalid -H %q: want -H 'Name: value' or -H NAME VALUE", name)
 			}
 			i++

@@ -75,6 +75,14 @@ func TestParseArgs(t *testing.T) {
 				c.Port = 9000
 				c.Headers = []header{{"X-A", "-1"}, {"X-B", "-2"}, {"X-C", "-3"}, {"X-D", "-4"}}
 			})},
+		// So is "-" alone, or a dash that starts words (argparse takes
+		// an argument with a space for a value unless it starts with an
+		// option's name).
+		{"header value a dash or a phrase", []string{"-H", "X-A", "-", "-H", "X-B", "-- see /docs", "9000"},
+			with(func(c *config) {
+				c.Port = 9000
+				c.Headers = []header{{"X-A", "-"}, {"X-B", "-- see /docs"}}
+			})},
 		{"after --, no header", []string{"--", "8080"}, with(func(c *config) { c.Port = 8080 })},
 		{"log format json", []string{"--log-format", "json"}, with(func(c *config) { c.LogFormat = accesslog.JSON })},
 		{"log format combined", []string{"--log-format=combined"}, with(func(c *config) { c.LogFormat = accesslog.Combined })},
