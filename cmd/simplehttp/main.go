@@ -124,12 +124,12 @@ import (
 )
 
 // shutdownTimeout bounds how long requests in flight may run on after a
-// signal before their connections are closed.
-const shutdownTimeout = 10 * time.Second
+// signal before their connections are closed (a variable for tests).
+var shutdownTimeout = 10 * time.Second
 
 // exitTimeout bounds the time from the signal to the exit: the shutdown,
 // and then the last lines written.
-const exitTimeout = shutdownTimeout + 5*time.Second
+var exitTimeout = shutdownTimeout + 5*time.Second
 
 func main() {
 	// First of all: with --cgi, package cgi re-runs this executable as the
@@ -224,16 +224,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer st.logs.close() // after the shutdown: writes the last log lines
 
-	for _, w := range []string{clearTextWarning(cfg, st.ln.Addr(), st.srv.TLSConfig != nil), st.certWarning, st.uploadWarning} {
+	warn := func(w string) {
 		switch {
 		case w == "":
 		case cfg.LogFormat == accesslog.JSON:
 			// stderr holds JSON lines only, so that jq reads it
 			// whole: it stops at the first line that is not JSON.
-			st.logger.Warn("simplehttp: " + strings.TrimPrefix(w, "simplehttp: warning: "))
+			st.logger.Warn("simplehttp: " + strings.TrimPrefix(strings.TrimPrefix(w, "simplehttp: "), "warning: "))
 		default:
 			fmt.Fprintln(stderr, w)
 		}
+	}
+	for _, w := range []string{clearTextWarning(cfg, st.ln.Addr(), st.srv.TLSConfig != nil), st.certWarning, st.uploadWarning} {
+		warn(w)
 	}
 	if hangupSignal != nil && !signal.Ignored(hangupSignal) {
 		// SIGHUP (a closed terminal, kill -HUP) kills Python's server at
@@ -256,7 +259,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if cfg.QR {
 		banner = printQRCodes
 	}
-	return serve(ctx, st.srv, st.ln, shutdownTimeout, banner, st.logs.flush, stdout, stderr)
+	return serve(ctx, st.srv, st.ln, shutdownTimeout, banner, st.logs.flush, warn, stdout, stderr)
 }
 
 // onSignal calls f each time the process gets sig, until the function it
@@ -837,8 +840,9 @@ func listenError(err error, bind string, port, portStart int) error {
 // are closed at once, and requests in flight get up to grace to finish.
 // flush, if not nil, writes the log lines still buffered: the requests
 // answered before the interrupt are logged before its line, as Python,
-// which writes each line at once, logs them.
-func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration, banner func(w io.Writer, addr net.Addr, https bool), flush func(), stdout, stderr io.Writer) int {
+// which writes each line at once, logs them. warn writes a warning: that
+// requests were cut off at the end of grace.
+func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration, banner func(w io.Writer, addr net.Addr, https bool), flush func(), warn func(string), stdout, stderr io.Writer) int {
 	// The connections that have sent nothing yet go at once when the
 	// shutdown begins.
 	fresh := new(freshConns)
@@ -880,7 +884,7 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		srv.Close()
-		fmt.Fprintf(stderr, "simplehttp: requests still running after %v were cut off\n", grace)
+		warn(fmt.Sprintf("simplehttp: requests still running after %v were cut off", grace))
 		// Their handlers return once they notice the closed connection;
 		// the access log writes their lines then. Python logs a request
 		// when its response begins, so a download cut off has its line.

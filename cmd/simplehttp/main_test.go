@@ -873,6 +873,45 @@ func TestServeShutdownBound(t *testing.T) {
 	}
 }
 
+// TestRunShutdownCutOffJSON: with --log-format json every line on stderr
+// is JSON, so that jq reads it whole, the line that says requests were cut
+// off at the end of the grace period included: it went out as text, and
+// jq stopped there.
+func TestRunShutdownCutOffJSON(t *testing.T) {
+	defer func(d time.Duration) { shutdownTimeout = d }(shutdownTimeout)
+	shutdownTimeout = 50 * time.Millisecond
+	dir := site(t)
+	// Far more than the socket buffers hold: its download stays in
+	// flight while the client reads nothing.
+	if err := os.Truncate(filepath.Join(dir, "hello.txt"), 256<<20); err != nil {
+		t.Fatal(err)
+	}
+	r := startRun(t, "-b", "127.0.0.1", "-d", dir, "--log-format", "json", "0")
+	addr := strings.TrimSuffix(strings.TrimPrefix(r.baseURL(t), "http://"), "/")
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, "GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bufio.NewReader(c).ReadString('\n'); err != nil { // the status line: in flight
+		t.Fatal(err)
+	}
+	r.exit(t)
+	found := false
+	for l := range strings.Lines(r.stderr.String()) {
+		if !json.Valid([]byte(l)) {
+			t.Errorf("stderr line not JSON: %q", l)
+		}
+		found = found || strings.Contains(l, `"level":"WARN","msg":"simplehttp: requests still running after 50ms were cut off"`)
+	}
+	if !found {
+		t.Errorf("stderr holds no JSON warning of the requests cut off:\n%s", r.stderr)
+	}
+}
+
 // TestServeShutdownLogsCutOff checks that a download cut off at the end
 // of the grace period still gets its access-log line, as it does from
 // Python, which logs a request when its response begins: the shutdown
@@ -927,7 +966,7 @@ func startServe(t *testing.T, h http.Handler, grace time.Duration) (*running, st
 	r := &running{stdout: lines, stderr: new(syncbuf.Buffer), cancel: cancel, exited: exited}
 	srv := newServer(config{Protocol: http10}, h, slog.New(slog.NewTextHandler(r.stderr, nil)))
 	go func() {
-		r.status = serve(ctx, srv, ln, grace, nil, nil, stdout, r.stderr)
+		r.status = serve(ctx, srv, ln, grace, nil, nil, func(w string) { fmt.Fprintln(r.stderr, w) }, stdout, r.stderr)
 		close(exited)
 	}()
 	t.Cleanup(func() {
@@ -997,7 +1036,7 @@ func TestServeFlushesBeforeInterrupt(t *testing.T) {
 	})), slog.New(slog.NewTextHandler(&out, nil)))
 	status := make(chan int, 1)
 	go func() {
-		status <- serve(ctx, srv, ln, waitLimit, nil, func() { access.Flush() }, &out, &out)
+		status <- serve(ctx, srv, ln, waitLimit, nil, func() { access.Flush() }, func(w string) { fmt.Fprintln(&out, w) }, &out, &out)
 	}()
 	if resp, body := get(t, url); resp.StatusCode != http.StatusOK || body != "ok" {
 		t.Fatalf("GET /: status %d, body %q", resp.StatusCode, body)
