@@ -183,8 +183,14 @@ func stopSignals() []os.Signal {
 // and the interrupt line go to stdout, errors and logs to stderr.
 // Cancelling ctx is what Ctrl-C does.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// An error in the command line itself is a line of text: the log's
+	// format is not known then. Once it is, with --log-format json, an
+	// error is a JSON line, as every line on stderr then is.
+	jsonErrors := false
 	fail := func(err error) int {
-		fmt.Fprintf(stderr, "simplehttp: %s\n", oneLine(err))
+		if !jsonErrors || !sayJSON(stderr, slog.LevelError, "simplehttp: "+oneLine(err)) {
+			fmt.Fprintf(stderr, "simplehttp: %s\n", oneLine(err))
+		}
 		var ue *usageError
 		if errors.As(err, &ue) {
 			return 2
@@ -202,6 +208,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case err != nil:
 		return fail(err)
 	}
+	jsonErrors = cfg.LogFormat == accesslog.JSON
 
 	// The start may block: on a FIFO given as --tls-cert or --log-file
 	// that nobody writes or reads, on a file system that does not answer,
@@ -260,6 +267,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		banner = printQRCodes
 	}
 	return serve(ctx, st.srv, st.ln, shutdownTimeout, banner, st.logs.flush, warn, stdout, stderr)
+}
+
+// sayJSON writes msg to stderr as a JSON line of level, as the
+// diagnostics of --log-format json are written (jq stops at the first
+// line that is not JSON), and reports whether it could.
+func sayJSON(stderr io.Writer, level slog.Level, msg string) bool {
+	m, err := accesslog.New(accesslog.Options{Writer: stderr, Format: accesslog.JSON})
+	if err != nil {
+		return false
+	}
+	slog.New(m.SlogHandler(nil)).Log(context.Background(), level, msg)
+	return m.Close() == nil
 }
 
 // onSignal calls f each time the process gets sig, until the function it

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -509,5 +510,31 @@ func TestJSONWarning(t *testing.T) {
 				t.Errorf("%s: stderr line %q, want the JSON line of the request", quiet, l)
 			}
 		}
+	}
+}
+
+// TestJSONStartError: with --log-format json, an error that stops the
+// start is a JSON line too, so that `simplehttp ... 2>&1 | jq` shows why
+// the server did not start; an error in the command line itself stays
+// text, said before the format is known.
+func TestJSONStartError(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing")
+	var stdout, stderr bytes.Buffer
+	if status := run(context.Background(), []string{"--log-format", "json", "-b", "127.0.0.1", "-d", missing, "0"}, &stdout, &stderr); status != 1 {
+		t.Errorf("status %d, want 1", status)
+	}
+	var line struct{ Time, Level, Msg string }
+	if err := json.Unmarshal(stderr.Bytes(), &line); err != nil || strings.Count(stderr.String(), "\n") != 1 {
+		t.Fatalf("stderr %q: want one JSON line (%v)", stderr.String(), err)
+	}
+	if want := `simplehttp: -d "` + missing + `": no such file or directory`; line.Level != "ERROR" || line.Msg != want || line.Time == "" {
+		t.Errorf("stderr line %+v, want level ERROR, msg %q", line, want)
+	}
+	stderr.Reset()
+	if status := run(context.Background(), []string{"--log-format", "json", "99999"}, &stdout, &stderr); status != 2 {
+		t.Errorf("bad port: status %d, want 2", status)
+	}
+	if want := "simplehttp: invalid port \"99999\": must be 0-65535\n"; stderr.String() != want {
+		t.Errorf("bad port: stderr %q, want %q", stderr.String(), want)
 	}
 }
