@@ -588,3 +588,63 @@ func opensOf(t *testing.T, h http.Handler, cfs *countingFS, n int) func(names ..
 		return cfs.opens.Load() - before
 	}
 }
+
+// TestCacheBoundsCountNamesAndOverhead: CacheMaxBytes counts each
+// file's name and a fixed 512 bytes beside its content, so files with
+// long names fill it sooner than their content alone would. The figure
+// is computed here from the documented cost, not read back from the
+// cache: a cache that left out the name or the overhead would hold more
+// files than the bound allows, and would take in, on its first request,
+// a file it has no room for.
+func TestCacheBoundsCountNamesAndOverhead(t *testing.T) {
+	const overhead = 512
+	dir := t.TempDir()
+	long := func(c byte) string { return strings.Repeat(string(c), 250) }
+	for c := byte('a'); c <= 'h'; c++ {
+		if err := os.WriteFile(filepath.Join(dir, long(c)), []byte(strings.Repeat("x", 100)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, long('z')), []byte(strings.Repeat("x", 201)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	small := int64(100 + 250 + overhead) // 862
+	// Room for three small files and 100 bytes: a fourth does not fit,
+	// nor does the 201-byte file beside two of them (963 > 962).
+	maxBytes := 3*small + 100
+	h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{CacheMaxFileSize: 300, CacheMaxBytes: maxBytes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	fileserver.SetClock(h, fileserver.HourAhead)
+
+	get := func(name string) {
+		t.Helper()
+		if got := serve(t, h, "GET", "/"+name, nil); got.status != 200 {
+			t.Fatalf("GET /%s... = %d", name[:1], got.status)
+		}
+	}
+	get(long('a'))
+	get(long('b'))
+	if n, b := fileserver.CacheStats(h); n != 2 || b != 2*small {
+		t.Fatalf("after two files: %d entries, %d bytes; want 2, %d", n, b, 2*small)
+	}
+	// Asked for once with no room left for it: sent from disk, the cache
+	// unchanged.
+	get(long('z'))
+	if n, b := fileserver.CacheStats(h); n != 2 || b != 2*small {
+		t.Errorf("after a file with no room, asked for once: %d entries, %d bytes; want 2, %d unchanged", n, b, 2*small)
+	}
+	for round := range 2 {
+		for c := byte('a'); c <= 'h'; c++ {
+			get(long(c))
+			get(long(c)) // a second time: admitted
+			n, b := fileserver.CacheStats(h)
+			if n > 3 || b != int64(n)*small || b > maxBytes {
+				t.Fatalf("round %d, after %c...: %d entries, %d bytes; want at most 3 files of %d bytes each, within %d",
+					round, c, n, b, small, maxBytes)
+			}
+		}
+	}
+}
