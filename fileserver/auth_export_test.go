@@ -1,6 +1,12 @@
 package fileserver
 
-import "sync/atomic"
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/crypto/bcrypt"
+)
 
 // Hooks of the BasicAuth tests.
 
@@ -40,3 +46,26 @@ func SetCheckSlots(a *BasicAuth, n int) { a.slots = make(chan struct{}, n) }
 
 // CheckWaiting is the number of requests of a waiting for a slot.
 func CheckWaiting(a *BasicAuth) int64 { return a.waiting.Load() }
+
+// BcryptCosts makes a record the cost of the hash of each bcrypt
+// comparison it runs; the returned function reports them.
+func BcryptCosts(a *BasicAuth) func() []int {
+	var mu sync.Mutex
+	var costs []int
+	compare := a.compare
+	a.compare = func(hash, password []byte) error {
+		cost, err := bcrypt.Cost(hash)
+		if err != nil {
+			cost = -1
+		}
+		mu.Lock()
+		costs = append(costs, cost)
+		mu.Unlock()
+		return compare(hash, password)
+	}
+	return func() []int {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(costs)
+	}
+}

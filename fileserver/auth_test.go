@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -1000,6 +1001,67 @@ func TestBasicAuthCheckSlots(t *testing.T) {
 		code, _ := authRequest(h, "192.0.2.3:1", basic("bob:wrong"))
 		if code != 401 {
 			t.Fatalf("failure %d of the client that had left: %d, want 401 (its abandoned check counted)", i, code)
+		}
+	}
+}
+
+// TestBasicAuthUnknownUserCost: a name with no bcrypt hash of its own (an
+// unknown user, a plain-password user when some have bcrypt hashes) is
+// compared against a hash of the highest cost among the users, so that
+// its answer takes as long as the slowest known user's and does not tell
+// which names exist. Each BasicAuth meets its users in another order.
+func TestBasicAuthUnknownUserCost(t *testing.T) {
+	costly, err := bcrypt.GenerateFromPassword([]byte("pw"), bcrypt.MinCost+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := map[string]string{"alice": "secret", "frank": string(costly)}
+	for _, u := range []string{"bob", "carl", "dora", "emma", "gus"} {
+		users[u] = hunter2Hash // the lowest cost
+	}
+	for i := range 8 {
+		a := newAuth(t, fileserver.BasicAuthOptions{Users: users, MaxFailures: 1000})
+		costs := fileserver.BcryptCosts(a)
+		h := a.Handler(reached)
+		statuses := map[string]int{"mallory:secret": 401, "alice:nope": 401, "alice:secret": 200, "bob:hunter2": 200}
+		for _, cred := range []string{"mallory:secret", "alice:nope", "alice:secret", "bob:hunter2"} {
+			if code, _ := authRequest(h, "192.0.2.1:1234", basic(cred)); code != statuses[cred] {
+				t.Fatalf("BasicAuth %d, %s: status %d, want %d", i, cred, code, statuses[cred])
+			}
+		}
+		want := []int{bcrypt.MinCost + 1, bcrypt.MinCost + 1, bcrypt.MinCost + 1, bcrypt.MinCost}
+		if got := costs(); !slices.Equal(got, want) {
+			t.Fatalf("BasicAuth %d: bcrypt costs compared %v, want %v (unknown user, plain user twice, bob)", i, got, want)
+		}
+	}
+}
+
+// TestBasicAuthHeaderBound: an Authorization header over 4096 bytes is
+// refused with 401 and the challenge unread, even when it holds a user's
+// credentials; one just under the bound is read.
+func TestBasicAuthHeaderBound(t *testing.T) {
+	// "Basic " and the base64 of "user:password": 6 + 4*ceil(n/3) bytes.
+	under := strings.Repeat("u", 3066-len("dave:")) // 4094 bytes
+	over := strings.Repeat("o", 3067-len("erin:"))  // 4098 bytes
+	a := newAuth(t, fileserver.BasicAuthOptions{Users: map[string]string{"dave": under, "erin": over}, MaxFailures: 1000})
+	h := a.Handler(reached)
+	for _, tt := range []struct {
+		auth string
+		want int
+	}{
+		{basic("dave:" + under), 200},
+		{basic("erin:" + over), 401},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Authorization", tt.auth)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		challenge := w.Header().Get("Www-Authenticate")
+		if w.Code != tt.want || (challenge != "") != (tt.want == 401) {
+			t.Errorf("Authorization of %d bytes: status %d, WWW-Authenticate %q; want %d, a challenge only with 401", len(tt.auth), w.Code, challenge, tt.want)
+		}
+		if tt.want == 200 && w.Body.String() != "reached" {
+			t.Errorf("Authorization of %d bytes: body %q, want the handler's", len(tt.auth), w.Body.String())
 		}
 	}
 }
