@@ -89,6 +89,10 @@ func SetArchiveCountHook(h *Handler, hook func(ctx context.Context, name string)
 // before its files are named.
 func SetCommitHook(h *Handler, hook func()) { h.commitHook = hook }
 
+// SetNameHook makes h call hook when an upload's file has passed its last
+// checks, just before it is named.
+func SetNameHook(h *Handler, hook func()) { h.nameHook = hook }
+
 // SetUploadBufferBudget sets the bytes the large copy buffers of h's
 // uploads in progress may take together (64 MiB by default).
 func SetUploadBufferBudget(h *Handler, n int64) { h.uploadBufs = newUploadBufBudget(n, h.logger) }

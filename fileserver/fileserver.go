@@ -134,6 +134,9 @@ type Handler struct {
 	// commitHook, if not nil, is called when an upload's body has
 	// arrived, before its files are named (tests).
 	commitHook func()
+	// nameHook, if not nil, is called when an upload's file has passed
+	// its last checks, just before it is named (tests).
+	nameHook func()
 	// renderHook, if not nil, is called when a listing not served from
 	// the cache has been read and rendered, with the directory's name
 	// (tests).

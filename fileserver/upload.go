@@ -484,7 +484,11 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, name string, slash
 	e = h.commit(dir, t, base, overwrite, nil, names)
 	unlock()
 	if e != nil {
-		if e.code == http.StatusConflict && e.msg != lookAlikeMsg && noneMatchAny(conds) {
+		// The name appeared between the check and the exclusive link.
+		// Any other refusal (its directory removed, a precompressed
+		// copy or a look-alike name appeared) is answered as without
+		// the header: 412 would tell the client that the file exists.
+		if e.code == http.StatusConflict && e.msg == existsMsg && noneMatchAny(conds) {
 			return preconditionFailed()
 		}
 		return e
@@ -654,7 +658,7 @@ func (h *Handler) checkTarget(dir *os.File, base string, conds http.Header, name
 	case cur.mode.IsDir():
 		return true, refuse(http.StatusConflict, "A directory of that name exists")
 	case !h.overwrite:
-		return true, refuse(http.StatusConflict, "File exists")
+		return true, refuse(http.StatusConflict, existsMsg)
 	case !cur.mode.IsRegular():
 		return true, refuse(http.StatusConflict, "Not a regular file")
 	}
@@ -1049,9 +1053,12 @@ func (h *Handler) commit(dir *os.File, t *tempFile, base string, overwrite bool,
 		t.abort()
 		return e
 	}
+	if h.nameHook != nil {
+		h.nameHook()
+	}
 	if err := t.commit(base, overwrite); err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return refuse(http.StatusConflict, "File exists")
+			return refuse(http.StatusConflict, existsMsg)
 		}
 		return h.writeError(err)
 	}

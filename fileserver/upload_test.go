@@ -416,6 +416,46 @@ func TestPutPreconditions(t *testing.T) {
 	}
 }
 
+// TestPutNoneMatchAtLink: a PUT with "If-None-Match: *" whose name is
+// taken after its last check, just before its file is named, gets 412
+// and the file there is kept, with UploadOverwrite too (the name is then
+// linked as without it, never renamed over). A directory removed at that
+// moment gets what it gets without the header, 409 "No such directory":
+// a 412 would tell the client that the file exists.
+func TestPutNoneMatchAtLink(t *testing.T) {
+	eachTemp(t, func(t *testing.T) {
+		for _, overwrite := range []bool{false, true} {
+			dir := t.TempDir()
+			sub := filepath.Join(dir, "sub")
+			if err := os.Mkdir(sub, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{UploadOverwrite: overwrite, DisableCache: true})
+			fileserver.SetNameHook(h, func() {
+				if err := os.WriteFile(filepath.Join(sub, "taken.txt"), []byte("theirs\n"), 0o644); err != nil {
+					t.Error(err)
+				}
+			})
+			w := upReq(h, "PUT", "/sub/taken.txt", []byte("mine\n"), false, "If-None-Match", "*")
+			if w.Code != 412 || !strings.Contains(w.Body.String(), "Precondition Failed") {
+				t.Errorf("overwrite %v: PUT with If-None-Match: *, the name taken before the link: %d, want 412 Precondition Failed", overwrite, w.Code)
+			}
+			sameTree(t, dir, map[string]string{"./": "", "sub/": "", "sub/taken.txt": "theirs\n"})
+
+			fileserver.SetNameHook(h, func() {
+				if err := os.RemoveAll(sub); err != nil {
+					t.Error(err)
+				}
+			})
+			w = upReq(h, "PUT", "/sub/new.txt", []byte("mine\n"), false, "If-None-Match", "*")
+			if w.Code != 409 || !strings.Contains(w.Body.String(), "No such directory") {
+				t.Errorf("overwrite %v: PUT with If-None-Match: *, the directory removed before the link: %d %.200q, want 409 No such directory", overwrite, w.Code, w.Body)
+			}
+			sameTree(t, dir, map[string]string{"./": ""})
+		}
+	})
+}
+
 // Two clients that read the same version of a file and PUT their edits
 // of it with If-Match, the version's ETag, at once: one is stored, the
 // other gets 412, however their commits interleave. Neither edit is lost

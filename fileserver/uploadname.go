@@ -16,6 +16,10 @@ import (
 // its directory (see lookAlike).
 const lookAlikeMsg = "A name that looks the same exists"
 
+// existsMsg is the refusal of an upload whose name is taken by a file
+// (or, at the exclusive link of the commit, by anything).
+const existsMsg = "File exists"
+
 // placedInvisible reports whether c, after prev (-1 at the start of a
 // name), is not an invisible character out of its place. Some have a
 // use in a name, where they have it: a variation selector chooses an
