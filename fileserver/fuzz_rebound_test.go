@@ -148,3 +148,28 @@ func TestReboundHostsFile(t *testing.T) {
 		t.Error("a hosts file that cannot be read gives names")
 	}
 }
+
+// TestReboundOwnHostname: the machine's host name is its own, in any
+// case, with a port or a trailing dot, even where the hosts file gives it
+// no loopback address (Docker's gives it the container's own): a
+// browser's upload under it is not taken for one by DNS rebinding.
+// Another name still is.
+func TestReboundOwnHostname(t *testing.T) {
+	name, err := os.Hostname()
+	if err != nil || name == "" || name == "localhost" || strings.HasSuffix(name, ".localhost") {
+		t.Skipf("host name %q (%v): nothing to tell from localhost", name, err)
+	}
+	restore := loopbackNames
+	defer func() { loopbackNames = restore }()
+	loopbackNames = func() map[string]bool { return nil }
+	for host, want := range map[string]bool{
+		name:                                   false,
+		name + ":8000":                         false,
+		strings.ToUpper(name) + ".:8000":       false,
+		"rebind." + name + ".attacker.example": true,
+	} {
+		if got := reboundAt("127.0.0.1:8000", host); got != want {
+			t.Errorf("Host %q: rebound %v, want %v", host, got, want)
+		}
+	}
+}
