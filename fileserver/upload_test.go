@@ -298,6 +298,39 @@ func TestUploadPrecompressedCopyMeanwhile(t *testing.T) {
 	}
 }
 
+// TestPutPrecompressedCopyBeforeBody: a PUT refused for a precompressed
+// copy (of a file there, or whose copy is there) is refused before its
+// body is read, as one refused for a file that exists: a client does not
+// send a large file only to learn that it could never be stored.
+func TestPutPrecompressedCopyBeforeBody(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"app.js", "lib.js.gz"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("theirs\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{Precompressed: []string{"gzip"}})
+	for target, msg := range map[string]string{
+		"/app.js.gz": "A precompressed copy of a file that exists",
+		"/lib.js":    "A precompressed copy of that name exists",
+		"/app.js":    "File exists",
+	} {
+		read := false
+		body := readerFunc(func(p []byte) (int, error) {
+			read = true
+			return copy(p, "mine\n"), io.EOF
+		})
+		r := httptest.NewRequest("PUT", target, body)
+		r.ContentLength = 5
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 409 || !strings.Contains(w.Body.String(), msg) || read {
+			t.Errorf("PUT %s: %d, body read %v; want 409 %s, the body unread; got the page %q", target, w.Code, read, msg, w.Body)
+		}
+	}
+	sameTree(t, dir, map[string]string{"./": "", "app.js": "theirs\n", "lib.js.gz": "theirs\n"})
+}
+
 // TestPostFileWithItsCopy: a multipart upload that brings a file and its
 // precompressed copy together, into a directory that holds neither, is
 // stored whole, in either order: neither replaces another's file. What
