@@ -1024,12 +1024,46 @@ func TestHeaderVariableAtLimit(t *testing.T) {
 func TestServerNameWithoutHost(t *testing.T) {
 	root := writeTree(t, map[string]string{"cgi-bin/env.sh": "#!/bin/sh\n" + header + "env\n"})
 	srv, _ := newServer(t, root, cgi.Options{})
+	_, env := rawEnv(t, srv, "GET /cgi-bin/env.sh HTTP/1.0\r\n\r\n")
+	if env["SERVER_NAME"] != "127.0.0.1" || env["HTTP_HOST"] != "" {
+		t.Errorf("SERVER_NAME=%q HTTP_HOST=%q, want 127.0.0.1 and empty", env["SERVER_NAME"], env["HTTP_HOST"])
+	}
+}
+
+// TestEnvPortAndLength: as in Python's run_cgi, SERVER_PORT is the port
+// the server listens on, whatever the Host header says (net/http/cgi
+// takes it from Host, and says 80 for a Host without a port), and
+// CONTENT_LENGTH is the Content-Length header as sent, "0" too, and empty
+// without one.
+func TestEnvPortAndLength(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/env.sh": "#!/bin/sh\n" + header + "env\n"})
+	srv, _ := newServer(t, root, cgi.Options{})
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	for _, tt := range []struct {
+		request, length string
+	}{
+		{"POST /cgi-bin/env.sh HTTP/1.1\r\nHost: example.com:9999\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", "0"},
+		{"GET /cgi-bin/env.sh HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n", ""},
+	} {
+		status, env := rawEnv(t, srv, tt.request)
+		length, ok := env["CONTENT_LENGTH"]
+		if status != 200 || env["SERVER_PORT"] != port || env["SERVER_NAME"] != "example.com" || length != tt.length || !ok {
+			t.Errorf("%q: %d, SERVER_PORT=%q SERVER_NAME=%q CONTENT_LENGTH=%q (set %v); want 200, %s, example.com, %q",
+				tt.request, status, env["SERVER_PORT"], env["SERVER_NAME"], length, ok, port, tt.length)
+		}
+	}
+}
+
+// rawEnv sends request, as it is, to srv, and returns the status and the
+// variables of the env script's answer.
+func rawEnv(t *testing.T, srv *httptest.Server, request string) (int, map[string]string) {
+	t.Helper()
 	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if _, err := io.WriteString(conn, "GET /cgi-bin/env.sh HTTP/1.0\r\n\r\n"); err != nil {
+	if _, err := io.WriteString(conn, request); err != nil {
 		t.Fatal(err)
 	}
 	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
@@ -1041,8 +1075,5 @@ func TestServerNameWithoutHost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := envOf(string(b))
-	if env["SERVER_NAME"] != "127.0.0.1" || env["HTTP_HOST"] != "" {
-		t.Errorf("SERVER_NAME=%q HTTP_HOST=%q, want 127.0.0.1 and empty", env["SERVER_NAME"], env["HTTP_HOST"])
-	}
+	return res.StatusCode, envOf(string(b))
 }
