@@ -1077,3 +1077,27 @@ func rawEnv(t *testing.T, srv *httptest.Server, request string) (int, map[string
 	}
 	return res.StatusCode, envOf(string(b))
 }
+
+// TestTimeoutUnderAMillisecond: a Timeout under a millisecond is a limit
+// all the same (the launcher counts in milliseconds; 0 would be none):
+// the script is killed and the client gets 504.
+func TestTimeoutUnderAMillisecond(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"cgi-bin/sleep.sh": "#!/bin/sh\necho \"pid $$\" >&2\nexec sleep 10\n",
+	})
+	srv, logs := newServer(t, root, cgi.Options{Timeout: time.Microsecond})
+	res := do(t, srv, "GET", "/cgi-bin/sleep.sh", nil, nil)
+	if res.status != 504 || !strings.Contains(res.body, "CGI script timed out ('/cgi-bin/sleep.sh')") {
+		t.Errorf("status = %d, want 504; body %q", res.status, res.body)
+	}
+	l := logs.String()
+	if i := strings.Index(l, "msg=\"pid "); i >= 0 {
+		pid, err := strconv.Atoi(strings.TrimRight(strings.Fields(l[i+len("msg=\"pid "):])[0], "\""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !proctest.Gone(t, pid, 5*time.Second) {
+			t.Errorf("script %d still running", pid)
+		}
+	}
+}
