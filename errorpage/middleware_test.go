@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -1315,5 +1316,86 @@ func TestRecoverAfterChunkedPart(t *testing.T) {
 	res.Body.Close()
 	if err == nil {
 		t.Errorf("GET: %d %q read whole, want the connection cut", res.StatusCode, body)
+	}
+}
+
+// TestBodilessErrorKept: a bodiless code sent with Error (204, 304)
+// inside a middleware whose Codes take every code, directly or behind
+// http.TimeoutHandler, is the handler's own: the middleware sends it as
+// it is, and the access log has its message once, not a second line with
+// the code's default message for a page the middleware sent again.
+func TestBodilessErrorKept(t *testing.T) {
+	m, err := New(Options{Codes: func(int) bool { return true }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range []int{http.StatusNoContent, http.StatusNotModified} {
+		inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Mine", "1")
+			Error(w, r, code, "Mine", "")
+		})
+		for name, next := range map[string]http.Handler{"direct": inner, "behind TimeoutHandler": http.TimeoutHandler(inner, time.Hour, "")} {
+			h, log := withAccessLog(t, m.Handler(next))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+			want := "192.0.2.1 - - [05/Mar/2024 09:07:03] code " + strconv.Itoa(code) + ", message Mine\n" +
+				"192.0.2.1 - - [05/Mar/2024 09:07:03] \"GET / HTTP/1.1\" " + strconv.Itoa(code) + " -\n"
+			if rec.Code != code || rec.Body.Len() != 0 || rec.Header().Get("X-Mine") != "1" || rec.Header().Get("Content-Type") != "" || log.String() != want {
+				t.Errorf("%s, Error %d: %d %v %q, logged:\n%swant %d with X-Mine, no body, logged:\n%s", name, code, rec.Code, rec.Header(), rec.Body, log, code, want)
+			}
+		}
+	}
+}
+
+// headerHook calls f on each call of Header.
+type headerHook struct {
+	http.ResponseWriter
+	f func()
+}
+
+func (w headerHook) Header() http.Header {
+	w.f()
+	return w.ResponseWriter.Header()
+}
+
+// TestLateWritesWhileThePageGoesOut: once the handler has returned, a
+// goroutine it started cannot reach the response while the middleware
+// sends the page for its bodiless 404: neither a header set then nor a
+// write goes out with the page (nor, in real time, races with its
+// writing the same header map).
+func TestLateWritesWhileThePageGoesOut(t *testing.T) {
+	m, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var returned, fired atomic.Bool
+	release := make(chan struct{})
+	result := make(chan error, 1)
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer returned.Store(true)
+		go func() {
+			<-release
+			w.Header().Set("X-Late", "1")
+			_, err := io.WriteString(w, "LEAK")
+			result <- err
+		}()
+		w.WriteHeader(http.StatusNotFound)
+	}))
+	rec := httptest.NewRecorder()
+	var lateErr error
+	// The middleware looks at the header to send the page: the goroutine
+	// runs then, and is done before the page goes on.
+	w := headerHook{rec, func() {
+		if returned.Load() && !fired.Swap(true) {
+			close(release)
+			lateErr = <-result
+		}
+	}}
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	if !fired.Load() {
+		t.Fatal("the middleware sent the page without looking at the header")
+	}
+	if lateErr == nil || rec.Code != 404 || rec.Header().Get("X-Late") != "" || strings.Contains(rec.Body.String(), "LEAK") || !strings.Contains(rec.Body.String(), "<p>Error code: 404</p>") {
+		t.Errorf("late write: %v; got %d %v %q; want an error, and the 404 page without X-Late", lateErr, rec.Code, rec.Header(), rec.Body)
 	}
 }
