@@ -26,17 +26,23 @@ type exhaustedFS struct {
 	fstest.MapFS
 	out   atomic.Bool
 	stats bool
+	only  string // if set, only the names that end with it fail
+}
+
+// fails reports whether name fails now.
+func (e *exhaustedFS) fails(name string) bool {
+	return e.out.Load() && strings.HasSuffix(name, e.only)
 }
 
 func (e *exhaustedFS) Open(name string) (fs.File, error) {
-	if e.out.Load() {
+	if e.fails(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: syscall.EMFILE}
 	}
 	return e.MapFS.Open(name)
 }
 
 func (e *exhaustedFS) Stat(name string) (fs.FileInfo, error) {
-	if e.stats && e.out.Load() {
+	if e.stats && e.fails(name) {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: syscall.EMFILE}
 	}
 	return e.MapFS.Stat(name)
@@ -60,7 +66,8 @@ func TestOutOfDescriptors(t *testing.T) {
 	}
 	tests := []struct {
 		name    string
-		stats   bool // stat fails too (an os.Root)
+		stats   bool   // stat fails too (an os.Root)
+		only    string // only the names that end with it fail
 		opts    fileserver.Options
 		method  string
 		target  string
@@ -79,6 +86,8 @@ func TestOutOfDescriptors(t *testing.T) {
 		// Whether the directory has an index page is unknown: neither
 		// the listing nor a 404.
 		{name: "index stat", stats: true, target: "/site/", want: 503, golden: "503.golden", after: "<p>index</p>\n", afterCT: "text/html"},
+		// The directory opens, its index page cannot be looked at.
+		{name: "index page only", stats: true, only: "/index.html", target: "/site/", want: 503, golden: "503.golden", after: "<p>index</p>\n", afterCT: "text/html"},
 		{name: "fallback stat", stats: true, opts: fileserver.Options{Fallback: "app/index.html"}, target: "/route", want: 503, golden: "503.golden", after: "<p>app</p>\n", afterCT: "text/html"},
 		// The type of a file with no extension comes from a sniff,
 		// which needs the file open: no guess.
@@ -87,7 +96,7 @@ func TestOutOfDescriptors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fsys := &exhaustedFS{MapFS: tree, stats: tt.stats}
+			fsys := &exhaustedFS{MapFS: tree, stats: tt.stats, only: tt.only}
 			var log bytes.Buffer
 			opts := tt.opts
 			opts.Logger = slog.New(slog.NewTextHandler(&log, nil))
