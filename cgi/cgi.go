@@ -329,11 +329,11 @@ func (h *Handler) find(w http.ResponseWriter, r *http.Request, dir, rest string)
 		return script{}, false
 	}
 	sc.interp = h.interps[strings.ToLower(path.Ext(sc.base))]
-	if sc.interp == "" && fi.Mode().Perm()&0o111 == 0 {
+	sc.file = filepath.Join(dirPath, filepath.FromSlash(rel))
+	if sc.interp == "" && !executable(sc.file, fi.Mode()) {
 		h.sendError(w, r, http.StatusForbidden, "CGI script is not executable ("+pyescape.Repr(sc.name)+")")
 		return script{}, false
 	}
-	sc.file = filepath.Join(dirPath, filepath.FromSlash(rel))
 	return sc, true
 }
 

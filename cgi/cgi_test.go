@@ -1101,3 +1101,33 @@ func TestTimeoutUnderAMillisecond(t *testing.T) {
 		}
 	}
 }
+
+// TestExecutableBit: a script is run when the server's user may execute
+// it, as Python's os.access(path, os.X_OK) says: for root, any x bit
+// will do (the script then runs as nobody: "others" x alone runs it); for
+// another user, the x bit of the owner. Else 403, Python's "CGI script is
+// not executable", not a 502 from a failed start.
+func TestExecutableBit(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/s.sh": "#!/bin/sh\n" + header + "echo ran\n"})
+	srv, _ := newServer(t, root, cgi.Options{})
+	want := map[os.FileMode]int{0o644: 403, 0o744: 200, 0o645: 403, 0o654: 403}
+	if os.Geteuid() == 0 {
+		if _, err := user.Lookup("nobody"); err != nil {
+			t.Skip("no user nobody")
+		}
+		want = map[os.FileMode]int{0o644: 403, 0o645: 200}
+	}
+	for mode, status := range want {
+		if err := os.Chmod(filepath.Join(root, "cgi-bin", "s.sh"), mode); err != nil {
+			t.Fatal(err)
+		}
+		res := do(t, srv, "GET", "/cgi-bin/s.sh", nil, nil)
+		body := "ran\n"
+		if status == 403 {
+			body = "CGI script is not executable ('/cgi-bin/s.sh')"
+		}
+		if res.status != status || !strings.Contains(res.body, body) {
+			t.Errorf("euid %d, mode %o: %d %q; want %d with %q", os.Geteuid(), mode, res.status, res.body, status, body)
+		}
+	}
+}

@@ -38,7 +38,8 @@
 // the 128 KiB an exec takes for a variable (logged); REQUEST_URI,
 // REMOTE_PORT, SCRIPT_FILENAME); a query without '=' becomes argv[1]. Errors use Python's messages, through
 // [Options.ErrorHandler] or the errorpage package: 404 "No such CGI
-// script", 403 "CGI script is not a plain file" or "not executable", 501
+// script", 403 "CGI script is not a plain file" or "not executable" (by
+// the server's user, as Python's os.access tells: for root, any x bit), 501
 // "Can only POST to CGI scripts" for a POST elsewhere.
 //
 // # Beyond Python

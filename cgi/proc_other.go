@@ -17,6 +17,9 @@ import (
 var errUnsupported = errors.New("cgi: CGI scripts are not supported on " + runtime.GOOS +
 	" (they are started by their #! line, in a process group of their own)")
 
+// executable reports whether a file of mode may be executed: any x bit.
+func executable(path string, mode os.FileMode) bool { return mode.Perm()&0o111 != 0 }
+
 func scriptProcAttr(cred string) (*syscall.SysProcAttr, error) {
 	return nil, errUnsupported
 }

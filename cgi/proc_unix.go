@@ -10,11 +10,21 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // errUnsupported is New's error where scripts cannot be run: none, on
 // Unix.
 var errUnsupported error
+
+// executable reports whether the server's user may execute the file at
+// path, whose mode is mode, as Python's os.access(path, os.X_OK) does:
+// the x bit of the owner, the group or others, whichever applies to the
+// user; for root, any of them.
+func executable(path string, mode os.FileMode) bool {
+	return unix.Access(path, unix.X_OK) == nil
+}
 
 // scriptProcAttr returns how the launcher starts a script: in a process
 // group of its own (so that killGroup reaches what it starts too), as
