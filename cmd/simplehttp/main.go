@@ -266,7 +266,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if cfg.QR {
 		banner = printQRCodes
 	}
-	return serve(ctx, st.srv, st.ln, shutdownTimeout, banner, st.logs.flush, warn, stdout, stderr)
+	return serve(ctx, st.srv, st.ln, shutdownTimeout, banner, st.logs.flush, warn, fail, stdout)
 }
 
 // sayJSON writes msg to stderr as a JSON line of level, as the
@@ -860,8 +860,9 @@ func listenError(err error, bind string, port, portStart int) error {
 // flush, if not nil, writes the log lines still buffered: the requests
 // answered before the interrupt are logged before its line, as Python,
 // which writes each line at once, logs them. warn writes a warning: that
-// requests were cut off at the end of grace.
-func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration, banner func(w io.Writer, addr net.Addr, https bool), flush func(), warn func(string), stdout, stderr io.Writer) int {
+// requests were cut off at the end of grace. fail says the error that
+// ends serving early (the listener failed) and returns the exit status.
+func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration, banner func(w io.Writer, addr net.Addr, https bool), flush func(), warn func(string), fail func(error) int, stdout io.Writer) int {
 	// The connections that have sent nothing yet go at once when the
 	// shutdown begins.
 	fresh := new(freshConns)
@@ -887,8 +888,7 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 	case err := <-errc:
 		// Serve only returns early on a listener failure.
 		srv.Close()
-		fmt.Fprintf(stderr, "simplehttp: %s\n", oneLine(err))
-		return 1
+		return fail(err)
 	case <-ctx.Done():
 	}
 

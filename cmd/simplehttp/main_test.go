@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -966,7 +967,7 @@ func startServe(t *testing.T, h http.Handler, grace time.Duration) (*running, st
 	r := &running{stdout: lines, stderr: new(syncbuf.Buffer), cancel: cancel, exited: exited}
 	srv := newServer(config{Protocol: http10}, h, slog.New(slog.NewTextHandler(r.stderr, nil)))
 	go func() {
-		r.status = serve(ctx, srv, ln, grace, nil, nil, func(w string) { fmt.Fprintln(r.stderr, w) }, stdout, r.stderr)
+		r.status = serve(ctx, srv, ln, grace, nil, nil, func(w string) { fmt.Fprintln(r.stderr, w) }, failTo(r.stderr), stdout)
 		close(exited)
 	}()
 	t.Cleanup(func() {
@@ -1036,7 +1037,7 @@ func TestServeFlushesBeforeInterrupt(t *testing.T) {
 	})), slog.New(slog.NewTextHandler(&out, nil)))
 	status := make(chan int, 1)
 	go func() {
-		status <- serve(ctx, srv, ln, waitLimit, nil, func() { access.Flush() }, func(w string) { fmt.Fprintln(&out, w) }, &out, &out)
+		status <- serve(ctx, srv, ln, waitLimit, nil, func() { access.Flush() }, func(w string) { fmt.Fprintln(&out, w) }, failTo(&out), &out)
 	}()
 	if resp, body := get(t, url); resp.StatusCode != http.StatusOK || body != "ok" {
 		t.Fatalf("GET /: status %d, body %q", resp.StatusCode, body)
@@ -1053,5 +1054,43 @@ func TestServeFlushesBeforeInterrupt(t *testing.T) {
 	re := regexp.MustCompile(`^Serving HTTP on .*\n127\.0\.0\.1 - - \[[^]]+\] "GET / HTTP/1\.1" 200 2\n\nKeyboard interrupt received, exiting\.\n$`)
 	if !re.MatchString(out.String()) {
 		t.Errorf("stdout and stderr = %q, want the startup line, the request's line, then the interrupt line", out.String())
+	}
+}
+
+// failTo is serve's fail for tests: it writes the error's line to w, as
+// the command does without --log-format json, and returns 1.
+func failTo(w io.Writer) func(error) int {
+	return func(err error) int {
+		fmt.Fprintf(w, "simplehttp: %s\n", oneLine(err))
+		return 1
+	}
+}
+
+// brokenListener fails every Accept with an error that is not
+// temporary, as a listener whose socket went away does.
+type brokenListener struct{ net.Listener }
+
+func (brokenListener) Accept() (net.Conn, error) {
+	return nil, errors.New("accept: the socket went away")
+}
+
+// TestServeListenerFails: a listener that fails ends serving at once,
+// with the error said through fail (a JSON line with --log-format json)
+// and its exit status.
+func TestServeListenerFails(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	srv := newServer(config{Protocol: http10}, http.NotFoundHandler(), slog.New(slog.DiscardHandler))
+	var said []error
+	var stdout bytes.Buffer
+	status := serve(context.Background(), srv, brokenListener{ln}, time.Second, nil, nil, func(string) {}, func(err error) int {
+		said = append(said, err)
+		return 7
+	}, &stdout)
+	if status != 7 || len(said) != 1 || said[0].Error() != "accept: the socket went away" {
+		t.Errorf("serve returned %d having said %v, want 7 and the accept error once", status, said)
 	}
 }
