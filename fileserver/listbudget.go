@@ -106,6 +106,19 @@ func (b *budget) fits(ctx context.Context) {
 	}
 }
 
+// giveIfPanic, deferred by a listing's rendering once its entries are
+// charged, gives the n entries back if the rendering panics, and lets the
+// panic go on. The charge goes to the caller only when the rendering
+// returns; without this, a panic there (a bug the error pages answer
+// with a 500, the server serving on) would have held the entries charged
+// for good, and the budget would have refused listings ever after.
+func (b *budget) giveIfPanic(n int) {
+	if p := recover(); p != nil {
+		b.give(int64(n))
+		panic(p)
+	}
+}
+
 // give returns n taken by take.
 func (b *budget) give(n int64) {
 	if b == nil {

@@ -32,27 +32,38 @@ func (b *blockingWriter) Write(p []byte) (int, error) {
 	return b.ResponseRecorder.Write(p)
 }
 
-// TestListingBudget: while a listing of 800 entries waits for a client
-// that does not read, another of the same directory would pass a budget
-// of 1,000 entries and gets 503 with Retry-After; once the first is
-// done, listings are served again; and alone, a listing larger than the
-// budget is served. Plain, rich and JSON listings alike.
-func TestListingBudget(t *testing.T) {
+// budgetDir makes a directory of 800 empty files, f0 to f799.
+func budgetDir(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	for i := range 800 {
 		if err := os.WriteFile(filepath.Join(dir, "f"+strconv.Itoa(i)), nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, tc := range []struct {
-		name   string
-		opts   fileserver.Options
-		accept string
-	}{
-		{"python", fileserver.Options{ListingBudget: 1000, DisableCache: true}, ""},
-		{"rich", fileserver.Options{ListingBudget: 1000, DisableCache: true, Listing: fileserver.ListingRich}, ""},
-		{"json", fileserver.Options{ListingBudget: 1000, DisableCache: true}, "application/json"},
-	} {
+	return dir
+}
+
+// budgetListings are the three listings, each under a budget of 1,000
+// entries and with no cache, and the Accept that asks for it.
+var budgetListings = []struct {
+	name   string
+	opts   fileserver.Options
+	accept string
+}{
+	{"python", fileserver.Options{ListingBudget: 1000, DisableCache: true}, ""},
+	{"rich", fileserver.Options{ListingBudget: 1000, DisableCache: true, Listing: fileserver.ListingRich}, ""},
+	{"json", fileserver.Options{ListingBudget: 1000, DisableCache: true}, "application/json"},
+}
+
+// TestListingBudget: while a listing of 800 entries waits for a client
+// that does not read, another of the same directory would pass a budget
+// of 1,000 entries and gets 503 with Retry-After; once the first is
+// done, listings are served again; and alone, a listing larger than the
+// budget is served. Plain, rich and JSON listings alike.
+func TestListingBudget(t *testing.T) {
+	dir := budgetDir(t)
+	for _, tc := range budgetListings {
 		t.Run(tc.name, func(t *testing.T) {
 			h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, tc.opts)
 			if err != nil {
@@ -171,4 +182,43 @@ func (d *countedDir) ReadDir(n int) ([]fs.DirEntry, error) {
 	des, err := d.ReadDirFile.ReadDir(n)
 	d.c.entries.Add(int64(len(des)))
 	return des, err
+}
+
+// TestListingBudgetAfterPanic: a rendering that panics (a bug, answered
+// by the error pages while the server serves on) gives back the entries
+// it had charged; held for good, they made the budget refuse every
+// listing of that directory after it with 503.
+func TestListingBudgetAfterPanic(t *testing.T) {
+	dir := budgetDir(t)
+	for _, tc := range budgetListings {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close()
+			get := func() *httptest.ResponseRecorder {
+				r := httptest.NewRequest("GET", "/", nil)
+				if tc.accept != "" {
+					r.Header.Set("Accept", tc.accept)
+				}
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				return w
+			}
+			fileserver.SetRenderHook(h, func(string) { panic("rendering failed") })
+			func() {
+				defer func() {
+					if p := recover(); p != "rendering failed" {
+						t.Errorf("recovered %v, want the rendering's panic", p)
+					}
+				}()
+				get()
+			}()
+			fileserver.SetRenderHook(h, nil)
+			if w := get(); w.Code != 200 || !strings.Contains(w.Body.String(), "f799") {
+				t.Errorf("a listing after a rendering panicked: %d, want 200 with the entries", w.Code)
+			}
+		})
+	}
 }

@@ -159,6 +159,7 @@ func (h *Handler) renderListing(r *http.Request, f fs.File, name string, id file
 	if err != nil {
 		return &listRendered{err: err}, false
 	}
+	defer h.listings.giveIfPanic(len(entries))
 
 	bp := bufPool.Get().(*[]byte)
 	// Size the list once, so that a big listing does not leave a trail of
@@ -581,6 +582,7 @@ func (h *Handler) renderJSON(r *http.Request, f fs.File, name, path string, id f
 	if err != nil {
 		return &jsonRendered{err: err}, false
 	}
+	defer h.listings.giveIfPanic(len(entries))
 	out := jsonListing{Path: path, Entries: make([]jsonEntry, len(entries))}
 	rows := make([]richEntry, len(entries))
 	for i, e := range entries {

@@ -524,6 +524,7 @@ func (h *Handler) renderRich(r *http.Request, f fs.File, name string, sortBy ric
 	if err != nil {
 		return &richRendered{err: err}, false
 	}
+	defer h.listings.giveIfPanic(len(entries))
 	rows := make([]richEntry, len(entries))
 	for i, e := range entries {
 		rows[i].entry = e
