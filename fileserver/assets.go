@@ -238,42 +238,28 @@ func (h *Handler) fileType(ctx context.Context, name string, f fs.File) (string,
 	return "application/octet-stream", nil
 }
 
-// flight is one compression under way; the requests that want the same
-// bytes meanwhile wait for it instead of compressing them again (64
-// clients asking for a new bundle at once would otherwise compress it 64
-// times, with 64 encoders' memory).
-type flight struct {
-	done chan struct{}
-	e    *cachedFile // the result, nil if it did not pay or failed
+// compressRun is the result of one compression, which the requests that
+// want the same bytes while it is under way share instead of compressing
+// them again (64 clients asking for a new bundle at once would otherwise
+// compress it 64 times, with 64 encoders' memory), under the rules of a
+// herd (herd.go): a request that came while it was under way (late)
+// takes it only if stable, else it waits for, or makes, a run that
+// begins after it came.
+type compressRun struct {
+	e *cachedFile // the result, nil if it did not pay or failed
+	// stable is true when the version compressed is one whose every
+	// change shows in what stat says of the file: its ctime older than
+	// racyWindow when the run began, or a file that cannot change
+	// (immutableKey). A file rewritten in the same ctime tick as the
+	// stat that began the run, with the same size (or, on an FS
+	// without Linux stat data, with the same size and modification
+	// time), looks the same to a late request, which would have read
+	// the new bytes on its own.
+	stable bool
 }
 
-// once runs compress for key unless a run for key is under way, in which
-// case it waits for that one and returns its result. key names the bytes
-// and their version.
-func (h *Handler) once(key string, compress func() *cachedFile) *cachedFile {
-	h.flightMu.Lock()
-	if f, ok := h.flights[key]; ok {
-		h.flightMu.Unlock()
-		<-f.done
-		return f.e
-	}
-	f := &flight{done: make(chan struct{})}
-	if h.flights == nil {
-		h.flights = map[string]*flight{}
-	}
-	h.flights[key] = f
-	h.flightMu.Unlock()
-	defer func() {
-		h.flightMu.Lock()
-		delete(h.flights, key)
-		h.flightMu.Unlock()
-		close(f.done)
-	}()
-	f.e = compress()
-	return f.e
-}
-
-// flightKey names one version of name's bytes in coding c.
+// flightKey names one version of name's bytes in coding c: id is its
+// stat identity, zero when it has none.
 func flightKey(name string, c *coding, id fileID, fi fs.FileInfo) string {
 	return fmt.Sprintf("%s\x00%s\x00%v\x00%d\x00%d", c.token, name, id, fi.Size(), fi.ModTime().UnixNano())
 }
@@ -332,9 +318,15 @@ func (h *Handler) compressedFile(r *http.Request, f fs.File, fi fs.FileInfo, nam
 		return nil
 	}
 
-	return h.once(flightKey(name, c, id, fi), func() *cachedFile {
-		return h.compressFile(r, f, fi, name, c, ctype, id, byStat, ikey)
+	// A request that saw another version by stat (a Linux file's
+	// identity, with the cache or without) starts its own run.
+	sid, _ := statID(fi)
+	run, _, _ := h.compressHerd.do(flightKey(name, c, sid, fi), func(run compressRun, late bool) bool {
+		return !late || run.stable
+	}, func() (compressRun, bool) {
+		return h.compressFile(r, f, fi, name, c, ctype, id, byStat, ikey), true
 	})
+	return run.e
 }
 
 // revalidates reports whether the If-None-Match of r names the ETag that
@@ -349,17 +341,23 @@ func revalidates(r *http.Request, fi fs.FileInfo, c *coding) bool {
 }
 
 // compressFile is compressedFile's work: read the file (from the cache if
-// it holds it), compress it, keep the result.
-func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name string, c *coding, ctype string, id fileID, byStat bool, ikey *immutableKey) *cachedFile {
+// it holds it), compress it, keep the result. It reports whether the
+// result is stable (see compressRun).
+func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name string, c *coding, ctype string, id fileID, byStat bool, ikey *immutableKey) (run compressRun) {
+	t0 := h.now()
+	_, fixed := h.immutableKey(name, fi)
+	if sid, ok := statID(fi); fixed || ok && sid.ctime <= t0.Add(-racyWindow).UnixNano() {
+		// What is read below is checked to be the version stat saw.
+		run.stable = true
+	}
 	cost := c.cost(fi.Size())
 	if err := h.compressions.take(r.Context(), cost); err != nil {
 		h.compressions.log.Failed(r.Context(), err)
-		return nil // sent as it is this time; compressed when there is room
+		return run // sent as it is this time; compressed when there is room
 	}
 	defer h.compressions.give(cost)
 	// The original's bytes: from the cache, else read as the cache reads.
 	var content []byte
-	t0 := h.now()
 	if byStat {
 		if e := h.cache.get(name, id); e != nil {
 			content = e.content
@@ -372,13 +370,13 @@ func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name 
 			// serveFile after this read (a zip.Reader's): a copy.
 			var err error
 			if g, err = h.fsys.Open(name); err != nil {
-				return nil
+				return run
 			}
 			defer g.Close()
 			// Opened by name since the stat: readVersion and
 			// readSeen check that it is the file stat saw.
 		} else if _, err := s.Seek(0, io.SeekStart); err != nil {
-			return nil
+			return run
 		} else {
 			// f is the caller's, which sends it as it is when this
 			// returns nil (not worth it, or unreadable), from where
@@ -389,13 +387,16 @@ func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name 
 		if byStat {
 			// Opened by name since the stat: it may not be that file.
 			if content, _ = readVersion(g, id); content == nil {
-				return nil
+				return run
 			}
 		} else if content = readSeen(g, fi); content == nil {
-			return nil
+			return run
 		}
 	}
 
+	if h.compressHook != nil {
+		h.compressHook(name)
+	}
 	var buf bytes.Buffer
 	buf.Grow(len(content) / 3)
 	// The best level only for bytes that may be kept: with the cache off,
@@ -407,7 +408,7 @@ func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name 
 	// start, so that its ETag never stands for two different bodies.
 	if err := c.encode(&buf, content, h.mayKeepEncoded(name, c, int64(len(content)), byStat, ikey)); err != nil {
 		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "fileserver: compressing", slog.String("name", name), slog.Any("err", err))
-		return nil
+		return run
 	}
 	e := &cachedFile{id: id, mtime: fi.ModTime(), hasTime: hasMtime(fi.ModTime())}
 	// Not worth it unless it saves an eighth: remember that too.
@@ -435,7 +436,8 @@ func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name 
 	case ikey != nil:
 		h.keepEncoded(*ikey, e)
 	}
-	return e.usable()
+	run.e = e.usable()
+	return run
 }
 
 // mayKeepEncoded reports whether the compressed bytes of name in coding
@@ -555,13 +557,16 @@ func (h *Handler) encodedListing(w http.ResponseWriter, r *http.Request, key str
 	if e := h.cache.get(encodedKey(key, c), id); e != nil {
 		return c, e.content
 	}
-	e := h.once(fmt.Sprintf("%s\x00%v", encodedKey(key, c), id), func() *cachedFile {
+	// Every request here serves the rows kept as version id: one body,
+	// whenever it came.
+	run, _, _ := h.compressHerd.do(fmt.Sprintf("%s\x00%v", encodedKey(key, c), id), func(compressRun, bool) bool { return true }, func() (compressRun, bool) {
 		e := encode()
 		if e != nil {
 			h.cache.put(encodedKey(key, c), e)
 		}
-		return e
+		return compressRun{e: e, stable: true}, true
 	})
+	e := run.e
 	if e == nil {
 		return nil, nil
 	}

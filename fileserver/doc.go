@@ -99,8 +99,10 @@
 // serves name.br, name.zst or name.gz to clients that accept the coding;
 // [Options.Compress] compresses text, scripts, JSON, SVG and the like once
 // per version of each file (one compression however many clients ask at
-// once, and those under way within [Options.CompressBudget], past which a
-// file goes out as it is), keeps the bytes in the cache described below,
+// once, shared with a client that comes while it is under way only when
+// stat shows that client the version compressed, and those under way
+// within [Options.CompressBudget], past which a file goes out as it is),
+// keeps the bytes in the cache described below,
 // and compresses listings too; [Options.CacheControl] sets Cache-Control per file, with
 // [ImmutableFingerprinted] for bundler output; [Options.Fallback] serves
 // index.html for the client-side routes of a single-page app. Every

@@ -134,6 +134,14 @@ func SetRenderHook(h *Handler, hook func(name string)) { h.renderHook = hook }
 // SetEncodeHook makes h call hook each time it compresses a listing.
 func SetEncodeHook(h *Handler, hook func()) { h.encodeHook = hook }
 
+// SetCompressHook makes h call hook each time it has read a file to
+// compress it, with the file's name.
+func SetCompressHook(h *Handler, hook func(name string)) { h.compressHook = hook }
+
+// CompressWaiting reports how many of h's requests wait for a
+// compression that another request is making.
+func CompressWaiting(h *Handler) int { return h.compressHerd.waiting() }
+
 // HerdWaiting reports how many of h's requests wait for a listing that
 // another request is rendering.
 func HerdWaiting(h *Handler) int {

@@ -89,9 +89,9 @@ type Handler struct {
 	// encoded keeps the compressed bytes of embedded files
 	// (immutableKey -> *cachedFile; see keepEncoded).
 	encoded sync.Map
-	// flights are the compressions under way (see once).
-	flightMu sync.Mutex
-	flights  map[string]*flight
+	// compressHerd holds the compressions under way, which the
+	// requests for the same bytes meanwhile share (see compressRun).
+	compressHerd herd[string, compressRun]
 	// listHerd, richHerd and jsonHerd hold the Python, rich and JSON
 	// listings being rendered, which the requests for the same one
 	// meanwhile share (see herd).
@@ -144,6 +144,9 @@ type Handler struct {
 	// encodeHook, if not nil, is called each time a listing is
 	// compressed (tests).
 	encodeHook func()
+	// compressHook, if not nil, is called each time a file has been
+	// read to be compressed, with its name (tests).
+	compressHook func(name string)
 
 	// style is Options.Listing (richlisting.go).
 	style ListingStyle

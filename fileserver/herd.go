@@ -3,7 +3,8 @@ package fileserver
 import "sync"
 
 // herd.go: requests that arrive together for the same listing share one
-// rendering of it.
+// rendering of it, and those for the same compressed bytes one
+// compression (compressRun).
 //
 // When many clients ask at once for a listing that is not in the cache
 // (a site just deployed, an entry just evicted), each of them read the

@@ -218,7 +218,14 @@ type Options struct {
 	// CacheMaxBytes), a file is compressed again for each response, at a
 	// faster level; its own stat, before and after it is read, must still
 	// show the size, time and mode the request's stat saw (a file replaced
-	// or written meanwhile is sent as it is, not compressed). A listing's
+	// or written meanwhile is sent as it is, not compressed). Requests for
+	// a version that is being compressed wait for that compression; one
+	// that came after it began takes its bytes only when its stat shows
+	// the version compressed (a Linux file whose ctime was over 2 seconds
+	// old when it began, or a file that cannot change), since a file
+	// rewritten with the same size within a tick of the clock, or on an
+	// FS without Linux stat data with the same size and time, looks the
+	// same: it waits for, or makes, a compression begun after it came. A listing's
 	// page is kept compressed for its path as the listings' links write
 	// it; another spelling of the path ("/dir//", "/d%69r/") is compressed
 	// for its response only, at the faster level. A response that an
