@@ -197,28 +197,95 @@ func TestListingBudgetAfterPanic(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer h.Close()
-			get := func() *httptest.ResponseRecorder {
-				r := httptest.NewRequest("GET", "/", nil)
-				if tc.accept != "" {
-					r.Header.Set("Accept", tc.accept)
+			listAfterPanic(t, h, tc.accept, "rendering failed", func(on bool) {
+				if on {
+					fileserver.SetRenderHook(h, func(string) { panic("rendering failed") })
+				} else {
+					fileserver.SetRenderHook(h, nil)
 				}
-				w := httptest.NewRecorder()
-				h.ServeHTTP(w, r)
-				return w
+			})
+		})
+	}
+}
+
+// listAfterPanic lists the root of h (a budgetDir) with Accept accept
+// (if not ""), first with panics(true), where the listing must panic with
+// msg, then with panics(false), where it must be served whole: the
+// entries the first had charged are given back.
+func listAfterPanic(t *testing.T, h *fileserver.Handler, accept, msg string, panics func(bool)) {
+	t.Helper()
+	get := func() *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", "/", nil)
+		if accept != "" {
+			r.Header.Set("Accept", accept)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	panics(true)
+	func() {
+		defer func() {
+			if p := recover(); p != msg {
+				t.Errorf("recovered %v, want the panic %q", p, msg)
 			}
-			fileserver.SetRenderHook(h, func(string) { panic("rendering failed") })
-			func() {
-				defer func() {
-					if p := recover(); p != "rendering failed" {
-						t.Errorf("recovered %v, want the rendering's panic", p)
-					}
-				}()
-				get()
-			}()
-			fileserver.SetRenderHook(h, nil)
-			if w := get(); w.Code != 200 || !strings.Contains(w.Body.String(), "f799") {
-				t.Errorf("a listing after a rendering panicked: %d, want 200 with the entries", w.Code)
+		}()
+		get()
+	}()
+	panics(false)
+	if w := get(); w.Code != 200 || !strings.Contains(w.Body.String(), "f799") {
+		t.Errorf("a listing after one panicked (%s): %d, want 200 with the entries", msg, w.Code)
+	}
+}
+
+// panickyDirFS is an fs.FS whose directories panic on their second
+// ReadDir while panics is set: a file system with a bug, met once the
+// first chunk of entries is read and charged.
+type panickyDirFS struct {
+	fs.StatFS
+	panics atomic.Bool
+}
+
+func (p *panickyDirFS) Open(name string) (fs.File, error) {
+	f, err := p.StatFS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if rd, ok := f.(fs.ReadDirFile); ok {
+		return &panickyDir{ReadDirFile: rd, fs: p}, nil
+	}
+	return f, nil
+}
+
+type panickyDir struct {
+	fs.ReadDirFile
+	fs    *panickyDirFS
+	reads int
+}
+
+func (d *panickyDir) ReadDir(n int) ([]fs.DirEntry, error) {
+	if d.reads++; d.reads > 1 && d.fs.panics.Load() {
+		panic("reading the directory failed")
+	}
+	return d.ReadDirFile.ReadDir(n)
+}
+
+// TestListingBudgetAfterReadPanic: a directory whose reading panics
+// after its first chunk of entries was charged (a bug of the fs.FS,
+// answered by the error pages while the server serves on) gives those
+// entries back; held for good, they made the budget refuse every
+// listing of 800 entries after it with 503.
+func TestListingBudgetAfterReadPanic(t *testing.T) {
+	dir := budgetDir(t)
+	for _, tc := range budgetListings {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := &panickyDirFS{StatFS: os.DirFS(dir).(fs.StatFS)}
+			h, err := fileserver.New(fsys, tc.opts)
+			if err != nil {
+				t.Fatal(err)
 			}
+			defer h.Close()
+			listAfterPanic(t, h, tc.accept, "reading the directory failed", fsys.panics.Store)
 		})
 	}
 }

@@ -417,9 +417,9 @@ func (h *Handler) listingError(w http.ResponseWriter, r *http.Request, name stri
 //
 // The entries are charged to Options.ListingBudget as they are read, a
 // chunk at a time, and the caller gives back one for each entry returned;
-// on an error nothing stays charged. Charged once they were all read,
-// listings refused for the budget had held their whole directory all the
-// same: 40 listings at once of a directory of 100,000 entries, 30 of them
+// on an error, or a panic, nothing stays charged. Charged once they were
+// all read, listings refused for the budget had held their whole
+// directory all the same: 40 listings at once of a directory of 100,000 entries, 30 of them
 // refused, took the server to 630 MB (760 MB as JSON).
 func (h *Handler) readDir(ctx context.Context, f fs.File, name string) ([]*entry, error) {
 	// Only names and two flags are kept. An open directory is read
@@ -430,6 +430,16 @@ func (h *Handler) readDir(ctx context.Context, f fs.File, name string) ([]*entry
 	// would leave its copies behind).
 	var blocks [][]entry
 	n := 0 // entries in blocks, and charged
+	// The charge goes to the caller only with the entries: on an error,
+	// or a panic of the fs.FS's ReadDir or Stat (a bug the error pages
+	// answer with a 500, the server serving on), it is given back here.
+	// Held for good, it made the budget refuse listings ever after.
+	returned := false
+	defer func() {
+		if !returned {
+			h.listings.give(int64(n))
+		}
+	}()
 	add := func(des []fs.DirEntry) error {
 		block := make([]entry, 0, len(des))
 		for _, de := range des {
@@ -459,7 +469,6 @@ func (h *Handler) readDir(ctx context.Context, f fs.File, name string) ([]*entry
 		return nil
 	}
 	if err := readDirChunks(h.fsys, f, name, add); err != nil {
-		h.listings.give(int64(n))
 		return nil, err
 	}
 	h.listings.fits(ctx)
@@ -475,6 +484,7 @@ func (h *Handler) readDir(ctx context.Context, f fs.File, name string) ([]*entry
 		}
 		return strings.Compare(a.name, b.name)
 	})
+	returned = true
 	return sorted, nil
 }
 
