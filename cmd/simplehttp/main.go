@@ -888,6 +888,10 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 	case err := <-errc:
 		// Serve only returns early on a listener failure.
 		srv.Close()
+		if flush != nil {
+			// The requests answered before it are logged before it.
+			flushFor(flush, flushWait)
+		}
 		return fail(err)
 	case <-ctx.Done():
 	}
