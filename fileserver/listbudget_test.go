@@ -121,7 +121,12 @@ func TestListingBudgetWhileRead(t *testing.T) {
 		}
 	}
 	for _, accept := range []string{"", "application/json"} {
-		fsys := &dirReadCounter{StatFS: os.DirFS(dir).(fs.StatFS)}
+		var entries atomic.Int64 // read through fsys
+		fsys := &hookedDirFS{StatFS: os.DirFS(dir).(fs.StatFS), readDir: func(d fs.ReadDirFile, n, _ int) ([]fs.DirEntry, error) {
+			des, err := d.ReadDir(n)
+			entries.Add(int64(len(des)))
+			return des, err
+		}}
 		h, err := fileserver.New(fsys, fileserver.Options{ListingBudget: 6000, DisableCache: true})
 		if err != nil {
 			t.Fatal(err)
@@ -137,13 +142,13 @@ func TestListingBudgetWhileRead(t *testing.T) {
 		done := make(chan struct{})
 		go func() { defer close(done); get(slow) }()
 		<-slow.writing
-		before := fsys.entries.Load()
+		before := entries.Load()
 		w := httptest.NewRecorder()
 		get(w)
 		if w.Code != 503 {
 			t.Errorf("Accept %q: a second listing over the budget: %d, want 503", accept, w.Code)
 		}
-		if n := fsys.entries.Load() - before; n > 1024 {
+		if n := entries.Load() - before; n > 1024 {
 			t.Errorf("Accept %q: the refused listing read %d entries, want at most 1,024 (one chunk)", accept, n)
 		}
 		close(slow.release)
@@ -156,32 +161,33 @@ func TestListingBudgetWhileRead(t *testing.T) {
 	}
 }
 
-// dirReadCounter counts the directory entries read through it.
-type dirReadCounter struct {
+// hookedDirFS is an fs.FS whose open directories read their entries
+// through readDir, told how many reads the directory made before.
+type hookedDirFS struct {
 	fs.StatFS
-	entries atomic.Int64
+	readDir func(d fs.ReadDirFile, n, before int) ([]fs.DirEntry, error)
 }
 
-func (c *dirReadCounter) Open(name string) (fs.File, error) {
-	f, err := c.StatFS.Open(name)
+func (h *hookedDirFS) Open(name string) (fs.File, error) {
+	f, err := h.StatFS.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	if rd, ok := f.(fs.ReadDirFile); ok {
-		return &countedDir{rd, c}, nil
+		return &hookedDir{ReadDirFile: rd, fs: h}, nil
 	}
 	return f, nil
 }
 
-type countedDir struct {
+type hookedDir struct {
 	fs.ReadDirFile
-	c *dirReadCounter
+	fs    *hookedDirFS
+	reads int
 }
 
-func (d *countedDir) ReadDir(n int) ([]fs.DirEntry, error) {
-	des, err := d.ReadDirFile.ReadDir(n)
-	d.c.entries.Add(int64(len(des)))
-	return des, err
+func (d *hookedDir) ReadDir(n int) ([]fs.DirEntry, error) {
+	d.reads++
+	return d.fs.readDir(d.ReadDirFile, n, d.reads-1)
 }
 
 // TestListingBudgetAfterPanic: a rendering that panics (a bug, answered
@@ -238,38 +244,6 @@ func listAfterPanic(t *testing.T, h *fileserver.Handler, accept, msg string, pan
 	}
 }
 
-// panickyDirFS is an fs.FS whose directories panic on their second
-// ReadDir while panics is set: a file system with a bug, met once the
-// first chunk of entries is read and charged.
-type panickyDirFS struct {
-	fs.StatFS
-	panics atomic.Bool
-}
-
-func (p *panickyDirFS) Open(name string) (fs.File, error) {
-	f, err := p.StatFS.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	if rd, ok := f.(fs.ReadDirFile); ok {
-		return &panickyDir{ReadDirFile: rd, fs: p}, nil
-	}
-	return f, nil
-}
-
-type panickyDir struct {
-	fs.ReadDirFile
-	fs    *panickyDirFS
-	reads int
-}
-
-func (d *panickyDir) ReadDir(n int) ([]fs.DirEntry, error) {
-	if d.reads++; d.reads > 1 && d.fs.panics.Load() {
-		panic("reading the directory failed")
-	}
-	return d.ReadDirFile.ReadDir(n)
-}
-
 // TestListingBudgetAfterReadPanic: a directory whose reading panics
 // after its first chunk of entries was charged (a bug of the fs.FS,
 // answered by the error pages while the server serves on) gives those
@@ -279,13 +253,22 @@ func TestListingBudgetAfterReadPanic(t *testing.T) {
 	dir := budgetDir(t)
 	for _, tc := range budgetListings {
 		t.Run(tc.name, func(t *testing.T) {
-			fsys := &panickyDirFS{StatFS: os.DirFS(dir).(fs.StatFS)}
+			// The directory panics on its second read while panics is
+			// set: a file system with a bug, met once the first chunk of
+			// entries is read and charged.
+			var panics atomic.Bool
+			fsys := &hookedDirFS{StatFS: os.DirFS(dir).(fs.StatFS), readDir: func(d fs.ReadDirFile, n, before int) ([]fs.DirEntry, error) {
+				if before > 0 && panics.Load() {
+					panic("reading the directory failed")
+				}
+				return d.ReadDir(n)
+			}}
 			h, err := fileserver.New(fsys, tc.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer h.Close()
-			listAfterPanic(t, h, tc.accept, "reading the directory failed", fsys.panics.Store)
+			listAfterPanic(t, h, tc.accept, "reading the directory failed", panics.Store)
 		})
 	}
 }
