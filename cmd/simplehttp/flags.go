@@ -464,7 +464,30 @@ func convertSPA(p parsed) error {
 	if !iofs.ValidPath(p.cfg.SPA) || p.cfg.SPA == "." {
 		return usagef("invalid --spa %q: want the name of a file in the directory, like index.html", p.cfg.SPA)
 	}
+	if p.cfg.CGI && inCGIDir(p.cfg.SPA) {
+		// The file server sends the --spa file as it is, for every
+		// route: a script there (a front controller) would not run
+		// but have its source, and whatever secrets it holds, sent to
+		// every client.
+		return usagef("--spa %q with --cgi: a file in a CGI directory is not run for other paths but sent as it is, its source to every client; keep the --spa file out of the CGI directories", p.cfg.SPA)
+	}
 	return nil
+}
+
+// inCGIDir reports whether name, a valid fs.FS name, is in a CGI
+// directory (or below it), as the cgi middleware matches a path: in any
+// letter case.
+func inCGIDir(name string) bool {
+	first, _, more := strings.Cut(name, "/")
+	if !more {
+		return false
+	}
+	for _, d := range cgiDirs {
+		if strings.EqualFold(first, strings.TrimPrefix(d, "/")) {
+			return true
+		}
+	}
+	return false
 }
 
 func convertUpload(p parsed) error {

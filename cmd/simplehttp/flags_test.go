@@ -48,6 +48,15 @@ func TestParseArgs(t *testing.T) {
 			with(func(c *config) { c.Port, c.Bind = 8080, "127.0.0.1" })},
 		{"last flag wins", []string{"-d", "a", "-d", "b"}, with(func(c *config) { c.Dir = "b" })},
 		{"cgi", []string{"--cgi"}, with(func(c *config) { c.CGI = true })},
+		// Only a file in a CGI directory is refused with --cgi: the
+		// directory's own name is no script, and without --cgi it is a
+		// directory like any other.
+		{"spa named like a CGI directory", []string{"--cgi", "--spa", "cgi-bin"},
+			with(func(c *config) { c.CGI, c.SPA = true, "cgi-bin" })},
+		{"spa in cgi-bin without --cgi", []string{"--spa", "cgi-bin/index.html"},
+			with(func(c *config) { c.SPA = "cgi-bin/index.html" })},
+		{"spa in a subdirectory named cgi-bin", []string{"--cgi", "--spa", "app/cgi-bin/index.html"},
+			with(func(c *config) { c.CGI, c.SPA = true, "app/cgi-bin/index.html" })},
 		{"tls cert only: the key is in it", []string{"--tls-cert", "c.pem"},
 			with(func(c *config) { c.TLSCert = "c.pem" })},
 		{"tls", []string{"--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-password-file", "pw"},
@@ -177,6 +186,11 @@ func TestParseArgsErrors(t *testing.T) {
 		{"three ports", []string{"8000", "9000", "9001"}, `unrecognized arguments: 9000 9001`},
 		{"unknown long flag", []string{"--cors"}, `unknown flag: --cors`},
 		{"rich listing without listings", []string{"--listing", "rich", "--no-listing"}, `--listing rich with --no-listing: there is no listing`},
+		// A front controller named as the --spa file would have its
+		// source sent for every route, not be run.
+		{"spa in cgi-bin", []string{"--cgi", "--spa", "cgi-bin/app.py"}, `--spa "cgi-bin/app.py" with --cgi: a file in a CGI directory is not run for other paths but sent as it is, its source to every client; keep the --spa file out of the CGI directories`},
+		{"spa in htbin, below", []string{"--spa", "./htbin/sub/index.html", "--cgi"}, `--spa "htbin/sub/index.html" with --cgi: a file in a CGI directory is not run for other paths but sent as it is, its source to every client; keep the --spa file out of the CGI directories`},
+		{"spa in cgi-bin, other case", []string{"--cgi", "--spa", "CGI-Bin/app.py"}, `--spa "CGI-Bin/app.py" with --cgi: a file in a CGI directory is not run for other paths but sent as it is, its source to every client; keep the --spa file out of the CGI directories`},
 		{"ambiguous abbreviation", []string{"--p", "HTTP/1.1"}, `ambiguous option: --p could match --protocol, --precompressed`},
 		{"abbreviation after --", []string{"--", "--dir"}, `invalid port "--dir"`},
 		{"unknown short flag", []string{"-x"}, `unknown shorthand flag: 'x' in -x`},
