@@ -122,3 +122,52 @@ func TestLogFileCutLine(t *testing.T) {
 		})
 	}
 }
+
+// TestRunLogFileUploadable: with --upload, a --log-file in the served
+// directory stops the command before it listens, and is not created: once
+// a rotation renamed it (or someone removed it), a client could upload a
+// file of that name before the server opened it again, and the log would
+// go on after the client's lines, which can name any address and status.
+// Without --upload, or with the log elsewhere, the command serves.
+func TestRunLogFileUploadable(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "site")
+	writeFile(t, filepath.Join(dir, "hello.txt"), "hello\n")
+	for _, tt := range []struct {
+		name    string
+		log     string
+		upload  bool
+		refused bool
+	}{
+		{"in the directory", filepath.Join(dir, "access.log"), true, true},
+		{"below it", filepath.Join(dir, "logs", "access.log"), true, true},
+		{"by a name with ..", filepath.Join(base, "site", "..", "site", "access.log"), true, true},
+		{"beside the directory", filepath.Join(base, "access.log"), true, false},
+		{"in the directory without --upload", filepath.Join(dir, "access.log"), false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			os.MkdirAll(filepath.Dir(tt.log), 0o755)
+			args := []string{"-b", "127.0.0.1", "-d", dir, "--log-file", tt.log, "0"}
+			if tt.upload {
+				args = append(args, "--upload")
+			}
+			r := startRun(t, args...)
+			if !tt.refused {
+				r.baseURL(t)
+				r.exit(t)
+				os.Remove(tt.log)
+				return
+			}
+			want := `simplehttp: --log-file "` + tt.log + `": in the served directory, where --upload could put a file of its own at its name once the log is rotated, which the log would then go on in: keep it elsewhere` + "\n"
+			if status := r.wait(t); status != 1 || r.stderr.String() != want {
+				t.Errorf("exit status %d, stderr %q; want 1, %q", status, r.stderr.String(), want)
+			}
+			if l, ok := <-r.stdout; ok {
+				t.Errorf("stdout %q, want nothing", l)
+			}
+			if _, err := os.Stat(tt.log); err == nil {
+				t.Errorf("%s was created", tt.log)
+			}
+		})
+	}
+}

@@ -50,7 +50,9 @@
 // on startup (HTTPS and https:// with TLS), logs each request on stderr in
 // Python's format (or --log-format common, combined, json; to --log-file,
 // created again under its name when it is removed or renamed by a log
-// rotation, and at once on SIGUSR1; none with --quiet), and on Ctrl-C or
+// rotation, and at once on SIGUSR1; one in the served directory stops
+// it at startup with --upload, which could create it first; none with
+// --quiet), and on Ctrl-C or
 // SIGTERM writes the log lines it holds, prints "Keyboard interrupt received, exiting." and exits 0, after
 // letting requests in flight finish for up to 10 seconds (and with status
 // 1 15 seconds after the signal if it is still held up, by a stderr nobody
@@ -539,6 +541,13 @@ func newLogs(cfg config, stderr io.Writer, cl *closers) (*accesslog.Middleware, 
 	logger := slog.New(diag.SlogHandler(nil))
 	if cfg.Quiet {
 		return nil, logger, nil
+	}
+	if cfg.Upload && inDir(cfg.Dir, cfg.LogFile) {
+		// The file is opened again by its name once a rotation renamed
+		// it or someone removed it: an upload of that name in between
+		// would begin the new log with lines of the client's own, with
+		// any address and status (fail2ban would ban whom they name).
+		return nil, nil, fmt.Errorf("--log-file %q: in the served directory, where --upload could put a file of its own at its name once the log is rotated, which the log would then go on in: keep it elsewhere", cfg.LogFile)
 	}
 	f, err := openLogFile(cfg.LogFile, logger)
 	if err != nil {
