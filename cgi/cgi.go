@@ -600,8 +600,20 @@ func (h *Handler) env(r *http.Request, scriptName, scriptFile, pathInfo string) 
 	// Python: an Authorization header of two words gives AUTH_TYPE; for
 	// Basic, a user:password pair of ASCII gives REMOTE_USER. Not when a
 	// fileserver.BasicAuth passed the request on without checking them.
-	if checked, seen := scope.Credentials(r.Context()); seen && !checked {
+	checked, seen := scope.Credentials(r.Context())
+	if seen && !checked {
 		return env
+	}
+	if checked {
+		// A BasicAuth let the request in for its user: the script gets
+		// that user, also where Python's decoding would give none (a
+		// name that is not ASCII, a password holding ':'), else it
+		// would take a user who logged in for nobody.
+		if user, _, ok := r.BasicAuth(); ok {
+			// The scheme as sent ("basic" too), as Python gives it.
+			scheme := r.Header.Get("Authorization")[:len("Basic")]
+			return append(env, "AUTH_TYPE="+scheme, "REMOTE_USER="+user)
+		}
 	}
 	// Python splits the header as Latin-1 text and compares the scheme
 	// in ASCII: "Basic\xa0..." is two words, "Basic\u3000..." one, and

@@ -863,7 +863,7 @@ func TestUncheckedCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	auth := func(scope fileserver.AuthScope) *fileserver.BasicAuth {
-		a, err := fileserver.NewBasicAuth(fileserver.BasicAuthOptions{Users: map[string]string{"alice": "pw"}, Scope: scope})
+		a, err := fileserver.NewBasicAuth(fileserver.BasicAuthOptions{Users: map[string]string{"alice": "pw", "bob": "p:w", "émile": "pw"}, Scope: scope})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -899,6 +899,13 @@ func TestUncheckedCredentials(t *testing.T) {
 		{"GET, checked by the outer one", outer, "GET", basic("alice:pw"), "alice", "Basic"},
 		{"GET, checked by the inner one, inside an access log", loggedNested, "GET", basic("alice:pw"), "alice", "Basic"},
 		{"GET, not checked, inside an access log", loggedWrites, "GET", basic("admin:guess"), "", ""},
+		// Users Python's decoding would give no REMOTE_USER: once
+		// checked, the script is told who logged in.
+		{"POST, checked, a password with a colon", writes, "POST", basic("bob:p:w"), "bob", "Basic"},
+		{"POST, checked, a name that is not ASCII", writes, "POST", basic("émile:pw"), "émile", "Basic"},
+		{"GET, checked by the outer one, a password with a colon", outer, "GET", basic("bob:p:w"), "bob", "Basic"},
+		{"GET, a password with a colon, not checked", writes, "GET", basic("bob:p:w"), "", ""},
+		{"POST, checked, the scheme in lower case", writes, "POST", http.Header{"Authorization": {"basic " + base64.StdEncoding.EncodeToString([]byte("bob:p:w"))}}, "bob", "basic"},
 	} {
 		var body io.Reader
 		if tc.method == "POST" {

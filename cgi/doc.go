@@ -29,7 +29,9 @@
 // SERVER_PROTOCOL, SCRIPT_NAME, PATH_INFO and PATH_TRANSLATED,
 // QUERY_STRING, CONTENT_TYPE as sent or text/plain, CONTENT_LENGTH,
 // AUTH_TYPE and REMOTE_USER, unless a fileserver.BasicAuth outside passed
-// the request on without checking its credentials, HTTP_ACCEPT,
+// the request on without checking its credentials; one that checked them
+// makes REMOTE_USER the user it let in, where Python's decoding would give
+// none for a name that is not ASCII or a password holding ':'; HTTP_ACCEPT,
 // HTTP_USER_AGENT, HTTP_COOKIE,
 // HTTP_REFERER...) plus what net/http/cgi adds (HTTP_* for every header
 // but Proxy, Content-Type and Content-Length (CONTENT_TYPE and
