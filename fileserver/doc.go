@@ -241,7 +241,8 @@
 // {"path": "/dir/", "entries": [...]}, each entry with "name", "type"
 // ("file", "dir" or "other", links followed), "size" (bytes; 0 for
 // anything but a file), "mtime" (RFC 3339, UTC; null when the fs.FS gives
-// none, as embed.FS does, or the entry cannot be stat'ed) and "link" (whether it is
+// none, as embed.FS does, when the entry cannot be stat'ed, or when it is
+// dated outside the years 0 to 9999, which RFC 3339 cannot write) and "link" (whether it is
 // a symbolic link), in Python's order. It is never kept, but requests
 // that arrive together for the same directory and path share one
 // document, on the terms of the rich listing's rows (see Rich listing),

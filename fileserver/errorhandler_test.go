@@ -133,11 +133,10 @@ func (t trapFS) Open(name string) (fs.File, error) {
 // are errorpage.Error's for the same code and message.
 func TestErrorHandler(t *testing.T) {
 	fsys := trapFS{fstest.MapFS{
-		"hello.txt":       {Data: []byte("hello\n"), ModTime: modTime},
-		"locked/a.txt":    {Data: []byte("a\n"), ModTime: modTime},
-		"dir/a.txt":       {Data: []byte("a\n"), ModTime: modTime},
-		"pipe":            {Mode: fs.ModeNamedPipe},
-		"future/year.txt": {Data: []byte("y\n"), ModTime: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+		"hello.txt":    {Data: []byte("hello\n"), ModTime: modTime},
+		"locked/a.txt": {Data: []byte("a\n"), ModTime: modTime},
+		"dir/a.txt":    {Data: []byte("a\n"), ModTime: modTime},
+		"pipe":         {Mode: fs.ModeNamedPipe},
 	}}
 	tests := []struct {
 		name    string
@@ -156,8 +155,6 @@ func TestErrorHandler(t *testing.T) {
 		{"unreadable directory, HEAD", fileserver.Options{}, "HEAD", "/locked/", nil, sentError{404, "No permission to list directory"}, ""},
 		{"POST", fileserver.Options{}, "POST", "/hello.txt", nil, sentError{501, "Unsupported method ('POST')"}, ""},
 		{"method with a quote", fileserver.Options{}, "PO'ST", "/", nil, sentError{501, `Unsupported method ("PO'ST")`}, ""},
-		{"JSON listing that cannot be encoded", fileserver.Options{}, "GET", "/future/", map[string]string{"Accept": "application/json"},
-			sentError{500, "Internal Server Error"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -507,11 +507,14 @@ type jsonEntry struct {
 }
 
 // jsonTime is an entry's modification time in a JSON listing: RFC 3339,
-// or null when unknown (embed.FS has none; the zero time of a failed stat).
+// or null when unknown (embed.FS has none; the zero time of a failed stat)
+// or outside the years 0 to 9999, which RFC 3339 cannot write: a file
+// dated past 9999 (a file system such as tmpfs or btrfs takes any time)
+// made encoding/json fail, and the whole listing a 500.
 type jsonTime time.Time
 
 func (t jsonTime) MarshalJSON() ([]byte, error) {
-	if !hasMtime(time.Time(t)) {
+	if y := time.Time(t).Year(); !hasMtime(time.Time(t)) || y < 0 || y > 9999 {
 		return []byte("null"), nil
 	}
 	return time.Time(t).MarshalJSON()

@@ -117,21 +117,42 @@ func TestListingLargeDirectory(t *testing.T) {
 }
 
 // The JSON listing gives an entry without a modification time (embed.FS,
-// a MapFS file without ModTime) "mtime": null, not year 1.
+// a MapFS file without ModTime) "mtime": null, not year 1; and so one
+// dated past the year 9999 or before the year 0, which RFC 3339 cannot
+// write, while the rest of the listing is sent as usual, not a 500 for
+// the whole directory.
 func TestJSONListingWithoutMtime(t *testing.T) {
-	mtime := time.Date(2024, 3, 5, 9, 7, 4, 0, time.UTC)
-	h, err := fileserver.New(fstest.MapFS{"a.txt": {Data: []byte("a")}, "b.txt": {Data: []byte("b"), ModTime: mtime}}, fileserver.Options{})
-	if err != nil {
-		t.Fatal(err)
+	entry := func(name, mtime string) string {
+		return `{"name":"` + name + `","type":"file","size":1,"mtime":` + mtime + `,"link":false}`
 	}
-	r := httptest.NewRequest("GET", "/", nil)
-	r.Header.Set("Accept", "application/json")
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	want := `{"path":"/","entries":[{"name":"a.txt","type":"file","size":1,"mtime":null,"link":false},` +
-		`{"name":"b.txt","type":"file","size":1,"mtime":"2024-03-05T09:07:04Z","link":false}]}` + "\n"
-	if w.Code != 200 || w.Body.String() != want {
-		t.Errorf("%d %s, want 200 %s", w.Code, w.Body, want)
+	tests := []struct {
+		name  string
+		fsys  fstest.MapFS
+		mtime []string // of the entries in order
+	}{
+		{"no time", fstest.MapFS{
+			"a.txt": {Data: []byte("a")},
+			"b.txt": {Data: []byte("b"), ModTime: time.Date(2024, 3, 5, 9, 7, 4, 0, time.UTC)},
+		}, []string{"null", `"2024-03-05T09:07:04Z"`}},
+		{"far dates", fstest.MapFS{
+			"a.txt": {Data: []byte("a"), ModTime: time.Date(10001, 2, 4, 0, 0, 0, 0, time.UTC)},
+			"b.txt": {Data: []byte("b"), ModTime: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)},
+			"c.txt": {Data: []byte("c"), ModTime: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)},
+			"d.txt": {Data: []byte("d"), ModTime: time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)},
+			// 10000-01-01 in UTC, which the listing writes.
+			"e.txt": {Data: []byte("e"), ModTime: time.Date(9999, 12, 31, 23, 0, 0, 0, time.FixedZone("", -2*3600))},
+		}, []string{"null", "null", `"9999-12-31T23:59:59Z"`, `"0000-01-01T00:00:00Z"`, "null"}},
+	}
+	for _, tt := range tests {
+		got := serve(t, mustNew(t, tt.fsys, fileserver.Options{}), "GET", "/", map[string]string{"Accept": "application/json"})
+		var entries []string
+		for i, m := range tt.mtime {
+			entries = append(entries, entry(string(rune('a'+i))+".txt", m))
+		}
+		want := `{"path":"/","entries":[` + strings.Join(entries, ",") + "]}\n"
+		if got.status != 200 || got.body != want {
+			t.Errorf("%s: %d %s, want 200 %s", tt.name, got.status, got.body, want)
+		}
 	}
 }
 
