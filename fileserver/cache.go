@@ -501,6 +501,10 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, name strin
 	}
 	if mayFail(r) {
 		w = &preconditionWriter{ResponseWriter: w, h: h, r: r, name: cacheControlName(name, v)}
+		if epochUnmodifiedSinceFails(r, e.mtime) {
+			w.WriteHeader(http.StatusPreconditionFailed)
+			return
+		}
 		req = fixRange(strongIfRange(req, e.mtime), int64(len(e.content)))
 		var done func()
 		req, done = h.limitMultiRange(req)

@@ -182,6 +182,20 @@ func strongIfRange(r *http.Request, mtime time.Time) *http.Request {
 	return withRange(r, nil)
 }
 
+// epochUnmodifiedSinceFails reports whether r's If-Unmodified-Since fails
+// for a file modified at the Unix epoch, a date before 1970 with no
+// If-Match to take its place (RFC 9110 section 13.2.2): http.ServeContent
+// takes the epoch for "no modification time" and skips the header, so
+// such a file was sent whole (200, or 206 for a Range) where one of any
+// other date answers 412.
+func epochUnmodifiedSinceFails(r *http.Request, mtime time.Time) bool {
+	if mtime.IsZero() || mtime.Unix() != 0 || r.Header.Get("If-Match") != "" {
+		return false
+	}
+	t, err := http.ParseTime(r.Header.Get("If-Unmodified-Since"))
+	return err == nil && t.Unix() < 0
+}
+
 // position parses a byte position of a Range header: decimal digits
 // only; a number too large for an int64 is math.MaxInt64, past the end
 // of any file.
@@ -225,10 +239,15 @@ func withRange(r *http.Request, value []string) *http.Request {
 // exists always fails: its 304 then has the headers of the 304 Python's
 // rule sends alone.
 func (h *Handler) notModifiedUnlessFailed(w http.ResponseWriter, r *http.Request, name string, v *variant, mtime time.Time, content io.ReadSeeker) {
+	pw := &preconditionWriter{ResponseWriter: w, h: h, r: r, name: cacheControlName(name, v)}
+	if epochUnmodifiedSinceFails(r, mtime) {
+		pw.WriteHeader(http.StatusPreconditionFailed)
+		return
+	}
 	req := r.Clone(r.Context())
 	delete(req.Header, "If-Modified-Since")
 	req.Header["If-None-Match"] = []string{"*"}
-	http.ServeContent(&preconditionWriter{ResponseWriter: w, h: h, r: r, name: cacheControlName(name, v)}, req, name, mtime, content)
+	http.ServeContent(pw, req, name, mtime, content)
 }
 
 // preconditionWriter carries a response of http.ServeContent that may

@@ -54,7 +54,9 @@
 // [http.ServeContent], with its gaps closed: a failed If-Match or
 // If-Unmodified-Since answers 412 even where If-Modified-Since alone
 // would answer 304 (RFC 9110 weighs them first; Python ignores both, and
-// a request without them gets Python's answer), an If-Range date matches
+// a request without them gets Python's answer), If-Unmodified-Since is
+// weighed for a file dated the Unix epoch too (ServeContent alone takes
+// the epoch for no time and skips it), an If-Range date matches
 // only a file whose modification time is that very second with no
 // fraction (ServeContent alone matches any time within the second, so a
 // file replaced within the second of the client's copy would answer 206

@@ -796,6 +796,10 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 	}
 	if mayFail(r) {
 		w = &preconditionWriter{ResponseWriter: w, h: h, r: r, name: cacheControlName(name, v)}
+		if epochUnmodifiedSinceFails(r, mtime) {
+			w.WriteHeader(http.StatusPreconditionFailed)
+			return
+		}
 		req = fixRange(strongIfRange(req, mtime), fi.Size())
 		if _, ok := rs.(*forwardReader); ok {
 			// Its parts could go backwards in a file that

@@ -6,12 +6,15 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/simplehttp/simplehttp/errorpage"
 	"github.com/simplehttp/simplehttp/fileserver"
 )
 
@@ -163,5 +166,60 @@ func TestEpochIsAModificationTime(t *testing.T) {
 	}
 	if got := w.Header().Get("Last-Modified"); got != "Thu, 01 Jan 1970 00:00:00 GMT" {
 		t.Errorf("Last-Modified %q", got)
+	}
+}
+
+// TestEpochUnmodifiedSince: a file dated the Unix epoch fails an
+// If-Unmodified-Since before 1970 with 412, as a file of any other date
+// fails one before its own, read from disk, from the cache and from an
+// fs.FS; http.ServeContent alone skips the header for the epoch.
+func TestEpochUnmodifiedSince(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "e.txt"), []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(filepath.Join(dir, "e.txt"), time.Unix(0, 0), time.Unix(0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	disk, err := fileserver.NewDir(dir, fileserver.SymlinksFollow, fileserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer disk.Close()
+	fileserver.SetClock(disk, fileserver.HourAhead) // the second request from the cache
+	mapped := mustNew(t, fstest.MapFS{"e.txt": {Data: []byte("hello"), ModTime: time.Unix(0, 0)}}, fileserver.Options{})
+	page := httptest.NewRecorder()
+	errorpage.Error(page, httptest.NewRequest("GET", "/e.txt", nil), 412, "Precondition Failed", "")
+	const before = "Wed, 31 Dec 1969 23:59:59 GMT"
+	tests := []struct {
+		hdr  map[string]string
+		want int
+	}{
+		{map[string]string{"If-Unmodified-Since": before}, 412},
+		{map[string]string{"If-Unmodified-Since": "Wednesday, 31-Dec-69 23:59:59 GMT"}, 412},
+		{map[string]string{"If-Unmodified-Since": "Wed Dec 31 23:59:59 1969"}, 412},
+		{map[string]string{"If-Unmodified-Since": before, "Range": "bytes=0-1"}, 412},
+		{map[string]string{"If-Unmodified-Since": before, "If-Modified-Since": "Thu, 01 Jan 1970 00:00:00 GMT"}, 412},
+		{map[string]string{"If-Unmodified-Since": before, "If-Match": `"0-5"`}, 200},
+		{map[string]string{"If-Unmodified-Since": "Thu, 01 Jan 1970 00:00:00 GMT"}, 200},
+		{map[string]string{"If-Unmodified-Since": "not a date"}, 200},
+	}
+	for _, h := range []http.Handler{disk, mapped} {
+		for _, tt := range tests {
+			for i := 0; i < 2; i++ {
+				got := serve(t, h, "GET", "/e.txt", tt.hdr)
+				if got.status != tt.want {
+					t.Errorf("%v (%d): %d, want %d", tt.hdr, i, got.status, tt.want)
+					continue
+				}
+				if tt.want == 412 && (got.body != page.Body.String() || got.header.Get("Last-Modified") != "" || got.header.Get("Etag") != "") {
+					t.Errorf("%v (%d): 412 %q with Last-Modified %q, ETag %q, want the error page alone",
+						tt.hdr, i, got.body, got.header.Get("Last-Modified"), got.header.Get("Etag"))
+				}
+			}
+		}
+	}
+	if entries, _ := fileserver.CacheStats(disk); entries != 1 {
+		t.Errorf("%d files cached, want e.txt", entries)
 	}
 }
