@@ -202,7 +202,8 @@
 // ?sort=name|size|date&order=asc|desc, the column headings being links
 // that toggle the order, so sorting works without JavaScript and a sorted
 // view can be shared. The default is Python's order (lower-cased name);
-// size and date sort by that key with Python's order among equals, a
+// size and date sort by that key (date to the nanosecond, though the page
+// shows minutes) with Python's order among equals, a
 // directory counting as smaller than any file (no size); desc is the asc
 // list reversed; directories are not put first (as miniserve's default);
 // a value it does not know gives the default, never an error. The page

@@ -387,7 +387,10 @@ func sortRich(rows []richEntry, s richSort) {
 				}
 				return -1
 			}
-			return cmpInt64(a.mtime, b.mtime)
+			if c := cmpInt64(a.mtime, b.mtime); c != 0 {
+				return c
+			}
+			return cmpInt64(int64(a.nsec), int64(b.nsec))
 		})
 	}
 	if s.desc {

@@ -485,3 +485,36 @@ func TestRichListingBidiShown(t *testing.T) {
 		t.Errorf("Python's listing lacks %s:\n%s", want, python)
 	}
 }
+
+// TestRichListingDateWithinSecond: sorted by date, files modified within
+// the same second come in the order of their times to the nanosecond, as
+// the JSON listing gives them, not in the order of their names.
+func TestRichListingDateWithinSecond(t *testing.T) {
+	base := time.Date(2024, 5, 5, 10, 0, 0, 0, time.UTC)
+	h := richHandler(t, fstest.MapFS{
+		"a.txt": {Data: []byte("a"), ModTime: base.Add(900 * time.Millisecond)},
+		"b.txt": {Data: []byte("b"), ModTime: base.Add(100 * time.Millisecond)},
+		"c.txt": {Data: []byte("c"), ModTime: base.Add(500 * time.Millisecond)},
+		"d.txt": {Data: []byte("d"), ModTime: base.Add(-time.Second + 200*time.Millisecond)},
+	}, fileserver.Options{})
+	for target, want := range map[string]string{
+		"/?sort=date":            "d b c a",
+		"/?sort=date&order=desc": "a c b d",
+	} {
+		body := serve(t, h, "GET", target, nil).body
+		var order []string
+		for rest := body; ; {
+			i := strings.Index(rest, `<a href="`)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(`<a href="`):]
+			if name, _, _ := strings.Cut(rest, `"`); strings.HasSuffix(name, ".txt") {
+				order = append(order, strings.TrimSuffix(name, ".txt"))
+			}
+		}
+		if got := strings.Join(order, " "); got != want {
+			t.Errorf("GET %s: files in the order %q, want %q", target, got, want)
+		}
+	}
+}
