@@ -26,6 +26,7 @@ import (
 
 	"github.com/simplehttp/simplehttp/internal/overload"
 	"github.com/simplehttp/simplehttp/internal/pyescape"
+	"github.com/simplehttp/simplehttp/internal/samename"
 	"github.com/simplehttp/simplehttp/internal/scope"
 	"github.com/simplehttp/simplehttp/internal/urlpath"
 )
@@ -89,9 +90,11 @@ const (
 // match is Python's is_cgi on a decoded path: collapse it
 // (_url_collapse_path), then look for a CGI directory as a prefix that
 // ends at a '/' with something after it. Beyond Python, a path that climbs
-// above the root or names a CGI directory in another case is refused when
-// it would be CGI otherwise, so that no other handler reveals a script's
-// source for it.
+// above the root or names a CGI directory in another spelling that a file
+// system may take for it (another letter case, another Unicode form,
+// characters that show as nothing: see samename) is refused when it would
+// be CGI otherwise, so that no other handler reveals a script's source
+// for it.
 func (h *Handler) match(p string) (head, tail string, v verdict) {
 	parts := strings.Split(p, "/")
 	var stack []string
@@ -135,7 +138,7 @@ func (h *Handler) match(p string) (head, tail string, v verdict) {
 				}
 				return d, collapsed[sep+1:], isCGI
 			}
-			if strings.EqualFold(collapsed[:sep], d) {
+			if samename.Equal(collapsed[:sep], d) {
 				return "", "", refused
 			}
 		}

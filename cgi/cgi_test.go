@@ -7,14 +7,17 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/user"
+	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +28,7 @@ import (
 	"github.com/simplehttp/simplehttp/cgi"
 	"github.com/simplehttp/simplehttp/fileserver"
 	"github.com/simplehttp/simplehttp/internal/proctest"
+	"github.com/simplehttp/simplehttp/internal/samename"
 	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
 
@@ -1135,6 +1139,74 @@ func TestExecutableBit(t *testing.T) {
 		}
 		if res.status != status || !strings.Contains(res.body, body) {
 			t.Errorf("euid %d, mode %o: %d %q; want %d with %q", os.Geteuid(), mode, res.status, res.body, status, body)
+		}
+	}
+}
+
+// foldFS finds each element of a name as a file system that ignores
+// letter case, normalization and characters that show as nothing does
+// (ext4 with the casefold of older Linux kernels, HFS+, ZFS with formKC): under
+// any spelling with the same samename.Key.
+type foldFS struct{ fsys fs.FS }
+
+func (f foldFS) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	real := "."
+	if name != "." {
+		for elem := range strings.SplitSeq(name, "/") {
+			des, err := fs.ReadDir(f.fsys, real)
+			if err != nil {
+				return nil, err
+			}
+			i := slices.IndexFunc(des, func(de fs.DirEntry) bool { return samename.Key(de.Name()) == samename.Key(elem) })
+			if i < 0 {
+				return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+			}
+			real = path.Join(real, des[i].Name())
+		}
+	}
+	return f.fsys.Open(real)
+}
+
+func TestOtherSpellings(t *testing.T) {
+	// On a file system that takes other spellings for the names of the
+	// CGI directories, no spelling reaches a script's source through
+	// the handler behind.
+	const secret = "SECRET-SOURCE"
+	root := writeTree(t, map[string]string{
+		"cgi-bin/ok.sh": "#!/bin/sh\n" + header + "echo ran-ok # " + secret + "\n",
+		"first/ok.sh":   "#!/bin/sh\n" + header + "echo ran-ok # " + secret + "\n",
+		"pub/a.txt":     "public\n",
+	})
+	h, err := cgi.New(cgi.Options{Root: root, Dirs: []string{"/cgi-bin", "/first"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newHTTPServer(t, h.Handler(http.FileServer(http.FS(foldFS{os.DirFS(root)}))))
+	for _, target := range []string{
+		"/cgi%E2%80%8B-bin/ok.sh", // a zero-width space
+		"/cgi-bin%C2%AD/ok.sh",    // a soft hyphen
+		"/%EF%BB%BFcgi-bin/ok.sh", // a byte order mark
+		"/%EF%BD%83gi-bin/ok.sh",  // a fullwidth c
+		"/CGI%E2%80%8C-BIN/ok.sh", // another case and a zero-width non-joiner
+		"/%EF%AC%81rst/ok.sh",     // the ligature fi
+		"/FIR%C5%BFT/ok.sh",       // a long s
+	} {
+		res := do(t, srv, "GET", target, nil, nil)
+		if res.status != 404 || strings.Contains(res.body, secret) {
+			t.Errorf("GET %s: %d %q, want 404 without the source", target, res.status, res.body)
+		}
+	}
+	// The fallback does find files under other spellings, and the
+	// scripts still run under their own.
+	if res := do(t, srv, "GET", "/P%E2%80%8BUB/a.txt", nil, nil); res.status != 200 || res.body != "public\n" {
+		t.Errorf("fallback: %d %q", res.status, res.body)
+	}
+	for _, target := range []string{"/cgi-bin/ok.sh", "/first/ok.sh"} {
+		if res := do(t, srv, "GET", target, nil, nil); res.status != 200 || res.body != "ran-ok\n" {
+			t.Errorf("GET %s: %d %q", target, res.status, res.body)
 		}
 	}
 }

@@ -145,8 +145,12 @@
 // /cgi-bin/%252e%252e/other/x.sh runs a script outside cgi-bin there), no
 // file outside a CGI directory is ever executed, a symbolic link that
 // leads out of its CGI directory counts as missing, and paths that would
-// reach a CGI directory only through another case ("/CGI-BIN/x") or by
-// climbing above the root ("/../cgi-bin/x") are answered 404 instead of
+// reach a CGI directory only through another spelling, which a file
+// system that ignores letter case or Unicode forms takes for it
+// ("/CGI-BIN/x"; "/cgi\u200b-bin/x", with a zero-width space, which
+// the casefold of older Linux kernels and HFS+ leave out; "/ｃｇｉ-bin/x",
+// in fullwidth letters), or by climbing above the root ("/../cgi-bin/x")
+// are answered 404 instead of
 // being passed on, so that a file server behind the middleware cannot
 // reveal a script's source for them. A client's Proxy: header never
 // becomes HTTP_PROXY (httpoxy). A symbolic link elsewhere in the tree that

@@ -1,0 +1,65 @@
+package samename
+
+import "testing"
+
+func TestEqual(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"/cgi-bin", "/cgi-bin", true},
+		{"/CGI-BIN", "/cgi-bin", true},
+		{"/\u212agi", "/kgi", true},            // the Kelvin sign
+		{"/cgi\u200b-bin", "/cgi-bin", true},   // a zero-width space
+		{"/cgi-bin\u00ad", "/cgi-bin", true},   // a soft hyphen
+		{"/\ufeffcgi-bin", "/cgi-bin", true},   // a byte order mark
+		{"/\uff43gi-bin", "/cgi-bin", true},    // a fullwidth c
+		{"/\ufb01rst", "/first", true},         // the ligature fi
+		{"/stra\u00dfe", "/STRASSE", true},     // full case folding
+		{"/cafe\u0301", "/CAF\u00c9", true},    // decomposed, another case
+		{"/fir\u017ft", "/first", true},        // a long s
+		{"/cgi-bin", "/cgi-bin2", false},       // another name
+		{"/cgi-bin", "/cgi_bin", false},        // another character
+		{"/caf\u00e9", "/cafe", false},         // an accent is not nothing
+		{"/\u0131", "/i", false},               // dotless i
+		{"/cgi\u2010bin", "/cgi-bin", false},   // another hyphen
+		{"/cgi\u0301-bin", "/cgi-bin", false},  // a combining mark shows
+		{"/cgi\u00a0bin", "/cgi bin", true},    // a no-break space is a space
+		{"/\u0130", "/i", false},               // dotted capital I keeps its dot
+		{"/cgi-bin/\u200b", "/cgi-bin/", true}, // ignorable at the end
+		{"/ab\u034fc", "/abc", true},           // combining grapheme joiner
+		{"/ab\U000e0041c", "/abc", true},       // a tag character
+		{"/a\ufe0fb", "/ab", true},             // a variation selector
+		{"/\u3164x", "/x", true},               // a Hangul filler
+		{"/x\u2063y", "/xy", true},             // an invisible separator
+		{"/x\u0600y", "/xy", false},            // a prepended mark shows
+		{"/\u00e9", "/e\u0301", true},          // composed and decomposed
+		{"/\u2126", "/\u03c9", true},           // the Ohm sign is omega
+		{"/\u212b", "/\u00e5", true},           // the Angstrom sign
+		{"/\u1e9e", "/ss", true},               // capital sharp s
+		{"/\u03c2", "/\u03a3", true},           // final sigma
+		{"/\u0345", "/\u03b9", true},           // ypogegrammeni
+		{"/\u00bd", "/1\u20442", true},         // a vulgar fraction
+		{"/\u24b8", "/c", true},                // a circled letter
+		{"/\U0001d41a", "/a", true},            // a mathematical letter
+		{"/ÅNGSTRÖM", "/a\u030angstro\u0308m", true},
+	} {
+		if got := Equal(c.a, c.b); got != c.want {
+			t.Errorf("Equal(%+q, %+q) = %v, want %v (keys %+q, %+q)", c.a, c.b, got, c.want, Key(c.a), Key(c.b))
+		}
+		if got := Equal(c.b, c.a); got != c.want {
+			t.Errorf("Equal(%+q, %+q) = %v, want %v", c.b, c.a, got, c.want)
+		}
+		for _, s := range []string{c.a, c.b} {
+			if k := Key(s); Key(k) != k {
+				t.Errorf("Key(Key(%+q)) = %+q, not %+q", s, Key(k), k)
+			}
+		}
+	}
+}
+
+func TestEqualASCIINoAlloc(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { Equal("/Cgi-Bin", "/cgi-bin2") }); n != 0 {
+		t.Errorf("Equal of two ASCII names: %v allocations", n)
+	}
+}
