@@ -23,6 +23,7 @@ import (
 
 	"github.com/simplehttp/simplehttp/internal/overload"
 	"github.com/simplehttp/simplehttp/internal/pyescape"
+	"github.com/simplehttp/simplehttp/internal/samename"
 )
 
 // archive.go: Options.Archive, a directory downloaded as one zip, tar.gz
@@ -321,10 +322,12 @@ func (h *Handler) excludeOptions(opts Options) error {
 }
 
 // excluded reports whether the name (a path from the root) is one of
-// Options.ExcludeDirs or inside one, in any letter case: the first
-// elements of name, as many as d has, are compared whole, since a letter
-// in another case may take more bytes ("ſ" for "s", the Kelvin sign "K"
-// for "k").
+// Options.ExcludeDirs or inside one, in any spelling that a file system
+// may take for it (see samename: any letter case, Unicode forms,
+// characters that show as nothing): the first elements of name, as many
+// as d has, are compared whole, since another spelling may take more
+// bytes ("ſ" for "s", the Kelvin sign "K" for "k", a zero-width
+// space).
 func (h *Handler) excluded(name string) bool {
 	for _, d := range h.exclude {
 		p := name
@@ -336,7 +339,7 @@ func (h *Handler) excluded(name string) bool {
 				}
 			}
 		}
-		if strings.EqualFold(p, d) {
+		if samename.Equal(p, d) {
 			return true
 		}
 	}

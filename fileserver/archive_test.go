@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -1361,4 +1362,57 @@ func readZipNames(t *testing.T, body []byte) (*zip.Reader, []string) {
 		names = append(names, f.Name)
 	}
 	return zr, names
+}
+
+// TestExcludeDirsOtherSpellings: ExcludeDirs are compared as a file
+// system that ignores Unicode forms or characters that show as nothing
+// may compare them: the casefold of older Linux kernels and HFS+ open
+// /cgi-bin for /cgi\u200b-bin (a zero-width space), ZFS's formKC for
+// /ｃｇｉ-bin. Here each spelling is a directory of its own, as such a
+// file system would find it: neither its archive nor an upload into it
+// is taken, nor is an upload form shown in its listing.
+func TestExcludeDirsOtherSpellings(t *testing.T) {
+	root := t.TempDir()
+	spellings := []string{"cgi\u200b-bin", "\uff43gi-bin", "cgi-bin\u00ad", "\ufeffCGI-BIN", "\ufb01rst"}
+	for _, d := range spellings {
+		if err := os.WriteFile(filepath.Join(root, d+".txt"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, d, "run.sh"), []byte("#!/bin/sh\n# secret\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := fileserver.NewDir(root, fileserver.SymlinksFollow, fileserver.Options{ExcludeDirs: []string{"/cgi-bin", "/first"}, Archive: true, Upload: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	for _, d := range spellings {
+		u := "/" + url.PathEscape(d) + "/"
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", u+"?download=zip", nil))
+		if w.Code != 404 || strings.Contains(w.Body.String(), "run.sh") {
+			t.Errorf("archive of %s: %d, want 404", u, w.Code)
+		}
+		if w := upReq(h, "PUT", u+"x.sh", []byte("x"), false); w.Code != 403 || !strings.Contains(w.Body.String(), "Uploads into this directory are refused") {
+			t.Errorf("PUT %sx.sh: %d %q, want 403", u, w.Code, w.Body.String())
+		}
+		w = httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", u, nil))
+		if w.Code != 200 || strings.Contains(w.Body.String(), "multipart/form-data") {
+			t.Errorf("listing of %s: %d, upload form shown: %v", u, w.Code, strings.Contains(w.Body.String(), "multipart/form-data"))
+		}
+	}
+	// The root's archive leaves them out, but not the files named alike.
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/?download=zip", nil))
+	if w.Code != 200 || strings.Contains(w.Body.String(), "run.sh") || !strings.Contains(w.Body.String(), spellings[0]+".txt") {
+		t.Errorf("archive of the root: %d, holds a script: %v", w.Code, strings.Contains(w.Body.String(), "run.sh"))
+	}
+	if entries, _ := os.ReadDir(filepath.Join(root, spellings[0])); len(entries) != 1 {
+		t.Errorf("%s holds %d entries, want only run.sh", spellings[0], len(entries))
+	}
 }

@@ -351,7 +351,9 @@ type Options struct {
 
 	// ExcludeDirs are directories that belong to another handler in
 	// front of this one, as URL paths from the handler's root
-	// ("/cgi-bin": clean, no trailing slash), compared ignoring case: the
+	// ("/cgi-bin": clean, no trailing slash), compared as a file system
+	// that ignores letter case, Unicode forms and characters that show as
+	// nothing may compare them ("/CGI-BIN", "/cgi\u200b-bin"): the
 	// CGI directories when a cgi.Handler runs in front (its Options.Dirs),
 	// whose scripts' source no request reaches. Uploads never write into
 	// them, nor into any directory inside them: 403, whether the request

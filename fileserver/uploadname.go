@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/simplehttp/simplehttp/internal/samename"
 )
 
 // lookAlikeMsg is the refusal of a name that looks the same as one in
@@ -59,7 +61,7 @@ func placedInvisible(prev, c rune, inTag *bool) bool {
 	// The other characters that show as nothing (interlinear annotation
 	// marks, musical beams, unassigned ones kept for such use) have no
 	// place in a name.
-	return !ignorable(c) && (c < 0xfff9 || c > 0xfffb)
+	return !samename.Ignorable(c) && (c < 0xfff9 || c > 0xfffb)
 }
 
 // ordinary reports whether c (-1 for the start of a name) is the start,
@@ -85,7 +87,7 @@ func nameKey(name string) string {
 	}
 	b := make([]byte, 0, len(name))
 	for _, c := range name {
-		if !ignorable(c) {
+		if !samename.Ignorable(c) {
 			b = utf8.AppendRune(b, c)
 		}
 	}
@@ -100,13 +102,6 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-// ignorable reports whether c is a default ignorable code point of
-// Unicode: one that shows as nothing where it has no effect.
-func ignorable(c rune) bool {
-	return unicode.Is(unicode.Variation_Selector, c) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, c) ||
-		unicode.Is(unicode.Cf, c) && !unicode.Is(unicode.Prepended_Concatenation_Mark, c)
 }
 
 // namesRead, if not nil, is called for each reading of a directory's
