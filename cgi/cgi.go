@@ -148,7 +148,60 @@ func (h *Handler) match(p string) (head, tail string, v verdict) {
 		}
 		i = sep + j
 	}
+	if h.windowsNames && h.windowsCGI(p) {
+		return "", "", refused
+	}
 	return "", "", notCGI
+}
+
+// windowsCGI reports whether p, a path match did not find CGI, is one
+// that Windows opens inside a CGI directory (see windowsViews): a file
+// server behind, given it, would send a script's source.
+func (h *Handler) windowsCGI(p string) bool {
+	for _, view := range windowsViews(p) {
+		for n := 1; n < len(view); n++ {
+			prefix := "/" + strings.Join(view[:n], "/")
+			for _, d := range h.dirs {
+				if samename.Equal(prefix, d) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// windowsViews are the ways Windows may read the path p, as elements,
+// the last one "" when p ends in a separator: '\' separates as '/'
+// does, what follows a ':' in an element names a stream of it
+// ("cgi-bin::$INDEX_ALLOCATION" is the directory cgi-bin), and the dots
+// and spaces that end an element are dropped ("cgi-bin." opens
+// cgi-bin). An element of dots and spaces alone that is neither "." nor
+// ".." ("...", ".. ") is read both as "." and as "..", since which one
+// Windows takes it for is not certain: the views are for refusing.
+func windowsViews(p string) [][]string {
+	var views [][]string
+	for _, dots := range []string{".", ".."} {
+		var view []string
+		elems := strings.FieldsFunc(p, func(c rune) bool { return c == '/' || c == '\\' })
+		for _, e := range elems {
+			e, _, _ = strings.Cut(e, ":")
+			switch t := strings.TrimRight(e, ". "); {
+			case e == "..", t == "" && e != "." && dots == "..":
+				if len(view) > 0 {
+					view = view[:len(view)-1]
+				}
+			case t == "":
+			default:
+				view = append(view, t)
+			}
+		}
+		if strings.HasSuffix(p, "/") || strings.HasSuffix(p, "\\") {
+			view = append(view, "")
+		}
+		views = append(views, view)
+	}
+	return views
 }
 
 // maxBufferedBody is the largest request body read whole before its

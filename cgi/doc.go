@@ -149,8 +149,10 @@
 // system that ignores letter case or Unicode forms takes for it
 // ("/CGI-BIN/x"; "/cgi\u200b-bin/x", with a zero-width space, which
 // the casefold of older Linux kernels and HFS+ leave out; "/ｃｇｉ-bin/x",
-// in fullwidth letters), or by climbing above the root ("/../cgi-bin/x")
-// are answered 404 instead of
+// in fullwidth letters; on Windows, which drops the dots and spaces that
+// end a name and reads what follows a ':' as a stream, also
+// "/cgi-bin./x", "/cgi-bin::$INDEX_ALLOCATION/x" and "/cgi-bin\\x"), or
+// by climbing above the root ("/../cgi-bin/x") are answered 404 instead of
 // being passed on, so that a file server behind the middleware cannot
 // reveal a script's source for them. A client's Proxy: header never
 // becomes HTTP_PROXY (httpoxy). A symbolic link elsewhere in the tree that

@@ -176,27 +176,30 @@ type Options struct {
 // top of net/http/cgi. It is immutable after [New] and safe for concurrent
 // use.
 type Handler struct {
-	root        string
-	workDir     string // the scripts' working directory: WorkDir, or root
-	dirs        []string
-	prefix      string
-	software    string
-	protocol    string
-	inherit     []string // names passed to stdcgi.Handler.InheritEnv
-	extraEnv    []string // Options.Env
-	pathEnv     string   // PATH for scripts; "" when inherited
-	unset       string
-	interps     map[string]string
-	timeout     time.Duration
-	sem         chan struct{}
-	launcher    string
-	cred        string
-	logger      *slog.Logger
-	passPost    bool
-	passAuth    bool
-	sendError   func(w http.ResponseWriter, r *http.Request, code int, message string)
-	dirPrefixes []string // dirs with a trailing slash
-	overload    *overload.Log
+	root     string
+	workDir  string // the scripts' working directory: WorkDir, or root
+	dirs     []string
+	prefix   string
+	software string
+	protocol string
+	inherit  []string // names passed to stdcgi.Handler.InheritEnv
+	extraEnv []string // Options.Env
+	pathEnv  string   // PATH for scripts; "" when inherited
+	unset    string
+	interps  map[string]string
+	timeout  time.Duration
+	sem      chan struct{}
+	launcher string
+	cred     string
+	logger   *slog.Logger
+	passPost bool
+	passAuth bool
+	// windowsNames: the file system is reached through Windows, which
+	// takes other spellings for a name (see windowsViews).
+	windowsNames bool
+	sendError    func(w http.ResponseWriter, r *http.Request, code int, message string)
+	dirPrefixes  []string // dirs with a trailing slash
+	overload     *overload.Log
 	// busy reports the requests refused beyond MaxConcurrent once per
 	// episode, with busyErr.
 	busy    *overload.Log
@@ -247,6 +250,7 @@ func New(opts Options) (*Handler, error) {
 	if h.prefix != "" && !strings.HasPrefix(h.prefix, "/") {
 		return nil, fmt.Errorf("cgi: Prefix %q does not start with /", opts.Prefix)
 	}
+	h.windowsNames = runtime.GOOS == "windows"
 	if err := h.setDirs(opts.Dirs); err != nil {
 		return nil, err
 	}
