@@ -278,7 +278,7 @@
 // directory was removed while the body arrived, or, with
 // [Options.Precompressed] and without UploadOverwrite, it names the
 // precompressed copy of a file that exists, such as app.js.gz (or
-// app.js.GZ) beside app.js, which would be sent in the file's place, or a
+// app.js.GZ, or another spelling a file system may take for it) beside app.js, which would be sent in the file's place, or a
 // file whose copy exists, checked again once the body has arrived; a
 // multipart POST may bring a file and its copy together), 404 for a POST
 // to a directory that does not exist (as its GET

@@ -279,7 +279,8 @@ type Options struct {
 	// the Fallback file itself cannot be served (a misspelled name, a
 	// build not yet made) those routes get 404, and Logger is told once
 	// at level Warn. With Upload, an upload to the Fallback file or a
-	// precompressed copy of it (in any letter case, through any link)
+	// precompressed copy of it (in any spelling a file system may take
+	// for it, through any link)
 	// gets 403, whether it exists yet or not: it would be served for
 	// every route. If empty, there is no fallback (Python's behaviour).
 	Fallback string

@@ -23,6 +23,7 @@ import (
 
 	"github.com/simplehttp/simplehttp/internal/overload"
 	"github.com/simplehttp/simplehttp/internal/pyescape"
+	"github.com/simplehttp/simplehttp/internal/samename"
 	"github.com/simplehttp/simplehttp/internal/urlpath"
 )
 
@@ -584,8 +585,9 @@ func (h *Handler) openUploadDir(name string) (_ *os.File, real string, _ *upload
 // served for every client-side route, an uploader's file there would
 // take over the application, and one that does not exist yet (a build
 // not yet made, a misspelled name) would otherwise be free to create.
-// Names are compared as they look (see nameKey) and in any letter case,
-// which a file system that ignores case opens as the same file.
+// Names are compared in any spelling that a file system may take for the
+// same name (see samename: any letter case, Unicode forms, characters
+// that show as nothing).
 func (h *Handler) checkFallback(real, base string) *uploadError {
 	if h.fallback == "" {
 		return nil
@@ -594,13 +596,11 @@ func (h *Handler) checkFallback(real, base string) *uploadError {
 	if real != "." {
 		name = real + "/" + base
 	}
-	name = nameKey(name)
-	fallback := nameKey(h.fallback)
-	if strings.EqualFold(name, fallback) {
+	if samename.Equal(name, h.fallback) {
 		return refuse(http.StatusForbidden, "Uploads to the fallback file are refused")
 	}
 	for _, c := range h.pre {
-		if strings.EqualFold(name, fallback+c.ext) {
+		if samename.Equal(name, h.fallback+c.ext) {
 			return refuse(http.StatusForbidden, "Uploads to the fallback file are refused")
 		}
 	}
@@ -688,15 +688,17 @@ func (h *Handler) copyConflict(dir *os.File, base string, ours map[string]bool) 
 // one of ours (see copyConflict): once
 // created, it would be sent in place of that file to the clients that
 // take its coding, which would replace the file for them as surely as
-// overwriting it. The extension matches in any letter case: on a file
-// system that ignores case (FAT, exFAT, macOS's), app.js.GZ is what the
-// handler opens as app.js.gz, and app.js.zſt ("ſ" is an "s") what it
-// opens as app.js.zst, so the extension's last runes are compared, not
-// its last bytes.
+// overwriting it. The extension matches in any spelling that a file
+// system may take for it (see samename): on one that ignores case (FAT,
+// exFAT, macOS's), app.js.GZ is what the handler opens as app.js.gz, and
+// app.js.zſt ("ſ" is an "s") what it opens as app.js.zst; ext4's
+// casefold opens app.js.z\ufb06 (the ligature "st") as app.js.zst too, and
+// ZFS's formKC app.js.\uff47z (a fullwidth "g") as app.js.gz. So every
+// place in a name that is not ASCII where an extension may begin is
+// looked at, not the extension's length in bytes or runes.
 func (h *Handler) isCopyOfFile(dir *os.File, base string, ours map[string]bool) bool {
 	for _, c := range h.pre {
-		if i := suffixRunes(base, utf8.RuneCountInString(c.ext)); i > 0 && strings.EqualFold(base[i:], c.ext) {
-			orig := base[:i]
+		for _, orig := range copyOf(base, c.ext) {
 			if ours[orig] {
 				continue
 			}
@@ -708,18 +710,22 @@ func (h *Handler) isCopyOfFile(dir *os.File, base string, ours map[string]bool) 
 	return false
 }
 
-// suffixRunes returns where the last n runes of s begin, or -1 if s has
-// fewer.
-func suffixRunes(s string, n int) int {
-	i := len(s)
-	for ; n > 0 && i > 0; n-- {
-		_, size := utf8.DecodeLastRuneInString(s[:i])
-		i -= size
+// copyOf returns the names of which base may be the copy with the
+// extension ext (see isCopyOfFile): none, or, for an ASCII name, one.
+func copyOf(base, ext string) []string {
+	if isASCII(base) {
+		if i := len(base) - len(ext); i > 0 && strings.EqualFold(base[i:], ext) {
+			return []string{base[:i]}
+		}
+		return nil
 	}
-	if n > 0 {
-		return -1
+	var origs []string
+	for i := range base {
+		if i > 0 && samename.Equal(base[i:], ext) {
+			origs = append(origs, base[:i])
+		}
 	}
-	return i
+	return origs
 }
 
 // hasCopy reports whether a precompressed copy (Options.Precompressed) of

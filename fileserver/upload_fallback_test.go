@@ -40,6 +40,10 @@ func TestUploadFallbackRefused(t *testing.T) {
 		refused("/app/INDEX.HTML", "INDEX.HTML")  // a file system that ignores case opens it
 		refused("/app/index.html.gz", "index.html.gz")
 		refused("/app/index.html.Z%C5%BFT", "index.html.Z\u017fT") // ſ is an s
+		// ZFS's formKC opens a fullwidth letter as the ASCII one, and
+		// ext4's casefold the ligature st as "st".
+		refused("/app/%EF%BD%89ndex.html", "\uff49ndex.html")
+		refused("/app/index.html.z%EF%AC%86", "index.html.z\ufb06")
 		sameTree(t, dir, before)
 		if w := upReq(h, "GET", "/users/42", nil, false, "Accept", "text/html"); w.Code != 404 {
 			t.Errorf("GET /users/42: %d %q, want 404", w.Code, w.Body)

@@ -201,8 +201,11 @@ func tempNameForTest() string { return fileserver.TempPrefix + "0123" }
 // as good as replacing the file), nor one whose extension differs only
 // in case (a file system that ignores case, FAT or macOS's, opens
 // app.js.GZ as app.js.gz), even where the other case of a letter takes
-// more bytes (app.js.zſt for app.js.zst); one of a name that does not exist, or with
-// UploadOverwrite, is taken.
+// more bytes (app.js.zſt for app.js.zst), nor one in another spelling
+// that a file system takes for it: app.js.z\ufb06 (the ligature st, which
+// ext4's casefold folds to "st", as Unicode's full case folding does),
+// app.js.\uff47z (a fullwidth g, which ZFS's formKC makes ASCII); one of a
+// name that does not exist, or with UploadOverwrite, is taken.
 func TestUploadPrecompressedCopy(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "app.js"), []byte("original\n"), 0o644)
@@ -212,7 +215,7 @@ func TestUploadPrecompressedCopy(t *testing.T) {
 	before := tree(t, dir)
 	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{Precompressed: []string{"br", "zstd", "gzip"}})
 	// "\u017f" (ſ) is an "s" in another case, which takes two bytes.
-	for _, name := range []string{"app.js.gz", "app.js.br", "app.js.zst", "app.js.GZ", "app.js.Zst", "app.js.z\u017ft", "app.js.Z\u017fT"} {
+	for _, name := range []string{"app.js.gz", "app.js.br", "app.js.zst", "app.js.GZ", "app.js.Zst", "app.js.z\u017ft", "app.js.Z\u017fT", "app.js.z\ufb06", "app.js.\uff47z", "app.js.\uff22\uff32"} {
 		if w := upReq(h, "PUT", "/"+name, []byte("replaced\n"), false); w.Code != 409 || !strings.Contains(w.Body.String(), "A precompressed copy of a file that exists") {
 			t.Errorf("PUT %s: %d %s", name, w.Code, w.Body)
 		}
