@@ -64,18 +64,32 @@ FUZZ_TARGETS ?= \
 	./internal/urlpath:FuzzName \
 	./internal/urlpath:FuzzLocation
 
-.PHONY: all test test-norace vet fmtcheck crossbuild run build cover tidycheck lint fuzz bench bench-go bench-scale bench-redraw soak chaos golden clean
+.PHONY: all test test-norace test-386 vet fmtcheck crossbuild run build cover tidycheck lint fuzz bench bench-go bench-scale bench-redraw soak chaos golden clean
 
 all: test
 
 ## test: go vet, the gofmt check, staticcheck (lint), the build for Windows
 ## and macOS (crossbuild), the race-enabled tests of every module, then the
-## tests that only build without -race (test-norace); what CI runs
+## tests that only build without -race (test-norace) and the large-file
+## tests as a 32-bit program (test-386); what CI runs
 test: vet fmtcheck lint crossbuild
 	$(GO) test -race ./...
 	$(GO) -C tools test -race ./...
 	$(GO) -C docs/example test -race ./...
 	@$(MAKE) --no-print-directory test-norace
+	@$(MAKE) --no-print-directory test-386
+
+## test-386: the tests of files of more than 2 GiB, built for 32-bit Linux
+## (GOARCH=386), where a file that large needs what 64-bit Linux gives
+## every open (O_LARGEFILE); about 15 s. A machine whose kernel does not
+## run 386 programs skips them, saying so.
+test-386:
+	@if GOARCH=386 $(GO) test -count=1 -run '^$$' ./internal/vary >/dev/null 2>&1; then \
+		echo "GOARCH=386 $(GO) test -run '^TestLargeFile\$$' ./fileserver"; \
+		GOARCH=386 $(GO) test -run '^TestLargeFile$$' ./fileserver; \
+	else \
+		echo "test-386: this machine does not run 386 programs: skipped"; \
+	fi
 
 ## test-norace: without -race, the tests that the race build leaves out
 # (files under //go:build !race, such as the allocation counts, which the

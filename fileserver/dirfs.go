@@ -33,7 +33,9 @@ type dirFS struct {
 	beneath *beneathDir
 }
 
-const openFlags = os.O_RDONLY | syscall.O_NONBLOCK
+// openFlags are the flags every file is opened with, through os.Root's
+// OpenFile too (see openLargeFile).
+const openFlags = os.O_RDONLY | syscall.O_NONBLOCK | openLargeFile
 
 var errSymlink = errors.New("symbolic link refused by policy")
 
