@@ -477,12 +477,6 @@ func (a *archiveWalk) indexPage(name string, des []fs.DirEntry) (string, error) 
 	return "", nil
 }
 
-// dirKeyOf is the device and inode of a directory, when its FileInfo has them.
-func dirKeyOf(fi fs.FileInfo) (dirKey, bool) {
-	id, ok := statID(fi)
-	return dirKey{id.dev, id.ino}, ok
-}
-
 // readDir reads the names in a directory, sorted, and what they hold
 // (dirEntryCost and the name, each). The counting walk charges that to
 // Options.ArchiveBudget as it reads them, readDirChunk at a time, and the

@@ -388,7 +388,9 @@ type Options struct {
 	// symbolic-link policy of [NewDir] applies: a link a request could
 	// not follow is left out, one it could is archived as what it points
 	// to, and a link to a directory the walk is already in (a loop) is
-	// left out. Special files are left out.
+	// left out (on Windows, whose file information has no inode, the
+	// walk stops 256 directories down instead). Special files are left
+	// out.
 	//
 	// Before the first byte goes out, a walk of the tree counts its
 	// entries and bytes without reading a file; over ArchiveMaxEntries
