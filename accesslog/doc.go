@@ -92,10 +92,10 @@
 //
 // # Cost
 //
-// A request costs three allocations in the text formats (four in [JSON]),
+// A request costs two allocations in the text formats (three in [JSON]),
 // unless a handler adds lines for it: the per-request state (the
-// ResponseWriter handed on and the Entry), new for each request so that
-// nothing can leak from one request into another, and the context that
-// carries the Entry with the copy of the request. The line is formatted in
-// a pooled buffer, and the time stamp once per second.
+// ResponseWriter handed on, the Entry and the context that carries it),
+// new for each request so that nothing can leak from one request into
+// another, and the copy of the request with that context. The line is
+// formatted in a pooled buffer, and the time stamp once per second.
 package accesslog

@@ -16,12 +16,19 @@ import (
 	"context"
 	"net/http"
 	"sync/atomic"
+	"time"
 )
 
 // Values are the per-request slots. The zero value is empty and ready to
 // use; a middleware embeds one in its per-request state, so that
-// attaching it costs no allocation of its own.
+// attaching it costs no allocation of its own. Attached, a Values is
+// itself the request's context: its parent's, with the Values added, as
+// context.WithValue would make it, without the allocation of the
+// context.WithValue's node.
 type Values struct {
+	// parent is the context the Values were attached to.
+	parent context.Context
+
 	// Entry is the request's *accesslog.Entry.
 	Entry atomic.Value
 	// ErrorPage is the per-request state of the innermost errorpage
@@ -71,7 +78,23 @@ func Set(r *http.Request, own *Values, slot Slot, x any) *http.Request {
 		}
 	}
 	slot(own).Store(x)
-	return r.WithContext(context.WithValue(r.Context(), key{}, own))
+	own.parent = r.Context()
+	return r.WithContext(own)
+}
+
+// Deadline, Done, Err and Value make attached Values the context of the
+// request they were attached to: its parent's, with the Values under
+// their key.
+
+func (v *Values) Deadline() (deadline time.Time, ok bool) { return v.parent.Deadline() }
+func (v *Values) Done() <-chan struct{}                   { return v.parent.Done() }
+func (v *Values) Err() error                              { return v.parent.Err() }
+
+func (v *Values) Value(k any) any {
+	if _, ok := k.(key); ok {
+		return v
+	}
+	return v.parent.Value(k)
 }
 
 // Get returns the value of the slot for ctx, or nil.

@@ -1,10 +1,12 @@
 package scope_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/simplehttp/simplehttp/internal/scope"
 )
@@ -95,5 +97,37 @@ func TestMarkCredentials(t *testing.T) {
 	}
 	if checked, _ := scope.Credentials(other.Context()); checked {
 		t.Error("checking one request's credentials marked another's")
+	}
+}
+
+// Attached Values are the request's context: the parent's deadline,
+// cancellation and values show through, and a context derived from it is
+// cancelled with the parent.
+func TestValuesContext(t *testing.T) {
+	type ctxKey struct{}
+	deadline := time.Now().Add(time.Hour)
+	parent, cancel := context.WithDeadline(context.WithValue(context.Background(), ctxKey{}, "outer"), deadline)
+	r := httptest.NewRequest("GET", "/", nil).WithContext(parent)
+	var own scope.Values
+	ctx := scope.Set(r, &own, scope.Entry, &entry{"log"}).Context()
+	if got, ok := ctx.Deadline(); !ok || !got.Equal(deadline) {
+		t.Errorf("Deadline() = %v, %v; want %v, true", got, ok, deadline)
+	}
+	if got := ctx.Value(ctxKey{}); got != "outer" {
+		t.Errorf("the parent's value: %v", got)
+	}
+	if scope.From(ctx) != &own {
+		t.Error("From does not find the Values")
+	}
+	child, stop := context.WithCancel(ctx)
+	defer stop()
+	if ctx.Err() != nil {
+		t.Fatal("done before the parent was cancelled")
+	}
+	cancel()
+	<-child.Done()
+	<-ctx.Done()
+	if ctx.Err() != context.Canceled || context.Cause(child) != context.Canceled {
+		t.Errorf("Err() = %v, Cause(child) = %v; want context.Canceled", ctx.Err(), context.Cause(child))
 	}
 }
