@@ -6,9 +6,12 @@
 package errorpage
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/simplehttp/simplehttp/accesslog"
 )
 
 // The middleware costs two allocations on a success response, for state
@@ -43,5 +46,31 @@ func TestErrorNoAllocs(t *testing.T) {
 		Error(w, r, http.StatusNotFound, "File not found", "")
 	}); n != 0 {
 		t.Errorf("%v allocations per page, want 0", n)
+	}
+}
+
+// A repeated error page through an access log costs the two middlewares'
+// allocations and the Entry's room for the message: its log line comes
+// made with the cached page.
+func TestLoggedErrorAllocs(t *testing.T) {
+	m, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	al, err := accesslog.New(accesslog.Options{Writer: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := al.Handler(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Error(w, r, http.StatusNotFound, "File not found", "")
+	})))
+	r := httptest.NewRequest("GET", "/missing", nil)
+	w := discardWriter{http.Header{}}
+	h.ServeHTTP(w, r)
+	if n := testing.AllocsPerRun(100, func() {
+		clear(w.h)
+		h.ServeHTTP(w, r)
+	}); n != 4 {
+		t.Errorf("%v allocations per logged page, want 4", n)
 	}
 }

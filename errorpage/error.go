@@ -61,10 +61,11 @@ import (
 // The error is added to the request's access-log entry
 // ([accesslog.FromContext]), if the request goes through an access log,
 // as Python's log_error line "code 404, message File not found", with the
-// message after the defaults; without one, nothing is formatted.
+// message after the defaults; without one, nothing is formatted for the
+// request.
 //
-// Error may be called concurrently. Repeated pages come from a small
-// bounded cache instead of being rendered again.
+// Error may be called concurrently. Repeated pages, and their log lines,
+// come from a small bounded cache instead of being rendered again.
 func Error(w http.ResponseWriter, r *http.Request, code int, message, explain string) {
 	if st := stateOf(r); st != nil {
 		// The page is the handler's own: the middleware must not take
@@ -106,9 +107,18 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, st *state, co
 	}
 	// Python's log_error("code %d, message %s", code, message), after the
 	// defaults. Check for an access log first, so that no message is
-	// formatted for nobody.
+	// formatted for nobody; a cached page holds its line made already.
+	var b rendered
+	var contentType []string
+	if bodyAllowed(code) {
+		b, contentType = m.body(r, code, message, explain)
+	}
 	if e := accesslog.FromContext(r.Context()); e != nil {
-		e.AddMessage(logLine(code, message))
+		if b.logLine != "" {
+			e.AddMessage(b.logLine)
+		} else {
+			e.AddMessage(logLine(code, message))
+		}
 	}
 
 	// Direct map operations with canonical keys and shared values: the
@@ -147,7 +157,6 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, st *state, co
 		w.WriteHeader(code)
 		return
 	}
-	b, contentType := m.body(r, code, message, explain)
 	if m.negotiate {
 		addVary(h, "Accept")
 	}

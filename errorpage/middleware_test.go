@@ -1399,3 +1399,39 @@ func TestLateWritesWhileThePageGoesOut(t *testing.T) {
 		t.Errorf("late write: %v; got %d %v %q; want an error, and the 404 page without X-Late", lateErr, rec.Code, rec.Header(), rec.Body)
 	}
 }
+
+// A page served again comes from the cache with its log line: each
+// response logs its own code and message, whatever the page (HTML, JSON,
+// text), when the texts are too long to be cached, and for a code with no
+// page at all.
+func TestMiddlewareLogsRepeatedErrors(t *testing.T) {
+	m, _ := New(Options{})
+	long := strings.Repeat("m", maxCachedText+1)
+	tests := []struct {
+		code          int
+		message, want string
+	}{
+		{404, "File not found", "code 404, message File not found"},
+		{404, "", "code 404, message Not Found"},
+		{404, "Gone away", "code 404, message Gone away"},
+		{500, "File not found", "code 500, message File not found"},
+		{404, long, "code 404, message " + long},
+		{304, "", "code 304, message Not Modified"},
+	}
+	for _, accept := range []string{"", "application/json", "text/plain"} {
+		for round := range 3 {
+			for _, tt := range tests {
+				h, log := withAccessLog(t, m.Handler(errorCall(tt.code, tt.message, "")))
+				r := httptest.NewRequest("GET", "/", nil)
+				if accept != "" {
+					r.Header.Set("Accept", accept)
+				}
+				h.ServeHTTP(httptest.NewRecorder(), r)
+				want := "192.0.2.1 - - [05/Mar/2024 09:07:03] " + tt.want + "\n"
+				if got := log.String(); !strings.HasPrefix(got, want) || strings.Count(got, "\n") != 2 {
+					t.Errorf("Accept %q, round %d: logged:\n%.200s\nwant:\n%.200s", accept, round, got, want)
+				}
+			}
+		}
+	}
+}

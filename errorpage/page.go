@@ -117,10 +117,13 @@ func (p *page) render(code int, message, explain string) (rendered, error) {
 type rendered struct {
 	body   []byte
 	length []string
+	// logLine is logLine(code, message) of the page's key, made once
+	// when the page is cached; "" for a page that is not.
+	logLine string
 }
 
 func newRendered(body []byte) rendered {
-	return rendered{body, []string{strconv.Itoa(len(body))}}
+	return rendered{body: body, length: []string{strconv.Itoa(len(body))}}
 }
 
 // Limits of the body cache. Error pages for the same code and message
@@ -163,6 +166,7 @@ func (c *bodyCache) put(k cacheKey, b rendered) {
 	// The texts may be substrings of a much larger string (r.URL.Path
 	// shares the request line, query included): keep copies, not it.
 	k.message, k.explain = strings.Clone(k.message), strings.Clone(k.explain)
+	b.logLine = logLine(k.code, k.message)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
