@@ -278,7 +278,8 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 // log writes the entry for r; ctx is the context next got.
 func (m *Middleware) log(st *state, r *http.Request, ctx context.Context, start time.Time, panicked bool) {
 	cw := &st.Writer
-	messages, omit := st.entry.close()
+	var one [1]string // not in rec, which escapes: on the stack
+	messages, omit := st.entry.close(&one)
 	rec := record{
 		time:     start,
 		remote:   st.entry.remote,
@@ -287,7 +288,6 @@ func (m *Middleware) log(st *state, r *http.Request, ctx context.Context, start 
 		proto:    r.Proto,
 		status:   cw.Status(),
 		bytes:    cw.BytesWritten(),
-		messages: messages,
 		hijacked: cw.Hijacked(),
 		panicked: panicked,
 	}
@@ -325,13 +325,13 @@ func (m *Middleware) log(st *state, r *http.Request, ctx context.Context, start 
 	}
 	if m.format == JSON {
 		rec.duration = m.now().Sub(start)
-		m.logJSON(r.Context(), &rec)
+		m.logJSON(r.Context(), &rec, messages)
 		return
 	}
 	bp := m.bufs.Get().(*[]byte)
 	buf := (*bp)[:0]
 	if m.format == Python {
-		for _, msg := range rec.messages {
+		for _, msg := range messages {
 			buf = m.text.appendMessage(buf, rec.remote, rec.time, msg)
 		}
 	}
@@ -475,7 +475,7 @@ func jsonString(s string) string {
 	return string(b)
 }
 
-func (m *Middleware) logJSON(ctx context.Context, rec *record) {
+func (m *Middleware) logJSON(ctx context.Context, rec *record, messages []string) {
 	r := slog.NewRecord(rec.time, slog.LevelInfo, "", 0)
 	r.AddAttrs(
 		slog.String("remote", jsonString(rec.remote)),
@@ -491,9 +491,9 @@ func (m *Middleware) logJSON(ctx context.Context, rec *record) {
 	if rec.user != "" {
 		r.AddAttrs(slog.String("user", jsonString(rec.user)))
 	}
-	if len(rec.messages) > 0 {
-		msgs := make([]string, len(rec.messages))
-		for i, s := range rec.messages {
+	if len(messages) > 0 {
+		msgs := make([]string, len(messages))
+		for i, s := range messages {
 			msgs[i] = jsonString(s)
 		}
 		r.AddAttrs(slog.Any("messages", msgs))

@@ -93,7 +93,7 @@
 // # Cost
 //
 // A request costs two allocations in the text formats (three in [JSON]),
-// unless a handler adds lines for it: the per-request state (the
+// unless a handler adds more than one line for it: the per-request state (the
 // ResponseWriter handed on, the Entry and the context that carries it),
 // new for each request so that nothing can leak from one request into
 // another, and the copy of the request with that context. The line is

@@ -18,10 +18,15 @@ import (
 type Entry struct {
 	remote string // the client address logged, for messages
 
-	mu       sync.Mutex
-	closed   bool
-	omit     bool
-	messages []string
+	mu     sync.Mutex
+	closed bool
+	omit   bool
+	// The messages: the first one (most requests with any have one, a
+	// 404's) in the Entry itself, so that adding it allocates nothing,
+	// and the others in more.
+	hasFirst bool
+	first    string
+	more     *[]string
 }
 
 // FromContext returns the access-log entry of the request whose context is
@@ -48,8 +53,14 @@ func (e *Entry) AddMessage(msg string) {
 		return
 	}
 	e.mu.Lock()
-	if !e.closed {
-		e.messages = append(e.messages, msg)
+	switch {
+	case e.closed:
+	case !e.hasFirst:
+		e.first, e.hasFirst = msg, true
+	case e.more == nil:
+		e.more = &[]string{msg}
+	default:
+		*e.more = append(*e.more, msg)
 	}
 	e.mu.Unlock()
 }
@@ -78,10 +89,19 @@ func (e *Entry) RemoteAddr() string {
 	return e.remote
 }
 
-// close ends the entry and returns what the handlers added.
-func (e *Entry) close() (messages []string, omit bool) {
+// close ends the entry and returns what the handlers added. A single
+// message is returned in one, the caller's room for it.
+func (e *Entry) close(one *[1]string) (messages []string, omit bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.closed = true
-	return e.messages, e.omit
+	switch {
+	case !e.hasFirst:
+	case e.more == nil:
+		one[0] = e.first
+		messages = one[:]
+	default:
+		messages = append([]string{e.first}, *e.more...)
+	}
+	return messages, e.omit
 }

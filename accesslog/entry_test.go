@@ -341,3 +341,29 @@ func TestLateDeadlineHTTP2(t *testing.T) {
 		t.Errorf("late SetWriteDeadline: %v, want an error", err)
 	}
 }
+
+// However many messages a request adds, empty ones included, each is
+// logged once and in order, before the request line.
+func TestEntryMessagesInOrder(t *testing.T) {
+	for n := range 4 {
+		log := newSink()
+		m := newMiddleware(t, Options{Writer: log, Now: func() time.Time { return fixedTime }})
+		msgs := []string{"", "code 404, message File not found", "two", "three"}[:n]
+		h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			for _, msg := range msgs {
+				FromContext(r.Context()).AddMessage(msg)
+			}
+		}))
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = "192.0.2.1:1234"
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		want := ""
+		for _, msg := range msgs {
+			want += "192.0.2.1 - - [05/Mar/2024 09:07:03] " + msg + "\n"
+		}
+		want += "192.0.2.1 - - [05/Mar/2024 09:07:03] \"GET / HTTP/1.1\" 200 -\n"
+		if got := strings.Join(log.lines(t, n+1), ""); got != want {
+			t.Errorf("%d messages: log:\n%s\nwant:\n%s", n, got, want)
+		}
+	}
+}

@@ -25,7 +25,6 @@ type record struct {
 	duration  time.Duration // from start to the end of ServeHTTP
 	referer   string        // Referer header
 	userAgent string        // User-Agent header
-	messages  []string      // Entry messages (Python's log_error lines)
 	hijacked  bool          // the handler took over the connection
 	panicked  bool          // the handler panicked
 }

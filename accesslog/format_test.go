@@ -21,8 +21,15 @@ func golden(t *testing.T, name string, got []byte) {
 // UTC+01:00.
 var fixedTime = time.Date(2024, time.March, 5, 9, 7, 3, 250e6, time.FixedZone("CET", 3600))
 
+// logged is what the middleware writes a line from: the record and the
+// Entry's messages.
+type logged struct {
+	record
+	messages []string
+}
+
 // formatRecord renders rec in format f as the middleware writes it.
-func formatRecord(t *testing.T, f Format, rec record) []byte {
+func formatRecord(t *testing.T, f Format, rec logged) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	m, err := New(Options{Writer: &buf, Format: f})
@@ -30,7 +37,7 @@ func formatRecord(t *testing.T, f Format, rec record) []byte {
 		t.Fatal(err)
 	}
 	if f == JSON {
-		m.logJSON(t.Context(), &rec)
+		m.logJSON(t.Context(), &rec.record, rec.messages)
 	} else {
 		var line []byte
 		if f == Python {
@@ -38,14 +45,14 @@ func formatRecord(t *testing.T, f Format, rec record) []byte {
 				line = m.text.appendMessage(line, rec.remote, rec.time, msg)
 			}
 		}
-		line = m.text.appendRequest(line, &rec)
+		line = m.text.appendRequest(line, &rec.record)
 		m.out.writeLines(line)
 	}
 	return buf.Bytes()
 }
 
 func TestFormat(t *testing.T) {
-	base := record{
+	base := logged{record: record{
 		time:      fixedTime,
 		remote:    "127.0.0.1",
 		method:    "GET",
@@ -56,36 +63,36 @@ func TestFormat(t *testing.T) {
 		duration:  1500 * time.Microsecond,
 		referer:   "http://example.com/",
 		userAgent: "curl/8.5.0",
-	}
+	}}
 	tests := []struct {
 		name string
-		edit func(*record)
+		edit func(*logged)
 	}{
-		{"get", func(*record) {}},
+		{"get", func(*logged) {}},
 		// Python logs "code 404, message File not found" first (log_error).
-		{"error_message", func(r *record) {
+		{"error_message", func(r *logged) {
 			r.uri, r.status, r.bytes = "/missing", 404, 335
 			r.messages = []string{"code 404, message File not found"}
 		}},
 		// HEAD and 304 send no body: SIZE is "-".
-		{"no_body", func(r *record) { r.method, r.bytes = "HEAD", 0 }},
-		{"ipv6", func(r *record) { r.remote = "::1" }},
+		{"no_body", func(r *logged) { r.method, r.bytes = "HEAD", 0 }},
+		{"ipv6", func(r *logged) { r.remote = "::1" }},
 		// Everything the client controls is scrubbed; '"' is escaped in CLF.
-		{"control", func(r *record) {
+		{"control", func(r *logged) {
 			r.method = "G\x1bET"
 			r.uri = "/\x1b[31m\\x\x85\u0085\u009b\xff\x7f\x00?q=\r\n"
 			r.userAgent = "evil\"agent\t\x9b"
 			r.referer = "\\\""
 			r.messages = []string{"code 400, message Bad request syntax ('\x1b[2J')"}
 		}},
-		{"basic_user", func(r *record) { r.user = "al\"ice\n" }},
+		{"basic_user", func(r *logged) { r.user = "al\"ice\n" }},
 		// A panic or a hijack before any status: "-" for status and size.
-		{"hijacked", func(r *record) { r.status, r.bytes, r.hijacked = 0, 0, true }},
-		{"panicked", func(r *record) { r.status, r.bytes, r.panicked = 0, 0, true }},
-		{"no_headers", func(r *record) { r.referer, r.userAgent, r.remote = "", "", "" }},
+		{"hijacked", func(r *logged) { r.status, r.bytes, r.hijacked = 0, 0, true }},
+		{"panicked", func(r *logged) { r.status, r.bytes, r.panicked = 0, 0, true }},
+		{"no_headers", func(r *logged) { r.referer, r.userAgent, r.remote = "", "", "" }},
 		// A request line refused as too long (Entry.OmitRequestLine):
 		// Python logs "" 414 -, CLF "-".
-		{"request_line_omitted", func(r *record) {
+		{"request_line_omitted", func(r *logged) {
 			r.method, r.uri, r.proto, r.status, r.bytes = "", "", "", 414, 0
 			r.messages = []string{"code 414, message URI Too Long"}
 		}},
