@@ -14,6 +14,7 @@ package scope
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -89,6 +90,16 @@ func Set(r *http.Request, own *Values, slot Slot, x any) *http.Request {
 func (v *Values) Deadline() (deadline time.Time, ok bool) { return v.parent.Deadline() }
 func (v *Values) Done() <-chan struct{}                   { return v.parent.Done() }
 func (v *Values) Err() error                              { return v.parent.Err() }
+
+// String names the context as context.WithValue's would, rather than
+// letting fmt print the slots, which handlers' goroutines may be filling.
+func (v *Values) String() string {
+	name := "context"
+	if s, ok := v.parent.(fmt.Stringer); ok {
+		name = s.String()
+	}
+	return name + ".WithValue(scope.Values)"
+}
 
 func (v *Values) Value(k any) any {
 	if _, ok := k.(key); ok {

@@ -2,9 +2,11 @@ package scope_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,6 +120,9 @@ func TestValuesContext(t *testing.T) {
 	}
 	if scope.From(ctx) != &own {
 		t.Error("From does not find the Values")
+	}
+	if got, want := fmt.Sprint(ctx), "context.Background.WithValue(scope_test.ctxKey, outer).WithDeadline("; !strings.HasPrefix(got, want) || !strings.HasSuffix(got, ".WithValue(scope.Values)") {
+		t.Errorf("printed as %q", got)
 	}
 	child, stop := context.WithCancel(ctx)
 	defer stop()
