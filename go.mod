@@ -1,6 +1,6 @@
 module github.com/simplehttp/simplehttp
 
-go 1.24.0
+go 1.24.3
 
 require (
 	github.com/andybalholm/brotli v1.3.0

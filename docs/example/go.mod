@@ -3,7 +3,7 @@
 // checkout instead of a published version.
 module example.com/app
 
-go 1.24.0
+go 1.24.3
 
 require (
 	github.com/go-chi/chi/v5 v5.5.0
