@@ -4,8 +4,9 @@ package main
 
 import (
 	"path/filepath"
-	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestTLSReloadFIFO: a FIFO read again would hold a handshake until some
@@ -13,7 +14,7 @@ import (
 func TestTLSReloadFIFO(t *testing.T) {
 	f := newTLSFiles(t)
 	fifo := filepath.Join(t.TempDir(), "key.pem")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
 		t.Skip(err)
 	}
 	r := startRun(t, "-b", "127.0.0.1", "-d", site(t), "--tls-cert", f.cert, "--tls-key", fifo, "--tls-reload", "0")
