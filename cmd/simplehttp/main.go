@@ -28,7 +28,9 @@
 // are read once, as Python reads them, or with --tls-reload again when
 // they change (looked at, at most every 5 seconds, at a handshake; a new
 // pair that does not load, match and hold now is logged once, and the
-// old one served on). -H adds
+// old one served on; with --upload, one of the files in the served
+// directory, where a client could upload its own at the name, stops it
+// at startup). -H adds
 // a header to every response (Python 3.15). --auth and --auth-file ask for
 // HTTP Basic credentials (bcrypt hashes, or passwords given on the command
 // line), of every request or with --auth-for write only of those that may
@@ -340,6 +342,9 @@ func start(ctx context.Context, cfg config, stderr io.Writer) startup {
 	var certWarning string
 	switch {
 	case cfg.TLSReload:
+		if err := reloadedInDir(cfg); err != nil {
+			return startup{err: err}
+		}
 		var err error
 		if reload, err = loadCertReloader(cfg.TLSCert, cfg.TLSKey, cfg.TLSPasswordFile); err != nil {
 			return startup{err: err}
@@ -378,6 +383,28 @@ func start(ctx context.Context, cfg config, stderr io.Writer) startup {
 		}
 	}
 	return st
+}
+
+// reloadedInDir refuses, with --upload, a --tls-reload file in the served
+// directory: the files are read again by their names whenever they
+// change, and an upload takes any free name (a renewal that removes the
+// old files before writing the new ones leaves theirs free), so a client
+// could put a certificate and key of its own there, which the server
+// would then present to every client.
+func reloadedInDir(cfg config) error {
+	if !cfg.Upload {
+		return nil
+	}
+	for _, f := range []struct{ flag, name string }{
+		{"--tls-cert", cfg.TLSCert},
+		{"--tls-key", cfg.TLSKey},
+		{"--tls-password-file", cfg.TLSPasswordFile},
+	} {
+		if f.name != "" && inDir(cfg.Dir, f.name) {
+			return fmt.Errorf("%s %q: in the served directory, where --upload could put a file of its own at its name, which --tls-reload would then load: keep it elsewhere", f.flag, f.name)
+		}
+	}
+	return nil
 }
 
 // release closes what a start that succeeded made.
