@@ -318,6 +318,12 @@ func (h *Handler) excludeOptions(opts Options) error {
 		}
 		h.exclude = append(h.exclude, d[1:])
 	}
+	if h.fallback != "" && h.excluded(h.fallback) {
+		// The handler in front runs what is there (a CGI script) for
+		// the directory's own paths only: this handler would send the
+		// file as it is, its source, for every route.
+		return fmt.Errorf("fileserver: Options.Fallback %q is in a directory of Options.ExcludeDirs, whose files would be sent as they are (a script's source) for every route", h.fallback)
+	}
 	return nil
 }
 

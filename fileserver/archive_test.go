@@ -579,9 +579,21 @@ func TestArchiveOptions(t *testing.T) {
 		{"excluded directories without Archive or Upload", fileserver.Options{ExcludeDirs: []string{"/cgi-bin"}}},
 		{"excluded directory not clean", fileserver.Options{Archive: true, ExcludeDirs: []string{"/cgi-bin/"}}},
 		{"excluded directory relative", fileserver.Options{Archive: true, ExcludeDirs: []string{"cgi-bin"}}},
+		// A Fallback in a directory the handler in front runs would
+		// send a script's source for every route.
+		{"Fallback in an excluded directory", fileserver.Options{Archive: true, ExcludeDirs: []string{"/cgi-bin"}, Fallback: "cgi-bin/app.py"}},
+		{"Fallback in an excluded directory, another case", fileserver.Options{Archive: true, ExcludeDirs: []string{"/htbin", "/cgi-bin"}, Fallback: "CGI-BIN/app.py"}},
+		{"Fallback below an excluded directory", fileserver.Options{Archive: true, ExcludeDirs: []string{"/cgi-bin"}, Fallback: "cgi-bin/app/index.py"}},
 	} {
 		if _, err := fileserver.New(os.DirFS("."), tt.opts); err == nil {
 			t.Errorf("%s: New returned no error", tt.name)
+		}
+	}
+	// A Fallback beside the excluded directories, or in one whose name
+	// only begins like theirs, is taken.
+	for _, fallback := range []string{"index.html", "app/index.html", "cgi-bin-docs/index.html", "cgi-bin.html"} {
+		if _, err := fileserver.New(os.DirFS("."), fileserver.Options{Archive: true, ExcludeDirs: []string{"/cgi-bin"}, Fallback: fallback}); err != nil {
+			t.Errorf("Fallback %q beside ExcludeDirs: %v", fallback, err)
 		}
 	}
 }

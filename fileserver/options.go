@@ -282,7 +282,13 @@ type Options struct {
 	// precompressed copy of it (in any spelling a file system may take
 	// for it, through any link)
 	// gets 403, whether it exists yet or not: it would be served for
-	// every route. If empty, there is no fallback (Python's behaviour).
+	// every route. The file is sent as it is, whatever handler in front
+	// runs the paths of its directory: a Fallback in a CGI directory
+	// would send a script's source to every client. New refuses one in
+	// a directory of ExcludeDirs (in any spelling ExcludeDirs compare);
+	// without them, keep it out of those directories, and out of any
+	// directory a symbolic link in its path leads into. If empty, there
+	// is no fallback (Python's behaviour).
 	Fallback string
 
 	// Logger receives diagnostics (the real cause behind a 404, say).
@@ -364,8 +370,9 @@ type Options struct {
 	// path, as requests do: a symbolic link elsewhere in the tree that
 	// leads into one is archived as a request through it is served
 	// (see SymlinkPolicy), so do not make one. A request for them
-	// that does reach this handler is served as any other. They are
-	// refused without Upload or Archive, where they would do nothing.
+	// that does reach this handler is served as any other. A Fallback
+	// in one of them is refused. They are refused without Upload or
+	// Archive, where they would do nothing.
 	ExcludeDirs []string
 
 	// Archive lets a client download a directory as one file: a GET of
