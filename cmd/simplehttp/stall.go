@@ -69,7 +69,7 @@ func (l *stallListener) Accept() (net.Conn, error) {
 type stallConn struct {
 	net.Conn
 	timeout time.Duration
-	check   time.Duration // how often a blocked write looks for progress: timeout/4
+	check   time.Duration // how often a blocked write looks for progress: timeout/stallChecks
 	now     func() time.Time
 
 	// quiet is when a blocked write last saw the alarm ring after
@@ -79,6 +79,11 @@ type stallConn struct {
 	// different goroutines (HTTP/2).
 	base  time.Time
 	quiet atomic.Int64
+	// rings counts the rings since quiet that found nothing taken; under
+	// mu. The time alone would blame the client for the server's own
+	// lateness: a process that ran late (a host out of CPU, a paused VM)
+	// wrote nothing meanwhile, whatever the client took.
+	rings int
 
 	// explicit is set while a deadline set by the caller holds. It
 	// changes only under mu, which also orders setting the alarm against
@@ -94,8 +99,11 @@ type stallConn struct {
 	stalled atomic.Bool
 }
 
+// stallChecks is how many times the alarm rings within the timeout.
+const stallChecks = 4
+
 func newStallConn(c net.Conn, timeout time.Duration, now func() time.Time) *stallConn {
-	return &stallConn{Conn: c, timeout: timeout, check: timeout / 4, now: now, base: now()}
+	return &stallConn{Conn: c, timeout: timeout, check: timeout / stallChecks, now: now, base: now()}
 }
 
 // arm sets the alarm to ring one check period from now. With no timeout
@@ -266,9 +274,13 @@ func (c *stallConn) goOn(err error, progress bool) bool {
 		// began): the timeout runs from now.
 		quiet = elapsed
 		c.quiet.Store(quiet)
-	} else if elapsed-quiet >= int64(c.timeout) {
+		c.rings = 0
+	} else if c.rings++; elapsed-quiet >= int64(c.timeout) && c.rings >= stallChecks {
+		// Nothing taken for the whole timeout, seen by as many rings as
+		// fit in it: a ring that came late finds the time gone but was
+		// not there to write, so the next ones must find nothing too.
 		c.stalled.Store(true)
-		return false // nothing taken for the whole timeout
+		return false
 	}
 	// The alarm rings every check period from quiet on, and the timeout
 	// is a whole number of periods: the ring that finds the client

@@ -31,6 +31,9 @@ type fakeConn struct {
 	deadline time.Time
 	events   []string
 	written  bytes.Buffer
+	// late is how long after its deadline an attempt's write returns,
+	// by attempt: the process ran late (a host out of CPU, a paused VM).
+	late map[int]time.Duration
 }
 
 type fakeClock struct{ t time.Time }
@@ -51,7 +54,7 @@ func (f *fakeConn) transfer(size int) (int, string, error) {
 	if f.deadline.IsZero() {
 		return k, "blocked for ever", errors.New("blocked with no deadline")
 	}
-	f.clock.t = f.deadline
+	f.clock.t = f.deadline.Add(f.late[f.attempt-1])
 	return k, "took " + itoa(k), &net.OpError{Op: "write", Net: "tcp", Err: os.ErrDeadlineExceeded}
 }
 
@@ -218,21 +221,29 @@ func TestStallConnSlowClient(t *testing.T) {
 // is dropped: after the timeout with nothing taken, counted from the first
 // time the alarm finds it stuck, and not before. A client that takes a
 // byte before then keeps the connection.
+//
+// A server that ran late does not drop its client for it: a write whose
+// alarm is seen two minutes late (the process had no CPU, its VM was
+// paused) finds the timeout gone without having been there to write what
+// the client took meanwhile. The next rings decide: a client that takes
+// bytes keeps the connection, one that takes nothing is dropped after as
+// many rings as fit in the timeout.
 func TestStallConnStoppedClient(t *testing.T) {
 	tests := []struct {
 		name   string
 		takes  []int
+		late   map[int]time.Duration // by attempt
 		err    bool
 		events []string
 	}{
-		{"stops after some", []int{10 << 10, 0}, true, []string{
+		{"stops after some", []int{10 << 10, 0}, nil, true, []string{
 			"write 1M: took 10K", "deadline +15s", // progress: the timeout runs from here
 			"write 1014K: took 0", "deadline +15s",
 			"write 1014K: took 0", "deadline +15s",
 			"write 1014K: took 0", "deadline +15s",
 			"write 1014K: took 0", // 60 s with nothing taken
 		}},
-		{"never takes anything", []int{0}, true, []string{
+		{"never takes anything", []int{0}, nil, true, []string{
 			"write 1M: took 0", "deadline +15s",
 			"write 1M: took 0", "deadline +15s",
 			"write 1M: took 0", "deadline +15s",
@@ -241,7 +252,7 @@ func TestStallConnStoppedClient(t *testing.T) {
 		}},
 		// Three rings in a row find nothing taken, the fourth a byte:
 		// less than the timeout without progress.
-		{"takes a byte within each minute", []int{1, 0, 0, 0, 1, -1}, false, []string{
+		{"takes a byte within each minute", []int{1, 0, 0, 0, 1, -1}, nil, false, []string{
 			"write 1M: took 1", "deadline +15s",
 			"write 1048575: took 0", "deadline +15s",
 			"write 1048575: took 0", "deadline +15s",
@@ -249,10 +260,24 @@ func TestStallConnStoppedClient(t *testing.T) {
 			"write 1048575: took 1", "deadline +15s",
 			"write 1048574",
 		}},
+		{"late, then takes bytes again", []int{10 << 10, 0, 10 << 10, -1}, map[int]time.Duration{1: 2 * time.Minute}, false, []string{
+			"write 1M: took 10K", "deadline +15s",
+			"write 1014K: took 0", "deadline +15s", // two minutes late
+			"write 1014K: took 10K", "deadline +15s",
+			"write 1004K",
+		}},
+		{"late, then takes nothing", []int{10 << 10, 0}, map[int]time.Duration{1: 2 * time.Minute}, true, []string{
+			"write 1M: took 10K", "deadline +15s",
+			"write 1014K: took 0", "deadline +15s", // two minutes late
+			"write 1014K: took 0", "deadline +15s",
+			"write 1014K: took 0", "deadline +15s",
+			"write 1014K: took 0",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, f := newFakeStallConn(false, tt.takes...)
+			f.late = tt.late
 			f.events = nil
 			_, err := c.Write(make([]byte, 1<<20))
 			if tt.err && !errors.Is(err, os.ErrDeadlineExceeded) {

@@ -22,7 +22,9 @@ import (
 // As on a connection, the guard is an alarm rather than a limit: while a
 // write or a flush of the handler is blocked, it checks every timeout/4
 // whether one has completed since it last looked, and resets the stream
-// only after finding none for the whole timeout. A client that keeps
+// only after finding none for the whole timeout, in as many checks (a
+// check that came late, the server short of CPU, does not count for
+// the ones it missed). A client that keeps
 // taking bytes keeps its stream, and a handler that takes its time between
 // writes (a CGI script at work, an upload being read) is not watched at all.
 // Progress is seen a write at a time, so a client must take each write
@@ -44,7 +46,7 @@ func stallStreams(next http.Handler, timeout time.Duration) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		g := &streamGuard{ResponseWriter: w, timeout: timeout, check: timeout / 4}
+		g := &streamGuard{ResponseWriter: w, timeout: timeout, check: timeout / stallChecks}
 		defer g.finish(r)
 		next.ServeHTTP(g, r)
 	})
@@ -68,6 +70,7 @@ type streamGuard struct {
 	reset bool      // the alarm reset the stream
 	seen  uint64    // done when the alarm last rang
 	quiet time.Time // when the alarm first found the blocked writes stuck; zero if not
+	rings int       // rings since quiet that found them still stuck
 }
 
 // Write writes p, watched.
@@ -126,14 +129,18 @@ func (g *streamGuard) ring() {
 	case g.busy.Load() == 0:
 		g.quiet = time.Time{} // not writing: nothing to watch
 	case g.quiet.IsZero() || d != g.seen:
-		g.quiet = now // blocked, but progress since the last ring
-	case now.Sub(g.quiet) >= g.timeout:
-		// A deadline in the past resets the stream at once, and the
-		// blocked write returns an error. The handler has not returned
-		// (over is false under mu), so its ResponseWriter is still its.
-		http.NewResponseController(g.ResponseWriter).SetWriteDeadline(now.Add(-time.Second))
-		g.reset = true
-		return
+		g.quiet, g.rings = now, 0 // blocked, but progress since the last ring
+	default:
+		g.rings++
+		if now.Sub(g.quiet) >= g.timeout && g.rings >= stallChecks {
+			// A deadline in the past resets the stream at once, and the
+			// blocked write returns an error. The handler has not
+			// returned (over is false under mu), so its ResponseWriter
+			// is still its.
+			http.NewResponseController(g.ResponseWriter).SetWriteDeadline(now.Add(-time.Second))
+			g.reset = true
+			return
+		}
 	}
 	g.seen = g.done.Load()
 	g.alarm.Reset(g.check)

@@ -364,6 +364,31 @@ func TestStreamGuardKeepsController(t *testing.T) {
 	}
 }
 
+// TestStreamGuardLateRing checks that an alarm that rang late (the server
+// had no CPU for longer than the timeout) does not reset a stream on that
+// ring alone: the client's progress could not be seen meanwhile. The
+// stream is reset once as many rings as fit in the timeout found its write
+// still stuck.
+func TestStreamGuardLateRing(t *testing.T) {
+	const timeout = time.Minute
+	rec := &deadlineRecorder{ResponseRecorder: httptest.NewRecorder()}
+	g := &streamGuard{ResponseWriter: rec, timeout: timeout, check: timeout / stallChecks}
+	g.alarm = time.AfterFunc(time.Hour, func() {})
+	defer g.alarm.Stop()
+	g.busy.Store(1) // a write is blocked, none completed since the last ring
+	g.quiet = time.Now().Add(-2 * timeout)
+	for ring := 1; ring < stallChecks; ring++ {
+		g.ring()
+		if g.reset || len(rec.writeDeadlines) != 0 {
+			t.Fatalf("ring %d after a late one reset the stream", ring)
+		}
+	}
+	g.ring()
+	if !g.reset || len(rec.writeDeadlines) != 1 || !rec.writeDeadlines[0].Before(time.Now()) {
+		t.Errorf("ring %d, stuck for the timeout: reset %v, deadlines %v; want the stream reset", stallChecks, g.reset, rec.writeDeadlines)
+	}
+}
+
 // TestCommandSendTimeout runs the command with --send-timeout over TLS: a
 // client that opens two streams and takes nothing gets both reset, and is
 // then served on the same connection; the access log has both requests.

@@ -10,15 +10,21 @@ import (
 	"time"
 )
 
-// deadlineRecorder keeps the read deadlines a handler sets through
+// deadlineRecorder keeps the read and write deadlines a handler sets through
 // http.ResponseController.
 type deadlineRecorder struct {
 	*httptest.ResponseRecorder
-	deadlines []time.Time
+	deadlines      []time.Time // read deadlines
+	writeDeadlines []time.Time
 }
 
 func (d *deadlineRecorder) SetReadDeadline(t time.Time) error {
 	d.deadlines = append(d.deadlines, t)
+	return nil
+}
+
+func (d *deadlineRecorder) SetWriteDeadline(t time.Time) error {
+	d.writeDeadlines = append(d.writeDeadlines, t)
 	return nil
 }
 
