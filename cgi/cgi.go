@@ -129,7 +129,10 @@ func (h *Handler) match(p string) (head, tail string, v verdict) {
 		// No file name holds a NUL: nothing to run, nothing to reveal.
 		overflow = true
 	}
-	for i := strings.IndexByte(collapsed[1:], '/'); i >= 0; {
+	// A prefix is weighed against a CGI directory in other spellings
+	// only when it has as many elements: each directory is so compared
+	// once, and a long path costs its length, not its length squared.
+	for i, elems := strings.IndexByte(collapsed[1:], '/'), 1; i >= 0; elems++ {
 		sep := i + 1
 		for _, d := range h.dirs {
 			if collapsed[:sep] == d {
@@ -138,7 +141,7 @@ func (h *Handler) match(p string) (head, tail string, v verdict) {
 				}
 				return d, collapsed[sep+1:], isCGI
 			}
-			if samename.Equal(collapsed[:sep], d) {
+			if strings.Count(d, "/") == elems && samename.Equal(collapsed[:sep], d) {
 				return "", "", refused
 			}
 		}
@@ -159,12 +162,10 @@ func (h *Handler) match(p string) (head, tail string, v verdict) {
 // server behind, given it, would send a script's source.
 func (h *Handler) windowsCGI(p string) bool {
 	for _, view := range windowsViews(p) {
-		for n := 1; n < len(view); n++ {
-			prefix := "/" + strings.Join(view[:n], "/")
-			for _, d := range h.dirs {
-				if samename.Equal(prefix, d) {
-					return true
-				}
+		for _, d := range h.dirs {
+			// The elements of d, then something after them.
+			if n := strings.Count(d, "/"); n < len(view) && samename.Equal("/"+strings.Join(view[:n], "/"), d) {
+				return true
 			}
 		}
 	}

@@ -31,6 +31,7 @@ func FuzzMatch(f *testing.F) {
 		"/cgi-bin/../../x", "/cgi-bin/sub/../x.sh/extra", "//cgi-bin//x", "/./cgi-bin/./x",
 		"/cgi-bin/x\x00.txt", "/a/b/c", "/a/b/", "/htbin/..", "/cgi-bin/.", "cgi-bin/x", "",
 		"/cgi-bin\\x", "/\u212agi-bin/x", "/cgi\u200b-bin/x", "/\uff43gi-bin/x", "/a/../../cgi-bin/x", "/cgi-bin/a/b/../../../cgi-bin/x",
+		"/a\uff0fb/x", "/A/\u212a/../B/x",
 	} {
 		f.Add(s)
 	}
@@ -46,7 +47,10 @@ func FuzzMatch(f *testing.F) {
 		if v == notCGI {
 			for i := strings.IndexByte(clean[1:], '/') + 1; i > 0 && i < len(clean)-1; {
 				for _, d := range dirs {
-					if samename.Equal(clean[:i], d) {
+					// As many elements: no file system splits a name
+					// where its key has a '/' ("a\uff0fb", with a
+					// fullwidth solidus, is one name).
+					if strings.Count(clean[:i], "/") == strings.Count(d, "/") && samename.Equal(clean[:i], d) {
 						t.Fatalf("match(%q) = notCGI, but it resolves to %q inside %s", p, clean, d)
 					}
 				}
