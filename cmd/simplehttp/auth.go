@@ -127,7 +127,34 @@ func inDir(dir, name string) bool {
 		return true
 	}
 	real, err := filepath.EvalSymlinks(name)
-	return err == nil && under(real)
+	if err == nil {
+		return under(real)
+	}
+	// A link whose target does not exist yet: a file opened through it
+	// with O_CREATE (a log file) is made at the target. Follow the links
+	// one by one to where it would be.
+	for p, hops := name, 0; hops < 40; hops++ {
+		fi, err := os.Lstat(p)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			return false
+		}
+		t, err := os.Readlink(p)
+		if err != nil {
+			return false
+		}
+		if !filepath.IsAbs(t) {
+			d, err := filepath.EvalSymlinks(filepath.Dir(p))
+			if err != nil {
+				return false
+			}
+			t = filepath.Join(d, t)
+		}
+		if under(t) {
+			return true
+		}
+		p = t
+	}
+	return false
 }
 
 // clearTextWarning is the line printed on stderr at startup when

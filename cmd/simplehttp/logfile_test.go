@@ -138,15 +138,38 @@ func TestRunLogFileUploadable(t *testing.T) {
 		log     string
 		upload  bool
 		refused bool
+		// links made first: each name in turn a link to the next, the
+		// last one the target, not there yet, where the log goes.
+		links []string
 	}{
-		{"in the directory", filepath.Join(dir, "access.log"), true, true},
-		{"below it", filepath.Join(dir, "logs", "access.log"), true, true},
-		{"by a name with ..", filepath.Join(base, "site", "..", "site", "access.log"), true, true},
-		{"beside the directory", filepath.Join(base, "access.log"), true, false},
-		{"in the directory without --upload", filepath.Join(dir, "access.log"), false, false},
+		{"in the directory", filepath.Join(dir, "access.log"), true, true, nil},
+		{"below it", filepath.Join(dir, "logs", "access.log"), true, true, nil},
+		{"by a name with ..", filepath.Join(base, "site", "..", "site", "access.log"), true, true, nil},
+		{"beside the directory", filepath.Join(base, "access.log"), true, false, nil},
+		{"in the directory without --upload", filepath.Join(dir, "access.log"), false, false, nil},
+		{"through a link to a log to be made there", filepath.Join(base, "log.lnk"), true, true,
+			[]string{filepath.Join(base, "log.lnk"), filepath.Join(dir, "link.log")}},
+		{"through a relative link", filepath.Join(base, "rel.lnk"), true, true,
+			[]string{filepath.Join(base, "rel.lnk"), filepath.Join("site", "rel.log")}},
+		{"through two links", filepath.Join(base, "first.lnk"), true, true,
+			[]string{filepath.Join(base, "first.lnk"), filepath.Join(base, "second.lnk"), filepath.Join(dir, "logs", "two.log")}},
+		{"through a link beside the directory", filepath.Join(base, "out.lnk"), true, false,
+			[]string{filepath.Join(base, "out.lnk"), filepath.Join(base, "out.log")}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			os.MkdirAll(filepath.Dir(tt.log), 0o755)
+			for i := 0; i+1 < len(tt.links); i++ {
+				if err := os.Symlink(tt.links[i+1], tt.links[i]); err != nil {
+					t.Skip("no symbolic links:", err)
+				}
+			}
+			created := tt.log
+			if len(tt.links) > 0 {
+				created = tt.links[len(tt.links)-1]
+				if !filepath.IsAbs(created) {
+					created = filepath.Join(base, created)
+				}
+			}
 			args := []string{"-b", "127.0.0.1", "-d", dir, "--log-file", tt.log, "0"}
 			if tt.upload {
 				args = append(args, "--upload")
@@ -165,8 +188,8 @@ func TestRunLogFileUploadable(t *testing.T) {
 			if l, ok := <-r.stdout; ok {
 				t.Errorf("stdout %q, want nothing", l)
 			}
-			if _, err := os.Stat(tt.log); err == nil {
-				t.Errorf("%s was created", tt.log)
+			if _, err := os.Stat(created); err == nil {
+				t.Errorf("%s was created", created)
 			}
 		})
 	}

@@ -52,8 +52,9 @@
 // on startup (HTTPS and https:// with TLS), logs each request on stderr in
 // Python's format (or --log-format common, combined, json; to --log-file,
 // created again under its name when it is removed or renamed by a log
-// rotation, and at once on SIGUSR1; one in the served directory stops
-// it at startup with --upload, which could create it first; none with
+// rotation, and at once on SIGUSR1; one in the served directory, or a
+// link to a file there, stops it at startup with --upload, which could
+// create it first; none with
 // --quiet), and on Ctrl-C or
 // SIGTERM writes the log lines it holds, prints "Keyboard interrupt received, exiting." and exits 0, after
 // letting requests in flight finish for up to 10 seconds (and with status
