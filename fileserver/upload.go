@@ -719,8 +719,21 @@ func copyOf(base, ext string) []string {
 		}
 		return nil
 	}
+	// From the end: a suffix with more characters that are not
+	// ignorable than the ASCII ext has bytes is not ext in any spelling
+	// (each such character keeps at least one in the key, and those that
+	// compose into one make a letter that is not ASCII), nor is any
+	// longer one. Weighing every suffix of a long name cost thousands of
+	// keys for each file of an upload.
 	var origs []string
-	for i := range base {
+	for i, n := len(base), 0; i > 0; {
+		c, size := utf8.DecodeLastRuneInString(base[:i])
+		i -= size
+		if !samename.Ignorable(c) {
+			if n++; n > len(ext) && isASCII(ext) {
+				break
+			}
+		}
 		if i > 0 && samename.Equal(base[i:], ext) {
 			origs = append(origs, base[:i])
 		}
