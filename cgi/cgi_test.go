@@ -1145,8 +1145,8 @@ func TestExecutableBit(t *testing.T) {
 
 // foldFS finds each element of a name as a file system that ignores
 // letter case, normalization and characters that show as nothing does
-// (ext4 with the casefold of older Linux kernels, HFS+, ZFS with formKC): under
-// any spelling with the same samename.Key.
+// (ext4 with the casefold of older Linux kernels, HFS+, ZFS with formKC,
+// NTFS's upper-case table): under any spelling sameOnSomeFS takes for it.
 type foldFS struct{ fsys fs.FS }
 
 func (f foldFS) Open(name string) (fs.File, error) {
@@ -1160,7 +1160,7 @@ func (f foldFS) Open(name string) (fs.File, error) {
 			if err != nil {
 				return nil, err
 			}
-			i := slices.IndexFunc(des, func(de fs.DirEntry) bool { return samename.Key(de.Name()) == samename.Key(elem) })
+			i := slices.IndexFunc(des, func(de fs.DirEntry) bool { return sameOnSomeFS(de.Name(), elem) })
 			if i < 0 {
 				return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 			}
@@ -1168,6 +1168,13 @@ func (f foldFS) Open(name string) (fs.File, error) {
 		}
 	}
 	return f.fsys.Open(real)
+}
+
+// sameOnSomeFS reports whether some file system takes a and b for one
+// name: one that compares keys (see samename.Key), or letters' simple
+// upper case (as NTFS's table does) or lower case, one at a time.
+func sameOnSomeFS(a, b string) bool {
+	return samename.Key(a) == samename.Key(b) || strings.ToUpper(a) == strings.ToUpper(b) || strings.ToLower(a) == strings.ToLower(b)
 }
 
 func TestOtherSpellings(t *testing.T) {
@@ -1193,6 +1200,8 @@ func TestOtherSpellings(t *testing.T) {
 		"/CGI%E2%80%8C-BIN/ok.sh", // another case and a zero-width non-joiner
 		"/%EF%AC%81rst/ok.sh",     // the ligature fi
 		"/FIR%C5%BFT/ok.sh",       // a long s
+		"/cg%C4%B1-bin/ok.sh",     // a dotless i, upper case I (NTFS's table)
+		"/CG%C4%B0-BIN/ok.sh",     // a dotted capital I, lower case i
 	} {
 		res := do(t, srv, "GET", target, nil, nil)
 		if res.status != 404 || strings.Contains(res.body, secret) {

@@ -149,7 +149,8 @@
 // system that ignores letter case or Unicode forms takes for it
 // ("/CGI-BIN/x"; "/cgi\u200b-bin/x", with a zero-width space, which
 // the casefold of older Linux kernels and HFS+ leave out; "/ｃｇｉ-bin/x",
-// in fullwidth letters; on Windows, which drops the dots and spaces that
+// in fullwidth letters; "/cgı-bin/x", with a dotless i, which NTFS's
+// upper-case table takes for "I"; on Windows, which drops the dots and spaces that
 // end a name and reads what follows a ':' as a stream, also
 // "/cgi-bin./x", "/cgi-bin::$INDEX_ALLOCATION/x" and "/cgi-bin\\x"), or
 // by climbing above the root ("/../cgi-bin/x") are answered 404 instead of

@@ -28,20 +28,32 @@ func Ignorable(c rune) bool {
 }
 
 // Key is the spelling of s that every spelling a file system may take
-// for it shares: its default ignorable characters left out, then
-// compatibility forms made plain (NFKC) and letter case folded (full
-// case folding: "ß" is "ss", "ﬁ" is "fi", the Kelvin sign is "k"), as
-// Unicode's NFKC_Casefold does. It is coarser than any file system's
-// rule, on purpose: it is for refusing a name, where a name refused that
-// no file system takes for the other costs little, and one let through
-// costs the rule. An ASCII name's key is the name in lower case.
+// for it shares: its default ignorable characters left out, a letter
+// whose simple upper or lower case is ASCII made that ASCII letter ("ı"
+// and "İ" are "i"), then compatibility forms made plain (NFKC) and letter
+// case folded (full case folding: "ß" is "ss", "ﬁ" is "fi", the Kelvin
+// sign is "k"), about as Unicode's NFKC_Casefold does. It is coarser than
+// any file system's rule, on purpose: it is for refusing a name, where a
+// name refused that no file system takes for the other costs little, and
+// one let through costs the rule. An ASCII name's key is the name in
+// lower case.
 func Key(s string) string {
 	if isASCII(s) {
 		return strings.ToLower(s)
 	}
 	b := make([]byte, 0, len(s))
 	for _, c := range s {
-		if !Ignorable(c) {
+		switch {
+		case Ignorable(c):
+		case unicode.ToLower(c) < utf8.RuneSelf:
+			b = append(b, byte(unicode.ToLower(c)))
+		case unicode.ToUpper(c) < utf8.RuneSelf:
+			// The dotless i and the long s, whose upper case is ASCII:
+			// a file system that compares names in upper case (NTFS's
+			// table, and those built from it) takes "cgı-bin" for
+			// "CGI-BIN". Full case folding keeps them apart.
+			b = append(b, byte(unicode.ToLower(unicode.ToUpper(c))))
+		default:
 			b = utf8.AppendRune(b, c)
 		}
 	}

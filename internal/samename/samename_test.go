@@ -21,11 +21,12 @@ func TestEqual(t *testing.T) {
 		{"/cgi-bin", "/cgi-bin2", false},       // another name
 		{"/cgi-bin", "/cgi_bin", false},        // another character
 		{"/caf\u00e9", "/cafe", false},         // an accent is not nothing
-		{"/\u0131", "/i", false},               // dotless i
+		{"/\u0131", "/i", true},                // dotless i: upper case I
+		{"/cg\u0131-bin", "/CGI-BIN", true},    // as NTFS's upper case finds it
 		{"/cgi\u2010bin", "/cgi-bin", false},   // another hyphen
 		{"/cgi\u0301-bin", "/cgi-bin", false},  // a combining mark shows
 		{"/cgi\u00a0bin", "/cgi bin", true},    // a no-break space is a space
-		{"/\u0130", "/i", false},               // dotted capital I keeps its dot
+		{"/\u0130", "/i", true},                // dotted capital I: lower case i
 		{"/cgi-bin/\u200b", "/cgi-bin/", true}, // ignorable at the end
 		{"/ab\u034fc", "/abc", true},           // combining grapheme joiner
 		{"/ab\U000e0041c", "/abc", true},       // a tag character
