@@ -23,6 +23,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/simplehttp/simplehttp/accesslog"
 	"github.com/simplehttp/simplehttp/cgi"
@@ -1174,7 +1175,10 @@ func (f foldFS) Open(name string) (fs.File, error) {
 // name: one that compares keys (see samename.Key), or letters' simple
 // upper case (as NTFS's table does) or lower case, one at a time.
 func sameOnSomeFS(a, b string) bool {
-	return samename.Key(a) == samename.Key(b) || strings.ToUpper(a) == strings.ToUpper(b) || strings.ToLower(a) == strings.ToLower(b)
+	// (Not strings.EqualFold: simple case folding keeps ı and İ apart
+	// from i, where their simple upper and lower case do not.)
+	return samename.Key(a) == samename.Key(b) || strings.Map(unicode.ToUpper, a) == strings.Map(unicode.ToUpper, b) ||
+		strings.Map(unicode.ToLower, a) == strings.Map(unicode.ToLower, b)
 }
 
 func TestOtherSpellings(t *testing.T) {
