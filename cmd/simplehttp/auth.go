@@ -113,15 +113,28 @@ func inDir(dir, name string) bool {
 		}
 		return false
 	}
-	// By the name given, its last element perhaps a link that the
-	// server would follow, but its directory where the system finds it:
-	// a ".." after a link leads out of the link's target, not back to
-	// where the link is (in dir/link/../f, f is beside the target).
-	named := name
-	if d, base := filepath.Split(name); d != "" {
-		if real, err := filepath.EvalSymlinks(d); err == nil {
-			named = filepath.Join(real, base)
+	// where is the name p by its directory's real path: the links and
+	// ".." of that directory resolved as the system resolves them when
+	// it opens p (a ".." after a link leads out of the link's target,
+	// not back to where the link is: in dir/link/../f, f is beside the
+	// target), its last element left as it is. Cleaning the name first
+	// would take that ".." back beside the link.
+	where := func(p string) (string, bool) {
+		d, base := filepath.Split(p)
+		if d == "" {
+			d = "."
 		}
+		real, err := filepath.EvalSymlinks(d)
+		if err != nil {
+			return "", false
+		}
+		return filepath.Join(real, base), true
+	}
+	// By the name given, its last element perhaps a link that the
+	// server would follow.
+	named, ok := where(name)
+	if !ok {
+		named = name
 	}
 	if under(named) {
 		return true
@@ -130,10 +143,13 @@ func inDir(dir, name string) bool {
 	if err == nil {
 		return under(real)
 	}
+	if !ok {
+		return false // no directory to create the file in
+	}
 	// A link whose target does not exist yet: a file opened through it
 	// with O_CREATE (a log file) is made at the target. Follow the links
 	// one by one to where it would be.
-	for p, hops := name, 0; hops < 40; hops++ {
+	for p, hops := named, 0; hops < 40; hops++ {
 		fi, err := os.Lstat(p)
 		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
 			return false
@@ -143,11 +159,11 @@ func inDir(dir, name string) bool {
 			return false
 		}
 		if !filepath.IsAbs(t) {
-			d, err := filepath.EvalSymlinks(filepath.Dir(p))
-			if err != nil {
-				return false
-			}
-			t = filepath.Join(d, t)
+			// p's directory is real: the target is read from it.
+			t = filepath.Dir(p) + string(filepath.Separator) + t
+		}
+		if t, ok = where(t); !ok {
+			return false
 		}
 		if under(t) {
 			return true

@@ -133,6 +133,11 @@ func TestRunLogFileUploadable(t *testing.T) {
 	base := t.TempDir()
 	dir := filepath.Join(base, "site")
 	writeFile(t, filepath.Join(dir, "hello.txt"), "hello\n")
+	// A link beside the directory to a directory in it: a ".." after it
+	// climbs out of its target, into the served directory.
+	os.MkdirAll(filepath.Join(dir, "logs"), 0o755)
+	via := filepath.Join(base, "via")
+	viaErr := os.Symlink(filepath.Join(dir, "logs"), via)
 	for _, tt := range []struct {
 		name    string
 		log     string
@@ -155,9 +160,16 @@ func TestRunLogFileUploadable(t *testing.T) {
 			[]string{filepath.Join(base, "first.lnk"), filepath.Join(base, "second.lnk"), filepath.Join(dir, "logs", "two.log")}},
 		{"through a link beside the directory", filepath.Join(base, "out.lnk"), true, false,
 			[]string{filepath.Join(base, "out.lnk"), filepath.Join(base, "out.log")}},
+		{"through a link that climbs out of a linked directory", filepath.Join(base, "climb.lnk"), true, true,
+			[]string{filepath.Join(base, "climb.lnk"), via + "/../climb.log"}},
+		{"through a relative link that climbs out of a linked directory", filepath.Join(base, "rclimb.lnk"), true, true,
+			[]string{filepath.Join(base, "rclimb.lnk"), "via/../rclimb.log"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			os.MkdirAll(filepath.Dir(tt.log), 0o755)
+			if viaErr != nil && len(tt.links) > 0 {
+				t.Skip("no symbolic links:", viaErr)
+			}
 			for i := 0; i+1 < len(tt.links); i++ {
 				if err := os.Symlink(tt.links[i+1], tt.links[i]); err != nil {
 					t.Skip("no symbolic links:", err)
