@@ -23,7 +23,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"unicode"
 
 	"github.com/simplehttp/simplehttp/accesslog"
 	"github.com/simplehttp/simplehttp/cgi"
@@ -31,6 +30,7 @@ import (
 	"github.com/simplehttp/simplehttp/internal/proctest"
 	"github.com/simplehttp/simplehttp/internal/samename"
 	"github.com/simplehttp/simplehttp/internal/syncbuf"
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestEnvGolden(t *testing.T) {
@@ -1173,12 +1173,18 @@ func (f foldFS) Open(name string) (fs.File, error) {
 
 // sameOnSomeFS reports whether some file system takes a and b for one
 // name: one that compares keys (see samename.Key), or letters' simple
-// upper case (as NTFS's table does) or lower case, one at a time.
+// upper case (as NTFS's table does) or lower case, one at a time, or the
+// simple upper case of the NFKC forms.
 func sameOnSomeFS(a, b string) bool {
 	// (Not strings.EqualFold: simple case folding keeps ı and İ apart
 	// from i, where their simple upper and lower case do not.)
-	return samename.Key(a) == samename.Key(b) || strings.Map(unicode.ToUpper, a) == strings.Map(unicode.ToUpper, b) ||
-		strings.Map(unicode.ToLower, a) == strings.Map(unicode.ToLower, b)
+	upperKC := func(s string) string { return strings.ToUpper(norm.NFKC.String(s)) }
+	for _, f := range []func(string) string{samename.Key, strings.ToUpper, strings.ToLower, upperKC} {
+		if f(a) == f(b) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestOtherSpellings(t *testing.T) {
@@ -1206,6 +1212,8 @@ func TestOtherSpellings(t *testing.T) {
 		"/FIR%C5%BFT/ok.sh",       // a long s
 		"/cg%C4%B1-bin/ok.sh",     // a dotless i, upper case I (NTFS's table)
 		"/CG%C4%B0-BIN/ok.sh",     // a dotted capital I, lower case i
+		// A mathematical dotless i: a dotless i in NFKC.
+		"/cg%F0%9D%9A%A4-bin/ok.sh",
 	} {
 		res := do(t, srv, "GET", target, nil, nil)
 		if res.status != 404 || strings.Contains(res.body, secret) {

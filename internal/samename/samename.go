@@ -32,7 +32,9 @@ func Ignorable(c rune) bool {
 // whose simple upper or lower case is ASCII made that ASCII letter ("ı"
 // and "İ" are "i"), then compatibility forms made plain (NFKC) and letter
 // case folded (full case folding: "ß" is "ss", "ﬁ" is "fi", the Kelvin
-// sign is "k"), about as Unicode's NFKC_Casefold does. It is coarser than
+// sign is "k"), about as Unicode's NFKC_Casefold does; a letter that the
+// normalization makes ASCII in case is made ASCII too ("𝚤", a
+// mathematical dotless i, is "i"). It is coarser than
 // any file system's rule, on purpose: it is for refusing a name, where a
 // name refused that no file system takes for the other costs little, and
 // one let through costs the rule. An ASCII name's key is the name in
@@ -41,6 +43,21 @@ func Key(s string) string {
 	if isASCII(s) {
 		return strings.ToLower(s)
 	}
+	// Folding can undo a normalization and normalizing can make a
+	// letter that folds, or one whose case is ASCII ("𝚤", a
+	// mathematical dotless i, is "ı" in NFKC): fold and make plain
+	// between two normalizations, twice, so that the key of a key is
+	// itself.
+	k := norm.NFKC.String(plain(s))
+	for range 2 {
+		k = norm.NFKC.String(plain(cases.Fold().String(k)))
+	}
+	return k
+}
+
+// plain leaves out the default ignorable characters of s and makes
+// ASCII a letter whose simple upper or lower case is ASCII.
+func plain(s string) string {
 	b := make([]byte, 0, len(s))
 	for _, c := range s {
 		switch {
@@ -57,14 +74,7 @@ func Key(s string) string {
 			b = utf8.AppendRune(b, c)
 		}
 	}
-	// Folding can undo a normalization and normalizing can make a
-	// letter that folds: fold between two normalizations, twice, so
-	// that the key of a key is itself.
-	k := norm.NFKC.String(string(b))
-	for range 2 {
-		k = norm.NFKC.String(cases.Fold().String(k))
-	}
-	return k
+	return string(b)
 }
 
 // Equal reports whether a and b may name the same file on some file

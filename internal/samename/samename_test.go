@@ -44,6 +44,8 @@ func TestEqual(t *testing.T) {
 		{"/\u24b8", "/c", true},                // a circled letter
 		{"/\U0001d41a", "/a", true},            // a mathematical letter
 		{"/ÅNGSTRÖM", "/a\u030angstro\u0308m", true},
+		// A mathematical dotless i, which NFKC makes a dotless i.
+		{"/cg\U0001d6a4-bin", "/CGI-BIN", true},
 	} {
 		if got := Equal(c.a, c.b); got != c.want {
 			t.Errorf("Equal(%+q, %+q) = %v, want %v (keys %+q, %+q)", c.a, c.b, got, c.want, Key(c.a), Key(c.b))
