@@ -61,6 +61,7 @@ FUZZ_TARGETS ?= \
 	./internal/negotiate:FuzzEncoding \
 	./internal/forwarded:FuzzClient \
 	./internal/vary:FuzzAdd \
+	./internal/samename:FuzzKey \
 	./internal/urlpath:FuzzName \
 	./internal/urlpath:FuzzLocation
 

@@ -1,6 +1,9 @@
 package samename
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestEqual(t *testing.T) {
 	for _, c := range []struct {
@@ -65,4 +68,30 @@ func TestEqualASCIINoAlloc(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { Equal("/Cgi-Bin", "/cgi-bin2") }); n != 0 {
 		t.Errorf("Equal of two ASCII names: %v allocations", n)
 	}
+}
+
+// FuzzKey checks what the callers rely on for any name: a key is its own
+// key (so that comparing keys is comparing names, however often a name
+// was folded), Equal is symmetric and agrees with the keys, and a name
+// equal to an ASCII one in any letter case is Equal to it.
+func FuzzKey(f *testing.F) {
+	for _, s := range []string{"cgi-bin", "CGI-BIN", "cg\u0131-bin", "\U0001d6a4", "fir\u017ft", "\ufb01rst",
+		"stra\u00dfe", "cafe\u0301", "\u212a", "\u0130", "cgi\u200b-bin", "\uff43gi-bin", "\u1e9e", "\u03c2", "\u0345", "\xff\xfe"} {
+		f.Add(s, "cgi-bin")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		ka := Key(a)
+		if k := Key(ka); k != ka {
+			t.Errorf("Key(%+q) = %+q, whose key is %+q", a, ka, k)
+		}
+		if Equal(a, b) != Equal(b, a) {
+			t.Errorf("Equal(%+q, %+q) = %v, but not the other way round", a, b, Equal(a, b))
+		}
+		if ka == Key(b) && !Equal(a, b) {
+			t.Errorf("%+q and %+q have one key, %+q, but are not Equal", a, b, ka)
+		}
+		if isASCII(b) && strings.EqualFold(a, b) && !Equal(a, b) {
+			t.Errorf("%+q and %+q are equal in another case, but not Equal", a, b)
+		}
+	})
 }
