@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/simplehttp/simplehttp/fileserver"
@@ -113,26 +114,9 @@ func inDir(dir, name string) bool {
 		}
 		return false
 	}
-	// where is the name p by its directory's real path: the links and
-	// ".." of that directory resolved as the system resolves them when
-	// it opens p (a ".." after a link leads out of the link's target,
-	// not back to where the link is: in dir/link/../f, f is beside the
-	// target), its last element left as it is. Cleaning the name first
-	// would take that ".." back beside the link.
-	where := func(p string) (string, bool) {
-		d, base := filepath.Split(p)
-		if d == "" {
-			d = "."
-		}
-		real, err := filepath.EvalSymlinks(d)
-		if err != nil {
-			return "", false
-		}
-		return filepath.Join(real, base), true
-	}
 	// By the name given, its last element perhaps a link that the
 	// server would follow.
-	named, ok := where(name)
+	named, ok := byRealDir(name)
 	if !ok {
 		named = name
 	}
@@ -147,30 +131,56 @@ func inDir(dir, name string) bool {
 		return false // no directory to create the file in
 	}
 	// A link whose target does not exist yet: a file opened through it
-	// with O_CREATE (a log file) is made at the target. Follow the links
-	// one by one to where it would be.
-	for p, hops := named, 0; hops < 40; hops++ {
+	// with O_CREATE (a log file) is made at the target.
+	return slices.ContainsFunc(linkTargets(named), under)
+}
+
+// byRealDir is the name p by its directory's real path: the links and
+// ".." of that directory resolved as the system resolves them when it
+// opens p (a ".." after a link leads out of the link's target, not back
+// to where the link is: in dir/link/../f, f is beside the target), its
+// last element left as it is. Cleaning the name first would take that
+// ".." back beside the link. It reports false if the directory cannot be
+// resolved.
+func byRealDir(p string) (string, bool) {
+	d, base := filepath.Split(p)
+	if d == "" {
+		d = "."
+	}
+	real, err := filepath.EvalSymlinks(d)
+	if err != nil {
+		return "", false
+	}
+	return filepath.Join(real, base), true
+}
+
+// linkTargets follows the links from p, whose directory is real, one by
+// one (at most 40, as the kernel does), and returns each target in turn,
+// by its directory's real path: the last is where a file opened through
+// p with O_CREATE would be made.
+func linkTargets(p string) []string {
+	var targets []string
+	for range 40 {
 		fi, err := os.Lstat(p)
 		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
-			return false
+			break
 		}
 		t, err := os.Readlink(p)
 		if err != nil {
-			return false
+			break
 		}
 		if !filepath.IsAbs(t) {
 			// p's directory is real: the target is read from it.
 			t = filepath.Dir(p) + string(filepath.Separator) + t
 		}
-		if t, ok = where(t); !ok {
-			return false
+		next, ok := byRealDir(t)
+		if !ok {
+			break
 		}
-		if under(t) {
-			return true
-		}
-		p = t
+		targets = append(targets, next)
+		p = next
 	}
-	return false
+	return targets
 }
 
 // clearTextWarning is the line printed on stderr at startup when
