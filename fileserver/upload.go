@@ -1519,8 +1519,10 @@ func (u *uploadTracker) closeAndWait() {
 }
 
 // isTempName reports a name (of any depth) whose last element is a
-// temporary file's.
+// temporary file's, in any letter case: a file system that ignores case
+// (vfat, exFAT, macOS's), where uploads use named temporary files for
+// want of O_TMPFILE, opens ".SIMPLEHTTP-UPLOAD-..." as the file.
 func isTempName(name string) bool {
 	_, base := splitName(name)
-	return strings.HasPrefix(base, tempPrefix)
+	return len(base) >= len(tempPrefix) && strings.EqualFold(base[:len(tempPrefix)], tempPrefix)
 }

@@ -1609,3 +1609,21 @@ func TestUploadLimitOfMiddleware(t *testing.T) {
 	}
 	sameTree(t, dir, map[string]string{"./": ""})
 }
+
+// TestUploadTempNameAnyCase: with uploads on, a temporary file is not
+// served under its name in another letter case either, as a file system
+// that ignores case (vfat, exFAT, macOS's, where uploads use named
+// temporary files) would open it. The file is made here under that
+// spelling, as such a file system would find it.
+func TestUploadTempNameAnyCase(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{tempNameForTest(), strings.ToUpper(tempNameForTest()), ".Simplehttp-Upload-4567"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("half an upload"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{})
+		if w := upReq(h, "GET", "/"+name, nil, false); w.Code != 404 || strings.Contains(w.Body.String(), "half") {
+			t.Errorf("GET /%s: %d %q, want 404", name, w.Code, w.Body.String())
+		}
+	}
+}
