@@ -1231,3 +1231,35 @@ func TestOtherSpellings(t *testing.T) {
 		}
 	}
 }
+
+func TestShortNames(t *testing.T) {
+	// FAT and NTFS give a name that does not fit 8.3 a short name too,
+	// and open it by either: on such a file system /CGI-SC~1/ is the
+	// CGI directory /cgi-scripts/ (here, a directory of that name stands
+	// for the alias). No short name reaches a script's source.
+	const secret = "SECRET-SOURCE"
+	script := "#!/bin/sh\n" + header + "echo ran-ok # " + secret + "\n"
+	root := writeTree(t, map[string]string{
+		"cgi-scripts/ok.sh": script,
+		"CGI-SC~1/ok.sh":    script,
+		"notes~1/a.txt":     "public\n",
+	})
+	h, err := cgi.New(cgi.Options{Root: root, Dirs: []string{"/cgi-scripts", "/cgi-bin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newHTTPServer(t, h.Handler(http.FileServer(http.Dir(root))))
+	for _, target := range []string{"/CGI-SC~1/ok.sh", "/cgi-sc~1/ok.sh", "/CGI-S~12/ok.sh", "/CG4F2A~1/ok.sh"} {
+		res := do(t, srv, "GET", target, nil, nil)
+		if res.status != 404 || strings.Contains(res.body, secret) {
+			t.Errorf("GET %s: %d %q, want 404 without the source", target, res.status, res.body)
+		}
+	}
+	// A name that only looks like a short name is served.
+	if res := do(t, srv, "GET", "/notes~1/a.txt", nil, nil); res.status != 200 || res.body != "public\n" {
+		t.Errorf("GET /notes~1/a.txt: %d %q", res.status, res.body)
+	}
+	if res := do(t, srv, "GET", "/cgi-scripts/ok.sh", nil, nil); res.status != 200 || res.body != "ran-ok\n" {
+		t.Errorf("GET /cgi-scripts/ok.sh: %d %q", res.status, res.body)
+	}
+}

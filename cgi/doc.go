@@ -150,8 +150,11 @@
 // ("/CGI-BIN/x"; "/cgi\u200b-bin/x", with a zero-width space, which
 // the casefold of older Linux kernels and HFS+ leave out; "/ｃｇｉ-bin/x",
 // in fullwidth letters; "/cgı-bin/x", with a dotless i, which NTFS's
-// upper-case table takes for "I"; on Windows, which drops the dots and spaces that
-// end a name and reads what follows a ':' as a stream, also
+// upper-case table takes for "I"; "/CGI-SC~1/x", the short name by
+// which FAT and NTFS also open a directory "/cgi-scripts" whose name
+// does not fit 8.3 ("cgi-bin" and "htbin" do, and have none); on
+// Windows, which drops the dots and spaces that end a name and reads
+// what follows a ':' as a stream, also
 // "/cgi-bin./x", "/cgi-bin::$INDEX_ALLOCATION/x" and "/cgi-bin\\x"), or
 // by climbing above the root ("/../cgi-bin/x") are answered 404 instead of
 // being passed on, so that a file server behind the middleware cannot

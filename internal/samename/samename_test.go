@@ -49,6 +49,26 @@ func TestEqual(t *testing.T) {
 		{"/ÅNGSTRÖM", "/a\u030angstro\u0308m", true},
 		// A mathematical dotless i, which NFKC makes a dotless i.
 		{"/cg\U0001d6a4-bin", "/CGI-BIN", true},
+		// Short names, by which FAT and NTFS open a longer name.
+		{"/CGI-SC~1", "/cgi-scripts", true},
+		{"/cgi-sc~2/x.sh", "/cgi-scripts/x.sh", true},
+		{"/CGI-S~10", "/cgi-scripts", true},
+		{"/CG4F2A~1", "/cgi-scripts", true}, // Windows's hashed form
+		{"/CG4F2G~1", "/cgi-scripts", false},
+		{"/MYDOCU~1", "/My Documents", true},
+		{"/A_B~1", "/a+b c", true},
+		{"/INDEX~1.HTM", "/index.html", true},
+		{"/INDEX~1", "/index.html", false}, // the extension is kept
+		{"/INDEX~1.HTML", "/index.html", false},
+		{"/HIDDEN~1", "/.hidden", true},
+		{"/_CAF~1", "/\u00e9caf\u00e9", true},
+		{"/CGI-BI~1", "/cgi-bin", false}, // a name that fits 8.3 has none
+		{"/Cgi-Bin~1", "/cgi-bin", false},
+		{"/OTHER~1", "/cgi-scripts", false},
+		{"/CGI-SC~X", "/cgi-scripts", false},
+		{"/CGI-SC~1/y", "/cgi-scripts/x", false},
+		{"/CGI-SC~1", "/cgi-scripts/x", false},
+		{"/~1", "/cgi-scripts", false},
 	} {
 		if got := Equal(c.a, c.b); got != c.want {
 			t.Errorf("Equal(%+q, %+q) = %v, want %v (keys %+q, %+q)", c.a, c.b, got, c.want, Key(c.a), Key(c.b))
@@ -67,6 +87,19 @@ func TestEqual(t *testing.T) {
 func TestEqualASCIINoAlloc(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { Equal("/Cgi-Bin", "/cgi-bin2") }); n != 0 {
 		t.Errorf("Equal of two ASCII names: %v allocations", n)
+	}
+}
+
+func TestMayBeShortName(t *testing.T) {
+	for _, long := range []string{"cgi-bin", "htbin", "CGI-BIN", "a.txt", "README", "x~1", "12345678.abc"} {
+		if mayBeShortName("CGI-BI~1", long) || mayBeShortName("X~1", long) || mayBeShortName("12345~1.ABC", long) {
+			t.Errorf("%q fits 8.3, and has no short name", long)
+		}
+	}
+	for _, long := range []string{"cgi-scripts", "a b", "a.b.c", "x.html", "caf\u00e9", ".x", "abcdefghi"} {
+		if fits83(long) {
+			t.Errorf("fits83(%q) = true", long)
+		}
 	}
 }
 
