@@ -34,7 +34,8 @@
 //	                     Python's Connection: close after every error; by
 //	                     default the connection is kept, as nginx keeps it,
 //	                     except after 400, 413, 414, 431, 500 and 501
-//	Options.Codes        (beyond Python) the statuses replaced, 400-599 by default
+//	Options.Codes        (beyond Python) the error statuses replaced, 400-599 by
+//	                     default; never one below 400
 //	Options.DisableNegotiation
 //	                     (beyond Python) off by default: Accept can select
 //	                     JSON or one line of text instead of the page

@@ -37,10 +37,13 @@ type Options struct {
 	ContentType string
 
 	// Codes reports whether the middleware replaces a response with the
-	// given status code sent by a downstream handler without a body of its
-	// own. If Codes is nil, the codes from 400 to 599 are replaced. It does
-	// not limit [Error], whose page is always sent. Beyond Python, which
-	// only ever sends the page through send_error.
+	// given error status code (400 or above) sent by a downstream handler
+	// without a body of its own. If Codes is nil, the codes from 400 to
+	// 599 are replaced. It is asked about error codes only: a response
+	// below 400 (a 200 whose type net/http sniffs, a 103 Early Hints, a
+	// redirect) is never replaced, so that Codes may be written as "all
+	// but 404". It does not limit [Error], whose page is always sent.
+	// Beyond Python, which only ever sends the page through send_error.
 	Codes func(code int) bool
 
 	// DisableNegotiation makes every client get the page, as Python does.
@@ -147,8 +150,9 @@ func New(opts Options) (*Middleware, error) {
 	return m, nil
 }
 
-// Handler returns next wrapped by m: a response that next starts with a
-// status selected by [Options.Codes] and no body of its own is replaced by
+// Handler returns next wrapped by m: a response that next starts with an
+// error status (400 or above) selected by [Options.Codes] and no body of
+// its own is replaced by
 // the page, as if next had called [Error] with no message.
 //
 // "No body of its own" is decided from the headers when next sends the
@@ -237,7 +241,7 @@ func (m *Middleware) log() *slog.Logger {
 // interceptHeader is the capture.Writer hook: whether the response with
 // code and h has no body of its own and is to be replaced.
 func (m *Middleware) interceptHeader(code int, h http.Header) bool {
-	if !m.codes(code) {
+	if code < 400 || !m.codes(code) {
 		return false
 	}
 	ct, ok := h["Content-Type"]

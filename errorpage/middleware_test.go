@@ -1435,3 +1435,56 @@ func TestMiddlewareLogsRepeatedErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestCodesAskedOfErrorsOnly: a Codes written as "every code but 404"
+// replaces a bodiless 500 and lets the 404 through, but leaves the
+// successful responses alone: a 200 whose type net/http sniffs, and one
+// after a 103 Early Hints, keep their status and bytes instead of
+// becoming a page that says "Error code: 200".
+func TestCodesAskedOfErrorsOnly(t *testing.T) {
+	m, err := New(Options{Codes: func(code int) bool { return code != http.StatusNotFound }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/hints":
+			w.Header().Set("Link", "</a.css>; rel=preload")
+			w.WriteHeader(http.StatusEarlyHints)
+		case "/404":
+			w.WriteHeader(http.StatusNotFound)
+		case "/500":
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+		io.WriteString(w, "<p>hello</p>")
+	}))
+	for _, tc := range []struct {
+		path     string
+		code     int
+		body, ct string
+	}{
+		{"/", 200, "<p>hello</p>", "text/html; charset=utf-8"},
+		{"/hints", 200, "<p>hello</p>", "text/html; charset=utf-8"},
+		{"/404", 404, "<p>hello</p>", "text/html; charset=utf-8"},
+		{"/500", 500, "", "text/html;charset=utf-8"},
+	} {
+		srv := httptest.NewServer(h)
+		res, err := srv.Client().Get(srv.URL + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		srv.Close()
+		if tc.body == "" {
+			if !strings.Contains(string(body), "Error code: 500") {
+				t.Errorf("GET %s: %d %q, want the page of 500", tc.path, res.StatusCode, body)
+			}
+		} else if string(body) != tc.body {
+			t.Errorf("GET %s: body %q, want %q", tc.path, body, tc.body)
+		}
+		if res.StatusCode != tc.code || res.Header.Get("Content-Type") != tc.ct {
+			t.Errorf("GET %s: %d %q, want %d %q", tc.path, res.StatusCode, res.Header.Get("Content-Type"), tc.code, tc.ct)
+		}
+	}
+}
