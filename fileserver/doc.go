@@ -22,7 +22,9 @@
 // with [NewDir], and mount it anywhere:
 //
 //	h, err := fileserver.NewDir("site", fileserver.SymlinksFollow, fileserver.Options{})
-//	mux.Handle("/static/", http.StripPrefix("/static", h))
+//	static := http.StripPrefix("/static", h)
+//	mux.Handle("/static/", static)
+//	mux.Handle("/static", static) // the handler's 301 to /static/, not ServeMux's 307
 //
 // # Python's behaviour
 //
@@ -396,7 +398,9 @@
 // [http.StripPrefix] (chi: r.Mount("/static", http.StripPrefix("/static", h))).
 // Redirects and listing titles use the path the client sent (r.RequestURI),
 // so they are right under any prefix; the bare prefix ("/static") answers
-// 301 to "/static/". A request made in code with [http.NewRequest] has no
+// 301 to "/static/" once it reaches the handler (an [http.ServeMux] with
+// the pattern "/static/" alone answers it with a 307 of its own: register
+// "/static" too, as above). A request made in code with [http.NewRequest] has no
 // RequestURI (httptest.NewRequest sets one): its redirects and upload
 // Locations are then relative to its own URL ("./sub/"), which resolve
 // under the prefix, but its listing titles lack the prefix, and the bare

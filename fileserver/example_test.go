@@ -95,21 +95,28 @@ func Example_chiMount() {
 	// /static/docs/a.txt 200
 }
 
-// Mounting in a plain http.ServeMux.
+// Mounting in a plain http.ServeMux. The pattern "/files" sends the bare
+// prefix to the handler too, for Python's 301 to "/files/": with
+// "/files/" alone, ServeMux answers it with a 307 of its own.
 func Example_serveMux() {
 	fsys := fstest.MapFS{"a.txt": {Data: []byte("a\n")}}
 	h, err := fileserver.New(fsys, fileserver.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
+	files := http.StripPrefix("/files", h)
 	mux := http.NewServeMux()
-	mux.Handle("/files/", http.StripPrefix("/files", h))
+	mux.Handle("/files/", files)
+	mux.Handle("/files", files)
 
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/files/", nil))
-	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
+	for _, target := range []string{"/files/", "/files"} {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+		fmt.Printf("%s %d Location: %q\n", target, rec.Code, rec.Header().Get("Location"))
+	}
 	// Output:
-	// 200 text/html; charset=utf-8
+	// /files/ 200 Location: ""
+	// /files 301 Location: "/files/"
 }
 
 //go:embed testdata/embed
