@@ -139,6 +139,7 @@ type Options struct {
 	// server, at the price of lines that show up late. Call
 	// [Middleware.Flush] or [Middleware.Close] to write them sooner. If
 	// zero, each line is written as soon as it is logged, as Python does.
+	// A negative FlushInterval is refused by [New].
 	FlushInterval time.Duration
 
 	// Now returns the current time. If Now is nil, time.Now is used. The
@@ -194,8 +195,8 @@ type state struct {
 const errNotNew = "accesslog: Middleware not made by New"
 
 // New returns a Middleware configured by opts. It returns an error if
-// opts.Format is unknown or an entry of opts.TrustedProxies is neither an
-// IP address nor a CIDR prefix.
+// opts.Format is unknown, opts.FlushInterval is negative, or an entry of
+// opts.TrustedProxies is neither an IP address nor a CIDR prefix.
 //
 // When the log goes to a file (os.Stderr by default), the caller should
 // call [Middleware.Close] after the server has shut down, so the last
