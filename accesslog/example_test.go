@@ -1,6 +1,7 @@
 package accesslog_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/simplehttp/simplehttp/accesslog"
+	"github.com/simplehttp/simplehttp/errorpage"
 )
 
 // A fixed clock and address make the output reproducible.
@@ -119,4 +121,65 @@ func Example_chi() {
 		log.Print(err)
 	}
 	al.Close() // after srv.Shutdown (see ExampleMiddleware_Handler)
+}
+
+// Streaming, as an API that sends server-sent events does: through the
+// access log and the error pages, the handler's ResponseWriter passes
+// Flush and the deadlines of http.ResponseController on, so each event
+// reaches the client as soon as it is flushed (here the handler sends
+// the second only once the client has read the first), and the request
+// is logged when the stream ends, with every byte sent.
+func Example_streaming() {
+	al, err := accesslog.New(accesslog.Options{
+		Writer: os.Stdout,
+		Now:    func() time.Time { return time.Date(2024, 3, 5, 9, 7, 3, 0, time.UTC) },
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer al.Close()
+	ep, err := errorpage.New(errorpage.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	read := make(chan struct{})
+	events := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		if err := rc.SetWriteDeadline(time.Now().Add(time.Minute)); err != nil {
+			log.Fatal(err)
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		for i := 1; i <= 2; i++ {
+			fmt.Fprintf(w, "data: event %d\n\n", i)
+			if err := rc.Flush(); err != nil {
+				log.Fatal(err)
+			}
+			<-read // the client has it: nothing held it back
+		}
+	})
+	srv := httptest.NewServer(al.Handler(ep.Handler(events)))
+	defer srv.Close()
+
+	res, err := http.Get(srv.URL + "/events")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer res.Body.Close()
+	fmt.Println(res.Status, res.Header.Get("Content-Type"))
+	body := bufio.NewReader(res.Body)
+	for range 2 {
+		event, err := body.ReadString('\n')
+		if err != nil {
+			log.Fatal(err)
+		}
+		body.ReadString('\n') // the blank line that ends an event
+		fmt.Print(event)
+		read <- struct{}{}
+	}
+	io.Copy(io.Discard, body) // the end of the stream, once the line is logged
+	// Output:
+	// 200 OK text/event-stream
+	// data: event 1
+	// data: event 2
+	// 127.0.0.1 - - [05/Mar/2024 09:07:03] "GET /events HTTP/1.1" 200 30
 }
