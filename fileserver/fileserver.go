@@ -317,9 +317,26 @@ func (h *Handler) assetOptions(opts Options) error {
 		if !fs.ValidPath(opts.Fallback) || opts.Fallback == "." {
 			return fmt.Errorf("fileserver: Options.Fallback %q is not a file name in the fs.FS", opts.Fallback)
 		}
+		if isEmbedded(h.fsys) {
+			// Nothing can add it later: an embed.FS is part of the
+			// program. The likely slip is the embed.FS given for the
+			// fs.Sub of its build directory, whose files then all sit
+			// one directory down.
+			if fi, err := fs.Stat(h.fsys, opts.Fallback); err != nil || !fi.Mode().IsRegular() {
+				return fmt.Errorf("fileserver: Options.Fallback %q is not a file of the embedded fs.FS (pass the fs.Sub of the directory that holds it)", opts.Fallback)
+			}
+		}
 		h.fallback = opts.Fallback
 	}
 	return nil
+}
+
+// isEmbedded reports whether fsys is an embed.FS, or an fs.Sub of one or
+// any wrapper that passes its Stat on: whether its root is an embedded
+// directory.
+func isEmbedded(fsys fs.FS) bool {
+	fi, err := fs.Stat(fsys, ".")
+	return err == nil && embedFileInfo != nil && reflect.TypeOf(fi) == embedFileInfo
 }
 
 // Close refuses new uploads and waits for those in flight

@@ -407,13 +407,20 @@ func TestPreconditionsBeforeIfModifiedSince(t *testing.T) {
 //go:embed testdata/embed
 var embedded embed.FS
 
-// TestNoModTime: an FS without mtimes (embed.FS) still gets a validator:
-// a hash of the content, stable across requests and handlers.
-func TestNoModTime(t *testing.T) {
+// embeddedSub returns the fs.Sub of embedded rooted at its directory.
+func embeddedSub(t *testing.T) fs.FS {
+	t.Helper()
 	sub, err := fs.Sub(embedded, "testdata/embed")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sub
+}
+
+// TestNoModTime: an FS without mtimes (embed.FS) still gets a validator:
+// a hash of the content, stable across requests and handlers.
+func TestNoModTime(t *testing.T) {
+	sub := embeddedSub(t)
 	for _, tc := range []struct {
 		name string
 		fsys fs.FS
@@ -857,5 +864,42 @@ func TestNotFoundLogLevel(t *testing.T) {
 		if s := log.String(); !strings.Contains(s, want+` msg="fileserver: not found" name=`) {
 			t.Errorf("GET %s logged:\n%s\nwant it at %s", target, s, want)
 		}
+	}
+}
+
+// TestFallbackEmbedded: New refuses a Fallback that an embed.FS does not
+// hold, since nothing can add it later. Given the embed.FS itself where
+// the fs.Sub of its directory was meant, the handler used to start, log a
+// warning on the first route and answer every route 404; the fs.Sub is
+// taken, and serves the fallback for a route.
+func TestFallbackEmbedded(t *testing.T) {
+	sub := embeddedSub(t)
+	for _, tc := range []struct {
+		name     string
+		fsys     fs.FS
+		fallback string
+	}{
+		{"the embed.FS, not its fs.Sub", embedded, "hello.txt"},
+		{"a name the fs.Sub lacks", sub, "index.html"},
+		{"a directory", sub, "sub"},
+	} {
+		if _, err := fileserver.New(tc.fsys, fileserver.Options{Fallback: tc.fallback}); err == nil || !strings.Contains(err.Error(), "Options.Fallback") {
+			t.Errorf("%s: New with Fallback %q: %v, want an error that names Options.Fallback", tc.name, tc.fallback, err)
+		}
+	}
+	h, err := fileserver.New(sub, fileserver.Options{Fallback: "hello.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/users/42", nil)
+	req.Header.Set("Accept", "text/html")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	want, err := fs.ReadFile(sub, "hello.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Code != http.StatusOK || rec.Body.String() != string(want) {
+		t.Errorf("GET /users/42: %d %q, want 200 %q", rec.Code, rec.Body, want)
 	}
 }

@@ -99,10 +99,7 @@ func (f readCountingFile) Seek(offset int64, whence int) (int64, error) {
 // then reads nothing. Any other FS is hashed again on every request, so a
 // changed file gets a new ETag at once.
 func TestHashOnce(t *testing.T) {
-	sub, err := fs.Sub(embedded, "testdata/embed")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sub := embeddedSub(t)
 	for _, tc := range []struct {
 		name      string
 		fsys      fs.FS

@@ -278,10 +278,13 @@ type Options struct {
 	// HTML, whatever ErrorHandler sends. While
 	// the Fallback file itself cannot be served (a misspelled name, a
 	// build not yet made) those routes get 404, and Logger is told once
-	// at level Warn. With Upload, an upload to the Fallback file or a
-	// precompressed copy of it (in any spelling a file system may take
-	// for it, through any link)
-	// gets 403, whether it exists yet or not: it would be served for
+	// at level Warn; but New refuses a Fallback that is not a regular
+	// file of an [embed.FS] (or of an fs.Sub of one), where nothing can
+	// add it later: given the embed.FS where the fs.Sub of its build
+	// directory was meant, every file sits one directory down. With
+	// Upload, an upload to the Fallback file or a precompressed copy of
+	// it (in any spelling a file system may take for it, through any
+	// link) gets 403, whether it exists yet or not: it would be served for
 	// every route. The file is sent as it is, whatever handler in front
 	// runs the paths of its directory: a Fallback in a CGI directory
 	// would send a script's source to every client. New refuses one in
