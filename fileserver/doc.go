@@ -201,9 +201,11 @@
 // script shows it in the browser's zone; without it the column's heading
 // says "(UTC)"), and a mark for directories
 // (icon and trailing slash) and symbolic links. The query sorts it:
-// ?sort=name|size|date&order=asc|desc, the column headings being links
-// that toggle the order, so sorting works without JavaScript and a sorted
-// view can be shared. The default is Python's order (lower-cased name);
+// ?sort=name|size|date&order=asc|desc, the column headings being the
+// buttons of GET forms that toggle the order, so sorting works without
+// JavaScript and a sorted view can be shared (buttons, not links, so that
+// wget --recursive and other crawlers do not fetch every listing six more
+// times). The default is Python's order (lower-cased name);
 // size and date sort by that key (date to the nanosecond, though the page
 // shows minutes) with Python's order among equals, a
 // directory counting as smaller than any file (no size); desc is the asc

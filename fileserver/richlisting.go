@@ -247,12 +247,16 @@ type richPage struct {
 // directory itself.
 type richCrumb struct{ Name, Href string }
 
-// richColumn is a column heading: a link that sorts by the column, in the
-// order opposite to the current one when it is the sorting column.
+// richColumn is a column heading: the button of a GET form that sorts by
+// the column (?sort=Key&order=Order), in the order opposite to the
+// current one when it is the sorting column. A form, not a link, as for
+// the archives: wget --recursive and other crawlers follow every link,
+// and would fetch each listing six times more and keep every sorted copy.
 type richColumn struct {
-	Label, Class, Href string
-	AriaSort           string // "ascending" or "descending" for the sorting column
-	Arrow              string // ▲ or ▼ for the sorting column
+	Label, Class string
+	Key, Order   string // the values of sort and order the button asks for
+	AriaSort     string // "ascending" or "descending" for the sorting column
+	Arrow        string // ▲ or ▼ for the sorting column
 	// Note follows the label in a <span class="note"> that the page's
 	// script removes: " (UTC)" for the times, which the page gives in
 	// UTC and the script shows in the browser's zone.
@@ -306,7 +310,7 @@ func richColumns(s richSort) []richColumn {
 				order = "desc"
 			}
 		}
-		c.Href = "?sort=" + key + "&order=" + order
+		c.Key, c.Order = key, order
 	}
 	return cols
 }
@@ -707,8 +711,8 @@ func (p *richPage) appendHole(b []byte, h richHole) []byte {
 				b = appendRichText(b, c.AriaSort)
 				b = append(b, '"')
 			}
-			b = append(b, `><a href="`...)
-			b = appendRichURL(b, c.Href, false)
+			b = append(b, `><form method="get" action="./"><button name="sort" value="`...)
+			b = appendRichText(b, c.Key)
 			b = append(b, `">`...)
 			b = appendRichText(b, c.Label)
 			if c.Note != "" {
@@ -721,7 +725,9 @@ func (p *richPage) appendHole(b []byte, h richHole) []byte {
 				b = appendRichText(b, c.Arrow)
 				b = append(b, "</span>"...)
 			}
-			b = append(b, "</a></th>"...)
+			b = append(b, `</button><input type="hidden" name="order" value="`...)
+			b = appendRichText(b, c.Order)
+			b = append(b, `"></form></th>`...)
 		}
 	case richHoleParent:
 		if p.Parent {
@@ -771,8 +777,7 @@ func appendRichText(b []byte, s string) []byte {
 // normalized); then escaped as by appendRichText. A whole URL that has a
 // scheme, a ':' before any '/', other than http, https or mailto is
 // replaced by "#ZgotmplZ". (The URLs here are links made by this
-// package, "../", "?sort=name&order=desc", and archive formats, "zip":
-// only '&' changes, to "&amp;".)
+// package, the breadcrumbs' "../" and "../../": none changes.)
 func appendRichURL(b []byte, s string, query bool) []byte {
 	if !query {
 		if scheme, _, ok := strings.Cut(s, ":"); ok && !strings.Contains(scheme, "/") &&

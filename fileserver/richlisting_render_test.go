@@ -156,8 +156,8 @@ func TestRichRenderMatchesTemplate(t *testing.T) {
 			Title:  x,
 			Crumbs: []richCrumb{{Name: x, Href: x + "/"}, {Name: x, Href: "./" + x}, {Name: x}},
 			Columns: []richColumn{
-				{Label: x, Class: x, Href: "?" + x, AriaSort: x, Arrow: x, Note: x},
-				{Label: x, Class: x, Href: x},
+				{Label: x, Class: x, Key: x, Order: "?" + x, AriaSort: x, Arrow: x, Note: x},
+				{Label: x, Class: x, Key: x, Order: x},
 			},
 		}
 		checkRichPage(t, p)

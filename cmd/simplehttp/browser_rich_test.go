@@ -6,7 +6,7 @@ package main
 // measured in the browser (no horizontal scroll at phone width, the table
 // as wide as the page at most), the filter box working with JavaScript,
 // and, with JavaScript off, the page still complete: every row there, the
-// sort links working, the filter box hidden. Refresh the README's
+// sort buttons working, the filter box hidden. Refresh the README's
 // screenshots with
 //
 //	go test -run BrowserRichListing ./cmd/simplehttp -rich-screenshots=$PWD/docs
@@ -121,7 +121,7 @@ document.getElementById("f").addEventListener("load", function () {
   });
   out.count = d.getElementById("count").textContent;
   out.links = [];
-  d.querySelectorAll("a").forEach(function (a) { out.links.push(a.textContent); });
+  d.querySelectorAll("a, thead button").forEach(function (a) { out.links.push(a.textContent); });
   out.firstTime = d.querySelector("#list time").textContent;
   document.getElementById("result").textContent = JSON.stringify(out);
 });
@@ -227,7 +227,7 @@ func TestBrowserRichListing(t *testing.T) {
 		if !reflect.DeepEqual(got.Visible, rows) {
 			t.Errorf("rows sorted by size, descending:\n\t%q\nwant\n\t%q", got.Visible, rows)
 		}
-		// The breadcrumb to /, the three sort links, the parent row,
+		// The breadcrumb to /, the three sort buttons, the parent row,
 		// then the rows. The times are UTC, and the heading says so:
 		// there is no script to show them in the reader's zone.
 		links := append([]string{"/", "Name", "Size ▼", "Modified (UTC)", "Parent directory"}, rows...)
