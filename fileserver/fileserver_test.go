@@ -773,6 +773,54 @@ func TestUnreadableDir(t *testing.T) {
 	}
 }
 
+// TestUnsearchableDir: a directory that can be read but not searched
+// (mode r--) is listed the same by every handler over an OS directory
+// (os.DirFS too), with the types its entries hold (see
+// docs/python-differences.md): under SymlinksInside and SymlinksNever,
+// whose os.Root looks each entry up as it reads it, it answered 404 "No
+// permission to list directory". (cmd/simplehttp's
+// TestE2EUnsearchableDirListing runs it as nobody when the tests run as
+// root.)
+func TestUnsearchableDir(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root searches every directory")
+	}
+	dir := t.TempDir()
+	locked := filepath.Join(dir, "locked")
+	if err := os.MkdirAll(filepath.Join(locked, "d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(locked, "a.txt"), []byte("a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("a.txt", filepath.Join(locked, "l")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(locked, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(locked, 0o755)
+	handlers := map[string]http.Handler{"os.DirFS": mustNew(t, os.DirFS(dir), fileserver.Options{})}
+	for name, policy := range map[string]fileserver.SymlinkPolicy{"follow": fileserver.SymlinksFollow, "inside": fileserver.SymlinksInside, "never": fileserver.SymlinksNever} {
+		h, err := fileserver.NewDir(dir, policy, fileserver.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
+		handlers[name] = h
+	}
+	const want = "<ul>\n" +
+		`<li><a href="a.txt">a.txt</a></li>` + "\n" +
+		`<li><a href="d/">d/</a></li>` + "\n" +
+		`<li><a href="l">l@</a></li>` + "\n" +
+		"</ul>\n"
+	for name, h := range handlers {
+		if got := serve(t, h, "GET", "/locked/", nil); got.status != 200 || !strings.Contains(got.body, want) {
+			t.Errorf("%s: GET /locked/ = %d\n%s\nwant 200 with\n%s", name, got.status, got.body, want)
+		}
+	}
+}
+
 // TestClientNamesNothingQuietly: a path that names nothing because of how
 // the client wrote it (below a file, a name too long for the OS, a NUL)
 // gets Python's 404 and no diagnostic: only causes the operator can act on

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -229,6 +230,13 @@ const readDirChunk = 1024
 // and gives fn each chunk as it is read: so the caller can charge them
 // to a budget and stop before the rest is read. It returns the first
 // error of the reading or of fn.
+//
+// A directory of the OS that may be read but not searched (mode r--)
+// gives its entries with the types it holds for them, none looked up (see
+// docs/python-differences.md), whatever the symbolic-link policy: opened
+// in an os.Root (SymlinksInside, SymlinksNever), it would look each entry
+// up as it reads it, fail, and the whole listing with it, where
+// SymlinksFollow lists it.
 func readDirChunks(fsys fs.FS, f fs.File, name string, fn func([]fs.DirEntry) error) error {
 	rd, ok := f.(fs.ReadDirFile)
 	if !ok {
@@ -238,8 +246,17 @@ func readDirChunks(fsys fs.FS, f fs.File, name string, fn func([]fs.DirEntry) er
 		}
 		return fn(des)
 	}
+	readDir := rd.ReadDir
+	if of, ok := f.(*os.File); ok {
+		if err := unsearchable(of); err != nil {
+			if nf := reopenDir(of); nf != nil {
+				defer nf.Close()
+				readDir = unsearchedDir{nf, err}.ReadDir
+			}
+		}
+	}
 	for {
-		des, err := rd.ReadDir(readDirChunk)
+		des, err := readDir(readDirChunk)
 		if ferr := fn(des); ferr != nil {
 			return ferr
 		}
@@ -252,6 +269,32 @@ func readDirChunks(fsys fs.FS, f fs.File, name string, fn func([]fs.DirEntry) er
 			return io.ErrNoProgress
 		}
 	}
+}
+
+// unsearchedDir reads a directory that cannot be searched (see
+// readDirChunks), from a file of its own (reopenDir): entries with the
+// types the directory holds, whose Info fails with err without a look-up.
+type unsearchedDir struct {
+	f   *os.File
+	err error
+}
+
+func (d unsearchedDir) ReadDir(n int) ([]fs.DirEntry, error) {
+	des, err := d.f.ReadDir(n)
+	for i, de := range des {
+		des[i] = unsearchedEntry{de, d.err}
+	}
+	return des, err
+}
+
+// unsearchedEntry is an entry of a directory that cannot be searched.
+type unsearchedEntry struct {
+	fs.DirEntry
+	err error
+}
+
+func (e unsearchedEntry) Info() (fs.FileInfo, error) {
+	return nil, &fs.PathError{Op: "lstat", Path: e.Name(), Err: e.err}
 }
 
 // maxListingFraction bounds a cached list to this fraction of the cache

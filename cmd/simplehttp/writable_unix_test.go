@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -28,16 +29,7 @@ func TestE2EUploadDirNotWritable(t *testing.T) {
 	t.Cleanup(func() { os.Chmod(dir, 0o755) })
 	run := func(args ...string) *proc {
 		cmd := command(t, append([]string{"-b", "127.0.0.1", "-d", dir, "0"}, args...)...)
-		if os.Getuid() == 0 {
-			// root may write anywhere: be nobody.
-			nobody, err := user.Lookup("nobody")
-			if err != nil {
-				t.Skip("root, and no user nobody")
-			}
-			uid, _ := strconv.Atoi(nobody.Uid)
-			gid, _ := strconv.Atoi(nobody.Gid)
-			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}}
-		}
+		asNobodyIfRoot(t, cmd) // root may write anywhere
 		return startCommand(t, cmd)
 	}
 
@@ -56,4 +48,21 @@ func TestE2EUploadDirNotWritable(t *testing.T) {
 	if got := p.stderr.String(); got != "" {
 		t.Errorf("without --upload, stderr: %q, want nothing", got)
 	}
+}
+
+// asNobodyIfRoot makes cmd run as user nobody (no supplementary groups)
+// when the tests run as root, whom no permission bit stops; it skips the
+// test if there is no such user.
+func asNobodyIfRoot(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if os.Getuid() != 0 {
+		return
+	}
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skip("root, and no user nobody")
+	}
+	uid, _ := strconv.Atoi(nobody.Uid)
+	gid, _ := strconv.Atoi(nobody.Gid)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}}
 }
