@@ -181,7 +181,13 @@
 // as the version the request found; one that grows is sent as it was;
 // one that shrinks ends early and the response is cut (the connection
 // closed, an HTTP/2 stream reset, a body a middleware sends chunked left
-// without its last chunk), so that no client takes it for whole. What no
+// without its last chunk), so that no client takes it for whole; so does
+// a file of any fs.FS whose Read fails, or ends, before the size its Stat
+// gave (an fs.FS over a network or a database that loses its connection
+// half-way). The exception is a file of your own that wraps an OS file
+// and hands on its descriptor (syscall.Conn): it goes out by sendfile(2),
+// unwatched, and only net/http cuts an HTTP/1.1 response that it leaves
+// short of its Content-Length. What no
 // stat can show is a file written in place: a write while it is sent
 // puts new bytes into a body that its headers describe as the old
 // version, and the kernel stamps modification times from a clock that

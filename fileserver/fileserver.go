@@ -758,12 +758,24 @@ const internalError = "Internal Server Error"
 // for ETag, Range and the other conditionals.
 func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name string, v *variant) {
 	var rs io.ReadSeeker
-	var sized *sizedFile
-	if of, ok := f.(*os.File); ok {
-		sized = newSizedFile(of, fi) // fi is of's own stat
-		rs = sized
-	} else if rs, ok = f.(io.ReadSeeker); !ok {
-		rs = newForwardReader(f, fi.Size()) // a file of a zip.Reader
+	var watch shortWatch // nil: a file that net/http may send by its descriptor
+	switch ff := f.(type) {
+	case *os.File:
+		sized := newSizedFile(ff, fi) // fi is ff's own stat
+		rs, watch = sized, sized
+	case syscall.Conn:
+		// An OS file wrapped by an fs.FS of its own: sendfile(2)
+		// sends it, as it would without us.
+		if rs, _ = f.(io.ReadSeeker); rs == nil {
+			fr := newForwardReader(f, fi.Size())
+			rs, watch = fr, fr
+		}
+	case io.ReadSeeker:
+		sf := &seekFile{rs: ff, size: fi.Size()}
+		rs, watch = sf, sf
+	default:
+		fr := newForwardReader(f, fi.Size()) // a file of a zip.Reader
+		rs, watch = fr, fr
 	}
 	var ctype string
 	if v != nil {
@@ -841,8 +853,9 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 		}
 	}
 	http.ServeContent(w, req, name, mtime, rs)
-	if sized != nil && sized.short.Load() {
-		// The file shrank while it was sent: the body is short of its
+	if watch != nil && watch.cutShort() {
+		// The file shrank while it was sent, or its fs.FS failed to
+		// read it to the end: the body is short of its
 		// Content-Length. net/http closes an HTTP/1.1 connection then,
 		// but HTTP/2 ended the stream as if the body were whole, and a
 		// middleware that sends the body chunked (a compressor) ended

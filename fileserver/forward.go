@@ -3,6 +3,7 @@ package fileserver
 import (
 	"errors"
 	"io"
+	"sync/atomic"
 )
 
 // forwardReader lets a file that cannot seek (a file of an
@@ -25,6 +26,9 @@ type forwardReader struct {
 	off  int64  // the offset the next Read reads from
 	n    int64  // bytes read from r so far
 	head []byte // the first bytes read from r, all of them while n <= sniffLimit
+	// short is set when r ends (EOF, or an error) before size: see
+	// shortWatch.
+	short atomic.Bool
 }
 
 var errSeekBack = errors.New("fileserver: seek back in a file that cannot seek")
@@ -52,10 +56,14 @@ func (f *forwardReader) Read(p []byte) (int, error) {
 		if err != nil {
 			// The stream ended (or failed) short of the offset, which
 			// stays where the seek put it, as a file's would.
+			f.short.Store(true)
 			return 0, err
 		}
 	}
 	k, err := f.r.Read(p)
+	if err != nil && f.n+int64(k) < f.size {
+		f.short.Store(true)
+	}
 	if k > 0 {
 		if f.head != nil || f.n == 0 {
 			if f.n+int64(k) <= sniffLimit {
@@ -89,5 +97,8 @@ func (f *forwardReader) Seek(offset int64, whence int) (int64, error) {
 		return f.off, errSeekBack
 	}
 	f.off = abs
+	f.short.Store(false)
 	return abs, nil
 }
+
+func (f *forwardReader) cutShort() bool { return f.short.Load() }

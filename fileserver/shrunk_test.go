@@ -3,19 +3,14 @@
 package fileserver_test
 
 import (
-	"errors"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
-
-	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/simplehttp/simplehttp/fileserver"
 )
@@ -32,18 +27,7 @@ func TestShrunkWhileSentIsCut(t *testing.T) {
 	const size = 32 << 20 // more than the socket buffers and the HTTP/2 window (4 MiB) hold
 	data := make([]byte, size)
 	rand.NewChaCha8([32]byte{3}).Read(data) // does not compress
-	for _, tt := range []struct {
-		name  string
-		h2    bool
-		wrap  func(http.Handler) http.Handler
-		check func(err error) bool
-		want  string
-	}{
-		{"compressed", false, middleware.Compress(1, "text/plain"),
-			func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) }, "unexpected EOF"},
-		{"HTTP/2", true, func(h http.Handler) http.Handler { return h },
-			func(err error) bool { return err != nil && strings.Contains(err.Error(), "INTERNAL_ERROR") }, "the stream reset (INTERNAL_ERROR)"},
-	} {
+	for _, tt := range cutCases {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			p := filepath.Join(dir, "big.txt")
@@ -55,13 +39,7 @@ func TestShrunkWhileSentIsCut(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer h.Close()
-			srv := httptest.NewUnstartedServer(tt.wrap(h))
-			if tt.h2 {
-				srv.EnableHTTP2 = true
-				srv.StartTLS()
-			} else {
-				srv.Start()
-			}
+			srv := tt.start(h)
 			defer srv.Close()
 			client := srv.Client()
 			tr := client.Transport.(*http.Transport)

@@ -105,6 +105,50 @@ func (s *sizedFile) sync() error {
 	return nil
 }
 
+func (s *sizedFile) cutShort() bool { return s.short.Load() }
+
+// shortWatch is a file being sent that tells whether a read of it ended,
+// at EOF or on an error, before the size its stat gave, since it was last
+// sought: what is sent from it then falls short of its Content-Length,
+// and serveFile cuts the response. sizedFile is one for OS files,
+// seekFile and forwardReader for the files of any other fs.FS.
+type shortWatch interface {
+	cutShort() bool
+}
+
+// seekFile is a file of an fs.FS that can seek but is not an OS file
+// (fstest.MapFS, embed.FS, one of the application's own), watched for a
+// read that ends short of size, its stat's: a file of a network or
+// database-backed fs.FS whose Read fails half-way through. Without the
+// watch, a middleware that sends bodies chunked (a compressor) ended the
+// response as if the file were whole. Atomic, as in sizedFile.
+type seekFile struct {
+	rs    io.ReadSeeker
+	size  int64
+	off   int64 // where the next Read starts, if the last Seek succeeded
+	short atomic.Bool
+}
+
+func (s *seekFile) Read(p []byte) (int, error) {
+	n, err := s.rs.Read(p)
+	s.off += int64(n)
+	if err != nil && s.off < s.size {
+		s.short.Store(true)
+	}
+	return n, err
+}
+
+func (s *seekFile) Seek(offset int64, whence int) (int64, error) {
+	abs, err := s.rs.Seek(offset, whence)
+	if err == nil {
+		s.off = abs
+		s.short.Store(false)
+	}
+	return abs, err
+}
+
+func (s *seekFile) cutShort() bool { return s.short.Load() }
+
 // Stat returns the FileInfo the file was opened with.
 func (s *sizedFile) Stat() (fs.FileInfo, error) { return s.fi, nil }
 
