@@ -72,14 +72,28 @@ func (h *Handler) richStamps(f fs.File, dir string, rows []richEntry, fn func(i 
 		return !stop.Load()
 	}
 	var wg sync.WaitGroup
+	// A panic of the fs.FS (its Stat, for a link) in a goroutine of
+	// ours would end the process, where in the request's own goroutine
+	// net/http or the errorpage middleware recovers it: it is taken
+	// there, once the parts are done.
+	var panicked atomic.Pointer[any]
 	for k := range n {
 		lo, hi := len(rows)*k/n, len(rows)*(k+1)/n
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if v := recover(); v != nil {
+					stop.Store(true)
+					panicked.CompareAndSwap(nil, &v)
+				}
+			}()
 			part(lo, hi)
 		}()
 	}
 	wg.Wait()
+	if v := panicked.Load(); v != nil {
+		panic(*v)
+	}
 	return !stop.Load()
 }
