@@ -421,6 +421,34 @@
 // every directory into a loop with the handler's 301 that adds one: keep
 // it away from the file server's routes.
 //
+// # An fs.FS of your own
+//
+// [New] serves any fs.FS that keeps the contract of io/fs (an fs.FS over
+// a network, a database or an archive included), and answers as follows
+// when one fails:
+//
+//   - An error from Open, Stat or ReadDir, of any type, is answered as
+//     Python answers an OSError: 404 "File not found" (for a listing, 404
+//     "No permission to list directory"), logged at level Warn unless it
+//     is fs.ErrNotExist or fs.ErrPermission; an error that wraps EMFILE,
+//     ENFILE or ENOMEM gets 503 instead (see Overload). A ReadDir that
+//     returns entries with an error counts as the error.
+//   - A Read that fails, or ends, before the size the file was sent with
+//     cuts the response, however it is framed (see Files that change
+//     while served); what a file holds past that size is not sent. A
+//     file that cannot seek is read from its start (see Beyond Python).
+//   - A panic of a method is the request's: net/http recovers it (the
+//     errorpage middleware answers 500, or cuts a response already
+//     begun), including one in the goroutines that stat a large listing
+//     in parallel, which is raised again in the request's.
+//   - A method that blocks holds its request: io/fs takes no context, so
+//     a client that goes away does not free it, and requests that
+//     arrive meanwhile for the same compressed file (Options.Compress)
+//     or, for an fs.FS with Linux stat data, the same listing, wait for
+//     the one that blocks rather than repeat its work.
+//   - An Open or Stat that returns a nil File or FileInfo with a nil
+//     error makes the request panic, as it does in [http.FileServer].
+//
 // # Access control
 //
 // [BasicAuth] is middleware (func(http.Handler) http.Handler, for
