@@ -435,8 +435,11 @@
 //     returns entries with an error counts as the error.
 //   - A Read that fails, or ends, before the size the file was sent with
 //     cuts the response, however it is framed (see Files that change
-//     while served); what a file holds past that size is not sent. A
-//     file that cannot seek is read from its start (see Beyond Python).
+//     while served); what a file holds past that size is not sent. That
+//     size is the one a file that can seek seeks to, where its Stat says
+//     another (an fs.FS that gives 0 for a size it does not know), and
+//     that of the Stat for a file that cannot seek, which is read from
+//     its start (see Beyond Python).
 //   - A panic of a method is the request's: net/http recovers it (the
 //     errorpage middleware answers 500, or cuts a response already
 //     begun), including one in the goroutines that stat a large listing

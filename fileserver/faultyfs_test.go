@@ -24,6 +24,9 @@ type faultyFS struct {
 	fstest.MapFS
 	failAt map[string]int64
 	stream bool
+	// statSize gives the files it names the size their Stat reports,
+	// whatever they hold.
+	statSize map[string]int64
 }
 
 func (x faultyFS) Open(name string) (fs.File, error) {
@@ -39,6 +42,9 @@ func (x faultyFS) Open(name string) (fs.File, error) {
 		at = -1
 	}
 	ff := &faultyFile{File: f, at: at}
+	if size, ok := x.statSize[name]; ok {
+		ff.statSize = &size
+	}
 	if x.stream {
 		return ff, nil
 	}
@@ -47,9 +53,25 @@ func (x faultyFS) Open(name string) (fs.File, error) {
 
 type faultyFile struct {
 	fs.File
-	at  int64 // -1: never fails
-	off int64
+	at       int64 // -1: never fails
+	off      int64
+	statSize *int64
 }
+
+func (f *faultyFile) Stat() (fs.FileInfo, error) {
+	fi, err := f.File.Stat()
+	if err != nil || f.statSize == nil {
+		return fi, err
+	}
+	return sizedInfo{fi, *f.statSize}, nil
+}
+
+type sizedInfo struct {
+	fs.FileInfo
+	size int64
+}
+
+func (i sizedInfo) Size() int64 { return i.size }
 
 func (f *faultyFile) Read(p []byte) (int, error) {
 	if f.at >= 0 {
@@ -141,6 +163,49 @@ func TestFSReadFailsMidFile(t *testing.T) {
 				}
 			}
 			srv.Close()
+		}
+	}
+}
+
+// TestStatSizeDisagrees serves files whose Stat gives another size than
+// they hold, as an fs.FS may (one that reports 0 for a size it does not
+// know). A file that can seek is sent with the size it seeks to, which
+// http.ServeContent takes; one that cannot, with its stat's. The seekable
+// file's ranges were mended for the stat's size and answered for the
+// other: bytes 2-4 of a file whose stat said 0 got a 206 with the whole
+// file, and of one whose stat said 5, bytes 6-10 got a 206 with no body.
+func TestStatSizeDisagrees(t *testing.T) {
+	m := fstest.MapFS{"a.txt": {Data: []byte("hello world"), ModTime: modTime}}
+	for _, tt := range []struct {
+		stream bool
+		stat   int64
+		rng    string
+		status int
+		body   string
+		etag   string
+	}{
+		{false, 5, "", 200, "hello world", "-b"},
+		{false, 5, "bytes=2-4", 206, "llo", "-b"},
+		{false, 5, "bytes=6-10", 206, "world", "-b"},
+		{false, 0, "", 200, "hello world", "-b"},
+		{false, 0, "bytes=2-4", 206, "llo", "-b"},
+		{true, 5, "", 200, "hello", "-5"},
+		{true, 5, "bytes=2-4", 206, "llo", "-5"},
+		{true, 5, "bytes=6-10", 416, "", ""},
+	} {
+		h := mustNew(t, faultyFS{MapFS: m, stream: tt.stream, statSize: map[string]int64{"a.txt": tt.stat}}, fileserver.Options{})
+		hdr := map[string]string{}
+		if tt.rng != "" {
+			hdr["Range"] = tt.rng
+		}
+		r := serve(t, h, "GET", "/a.txt", hdr)
+		if tt.status == 416 {
+			r.body = ""
+		}
+		etag := r.header.Get("Etag")
+		if r.status != tt.status || r.body != tt.body || !strings.HasSuffix(etag, tt.etag+`"`) && tt.etag != "" {
+			t.Errorf("stream=%v, stat %d, Range %q: %d %q ETag %s, want %d %q, ETag ending %q",
+				tt.stream, tt.stat, tt.rng, r.status, r.body, etag, tt.status, tt.body, tt.etag)
 		}
 	}
 }

@@ -771,6 +771,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 			rs, watch = fr, fr
 		}
 	case io.ReadSeeker:
+		fi = seekSize(ff, fi)
 		sf := &seekFile{rs: ff, size: fi.Size()}
 		rs, watch = sf, sf
 	default:

@@ -149,6 +149,28 @@ func (s *seekFile) Seek(offset int64, whence int) (int64, error) {
 
 func (s *seekFile) cutShort() bool { return s.short.Load() }
 
+// seekSize returns fi, the stat of f, with the size f seeks to in place of
+// its own if the two differ (an fs.FS whose Stat gives 0 for a size it does
+// not know): http.ServeContent sends that size as the Content-Length and
+// answers ranges against it, and the headers made before it (the ETag, the
+// ranges fixRange mended, a variant's Content-Length) must agree. f is left
+// at its start.
+func seekSize(f io.ReadSeeker, fi fs.FileInfo) fs.FileInfo {
+	end, err := f.Seek(0, io.SeekEnd)
+	if _, serr := f.Seek(0, io.SeekStart); err != nil || serr != nil || end == fi.Size() {
+		return fi
+	}
+	return resized{fi, end}
+}
+
+// resized is a FileInfo with another size.
+type resized struct {
+	fs.FileInfo
+	size int64
+}
+
+func (r resized) Size() int64 { return r.size }
+
 // Stat returns the FileInfo the file was opened with.
 func (s *sizedFile) Stat() (fs.FileInfo, error) { return s.fi, nil }
 
