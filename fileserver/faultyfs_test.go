@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -207,5 +208,57 @@ func TestStatSizeDisagrees(t *testing.T) {
 			t.Errorf("stream=%v, stat %d, Range %q: %d %q ETag %s, want %d %q, ETag ending %q",
 				tt.stream, tt.stat, tt.rng, r.status, r.body, etag, tt.status, tt.body, tt.etag)
 		}
+	}
+}
+
+// overlongFile holds size bytes, then more that anyone reads (as a file
+// of an fs.FS whose Read never ends), yet seeks to the end of the size.
+type overlongFile struct {
+	fs.File
+	b         []byte
+	size, off int64
+}
+
+func (f *overlongFile) Read(p []byte) (int, error) {
+	if f.off >= int64(len(f.b)) {
+		return 0, io.EOF
+	}
+	n := copy(p, f.b[f.off:])
+	f.off += int64(n)
+	return n, nil
+}
+
+func (f *overlongFile) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekCurrent:
+		offset += f.off
+	case io.SeekEnd:
+		offset += f.size
+	}
+	f.off = offset
+	return offset, nil
+}
+
+type overlongFS struct{ fstest.MapFS }
+
+func (x overlongFS) Open(name string) (fs.File, error) {
+	f, err := x.MapFS.Open(name)
+	if err != nil || name == "." {
+		return f, err
+	}
+	data := x.MapFS[name].Data
+	return &overlongFile{File: f, b: append(slices.Clip(data), make([]byte, 1<<20)...), size: int64(len(data))}, nil
+}
+
+// TestETagHashesWhatIsSent serves a file without a modification time,
+// whose ETag is a hash of its content, from an fs.FS whose file reads on
+// past its size. The hash read it to its end (forever, for a Read that
+// never ends) where only its size is sent.
+func TestETagHashesWhatIsSent(t *testing.T) {
+	m := fstest.MapFS{"a.txt": {Data: []byte("hello world")}}
+	want := serve(t, mustNew(t, m, fileserver.Options{}), "GET", "/a.txt", nil)
+	got := serve(t, mustNew(t, overlongFS{m}, fileserver.Options{}), "GET", "/a.txt", nil)
+	if got.status != 200 || got.body != "hello world" || got.header.Get("Etag") != want.header.Get("Etag") {
+		t.Errorf("%d %q ETag %s, want 200 %q ETag %s", got.status, got.body, got.header.Get("Etag"), want.body, want.header.Get("Etag"))
 	}
 }

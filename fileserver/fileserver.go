@@ -921,7 +921,10 @@ func (h *Handler) etag(ctx context.Context, name string, fi fs.FileInfo, rs io.R
 		return "" // hashing would read it all before it is sent
 	}
 	hash := fnv.New128a()
-	if _, err := io.Copy(hash, rs); err != nil {
+	// What is hashed is what is sent: the size of fi, not what a file
+	// holds past it, which for a file of an fs.FS whose Read never ends
+	// would be forever.
+	if _, err := io.CopyN(hash, rs, fi.Size()); err != nil {
 		h.logger.LogAttrs(ctx, slog.LevelWarn, "fileserver: hashing for ETag", slog.String("name", name), slog.Any("err", err))
 		return ""
 	}
