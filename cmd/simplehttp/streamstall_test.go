@@ -226,29 +226,32 @@ func TestStallStreams(t *testing.T) {
 			addr, errs := stallServer(t, timeout, tc.body, 0)
 			cl := dialH2(t, addr, 0)
 			id := cl.get(t, "/")
-			o := cl.await(t, 10*timeout, id)[id]
+			// waitLimit bounds a hang; the reset is due about a timeout
+			// in, later on a machine short of CPU, where the alarm's
+			// late rings do not count (TestStreamGuardLateRing checks
+			// that the ring that finds the timeout passed resets).
+			o := cl.await(t, waitLimit, id)[id]
 			if o.reset != 2 || o.data != 0 {
 				t.Fatalf("%s: %+v, want RST_STREAM INTERNAL_ERROR (2) and no data", tc.name, *o)
 			}
-			// The alarm resets the stream after the timeout and at most
-			// one more check period; the deadline after the handler
-			// returned, after the timeout.
-			if o.at < timeout || o.at > 5*timeout {
-				t.Errorf("%s: reset after %v, want about %v", tc.name, o.at, timeout)
+			// The alarm resets the stream no sooner than the timeout;
+			// the deadline after the handler returned, no sooner either.
+			if o.at < timeout {
+				t.Errorf("%s: reset after %v, before the timeout (%v)", tc.name, o.at, timeout)
 			}
 			select {
 			case err := <-errs:
 				if (err == nil) != (len(tc.body) < 4096) {
 					t.Errorf("%s: handler's writes returned %v", tc.name, err)
 				}
-			case <-time.After(timeout):
+			case <-time.After(waitLimit):
 				t.Errorf("%s: the handler did not return", tc.name)
 			}
 			// The connection serves on.
 			cl.grant(t, 0, 1<<20)
 			cl.writeFrame(t, h2Settings, 0, 0, []byte{0, 4, 0, 16, 0, 0}) // window 1 MiB
 			id = cl.get(t, "/")
-			if o := cl.await(t, 10*timeout, id)[id]; !o.ended || o.data != len(tc.body) {
+			if o := cl.await(t, waitLimit, id)[id]; !o.ended || o.data != len(tc.body) {
 				t.Errorf("%s: the next stream got %+v, want all %d bytes", tc.name, *o, len(tc.body))
 			}
 		}
