@@ -298,11 +298,19 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request, dir, rest string) 
 		h.sendError(w, r, http.StatusServiceUnavailable, "Too many CGI scripts running")
 		return
 	}
-	if r.Context().Err() != nil {
+	if err := r.Context().Err(); err != nil {
 		// The client left before its script could start (it may have
 		// waited for the request's body): a script started now would
 		// hold its slot until the time limit for nobody. One that starts
 		// while the client leaves is killed as it starts (state.kill).
+		// A request whose deadline (a timeout middleware's) passed
+		// meanwhile gets what it gets when the deadline kills its
+		// script, not an empty 200.
+		if errors.Is(err, context.DeadlineExceeded) {
+			h.logger.LogAttrs(r.Context(), slog.LevelWarn, "CGI script not started: the request's deadline had passed",
+				slog.String("script", sc.name))
+			h.sendError(w, r, http.StatusGatewayTimeout, "CGI script timed out ("+pyescape.Repr(sc.name)+")")
+		}
 		return
 	}
 	h.execute(w, r, sc, buffered)
