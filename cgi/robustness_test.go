@@ -583,14 +583,7 @@ func TestRequestDeadline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx, cancel := context.WithTimeout(r.Context(), 300*time.Millisecond)
-			defer cancel()
-			next.ServeHTTP(w, r.WithContext(ctx))
-		})
-	}
-	srv := httptest.NewServer(deadline(h.Handler(nextHandler)))
+	srv := httptest.NewServer(withTimeout(300*time.Millisecond, h.Handler(nextHandler)))
 	t.Cleanup(srv.Close)
 	res := do(t, srv, "GET", "/cgi-bin/slow.sh", nil, nil)
 	if res.status != http.StatusGatewayTimeout || !strings.Contains(res.body, "<p>Message: CGI script timed out ('/cgi-bin/slow.sh').</p>") {
@@ -607,6 +600,16 @@ func TestRequestDeadline(t *testing.T) {
 	}
 }
 
+// withTimeout is a timeout middleware in front of next: each request's
+// context ends d after it arrives (a negative d: before).
+func withTimeout(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
 // TestDeadlinePassedBeforeStart: a request whose deadline passed before
 // its script could start got an empty 200 and no log line, where one
 // whose deadline kills its script gets 504.
@@ -617,14 +620,7 @@ func TestDeadlinePassedBeforeStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	past := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx, cancel := context.WithDeadline(r.Context(), time.Now().Add(-time.Second))
-			defer cancel()
-			next.ServeHTTP(w, r.WithContext(ctx))
-		})
-	}
-	srv := httptest.NewServer(past(h.Handler(nextHandler)))
+	srv := httptest.NewServer(withTimeout(-time.Second, h.Handler(nextHandler)))
 	t.Cleanup(srv.Close)
 	res := do(t, srv, "GET", "/cgi-bin/ok.sh", nil, nil)
 	if res.status != http.StatusGatewayTimeout || !strings.Contains(res.body, "<p>Message: CGI script timed out ('/cgi-bin/ok.sh').</p>") {
