@@ -232,11 +232,10 @@ const readDirChunk = 1024
 // error of the reading or of fn.
 //
 // A directory of the OS that may be read but not searched (mode r--)
-// gives its entries with the types it holds for them, none looked up (see
-// docs/python-differences.md), whatever the symbolic-link policy: opened
-// in an os.Root (SymlinksInside, SymlinksNever), it would look each entry
-// up as it reads it, fail, and the whole listing with it, where
-// SymlinksFollow lists it.
+// gives its entries without looking any up (unsearchedEntry), whatever
+// the symbolic-link policy: opened in an os.Root (SymlinksInside,
+// SymlinksNever), it would look each entry up as it reads it, fail, and
+// the whole listing with it, where SymlinksFollow lists it.
 func readDirChunks(fsys fs.FS, f fs.File, name string, fn func([]fs.DirEntry) error) error {
 	rd, ok := f.(fs.ReadDirFile)
 	if !ok {
@@ -287,7 +286,10 @@ func (d unsearchedDir) ReadDir(n int) ([]fs.DirEntry, error) {
 	return des, err
 }
 
-// unsearchedEntry is an entry of a directory that cannot be searched.
+// unsearchedEntry is an entry of a directory that cannot be searched. A
+// listing shows its name plain, as Python's does: neither a directory nor
+// a link, whatever type the directory holds for it, since nothing in it
+// can be examined (each link leads to 404 all the same).
 type unsearchedEntry struct {
 	fs.DirEntry
 	err error
@@ -490,6 +492,11 @@ func (h *Handler) readDir(ctx context.Context, f fs.File, name string) ([]*entry
 				continue // an upload on its way
 			}
 			e := entry{name: de.Name(), dir: de.IsDir(), link: de.Type()&fs.ModeSymlink != 0}
+			if _, ok := de.(unsearchedEntry); ok {
+				// Python's os.path.isdir and islink cannot examine
+				// it, and say no: a plain name.
+				e.dir, e.link = false, false
+			}
 			e.lower = pyescape.Lower(e.name)
 			if !utf8.ValidString(e.name) {
 				if h.dirfs == nil {
