@@ -439,7 +439,9 @@
 //     size is the one a file that can seek seeks to, where its Stat says
 //     another (an fs.FS that gives 0 for a size it does not know), and
 //     that of the Stat for a file that cannot seek, which is read from
-//     its start (see Beyond Python).
+//     its start (see Beyond Python); such a file whose Stat gives a
+//     negative size is answered 500 (through the error pages), and
+//     logged.
 //   - A panic of a method is the request's: net/http recovers it (the
 //     errorpage middleware answers 500, or cuts a response already
 //     begun), including one in the goroutines that stat a large listing

@@ -211,6 +211,26 @@ func TestStatSizeDisagrees(t *testing.T) {
 	}
 }
 
+// TestNegativeStatSize serves a file whose Stat gives a negative size.
+// One that can seek is sent with the size it seeks to; one that cannot
+// gets the error page's 500, where http.ServeContent answered a
+// plain-text 500 "seeker can't seek" that no error page could dress.
+func TestNegativeStatSize(t *testing.T) {
+	m := fstest.MapFS{"a.txt": {Data: []byte("hello world"), ModTime: modTime}}
+	for _, stream := range []bool{false, true} {
+		h := mustNew(t, faultyFS{MapFS: m, stream: stream, statSize: map[string]int64{"a.txt": -1}}, fileserver.Options{})
+		r := serve(t, h, "GET", "/a.txt", nil)
+		ok := r.status == 200 && r.body == "hello world"
+		if stream {
+			ok = r.status == 500 && r.header.Get("Content-Type") == "text/html;charset=utf-8" &&
+				strings.Contains(r.body, "<p>Error code: 500</p>\n        <p>Message: Internal Server Error.</p>")
+		}
+		if !ok {
+			t.Errorf("stream=%v: %d %s\n%s", stream, r.status, r.header, r.body)
+		}
+	}
+}
+
 // overlongFile holds size bytes, then more that anyone reads (as a file
 // of an fs.FS whose Read never ends), yet seeks to the end of the size.
 type overlongFile struct {

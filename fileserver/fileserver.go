@@ -778,6 +778,16 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 		fr := newForwardReader(f, fi.Size()) // a file of a zip.Reader
 		rs, watch = fr, fr
 	}
+	if fi.Size() < 0 {
+		if _, ok := rs.(*forwardReader); ok {
+			// A size its fs.FS got wrong, and no seek to find the
+			// right one: http.ServeContent would answer a plain-text
+			// 500 "seeker can't seek", past the error pages.
+			h.logger.LogAttrs(r.Context(), slog.LevelError, "fileserver: file of negative size", slog.String("name", name), slog.Int64("size", fi.Size()))
+			h.sendError(w, r, http.StatusInternalServerError, internalError)
+			return
+		}
+	}
 	var ctype string
 	if v != nil {
 		ctype = v.ctype[0]
