@@ -413,9 +413,8 @@ func (a *archiveWalk) dir(name, arc string, fi fs.FileInfo, depth int) error {
 	for _, de := range des {
 		elem := de.Name()
 		child := joinName(name, elem)
-		if elem == "" || elem == "." || elem == ".." || strings.ContainsAny(elem, "/\x00") {
-			// No OS directory yields such a name; an fs.FS might.
-			a.leftOut(slog.LevelWarn, child, errors.New("not a single file name"))
+		if !singleName(elem) {
+			a.leftOut(slog.LevelWarn, child, errNotSingleName)
 			continue
 		}
 		if a.h.excluded(child) {

@@ -433,6 +433,10 @@
 //     is fs.ErrNotExist or fs.ErrPermission; an error that wraps EMFILE,
 //     ENFILE or ENOMEM gets 503 instead (see Overload). A ReadDir that
 //     returns entries with an error counts as the error.
+//   - A name from ReadDir that is not one element of a path ("", ".",
+//     "..", or one holding '/' or NUL) is left out of listings and
+//     archives, and logged at level Warn: a link to it would name
+//     another file, or none.
 //   - A Read that fails, or ends, before the size the file was sent with
 //     cuts the response, however it is framed (see Files that change
 //     while served); what a file holds past that size is not sent. That

@@ -3,6 +3,7 @@ package fileserver
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -270,6 +271,18 @@ func readDirChunks(fsys fs.FS, f fs.File, name string, fn func([]fs.DirEntry) er
 	}
 }
 
+// errNotSingleName is why a name that an fs.FS's ReadDir gave is left out
+// of listings and archives when it is not one element of a path ("", ".",
+// "..", or a name holding '/' or NUL): no OS directory yields one, an
+// fs.FS might, and a link to it would name another file, or none.
+var errNotSingleName = errors.New("not a single file name")
+
+// singleName reports whether elem, a name a ReadDir gave, is one element
+// of a path (see errNotSingleName).
+func singleName(elem string) bool {
+	return elem != "" && elem != "." && elem != ".." && !strings.ContainsAny(elem, "/\x00")
+}
+
 // unsearchedDir reads a directory that cannot be searched (see
 // readDirChunks), from a file of its own (reopenDir): entries with the
 // types the directory holds, whose Info fails with err without a look-up.
@@ -490,6 +503,10 @@ func (h *Handler) readDir(ctx context.Context, f fs.File, name string) ([]*entry
 		for _, de := range des {
 			if h.upload && strings.HasPrefix(de.Name(), tempPrefix) {
 				continue // an upload on its way
+			}
+			if !singleName(de.Name()) {
+				h.logger.LogAttrs(ctx, slog.LevelWarn, "fileserver: left out of listing", slog.String("name", joinName(name, de.Name())), slog.Any("err", errNotSingleName))
+				continue
 			}
 			e := entry{name: de.Name(), dir: de.IsDir(), link: de.Type()&fs.ModeSymlink != 0}
 			if _, ok := de.(unsearchedEntry); ok {

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -277,6 +279,84 @@ func TestListingContextDone(t *testing.T) {
 				}
 			}
 			h.Close()
+		}
+	}
+}
+
+// oddNamesFS renames entries of its directories as its ReadDir gives them:
+// names that are not one element of a path, which no OS directory gives
+// but an fs.FS of the application's may.
+type oddNamesFS struct {
+	fs.FS
+	as map[string]string // a name it holds -> the name its ReadDir gives
+}
+
+func (o oddNamesFS) Open(name string) (fs.File, error) {
+	f, err := o.FS.Open(name)
+	if d, ok := f.(fs.ReadDirFile); ok && err == nil {
+		return oddNamesDir{d, o.as}, nil
+	}
+	return f, err
+}
+
+type oddNamesDir struct {
+	fs.ReadDirFile
+	as map[string]string
+}
+
+func (d oddNamesDir) ReadDir(n int) ([]fs.DirEntry, error) {
+	des, err := d.ReadDirFile.ReadDir(n)
+	for i, de := range des {
+		if as, ok := d.as[de.Name()]; ok {
+			des[i] = renamedEntry{de, as}
+		}
+	}
+	return des, err
+}
+
+type renamedEntry struct {
+	fs.DirEntry
+	name string
+}
+
+func (e renamedEntry) Name() string { return e.name }
+
+// TestListingOddNames lists a directory whose fs.FS gives names that are
+// not one element of a path ("..", "", "a/b", "."): every listing leaves
+// them out and logs each, as archives do. They were listed as given: ".."
+// linked to the parent directory, "a/b" to a file of a subdirectory, ""
+// to the directory itself, each under a name it does not have.
+func TestListingOddNames(t *testing.T) {
+	m := fstest.MapFS{"d/ok.txt": {}, "d/up": {}, "d/empty": {}, "d/slash": {}, "d/dot": {}, "d/a/b": {}}
+	odd := oddNamesFS{m, map[string]string{"up": "..", "empty": "", "slash": "a/b", "dot": "."}}
+	href := regexp.MustCompile(`<a href="([^"]*)"`)
+	for style, want := range map[fileserver.ListingStyle][]string{
+		fileserver.ListingPython: {"a/", "ok.txt"},
+		fileserver.ListingRich:   {"../", "../", "a/", "ok.txt"}, // the breadcrumb, the parent row
+	} {
+		var log strings.Builder
+		h := mustNew(t, odd, fileserver.Options{Listing: style, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+		page := serve(t, h, "GET", "/d/", nil)
+		var hrefs []string
+		for _, m := range href.FindAllStringSubmatch(page.body, -1) {
+			hrefs = append(hrefs, m[1])
+		}
+		js := serve(t, h, "GET", "/d/", map[string]string{"Accept": "application/json"})
+		var doc struct{ Entries []struct{ Name string } }
+		if err := json.Unmarshal([]byte(js.body), &doc); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range doc.Entries {
+			names = append(names, e.Name)
+		}
+		if page.status != 200 || !slices.Equal(hrefs, want) || !slices.Equal(names, []string{"a", "ok.txt"}) {
+			t.Errorf("style %v: %d, links %q (want %q), JSON names %q (want a, ok.txt)", style, page.status, hrefs, want, names)
+		}
+		for _, name := range []string{"d/..", "d/", "d/a/b", "d/."} {
+			if !strings.Contains(log.String(), `msg="fileserver: left out of listing" name=`+name+" ") {
+				t.Errorf("style %v: the log does not name %s:\n%s", style, name, log.String())
+			}
 		}
 	}
 }
