@@ -394,26 +394,33 @@ func (h *Handler) compressFile(r *http.Request, f fs.File, fi fs.FileInfo, name 
 		}
 	}
 
-	if h.compressHook != nil {
-		h.compressHook(name)
-	}
 	var buf bytes.Buffer
-	buf.Grow(len(content) / 3)
-	// The best level only for bytes that may be kept: with the cache off,
-	// or an FS without Linux stat data (every FS off Linux) that is not
-	// Immutable, or a file too large for the cache, each response
-	// compresses the file again, and brotli's best level took 1.5 s a
-	// time for 2 MiB of script (its fast one 0.3 s). A file kept once its
-	// ctime is old enough (racyWindow) gets the best level from the
-	// start, so that its ETag never stands for two different bodies.
-	if err := c.encode(&buf, content, h.mayKeepEncoded(name, c, int64(len(content)), byStat, ikey)); err != nil {
-		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "fileserver: compressing", slog.String("name", name), slog.Any("err", err))
-		return run
+	// Video is never compressed, whatever its name's type says: an HLS
+	// segment (.ts) is typed text by the host's registry (see
+	// transportStream), and brotli's best level spent 30 s on 8 MB of it
+	// before its first byte went out, to save little or nothing (the
+	// packets' padding). Not worth it.
+	if !transportStream(content) {
+		if h.compressHook != nil {
+			h.compressHook(name)
+		}
+		buf.Grow(len(content) / 3)
+		// The best level only for bytes that may be kept: with the cache off,
+		// or an FS without Linux stat data (every FS off Linux) that is not
+		// Immutable, or a file too large for the cache, each response
+		// compresses the file again, and brotli's best level took 1.5 s a
+		// time for 2 MiB of script (its fast one 0.3 s). A file kept once its
+		// ctime is old enough (racyWindow) gets the best level from the
+		// start, so that its ETag never stands for two different bodies.
+		if err := c.encode(&buf, content, h.mayKeepEncoded(name, c, int64(len(content)), byStat, ikey)); err != nil {
+			h.logger.LogAttrs(r.Context(), slog.LevelWarn, "fileserver: compressing", slog.String("name", name), slog.Any("err", err))
+			return run
+		}
 	}
 	e := &cachedFile{id: id, mtime: fi.ModTime(), hasTime: hasMtime(fi.ModTime())}
 	// Not worth it unless it saves an eighth: remember that too.
 	var length, lastMod, etag string
-	if buf.Len() < len(content)-len(content)/8 {
+	if buf.Len() > 0 && buf.Len() < len(content)-len(content)/8 {
 		e.content = buf.Bytes()
 		length = strconv.Itoa(buf.Len())
 		if e.hasTime {

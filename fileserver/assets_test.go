@@ -528,6 +528,36 @@ func TestCompress(t *testing.T) {
 	}
 }
 
+// An HLS segment is video: Compress leaves it as it is, though its
+// extension, .ts, has a text type on Debian (the host's registry, which
+// Python reads too: text/vnd.trolltech.linguist) that Compress takes;
+// a TypeScript file of that name is compressed.
+func TestCompressTransportStream(t *testing.T) {
+	var seg []byte
+	for i := range 40 { // packets of null PIDs, padded, as muxers write them
+		seg = append(seg, 0x47, 0x1f, 0xff, 0x10|byte(i&15))
+		seg = append(seg, bytes.Repeat([]byte{0xff}, 184)...)
+	}
+	files := map[string][]byte{"seg0.ts": seg, "app.ts": jsText(5000)}
+	ext := fileserver.DefaultExtensions()
+	ext[".ts"] = "text/vnd.trolltech.linguist"
+	h := newDir(t, assetTree(t, files), fileserver.SymlinksFollow, fileserver.Options{Compress: true, Extensions: ext})
+	for range 2 { // compressed, then from the cache
+		for _, token := range []string{"br", "zstd", "gzip"} {
+			got := serve(t, h, "GET", "/seg0.ts", map[string]string{"Accept-Encoding": token})
+			checkHeaders(t, "segment "+token, got.header, map[string]string{"Content-Encoding": "", "Content-Length": strconv.Itoa(len(seg))})
+			if got.body != string(seg) {
+				t.Errorf("segment %s: body is not the file", token)
+			}
+			got = serve(t, h, "GET", "/app.ts", map[string]string{"Accept-Encoding": token})
+			checkHeaders(t, "script "+token, got.header, map[string]string{"Content-Encoding": token})
+			if decode(t, token, got.body) != string(files["app.ts"]) {
+				t.Errorf("script %s: does not decode to the file", token)
+			}
+		}
+	}
+}
+
 // A middleware that compresses already (chi's Compress), or any that set
 // Content-Encoding before the file server runs: never encoded twice.
 func TestCompressNotTwice(t *testing.T) {

@@ -142,3 +142,22 @@ func compressible(ctype string) bool {
 	}
 	return false
 }
+
+// transportStream reports whether b begins as an MPEG transport stream,
+// the video of an HLS segment, does: the sync byte 0x47 at the start of
+// each of its first 188-byte packets. Its extension, .ts, is text to the
+// host's registry (Qt Linguist's text/vnd.trolltech.linguist, which
+// Python's mimetypes reads from /etc/mime.types too) and to TypeScript,
+// so only the bytes tell video from text.
+func transportStream(b []byte) bool {
+	const packet = 188
+	if len(b) < 2*packet {
+		return false
+	}
+	for i := 0; i < min(len(b), sniffLimit); i += packet {
+		if b[i] != 0x47 {
+			return false
+		}
+	}
+	return true
+}

@@ -203,7 +203,9 @@ type Options struct {
 
 	// Compress compresses the files of a compressible type (text, scripts,
 	// JSON, XML, SVG, WebAssembly, fonts that are not compressed already;
-	// never other images, audio, video or archives) of 1 KiB to 16 MiB, and
+	// never other images, audio, video or archives, nor an MPEG transport
+	// stream, known by its bytes, whose .ts the host may type as text) of
+	// 1 KiB to 16 MiB, and
 	// the listings, with the best coding the client accepts among
 	// CompressCodings. A file is compressed once per version and kept in the
 	// small-file cache (checked by stat as the files are, so a changed file
