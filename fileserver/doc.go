@@ -203,7 +203,7 @@
 //
 // [Options.Listing] = [ListingRich] replaces Python's list with a table:
 // name, size (human, "1.2 KiB", with the exact bytes in a title), the
-// modification time in UTC in a <time datetime> element (a small inline
+// modification time in UTC in a <time datetime> element (the page's small
 // script shows it in the browser's zone; without it the column's heading
 // says "(UTC)"), and a mark for directories
 // (icon and trailing slash) and symbolic links. The query sorts it:
@@ -222,8 +222,13 @@
 // "../" row below the root, a filter box (added by the script when there
 // are entries; without it the page is complete but for the box), light
 // and dark colours (color-scheme), a phone layout, a real <table> with
-// column headers and aria-sort, and makes no request elsewhere: styles,
-// script and icons are inline. Names are escaped exactly as in Python's list,
+// column headers and aria-sort, and makes no request elsewhere: the icons
+// are CSS, and the style sheet and script are served beside the page, at
+// the directory's URL with the query ?asset=rich.HASH.css (and .js), with
+// an ETag and "Cache-Control: max-age=31536000, immutable", the hash
+// changing with their content. They are not inline, so that a
+// Content-Security-Policy without 'unsafe-inline', such as
+// "default-src 'self'", leaves the page whole. Names are escaped exactly as in Python's list,
 // but that the text shows their bidirectional formatting characters
 // (U+202E and the like) as U+FFFD, so that no name reads as another:
 // "invoice\u202Efdp.exe" would read "invoiceexe.pdf". Links keep the name.

@@ -509,6 +509,12 @@ func (h *Handler) serveDir(w http.ResponseWriter, r *http.Request, f fs.File, fi
 		h.notFound(w, r, name, errListingDisabled)
 		return
 	}
+	if h.style == ListingRich && r.URL.RawQuery != "" {
+		if a := richAssetOf(r.URL.RawQuery); a != nil {
+			h.serveRichAsset(w, r, a)
+			return
+		}
+	}
 	// Only a directory that is listed is archived: an index page keeps
 	// its names from clients, and so does it from an archive.
 	if h.archive && r.URL.RawQuery != "" {

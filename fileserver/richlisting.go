@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -90,8 +91,9 @@ func (h *Handler) listingOptions(opts Options) error {
 // divides it: the head runs up to it, the open <tbody> and the "../" row,
 // the tail from it. The rows between them are written by appendRichRows
 // with the escapers of Python's listing, because 10,000 rows through a
-// template took about 100 ms. The page makes no external request: styles
-// and script are inline, the icons are CSS.
+// template took about 100 ms. The page makes no request elsewhere: its
+// style sheet and script are served by the handler beside it (see
+// richStyle), the icons are CSS.
 //
 // The page is not rendered with html/template: a binary that executes
 // a template keeps every exported method of every type it links (the
@@ -105,11 +107,72 @@ func (h *Handler) listingOptions(opts Options) error {
 //go:embed richlisting.html
 var richListingHTML string
 
+// The rich listing's style sheet and script are not inline but served
+// beside the page, at the listed directory's own URL with the query
+// ?asset=NAME (serveRichAsset), so that a Content-Security-Policy that
+// refuses inline styles and scripts, as default-src 'self' does, lets
+// them apply. NAME holds a hash of the content: the browser keeps each
+// for good (Cache-Control immutable), and a new version has a new name.
+var (
+	//go:embed richlisting.css
+	richCSS string
+	//go:embed richlisting.js
+	richJS string
+
+	richStyle  = newRichAsset(".css", "text/css; charset=utf-8", richCSS)
+	richScript = newRichAsset(".js", "text/javascript; charset=utf-8", richJS)
+)
+
+// richAsset is a file that the rich listing asks for with ?asset=name.
+type richAsset struct {
+	name  string // "rich.HASH.css"
+	ctype []string
+	etag  []string
+	body  string
+}
+
+func newRichAsset(ext, ctype, body string) *richAsset {
+	sum := fnv.New64a()
+	sum.Write([]byte(body))
+	v := fmt.Sprintf("%016x", sum.Sum64())
+	return &richAsset{name: "rich." + v + ext, ctype: []string{ctype}, etag: []string{`"` + v + `"`}, body: body}
+}
+
+// richAssetOf returns the asset that the query of a directory's URL asks
+// for, exactly as the page writes it, or nil.
+func richAssetOf(rawQuery string) *richAsset {
+	name, ok := strings.CutPrefix(rawQuery, "asset=")
+	switch {
+	case !ok:
+	case name == richStyle.name:
+		return richStyle
+	case name == richScript.name:
+		return richScript
+	}
+	return nil
+}
+
+// richAssetCacheControl lets the browser keep an asset, which never
+// changes under its name, without asking again.
+var richAssetCacheControl = []string{"max-age=31536000, immutable"}
+
+// serveRichAsset answers a GET or HEAD of the asset a, with its ETag, so
+// that If-None-Match gets 304.
+func (h *Handler) serveRichAsset(w http.ResponseWriter, r *http.Request, a *richAsset) {
+	hdr := w.Header()
+	hdr["Content-Type"] = a.ctype
+	hdr["Etag"] = a.etag
+	hdr["Cache-Control"] = richAssetCacheControl
+	http.ServeContent(w, r, "", time.Time{}, strings.NewReader(a.body))
+}
+
 // A richHole is a named hole of richlisting.html, written {{name}}.
 type richHole uint8
 
 const (
 	richHoleTitle    richHole = iota // the directory's decoded path, in <title>
+	richHoleStyle                    // the query value that asks for the style sheet, richlisting.css
+	richHoleScript                   // the query value that asks for the script, richlisting.js
 	richHoleCrumbs                   // the breadcrumb links and separators, in <h1>
 	richHoleArchives                 // "\n<form class="archives" …>…</form>", when archives are offered
 	richHoleUpload                   // "\n<form …>…</form>", when uploads are accepted
@@ -123,6 +186,8 @@ const (
 
 var richHoleNames = [richHoleEnd]string{
 	richHoleTitle:    "title",
+	richHoleStyle:    "style",
+	richHoleScript:   "script",
 	richHoleCrumbs:   "crumbs",
 	richHoleArchives: "archives",
 	richHoleUpload:   "upload",
@@ -224,6 +289,8 @@ var richLayoutOf = sync.OnceValue(func() *richLayout {
 // the page but the rows.
 type richPage struct {
 	Title   string      // the directory's path as the client sent it, decoded ("/docs/a b/")
+	Style   string      // the name of the style sheet in the query that asks for it (richAssets)
+	Script  string      // the name of the script, likewise
 	Crumbs  []richCrumb // "/" first, then one per segment of Title
 	Parent  bool        // a "../" row: the directory is not the handler's root
 	Columns []richColumn
@@ -597,6 +664,8 @@ func (h *Handler) richStampsFS(dir string, rows []richEntry, fn func(i int, st r
 func (h *Handler) richPageOf(name, clientPath string, s richSort, count int) richPage {
 	page := richPage{
 		Title:   shownName(clientPath),
+		Style:   richStyle.name,
+		Script:  richScript.name,
 		Crumbs:  richCrumbs(clientPath),
 		Parent:  name != ".",
 		Columns: richColumns(s),
@@ -661,6 +730,10 @@ func (p *richPage) appendHole(b []byte, h richHole) []byte {
 	switch h {
 	case richHoleTitle:
 		b = appendRichText(b, p.Title)
+	case richHoleStyle:
+		b = appendRichURL(b, p.Style, true)
+	case richHoleScript:
+		b = appendRichURL(b, p.Script, true)
 	case richHoleCrumbs:
 		for i, c := range p.Crumbs {
 			if c.Href != "" {

@@ -229,7 +229,7 @@ func TestRichLayout(t *testing.T) {
 	if strings.Contains(richListingHTML, "{{/*") || strings.Contains(richListingHTML, "{{-") {
 		t.Error("richlisting.html holds template syntax: it is plain HTML with holes")
 	}
-	all := "{{title}}{{crumbs}}{{archives}}{{upload}}{{count}}{{columns}}{{parent}}{{rows}}{{empty}}"
+	all := "{{title}}{{style}}{{script}}{{crumbs}}{{archives}}{{upload}}{{count}}{{columns}}{{parent}}{{rows}}{{empty}}"
 	if _, err := parseRichLayout("<p>" + all + "</p>"); err != nil {
 		t.Errorf("every hole once: %v", err)
 	}

@@ -61,7 +61,8 @@ func richHandler(t testing.TB, fsys fstest.MapFS, opts fileserver.Options) *file
 // follow every href, and with links fetched each directory's listing
 // seven times, keeping six sorted copies ("index.html?sort=size&order=asc")
 // in the mirror. A form that a browser submits lands on the same URL a
-// link did, so a sorted view can still be shared.
+// link did, so a sorted view can still be shared. The one query the
+// page refers to is its style sheet's, which is no page.
 func TestRichListingSortNotLinked(t *testing.T) {
 	h := richHandler(t, richFS(), fileserver.Options{})
 	href := regexp.MustCompile(`href="([^"]*)"`)
@@ -78,7 +79,7 @@ func TestRichListingSortNotLinked(t *testing.T) {
 	} {
 		body := serve(t, h, "GET", tt.target, nil).body
 		for _, m := range href.FindAllStringSubmatch(body, -1) {
-			if strings.Contains(m[1], "?") {
+			if strings.Contains(m[1], "?") && !strings.HasPrefix(m[1], "./?asset=rich.") {
 				t.Errorf("GET %s: the page links to %q, which a crawler fetches as another page", tt.target, m[1])
 			}
 		}
@@ -131,6 +132,65 @@ func TestRichListingGolden(t *testing.T) {
 	for _, q := range []string{"?sort=bogus", "?sort=name&order=sideways", "?sort=%ZZ", "?sort=SIZE", "?order=asc", "?sort=", "?;;&&=="} {
 		if got := serve(t, h, "GET", "/"+q, nil); got.status != 200 || got.body != def {
 			t.Errorf("GET /%s: status %d, body differs from the default listing", q, got.status)
+		}
+	}
+}
+
+// TestRichListingAssets checks that the rich listing's style sheet and
+// script are not inline, where a Content-Security-Policy such as
+// default-src 'self' blocks them (the page showed unstyled, the long
+// names scrolling sideways), but served at the directory's own URL:
+// with the type a browser requires of them, an ETag and a Cache-Control
+// that keeps them, under a name that changes with their content. Any
+// other ?asset= is the listing, as is the Python listing's.
+func TestRichListingAssets(t *testing.T) {
+	h := richHandler(t, richFS(), fileserver.Options{})
+	dir := "/sub%20%3Cdir%3E%20%26%20%22q%22/"
+	page := serve(t, h, "GET", dir, nil).body
+	if strings.Contains(page, "<style") || regexp.MustCompile(`<script(?: defer)?>`).MatchString(page) {
+		t.Errorf("the page has an inline style or script:\n%s", page)
+	}
+	css := regexp.MustCompile(`<link rel="stylesheet" href="\./(\?asset=rich\.[0-9a-f]{16}\.css)">`).FindStringSubmatch(page)
+	js := regexp.MustCompile(`<script src="\./(\?asset=rich\.[0-9a-f]{16}\.js)" defer></script>`).FindStringSubmatch(page)
+	if css == nil || js == nil {
+		t.Fatalf("no style sheet (%q) or script (%q) in the page:\n%s", css, js, page)
+	}
+	for _, a := range []struct{ query, ctype, holds string }{
+		{css[1], "text/css; charset=utf-8", "@media (prefers-color-scheme:dark)"},
+		{js[1], "text/javascript; charset=utf-8", `getElementById("filter")`},
+	} {
+		target := dir + a.query
+		got := serve(t, h, "GET", target, nil)
+		if got.status != 200 || !strings.Contains(got.body, a.holds) {
+			t.Fatalf("GET %s: %d, body %.80q; want 200 and %q", target, got.status, got.body, a.holds)
+		}
+		etag := got.header.Get("Etag")
+		checkHeaders(t, "GET "+target, got.header, map[string]string{
+			"Content-Type":   a.ctype,
+			"Content-Length": strconv.Itoa(len(got.body)),
+			"Cache-Control":  "max-age=31536000, immutable",
+			"Vary":           "",
+		})
+		if want := `"` + a.query[len("?asset=rich."):len("?asset=rich.")+16] + `"`; etag != want {
+			t.Errorf("GET %s: ETag %q, want %q", target, etag, want)
+		}
+		if head := serve(t, h, "HEAD", target, nil); head.status != 200 || head.body != "" || head.header.Get("Content-Length") != strconv.Itoa(len(got.body)) {
+			t.Errorf("HEAD %s: %d, Content-Length %q, body %.20q", target, head.status, head.header.Get("Content-Length"), head.body)
+		}
+		if again := serve(t, h, "GET", target, map[string]string{"If-None-Match": etag}); again.status != 304 || again.body != "" {
+			t.Errorf("GET %s, If-None-Match %s: %d, body %.20q; want 304", target, etag, again.status, again.body)
+		}
+		if root := serve(t, h, "GET", "/"+a.query, nil); root.status != 200 || root.body != got.body {
+			t.Errorf("GET /%s: %d; want the same asset at any listed directory", a.query, root.status)
+		}
+		py := mustNew(t, richFS(), fileserver.Options{})
+		if got := serve(t, py, "GET", target, nil); got.header.Get("Content-Type") != "text/html; charset=utf-8" {
+			t.Errorf("Python listing, GET %s: Content-Type %q; want the listing", target, got.header.Get("Content-Type"))
+		}
+	}
+	for _, q := range []string{"?asset=rich.0000000000000000.css", "?asset=" + css[1][len("?asset="):] + "&x", "?asset=rich.css", "?sort=name&" + js[1][1:]} {
+		if got := serve(t, h, "GET", dir+q, nil); got.status != 200 || got.body != page {
+			t.Errorf("GET %s%s: %d, %.40q; want the listing", dir, q, got.status, got.body)
 		}
 	}
 }

@@ -100,7 +100,12 @@ const richProbe = `<!DOCTYPE html>
 <iframe id="f" src="%s" style="border:0;width:%dpx;height:800px" %s></iframe>
 <pre id="result"></pre>
 <script>
-document.getElementById("f").addEventListener("load", function () {
+` + richProbeJS + `</script>
+</body></html>
+`
+
+// richProbeJS is the script of richProbe, which takes the filter.
+const richProbeJS = `document.getElementById("f").addEventListener("load", function () {
   var w = this.contentWindow, d = this.contentDocument, out = {};
   out.scrollWidth = d.documentElement.scrollWidth;
   out.innerWidth = w.innerWidth;
@@ -125,8 +130,23 @@ document.getElementById("f").addEventListener("load", function () {
   out.firstTime = d.querySelector("#list time").textContent;
   document.getElementById("result").textContent = JSON.stringify(out);
 });
-</script>
+`
+
+// richProbeCSP is richProbe for a server whose Content-Security-Policy
+// allows no inline style or script: the iframe sized by its attributes
+// (the width), the script a file beside the page (its name), which
+// gives the iframe its src once it listens for the load (richProbeCSPJS).
+const richProbeCSP = `<!DOCTYPE html>
+<html><body>
+<iframe id="f" width="%d" height="800"></iframe>
+<pre id="result"></pre>
+<script src="%s"></script>
 </body></html>
+`
+
+// richProbeCSPJS is the script of richProbeCSP: richProbeJS, then the
+// iframe's src.
+const richProbeCSPJS = richProbeJS + `document.getElementById("f").src = %q;
 `
 
 // richMeasure is what richProbe writes.
@@ -268,6 +288,50 @@ func TestBrowserRichListing(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestBrowserRichCSP loads the rich listing, as TestBrowserRichListing
+// does, from a server that sends a Content-Security-Policy that allows
+// no inline style or script (-H), as one that takes uploads may well do:
+// the page keeps its styles (at phone width, no sideways scrolling, the
+// names in its type) and its script (the filter box works).
+func TestBrowserRichCSP(t *testing.T) {
+	chromium := needChromium(t)
+	t.Setenv("TZ", "UTC")
+	root := t.TempDir()
+	shared := filepath.Join(root, "shared")
+	probes := filepath.Join(root, "probe")
+	for _, dir := range []string{shared, probes} {
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeRichTree(t, shared)
+	const width = 390
+	for name, data := range map[string][]byte{
+		"csp.html": fmt.Appendf(nil, richProbeCSP, width, "csp.js"),
+		"csp.js":   fmt.Appendf(nil, richProbeCSPJS, "TAR", "/shared/"),
+	} {
+		if err := os.WriteFile(filepath.Join(probes, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, policy := range []string{"default-src 'self'", "default-src 'none'; style-src 'self'; script-src 'self'; frame-src 'self'"} {
+		t.Run(policy, func(t *testing.T) {
+			srv := startBinary(t, "0", "-b", "127.0.0.1", "-d", root, "--listing", "rich", "-H", "Content-Security-Policy: "+policy)
+			var got richMeasure
+			probeResult(t, browserRun(t, chromium, "--virtual-time-budget=10000", "--dump-dom", srv.url+"/probe/csp.html"), &got)
+			if got.InnerWidth != width || got.ScrollWidth > got.InnerWidth || got.FontSize != 14 {
+				t.Errorf("at %d px: viewport %d, scroll width %d, type %.1f px; want no sideways scrolling, the page's 14 px: its style sheet was refused",
+					width, got.InnerWidth, got.ScrollWidth, got.FontSize)
+			}
+			want := []string{"build-2024.tar.gz", "latest.tar.gz"}
+			if got.FilterHidden || !reflect.DeepEqual(got.Visible, want) || got.Count != "2 of 10 entries" {
+				t.Errorf("filter %q: box hidden %v, rows %q, count %q; want %q, %q: its script was refused",
+					"TAR", got.FilterHidden, got.Visible, got.Count, want, "2 of 10 entries")
+			}
+		})
 	}
 }
 

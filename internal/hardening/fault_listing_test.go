@@ -123,7 +123,7 @@ func wellFormedListing(body []byte, isJSON bool) bool {
 		return json.Unmarshal(body, &v) == nil
 	}
 	if bytes.HasPrefix(body, []byte("<!DOCTYPE html>\n")) {
-		return bytes.HasSuffix(body, []byte("</script>\n</body>\n</html>\n")) &&
+		return bytes.HasSuffix(body, []byte("</table>\n</main>\n</body>\n</html>\n")) &&
 			bytes.Count(body, []byte("\n<tr class=")) == len(richRowRE.FindAll(body, -1))+bytes.Count(body, []byte(`<tr class="up">`))
 	}
 	return bytes.HasPrefix(body, []byte("<!DOCTYPE HTML>\n")) && bytes.HasSuffix(body, []byte("</ul>\n<hr>\n</body>\n</html>\n")) &&
