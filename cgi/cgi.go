@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	stdcgi "net/http/cgi"
+	"net/netip"
 	"os"
 	"path"
 	"path/filepath"
@@ -606,6 +607,27 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, sc script, st *
 	}
 }
 
+// serverName is SERVER_NAME: the host of the Host header, or, for an
+// HTTP/1.0 request without one, local, the server's address (where
+// net/http/cgi leaves it empty, which RFC 3875 does not allow). An IPv6
+// address is in brackets, as RFC 3875 writes it and Apache gives it:
+// net/http/cgi gives "::1" for "Host: [::1]:8000" but "[::1]" for
+// "Host: [::1]", and a script that builds its URLs from SERVER_NAME and
+// SERVER_PORT made "http://::1:8000/" of the first.
+func serverName(hostHeader, local string) string {
+	name := local
+	if hostHeader != "" {
+		name = hostHeader
+		if h, _, err := net.SplitHostPort(hostHeader); err == nil {
+			name = h
+		}
+	}
+	if ip, err := netip.ParseAddr(name); err == nil && ip.Is6() {
+		name = "[" + name + "]"
+	}
+	return name
+}
+
 // env returns the variables set on top of net/http/cgi's: Python's
 // run_cgi environment and the corrections to net/http/cgi's.
 func (h *Handler) env(r *http.Request, scriptName, scriptFile, pathInfo string) []string {
@@ -654,10 +676,8 @@ func (h *Handler) env(r *http.Request, scriptName, scriptFile, pathInfo string) 
 	if port != "" {
 		env = append(env, "SERVER_PORT="+port)
 	}
-	if r.Host == "" && host != "" {
-		// An HTTP/1.0 request without Host: net/http/cgi would leave
-		// SERVER_NAME, which RFC 3875 requires, empty.
-		env = append(env, "SERVER_NAME="+host)
+	if name := serverName(r.Host, host); name != "" {
+		env = append(env, "SERVER_NAME="+name)
 	}
 	if h.pathEnv != "" {
 		env = append(env, "PATH="+h.pathEnv)

@@ -1042,6 +1042,44 @@ func TestServerNameWithoutHost(t *testing.T) {
 	}
 }
 
+// TestServerNameIPv6: SERVER_NAME holds an IPv6 address in brackets, as
+// RFC 3875 writes it, whether the Host header has a port or not, and for
+// a request without one; "Host: [::1]:8000" gave "::1", from which a
+// script made the URL "http://::1:8000/".
+func TestServerNameIPv6(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/env.sh": "#!/bin/sh\n" + header + "env\n"})
+	srv, _ := newServer(t, root, cgi.Options{})
+	for _, tt := range []struct{ host, want string }{
+		{"[::1]:8000", "[::1]"},
+		{"[::1]", "[::1]"},
+		{"[fe80::1%25eth0]:8000", "[fe80::1%25eth0]"},
+		{"example.com:8000", "example.com"},
+		{"127.0.0.1:8000", "127.0.0.1"},
+	} {
+		_, env := rawEnv(t, srv, "GET /cgi-bin/env.sh HTTP/1.1\r\nHost: "+tt.host+"\r\nConnection: close\r\n\r\n")
+		if env["SERVER_NAME"] != tt.want {
+			t.Errorf("Host: %s: SERVER_NAME=%q, want %q", tt.host, env["SERVER_NAME"], tt.want)
+		}
+	}
+
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback for a request without Host: %v", err)
+	}
+	h, err := cgi.New(cgi.Options{Root: root, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv6 := httptest.NewUnstartedServer(h.Handler(nextHandler))
+	srv6.Listener.Close()
+	srv6.Listener = ln
+	srv6.Start()
+	t.Cleanup(srv6.Close)
+	if _, env := rawEnv(t, srv6, "GET /cgi-bin/env.sh HTTP/1.0\r\n\r\n"); env["SERVER_NAME"] != "[::1]" {
+		t.Errorf("HTTP/1.0 without Host on ::1: SERVER_NAME=%q, want [::1]", env["SERVER_NAME"])
+	}
+}
+
 // TestEnvPortAndLength: as in Python's run_cgi, SERVER_PORT is the port
 // the server listens on, whatever the Host header says (net/http/cgi
 // takes it from Host, and says 80 for a Host without a port), and
