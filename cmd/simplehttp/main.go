@@ -109,6 +109,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
@@ -1006,15 +1007,25 @@ func startupLine(addr net.Addr, https bool) string {
 	if err != nil {
 		host, port = addr.String(), ""
 	}
-	urlHost := host
-	if strings.Contains(host, ":") {
-		urlHost = "[" + host + "]"
-	}
 	scheme := "HTTP"
 	if https {
 		scheme = "HTTPS"
 	}
-	return fmt.Sprintf("Serving %s on %s port %s (%s://%s:%s/) ...", scheme, host, port, strings.ToLower(scheme), urlHost, port)
+	return fmt.Sprintf("Serving %s on %s port %s (%s://%s:%s/) ...", scheme, host, port, strings.ToLower(scheme), urlHost(host), port)
+}
+
+// urlHost is host as a URL writes it: an IPv6 address in brackets, and
+// its zone, if any, after "%25" (RFC 6874). A bare "%" is no escape a URL
+// may hold: "http://[fe80::1%eth0]:8000/" is refused by Go's net/url and
+// every client built on it.
+func urlHost(host string) string {
+	if !strings.Contains(host, ":") {
+		return host
+	}
+	if addr, zone, ok := strings.Cut(host, "%"); ok {
+		host = addr + "%25" + url.PathEscape(zone)
+	}
+	return "[" + host + "]"
 }
 
 // version is what --version prints: the module version and Go's.

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -59,7 +60,7 @@ func TestStartupLine(t *testing.T) {
 		{"IPv6 loopback", &net.TCPAddr{IP: net.IPv6loopback, Port: 43569}, false,
 			"Serving HTTP on ::1 port 43569 (http://[::1]:43569/) ..."},
 		{"IPv6 with zone", &net.TCPAddr{IP: net.ParseIP("fe80::1"), Zone: "eth0", Port: 80}, false,
-			"Serving HTTP on fe80::1%eth0 port 80 (http://[fe80::1%eth0]:80/) ..."},
+			"Serving HTTP on fe80::1%eth0 port 80 (http://[fe80::1%25eth0]:80/) ..."},
 		// Python 3.14's line for HTTPS.
 		{"HTTPS", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8443}, true,
 			"Serving HTTPS on 127.0.0.1 port 8443 (https://127.0.0.1:8443/) ..."},
@@ -68,8 +69,15 @@ func TestStartupLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := startupLine(tt.addr, tt.https); got != tt.want {
+			got := startupLine(tt.addr, tt.https)
+			if got != tt.want {
 				t.Errorf("startupLine(%v, %v) =\n%q, want\n%q", tt.addr, tt.https, got, tt.want)
+			}
+			// The URL is one a client takes, to the address listened on.
+			_, rest, _ := strings.Cut(got, "(")
+			u, err := url.Parse(strings.TrimSuffix(rest, ") ..."))
+			if err != nil || u.Host != tt.addr.String() {
+				t.Errorf("startupLine(%v): URL %q (%v), want one to %v", tt.addr, rest, err, tt.addr)
 			}
 		})
 	}

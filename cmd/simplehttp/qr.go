@@ -51,10 +51,7 @@ func reachableURLs(addr net.Addr, https bool, lan []netip.Addr) []string {
 	}
 	port := ":" + strconv.Itoa(int(ap.Port())) + "/"
 	url := func(ip netip.Addr) string {
-		if ip.Is4() {
-			return scheme + ip.String() + port
-		}
-		return scheme + "[" + ip.String() + "]" + port
+		return scheme + urlHost(ip.String()) + port
 	}
 	ip := ap.Addr().Unmap()
 	if !ip.IsUnspecified() {

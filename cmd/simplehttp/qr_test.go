@@ -26,6 +26,7 @@ func TestReachableURLs(t *testing.T) {
 		{"one address", "192.168.1.20:9000", false, lan, []string{"http://192.168.1.20:9000/"}},
 		{"loopback", "127.0.0.1:8000", false, lan, []string{"http://127.0.0.1:8000/"}},
 		{"IPv6 address", "[2001:db8::5]:8000", false, lan, []string{"http://[2001:db8::5]:8000/"}},
+		{"link-local", "[fe80::1%eth0]:8000", false, lan, []string{"http://[fe80::1%25eth0]:8000/"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
