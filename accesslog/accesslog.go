@@ -153,7 +153,7 @@ type Options struct {
 	// of X-Forwarded-For that is not itself a trusted proxy. If
 	// TrustedProxies is empty, X-Forwarded-For is ignored and the address
 	// is the IP of the connection's peer (http.Request.RemoteAddr without
-	// its port), like Python's client_address[0]. A middleware in front
+	// its port and zone), like Python's client_address[0]. A middleware in front
 	// that sets RemoteAddr from a request header (chi's
 	// middleware.RealIP, which believes any client) makes the logged
 	// address whatever the client sent: put the access log in front of

@@ -121,6 +121,22 @@ func TestForwardedZoneLine(t *testing.T) {
 	}
 }
 
+// TestPeerZoneLine: a link-local client's line names it as Python's does,
+// without the zone of its address (fe80::1, not fe80::1%eth0, which
+// goaccess refuses as no IP address).
+func TestPeerZoneLine(t *testing.T) {
+	log := newSink()
+	m := newMiddleware(t, Options{Writer: log, Format: Common, Now: func() time.Time { return fixedTime }})
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "[fe80::1%eth0]:1234"
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	m.Close()
+	if got := string(log.bytes()); !strings.HasPrefix(got, "fe80::1 - - [") {
+		t.Errorf("line %q, want it to start with %q", got, "fe80::1 - - [")
+	}
+}
+
 // checkClean fails if log holds a byte below 0x20 other than the '\n' that
 // ends each line, or a byte 0x7F–0x9F, or the UTF-8 of U+0080–U+009F.
 func checkClean(t *testing.T, what string, log []byte) {

@@ -74,9 +74,11 @@ func trusted(proxies []netip.Prefix, a netip.Addr) bool {
 // is not one is the client. If every hop is trusted, the leftmost one is
 // the client. An entry that is not an IP address ends the walk: the last
 // address reached, which a trusted proxy vouched for, is the client. The
-// zone of an address from the header is dropped.
+// zone of an address from the header is dropped, and so is the peer's
+// (a link-local client is fe80::1, not fe80::1%eth0, as Python's
+// client_address[0] gives it and log readers such as goaccess take it).
 func Client(r *http.Request, proxies []netip.Prefix) string {
-	host := hostOnly(r.RemoteAddr)
+	host, _, _ := strings.Cut(hostOnly(r.RemoteAddr), "%")
 	if len(proxies) == 0 {
 		return host
 	}

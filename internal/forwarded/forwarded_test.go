@@ -22,6 +22,8 @@ func TestClient(t *testing.T) {
 	}{
 		{"ipv4", "192.0.2.1:1234", nil, false, "192.0.2.1"},
 		{"ipv6", "[2001:db8::1]:80", nil, false, "2001:db8::1"},
+		{"ipv6_zone", "[fe80::1%eth0]:80", nil, false, "fe80::1"},
+		{"ipv6_zone_proxy", "[fe80::1%eth0]:80", []string{"203.0.113.9"}, true, "fe80::1"},
 		{"no_port", "192.0.2.1", nil, false, "192.0.2.1"},
 		{"unix", "@", nil, false, "@"},
 		// Without trusted proxies the header is never believed.
