@@ -676,6 +676,13 @@ func (h *Handler) env(r *http.Request, scriptName, scriptFile, pathInfo string) 
 	if port != "" {
 		env = append(env, "SERVER_PORT="+port)
 	}
+	if peer, _, err := net.SplitHostPort(r.RemoteAddr); err == nil && strings.Contains(peer, "%") {
+		// A link-local client: Python's REMOTE_ADDR has no zone
+		// (fe80::1, not fe80::1%eth0), and a script that compares it
+		// or parses it as an address would not match it with one.
+		peer, _, _ = strings.Cut(peer, "%")
+		env = append(env, "REMOTE_ADDR="+peer, "REMOTE_HOST="+peer)
+	}
 	if name := serverName(r.Host, host); name != "" {
 		env = append(env, "SERVER_NAME="+name)
 	}

@@ -1080,6 +1080,24 @@ func TestServerNameIPv6(t *testing.T) {
 	}
 }
 
+// TestRemoteAddrZone: a link-local client's REMOTE_ADDR is its address
+// without the zone Go gives it (fe80::1%eth0), as in Python.
+func TestRemoteAddrZone(t *testing.T) {
+	root := writeTree(t, map[string]string{"cgi-bin/env.sh": "#!/bin/sh\n" + header + "env\n"})
+	h, err := cgi.New(cgi.Options{Root: root, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	r := httptest.NewRequest("GET", "/cgi-bin/env.sh", nil)
+	r.RemoteAddr = "[fe80::1%eth0]:1234"
+	h.ServeHTTP(rec, r)
+	env := envOf(rec.Body.String())
+	if rec.Code != http.StatusOK || env["REMOTE_ADDR"] != "fe80::1" || env["REMOTE_HOST"] != "fe80::1" {
+		t.Errorf("%d, REMOTE_ADDR=%q REMOTE_HOST=%q, want 200, fe80::1 and fe80::1", rec.Code, env["REMOTE_ADDR"], env["REMOTE_HOST"])
+	}
+}
+
 // TestEnvPortAndLength: as in Python's run_cgi, SERVER_PORT is the port
 // the server listens on, whatever the Host header says (net/http/cgi
 // takes it from Host, and says 80 for a Host without a port), and

@@ -166,7 +166,8 @@
 // script that the next request runs, and an archive holds the scripts'
 // source.
 //
-// REMOTE_ADDR is the address in r.RemoteAddr, the peer's, as in Python:
+// REMOTE_ADDR is the address in r.RemoteAddr, the peer's, without an
+// IPv6 zone (fe80::1, not fe80::1%eth0), as in Python:
 // behind a middleware that sets r.RemoteAddr from a request header (chi's
 // middleware.RealIP takes True-Client-IP, X-Real-IP or X-Forwarded-For
 // from any client), it is whatever the client sent, and a script that
