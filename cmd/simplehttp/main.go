@@ -855,10 +855,12 @@ func unprivilegedPortStart() int {
 // listenNetwork picks the network to listen on so that the socket is the one
 // Python makes. Go's "tcp" makes any unspecified address dual-stack, which is
 // Python's behaviour for no -b and for -b ::, but Python's -b 0.0.0.0 is IPv4
-// only, so IPv4 addresses get "tcp4". Host names resolve as Go resolves them
-// for listening (IPv4 first).
+// only, so IPv4 addresses get "tcp4", and so do IPv4-mapped ones: Python's
+// -b ::ffff:0.0.0.0 takes IPv4 clients only, where Go's "tcp" would listen
+// on every IPv6 address too. Host names resolve as Go resolves them for
+// listening (IPv4 first).
 func listenNetwork(bind string) string {
-	if ip, err := netip.ParseAddr(bind); err == nil && ip.Is4() {
+	if ip, err := netip.ParseAddr(bind); err == nil && ip.Unmap().Is4() {
 		return "tcp4"
 	}
 	return "tcp"

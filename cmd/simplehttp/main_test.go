@@ -90,13 +90,28 @@ func TestListenNetwork(t *testing.T) {
 		{"0.0.0.0", "tcp4"}, // IPv4 only, as in Python ("tcp" would go dual-stack)
 		{"127.0.0.1", "tcp4"},
 		{"::1", "tcp"},
-		{"::ffff:127.0.0.1", "tcp"},
-		{"localhost", "tcp"}, // resolved by net.Listen
+		{"::ffff:127.0.0.1", "tcp4"},
+		{"::ffff:0.0.0.0", "tcp4"}, // IPv4 only, as in Python
+		{"localhost", "tcp"},       // resolved by net.Listen
 	}
 	for _, tt := range tests {
 		if got := listenNetwork(tt.bind); got != tt.want {
 			t.Errorf("listenNetwork(%q) = %q, want %q", tt.bind, got, tt.want)
 		}
+	}
+}
+
+// TestListenMappedAny: -b ::ffff:0.0.0.0 listens on the IPv4 addresses
+// only, as Python's socket bound to it does; it listened on :: and
+// answered IPv6 clients too.
+func TestListenMappedAny(t *testing.T) {
+	ln, err := listen(context.Background(), "::ffff:0.0.0.0", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if got := startupLine(ln.Addr(), false); !strings.HasPrefix(got, "Serving HTTP on 0.0.0.0 port ") {
+		t.Errorf("startup line %q, want it on 0.0.0.0", got)
 	}
 }
 
