@@ -885,6 +885,19 @@ func listenError(err error, bind string, port, portStart int) error {
 		return fmt.Errorf("cannot listen on %s: permission denied", where)
 	case errors.As(err, &errno) && errno == syscall.EADDRNOTAVAIL:
 		return fmt.Errorf("cannot listen on %s: cannot assign requested address (no interface of this host has it)", where)
+	case errors.As(err, &errno) && errno == syscall.EINVAL:
+		// A link-local address is one on each interface: the kernel
+		// refuses it without one, or with a zone that names none.
+		if ip, perr := netip.ParseAddr(bind); perr == nil && ip.Is6() && ip.IsLinkLocalUnicast() {
+			if ip.Zone() == "" {
+				return fmt.Errorf("cannot listen on %s: a link-local address needs its interface after %%, like %s%%eth0", where, bind)
+			}
+			if _, ierr := net.InterfaceByName(ip.Zone()); ierr != nil {
+				if _, nerr := strconv.Atoi(ip.Zone()); nerr != nil {
+					return fmt.Errorf("cannot listen on %s: no interface is named %q", where, ip.Zone())
+				}
+			}
+		}
 	}
 	var oe *net.OpError
 	if errors.As(err, &oe) && oe.Err != nil {

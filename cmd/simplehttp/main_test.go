@@ -148,6 +148,13 @@ func TestListenError(t *testing.T) {
 			"cannot listen on port 8000: permission denied"},
 		{"address not here", opErr("192.0.2.1:0", syscall.EADDRNOTAVAIL), "192.0.2.1", 0, 1024,
 			"cannot listen on 192.0.2.1 port 0: cannot assign requested address (no interface of this host has it)"},
+		// Link-local addresses: the kernel's EINVAL said nothing of why.
+		{"link-local without zone", opErr("[fe80::1]:8000", syscall.EINVAL), "fe80::1", 8000, 1024,
+			"cannot listen on fe80::1 port 8000: a link-local address needs its interface after %, like fe80::1%eth0"},
+		{"link-local, no such interface", opErr("[fe80::1]:8000", syscall.EINVAL), "fe80::1%nosuch0", 8000, 1024,
+			`cannot listen on fe80::1%nosuch0 port 8000: no interface is named "nosuch0"`},
+		{"invalid otherwise", opErr("[2001:db8::1]:8000", syscall.EINVAL), "2001:db8::1", 8000, 1024,
+			"cannot listen on 2001:db8::1 port 8000: bind: invalid argument"},
 		{"unknown host", &net.OpError{Op: "listen", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "nowhere.invalid", IsNotFound: true}},
 			"nowhere.invalid", 8000, 1024, "cannot listen on nowhere.invalid port 8000: lookup nowhere.invalid: no such host"},
 	}
