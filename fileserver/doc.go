@@ -224,9 +224,10 @@
 // and dark colours (color-scheme), a phone layout, a real <table> with
 // column headers and aria-sort, and makes no request elsewhere: the icons
 // are CSS, and the style sheet and script are served beside the page, at
-// the directory's URL with the query ?asset=rich.HASH.css (and .js), with
-// an ETag and "Cache-Control: max-age=31536000, immutable", the hash
-// changing with their content. They are not inline, so that a
+// the URL of the handler's root (whatever its index pages) with the query
+// ?asset=rich.HASH.css (and .js), so that one copy serves every
+// directory, with an ETag and "Cache-Control: max-age=31536000,
+// immutable", the hash changing with their content. They are not inline, so that a
 // Content-Security-Policy without 'unsafe-inline', such as
 // "default-src 'self'", leaves the page whole. Names are escaped exactly as in Python's list,
 // but that the text shows their bidirectional formatting characters

@@ -491,6 +491,14 @@ func (h *Handler) serveDir(w http.ResponseWriter, r *http.Request, f fs.File, fi
 		w.WriteHeader(http.StatusMovedPermanently)
 		return
 	}
+	if h.listing && h.style == ListingRich && r.URL.RawQuery != "" {
+		// Before the index pages: the rich listings link their style
+		// sheet and script at the root, which may have one.
+		if a := richAssetOf(r.URL.RawQuery); a != nil {
+			h.serveRichAsset(w, r, a)
+			return
+		}
+	}
 	for _, index := range h.index {
 		iname := joinName(name, index)
 		ifi, err := h.regular(iname)
@@ -508,12 +516,6 @@ func (h *Handler) serveDir(w http.ResponseWriter, r *http.Request, f fs.File, fi
 	if !h.listing {
 		h.notFound(w, r, name, errListingDisabled)
 		return
-	}
-	if h.style == ListingRich && r.URL.RawQuery != "" {
-		if a := richAssetOf(r.URL.RawQuery); a != nil {
-			h.serveRichAsset(w, r, a)
-			return
-		}
 	}
 	// Only a directory that is listed is archived: an index page keeps
 	// its names from clients, and so does it from an archive.

@@ -108,11 +108,14 @@ func (h *Handler) listingOptions(opts Options) error {
 var richListingHTML string
 
 // The rich listing's style sheet and script are not inline but served
-// beside the page, at the listed directory's own URL with the query
-// ?asset=NAME (serveRichAsset), so that a Content-Security-Policy that
-// refuses inline styles and scripts, as default-src 'self' does, lets
-// them apply. NAME holds a hash of the content: the browser keeps each
-// for good (Cache-Control immutable), and a new version has a new name.
+// beside the page, at a directory's URL with the query ?asset=NAME
+// (serveRichAsset), so that a Content-Security-Policy that refuses
+// inline styles and scripts, as default-src 'self' does, lets them
+// apply. Every page links them at the handler's root (richAssetHref),
+// so that a browser fetches each once for all the directories it
+// visits, and a mirroring crawler saves one copy. NAME holds a hash of
+// the content: the browser keeps each for good (Cache-Control
+// immutable), and a new version has a new name.
 var (
 	//go:embed richlisting.css
 	richCSS string
@@ -152,6 +155,18 @@ func richAssetOf(rawQuery string) *richAsset {
 	return nil
 }
 
+// richAssetHref is the reference to the asset a from the page of the
+// directory name: at the handler's root, climbing one "../" for each
+// element of name, so that it resolves under any prefix the handler is
+// mounted at.
+func richAssetHref(name string, a *richAsset) string {
+	up := "./"
+	if name != "." {
+		up = strings.Repeat("../", strings.Count(name, "/")+1)
+	}
+	return up + "?asset=" + a.name
+}
+
 // richAssetCacheControl lets the browser keep an asset, which never
 // changes under its name, without asking again.
 var richAssetCacheControl = []string{"max-age=31536000, immutable"}
@@ -171,8 +186,8 @@ type richHole uint8
 
 const (
 	richHoleTitle    richHole = iota // the directory's decoded path, in <title>
-	richHoleStyle                    // the query value that asks for the style sheet, richlisting.css
-	richHoleScript                   // the query value that asks for the script, richlisting.js
+	richHoleStyle                    // the reference to the style sheet, richlisting.css (richAssetHref)
+	richHoleScript                   // the reference to the script, richlisting.js
 	richHoleCrumbs                   // the breadcrumb links and separators, in <h1>
 	richHoleArchives                 // "\n<form class="archives" …>…</form>", when archives are offered
 	richHoleUpload                   // "\n<form …>…</form>", when uploads are accepted
@@ -289,8 +304,8 @@ var richLayoutOf = sync.OnceValue(func() *richLayout {
 // the page but the rows.
 type richPage struct {
 	Title   string      // the directory's path as the client sent it, decoded ("/docs/a b/")
-	Style   string      // the name of the style sheet in the query that asks for it (richAssets)
-	Script  string      // the name of the script, likewise
+	Style   string      // the reference to the style sheet (richAssetHref)
+	Script  string      // the reference to the script, likewise
 	Crumbs  []richCrumb // "/" first, then one per segment of Title
 	Parent  bool        // a "../" row: the directory is not the handler's root
 	Columns []richColumn
@@ -664,8 +679,8 @@ func (h *Handler) richStampsFS(dir string, rows []richEntry, fn func(i int, st r
 func (h *Handler) richPageOf(name, clientPath string, s richSort, count int) richPage {
 	page := richPage{
 		Title:   shownName(clientPath),
-		Style:   richStyle.name,
-		Script:  richScript.name,
+		Style:   richAssetHref(name, richStyle),
+		Script:  richAssetHref(name, richScript),
 		Crumbs:  richCrumbs(clientPath),
 		Parent:  name != ".",
 		Columns: richColumns(s),
@@ -731,9 +746,9 @@ func (p *richPage) appendHole(b []byte, h richHole) []byte {
 	case richHoleTitle:
 		b = appendRichText(b, p.Title)
 	case richHoleStyle:
-		b = appendRichURL(b, p.Style, true)
+		b = appendRichURL(b, p.Style, false)
 	case richHoleScript:
-		b = appendRichURL(b, p.Script, true)
+		b = appendRichURL(b, p.Script, false)
 	case richHoleCrumbs:
 		for i, c := range p.Crumbs {
 			if c.Href != "" {

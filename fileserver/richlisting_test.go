@@ -79,7 +79,7 @@ func TestRichListingSortNotLinked(t *testing.T) {
 	} {
 		body := serve(t, h, "GET", tt.target, nil).body
 		for _, m := range href.FindAllStringSubmatch(body, -1) {
-			if strings.Contains(m[1], "?") && !strings.HasPrefix(m[1], "./?asset=rich.") {
+			if strings.Contains(m[1], "?") && !strings.Contains(m[1], "/?asset=rich.") {
 				t.Errorf("GET %s: the page links to %q, which a crawler fetches as another page", tt.target, m[1])
 			}
 		}
@@ -139,10 +139,12 @@ func TestRichListingGolden(t *testing.T) {
 // TestRichListingAssets checks that the rich listing's style sheet and
 // script are not inline, where a Content-Security-Policy such as
 // default-src 'self' blocks them (the page showed unstyled, the long
-// names scrolling sideways), but served at the directory's own URL:
-// with the type a browser requires of them, an ETag and a Cache-Control
-// that keeps them, under a name that changes with their content. Any
-// other ?asset= is the listing, as is the Python listing's.
+// names scrolling sideways), but served at a directory's URL, and
+// linked at the root's (one copy for every directory, even when the root
+// has an index page): with the type a browser requires of them, an ETag
+// and a Cache-Control that keeps them, under a name that changes with
+// their content. Any other ?asset= is the listing, as is the Python
+// listing's.
 func TestRichListingAssets(t *testing.T) {
 	h := richHandler(t, richFS(), fileserver.Options{})
 	dir := "/sub%20%3Cdir%3E%20%26%20%22q%22/"
@@ -150,8 +152,9 @@ func TestRichListingAssets(t *testing.T) {
 	if strings.Contains(page, "<style") || regexp.MustCompile(`<script(?: defer)?>`).MatchString(page) {
 		t.Errorf("the page has an inline style or script:\n%s", page)
 	}
-	css := regexp.MustCompile(`<link rel="stylesheet" href="\./(\?asset=rich\.[0-9a-f]{16}\.css)">`).FindStringSubmatch(page)
-	js := regexp.MustCompile(`<script src="\./(\?asset=rich\.[0-9a-f]{16}\.js)" defer></script>`).FindStringSubmatch(page)
+	// Linked at the root, one "../" up: one copy for all directories.
+	css := regexp.MustCompile(`<link rel="stylesheet" href="\.\./(\?asset=rich\.[0-9a-f]{16}\.css)">`).FindStringSubmatch(page)
+	js := regexp.MustCompile(`<script src="\.\./(\?asset=rich\.[0-9a-f]{16}\.js)" defer></script>`).FindStringSubmatch(page)
 	if css == nil || js == nil {
 		t.Fatalf("no style sheet (%q) or script (%q) in the page:\n%s", css, js, page)
 	}
@@ -182,6 +185,17 @@ func TestRichListingAssets(t *testing.T) {
 		}
 		if root := serve(t, h, "GET", "/"+a.query, nil); root.status != 200 || root.body != got.body {
 			t.Errorf("GET /%s: %d; want the same asset at any listed directory", a.query, root.status)
+		}
+		// A root with an index page serves them all the same, where the
+		// pages below it link them.
+		indexed := richFS()
+		indexed["index.html"] = &fstest.MapFile{Data: []byte("<p>home</p>\n")}
+		ih := richHandler(t, indexed, fileserver.Options{})
+		if root := serve(t, ih, "GET", "/"+a.query, nil); root.status != 200 || root.body != got.body {
+			t.Errorf("root with index.html: GET /%s: %d %.40q; want the asset", a.query, root.status, root.body)
+		}
+		if home := serve(t, ih, "GET", "/?sort=name", nil); home.body != "<p>home</p>\n" {
+			t.Errorf("root with index.html: GET /?sort=name: %.40q; want the index page", home.body)
 		}
 		py := mustNew(t, richFS(), fileserver.Options{})
 		if got := serve(t, py, "GET", target, nil); got.header.Get("Content-Type") != "text/html; charset=utf-8" {
