@@ -545,9 +545,19 @@ const logFlushInterval = 100 * time.Millisecond
 // --log-format json). When both go to stderr they go through one buffer,
 // so that the lines come out in the order they happened.
 func newLogs(cfg config, stderr io.Writer, cl *closers) (*accesslog.Middleware, *slog.Logger, error) {
+	format := accesslog.Python
+	if cfg.LogFormat == accesslog.JSON {
+		format = accesslog.JSON
+	}
 	// Where the diagnostics say that they cannot be written: straight to
-	// stderr.
-	fallback := slog.New(slog.NewTextHandler(stderr, nil))
+	// stderr, unbuffered, in their format (a JSON line among JSON lines,
+	// which jq reads whole); its own failures have nowhere to be said.
+	direct, err := accesslog.New(accesslog.Options{Writer: stderr, Format: format, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, nil, err
+	}
+	cl.add(direct.Close) // the rest of a line a failed write cut
+	fallback := slog.New(direct.SlogHandler(nil))
 	if !cfg.Quiet && cfg.LogFile == "" {
 		access, err := accesslog.New(accesslog.Options{Writer: stderr, Format: cfg.LogFormat, FlushInterval: logFlushInterval, Logger: fallback, TrustedProxies: cfg.TrustedProxies})
 		if err != nil {
@@ -556,10 +566,6 @@ func newLogs(cfg config, stderr io.Writer, cl *closers) (*accesslog.Middleware, 
 		cl.add(access.Close) // writes the buffered lines
 		cl.addFlush(access.Flush)
 		return access, slog.New(access.SlogHandler(nil)), nil
-	}
-	format := accesslog.Python
-	if cfg.LogFormat == accesslog.JSON {
-		format = accesslog.JSON
 	}
 	diag, err := accesslog.New(accesslog.Options{Writer: stderr, Format: format, FlushInterval: logFlushInterval, Logger: fallback})
 	if err != nil {

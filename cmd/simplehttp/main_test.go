@@ -11,12 +11,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -1125,5 +1127,67 @@ func TestServeListenerFails(t *testing.T) {
 	}, &stdout)
 	if want := []string{"the log lines buffered", "accept: the socket went away"}; status != 7 || !slices.Equal(said, want) {
 		t.Errorf("serve returned %d having said %q, want 7 and %q", status, said, want)
+	}
+}
+
+// fullWriter fails every Write while full is set, as a file on a full
+// disk does.
+type fullWriter struct {
+	full atomic.Bool
+	syncbuf.Buffer
+}
+
+func (w *fullWriter) Write(p []byte) (int, error) {
+	if w.full.Load() {
+		return 0, syscall.ENOSPC
+	}
+	return w.Buffer.Write(p)
+}
+
+// TestStderrWorksAgain: a stderr that fails for a while (on a full disk)
+// and then works again gets the line that says so in the format of the
+// diagnostics, JSON with --log-format json (so that jq reads stderr
+// whole), Python's log_error lines otherwise; not slog's text lines.
+func TestStderrWorksAgain(t *testing.T) {
+	for _, format := range []string{"python", "common", "json"} {
+		t.Run(format, func(t *testing.T) {
+			cfg, err := parseArgs([]string{"--log-format", format})
+			if err != nil {
+				t.Fatal(err)
+			}
+			stderr := new(fullWriter)
+			stderr.full.Store(true)
+			var cl closers
+			access, _, err := newLogs(cfg, stderr, &cl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cl.close()
+			h := access.Handler(http.NotFoundHandler())
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/lost", nil))
+			access.Flush()
+			stderr.full.Store(false)
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/kept", nil))
+			access.Flush()
+
+			lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
+			var again string
+			for _, l := range lines {
+				if strings.Contains(l, "writing the access log again") {
+					again = l
+				}
+			}
+			switch {
+			case again == "":
+				t.Fatalf("stderr:\n%s\nwant a line that says the log is written again", stderr.String())
+			case format == "json":
+				var rec struct{ Level, Msg string }
+				if err := json.Unmarshal([]byte(again), &rec); err != nil || rec.Level != "WARN" {
+					t.Errorf("line %q: %v, want a JSON object of level WARN", again, err)
+				}
+			case !regexp.MustCompile(`^- - - \[[^]]+\] accesslog: writing the access log again lost_lines=1$`).MatchString(again):
+				t.Errorf("line %q, want it in the format of Python's log_error", again)
+			}
+		})
 	}
 }
