@@ -51,17 +51,23 @@ type logFile struct {
 	cut  *os.File
 }
 
-// openLogFile opens path for appending, creating it if need be.
+// openLogFile opens path for appending, creating it if need be. A FIFO
+// is opened once a reader has it open: the start waits for one.
 func openLogFile(path string, logger *slog.Logger) (*logFile, error) {
-	f, err := openAppend(path)
+	f, err := openAppend(path, 0)
 	if err != nil {
 		return nil, err
 	}
 	return &logFile{path: path, logger: logger, now: time.Now, f: f, checked: time.Now()}, nil
 }
 
-func openAppend(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+// openAppend opens path for appending, with the extra open flags flag.
+// Once the server runs, a name is opened again with openNonblock: a FIFO
+// put at the name that no one reads fails to open (ENXIO) rather than
+// hold up every request, whose line waits for the log, until someone
+// reads it; the lines go on to the old file meanwhile.
+func openAppend(path string, flag int) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|flag, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("--log-file %q: %w", path, pathErr(err))
 	}
@@ -151,7 +157,7 @@ func (l *logFile) follow() {
 			return
 		}
 	}
-	f, err := openAppend(l.path)
+	f, err := openAppend(l.path, openNonblock)
 	if err != nil {
 		// Once, until it works: the lines still go to the old file.
 		if !l.failing {
@@ -168,7 +174,7 @@ func (l *logFile) follow() {
 // reopen opens the file again by its name and writes there from now on.
 // If it cannot, the lines go on to the file it had.
 func (l *logFile) reopen() error {
-	f, err := openAppend(l.path)
+	f, err := openAppend(l.path, openNonblock)
 	if err != nil {
 		return err
 	}

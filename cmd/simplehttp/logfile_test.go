@@ -20,14 +20,7 @@ func TestLogFileFollowsName(t *testing.T) {
 	path := filepath.Join(dir, "sub", "access.log")
 	os.Mkdir(filepath.Dir(path), 0o755)
 	var diag bytes.Buffer
-	l, err := openLogFile(path, slog.New(slog.NewTextHandler(&diag, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	clock := time.Now()
-	l.now = func() time.Time { return clock }
-	tick := func() { clock = clock.Add(logFileCheck) }
+	l, tick := testLogFile(t, path, slog.NewTextHandler(&diag, nil))
 	write := func(s string) {
 		t.Helper()
 		if n, err := l.Write([]byte(s)); n != len(s) || err != nil {
@@ -78,6 +71,21 @@ func TestLogFileFollowsName(t *testing.T) {
 	}
 }
 
+// testLogFile opens a logFile at path, closed when the test ends, whose
+// diagnostics go to diag and whose clock moves by logFileCheck on tick
+// only.
+func testLogFile(t *testing.T, path string, diag slog.Handler) (l *logFile, tick func()) {
+	t.Helper()
+	l, err := openLogFile(path, slog.New(diag))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	clock := time.Now()
+	l.now = func() time.Time { return clock }
+	return l, func() { clock = clock.Add(logFileCheck) }
+}
+
 // TestLogFileCutLine: when a full disk cut a line in the --log-file, the
 // access log writes the rest of it first once there is room. If the file
 // was removed or rotated meanwhile (to free the disk, say), that rest
@@ -87,13 +95,7 @@ func TestLogFileCutLine(t *testing.T) {
 	for _, how := range []string{"removed", "renamed", "reopened"} {
 		t.Run(how, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "access.log")
-			l, err := openLogFile(path, slog.New(slog.DiscardHandler))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			clock := time.Now()
-			l.now = func() time.Time { return clock }
+			l, tick := testLogFile(t, path, slog.DiscardHandler)
 			write := func(s string) {
 				t.Helper()
 				if n, err := l.Write([]byte(s)); n != len(s) || err != nil {
@@ -112,7 +114,7 @@ func TestLogFileCutLine(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			clock = clock.Add(logFileCheck)
+			tick()
 			write("ll")       // the rest of the line, in as many writes
 			write("o\ntwo\n") // as the disk takes, then the next line
 			write("three\n")

@@ -4,6 +4,7 @@ package main
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -282,4 +283,65 @@ func TestE2EUsr1WithoutLogFile(t *testing.T) {
 		t.Fatalf("GET /hello.txt after SIGUSR1 = %q", got)
 	}
 	p.stop(t, syscall.SIGTERM)
+}
+
+// TestLogFileFIFONoReader: a FIFO put at the --log-file's name, which
+// no one reads yet, is not waited for (each request's line waits for
+// the log, so the server answered no one until a reader came): the
+// lines go on to the old file, that is said once, and the FIFO is
+// written once someone reads it.
+func TestLogFileFIFONoReader(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	var diag strings.Builder
+	l, tick := testLogFile(t, path, slog.NewTextHandler(&diag, nil))
+	write := func(s string) {
+		t.Helper()
+		tick()
+		done := make(chan error, 1)
+		go func() {
+			_, err := l.Write([]byte(s))
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("Write(%q): %v", s, err)
+			}
+		case <-time.After(waitLimit):
+			// A reader lets it go, and the test end.
+			if r, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+				<-done
+				r.Close()
+			}
+			t.Fatalf("Write(%q) still waited after %v, for a reader of the FIFO", s, waitLimit)
+		}
+	}
+
+	write("one\n")
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	write("two\n")
+	write("three\n")
+	if b, _ := os.ReadFile(path + ".1"); string(b) != "one\ntwo\nthree\n" {
+		t.Errorf("old file = %q, want every line while the FIFO has no reader", b)
+	}
+	if n := strings.Count(diag.String(), "cannot be created again"); n != 1 {
+		t.Errorf("diagnostics =\n%s\nwant it said once that the name cannot be opened", diag.String())
+	}
+
+	r, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	write("four\n")
+	b := make([]byte, 16)
+	if n, err := r.Read(b); string(b[:n]) != "four\n" {
+		t.Errorf("the FIFO, once read, got %q, %v; want %q", b[:n], err, "four\n")
+	}
 }

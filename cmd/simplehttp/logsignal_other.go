@@ -9,3 +9,6 @@ import "os"
 var reopenSignal, hangupSignal os.Signal
 
 func dieOf(os.Signal) {}
+
+// openNonblock is none: no FIFO to wait for (see openAppend).
+const openNonblock = 0

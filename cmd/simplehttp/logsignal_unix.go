@@ -21,3 +21,7 @@ func dieOf(sig os.Signal) {
 	signal.Reset(sig)
 	syscall.Kill(os.Getpid(), sig.(syscall.Signal))
 }
+
+// openNonblock is the flag that opens a FIFO without waiting for a
+// reader (see openAppend).
+const openNonblock = syscall.O_NONBLOCK
