@@ -55,7 +55,8 @@
 // rotation, and at once on SIGUSR1; one in the served directory, or a
 // link to a file there, stops it at startup with --upload, which could
 // create it first; none with
-// --quiet), and on Ctrl-C or
+// --quiet), in local time (TZ may be a POSIX rule such as "JST-9", as
+// for Python), and on Ctrl-C or
 // SIGTERM writes the log lines it holds, prints "Keyboard interrupt received, exiting." and exits 0, after
 // letting requests in flight finish for up to 10 seconds (and with status
 // 1 15 seconds after the signal if it is still held up, by a stderr nobody
@@ -141,6 +142,8 @@ func main() {
 	// First of all: with --cgi, package cgi re-runs this executable as the
 	// small launcher that starts each script (as nobody under root).
 	cgi.MaybeRunLauncher()
+	// Before anything reads the time: the log's stamps are local time.
+	useTZRule()
 	startGCPacer()
 	startReaper()
 	// A write to a stdout or stderr whose reader is gone (a pipe to
