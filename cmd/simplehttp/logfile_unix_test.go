@@ -146,8 +146,23 @@ func TestE2ELogFileReopenFails(t *testing.T) {
 // the buffer. A 404, whose page goes out only once the handler (and its
 // log line) is done.
 func TestE2EHangupWritesLog(t *testing.T) {
+	p := hangUp(t, startBinary)
+	ee, ok := p.err.(*exec.ExitError)
+	if ws, _ := ee.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGHUP {
+		t.Errorf("exit: %v, want killed by SIGHUP (status 129 in a shell), as Python", p.err)
+	}
+	if rest, _ := io.ReadAll(p.stdout); len(rest) != 0 {
+		t.Errorf("stdout after the signal = %q, want nothing, as Python", rest)
+	}
+}
+
+// hangUp starts the command with start and a --log-file, has it answer a
+// request (a 404), sends it SIGHUP and waits for it to exit, checking that
+// the log file holds the request's line.
+func hangUp(t *testing.T, start func(*testing.T, ...string) *proc) *proc {
+	t.Helper()
 	log := filepath.Join(t.TempDir(), "access.log")
-	p := startBinary(t, "-b", "127.0.0.1", "-d", t.TempDir(), "--log-file", log, "0")
+	p := start(t, "-b", "127.0.0.1", "-d", t.TempDir(), "--log-file", log, "0")
 	resp, err := http.Get(p.url + "/missing")
 	if err != nil {
 		t.Fatal(err)
@@ -162,10 +177,6 @@ func TestE2EHangupWritesLog(t *testing.T) {
 	case <-time.After(waitLimit):
 		t.Fatalf("still running %v after SIGHUP", waitLimit)
 	}
-	ee, ok := p.err.(*exec.ExitError)
-	if ws, _ := ee.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGHUP {
-		t.Errorf("exit: %v, want killed by SIGHUP (status 129 in a shell), as Python", p.err)
-	}
 	b, err := os.ReadFile(log)
 	if err != nil {
 		t.Fatal(err)
@@ -173,9 +184,7 @@ func TestE2EHangupWritesLog(t *testing.T) {
 	if got := string(b); !strings.HasSuffix(got, `"GET /missing HTTP/1.1" 404 460`+"\n") {
 		t.Errorf("log file holds %q, want the request's line", got)
 	}
-	if rest, _ := io.ReadAll(p.stdout); len(rest) != 0 {
-		t.Errorf("stdout after the signal = %q, want nothing, as Python", rest)
-	}
+	return p
 }
 
 // TestE2EHangupIgnored: started with SIGHUP ignored (nohup), the server

@@ -16,8 +16,15 @@ var reopenSignal os.Signal = syscall.SIGUSR1
 // log lines it holds are written: see run.
 var hangupSignal os.Signal = syscall.SIGHUP
 
-// dieOf ends the process by sig's default action.
+// dieOf ends the process by sig's default action. A PID namespace's first
+// process (a container's entry point) cannot die of its own signal: the
+// kernel drops it, and the runtime then exited with status 2, that of a
+// bad command line. It exits with 128+sig, the status a shell, or a
+// container runtime, gives a process killed by sig.
 func dieOf(sig os.Signal) {
+	if os.Getpid() == 1 {
+		os.Exit(128 + int(sig.(syscall.Signal)))
+	}
 	signal.Reset(sig)
 	syscall.Kill(os.Getpid(), sig.(syscall.Signal))
 }
