@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -619,6 +620,23 @@ func TestNewLauncherFails(t *testing.T) {
 	want := `does not answer (does main call cgi.MaybeRunLauncher first?): exit status 2: "runtime: failed to create new OS thread (have 7 already; errno=11)"`
 	if err == nil || !strings.HasSuffix(err.Error(), want) {
 		t.Errorf("New with a launcher that fails = %v, want an error that ends with %s", err, want)
+	}
+}
+
+// TestNewLauncherNotStarted: a launcher that cannot be started at all
+// (here not executable; or no descriptor for its pipes under a small
+// ulimit -n) makes New say that it could not start it, where the error
+// blamed a missing call to cgi.MaybeRunLauncher.
+func TestNewLauncherNotStarted(t *testing.T) {
+	root := t.TempDir()
+	launcher := filepath.Join(root, "launcher")
+	if err := os.WriteFile(launcher, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := cgi.New(cgi.Options{Root: root, Launcher: launcher})
+	want := "cgi: cannot start the launcher " + launcher + ": fork/exec " + launcher + ": permission denied"
+	if err == nil || err.Error() != want || !errors.Is(err, fs.ErrPermission) {
+		t.Errorf("New with a launcher that is not executable = %v, want %s", err, want)
 	}
 }
 

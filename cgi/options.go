@@ -519,6 +519,12 @@ func pingLauncher(launcher string) error {
 	cmd := exec.CommandContext(ctx, launcher, launcherArg, launcherPing)
 	cmd.Env = []string{}
 	out, err := cmd.Output()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		// It never ran: no file descriptor for its pipes (a small
+		// ulimit -n), no process, no such file, not executable.
+		return fmt.Errorf("cgi: cannot start the launcher %s: %w", launcher, err)
+	}
 	if err != nil || !bytes.Equal(bytes.TrimSpace(out), []byte(launcherPong)) {
 		return fmt.Errorf("cgi: launcher %s does not answer (does main call cgi.MaybeRunLauncher first?): %v%s", launcher, err, launcherSaid(err))
 	}
