@@ -154,13 +154,22 @@ func main() {
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 
 	ctx, stop := context.Background(), func() {}
-	if sigs := stopSignals(); len(sigs) > 0 { // none would mean every signal
+	sigs := stopSignals()
+	if len(sigs) > 0 { // none would mean every signal
 		ctx, stop = signal.NotifyContext(ctx, sigs...)
 	}
 	go func() {
 		// After the first signal, restore the default handling so that a
 		// second Ctrl-C ends a slow shutdown at once.
 		<-ctx.Done()
+		if os.Getpid() == 1 {
+			// A container's PID 1 cannot die of it: the kernel
+			// drops it, and the runtime exits with status 2.
+			// Catch it, and exit as if killed by it (see dieOf).
+			again := make(chan os.Signal, 1)
+			signal.Notify(again, sigs...)
+			go func() { dieOf(<-again) }()
+		}
 		stop()
 		// And a shutdown that cannot end still does: its last steps
 		// write to stderr and the log, which a reader that stopped (a
