@@ -49,14 +49,14 @@ func TestUploadRootReserve(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := unix.Fallocate(int(f.Fd()), 0, 0, int64(st.Bavail)*st.Bsize); err != nil {
+	if err := unix.Fallocate(int(f.Fd()), 0, 0, int64(st.Bavail)*int64(st.Bsize)); err != nil {
 		t.Fatal(err)
 	}
 	if err := unix.Statfs(dir, &st); err != nil {
 		t.Fatal(err)
 	}
 	const size = 256 << 10
-	if avail, free := int64(st.Bavail)*st.Bsize, int64(st.Bfree)*st.Bsize; avail >= size || free < 2*size {
+	if avail, free := int64(st.Bavail)*int64(st.Bsize), int64(st.Bfree)*int64(st.Bsize); avail >= size || free < 2*size {
 		t.Fatalf("%d bytes available, %d free: want less than %d, and more than twice that", avail, free, size)
 	}
 
