@@ -137,8 +137,9 @@ func serverHeader(hs []header) string {
 }
 
 // serverToken is "simplehttp/" and the module version without its "v"
-// ("simplehttp/1.2.0"), or "simplehttp/devel" for a build from a checkout:
-// an RFC 9110 product token, which "(devel)" is not.
+// ("simplehttp/1.2.0", "simplehttp/0.0.0-20260102150405-abcdef123456" for
+// a go build in a git checkout), or "simplehttp/devel" for a build without
+// a version (go run): an RFC 9110 product token, which "(devel)" is not.
 func serverToken() string {
 	v := moduleVersion()
 	if v == "(devel)" || v == "" {

@@ -1067,7 +1067,10 @@ func version() string {
 }
 
 // moduleVersion is the version of the main module from the build
-// information: "(devel)" for a build from a checkout.
+// information: the tag or pseudo-version `go install ...@version` names;
+// for a build in a checkout, `go build` and `go install` (Go 1.24 and
+// later) stamp a pseudo-version from its git commit, with "+dirty" if it
+// has changes, and `go run`, `go test` or -buildvcs=false give "(devel)".
 func moduleVersion() string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
 		return bi.Main.Version
