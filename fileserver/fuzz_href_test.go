@@ -52,8 +52,8 @@ func FuzzHref(f *testing.F) {
 	}
 	mtime := time.Date(2024, 3, 5, 9, 7, 3, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, name string) {
-		if name == "" || name == "." || name == ".." || strings.Contains(name, "/") {
-			return
+		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
+			return // not one element of a path: left out of listings
 		}
 		content := "the file " + name
 		var h *fileserver.Handler
@@ -62,9 +62,6 @@ func FuzzHref(f *testing.F) {
 			fsys := fstest.MapFS{"d/" + name: {Data: []byte(content), ModTime: mtime}}
 			h = mustNew(t, fsys, opts)
 		} else {
-			if strings.Contains(name, "\x00") {
-				return // no OS file name holds a NUL
-			}
 			fsys := fstest.MapFS{"d/" + name: {Data: []byte(content), ModTime: mtime}, "d/x": {}}
 			w := httptest.NewRecorder()
 			mustNew(t, fsys, opts).ServeHTTP(w, httptest.NewRequest("GET", "/d/", nil))
