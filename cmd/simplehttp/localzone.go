@@ -3,6 +3,7 @@ package main
 import (
 	be "encoding/binary"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -27,13 +28,20 @@ func useTZRule() {
 // POSIX rule can give: a name of it is three letters or more, or <quoted>.
 const tzRuleUnknown = "?"
 
+// tzRuleStart is how a rule starts for the C library: the standard
+// time's name, letters, or <quoted> letters, digits, '+' and '-', at
+// least three, then its offset. Go reads any text up to a digit or sign as
+// the name: "Etc/GMT-9", a zone name whose file is missing, would be 9
+// hours ahead of a "Etc/GMT" where Python logs in UTC.
+var tzRuleStart = regexp.MustCompile(`^(?:[A-Za-z]{3,}|<[A-Za-z0-9+-]{3,}>)[+-]?[0-9]`)
+
 // tzRule returns the location of the POSIX TZ rule tz, or nil if tz is
 // not one (a zone name such as "Asia/Tokyo", whose file is missing, or
 // ":name", which the C library reads only as a file name). It is built as
 // a zoneinfo file with no transitions whose footer is the rule: Go follows
 // that footer for every time.
 func tzRule(tz string) *time.Location {
-	if tz == "" || strings.HasPrefix(tz, ":") || strings.ContainsAny(tz, "\n\x00") {
+	if !tzRuleStart.MatchString(tz) || strings.ContainsAny(tz, "\n\x00") {
 		return nil
 	}
 	// A version 2 file: the header and data in 32 bits, then again in

@@ -37,7 +37,8 @@ func TestTZRule(t *testing.T) {
 	}
 	// Zone names whose file is missing, file names, and what is no rule
 	// at all: UTC, as the C library takes them.
-	for _, tz := range []string{"", "UTC", "JST", "Asia/Tokyo", "Bogus/Zone", ":JST-9", "/etc/nowhere", "JST-9\nX"} {
+	for _, tz := range []string{"", "UTC", "JST", "Asia/Tokyo", "Bogus/Zone", ":JST-9", "/etc/nowhere", "JST-9\nX",
+		"Etc/GMT-9", "Etc/GMT+5", "<>-9", "<A_B>-9", "J S T-9"} {
 		if loc := tzRule(tz); loc != nil {
 			t.Errorf("tzRule(%q) = %v, want nil", tz, loc)
 		}
