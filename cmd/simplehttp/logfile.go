@@ -65,11 +65,15 @@ func openLogFile(path string, logger *slog.Logger) (*logFile, error) {
 // Once the server runs, a name is opened again with openNonblock: a FIFO
 // put at the name that no one reads fails to open (ENXIO) rather than
 // hold up every request, whose line waits for the log, until someone
-// reads it; the lines go on to the old file meanwhile.
+// reads it; the lines go on to the old file meanwhile. Once open, its
+// writes wait for room as the first file's do (see setBlocking).
 func openAppend(path string, flag int) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|flag, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("--log-file %q: %w", path, pathErr(err))
+	}
+	if flag&openNonblock != 0 {
+		setBlocking(f)
 	}
 	return f, nil
 }

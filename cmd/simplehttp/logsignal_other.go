@@ -12,3 +12,5 @@ func dieOf(os.Signal) {}
 
 // openNonblock is none: no FIFO to wait for (see openAppend).
 const openNonblock = 0
+
+func setBlocking(*os.File) {}

@@ -32,3 +32,13 @@ func dieOf(sig os.Signal) {
 // openNonblock is the flag that opens a FIFO without waiting for a
 // reader (see openAppend).
 const openNonblock = syscall.O_NONBLOCK
+
+// setBlocking makes the writes to f, opened with openNonblock, wait for
+// room again, as those to a file opened without it do. Left non-blocking,
+// a FIFO whose reader lagged failed them once the pipe was full (EAGAIN,
+// a line cut or lost) where Go does not poll the file: FIFOs on macOS.
+func setBlocking(f *os.File) {
+	if c, err := f.SyscallConn(); err == nil {
+		c.Control(func(fd uintptr) { syscall.SetNonblock(int(fd), false) })
+	}
+}
