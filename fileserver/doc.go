@@ -75,7 +75,7 @@
 // and buffers while its client reads). Regular files larger than the
 // cache's limit, opened as *os.File, are sent with sendfile(2), through
 // any middleware whose writer passes ReadFrom on. A file of an fs.FS that
-// cannot seek (an [archive/zip.Reader]'s) is served as well: read from its
+// cannot seek (an [archive/zip.Reader]'s, or one whose Seek fails) is served as well: read from its
 // start, and up to a single range; a request for several ranges gets it
 // whole, and without a modification time it gets no ETag. A client whose Accept header prefers
 // application/json gets the listing as JSON. Options.DisableListing

@@ -20,11 +20,13 @@ import (
 // faultyFS is an fs.FS of the application's own whose files fail: a read
 // of a file named in failAt fails with EIO once that many bytes of it
 // were read, as a network or database-backed fs.FS may. Its files can
-// seek unless stream is set (as a file of a zip.Reader cannot).
+// seek unless stream is set (as a file of a zip.Reader cannot), or have a
+// Seek that always fails if seekFails is set.
 type faultyFS struct {
 	fstest.MapFS
-	failAt map[string]int64
-	stream bool
+	failAt    map[string]int64
+	stream    bool
+	seekFails bool
 	// statSize gives the files it names the size their Stat reports,
 	// whatever they hold.
 	statSize map[string]int64
@@ -46,8 +48,11 @@ func (x faultyFS) Open(name string) (fs.File, error) {
 	if size, ok := x.statSize[name]; ok {
 		ff.statSize = &size
 	}
-	if x.stream {
+	switch {
+	case x.stream:
 		return ff, nil
+	case x.seekFails:
+		return unseekableFaulty{ff}, nil
 	}
 	return seekableFaulty{ff}, nil
 }
@@ -94,6 +99,14 @@ func (f seekableFaulty) Seek(offset int64, whence int) (int64, error) {
 		f.off = abs
 	}
 	return abs, err
+}
+
+// unseekableFaulty has a Seek method that always fails, as a stream's
+// may.
+type unseekableFaulty struct{ *faultyFile }
+
+func (unseekableFaulty) Seek(int64, int) (int64, error) {
+	return 0, errors.ErrUnsupported
 }
 
 // cutCases are the responses whose body falls short of its
@@ -228,6 +241,28 @@ func TestNegativeStatSize(t *testing.T) {
 		if !ok {
 			t.Errorf("stream=%v: %d %s\n%s", stream, r.status, r.header, r.body)
 		}
+	}
+}
+
+// TestSeekFails serves files with a Seek method that always fails: they
+// are read from their start, as files that cannot seek are, and one of
+// negative size gets the error page's 500. http.ServeContent, which
+// seeks to the end first, answered both a plain-text 500 "seeker can't
+// seek" past the error pages.
+func TestSeekFails(t *testing.T) {
+	big := strings.Repeat("0123456789abcdef", 4096)
+	m := fstest.MapFS{"big.txt": {Data: []byte(big), ModTime: modTime}, "neg.txt": {Data: []byte("hello world"), ModTime: modTime}}
+	h := mustNew(t, faultyFS{MapFS: m, seekFails: true, statSize: map[string]int64{"neg.txt": -1}}, fileserver.Options{})
+	if r := serve(t, h, "GET", "/big.txt", nil); r.status != 200 || r.header.Get("Content-Length") != "65536" || r.body != big {
+		t.Errorf("big.txt: %d %s, %d bytes", r.status, r.header, len(r.body))
+	}
+	if r := serve(t, h, "GET", "/big.txt", map[string]string{"Range": "bytes=65530-"}); r.status != 206 || r.body != big[65530:] {
+		t.Errorf("big.txt, range: %d %s %q", r.status, r.header, r.body)
+	}
+	r := serve(t, h, "GET", "/neg.txt", nil)
+	if r.status != 500 || r.header.Get("Content-Type") != "text/html;charset=utf-8" ||
+		!strings.Contains(r.body, "<p>Error code: 500</p>\n        <p>Message: Internal Server Error.</p>") {
+		t.Errorf("neg.txt: %d %s\n%s", r.status, r.header, r.body)
 	}
 }
 

@@ -779,10 +779,12 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 			rs, watch = fr, fr
 		}
 	case io.ReadSeeker:
-		fi = seekSize(ff, fi)
-		sf := &seekFile{rs: ff, size: fi.Size()}
-		rs, watch = sf, sf
-	default:
+		if sfi, ok := seekSize(ff, fi); ok {
+			sf := &seekFile{rs: ff, size: sfi.Size()}
+			rs, watch, fi = sf, sf, sfi
+		}
+	}
+	if rs == nil {
 		fr := newForwardReader(f, fi.Size()) // a file of a zip.Reader
 		rs, watch = fr, fr
 	}

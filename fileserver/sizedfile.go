@@ -154,13 +154,23 @@ func (s *seekFile) cutShort() bool { return s.short.Load() }
 // not know): http.ServeContent sends that size as the Content-Length and
 // answers ranges against it, and the headers made before it (the ETag, the
 // ranges fixRange mended, a variant's Content-Length) must agree. f is left
-// at its start.
-func seekSize(f io.ReadSeeker, fi fs.FileInfo) fs.FileInfo {
+// at its start. ok is false if f cannot seek to its end and back after
+// all (a Seek method that fails, as a stream's may): it is then read as
+// one that cannot seek (forwardReader), since http.ServeContent, whose
+// first step is that seek, answered it a plain-text 500 "seeker can't
+// seek" past the error pages.
+func seekSize(f io.ReadSeeker, fi fs.FileInfo) (_ fs.FileInfo, ok bool) {
 	end, err := f.Seek(0, io.SeekEnd)
-	if _, serr := f.Seek(0, io.SeekStart); err != nil || serr != nil || end == fi.Size() {
-		return fi
+	if err != nil {
+		return fi, false
 	}
-	return resized{fi, end}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fi, false
+	}
+	if end == fi.Size() {
+		return fi, true
+	}
+	return resized{fi, end}, true
 }
 
 // resized is a FileInfo with another size.
