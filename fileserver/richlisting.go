@@ -155,14 +155,24 @@ func richAssetOf(rawQuery string) *richAsset {
 	return nil
 }
 
-// richAssetHref is the reference to the asset a from the page of the
-// directory name: at the handler's root, climbing one "../" for each
-// element of name, so that it resolves under any prefix the handler is
-// mounted at.
-func richAssetHref(name string, a *richAsset) string {
+// richAssetHref is the reference to the asset a from the page of a
+// directory whose escaped URL path, as the handler got it (below any
+// prefix stripped before it), is escaped: at the handler's root,
+// climbing one "../" for each segment of that path, so that it resolves
+// under any prefix the handler is mounted at. The segments are the
+// URL's, not the name's: "/a%2Fb/" is one segment but the name a/b, and
+// "/a//b/" three for the name a/b.
+func richAssetHref(escaped string, a *richAsset) string {
+	if i := strings.IndexByte(escaped, '#'); i >= 0 {
+		escaped = escaped[:i]
+	}
 	up := "./"
-	if name != "." {
-		up = strings.Repeat("../", strings.Count(name, "/")+1)
+	// Without its leading '/' when the prefix stripped ended with it
+	// (http.StripPrefix("/static/")); a '/' doubled after such a prefix
+	// then counts for none, and the link leads to a directory of the
+	// handler below its root, which answers it all the same.
+	if n := strings.Count(strings.TrimPrefix(escaped, "/"), "/"); n > 0 {
+		up = strings.Repeat("../", n)
 	}
 	return up + "?asset=" + a.name
 }
@@ -675,12 +685,13 @@ func (h *Handler) richStampsFS(dir string, rows []richEntry, fn func(i int, st r
 }
 
 // richPageOf is the page of the directory name, whose escaped path in
-// the client's URL is clientPath, with count rows sorted by s.
-func (h *Handler) richPageOf(name, clientPath string, s richSort, count int) richPage {
+// the client's URL is clientPath, and escaped as the handler got it
+// (requestName), with count rows sorted by s.
+func (h *Handler) richPageOf(name, clientPath, escaped string, s richSort, count int) richPage {
 	page := richPage{
 		Title:   shownName(clientPath),
-		Style:   richAssetHref(name, richStyle),
-		Script:  richAssetHref(name, richScript),
+		Style:   richAssetHref(escaped, richStyle),
+		Script:  richAssetHref(escaped, richScript),
 		Crumbs:  richCrumbs(clientPath),
 		Parent:  name != ".",
 		Columns: richColumns(s),
@@ -695,9 +706,10 @@ func (h *Handler) richPageOf(name, clientPath string, s richSort, count int) ric
 	return page
 }
 
-// richHead renders the page up to the rows.
-func (h *Handler) richHead(name, clientPath string, s richSort, count int) []byte {
-	page := h.richPageOf(name, clientPath, s, count)
+// richHead renders the page of r up to the rows.
+func (h *Handler) richHead(r *http.Request, name, clientPath string, s richSort, count int) []byte {
+	_, _, escaped := h.requestName(r)
+	page := h.richPageOf(name, clientPath, escaped, s, count)
 	return appendRichHead(nil, &page)
 }
 
@@ -900,7 +912,7 @@ func isHex(c byte) bool {
 // key when the rows are kept, so compressed once per version; else, for
 // rows that requests share, in memo, once for them all).
 func (h *Handler) writeRichListing(w http.ResponseWriter, r *http.Request, name, clientPath string, s richSort, count int, rows []byte, key string, id fileID, gen int64, memo *encMemo) {
-	head := h.richHead(name, clientPath, s, count)
+	head := h.richHead(r, name, clientPath, s, count)
 	tail := richTail(count)
 	if key = pageKey(key, clientPath); key != "" {
 		// The version of the compressed page is the directory's and
@@ -920,7 +932,7 @@ const richStreamChunk = 32 << 10
 // chunk are held. It has no Content-Length (HTTP/1.1 sends it chunked,
 // HTTP/1.0 closes the connection at its end) and is not compressed.
 func (h *Handler) streamRichListing(w http.ResponseWriter, r *http.Request, name, clientPath string, s richSort, rows []richEntry) {
-	head := h.richHead(name, clientPath, s, len(rows))
+	head := h.richHead(r, name, clientPath, s, len(rows))
 	hdr := w.Header()
 	addVary(hdr, varyAccept)
 	hdr["Content-Type"] = own(htmlType)

@@ -131,7 +131,7 @@ func TestRichRenderMatchesTemplate(t *testing.T) {
 					if flags&4 != 0 {
 						name = "dir"
 					}
-					checkRichPage(t, h.richPageOf(name, path, s, count))
+					checkRichPage(t, h.richPageOf(name, path, path, s, count))
 					n++
 				}
 			}
@@ -271,7 +271,7 @@ func FuzzRichHead(f *testing.F) {
 			name = "dir"
 		}
 		s := richSort{key: [...]string{"name", "size", "date"}[sortBy%3], desc: sortBy&4 != 0}
-		page := h.richPageOf(name, crumbPath, s, count)
+		page := h.richPageOf(name, crumbPath, crumbPath, s, count)
 		checkRichPage(t, page)
 		page.Title = urlpath.UnescapeName(title)
 		checkRichPage(t, page)

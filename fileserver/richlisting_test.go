@@ -6,6 +6,8 @@ import (
 	"html"
 	"io"
 	"io/fs"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -205,6 +207,40 @@ func TestRichListingAssets(t *testing.T) {
 	for _, q := range []string{"?asset=rich.0000000000000000.css", "?asset=" + css[1][len("?asset="):] + "&x", "?asset=rich.css", "?sort=name&" + js[1][1:]} {
 		if got := serve(t, h, "GET", dir+q, nil); got.status != 200 || got.body != page {
 			t.Errorf("GET %s%s: %d, %.40q; want the listing", dir, q, got.status, got.body)
+		}
+	}
+}
+
+// TestRichAssetsUnderPrefix: under http.StripPrefix, a page reached by a
+// path whose segments are not its name's ("/a%2Fb/", one segment for
+// the name a/b, or "/a//b/") links its style sheet and script at the
+// handler's root all the same. Counted by the name, the link of
+// /static/x/a%2Fb/ climbed above /static/, outside the handler, and the
+// page lost its styles and script.
+func TestRichAssetsUnderPrefix(t *testing.T) {
+	m := fstest.MapFS{"x/a/b/f.txt": {Data: []byte("f")}}
+	rh := richHandler(t, m, fileserver.Options{})
+	href := regexp.MustCompile(`<link rel="stylesheet" href="([^"]*)">`)
+	for _, dir := range []string{"/static/", "/static/x/a/b/", "/static/x/a%2Fb/", "/static/x%2Fa%2Fb/", "/static/x//a/b/", "/static//x/a/b/"} {
+		for _, h := range []http.Handler{http.StripPrefix("/static", rh), http.StripPrefix("/static/", rh)} {
+			page := serve(t, h, "GET", dir, nil)
+			m := href.FindStringSubmatch(page.body)
+			if page.status != 200 || m == nil {
+				t.Fatalf("GET %s: %d, no style sheet:\n%s", dir, page.status, page.body)
+			}
+			base, _ := url.Parse("http://example.com" + dir)
+			ref, err := url.Parse(m[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := base.ResolveReference(ref)
+			if !strings.HasPrefix(got.Path, "/static/") {
+				t.Errorf("GET %s: style sheet %q resolves to %s, outside /static/", dir, m[1], got)
+				continue
+			}
+			if css := serve(t, h, "GET", got.RequestURI(), nil); css.status != 200 || css.header.Get("Content-Type") != "text/css; charset=utf-8" {
+				t.Errorf("GET %s: %d %s", got.RequestURI(), css.status, css.header.Get("Content-Type"))
+			}
 		}
 	}
 }
