@@ -37,10 +37,11 @@ var (
 //     (pyescape.SurrogateEscape), and resolved against the directory's
 //     URL (as a browser does) and fetched, it gives the file's bytes.
 //
-// A valid UTF-8 name is served from an fstest.MapFS. Any other name (but
-// one holding a NUL) is written to an OS directory served by NewDir, the
-// only kind of FS that can open it; an fstest.MapFS holding it lists
-// nothing.
+// A name that is not one element of a path ("", ".", "..", or one holding
+// '/' or NUL) is skipped: listings leave it out (TestListingOddNames). A
+// valid UTF-8 name is served from an fstest.MapFS. Any other name is
+// written to an OS directory served by NewDir, the only kind of FS that
+// can open it; an fstest.MapFS holding it lists nothing.
 func FuzzHref(f *testing.F) {
 	for _, s := range []string{
 		"a.txt", "<script>alert(1)</script>", `"dq"`, "'sq'", "a&b", "&lt;", "%2e%2e", "%", "q?x#y",
