@@ -23,20 +23,28 @@ func TestMaxProcsSettings(t *testing.T) {
 	if goMinor(runtime.Version()) < 25 {
 		t.Skipf("%s: the runtime reads the cgroup CPU limit from Go 1.25 on", runtime.Version())
 	}
+	for _, kv := range defaultGODEBUG(t) {
+		if kv == "containermaxprocs=0" || kv == "updatemaxprocs=0" {
+			t.Errorf("the command is built with %s (DefaultGODEBUG %s)", kv, defaultGODEBUG(t))
+		}
+	}
+}
+
+// defaultGODEBUG is the command's default GODEBUG, as "key=value" items:
+// what the go line of go.mod and the //go:debug lines of the main package
+// make of the toolchain's defaults.
+func defaultGODEBUG(t *testing.T) []string {
+	t.Helper()
 	info, err := buildinfo.ReadFile(binary(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range info.Settings {
-		if s.Key != "DefaultGODEBUG" {
-			continue
-		}
-		for _, kv := range strings.Split(s.Value, ",") {
-			if kv == "containermaxprocs=0" || kv == "updatemaxprocs=0" {
-				t.Errorf("the command is built with %s (DefaultGODEBUG %s)", kv, s.Value)
-			}
+		if s.Key == "DefaultGODEBUG" {
+			return strings.Split(s.Value, ",")
 		}
 	}
+	return nil
 }
 
 // TestMaxProcsFollowsCPULimit runs the command in a cgroup that may use one
