@@ -773,11 +773,9 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 		rs, watch = sized, sized
 	case syscall.Conn:
 		// An OS file wrapped by an fs.FS of its own: sendfile(2)
-		// sends it, as it would without us.
-		if rs, _ = f.(io.ReadSeeker); rs == nil {
-			fr := newForwardReader(f, fi.Size())
-			rs, watch = fr, fr
-		}
+		// sends it, as it would without us (read below if it cannot
+		// seek).
+		rs, _ = f.(io.ReadSeeker)
 	case io.ReadSeeker:
 		if sfi, ok := seekSize(ff, fi); ok {
 			sf := &seekFile{rs: ff, size: sfi.Size()}
@@ -785,11 +783,9 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 		}
 	}
 	if rs == nil {
-		fr := newForwardReader(f, fi.Size()) // a file of a zip.Reader
-		rs, watch = fr, fr
-	}
-	if fi.Size() < 0 {
-		if _, ok := rs.(*forwardReader); ok {
+		// A file that cannot seek (a file of a zip.Reader), or whose
+		// Seek fails: read from its start, for the size its Stat gave.
+		if fi.Size() < 0 {
 			// A size its fs.FS got wrong, and no seek to find the
 			// right one: http.ServeContent would answer a plain-text
 			// 500 "seeker can't seek", past the error pages.
@@ -797,6 +793,8 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f fs.File, f
 			h.sendError(w, r, http.StatusInternalServerError, internalError)
 			return
 		}
+		fr := newForwardReader(f, fi.Size())
+		rs, watch = fr, fr
 	}
 	var ctype string
 	if v != nil {
