@@ -227,7 +227,8 @@
 // the URL of the handler's root (whatever its index pages) with the query
 // ?asset=rich.HASH.css (and .js), so that one copy serves every
 // directory, with an ETag and "Cache-Control: max-age=31536000,
-// immutable", the hash changing with their content. They are not inline, so that a
+// immutable", the hash changing with their content (with Compress,
+// compressed as the page is, each coding with an ETag of its own). They are not inline, so that a
 // Content-Security-Policy without 'unsafe-inline', such as
 // "default-src 'self'", leaves the page whole. Names are escaped exactly as in Python's list,
 // but that the text shows their bidirectional formatting characters

@@ -2,6 +2,7 @@ package fileserver
 
 import (
 	"bufio"
+	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/simplehttp/simplehttp/internal/negotiate"
 	"github.com/simplehttp/simplehttp/internal/pyescape"
 	"github.com/simplehttp/simplehttp/internal/urlpath"
 )
@@ -132,6 +134,33 @@ type richAsset struct {
 	ctype []string
 	etag  []string
 	body  string
+
+	// encoded holds the body compressed in each coding, made the first
+	// time a client of Options.Compress asks for that coding: coding
+	// token → *encodedAsset.
+	encoded sync.Map
+}
+
+// encodedAsset is a richAsset's body in one coding.
+type encodedAsset struct {
+	once sync.Once
+	body string   // "" when compressing failed
+	etag []string // the asset's ETag marked with the coding
+}
+
+// in returns the body of a in coding c and its ETag, compressed once for
+// the process, or "" if it could not be compressed.
+func (a *richAsset) in(c *coding) (string, []string) {
+	v, _ := a.encoded.LoadOrStore(c.token, new(encodedAsset))
+	e := v.(*encodedAsset)
+	e.once.Do(func() {
+		var buf bytes.Buffer
+		if c.encode(&buf, []byte(a.body), true) == nil && buf.Len() < len(a.body) {
+			e.body = buf.String()
+			e.etag = []string{(&variant{coding: c}).etag(a.etag[0])}
+		}
+	})
+	return e.body, e.etag
 }
 
 func newRichAsset(ext, ctype, body string) *richAsset {
@@ -182,13 +211,29 @@ func richAssetHref(escaped string, a *richAsset) string {
 var richAssetCacheControl = []string{"max-age=31536000, immutable"}
 
 // serveRichAsset answers a GET or HEAD of the asset a, with its ETag, so
-// that If-None-Match gets 304.
+// that If-None-Match gets 304; with Options.Compress, compressed in the
+// coding the client prefers (but for a range, which is of the asset as
+// it is, as for files), with an ETag of its own.
 func (h *Handler) serveRichAsset(w http.ResponseWriter, r *http.Request, a *richAsset) {
 	hdr := w.Header()
 	hdr["Content-Type"] = a.ctype
-	hdr["Etag"] = a.etag
 	hdr["Cache-Control"] = richAssetCacheControl
-	http.ServeContent(w, r, "", time.Time{}, strings.NewReader(a.body))
+	body, etag := a.body, a.etag
+	if _, set := hdr["Content-Encoding"]; h.comp != nil && !set {
+		addVary(hdr, varyAcceptEncoding)
+		token, _ := negotiate.Encoding(r.Header["Accept-Encoding"], h.compTokens...)
+		if token != "" && r.Header["Range"] == nil {
+			c := codings[token]
+			if b, tag := a.in(c); b != "" {
+				hdr["Content-Encoding"] = own(c.value)
+				// Which ServeContent leaves out for an encoded body.
+				hdr["Content-Length"] = []string{strconv.Itoa(len(b))}
+				body, etag = b, tag
+			}
+		}
+	}
+	hdr["Etag"] = etag
+	http.ServeContent(w, r, "", time.Time{}, strings.NewReader(body))
 }
 
 // A richHole is a named hole of richlisting.html, written {{name}}.

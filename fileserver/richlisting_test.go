@@ -211,6 +211,52 @@ func TestRichListingAssets(t *testing.T) {
 	}
 }
 
+// TestRichAssetsCompressed: with Compress, the rich listing's style sheet
+// and script go out compressed in the coding the client prefers, as the
+// page that links them does (they were inline in it, and compressed with
+// it, before they were served beside it), each with an ETag of its own
+// so that a cache never answers one coding's If-None-Match with
+// another's; a range, or a client that takes no coding, gets them as
+// they are.
+func TestRichAssetsCompressed(t *testing.T) {
+	plain := richHandler(t, richFS(), fileserver.Options{})
+	h := richHandler(t, richFS(), fileserver.Options{Compress: true})
+	page := serve(t, h, "GET", "/", nil).body
+	for _, re := range []string{`href="\./(\?asset=rich\.[0-9a-f]{16}\.css)"`, `src="\./(\?asset=rich\.[0-9a-f]{16}\.js)"`} {
+		m := regexp.MustCompile(re).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no %s in the page:\n%s", re, page)
+		}
+		target := "/" + m[1]
+		want := serve(t, plain, "GET", target, nil)
+		if got := serve(t, h, "GET", target, nil); got.body != want.body || got.header.Get("Content-Encoding") != "" || got.header.Get("Etag") != want.header.Get("Etag") || got.header.Get("Vary") != "Accept-Encoding" {
+			t.Errorf("GET %s, no Accept-Encoding: Content-Encoding %q, ETag %q, Vary %q; want the asset as it is, ETag %q, Vary: Accept-Encoding",
+				target, got.header.Get("Content-Encoding"), got.header.Get("Etag"), got.header.Get("Vary"), want.header.Get("Etag"))
+		}
+		for _, token := range []string{"br", "zstd", "gzip"} {
+			got := serve(t, h, "GET", target, map[string]string{"Accept-Encoding": token})
+			wantTag := strings.TrimSuffix(want.header.Get("Etag"), `"`) + "-" + token + `"`
+			checkHeaders(t, "GET "+target+" ("+token+")", got.header, map[string]string{
+				"Content-Encoding": token,
+				"Content-Length":   strconv.Itoa(len(got.body)),
+				"Content-Type":     want.header.Get("Content-Type"),
+				"Cache-Control":    "max-age=31536000, immutable",
+				"Vary":             "Accept-Encoding",
+				"Etag":             wantTag,
+			})
+			if got.status != 200 || len(got.body) >= len(want.body) || decode(t, token, got.body) != want.body {
+				t.Errorf("GET %s (%s): %d, %d bytes; want 200 and the asset compressed (%d bytes as it is)", target, token, got.status, len(got.body), len(want.body))
+			}
+			if again := serve(t, h, "GET", target, map[string]string{"Accept-Encoding": token, "If-None-Match": wantTag}); again.status != 304 {
+				t.Errorf("GET %s (%s), If-None-Match %s: %d; want 304", target, token, wantTag, again.status)
+			}
+		}
+		if got := serve(t, h, "GET", target, map[string]string{"Accept-Encoding": "gzip", "Range": "bytes=0-9"}); got.status != 206 || got.body != want.body[:10] || got.header.Get("Content-Encoding") != "" {
+			t.Errorf("GET %s, gzip and a range: %d %q, Content-Encoding %q; want 206 and the asset's first 10 bytes as they are", target, got.status, got.body, got.header.Get("Content-Encoding"))
+		}
+	}
+}
+
 // TestRichAssetsUnderPrefix: under http.StripPrefix, a page reached by a
 // path whose segments are not its name's ("/a%2Fb/", one segment for
 // the name a/b, or "/a//b/") links its style sheet and script at the
