@@ -2,7 +2,9 @@ package errorpage
 
 import (
 	"net/http"
+	"net/textproto"
 	"strconv"
+	"strings"
 
 	"github.com/simplehttp/simplehttp/accesslog"
 )
@@ -31,7 +33,8 @@ import (
 // Cache-Control and Content-Encoding headers that w may already carry for
 // the content the error replaces, as net/http's file server does, and its
 // Content-Disposition (a browser would save the page under the file's
-// name) and Trailer (the page ends with no trailer fields); other headers
+// name) and Trailer with the fields it declares and those set under
+// [http.TrailerPrefix] (the page ends with no trailer fields); other headers
 // set on w are kept. Inside a [Middleware], the first four are put back
 // as they were when the middleware got the request: set then, they
 // belong to a wrapper outside that sets them on every response (a
@@ -141,9 +144,12 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, st *state, co
 	// "attachment; filename=report.pdf" was saved by the browser as
 	// report.pdf, whoever set it. Nor does it end with the trailer
 	// fields that download declared (a checksum): sent with its
-	// Content-Length, the page has no trailer section at all.
+	// Content-Length, the page has no trailer section at all. The fields
+	// go too: those Trailer declared, set after the status, would go out
+	// as headers of the page, and those set under http.TrailerPrefix as
+	// its trailers over HTTP/2.
 	delete(h, "Content-Disposition")
-	delete(h, "Trailer")
+	dropTrailerFields(h)
 	// A request with a body may have been refused before its body was
 	// read (401, 409): to keep the connection, net/http would first read
 	// the body, and wait for as long as the client sends none.
@@ -166,6 +172,24 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, st *state, co
 	if r.Method != http.MethodHead {
 		// A failed write means the client has gone: nobody is left to tell.
 		_, _ = w.Write(b.body)
+	}
+}
+
+// dropTrailerFields deletes from h the Trailer header, the fields it
+// declares and those set with the [http.TrailerPrefix] prefix.
+func dropTrailerFields(h http.Header) {
+	for _, v := range h["Trailer"] {
+		for _, name := range strings.Split(v, ",") {
+			if name = textproto.TrimString(name); name != "" {
+				delete(h, textproto.CanonicalMIMEHeaderKey(name))
+			}
+		}
+	}
+	delete(h, "Trailer")
+	for k := range h {
+		if strings.HasPrefix(k, http.TrailerPrefix) {
+			delete(h, k)
+		}
 	}
 }
 

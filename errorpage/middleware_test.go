@@ -565,14 +565,7 @@ func TestMiddlewareOverHTTP(t *testing.T) {
 
 	for _, proto := range []string{"HTTP/1.1", "HTTP/2"} {
 		t.Run(proto, func(t *testing.T) {
-			ts := httptest.NewUnstartedServer(handler)
-			if proto == "HTTP/2" {
-				ts.EnableHTTP2 = true
-				ts.StartTLS()
-			} else {
-				ts.Start()
-			}
-			defer ts.Close()
+			ts := startServer(t, handler, proto)
 			client := ts.Client()
 
 			// 200 then more bytes: streamed, not buffered.
@@ -1487,4 +1480,67 @@ func TestCodesAskedOfErrorsOnly(t *testing.T) {
 			t.Errorf("GET %s: %d %q, want %d %q", tc.path, res.StatusCode, res.Header.Get("Content-Type"), tc.code, tc.ct)
 		}
 	}
+}
+
+// A handler that declares trailer fields (a checksum of a download) and
+// fails: the page that replaces its response carries neither the fields
+// it declared, as headers, nor those set through http.TrailerPrefix, which
+// HTTP/2 would send as the page's trailers.
+func TestPageDropsTrailerFields(t *testing.T) {
+	m, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Trailer", "X-Checksum, X-Count")
+		w.WriteHeader(http.StatusInternalServerError)
+		io.WriteString(w, "partial")
+		w.Header().Set("X-Checksum", "sha256:abc")
+		w.Header().Set("X-Count", "7")
+		w.Header().Set(http.TrailerPrefix+"X-Late", "1")
+		w.Header().Set("X-Request-Id", "r1")
+	}))
+	for _, proto := range []string{"HTTP/1.1", "HTTP/2"} {
+		t.Run(proto, func(t *testing.T) {
+			ts := startServer(t, handler, proto)
+			res, err := ts.Client().Get(ts.URL + "/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(res.Body)
+			res.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.StatusCode != 500 || !bytes.Contains(body, []byte("Error code: 500")) {
+				t.Fatalf("status %d, body %q; want the 500 page", res.StatusCode, body)
+			}
+			for _, k := range []string{"Trailer", "X-Checksum", "X-Count", "X-Late"} {
+				if v, ok := res.Header[k]; ok {
+					t.Errorf("page header %s: %q, want none", k, v)
+				}
+			}
+			if len(res.Trailer) != 0 {
+				t.Errorf("page trailers %v, want none", res.Trailer)
+			}
+			if got := res.Header.Get("X-Request-Id"); got != "r1" {
+				t.Errorf("X-Request-Id = %q, want r1 (kept)", got)
+			}
+		})
+	}
+}
+
+// startServer serves handler over proto, "HTTP/1.1" (plain) or "HTTP/2"
+// (TLS), until the test ends.
+func startServer(t *testing.T, handler http.Handler, proto string) *httptest.Server {
+	t.Helper()
+	ts := httptest.NewUnstartedServer(handler)
+	if proto == "HTTP/2" {
+		ts.EnableHTTP2 = true
+		ts.StartTLS()
+	} else {
+		ts.Start()
+	}
+	t.Cleanup(ts.Close)
+	return ts
 }
