@@ -27,8 +27,13 @@ import (
 // it also carries Connection: close after the errors that leave the
 // connection in doubt (400, 413, 414, 431, 500 and 501, as nginx does), and
 // after every error inside a Middleware with [Options.CloseAfterError], as
-// Python's send_error does. For 1xx codes, 204, 205 and 304 it has no body and
-// neither Content-Type nor Content-Length. A HEAD request gets the headers
+// Python's send_error does. For 204, 205 and 304 it has no body and
+// neither Content-Type nor Content-Length. A 1xx code other than 101 goes
+// out as an informational response with the header as it stands (and
+// Connection: close under CloseAfterError): Error deletes nothing from it,
+// as it is also the header of the final response the handler still owes,
+// which the Middleware replaces by the page if it is a bodiless error.
+// A HEAD request gets the headers
 // of GET and no body. Before writing, Error deletes the ETag, Last-Modified,
 // Cache-Control and Content-Encoding headers that w may already carry for
 // the content the error replaces, as net/http's file server does, and its
@@ -82,7 +87,9 @@ func Error(w http.ResponseWriter, r *http.Request, code int, message, explain st
 		// turn it off: when it stays in the buffer of a
 		// TimeoutHandler that times out, that 503 then went out with
 		// net/http's own page instead of the middleware's.
-		if !bodyAllowed(code) {
+		// An informational code is not the response: the final one
+		// the handler still owes may be a bodiless error to replace.
+		if !bodyAllowed(code) && !informational(code) {
 			st.PassThrough()
 		}
 		st.m.serve(w, r, st, code, message, explain)
@@ -127,6 +134,17 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, st *state, co
 	// Direct map operations with canonical keys and shared values: the
 	// header methods would canonicalise each key and allocate each value.
 	h := w.Header()
+	if informational(code) {
+		// net/http sends the header as it stands, and keeps it for the
+		// final response the handler still owes: what the handler set
+		// for that one is not this page's to delete. Python closes the
+		// connection after it, as after any send_error.
+		if r.ProtoMajor < 2 && m.closeAfter {
+			h["Connection"] = connectionClose
+		}
+		w.WriteHeader(code)
+		return
+	}
 	// Validators and encodings of the content this error replaces
 	// (net/http's serveError does the same), unless a wrapper outside the
 	// middleware set them before the handler ran: then they are for every
@@ -220,6 +238,12 @@ func logLine(code int, message string) string {
 	b = append(b, ", message "...)
 	b = append(b, message...)
 	return string(b)
+}
+
+// informational reports whether net/http sends code as an informational
+// response, ahead of the final one: 1xx but 101.
+func informational(code int) bool {
+	return code >= 100 && code < 200 && code != http.StatusSwitchingProtocols
 }
 
 // bodyAllowed reports whether send_error sends a page for code: not for

@@ -1544,3 +1544,58 @@ func startServer(t *testing.T, handler http.Handler, proto string) *httptest.Ser
 	t.Cleanup(ts.Close)
 	return ts
 }
+
+// Error with a 1xx code sends an informational response; the handler
+// still owes the final one, which must come out as if Error had not been
+// called: with the header the handler set for it, and as the page when it
+// is a bodiless error.
+func TestErrorInformationalLeavesFinalResponse(t *testing.T) {
+	m, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name  string
+		final func(w http.ResponseWriter)
+		want  []string // in the final response
+	}{
+		{"200", func(w http.ResponseWriter) { io.WriteString(w, "body{}") },
+			[]string{"HTTP/1.1 200 OK\r\n", "Content-Type: text/css\r\n", "Etag: \"v1\"\r\n", "Cache-Control: max-age=60\r\n", "\r\n\r\nbody{}"}},
+		{"404", func(w http.ResponseWriter) { w.WriteHeader(http.StatusNotFound) },
+			[]string{"HTTP/1.1 404 Not Found\r\n", "Content-Type: text/html;charset=utf-8\r\n", "<p>Error code: 404</p>"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := httptest.NewServer(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				h := w.Header()
+				h.Set("Link", "</a.css>; rel=preload")
+				h.Set("Etag", `"v1"`)
+				h.Set("Cache-Control", "max-age=60")
+				if tt.name == "200" {
+					h.Set("Content-Type", "text/css")
+				}
+				Error(w, r, http.StatusEarlyHints, "", "")
+				tt.final(w)
+			})))
+			defer ts.Close()
+			conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+			b, err := io.ReadAll(conn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hints, final, ok := strings.Cut(string(b), "\r\n\r\n")
+			if !ok || !strings.HasPrefix(hints, "HTTP/1.1 103 Early Hints\r\n") || !strings.Contains(hints, "Link: </a.css>; rel=preload") {
+				t.Fatalf("response %q: want a 103 with the Link first", b)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(final, w) {
+					t.Errorf("final response %q: want %q in it", final, w)
+				}
+			}
+		})
+	}
+}
