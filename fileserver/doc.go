@@ -31,7 +31,8 @@
 // GET and HEAD map the URL path to a file as translate_path does (decoded
 // once, "." and ".." resolved, never above the root); a directory without a
 // trailing slash answers 301 to the same path with a slash and the query
-// kept; a directory serves its first index page (index.html, index.htm) or
+// kept (an escaped slash, "/dir%2F", counts as one, as in Python 3.14,
+// and so does it after a file: 404); a directory serves its first index page (index.html, index.htm) or
 // a listing byte for byte like Python 3.14's list_directory; a file answers
 // 200 with Content-Type, Content-Length and Last-Modified; If-Modified-Since
 // follows Python's date rules exactly; anything that cannot be opened is

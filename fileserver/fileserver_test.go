@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -279,6 +280,36 @@ func TestOpenRedirect(t *testing.T) {
 		}
 		if strings.HasPrefix(loc, "//") || strings.HasPrefix(loc, `/\`) || strings.ContainsAny(loc, "\\\t\r\n") {
 			t.Errorf("GET %s: Location %q may leave the site", tt.target, loc)
+		}
+	}
+}
+
+// TestEscapedTrailingSlash: a path whose decoded form ends in '/' by an
+// escaped slash (%2F, %2f) is a directory path, as in Python 3.14: a
+// directory is listed (or its index page served) with no redirect, and a
+// file gets 404 as "/hello.txt/" does. The expected bytes are those of
+// Python 3.14's send_head and list_directory.
+func TestEscapedTrailingSlash(t *testing.T) {
+	h := mustNew(t, mapFS(), fileserver.Options{})
+	const listing = "<!DOCTYPE HTML>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n" +
+		"<style type=\"text/css\">\n:root {\ncolor-scheme: light dark;\n}\n</style>\n" +
+		"<title>Directory listing for /dir/</title>\n</head>\n<body>\n<h1>Directory listing for /dir/</h1>\n" +
+		"<hr>\n<ul>\n<li><a href=\"a.txt\">a.txt</a></li>\n<li><a href=\"B.json\">B.json</a></li>\n" +
+		"<li><a href=\"sub/\">sub/</a></li>\n</ul>\n<hr>\n</body>\n</html>\n"
+	for _, target := range []string{"/dir%2f", "/dir%2F", "/dir%2f?q=1"} {
+		got := serve(t, h, "GET", target, nil)
+		if got.status != 200 || got.body != listing {
+			t.Errorf("GET %s: %d %q, want 200 and the listing of /dir/", target, got.status, got.body)
+		}
+		checkHeaders(t, "GET "+target, got.header, map[string]string{
+			"Location": "", "Content-Type": "text/html; charset=utf-8", "Content-Length": strconv.Itoa(len(listing))})
+	}
+	if got := serve(t, h, "GET", "/site%2F", nil); got.status != 200 || got.body != "<p>index</p>\n" {
+		t.Errorf("GET /site%%2F: %d %q, want 200 and the index page", got.status, got.body)
+	}
+	for _, target := range []string{"/hello.txt%2f", "/hello.txt%2F", "/hello.txt/"} {
+		if got := serve(t, h, "GET", target, nil); got.status != 404 || !strings.Contains(got.body, "<p>Message: File not found.</p>") {
+			t.Errorf("GET %s: %d %q, want 404 File not found", target, got.status, got.body)
 		}
 	}
 }

@@ -22,8 +22,10 @@ import (
 // [fs.FS] name, as Python's translate_path does:
 //
 //  1. everything from the first '?' and then from the first '#' is dropped;
-//  2. dir reports whether what remains ends in '/' after trailing white
-//     space is trimmed (an escaped %2F does not count);
+//  2. dir reports whether what remains, once decoded, ends in '/': it
+//     ends in '/' or in an escaped slash, %2F or %2f (Python 3.14's
+//     send_head and translate_path; 3.11 counted only a '/' and first
+//     trimmed trailing white space);
 //  3. the path is percent-decoded once by [UnescapeName], like
 //     urllib.parse.unquote(path, errors='surrogatepass') followed by
 //     Python's file system encoding;
@@ -46,7 +48,7 @@ func Name(escaped string) (name string, dir bool) {
 	if i := strings.IndexByte(escaped, '#'); i >= 0 {
 		escaped = escaped[:i]
 	}
-	dir = strings.HasSuffix(strings.TrimRight(escaped, " \t\n\r\v\f"), "/")
+	dir = strings.HasSuffix(escaped, "/") || strings.HasSuffix(escaped, "%2F") || strings.HasSuffix(escaped, "%2f")
 	p := UnescapeName(escaped)
 	if p == "" || p == "/" {
 		return ".", dir
