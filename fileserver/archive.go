@@ -20,6 +20,7 @@ import (
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/simplehttp/simplehttp/internal/overload"
 	"github.com/simplehttp/simplehttp/internal/pyescape"
@@ -257,6 +258,9 @@ type archiveWalk struct {
 	held, peak, names int64
 	// charged is what the counting walk holds of Options.ArchiveBudget.
 	charged int64
+	// asBytes is set while an entry named by nfcTwins, and what it
+	// holds, is added: their names go in as bytes, not as UTF-8.
+	asBytes bool
 }
 
 type dirKey struct{ dev, ino uint64 }
@@ -410,6 +414,10 @@ func (a *archiveWalk) dir(name, arc string, fi fs.FileInfo, depth int) error {
 		a.ancestors = append(a.ancestors, key)
 		defer func() { a.ancestors = a.ancestors[:len(a.ancestors)-1] }()
 	}
+	var twins map[string]bool
+	if a.write {
+		twins = nfcTwins(des)
+	}
 	for _, de := range des {
 		elem := de.Name()
 		child := joinName(name, elem)
@@ -445,6 +453,8 @@ func (a *archiveWalk) dir(name, arc string, fi fs.FileInfo, depth int) error {
 			a.leftOut(level, child, err)
 			continue
 		}
+		outer := a.asBytes
+		a.asBytes = outer || twins[elem]
 		switch {
 		case cfi.IsDir():
 			err = a.dir(child, carc, cfi, depth+1)
@@ -453,11 +463,47 @@ func (a *archiveWalk) dir(name, arc string, fi fs.FileInfo, depth int) error {
 		default:
 			a.leftOut(slog.LevelDebug, child, errNotRegular)
 		}
+		a.asBytes = outer
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// nfcTwins is the names among des that are UTF-8 but not in Unicode's
+// NFC, and are in NFC the same as another entry: "cafe\u0301.txt" (NFD,
+// as macOS writes names) beside "caf\u00e9.txt". bsdtar, the tar of
+// macOS and Windows, puts a name it reads as UTF-8 in NFC, so the two
+// came out as one file, the other lost without a word. Such a name goes
+// in as its bytes, which bsdtar keeps as they are; one without a twin
+// stays UTF-8, which tar on Windows needs to show it right. nil when
+// every name is in NFC, as most are.
+func nfcTwins(des []fs.DirEntry) map[string]bool {
+	i := slices.IndexFunc(des, func(de fs.DirEntry) bool {
+		n := de.Name()
+		return utf8.ValidString(n) && !norm.NFC.IsNormalString(n)
+	})
+	if i < 0 {
+		return nil
+	}
+	forms := make(map[string]int, len(des))
+	for _, de := range des {
+		if n := de.Name(); utf8.ValidString(n) {
+			forms[norm.NFC.String(n)]++
+		}
+	}
+	var twins map[string]bool
+	for _, de := range des[i:] {
+		n := de.Name()
+		if utf8.ValidString(n) && !norm.NFC.IsNormalString(n) && forms[norm.NFC.String(n)] > 1 {
+			if twins == nil {
+				twins = map[string]bool{}
+			}
+			twins[n] = true
+		}
+	}
+	return twins
 }
 
 // indexPage is the name of the index page that a request for the
@@ -597,6 +643,7 @@ func (a *archiveWalk) add(arc string, fi fs.FileInfo, f io.Reader) error {
 		if dir {
 			mode |= fs.ModeDir
 		}
+		a.zw.asBytes = a.asBytes
 		dst, err = a.zw.create(zipName(arc), mode, fi.ModTime(), storedInZip(a.h.types.lookup(arc)), size)
 		if errors.Is(err, errZipName) {
 			return err
@@ -608,12 +655,13 @@ func (a *archiveWalk) add(arc string, fi fs.FileInfo, f io.Reader) error {
 		if dir {
 			th.Typeflag = tar.TypeDir
 		}
-		if !utf8.ValidString(arc) {
+		if !utf8.ValidString(arc) || a.asBytes {
 			// A PAX path record is UTF-8 by definition: bsdtar (the tar
 			// of macOS and Windows) refuses one that is not, exits 1,
 			// and GNU tar ignores the hdrcharset record that would say
 			// so. GNU's own headers hold the bytes as they are, and
-			// every tar reads them.
+			// every tar reads them; bsdtar keeps them as they are,
+			// where it puts a PAX path in NFC (see nfcTwins).
 			th.Format = tar.FormatGNU
 		}
 		err = a.tw.WriteHeader(th)

@@ -84,19 +84,7 @@ func TestArchiveTarNotUTF8(t *testing.T) {
 				}
 			}
 
-			if _, err := exec.LookPath("bsdtar"); err != nil {
-				t.Skip("bsdtar not installed (.ci/run installs it)")
-			}
-			file := filepath.Join(t.TempDir(), "root."+format)
-			if err := os.WriteFile(file, body, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			out := t.TempDir()
-			cmd := exec.Command("bsdtar", "-xf", file, "-C", out)
-			cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
-			if msg, err := cmd.CombinedOutput(); err != nil || len(msg) > 0 {
-				t.Fatalf("%s: %v\n%s", cmd, err, msg)
-			}
+			out := bsdtarExtract(t, format, body)
 			want := map[string]string{"root": "dir", "root/sub": "dir", "root/d\xe9j\xe0": "dir"}
 			for name, c := range files {
 				want["root/"+name] = "file 644 " + c
@@ -104,4 +92,22 @@ func TestArchiveTarNotUTF8(t *testing.T) {
 			diffTrees(t, readTree(t, out), want)
 		})
 	}
+}
+
+// bsdtarExtract extracts the archive body, of format, with bsdtar (the
+// tar of macOS and Windows) into a new directory, which it returns.
+func bsdtarExtract(t *testing.T, format string, body []byte) string {
+	t.Helper()
+	needTool(t, "bsdtar")
+	file := filepath.Join(t.TempDir(), "root."+format)
+	if err := os.WriteFile(file, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	cmd := exec.Command("bsdtar", "-xf", file, "-C", out)
+	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
+	if msg, err := cmd.CombinedOutput(); err != nil || len(msg) > 0 {
+		t.Fatalf("%s: %v\n%s", cmd, err, msg)
+	}
+	return out
 }

@@ -393,7 +393,12 @@ type Options struct {
 	// All entries go under one directory of that name, with
 	// relative names only (a backslash in a zip entry's name becomes '_';
 	// in a tar, a name that is not UTF-8 goes in a GNU header, which
-	// every tar reads, not in a PAX one, which must be UTF-8).
+	// every tar reads, not in a PAX one, which must be UTF-8; a name not
+	// in Unicode's NFC whose NFC form another entry of its directory
+	// has, "cafe\u0301.txt" beside "caf\u00e9.txt", and what it holds,
+	// go in as their bytes, a GNU header or a zip entry not marked
+	// UTF-8, since bsdtar puts a UTF-8 name in NFC and would extract
+	// the two as one file).
 	// Files and directories go in with their permission bits and
 	// modification time (in a zip file, the nearest it can hold: 1970
 	// to 2106, and in its MS-DOS fields from 1980); files are read through the fs.FS, so the

@@ -64,6 +64,9 @@ type zipWriter struct {
 	crc     uint32
 	usize   uint64
 	comment string
+	// asBytes leaves the UTF-8 mark off the names of the entries
+	// created while it is set (see nfcTwins).
+	asBytes bool
 
 	zip64From int64 // zip64Threshold; lower in tests
 }
@@ -105,7 +108,7 @@ func (z *zipWriter) create(name string, mode fs.FileMode, mtime time.Time, store
 	}
 	e := zipEntry{name: name, method: zipDeflate, mode: mode, offset: z.off}
 	e.date, e.time, e.ut = zipTimes(mtime)
-	if zipNeedsUTF8(name) {
+	if zipNeedsUTF8(name) && !z.asBytes {
 		e.flags |= zipFlagUTF8
 	}
 	dir := mode&fs.ModeDir != 0
