@@ -221,7 +221,8 @@
 // has breadcrumbs (each a bidi isolate, so that right-to-left folder
 // names do not run together and show a child before its parent), a
 // "../" row below the root, a filter box (added by the script when there
-// are entries; without it the page is complete but for the box), light
+// are entries; without it the page is complete but for the box; it
+// ignores letter case and Unicode form, NFC or NFD), light
 // and dark colours (color-scheme), a phone layout, a real <table> with
 // column headers and aria-sort, and makes no request elsewhere: the icons
 // are CSS, and the style sheet and script are served beside the page, at

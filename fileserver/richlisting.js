@@ -1,11 +1,13 @@
 (function () {
   var rows = Array.prototype.slice.call(document.querySelectorAll("#list tbody tr:not(.up)")).filter(function (r) { return r.querySelector("a"); });
-  var names = rows.map(function (r) { return r.querySelector("a").textContent.toLowerCase(); });
+  // A name in NFD (as macOS writes it) matches what is typed, in NFC.
+  function fold(s) { return (s.normalize ? s.normalize("NFC") : s).toLowerCase(); }
+  var names = rows.map(function (r) { return fold(r.querySelector("a").textContent); });
   var box = document.getElementById("filter-box"), input = document.getElementById("filter"), count = document.getElementById("count");
   var all = count.textContent;
   box.hidden = rows.length === 0;
   input.addEventListener("input", function () {
-    var q = input.value.toLowerCase(), shown = 0;
+    var q = fold(input.value), shown = 0;
     for (var i = 0; i < rows.length; i++) {
       var hit = names[i].indexOf(q) >= 0;
       rows[i].hidden = !hit;

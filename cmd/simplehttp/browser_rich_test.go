@@ -104,7 +104,8 @@ const richProbe = `<!DOCTYPE html>
 </body></html>
 `
 
-// richProbeJS is the script of richProbe, which takes the filter.
+// richProbeJS is the script of richProbe, which takes the filter, in
+// ASCII (%+q): the probe page declares no charset.
 const richProbeJS = `document.getElementById("f").addEventListener("load", function () {
   var w = this.contentWindow, d = this.contentDocument, out = {};
   out.scrollWidth = d.documentElement.scrollWidth;
@@ -114,7 +115,7 @@ const richProbeJS = `document.getElementById("f").addEventListener("load", funct
   var cell = d.querySelector("#list tbody td.n");
   out.nameWidth = Math.floor(cell.getBoundingClientRect().width);
   out.fontSize = parseFloat(w.getComputedStyle(cell).fontSize);
-  var filter = %q;
+  var filter = %+q;
   if (filter) {
     var input = d.getElementById("filter");
     input.value = filter;
@@ -233,6 +234,29 @@ func TestBrowserRichListing(t *testing.T) {
 		got = measure(t, probe("filter-none.html", "/shared/", 1280, false, "no such name"))
 		if len(got.Visible) != 0 || got.Count != "0 of 10 entries" {
 			t.Errorf("filter with no match: rows %q, count %q", got.Visible, got.Count)
+		}
+	})
+
+	// A name typed on a keyboard is in NFC ("caf\u00e9"); one written on
+	// macOS is often in NFD ("cafe\u0301"), and looks the same. The
+	// filter found only the names in the form typed.
+	t.Run("filter in either Unicode form", func(t *testing.T) {
+		forms := filepath.Join(root, "forms")
+		names := []string{"caf\u00e9 nfc.txt", "cafe\u0301 nfd.txt", "other.txt"}
+		if err := os.Mkdir(forms, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range names {
+			if err := os.WriteFile(filepath.Join(forms, n), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, typed := range []string{"caf\u00e9", "cafe\u0301", "CAF\u00c9"} {
+			got := measure(t, probe(fmt.Sprintf("forms-%d.html", i), "/forms/", 1280, false, typed))
+			want := []string{names[1], names[0]} // in Python's order: "e" before "\u00e9"
+			if !reflect.DeepEqual(got.Visible, want) || got.Count != "2 of 3 entries" {
+				t.Errorf("filter %q: rows %q, count %q; want %q, %q", typed, got.Visible, got.Count, want, "2 of 3 entries")
+			}
 		}
 	})
 
