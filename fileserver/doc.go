@@ -374,7 +374,9 @@
 //     are not UTF-8, names over 255 bytes, leading or trailing spaces, a
 //     trailing dot and Windows device names are refused with 400 and a
 //     message saying which; a multipart filename is first reduced to its
-//     last element (after '/' or '\').
+//     last element (after '/' or '\'). A directory whose name is not
+//     UTF-8 takes uploads at the link its listing gives it (see File
+//     names that are not UTF-8); a stray %FF in the path is refused.
 //   - A new name that looks the same as one in its directory (the same
 //     in Unicode Normalization Form C once the characters that show as
 //     nothing are left out: "café" with a composed "é" beside one with

@@ -315,8 +315,11 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, name strin
 		// section 15.5.16, answers 415 with the codings taken.
 		w.Header().Set("Accept-Encoding", "identity")
 		err = refuse(http.StatusUnsupportedMediaType, "Content-Encoding in an upload is not supported")
-	case !urlpath.DecodesToUTF8(escaped):
-		// The name would hold U+FFFD where the client sent other bytes.
+	case !urlpath.DecodesExactly(escaped):
+		// The name would hold U+FFFD (or a NUL) where the client sent
+		// other bytes. A directory's name that is not UTF-8, in the
+		// escapes its listing links it with, is taken: checkUploadName
+		// still refuses such a name for the file itself.
 		err = refuse(http.StatusBadRequest, "Bad file name: not valid UTF-8")
 	case r.Method == http.MethodPut:
 		err = h.put(w, r, name, slash)

@@ -1627,3 +1627,41 @@ func TestUploadTempNameAnyCase(t *testing.T) {
 		}
 	}
 }
+
+// TestUploadIntoDirNotUTF8 uploads into a directory whose name is not
+// UTF-8 ("d\xe9j\xe0", Latin-1), by the link its parent's listing gives
+// it (each such byte as a surrogate escape, %ED%B3%A9 for 0xE9), as the
+// upload form of its own listing posts. Every such upload was refused,
+// 400 "Bad file name: not valid UTF-8", whatever the file's own name: the
+// file goes into the directory, and a name of its own that is not UTF-8,
+// or a stray byte (%E9) that names no directory, is still refused.
+func TestUploadIntoDirNotUTF8(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "d\xe9j\xe0"), 0o755); err != nil {
+		t.Skipf("the file system takes no such name: %v", err)
+	}
+	h := newUploader(t, dir, fileserver.SymlinksFollow, fileserver.Options{})
+	listing := upReq(h, "GET", "/", nil, false)
+	const link = "d%ED%B3%A9j%ED%B3%A0/"
+	if !strings.Contains(listing.Body.String(), `href="`+link+`"`) {
+		t.Fatalf("the listing does not link %q:\n%s", link, listing.Body)
+	}
+	if w := upReq(h, "PUT", "/"+link+"put.txt", []byte("put\n"), false); w.Code != 201 || w.Header().Get("Location") != "/"+link+"put.txt" {
+		t.Errorf("PUT into the directory: %d, Location %q, %q", w.Code, w.Header().Get("Location"), w.Body)
+	}
+	body, ct := multipartBody(t, "posted.txt", "posted\n")
+	if w := upReq(h, "POST", "/"+link, body, false, "Content-Type", ct); w.Code != 201 || !strings.Contains(w.Body.String(), `href="posted.txt"`) {
+		t.Errorf("POST into the directory: %d %q", w.Code, w.Body)
+	}
+	for _, target := range []string{"/" + link + "caf%ED%B3%A9", "/d%E9j%E0/put2.txt", "/d%ED%A0%80/put3.txt"} {
+		if w := upReq(h, "PUT", target, []byte("x"), false); w.Code != 400 {
+			t.Errorf("PUT %s: %d, want 400", target, w.Code)
+		}
+	}
+	sameTree(t, dir, map[string]string{
+		"./": "", "d\xe9j\xe0/": "", "d\xe9j\xe0/put.txt": "put\n", "d\xe9j\xe0/posted.txt": "posted\n",
+	})
+	if w := upReq(h, "GET", "/"+link+"put.txt", nil, false); w.Code != 200 || w.Body.String() != "put\n" {
+		t.Errorf("GET after PUT: %d %q", w.Code, w.Body)
+	}
+}

@@ -306,15 +306,38 @@ func appendSafe(b *strings.Builder, s string) {
 	}
 }
 
-// DecodesToUTF8 reports whether the escaped path s percent-decodes (as
+// DecodesExactly reports whether the escaped path s percent-decodes (as
 // [Unescape] does: a '%' not followed by two hex digits stands for
-// itself) to valid UTF-8, where [UnescapeName] would have to stand
-// U+FFFD or a surrogate escape for what the client sent.
-func DecodesToUTF8(s string) bool {
+// itself) to the bytes [UnescapeName] gives, with nothing put in the
+// place of what the client sent: valid UTF-8, or valid UTF-8 but for the
+// surrogate escapes of the bytes 0x80–0xFF (%ED%B2%80–%ED%B3%BF), which
+// the listing links names that are not UTF-8 with. A stray byte (%FF),
+// which UnescapeName makes U+FFFD, or a surrogate no byte stands for,
+// which it makes a NUL, is not.
+func DecodesExactly(s string) bool {
 	if strings.IndexByte(s, '%') < 0 {
 		return utf8.ValidString(s)
 	}
-	return utf8.Valid(percentDecode(s))
+	b := percentDecode(s)
+	if utf8.Valid(b) {
+		return true
+	}
+	if !validSurrogatePass(b) {
+		return false
+	}
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r != utf8.RuneError || size > 1 {
+			i += size
+			continue
+		}
+		// ED B2..B3 80..BF is U+DC80..U+DCFF, a byte's escape.
+		if b[i+1] != 0xB2 && b[i+1] != 0xB3 {
+			return false
+		}
+		i += 3
+	}
+	return true
 }
 
 func ishex(c byte) bool {

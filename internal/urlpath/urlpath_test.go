@@ -276,7 +276,7 @@ func FuzzLocation(f *testing.F) {
 	})
 }
 
-func TestDecodesToUTF8(t *testing.T) {
+func TestDecodesExactly(t *testing.T) {
 	for s, want := range map[string]bool{
 		"/a/b.txt":        true,
 		"/caf%C3%A9":      true,
@@ -287,14 +287,25 @@ func TestDecodesToUTF8(t *testing.T) {
 		"/%F":             true,
 		"/%FF":            false,
 		"/%C3":            false,
-		"/%ED%B2%80":      false, // a surrogate: not UTF-8
+		"/%ED%B3%BF":      true, // the escape of the byte 0xFF, as the listing links it
+		"/d%ED%B3%A9j/x":  true,
+		"/%ED%B2%80":      true,  // U+DC80, the byte 0x80
+		"/%ED%B2%7F":      false, // not a surrogate: a stray byte
+		"/%ED%A0%80":      false, // U+D800: no byte
+		"/%ED%B1%BF":      false, // U+DC7F: no byte
+		"/%ED%B3%BF%FF":   false,
 		"/\xff":           false,
 		"/%E2%80%AE.exe":  true, // valid; refusing it is for the caller
 		"/%F0%9F%98%80x":  true,
 		"/%F0%9F%98%80%F": true,
 	} {
-		if got := DecodesToUTF8(s); got != want {
-			t.Errorf("DecodesToUTF8(%q) = %v, want %v", s, got, want)
+		if got := DecodesExactly(s); got != want {
+			t.Errorf("DecodesExactly(%q) = %v, want %v", s, got, want)
+		}
+		// What it accepts decodes without a U+FFFD or a NUL standing
+		// for what was sent.
+		if n := UnescapeName(s); DecodesExactly(s) && (strings.Contains(n, "\uFFFD") || strings.Contains(n, "\x00")) {
+			t.Errorf("DecodesExactly(%q), but UnescapeName gives %q", s, UnescapeName(s))
 		}
 	}
 }
