@@ -260,7 +260,9 @@
 // # JSON listing
 //
 // A client whose Accept header prefers application/json gets
-// {"path": "/dir/", "entries": [...]}, each entry with "name", "type"
+// {"path": "/dir/", "entries": [...]}, each entry with "name", "href"
+// (the link of the HTML listing, relative to "path", with a '/' after a
+// directory's name: see File names that are not UTF-8), "type"
 // ("file", "dir" or "other", links followed), "size" (bytes; 0 for
 // anything but a file), "mtime" (RFC 3339, UTC; null when the fs.FS gives
 // none, as embed.FS does, when the entry cannot be stat'ed, or when it is
@@ -279,7 +281,8 @@
 // %FF in a request is U+FFFD, as in Python, so it never finds such a
 // file. Where Python writes the raw byte into the listing's text, we write
 // U+FFFD, so the page is valid UTF-8 as its charset says; the JSON listing
-// does the same. Only [NewDir] can open such names: any other fs.FS
+// does the same in "name", and its "href" is the link, which fetches the
+// file (two such names may read the same; their links differ). Only [NewDir] can open such names: any other fs.FS
 // (os.DirFS, an os.Root's FS) takes UTF-8 names only (fs.ValidPath), so
 // its listing leaves them out rather than link to a file it cannot serve.
 //

@@ -625,7 +625,7 @@ func TestFIFOThroughSub(t *testing.T) {
 	}{
 		{"/pipe", "", 404, "File not found"},
 		{"/idx/", "", 200, `<a href="index.html">index.html</a>`},
-		{"/", "application/json", 200, `{"name":"pipe","type":"other","size":0,`},
+		{"/", "application/json", 200, `{"name":"pipe","href":"pipe","type":"other","size":0,`},
 	} {
 		done := make(chan response, 1)
 		go func() { done <- serve(t, h, "GET", tt.path, map[string]string{"Accept": tt.accept}) }()

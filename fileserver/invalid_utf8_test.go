@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/simplehttp/simplehttp/fileserver"
+	"github.com/simplehttp/simplehttp/internal/urlpath"
 )
 
 // invalidTree is testdata/TestInvalidUTF8/from-python/tree.json, which
@@ -197,6 +198,10 @@ func TestInvalidUTF8FS(t *testing.T) {
 // TestInvalidUTF8JSON checks the JSON listing of names that are not valid
 // UTF-8: encoding/json writes each stray byte as U+FFFD, so the document
 // is valid UTF-8 and valid JSON, in the same order as the HTML listing.
+// Two names then read the same ("\ufffd.txt" for both "\xff.txt" and
+// "\xfe.txt"), and no name could be turned back into the file: each
+// entry's "href", the link of the HTML listing, tells them apart and
+// fetches its file.
 func TestInvalidUTF8JSON(t *testing.T) {
 	root, _ := buildInvalidTree(t)
 	h, err := fileserver.NewDir(root, fileserver.SymlinksFollow, fileserver.Options{})
@@ -209,4 +214,27 @@ func TestInvalidUTF8JSON(t *testing.T) {
 		t.Fatalf("JSON listing: %d, not valid UTF-8 JSON:\n%q", got.status, got.body)
 	}
 	golden(t, "testdata/TestInvalidUTF8JSON/listing.golden", got.body)
+
+	var listing struct {
+		Entries []struct{ Name, Type, Href string }
+	}
+	if err := json.Unmarshal([]byte(got.body), &listing); err != nil {
+		t.Fatal(err)
+	}
+	hrefs := map[string]bool{}
+	for _, e := range listing.Entries {
+		if e.Href == "" || hrefs[e.Href] {
+			t.Errorf("%q: href %q, empty or another entry's too", e.Name, e.Href)
+			continue
+		}
+		hrefs[e.Href] = true
+		if e.Type != "file" {
+			continue
+		}
+		file := serve(t, h, "GET", "/d/sub%ED%B3%BF/../"+e.Href, nil)
+		want, err := os.ReadFile(filepath.Join(root, "d", urlpath.UnescapeName(e.Href)))
+		if err != nil || file.status != 200 || file.body != string(want) {
+			t.Errorf("%q: GET of its href %q: %d %q, want the file's %q (%v)", e.Name, e.Href, file.status, file.body, want, err)
+		}
+	}
 }

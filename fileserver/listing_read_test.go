@@ -125,7 +125,7 @@ func TestListingLargeDirectory(t *testing.T) {
 // the whole directory.
 func TestJSONListingWithoutMtime(t *testing.T) {
 	entry := func(name, mtime string) string {
-		return `{"name":"` + name + `","type":"file","size":1,"mtime":` + mtime + `,"link":false}`
+		return `{"name":"` + name + `","href":"` + name + `","type":"file","size":1,"mtime":` + mtime + `,"link":false}`
 	}
 	tests := []struct {
 		name  string
