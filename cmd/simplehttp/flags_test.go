@@ -395,3 +395,38 @@ func TestREADMEFlagTable(t *testing.T) {
 		t.Errorf("README: a row for --%s, which is no flag", name)
 	}
 }
+
+// TestPythonDifferencesFlagList keeps the row "Flags Python lacks" of
+// docs/python-differences.md in step with the flags defined: it names
+// every flag that Python 3.14's `python3 -m http.server` (and 3.15's -H)
+// does not have, and no other.
+func TestPythonDifferencesFlagList(t *testing.T) {
+	page, err := os.ReadFile("../../docs/python-differences.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| Flags Python lacks \\| \\| ([^|]*) \\|").FindSubmatch(page)
+	if row == nil {
+		t.Fatal(`docs/python-differences.md: no row "Flags Python lacks"`)
+	}
+	listed := map[string]bool{}
+	for _, m := range regexp.MustCompile("`--([a-z0-9-]+)`").FindAllSubmatch(row[1], -1) {
+		listed[string(m[1])] = true
+	}
+	python := map[string]bool{"help": true, "cgi": true, "bind": true, "directory": true, "protocol": true,
+		"tls-cert": true, "tls-key": true, "tls-password-file": true, "header": true}
+	var cfg config
+	var fv flagValues
+	newFlagSet(&cfg, &fv).VisitAll(func(f *pflag.Flag) {
+		if python[f.Name] {
+			return
+		}
+		if !listed[f.Name] {
+			t.Errorf("docs/python-differences.md: Flags Python lacks does not name --%s", f.Name)
+		}
+		delete(listed, f.Name)
+	})
+	for name := range listed {
+		t.Errorf("docs/python-differences.md: Flags Python lacks names --%s, which is no flag of ours alone", name)
+	}
+}
