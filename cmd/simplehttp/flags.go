@@ -128,10 +128,10 @@ options:
                         at, when standard output is a terminal
   --health PATH         answer GET PATH (such as /healthz) with 200 "ok",
                         without logging it or touching the disk
-  --version             show the version and exit
   --listing STYLE       directory listing: python (Python's list) or rich (a
                         table with sizes and dates, sortable, with a filter
                         box) (default: python)
+  --version             show the version and exit
 `
 
 // The HTTP versions -p accepts.

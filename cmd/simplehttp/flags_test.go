@@ -5,6 +5,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -335,6 +336,25 @@ func TestUsageNamesEveryFlag(t *testing.T) {
 	})
 	if got := strings.Count(flat, "--"); got < n {
 		t.Errorf("usage mentions %d long flags, want %d", got, n)
+	}
+	// argparse's layout: the options come in the order of the usage line.
+	opt := regexp.MustCompile(`(?m)^  (?:-\w, )?(--[a-z0-9-]+)`)
+	synFlag := regexp.MustCompile(`\[(-{1,2}[a-zA-Z0-9-]+)`)
+	var inUsage, inOptions []string
+	for _, m := range synFlag.FindAllStringSubmatch(synopsis, -1) {
+		inUsage = append(inUsage, m[1])
+	}
+	for _, m := range opt.FindAllStringSubmatch(usage, -1) {
+		inOptions = append(inOptions, m[1])
+	}
+	long := map[string]string{"-h": "--help", "-b": "--bind", "-d": "--directory", "-p": "--protocol", "-H": "--header"}
+	for i, s := range inUsage {
+		if l, ok := long[s]; ok {
+			inUsage[i] = l
+		}
+	}
+	if !slices.Equal(inUsage, inOptions) {
+		t.Errorf("the options are not listed in the order of the usage line:\nusage:   %q\noptions: %q", inUsage, inOptions)
 	}
 	// argparse's layout: no line is wider than 80 columns.
 	for _, l := range strings.Split(usage, "\n") {
