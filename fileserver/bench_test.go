@@ -65,7 +65,7 @@ func benchTree(b *testing.B, entries int) string {
 // paths of a static site: a 1 KiB file, a 1 MiB file (through
 // ReadFrom, as net/http sends it), a 404, an If-Modified-Since answered
 // 304 and listings of 100 and 1,000 entries, with and without our cache. Each case reports allocs/op, so a
-// regression shows in review. The writer discards the body and its header
+// regression shows in its output. The writer discards the body and its header
 // map is cleared between requests, as net/http's would be new.
 func BenchmarkServe(b *testing.B) {
 	dir := benchTree(b, 1000)

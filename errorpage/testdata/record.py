@@ -68,7 +68,7 @@ CASES = {
 # Codes whose response has no body; send_error is called with defaults.
 NO_BODY = [100, 102, 204, 205, 304]
 
-STYLE = (
+COLOR_SCHEME_CSS = (
     '        <style type="text/css">\n'
     '            :root {\n'
     '                color-scheme: light dark;\n'
@@ -80,11 +80,11 @@ META = '        <meta charset="utf-8">\n'
 
 def format_314():
     fmt = http.server.DEFAULT_ERROR_MESSAGE
-    if STYLE in fmt:  # already 3.14 or newer
+    if COLOR_SCHEME_CSS in fmt:  # already 3.14 or newer
         return fmt
     if fmt.count(META) != 1:
         sys.exit("record: unexpected DEFAULT_ERROR_MESSAGE %r" % fmt)
-    return fmt.replace(META, META + STYLE)
+    return fmt.replace(META, META + COLOR_SCHEME_CSS)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):

@@ -3,7 +3,7 @@
 
 Run from internal/pyescape:  python3 testdata/record.py
 It writes testdata/python.json, which TestPython compares against. go test
-never runs this script; re-run it by hand and review the diff.
+never runs this script; re-run it by hand and read the diff.
 
 For each input string the file holds:
   quote  urllib.parse.quote(s, safe='/')                  (pyescape.URL)
