@@ -69,10 +69,11 @@ FUZZ_TARGETS ?= \
 
 all: test
 
-## test: go vet, the gofmt check, staticcheck (lint), the build for Windows
-## and macOS (crossbuild), the race-enabled tests of every module, then the
-## tests that only build without -race (test-norace) and the large-file
-## tests as a 32-bit program (test-386); what CI runs
+## test: go vet, the gofmt check, staticcheck (lint), the build for Windows,
+## macOS, 32-bit ARM Linux and AIX (crossbuild), the race-enabled tests of
+## every module, then the tests that only build without -race
+## (test-norace) and the large-file tests as a 32-bit program (test-386);
+## what CI runs
 test: vet fmtcheck lint crossbuild
 	$(GO) test -race ./...
 	$(GO) -C tools test -race ./...
