@@ -17,8 +17,9 @@ const (
 )
 
 // maxHeaderBytes is http.Server.MaxHeaderBytes: net/http's default of
-// 1 MiB for the request line and the headers together. A head over it gets
-// net/http's own 431 before any handler runs. Python takes up to 99 headers
+// 1 MiB for the request line and the headers together. A head over it,
+// and over the 4 KiB net/http reads past it, gets net/http's own 431
+// before any handler runs. Python takes up to 99 headers
 // of 64 KiB each; a lower cap would refuse requests it serves, a higher one
 // lets every connection hold more memory.
 const maxHeaderBytes = http.DefaultMaxHeaderBytes

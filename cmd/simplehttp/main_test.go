@@ -582,6 +582,10 @@ func TestRunLimits(t *testing.T) {
 		{"too many headers", "GET / HTTP/1.1\r\nHost: x\r\n" + strings.Repeat("X-Many: y\r\n", 99) + "\r\n", 431, "<p>Message: Too many headers.</p>"},
 		// Beyond net/http's 1 MiB for the whole head: its own 431.
 		{"head over 1 MiB", "GET / HTTP/1.1\r\nHost: x\r\n" + strings.Repeat("X-Many: "+strings.Repeat("y", 60000)+"\r\n", 20) + "\r\n", 431, "431 Request Header Fields Too Large"},
+		// net/http reads 4 KiB past the 1 MiB, as the docs say: a request
+		// line within them is still Python's 414, one past them its 431.
+		{"request line of 1 MiB and 2 KiB", "GET /" + strings.Repeat("a", 1<<20+2<<10) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414, "<p>Message: URI Too Long.</p>"},
+		{"request line of 1 MiB and 8 KiB", "GET /" + strings.Repeat("a", 1<<20+8<<10) + " HTTP/1.1\r\nHost: x\r\n\r\n", 431, "431 Request Header Fields Too Large"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
