@@ -19,7 +19,7 @@
 //
 //	al, err := accesslog.New(accesslog.Options{})
 //	...
-//	srv := &http.Server{Addr: addr, Handler: al.Handler(mux), ReadHeaderTimeout: 10 * time.Second} // or r.Use(al.Handler)
+//	srv := &http.Server{Addr: addr, Handler: al.Handler(mux), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute} // or r.Use(al.Handler)
 //	err = srv.ListenAndServe() // until srv.Shutdown begins
 //	...                        // wait for srv.Shutdown to return
 //	al.Close()                 // then: writes the lines still buffered

@@ -75,7 +75,7 @@ func ExampleMiddleware_Handler() {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", http.FileServer(http.Dir(".")))
-	srv := &http.Server{Addr: "127.0.0.1:8000", Handler: al.Handler(mux), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: "127.0.0.1:8000", Handler: al.Handler(mux), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	errc := make(chan error, 1)
@@ -116,7 +116,7 @@ func Example_chi() {
 	r := chi.NewRouter()
 	r.Use(al.Handler)
 	r.Get("/hello", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hi\n") })
-	srv := &http.Server{Addr: "127.0.0.1:8000", Handler: r, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: "127.0.0.1:8000", Handler: r, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		log.Print(err)
 	}

@@ -16,7 +16,7 @@
 //		cgi.MaybeRunLauncher() // first: the process may be a script's launcher (see The launcher)
 //		c, err := cgi.New(cgi.Options{Root: "site"}) // site/cgi-bin, site/htbin
 //		...
-//		srv := &http.Server{Addr: addr, Handler: c.Handler(fileServer), ReadHeaderTimeout: 10 * time.Second}
+//		srv := &http.Server{Addr: addr, Handler: c.Handler(fileServer), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 //		...
 //	}
 //

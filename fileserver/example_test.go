@@ -48,7 +48,7 @@ func ExampleNewDir() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv := &http.Server{Addr: "127.0.0.1:8000", Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: "127.0.0.1:8000", Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	errc := make(chan error, 1)

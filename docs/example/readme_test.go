@@ -48,8 +48,19 @@ func TestREADMEPrograms(t *testing.T) {
 		t.Fatalf("the README has %d whole programs, want the three uses' 3 or more", len(blocks))
 	}
 	embedDir := regexp.MustCompile(`(?m)^//go:embed (\S+)$`)
+	server := regexp.MustCompile(`&http\.Server\{[^}]*\}`)
 	for i, b := range blocks {
 		src := b[1]
+		// The programs are copied as they are: each server they start
+		// bounds the time of a request head and of an idle keep-alive
+		// connection, as the command does (net/http bounds neither).
+		for _, lit := range server.FindAllString(src, -1) {
+			for _, field := range []string{"ReadHeaderTimeout:", "IdleTimeout:"} {
+				if !strings.Contains(lit, field) {
+					t.Errorf("README program %d: %s sets no %s", i+1, lit, strings.TrimSuffix(field, ":"))
+				}
+			}
+		}
 		dir := t.TempDir()
 		files := map[string][]byte{"go.mod": gomod, "go.sum": gosum, "main.go": []byte(src)}
 		for _, m := range embedDir.FindAllStringSubmatch(src, -1) {
