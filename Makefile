@@ -168,7 +168,7 @@ lint:
 
 ## fuzz: each target of FUZZ_TARGETS for FUZZTIME. Go 1.26's fuzzing can
 ## fail a target with a bare "context deadline exceeded" as FUZZTIME ends
-## (a race in its coordinator, go.dev/issue/75804, fixed in Go 1.27): such a
+## (a race in its coordinator, fixed in Go 1.27): such a
 ## run, which writes no failing input under testdata/fuzz, is reported and
 ## does not stop the others; any other failure does.
 fuzz:
@@ -184,7 +184,7 @@ fuzz:
 		if [ "$$rc" != 0 ]; then \
 			after=$$(ls "$$corpus" 2>/dev/null | wc -l); \
 			if [ "$$after" = "$$before" ] && grep -q '^    context deadline exceeded$$' "$$out"; then \
-				echo "fuzz: $$name: Go's end-of-fuzztime race (go.dev/issue/75804), no failing input written: not counted as a failure"; \
+				echo "fuzz: $$name: Go's end-of-fuzztime race (a race of its fuzzing coordinator), no failing input written: not counted as a failure"; \
 			else \
 				exit "$$rc"; \
 			fi; \

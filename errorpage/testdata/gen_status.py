@@ -29,7 +29,7 @@ import sys
 # BaseHTTPRequestHandler.responses, as
 #     code: ((3.11 phrase, 3.11 description), (3.13+ phrase, 3.13+ description)).
 #
-# - gh-102247 (3.13): RFC 9110 names for 413, 414, 416 and 422 (the old enum
+# - 3.13: RFC 9110 names for 413, 414, 416 and 422 (the old enum
 #   names stay as aliases; the phrases and descriptions changed).
 # - 3.13 also gave a description to every status that had none (102, 103,
 #   207, 208, 226, 422-426, 506-508, 510): in 3.11 send_error would print

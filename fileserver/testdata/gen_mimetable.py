@@ -37,7 +37,7 @@ commit CPython's file) and passed by path:
 That file is the 3.14 state of Lib/mimetypes.py: the undotted-extension
 deprecation and the argparse CLI of 3.14, the Matroska, font, image and
 office types added in 3.14, and none of the 3.15 changes (application/toml,
-gh-139959; application/texinfo, gh-140165; .cjs; .ai as application/pdf).
+application/texinfo, .cjs, .ai as application/pdf).
 Its sha256 is written into mimetable.go, so a later run on the same file
 gives the same output byte for byte.
 """

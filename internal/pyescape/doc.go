@@ -10,8 +10,7 @@
 //     and entry text and for the error page.
 //   - [Log] is the translation through
 //     BaseHTTPRequestHandler._control_char_table that log_message applies
-//     to every message (gh-100001: Python 3.12, and 3.11.1 and 3.10.9
-//     onwards).
+//     to every message (Python 3.12, and 3.11.1 and 3.10.9 onwards).
 //   - [Lower] is str.lower(), the key list_directory sorts entries by.
 //   - [Fields] is str.split() of a header value, which Python reads as
 //     Latin-1: the words of an If-Modified-Since date, and of an

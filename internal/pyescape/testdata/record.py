@@ -159,7 +159,7 @@ BYTES = [
 
 def control_table():
     table = getattr(http.server.BaseHTTPRequestHandler, "_control_char_table", None)
-    if table is None:  # Python without gh-100001: build the 3.12 table
+    if table is None:  # a Python older than the table: build the 3.12 table
         table = str.maketrans(
             {c: f"\\x{c:02x}" for c in itertools.chain(range(0x20), range(0x7F, 0xA0))})
         table[ord("\\")] = "\\\\"
