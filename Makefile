@@ -290,13 +290,16 @@ chaos:
 # It never rewrites a recording made with Python. Those live in directories
 # named from-python under testdata/ (errorpage/testdata/from-python/TestError,
 # fileserver/testdata/parity/from-python, fileserver/testdata/TestInvalidUTF8/
-# from-python), goldenfile refuses to write there, with or without -update,
-# and -update still compares our output with them, so it fails where we differ
-# from Python. Only the script next to each from-python directory writes it,
-# with the local python3:
+# from-python, fileserver/testdata/TestUnsearchableDir/from-python,
+# internal/hardening/testdata/overload/from-python), goldenfile refuses to
+# write there, with or without -update, and -update still compares our output
+# with them, so it fails where we differ from Python. Only the script next to
+# each from-python directory writes it, with the local python3:
 #	python3 errorpage/testdata/record.py
 #	python3 fileserver/testdata/parity/record.py
 #	python3 fileserver/testdata/TestInvalidUTF8/record.py
+#	python3 fileserver/testdata/TestUnsearchableDir/record.py
+#	python3 internal/hardening/testdata/overload/record.py
 GOLDEN_PKGS = {{$$p := .ImportPath}}{{range .TestImports}}{{if eq . "$(GOLDENFILE)"}}{{$$p}}{{"\n"}}{{end}}{{end}}{{range .XTestImports}}{{if eq . "$(GOLDENFILE)"}}{{$$p}}{{"\n"}}{{end}}{{end}}
 GOLDENFILE = github.com/simplehttp/simplehttp/internal/goldenfile
 golden:
