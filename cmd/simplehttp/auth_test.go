@@ -359,6 +359,10 @@ func TestRunAuthCacheControl(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	users := filepath.Join(t.TempDir(), "users.htpasswd")
+	if err := os.WriteFile(users, []byte("bob:"+hunter2Hash+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name      string
 		args      []string
@@ -366,6 +370,7 @@ func TestRunAuthCacheControl(t *testing.T) {
 		immutable string
 	}{
 		{"all", []string{"--auth", "alice:secret"}, basicAuth("alice:secret"), "private, max-age=31536000, immutable"},
+		{"all, file", []string{"--auth-file", users}, basicAuth("bob:hunter2"), "private, max-age=31536000, immutable"},
 		{"write", []string{"--auth", "alice:secret", "--auth-for", "write", "--upload"}, "", "public, max-age=31536000, immutable"},
 		{"no auth", nil, "", "public, max-age=31536000, immutable"},
 	} {

@@ -93,8 +93,8 @@ options:
   --cache-control VALUE
                         send Cache-Control: VALUE with every file, and
                         "public, max-age=31536000, immutable" (private when
-                        --auth guards every request) with names like
-                        app.3f9a2c1b.js
+                        --auth or --auth-file guards every request) with
+                        names like app.3f9a2c1b.js
   --spa FILE            serve FILE (a name in the directory, such as
                         index.html) for paths that do not exist and have no
                         extension, to clients that take HTML
@@ -617,7 +617,7 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 	fs.DurationVar(&cfg.SendTimeout, "send-timeout", writeStallTimeout, "close a connection (reset an HTTP/2 stream) whose client takes no byte of a response for this long (default: 60s; 0: no limit)")
 	fs.BoolVar(&cfg.Precompressed, "precompressed", false, "serve name.br, name.zst or name.gz in place of name to clients that accept the coding")
 	fs.BoolVar(&cfg.Compress, "compress", false, "compress text, scripts, JSON, SVG and the like once per version of each file, and listings")
-	fs.StringVar(&cfg.CacheControl, "cache-control", "", `send Cache-Control: VALUE with every file, and "public, max-age=31536000, immutable" (private when --auth guards every request) with names like app.3f9a2c1b.js`)
+	fs.StringVar(&cfg.CacheControl, "cache-control", "", `send Cache-Control: VALUE with every file, and "public, max-age=31536000, immutable" (private when --auth or --auth-file guards every request) with names like app.3f9a2c1b.js`)
 	fs.StringVar(&cfg.SPA, "spa", "", "serve FILE (a name in the directory, such as index.html) for paths that do not exist and have no extension, to clients that take HTML")
 	fs.BoolVar(&cfg.Upload, "upload", false, "accept files into the directory: PUT /path/name with the file as the body, or POST from the form the listing then shows; an existing name is never replaced")
 	fs.Var(&fv.maxUpload, "max-upload", "refuse uploads larger than SIZE, like 500K, 100M or 2G (default: 1G)")
