@@ -142,6 +142,13 @@ func New(opts Options) (*Middleware, error) {
 		m.page = p
 	}
 	m.pageType = []string{m.page.contentType}
+	if m.page.contentType == textTypeValue[0] {
+		// The value itself marks a page of this package's, for every
+		// Middleware (see interceptHeader): a page of this type from
+		// one nested inside another must not look like http.Error's
+		// to the outer one, which would replace it with its own.
+		m.pageType = textTypeValue
+	}
 	m.pageOffer = offerPage
 	if t, _, err := mime.ParseMediaType(m.page.contentType); err == nil && strings.Count(t, "/") == 1 {
 		m.pageOffer = t
@@ -250,10 +257,12 @@ func (m *Middleware) interceptHeader(code int, h http.Header) bool {
 	}
 	// http.Error's signature, but not a plain-text page of Error's own
 	// (behind an outer X-Content-Type-Options: nosniff), which carries
-	// the very value the package shares between its responses.
+	// the very value the package shares between its responses: that of
+	// every Middleware's, this one's or one nested in it, whose page has
+	// that type (see New).
 	return len(ct) == 1 && ct[0] == "text/plain; charset=utf-8" &&
 		h.Get("X-Content-Type-Options") == "nosniff" &&
-		&ct[0] != &textTypeValue[0] && &ct[0] != &m.pageType[0]
+		&ct[0] != &textTypeValue[0]
 }
 
 // state is what the middleware keeps for one request, made anew for each

@@ -1599,3 +1599,33 @@ func TestErrorInformationalLeavesFinalResponse(t *testing.T) {
 		})
 	}
 }
+
+// An inner middleware's own page of type text/plain; charset=utf-8 (its
+// ContentType) behind X-Content-Type-Options: nosniff is the inner's
+// page, not http.Error's: an outer middleware passes it on as it is.
+func TestNestedPlainTextPageKept(t *testing.T) {
+	outer, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner, err := New(Options{
+		Format:             mustParseFormat("inner {{.Code}} {{.Message}}\n"),
+		ContentType:        "text/plain; charset=utf-8",
+		DisableNegotiation: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nosniff := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			next.ServeHTTP(w, r)
+		})
+	}
+	h := nosniff(outer.Handler(inner.Handler(http.NotFoundHandler())))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/x", nil))
+	if rec.Code != 404 || rec.Body.String() != "inner 404 Not Found\n" || rec.Header().Get("Content-Type") != "text/plain; charset=utf-8" {
+		t.Errorf("got %d %v %q, want the inner middleware's page", rec.Code, rec.Header(), rec.Body)
+	}
+}
