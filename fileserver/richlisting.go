@@ -216,8 +216,8 @@ var richAssetCacheControl = []string{"max-age=31536000, immutable"}
 // it is, as for files), with an ETag of its own.
 func (h *Handler) serveRichAsset(w http.ResponseWriter, r *http.Request, a *richAsset) {
 	hdr := w.Header()
-	hdr["Content-Type"] = a.ctype
-	hdr["Cache-Control"] = richAssetCacheControl
+	hdr["Content-Type"] = own(a.ctype)
+	hdr["Cache-Control"] = own(richAssetCacheControl)
 	body, etag := a.body, a.etag
 	if _, set := hdr["Content-Encoding"]; h.comp != nil && !set {
 		addVary(hdr, varyAcceptEncoding)
@@ -232,7 +232,7 @@ func (h *Handler) serveRichAsset(w http.ResponseWriter, r *http.Request, a *rich
 			}
 		}
 	}
-	hdr["Etag"] = etag
+	hdr["Etag"] = own(etag)
 	http.ServeContent(w, r, "", time.Time{}, strings.NewReader(body))
 }
 
