@@ -429,7 +429,7 @@ func (a *BasicAuth) tooMany(w http.ResponseWriter, r *http.Request, wait time.Du
 
 // unauthorized sends 401 with the challenge.
 func (a *BasicAuth) unauthorized(w http.ResponseWriter, r *http.Request) {
-	w.Header()["Www-Authenticate"] = slices.Clip(a.challenge)
+	w.Header()["Www-Authenticate"] = own(a.challenge)
 	a.errorHandler(w, r, http.StatusUnauthorized, "Unauthorized")
 }
 

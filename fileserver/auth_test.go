@@ -1065,3 +1065,23 @@ func TestBasicAuthHeaderBound(t *testing.T) {
 		}
 	}
 }
+
+// TestBasicAuthChallengeOwned: a middleware that edits the challenge of
+// one 401 in place (say, to add a scheme's parameter) changes that
+// response only: the next 401 still names the realm.
+func TestBasicAuthChallengeOwned(t *testing.T) {
+	a := newAuth(t, fileserver.BasicAuthOptions{Realm: "files"})
+	want := `Basic realm="files", charset="UTF-8"`
+	editing := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.Handler(reached).ServeHTTP(w, r)
+		if v := w.Header()["Www-Authenticate"]; len(v) > 0 {
+			v[0] = `Basic realm="edited"`
+		}
+	})
+	editing.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	w := httptest.NewRecorder()
+	a.Handler(reached).ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	if got := w.Header().Get("Www-Authenticate"); w.Code != 401 || got != want {
+		t.Errorf("401 after a middleware edited another's challenge: %d, WWW-Authenticate %q; want 401, %q", w.Code, got, want)
+	}
+}
