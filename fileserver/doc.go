@@ -261,8 +261,10 @@
 //
 // A client whose Accept header prefers application/json gets
 // {"path": "/dir/", "entries": [...]}, each entry with "name", "href"
-// (the link of the HTML listing, relative to "path", with a '/' after a
-// directory's name: see File names that are not UTF-8), "type"
+// (the link the HTML listing gives it, relative to the listing's URL,
+// with a slash after a directory: "a%20b.txt", "sub/"; resolve it as a
+// browser does, which fetches the entry whatever its name, even one that
+// is not UTF-8 and whose "name" reads U+FFFD), "type"
 // ("file", "dir" or "other", links followed), "size" (bytes; 0 for
 // anything but a file), "mtime" (RFC 3339, UTC; null when the fs.FS gives
 // none, as embed.FS does, when the entry cannot be stat'ed, or when it is
@@ -281,8 +283,7 @@
 // %FF in a request is U+FFFD, as in Python, so it never finds such a
 // file. Where Python writes the raw byte into the listing's text, we write
 // U+FFFD, so the page is valid UTF-8 as its charset says; the JSON listing
-// does the same in "name", and its "href" is the link, which fetches the
-// file (two such names may read the same; their links differ). Only [NewDir] can open such names: any other fs.FS
+// does the same in "name", and gives the link in "href". Only [NewDir] can open such names: any other fs.FS
 // (os.DirFS, an os.Root's FS) takes UTF-8 names only (fs.ValidPath), so
 // its listing leaves them out rather than link to a file it cannot serve.
 //

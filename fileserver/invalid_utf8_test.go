@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -235,6 +238,108 @@ func TestInvalidUTF8JSON(t *testing.T) {
 		want, err := os.ReadFile(filepath.Join(root, "d", urlpath.UnescapeName(e.Href)))
 		if err != nil || file.status != 200 || file.body != string(want) {
 			t.Errorf("%q: GET of its href %q: %d %q, want the file's %q (%v)", e.Name, e.Href, file.status, file.body, want, err)
+		}
+	}
+}
+
+// TestJSONListingHref: a script fetches every entry of the JSON listing
+// by its "href", resolved against the listing's URL as a browser resolves
+// a link, under a prefix too: names that are not UTF-8 (whose "name" reads
+// U+FFFD, two of them the same), and names with '?', '#', '%', a space or
+// a line separator. Before "href", such a name led nowhere: built from
+// "name", its URL asked for U+FFFD and got 404.
+func TestJSONListingHref(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		"bad\xff.txt":          "ff",
+		"bad\xfe.txt":          "fe",
+		"sur\xed\xb3\xbf.txt":  "surrogate bytes",
+		"q?#%.txt":             "query",
+		"ls\u2028ps.txt":       "separator",
+		"sub dir\x80/in.txt":   "inside",
+		"plain/deeper/x.txt":   "x",
+		"caf\xc3\xa9 \x01.txt": "control",
+	}
+	for name, content := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Skipf("this file system takes no such name: %v", err)
+		}
+	}
+	if err := os.Symlink("plain", filepath.Join(root, "to\xffplain")); err != nil {
+		t.Fatal(err)
+	}
+	h, err := fileserver.NewDir(root, fileserver.SymlinksFollow, fileserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	srv := httptest.NewServer(http.StripPrefix("/pub", h))
+	defer srv.Close()
+
+	type listing struct {
+		Entries []struct {
+			Name, Href, Type string
+			Link             bool
+		}
+	}
+	get := func(u *url.URL, accept string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", u.String(), nil)
+		req.Header.Set("Accept", accept)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	// Walk the tree through the JSON listings alone.
+	fetched := map[string]string{}
+	var walk func(u *url.URL, dir string)
+	walk = func(u *url.URL, dir string) {
+		status, body := get(u, "application/json")
+		var l listing
+		if err := json.Unmarshal([]byte(body), &l); status != 200 || err != nil {
+			t.Fatalf("GET %s as JSON: %d %v %q", u, status, err, body)
+		}
+		for _, e := range l.Entries {
+			ref, err := url.Parse(e.Href)
+			if err != nil || e.Href == "" || ref.IsAbs() || ref.Host != "" || strings.HasPrefix(e.Href, "/") {
+				t.Errorf("%s: href %q is not a relative path (%v)", dir, e.Href, err)
+				continue
+			}
+			target := u.ResolveReference(ref)
+			if e.Type == "dir" {
+				if !strings.HasSuffix(e.Href, "/") {
+					t.Errorf("%s: directory %q has href %q, without the slash", dir, e.Name, e.Href)
+				}
+				if e.Link || strings.Count(dir, "/") > 3 { // walked as plain
+					if status, _ := get(target, "application/json"); status != 200 {
+						t.Errorf("%s: GET href %q of the link %q = %d, want 200", dir, e.Href, e.Name, status)
+					}
+					continue
+				}
+				walk(target, dir+e.Name+"/")
+				continue
+			}
+			status, content := get(target, "*/*")
+			if status != 200 {
+				t.Errorf("%s: GET href %q of %q = %d, want 200", dir, e.Href, e.Name, status)
+				continue
+			}
+			fetched[content] = e.Href
+		}
+	}
+	base, _ := url.Parse(srv.URL + "/pub/")
+	walk(base, "/")
+	for name, content := range files {
+		if _, ok := fetched[content]; !ok {
+			t.Errorf("file %q (%q) not reached by any href", name, content)
 		}
 	}
 }

@@ -564,11 +564,14 @@ type jsonListing struct {
 // jsonEntry is one entry of a JSON listing. encoding/json writes each byte
 // of a Name (or the Path) that is not valid UTF-8 as U+FFFD, so the
 // document is always valid JSON; such a name cannot be turned back into
-// its file, and two of them may read the same: Href, the link of the
-// HTML listing (Python's surrogate escapes for those bytes), can.
+// its link, and two names that differ only there read the same. Href is
+// the link the HTML listing gives the entry (each such byte b as the
+// surrogate U+DC00+b, percent-encoded, which a request opens the file by),
+// relative to the listing's URL, so that a client fetches any entry by
+// it.
 type jsonEntry struct {
 	Name  string   `json:"name"`
-	Href  string   `json:"href"` // relative to the listing's path
+	Href  string   `json:"href"`
 	Type  string   `json:"type"` // "file", "dir" or "other", links followed
 	Size  int64    `json:"size"`
 	Mtime jsonTime `json:"mtime"`
@@ -673,11 +676,10 @@ func (h *Handler) renderJSON(r *http.Request, f fs.File, name, path string, id f
 	h.richStamps(f, name, rows, func(i int, st richStamp) bool {
 		rows[i].richStamp = st
 		e := rows[i].entry
-		href := pyescape.AppendURL(make([]byte, 0, len(e.name)+1), e.name)
+		je := jsonEntry{Name: e.name, Href: pyescape.URL(e.name), Link: e.link, Type: "other"}
 		if e.dir {
-			href = append(href, '/')
+			je.Href += "/"
 		}
-		je := jsonEntry{Name: e.name, Href: string(href), Link: e.link, Type: "other"}
 		switch st.kind {
 		case 'd':
 			je.Type = "dir"
