@@ -50,7 +50,9 @@ type Options struct {
 	// By default (beyond Python) a client whose Accept header prefers
 	// application/json gets {"code":404,"message":"...","explain":"..."}
 	// and one that prefers text/plain gets one line of text; browsers and
-	// "*/*" get the page.
+	// "*/*" get the page. Between equal q-values, a type the header names
+	// is preferred to one it takes through a wildcard only:
+	// "application/json, text/plain, */*", as axios sends, gets JSON.
 	DisableNegotiation bool
 
 	// CloseAfterError closes the HTTP/1.x connection after every error

@@ -131,6 +131,9 @@ func TestMiddleware(t *testing.T) {
 		{name: "404_qvalues_json", accept: "text/html;q=0.2, application/json", handler: bare(404), wantStatus: 404, wantCT: "application/json", wantPage: true},
 		{name: "404_browser", accept: browserAccept, handler: bare(404), wantStatus: 404, wantCT: "text/html;charset=utf-8", wantPage: true},
 		{name: "404_any", accept: "*/*", handler: bare(404), wantStatus: 404, wantCT: "text/html;charset=utf-8", wantPage: true},
+		// axios and Angular: JSON named, the page only through "*/*".
+		{name: "404_axios", accept: "application/json, text/plain, */*", handler: bare(404), wantStatus: 404, wantCT: "application/json", wantPage: true},
+		{name: "404_text_then_any", accept: "text/plain, */*", handler: bare(404), wantStatus: 404, wantCT: "text/plain; charset=utf-8", wantPage: true},
 		{name: "404_json_disabled", opts: Options{DisableNegotiation: true}, accept: "application/json", handler: bare(404), wantStatus: 404, wantCT: "text/html;charset=utf-8", wantPage: true},
 		// Options.
 		{name: "404_custom_format", opts: Options{Format: mustParseFormat(`<p class="err">{{.Code}}: {{.Message}} ({{.Explain}})</p>` + "\n"), ContentType: "text/html; charset=utf-8"},

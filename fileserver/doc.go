@@ -260,7 +260,10 @@
 // # JSON listing
 //
 // A client whose Accept header prefers application/json gets
-// {"path": "/dir/", "entries": [...]}, each entry with "name", "href"
+// {"path": "/dir/", "entries": [...]} (between equal q-values, a type the
+// header names is preferred to one it takes through a wildcard only:
+// "application/json, text/plain, */*", as axios sends, gets JSON; "*/*"
+// and a browser's Accept get the HTML listing), each entry with "name", "href"
 // (the link the HTML listing gives it, relative to the listing's URL,
 // with a slash after a directory: "a%20b.txt", "sub/"; resolve it as a
 // browser does, which fetches the entry whatever its name, even one that

@@ -490,7 +490,9 @@ func TestNoModTime(t *testing.T) {
 
 func TestJSONListing(t *testing.T) {
 	h := mustNew(t, mapFS(), fileserver.Options{})
-	for _, accept := range []string{"application/json", "text/html;q=0.5, application/json"} {
+	// The last is the Accept of axios and Angular: JSON named, HTML taken
+	// through "*/*" only.
+	for _, accept := range []string{"application/json", "text/html;q=0.5, application/json", "application/json, text/plain, */*"} {
 		got := serve(t, h, "GET", "/dir/?x=1", map[string]string{"Accept": accept})
 		if got.status != 200 {
 			t.Fatalf("Accept %q: status %d", accept, got.status)
@@ -498,8 +500,10 @@ func TestJSONListing(t *testing.T) {
 		checkHeaders(t, "Accept "+accept, got.header, map[string]string{"Content-Type": "application/json", "Vary": "Accept"})
 		golden(t, "testdata/TestJSONListing/dir.golden", got.body)
 	}
-	html := serve(t, h, "GET", "/dir/", map[string]string{"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
-	checkHeaders(t, "browser", html.header, map[string]string{"Content-Type": "text/html; charset=utf-8"})
+	for _, accept := range []string{"text/html,application/xhtml+xml,*/*;q=0.8", "*/*", "text/html, application/json"} {
+		html := serve(t, h, "GET", "/dir/", map[string]string{"Accept": accept})
+		checkHeaders(t, "Accept "+accept, html.header, map[string]string{"Content-Type": "text/html; charset=utf-8"})
+	}
 }
 
 // A listing adds Accept to a Vary an outer handler set (a CORS

@@ -12,18 +12,23 @@ import (
 // Best returns the offer the Accept header value accept ranks highest.
 // Offers are full media types ("text/html"); a more specific range in
 // accept wins over a wildcard for the same offer ("text/html;q=0" beats
-// "*/*"). Ties go to the earlier offer, so offers[0] is the default: an
+// "*/*"). Between offers of the same q-value, one the header names wins
+// over one it takes through a wildcard only, as Express's negotiator has
+// it (and Caddy's listing, which answers JSON whenever Accept names it):
+// "application/json, text/plain, */*", the Accept of axios and Angular,
+// asks for JSON, not for the page "*/*" also takes.
+// Remaining ties go to the earlier offer, so offers[0] is the default: an
 // empty or unparsable Accept selects it, as does one that ranks every offer
 // at q=0 (an error page must still be sent in some form).
 func Best(accept string, offers ...string) string {
 	if accept == "" || len(offers) == 0 {
 		return offers[0]
 	}
-	best, bestQ := offers[0], -1.0
+	best, bestQ, bestSpec := offers[0], -1.0, -1
 	for _, offer := range offers {
-		q := quality(accept, offer)
-		if q > bestQ {
-			best, bestQ = offer, q
+		q, spec := match(accept, offer)
+		if q > bestQ || q == bestQ && spec > bestSpec {
+			best, bestQ, bestSpec = offer, q, spec
 		}
 	}
 	if bestQ <= 0 {
@@ -34,6 +39,14 @@ func Best(accept string, offers ...string) string {
 
 // quality returns the q-value accept gives offer, -1 if no range matches.
 func quality(accept, offer string) float64 {
+	q, _ := match(accept, offer)
+	return q
+}
+
+// match returns the q-value accept gives offer and how specific the range
+// that gives it is: 2 for the type itself, 1 for "type/*", 0 for "*/*";
+// -1 and -1 if no range matches.
+func match(accept, offer string) (float64, int) {
 	slash := strings.IndexByte(offer, '/')
 	typ, sub := offer[:slash], offer[slash+1:]
 	q, specificity := -1.0, -1
@@ -67,7 +80,7 @@ func quality(accept, offer string) float64 {
 		specificity = spec
 		q = paramQ(params)
 	}
-	return q
+	return q, specificity
 }
 
 func paramQ(params string) float64 {

@@ -24,6 +24,12 @@ func TestBest(t *testing.T) {
 		{"case-insensitive", "Application/JSON", json},
 		{"bad q", "application/json;q=abc, text/html;q=0.1", html},
 		{"spaces", " application/json ; q=1.0 ", json},
+		{"axios", "application/json, text/plain, */*", json},
+		{"named beats wildcard", "*/*, application/json", json},
+		{"named beats type wildcard", "text/*, application/json", json},
+		{"named plain beats wildcard", "text/plain, */*", plain},
+		{"browser naming json lower", "text/html, application/json;q=0.9, */*", html},
+		{"wildcard q above named", "application/json;q=0.5, */*", html},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
