@@ -130,7 +130,8 @@ options:
                         without logging it or touching the disk
   --listing STYLE       directory listing: python (Python's list) or rich (a
                         table with sizes and dates, sortable, with a filter
-                        box) (default: python)
+                        box); a client that asks for application/json gets
+                        it as JSON in either style (default: python)
   --version             show the version and exit
 `
 
@@ -632,7 +633,7 @@ func newFlagSet(cfg *config, fv *flagValues) *pflag.FlagSet {
 	fs.BoolVar(&cfg.QR, "qr", false, "print a QR code of each URL the server can be reached at, when standard output is a terminal")
 	fs.StringVar(&cfg.Health, "health", "", `answer GET PATH (such as /healthz) with 200 "ok", without logging it or touching the disk`)
 	fs.BoolVar(&fv.version, "version", false, "show the version and exit")
-	fs.StringVar(&fv.listing, "listing", "python", "directory listing: python (Python's list) or rich (a table with sizes and dates, sortable, with a filter box) (default: python)")
+	fs.StringVar(&fv.listing, "listing", "python", "directory listing: python (Python's list) or rich (a table with sizes and dates, sortable, with a filter box); a client that asks for application/json gets it as JSON in either style (default: python)")
 	return fs
 }
 
