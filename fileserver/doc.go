@@ -260,22 +260,32 @@
 // # JSON listing
 //
 // A client whose Accept header prefers application/json gets
-// {"path": "/dir/", "entries": [...]} (between equal q-values, a type the
-// header names is preferred to one it takes through a wildcard only:
-// "application/json, text/plain, */*", as axios sends, gets JSON; "*/*"
-// and a browser's Accept get the HTML listing), each entry with "name", "href"
-// (the link the HTML listing gives it, relative to the listing's URL,
-// with a slash after a directory: "a%20b.txt", "sub/"; resolve it as a
-// browser does, which fetches the entry whatever its name, even one that
-// is not UTF-8 and whose "name" reads U+FFFD), "type"
-// ("file", "dir" or "other", links followed), "size" (bytes; 0 for
-// anything but a file), "mtime" (RFC 3339, UTC; null when the fs.FS gives
-// none, as embed.FS does, when the entry cannot be stat'ed, or when it is
-// dated outside the years 0 to 9999, which RFC 3339 cannot write) and "link" (whether it is
-// a symbolic link), in Python's order. It is never kept, but requests
-// that arrive together for the same directory and path share one
-// document, on the terms of the rich listing's rows (see Rich listing),
-// and its compression in each coding.
+// {"path": "/dir/", "entries": [...]}, "path" being the path it asked for,
+// decoded. Between equal q-values, a type the header names is preferred
+// to one it takes through a wildcard only: "application/json, text/plain,
+// */*", as axios sends, gets JSON; "*/*" and a browser's Accept get the
+// HTML listing. Each entry has, in Python's order:
+//
+//   - "name": the name; a byte that is not part of valid UTF-8 reads
+//     U+FFFD.
+//   - "href": the link the HTML listing gives it, relative to the listing's
+//     URL, with a slash after a directory ("a%20b.txt", "sub/"). Resolved
+//     as a browser resolves a link, it fetches the entry whatever its
+//     name, even one whose "name" reads U+FFFD.
+//   - "type": "file", "dir" or "other", links followed.
+//   - "size": bytes; 0 for anything but a file.
+//   - "mtime": RFC 3339 in UTC, to the nanosecond with as many fraction
+//     digits as it needs ("2024-03-05T09:07:04.5Z"; none for a whole
+//     second), which Go's time.RFC3339, Python's (3.11 on) datetime.fromisoformat
+//     and JavaScript's Date read (jq's fromdateiso8601 once
+//     sub("\\.[0-9]+"; "") drops the fraction); null when the fs.FS gives
+//     none, as embed.FS does, when the entry cannot be stat'ed, or when it
+//     is dated outside the years 0 to 9999, which RFC 3339 cannot write.
+//   - "link": whether it is a symbolic link.
+//
+// It is never kept, but requests that arrive together for the same
+// directory and path share one document, on the terms of the rich
+// listing's rows (see Rich listing), and its compression in each coding.
 //
 // # File names that are not UTF-8
 //
