@@ -263,6 +263,7 @@ type preconditionWriter struct {
 	r      *http.Request
 	name   string // the file's name, as Options.CacheControl got it
 	failed bool   // the error response is out: ServeContent's body is dropped
+	asset  bool   // a rich listing's asset, whose Cache-Control is its own
 }
 
 // mayFail reports whether ServeContent can answer r with 412 or 416.
@@ -289,7 +290,11 @@ func (pw *preconditionWriter) WriteHeader(code int) {
 	for _, k := range []string{"Content-Type", "Content-Encoding", "Content-Length", "Etag", "Last-Modified", "X-Content-Type-Options"} {
 		delete(hdr, k) // the file's, or http.Error's (Content-Range stays: bytes */size)
 	}
-	pw.h.dropCacheControl(hdr, pw.name) // the file's (fileError)
+	if pw.asset {
+		delete(hdr, "Cache-Control")
+	} else {
+		pw.h.dropCacheControl(hdr, pw.name) // the file's (fileError)
+	}
 	pw.h.sendError(pw.ResponseWriter, pw.r, code, msg)
 }
 

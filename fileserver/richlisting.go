@@ -211,9 +211,10 @@ func richAssetHref(escaped string, a *richAsset) string {
 var richAssetCacheControl = []string{"max-age=31536000, immutable"}
 
 // serveRichAsset answers a GET or HEAD of the asset a, with its ETag, so
-// that If-None-Match gets 304; with Options.Compress, compressed in the
-// coding the client prefers (but for a range, which is of the asset as
-// it is, as for files), with an ETag of its own.
+// that If-None-Match gets 304 (and a failed If-Match, or a range it
+// cannot satisfy, the error page, as for files); with Options.Compress,
+// compressed in the coding the client prefers (but for a range, which is
+// of the asset as it is, as for files), with an ETag of its own.
 func (h *Handler) serveRichAsset(w http.ResponseWriter, r *http.Request, a *richAsset) {
 	hdr := w.Header()
 	hdr["Content-Type"] = own(a.ctype)
@@ -233,6 +234,12 @@ func (h *Handler) serveRichAsset(w http.ResponseWriter, r *http.Request, a *rich
 		}
 	}
 	hdr["Etag"] = own(etag)
+	if mayFail(r) {
+		// A 412 or 416 gets the error page, as a file's does, without the
+		// asset's headers: ServeContent would send a 412 with the
+		// Content-Length of an encoded body it does not send.
+		w = &preconditionWriter{ResponseWriter: w, h: h, r: r, asset: true}
+	}
 	http.ServeContent(w, r, "", time.Time{}, strings.NewReader(body))
 }
 
