@@ -272,7 +272,10 @@ type Options struct {
 	// name that does not exist, for the client-side routes of a
 	// single-page application: only when the last segment of the path
 	// has no extension ("/users/42", not "/app.js") and the client's
-	// Accept header takes text/html. Every other miss is still a 404, and
+	// Accept header takes text/html and does not prefer application/json
+	// to it (axios's "application/json, text/plain, */*" names JSON and
+	// takes HTML through */* only: it gets the 404, as the error page
+	// negotiates it). Every other miss is still a 404, and
 	// so is a name refused for another reason than not existing (a
 	// symbolic link the policy refuses, a special file) or a path that
 	// climbs with "..". The fallback goes out with Vary: Accept, and so
