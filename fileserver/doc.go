@@ -236,6 +236,11 @@
 // but that the text shows their bidirectional formatting characters
 // (U+202E and the like) as U+FFFD, so that no name reads as another:
 // "invoice\u202Efdp.exe" would read "invoiceexe.pdf". Links keep the name.
+// A directory asked for with an escaped trailing slash ("/dir%2F"), which
+// Python's list answers where it stands, gets 301 to the path with a
+// slash ("/dir%2F/"), with Vary: Accept: the page's links and forms are
+// relative, and a browser at "/dir%2F" resolves them in the directory
+// above (a file uploaded there would land in it).
 //
 // The rows are kept in the cache per directory version and sort order,
 // as Python's list is. Since they also show sizes and times, which change

@@ -73,13 +73,30 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &
 // without an index page, as Python's list_directory does: the HTML
 // listing, or JSON for a client that prefers it. f is the directory open,
 // or nil.
-func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name, clientPath string) {
+func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name, cpath string) {
 	wantJSON := false
 	if accept := negotiate.List(r.Header["Accept"]); accept != "" {
 		wantJSON = negotiate.Best(accept, "text/html", "application/json") == "application/json"
 	}
 	if h.style == ListingRich && !wantJSON {
-		h.serveRichListing(w, r, f, fi, name, clientPath)
+		if !strings.HasSuffix(cpath, "/") {
+			// A path that ends in an escaped slash ("/dir%2F"), which
+			// Python 3.14 lists where it stands: a browser resolves
+			// the page's relative links, the "./" of its upload,
+			// download and sort forms and its "../" against the
+			// directory above, so a file linked there, or uploaded
+			// from there, would be the parent's. The page is served
+			// where its links resolve. Vary: the JSON listing is
+			// served here.
+			_, rest := clientPath(r)
+			hdr := w.Header()
+			addVary(hdr, varyAccept)
+			hdr["Location"] = []string{location(r, cpath, cpath+"/", rest)}
+			hdr["Content-Length"] = own(zeroLength)
+			w.WriteHeader(http.StatusMovedPermanently)
+			return
+		}
+		h.serveRichListing(w, r, f, fi, name, cpath)
 		return
 	}
 	// The HTML list of a directory is kept in the cache, under its
@@ -87,7 +104,7 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 	id, hasID := statID(fi)
 	if h.cache != nil && hasID && !wantJSON {
 		if e := h.cache.get(listingKey(name), id); e != nil {
-			h.writeListing(w, r, clientPath, e.content, listingKey(name), id, nil, h.takesUploads(name))
+			h.writeListing(w, r, cpath, e.content, listingKey(name), id, nil, h.takesUploads(name))
 			return
 		}
 	}
@@ -101,7 +118,7 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 		defer f.Close()
 	}
 	if wantJSON {
-		h.serveJSONListing(w, r, f, fi, name, clientPath)
+		h.serveJSONListing(w, r, f, fi, name, cpath)
 		return
 	}
 	render := func() (*listRendered, bool) { return h.renderListing(r, f, name, id, hasID) }
@@ -122,7 +139,7 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 	if mine {
 		defer h.listings.give(int64(lr.entries))
 	}
-	h.writeListing(w, r, clientPath, lr.items, lr.key, id, &lr.enc, h.takesUploads(name))
+	h.writeListing(w, r, cpath, lr.items, lr.key, id, &lr.enc, h.takesUploads(name))
 	if mine && lr.pool != nil && !joined {
 		// No other request holds the buffer: back to the pool.
 		*lr.pool = lr.items

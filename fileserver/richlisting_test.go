@@ -768,3 +768,59 @@ func TestRichListingDateWithinSecond(t *testing.T) {
 		}
 	}
 }
+
+// TestRichListingEscapedSlash: a directory asked for with an escaped
+// trailing slash ("/dir%2F", which Python 3.14 lists where it stands)
+// gets its rich listing at the path with a real slash, where a browser
+// resolves the page's links and forms in the directory: at "/dir%2F",
+// its upload form ("./") posted into the root, and "a.txt" was the
+// root's. The redirect varies with Accept: the JSON listing is served
+// where it stands, as the Python listing is.
+func TestRichListingEscapedSlash(t *testing.T) {
+	h := richHandler(t, mapFS(), fileserver.Options{})
+	for _, c := range []struct{ target, location string }{
+		{"/dir%2F", "/dir%2F/"},
+		{"/dir%2f?sort=size&order=desc", "/dir%2f/?sort=size&order=desc"},
+		{"/dir/sub%2F", "/dir/sub%2F/"},
+	} {
+		got := serve(t, h, "GET", c.target, nil)
+		if got.status != http.StatusMovedPermanently || got.body != "" {
+			t.Errorf("GET %s: %d %q, want 301 to %s", c.target, got.status, got.body, c.location)
+		}
+		checkHeaders(t, "GET "+c.target, got.header, map[string]string{
+			"Location": c.location, "Content-Length": "0", "Vary": "Accept"})
+	}
+	// Where it lands, the page's links resolve in the directory.
+	base, _ := url.Parse("http://host/dir%2F/")
+	page := serve(t, h, "GET", base.RequestURI(), nil)
+	if page.status != 200 {
+		t.Fatalf("GET %s: %d", base.RequestURI(), page.status)
+	}
+	for _, ref := range []string{`action="./"`, `href="a.txt"`} {
+		if !strings.Contains(page.body, ref) {
+			t.Fatalf("GET %s: no %s in the page:\n%s", base.RequestURI(), ref, page.body)
+		}
+	}
+	for ref, want := range map[string]string{"./": "dir/a.txt", "a.txt": "a\n"} {
+		u, _ := base.Parse(ref)
+		got := serve(t, h, "GET", u.RequestURI(), nil)
+		if ref == "./" {
+			if got.status != 200 || !strings.Contains(got.body, `href="B.json"`) {
+				t.Errorf("the form's action %s (%s): %d, want the listing of /dir/", ref, u.RequestURI(), got.status)
+			}
+			continue
+		}
+		if got.status != 200 || got.body != want {
+			t.Errorf("the link %s (%s): %d %q, want %q", ref, u.RequestURI(), got.status, got.body, want)
+		}
+	}
+	// JSON, and Python's listing, stay where they are.
+	if got := serve(t, h, "GET", "/dir%2F", map[string]string{"Accept": "application/json"}); got.status != 200 ||
+		!strings.Contains(got.body, `"path":"/dir/"`) {
+		t.Errorf("GET /dir%%2F as JSON: %d %q, want 200 and the listing", got.status, got.body)
+	}
+	python := mustNew(t, mapFS(), fileserver.Options{})
+	if got := serve(t, python, "GET", "/dir%2F", nil); got.status != 200 {
+		t.Errorf("GET /dir%%2F, Python's listing: %d, want 200 as Python 3.14", got.status)
+	}
+}
