@@ -238,9 +238,9 @@
 // "invoice\u202Efdp.exe" would read "invoiceexe.pdf". Links keep the name.
 // A directory asked for with an escaped trailing slash ("/dir%2F"), which
 // Python's list answers where it stands, gets 301 to the path with a
-// slash ("/dir%2F/"), with Vary: Accept: the page's links and forms are
-// relative, and a browser at "/dir%2F" resolves them in the directory
-// above (a file uploaded there would land in it).
+// slash ("/dir%2F/"), as the JSON listing does: the page's links and
+// forms are relative, and a browser at "/dir%2F" resolves them in the
+// directory above (a file uploaded there would land in it).
 //
 // The rows are kept in the cache per directory version and sort order,
 // as Python's list is. Since they also show sizes and times, which change
@@ -266,7 +266,8 @@
 //
 // A client whose Accept header prefers application/json gets
 // {"path": "/dir/", "entries": [...]}, "path" being the path it asked for,
-// decoded. Between equal q-values, a type the header names is preferred
+// decoded, to be shown, not resolved against: it holds U+FFFD for bytes
+// that are not UTF-8, and a '?', '#' or '%' of a name as it is. Between equal q-values, a type the header names is preferred
 // to one it takes through a wildcard only: "application/json, text/plain,
 // */*", as axios sends, gets JSON; "*/*" and a browser's Accept get the
 // HTML listing. Each entry has, in Python's order:
@@ -274,7 +275,9 @@
 //   - "name": the name; a byte that is not part of valid UTF-8 reads
 //     U+FFFD.
 //   - "href": the link the HTML listing gives it, relative to the listing's
-//     URL, with a slash after a directory ("a%20b.txt", "sub/"). Resolved
+//     URL, whose path ends in '/' (a directory asked for with an escaped
+//     trailing slash, "/dir%2F", gets 301 to "/dir%2F/" first, with Vary:
+//     Accept), with a slash after a directory ("a%20b.txt", "sub/"). Resolved
 //     as a browser resolves a link, it fetches the entry whatever its
 //     name, even one whose "name" reads U+FFFD.
 //   - "type": "file", "dir" or "other", links followed.

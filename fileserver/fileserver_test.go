@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -985,5 +987,65 @@ func TestFallbackEmbedded(t *testing.T) {
 	}
 	if rec.Code != http.StatusOK || rec.Body.String() != string(want) {
 		t.Errorf("GET /users/42: %d %q, want 200 %q", rec.Code, rec.Body, want)
+	}
+}
+
+// TestJSONListingEscapedSlash: the JSON listing of a directory asked for
+// with an escaped trailing slash ("/dir%2F", which Python 3.14's list
+// answers where it stands) is served at the path with a real slash, the
+// URL its relative hrefs resolve against: at "/dir%2F" a client's
+// urljoin took "a.txt" for the root's file. Python's HTML list stays, so
+// both responses vary with Accept.
+func TestJSONListingEscapedSlash(t *testing.T) {
+	h := mustNew(t, mapFS(), fileserver.Options{})
+	accept := map[string]string{"Accept": "application/json"}
+	checkSlashRedirects(t, h, accept, "x=1")
+	base, _ := url.Parse("http://host/dir%2F/")
+	got := serve(t, h, "GET", base.RequestURI(), accept)
+	var doc struct {
+		Entries []struct{ Name, Href string }
+	}
+	if err := json.Unmarshal([]byte(got.body), &doc); got.status != 200 || err != nil {
+		t.Fatalf("GET %s as JSON: %d %q (%v)", base.RequestURI(), got.status, got.body, err)
+	}
+	fetched := 0
+	for _, e := range doc.Entries {
+		u, _ := base.Parse(e.Href)
+		want, ok := mapFS()["dir/"+e.Name]
+		if !ok || want.Mode.IsDir() {
+			continue
+		}
+		if got := serve(t, h, "GET", u.RequestURI(), nil); got.status != 200 || got.body != string(want.Data) {
+			t.Errorf("href %q resolved (%s): %d %q, want dir/%s's %q", e.Href, u.RequestURI(), got.status, got.body, e.Name, want.Data)
+		}
+		fetched++
+	}
+	if fetched != 2 {
+		t.Errorf("fetched %d files of the listing %q, want 2", fetched, got.body)
+	}
+	python := serve(t, h, "GET", "/dir%2F", nil)
+	if python.status != 200 || !strings.Contains(python.body, "<title>Directory listing for /dir/</title>") {
+		t.Errorf("GET /dir%%2F: %d %q, want Python 3.14's listing", python.status, python.body)
+	}
+	checkHeaders(t, "GET /dir%2F", python.header, map[string]string{"Vary": "Accept"})
+}
+
+// checkSlashRedirects asserts that the directories of mapFS asked for
+// with an escaped trailing slash (and with the query, kept), with the
+// header hdr, get an empty 301 to the path with a '/', which varies with
+// Accept.
+func checkSlashRedirects(t *testing.T, h http.Handler, hdr map[string]string, query string) {
+	t.Helper()
+	for target, location := range map[string]string{
+		"/dir%2F":          "/dir%2F/",
+		"/dir%2f?" + query: "/dir%2f/?" + query,
+		"/dir/sub%2F":      "/dir/sub%2F/",
+	} {
+		got := serve(t, h, "GET", target, hdr)
+		if got.status != http.StatusMovedPermanently || got.body != "" {
+			t.Errorf("GET %s %v: %d %q, want 301 to %s", target, hdr, got.status, got.body, location)
+		}
+		checkHeaders(t, "GET "+target, got.header, map[string]string{
+			"Location": location, "Content-Length": "0", "Vary": "Accept"})
 	}
 }

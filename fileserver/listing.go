@@ -78,24 +78,25 @@ func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File
 	if accept := negotiate.List(r.Header["Accept"]); accept != "" {
 		wantJSON = negotiate.Best(accept, "text/html", "application/json") == "application/json"
 	}
+	if (wantJSON || h.style == ListingRich) && !strings.HasSuffix(cpath, "/") {
+		// A path that ends in an escaped slash ("/dir%2F"), which
+		// Python 3.14 lists where it stands. The links of the rich
+		// listing and the hrefs of the JSON one are relative, and a
+		// client resolves them, as the "./" of the page's upload,
+		// download and sort forms and its "../", against the directory
+		// above: a file linked there, or uploaded from there, would be
+		// the parent's. These listings are served where their links
+		// resolve. Vary: Python's list is served here to a client
+		// that takes HTML.
+		_, rest := clientPath(r)
+		hdr := w.Header()
+		addVary(hdr, varyAccept)
+		hdr["Location"] = []string{location(r, cpath, cpath+"/", rest)}
+		hdr["Content-Length"] = own(zeroLength)
+		w.WriteHeader(http.StatusMovedPermanently)
+		return
+	}
 	if h.style == ListingRich && !wantJSON {
-		if !strings.HasSuffix(cpath, "/") {
-			// A path that ends in an escaped slash ("/dir%2F"), which
-			// Python 3.14 lists where it stands: a browser resolves
-			// the page's relative links, the "./" of its upload,
-			// download and sort forms and its "../" against the
-			// directory above, so a file linked there, or uploaded
-			// from there, would be the parent's. The page is served
-			// where its links resolve. Vary: the JSON listing is
-			// served here.
-			_, rest := clientPath(r)
-			hdr := w.Header()
-			addVary(hdr, varyAccept)
-			hdr["Location"] = []string{location(r, cpath, cpath+"/", rest)}
-			hdr["Content-Length"] = own(zeroLength)
-			w.WriteHeader(http.StatusMovedPermanently)
-			return
-		}
 		h.serveRichListing(w, r, f, fi, name, cpath)
 		return
 	}
@@ -588,7 +589,7 @@ type jsonListing struct {
 // it.
 type jsonEntry struct {
 	Name  string   `json:"name"`
-	Href  string   `json:"href"`
+	Href  string   `json:"href"` // relative to the listing's URL, which ends in '/'
 	Type  string   `json:"type"` // "file", "dir" or "other", links followed
 	Size  int64    `json:"size"`
 	Mtime jsonTime `json:"mtime"`
