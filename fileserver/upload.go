@@ -1443,7 +1443,12 @@ func (h *Handler) writeUploaded(w http.ResponseWriter, r *http.Request, files []
 	var rel []byte
 	if !strings.HasSuffix(cpath, "/") {
 		if seg := cpath[strings.LastIndexByte(cpath, '/')+1:]; seg != "" {
-			rel = append(pyescape.AppendURL(nil, urlpath.UnescapeName(seg)), '/')
+			if strings.HasPrefix(seg, "%2F") || strings.HasPrefix(seg, "%2f") {
+				// Decoded, the segment starts with '/': "//host/"
+				// would be a link to another host.
+				rel = []byte("./")
+			}
+			rel = append(pyescape.AppendURL(rel, urlpath.UnescapeName(seg)), '/')
 		}
 		cpath += "/"
 	}

@@ -896,24 +896,17 @@ func TestPostWithoutSlash(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("/share/", http.StripPrefix("/share/", h))
 	mux.Handle("/share", http.StripPrefix("/share", h))
-	href := regexp.MustCompile(`href="([^"]*)"`)
 	for i, target := range []string{"/share/sub%20dir", "/share/sub%20dir/", "/share", "/share/"} {
 		name := fmt.Sprintf("f%d.txt", i)
-		body, ct := multipartBody(t, name, "content "+name)
-		w := upReq(mux, "POST", target, body, false, "Content-Type", ct)
-		links := href.FindAllStringSubmatch(w.Body.String(), -1)
-		if w.Code != 201 || len(links) != 2 {
-			t.Fatalf("POST %s: %d, links %v", target, w.Code, links)
-		}
-		base, _ := url.Parse("http://example.com" + target)
-		file, _ := url.Parse(links[0][1])
-		back, _ := url.Parse(links[1][1])
+		w, base, links := postForLinks(t, mux, target, name)
+		file, _ := url.Parse(links[0])
+		back, _ := url.Parse(links[1])
 		dirURL := strings.TrimSuffix(target, "/") + "/"
 		if got := base.ResolveReference(file).RequestURI(); got != dirURL+name || got != w.Header().Get("Location") {
-			t.Errorf("POST %s: the file's link %q leads to %s, want %s (Location %s)", target, links[0][1], got, dirURL+name, w.Header().Get("Location"))
+			t.Errorf("POST %s: the file's link %q leads to %s, want %s (Location %s)", target, links[0], got, dirURL+name, w.Header().Get("Location"))
 		}
 		if got := base.ResolveReference(back).RequestURI(); got != dirURL {
-			t.Errorf("POST %s: the listing's link %q leads to %s, want %s", target, links[1][1], got, dirURL)
+			t.Errorf("POST %s: the listing's link %q leads to %s, want %s", target, links[1], got, dirURL)
 		}
 		if g := upReq(mux, "GET", dirURL+name, nil, false); g.Body.String() != "content "+name {
 			t.Errorf("GET %s: %d %q", dirURL+name, g.Code, g.Body)
@@ -1664,4 +1657,51 @@ func TestUploadIntoDirNotUTF8(t *testing.T) {
 	if w := upReq(h, "GET", "/"+link+"put.txt", nil, false); w.Code != 200 || w.Body.String() != "put\n" {
 		t.Errorf("GET after PUT: %d %q", w.Code, w.Body)
 	}
+}
+
+// TestPostLinksStayOnHost: the page a multipart upload to a path whose
+// last segment starts with an escaped slash ("/%2F%2Fsub%2F") answers
+// with links the file and the listing on this server: the segment,
+// decoded, made them "//sub//f.txt", a link to the host "sub".
+func TestPostLinksStayOnHost(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	h := newUploader(t, dir, fileserver.SymlinksInside, fileserver.Options{})
+	for i, target := range []string{"/%2F%2Fsub%2F", "/%2fsub", "/x/..%2F%2Fsub"} {
+		name := fmt.Sprintf("f%d.txt", i)
+		_, base, links := postForLinks(t, h, target, name)
+		for j, want := range []string{"content " + name, ""} {
+			u, _ := base.Parse(links[j])
+			if u.Host != "example.com" {
+				t.Errorf("POST %s: the link %q leads to the host %q", target, links[j], u.Host)
+				continue
+			}
+			g := upReq(h, "GET", u.RequestURI(), nil, false)
+			if j == 0 && (g.Code != 200 || g.Body.String() != want) {
+				t.Errorf("POST %s: the file's link %q: GET %s: %d %q, want %q", target, links[j], u.RequestURI(), g.Code, g.Body, want)
+			}
+			if j == 1 && (g.Code != 200 || !strings.Contains(g.Body.String(), `href="`+name+`"`)) {
+				t.Errorf("POST %s: the listing's link %q: GET %s: %d, want the listing of sub", target, links[j], u.RequestURI(), g.Code)
+			}
+		}
+	}
+}
+
+var hrefRE = regexp.MustCompile(`href="([^"]*)"`)
+
+// postForLinks posts the file name (its content "content NAME") to
+// target, and returns the answer, the URL it was posted to and the page's
+// two links: the file's and the listing's.
+func postForLinks(t *testing.T, h http.Handler, target, name string) (w *httptest.ResponseRecorder, base *url.URL, links []string) {
+	t.Helper()
+	body, ct := multipartBody(t, name, "content "+name)
+	w = upReq(h, "POST", target, body, false, "Content-Type", ct)
+	for _, m := range hrefRE.FindAllStringSubmatch(w.Body.String(), -1) {
+		links = append(links, m[1])
+	}
+	if w.Code != 201 || len(links) != 2 {
+		t.Fatalf("POST %s: %d, links %v", target, w.Code, links)
+	}
+	base, _ = url.Parse("http://example.com" + target)
+	return w, base, links
 }
