@@ -8,7 +8,6 @@ import (
 	"io"
 	"iter"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -137,7 +136,7 @@ func TestE2EWgetArchive(t *testing.T) {
 			dst := t.TempDir()
 			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, "wget", "--recursive", "--level=inf", "--no-parent", "--no-host-directories",
+			cmd := client(ctx, "wget", "--recursive", "--level=inf", "--no-parent", "--no-host-directories",
 				"--execute", "robots=off", "--no-verbose", "--directory-prefix", dst, p.url+"/")
 			out, err := cmd.CombinedOutput()
 			if err != nil {

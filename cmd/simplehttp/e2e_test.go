@@ -16,6 +16,8 @@ import (
 	"io/fs"
 	"maps"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/user"
@@ -190,19 +192,57 @@ func (p *proc) wait(t *testing.T) {
 	}
 }
 
+// client returns the command of a client program (curl, wget) that talks
+// to the server under test. It runs without the proxy variables of the
+// environment (http_proxy, HTTPS_PROXY, ALL_PROXY and the like): the
+// server listens on a loopback address, which curl and wget, unlike Go's
+// clients and Chromium, would otherwise reach through a developer's proxy.
+func client(ctx context.Context, name string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		k, _, _ := strings.Cut(kv, "=")
+		return strings.HasSuffix(strings.ToLower(k), "_proxy")
+	})
+	return cmd
+}
+
 // curl runs curl with args and returns its standard output.
 func curl(t *testing.T, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "curl", append([]string{"--silent", "--show-error"}, args...)...)
+	cmd := client(ctx, "curl", append([]string{"--silent", "--show-error"}, args...)...)
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("curl %q: %v: %s", args, err, stderr.String())
 	}
 	return string(out)
+}
+
+// TestClientsWithoutProxy: curl and wget reach the server on 127.0.0.1
+// directly when the environment names a proxy, as a developer's may (they,
+// unlike Go's clients, send even loopback requests through it).
+func TestClientsWithoutProxy(t *testing.T) {
+	need(t, "curl", "wget")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "direct\n")
+	}))
+	defer srv.Close()
+	dead := "http://127.0.0.1:9" // the discard port: nothing listens there
+	for _, k := range []string{"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"} {
+		t.Setenv(k, dead)
+	}
+	if got := curl(t, srv.URL+"/"); got != "direct\n" {
+		t.Errorf("curl: %q, want %q", got, "direct\n")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	out, err := client(ctx, "wget", "--quiet", "--output-document=-", srv.URL+"/").Output()
+	if err != nil || string(out) != "direct\n" {
+		t.Errorf("wget: %q, %v; want %q", out, err, "direct\n")
+	}
 }
 
 // headOf splits curl --include output into the status line, the headers
@@ -455,7 +495,7 @@ func TestE2EWget(t *testing.T) {
 	defer cancel()
 	// (Not in the tree: a name with a percent sign, which wget decodes
 	// twice for the local file name, "%2541" becoming "A".)
-	cmd := exec.CommandContext(ctx, "wget", "--recursive", "--level=inf", "--no-parent", "--no-host-directories",
+	cmd := client(ctx, "wget", "--recursive", "--level=inf", "--no-parent", "--no-host-directories",
 		"--execute", "robots=off", "--restrict-file-names=nocontrol", "--no-verbose",
 		"--directory-prefix", dst, p.url+"/")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -659,7 +699,7 @@ func TestE2ESignals(t *testing.T) {
 			p := startBinary(t, "-b", "127.0.0.1", "-d", dir, "0")
 			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, "wget", "--quiet", "--limit-rate=6m", "--output-document=-", p.url+"/big.bin")
+			cmd := client(ctx, "wget", "--quiet", "--limit-rate=6m", "--output-document=-", p.url+"/big.bin")
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			out, err := cmd.StdoutPipe()

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,7 +40,7 @@ func TestE2EResume(t *testing.T) {
 				t.Fatal(err)
 			}
 			args := c.args(out)
-			if b, err := exec.CommandContext(ctx, args[0], args[1:]...).CombinedOutput(); err != nil {
+			if b, err := client(ctx, args[0], args[1:]...).CombinedOutput(); err != nil {
 				t.Fatalf("%s, resuming from %d bytes: %v\n%s", c.name, have, err, b)
 			}
 			got, err := os.ReadFile(out)

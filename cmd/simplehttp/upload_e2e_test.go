@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -89,7 +88,7 @@ func TestE2EUpload(t *testing.T) {
 	// wget.
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "wget", "--quiet", "--server-response", "--output-document=-",
+	cmd := client(ctx, "wget", "--quiet", "--server-response", "--output-document=-",
 		"--method=PUT", "--body-file="+in("wget body.txt"), p.url+"/wget%20body.txt")
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "HTTP/1.1 201 Created") {
