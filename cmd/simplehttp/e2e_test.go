@@ -68,7 +68,11 @@ func binary(t *testing.T) string {
 		cmd := exec.Command(goCmd, append(args, ".")...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+			return
 		}
+		// go build gives the binary the mode the umask leaves: 0700
+		// under umask 077, where nobody could not run it.
+		buildErr = os.Chmod(buildBin, 0o755)
 	})
 	if buildErr != nil {
 		t.Fatalf("building the command: %v", buildErr)

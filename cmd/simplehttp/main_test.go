@@ -1043,11 +1043,17 @@ func publicDir(t *testing.T) string {
 	return dir
 }
 
+// writeScript writes an executable script. Its directory (made by
+// writeFile, with the mode the umask leaves) is opened to all as well: the
+// script runs as nobody when the tests run as root, and under umask 077
+// nobody could not enter it.
 func writeScript(t *testing.T, name, content string) {
 	t.Helper()
 	writeFile(t, name, content)
-	if err := os.Chmod(name, 0o755); err != nil {
-		t.Fatal(err)
+	for _, p := range []string{filepath.Dir(name), name} {
+		if err := os.Chmod(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
