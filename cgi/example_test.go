@@ -17,10 +17,14 @@ func ExampleNew() {
 	// in TestMain.)
 	root, _ := os.MkdirTemp("", "site")
 	defer os.RemoveAll(root)
-	os.Chmod(root, 0o755)
 	os.Mkdir(filepath.Join(root, "cgi-bin"), 0o755)
 	os.WriteFile(filepath.Join(root, "cgi-bin", "hello.sh"), []byte(
 		"#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\n'\necho \"hello $1 from $SCRIPT_NAME$PATH_INFO\"\n"), 0o755)
+	// Run as root, the server runs scripts as nobody, who must be able to
+	// reach and run them whatever the umask left of 0755 above.
+	for _, p := range []string{root, filepath.Join(root, "cgi-bin"), filepath.Join(root, "cgi-bin", "hello.sh")} {
+		os.Chmod(p, 0o755)
+	}
 
 	c, err := cgi.New(cgi.Options{Root: root})
 	if err != nil {

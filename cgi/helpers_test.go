@@ -30,7 +30,8 @@ const header = "printf 'Content-Type: text/plain\\n\\n'\n"
 // writeTree writes files (name -> content; content "" with a trailing
 // slash in the name makes a directory) under a new root and returns it.
 // Scripts are 0755, so that user nobody can run them when the tests run
-// as root; so are the directories up to the temporary directory.
+// as root; so are the directories up to the temporary directory, and
+// every directory made, whatever the umask (077 would leave them 0700).
 func writeTree(t testing.TB, files map[string]string) string {
 	t.Helper()
 	root := t.TempDir()
@@ -42,12 +43,12 @@ func writeTree(t testing.TB, files map[string]string) string {
 	for name, content := range files {
 		p := filepath.Join(root, filepath.FromSlash(name))
 		if strings.HasSuffix(name, "/") {
-			if err := os.MkdirAll(p, 0o755); err != nil {
+			if err := mkdirAll(root, p); err != nil {
 				t.Fatal(err)
 			}
 			continue
 		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		if err := mkdirAll(root, filepath.Dir(p)); err != nil {
 			t.Fatal(err)
 		}
 		mode := os.FileMode(0o755)
@@ -62,6 +63,19 @@ func writeTree(t testing.TB, files map[string]string) string {
 		}
 	}
 	return root
+}
+
+// mkdirAll makes dir and its parents up to root, each 0755 whatever the umask.
+func mkdirAll(root, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for d := dir; d != root && strings.HasPrefix(d, root); d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // nextHandler stands for the file server behind the middleware.

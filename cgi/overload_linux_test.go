@@ -42,6 +42,9 @@ func TestOutOfProcesses(t *testing.T) {
 		if err == nil {
 			err = os.WriteFile(copyExe, b, 0o755)
 		}
+		if err == nil { // whatever the umask: the user below runs it
+			err = os.Chmod(copyExe, 0o755)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

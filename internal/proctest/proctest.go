@@ -1,13 +1,15 @@
 // Package proctest tells the tests whether a process has ended, for the
 // processes they cannot wait for: a CGI script's children, a launcher
-// left behind by a server that died; and which goroutines this process
-// runs, for the tests that count those left behind.
+// left behind by a server that died; which goroutines this process
+// runs, for the tests that count those left behind; and runs tests again
+// in a copy of the test binary started with umask 077.
 package proctest
 
 import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
@@ -50,5 +52,25 @@ func Goroutines() []string {
 			return strings.Split(string(buf[:n]), "\n\n")
 		}
 		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// Umask077 runs the tests that the -test.run pattern run matches again, in
+// a copy of this test binary that sh starts with umask 077, as a developer
+// whose umask it is runs them, and fails t unless they pass: run must
+// match at least one test, each named in want. A umask of 077 leaves what
+// the tests make (directories, scripts, a built binary) private to their
+// owner, so a test that has it run as user nobody must open it to all.
+func Umask077(t *testing.T, run string, want ...string) {
+	t.Helper()
+	cmd := exec.Command("sh", "-c", `umask 077 && exec "$@"`, "sh", os.Args[0], "-test.run", run, "-test.count=1", "-test.v")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s under umask 077: %v\n%s", run, err, out)
+	}
+	for _, name := range want {
+		if !strings.Contains(string(out), "--- PASS: "+name+" ") {
+			t.Errorf("%s under umask 077: %s did not pass:\n%s", run, name, out)
+		}
 	}
 }
