@@ -410,6 +410,9 @@ func TestUnreadBodyClosesConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	// A bound for a hang, not a speed: a script that fails to start
+	// leaves the server reading the rest of the body, which never comes.
+	c.SetDeadline(time.Now().Add(20 * time.Second))
 	// The chunk is to hold the request below; only "hello" of it is
 	// sent before the response.
 	smuggled := "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
