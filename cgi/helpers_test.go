@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/simplehttp/simplehttp/cgi"
+	"github.com/simplehttp/simplehttp/internal/filetree"
 	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
 
@@ -43,12 +44,12 @@ func writeTree(t testing.TB, files map[string]string) string {
 	for name, content := range files {
 		p := filepath.Join(root, filepath.FromSlash(name))
 		if strings.HasSuffix(name, "/") {
-			if err := mkdirAll(root, p); err != nil {
+			if err := filetree.MkdirAll(root, p); err != nil {
 				t.Fatal(err)
 			}
 			continue
 		}
-		if err := mkdirAll(root, filepath.Dir(p)); err != nil {
+		if err := filetree.MkdirAll(root, filepath.Dir(p)); err != nil {
 			t.Fatal(err)
 		}
 		mode := os.FileMode(0o755)
@@ -63,19 +64,6 @@ func writeTree(t testing.TB, files map[string]string) string {
 		}
 	}
 	return root
-}
-
-// mkdirAll makes dir and its parents up to root, each 0755 whatever the umask.
-func mkdirAll(root, dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	for d := dir; d != root && strings.HasPrefix(d, root); d = filepath.Dir(d) {
-		if err := os.Chmod(d, 0o755); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // nextHandler stands for the file server behind the middleware.

@@ -24,6 +24,7 @@ import (
 	"github.com/simplehttp/simplehttp/cgi"
 	"github.com/simplehttp/simplehttp/errorpage"
 	"github.com/simplehttp/simplehttp/fileserver"
+	"github.com/simplehttp/simplehttp/internal/filetree"
 	"github.com/simplehttp/simplehttp/internal/syncbuf"
 )
 
@@ -178,9 +179,10 @@ type file struct {
 }
 
 // writeTree creates files under dir (names use '/'; a name ending in '/'
-// is a directory). dir and its parents up to the temporary directory are
-// made world-readable, so that CGI scripts, which run as nobody when the tests
-// run as root, can be executed.
+// is a directory). dir, its parents up to the temporary directory and
+// the directories under it are made world-readable, whatever the umask,
+// so that CGI scripts, which run as nobody when the tests run as root,
+// can be executed.
 func writeTree(t testing.TB, dir string, files map[string]file) {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -195,12 +197,12 @@ func writeTree(t testing.TB, dir string, files map[string]file) {
 	for name, f := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if strings.HasSuffix(name, "/") {
-			if err := os.MkdirAll(p, 0o755); err != nil {
+			if err := filetree.MkdirAll(dir, p); err != nil {
 				t.Fatal(err)
 			}
 			continue
 		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		if err := filetree.MkdirAll(dir, filepath.Dir(p)); err != nil {
 			t.Fatal(err)
 		}
 		if f.link != "" {
