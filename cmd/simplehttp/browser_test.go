@@ -187,6 +187,12 @@ func browserRun(t *testing.T, chromium string, args ...string) string {
 	}
 	cmd := exec.CommandContext(ctx, chromium, append(flags, args...)...)
 	cmd.Dir = t.TempDir()
+	// Its crash reports and caches go under $HOME (or $TMPDIR without
+	// one) whatever --user-data-dir says: a home of its own keeps them in
+	// the test's temporary directory.
+	home := t.TempDir()
+	cmd.Env = append(os.Environ(), "HOME="+home,
+		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "XDG_CACHE_HOME="+filepath.Join(home, ".cache"))
 	killGroupOnCancel(cmd)
 	cmd.WaitDelay = 5 * time.Second // helpers may hold the pipes open
 	var stdout, stderr bytes.Buffer
@@ -200,6 +206,27 @@ func browserRun(t *testing.T, chromium string, args ...string) string {
 		t.Fatalf("chromium %s: %v\nstderr:\n%s", strings.Join(args, " "), err, browserTail(stderr.String()))
 	}
 	return stdout.String()
+}
+
+// TestBrowserLeavesNoFiles: a run of Chromium leaves nothing in the
+// developer's home directory (it wrote ~/.config/chromium/Crash Reports
+// and ~/.cache/dconf there, and into $TMPDIR when HOME was unset).
+func TestBrowserLeavesNoFiles(t *testing.T) {
+	chromium := needChromium(t)
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", "")
+	t.Setenv("XDG_CACHE_HOME", "")
+	if dom := browserRun(t, chromium, "--dump-dom", "data:text/html,<p>hi</p>"); !strings.Contains(dom, "<p>hi</p>") {
+		t.Fatalf("--dump-dom gave %q, want the page", dom)
+	}
+	des, err := os.ReadDir(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, de := range des {
+		t.Errorf("Chromium left %s in the home directory", filepath.Join(home, de.Name()))
+	}
 }
 
 // browserTail keeps the end of Chromium's chatty stderr.
