@@ -116,7 +116,7 @@ func startNginx(t *testing.T, upstream string) string {
 	bin, err := exec.LookPath("nginx")
 	if err != nil {
 		if _, err := os.Stat("/usr/sbin/nginx"); err != nil {
-			t.Skip("nginx not found: this case runs behind it where it is installed")
+			t.Skip("nginx not found: this case runs behind it where it is installed (.ci/run installs it)")
 		}
 		bin = "/usr/sbin/nginx"
 	}

@@ -556,7 +556,7 @@ func needWrk(t *testing.T) string {
 	t.Helper()
 	wrk := lookTool("wrk")
 	if wrk == "" {
-		t.Skip("wrk not installed")
+		t.Skip("wrk not installed (.ci/run installs it)")
 	}
 	return wrk
 }
@@ -624,7 +624,7 @@ func listingTree(t *testing.T) (py, dir string) {
 	t.Helper()
 	py, err := exec.LookPath("python3")
 	if err != nil {
-		t.Skip("python3 not found")
+		t.Skip("python3 not found (.ci/run installs it)")
 	}
 	dir = t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "list", "100"), 0o755); err != nil {

@@ -229,7 +229,7 @@ s.serve_forever()
 func TestUploadMeasureChecksDisk(t *testing.T) {
 	py, err := exec.LookPath("python3")
 	if err != nil {
-		t.Skip("python3 not found")
+		t.Skip("python3 not found (.ci/run installs it)")
 	}
 	tmp := t.TempDir()
 	e := &env{tmp: tmp, docroot: filepath.Join(tmp, "www"), tools: toolset{goCmd: "go"}}
