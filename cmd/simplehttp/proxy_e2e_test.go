@@ -126,28 +126,35 @@ func startNginx(t *testing.T, upstream string) string {
 	}
 	addr := ln.Addr().String()
 	ln.Close() // nginx listens on it; another process taking it first fails the start
-	dir := t.TempDir()
+	// Its files are named relative to its prefix (-p dir), never by
+	// dir's path, which may hold a space (a TMPDIR of the developer's),
+	// where nginx would read two arguments: dir holds one, so that this
+	// test, which reads nginx's log, shows it.
+	dir := filepath.Join(t.TempDir(), "nginx prefix")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	conf := fmt.Sprintf(`daemon off;
 master_process off;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log;
+pid nginx.pid;
+error_log error.log;
 events {}
 http {
 	access_log off;
-	client_body_temp_path %[1]s/body;
-	proxy_temp_path %[1]s/proxy;
-	fastcgi_temp_path %[1]s/fastcgi;
-	uwsgi_temp_path %[1]s/uwsgi;
-	scgi_temp_path %[1]s/scgi;
+	client_body_temp_path body;
+	proxy_temp_path proxy;
+	fastcgi_temp_path fastcgi;
+	uwsgi_temp_path uwsgi;
+	scgi_temp_path scgi;
 	server {
-		listen %[2]s;
+		listen %[1]s;
 		location / {
-			proxy_pass %[3]s;
+			proxy_pass %[2]s;
 			proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
 		}
 	}
 }
-`, dir, addr, upstream)
+`, addr, upstream)
 	path := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
