@@ -425,7 +425,7 @@ func TestPythonDifferencesFlagList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	row := regexp.MustCompile("(?m)^\\| Flags Python lacks \\| \\| ([^|]*) \\|").FindSubmatch(page)
+	row := regexp.MustCompile(`(?m)^\| Flags Python lacks \| \| ([^|]*) \|`).FindSubmatch(page)
 	if row == nil {
 		t.Fatal(`docs/python-differences.md: no row "Flags Python lacks"`)
 	}
