@@ -211,10 +211,11 @@ func richAssetHref(escaped string, a *richAsset) string {
 var richAssetCacheControl = []string{"max-age=31536000, immutable"}
 
 // serveRichAsset answers a GET or HEAD of the asset a, with its ETag, so
-// that If-None-Match gets 304 (and a failed If-Match, or a range it
-// cannot satisfy, the error page, as for files); with Options.Compress,
-// compressed in the coding the client prefers (but for a range, which is
-// of the asset as it is, as for files), with an ETag of its own.
+// that If-None-Match gets 304 (a Range is answered as a file's, and a
+// failed If-Match, or a range it cannot satisfy, gets the error page, as
+// for files); with Options.Compress, compressed in the coding the client
+// prefers (but for a range, which is of the asset as it is, as for
+// files), with an ETag of its own.
 func (h *Handler) serveRichAsset(w http.ResponseWriter, r *http.Request, a *richAsset) {
 	hdr := w.Header()
 	hdr["Content-Type"] = own(a.ctype)
@@ -234,6 +235,10 @@ func (h *Handler) serveRichAsset(w http.ResponseWriter, r *http.Request, a *rich
 		}
 	}
 	hdr["Etag"] = own(etag)
+	// A range as a file's (fixRange): ServeContent alone answers a
+	// suffix of zero bytes 206 with an inverted Content-Range, and an
+	// unknown unit or a malformed set 416 where it must be ignored.
+	r = fixRange(r, int64(len(body)))
 	if mayFail(r) {
 		// A 412 or 416 gets the error page, as a file's does, without the
 		// asset's headers: ServeContent would send a 412 with the

@@ -316,6 +316,48 @@ func TestRichAssetPreconditionFailed(t *testing.T) {
 	}
 }
 
+// TestRichAssetRangeAsFiles: a Range header on the rich listing's style
+// sheet is answered as on a file: a suffix of zero bytes ("bytes=-0")
+// cannot be satisfied (416 with "bytes */size"; the asset went out 206
+// with an inverted "bytes 4016-4015/4016"), and a unit the server does
+// not know, or a malformed range, is ignored, as RFC 9110 asks (the
+// asset answered 416 where a file sends itself whole).
+func TestRichAssetRangeAsFiles(t *testing.T) {
+	h := richHandler(t, richFS(), fileserver.Options{})
+	page := serve(t, h, "GET", "/", nil).body
+	m := regexp.MustCompile(`href="\./(\?asset=rich\.[0-9a-f]{16}\.css)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no style sheet in the page:\n%s", page)
+	}
+	asset := serve(t, h, "GET", "/"+m[1], nil)
+	if asset.status != 200 || asset.body == "" {
+		t.Fatalf("GET /%s: %d %q", m[1], asset.status, asset.body)
+	}
+	for _, rng := range []string{"bytes=-0", "items=0-5", "bytes=abc", "bytes=5-2"} {
+		cond := map[string]string{"Range": rng}
+		file := serve(t, h, "GET", "/100%25.txt", cond)
+		got := serve(t, h, "GET", "/"+m[1], cond)
+		what := fmt.Sprintf("GET /%s, Range %s", m[1], rng)
+		switch file.status {
+		case http.StatusRequestedRangeNotSatisfiable:
+			if got.status != file.status || got.body != file.body {
+				t.Errorf("%s: %d %q, want %d and the page a file gets", what, got.status, got.body, file.status)
+			}
+			checkHeaders(t, what, got.header, map[string]string{
+				"Content-Range": fmt.Sprintf("bytes */%d", len(asset.body)),
+				"Content-Type":  file.header.Get("Content-Type"),
+			})
+		case http.StatusOK:
+			if got.status != 200 || got.body != asset.body {
+				t.Errorf("%s: %d, %d bytes, want 200 and the whole asset, as a file", what, got.status, len(got.body))
+			}
+			checkHeaders(t, what, got.header, map[string]string{"Content-Range": ""})
+		default:
+			t.Fatalf("GET /100%%25.txt, Range %s: %d", rng, file.status)
+		}
+	}
+}
+
 // TestRichAssetsUnderPrefix: under http.StripPrefix, a page reached by a
 // path whose segments are not its name's ("/a%2Fb/", one segment for
 // the name a/b, or "/a//b/") links its style sheet and script at the
