@@ -1437,18 +1437,18 @@ const (
 func (h *Handler) writeUploaded(w http.ResponseWriter, r *http.Request, files []*received) {
 	cpath, _ := clientPath(r)
 	base := cpath
-	// What the links start with: "" when the path ends in '/', else its
-	// last segment and a '/' (the links of a page at /share/sub resolve
-	// against /share/), quoted as the names are.
+	// What the links start with: "" when the path ends in '/', else "./",
+	// its last segment as the client sent it and a '/' (the links of a
+	// page at /share/sub resolve against /share/). The segment is not
+	// decoded: an escaped slash in it ("/%2F%2Fdir") would make "//dir/",
+	// a link to another host, and "a%2F%2F..%2Fb", stored into b, would
+	// make "a//../b/", which a browser resolves to a/b/. As sent, the
+	// links resolve to the path the file was stored by, as Location.
 	var rel []byte
 	if !strings.HasSuffix(cpath, "/") {
 		if seg := cpath[strings.LastIndexByte(cpath, '/')+1:]; seg != "" {
-			if strings.HasPrefix(seg, "%2F") || strings.HasPrefix(seg, "%2f") {
-				// Decoded, the segment starts with '/': "//host/"
-				// would be a link to another host.
-				rel = []byte("./")
-			}
-			rel = append(pyescape.AppendURL(rel, urlpath.UnescapeName(seg)), '/')
+			rel = pyescape.AppendHTML([]byte("."), urlpath.Location(seg, ""))
+			rel = append(rel, '/')
 		}
 		cpath += "/"
 	}

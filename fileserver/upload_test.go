@@ -1705,3 +1705,40 @@ func postForLinks(t *testing.T, h http.Handler, target, name string) (w *httptes
 	base, _ = url.Parse("http://example.com" + target)
 	return w, base, links
 }
+
+// TestPostLinksFollowStorage: the page a multipart upload answers links
+// the file where it was stored when the last segment of the path has an
+// escaped empty segment before a "..": POST /a%2F%2F..%2Fb stores into b
+// (Python's translate_path collapses "a//../b" to "b"), but the page
+// linked "a//../b/f.txt", which a browser resolves to /a/b/f.txt, another
+// directory's file of the same name.
+func TestPostLinksFollowStorage(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"a/b", "b"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a", "b", "f0.txt"), []byte("another file\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := newUploader(t, dir, fileserver.SymlinksInside, fileserver.Options{})
+	for i, target := range []string{"/a%2F%2F..%2Fb", "/a%2F%2F..%2F%2Fb"} {
+		name := fmt.Sprintf("f%d.txt", i)
+		w, base, links := postForLinks(t, h, target, name)
+		if _, err := os.Stat(filepath.Join(dir, "b", name)); err != nil {
+			t.Fatalf("POST %s: not stored in b: %v", target, err)
+		}
+		file, _ := base.Parse(links[0])
+		if got := file.RequestURI(); got != w.Header().Get("Location") {
+			t.Errorf("POST %s: the file's link %q leads to %s, want %s (Location)", target, links[0], got, w.Header().Get("Location"))
+		}
+		if g := upReq(h, "GET", file.RequestURI(), nil, false); g.Code != 200 || g.Body.String() != "content "+name {
+			t.Errorf("POST %s: the file's link %q: GET %s: %d %q, want %q", target, links[0], file.RequestURI(), g.Code, g.Body, "content "+name)
+		}
+		back, _ := base.Parse(links[1])
+		if g := upReq(h, "GET", back.RequestURI(), nil, false); g.Code != 200 || !strings.Contains(g.Body.String(), `href="`+name+`"`) {
+			t.Errorf("POST %s: the listing's link %q: GET %s: %d, want the listing of b", target, links[1], back.RequestURI(), g.Code)
+		}
+	}
+}
