@@ -210,9 +210,11 @@ func client(ctx context.Context, name string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// curl runs curl with args and returns its standard output.
+// curl runs curl with args and returns its standard output; it skips the
+// test where curl is not installed.
 func curl(t *testing.T, args ...string) string {
 	t.Helper()
+	need(t, "curl")
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 	var stderr bytes.Buffer
@@ -247,6 +249,32 @@ func TestClientsWithoutProxy(t *testing.T) {
 	if err != nil || string(out) != "direct\n" {
 		t.Errorf("wget: %q, %v; want %q", out, err, "direct\n")
 	}
+}
+
+// TestCurlSkipsWithoutCurl: a test that runs curl skips where curl is not
+// installed, saying so, as one that runs wget does: a dozen tests (the log
+// file's, the signals', TestE2EErrors) failed for a developer without it,
+// with "exec: curl: executable file not found". It runs this binary again,
+// with a PATH that has no curl, for TestCurlWithoutCurlFixture.
+func TestCurlSkipsWithoutCurl(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestCurlWithoutCurlFixture$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), "PATH="+t.TempDir(), curlFixtureEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- SKIP: TestCurlWithoutCurlFixture ") ||
+		!strings.Contains(string(out), "curl not found") {
+		t.Errorf("a test that runs curl, without curl: %v\n%s\nwant it skipped, saying curl is not found", err, out)
+	}
+}
+
+const curlFixtureEnv = "SIMPLEHTTP_CURL_FIXTURE"
+
+// TestCurlWithoutCurlFixture runs curl, for TestCurlSkipsWithoutCurl.
+func TestCurlWithoutCurlFixture(t *testing.T) {
+	if os.Getenv(curlFixtureEnv) == "" {
+		t.Skip("run by TestCurlSkipsWithoutCurl")
+	}
+	curl(t, "http://127.0.0.1:9/")
+	t.Error("curl returned, with no curl on PATH")
 }
 
 // headOf splits curl --include output into the status line, the headers
