@@ -658,12 +658,11 @@ func (h *Handler) fallbackFor(w http.ResponseWriter, r *http.Request, escaped st
 	// negotiation (errorpage's DisableNegotiation, an ErrorHandler).
 	addVary(w.Header(), varyAccept)
 	accept := negotiate.List(r.Header["Accept"])
-	// A client that prefers JSON to HTML gets the 404, as the error page
-	// negotiates it: axios's "application/json, text/plain, */*" names
-	// JSON and takes HTML through */* only, and the app's page with 200
-	// would fail its JSON parse far from the cause.
-	return accept == "" || negotiate.Accepts(accept, "text/html") &&
-		negotiate.Best(accept, "text/html", "application/json") == "text/html"
+	// A client that prefers JSON to HTML, which a listing answers in
+	// JSON, gets the 404: axios's "application/json, text/plain, */*"
+	// names JSON and takes HTML through */* only, and the app's page with
+	// 200 would fail its JSON parse far from the cause.
+	return accept == "" || negotiate.Accepts(accept, "text/html") && !prefersJSON(accept)
 }
 
 // serveFallback sends the Fallback file with 200, or 404 if it is gone.

@@ -74,10 +74,7 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &
 // listing, or JSON for a client that prefers it. f is the directory open,
 // or nil.
 func (h *Handler) serveListing(w http.ResponseWriter, r *http.Request, f fs.File, fi fs.FileInfo, name, cpath string) {
-	wantJSON := false
-	if accept := negotiate.List(r.Header["Accept"]); accept != "" {
-		wantJSON = negotiate.Best(accept, "text/html", "application/json") == "application/json"
-	}
+	wantJSON := prefersJSON(negotiate.List(r.Header["Accept"]))
 	if (wantJSON || h.style == ListingRich) && !strings.HasSuffix(cpath, "/") {
 		// A path that ends in an escaped slash ("/dir%2F"), which
 		// Python 3.14 lists where it stands. The links of the rich
@@ -234,6 +231,13 @@ func appendListItems(b []byte, entries []*entry) []byte {
 		b = append(b, "</a></li>\n"...)
 	}
 	return b
+}
+
+// prefersJSON reports whether the Accept header value accept ranks
+// application/json above text/html: such a client gets the JSON listing,
+// and no Fallback page.
+func prefersJSON(accept string) bool {
+	return accept != "" && negotiate.Best(accept, "text/html", "application/json") == "application/json"
 }
 
 // listingKey is the cache key of the list of the directory name: no file
